@@ -1,0 +1,456 @@
+//! Interface bundles, declared once and used by every block: AXI4-Stream, AXI4-Lite and
+//! AXI4. Port names follow the AMBA conventions (`s_axis_tdata`, `m_axi_awaddr`, ...) so
+//! Vivado infers the interfaces.
+
+use crate::ir::{cat, Expr, HdlErrors, Inst, ModuleBuilder, PortDir, Sig};
+
+/// Which side of a bundle a module is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// Receives the forward signals (`s_` prefix by convention).
+    Sink,
+    /// Drives the forward signals (`m_` prefix by convention).
+    Source,
+}
+
+/// A field of a bundle: forward fields flow from source to sink, the others back.
+struct Field {
+    name: &'static str,
+    width: u32,
+    forward: bool,
+}
+
+fn declare(m: &mut ModuleBuilder, prefix: &str, side: Side, f: &Field) -> Sig {
+    let dir = match (side, f.forward) {
+        (Side::Sink, true) | (Side::Source, false) => PortDir::In,
+        _ => PortDir::Out,
+    };
+    m.group_port(prefix, f.name, f.width, dir)
+}
+
+/// AXI4-Stream parameters: `tkeep` has a bit per byte of `tdata`; `tuser` carries the
+/// "bad frame" flag on network streams (width 0 = no `tuser`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AxisCfg {
+    pub data_width: u32,
+    pub user_width: u32,
+}
+
+impl AxisCfg {
+    /// A network stream: `data_width` bits and a 1-bit bad-frame `tuser`.
+    pub fn net(data_width: u32) -> Self {
+        AxisCfg {
+            data_width,
+            user_width: 1,
+        }
+    }
+
+    pub fn keep_width(&self) -> u32 {
+        self.data_width / 8
+    }
+
+    /// Width of `{tuser, tlast, tkeep, tdata}` packed together.
+    pub fn payload_width(&self) -> u32 {
+        self.data_width + self.keep_width() + 1 + self.user_width
+    }
+
+    /// The part of a module name that identifies these parameters, e.g. `w512u1`.
+    pub fn tag(&self) -> String {
+        format!("w{}u{}", self.data_width, self.user_width)
+    }
+
+    /// Rejects widths that cannot form a stream (data must be whole bytes).
+    pub fn validate(&self, module: &str) -> Result<(), HdlErrors> {
+        if self.data_width == 0 || self.data_width % 8 != 0 {
+            return Err(HdlErrors::param(
+                module,
+                format!(
+                    "AXI-Stream data width {} is not a positive multiple of 8",
+                    self.data_width
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// An AXI4-Stream interface as seen from inside one module.
+#[derive(Clone, Debug)]
+pub struct Axis {
+    pub cfg: AxisCfg,
+    pub tdata: Sig,
+    pub tkeep: Sig,
+    pub tvalid: Sig,
+    pub tready: Sig,
+    pub tlast: Sig,
+    pub tuser: Option<Sig>,
+}
+
+impl Axis {
+    fn fields(cfg: AxisCfg) -> Vec<Field> {
+        let mut f = vec![
+            Field {
+                name: "tdata",
+                width: cfg.data_width,
+                forward: true,
+            },
+            Field {
+                name: "tkeep",
+                width: cfg.keep_width(),
+                forward: true,
+            },
+            Field {
+                name: "tvalid",
+                width: 1,
+                forward: true,
+            },
+            Field {
+                name: "tready",
+                width: 1,
+                forward: false,
+            },
+            Field {
+                name: "tlast",
+                width: 1,
+                forward: true,
+            },
+        ];
+        if cfg.user_width > 0 {
+            f.push(Field {
+                name: "tuser",
+                width: cfg.user_width,
+                forward: true,
+            });
+        }
+        f
+    }
+
+    fn build(cfg: AxisCfg, mut mk: impl FnMut(&Field) -> Sig) -> Axis {
+        let mut sigs = Self::fields(cfg)
+            .iter()
+            .map(&mut mk)
+            .collect::<Vec<_>>()
+            .into_iter();
+        let mut next = || sigs.next().unwrap();
+        Axis {
+            cfg,
+            tdata: next(),
+            tkeep: next(),
+            tvalid: next(),
+            tready: next(),
+            tlast: next(),
+            tuser: (cfg.user_width > 0).then(next),
+        }
+    }
+
+    /// Ports of a stream this module receives.
+    pub fn sink(m: &mut ModuleBuilder, prefix: &str, cfg: AxisCfg) -> Axis {
+        Self::build(cfg, |f| declare(m, prefix, Side::Sink, f))
+    }
+
+    /// Ports of a stream this module sends.
+    pub fn source(m: &mut ModuleBuilder, prefix: &str, cfg: AxisCfg) -> Axis {
+        Self::build(cfg, |f| declare(m, prefix, Side::Source, f))
+    }
+
+    /// Internal wires `{prefix}_tdata`, ... for a stream between two instances.
+    pub fn wires(m: &mut ModuleBuilder, prefix: &str, cfg: AxisCfg) -> Axis {
+        Self::build(cfg, |f| m.wire(&format!("{prefix}_{}", f.name), f.width))
+    }
+
+    /// The instance's stream `{prefix}_*`: its outputs as signals here.
+    pub fn of_instance(inst: Inst, prefix: &str, cfg: AxisCfg) -> InstAxis {
+        InstAxis {
+            inst,
+            prefix: prefix.to_string(),
+            cfg,
+        }
+    }
+
+    /// `{tuser, tlast, tkeep, tdata}`: everything that travels with a beat.
+    pub fn payload(&self) -> Expr {
+        let mut parts: Vec<Expr> = Vec::new();
+        if let Some(u) = &self.tuser {
+            parts.push(u.into());
+        }
+        parts.extend([
+            (&self.tlast).into(),
+            (&self.tkeep).into(),
+            (&self.tdata).into(),
+        ]);
+        cat(parts)
+    }
+
+    /// Drives this stream's forward signals (a source) from a packed payload and a valid.
+    pub fn drive(&self, m: &mut ModuleBuilder, valid: impl Into<Expr>, payload: &Expr) {
+        let c = self.cfg;
+        m.set(&self.tvalid, valid.into());
+        m.set(&self.tdata, payload.slice(0, c.data_width));
+        m.set(&self.tkeep, payload.slice(c.data_width, c.keep_width()));
+        m.set(&self.tlast, payload.bit(c.data_width + c.keep_width()));
+        if let Some(u) = &self.tuser {
+            m.set(
+                u,
+                payload.slice(c.data_width + c.keep_width() + 1, c.user_width),
+            );
+        }
+    }
+
+    /// A valid & ready handshake this cycle.
+    pub fn fire(&self) -> Expr {
+        &self.tvalid & &self.tready
+    }
+}
+
+/// Connection helper for a stream port of an instance (see [`Axis::of_instance`]).
+pub struct InstAxis {
+    inst: Inst,
+    prefix: String,
+    cfg: AxisCfg,
+}
+
+impl InstAxis {
+    /// Feeds `src` into this instance's sink stream; `src.tready` is driven from it.
+    pub fn connect_sink(&self, m: &mut ModuleBuilder, src: &Axis) {
+        let p = &self.prefix;
+        m.connect(self.inst, &format!("{p}_tdata"), &src.tdata);
+        m.connect(self.inst, &format!("{p}_tkeep"), &src.tkeep);
+        m.connect(self.inst, &format!("{p}_tvalid"), &src.tvalid);
+        m.connect(self.inst, &format!("{p}_tlast"), &src.tlast);
+        if let Some(u) = &src.tuser {
+            m.connect(self.inst, &format!("{p}_tuser"), u);
+        }
+        let ready = m.inst_output(self.inst, &format!("{p}_tready"));
+        m.set(&src.tready, &ready);
+    }
+
+    /// This instance's source stream, with `tready` driven by `ready`.
+    pub fn source(&self, m: &mut ModuleBuilder, ready: impl Into<Expr>) -> (Expr, Expr) {
+        let p = &self.prefix;
+        m.connect(self.inst, &format!("{p}_tready"), ready.into());
+        let c = self.cfg;
+        let mut parts: Vec<Expr> = Vec::new();
+        if c.user_width > 0 {
+            parts.push(m.inst_output(self.inst, &format!("{p}_tuser")).into());
+        }
+        for f in ["tlast", "tkeep", "tdata"] {
+            parts.push(m.inst_output(self.inst, &format!("{p}_{f}")).into());
+        }
+        let valid = m.inst_output(self.inst, &format!("{p}_tvalid")).into();
+        (valid, cat(parts))
+    }
+}
+
+/// AXI4-Lite parameters. `user_width` adds `awuser`/`aruser` carrying the requesting core.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AxilCfg {
+    pub addr_width: u32,
+    pub data_width: u32,
+    pub user_width: u32,
+}
+
+/// An AXI4-Lite interface (five channels). Names: `{prefix}_awaddr`, ...
+#[derive(Clone, Debug)]
+pub struct Axil {
+    pub cfg: AxilCfg,
+    pub awaddr: Sig,
+    pub awprot: Sig,
+    pub awuser: Option<Sig>,
+    pub awvalid: Sig,
+    pub awready: Sig,
+    pub wdata: Sig,
+    pub wstrb: Sig,
+    pub wvalid: Sig,
+    pub wready: Sig,
+    pub bresp: Sig,
+    pub bvalid: Sig,
+    pub bready: Sig,
+    pub araddr: Sig,
+    pub arprot: Sig,
+    pub aruser: Option<Sig>,
+    pub arvalid: Sig,
+    pub arready: Sig,
+    pub rdata: Sig,
+    pub rresp: Sig,
+    pub rvalid: Sig,
+    pub rready: Sig,
+}
+
+impl Axil {
+    /// Ports of an AXI4-Lite interface on the given side (`Sink` = slave).
+    pub fn new(m: &mut ModuleBuilder, prefix: &str, side: Side, cfg: AxilCfg) -> Axil {
+        let (a, d, u) = (cfg.addr_width, cfg.data_width, cfg.user_width);
+        let mut f = |name, width, forward| {
+            declare(
+                m,
+                prefix,
+                side,
+                &Field {
+                    name,
+                    width,
+                    forward,
+                },
+            )
+        };
+        Axil {
+            cfg,
+            awaddr: f("awaddr", a, true),
+            awprot: f("awprot", 3, true),
+            awuser: (u > 0).then(|| f("awuser", u, true)),
+            awvalid: f("awvalid", 1, true),
+            awready: f("awready", 1, false),
+            wdata: f("wdata", d, true),
+            wstrb: f("wstrb", d / 8, true),
+            wvalid: f("wvalid", 1, true),
+            wready: f("wready", 1, false),
+            bresp: f("bresp", 2, false),
+            bvalid: f("bvalid", 1, false),
+            bready: f("bready", 1, true),
+            araddr: f("araddr", a, true),
+            arprot: f("arprot", 3, true),
+            aruser: (u > 0).then(|| f("aruser", u, true)),
+            arvalid: f("arvalid", 1, true),
+            arready: f("arready", 1, false),
+            rdata: f("rdata", d, false),
+            rresp: f("rresp", 2, false),
+            rvalid: f("rvalid", 1, false),
+            rready: f("rready", 1, true),
+        }
+    }
+}
+
+/// AXI4 (full) parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AxiCfg {
+    pub addr_width: u32,
+    pub data_width: u32,
+    pub id_width: u32,
+}
+
+/// The address channel of AXI4 (AW or AR).
+#[derive(Clone, Debug)]
+pub struct AxiAddr {
+    pub id: Sig,
+    pub addr: Sig,
+    pub len: Sig,
+    pub size: Sig,
+    pub burst: Sig,
+    pub cache: Sig,
+    pub prot: Sig,
+    pub valid: Sig,
+    pub ready: Sig,
+}
+
+/// AXI4 write data channel.
+#[derive(Clone, Debug)]
+pub struct AxiW {
+    pub data: Sig,
+    pub strb: Sig,
+    pub last: Sig,
+    pub valid: Sig,
+    pub ready: Sig,
+}
+
+/// AXI4 write response channel.
+#[derive(Clone, Debug)]
+pub struct AxiB {
+    pub id: Sig,
+    pub resp: Sig,
+    pub valid: Sig,
+    pub ready: Sig,
+}
+
+/// AXI4 read data channel.
+#[derive(Clone, Debug)]
+pub struct AxiR {
+    pub id: Sig,
+    pub data: Sig,
+    pub resp: Sig,
+    pub last: Sig,
+    pub valid: Sig,
+    pub ready: Sig,
+}
+
+/// A full AXI4 interface; `Source` = master (`m_axi_*`).
+#[derive(Clone, Debug)]
+pub struct Axi {
+    pub cfg: AxiCfg,
+    pub aw: AxiAddr,
+    pub w: AxiW,
+    pub b: AxiB,
+    pub ar: AxiAddr,
+    pub r: AxiR,
+}
+
+impl Axi {
+    pub fn new(m: &mut ModuleBuilder, prefix: &str, side: Side, cfg: AxiCfg) -> Axi {
+        let (a, d, i) = (cfg.addr_width, cfg.data_width, cfg.id_width);
+        let mut f = |name, width, forward| {
+            declare(
+                m,
+                prefix,
+                side,
+                &Field {
+                    name,
+                    width,
+                    forward,
+                },
+            )
+        };
+        let addr =
+            |f: &mut dyn FnMut(&'static str, u32, bool) -> Sig, ch: [&'static str; 9]| AxiAddr {
+                id: f(ch[0], i, true),
+                addr: f(ch[1], a, true),
+                len: f(ch[2], 8, true),
+                size: f(ch[3], 3, true),
+                burst: f(ch[4], 2, true),
+                cache: f(ch[5], 4, true),
+                prot: f(ch[6], 3, true),
+                valid: f(ch[7], 1, true),
+                ready: f(ch[8], 1, false),
+            };
+        let aw = addr(
+            &mut f,
+            [
+                "awid", "awaddr", "awlen", "awsize", "awburst", "awcache", "awprot", "awvalid",
+                "awready",
+            ],
+        );
+        let w = AxiW {
+            data: f("wdata", d, true),
+            strb: f("wstrb", d / 8, true),
+            last: f("wlast", 1, true),
+            valid: f("wvalid", 1, true),
+            ready: f("wready", 1, false),
+        };
+        let b = AxiB {
+            id: f("bid", i, false),
+            resp: f("bresp", 2, false),
+            valid: f("bvalid", 1, false),
+            ready: f("bready", 1, true),
+        };
+        let ar = addr(
+            &mut f,
+            [
+                "arid", "araddr", "arlen", "arsize", "arburst", "arcache", "arprot", "arvalid",
+                "arready",
+            ],
+        );
+        let r = AxiR {
+            id: f("rid", i, false),
+            data: f("rdata", d, false),
+            resp: f("rresp", 2, false),
+            last: f("rlast", 1, false),
+            valid: f("rvalid", 1, false),
+            ready: f("rready", 1, true),
+        };
+        Axi {
+            cfg,
+            aw,
+            w,
+            b,
+            ar,
+            r,
+        }
+    }
+}

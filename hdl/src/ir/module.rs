@@ -1,0 +1,1072 @@
+//! Building a module: ports, wires, registers, memories, instances and conditional
+//! assignment blocks, then `finish()` runs the static checks and freezes it.
+
+use super::bits::Bits;
+use super::check;
+use super::expr::{clog2, Expr, Operand, SigId};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::ops::Deref;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A design error, naming the module and (where there is one) the signal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HdlError {
+    pub module: String,
+    pub signal: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for HdlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.signal {
+            Some(s) => write!(
+                f,
+                "module `{}`, signal `{}`: {}",
+                self.module, s, self.message
+            ),
+            None => write!(f, "module `{}`: {}", self.module, self.message),
+        }
+    }
+}
+
+/// All errors found in a design; `Display` lists them one per line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct HdlErrors(pub Vec<HdlError>);
+
+impl HdlErrors {
+    /// A single error about a module's parameters (no signal involved).
+    pub fn param(module: &str, message: impl Into<String>) -> Self {
+        HdlErrors(vec![HdlError {
+            module: module.into(),
+            signal: None,
+            message: message.into(),
+        }])
+    }
+}
+
+impl fmt::Display for HdlErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PortDir {
+    In,
+    Out,
+}
+
+/// A port as the outside world sees it. `group` names the bundle it belongs to
+/// (prefix, field), so testbench handles can nest `dut.s_axis.tdata`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Port {
+    pub name: String,
+    pub dir: PortDir,
+    pub width: u32,
+    pub group: Option<(String, String)>,
+    pub(crate) sig: SigId,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum SigKind {
+    Input,
+    Output,
+    Wire,
+    /// A flip-flop; `reset` is its synchronous reset value, if it has one.
+    Reg {
+        reset: Option<Bits>,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Signal {
+    pub(crate) name: Rc<str>,
+    pub(crate) width: u32,
+    pub(crate) kind: SigKind,
+    pub(crate) doc: Option<String>,
+    /// Some bits are left unread on purpose (the emitter writes a narrow lint pragma).
+    pub(crate) unused_ok: bool,
+}
+
+/// Inferred RAM primitive (Vivado/Yosys `ram_style`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RamStyle {
+    Block,
+    Distributed,
+    Ultra,
+}
+
+impl RamStyle {
+    pub(crate) fn attr(self) -> &'static str {
+        match self {
+            RamStyle::Block => "block",
+            RamStyle::Distributed => "distributed",
+            RamStyle::Ultra => "ultra",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Memory {
+    pub(crate) name: Rc<str>,
+    pub(crate) width: u32,
+    pub(crate) depth: u64,
+    pub(crate) style: RamStyle,
+    pub(crate) ports: Vec<MemPort>,
+}
+
+/// Memory ports. Each emits as its own `always` block in the shape Yosys and Vivado infer.
+#[derive(Clone, Debug)]
+pub(crate) enum MemPort {
+    Write {
+        en: Expr,
+        addr: Expr,
+        data: Expr,
+    },
+    /// Registered read (BRAM): `out` is a register loaded when `en`.
+    ReadSync {
+        en: Expr,
+        addr: Expr,
+        out: SigId,
+    },
+    /// Combinational read (LUTRAM): `out` is a wire.
+    ReadAsync {
+        addr: Expr,
+        out: SigId,
+    },
+    /// A true-dual-port side: read-first registered read plus write at the same address.
+    ReadWrite {
+        en: Expr,
+        we: Expr,
+        addr: Expr,
+        data: Expr,
+        out: SigId,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Instance {
+    pub(crate) name: Rc<str>,
+    pub(crate) module: Rc<Module>,
+    /// Input port name → driving expression.
+    pub(crate) inputs: BTreeMap<String, Expr>,
+    /// Output port name → the wire in this module that it drives.
+    pub(crate) outputs: Vec<(String, SigId)>,
+}
+
+/// Conditional assignment structure recorded by `set`/`when`.
+#[derive(Clone, Debug)]
+pub(crate) enum Stmt {
+    Assign(SigId, Expr),
+    If {
+        cond: Expr,
+        then: Vec<Stmt>,
+        els: Vec<Stmt>,
+        targets: BTreeSet<SigId>,
+    },
+}
+
+/// The value a signal takes, derived from the statements: a tree of conditions whose
+/// leaves are expressions or `Hold` (a register keeps its value / a wire is unassigned).
+#[derive(Clone, Debug)]
+pub(crate) enum Val {
+    Hold,
+    E(Expr),
+    If(Expr, Box<Val>, Box<Val>),
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Driver {
+    Comb(Val),
+    Reg(Val),
+    Instance(usize),
+    Memory(usize),
+}
+
+/// A finished, checked module. Cheap to share (`Rc`) between instances.
+#[derive(Debug)]
+pub struct Module {
+    pub(crate) name: String,
+    pub(crate) doc: Option<String>,
+    pub(crate) ports: Vec<Port>,
+    pub(crate) signals: Vec<Signal>,
+    pub(crate) drivers: BTreeMap<SigId, Driver>,
+    pub(crate) memories: Vec<Memory>,
+    pub(crate) instances: Vec<Instance>,
+    /// Output port → input ports it depends on combinationally (for parents' loop checks).
+    pub(crate) comb_deps: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl Module {
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn ports(&self) -> &[Port] {
+        &self.ports
+    }
+
+    pub fn port(&self, name: &str) -> Option<&Port> {
+        self.ports.iter().find(|p| p.name == name)
+    }
+}
+
+/// A signal handle: usable as an expression (through `Deref`) and as an assignment target.
+#[derive(Clone, Debug)]
+pub struct Sig {
+    pub(crate) id: SigId,
+    expr: Expr,
+}
+
+impl Deref for Sig {
+    type Target = Expr;
+    fn deref(&self) -> &Expr {
+        &self.expr
+    }
+}
+
+impl From<Sig> for Expr {
+    fn from(s: Sig) -> Expr {
+        s.expr
+    }
+}
+impl From<&Sig> for Expr {
+    fn from(s: &Sig) -> Expr {
+        s.expr.clone()
+    }
+}
+impl Operand for Sig {
+    fn into_operand(self, _: u32) -> Expr {
+        self.expr
+    }
+    fn known_width(&self) -> Option<u32> {
+        Some(self.expr.width())
+    }
+}
+impl Operand for &Sig {
+    fn into_operand(self, _: u32) -> Expr {
+        self.expr.clone()
+    }
+    fn known_width(&self) -> Option<u32> {
+        Some(self.expr.width())
+    }
+}
+
+macro_rules! sig_binop {
+    ($tr:ident, $f:ident) => {
+        impl<T: Operand> std::ops::$tr<T> for Sig {
+            type Output = Expr;
+            fn $f(self, rhs: T) -> Expr {
+                std::ops::$tr::$f(self.expr, rhs)
+            }
+        }
+        impl<T: Operand> std::ops::$tr<T> for &Sig {
+            type Output = Expr;
+            fn $f(self, rhs: T) -> Expr {
+                std::ops::$tr::$f(&self.expr, rhs)
+            }
+        }
+    };
+}
+sig_binop!(BitAnd, bitand);
+sig_binop!(BitOr, bitor);
+sig_binop!(BitXor, bitxor);
+sig_binop!(Add, add);
+sig_binop!(Sub, sub);
+impl std::ops::Not for &Sig {
+    type Output = Expr;
+    fn not(self) -> Expr {
+        !&self.expr
+    }
+}
+impl std::ops::Not for Sig {
+    type Output = Expr;
+    fn not(self) -> Expr {
+        !&self.expr
+    }
+}
+
+/// A memory handle returned by [`ModuleBuilder::memory`].
+#[derive(Clone, Copy, Debug)]
+pub struct Mem(usize);
+
+/// An instance handle returned by [`ModuleBuilder::instance`].
+#[derive(Clone, Copy, Debug)]
+pub struct Inst(usize);
+
+static NEXT_BUILDER: AtomicU64 = AtomicU64::new(1);
+
+const CLK: &str = "clk";
+const RST: &str = "rst";
+
+/// Builds one module. Rust functions are the generators: `fn fifo(cfg) -> Result<Module>`.
+pub struct ModuleBuilder {
+    uid: u64,
+    name: String,
+    doc: Option<String>,
+    ports: Vec<Port>,
+    signals: Vec<Signal>,
+    names: BTreeSet<String>,
+    /// Open statement blocks: `[0]` is the module body, deeper ones are `when` arms.
+    blocks: Vec<Vec<Stmt>>,
+    /// Conditions of the open `when` arms (memory writes inside them are gated by these).
+    conds: Vec<Expr>,
+    memories: Vec<Memory>,
+    instances: Vec<Instance>,
+    /// Signals assigned unconditionally at the top level (a second such assignment is a
+    /// multiple-driver error).
+    top_assigned: BTreeSet<SigId>,
+    assigned: BTreeSet<SigId>,
+    errors: Vec<HdlError>,
+    clk: Option<Sig>,
+    rst: Option<Sig>,
+}
+
+const KEYWORDS: &[&str] = &[
+    "always",
+    "and",
+    "assign",
+    "begin",
+    "buf",
+    "case",
+    "casex",
+    "casez",
+    "cmos",
+    "deassign",
+    "default",
+    "defparam",
+    "disable",
+    "edge",
+    "else",
+    "end",
+    "endcase",
+    "endfunction",
+    "endgenerate",
+    "endmodule",
+    "endprimitive",
+    "endspecify",
+    "endtable",
+    "endtask",
+    "event",
+    "for",
+    "force",
+    "forever",
+    "fork",
+    "function",
+    "generate",
+    "genvar",
+    "highz0",
+    "highz1",
+    "if",
+    "ifnone",
+    "initial",
+    "inout",
+    "input",
+    "integer",
+    "join",
+    "large",
+    "localparam",
+    "logic",
+    "macromodule",
+    "medium",
+    "module",
+    "nand",
+    "negedge",
+    "nmos",
+    "nor",
+    "not",
+    "notif0",
+    "notif1",
+    "or",
+    "output",
+    "parameter",
+    "pmos",
+    "posedge",
+    "primitive",
+    "pull0",
+    "pull1",
+    "pulldown",
+    "pullup",
+    "rcmos",
+    "real",
+    "realtime",
+    "reg",
+    "release",
+    "repeat",
+    "rnmos",
+    "rpmos",
+    "rtran",
+    "rtranif0",
+    "rtranif1",
+    "scalared",
+    "signed",
+    "small",
+    "specify",
+    "specparam",
+    "strong0",
+    "strong1",
+    "supply0",
+    "supply1",
+    "table",
+    "task",
+    "time",
+    "tran",
+    "tranif0",
+    "tranif1",
+    "tri",
+    "tri0",
+    "tri1",
+    "triand",
+    "trior",
+    "trireg",
+    "unsigned",
+    "vectored",
+    "wait",
+    "wand",
+    "weak0",
+    "weak1",
+    "while",
+    "wire",
+    "wor",
+    "xnor",
+    "xor",
+    "bit",
+    "byte",
+    "int",
+    "shortint",
+    "longint",
+    "type",
+    "interface",
+    "package",
+    "class",
+    "string",
+    "final",
+    "const",
+    "var",
+    "void",
+    "return",
+    "break",
+    "continue",
+    "unique",
+    "priority",
+];
+
+/// True if `name` is a plain identifier usable in Verilog, XDC and Tcl.
+pub fn valid_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !KEYWORDS.contains(&name)
+}
+
+impl ModuleBuilder {
+    pub fn new(name: impl Into<String>) -> Self {
+        let name = name.into();
+        let mut b = ModuleBuilder {
+            uid: NEXT_BUILDER.fetch_add(1, Ordering::Relaxed),
+            name: name.clone(),
+            doc: None,
+            ports: Vec::new(),
+            signals: Vec::new(),
+            names: BTreeSet::new(),
+            blocks: vec![Vec::new()],
+            conds: Vec::new(),
+            memories: Vec::new(),
+            instances: Vec::new(),
+            top_assigned: BTreeSet::new(),
+            assigned: BTreeSet::new(),
+            errors: Vec::new(),
+            clk: None,
+            rst: None,
+        };
+        if !valid_name(&name) {
+            b.error(None, format!("`{name}` is not a plain Verilog identifier"));
+        }
+        b
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// A description emitted as the module's header comment.
+    pub fn doc(&mut self, text: impl Into<String>) {
+        self.doc = Some(text.into());
+    }
+
+    pub(crate) fn error(&mut self, signal: Option<&str>, message: impl Into<String>) {
+        self.errors.push(HdlError {
+            module: self.name.clone(),
+            signal: signal.map(str::to_string),
+            message: message.into(),
+        });
+    }
+
+    fn declare(&mut self, name: &str, width: u32, kind: SigKind) -> Sig {
+        if !valid_name(name) {
+            self.error(
+                Some(name),
+                "not a plain Verilog identifier ([A-Za-z][A-Za-z0-9_]*)",
+            );
+        } else if !self.names.insert(name.to_string()) {
+            self.error(Some(name), "declared twice");
+        }
+        if width == 0 {
+            self.error(Some(name), "zero width");
+        }
+        let id = SigId(self.signals.len() as u32);
+        let name: Rc<str> = name.into();
+        self.signals.push(Signal {
+            name: name.clone(),
+            width: width.max(1),
+            kind,
+            doc: None,
+            unused_ok: false,
+        });
+        Sig {
+            id,
+            expr: Expr::sig(id, self.uid, name, width.max(1)),
+        }
+    }
+
+    fn port(&mut self, name: &str, width: u32, dir: PortDir, group: Option<(&str, &str)>) -> Sig {
+        let kind = if dir == PortDir::In {
+            SigKind::Input
+        } else {
+            SigKind::Output
+        };
+        let s = self.declare(name, width, kind);
+        self.ports.push(Port {
+            name: name.to_string(),
+            dir,
+            width,
+            group: group.map(|(g, f)| (g.to_string(), f.to_string())),
+            sig: s.id,
+        });
+        s
+    }
+
+    pub fn input(&mut self, name: &str, width: u32) -> Sig {
+        self.port(name, width, PortDir::In, None)
+    }
+
+    pub fn output(&mut self, name: &str, width: u32) -> Sig {
+        self.port(name, width, PortDir::Out, None)
+    }
+
+    /// A port that belongs to a bundle: its name is `{group}_{field}`.
+    pub fn group_port(&mut self, group: &str, field: &str, width: u32, dir: PortDir) -> Sig {
+        self.port(
+            &format!("{group}_{field}"),
+            width,
+            dir,
+            Some((group, field)),
+        )
+    }
+
+    pub fn wire(&mut self, name: &str, width: u32) -> Sig {
+        self.declare(name, width, SigKind::Wire)
+    }
+
+    /// A wire driven by `value`: names an intermediate result (emitted as one `assign`).
+    pub fn node(&mut self, name: &str, value: impl Into<Expr>) -> Sig {
+        let value = value.into();
+        let w = self.wire(name, value.width());
+        self.set(&w, value);
+        w
+    }
+
+    /// The module clock, created on first use.
+    pub fn clk(&mut self) -> Sig {
+        if let Some(c) = &self.clk {
+            return c.clone();
+        }
+        let c = self.input(CLK, 1);
+        self.clk = Some(c.clone());
+        c
+    }
+
+    /// The synchronous active-high reset, created on first use.
+    pub fn rst(&mut self) -> Sig {
+        if let Some(r) = &self.rst {
+            return r.clone();
+        }
+        let r = self.input(RST, 1);
+        self.rst = Some(r.clone());
+        r
+    }
+
+    /// A register without reset (datapath: cheaper, no reset fan-out).
+    pub fn reg(&mut self, name: &str, width: u32) -> Sig {
+        self.clk();
+        self.declare(name, width, SigKind::Reg { reset: None })
+    }
+
+    /// A register with a synchronous reset to `value`.
+    pub fn reg_reset(&mut self, name: &str, width: u32, value: u64) -> Sig {
+        match Bits::from_u64(value, width) {
+            Some(b) => self.reg_reset_bits(name, b),
+            None => {
+                self.error(
+                    Some(name),
+                    format!("reset value {value} does not fit {width} bits"),
+                );
+                self.reg(name, width)
+            }
+        }
+    }
+
+    pub fn reg_reset_bits(&mut self, name: &str, value: Bits) -> Sig {
+        self.clk();
+        self.rst();
+        self.declare(name, value.width(), SigKind::Reg { reset: Some(value) })
+    }
+
+    /// Attach a doc comment to a signal (emitted above its declaration).
+    pub fn describe(&mut self, sig: &Sig, text: impl Into<String>) {
+        self.signals[sig.id.0 as usize].doc = Some(text.into());
+    }
+
+    /// Declare that some bits of `sig` are left unread on purpose.
+    pub fn unused(&mut self, sig: &Sig) {
+        self.signals[sig.id.0 as usize].unused_ok = true;
+    }
+
+    /// Assign `value` to `target` under the enclosing `when` conditions. Later assignments
+    /// take priority over earlier ones (as in a Verilog `always` block).
+    pub fn set(&mut self, target: &Sig, value: impl Operand) {
+        let value = value.into_operand(target.width());
+        let name = self.signals[target.id.0 as usize].name.clone();
+        match self.signals[target.id.0 as usize].kind {
+            SigKind::Input => {
+                self.error(Some(&name), "an input cannot be assigned");
+                return;
+            }
+            SigKind::Wire | SigKind::Output | SigKind::Reg { .. } => {}
+        }
+        if self.blocks.len() == 1 && self.assigned.contains(&target.id) {
+            self.error(
+                Some(&name),
+                "multiply driven: an unconditional assignment overrides an earlier one",
+            );
+        }
+        if self.blocks.len() == 1 {
+            self.top_assigned.insert(target.id);
+        }
+        self.assigned.insert(target.id);
+        self.blocks
+            .last_mut()
+            .unwrap()
+            .push(Stmt::Assign(target.id, value));
+    }
+
+    /// `if (cond) { body }`; chain `.elif(..)` and `.otherwise(..)` on the result.
+    pub fn when(&mut self, cond: impl Into<Expr>, body: impl FnOnce(&mut Self)) -> When<'_> {
+        let cond = cond.into();
+        let then = self.record(cond.clone(), body);
+        self.blocks.last_mut().unwrap().push(Stmt::If {
+            targets: targets_of(&then),
+            cond: cond.clone(),
+            then,
+            els: Vec::new(),
+        });
+        When {
+            m: self,
+            depth: 0,
+            taken: cond,
+        }
+    }
+
+    /// Like a Verilog `case`: arms are tried in order, the first equal value wins.
+    pub fn switch(&mut self, sel: &Expr, arms: impl FnOnce(&mut Switch<'_>)) {
+        let mut sw = Switch {
+            m: self,
+            sel: sel.clone(),
+            chain: None,
+        };
+        arms(&mut sw);
+    }
+
+    fn record(&mut self, cond: Expr, body: impl FnOnce(&mut Self)) -> Vec<Stmt> {
+        self.blocks.push(Vec::new());
+        self.conds.push(cond);
+        body(self);
+        self.conds.pop();
+        self.blocks.pop().unwrap()
+    }
+
+    /// The conjunction of the enclosing `when` conditions (1 at the top level).
+    fn path_cond(&self) -> Option<Expr> {
+        self.conds.iter().cloned().reduce(|a, b| a & b)
+    }
+
+    /// A memory of `depth` words of `width` bits, inferred as the given RAM style.
+    pub fn memory(&mut self, name: &str, width: u32, depth: u64, style: RamStyle) -> Mem {
+        self.clk();
+        if !valid_name(name) || !self.names.insert(name.to_string()) {
+            self.error(Some(name), "memory name invalid or declared twice");
+        }
+        if depth < 2 {
+            self.error(Some(name), format!("memory depth {depth} is less than 2"));
+        }
+        self.memories.push(Memory {
+            name: name.into(),
+            width,
+            depth,
+            style,
+            ports: Vec::new(),
+        });
+        Mem(self.memories.len() - 1)
+    }
+
+    fn check_mem_port(&mut self, mem: Mem, addr: &Expr, data: Option<&Expr>) {
+        let m = &self.memories[mem.0];
+        let (name, depth, width) = (m.name.clone(), m.depth, m.width);
+        if addr.is_error() || data.is_some_and(|d| d.is_error()) {
+            return; // reported where the expression is checked
+        }
+        if addr.width() != clog2(depth) {
+            self.error(
+                Some(&name),
+                format!(
+                    "address is {} bits; depth {depth} needs {}",
+                    addr.width(),
+                    clog2(depth)
+                ),
+            );
+        }
+        if let Some(d) = data {
+            if d.width() != width {
+                self.error(
+                    Some(&name),
+                    format!("write data is {} bits, not {width}", d.width()),
+                );
+            }
+        }
+    }
+
+    fn gated(&self, en: Expr) -> Expr {
+        match self.path_cond() {
+            Some(c) => c & en,
+            None => en,
+        }
+    }
+
+    /// A write port: `mem[addr] <= data` when `en` (and the enclosing `when` conditions).
+    pub fn mem_write(&mut self, mem: Mem, en: impl Into<Expr>, addr: &Expr, data: &Expr) {
+        self.check_mem_port(mem, addr, Some(data));
+        let en = self.gated(en.into());
+        self.memories[mem.0].ports.push(MemPort::Write {
+            en,
+            addr: addr.clone(),
+            data: data.clone(),
+        });
+    }
+
+    /// A registered read port (block RAM): the word at `addr` appears one cycle after `en`.
+    pub fn mem_read_sync(&mut self, mem: Mem, name: &str, en: impl Into<Expr>, addr: &Expr) -> Sig {
+        self.check_mem_port(mem, addr, None);
+        let width = self.memories[mem.0].width;
+        let out = self.declare(name, width, SigKind::Reg { reset: None });
+        let en = self.gated(en.into());
+        self.memories[mem.0].ports.push(MemPort::ReadSync {
+            en,
+            addr: addr.clone(),
+            out: out.id,
+        });
+        out
+    }
+
+    /// A combinational read port (distributed RAM).
+    pub fn mem_read_async(&mut self, mem: Mem, name: &str, addr: &Expr) -> Sig {
+        self.check_mem_port(mem, addr, None);
+        let width = self.memories[mem.0].width;
+        let out = self.declare(name, width, SigKind::Wire);
+        self.memories[mem.0].ports.push(MemPort::ReadAsync {
+            addr: addr.clone(),
+            out: out.id,
+        });
+        out
+    }
+
+    /// One side of a true-dual-port RAM: when `en`, read `addr` (old data, read-first)
+    /// into the returned register and, if `we`, write `data` there.
+    pub fn mem_port_rw(
+        &mut self,
+        mem: Mem,
+        name: &str,
+        en: impl Into<Expr>,
+        we: impl Into<Expr>,
+        addr: &Expr,
+        data: &Expr,
+    ) -> Sig {
+        self.check_mem_port(mem, addr, Some(data));
+        let width = self.memories[mem.0].width;
+        let out = self.declare(name, width, SigKind::Reg { reset: None });
+        let en = self.gated(en.into());
+        let we = we.into();
+        self.memories[mem.0].ports.push(MemPort::ReadWrite {
+            en,
+            we,
+            addr: addr.clone(),
+            data: data.clone(),
+            out: out.id,
+        });
+        out
+    }
+
+    /// Instantiate `module`. Its `clk`/`rst` connect to this module's automatically; other
+    /// inputs with [`connect`](Self::connect); outputs appear as wires `{name}_{port}`.
+    pub fn instance(&mut self, name: &str, module: &Rc<Module>) -> Inst {
+        if self.blocks.len() > 1 {
+            self.error(Some(name), "instances cannot be created inside `when`");
+        }
+        if !valid_name(name) || !self.names.insert(name.to_string()) {
+            self.error(Some(name), "instance name invalid or declared twice");
+        }
+        let mut inputs = BTreeMap::new();
+        let mut outputs = Vec::new();
+        for p in &module.ports {
+            match (p.dir, p.name.as_str()) {
+                (PortDir::In, CLK) => {
+                    inputs.insert(p.name.clone(), self.clk().expr);
+                }
+                (PortDir::In, RST) => {
+                    inputs.insert(p.name.clone(), self.rst().expr);
+                }
+                (PortDir::In, _) => {}
+                (PortDir::Out, _) => {
+                    let w = self.wire(&format!("{name}_{}", p.name), p.width);
+                    outputs.push((p.name.clone(), w.id));
+                }
+            }
+        }
+        self.instances.push(Instance {
+            name: name.into(),
+            module: module.clone(),
+            inputs,
+            outputs,
+        });
+        Inst(self.instances.len() - 1)
+    }
+
+    /// Drive input `port` of instance `inst`.
+    pub fn connect(&mut self, inst: Inst, port: &str, value: impl Operand) {
+        let i = &self.instances[inst.0];
+        let iname = i.name.to_string();
+        let Some(p) = i.module.port(port).cloned() else {
+            let child = i.module.name.clone();
+            self.error(
+                Some(&iname),
+                format!("module `{child}` has no port `{port}`"),
+            );
+            return;
+        };
+        let value = value.into_operand(p.width);
+        let sig = format!("{iname}.{port}");
+        if p.dir != PortDir::In {
+            self.error(Some(&sig), "is an output; read it with `inst_output`");
+        } else if let Some(e) = value.error() {
+            self.error(Some(&sig), e.to_string());
+        } else if value.width() != p.width {
+            self.error(
+                Some(&sig),
+                format!("port is {} bits, connected to {}", p.width, value.width()),
+            );
+        } else if self.instances[inst.0]
+            .inputs
+            .insert(port.to_string(), value)
+            .is_some()
+        {
+            self.error(Some(&sig), "connected twice");
+        }
+    }
+
+    /// The wire carrying output `port` of instance `inst`.
+    pub fn inst_output(&mut self, inst: Inst, port: &str) -> Sig {
+        let i = &self.instances[inst.0];
+        match i.outputs.iter().find(|(p, _)| p == port) {
+            Some((_, id)) => self.sig_handle(*id),
+            None => {
+                let msg = format!("module `{}` has no output `{port}`", i.module.name);
+                let iname = i.name.to_string();
+                self.error(Some(&iname), msg);
+                Sig {
+                    id: SigId(0),
+                    expr: super::expr::lit(0, 1),
+                }
+            }
+        }
+    }
+
+    fn sig_handle(&self, id: SigId) -> Sig {
+        let s = &self.signals[id.0 as usize];
+        Sig {
+            id,
+            expr: Expr::sig(id, self.uid, s.name.clone(), s.width),
+        }
+    }
+
+    /// Run the static checks and freeze the module.
+    pub fn finish(self) -> Result<Rc<Module>, HdlErrors> {
+        check::finish(self).map(Rc::new)
+    }
+
+    pub(crate) fn into_parts(mut self) -> Parts {
+        // Clock and reset lead the port list, whenever they were first needed.
+        self.ports.sort_by_key(|p| match p.name.as_str() {
+            CLK => 0,
+            RST => 1,
+            _ => 2,
+        });
+        let mut blocks = self.blocks;
+        Parts {
+            uid: self.uid,
+            name: self.name,
+            doc: self.doc,
+            ports: self.ports,
+            signals: self.signals,
+            body: blocks.remove(0),
+            memories: self.memories,
+            instances: self.instances,
+            errors: self.errors,
+            clk: self.clk.map(|c| c.id),
+            rst: self.rst.map(|r| r.id),
+        }
+    }
+}
+
+/// A builder taken apart for checking.
+pub(crate) struct Parts {
+    pub(crate) uid: u64,
+    pub(crate) name: String,
+    pub(crate) doc: Option<String>,
+    pub(crate) ports: Vec<Port>,
+    pub(crate) signals: Vec<Signal>,
+    pub(crate) body: Vec<Stmt>,
+    pub(crate) memories: Vec<Memory>,
+    pub(crate) instances: Vec<Instance>,
+    pub(crate) errors: Vec<HdlError>,
+    pub(crate) clk: Option<SigId>,
+    pub(crate) rst: Option<SigId>,
+}
+
+fn targets_of(stmts: &[Stmt]) -> BTreeSet<SigId> {
+    let mut t = BTreeSet::new();
+    for s in stmts {
+        match s {
+            Stmt::Assign(id, _) => {
+                t.insert(*id);
+            }
+            Stmt::If { targets, .. } => t.extend(targets.iter().copied()),
+        }
+    }
+    t
+}
+
+/// The open `if` chain returned by [`ModuleBuilder::when`].
+pub struct When<'a> {
+    m: &'a mut ModuleBuilder,
+    /// How many `elif`s deep the chain's innermost `else` is.
+    depth: usize,
+    /// OR of the conditions so far: later arms run only when none of them held.
+    taken: Expr,
+}
+
+impl<'a> When<'a> {
+    /// `else if (cond) { body }`.
+    pub fn elif(self, cond: impl Into<Expr>, body: impl FnOnce(&mut ModuleBuilder)) -> When<'a> {
+        let cond = cond.into();
+        let gate = !&self.taken & &cond;
+        let then = self.m.record(gate, body);
+        let stmt = Stmt::If {
+            targets: targets_of(&then),
+            cond: cond.clone(),
+            then,
+            els: Vec::new(),
+        };
+        let taken = &self.taken | &cond;
+        let depth = self.depth;
+        Self::put_else(self.m, depth, vec![stmt]);
+        When {
+            m: self.m,
+            depth: depth + 1,
+            taken,
+        }
+    }
+
+    /// `else { body }`.
+    pub fn otherwise(self, body: impl FnOnce(&mut ModuleBuilder)) {
+        let gate = !&self.taken;
+        let els = self.m.record(gate, body);
+        Self::put_else(self.m, self.depth, els);
+    }
+
+    fn put_else(m: &mut ModuleBuilder, depth: usize, els_new: Vec<Stmt>) {
+        let new_targets = targets_of(&els_new);
+        let mut slot = m.blocks.last_mut().unwrap().last_mut().unwrap();
+        for _ in 0..depth {
+            let Stmt::If { els, targets, .. } = slot else {
+                unreachable!("chain is an if")
+            };
+            targets.extend(new_targets.iter().copied());
+            slot = &mut els[0];
+        }
+        let Stmt::If { els, targets, .. } = slot else {
+            unreachable!("chain is an if")
+        };
+        targets.extend(new_targets.iter().copied());
+        *els = els_new;
+    }
+}
+
+/// Arms of [`ModuleBuilder::switch`].
+pub struct Switch<'a> {
+    m: &'a mut ModuleBuilder,
+    sel: Expr,
+    /// Depth of the chain built so far (None before the first arm).
+    chain: Option<(usize, Expr)>,
+}
+
+impl Switch<'_> {
+    /// Runs `body` when the selector equals `value`.
+    pub fn case(&mut self, value: impl Operand, body: impl FnOnce(&mut ModuleBuilder)) {
+        let cond = self.sel.eq(value);
+        self.chain = Some(match self.chain.take() {
+            None => {
+                let w = self.m.when(cond.clone(), body);
+                (w.depth, w.taken)
+            }
+            Some((depth, taken)) => {
+                let w = When {
+                    m: self.m,
+                    depth,
+                    taken,
+                }
+                .elif(cond, body);
+                (w.depth, w.taken)
+            }
+        });
+    }
+
+    /// Runs `body` when no arm matched.
+    pub fn default(&mut self, body: impl FnOnce(&mut ModuleBuilder)) {
+        match self.chain.take() {
+            None => body(self.m),
+            Some((depth, taken)) => When {
+                m: self.m,
+                depth,
+                taken,
+            }
+            .otherwise(body),
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! nicgen hardware: the RTL description layer (`ir`), interface bundles, and the blocks.
+
+pub mod ir;
+
+pub use ir::*;
+pub mod blocks;
+pub mod bundles;
