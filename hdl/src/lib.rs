@@ -5,3 +5,4 @@ pub mod ir;
 pub use ir::*;
 pub mod blocks;
 pub mod bundles;
+pub mod library;
