@@ -5,4 +5,6 @@ pub mod ir;
 pub use ir::*;
 pub mod blocks;
 pub mod bundles;
+pub mod config;
 pub mod library;
+pub mod tops;

@@ -30,7 +30,11 @@ fn every_block_lints_clean_under_verilator_wall() {
             .expect("verilator is installed (scripts/setup.sh)");
         let text = String::from_utf8_lossy(&out.stderr).to_string()
             + &String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success() && text.trim().is_empty(), "{}:\n{text}", d.top_name());
+        assert!(
+            out.status.success() && text.trim().is_empty(),
+            "{}:\n{text}",
+            d.top_name()
+        );
     }
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -1,0 +1,170 @@
+//! The one configuration every generator reads. `gen --config FILE.toml` loads it; every
+//! key is optional and documented here with its default. Unknown keys are errors, so a
+//! misspelt parameter never silently falls back to its default.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Network data path.
+    pub net: NetConfig,
+    /// FIFO tops.
+    pub fifo: FifoConfig,
+    /// Arbiter top.
+    pub arbiter: ArbiterConfig,
+    /// Header-stripping byte shifter top.
+    pub shifter: ShifterConfig,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetConfig {
+    /// AXI4-Stream tdata width in bits: a multiple of 8 (the NIC tops take 64, 128, 256
+    /// or 512). Default 512 (100 GbE at 250 MHz).
+    pub data_width: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FifoConfig {
+    /// Entries of the synchronous and packet FIFOs: a power of two. Default 1024.
+    pub depth: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ArbiterConfig {
+    /// Requesters of the round-robin arbiter (at least 1). Default 8.
+    pub requesters: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ShifterConfig {
+    /// Largest header the byte shifter strips, in bytes (at least 1). Default 128.
+    pub max_offset: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            net: NetConfig::default(),
+            fifo: FifoConfig::default(),
+            arbiter: ArbiterConfig::default(),
+            shifter: ShifterConfig::default(),
+        }
+    }
+}
+impl Default for NetConfig {
+    fn default() -> Self {
+        NetConfig { data_width: 512 }
+    }
+}
+impl Default for FifoConfig {
+    fn default() -> Self {
+        FifoConfig { depth: 1024 }
+    }
+}
+impl Default for ArbiterConfig {
+    fn default() -> Self {
+        ArbiterConfig { requesters: 8 }
+    }
+}
+impl Default for ShifterConfig {
+    fn default() -> Self {
+        ShifterConfig { max_offset: 128 }
+    }
+}
+
+impl Config {
+    /// Every problem with the values, one message per key (empty when valid).
+    pub fn problems(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        let w = self.net.data_width;
+        if w == 0 || w % 8 != 0 {
+            p.push(format!(
+                "net.data_width = {w}: must be a positive multiple of 8"
+            ));
+        }
+        let d = self.fifo.depth;
+        if d < 2 || !d.is_power_of_two() {
+            p.push(format!(
+                "fifo.depth = {d}: must be a power of two, at least 2"
+            ));
+        }
+        if self.arbiter.requesters == 0 {
+            p.push("arbiter.requesters = 0: must be at least 1".into());
+        }
+        if self.shifter.max_offset == 0 {
+            p.push("shifter.max_offset = 0: must be at least 1".into());
+        }
+        p
+    }
+
+    /// Parses TOML and validates it; the error says which key is wrong and why.
+    pub fn from_toml(text: &str) -> Result<Config, String> {
+        let cfg: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+        let problems = cfg.problems();
+        if problems.is_empty() {
+            Ok(cfg)
+        } else {
+            Err(problems.join("\n"))
+        }
+    }
+
+    /// The default configuration as documented TOML (what `gen --print-config` shows).
+    pub fn default_toml() -> String {
+        DEFAULT_TOML.to_string()
+    }
+}
+
+/// Kept next to the structs above; a test checks it parses to `Config::default()`.
+const DEFAULT_TOML: &str = r#"# nicgen configuration. Every key is optional; these are the defaults.
+
+[net]
+# AXI4-Stream tdata width in bits: a multiple of 8 (NIC tops: 64, 128, 256 or 512).
+data_width = 512
+
+[fifo]
+# Entries of the synchronous and packet FIFOs: a power of two.
+depth = 1024
+
+[arbiter]
+# Requesters of the round-robin arbiter.
+requesters = 8
+
+[shifter]
+# Largest header the byte shifter strips, in bytes.
+max_offset = 128
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documented_defaults_are_the_defaults() {
+        assert_eq!(Config::from_toml(DEFAULT_TOML).unwrap(), Config::default());
+        assert_eq!(Config::from_toml("").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn misspelt_key_is_rejected_by_name() {
+        let e = Config::from_toml("[net]\ndata_widht = 64\n").unwrap_err();
+        assert!(e.contains("data_widht"), "{e}");
+    }
+
+    #[test]
+    fn bad_values_are_explained() {
+        let e = Config::from_toml("[net]\ndata_width = 60\n[fifo]\ndepth = 1000\n").unwrap_err();
+        assert!(
+            e.contains("net.data_width = 60: must be a positive multiple of 8"),
+            "{e}"
+        );
+        assert!(
+            e.contains("fifo.depth = 1000: must be a power of two"),
+            "{e}"
+        );
+    }
+}
