@@ -1,7 +1,12 @@
 //! Every block variant the project checks on its own: each is snapshot-tested, linted
 //! with `verilator -Wall` and synthesized by the test gate. Add a new block here.
 
+use crate::blocks::axis_packet_fifo::{axis_packet_fifo, PacketFifoCfg};
 use crate::blocks::axis_register::axis_register;
+use crate::blocks::byte_shifter::{byte_shifter, ByteShifterCfg};
+use crate::blocks::checksum::checksum;
+use crate::blocks::rr_arbiter::rr_arbiter;
+use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::bundles::AxisCfg;
 use crate::ir::{HdlErrors, Module};
 use std::rc::Rc;
@@ -11,6 +16,29 @@ pub fn blocks() -> Result<Vec<Rc<Module>>, HdlErrors> {
     let mut out = Vec::new();
     for w in [8, 64, 512] {
         out.push(axis_register(AxisCfg::net(w))?);
+    }
+    // A shallow LUTRAM FIFO and a deep block-RAM one.
+    out.push(sync_fifo(SyncFifoCfg::new(8, 16))?);
+    out.push(sync_fifo(SyncFifoCfg::new(512, 1024))?);
+    // Packet FIFOs in both full-handling modes, LUTRAM at 64 bits, block RAM at 512.
+    for (w, depth) in [(64, 64), (512, 512)] {
+        for drop_when_full in [true, false] {
+            out.push(axis_packet_fifo(PacketFifoCfg::new(
+                AxisCfg::net(w),
+                depth,
+                drop_when_full,
+            ))?);
+        }
+    }
+    for n in [1, 4, 5] {
+        out.push(rr_arbiter(n)?);
+    }
+    // The Verilator-tested widths (testbench/tests/checksum.rs, byte_shifter.rs).
+    for w in [64, 512] {
+        out.push(checksum(w)?);
+    }
+    for (w, max_offset) in [(8, 64), (64, 256), (512, 256)] {
+        out.push(byte_shifter(ByteShifterCfg::new(w, max_offset))?);
     }
     Ok(out)
 }

@@ -170,7 +170,7 @@ fn names_must_be_plain_identifiers() {
     m.set(&y, &a);
     let e = errors(m);
     assert!(
-        e.contains("signal `wire`: not a plain Verilog identifier"),
+        e.contains("signal `wire`: is a reserved word"),
         "{e}"
     );
     assert!(e.contains("signal `bad$name`"), "{e}");

@@ -510,15 +510,19 @@ impl ModuleBuilder {
         });
     }
 
-    fn declare(&mut self, name: &str, width: u32, kind: SigKind) -> Sig {
-        if !valid_name(name) {
-            self.error(
-                Some(name),
-                "not a plain Verilog identifier ([A-Za-z][A-Za-z0-9_]*)",
-            );
+    /// Reserves `name` for a signal, memory or instance of this module.
+    fn claim_name(&mut self, name: &str) {
+        if KEYWORDS.contains(&name) {
+            self.error(Some(name), "is a reserved word in Verilog/SystemVerilog");
+        } else if !valid_name(name) {
+            self.error(Some(name), "not a plain Verilog identifier ([A-Za-z][A-Za-z0-9_]*)");
         } else if !self.names.insert(name.to_string()) {
             self.error(Some(name), "declared twice");
         }
+    }
+
+    fn declare(&mut self, name: &str, width: u32, kind: SigKind) -> Sig {
+        self.claim_name(name);
         if width == 0 {
             self.error(Some(name), "zero width");
         }
@@ -711,9 +715,7 @@ impl ModuleBuilder {
     /// A memory of `depth` words of `width` bits, inferred as the given RAM style.
     pub fn memory(&mut self, name: &str, width: u32, depth: u64, style: RamStyle) -> Mem {
         self.clk();
-        if !valid_name(name) || !self.names.insert(name.to_string()) {
-            self.error(Some(name), "memory name invalid or declared twice");
-        }
+        self.claim_name(name);
         if depth < 2 {
             self.error(Some(name), format!("memory depth {depth} is less than 2"));
         }
@@ -829,9 +831,7 @@ impl ModuleBuilder {
         if self.blocks.len() > 1 {
             self.error(Some(name), "instances cannot be created inside `when`");
         }
-        if !valid_name(name) || !self.names.insert(name.to_string()) {
-            self.error(Some(name), "instance name invalid or declared twice");
-        }
+        self.claim_name(name);
         let mut inputs = BTreeMap::new();
         let mut outputs = Vec::new();
         for p in &module.ports {
