@@ -461,6 +461,19 @@ impl Expr {
         mk(self.width(), kind)
     }
 
+    /// `self + rhs` one bit wider, so the carry out is kept (`a + b` keeps the operand
+    /// width, as the Verilog does; extending the sum afterwards would lose the carry).
+    pub fn add_carry(&self, rhs: impl Operand) -> Expr {
+        let rhs = rhs.into_operand(self.width());
+        let w = self.width().max(rhs.width()) + 1;
+        self.zext(w) + rhs.zext(w)
+    }
+
+    /// Each bit repeated `n` times in place: a byte-lane mask `spread(8)` becomes a bit mask.
+    pub fn spread(&self, n: u32) -> Expr {
+        cat((0..self.width()).rev().map(|i| self.bit(i).repeat(n)))
+    }
+
     /// `{n{self}}`.
     pub fn repeat(&self, n: u32) -> Expr {
         if self.is_error() || n == 1 {
@@ -565,6 +578,8 @@ mod tests {
         assert!((bad & lit(0, 1)).is_error());
         assert!(lit(300, 8).is_error());
         assert_eq!((a + 1u32).width(), 8);
+        assert_eq!(lit(255, 8).add_carry(lit(1, 8)).width(), 9);
+        assert_eq!(lit(0b10, 2).spread(3).width(), 6);
     }
 
     #[test]
