@@ -169,10 +169,7 @@ fn names_must_be_plain_identifiers() {
     let y = m.output("bad$name", 1);
     m.set(&y, &a);
     let e = errors(m);
-    assert!(
-        e.contains("signal `wire`: is a reserved word"),
-        "{e}"
-    );
+    assert!(e.contains("signal `wire`: is a reserved word"), "{e}");
     assert!(e.contains("signal `bad$name`"), "{e}");
 }
 

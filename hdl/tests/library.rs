@@ -44,13 +44,17 @@ fn each_block_passes(tool: &str, args: impl Fn(&str) -> Vec<String>) {
 #[test]
 fn every_block_lints_clean_under_verilator_wall() {
     each_block_passes("verilator", |top| {
-        ["--lint-only", "-Wall", "--top-module", top].map(String::from).to_vec()
+        ["--lint-only", "-Wall", "--top-module", top]
+            .map(String::from)
+            .to_vec()
     });
 }
 
 #[test]
 fn every_block_compiles_under_icarus_as_verilog_2005() {
     each_block_passes("iverilog", |top| {
-        ["-g2005", "-Wall", "-o", "/dev/null", "-s", top].map(String::from).to_vec()
+        ["-g2005", "-Wall", "-o", "/dev/null", "-s", top]
+            .map(String::from)
+            .to_vec()
     });
 }

@@ -515,7 +515,10 @@ impl ModuleBuilder {
         if KEYWORDS.contains(&name) {
             self.error(Some(name), "is a reserved word in Verilog/SystemVerilog");
         } else if !valid_name(name) {
-            self.error(Some(name), "not a plain Verilog identifier ([A-Za-z][A-Za-z0-9_]*)");
+            self.error(
+                Some(name),
+                "not a plain Verilog identifier ([A-Za-z][A-Za-z0-9_]*)",
+            );
         } else if !self.names.insert(name.to_string()) {
             self.error(Some(name), "declared twice");
         }

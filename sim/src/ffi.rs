@@ -1,0 +1,62 @@
+//! Raw interface between the Rust runtime and the C++ side of a Verilated model.
+//!
+//! Only generated code (`models.rs`, see [`crate::verilate`]) uses this module: it declares
+//! the C symbols in an `extern "C"` block of the crate that links the model libraries and
+//! hands them to [`crate::ModelCore`] as function pointers. The `sim` crate itself therefore
+//! references no C symbol, so it links (and its own tests run) without any model.
+//!
+//! The C++ counterparts are in `sim/src/verilate/nicsim_runtime.cpp` (model-independent
+//! entry points) and in the shim that [`crate::verilate`] generates per model.
+
+use std::ffi::{c_char, c_int, c_void};
+use std::marker::{PhantomData, PhantomPinned};
+
+/// Opaque C++ `NicsimModel` (a Verilated model plus its `VerilatedContext`).
+#[repr(C)]
+pub struct RawModel {
+    _opaque: [u8; 0],
+    _marker: PhantomData<(*mut u8, PhantomPinned)>,
+}
+
+/// Callback that receives text the model prints (`$display`, `$finish` notes, ...).
+pub type PrintHook = unsafe extern "C" fn(text: *const c_char, len: usize);
+
+/// `nicsim_eval` status (low nibble): no error.
+pub const STATUS_OK: c_int = 0;
+/// `nicsim_eval` status (low nibble): Verilog `$stop` was executed.
+pub const STATUS_STOP: c_int = 1;
+/// `nicsim_eval` status (low nibble): `$fatal` or a Verilator-internal fatal error.
+pub const STATUS_FATAL: c_int = 2;
+/// Flag in `nicsim_eval`'s return value: the model has executed `$finish`.
+pub const FLAG_FINISHED: c_int = 0x10;
+
+/// Model-independent entry points of the runtime library (`nicsim_runtime.cpp`).
+pub struct RuntimeFns {
+    /// `void nicsim_set_print_hook(hook)`: where printed text goes (stdout if null).
+    pub set_print_hook: unsafe extern "C" fn(hook: Option<PrintHook>),
+    /// `int nicsim_trace_kind(void)`: 0 no tracing compiled in, 1 VCD, 2 FST.
+    pub trace_kind: unsafe extern "C" fn() -> c_int,
+    /// `int nicsim_eval(model, time)`: evaluate; returns status | flags.
+    pub eval: unsafe extern "C" fn(model: *mut RawModel, time: u64) -> c_int,
+    /// `const char* nicsim_error(model)`: message of the last failed call, valid until the
+    /// next call on this model.
+    pub error: unsafe extern "C" fn(model: *mut RawModel) -> *const c_char,
+    /// `int nicsim_trace_open(model, path)`: 0 ok, 1 error, -1 tracing not compiled in.
+    pub trace_open: unsafe extern "C" fn(model: *mut RawModel, path: *const c_char) -> c_int,
+    /// `int nicsim_trace_dump(model, time)`: 0 ok (or no waveform open), 1 error.
+    pub trace_dump: unsafe extern "C" fn(model: *mut RawModel, time: u64) -> c_int,
+    /// `void nicsim_trace_close(model)`.
+    pub trace_close: unsafe extern "C" fn(model: *mut RawModel),
+    /// `void nicsim_delete(model)`: runs `final` blocks, closes the waveform, frees.
+    pub delete: unsafe extern "C" fn(model: *mut RawModel),
+}
+
+/// Per-model entry points of a generated shim.
+pub struct ModelFns {
+    /// `NicsimModel* nicsim_<top>_new(void)`: null if construction failed.
+    pub new: unsafe extern "C" fn() -> *mut RawModel,
+    /// `size_t nicsim_<top>_ports(model, out, n)`: writes the address of each port's storage
+    /// (in [`crate::ModelDesc::ports`] order) to `out[0..n]` if `n` is large enough, and
+    /// returns the number of ports.
+    pub ports: unsafe extern "C" fn(model: *mut RawModel, out: *mut *mut c_void, n: usize) -> usize,
+}

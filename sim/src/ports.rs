@@ -1,0 +1,674 @@
+//! Typed access to the ports of a Verilated model.
+//!
+//! Verilator stores each top-level port of a model in the smallest of `u8` (≤ 8 bits),
+//! `u16` (≤ 16), `u32` (≤ 32), `u64` (≤ 64) or, above 64 bits, an array of little-endian
+//! `u32` words (word 0 holds bits 31:0). The port types here point straight at that storage,
+//! so reading or writing a port is a plain memory access, not an FFI call.
+//!
+//! * [`Input<S>`] / [`Output<S>`]: ports of up to 64 bits, with `S` the storage type
+//!   (`u8`, `u16`, `u32` or `u64`). [`Input::set`] panics if the value does not fit the port
+//!   width — masking silently would hide testbench bugs.
+//! * [`WideInput`] / [`WideOutput`]: ports wider than 64 bits, accessed as words
+//!   ([`WideInput::set_words`]) or bytes ([`WideInput::set_bytes`]; byte 0 is bits 7:0, the
+//!   AXI-Stream lane order), or a few bits at a time ([`WideInput::set_bits`]).
+//!
+//! Outputs have no setters. All port types also implement [`PortRead`] (and inputs
+//! [`PortWrite`]), so helpers can be written once for any bus width, e.g. an AXI-Stream
+//! driver that takes `tdata: &impl PortWrite`.
+//!
+//! # Safety model
+//!
+//! A port holds a raw pointer into the C++ model owned by the handle it is a field of. Port
+//! values cannot be constructed outside generated code (the constructors are `unsafe`), are
+//! neither `Clone` nor `Copy`, and handles only give out shared references to them (through
+//! `Deref`), so a port can neither be moved out of its handle nor outlive it. C++ code only
+//! runs inside calls on the handle, which hold no Rust reference to port storage, and the
+//! types are neither `Send` nor `Sync`, so there are no concurrent accesses.
+
+use std::ffi::c_void;
+use std::fmt;
+use std::ptr::NonNull;
+
+pub(crate) mod sealed {
+    /// Storage of a port of up to 64 bits.
+    pub trait Storage: Copy + 'static {
+        const BITS: u32;
+        fn to_u64(self) -> u64;
+        /// `v` is known to fit.
+        fn from_u64(v: u64) -> Self;
+    }
+
+    /// Word-level access shared by every port type (32-bit little-endian words).
+    pub trait Words {
+        fn word_count(&self) -> usize;
+        fn load_word(&self, index: usize) -> u32;
+        /// `word` is known to fit the port (bits above the width are zero).
+        fn store_word(&self, index: usize, word: u32);
+    }
+}
+
+/// Storage type of a port of up to 64 bits: `u8`, `u16`, `u32` or `u64`.
+pub trait Storage: sealed::Storage {}
+
+macro_rules! storage {
+    ($($t:ty),*) => {$(
+        impl sealed::Storage for $t {
+            const BITS: u32 = <$t>::BITS;
+            #[inline]
+            fn to_u64(self) -> u64 {
+                self as u64
+            }
+            #[inline]
+            fn from_u64(v: u64) -> Self {
+                v as $t
+            }
+        }
+        impl Storage for $t {}
+    )*};
+}
+storage!(u8, u16, u32, u64);
+
+/// Bits of the storage Verilator uses for a port of `width` bits (wider ports: 32-bit words).
+pub const fn storage_bits(width: u32) -> u32 {
+    match width {
+        0..=8 => 8,
+        9..=16 => 16,
+        17..=32 => 32,
+        33..=64 => 64,
+        _ => 32,
+    }
+}
+
+/// Mask of the low `width` bits (`width` ≤ 64).
+#[inline]
+fn mask64(width: u32) -> u64 {
+    if width >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << width) - 1
+    }
+}
+
+/// Mask of the valid bits of the top word of a `width`-bit value.
+#[inline]
+fn top_word_mask(width: u32) -> u32 {
+    match width % 32 {
+        0 => u32::MAX,
+        r => (1u32 << r) - 1,
+    }
+}
+
+#[inline]
+fn byte_count(width: u32) -> usize {
+    width.div_ceil(8) as usize
+}
+
+/// Read access, implemented by every port type.
+///
+/// Bit `i` of a port is bit `i % 32` of word `i / 32` and bit `i % 8` of byte `i / 8`.
+pub trait PortRead: sealed::Words {
+    /// Verilog name of the port (e.g. `s_axis_tdata`).
+    fn name(&self) -> &'static str;
+    /// Width in bits.
+    fn width(&self) -> u32;
+
+    /// The value as little-endian 32-bit words (`width.div_ceil(32)` of them).
+    fn get_words(&self) -> Vec<u32> {
+        (0..self.word_count()).map(|i| self.load_word(i)).collect()
+    }
+
+    /// The value as little-endian bytes (`width.div_ceil(8)` of them; byte 0 = bits 7:0).
+    fn get_bytes(&self) -> Vec<u8> {
+        let mut out = vec![0u8; byte_count(self.width())];
+        for (i, chunk) in out.chunks_mut(4).enumerate() {
+            let word = self.load_word(i).to_le_bytes();
+            chunk.copy_from_slice(&word[..chunk.len()]);
+        }
+        out
+    }
+
+    /// Bit `index`. Panics if `index >= width`.
+    #[track_caller]
+    fn bit(&self, index: u32) -> bool {
+        check_range(self.name(), self.width(), index, 1);
+        (self.load_word((index / 32) as usize) >> (index % 32)) & 1 == 1
+    }
+
+    /// `count` (≤ 64) bits starting at bit `lo`, e.g. one `tkeep` field of a wide bundle.
+    /// Panics if the range exceeds the port.
+    #[track_caller]
+    fn get_bits(&self, lo: u32, count: u32) -> u64 {
+        check_range(self.name(), self.width(), lo, count);
+        let mut out = 0u64;
+        let mut done = 0;
+        while done < count {
+            let bit = lo + done;
+            let shift = bit % 32;
+            let take = (32 - shift).min(count - done);
+            let word = u64::from(self.load_word((bit / 32) as usize) >> shift);
+            out |= (word & mask64(take)) << done;
+            done += take;
+        }
+        out
+    }
+
+    /// True if every bit is 0.
+    fn is_zero(&self) -> bool {
+        (0..self.word_count()).all(|i| self.load_word(i) == 0)
+    }
+}
+
+/// Write access, implemented by input ports only.
+///
+/// Every setter panics (naming the port) if the value has bits set above the port width.
+pub trait PortWrite: PortRead {
+    /// Sets the value from little-endian 32-bit words. Fewer words than the port has are
+    /// zero-extended; more words, or bits above the width, panic.
+    #[track_caller]
+    fn set_words(&self, words: &[u32]) {
+        let (name, width, count) = (self.name(), self.width(), self.word_count());
+        if words.len() > count {
+            panic!(
+                "port `{name}` is {width} bits ({count} words) wide; got {} words",
+                words.len()
+            );
+        }
+        if words.len() == count && words[count - 1] & !top_word_mask(width) != 0 {
+            panic!(
+                "port `{name}` is {width} bits wide; word {} = {:#010x} has bits above the width",
+                count - 1,
+                words[count - 1]
+            );
+        }
+        for i in 0..count {
+            self.store_word(i, words.get(i).copied().unwrap_or(0));
+        }
+    }
+
+    /// Sets the value from little-endian bytes (byte 0 = bits 7:0, the AXI-Stream lane
+    /// order). Fewer bytes than the port holds are zero-extended; more bytes, or bits above
+    /// the width, panic.
+    #[track_caller]
+    fn set_bytes(&self, bytes: &[u8]) {
+        let (name, width) = (self.name(), self.width());
+        let max = byte_count(width);
+        if bytes.len() > max {
+            panic!(
+                "port `{name}` is {width} bits ({max} bytes) wide; got {} bytes",
+                bytes.len()
+            );
+        }
+        if bytes.len() == max && width % 8 != 0 && bytes[max - 1] >> (width % 8) != 0 {
+            panic!(
+                "port `{name}` is {width} bits wide; byte {} = {:#04x} has bits above the width",
+                max - 1,
+                bytes[max - 1]
+            );
+        }
+        for i in 0..self.word_count() {
+            let mut word = [0u8; 4];
+            if let Some(src) = bytes.get(i * 4..) {
+                let n = src.len().min(4);
+                word[..n].copy_from_slice(&src[..n]);
+            }
+            self.store_word(i, u32::from_le_bytes(word));
+        }
+    }
+
+    /// Sets bit `index` to `value`. Panics if `index >= width`.
+    #[track_caller]
+    fn set_bit(&self, index: u32, value: bool) {
+        check_range(self.name(), self.width(), index, 1);
+        let w = (index / 32) as usize;
+        let m = 1u32 << (index % 32);
+        let old = self.load_word(w);
+        self.store_word(w, if value { old | m } else { old & !m });
+    }
+
+    /// Sets `count` (≤ 64) bits starting at bit `lo` to `value`, leaving the others alone.
+    /// Panics if the range exceeds the port or `value` does not fit in `count` bits.
+    #[track_caller]
+    fn set_bits(&self, lo: u32, count: u32, value: u64) {
+        let name = self.name();
+        check_range(name, self.width(), lo, count);
+        if value & !mask64(count) != 0 {
+            panic!("value {value:#x} does not fit in {count} bits (bits {lo}+ of port `{name}`)");
+        }
+        let mut done = 0;
+        while done < count {
+            let bit = lo + done;
+            let shift = bit % 32;
+            let take = (32 - shift).min(count - done);
+            let field = (mask64(take) as u32) << shift;
+            let w = (bit / 32) as usize;
+            let part = (((value >> done) & mask64(take)) as u32) << shift;
+            self.store_word(w, (self.load_word(w) & !field) | part);
+            done += take;
+        }
+    }
+
+    /// Sets every bit to 0.
+    fn clear(&self) {
+        for i in 0..self.word_count() {
+            self.store_word(i, 0);
+        }
+    }
+}
+
+#[track_caller]
+fn check_range(name: &str, width: u32, lo: u32, count: u32) {
+    if count > 64 || lo.checked_add(count).is_none_or(|end| end > width) {
+        panic!(
+            "bits {lo}..{} out of range for port `{name}` ({width} bits; at most 64 at a time)",
+            u64::from(lo) + u64::from(count)
+        );
+    }
+}
+
+#[track_caller]
+fn check_narrow<S: Storage>(ptr: *mut c_void, name: &str, width: u32) -> NonNull<S> {
+    assert!(
+        (1..=64).contains(&width) && storage_bits(width) == S::BITS,
+        "port `{name}`: {width} bits are not stored in a u{}",
+        S::BITS
+    );
+    let ptr = NonNull::new(ptr.cast::<S>()).unwrap_or_else(|| panic!("port `{name}`: null"));
+    assert!(
+        ptr.as_ptr().is_aligned(),
+        "port `{name}`: misaligned storage"
+    );
+    ptr
+}
+
+#[track_caller]
+fn check_wide(ptr: *mut c_void, name: &str, width: u32) -> NonNull<u32> {
+    assert!(
+        width > 64,
+        "port `{name}`: {width} bits are not stored as words"
+    );
+    let ptr = NonNull::new(ptr.cast::<u32>()).unwrap_or_else(|| panic!("port `{name}`: null"));
+    assert!(
+        ptr.as_ptr().is_aligned(),
+        "port `{name}`: misaligned storage"
+    );
+    ptr
+}
+
+fn fmt_port(f: &mut fmt::Formatter<'_>, kind: &str, port: &dyn PortRead) -> fmt::Result {
+    write!(f, "{kind}({}[{}] = 0x", port.name(), port.width())?;
+    let words = port.get_words();
+    let top = words.len() - 1;
+    write!(f, "{:x}", words[top])?;
+    for w in words[..top].iter().rev() {
+        write!(f, "_{w:08x}")?;
+    }
+    write!(f, ")")
+}
+
+// ---------------------------------------------------------------------------------------
+// Ports of up to 64 bits
+
+macro_rules! narrow_port {
+    ($(#[$doc:meta])* $ty:ident, $kind:literal) => {
+        $(#[$doc])*
+        pub struct $ty<S: Storage> {
+            ptr: NonNull<S>,
+            width: u32,
+            name: &'static str,
+        }
+
+        impl<S: Storage> $ty<S> {
+            /// Wraps the storage of a model port.
+            ///
+            /// # Safety
+            /// `ptr` must point to the storage of a `width`-bit port of type `S` inside a
+            /// live Verilated model, and that model must outlive the returned value and be
+            /// accessed by one thread at a time. Only generated code calls this.
+            #[doc(hidden)]
+            #[track_caller]
+            pub unsafe fn from_raw(ptr: *mut c_void, name: &'static str, width: u32) -> Self {
+                Self { ptr: check_narrow::<S>(ptr, name, width), width, name }
+            }
+
+            /// Verilog name of the port.
+            #[inline]
+            pub fn name(&self) -> &'static str {
+                self.name
+            }
+
+            /// Width in bits.
+            #[inline]
+            pub fn width(&self) -> u32 {
+                self.width
+            }
+
+            /// Current value.
+            #[inline]
+            pub fn get(&self) -> u64 {
+                // SAFETY: `from_raw`'s contract: valid, aligned, no concurrent access.
+                unsafe { self.ptr.as_ptr().read() }.to_u64()
+            }
+
+            /// True if the value is not 0 (for 1-bit strobes like `tvalid`).
+            #[inline]
+            pub fn get_bool(&self) -> bool {
+                self.get() != 0
+            }
+
+            /// Largest value the port can hold.
+            #[inline]
+            pub fn max_value(&self) -> u64 {
+                mask64(self.width)
+            }
+        }
+
+        impl<S: Storage> sealed::Words for $ty<S> {
+            #[inline]
+            fn word_count(&self) -> usize {
+                self.width.div_ceil(32) as usize
+            }
+            #[inline]
+            fn load_word(&self, index: usize) -> u32 {
+                (self.get() >> (32 * index)) as u32
+            }
+            #[inline]
+            fn store_word(&self, index: usize, word: u32) {
+                let shift = 32 * index as u32;
+                let old = self.get() & !(u64::from(u32::MAX) << shift);
+                let new = old | (u64::from(word) << shift);
+                // SAFETY: as in `get`; `word` fits the width, so `new` fits in `S`.
+                unsafe { self.ptr.as_ptr().write(S::from_u64(new)) }
+            }
+        }
+
+        impl<S: Storage> PortRead for $ty<S> {
+            fn name(&self) -> &'static str {
+                self.name
+            }
+            fn width(&self) -> u32 {
+                self.width
+            }
+        }
+
+        impl<S: Storage> fmt::Debug for $ty<S> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt_port(f, $kind, self)
+            }
+        }
+    };
+}
+
+narrow_port!(
+    /// An input port of up to 64 bits stored as `S` (`u8`, `u16`, `u32` or `u64`).
+    Input,
+    "Input"
+);
+narrow_port!(
+    /// An output port of up to 64 bits stored as `S` (`u8`, `u16`, `u32` or `u64`).
+    Output,
+    "Output"
+);
+
+impl<S: Storage> Input<S> {
+    /// Sets the value. Panics, naming the port, if `value` does not fit the port width.
+    #[inline]
+    #[track_caller]
+    pub fn set(&self, value: u64) {
+        if value & !mask64(self.width) != 0 {
+            panic!(
+                "value {value:#x} does not fit {}-bit port `{}` (max {:#x})",
+                self.width,
+                self.name,
+                mask64(self.width)
+            );
+        }
+        // SAFETY: `from_raw`'s contract: valid, aligned, no concurrent access.
+        unsafe { self.ptr.as_ptr().write(S::from_u64(value)) }
+    }
+
+    /// Sets the value to 1 (`true`) or 0 (`false`).
+    #[inline]
+    pub fn set_bool(&self, value: bool) {
+        self.set(u64::from(value))
+    }
+}
+
+impl<S: Storage> PortWrite for Input<S> {}
+
+// ---------------------------------------------------------------------------------------
+// Ports of more than 64 bits
+
+/// Inherent forwarders so that wide ports need no trait import.
+macro_rules! wide_read_methods {
+    () => {
+        /// Verilog name of the port.
+        #[inline]
+        pub fn name(&self) -> &'static str {
+            self.name
+        }
+
+        /// Width in bits.
+        #[inline]
+        pub fn width(&self) -> u32 {
+            self.width
+        }
+
+        /// Number of 32-bit words (`width.div_ceil(32)`).
+        #[inline]
+        pub fn words(&self) -> usize {
+            self.words
+        }
+
+        /// Word `index` (bits `32*index+31 .. 32*index`). Panics if out of range.
+        #[inline]
+        #[track_caller]
+        pub fn word(&self, index: usize) -> u32 {
+            assert!(
+                index < self.words,
+                "word {index} out of range for port `{}` ({} words)",
+                self.name,
+                self.words
+            );
+            sealed::Words::load_word(self, index)
+        }
+
+        /// See [`PortRead::get_words`].
+        pub fn get_words(&self) -> Vec<u32> {
+            PortRead::get_words(self)
+        }
+
+        /// See [`PortRead::get_bytes`].
+        pub fn get_bytes(&self) -> Vec<u8> {
+            PortRead::get_bytes(self)
+        }
+
+        /// See [`PortRead::bit`].
+        #[track_caller]
+        pub fn bit(&self, index: u32) -> bool {
+            PortRead::bit(self, index)
+        }
+
+        /// See [`PortRead::get_bits`].
+        #[track_caller]
+        pub fn get_bits(&self, lo: u32, count: u32) -> u64 {
+            PortRead::get_bits(self, lo, count)
+        }
+
+        /// See [`PortRead::is_zero`].
+        pub fn is_zero(&self) -> bool {
+            PortRead::is_zero(self)
+        }
+    };
+}
+
+macro_rules! wide_port {
+    ($(#[$doc:meta])* $ty:ident, $kind:literal) => {
+        $(#[$doc])*
+        pub struct $ty {
+            ptr: NonNull<u32>,
+            words: usize,
+            width: u32,
+            name: &'static str,
+        }
+
+        impl $ty {
+            /// Wraps the storage of a model port.
+            ///
+            /// # Safety
+            /// `ptr` must point to the `width.div_ceil(32)` words of a `width`-bit port
+            /// inside a live Verilated model, and that model must outlive the returned value
+            /// and be accessed by one thread at a time. Only generated code calls this.
+            #[doc(hidden)]
+            #[track_caller]
+            pub unsafe fn from_raw(ptr: *mut c_void, name: &'static str, width: u32) -> Self {
+                let ptr = check_wide(ptr, name, width);
+                Self { ptr, words: width.div_ceil(32) as usize, width, name }
+            }
+
+            wide_read_methods!();
+        }
+
+        impl sealed::Words for $ty {
+            #[inline]
+            fn word_count(&self) -> usize {
+                self.words
+            }
+            #[inline]
+            fn load_word(&self, index: usize) -> u32 {
+                assert!(index < self.words);
+                // SAFETY: in bounds; `from_raw`'s contract: valid, aligned, no concurrency.
+                unsafe { self.ptr.as_ptr().add(index).read() }
+            }
+            #[inline]
+            fn store_word(&self, index: usize, word: u32) {
+                assert!(index < self.words);
+                // SAFETY: as in `load_word`.
+                unsafe { self.ptr.as_ptr().add(index).write(word) }
+            }
+        }
+
+        impl PortRead for $ty {
+            fn name(&self) -> &'static str {
+                self.name
+            }
+            fn width(&self) -> u32 {
+                self.width
+            }
+        }
+
+        impl fmt::Debug for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt_port(f, $kind, self)
+            }
+        }
+    };
+}
+
+wide_port!(
+    /// An input port of more than 64 bits, stored as little-endian 32-bit words.
+    WideInput,
+    "WideInput"
+);
+wide_port!(
+    /// An output port of more than 64 bits, stored as little-endian 32-bit words.
+    WideOutput,
+    "WideOutput"
+);
+
+impl WideInput {
+    /// See [`PortWrite::set_words`].
+    #[track_caller]
+    pub fn set_words(&self, words: &[u32]) {
+        PortWrite::set_words(self, words)
+    }
+
+    /// See [`PortWrite::set_bytes`].
+    #[track_caller]
+    pub fn set_bytes(&self, bytes: &[u8]) {
+        PortWrite::set_bytes(self, bytes)
+    }
+
+    /// See [`PortWrite::set_bit`].
+    #[track_caller]
+    pub fn set_bit(&self, index: u32, value: bool) {
+        PortWrite::set_bit(self, index, value)
+    }
+
+    /// See [`PortWrite::set_bits`].
+    #[track_caller]
+    pub fn set_bits(&self, lo: u32, count: u32, value: u64) {
+        PortWrite::set_bits(self, lo, count, value)
+    }
+
+    /// See [`PortWrite::clear`].
+    pub fn clear(&self) {
+        PortWrite::clear(self)
+    }
+}
+
+impl PortWrite for WideInput {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn narrow<S: Storage>(cell: &mut S, width: u32) -> Input<S> {
+        unsafe { Input::from_raw((cell as *mut S).cast(), "p", width) }
+    }
+
+    fn wide(words: &mut [u32], width: u32) -> WideInput {
+        assert_eq!(words.len(), width.div_ceil(32) as usize);
+        unsafe { WideInput::from_raw(words.as_mut_ptr().cast(), "w", width) }
+    }
+
+    #[test]
+    fn narrow_set_get_and_range() {
+        let mut cell = 0u64;
+        let p = narrow(&mut cell, 33);
+        p.set((1 << 33) - 1);
+        assert_eq!(p.get(), (1 << 33) - 1);
+        assert_eq!(p.get_words(), vec![u32::MAX, 1]);
+        assert_eq!(p.get_bytes(), vec![0xff, 0xff, 0xff, 0xff, 0x01]);
+        p.set_bits(31, 2, 0b01);
+        assert_eq!(p.get(), (1 << 33) - 1 - (1 << 32));
+        p.set_words(&[5]);
+        assert_eq!(p.get(), 5);
+        assert!(std::panic::catch_unwind(|| p.set(1 << 33)).is_err());
+        assert!(std::panic::catch_unwind(|| PortWrite::set_words(&p, &[0, 2])).is_err());
+        let _ = p;
+        assert_eq!(cell, 5);
+    }
+
+    #[test]
+    fn storage_class_is_checked() {
+        let mut c = 0u8;
+        let r = std::panic::catch_unwind(move || unsafe {
+            Input::<u8>::from_raw((&mut c as *mut u8).cast(), "x", 9)
+        });
+        assert!(r.is_err());
+    }
+
+    #[test]
+    fn wide_words_bytes_bits() {
+        let mut buf = [0u32; 3];
+        let p = wide(&mut buf, 72);
+        let bytes: Vec<u8> = (1..=9).collect();
+        p.set_bytes(&bytes);
+        assert_eq!(p.get_words(), vec![0x0403_0201, 0x0807_0605, 0x09]);
+        assert_eq!(p.get_bytes(), bytes);
+        assert_eq!(p.get_bits(4, 64), 0x9080_7060_5040_3020);
+        p.set_bits(60, 8, 0xab);
+        assert_eq!(p.get_bits(60, 8), 0xab);
+        assert_eq!(p.get_words()[0], 0x0403_0201);
+        p.set_bit(71, true);
+        assert!(p.bit(71));
+        assert!(std::panic::catch_unwind(|| p.set_bit(72, true)).is_err());
+        assert!(std::panic::catch_unwind(|| p.set_words(&[0, 0, 0x100])).is_err());
+        assert!(std::panic::catch_unwind(|| p.set_bytes(&[0; 10])).is_err());
+        p.set_bytes(&[0xee]);
+        assert_eq!(p.get_words(), vec![0xee, 0, 0]);
+        p.clear();
+        assert!(p.is_zero());
+        assert_eq!(format!("{p:?}"), "WideInput(w[72] = 0x0_00000000_00000000)");
+    }
+}

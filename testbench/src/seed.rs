@@ -1,0 +1,28 @@
+//! Seeded randomness for the testbenches: every random test prints its seed, and running it
+//! again with `SEED=<seed>` in the environment repeats it exactly.
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+/// The seed from `SEED` (decimal or `0x` hex), or a fresh random one.
+pub fn seed() -> u64 {
+    match std::env::var("SEED") {
+        Ok(s) => {
+            let s = s.trim();
+            let parsed = match s.strip_prefix("0x") {
+                Some(hex) => u64::from_str_radix(hex, 16),
+                None => s.parse(),
+            };
+            parsed.unwrap_or_else(|_| panic!("SEED={s:?} is not a decimal or 0x-hex u64"))
+        }
+        Err(_) => rand::random(),
+    }
+}
+
+/// A ChaCha RNG for test `name`, seeded by [`seed`]. The seed is printed; the test harness
+/// shows it when the test fails (`SEED=<seed> cargo test ... <name>` reruns it).
+pub fn rng(name: &str) -> ChaCha8Rng {
+    let seed = seed();
+    println!("{name}: SEED={seed:#x}");
+    ChaCha8Rng::seed_from_u64(seed)
+}
