@@ -8,6 +8,12 @@ use sim::verilate::{build_models, ModelSpec, PortDir, PortSpec};
 fn main() -> anyhow::Result<()> {
     #[allow(unused_mut)]
     let mut specs = vec![bridge_selftest()];
+    // tests/axis_register.rs
+    for w in [8, 64, 512] {
+        specs.push(hdl_model(hdl::blocks::axis_register::axis_register(
+            hdl::bundles::AxisCfg::net(w),
+        ))?);
+    }
     // tests/checksum.rs
     for w in [64, 512] {
         specs.push(hdl_model(hdl::blocks::checksum::checksum(w))?);
@@ -69,35 +75,9 @@ fn bridge_selftest() -> ModelSpec {
     }
 }
 
-/// The `ModelSpec` of an hdl block: its emitted files and its own port list. (Stands in for
-/// `sim::verilate::model_spec(&hdl::Design)` until the sim crate has it.)
+/// The `ModelSpec` of an hdl block (a generator's result).
 fn hdl_model(top: Result<std::rc::Rc<hdl::Module>, hdl::HdlErrors>) -> anyhow::Result<ModelSpec> {
-    let design = hdl::emit_design(&top?)?;
-    let ports = design
-        .top
-        .ports()
-        .iter()
-        .map(|p| PortSpec {
-            name: p.name.clone(),
-            dir: match p.dir {
-                hdl::PortDir::In => PortDir::In,
-                hdl::PortDir::Out => PortDir::Out,
-            },
-            width: p.width,
-            group: p.group.clone(),
-        })
-        .collect();
-    Ok(ModelSpec {
-        top: design.top_name().to_string(),
-        files: design
-            .files
-            .iter()
-            .map(|f| (f.name.clone(), f.text.clone()))
-            .collect(),
-        ports,
-        clock: Some("clk".into()),
-        extra_cpp: vec![],
-    })
+    ModelSpec::from_module(&top?)
 }
 
 /// FIFOs and arbiters (tests/sync_fifo.rs, tests/axis_packet_fifo.rs, tests/rr_arbiter.rs).

@@ -151,6 +151,48 @@ pub struct ModelSpec {
     pub extra_cpp: Vec<(String, String)>,
 }
 
+impl ModelSpec {
+    /// The spec of a design described in `hdl`: its emitted files and its top's own port
+    /// list (bundle groups included), clocked by `clk` if it has one.
+    pub fn from_design(design: &hdl::Design) -> Self {
+        let ports: Vec<PortSpec> = design
+            .top
+            .ports()
+            .iter()
+            .map(|p| PortSpec {
+                name: p.name.clone(),
+                dir: match p.dir {
+                    hdl::PortDir::In => PortDir::In,
+                    hdl::PortDir::Out => PortDir::Out,
+                },
+                width: p.width,
+                group: p.group.clone(),
+            })
+            .collect();
+        let clock = ports
+            .iter()
+            .any(|p| p.name == "clk")
+            .then(|| "clk".to_string());
+        ModelSpec {
+            top: design.top_name().to_string(),
+            files: design
+                .files
+                .iter()
+                .map(|f| (f.name.clone(), f.text.clone()))
+                .collect(),
+            ports,
+            clock,
+            extra_cpp: Vec::new(),
+        }
+    }
+
+    /// Builds, checks and emits `module`, then makes its spec.
+    pub fn from_module(module: &std::rc::Rc<hdl::Module>) -> Result<Self> {
+        let design = hdl::emit_design(module).map_err(|e| anyhow!("{e}"))?;
+        Ok(Self::from_design(&design))
+    }
+}
+
 /// Waveform support compiled into the models.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum TraceMode {
