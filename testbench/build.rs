@@ -8,11 +8,18 @@ use sim::verilate::{build_models, ModelSpec, PortDir, PortSpec};
 fn main() -> anyhow::Result<()> {
     #[allow(unused_mut)]
     let mut specs = vec![bridge_selftest()];
-    // tests/axis_register.rs
+    // tests/axis_register.rs; benches/sim_speed.rs (w = 512, with its C++ half)
     for w in [8, 64, 512] {
-        specs.push(hdl_model(hdl::blocks::axis_register::axis_register(
+        let mut spec = hdl_model(hdl::blocks::axis_register::axis_register(
             hdl::bundles::AxisCfg::net(w),
-        ))?);
+        ))?;
+        if w == 512 {
+            spec.extra_cpp.push((
+                "axis_register_bench.cpp".into(),
+                include_str!("rtl/axis_register_bench.cpp").into(),
+            ));
+        }
+        specs.push(spec);
     }
     // tests/checksum.rs
     for w in [64, 512] {

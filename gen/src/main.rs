@@ -53,7 +53,7 @@ fn run(args: Args) -> Result<()> {
     if args.list {
         for t in all {
             let module = t.build(&cfg).map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("{:<20} {:<28} {}", t.name, module.name(), t.about);
+            println!("{:<18} {:<40} {}", t.name, module.name(), t.about);
         }
         return Ok(());
     }

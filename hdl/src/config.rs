@@ -30,6 +30,9 @@ pub struct NetConfig {
 pub struct FifoConfig {
     /// Entries of the synchronous and packet FIFOs: a power of two. Default 1024.
     pub depth: u64,
+    /// Packet FIFO when a frame does not fit: drop it (true; the input never stalls, as a
+    /// MAC's receive side needs) or hold the input until it fits (false). Default true.
+    pub drop_when_full: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,7 +66,10 @@ impl Default for NetConfig {
 }
 impl Default for FifoConfig {
     fn default() -> Self {
-        FifoConfig { depth: 1024 }
+        FifoConfig {
+            depth: 1024,
+            drop_when_full: true,
+        }
     }
 }
 impl Default for ArbiterConfig {
@@ -129,6 +135,8 @@ data_width = 512
 [fifo]
 # Entries of the synchronous and packet FIFOs: a power of two.
 depth = 1024
+# Packet FIFO: drop a frame that does not fit (true) or stall the input until it fits (false).
+drop_when_full = true
 
 [arbiter]
 # Requesters of the round-robin arbiter.

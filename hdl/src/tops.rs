@@ -1,6 +1,11 @@
 //! The tops `gen` writes: each is built from the one [`Config`].
 
+use crate::blocks::axis_packet_fifo::{axis_packet_fifo, PacketFifoCfg};
 use crate::blocks::axis_register::axis_register;
+use crate::blocks::byte_shifter::{byte_shifter, ByteShifterCfg};
+use crate::blocks::checksum::checksum;
+use crate::blocks::rr_arbiter::rr_arbiter;
+use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::bundles::AxisCfg;
 use crate::config::Config;
 use crate::ir::{HdlErrors, Module};
@@ -23,9 +28,43 @@ impl Top {
 
 /// Every top, in the order `gen` writes them.
 pub fn all() -> &'static [Top] {
-    &[Top {
-        name: "axis_register",
-        about: "AXI4-Stream register slice with skid buffer (net.data_width)",
-        build: |c| axis_register(AxisCfg::net(c.net.data_width)),
-    }]
+    &[
+        Top {
+            name: "axis_register",
+            about: "AXI4-Stream register slice with skid buffer (net.data_width)",
+            build: |c| axis_register(AxisCfg::net(c.net.data_width)),
+        },
+        Top {
+            name: "sync_fifo",
+            about: "synchronous FIFO (net.data_width x fifo.depth)",
+            build: |c| sync_fifo(SyncFifoCfg::new(c.net.data_width, c.fifo.depth)),
+        },
+        Top {
+            name: "axis_packet_fifo",
+            about: "store-and-forward packet FIFO dropping bad frames (net.data_width, fifo.*)",
+            build: |c| {
+                let axis = AxisCfg::net(c.net.data_width);
+                axis_packet_fifo(PacketFifoCfg::new(
+                    axis,
+                    c.fifo.depth,
+                    c.fifo.drop_when_full,
+                ))
+            },
+        },
+        Top {
+            name: "rr_arbiter",
+            about: "round-robin arbiter (arbiter.requesters)",
+            build: |c| rr_arbiter(c.arbiter.requesters),
+        },
+        Top {
+            name: "checksum",
+            about: "Internet checksum over a keep-masked frame (net.data_width)",
+            build: |c| checksum(c.net.data_width),
+        },
+        Top {
+            name: "byte_shifter",
+            about: "header-stripping byte aligner (net.data_width, shifter.max_offset)",
+            build: |c| byte_shifter(ByteShifterCfg::new(c.net.data_width, c.shifter.max_offset)),
+        },
+    ]
 }

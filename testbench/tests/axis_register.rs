@@ -86,7 +86,12 @@ impl Pins<'_> {
 fn random_beat(rng: &mut impl Rng, bytes: usize) -> Beat {
     Beat {
         data: (0..bytes).map(|_| rng.gen()).collect(),
-        keep: rng.gen::<u64>() & if bytes >= 64 { u64::MAX } else { (1 << bytes) - 1 },
+        keep: rng.gen::<u64>()
+            & if bytes >= 64 {
+                u64::MAX
+            } else {
+                (1 << bytes) - 1
+            },
         last: rng.gen(),
         user: rng.gen(),
     }
@@ -118,7 +123,12 @@ fn random_run(p: &Pins, name: &str, cycles: u64) {
         p.dut.eval().unwrap();
 
         let ctx = || format!("{name}: cycle {cycle}, {} held", held.len());
-        assert_eq!(p.s_tready.bit(0), held.len() < 2, "s_axis_tready, {}", ctx());
+        assert_eq!(
+            p.s_tready.bit(0),
+            held.len() < 2,
+            "s_axis_tready, {}",
+            ctx()
+        );
         assert_eq!(p.m[2].bit(0), !held.is_empty(), "m_axis_tvalid, {}", ctx());
         if let Some(front) = held.front() {
             assert_eq!(&p.output(), front, "output beat {received}, {}", ctx());
@@ -135,7 +145,10 @@ fn random_run(p: &Pins, name: &str, cycles: u64) {
         }
         p.dut.tick().unwrap();
     }
-    assert!(received > cycles / 10, "{name}: only {received} beats in {cycles} cycles");
+    assert!(
+        received > cycles / 10,
+        "{name}: only {received} beats in {cycles} cycles"
+    );
     assert!(sent >= received);
 }
 
