@@ -14,18 +14,39 @@ pub enum Side {
 }
 
 /// A field of a bundle: forward fields flow from source to sink, the others back.
+#[derive(Clone, Copy)]
 struct Field {
     name: &'static str,
     width: u32,
     forward: bool,
 }
 
-fn declare(m: &mut ModuleBuilder, prefix: &str, side: Side, f: &Field) -> Sig {
+fn declare(m: &mut ModuleBuilder, prefix: &str, side: Side, f: Field) -> Sig {
     let dir = match (side, f.forward) {
         (Side::Sink, true) | (Side::Source, false) => PortDir::In,
         _ => PortDir::Out,
     };
     m.group_port(prefix, f.name, f.width, dir)
+}
+
+/// The port declarer of one bundle: `f(name, width, forward)`.
+fn declarer<'a>(
+    m: &'a mut ModuleBuilder,
+    prefix: &'a str,
+    side: Side,
+) -> impl FnMut(&'static str, u32, bool) -> Sig + 'a {
+    move |name, width, forward| {
+        declare(
+            m,
+            prefix,
+            side,
+            Field {
+                name,
+                width,
+                forward,
+            },
+        )
+    }
 }
 
 /// AXI4-Stream parameters: `tkeep` has a bit per byte of `tdata`; `tuser` carries the
@@ -145,12 +166,12 @@ impl Axis {
 
     /// Ports of a stream this module receives.
     pub fn sink(m: &mut ModuleBuilder, prefix: &str, cfg: AxisCfg) -> Axis {
-        Self::build(cfg, |f| declare(m, prefix, Side::Sink, f))
+        Self::build(cfg, |f| declare(m, prefix, Side::Sink, *f))
     }
 
     /// Ports of a stream this module sends.
     pub fn source(m: &mut ModuleBuilder, prefix: &str, cfg: AxisCfg) -> Axis {
-        Self::build(cfg, |f| declare(m, prefix, Side::Source, f))
+        Self::build(cfg, |f| declare(m, prefix, Side::Source, *f))
     }
 
     /// Internal wires `{prefix}_tdata`, ... for a stream between two instances.
@@ -280,18 +301,7 @@ impl Axil {
     /// Ports of an AXI4-Lite interface on the given side (`Sink` = slave).
     pub fn new(m: &mut ModuleBuilder, prefix: &str, side: Side, cfg: AxilCfg) -> Axil {
         let (a, d, u) = (cfg.addr_width, cfg.data_width, cfg.user_width);
-        let mut f = |name, width, forward| {
-            declare(
-                m,
-                prefix,
-                side,
-                &Field {
-                    name,
-                    width,
-                    forward,
-                },
-            )
-        };
+        let mut f = declarer(m, prefix, side);
         Axil {
             cfg,
             awaddr: f("awaddr", a, true),
@@ -385,18 +395,7 @@ pub struct Axi {
 impl Axi {
     pub fn new(m: &mut ModuleBuilder, prefix: &str, side: Side, cfg: AxiCfg) -> Axi {
         let (a, d, i) = (cfg.addr_width, cfg.data_width, cfg.id_width);
-        let mut f = |name, width, forward| {
-            declare(
-                m,
-                prefix,
-                side,
-                &Field {
-                    name,
-                    width,
-                    forward,
-                },
-            )
-        };
+        let mut f = declarer(m, prefix, side);
         let addr =
             |f: &mut dyn FnMut(&'static str, u32, bool) -> Sig, ch: [&'static str; 9]| AxiAddr {
                 id: f(ch[0], i, true),
