@@ -21,14 +21,20 @@ pub struct RawModel {
 /// Callback that receives text the model prints (`$display`, `$finish` notes, ...).
 pub type PrintHook = unsafe extern "C" fn(text: *const c_char, len: usize);
 
-/// `nicsim_eval` status (low nibble): no error.
+/// Eval/tick status (low nibble of [`ModelFns::eval`]'s and [`ModelFns::tick`]'s return
+/// value): no error.
 pub const STATUS_OK: c_int = 0;
-/// `nicsim_eval` status (low nibble): Verilog `$stop` was executed.
+/// Eval/tick status: Verilog `$stop` was executed.
 pub const STATUS_STOP: c_int = 1;
-/// `nicsim_eval` status (low nibble): `$fatal` or a Verilator-internal fatal error.
+/// Eval/tick status: `$fatal` or a Verilator-internal fatal error.
 pub const STATUS_FATAL: c_int = 2;
-/// Flag in `nicsim_eval`'s return value: the model has executed `$finish`.
+/// Mask of the status in an eval/tick return value.
+pub const STATUS_MASK: c_int = 0xf;
+/// Flag in an eval/tick return value: the model has executed `$finish`.
 pub const FLAG_FINISHED: c_int = 0x10;
+/// Flag in a tick return value: the status is that of the low-phase evaluation, which
+/// failed; the clock edge was not evaluated.
+pub const FLAG_LOW_PHASE: c_int = 0x20;
 
 /// Model-independent entry points of the runtime library (`nicsim_runtime.cpp`).
 pub struct RuntimeFns {
@@ -36,8 +42,6 @@ pub struct RuntimeFns {
     pub set_print_hook: unsafe extern "C" fn(hook: Option<PrintHook>),
     /// `int nicsim_trace_kind(void)`: 0 no tracing compiled in, 1 VCD, 2 FST.
     pub trace_kind: unsafe extern "C" fn() -> c_int,
-    /// `int nicsim_eval(model, time)`: evaluate; returns status | flags.
-    pub eval: unsafe extern "C" fn(model: *mut RawModel, time: u64) -> c_int,
     /// `const char* nicsim_error(model)`: message of the last failed call, valid until the
     /// next call on this model.
     pub error: unsafe extern "C" fn(model: *mut RawModel) -> *const c_char,
@@ -59,4 +63,21 @@ pub struct ModelFns {
     /// (in [`crate::ModelDesc::ports`] order) to `out[0..n]` if `n` is large enough, and
     /// returns the number of ports.
     pub ports: unsafe extern "C" fn(model: *mut RawModel, out: *mut *mut c_void, n: usize) -> usize,
+    /// `int nicsim_<top>_eval(model, time)`: evaluates at simulation time `time`; returns
+    /// status | flags.
+    pub eval: unsafe extern "C" fn(model: *mut RawModel, time: u64) -> c_int,
+    /// `int nicsim_<top>_edge(model, clk, edge_time)`: a rising edge, for a model whose low
+    /// phase is settled and that writes no waveform: sets `*clk = 1`, evaluates at
+    /// `edge_time` and sets `*clk = 0`. Returns status | flags.
+    pub edge: unsafe extern "C" fn(model: *mut RawModel, clk: *mut u8, edge_time: u64) -> c_int,
+    /// `int nicsim_<top>_tick(model, clk, low_time, edge_time)`: one clock cycle in one call,
+    /// for a model whose low phase is not settled and that writes no waveform: evaluates the
+    /// low phase at `low_time` and, if that fails, returns its status | [`FLAG_LOW_PHASE`]
+    /// with the clock still low; otherwise does what `edge` does. Returns status | flags.
+    pub tick: unsafe extern "C" fn(
+        model: *mut RawModel,
+        clk: *mut u8,
+        low_time: u64,
+        edge_time: u64,
+    ) -> c_int,
 }

@@ -30,7 +30,9 @@
 //! For each model, `build_models` runs `verilator --cc -O3 --x-assign fast --x-initial fast
 //! --assert --no-timing` (see [`verilate::VERILATOR_FLAGS`]), checks the ports in the
 //! `ModelSpec` against the Verilated class (names, directions, widths, none missing),
-//! generates an `extern "C"` shim, and compiles everything with Verilator's own makefile at
+//! generates an `extern "C"` shim (whose per-cycle entry points carry their own copy of the
+//! model's `eval_step()` when it is exactly Verilator 5.006's, so that it inlines; see
+//! `build.log` in the cache entry), and compiles everything with Verilator's own makefile at
 //! `-O2` (also in debug cargo profiles), without `-fPIC`, with `-j2` (`NICSIM_BUILD_JOBS`).
 //! Verilator warnings are errors. Verilator's runtime (`verilated.cpp` & co. plus this
 //! crate's `nicsim_runtime.cpp`) is built once into its own library, shared by all models
@@ -73,6 +75,13 @@
 //! fit the port width panics. The clock is not a port of the handle; it is driven by
 //! `tick()`.
 //!
+//! ## AXI4-Stream
+//!
+//! [`axis`] views a model's stream bundle as one value for any bus width (8 to 512 bits):
+//! `axis_in!(dut.s_axis)` ([`axis::AxisIn`]) drives [`axis::Beat`]s into the model and
+//! `axis_out!(dut.m_axis)` ([`axis::AxisOut`]) samples them; [`axis::frame_to_beats`] and
+//! [`axis::beats_to_frame`] convert between a frame's bytes and its beats.
+//!
 //! ## Timing
 //!
 //! * `eval()` settles the model for the current inputs with the clock low.
@@ -81,6 +90,11 @@
 //!   the clock and evaluates, then lowers the clock without evaluating. After `tick()` the
 //!   outputs show the state right after the rising edge; registered outputs have the new
 //!   values, and combinational outputs are settled for them and the current inputs.
+//! * Without a waveform, `tick()` is a single call into the C++ model (the low phase, if
+//!   `eval()` has not settled it, and the edge), and `eval()` another; ports are plain memory
+//!   accesses. In per-cycle loops read wide outputs with `read_words_into`/`read_bytes_into`
+//!   (no allocation) rather than `get_words`/`get_bytes`. `cargo bench -p testbench --bench
+//!   sim_speed` compares this path with a C++ harness driving the same model.
 //! * `cycle()` counts rising edges. Simulation time (`$time`) is `10 * cycle` in the low phase
 //!   and `10 * cycle + 5` right after the edge ([`TIME_PER_CYCLE`]).
 //!
@@ -130,6 +144,7 @@
 
 #![warn(missing_docs)]
 
+pub mod axis;
 pub mod ffi;
 mod model;
 pub mod ports;
@@ -139,8 +154,11 @@ pub use model::{Model, ModelCore, ModelDesc, PortInfo, TIME_PER_CYCLE};
 pub use ports::{Input, Output, PortRead, PortWrite, Storage, WideInput, WideOutput};
 pub use verilate::{PortDir, TraceMode};
 
-/// Imports for testbenches: the port traits and [`Model`].
+/// Imports for testbenches: the port traits, [`Model`], and the AXI4-Stream beat and views
+/// ([`axis`]).
 pub mod prelude {
+    pub use crate::axis::{AxisIn, AxisOut, Beat};
+    pub use crate::{axis_in, axis_out};
     pub use crate::{Model, PortRead, PortWrite, SimError};
 }
 

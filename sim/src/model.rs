@@ -61,9 +61,21 @@ pub struct ModelCore {
     /// Sticky error: a fatal error ends the simulation of this instance.
     failed: RefCell<Option<SimError>>,
     finished: Cell<bool>,
+    /// Neither failed nor finished.
+    live: Cell<bool>,
+    /// Live, clocked and writing no waveform: `eval` and `tick` take their short paths
+    /// (checking this one flag).
+    fast: Cell<bool>,
 }
 
 static WAVE_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn no_clock(top: &str) -> ! {
+    panic!("model `{top}` has no clock (ModelSpec::clock is None)")
+}
 
 /// Receives everything the C++ side prints and passes it to `print!`, so the Rust test
 /// harness captures a model's `$display` output together with the test that caused it.
@@ -139,6 +151,8 @@ impl ModelCore {
             wave: None,
             failed: RefCell::new(None),
             finished: Cell::new(false),
+            live: Cell::new(true),
+            fast: Cell::new(clock.is_some()),
         };
         if let Some(clk) = core.clock {
             // SAFETY: the clock's CData storage inside the live model.
@@ -149,6 +163,7 @@ impl ModelCore {
 
     /// Address of the storage of port `index` (in [`ModelDesc::ports`] order), valid while
     /// `self` lives. Generated code wraps it in a typed port.
+    #[inline]
     pub fn port_ptr(&self, index: usize) -> *mut c_void {
         self.ports[index]
     }
@@ -164,11 +179,13 @@ impl ModelCore {
     }
 
     /// Number of rising clock edges so far.
+    #[inline]
     pub fn cycle(&self) -> u64 {
         self.cycle.get()
     }
 
     /// True once the model has executed `$finish`.
+    #[inline]
     pub fn finished(&self) -> bool {
         self.finished.get()
     }
@@ -232,6 +249,7 @@ impl ModelCore {
             return Err(trace_err(self.last_error()));
         }
         self.wave = Some(path.to_path_buf());
+        self.fast.set(false);
         Ok(())
     }
 
@@ -243,24 +261,27 @@ impl ModelCore {
             .into_owned()
     }
 
-    fn check_usable(&self) -> Result<(), SimError> {
-        if let Some(err) = self.failed.borrow().as_ref() {
-            return Err(err.clone());
+    /// The error every call returns once the model has failed or finished.
+    #[cold]
+    #[inline(never)]
+    fn unusable(&self) -> SimError {
+        match self.failed.borrow().as_ref() {
+            Some(err) => err.clone(),
+            None => SimError::Finished,
         }
-        if self.finished.get() {
-            return Err(SimError::Finished);
-        }
-        Ok(())
     }
 
-    /// One `eval()` of the C++ model at simulation time `time`.
-    fn raw_eval(&self, time: u64) -> Result<(), SimError> {
-        // SAFETY: live model, used by this thread only.
-        let rc: c_int = unsafe { (self.desc.runtime.eval)(self.raw.as_ptr(), time) };
+    /// Interprets the return value of an eval/tick entry point that is not plain
+    /// [`ffi::STATUS_OK`]: records `$finish` and fatal errors.
+    #[cold]
+    #[inline(never)]
+    fn status(&self, rc: c_int) -> Result<(), SimError> {
         if rc & ffi::FLAG_FINISHED != 0 {
             self.finished.set(true);
+            self.live.set(false);
+            self.fast.set(false);
         }
-        match rc & 0xf {
+        match rc & ffi::STATUS_MASK {
             ffi::STATUS_OK => Ok(()),
             ffi::STATUS_STOP => Err(SimError::Stop {
                 msg: format!("{}: {}", self.desc.top, self.last_error()),
@@ -270,8 +291,23 @@ impl ModelCore {
                     msg: format!("{}: {}", self.desc.top, self.last_error()),
                 };
                 *self.failed.borrow_mut() = Some(err.clone());
+                self.live.set(false);
+                self.fast.set(false);
                 Err(err)
             }
+        }
+    }
+
+    /// One `eval()` of the C++ model at simulation time `time`.
+    #[inline]
+    fn raw_eval(&self, time: u64) -> Result<(), SimError> {
+        // SAFETY: live model, used by this thread only; no Rust reference to port storage is
+        // held across the call (ports are accessed through raw pointers).
+        let rc = unsafe { (self.desc.model.eval)(self.raw.as_ptr(), time) };
+        if rc == ffi::STATUS_OK {
+            Ok(())
+        } else {
+            self.status(rc)
         }
     }
 
@@ -294,19 +330,61 @@ impl ModelCore {
     /// `Err(SimError::Fatal)` for `$fatal` or a Verilator runtime error (this and every
     /// later call fail the same way), `Err(SimError::Finished)` if `$finish` ran in an
     /// earlier call. An eval that runs `$finish` itself returns `Ok`.
+    #[inline]
     pub fn eval(&self) -> Result<(), SimError> {
-        self.check_usable()?;
-        if self.clock.is_none() {
-            let step = self.steps.get();
-            self.steps.set(step + 1);
-            self.raw_eval(step * TIME_PER_CYCLE)?;
-            return self.dump(step * TIME_PER_CYCLE);
+        if !self.fast.get() {
+            return self.eval_slow();
         }
-        let result = self.raw_eval(self.cycle.get() * TIME_PER_CYCLE);
+        // SAFETY: live model, used by this thread only; no Rust reference to port storage is
+        // held across the call (ports are accessed through raw pointers).
+        let rc =
+            unsafe { (self.desc.model.eval)(self.raw.as_ptr(), self.cycle.get() * TIME_PER_CYCLE) };
+        if rc != ffi::STATUS_OK {
+            return self.eval_status(rc);
+        }
+        self.low_settled.set(true);
+        Ok(())
+    }
+
+    /// [`eval`](Self::eval) of a model that has failed or finished, has no clock or writes a
+    /// waveform.
+    #[inline(never)]
+    fn eval_slow(&self) -> Result<(), SimError> {
+        if !self.live.get() {
+            return Err(self.unusable());
+        }
+        if self.clock.is_none() {
+            return self.eval_clockless();
+        }
+        // SAFETY: as in `eval`.
+        let rc =
+            unsafe { (self.desc.model.eval)(self.raw.as_ptr(), self.cycle.get() * TIME_PER_CYCLE) };
+        if rc != ffi::STATUS_OK {
+            return self.eval_status(rc);
+        }
+        self.low_settled.set(true);
+        Ok(())
+    }
+
+    /// The rest of a clocked [`eval`](Self::eval) that reported anything but success.
+    #[cold]
+    #[inline(never)]
+    fn eval_status(&self, rc: c_int) -> Result<(), SimError> {
+        let result = self.status(rc);
         // A $stop leaves a consistent, settled model behind.
         self.low_settled
             .set(!matches!(result, Err(SimError::Fatal { .. })));
         result
+    }
+
+    /// [`eval`](Self::eval) of a model without clock: each eval is a time step (for the
+    /// waveform).
+    #[inline(never)]
+    fn eval_clockless(&self) -> Result<(), SimError> {
+        let step = self.steps.get();
+        self.steps.set(step + 1);
+        self.raw_eval(step * TIME_PER_CYCLE)?;
+        self.dump(step * TIME_PER_CYCLE)
     }
 
     /// One clock cycle: settles the low phase if [`eval`](Self::eval) has not done so since
@@ -315,15 +393,57 @@ impl ModelCore {
     /// `eval` or `tick` evaluates that low phase. After `tick`, outputs show the state right
     /// after the rising edge.
     ///
+    /// Without a waveform this is a single call into the C++ model (which evaluates the low
+    /// phase too if needed).
+    ///
     /// Errors as for [`eval`](Self::eval). Panics if the model has no clock.
+    #[inline]
     pub fn tick(&self) -> Result<(), SimError> {
-        let clk = self.clock.unwrap_or_else(|| {
-            panic!(
-                "model `{}` has no clock (ModelSpec::clock is None)",
-                self.desc.top
-            )
-        });
-        self.check_usable()?;
+        let Some(clk) = self.clock else {
+            no_clock(self.desc.top)
+        };
+        if !self.fast.get() {
+            if !self.live.get() {
+                return Err(self.unusable());
+            }
+            return self.tick_traced(clk);
+        }
+        let t = self.cycle.get() * TIME_PER_CYCLE;
+        let fns = &self.desc.model;
+        // SAFETY: live model, used by this thread only; `clk` is the clock's CData storage
+        // inside it. No Rust reference to port storage is held across the call.
+        let rc = unsafe {
+            if self.low_settled.get() {
+                (fns.edge)(self.raw.as_ptr(), clk.as_ptr(), t + TIME_PER_CYCLE / 2)
+            } else {
+                (fns.tick)(self.raw.as_ptr(), clk.as_ptr(), t, t + TIME_PER_CYCLE / 2)
+            }
+        };
+        if rc != ffi::STATUS_OK {
+            return self.tick_status(rc);
+        }
+        self.cycle.set(self.cycle.get() + 1);
+        self.low_settled.set(false);
+        Ok(())
+    }
+
+    /// The rest of [`tick`](Self::tick) when the C++ tick reported anything but success.
+    #[cold]
+    #[inline(never)]
+    fn tick_status(&self, rc: c_int) -> Result<(), SimError> {
+        if rc & ffi::FLAG_LOW_PHASE != 0 {
+            // The low-phase eval failed and the edge was not evaluated: as `eval()` failing.
+            return self.eval_status(rc);
+        }
+        self.cycle.set(self.cycle.get() + 1);
+        self.low_settled.set(false);
+        self.status(rc)
+    }
+
+    /// [`tick`](Self::tick) of a model writing a waveform: dumps the settled low phase and
+    /// the state after the edge.
+    #[inline(never)]
+    fn tick_traced(&self, clk: NonNull<u8>) -> Result<(), SimError> {
         let t = self.cycle.get() * TIME_PER_CYCLE;
         if !self.low_settled.get() {
             self.eval()?;
@@ -346,6 +466,7 @@ impl ModelCore {
     }
 
     /// `n` clock cycles; stops at the first error.
+    #[inline]
     pub fn ticks(&self, n: u64) -> Result<(), SimError> {
         for _ in 0..n {
             self.tick()?;
@@ -375,16 +496,19 @@ pub trait Model {
     fn core(&self) -> &ModelCore;
 
     /// See [`ModelCore::eval`].
+    #[inline]
     fn eval(&self) -> Result<(), SimError> {
         self.core().eval()
     }
 
     /// See [`ModelCore::tick`].
+    #[inline]
     fn tick(&self) -> Result<(), SimError> {
         self.core().tick()
     }
 
     /// See [`ModelCore::ticks`].
+    #[inline]
     fn ticks(&self, n: u64) -> Result<(), SimError> {
         self.core().ticks(n)
     }

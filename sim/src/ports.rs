@@ -10,7 +10,10 @@
 //!   width — masking silently would hide testbench bugs.
 //! * [`WideInput`] / [`WideOutput`]: ports wider than 64 bits, accessed as words
 //!   ([`WideInput::set_words`]) or bytes ([`WideInput::set_bytes`]; byte 0 is bits 7:0, the
-//!   AXI-Stream lane order), or a few bits at a time ([`WideInput::set_bits`]).
+//!   AXI-Stream lane order), or a few bits at a time ([`WideInput::set_bits`]). Reading
+//!   into a caller's buffer ([`WideOutput::read_words_into`], [`WideOutput::read_bytes_into`])
+//!   does not allocate, unlike [`WideOutput::get_words`]/[`WideOutput::get_bytes`]: use it in
+//!   per-cycle loops.
 //!
 //! Outputs have no setters. All port types also implement [`PortRead`] (and inputs
 //! [`PortWrite`]), so helpers can be written once for any bus width, e.g. an AXI-Stream
@@ -41,9 +44,55 @@ pub(crate) mod sealed {
     /// Word-level access shared by every port type (32-bit little-endian words).
     pub trait Words {
         fn word_count(&self) -> usize;
+        /// Mask of the valid bits of the top word.
+        fn top_mask(&self) -> u32;
         fn load_word(&self, index: usize) -> u32;
         /// `word` is known to fit the port (bits above the width are zero).
         fn store_word(&self, index: usize, word: u32);
+        /// Every word; `out.len()` is known to be `word_count()`.
+        #[inline]
+        fn load_words(&self, out: &mut [u32]) {
+            for (i, w) in out.iter_mut().enumerate() {
+                *w = self.load_word(i);
+            }
+        }
+        /// The first `src.len()` words, the rest zero; `src` is known to fit the port.
+        #[inline]
+        fn store_words(&self, src: &[u32]) {
+            for i in 0..self.word_count() {
+                self.store_word(i, src.get(i).copied().unwrap_or(0));
+            }
+        }
+        /// Every byte (little-endian); `out.len()` is known to be the port's byte count.
+        #[inline]
+        fn load_bytes(&self, out: &mut [u8]) {
+            for (i, chunk) in out.chunks_mut(4).enumerate() {
+                let word = self.load_word(i).to_le_bytes();
+                chunk.copy_from_slice(&word[..chunk.len()]);
+            }
+        }
+        /// The first `src.len()` bytes (little-endian), the rest zero; `src` is known to fit
+        /// the port.
+        #[inline]
+        fn store_bytes(&self, src: &[u8]) {
+            let mut chunks = src.chunks_exact(4);
+            let mut i = 0;
+            for chunk in &mut chunks {
+                let word: [u8; 4] = chunk.try_into().expect("chunks_exact(4)");
+                self.store_word(i, u32::from_le_bytes(word));
+                i += 1;
+            }
+            let rest = chunks.remainder();
+            if !rest.is_empty() {
+                let mut word = [0u8; 4];
+                word[..rest.len()].copy_from_slice(rest);
+                self.store_word(i, u32::from_le_bytes(word));
+                i += 1;
+            }
+            for j in i..self.word_count() {
+                self.store_word(j, 0);
+            }
+        }
     }
 }
 
@@ -112,19 +161,49 @@ pub trait PortRead: sealed::Words {
     /// Width in bits.
     fn width(&self) -> u32;
 
-    /// The value as little-endian 32-bit words (`width.div_ceil(32)` of them).
+    /// The value as little-endian 32-bit words (`width.div_ceil(32)` of them). Allocates;
+    /// in a loop, prefer [`read_words_into`](Self::read_words_into).
     fn get_words(&self) -> Vec<u32> {
-        (0..self.word_count()).map(|i| self.load_word(i)).collect()
+        let mut out = vec![0u32; self.word_count()];
+        self.load_words(&mut out);
+        out
     }
 
     /// The value as little-endian bytes (`width.div_ceil(8)` of them; byte 0 = bits 7:0).
+    /// Allocates; in a loop, prefer [`read_bytes_into`](Self::read_bytes_into).
     fn get_bytes(&self) -> Vec<u8> {
         let mut out = vec![0u8; byte_count(self.width())];
-        for (i, chunk) in out.chunks_mut(4).enumerate() {
-            let word = self.load_word(i).to_le_bytes();
-            chunk.copy_from_slice(&word[..chunk.len()]);
-        }
+        self.read_bytes_into(&mut out);
         out
+    }
+
+    /// Copies the value into `out` as little-endian 32-bit words, without allocating.
+    /// Panics unless `out.len()` is the port's word count (`width.div_ceil(32)`).
+    #[inline]
+    #[track_caller]
+    fn read_words_into(&self, out: &mut [u32]) {
+        if out.len() != self.word_count() {
+            len_mismatch(
+                self.name(),
+                self.width(),
+                "words",
+                self.word_count(),
+                out.len(),
+            );
+        }
+        self.load_words(out);
+    }
+
+    /// Copies the value into `out` as little-endian bytes (byte 0 = bits 7:0), without
+    /// allocating. Panics unless `out.len()` is the port's byte count (`width.div_ceil(8)`).
+    #[inline]
+    #[track_caller]
+    fn read_bytes_into(&self, out: &mut [u8]) {
+        let n = byte_count(self.width());
+        if out.len() != n {
+            len_mismatch(self.name(), self.width(), "bytes", n, out.len());
+        }
+        self.load_bytes(out);
     }
 
     /// Bit `index`. Panics if `index >= width`.
@@ -164,55 +243,31 @@ pub trait PortRead: sealed::Words {
 pub trait PortWrite: PortRead {
     /// Sets the value from little-endian 32-bit words. Fewer words than the port has are
     /// zero-extended; more words, or bits above the width, panic.
+    #[inline]
     #[track_caller]
     fn set_words(&self, words: &[u32]) {
-        let (name, width, count) = (self.name(), self.width(), self.word_count());
-        if words.len() > count {
-            panic!(
-                "port `{name}` is {width} bits ({count} words) wide; got {} words",
-                words.len()
-            );
+        let count = self.word_count();
+        if words.len() > count || (words.len() == count && words[count - 1] & !self.top_mask() != 0)
+        {
+            words_do_not_fit(self.name(), self.width(), words);
         }
-        if words.len() == count && words[count - 1] & !top_word_mask(width) != 0 {
-            panic!(
-                "port `{name}` is {width} bits wide; word {} = {:#010x} has bits above the width",
-                count - 1,
-                words[count - 1]
-            );
-        }
-        for i in 0..count {
-            self.store_word(i, words.get(i).copied().unwrap_or(0));
-        }
+        self.store_words(words);
     }
 
     /// Sets the value from little-endian bytes (byte 0 = bits 7:0, the AXI-Stream lane
     /// order). Fewer bytes than the port holds are zero-extended; more bytes, or bits above
     /// the width, panic.
+    #[inline]
     #[track_caller]
     fn set_bytes(&self, bytes: &[u8]) {
-        let (name, width) = (self.name(), self.width());
+        let width = self.width();
         let max = byte_count(width);
-        if bytes.len() > max {
-            panic!(
-                "port `{name}` is {width} bits ({max} bytes) wide; got {} bytes",
-                bytes.len()
-            );
+        if bytes.len() > max
+            || (bytes.len() == max && width % 8 != 0 && bytes[max - 1] >> (width % 8) != 0)
+        {
+            bytes_do_not_fit(self.name(), width, bytes);
         }
-        if bytes.len() == max && width % 8 != 0 && bytes[max - 1] >> (width % 8) != 0 {
-            panic!(
-                "port `{name}` is {width} bits wide; byte {} = {:#04x} has bits above the width",
-                max - 1,
-                bytes[max - 1]
-            );
-        }
-        for i in 0..self.word_count() {
-            let mut word = [0u8; 4];
-            if let Some(src) = bytes.get(i * 4..) {
-                let n = src.len().min(4);
-                word[..n].copy_from_slice(&src[..n]);
-            }
-            self.store_word(i, u32::from_le_bytes(word));
-        }
+        self.store_bytes(bytes);
     }
 
     /// Sets bit `index` to `value`. Panics if `index >= width`.
@@ -253,6 +308,59 @@ pub trait PortWrite: PortRead {
             self.store_word(i, 0);
         }
     }
+}
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn value_does_not_fit(value: u64, width: u32, name: &str) -> ! {
+    panic!(
+        "value {value:#x} does not fit {width}-bit port `{name}` (max {:#x})",
+        mask64(width)
+    );
+}
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn words_do_not_fit(name: &str, width: u32, words: &[u32]) -> ! {
+    let count = width.div_ceil(32) as usize;
+    if words.len() > count {
+        panic!(
+            "port `{name}` is {width} bits ({count} words) wide; got {} words",
+            words.len()
+        );
+    }
+    panic!(
+        "port `{name}` is {width} bits wide; word {} = {:#010x} has bits above the width",
+        count - 1,
+        words[count - 1]
+    );
+}
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn bytes_do_not_fit(name: &str, width: u32, bytes: &[u8]) -> ! {
+    let max = byte_count(width);
+    if bytes.len() > max {
+        panic!(
+            "port `{name}` is {width} bits ({max} bytes) wide; got {} bytes",
+            bytes.len()
+        );
+    }
+    panic!(
+        "port `{name}` is {width} bits wide; byte {} = {:#04x} has bits above the width",
+        max - 1,
+        bytes[max - 1]
+    );
+}
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn len_mismatch(name: &str, width: u32, unit: &str, expected: usize, got: usize) -> ! {
+    panic!("port `{name}` is {width} bits ({expected} {unit}) wide; the buffer holds {got} {unit}")
 }
 
 #[track_caller]
@@ -313,6 +421,8 @@ macro_rules! narrow_port {
         $(#[$doc])*
         pub struct $ty<S: Storage> {
             ptr: NonNull<S>,
+            /// Largest value (`width` ones), kept so that `set` checks with one compare.
+            max: u64,
             width: u32,
             name: &'static str,
         }
@@ -327,7 +437,7 @@ macro_rules! narrow_port {
             #[doc(hidden)]
             #[track_caller]
             pub unsafe fn from_raw(ptr: *mut c_void, name: &'static str, width: u32) -> Self {
-                Self { ptr: check_narrow::<S>(ptr, name, width), width, name }
+                Self { ptr: check_narrow::<S>(ptr, name, width), max: mask64(width), width, name }
             }
 
             /// Verilog name of the port.
@@ -358,7 +468,7 @@ macro_rules! narrow_port {
             /// Largest value the port can hold.
             #[inline]
             pub fn max_value(&self) -> u64 {
-                mask64(self.width)
+                self.max
             }
         }
 
@@ -366,6 +476,10 @@ macro_rules! narrow_port {
             #[inline]
             fn word_count(&self) -> usize {
                 self.width.div_ceil(32) as usize
+            }
+            #[inline]
+            fn top_mask(&self) -> u32 {
+                top_word_mask(self.width)
             }
             #[inline]
             fn load_word(&self, index: usize) -> u32 {
@@ -382,9 +496,11 @@ macro_rules! narrow_port {
         }
 
         impl<S: Storage> PortRead for $ty<S> {
+            #[inline]
             fn name(&self) -> &'static str {
                 self.name
             }
+            #[inline]
             fn width(&self) -> u32 {
                 self.width
             }
@@ -414,13 +530,8 @@ impl<S: Storage> Input<S> {
     #[inline]
     #[track_caller]
     pub fn set(&self, value: u64) {
-        if value & !mask64(self.width) != 0 {
-            panic!(
-                "value {value:#x} does not fit {}-bit port `{}` (max {:#x})",
-                self.width,
-                self.name,
-                mask64(self.width)
-            );
+        if value > self.max {
+            value_does_not_fit(value, self.width, self.name);
         }
         // SAFETY: `from_raw`'s contract: valid, aligned, no concurrent access.
         unsafe { self.ptr.as_ptr().write(S::from_u64(value)) }
@@ -482,6 +593,20 @@ macro_rules! wide_read_methods {
             PortRead::get_bytes(self)
         }
 
+        /// See [`PortRead::read_words_into`] (no allocation).
+        #[inline]
+        #[track_caller]
+        pub fn read_words_into(&self, out: &mut [u32]) {
+            PortRead::read_words_into(self, out)
+        }
+
+        /// See [`PortRead::read_bytes_into`] (no allocation).
+        #[inline]
+        #[track_caller]
+        pub fn read_bytes_into(&self, out: &mut [u8]) {
+            PortRead::read_bytes_into(self, out)
+        }
+
         /// See [`PortRead::bit`].
         #[track_caller]
         pub fn bit(&self, index: u32) -> bool {
@@ -508,6 +633,8 @@ macro_rules! wide_port {
             ptr: NonNull<u32>,
             words: usize,
             width: u32,
+            /// Mask of the valid bits of the top word.
+            top_mask: u32,
             name: &'static str,
         }
 
@@ -522,7 +649,13 @@ macro_rules! wide_port {
             #[track_caller]
             pub unsafe fn from_raw(ptr: *mut c_void, name: &'static str, width: u32) -> Self {
                 let ptr = check_wide(ptr, name, width);
-                Self { ptr, words: width.div_ceil(32) as usize, width, name }
+                Self {
+                    ptr,
+                    words: width.div_ceil(32) as usize,
+                    width,
+                    top_mask: top_word_mask(width),
+                    name,
+                }
             }
 
             wide_read_methods!();
@@ -532,6 +665,10 @@ macro_rules! wide_port {
             #[inline]
             fn word_count(&self) -> usize {
                 self.words
+            }
+            #[inline]
+            fn top_mask(&self) -> u32 {
+                self.top_mask
             }
             #[inline]
             fn load_word(&self, index: usize) -> u32 {
@@ -545,12 +682,65 @@ macro_rules! wide_port {
                 // SAFETY: as in `load_word`.
                 unsafe { self.ptr.as_ptr().add(index).write(word) }
             }
+            // Bulk copies (the callers' lengths are often constants, so these become a few
+            // vector moves).
+            #[inline]
+            fn load_words(&self, out: &mut [u32]) {
+                assert_eq!(out.len(), self.words);
+                // SAFETY: `words` words at `ptr` (`from_raw`'s contract); `out` is a distinct
+                // Rust buffer of the same length.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(self.ptr.as_ptr(), out.as_mut_ptr(), out.len())
+                }
+            }
+            #[inline]
+            fn store_words(&self, src: &[u32]) {
+                assert!(src.len() <= self.words);
+                // SAFETY: as in `load_words`; `src.len() <= words`, the rest is zeroed.
+                unsafe {
+                    let dst = self.ptr.as_ptr();
+                    std::ptr::copy_nonoverlapping(src.as_ptr(), dst, src.len());
+                    if src.len() < self.words {
+                        std::ptr::write_bytes(dst.add(src.len()), 0, self.words - src.len());
+                    }
+                }
+            }
+            #[cfg(target_endian = "little")]
+            #[inline]
+            fn load_bytes(&self, out: &mut [u8]) {
+                assert!(out.len() <= 4 * self.words);
+                // SAFETY: as in `load_words`; on a little-endian machine the words' bytes are
+                // the port's bytes in order, and `out` does not exceed them.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(
+                        self.ptr.as_ptr().cast::<u8>(),
+                        out.as_mut_ptr(),
+                        out.len(),
+                    )
+                }
+            }
+            #[cfg(target_endian = "little")]
+            #[inline]
+            fn store_bytes(&self, src: &[u8]) {
+                let total = 4 * self.words;
+                assert!(src.len() <= total);
+                // SAFETY: as in `load_bytes`; the bytes after `src` are zeroed.
+                unsafe {
+                    let dst = self.ptr.as_ptr().cast::<u8>();
+                    std::ptr::copy_nonoverlapping(src.as_ptr(), dst, src.len());
+                    if src.len() < total {
+                        std::ptr::write_bytes(dst.add(src.len()), 0, total - src.len());
+                    }
+                }
+            }
         }
 
         impl PortRead for $ty {
+            #[inline]
             fn name(&self) -> &'static str {
                 self.name
             }
+            #[inline]
             fn width(&self) -> u32 {
                 self.width
             }
@@ -577,30 +767,35 @@ wide_port!(
 
 impl WideInput {
     /// See [`PortWrite::set_words`].
+    #[inline]
     #[track_caller]
     pub fn set_words(&self, words: &[u32]) {
         PortWrite::set_words(self, words)
     }
 
     /// See [`PortWrite::set_bytes`].
+    #[inline]
     #[track_caller]
     pub fn set_bytes(&self, bytes: &[u8]) {
         PortWrite::set_bytes(self, bytes)
     }
 
     /// See [`PortWrite::set_bit`].
+    #[inline]
     #[track_caller]
     pub fn set_bit(&self, index: u32, value: bool) {
         PortWrite::set_bit(self, index, value)
     }
 
     /// See [`PortWrite::set_bits`].
+    #[inline]
     #[track_caller]
     pub fn set_bits(&self, lo: u32, count: u32, value: u64) {
         PortWrite::set_bits(self, lo, count, value)
     }
 
     /// See [`PortWrite::clear`].
+    #[inline]
     pub fn clear(&self) {
         PortWrite::clear(self)
     }
@@ -670,5 +865,41 @@ mod tests {
         p.clear();
         assert!(p.is_zero());
         assert_eq!(format!("{p:?}"), "WideInput(w[72] = 0x0_00000000_00000000)");
+    }
+
+    #[test]
+    fn reads_into_caller_buffers() {
+        let mut buf = [0u32; 3];
+        let p = wide(&mut buf, 72);
+        let bytes: Vec<u8> = (0x11..=0x19).collect();
+        p.set_bytes(&bytes);
+        let mut words = [0u32; 3];
+        p.read_words_into(&mut words);
+        assert_eq!(words, [0x1413_1211, 0x1817_1615, 0x19]);
+        let mut out = [0u8; 9];
+        p.read_bytes_into(&mut out);
+        assert_eq!(out.as_slice(), bytes.as_slice());
+        let msg = std::panic::catch_unwind(|| p.read_words_into(&mut [0u32; 2]))
+            .unwrap_err()
+            .downcast::<String>()
+            .unwrap();
+        assert!(msg.contains("port `w`") && msg.contains("3 words"), "{msg}");
+        assert!(std::panic::catch_unwind(|| p.read_bytes_into(&mut [0u8; 12])).is_err());
+        // Bytes beyond the given ones are cleared, also in the top word.
+        p.set_bytes(&[1, 2, 3, 4, 5]);
+        assert_eq!(p.get_words(), vec![0x0403_0201, 5, 0]);
+
+        let mut cell = 0u64;
+        let n = narrow(&mut cell, 40);
+        n.set(0xab_1234_5678);
+        let mut out = [0u8; 5];
+        n.read_bytes_into(&mut out);
+        assert_eq!(out, [0x78, 0x56, 0x34, 0x12, 0xab]);
+        let mut words = [0u32; 2];
+        n.read_words_into(&mut words);
+        assert_eq!(words, [0x1234_5678, 0xab]);
+        n.set_bytes(&[0xff; 5]);
+        assert_eq!(n.get(), 0xff_ffff_ffff);
+        assert_eq!(n.max_value(), 0xff_ffff_ffff);
     }
 }

@@ -43,7 +43,7 @@ use rustgen::{GenModel, TablePort};
 
 /// Bumped whenever the generated shim, runtime or build recipe changes in a way the hashed
 /// sources below do not capture. Part of every cache key.
-pub const SHIM_VERSION: u32 = 1;
+pub const SHIM_VERSION: u32 = 2;
 
 /// The sources that shape the C++ side of a build (not the Rust code generator, whose
 /// output is rewritten on every run): any change to them invalidates every cache entry.
@@ -1059,10 +1059,22 @@ fn build_model_in(
         .collect();
     let matched = cpp::match_ports(spec, &table3, &header_ports)?;
     let shim_name = format!("nicsim_shim_{top}");
+    let model_cpp_path = obj.join(format!("{prefix}.cpp"));
+    let model_cpp = fs::read_to_string(&model_cpp_path)
+        .with_context(|| format!("reading {}", model_cpp_path.display()))?;
+    let eval_step = cpp::inlinable_eval_step(&prefix, &model_cpp);
+    let _ = writeln!(
+        log,
+        "shim: {}",
+        match eval_step {
+            Some(_) => "own copy of eval_step() (inlined into the entry points)",
+            None => "calls eval() (eval_step() not the known Verilator 5.006 one)",
+        }
+    );
     fs::write(obj.join("nicsim.h"), cpp::NICSIM_H)?;
     fs::write(
         obj.join(format!("{shim_name}.cpp")),
-        cpp::shim(top, &matched),
+        cpp::shim(top, &matched, eval_step),
     )?;
     for (name, text) in &spec.extra_cpp {
         fs::write(obj.join(name), text)?;
@@ -1075,7 +1087,12 @@ fn build_model_in(
             .iter()
             .map(|(n, _)| format!("{}.o", n.trim_end_matches(".cpp"))),
     );
-    let mut cmd = make_command(&obj, &format!("{prefix}.mk"), make_jobs);
+    let makefile = format!("nicsim_{top}.mk");
+    fs::write(
+        obj.join(&makefile),
+        cpp::model_makefile(&prefix, &format!("{shim_name}.o")),
+    )?;
+    let mut cmd = make_command(&obj, &makefile, make_jobs);
     cmd.arg(format!("{prefix}__ALL.a")).args(&user_objects);
     run(&mut cmd, &format!("make (model `{top}`)"), log)?;
 

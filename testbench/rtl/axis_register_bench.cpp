@@ -64,7 +64,8 @@ extern "C" uint64_t axis_register_w512u1_bench(uint64_t cycles, uint64_t seed, u
             m.s_axis_tuser = (r >> 61) & 1;
             m.m_axis_tready = (r >> 62) & 1;
             m.eval();
-            h = fold(h, static_cast<uint64_t>(m.s_axis_tready) | (static_cast<uint64_t>(m.m_axis_tvalid) << 1));
+            h = fold(h, static_cast<uint64_t>(m.s_axis_tready)
+                            | (static_cast<uint64_t>(m.m_axis_tvalid) << 1));
             uint64_t x = 0;
             for (unsigned w = 0; w < 16; ++w) x ^= rotl(m.m_axis_tdata[w], w);
             h = fold(h, x);

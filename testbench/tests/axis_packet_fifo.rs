@@ -13,6 +13,7 @@
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use sim::axis::keep_mask;
 use sim::prelude::*;
 use std::collections::VecDeque;
 use testbench::models::{
@@ -24,37 +25,18 @@ use testbench::seed;
 /// Cycles from a frame's last beat going in to its first beat being valid at the output.
 const LATENCY: u64 = 2;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct Beat {
-    data: Vec<u8>,
-    /// Valid bytes (lanes 0..keep).
-    keep: u64,
-    last: bool,
-    /// Bad-frame flag; the FIFO looks at it on the last beat only.
-    user: bool,
-}
-
+/// A frame's beats; `user` is the bad-frame flag, which the FIFO looks at on the last beat
+/// only.
 type Frame = Vec<Beat>;
 
 /// The ports of one packet FIFO model, whatever its width.
 struct Pins<'a> {
     dut: &'a dyn Model,
     rst: &'a dyn PortWrite,
-    s_tdata: &'a dyn PortWrite,
-    s_tkeep: &'a dyn PortWrite,
-    s_tvalid: &'a dyn PortWrite,
-    s_tready: &'a dyn PortRead,
-    s_tlast: &'a dyn PortWrite,
-    s_tuser: &'a dyn PortWrite,
-    m_tdata: &'a dyn PortRead,
-    m_tkeep: &'a dyn PortRead,
-    m_tvalid: &'a dyn PortRead,
-    m_tready: &'a dyn PortWrite,
-    m_tlast: &'a dyn PortRead,
-    m_tuser: &'a dyn PortRead,
+    s: AxisIn<'a>,
+    m: AxisOut<'a>,
     drop_bad: &'a dyn PortRead,
     drop_full: &'a dyn PortRead,
-    bytes: usize,
     depth: usize,
     drop_when_full: bool,
 }
@@ -64,34 +46,14 @@ macro_rules! pins {
         Pins {
             dut: &$dut,
             rst: &$dut.rst,
-            s_tdata: &$dut.s_axis.tdata,
-            s_tkeep: &$dut.s_axis.tkeep,
-            s_tvalid: &$dut.s_axis.tvalid,
-            s_tready: &$dut.s_axis.tready,
-            s_tlast: &$dut.s_axis.tlast,
-            s_tuser: &$dut.s_axis.tuser,
-            m_tdata: &$dut.m_axis.tdata,
-            m_tkeep: &$dut.m_axis.tkeep,
-            m_tvalid: &$dut.m_axis.tvalid,
-            m_tready: &$dut.m_axis.tready,
-            m_tlast: &$dut.m_axis.tlast,
-            m_tuser: &$dut.m_axis.tuser,
+            s: axis_in!($dut.s_axis),
+            m: axis_out!($dut.m_axis),
             drop_bad: &$dut.drop_bad,
             drop_full: &$dut.drop_full,
-            bytes: $dut.s_axis.tdata.width() as usize / 8,
             depth: $depth,
             drop_when_full: $drop_when_full,
         }
     };
-}
-
-/// Keep mask of the lowest `n` lanes.
-fn lanes(n: usize) -> u64 {
-    if n >= 64 {
-        u64::MAX
-    } else {
-        (1 << n) - 1
-    }
 }
 
 /// Frames as the FIFO outputs them: `tuser` 0.
@@ -101,7 +63,7 @@ fn clean(frames: &[Frame]) -> Vec<Frame> {
         .map(|f| {
             f.iter()
                 .map(|b| Beat {
-                    user: false,
+                    user: 0,
                     ..b.clone()
                 })
                 .collect()
@@ -168,8 +130,8 @@ impl<'a> Bench<'a> {
             stats: Stats::default(),
         };
         b.p.rst.set_bit(0, true);
-        b.p.s_tvalid.set_bit(0, false);
-        b.p.m_tready.set_bit(0, false);
+        b.p.s.idle();
+        b.p.m.set_ready(false);
         b.p.dut.tick().unwrap();
         b.p.rst.set_bit(0, false);
         b
@@ -178,20 +140,17 @@ impl<'a> Bench<'a> {
     /// One clock cycle offering `beat` (if any) with `m_axis_tready` = `ready`.
     fn step(&mut self, beat: Option<&Beat>, ready: bool) -> Cycle {
         let p = &self.p;
-        p.s_tvalid.set_bit(0, beat.is_some());
-        if let Some(b) = beat {
-            p.s_tdata.set_bytes(&b.data);
-            p.s_tkeep.set_bits(0, p.bytes as u32, b.keep);
-            p.s_tlast.set_bit(0, b.last);
-            p.s_tuser.set_bit(0, b.user);
+        match beat {
+            Some(b) => p.s.drive(b),
+            None => p.s.idle(),
         }
-        p.m_tready.set_bit(0, ready);
+        p.m.set_ready(ready);
         p.dut.eval().unwrap();
         let t = self.cycle;
 
         // The memory holds everything committed or written but not yet in the output
         // register (state before this cycle's edge).
-        let m_valid = p.m_tvalid.bit(0);
+        let m_valid = p.m.valid();
         let in_mem = self.committed.len() + self.cur.len() - m_valid as usize;
         let full = in_mem == p.depth;
         let committed_in_mem = self.committed.len() - m_valid as usize;
@@ -206,15 +165,10 @@ impl<'a> Bench<'a> {
         );
         let mut out = Cycle::default();
         if m_valid {
-            let got = Beat {
-                data: p.m_tdata.get_bytes(),
-                keep: p.m_tkeep.get_bits(0, p.bytes as u32),
-                last: p.m_tlast.bit(0),
-                user: p.m_tuser.bit(0),
-            };
+            let got = p.m.beat();
             let want = &self.committed.front().unwrap().0;
             let want = Beat {
-                user: false,
+                user: 0,
                 ..want.clone()
             };
             assert_eq!(got, want, "cycle {t}: output beat");
@@ -240,7 +194,7 @@ impl<'a> Bench<'a> {
         // Input side.
         let want_ready = p.drop_when_full || !full || committed_in_mem == 0 || self.dropping;
         assert_eq!(
-            p.s_tready.bit(0),
+            p.s.ready(),
             want_ready,
             "cycle {t}: s_axis_tready ({in_mem} beats in memory, {} of the current frame)",
             self.cur.len()
@@ -262,7 +216,7 @@ impl<'a> Bench<'a> {
                     }
                 } else {
                     self.cur.push(b.clone());
-                    if b.last && b.user {
+                    if b.last && b.user != 0 {
                         self.cur.clear();
                         self.pulse_bad = true;
                         self.stats.dropped_bad += 1;
@@ -311,21 +265,22 @@ impl<'a> Bench<'a> {
         (0..len)
             .map(|i| {
                 let last = i + 1 == len;
+                let lanes = self.p.s.lanes();
                 let n = if last {
-                    rng.gen_range(1..=self.p.bytes)
+                    rng.gen_range(1..=lanes)
                 } else {
-                    self.p.bytes
+                    lanes
                 };
-                let mut data: Vec<u8> = (0..self.p.bytes).map(|_| rng.gen()).collect();
+                let mut data: Vec<u8> = (0..lanes).map(|_| rng.gen()).collect();
                 // Lanes beyond keep carry whatever the source left there; the FIFO keeps them.
                 if rng.gen_bool(0.5) {
                     data[n..].fill(0);
                 }
                 Beat {
                     data,
-                    keep: lanes(n),
+                    keep: keep_mask(n),
                     last,
-                    user: if last { bad } else { rng.gen_bool(0.5) },
+                    user: if last { bad } else { rng.gen_bool(0.5) }.into(),
                 }
             })
             .collect()

@@ -5,27 +5,18 @@
 //! output back-pressure, at 8, 64 and 512 bits; plus exact full-throughput checks.
 
 use rand::Rng;
+use sim::axis::keep_mask;
 use sim::prelude::*;
 use std::collections::VecDeque;
 use testbench::models::{AxisRegisterW512u1, AxisRegisterW64u1, AxisRegisterW8u1};
 use testbench::seed;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct Beat {
-    data: Vec<u8>,
-    keep: u64,
-    last: bool,
-    user: bool,
-}
-
 /// The ports of one register slice model, whatever its width.
 struct Pins<'a> {
     dut: &'a dyn Model,
     rst: &'a dyn PortWrite,
-    s: [&'a dyn PortWrite; 5], // tdata, tkeep, tvalid, tlast, tuser
-    s_tready: &'a dyn PortRead,
-    m: [&'a dyn PortRead; 5], // tdata, tkeep, tvalid, tlast, tuser
-    m_tready: &'a dyn PortWrite,
+    s: AxisIn<'a>,
+    m: AxisOut<'a>,
 }
 
 macro_rules! pins {
@@ -33,52 +24,24 @@ macro_rules! pins {
         Pins {
             dut: &$dut,
             rst: &$dut.rst,
-            s: [
-                &$dut.s_axis.tdata,
-                &$dut.s_axis.tkeep,
-                &$dut.s_axis.tvalid,
-                &$dut.s_axis.tlast,
-                &$dut.s_axis.tuser,
-            ],
-            s_tready: &$dut.s_axis.tready,
-            m: [
-                &$dut.m_axis.tdata,
-                &$dut.m_axis.tkeep,
-                &$dut.m_axis.tvalid,
-                &$dut.m_axis.tlast,
-                &$dut.m_axis.tuser,
-            ],
-            m_tready: &$dut.m_axis.tready,
+            s: axis_in!($dut.s_axis),
+            m: axis_out!($dut.m_axis),
         }
     };
 }
 
 impl Pins<'_> {
-    fn bytes(&self) -> usize {
-        self.s[0].width() as usize / 8
-    }
-
     fn reset(&self) {
         self.rst.set_bits(0, 1, 1);
         self.dut.ticks(2).unwrap();
         self.rst.set_bits(0, 1, 0);
     }
 
+    /// Offers `beat`, or idles with `junk` on the other inputs.
     fn drive(&self, beat: Option<&Beat>, junk: &Beat) {
-        let b = beat.unwrap_or(junk);
-        self.s[0].set_bytes(&b.data);
-        self.s[1].set_bits(0, self.bytes() as u32, b.keep);
-        self.s[2].set_bits(0, 1, beat.is_some() as u64);
-        self.s[3].set_bits(0, 1, b.last as u64);
-        self.s[4].set_bits(0, 1, b.user as u64);
-    }
-
-    fn output(&self) -> Beat {
-        Beat {
-            data: self.m[0].get_bytes(),
-            keep: self.m[1].get_bits(0, self.bytes() as u32),
-            last: self.m[3].bit(0),
-            user: self.m[4].bit(0),
+        match beat {
+            Some(b) => self.s.drive(b),
+            None => self.s.idle_with(junk),
         }
     }
 }
@@ -86,21 +49,16 @@ impl Pins<'_> {
 fn random_beat(rng: &mut impl Rng, bytes: usize) -> Beat {
     Beat {
         data: (0..bytes).map(|_| rng.gen()).collect(),
-        keep: rng.gen::<u64>()
-            & if bytes >= 64 {
-                u64::MAX
-            } else {
-                (1 << bytes) - 1
-            },
+        keep: rng.gen::<u64>() & keep_mask(bytes),
         last: rng.gen(),
-        user: rng.gen(),
+        user: rng.gen::<bool>().into(),
     }
 }
 
 /// Runs `cycles` random cycles, checking every output against the two-entry queue model.
 fn random_run(p: &Pins, name: &str, cycles: u64) {
     let mut rng = seed::rng(name);
-    let bytes = p.bytes();
+    let bytes = p.s.lanes();
     p.reset();
     let mut held: VecDeque<Beat> = VecDeque::new();
     let mut offered: Option<Beat> = None;
@@ -119,25 +77,20 @@ fn random_run(p: &Pins, name: &str, cycles: u64) {
         let junk = random_beat(&mut rng, bytes);
         p.drive(offered.as_ref(), &junk);
         let ready = rng.gen_bool(p_ready);
-        p.m_tready.set_bits(0, 1, ready as u64);
+        p.m.set_ready(ready);
         p.dut.eval().unwrap();
 
         let ctx = || format!("{name}: cycle {cycle}, {} held", held.len());
-        assert_eq!(
-            p.s_tready.bit(0),
-            held.len() < 2,
-            "s_axis_tready, {}",
-            ctx()
-        );
-        assert_eq!(p.m[2].bit(0), !held.is_empty(), "m_axis_tvalid, {}", ctx());
+        assert_eq!(p.s.ready(), held.len() < 2, "s_axis_tready, {}", ctx());
+        assert_eq!(p.m.valid(), !held.is_empty(), "m_axis_tvalid, {}", ctx());
         if let Some(front) = held.front() {
-            assert_eq!(&p.output(), front, "output beat {received}, {}", ctx());
+            assert_eq!(&p.m.beat(), front, "output beat {received}, {}", ctx());
             if ready {
                 held.pop_front();
                 received += 1;
             }
         }
-        if p.s_tready.bit(0) {
+        if p.s.ready() {
             if let Some(b) = offered.take() {
                 held.push_back(b);
                 sent += 1;
@@ -155,21 +108,21 @@ fn random_run(p: &Pins, name: &str, cycles: u64) {
 /// Always-valid input and always-ready output: one beat per cycle after one cycle of latency.
 fn full_throughput(p: &Pins) {
     p.reset();
-    let bytes = p.bytes();
+    let bytes = p.s.lanes();
     let mut rng = seed::rng("full_throughput");
     let beats: Vec<Beat> = (0..64).map(|_| random_beat(&mut rng, bytes)).collect();
-    p.m_tready.set_bits(0, 1, 1);
+    p.m.set_ready(true);
     let mut out = Vec::new();
     for cycle in 0..beats.len() + 1 {
         p.drive(beats.get(cycle), &beats[0]);
         p.dut.eval().unwrap();
         if cycle < beats.len() {
-            assert!(p.s_tready.bit(0), "input stalled at cycle {cycle}");
+            assert!(p.s.ready(), "input stalled at cycle {cycle}");
         }
         // The beat accepted in cycle c is on the output in cycle c + 1.
-        assert_eq!(p.m[2].bit(0), cycle > 0, "m_axis_tvalid at cycle {cycle}");
+        assert_eq!(p.m.valid(), cycle > 0, "m_axis_tvalid at cycle {cycle}");
         if cycle > 0 {
-            out.push(p.output());
+            out.push(p.m.beat());
         }
         p.dut.tick().unwrap();
     }
@@ -180,32 +133,32 @@ fn full_throughput(p: &Pins) {
 /// in order while the input resumes without a lost cycle.
 fn stall_and_release(p: &Pins) {
     p.reset();
-    let bytes = p.bytes();
+    let bytes = p.s.lanes();
     let mut rng = seed::rng("stall_and_release");
     let beats: Vec<Beat> = (0..4).map(|_| random_beat(&mut rng, bytes)).collect();
-    p.m_tready.set_bits(0, 1, 0);
+    p.m.set_ready(false);
     let mut next = 0;
     let mut readies = Vec::new();
     for _ in 0..4 {
         p.drive(beats.get(next), &beats[0]);
         p.dut.eval().unwrap();
-        readies.push(p.s_tready.bit(0));
-        if p.s_tready.bit(0) {
+        readies.push(p.s.ready());
+        if p.s.ready() {
             next += 1;
         }
         p.dut.tick().unwrap();
     }
     assert_eq!(readies, [true, true, false, false]);
     assert_eq!(next, 2);
-    p.m_tready.set_bits(0, 1, 1);
+    p.m.set_ready(true);
     let mut out = Vec::new();
     for _ in 0..6 {
         p.drive(beats.get(next), &beats[0]);
         p.dut.eval().unwrap();
-        if p.m[2].bit(0) {
-            out.push(p.output());
+        if p.m.valid() {
+            out.push(p.m.beat());
         }
-        if p.s_tready.bit(0) && next < beats.len() {
+        if p.s.ready() && next < beats.len() {
             next += 1;
         }
         p.dut.tick().unwrap();

@@ -7,6 +7,7 @@
 use hdl::blocks::byte_shifter::reference;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
+use sim::axis::{beats_to_frame, frame_to_beats, keep_mask};
 use sim::prelude::*;
 use std::collections::VecDeque;
 use testbench::models::{ByteShifterW512u1O256, ByteShifterW64u1O256, ByteShifterW8u1O64};
@@ -21,73 +22,23 @@ struct Frame {
     empty_tail: bool,
 }
 
-/// One beat: lanes, keep mask, last, user.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct Beat {
-    data: Vec<u8>,
-    keep: u64,
-    last: bool,
-    user: bool,
-}
-
 impl Frame {
+    /// The input beats: packed, plus the `tkeep` = 0 tail beat if asked for.
     fn beats(&self, b: usize) -> Vec<Beat> {
-        let mut out: Vec<Beat> = self
-            .data
-            .chunks(b)
-            .map(|c| Beat {
-                data: c.to_vec(),
-                keep: mask(c.len()),
-                last: false,
-                user: false,
-            })
-            .collect();
+        let mut out = frame_to_beats(&self.data, b, u64::from(self.user));
         if self.empty_tail && self.data.len() % b == 0 {
-            out.push(Beat {
-                data: vec![],
-                keep: 0,
-                last: false,
-                user: false,
-            });
+            let end = out.last_mut().unwrap();
+            end.last = false;
+            end.user = 0;
+            out.extend(frame_to_beats(&[], b, u64::from(self.user)));
         }
-        let last = out.last_mut().unwrap();
-        last.last = true;
-        last.user = self.user;
         out
     }
 
-    /// The output beats the reference model expects.
+    /// The output beats the reference model expects (unkept lanes 0).
     fn expected(&self, b: usize) -> Vec<Beat> {
         let (bytes, user) = reference(&self.data, self.offset, u64::from(self.user));
-        let mut out: Vec<Beat> = bytes
-            .chunks(b)
-            .map(|c| Beat {
-                data: c.to_vec(),
-                keep: mask(c.len()),
-                last: false,
-                user: false,
-            })
-            .collect();
-        if out.is_empty() {
-            out.push(Beat {
-                data: vec![],
-                keep: 0,
-                last: false,
-                user: false,
-            });
-        }
-        let last = out.last_mut().unwrap();
-        last.last = true;
-        last.user = user != 0;
-        out
-    }
-}
-
-fn mask(n: usize) -> u64 {
-    if n >= 64 {
-        u64::MAX
-    } else {
-        (1 << n) - 1
+        frame_to_beats(&bytes, b, user)
     }
 }
 
@@ -97,19 +48,9 @@ struct Dut<'a> {
     bytes: usize,
     max_offset: usize,
     rst: &'a dyn PortWrite,
-    s_tdata: &'a dyn PortWrite,
-    s_tkeep: &'a dyn PortWrite,
-    s_tvalid: &'a dyn PortWrite,
-    s_tlast: &'a dyn PortWrite,
-    s_tuser: &'a dyn PortWrite,
-    s_tready: &'a dyn PortRead,
+    s: AxisIn<'a>,
     s_offset: &'a dyn PortWrite,
-    m_tdata: &'a dyn PortRead,
-    m_tkeep: &'a dyn PortRead,
-    m_tvalid: &'a dyn PortRead,
-    m_tlast: &'a dyn PortRead,
-    m_tuser: &'a dyn PortRead,
-    m_tready: &'a dyn PortWrite,
+    m: AxisOut<'a>,
 }
 
 macro_rules! dut {
@@ -119,29 +60,15 @@ macro_rules! dut {
             bytes: $bytes,
             max_offset: $max_offset,
             rst: &$m.rst,
-            s_tdata: &$m.s_axis.tdata,
-            s_tkeep: &$m.s_axis.tkeep,
-            s_tvalid: &$m.s_axis.tvalid,
-            s_tlast: &$m.s_axis.tlast,
-            s_tuser: &$m.s_axis.tuser,
-            s_tready: &$m.s_axis.tready,
+            s: axis_in!($m.s_axis),
             s_offset: &$m.s_offset,
-            m_tdata: &$m.m_axis.tdata,
-            m_tkeep: &$m.m_axis.tkeep,
-            m_tvalid: &$m.m_axis.tvalid,
-            m_tlast: &$m.m_axis.tlast,
-            m_tuser: &$m.m_axis.tuser,
-            m_tready: &$m.m_axis.tready,
+            m: axis_out!($m.m_axis),
         }
     };
 }
 
 fn set(p: &dyn PortWrite, v: u64) {
     p.set_bits(0, p.width(), v);
-}
-
-fn get(p: &dyn PortRead) -> u64 {
-    p.get_bits(0, p.width())
 }
 
 /// How hard a run pushes: probabilities of an idle input cycle and of `m_axis_tready`.
@@ -159,22 +86,25 @@ const FREE: Traffic = Traffic {
 impl Dut<'_> {
     fn reset(&self) {
         set(self.rst, 1);
-        set(self.m_tready, 0);
-        set(self.s_tvalid, 0);
+        self.m.set_ready(false);
+        self.s.idle();
         self.model.tick().unwrap();
         set(self.rst, 0);
     }
 
+    /// Idles the input with junk on every other input line.
     fn junk(&self, rng: &mut ChaCha8Rng) {
         let b = self.bytes;
-        let data: Vec<u8> = (0..b).map(|_| rng.gen()).collect();
-        self.s_tdata.set_bytes(&data);
-        set(self.s_tkeep, rng.gen::<u64>() & mask(b));
-        set(self.s_tlast, rng.gen_range(0..2));
-        set(self.s_tuser, rng.gen_range(0..2));
+        let junk = Beat {
+            data: (0..b).map(|_| rng.gen()).collect(),
+            keep: rng.gen::<u64>() & keep_mask(b),
+            last: rng.gen_range(0..2u64) == 1,
+            user: rng.gen_range(0..2),
+        };
+        self.s.idle_with(&junk);
         set(
             self.s_offset,
-            rng.gen::<u64>() & mask(self.s_offset.width() as usize),
+            rng.gen::<u64>() & (u64::MAX >> (64 - self.s_offset.width())),
         );
     }
 
@@ -193,58 +123,41 @@ impl Dut<'_> {
             expect.extend(f.expected(b).into_iter().map(|e| (n, e)));
         }
         let mut presented = false;
-        let mut stalled: Option<(u64, Vec<u8>, u64, u64, u64)> = None;
+        let mut stalled: Option<(bool, Beat)> = None;
         let mut idle = 0;
         while !input.is_empty() || !expect.is_empty() {
             let now = self.model.cycle();
-            set(self.m_tready, u64::from(rng.gen_bool(t.ready)));
+            self.m.set_ready(rng.gen_bool(t.ready));
             // A presented beat stays until it is taken; gaps come between beats.
             if !presented && !input.is_empty() && !rng.gen_bool(t.gap) {
                 presented = true;
                 let (n, beat, first) = &input[0];
                 self.junk(rng);
-                let mut lanes = beat.data.clone();
-                lanes.resize(b, 0xee);
-                self.s_tdata.set_bytes(&lanes);
-                set(self.s_tkeep, beat.keep);
-                set(self.s_tlast, u64::from(beat.last));
-                // tuser counts on the last beat only.
-                let user = if beat.last { beat.user } else { rng.gen() };
-                set(self.s_tuser, u64::from(user));
+                // Unkept lanes carry junk, and tuser counts on the last beat only.
+                let mut beat = beat.with_unkept(0xee);
+                if !beat.last {
+                    beat.user = rng.gen::<bool>().into();
+                }
+                self.s.drive(&beat);
                 if *first {
                     set(self.s_offset, frames[*n].offset as u64);
                 }
-                set(self.s_tvalid, 1);
             } else if !presented {
                 self.junk(rng);
-                set(self.s_tvalid, 0);
             }
             self.model.eval().unwrap();
 
-            let valid = self.m_tvalid.bit(0);
-            let out = (
-                u64::from(valid),
-                self.m_tdata.get_bytes(),
-                get(self.m_tkeep),
-                get(self.m_tlast),
-                get(self.m_tuser),
-            );
+            let out = (self.m.valid(), self.m.beat());
             if let Some(prev) = stalled.take() {
                 assert_eq!(prev, out, "cycle {now}: output changed while stalled");
             }
-            if valid && self.m_tready.bit(0) {
+            if self.m.fires() {
                 let (n, want) = expect
                     .pop_front()
                     .unwrap_or_else(|| panic!("cycle {now}: output beat with none expected"));
-                let got = Beat {
-                    data: out.1[..want.keep.count_ones() as usize].to_vec(),
-                    keep: out.2,
-                    last: out.3 != 0,
-                    user: out.4 != 0,
-                };
                 let f = &frames[n];
                 assert_eq!(
-                    got,
+                    out.1.with_unkept(0),
                     want,
                     "cycle {now}: frame {n} (length {}, offset {}, user {}, empty tail {})",
                     f.data.len(),
@@ -253,10 +166,10 @@ impl Dut<'_> {
                     f.empty_tail
                 );
                 idle = 0;
-            } else if valid {
+            } else if out.0 {
                 stalled = Some(out);
             }
-            if presented && self.s_tready.bit(0) {
+            if presented && self.s.ready() {
                 input.pop_front();
                 presented = false;
                 idle = 0;
@@ -268,11 +181,11 @@ impl Dut<'_> {
             self.model.tick().unwrap();
         }
         // Nothing more may come out.
-        set(self.s_tvalid, 0);
-        set(self.m_tready, 1);
+        self.s.idle();
+        self.m.set_ready(true);
         for _ in 0..4 {
             self.model.eval().unwrap();
-            assert!(!self.m_tvalid.bit(0), "extra output beat");
+            assert!(!self.m.valid(), "extra output beat");
             self.model.tick().unwrap();
         }
         self.model.cycle() - start
@@ -438,10 +351,10 @@ fn short_frames_test(d: &Dut) {
     ];
     let want = |n: usize| frames[n].expected(b);
     assert_eq!(want(0)[0].keep, 0);
-    assert!(want(0)[0].user && want(0)[0].last);
-    assert!(!want(1)[0].user && want(1)[0].keep == 0);
-    assert!(want(2)[0].user);
-    assert_eq!(want(3)[0].data, vec![21]);
+    assert!(want(0)[0].user == 1 && want(0)[0].last);
+    assert!(want(1)[0].user == 0 && want(1)[0].keep == 0);
+    assert_eq!(want(2)[0].user, 1);
+    assert_eq!(beats_to_frame(&want(3)), vec![21]);
     d.run(&frames, FREE, &mut rng);
     d.run(
         &frames,

@@ -22,11 +22,7 @@ struct Dut<'a> {
     model: &'a dyn Model,
     bytes: usize,
     rst: &'a dyn PortWrite,
-    tdata: &'a dyn PortWrite,
-    tkeep: &'a dyn PortWrite,
-    tvalid: &'a dyn PortWrite,
-    tlast: &'a dyn PortWrite,
-    tready: &'a dyn PortRead,
+    s: AxisIn<'a>,
     csum_valid: &'a dyn PortRead,
     csum: &'a dyn PortRead,
 }
@@ -37,11 +33,7 @@ macro_rules! dut {
             model: &$m,
             bytes: $bytes,
             rst: &$m.rst,
-            tdata: &$m.s_axis.tdata,
-            tkeep: &$m.s_axis.tkeep,
-            tvalid: &$m.s_axis.tvalid,
-            tlast: &$m.s_axis.tlast,
-            tready: &$m.s_axis.tready,
+            s: axis_in!($m.s_axis, no_tuser),
             csum_valid: &$m.csum_valid,
             csum: &$m.csum,
         }
@@ -76,7 +68,7 @@ impl Dut<'_> {
         let mut next = beats.next();
         loop {
             let now = self.model.cycle();
-            assert!(self.tready.bit(0), "s_axis_tready must always be 1");
+            assert!(self.s.ready(), "s_axis_tready must always be 1");
             let want = due.front().filter(|d| d.0 == now).copied();
             let got = self.csum_valid.bit(0);
             match want {
@@ -101,17 +93,15 @@ impl Dut<'_> {
             }
             if next.is_none() && due.is_empty() {
                 // Leave this (checked) cycle, so a following run starts on a fresh one.
-                self.tvalid.set_bits(0, 1, 0);
+                self.s.idle();
                 self.model.tick().unwrap();
                 return now - start;
             }
             match next {
                 Some((n, f, i, last)) if !rng.gen_bool(gap) => {
-                    self.tdata.set_bytes(&f.data[i * b..(i + 1) * b]);
-                    self.tkeep
-                        .set_bits(0, b as u32, keep_bits(&f.keep[i * b..(i + 1) * b]));
-                    self.tvalid.set_bits(0, 1, 1);
-                    self.tlast.set_bits(0, 1, u64::from(last));
+                    let lanes = i * b..(i + 1) * b;
+                    let keep = keep_bits(&f.keep[lanes.clone()]);
+                    self.s.drive_parts(&f.data[lanes], keep, last, 0);
                     if last {
                         due.push_back((now + lat, reference(&f.data, &f.keep), n));
                     }
@@ -119,12 +109,13 @@ impl Dut<'_> {
                 }
                 _ => {
                     // Idle: garbage on every other input must be ignored.
-                    let junk: Vec<u8> = (0..b).map(|_| rng.gen()).collect();
-                    self.tdata.set_bytes(&junk);
-                    self.tkeep
-                        .set_bits(0, b as u32, rng.gen::<u64>() >> (64 - b));
-                    self.tvalid.set_bits(0, 1, 0);
-                    self.tlast.set_bits(0, 1, rng.gen_range(0..2));
+                    let junk = Beat {
+                        data: (0..b).map(|_| rng.gen()).collect(),
+                        keep: rng.gen::<u64>() >> (64 - b),
+                        last: rng.gen_range(0..2u64) == 1,
+                        user: 0,
+                    };
+                    self.s.idle_with(&junk);
                 }
             }
             self.model.tick().unwrap();

@@ -21,39 +21,28 @@ typedef void (*nicsim_print_fn)(const char* text, size_t len);
 namespace {
 
 std::atomic<nicsim_print_fn> g_print{nullptr};
-thread_local NicsimModel* t_current = nullptr;
 // Keep at most this much of the text printed during one eval.
 const size_t kLogMax = 16384;
 
-// Makes `m` the model that $stop/$fatal/$finish/$display refer to while it is alive, and
-// its context Verilator's thread context. Verilator 5.006 does not use a model's own context
-// everywhere: scope (de)registration in the model's constructor/destructor, $stop's error
-// count, %t formatting, $fopen, plusargs and random initialisation go through
-// Verilated::threadContextp(), which is the context constructed last on this thread (or, on
-// a thread that never set one, the last one constructed anywhere). With several models on
-// one thread, and after a model is deleted, that is the wrong or a dangling context, so every
-// entry point sets it first.
-class CurrentModel {
-public:
-    explicit CurrentModel(NicsimModel* m)
-        : m_prev{t_current} {
-        t_current = m;
-        Verilated::threadContextp(m->ctx);
-    }
-    ~CurrentModel() { t_current = m_prev; }
-    CurrentModel(const CurrentModel&) = delete;
-    CurrentModel& operator=(const CurrentModel&) = delete;
+// The live models created on this thread, most recent first (linked by next_on_thread).
+thread_local NicsimModel* t_models = nullptr;
 
-private:
-    NicsimModel* m_prev;
-};
+// The model $stop/$fatal/$finish/$display refer to: the one whose context is this thread's
+// Verilator context (every entry point makes its model's context that), if it is one of
+// this thread's models; none for output of any other context (e.g. of a C++ harness with
+// its own VerilatedContext).
+NicsimModel* nicsim_active() {
+    VerilatedContext* const ctx = Verilated::threadContextp();
+    for (NicsimModel* m = t_models; m; m = m->next_on_thread) {
+        if (m->ctx == ctx) return m;
+    }
+    return nullptr;
+}
 
 void emit(const std::string& text) {
-    if (t_current) {
-        t_current->log += text;
-        if (t_current->log.size() > kLogMax) {
-            t_current->log.erase(0, t_current->log.size() - kLogMax);
-        }
+    if (NicsimModel* const m = nicsim_active()) {
+        m->log += text;
+        if (m->log.size() > kLogMax) m->log.erase(0, m->log.size() - kLogMax);
     }
     const nicsim_print_fn hook = g_print.load();
     if (hook) {
@@ -84,29 +73,30 @@ std::string location(const char* filename, int linenum) {
     return loc;
 }
 
-void set_fatal(NicsimModel* m, const std::string& msg) {
+}  // namespace
+
+void nicsim_set_fatal(NicsimModel* m, const std::string& msg) {
     if (m->status != NICSIM_FATAL) {
         m->status = NICSIM_FATAL;
         m->error = msg;
     }
 }
 
-// Runs `body` with `m` current, converting any C++ exception into a fatal status.
-template <typename F>
-void guarded(NicsimModel* m, F body) {
-    CurrentModel current{m};
+void nicsim_set_thread_context(VerilatedContext* ctx) { Verilated::threadContextp(ctx); }
+
+void nicsim_clear_log(NicsimModel* m) { m->log.clear(); }
+
+void nicsim_caught(NicsimModel* m) {
     try {
-        body();
+        throw;
     } catch (const NicsimFatal& f) {
-        set_fatal(m, f.msg);
+        nicsim_set_fatal(m, f.msg);
     } catch (const std::exception& e) {
-        set_fatal(m, std::string{"C++ exception: "} + e.what());
+        nicsim_set_fatal(m, std::string{"C++ exception: "} + e.what());
     } catch (...) {
-        set_fatal(m, "unknown C++ exception");
+        nicsim_set_fatal(m, "unknown C++ exception");
     }
 }
-
-}  // namespace
 
 //======================================================================
 // Replacements for Verilator's user-overridable functions
@@ -123,7 +113,7 @@ int nicsim_vl_printf(const char* fmt, ...) {
 void vl_finish(const char* filename, int linenum, const char* hier) VL_MT_UNSAFE {
     (void)hier;
     emit("- " + location(filename, linenum) + " Verilog $finish\n");
-    if (t_current) t_current->finished = true;
+    if (NicsimModel* const m = nicsim_active()) m->finished = NICSIM_FINISHED;
     Verilated::threadContextp()->gotFinish(true);
 }
 
@@ -136,7 +126,7 @@ void vl_finish(const char* filename, int linenum, const char* hier) VL_MT_UNSAFE
 void vl_stop(const char* filename, int linenum, const char* hier) VL_MT_UNSAFE {
     (void)hier;
     const std::string loc = location(filename, linenum);
-    NicsimModel* const m = t_current;
+    NicsimModel* const m = nicsim_active();
     if (!m) {
         emit("%Error: " + loc + " Verilog $stop outside of an evaluation (ignored)\n");
         return;
@@ -155,7 +145,7 @@ void vl_stop(const char* filename, int linenum, const char* hier) VL_MT_UNSAFE {
         const size_t start = best + prefix;
         size_t end = m->log.find('\n', start);
         if (end == std::string::npos) end = m->log.size();
-        set_fatal(m, m->log.substr(start, end - start));
+        nicsim_set_fatal(m, m->log.substr(start, end - start));
     } else if (m->status == NICSIM_OK) {
         m->status = NICSIM_STOP;
         m->error = loc + " Verilog $stop";
@@ -175,13 +165,16 @@ void vl_fatal(const char* filename, int linenum, const char* hier, const char* m
 NicsimModel::NicsimModel()
     : ctx{new VerilatedContext}
     , status{NICSIM_OK}
-    , finished{false}
+    , finished{0}
 #if VM_TRACE
     , trace{nullptr}
 #endif
+    , next_on_thread{t_models}
 {
+    t_models = this;
     // The derived class constructs the Verilated model next; its scopes register with the
-    // thread context (see CurrentModel). VerilatedContext's constructor sets it too, but say so.
+    // thread context (see nicsim_use_context in nicsim.h). VerilatedContext's constructor
+    // sets it too, but say so.
     Verilated::threadContextp(ctx);
     // A VerilatedContext defaults to std::thread::hardware_concurrency() threads and starts
     // that many minus one idle worker threads when a model is added. Our models are
@@ -194,6 +187,12 @@ NicsimModel::NicsimModel()
 }
 
 NicsimModel::~NicsimModel() {
+    for (NicsimModel** p = &t_models; *p; p = &(*p)->next_on_thread) {
+        if (*p == this) {
+            *p = next_on_thread;
+            break;
+        }
+    }
 #if VM_TRACE
     delete trace;
 #endif
@@ -209,27 +208,16 @@ void nicsim_set_print_hook(nicsim_print_fn hook) { g_print.store(hook); }
 
 int nicsim_trace_kind(void) { return NICSIM_TRACE_KIND; }
 
-int nicsim_eval(NicsimModel* m, uint64_t time) {
-    m->status = NICSIM_OK;
-    m->error.clear();
-    m->log.clear();
-    m->ctx->time(time);
-    guarded(m, [m] { m->eval_model(); });
-    m->log.clear();
-    return m->status | (m->finished ? NICSIM_FINISHED : 0);
-}
-
 const char* nicsim_error(NicsimModel* m) { return m->error.c_str(); }
 
 int nicsim_trace_open(NicsimModel* m, const char* path) {
 #if VM_TRACE
-    m->status = NICSIM_OK;
-    m->error.clear();
+    nicsim_begin(m);
     if (m->trace) {
         m->error = "a waveform is already open for this model";
         return 1;
     }
-    guarded(m, [m, path] {
+    nicsim_guarded(m, [m, path] {
         NicsimTrace* const tfp = new NicsimTrace;
         m->trace_model(tfp, 99);
         tfp->open(path);
@@ -250,9 +238,8 @@ int nicsim_trace_open(NicsimModel* m, const char* path) {
 int nicsim_trace_dump(NicsimModel* m, uint64_t time) {
 #if VM_TRACE
     if (!m->trace) return 0;
-    m->status = NICSIM_OK;
-    m->error.clear();
-    guarded(m, [m, time] { m->trace->dump(time); });
+    nicsim_begin(m);
+    nicsim_guarded(m, [m, time] { m->trace->dump(time); });
     return m->status == NICSIM_OK ? 0 : 1;
 #else
     (void)m;
@@ -264,7 +251,7 @@ int nicsim_trace_dump(NicsimModel* m, uint64_t time) {
 void nicsim_trace_close(NicsimModel* m) {
 #if VM_TRACE
     if (!m->trace) return;
-    guarded(m, [m] {
+    nicsim_guarded(m, [m] {
         m->trace->close();
         delete m->trace;
         m->trace = nullptr;
@@ -275,15 +262,13 @@ void nicsim_trace_close(NicsimModel* m) {
 }
 
 void nicsim_delete(NicsimModel* m) {
-    guarded(m, [m] { m->final_model(); });
+    nicsim_guarded(m, [m] { m->final_model(); });
     nicsim_trace_close(m);
-    {
-        CurrentModel current{m};
-        try {
-            delete m;
-        } catch (...) {
-            // A destructor that throws leaves nothing to recover; never unwind into Rust.
-        }
+    nicsim_use_context(m);
+    try {
+        delete m;
+    } catch (...) {
+        // A destructor that throws leaves nothing to recover; never unwind into Rust.
     }
     // The context is gone: leave no dangling thread (or last-constructed) context behind.
     Verilated::threadContextp(nullptr);

@@ -174,7 +174,6 @@ pub(crate) fn generate(
          \x20   unsafe extern \"C\" {\n\
          \x20       pub fn nicsim_set_print_hook(hook: Option<::sim::ffi::PrintHook>);\n\
          \x20       pub fn nicsim_trace_kind() -> c_int;\n\
-         \x20       pub fn nicsim_eval(model: *mut RawModel, time: u64) -> c_int;\n\
          \x20       pub fn nicsim_error(model: *mut RawModel) -> *const c_char;\n\
          \x20       pub fn nicsim_trace_open(model: *mut RawModel, path: *const c_char) -> c_int;\n\
          \x20       pub fn nicsim_trace_dump(model: *mut RawModel, time: u64) -> c_int;\n\
@@ -186,7 +185,15 @@ pub(crate) fn generate(
         let _ = writeln!(
             s,
             "        pub fn nicsim_{t}_new() -> *mut RawModel;\n\
-             \x20       pub fn nicsim_{t}_ports(model: *mut RawModel, out: *mut *mut c_void, n: usize) -> usize;"
+             \x20       pub fn nicsim_{t}_ports(model: *mut RawModel, out: *mut *mut c_void, n: usize) -> usize;\n\
+             \x20       pub fn nicsim_{t}_eval(model: *mut RawModel, time: u64) -> c_int;\n\
+             \x20       pub fn nicsim_{t}_edge(model: *mut RawModel, clk: *mut u8, edge_time: u64) -> c_int;\n\
+             \x20       pub fn nicsim_{t}_tick(\n\
+             \x20           model: *mut RawModel,\n\
+             \x20           clk: *mut u8,\n\
+             \x20           low_time: u64,\n\
+             \x20           edge_time: u64,\n\
+             \x20       ) -> c_int;"
         );
     }
     s.push_str(
@@ -194,7 +201,6 @@ pub(crate) fn generate(
          \x20   pub static RUNTIME: ::sim::ffi::RuntimeFns = ::sim::ffi::RuntimeFns {\n\
          \x20       set_print_hook: nicsim_set_print_hook,\n\
          \x20       trace_kind: nicsim_trace_kind,\n\
-         \x20       eval: nicsim_eval,\n\
          \x20       error: nicsim_error,\n\
          \x20       trace_open: nicsim_trace_open,\n\
          \x20       trace_dump: nicsim_trace_dump,\n\
@@ -273,6 +279,9 @@ fn model(s: &mut String, m: &GenModel<'_>, trace_expr: &str, wave_dir: &str) -> 
          \x20       model: ::sim::ffi::ModelFns {{\n\
          \x20           new: super::__nicsim_ffi::nicsim_{top}_new,\n\
          \x20           ports: super::__nicsim_ffi::nicsim_{top}_ports,\n\
+         \x20           eval: super::__nicsim_ffi::nicsim_{top}_eval,\n\
+         \x20           edge: super::__nicsim_ffi::nicsim_{top}_edge,\n\
+         \x20           tick: super::__nicsim_ffi::nicsim_{top}_tick,\n\
          \x20       }},\n\
          \x20   }};\n\n",
         top_lit = str_lit(top),
@@ -427,6 +436,7 @@ fn model(s: &mut String, m: &GenModel<'_>, trace_expr: &str, wave_dir: &str) -> 
          \x20       }\n\n\
          \x20       /// Settles combinational logic for the current inputs (clock low).\n\
          \x20       /// See [`sim::ModelCore::eval`].\n\
+         \x20       #[inline]\n\
          \x20       pub fn eval(&self) -> Result<(), SimError> {\n\
          \x20           self.__core.eval()\n\
          \x20       }\n\n",
@@ -434,10 +444,12 @@ fn model(s: &mut String, m: &GenModel<'_>, trace_expr: &str, wave_dir: &str) -> 
     if m.clock.is_some() {
         s.push_str(
             "        /// One clock cycle (rising edge). See [`sim::ModelCore::tick`].\n\
+             \x20       #[inline]\n\
              \x20       pub fn tick(&self) -> Result<(), SimError> {\n\
              \x20           self.__core.tick()\n\
              \x20       }\n\n\
              \x20       /// `n` clock cycles; stops at the first error.\n\
+             \x20       #[inline]\n\
              \x20       pub fn ticks(&self, n: u64) -> Result<(), SimError> {\n\
              \x20           self.__core.ticks(n)\n\
              \x20       }\n\n\
@@ -450,6 +462,7 @@ fn model(s: &mut String, m: &GenModel<'_>, trace_expr: &str, wave_dir: &str) -> 
              \x20           ::sim::Model::tick_until(self, max_cycles, done)\n\
              \x20       }\n\n\
              \x20       /// Number of rising clock edges so far.\n\
+             \x20       #[inline]\n\
              \x20       pub fn cycle(&self) -> u64 {\n\
              \x20           self.__core.cycle()\n\
              \x20       }\n\n",
@@ -458,6 +471,7 @@ fn model(s: &mut String, m: &GenModel<'_>, trace_expr: &str, wave_dir: &str) -> 
     let _ = write!(
         s,
         "        /// True once the model has executed `$finish`.\n\
+         \x20       #[inline]\n\
          \x20       pub fn finished(&self) -> bool {{\n\
          \x20           self.__core.finished()\n\
          \x20       }}\n\n\
@@ -466,6 +480,7 @@ fn model(s: &mut String, m: &GenModel<'_>, trace_expr: &str, wave_dir: &str) -> 
          \x20           self.__core.wave_path()\n\
          \x20       }}\n\n\
          \x20       /// The model-independent core.\n\
+         \x20       #[inline]\n\
          \x20       pub fn core(&self) -> &::sim::ModelCore {{\n\
          \x20           &self.__core\n\
          \x20       }}\n\
@@ -477,11 +492,13 @@ fn model(s: &mut String, m: &GenModel<'_>, trace_expr: &str, wave_dir: &str) -> 
          \x20   }}\n\n\
          \x20   impl ::std::ops::Deref for {handle} {{\n\
          \x20       type Target = Ports;\n\
+         \x20       #[inline]\n\
          \x20       fn deref(&self) -> &Ports {{\n\
          \x20           &self.__ports\n\
          \x20       }}\n\
          \x20   }}\n\n\
          \x20   impl ::sim::Model for {handle} {{\n\
+         \x20       #[inline]\n\
          \x20       fn core(&self) -> &::sim::ModelCore {{\n\
          \x20           &self.__core\n\
          \x20       }}\n\
