@@ -335,6 +335,12 @@ impl ModelCore {
         if !self.fast.get() {
             return self.eval_slow();
         }
+        self.eval_low()
+    }
+
+    /// Evaluates the low phase of the current cycle on a live, clocked model.
+    #[inline]
+    fn eval_low(&self) -> Result<(), SimError> {
         // SAFETY: live model, used by this thread only; no Rust reference to port storage is
         // held across the call (ports are accessed through raw pointers).
         let rc =
@@ -356,14 +362,7 @@ impl ModelCore {
         if self.clock.is_none() {
             return self.eval_clockless();
         }
-        // SAFETY: as in `eval`.
-        let rc =
-            unsafe { (self.desc.model.eval)(self.raw.as_ptr(), self.cycle.get() * TIME_PER_CYCLE) };
-        if rc != ffi::STATUS_OK {
-            return self.eval_status(rc);
-        }
-        self.low_settled.set(true);
-        Ok(())
+        self.eval_low()
     }
 
     /// The rest of a clocked [`eval`](Self::eval) that reported anything but success.

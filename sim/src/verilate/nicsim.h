@@ -143,17 +143,24 @@ struct NicsimEval {
     }
 };
 
-// The per-model eval entry point: evaluates at simulation time `time`.
+// One evaluation at simulation time `time` (context already current); a thrown Verilator
+// fatal becomes the model's status.
 template <typename E, typename V>
-inline int nicsim_eval_model(NicsimModel* m, V* model, uint64_t time) {
-    nicsim_begin(m);
+inline void nicsim_run(NicsimModel* m, V* model, uint64_t time) {
     m->ctx->time(time);
-    nicsim_use_context(m);
     try {
         E::run(model);
     } catch (...) {
         nicsim_caught(m);
     }
+}
+
+// The per-model eval entry point: evaluates at simulation time `time`.
+template <typename E, typename V>
+inline int nicsim_eval_model(NicsimModel* m, V* model, uint64_t time) {
+    nicsim_begin(m);
+    nicsim_use_context(m);
+    nicsim_run<E>(m, model, time);
     return nicsim_result(m);
 }
 
@@ -164,12 +171,7 @@ inline int nicsim_edge_model(NicsimModel* m, V* model, CData* clk, uint64_t edge
     nicsim_begin(m);
     nicsim_use_context(m);
     *clk = 1;
-    m->ctx->time(edge_time);
-    try {
-        E::run(model);
-    } catch (...) {
-        nicsim_caught(m);
-    }
+    nicsim_run<E>(m, model, edge_time);
     *clk = 0;
     return nicsim_result(m);
 }
