@@ -31,6 +31,14 @@ fn main() -> anyhow::Result<()> {
         specs.push(hdl_model(hdl::blocks::byte_shifter::byte_shifter(cfg))?);
     }
     specs.extend(fifo_and_arbiter_models()?);
+    // tests/accio_ict.rs: the default configuration, and its register constants.
+    let ict = hdl::config::IctConfig::default();
+    specs.push(hdl_model(hdl::accio::ict::accio_ict(&ict))?);
+    let out = std::path::PathBuf::from(std::env::var("OUT_DIR")?);
+    std::fs::write(
+        out.join("accio_regs.rs"),
+        hdl::accio::regs::regmap(&ict).rust_module(),
+    )?;
     build_models(&specs)
 }
 

@@ -15,6 +15,23 @@ pub struct Config {
     pub arbiter: ArbiterConfig,
     /// Header-stripping byte shifter top.
     pub shifter: ShifterConfig,
+    /// Accio I/O Connection Table, ready queues and control event queue.
+    pub ict: IctConfig,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IctConfig {
+    /// ICT slots (connections resident in hardware), 1 to 256. Default 64.
+    pub entries: u32,
+    /// Cores with a ready queue, a current-context register and an I/O interrupt line,
+    /// 1 to 32. Default 4.
+    pub cores: u32,
+    /// Bits of the miss filter marking flows accelerated but not resident: a power of two,
+    /// 64 to 4096. Default 1024.
+    pub miss_filter_bits: u32,
+    /// Control event queue entries: a power of two, 2 to 1024. Default 64.
+    pub event_queue_depth: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,6 +73,17 @@ impl Default for Config {
             fifo: FifoConfig::default(),
             arbiter: ArbiterConfig::default(),
             shifter: ShifterConfig::default(),
+            ict: IctConfig::default(),
+        }
+    }
+}
+impl Default for IctConfig {
+    fn default() -> Self {
+        IctConfig {
+            entries: 64,
+            cores: 4,
+            miss_filter_bits: 1024,
+            event_queue_depth: 64,
         }
     }
 }
@@ -83,6 +111,32 @@ impl Default for ShifterConfig {
     }
 }
 
+impl IctConfig {
+    /// Every problem with the `[ict]` values, one message per key.
+    pub fn problems(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        if !(1..=256).contains(&self.entries) {
+            p.push(format!("ict.entries = {}: must be 1 to 256", self.entries));
+        }
+        if !(1..=32).contains(&self.cores) {
+            p.push(format!("ict.cores = {}: must be 1 to 32", self.cores));
+        }
+        let f = self.miss_filter_bits;
+        if !(64..=4096).contains(&f) || !f.is_power_of_two() {
+            p.push(format!(
+                "ict.miss_filter_bits = {f}: must be a power of two from 64 to 4096"
+            ));
+        }
+        let d = self.event_queue_depth;
+        if !(2..=1024).contains(&d) || !d.is_power_of_two() {
+            p.push(format!(
+                "ict.event_queue_depth = {d}: must be a power of two from 2 to 1024"
+            ));
+        }
+        p
+    }
+}
+
 impl Config {
     /// Every problem with the values, one message per key (empty when valid).
     pub fn problems(&self) -> Vec<String> {
@@ -105,6 +159,7 @@ impl Config {
         if self.shifter.max_offset == 0 {
             p.push("shifter.max_offset = 0: must be at least 1".into());
         }
+        p.extend(self.ict.problems());
         p
     }
 
@@ -145,6 +200,16 @@ requesters = 8
 [shifter]
 # Largest header the byte shifter strips, in bytes.
 max_offset = 128
+
+[ict]
+# ICT slots (connections resident in hardware), 1 to 256.
+entries = 64
+# Cores with a ready queue, a current-context register and an I/O interrupt line, 1 to 32.
+cores = 4
+# Bits of the filter marking flows accelerated but not resident (a power of two, 64 to 4096).
+miss_filter_bits = 1024
+# Control event queue entries (a power of two, 2 to 1024).
+event_queue_depth = 64
 "#;
 
 #[cfg(test)]

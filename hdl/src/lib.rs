@@ -3,8 +3,10 @@
 pub mod ir;
 
 pub use ir::*;
+pub mod accio;
 pub mod blocks;
 pub mod bundles;
 pub mod config;
 pub mod library;
+pub mod regmap;
 pub mod tops;

@@ -1,5 +1,6 @@
 //! The tops `gen` writes: each is built from the one [`Config`].
 
+use crate::accio::ict::accio_ict;
 use crate::blocks::axis_packet_fifo::{axis_packet_fifo, PacketFifoCfg};
 use crate::blocks::axis_register::axis_register;
 use crate::blocks::byte_shifter::{byte_shifter, ByteShifterCfg};
@@ -65,6 +66,11 @@ pub fn all() -> &'static [Top] {
             name: "byte_shifter",
             about: "header-stripping byte aligner (net.data_width, shifter.max_offset)",
             build: |c| byte_shifter(ByteShifterCfg::new(c.net.data_width, c.shifter.max_offset)),
+        },
+        Top {
+            name: "accio_ict",
+            about: "Accio ICT + ready queues + interrupts + event queue behind AXI4-Lite (ict.*)",
+            build: |c| accio_ict(&c.ict),
         },
     ]
 }

@@ -144,6 +144,8 @@
 
 #![warn(missing_docs)]
 
+pub mod accio;
+pub mod axil;
 pub mod axis;
 pub mod ffi;
 mod model;

@@ -8,4 +8,10 @@ pub mod models {
     include!(concat!(env!("OUT_DIR"), "/models.rs"));
 }
 
+/// The Accio register constants at the default configuration, generated from the one
+/// register-map definition (the same text `cargo run -p gen` writes as `accio_regs.rs`).
+pub mod accio_regs {
+    include!(concat!(env!("OUT_DIR"), "/accio_regs.rs"));
+}
+
 pub mod seed;

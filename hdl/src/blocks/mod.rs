@@ -1,8 +1,10 @@
 //! The block library: small, reusable, each tested against a Rust model in testbench/.
 
+pub mod axil_slave;
 pub mod axis_packet_fifo;
 pub mod axis_register;
 pub mod byte_shifter;
 pub mod checksum;
+pub mod onehot;
 pub mod rr_arbiter;
 pub mod sync_fifo;

@@ -19,42 +19,9 @@
 //! eventually acks or drops its request. `grant_index` is meaningful only with
 //! `grant_valid`; `grant` is all zeros without it.
 
-use crate::ir::{cat, clog2, lit, Expr, HdlErrors, Module, ModuleBuilder};
+use super::onehot::{above, encode, lowest_set};
+use crate::ir::{clog2, HdlErrors, Module, ModuleBuilder};
 use std::rc::Rc;
-
-/// The lowest set bit of `x` as a one-hot vector (zero if none). Measured with Yosys
-/// `synth_xilinx`: bit by bit (`x[i] & ~|x[i-1:0]`) is shallower for up to 16 requesters
-/// (N = 4: 1 LUT level instead of 3); beyond that `x & -x` on the carry chain is smaller
-/// (N = 64: 413 LUTs instead of 521).
-fn lowest_set(x: &Expr) -> Expr {
-    if x.width() > 16 {
-        return x & (!x + 1);
-    }
-    cat((0..x.width()).rev().map(|i| match i {
-        0 => x.bit(0),
-        _ => x.bit(i) & !x.slice(0, i).any(),
-    }))
-}
-
-/// `out[i]` = some bit below `i` is set in `x`: for a one-hot `x`, the positions after it.
-fn above(x: &Expr) -> Expr {
-    cat((0..x.width()).rev().map(|i| match i {
-        0 => lit(0, 1),
-        _ => x.slice(0, i).any(),
-    }))
-}
-
-/// The index of the set bit of a one-hot vector, `width` bits wide.
-fn encode(onehot: &Expr, width: u32) -> Expr {
-    let bits = (0..width).rev().map(|b| {
-        (0..onehot.width())
-            .filter(|i| i >> b & 1 == 1)
-            .map(|i| onehot.bit(i))
-            .reduce(|a, c| a | c)
-            .unwrap_or_else(|| lit(0, 1))
-    });
-    cat(bits)
-}
 
 pub fn rr_arbiter(n: u32) -> Result<Rc<Module>, HdlErrors> {
     let name = format!("rr_arbiter_n{n}");

@@ -1,0 +1,329 @@
+//! The Accio register map: the one definition of every ICT, ready-queue, interrupt and
+//! event-queue register. The RTL decode (`accio_ict`), the C header, the Rust constants and
+//! the Markdown reference are all generated from [`regmap`].
+
+use crate::config::IctConfig;
+use crate::regmap::{Access, RegBlock, RegMap, Register};
+
+use Access::{None as NO, ReadOnly as RO, ReadWrite as RW, WriteOnly as WO};
+
+/// `ID.MAGIC`: "ACCI".
+pub const MAGIC: u64 = 0x4143_4349;
+/// `ID.VERSION` of this register layout.
+pub const VERSION: u64 = 1;
+
+/// Cycles from a lookup request to its result (`lookup_valid` → `res_valid`).
+pub const LOOKUP_LATENCY: u64 = 3;
+/// Cycles from an AXI4-Lite AR handshake to `rvalid` (no stall).
+pub const MMIO_READ_LATENCY: u64 = 2;
+/// Cycles from an RX update that makes a waiting entry ready to its interrupt line rising.
+pub const WAKE_IRQ_LATENCY: u64 = 2;
+
+/// Event codes (`EVQ_POP.TYPE`); `EVQ_POP` reads 0 when the queue is empty.
+pub mod event {
+    pub const NONE: u64 = 0;
+    /// The MAC reported link up.
+    pub const LINK_UP: u64 = 1;
+    /// The MAC reported link down.
+    pub const LINK_DOWN: u64 = 2;
+    /// A malformed frame: `DATA[7:0]` is its class, as the RX engine reports it.
+    pub const MALFORMED: u64 = 3;
+    /// A datagram for entry `DATA[15:0]` found its RX ring full and was dropped.
+    pub const RING_OVERFLOW: u64 = 4;
+    /// A packet for a flow marked accelerated but not resident: `DATA[47:16]` its
+    /// destination IPv4 address, `DATA[15:0]` its destination UDP port.
+    pub const ICT_MISS: u64 = 5;
+    /// A denied MMIO access: `DATA[15:0]` entry (0xFFFF outside the ENTRY block),
+    /// `[23:16]` core, `[39:24]` that core's current ASID, `[40]` write, `[41]` privileged,
+    /// `[55:42]` address bits 16:3.
+    pub const PROT_FAULT: u64 = 6;
+    /// A DMA error reported by a DMA engine: `DATA[39:0]` as the engine reports it
+    /// (`[15:0]` entry, `[16]` write, `[18:17]` AXI response).
+    pub const DMA_ERROR: u64 = 7;
+}
+
+/// Event word: `TYPE` in bits 63:56, `DATA` in 55:0.
+pub const fn event_word(kind: u64, data: u64) -> u64 {
+    kind << 56 | (data & ((1 << 56) - 1))
+}
+
+/// The miss-filter bit of flow (destination IPv4, destination UDP port): the 48-bit key
+/// `{ip, port}` folded by XOR into `log2(bits)`-bit chunks, low chunk first. The kernel
+/// sets this bit in `MISS_FILTER` to have packets of a non-resident accelerated flow raise
+/// ICT_MISS events; the hardware computes the same fold.
+pub fn miss_filter_hash(ip: u32, port: u16, bits: u32) -> u32 {
+    let w = bits.trailing_zeros();
+    let mut key = (ip as u64) << 16 | port as u64;
+    let mut h = 0u64;
+    while key != 0 {
+        h ^= key & ((1 << w) - 1);
+        key >>= w;
+    }
+    h as u32
+}
+
+/// Words of an array of `bits` one-bit flags.
+pub fn words_of(bits: u32) -> u32 {
+    bits.div_ceil(64)
+}
+
+/// The Accio register map for this configuration.
+pub fn regmap(cfg: &IctConfig) -> RegMap {
+    let ptr = |name: &str, off, user, doc: &str| {
+        Register::new(name, off, RW, user, doc).field(
+            "PTR",
+            0,
+            32,
+            "Byte offset, free-running modulo 2^32.",
+        )
+    };
+    let global = RegBlock {
+        name: "GLOBAL".into(),
+        base: 0,
+        count: 1,
+        stride: 0x800,
+        doc: "Identification, the control event queue, slot replacement and the miss filter. \
+              Kernel only."
+            .into(),
+        regs: vec![
+            Register::new("ID", 0x000, RO, NO, "Identifies the register layout.")
+                .field("VERSION", 0, 16, "Layout version.")
+                .field("MAGIC", 32, 32, "0x41434349 (\"ACCI\").")
+                .reset(MAGIC << 32 | VERSION),
+            Register::new(
+                "PARAMS",
+                0x008,
+                RO,
+                NO,
+                "The configuration this NIC was built with.",
+            )
+            .field("ENTRIES", 0, 16, "ICT slots.")
+            .field("CORES", 16, 8, "Cores.")
+            .field("FILTER_LOG2", 24, 8, "log2 of the miss-filter bits.")
+            .field("EVQ_LOG2", 32, 8, "log2 of the event queue depth."),
+            Register::new(
+                "EVQ_POP",
+                0x010,
+                RO,
+                NO,
+                "The oldest control event, or 0 when the queue is empty.",
+            )
+            .field("DATA", 0, 56, "Event data; its layout depends on TYPE.")
+            .field("TYPE", 56, 8, "Event code (EV_*); 0 = queue empty.")
+            .on_read("removes the event returned from the queue."),
+            Register::new("EVQ_STATUS", 0x018, RO, NO, "Events waiting in the queue.").field(
+                "COUNT",
+                0,
+                16,
+                "Events in the queue (not counting ones still being merged in).",
+            ),
+            Register::new(
+                "EVQ_LOST",
+                0x020,
+                RW,
+                NO,
+                "Events lost because the queue was full.",
+            )
+            .field("COUNT", 0, 32, "Saturating count; write 0 to clear."),
+            Register::new("EVQ_CTRL", 0x028, RW, NO, "Event queue interrupt.").field(
+                "IRQ_EN",
+                0,
+                1,
+                "Raise evq_irq while the queue is not empty.",
+            ),
+            Register::new(
+                "VICTIM",
+                0x030,
+                RO,
+                NO,
+                "The slot to refill next (clock replacement).",
+            )
+            .field(
+                "INDEX",
+                0,
+                16,
+                "Slot: the first disabled one from the clock hand, else the \
+                       first enabled one whose USED bit is clear, else the hand itself.",
+            )
+            .field("FREE", 16, 1, "The slot is disabled.")
+            .field("UNUSED", 17, 1, "The slot's USED bit was clear.")
+            .on_read("moves the clock hand past INDEX."),
+            Register::new("USAGE_CLEAR", 0x038, WO, NO, "Ages every slot.")
+                .field("ALL", 0, 1, "Write 1 to clear every USED bit.")
+                .on_write("clears the USED bits when ALL is 1."),
+            Register::new("LINK", 0x040, RO, NO, "Link state as the MAC reports it.").field(
+                "UP",
+                0,
+                1,
+                "The link is up.",
+            ),
+            Register::new(
+                "USAGE",
+                0x100,
+                RO,
+                NO,
+                "USED bits of slots 64k..64k+63: set when a lookup hits the slot.",
+            )
+            .field("BITS", 0, 64, "Bit j is slot 64k+j.")
+            .array(words_of(cfg.entries)),
+            Register::new(
+                "MISS_FILTER",
+                0x200,
+                RW,
+                NO,
+                "Flows marked accelerated but not resident.",
+            )
+            .field(
+                "BITS",
+                0,
+                64,
+                "Bit j is filter bit 64k+j; see ACCIO miss_filter_hash.",
+            )
+            .array(cfg.miss_filter_bits / 64),
+        ],
+    };
+    let core = RegBlock {
+        name: "CORE".into(),
+        base: 0x800,
+        count: cfg.cores,
+        stride: 0x40,
+        doc: "Per core: its current context, its hardware ready queue and its prioritised I/O \
+              interrupt. Kernel only."
+            .into(),
+        regs: vec![
+            Register::new("CTX", 0x00, RW, NO, "What the core runs now; the kernel writes it on every context switch.")
+                .field("ASID", 0, 16, "Address space of the running thread: user MMIO may reach the entries with this ASID.")
+                .field("ACCEL", 16, 1, "The running thread is an accelerated I/O thread.")
+                .field("PRIO", 20, 4, "Its interrupt priority (with ACCEL)."),
+            Register::new("RQ_POP", 0x08, RO, NO, "Next ready entry of this core, round-robin; 0 when none is ready.")
+                .field("INDEX", 0, 16, "The entry.")
+                .field("RX", 16, 1, "It was ready for RX (data arrived while its thread waited).")
+                .field("TX", 17, 1, "It was ready for TX (ring space freed while its thread waited).")
+                .field("VALID", 63, 1, "An entry was ready.")
+                .on_read("clears the entry's RX_WAITING and TX_WAITING and moves the round-robin past it; latches RQ_HANDLE."),
+            Register::new("RQ_PEEK", 0x10, RO, NO, "What RQ_POP would return now.")
+                .field("INDEX", 0, 16, "The entry.")
+                .field("RX", 16, 1, "Ready for RX.")
+                .field("TX", 17, 1, "Ready for TX.")
+                .field("VALID", 63, 1, "An entry is ready.")
+                .on_read("latches RQ_HANDLE; changes nothing else."),
+            Register::new("RQ_HANDLE", 0x18, RO, NO, "Owner handle of the entry the last RQ_POP or RQ_PEEK of this core returned (0 after an empty one).")
+                .field("HANDLE", 0, 64, "The entry's HANDLE at the time of that read."),
+            Register::new("IRQ_CTRL", 0x20, RW, NO, "The core's I/O interrupt line.")
+                .field("EN", 0, 1, "Enable the line."),
+            Register::new("IRQ_STATUS", 0x28, RO, NO, "Why the line is (not) raised.")
+                .field("LINE", 0, 1, "The irq output now.")
+                .field("READY", 1, 1, "Some entry of this core is ready.")
+                .field("ELIGIBLE", 2, 1, "Some ready entry of this core may interrupt it (IRQ_PRIO above \
+                       the running accelerated thread's PRIO, or the core runs no accelerated thread)."),
+        ],
+    };
+    let entry = RegBlock {
+        name: "ENTRY".into(),
+        base: 0x10000,
+        count: cfg.entries,
+        stride: 0x100,
+        doc: "One ICT slot per instance. The kernel reads and writes every register. User code \
+              reaches an entry only while the core's CTX.ASID equals the entry's OWNER.ASID, and \
+              only the registers marked for it."
+            .into(),
+        regs: vec![
+            Register::new("CTRL", 0x00, RW, RO, "Slot state.")
+                .field("ENABLED", 0, 1, "The slot holds a connection: lookups may hit it, it can become ready.")
+                .field("ACCELERATED", 1, 1, "Its datagrams go to its rings (else to the normal path).")
+                .field("PROTOCOL", 8, 8, "IP protocol (17 = UDP).")
+                .field("IRQ_PRIO", 16, 4, "0: waking the thread never interrupts; else its I/O interrupt priority."),
+            Register::new("LOCAL", 0x08, RW, NO, "Lookup key: destination of received datagrams.")
+                .field("PORT", 0, 16, "Local UDP port.")
+                .field("IP", 16, 32, "Local IPv4 address."),
+            Register::new("REMOTE", 0x10, RW, NO, "Peer of the connection (destination of sent datagrams).")
+                .field("PORT", 0, 16, "Remote UDP port.")
+                .field("IP", 16, 32, "Remote IPv4 address."),
+            Register::new("REMOTE_MAC", 0x18, RW, NO, "Next-hop MAC address for sent frames.")
+                .field("MAC", 0, 48, "MAC address, first octet in bits 47:40."),
+            Register::new("CONN_ID", 0x20, RW, RO, "The OS's connection (socket) identifier.")
+                .field("ID", 0, 32, "Identifier."),
+            Register::new("OWNER", 0x28, RW, NO, "Who owns the connection.")
+                .field("ASID", 0, 16, "Address space allowed user access.")
+                .field("CORE", 16, 8, "Core whose ready queue and interrupt the entry uses."),
+            Register::new("HANDLE", 0x30, RW, NO, "Owner handle (e.g. the waiting task's pointer), returned through RQ_HANDLE.")
+                .field("HANDLE", 0, 64, "Opaque to the NIC."),
+            Register::new("RX_BASE", 0x38, RW, NO, "RX ring in host memory.")
+                .field("ADDR", 0, 64, "Physical address."),
+            Register::new("RX_SIZE", 0x40, RW, RO, "RX ring size.")
+                .field("BYTES", 0, 32, "Bytes."),
+            ptr("RX_HEAD", 0x48, RW, "RX consumer pointer (user code advances it after reading).")
+                .on_write("doorbell to the RX engine (ring space freed)."),
+            ptr("RX_TAIL", 0x50, RO, "RX producer pointer (the RX engine advances it)."),
+            Register::new("TX_BASE", 0x58, RW, NO, "TX ring in host memory.")
+                .field("ADDR", 0, 64, "Physical address."),
+            Register::new("TX_SIZE", 0x60, RW, RO, "TX ring size.")
+                .field("BYTES", 0, 32, "Bytes."),
+            ptr("TX_HEAD", 0x68, RO, "TX consumer pointer (the TX engine advances it)."),
+            ptr("TX_TAIL", 0x70, RW, "TX producer pointer (user code advances it after writing records).")
+                .on_write("doorbell to the TX engine (records to send)."),
+            Register::new("WAIT", 0x78, RW, RW, "The owner thread sleeps on this entry.")
+                .field("RX", 0, 1, "Waits for RX data: the entry becomes ready while RX_HEAD != RX_TAIL.")
+                .field("TX", 1, 1, "Waits for TX space: the entry becomes ready when the TX engine next advances TX_HEAD.")
+                .on_write("writing TX = 1 forgets earlier TX_HEAD advances, so only later ones wake the thread; \
+                           set the bit, then check the ring again before sleeping."),
+            Register::new("STATUS", 0x80, RO, RO, "Derived state.")
+                .field("RX_PENDING", 0, 1, "RX_HEAD != RX_TAIL.")
+                .field("TX_FREED", 1, 1, "The TX engine advanced TX_HEAD since WAIT.TX was last written 1.")
+                .field("READY", 2, 1, "The entry is in its core's ready queue.")
+                .field("USED", 3, 1, "A lookup hit the slot since the last USAGE_CLEAR."),
+            Register::new("DROPS", 0x88, RW, RO, "Datagrams dropped because the RX ring was full.")
+                .field("COUNT", 0, 32, "Saturating count; the kernel may write it."),
+        ],
+    };
+    use event::*;
+    let c = |n: &str, v: u64, d: &str| (n.to_string(), v, d.to_string());
+    RegMap {
+        name: "ACCIO".into(),
+        doc: "Accio I/O Connection Table (ICT), hardware ready queues, prioritised I/O interrupts \
+              and the control event queue, behind one AXI4-Lite slave. The requesting core comes \
+              in AxUSER."
+            .into(),
+        data_width: 64,
+        blocks: vec![global, core, entry],
+        consts: vec![
+            c("EV_LINK_UP", LINK_UP, "Event: link up."),
+            c("EV_LINK_DOWN", LINK_DOWN, "Event: link down."),
+            c("EV_MALFORMED", MALFORMED, "Event: malformed frame, DATA[7:0] = class."),
+            c("EV_RING_OVERFLOW", RING_OVERFLOW, "Event: RX ring full, DATA[15:0] = entry."),
+            c("EV_ICT_MISS", ICT_MISS, "Event: non-resident accelerated flow, DATA[47:16] = IPv4, DATA[15:0] = port."),
+            c("EV_PROT_FAULT", PROT_FAULT, "Event: denied MMIO access, DATA = entry[15:0] core[23:16] asid[39:24] write[40] privileged[41] addr[16:3] at [55:42]."),
+            c("EV_DMA_ERROR", DMA_ERROR, "Event: DMA error, DATA[39:0] from the DMA engine."),
+            c("RQ_EMPTY", 0, "RQ_POP / RQ_PEEK value when no entry is ready."),
+            c("LOOKUP_LATENCY", LOOKUP_LATENCY, "Cycles from a lookup request to its result."),
+            c("MMIO_READ_LATENCY", MMIO_READ_LATENCY, "Cycles from AR handshake to rvalid."),
+        ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn map_is_consistent_at_every_size() {
+        for (entries, cores, bits) in [(1, 1, 64), (64, 4, 1024), (256, 32, 4096), (100, 3, 128)] {
+            let cfg = IctConfig {
+                entries,
+                cores,
+                miss_filter_bits: bits,
+                event_queue_depth: 64,
+            };
+            regmap(&cfg).validate().unwrap();
+        }
+    }
+
+    #[test]
+    fn hash_folds_the_key() {
+        assert_eq!(miss_filter_hash(0, 0, 1024), 0);
+        assert_eq!(miss_filter_hash(0, 5, 1024), 5);
+        // 48 bits in 10-bit chunks: port 0x0400 puts bit 10 (chunk 1, bit 0) up.
+        assert_eq!(miss_filter_hash(0, 0x0401, 1024), 0);
+        assert!(miss_filter_hash(0x0a00_0001, 4791, 1024) < 1024);
+    }
+}

@@ -1,0 +1,3 @@
+//! Host-side models of the Accio hardware.
+
+pub mod ict_model;
