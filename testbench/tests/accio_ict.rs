@@ -413,16 +413,18 @@ fn protection_matrix_is_exhaustive() {
     b.mmio.stall = 0.2;
     const OWNER_CORE: u8 = 1;
     const OTHER_CORE: u8 = 2;
-    b.set_ctx(OWNER_CORE as usize, 0x4000, true, 1);
-    b.set_ctx(OTHER_CORE as usize, 0x5000, true, 1);
+    // Each entry has its own ASID; the other core's differs from it in one bit, a different
+    // bit for each entry, so every bit of the comparison is exercised.
+    let owner_of = |i: usize| 0x4000 + i as u16;
+    let other_of = |i: usize| owner_of(i) ^ 1 << (i % 16);
     for i in 0..N {
-        let asid = 0x4000 + (i as u16 % 2) * 0x10;
-        b.program(i, 0x0a00_0001, 5000 + i as u16, asid, 0, 1);
+        b.program(i, 0x0a00_0001, 5000 + i as u16, owner_of(i), 0, 1);
     }
     let mut checked = 0;
     for i in 0..N {
-        let owner_asid = 0x4000 + (i as u16 % 2) * 0x10;
+        let owner_asid = owner_of(i);
         b.set_ctx(OWNER_CORE as usize, owner_asid, true, 1);
+        b.set_ctx(OTHER_CORE as usize, other_of(i), true, 1);
         for r in entry::ALL {
             let addr = Bench::e(i, *r);
             for who in ["kernel", "owner", "other"] {
@@ -474,7 +476,7 @@ fn protection_matrix_is_exhaustive() {
                     let asid = match who {
                         "kernel" => 0, // core 0's CTX.ASID
                         "owner" => owner_asid,
-                        _ => 0x5000,
+                        _ => other_of(i),
                     };
                     assert_eq!(d >> 24 & 0xffff, asid as u64, "{what}: event ASID");
                     assert_eq!(d >> 40 & 1, write as u64, "{what}: event write bit");
@@ -687,6 +689,22 @@ fn tx_completion_wakes_a_sender_waiting_for_space() {
     );
     assert_eq!(entry::WAIT::TX.get(b.kread(Bench::e(9, entry::WAIT))), 0);
     assert_eq!(b.kread(Bench::e(9, entry::TX_HEAD)), 256);
+    // An advance in the very cycle WAIT.TX = 1 is written counts: the write is executed
+    // the cycle after its address handshake, and the update wins.
+    b.mmio
+        .push(Access::write(Bench::e(9, entry::WAIT), 2, true, 0));
+    b.step(); // AW/W handshake
+    b.inp.tx_upd_valid = true;
+    b.inp.tx_upd_head = 384;
+    b.step(); // executed here, with the update
+    b.inp.tx_upd_valid = false;
+    b.drain();
+    let v = b.kread(Bench::c(3, core::RQ_POP));
+    assert_eq!(
+        (core::RQ_POP::VALID.get(v), core::RQ_POP::TX.get(v)),
+        (1, 1),
+        "same-cycle advance lost"
+    );
 }
 
 #[test]
