@@ -1,6 +1,8 @@
-//! `cargo run -p gen`: writes the Verilog of every top, one file per module, and a
-//! filelist per top. Output appears all at once or not at all: everything is written to a
-//! scratch directory beside the output and renamed into place only when it all succeeded.
+//! `cargo run -p gen`: writes the Verilog of every top, one file per module, a filelist per
+//! top, and for tops with registers the register map as a C header, Rust constants and a
+//! Markdown reference (`<map>_regs.h`, `.rs`, `.md`). Output appears all at once or not at
+//! all: everything is written to a scratch directory beside the output and renamed into
+//! place only when it all succeeded.
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
@@ -83,6 +85,14 @@ fn run(args: Args) -> Result<()> {
             }
         }
         filelists.push((format!("{}.f", design.top_name()), design.filelist()));
+        if let Some(map) = t.regmap(&cfg) {
+            map.validate()
+                .map_err(|e| anyhow::anyhow!("top `{}`: register map:\n{e}", t.name))?;
+            let stem = format!("{}_regs", map.name.to_lowercase());
+            filelists.push((format!("{stem}.h"), map.c_header()));
+            filelists.push((format!("{stem}.rs"), map.rust_module()));
+            filelists.push((format!("{stem}.md"), map.markdown()));
+        }
         println!(
             "{:<20} {} ({} files)",
             t.name,

@@ -29,6 +29,13 @@ fn default_run_writes_every_top_and_a_filelist() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(names, ["verilog"]);
+    // The register map of the ICT, in its three forms, from the same definition.
+    let h = fs::read_to_string(out.join("accio_regs.h")).unwrap();
+    assert!(h.contains("#define ACCIO_ENTRY_RX_HEAD 0x48ull"), "{h}");
+    let rs = fs::read_to_string(out.join("accio_regs.rs")).unwrap();
+    assert!(rs.contains("pub const RX_HEAD: Reg = Reg { name: \"RX_HEAD\", offset: 0x48"));
+    let md = fs::read_to_string(out.join("accio_regs.md")).unwrap();
+    assert!(md.contains("| 0x48 | RX_HEAD | RW | RW |"), "{md}");
 }
 
 #[test]
@@ -45,6 +52,8 @@ fn bad_config_fails_clearly_and_keeps_previous_output() {
         ("[net]\ndata_width = 63\n", "multiple of 8"),
         ("[fifo]\ndepth = 100\n", "power of two"),
         ("[nett]\n", "nett"),
+        ("[ict]\nentries = 300\n", "ict.entries = 300"),
+        ("[ict]\nmiss_filter_bits = 100\n", "ict.miss_filter_bits"),
     ] {
         let cfg = dir.path().join("bad.toml");
         fs::write(&cfg, text).unwrap();

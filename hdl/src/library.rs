@@ -1,6 +1,7 @@
 //! Every block variant the project checks on its own: each is snapshot-tested, linted
 //! with `verilator -Wall` and synthesized by the test gate. Add a new block here.
 
+use crate::accio::ict::accio_ict;
 use crate::blocks::axis_packet_fifo::{axis_packet_fifo, PacketFifoCfg};
 use crate::blocks::axis_register::axis_register;
 use crate::blocks::byte_shifter::{byte_shifter, ByteShifterCfg};
@@ -40,5 +41,18 @@ pub fn blocks() -> Result<Vec<Rc<Module>>, HdlErrors> {
     for (w, max_offset) in [(8, 64), (64, 256), (512, 256)] {
         out.push(byte_shifter(ByteShifterCfg::new(w, max_offset))?);
     }
+    // A small ICT (the default one is emitted and checked by the gate; tests/accio.rs
+    // lints the largest), its ready queue and event queue.
+    out.push(accio_ict(&small_ict())?);
     Ok(out)
+}
+
+/// The ICT configuration snapshotted as a library block: 4 slots, 2 cores.
+pub fn small_ict() -> crate::config::IctConfig {
+    crate::config::IctConfig {
+        entries: 4,
+        cores: 2,
+        miss_filter_bits: 128,
+        event_queue_depth: 4,
+    }
 }

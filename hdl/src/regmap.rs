@@ -147,6 +147,9 @@ pub struct RegMap {
     /// Named values that go with the registers (event codes, empty sentinels, latencies):
     /// `(name, value, doc)`, emitted into every output next to the registers.
     pub consts: Vec<(String, u64, String)>,
+    /// C helpers that go with the map (e.g. a hash the hardware computes), appended to the
+    /// header as written.
+    pub c_code: String,
 }
 
 impl RegMap {
@@ -304,6 +307,10 @@ impl RegMap {
                     writeln!(o, "#define {fp}_MASK 0x{:x}ull", field_mask(f) << f.lsb).unwrap();
                 }
             }
+            writeln!(o).unwrap();
+        }
+        if !self.c_code.is_empty() {
+            writeln!(o, "{}", self.c_code.trim_end()).unwrap();
             writeln!(o).unwrap();
         }
         writeln!(o, "#endif /* {guard} */").unwrap();
@@ -840,5 +847,79 @@ impl<'a> RegDecode<'a> {
             .into_iter()
             .reduce(|a, b| a | b)
             .unwrap_or_else(|| lit(0, dw)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Access::{ReadOnly as RO, ReadWrite as RW};
+
+    fn map(regs: Vec<Register>) -> RegMap {
+        RegMap {
+            name: "T".into(),
+            doc: String::new(),
+            data_width: 64,
+            blocks: vec![RegBlock {
+                name: "B".into(),
+                base: 0,
+                count: 2,
+                stride: 0x20,
+                doc: String::new(),
+                regs,
+            }],
+            consts: vec![],
+            c_code: String::new(),
+        }
+    }
+
+    #[test]
+    fn validate_names_every_inconsistency() {
+        let r = |n: &str, off| Register::new(n, off, RW, RO, "").field("V", 0, 8, "");
+        assert!(map(vec![r("A", 0), r("B", 8)]).validate().is_ok());
+        let e = map(vec![r("A", 0), r("A", 8)]).validate().unwrap_err();
+        assert!(e.contains("B.A defined twice"), "{e}");
+        let e = map(vec![r("A", 0), r("C", 0)]).validate().unwrap_err();
+        assert!(e.contains("overlaps"), "{e}");
+        let e = map(vec![r("A", 0x20)]).validate().unwrap_err();
+        assert!(e.contains("past the block stride"), "{e}");
+        let e = map(vec![r("A", 4)]).validate().unwrap_err();
+        assert!(e.contains("not word aligned"), "{e}");
+        let bad = Register::new("A", 0, RW, RO, "")
+            .field("X", 0, 8, "")
+            .field("Y", 4, 8, "");
+        assert!(map(vec![bad])
+            .validate()
+            .unwrap_err()
+            .contains("overlaps another field"));
+        let bad = Register::new("A", 0, RW, RO, "").field("X", 60, 8, "");
+        assert!(map(vec![bad])
+            .validate()
+            .unwrap_err()
+            .contains("outside the register"));
+        let bad = r("A", 0).reset(0x100);
+        assert!(map(vec![bad])
+            .validate()
+            .unwrap_err()
+            .contains("reset value"));
+    }
+
+    #[test]
+    fn decode_insists_on_rtl_for_every_register() {
+        let m0 = map(vec![
+            Register::new("A", 0, RW, RO, "").field("V", 0, 8, ""),
+            Register::new("C", 8, RO, RO, "").field("V", 0, 8, ""),
+        ]);
+        let mut m = ModuleBuilder::new("t");
+        let addr = m.input("addr", m0.addr_width());
+        let mut dec = RegDecode::new(&mut m, &m0, &addr);
+        dec.read("B", "A", &[("V", lit(1, 8))]);
+        let e = dec.finish(&mut m).unwrap_err().to_string();
+        assert!(e.contains("B.A is writable but no RTL writes it"), "{e}");
+        assert!(e.contains("B.C is readable but has no value"), "{e}");
+        let mut dec = RegDecode::new(&mut m, &m0, &addr);
+        dec.read("B", "A", &[("V", lit(1, 4))]);
+        let e = dec.finish(&mut m).unwrap_err().to_string();
+        assert!(e.contains("B.A.V: value is 4 bits, field is 8"), "{e}");
     }
 }

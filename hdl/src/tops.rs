@@ -10,6 +10,7 @@ use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::bundles::AxisCfg;
 use crate::config::Config;
 use crate::ir::{HdlErrors, Module};
+use crate::regmap::RegMap;
 use std::rc::Rc;
 
 /// A top the generator can emit.
@@ -19,11 +20,18 @@ pub struct Top {
     /// One line for `gen --list`.
     pub about: &'static str,
     build: fn(&Config) -> Result<Rc<Module>, HdlErrors>,
+    /// The register map of the top's AXI4-Lite slave, if it has one.
+    regs: Option<fn(&Config) -> RegMap>,
 }
 
 impl Top {
     pub fn build(&self, cfg: &Config) -> Result<Rc<Module>, HdlErrors> {
         (self.build)(cfg)
+    }
+
+    /// The register map, for the C header, Rust constants and Markdown reference.
+    pub fn regmap(&self, cfg: &Config) -> Option<RegMap> {
+        self.regs.map(|f| f(cfg))
     }
 }
 
@@ -34,11 +42,13 @@ pub fn all() -> &'static [Top] {
             name: "axis_register",
             about: "AXI4-Stream register slice with skid buffer (net.data_width)",
             build: |c| axis_register(AxisCfg::net(c.net.data_width)),
+            regs: None,
         },
         Top {
             name: "sync_fifo",
             about: "synchronous FIFO (net.data_width x fifo.depth)",
             build: |c| sync_fifo(SyncFifoCfg::new(c.net.data_width, c.fifo.depth)),
+            regs: None,
         },
         Top {
             name: "axis_packet_fifo",
@@ -51,26 +61,31 @@ pub fn all() -> &'static [Top] {
                     c.fifo.drop_when_full,
                 ))
             },
+            regs: None,
         },
         Top {
             name: "rr_arbiter",
             about: "round-robin arbiter (arbiter.requesters)",
             build: |c| rr_arbiter(c.arbiter.requesters),
+            regs: None,
         },
         Top {
             name: "checksum",
             about: "Internet checksum over a keep-masked frame (net.data_width)",
             build: |c| checksum(c.net.data_width),
+            regs: None,
         },
         Top {
             name: "byte_shifter",
             about: "header-stripping byte aligner (net.data_width, shifter.max_offset)",
             build: |c| byte_shifter(ByteShifterCfg::new(c.net.data_width, c.shifter.max_offset)),
+            regs: None,
         },
         Top {
             name: "accio_ict",
             about: "Accio ICT + ready queues + interrupts + event queue behind AXI4-Lite (ict.*)",
             build: |c| accio_ict(&c.ict),
+            regs: Some(|c| crate::accio::regs::regmap(&c.ict)),
         },
     ]
 }

@@ -345,6 +345,9 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
             .any()
             .mux(&pick_free, unused_vec.any().mux(&pick_unused, at_hand)),
     );
+    if n == 1 {
+        m.unused(&victim); // the only slot: index and hand are constants
+    }
     dec.read(
         "GLOBAL",
         "VICTIM",

@@ -71,7 +71,7 @@ pub fn ready_queue(entries: u32, cores: u32) -> Result<Rc<Module>, HdlErrors> {
         let line = m.reg_reset(&format!("core{k}_irq"), 1, 0);
         m.set(&line, irq_en.bit(k) & elig.any());
         valids.push(cand.any());
-        indices.push(encode(&pick, iw));
+        indices.push(m.node(&format!("core{k}_index"), encode(&pick, iw)).into());
         eligibles.push(elig.any());
         irqs.push(Expr::from(&line));
     }

@@ -62,6 +62,20 @@ pub fn miss_filter_hash(ip: u32, port: u16, bits: u32) -> u32 {
     h as u32
 }
 
+/// [`miss_filter_hash`] in C, for drivers (`{MASK}` and `{LOG2}` filled in).
+const C_HASH: &str = r#"/* The MISS_FILTER bit of flow (destination IPv4, UDP port): the 48-bit key
+ * {ip, port} folded by XOR into log2(ACCIO_MISS_FILTER_BITS)-bit chunks. */
+static inline uint32_t accio_miss_filter_hash(uint32_t ip, uint16_t port)
+{
+    uint64_t key = ((uint64_t)ip << 16) | port, h = 0;
+    while (key) {
+        h ^= key & {MASK};
+        key >>= {LOG2};
+    }
+    return (uint32_t)h;
+}
+"#;
+
 /// Words of an array of `bits` one-bit flags.
 pub fn words_of(bits: u32) -> u32 {
     bits.div_ceil(64)
@@ -297,7 +311,11 @@ pub fn regmap(cfg: &IctConfig) -> RegMap {
             c("RQ_EMPTY", 0, "RQ_POP / RQ_PEEK value when no entry is ready."),
             c("LOOKUP_LATENCY", LOOKUP_LATENCY, "Cycles from a lookup request to its result."),
             c("MMIO_READ_LATENCY", MMIO_READ_LATENCY, "Cycles from AR handshake to rvalid."),
+            c("MISS_FILTER_BITS", cfg.miss_filter_bits as u64, "Bits of GLOBAL.MISS_FILTER."),
         ],
+        c_code: C_HASH
+            .replace("{MASK}", &format!("{}u", cfg.miss_filter_bits - 1))
+            .replace("{LOG2}", &format!("{}u", cfg.miss_filter_bits.trailing_zeros())),
     }
 }
 

@@ -1,7 +1,7 @@
 //! One-hot helpers shared by the arbiters and queues: lowest set bit, round-robin pick,
 //! one-hot to index, and a run-time select from a list of values.
 
-use crate::ir::{cat, clog2, lit, Expr, ModuleBuilder, Sig};
+use crate::ir::{cat, clog2, konst, lit, Bits, Expr, ModuleBuilder, Sig};
 
 /// The lowest set bit of `x` as a one-hot vector (zero if none). Measured with Yosys
 /// `synth_xilinx`: bit by bit (`x[i] & ~|x[i-1:0]`) is shallower for up to 16 requesters
@@ -25,14 +25,26 @@ pub fn above(x: &Expr) -> Expr {
     }))
 }
 
-/// The index of the set bit of a one-hot vector, `width` bits wide.
+/// The index of the set bit of a one-hot vector, `width` bits wide: bit b is the OR of the
+/// positions whose index has bit b set. Past 16 positions each bit is written as one masked
+/// reduction, so a wide vector does not become a line of thousands of terms.
 pub fn encode(onehot: &Expr, width: u32) -> Expr {
+    let n = onehot.width();
     let bits = (0..width).rev().map(|b| {
-        (0..onehot.width())
-            .filter(|i| i >> b & 1 == 1)
-            .map(|i| onehot.bit(i))
-            .reduce(|a, c| a | c)
-            .unwrap_or_else(|| lit(0, 1))
+        let set = (0..n).filter(|i| i >> b & 1 == 1);
+        if n <= 16 {
+            return set
+                .map(|i| onehot.bit(i))
+                .reduce(|a, c| a | c)
+                .unwrap_or_else(|| lit(0, 1));
+        }
+        let mut mask = Bits::zero(n);
+        set.for_each(|i| mask.set_bit(i, true));
+        if mask.is_zero() {
+            lit(0, 1)
+        } else {
+            (onehot & konst(mask)).any()
+        }
     });
     cat(bits)
 }
@@ -42,7 +54,12 @@ pub fn encode(onehot: &Expr, width: u32) -> Expr {
 /// `req` is zero.
 pub fn rr_pick(m: &mut ModuleBuilder, name: &str, req: &Expr, after: &Expr) -> Sig {
     let later = req & after;
-    m.node(name, later.any().mux(lowest_set(&later), lowest_set(req)))
+    let pick = m.node(name, later.any().mux(lowest_set(&later), lowest_set(req)));
+    if req.width() == 1 {
+        // One requester: its index is the constant 0, so callers may not read the pick.
+        m.unused(&pick);
+    }
+    pick
 }
 
 /// `items[index]`, every item the same width, `index` exactly `clog2(items.len())` bits
