@@ -597,29 +597,56 @@ pub struct RegDecode<'a> {
 }
 
 struct DecBlock {
-    hit: Sig,
+    hit_in: Expr,
     index: Option<Sig>,
-    regs: Vec<(Sig, Option<Sig>)>,
+    index_in: Option<Expr>,
+    regs: Vec<DecReg>,
+}
+
+struct DecReg {
+    hit: Sig,
+    hit_in: Expr,
+    word: Option<Sig>,
 }
 
 impl<'a> RegDecode<'a> {
     /// Decodes `addr` (byte address, `map.addr_width()` bits). Signals are named
     /// `dec_<block>`, `dec_<block>_index`, `dec_<block>_<reg>`, `dec_<block>_<reg>_k`.
-    pub fn new(m: &mut ModuleBuilder, map: &'a RegMap, addr: &Expr) -> Self {
+    /// With `load`, they are registers loaded from `addr` when `load` is high (decode the
+    /// request as it is accepted, use the result while it executes); the `*_incoming`
+    /// methods then give the decode of `addr` itself.
+    pub fn new(m: &mut ModuleBuilder, map: &'a RegMap, addr: &Expr, load: Option<&Expr>) -> Self {
         let aw = addr.width();
         let word_bits = clog2((map.data_width / 8) as u64);
+        let keep = |m: &mut ModuleBuilder, name: &str, e: Expr| -> Sig {
+            match load {
+                Some(l) => {
+                    let r = m.reg(name, e.width());
+                    m.when(l, |m| m.set(&r, e));
+                    r
+                }
+                None => m.node(name, e),
+            }
+        };
         let mut blocks = Vec::new();
         for b in &map.blocks {
             let bn = b.name.to_lowercase();
             let end = b.base + b.stride * b.count as u64;
-            let in_range = range_check(addr, b.base, end);
-            let hit = m.node(&format!("dec_{bn}"), in_range);
+            let hit_in = m.node(&format!("dec_{bn}"), range_check(addr, b.base, end));
             let sb = b.stride.trailing_zeros();
-            let index = (b.count > 1).then(|| {
+            // (addr - base) >> log2(stride), in the index's width: base is a multiple of the
+            // stride, so only the index bits need the subtraction, and often not even those.
+            let index_in = (b.count > 1).then(|| {
                 let iw = clog2(b.count as u64);
-                let rel = addr - lit(b.base, aw);
-                m.node(&format!("dec_{bn}_index"), rel.slice(sb, iw))
+                let bits = addr.slice(sb, iw.min(aw - sb)).zext(iw);
+                match (b.base >> sb) & ((1 << iw) - 1) {
+                    0 => bits,
+                    off => bits - lit(off, iw),
+                }
             });
+            let index = index_in
+                .clone()
+                .map(|e| keep(m, &format!("dec_{bn}_index"), e));
             let off = addr.slice(0, sb);
             let mut regs = Vec::new();
             for r in &b.regs {
@@ -632,14 +659,24 @@ impl<'a> RegDecode<'a> {
                 } else {
                     range_check(&word, first, first + r.count as u64)
                 };
-                let h = m.node(&rn, &hit & sel);
+                let h_in = &hit_in & sel;
+                let h = keep(m, &rn, h_in.clone());
                 let k = (r.count > 1).then(|| {
                     let kw = clog2(r.count as u64);
-                    m.node(&format!("{rn}_k"), (&word - lit(first, ww)).trunc(kw))
+                    keep(m, &format!("{rn}_k"), (&word - lit(first, ww)).trunc(kw))
                 });
-                regs.push((h, k));
+                regs.push(DecReg {
+                    hit: h,
+                    hit_in: h_in,
+                    word: k,
+                });
             }
-            blocks.push(DecBlock { hit, index, regs });
+            blocks.push(DecBlock {
+                hit_in: hit_in.into(),
+                index,
+                index_in,
+                regs,
+            });
         }
         RegDecode {
             map,
@@ -666,29 +703,50 @@ impl<'a> RegDecode<'a> {
     /// The address selects register `reg` of block `block`.
     pub fn hit(&mut self, block: &str, reg: &str) -> Expr {
         match self.find(block, reg) {
-            Some((b, r)) => self.blocks[b].regs[r].0.clone().into(),
+            Some((b, r)) => self.blocks[b].regs[r].hit.clone().into(),
             None => lit(0, 1),
         }
     }
 
-    /// The address falls in (some instance of) block `block`.
+    /// The address selects a register of (some instance of) block `block`.
     pub fn block_hit(&self, block: &str) -> Expr {
         let b = self.map.blocks.iter().position(|b| b.name == block);
-        b.map_or_else(|| lit(0, 1), |b| self.blocks[b].hit.clone().into())
+        b.and_then(|b| {
+            self.blocks[b]
+                .regs
+                .iter()
+                .map(|r| Expr::from(&r.hit))
+                .reduce(|x, y| x | y)
+        })
+        .unwrap_or_else(|| lit(0, 1))
     }
 
-    /// The instance of block `block` the address selects (block must repeat).
+    /// The incoming address falls in the range of block `block` (registers or not).
+    pub fn block_hit_incoming(&self, block: &str) -> Expr {
+        let b = self.map.blocks.iter().position(|b| b.name == block);
+        b.map_or_else(|| lit(0, 1), |b| self.blocks[b].hit_in.clone())
+    }
+
+    /// The instance of block `block` the address selects (`lit(0, 1)` if it does not
+    /// repeat).
     pub fn index(&self, block: &str) -> Expr {
         let b = self.map.blocks.iter().position(|b| b.name == block);
         b.and_then(|b| self.blocks[b].index.clone())
             .map_or_else(|| lit(0, 1), Into::into)
     }
 
+    /// [`index`](Self::index) of the incoming address.
+    pub fn index_incoming(&self, block: &str) -> Expr {
+        let b = self.map.blocks.iter().position(|b| b.name == block);
+        b.and_then(|b| self.blocks[b].index_in.clone())
+            .unwrap_or_else(|| lit(0, 1))
+    }
+
     /// The word of array register `reg` the address selects.
     pub fn word(&mut self, block: &str, reg: &str) -> Expr {
         match self.find(block, reg) {
             Some((b, r)) => self.blocks[b].regs[r]
-                .1
+                .word
                 .clone()
                 .map_or_else(|| lit(0, 1), Into::into),
             None => lit(0, 1),
@@ -697,27 +755,39 @@ impl<'a> RegDecode<'a> {
 
     /// Any register of the map is selected (else the access answers DECERR).
     pub fn any_hit(&self) -> Expr {
-        let all: Vec<Expr> = self
-            .blocks
-            .iter()
-            .flat_map(|b| b.regs.iter().map(|r| Expr::from(&r.0)))
-            .collect();
-        all.into_iter()
-            .reduce(|a, b| a | b)
-            .unwrap_or_else(|| lit(0, 1))
+        self.or_over(|_, r| Some(r.hit.clone().into()))
+    }
+
+    /// [`any_hit`](Self::any_hit) of the incoming address.
+    pub fn any_hit_incoming(&self) -> Expr {
+        self.or_over(|_, r| Some(r.hit_in.clone()))
     }
 
     /// The selected register allows this access at this privilege, from the map's table:
     /// `OR(hit & allowed)` over the registers (`write` selects write access).
     pub fn allowed(&self, privileged: bool, write: bool) -> Expr {
+        self.or_over(|reg, r| Self::rights(reg, privileged, write).then(|| r.hit.clone().into()))
+    }
+
+    /// [`allowed`](Self::allowed) for the incoming address.
+    pub fn allowed_incoming(&self, privileged: bool, write: bool) -> Expr {
+        self.or_over(|reg, r| Self::rights(reg, privileged, write).then(|| r.hit_in.clone()))
+    }
+
+    fn rights(reg: &Register, privileged: bool, write: bool) -> bool {
+        let a = if privileged { reg.kernel } else { reg.user };
+        if write {
+            a.can_write()
+        } else {
+            a.can_read()
+        }
+    }
+
+    fn or_over(&self, term: impl Fn(&Register, &DecReg) -> Option<Expr>) -> Expr {
         let mut terms = Vec::new();
         for (b, blk) in self.map.blocks.iter().enumerate() {
             for (r, reg) in blk.regs.iter().enumerate() {
-                let a = if privileged { reg.kernel } else { reg.user };
-                let ok = if write { a.can_write() } else { a.can_read() };
-                if ok {
-                    terms.push(Expr::from(&self.blocks[b].regs[r].0));
-                }
+                terms.extend(term(reg, &self.blocks[b].regs[r]));
             }
         }
         terms
@@ -841,7 +911,7 @@ impl<'a> RegDecode<'a> {
         let terms: Vec<Expr> = self
             .reads
             .iter()
-            .map(|(b, r, v)| self.blocks[*b].regs[*r].0.repeat(dw) & v)
+            .map(|(b, r, v)| self.blocks[*b].regs[*r].hit.repeat(dw) & v)
             .collect();
         Ok(terms
             .into_iter()
@@ -912,12 +982,12 @@ mod tests {
         ]);
         let mut m = ModuleBuilder::new("t");
         let addr = m.input("addr", m0.addr_width());
-        let mut dec = RegDecode::new(&mut m, &m0, &addr);
+        let mut dec = RegDecode::new(&mut m, &m0, &addr, None);
         dec.read("B", "A", &[("V", lit(1, 8))]);
         let e = dec.finish(&mut m).unwrap_err().to_string();
         assert!(e.contains("B.A is writable but no RTL writes it"), "{e}");
         assert!(e.contains("B.C is readable but has no value"), "{e}");
-        let mut dec = RegDecode::new(&mut m, &m0, &addr);
+        let mut dec = RegDecode::new(&mut m, &m0, &addr, None);
         dec.read("B", "A", &[("V", lit(1, 4))]);
         let e = dec.finish(&mut m).unwrap_err().to_string();
         assert!(e.contains("B.A.V: value is 4 bits, field is 8"), "{e}");

@@ -5,8 +5,9 @@
 //! `<source>_data`) and is never stalled. Each source has a one-word holding register; each
 //! cycle the lowest-numbered held event moves into the FIFO if it has room. An event that
 //! finds its source's holding register still full is lost and counted in `lost`
-//! (saturating), so nothing disappears silently. An event offered in cycle t is at the
-//! head of an empty queue from cycle t+3 (holding register, FIFO write, FIFO read stage).
+//! (saturating, one cycle after the loss), so nothing disappears silently. An event offered
+//! in cycle t is at the head of an empty queue from cycle t+3 (holding register, FIFO write,
+//! FIFO read stage).
 
 use crate::blocks::onehot::lowest_set;
 use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
@@ -79,9 +80,19 @@ pub fn event_queue(sources: &[&str], depth: u64) -> Result<Rc<Module>, HdlErrors
             m.set(hv, 1);
             m.set(hd, d);
         });
-        losses.push((v & !free).zext(clog2(n as u64 + 1)));
+        losses.push(v & !free);
     }
-    let lost_now = m.node("lost_now", losses.into_iter().reduce(|a, b| a + b).unwrap());
+    // Losses are counted a cycle later, off a register, to keep the sources' logic out of
+    // the counter's adder.
+    let lost_bits = m.reg_reset("lost_bits", n, 0);
+    m.set(&lost_bits, cat(losses.into_iter().rev()));
+    let lost_now = m.node(
+        "lost_now",
+        (0..n)
+            .map(|i| lost_bits.bit(i).zext(clog2(n as u64 + 1)))
+            .reduce(|a, b| a + b)
+            .unwrap(),
+    );
     let lost_r = m.reg_reset("lost_count", LOST_WIDTH, 0);
     let base = m.node("lost_base", lost_we.mux(&lost_wdata, &lost_r));
     let sum = base.add_carry(lost_now.zext(LOST_WIDTH));

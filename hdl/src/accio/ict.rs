@@ -150,7 +150,11 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
 
     // ---- MMIO request, decode, protection -------------------------------------------
     let req = axil_slave(&mut m, &s);
-    let mut dec = RegDecode::new(&mut m, &map, &req.addr);
+    // Decode and protection are worked out as a request is accepted and registered for its
+    // execution in the next cycle (nothing they depend on changes in between: only MMIO
+    // writes ASIDs and contexts, one access at a time).
+    let inc = &req.incoming;
+    let mut dec = RegDecode::new(&mut m, &map, &inc.addr, Some(&inc.accept));
     let eidx = dec.index("ENTRY");
     let kidx = dec.index("CORE");
     let esel: Vec<Expr> = (0..n).map(|i| eidx.eq(i as u64)).collect();
@@ -176,14 +180,19 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
     let wd = m.node("write_value", req.merge(&cur));
     let wptr = wd.trunc(PTR);
 
-    let req_core_ok = m.node("req_core_ok", req.user.lt(c as u64));
-    let req_asid = m.node(
-        "req_asid",
+    let asid_of = |user: &Expr| {
         select(
             &ctx_asid.iter().map(Expr::from).collect::<Vec<_>>(),
-            &req.user.trunc(cw),
-        ),
+            &user.trunc(cw),
+        )
+    };
+    m.describe(
+        &req.addr,
+        "Decoded at accept; a fault event reports its word address.",
     );
+    m.unused(&req.addr);
+    let req_core_ok = m.node("req_core_ok", req.user.lt(c as u64));
+    let req_asid = m.node("req_asid", asid_of(&req.user));
 
     let emem = |m: &mut ModuleBuilder, f: &'static str, w: u32| {
         let mem = m.memory(&format!("mem_{f}"), w, depth, RamStyle::Distributed);
@@ -208,20 +217,29 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
 
     let privileged = req.privileged.clone();
     let in_entry = dec.block_hit("ENTRY");
-    let asid_ok = m.node(
-        "asid_ok",
-        &in_entry & &req_core_ok & m_asid.mmio.eq(&req_asid),
+    let owner_asid = m.mem_read_async(m_asid.mem, "asid_incoming", &dec.index_incoming("ENTRY"));
+    let owner_ok =
+        dec.block_hit_incoming("ENTRY") & inc.user.lt(c as u64) & owner_asid.eq(asid_of(&inc.user));
+    let by_kernel = inc.write.mux(
+        dec.allowed_incoming(true, true),
+        dec.allowed_incoming(true, false),
     );
-    let kernel_ok = req
-        .write
-        .mux(dec.allowed(true, true), dec.allowed(true, false));
-    let user_ok = req
-        .write
-        .mux(dec.allowed(false, true), dec.allowed(false, false));
-    let known = m.node("req_known", dec.any_hit());
-    let permitted = m.node(
-        "req_permitted",
-        privileged.mux(&kernel_ok, &user_ok & &asid_ok),
+    let by_user = inc.write.mux(
+        dec.allowed_incoming(false, true),
+        dec.allowed_incoming(false, false),
+    );
+    let known = m.reg("req_known", 1);
+    let permitted = m.reg("req_permitted", 1);
+    m.when(&inc.accept, |m| {
+        m.set(&known, dec.any_hit_incoming());
+        m.set(
+            &permitted,
+            inc.privileged.mux(&by_kernel, by_user & owner_ok),
+        );
+    });
+    m.describe(
+        &permitted,
+        "The map's table allows the access, and for user code the entry's ASID is the core's.",
     );
     let ok = m.node("req_ok", &known & &permitted);
     let upd_adv = m.node("rx_upd_advances", &ru_valid & &ru_advance);
@@ -613,11 +631,15 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
     m.set(&lk1_key, &key0);
     let first = m.node("lk1_first", lowest_set(&lk1_match));
     let hit1 = m.node("lk1_hit", lk1_match.any());
-    let hash = (0..48u32.div_ceil(fw))
-        .map(|j| lk1_key.slice(j * fw, fw.min(48 - j * fw)).zext(fw))
-        .reduce(|a, b| a ^ b)
-        .unwrap();
-    let hash = m.node("lk1_hash", hash);
+    // The miss-filter bit's address is hashed from the request, ahead of its use.
+    let hash = m.reg("lk1_hash", fw);
+    m.set(
+        &hash,
+        (0..48u32.div_ceil(fw))
+            .map(|j| key0.slice(j * fw, fw.min(48 - j * fw)).zext(fw))
+            .reduce(|a, b| a ^ b)
+            .unwrap(),
+    );
     let fword_addr = if fwords > 1 {
         hash.slice(6, fw - 6)
     } else {

@@ -16,8 +16,19 @@ pub const OKAY: u64 = 0;
 pub const SLVERR: u64 = 2;
 pub const DECERR: u64 = 3;
 
+/// The request offered in this cycle, taken when `accept`: a block can decode and check it
+/// now and register the result for the execution that starts next cycle.
+pub struct Incoming {
+    pub accept: Sig,
+    pub write: Sig,
+    pub addr: Sig,
+    pub privileged: Sig,
+    pub user: Sig,
+}
+
 /// The request being executed (valid while `exec`).
 pub struct AxilRequest {
+    pub incoming: Incoming,
     pub exec: Sig,
     pub write: Sig,
     pub addr: Sig,
@@ -67,21 +78,32 @@ pub fn axil_slave(m: &mut ModuleBuilder, s: &Axil) -> AxilRequest {
     let take_w = m.node("take_write", &idle & &s.awvalid & &s.wvalid);
     let take_r = m.node("take_read", &idle & &s.arvalid & !(&s.awvalid & &s.wvalid));
     let user_of = |u: &Option<Sig>| u.as_ref().map_or_else(|| lit(0, 1), |u| u.into());
-    m.when(&take_w, |m| {
+    // The offered request, chosen by the valids alone (a write wins), so decoding it does
+    // not wait for the slave's own state.
+    let offer_w = m.node("offer_write", &s.awvalid & &s.wvalid);
+    let incoming = Incoming {
+        accept: m.node("accept", &take_w | &take_r),
+        write: offer_w.clone(),
+        addr: m.node("incoming_addr", offer_w.mux(&s.awaddr, &s.araddr)),
+        privileged: m.node(
+            "incoming_privileged",
+            offer_w.mux(s.awprot.bit(0), s.arprot.bit(0)),
+        ),
+        user: m.node(
+            "incoming_user",
+            offer_w.mux(user_of(&s.awuser), user_of(&s.aruser)),
+        ),
+    };
+    m.when(&incoming.accept, |m| {
         m.set(&exec, 1);
-        m.set(&write, 1);
-        m.set(&addr, &s.awaddr);
-        m.set(&privileged, s.awprot.bit(0));
-        m.set(&user, user_of(&s.awuser));
+        m.set(&write, &incoming.write);
+        m.set(&addr, &incoming.addr);
+        m.set(&privileged, &incoming.privileged);
+        m.set(&user, &incoming.user);
+    });
+    m.when(&take_w, |m| {
         m.set(&wdata, &s.wdata);
         m.set(&wstrb, &s.wstrb);
-    })
-    .elif(&take_r, |m| {
-        m.set(&exec, 1);
-        m.set(&write, 0);
-        m.set(&addr, &s.araddr);
-        m.set(&privileged, s.arprot.bit(0));
-        m.set(&user, user_of(&s.aruser));
     });
     m.when(&bvalid & &s.bready, |m| m.set(&bvalid, 0));
     m.when(&rvalid & &s.rready, |m| m.set(&rvalid, 0));
@@ -91,6 +113,7 @@ pub fn axil_slave(m: &mut ModuleBuilder, s: &Axil) -> AxilRequest {
     m.set(&s.bvalid, &bvalid);
     m.set(&s.rvalid, &rvalid);
     AxilRequest {
+        incoming,
         exec,
         write,
         addr,

@@ -17,8 +17,12 @@ pub fn lowest_set(x: &Expr) -> Expr {
     }))
 }
 
-/// `out[i]` = some bit below `i` is set in `x`: for a one-hot `x`, the positions after it.
+/// For a one-hot (or zero) `x`: the positions after its set bit (`out[i]` = some bit below
+/// `i` is set). Past 16 bits it is `~(x | (x - 1))` on the carry chain (zero for zero).
 pub fn above(x: &Expr) -> Expr {
+    if x.width() > 16 {
+        return !(x | (x - 1));
+    }
     cat((0..x.width()).rev().map(|i| match i {
         0 => lit(0, 1),
         _ => x.slice(0, i).any(),

@@ -224,6 +224,8 @@ pub struct IctModel {
     filter: Vec<u64>,
     miss_last: Option<u64>,
     lost: u32,
+    /// Events lost in the previous cycle: the counter adds them one cycle late.
+    lost_pending: u64,
     held: [Option<u64>; EVQ_SOURCES],
     fifo_mem: VecDeque<u64>,
     fifo_out: Option<u64>,
@@ -262,6 +264,7 @@ impl IctModel {
             filter: vec![0; (cfg.miss_filter_bits / 64) as usize],
             miss_last: None,
             lost: 0,
+            lost_pending: 0,
             held: [None; EVQ_SOURCES],
             fifo_mem: VecDeque::new(),
             fifo_out: None,
@@ -831,7 +834,8 @@ impl IctModel {
             }
         }
         let base = lost_write.unwrap_or(self.lost) as u64;
-        self.lost = (base + losses).min(u32::MAX as u64) as u32;
+        self.lost = (base + self.lost_pending).min(u32::MAX as u64) as u32;
+        self.lost_pending = losses;
         let fetch = !self.fifo_mem.is_empty() && (self.fifo_out.is_none() || evq_pop);
         if evq_pop {
             self.fifo_out = None;
