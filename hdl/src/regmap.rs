@@ -872,9 +872,11 @@ impl<'a> RegDecode<'a> {
         }
     }
 
-    /// The read data of the selected register (zero when none is selected), and the check
-    /// that every readable register has a value and every writable one was claimed.
-    pub fn finish(mut self, m: &mut ModuleBuilder) -> Result<Expr, HdlErrors> {
+    /// The read data of the selected register (zero when none is selected), the value a
+    /// write merges its strobed bytes into (the same, over the writable registers only, so
+    /// read-only logic stays off the write path), and the check that every readable
+    /// register has a value and every writable one was claimed.
+    pub fn finish(mut self, m: &mut ModuleBuilder) -> Result<(Expr, Expr), HdlErrors> {
         for (b, blk) in self.map.blocks.iter().enumerate() {
             for (r, reg) in blk.regs.iter().enumerate() {
                 let readable = reg.kernel.can_read() || reg.user.can_read();
@@ -908,15 +910,15 @@ impl<'a> RegDecode<'a> {
             ));
         }
         let dw = self.map.data_width;
-        let terms: Vec<Expr> = self
-            .reads
-            .iter()
-            .map(|(b, r, v)| self.blocks[*b].regs[*r].hit.repeat(dw) & v)
-            .collect();
-        Ok(terms
-            .into_iter()
-            .reduce(|a, b| a | b)
-            .unwrap_or_else(|| lit(0, dw)))
+        let mux = |only_writable: bool| {
+            self.reads
+                .iter()
+                .filter(|(b, r, _)| !only_writable || self.writes.contains(&(*b, *r)))
+                .map(|(b, r, v)| self.blocks[*b].regs[*r].hit.repeat(dw) & v)
+                .reduce(|a, b| a | b)
+                .unwrap_or_else(|| lit(0, dw))
+        };
+        Ok((mux(false), mux(true)))
     }
 }
 
@@ -984,12 +986,12 @@ mod tests {
         let addr = m.input("addr", m0.addr_width());
         let mut dec = RegDecode::new(&mut m, &m0, &addr, None);
         dec.read("B", "A", &[("V", lit(1, 8))]);
-        let e = dec.finish(&mut m).unwrap_err().to_string();
+        let e = dec.finish(&mut m).map(|_| ()).unwrap_err().to_string();
         assert!(e.contains("B.A is writable but no RTL writes it"), "{e}");
         assert!(e.contains("B.C is readable but has no value"), "{e}");
         let mut dec = RegDecode::new(&mut m, &m0, &addr, None);
         dec.read("B", "A", &[("V", lit(1, 4))]);
-        let e = dec.finish(&mut m).unwrap_err().to_string();
+        let e = dec.finish(&mut m).map(|_| ()).unwrap_err().to_string();
         assert!(e.contains("B.A.V: value is 4 bits, field is 8"), "{e}");
     }
 }

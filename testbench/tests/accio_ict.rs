@@ -254,6 +254,31 @@ impl Bench {
         self.inp.rx_upd_advance = false;
     }
 
+    /// Reads every register without a read side effect, every instance and word, as the
+    /// kernel: each read is compared with the model's state (see `step`).
+    fn dump_all(&mut self) -> usize {
+        let blocks: [(&[Reg], u32, fn(u32, Reg, u32) -> u64); 3] = [
+            (global::ALL, global::COUNT, global::addr),
+            (core::ALL, core::COUNT, core::addr),
+            (entry::ALL, entry::COUNT, entry::addr),
+        ];
+        let mut n = 0;
+        for (regs, count, addr) in blocks {
+            for blk in 0..count {
+                for r in regs
+                    .iter()
+                    .filter(|r| r.kernel.can_read() && !r.read_effect)
+                {
+                    for k in 0..r.count {
+                        self.kread(addr(blk, *r, k));
+                        n += 1;
+                    }
+                }
+            }
+        }
+        n
+    }
+
     fn pop_event(&mut self) -> u64 {
         self.kread(Self::g(global::EVQ_POP, 0))
     }
@@ -390,6 +415,14 @@ fn random_mmio_and_engine_traffic_matches_the_model() {
         b.step();
     }
     b.drain();
+    b.inp = IctIn {
+        bready: true,
+        rready: true,
+        ..IctIn::default()
+    };
+    b.mmio.stall = 0.0;
+    let regs_read = b.dump_all();
+    assert!(regs_read > N * 15, "{regs_read}");
     let denied = b.done.iter().filter(|c| c.resp == SLVERR).count();
     let decerr = b.done.iter().filter(|c| c.resp == DECERR).count();
     println!(
@@ -520,6 +553,7 @@ fn protection_matrix_is_exhaustive() {
             .0,
         DECERR
     );
+    b.dump_all();
     println!("{checked} protection cases");
     assert_eq!(
         checked,

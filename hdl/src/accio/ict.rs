@@ -176,8 +176,13 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
         .collect();
 
     let cur = m.wire("cur_value", map.data_width);
-    m.describe(&cur, "The addressed register's value: the read data, and what a write merges its strobed bytes into.");
-    let wd = m.node("write_value", req.merge(&cur));
+    m.describe(&cur, "The addressed register's value: the read data.");
+    let old = m.wire("old_value", map.data_width);
+    m.describe(
+        &old,
+        "The addressed writable register's value, which a write merges its strobed bytes into.",
+    );
+    let wd = m.node("write_value", req.merge(&old));
     let wptr = wd.trunc(PTR);
 
     let asid_of = |user: &Expr| {
@@ -847,8 +852,9 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
     // ---- Outputs ----------------------------------------------------------------------------
     m.set(&irq, &rq_irq);
     m.set(&evq_irq, &evq_irq_r);
-    let rdata = dec.finish(&mut m)?;
+    let (rdata, wbase) = dec.finish(&mut m)?;
     m.set(&cur, &rdata);
+    m.set(&old, &wbase);
     // A denied read returns zeros, never the register's value.
     let rdata_out = ok.repeat(map.data_width) & &cur;
     finish(&mut m, &s, &req, &done, &resp, &rdata_out);
