@@ -392,24 +392,48 @@ pub struct Axi {
     pub r: AxiR,
 }
 
-impl Axi {
-    pub fn new(m: &mut ModuleBuilder, prefix: &str, side: Side, cfg: AxiCfg) -> Axi {
-        let (a, d, i) = (cfg.addr_width, cfg.data_width, cfg.id_width);
+/// The write half of an AXI4 interface (AW, W, B), for a block that only writes.
+#[derive(Clone, Debug)]
+pub struct AxiWrite {
+    pub cfg: AxiCfg,
+    pub aw: AxiAddr,
+    pub w: AxiW,
+    pub b: AxiB,
+}
+
+/// The read half of an AXI4 interface (AR, R), for a block that only reads.
+#[derive(Clone, Debug)]
+pub struct AxiRead {
+    pub cfg: AxiCfg,
+    pub ar: AxiAddr,
+    pub r: AxiR,
+}
+
+fn axi_addr(
+    f: &mut dyn FnMut(&'static str, u32, bool) -> Sig,
+    cfg: AxiCfg,
+    ch: [&'static str; 9],
+) -> AxiAddr {
+    AxiAddr {
+        id: f(ch[0], cfg.id_width, true),
+        addr: f(ch[1], cfg.addr_width, true),
+        len: f(ch[2], 8, true),
+        size: f(ch[3], 3, true),
+        burst: f(ch[4], 2, true),
+        cache: f(ch[5], 4, true),
+        prot: f(ch[6], 3, true),
+        valid: f(ch[7], 1, true),
+        ready: f(ch[8], 1, false),
+    }
+}
+
+impl AxiWrite {
+    pub fn new(m: &mut ModuleBuilder, prefix: &str, side: Side, cfg: AxiCfg) -> AxiWrite {
+        let (d, i) = (cfg.data_width, cfg.id_width);
         let mut f = declarer(m, prefix, side);
-        let addr =
-            |f: &mut dyn FnMut(&'static str, u32, bool) -> Sig, ch: [&'static str; 9]| AxiAddr {
-                id: f(ch[0], i, true),
-                addr: f(ch[1], a, true),
-                len: f(ch[2], 8, true),
-                size: f(ch[3], 3, true),
-                burst: f(ch[4], 2, true),
-                cache: f(ch[5], 4, true),
-                prot: f(ch[6], 3, true),
-                valid: f(ch[7], 1, true),
-                ready: f(ch[8], 1, false),
-            };
-        let aw = addr(
+        let aw = axi_addr(
             &mut f,
+            cfg,
             [
                 "awid", "awaddr", "awlen", "awsize", "awburst", "awcache", "awprot", "awvalid",
                 "awready",
@@ -428,8 +452,17 @@ impl Axi {
             valid: f("bvalid", 1, false),
             ready: f("bready", 1, true),
         };
-        let ar = addr(
+        AxiWrite { cfg, aw, w, b }
+    }
+}
+
+impl AxiRead {
+    pub fn new(m: &mut ModuleBuilder, prefix: &str, side: Side, cfg: AxiCfg) -> AxiRead {
+        let (d, i) = (cfg.data_width, cfg.id_width);
+        let mut f = declarer(m, prefix, side);
+        let ar = axi_addr(
             &mut f,
+            cfg,
             [
                 "arid", "araddr", "arlen", "arsize", "arburst", "arcache", "arprot", "arvalid",
                 "arready",
@@ -443,6 +476,15 @@ impl Axi {
             valid: f("rvalid", 1, false),
             ready: f("rready", 1, true),
         };
+        AxiRead { cfg, ar, r }
+    }
+}
+
+impl Axi {
+    /// Both halves, write first (the port order Vivado's AXI4 interface lists).
+    pub fn new(m: &mut ModuleBuilder, prefix: &str, side: Side, cfg: AxiCfg) -> Axi {
+        let AxiWrite { aw, w, b, .. } = AxiWrite::new(m, prefix, side, cfg);
+        let AxiRead { ar, r, .. } = AxiRead::new(m, prefix, side, cfg);
         Axi {
             cfg,
             aw,

@@ -148,6 +148,7 @@ pub mod accio;
 pub mod axil;
 pub mod axis;
 pub mod ffi;
+pub mod hostmem;
 mod model;
 pub mod ports;
 pub mod verilate;

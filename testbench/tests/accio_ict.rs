@@ -724,10 +724,11 @@ fn tx_completion_wakes_a_sender_waiting_for_space() {
     assert_eq!(entry::WAIT::TX.get(b.kread(Bench::e(9, entry::WAIT))), 0);
     assert_eq!(b.kread(Bench::e(9, entry::TX_HEAD)), 256);
     // An advance in the very cycle WAIT.TX = 1 is written counts: the write is executed
-    // the cycle after its address handshake, and the update wins.
+    // two cycles after its address handshake (decode, then execute), and the update wins.
     b.mmio
         .push(Access::write(Bench::e(9, entry::WAIT), 2, true, 0));
     b.step(); // AW/W handshake
+    b.step(); // decode
     b.inp.tx_upd_valid = true;
     b.inp.tx_upd_head = 384;
     b.step(); // executed here, with the update

@@ -15,7 +15,7 @@ pub const VERSION: u64 = 1;
 /// Cycles from a lookup request to its result (`lookup_valid` → `res_valid`).
 pub const LOOKUP_LATENCY: u64 = 3;
 /// Cycles from an AXI4-Lite AR handshake to `rvalid` (no stall).
-pub const MMIO_READ_LATENCY: u64 = 2;
+pub const MMIO_READ_LATENCY: u64 = 3;
 /// Cycles from an RX update that makes a waiting entry ready to its interrupt line rising.
 pub const WAKE_IRQ_LATENCY: u64 = 2;
 

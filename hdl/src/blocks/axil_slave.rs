@@ -2,11 +2,13 @@
 //!
 //! A write is taken when `awvalid` and `wvalid` are both high (address and data in the same
 //! cycle), a read when `arvalid` is high and no write is offered (writes first). The
-//! request is registered; from the next cycle on `exec` is high until the block says
-//! `done`, which may take any number of cycles (a block stalls by holding `done` low). At
-//! `done` the response is registered, so `bvalid`/`rvalid` rise the cycle after; the next
-//! request is taken once the response has been accepted. An AR handshake in cycle t thus
-//! gives `rvalid` in cycle t+2 when the block is done at once.
+//! request is registered; in the next cycle (`incoming.accept`) the block decodes it and
+//! registers what it needs (address decode, protection check); from the cycle after, `exec`
+//! is high until the block says `done`, which may take any number of cycles (a block stalls
+//! by holding `done` low). At `done` the response is registered, so `bvalid`/`rvalid` rise
+//! the cycle after; the next request is taken once the response has been accepted. An AR
+//! handshake in cycle t thus gives `rvalid` in cycle t+3 when the block is done at once.
+//! Every stage starts from registers, so no path runs from the bus inputs into the block.
 
 use crate::bundles::Axil;
 use crate::ir::{lit, Expr, ModuleBuilder, Sig};
@@ -16,8 +18,8 @@ pub const OKAY: u64 = 0;
 pub const SLVERR: u64 = 2;
 pub const DECERR: u64 = 3;
 
-/// The request offered in this cycle, taken when `accept`: a block can decode and check it
-/// now and register the result for the execution that starts next cycle.
+/// The request in its decode cycle (`accept` high for that one cycle): a block decodes and
+/// checks it then and registers the result for the execution that starts next cycle.
 pub struct Incoming {
     pub accept: Sig,
     pub write: Sig,
@@ -59,11 +61,10 @@ impl AxilRequest {
 /// [`finish`].
 pub fn axil_slave(m: &mut ModuleBuilder, s: &Axil) -> AxilRequest {
     let c = s.cfg;
+    let decode = m.reg_reset("req_decode", 1, 0);
+    m.describe(&decode, "A request is registered and being decoded.");
     let exec = m.reg_reset("req_exec", 1, 0);
-    m.describe(
-        &exec,
-        "A request is registered and waits for the block to finish it.",
-    );
+    m.describe(&exec, "A decoded request waits for the block to finish it.");
     let write = m.reg("req_write", 1);
     let addr = m.reg("req_addr", c.addr_width);
     let privileged = m.reg("req_privileged", 1);
@@ -74,37 +75,32 @@ pub fn axil_slave(m: &mut ModuleBuilder, s: &Axil) -> AxilRequest {
     let wstrb = m.reg("req_wstrb", c.data_width / 8);
     let bvalid = m.reg_reset("resp_bvalid", 1, 0);
     let rvalid = m.reg_reset("resp_rvalid", 1, 0);
-    let idle = m.node("axil_idle", !&exec & !&bvalid & !&rvalid);
+    let idle = m.node("axil_idle", !&decode & !&exec & !&bvalid & !&rvalid);
     let take_w = m.node("take_write", &idle & &s.awvalid & &s.wvalid);
     let take_r = m.node("take_read", &idle & &s.arvalid & !(&s.awvalid & &s.wvalid));
     let user_of = |u: &Option<Sig>| u.as_ref().map_or_else(|| lit(0, 1), |u| u.into());
-    // The offered request, chosen by the valids alone (a write wins), so decoding it does
-    // not wait for the slave's own state.
-    let offer_w = m.node("offer_write", &s.awvalid & &s.wvalid);
-    let incoming = Incoming {
-        accept: m.node("accept", &take_w | &take_r),
-        write: offer_w.clone(),
-        addr: m.node("incoming_addr", offer_w.mux(&s.awaddr, &s.araddr)),
-        privileged: m.node(
-            "incoming_privileged",
-            offer_w.mux(s.awprot.bit(0), s.arprot.bit(0)),
-        ),
-        user: m.node(
-            "incoming_user",
-            offer_w.mux(user_of(&s.awuser), user_of(&s.aruser)),
-        ),
-    };
-    m.when(&incoming.accept, |m| {
-        m.set(&exec, 1);
-        m.set(&write, &incoming.write);
-        m.set(&addr, &incoming.addr);
-        m.set(&privileged, &incoming.privileged);
-        m.set(&user, &incoming.user);
+    m.when(&take_w | &take_r, |m| {
+        m.set(&decode, 1);
+        m.set(&write, &take_w);
+        m.set(&addr, take_w.mux(&s.awaddr, &s.araddr));
+        m.set(&privileged, take_w.mux(s.awprot.bit(0), s.arprot.bit(0)));
+        m.set(&user, take_w.mux(user_of(&s.awuser), user_of(&s.aruser)));
     });
     m.when(&take_w, |m| {
         m.set(&wdata, &s.wdata);
         m.set(&wstrb, &s.wstrb);
     });
+    m.when(&decode, |m| {
+        m.set(&decode, 0);
+        m.set(&exec, 1);
+    });
+    let incoming = Incoming {
+        accept: decode.clone(),
+        write: write.clone(),
+        addr: addr.clone(),
+        privileged: privileged.clone(),
+        user: user.clone(),
+    };
     m.when(&bvalid & &s.bready, |m| m.set(&bvalid, 0));
     m.when(&rvalid & &s.rready, |m| m.set(&rvalid, 0));
     m.set(&s.awready, &take_w);

@@ -229,6 +229,8 @@ pub struct IctModel {
     held: [Option<u64>; EVQ_SOURCES],
     fifo_mem: VecDeque<u64>,
     fifo_out: Option<u64>,
+    /// The request in its decode cycle, then in execution.
+    decode: Option<Request>,
     exec: Option<Request>,
     bvalid: bool,
     bresp: u8,
@@ -268,6 +270,7 @@ impl IctModel {
             held: [None; EVQ_SOURCES],
             fifo_mem: VecDeque::new(),
             fifo_out: None,
+            decode: None,
             exec: None,
             bvalid: false,
             bresp: 0,
@@ -290,7 +293,7 @@ impl IctModel {
     }
 
     fn idle(&self) -> bool {
-        self.exec.is_none() && !self.bvalid && !self.rvalid
+        self.decode.is_none() && self.exec.is_none() && !self.bvalid && !self.rvalid
     }
 
     fn take_write(&self, i: &IctIn) -> bool {
@@ -856,8 +859,11 @@ impl IctModel {
         self.lk2 = lk2_new;
         self.res = res_new;
         self.tx_info = tx_info_new;
+        if let Some(r) = self.decode.take() {
+            self.exec = Some(r);
+        }
         if take_w {
-            self.exec = Some(Request {
+            self.decode = Some(Request {
                 write: true,
                 addr: i.awaddr,
                 privileged: i.awprot & 1 == 1,
@@ -866,7 +872,7 @@ impl IctModel {
                 wstrb: i.wstrb,
             });
         } else if take_r {
-            self.exec = Some(Request {
+            self.decode = Some(Request {
                 write: false,
                 addr: i.araddr,
                 privileged: i.arprot & 1 == 1,
