@@ -31,6 +31,12 @@ fn main() -> anyhow::Result<()> {
         specs.push(hdl_model(hdl::blocks::byte_shifter::byte_shifter(cfg))?);
     }
     specs.extend(fifo_and_arbiter_models()?);
+    // tests/dma.rs
+    for w in [64, 512] {
+        let cfg = hdl::blocks::dma_burst::DmaCfg::new(w, 8);
+        specs.push(hdl_model(hdl::blocks::dma_write::dma_write(cfg))?);
+        specs.push(hdl_model(hdl::blocks::dma_read::dma_read(cfg))?);
+    }
     // tests/accio_ict.rs: the default configuration, and its register constants.
     let ict = hdl::config::IctConfig::default();
     specs.push(hdl_model(hdl::accio::ict::accio_ict(&ict))?);

@@ -41,6 +41,12 @@ pub fn blocks() -> Result<Vec<Rc<Module>>, HdlErrors> {
     for (w, max_offset) in [(8, 64), (64, 256), (512, 256)] {
         out.push(byte_shifter(ByteShifterCfg::new(w, max_offset))?);
     }
+    // DMA engines at the narrowest and widest NIC buses (tests/dma.rs drives these).
+    for w in [64, 512] {
+        let cfg = crate::blocks::dma_burst::DmaCfg::new(w, 8);
+        out.push(crate::blocks::dma_write::dma_write(cfg)?);
+        out.push(crate::blocks::dma_read::dma_read(cfg)?);
+    }
     // A small ICT (the default one is emitted and checked by the gate; tests/accio.rs
     // lints the largest), its ready queue and event queue.
     out.push(accio_ict(&small_ict())?);

@@ -16,8 +16,8 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use std::collections::{BTreeMap, VecDeque};
 
-/// The ports of one AXI4 master as the slave sees them: `axi_slave_ports!(dut.m_axi)`.
-pub struct AxiPorts<'a> {
+/// The write channels of an AXI4 master as the slave sees them.
+pub struct AxiWritePorts<'a> {
     pub awid: &'a dyn PortRead,
     pub awaddr: &'a dyn PortRead,
     pub awlen: &'a dyn PortRead,
@@ -34,6 +34,10 @@ pub struct AxiPorts<'a> {
     pub bresp: &'a dyn PortWrite,
     pub bvalid: &'a dyn PortWrite,
     pub bready: &'a dyn PortRead,
+}
+
+/// The read channels of an AXI4 master as the slave sees them.
+pub struct AxiReadPorts<'a> {
     pub arid: &'a dyn PortRead,
     pub araddr: &'a dyn PortRead,
     pub arlen: &'a dyn PortRead,
@@ -49,12 +53,42 @@ pub struct AxiPorts<'a> {
     pub rready: &'a dyn PortRead,
 }
 
+/// The ports of one AXI4 master (either half may be absent): `axi_slave_ports!(dut.m_axi)`,
+/// or `axi_slave_ports!(dut.m_axi, write)` / `(.., read)` for a master with one half.
+pub struct AxiPorts<'a> {
+    pub write: Option<AxiWritePorts<'a>>,
+    pub read: Option<AxiReadPorts<'a>>,
+}
+
 /// [`AxiPorts`] of a model's AXI4 master bundle.
 #[macro_export]
 macro_rules! axi_slave_ports {
+    ($b:expr) => {
+        $crate::hostmem::AxiPorts {
+            write: Some($crate::__axi_write_ports!($b)),
+            read: Some($crate::__axi_read_ports!($b)),
+        }
+    };
+    ($b:expr, write) => {
+        $crate::hostmem::AxiPorts {
+            write: Some($crate::__axi_write_ports!($b)),
+            read: None,
+        }
+    };
+    ($b:expr, read) => {
+        $crate::hostmem::AxiPorts {
+            write: None,
+            read: Some($crate::__axi_read_ports!($b)),
+        }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __axi_write_ports {
     ($b:expr) => {{
         let b = &$b;
-        $crate::hostmem::AxiPorts {
+        $crate::hostmem::AxiWritePorts {
             awid: &b.awid,
             awaddr: &b.awaddr,
             awlen: &b.awlen,
@@ -71,6 +105,16 @@ macro_rules! axi_slave_ports {
             bresp: &b.bresp,
             bvalid: &b.bvalid,
             bready: &b.bready,
+        }
+    }};
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __axi_read_ports {
+    ($b:expr) => {{
+        let b = &$b;
+        $crate::hostmem::AxiReadPorts {
             arid: &b.arid,
             araddr: &b.araddr,
             arlen: &b.arlen,
@@ -237,44 +281,48 @@ impl HostMem {
 
     /// Sets this side's outputs for the cycle.
     pub fn drive(&mut self, p: &AxiPorts) {
-        let room_w = self.aw_queue.len() + self.b_queue.len() < self.cfg.max_outstanding;
-        let room_r = self.ar_queue.len() < self.cfg.max_outstanding;
-        self.awready = room_w && self.chance();
-        self.wready = !self.aw_queue.is_empty() && self.chance();
-        self.arready = room_r && self.chance();
-        let cycle = self.cycle;
-        let b = self
-            .b_queue
-            .front()
-            .filter(|r| r.due <= cycle)
-            .map(|r| (r.id, r.resp));
-        self.bvalid = b.is_some() && (self.bvalid || self.chance());
         let set = |port: &dyn PortWrite, v: u64| port.set_bits(0, port.width(), v);
-        set(p.awready, self.awready as u64);
-        set(p.wready, self.wready as u64);
-        set(p.arready, self.arready as u64);
-        set(p.bvalid, self.bvalid as u64);
-        let (bid, bresp) = b.unwrap_or((0, 0));
-        set(p.bid, bid);
-        set(p.bresp, bresp as u64);
-        let r = self.ar_queue.front().filter(|r| r.due <= cycle);
-        let beat = r.map(|r| {
-            let bb = self.cfg.beat_bytes as u64;
-            let addr = r.burst.addr + r.next_beat * bb;
-            let data = if r.resp == OKAY {
-                self.read(addr, bb as usize)
-            } else {
-                vec![0; bb as usize]
-            };
-            (r.burst.id, data, r.resp, r.next_beat + 1 == r.burst.beats)
-        });
-        self.rvalid = beat.is_some() && (self.rvalid || self.chance());
-        set(p.rvalid, self.rvalid as u64);
-        let (rid, data, rresp, last) = beat.unwrap_or((0, vec![0; self.cfg.beat_bytes], 0, false));
-        set(p.rid, rid);
-        p.rdata.set_bytes(&data);
-        set(p.rresp, rresp as u64);
-        set(p.rlast, last as u64);
+        let cycle = self.cycle;
+        if let Some(w) = &p.write {
+            let room = self.aw_queue.len() + self.b_queue.len() < self.cfg.max_outstanding;
+            self.awready = room && self.chance();
+            self.wready = !self.aw_queue.is_empty() && self.chance();
+            let b = self
+                .b_queue
+                .front()
+                .filter(|r| r.due <= cycle)
+                .map(|r| (r.id, r.resp));
+            self.bvalid = b.is_some() && (self.bvalid || self.chance());
+            set(w.awready, self.awready as u64);
+            set(w.wready, self.wready as u64);
+            set(w.bvalid, self.bvalid as u64);
+            let (bid, bresp) = b.unwrap_or((0, 0));
+            set(w.bid, bid);
+            set(w.bresp, bresp as u64);
+        }
+        if let Some(r) = &p.read {
+            self.arready = self.ar_queue.len() < self.cfg.max_outstanding && self.chance();
+            set(r.arready, self.arready as u64);
+            let front = self.ar_queue.front().filter(|r| r.due <= cycle);
+            let beat = front.map(|f| {
+                let bb = self.cfg.beat_bytes as u64;
+                let addr = f.burst.addr + f.next_beat * bb;
+                let data = if f.resp == OKAY {
+                    self.read(addr, bb as usize)
+                } else {
+                    vec![0; bb as usize]
+                };
+                (f.burst.id, data, f.resp, f.next_beat + 1 == f.burst.beats)
+            });
+            self.rvalid = beat.is_some() && (self.rvalid || self.chance());
+            set(r.rvalid, self.rvalid as u64);
+            let (rid, data, rresp, last) =
+                beat.unwrap_or((0, vec![0; self.cfg.beat_bytes], 0, false));
+            set(r.rid, rid);
+            r.rdata.set_bytes(&data);
+            set(r.rresp, rresp as u64);
+            set(r.rlast, last as u64);
+        }
     }
 
     fn check_burst(&mut self, kind: &str, addr: u64, len: u64, size: u64, burst: u64) {
@@ -309,95 +357,99 @@ impl HostMem {
         self.cycle += 1;
         let bb = self.cfg.beat_bytes as u64;
         let get = |port: &dyn PortRead| port.get_bits(0, port.width().min(64));
-        if self.awready && p.awvalid.bit(0) {
-            let (addr, len) = (get(p.awaddr), get(p.awlen));
-            self.check_burst("AW", addr, len, get(p.awsize), get(p.awburst));
-            let burst = Burst {
-                id: get(p.awid),
-                addr,
-                beats: len + 1,
-                cycle,
-            };
-            self.write_bursts.push(burst.clone());
-            let resp = self.error_at(addr, (len + 1) * bb);
-            self.aw_queue.push_back(WriteBurst {
-                burst,
-                beats_seen: 0,
-                resp,
-            });
-        }
-        if self.wready && p.wvalid.bit(0) {
-            let data = p.wdata.get_bytes();
-            let strb = p.wstrb.get_bits(0, p.wstrb.width());
-            let last = p.wlast.bit(0);
-            let wb = self
-                .aw_queue
-                .front_mut()
-                .expect("wready only with an accepted AW");
-            let addr = wb.burst.addr + wb.beats_seen * bb;
-            wb.beats_seen += 1;
-            let is_last = wb.beats_seen == wb.burst.beats;
-            let resp = wb.resp;
-            if last != is_last {
-                let b = wb.burst.clone();
-                self.violations.push(format!(
-                    "cycle {cycle}: wlast {last} on beat {} of {b:?}",
-                    b.beats
-                ));
-            }
-            if resp == OKAY {
-                for i in 0..bb {
-                    if strb >> i & 1 == 1 {
-                        self.write_byte(addr + i, data[i as usize]);
-                    }
-                }
-                self.writes.push(WriteRecord {
+        if let Some(w) = &p.write {
+            if self.awready && w.awvalid.bit(0) {
+                let (addr, len) = (get(w.awaddr), get(w.awlen));
+                self.check_burst("AW", addr, len, get(w.awsize), get(w.awburst));
+                let burst = Burst {
+                    id: get(w.awid),
                     addr,
-                    bytes: data,
-                    strb,
+                    beats: len + 1,
                     cycle,
+                };
+                self.write_bursts.push(burst.clone());
+                let resp = self.error_at(addr, (len + 1) * bb);
+                self.aw_queue.push_back(WriteBurst {
+                    burst,
+                    beats_seen: 0,
+                    resp,
                 });
             }
-            if is_last {
-                let wb = self.aw_queue.pop_front().unwrap();
+            if self.wready && w.wvalid.bit(0) {
+                let data = w.wdata.get_bytes();
+                let strb = w.wstrb.get_bits(0, w.wstrb.width());
+                let last = w.wlast.bit(0);
+                let wb = self
+                    .aw_queue
+                    .front_mut()
+                    .expect("wready only with an accepted AW");
+                let addr = wb.burst.addr + wb.beats_seen * bb;
+                wb.beats_seen += 1;
+                let is_last = wb.beats_seen == wb.burst.beats;
+                let resp = wb.resp;
+                if last != is_last {
+                    let b = wb.burst.clone();
+                    self.violations.push(format!(
+                        "cycle {cycle}: wlast {last} on beat {} of {b:?}",
+                        b.beats
+                    ));
+                }
+                if resp == OKAY {
+                    for i in 0..bb {
+                        if strb >> i & 1 == 1 {
+                            self.write_byte(addr + i, data[i as usize]);
+                        }
+                    }
+                    self.writes.push(WriteRecord {
+                        addr,
+                        bytes: data,
+                        strb,
+                        cycle,
+                    });
+                }
+                if is_last {
+                    let wb = self.aw_queue.pop_front().unwrap();
+                    let due = cycle + self.cfg.latency;
+                    self.b_queue.push_back(Response {
+                        id: wb.burst.id,
+                        resp: wb.resp,
+                        due,
+                    });
+                }
+            }
+            if self.bvalid && w.bready.bit(0) {
+                self.b_queue.pop_front();
+                self.bvalid = false;
+            }
+        }
+        if let Some(r) = &p.read {
+            if self.arready && r.arvalid.bit(0) {
+                let (addr, len) = (get(r.araddr), get(r.arlen));
+                self.check_burst("AR", addr, len, get(r.arsize), get(r.arburst));
+                let burst = Burst {
+                    id: get(r.arid),
+                    addr,
+                    beats: len + 1,
+                    cycle,
+                };
+                self.read_bursts.push(burst.clone());
+                let resp = self.error_at(addr, (len + 1) * bb);
                 let due = cycle + self.cfg.latency;
-                self.b_queue.push_back(Response {
-                    id: wb.burst.id,
-                    resp: wb.resp,
+                self.ar_queue.push_back(ReadBurst {
+                    burst,
+                    next_beat: 0,
+                    resp,
                     due,
                 });
             }
-        }
-        if self.bvalid && p.bready.bit(0) {
-            self.b_queue.pop_front();
-            self.bvalid = false;
-        }
-        if self.arready && p.arvalid.bit(0) {
-            let (addr, len) = (get(p.araddr), get(p.arlen));
-            self.check_burst("AR", addr, len, get(p.arsize), get(p.arburst));
-            let burst = Burst {
-                id: get(p.arid),
-                addr,
-                beats: len + 1,
-                cycle,
-            };
-            self.read_bursts.push(burst.clone());
-            let resp = self.error_at(addr, (len + 1) * bb);
-            let due = cycle + self.cfg.latency;
-            self.ar_queue.push_back(ReadBurst {
-                burst,
-                next_beat: 0,
-                resp,
-                due,
-            });
-        }
-        if self.rvalid && p.rready.bit(0) {
-            let r = self.ar_queue.front_mut().unwrap();
-            r.next_beat += 1;
-            if r.next_beat == r.burst.beats {
-                self.ar_queue.pop_front();
+            if self.rvalid && r.rready.bit(0) {
+                let f = self.ar_queue.front_mut().unwrap();
+                f.next_beat += 1;
+                if f.next_beat == f.burst.beats {
+                    self.ar_queue.pop_front();
+                }
+                self.rvalid = false;
             }
-            self.rvalid = false;
         }
     }
 }

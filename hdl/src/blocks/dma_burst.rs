@@ -1,0 +1,198 @@
+//! DMA burst planning, shared by the read and write engines: a transfer of `len` bytes at
+//! `offset` in a ring of `mask + 1` bytes at `base` (byte i goes to
+//! `base + ((offset + i) & mask)`; `mask = 0xFFFF_FFFF` for a plain buffer) becomes AXI4
+//! INCR bursts that never cross a 4 KiB boundary, never run past the ring's end (they wrap
+//! to `base`), and are at most `max_beats` long.
+//!
+//! `base`, `offset` and `mask + 1` must be multiples of the beat size; `len` is 1 to
+//! 65535 bytes (0 means 65536). One command is taken when the planner is idle
+//! (`cmd_ready`); its bursts come out one per cycle at most, registered, on a
+//! valid/ready handshake.
+
+use crate::ir::{cat, clog2, lit, Expr, ModuleBuilder, PortDir, Sig};
+
+/// Widths of a DMA command.
+pub const ADDR_WIDTH: u32 = 64;
+pub const MASK_WIDTH: u32 = 32;
+pub const LEN_WIDTH: u32 = 16;
+
+/// Bus parameters of a DMA engine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DmaCfg {
+    /// AXI data width in bits (64 to 512).
+    pub data_width: u32,
+    /// Longest burst in beats (at most 256, and at most 4 KiB).
+    pub max_beats: u32,
+    /// Bursts in flight at most (issued, not yet answered); a power of two, at least 2.
+    pub outstanding: u32,
+}
+
+impl DmaCfg {
+    /// Bursts of up to 4 KiB (and 256 beats), `outstanding` in flight.
+    pub fn new(data_width: u32, outstanding: u32) -> Self {
+        let beat = data_width / 8;
+        DmaCfg {
+            data_width,
+            max_beats: (4096 / beat.max(1)).min(256),
+            outstanding,
+        }
+    }
+
+    pub fn beat_bytes(&self) -> u32 {
+        self.data_width / 8
+    }
+
+    /// Bits of a burst length in beats (1 ..= max_beats).
+    pub fn beats_width(&self) -> u32 {
+        clog2(self.max_beats as u64 + 1)
+    }
+
+    /// `w512_b64_o8`.
+    pub fn tag(&self) -> String {
+        format!(
+            "w{}_b{}_o{}",
+            self.data_width, self.max_beats, self.outstanding
+        )
+    }
+
+    /// Rejects parameters the engines cannot implement.
+    pub fn validate(&self) -> Result<(), String> {
+        let w = self.data_width;
+        if !(64..=512).contains(&w) || !w.is_power_of_two() {
+            return Err(format!("DMA data width {w} is not 64, 128, 256 or 512"));
+        }
+        if self.max_beats == 0 || self.max_beats > 256 || self.max_beats * self.beat_bytes() > 4096
+        {
+            return Err(format!(
+                "DMA bursts of {} beats exceed AXI4's 256 beats or 4 KiB",
+                self.max_beats
+            ));
+        }
+        if self.outstanding < 2 || !self.outstanding.is_power_of_two() {
+            return Err(format!(
+                "DMA outstanding {} is not a power of two >= 2",
+                self.outstanding
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A command's ports: `{prefix}_valid/_ready/_base/_mask/_offset/_len`.
+pub struct CmdPorts {
+    pub valid: Sig,
+    pub ready: Sig,
+    pub base: Sig,
+    pub mask: Sig,
+    pub offset: Sig,
+    pub len: Sig,
+}
+
+impl CmdPorts {
+    pub fn sink(m: &mut ModuleBuilder, prefix: &str) -> Self {
+        let mut f = |n: &str, w, d| m.group_port(prefix, n, w, d);
+        CmdPorts {
+            valid: f("valid", 1, PortDir::In),
+            ready: f("ready", 1, PortDir::Out),
+            base: f("base", ADDR_WIDTH, PortDir::In),
+            mask: f("mask", MASK_WIDTH, PortDir::In),
+            offset: f("offset", MASK_WIDTH, PortDir::In),
+            len: f("len", LEN_WIDTH, PortDir::In),
+        }
+    }
+}
+
+/// The planner's output: one burst, valid until `ready`.
+pub struct Burst {
+    pub valid: Sig,
+    pub addr: Sig,
+    /// Length in beats (1 ..= max_beats).
+    pub beats: Sig,
+    /// The command's last burst.
+    pub last: Sig,
+    /// `extra` of the burst's command, as it was when the command was taken.
+    pub extra: Sig,
+}
+
+/// Builds the planner for `cmd`; bursts leave when `ready`. `extra` (e.g. a tag) is taken
+/// with the command and comes out with each of its bursts.
+pub fn burst_planner(
+    m: &mut ModuleBuilder,
+    cfg: DmaCfg,
+    cmd: &CmdPorts,
+    extra: &Expr,
+    ready: &Expr,
+) -> Burst {
+    let lb = cfg.beat_bytes().trailing_zeros();
+    let bw = cfg.beats_width();
+    let busy = m.reg_reset("plan_busy", 1, 0);
+    let base = m.reg("plan_base", ADDR_WIDTH);
+    let mask = m.reg("plan_mask", MASK_WIDTH);
+    let off = m.reg("plan_offset", MASK_WIDTH);
+    let rem = m.reg("plan_remaining", LEN_WIDTH + 1);
+    m.describe(&rem, "Bytes of the command not yet in a burst.");
+    let out_valid = m.reg_reset("burst_valid", 1, 0);
+    let out_addr = m.reg("burst_addr", ADDR_WIDTH);
+    let out_beats = m.reg("burst_beats", bw);
+    let out_last = m.reg("burst_last", 1);
+    let cmd_extra = m.reg("plan_extra", extra.width());
+    let out_extra = m.reg("burst_extra", extra.width());
+
+    let take = m.node("cmd_take", !&busy & &cmd.valid);
+    m.describe(
+        &take,
+        "A command is taken; it is planned from the next cycle.",
+    );
+    m.set(&cmd.ready, !&busy);
+    let len17 = cmd.len.eq(0u64).mux(
+        lit(1 << LEN_WIDTH, LEN_WIDTH + 1),
+        cmd.len.zext(LEN_WIDTH + 1),
+    );
+    // The next burst, from the command's state.
+    let pos = m.node("plan_position", &off & &mask);
+    let addr = m.node("plan_addr", &base + pos.zext(ADDR_WIDTH));
+    // Common width for the comparisons: enough for a whole ring of 2^32 bytes in beats.
+    let cw = MASK_WIDTH - lb + 1;
+    let page_beats = 1u64 << (12 - lb);
+    let to_page = lit(page_beats, cw) - addr.slice(lb, 12 - lb).zext(cw);
+    let to_wrap = (&mask - &pos).slice(lb, MASK_WIDTH - lb).zext(cw) + lit(1, cw);
+    let rem_beats = (&rem + lit(cfg.beat_bytes() as u64 - 1, LEN_WIDTH + 1))
+        .slice(lb, LEN_WIDTH + 1 - lb)
+        .zext(cw);
+    let rem_beats = m.node("plan_remaining_beats", rem_beats);
+    let min = |m: &mut ModuleBuilder, n: &str, a: Expr, b: Expr| -> Expr {
+        m.node(n, a.lt(&b).mux(&a, &b)).into()
+    };
+    let lim = min(m, "plan_limit_page", to_page, lit(cfg.max_beats as u64, cw));
+    let lim = min(m, "plan_limit_wrap", lim, to_wrap);
+    let beats = min(m, "plan_beats", lim, rem_beats.clone().into());
+    let last = m.node("plan_last", rem_beats.le(&beats));
+    let advance = m.node("plan_advance", &busy & (!&out_valid | ready));
+    m.when(&take, |m| {
+        m.set(&busy, 1);
+        m.set(&base, &cmd.base);
+        m.set(&mask, &cmd.mask);
+        m.set(&off, &cmd.offset);
+        m.set(&rem, &len17);
+        m.set(&cmd_extra, extra);
+    });
+    let step_bytes = m.node("plan_step", cat([beats.trunc(MASK_WIDTH - lb), lit(0, lb)]));
+    m.when(&advance, |m| {
+        m.set(&out_addr, &addr);
+        m.set(&out_beats, beats.trunc(bw));
+        m.set(&out_last, &last);
+        m.set(&out_extra, &cmd_extra);
+        m.set(&off, &off + &step_bytes);
+        m.set(&rem, &rem - step_bytes.trunc(LEN_WIDTH + 1));
+        m.when(&last, |m| m.set(&busy, 0));
+    });
+    m.when(&advance, |m| m.set(&out_valid, 1))
+        .elif(ready, |m| m.set(&out_valid, 0));
+    Burst {
+        valid: out_valid,
+        addr: out_addr,
+        beats: out_beats,
+        last: out_last,
+        extra: out_extra,
+    }
+}
