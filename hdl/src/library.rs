@@ -47,6 +47,9 @@ pub fn blocks() -> Result<Vec<Rc<Module>>, HdlErrors> {
         out.push(crate::blocks::dma_write::dma_write(cfg)?);
         out.push(crate::blocks::dma_read::dma_read(cfg)?);
     }
+    for w in [64, 128, 256, 512] {
+        out.push(crate::blocks::udp_rx_parse::udp_rx_parse(w)?);
+    }
     // A small ICT (the default one is emitted and checked by the gate; tests/accio.rs
     // lints the largest), its ready queue and event queue.
     out.push(accio_ict(&small_ict())?);

@@ -150,6 +150,7 @@ pub mod axis;
 pub mod ffi;
 pub mod hostmem;
 mod model;
+pub mod net;
 pub mod ports;
 pub mod verilate;
 

@@ -11,3 +11,4 @@ pub mod dma_write;
 pub mod onehot;
 pub mod rr_arbiter;
 pub mod sync_fifo;
+pub mod udp_rx_parse;

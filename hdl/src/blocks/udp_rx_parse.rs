@@ -1,0 +1,279 @@
+//! Ethernet / IPv4 / UDP receive parser: taps a MAC's receive stream at one beat per cycle
+//! (never stalls it) and, for every frame, reports its headers and a verdict once the frame
+//! has ended and both checksums are known.
+//!
+//! * The first 42 bytes are captured as they pass; the fields sit at fixed offsets
+//!   (Ethernet II without VLAN tag, then IPv4, then UDP when IHL = 5).
+//! * The IPv4 header checksum (over `4·IHL` bytes from offset 14) and the UDP checksum (over
+//!   the pseudo header's addresses at 26..34 and `udp_len` bytes from 34, plus protocol and
+//!   length) come from two [`checksum`](super::checksum) units fed one cycle behind the
+//!   input with keep masks built from the captured header. Each beat is masked with header
+//!   fields that arrived no later than that beat, which is all a byte can depend on: the
+//!   mask's bounds (14, 26, 14 + 4·IHL, 34 + `udp_len`) never fall in a beat before the one
+//!   that carries the field they come from.
+//! * Per frame, the header fields wait in a small FIFO for the checksums, so frames may
+//!   follow each other back to back, one beat each. `meta_valid` pulses [`latency`] cycles
+//!   after the frame's last beat; frames are reported in order.
+//!
+//! Frames are packed AXI-Stream frames (every beat full but the last, whose `tkeep` is
+//! contiguous from lane 0) of at least one byte, as a MAC delivers them.
+//!
+//! The verdict: `meta_offload` says the frame is a well-formed, checksum-clean unicast
+//! UDP/IPv4 datagram without options or fragmentation (what the offload may take);
+//! otherwise `meta_error` gives the first problem found ([`err`]), or 0 for a well-formed
+//! frame the offload does not take (another EtherType, VLAN tag, IPv4 options, fragment,
+//! another protocol, broadcast/multicast), which belongs on the normal path.
+
+use super::checksum::{checksum, latency as csum_latency};
+use super::onehot::encode;
+use super::sync_fifo::{sync_fifo, SyncFifoCfg};
+use crate::bundles::{Axis, AxisCfg};
+use crate::ir::{cat, lit, Expr, HdlErrors, Module, ModuleBuilder, PortDir, Sig};
+use std::rc::Rc;
+
+/// `meta_error` codes, in the order they are checked.
+pub mod err {
+    /// Well formed (offloadable or for the normal path).
+    pub const NONE: u64 = 0;
+    /// The MAC marked the frame bad (`tuser` on its last beat).
+    pub const MAC_BAD: u64 = 1;
+    /// Shorter than an Ethernet header; or IPv4 and shorter than 34 bytes or than
+    /// 14 + its total length.
+    pub const TRUNCATED: u64 = 2;
+    /// IPv4 version is not 4, IHL < 5, or total length shorter than the header.
+    pub const IP_HEADER: u64 = 3;
+    /// The IPv4 header checksum does not verify.
+    pub const IP_CHECKSUM: u64 = 4;
+    /// UDP length below 8 or beyond the IPv4 payload.
+    pub const UDP_LENGTH: u64 = 5;
+    /// The UDP checksum (not 0) does not verify.
+    pub const UDP_CHECKSUM: u64 = 6;
+}
+
+/// Cycles from a frame's last beat to its `meta_valid` pulse.
+pub fn latency(data_width: u32) -> u32 {
+    // The masking stage, the checksum unit, the verdict register.
+    1 + csum_latency(data_width) + 1
+}
+
+/// Frames in flight between the end of a frame and its verdict, at most.
+const META_DEPTH: u64 = 16;
+/// Header bytes captured: Ethernet (14) + IPv4 without options (20) + UDP (8).
+const HDR_BYTES: u32 = 42;
+
+pub fn udp_rx_parse(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
+    let name = format!("udp_rx_parse_w{data_width}");
+    if ![64, 128, 256, 512].contains(&data_width) {
+        return Err(HdlErrors::param(
+            &name,
+            format!("data width {data_width} is not 64, 128, 256 or 512"),
+        ));
+    }
+    let lanes = data_width / 8;
+    let lb = lanes.trailing_zeros();
+    let chunks = HDR_BYTES.div_ceil(lanes);
+    let csum = checksum(data_width)?;
+    let mut m = ModuleBuilder::new(&name);
+    m.doc(format!(
+        "Ethernet/IPv4/UDP receive parser, {data_width}-bit: headers and a verdict per frame,\n\
+         {} cycles after its last beat. Always ready.",
+        latency(data_width)
+    ));
+    let s = Axis::sink(&mut m, "s_axis", AxisCfg::net(data_width));
+    m.set(&s.tready, lit(1, 1));
+    let fire = m.node("in_fire", Expr::from(&s.tvalid));
+
+    // Beat position in the frame (saturating: only offsets below 64 KiB matter).
+    const IW: u32 = 16;
+    let idx = m.reg_reset("beat_index", IW - lb, 0);
+    m.when(&fire, |m| {
+        m.set(
+            &idx,
+            s.tlast
+                .mux(lit(0, IW - lb), idx.all().mux(&idx, &idx + 1u64)),
+        );
+    });
+    // The first 64 bytes, one register per beat-sized chunk.
+    let chunk_regs: Vec<Sig> = (0..chunks)
+        .map(|k| m.reg(&format!("hdr_chunk{k}"), data_width))
+        .collect();
+    for (k, c) in chunk_regs.iter().enumerate() {
+        m.when(&fire & idx.eq(k as u64), |m| m.set(c, &s.tdata));
+    }
+    let hdr = m.node("hdr", cat(chunk_regs.iter().rev().map(Expr::from)));
+    m.unused(&hdr); // only the fields below are read
+    let byte = |i: u32| hdr.slice(i * 8, 8);
+    let be16 = |i: u32| cat([byte(i), byte(i + 1)]);
+    let be32 = |i: u32| cat([byte(i), byte(i + 1), byte(i + 2), byte(i + 3)]);
+    let ihl = m.node("ip_ihl", byte(14).trunc(4));
+    let udp_len = m.node("udp_len", be16(38));
+
+    // Stage B: the beat again, one cycle later, with the header up to and including it.
+    let b_valid = m.reg_reset("b_valid", 1, 0);
+    let b_data = m.reg("b_data", data_width);
+    let b_keep = m.reg("b_keep", lanes);
+    let b_last = m.reg("b_last", 1);
+    let b_bad = m.reg("b_bad", 1);
+    let b_idx = m.reg("b_index", IW - lb);
+    m.set(&b_valid, &fire);
+    m.when(&fire, |m| {
+        m.set(&b_data, &s.tdata);
+        m.set(&b_keep, &s.tkeep);
+        m.set(&b_last, &s.tlast);
+        m.set(&b_bad, s.tuser.as_ref().unwrap());
+        m.set(&b_idx, &idx);
+    });
+    let base = m.node("b_offset", cat([Expr::from(&b_idx), lit(0, lb)]));
+    // Lanes of this beat whose frame offset is below `limit` (IW + 1 bits).
+    let below = |m: &mut ModuleBuilder, n: &str, limit: Expr| -> Expr {
+        let w = IW + 1;
+        let over = limit.gt(base.zext(w));
+        let d = (limit - base.zext(w)).trunc(w);
+        let all = d.ge(lanes as u64);
+        let thermo = cat((0..lanes).rev().map(|j| d.trunc(lb + 1).gt(j as u64)));
+        m.node(n, over.mux(all.mux(!lit(0, lanes), thermo), lit(0, lanes)))
+            .into()
+    };
+    let ip_end = cat([lit(0, IW + 1 - 6), ihl.clone().into(), lit(0, 2)]) + lit(14, IW + 1);
+    let udp_end = udp_len.zext(IW + 1) + lit(34, IW + 1);
+    let from14 = below(&mut m, "lanes_below_14", lit(14, IW + 1));
+    let from26 = below(&mut m, "lanes_below_26", lit(26, IW + 1));
+    let to_ip = below(&mut m, "lanes_below_ip_end", ip_end);
+    let to_udp = below(&mut m, "lanes_below_udp_end", udp_end);
+    let ip_keep = m.node("ip_keep", &b_keep & !from14 & to_ip);
+    let udp_keep = m.node("udp_keep", &b_keep & !from26 & to_udp);
+    let mut sums = Vec::new();
+    for (unit, keep) in [("ip_sum", &ip_keep), ("udp_sum", &udp_keep)] {
+        let i = m.instance(unit, &csum);
+        m.connect(i, "s_axis_tdata", &b_data);
+        m.connect(i, "s_axis_tkeep", keep);
+        m.connect(i, "s_axis_tvalid", &b_valid);
+        m.connect(i, "s_axis_tlast", &b_last);
+        let ready = m.inst_output(i, "s_axis_tready");
+        m.unused(&ready); // always ready
+        sums.push((m.inst_output(i, "csum_valid"), m.inst_output(i, "csum")));
+    }
+    let (ip_done, ip_sum) = sums[0].clone();
+    let (udp_done, udp_sum) = sums.pop().unwrap();
+    m.unused(&udp_done); // same latency as ip_done
+
+    // At the frame's last beat: its length and header fields, queued for the checksums.
+    let top = m.node("b_keep_top", &b_keep & !b_keep.shr(1));
+    m.unused(&top); // lane 0 is index 0
+    let frame_len = m.node(
+        "frame_len",
+        base.zext(IW + 1) + encode(&top, lb).zext(IW + 1) + lit(1, IW + 1),
+    );
+    let fields: Vec<(&str, Expr)> = vec![
+        ("frame_len", frame_len.clone().into()),
+        ("mac_bad", b_bad.clone().into()),
+        ("dst_mac_group", byte(0).bit(0)),
+        ("dst_mac_bcast", cat((0..6).map(byte)).all()),
+        ("ethertype", be16(12)),
+        ("ver_ihl", byte(14)),
+        ("total_len", be16(16)),
+        ("frag", be16(20).trunc(14)),
+        ("proto", byte(23)),
+        ("src_ip", be32(26)),
+        ("dst_ip", be32(30)),
+        ("src_port", be16(34)),
+        ("dst_port", be16(36)),
+        ("udp_len", udp_len.clone().into()),
+        ("udp_csum", be16(40)),
+    ];
+    let word = cat(fields.iter().map(|(_, e)| e.clone()));
+    let mq = m.instance(
+        "meta_fifo",
+        &sync_fifo(SyncFifoCfg::new(word.width(), META_DEPTH))?,
+    );
+    m.connect(mq, "s_valid", &b_valid & &b_last);
+    m.connect(mq, "s_data", &word);
+    m.connect(mq, "m_ready", &ip_done);
+    for p in ["s_ready", "m_valid", "count"] {
+        let o = m.inst_output(mq, p);
+        m.unused(&o); // at most latency/1 frames are ever queued, far below the depth
+    }
+    let q = m.inst_output(mq, "m_data");
+    let mut pos = word.width();
+    let mut f = std::collections::BTreeMap::new();
+    for (n, e) in &fields {
+        pos -= e.width();
+        f.insert(*n, m.node(&format!("q_{n}"), q.slice(pos, e.width())));
+    }
+    let g = |n: &str| Expr::from(&f[n]);
+
+    // The verdict.
+    let total = g("total_len");
+    let ip_hdr_len = cat([lit(0, 10), g("ver_ihl").trunc(4), lit(0, 2)]);
+    let udp_fold = {
+        let s1 = udp_sum.add_carry(lit(17, 16)).zext(18) + g("udp_len").zext(18);
+        let s2 = s1.trunc(16).add_carry(s1.slice(16, 2).zext(16));
+        s2.trunc(16) + s2.msb().zext(16)
+    };
+    let is_ipv4 = m.node("is_ipv4", g("ethertype").eq(0x0800u64));
+    let len = g("frame_len");
+    let short = m.node(
+        "truncated",
+        len.lt(14u64) | (&is_ipv4 & (len.lt(34u64) | len.lt(total.zext(IW + 1) + lit(14, IW + 1)))),
+    );
+    let ip_hdr_bad =
+        g("ver_ihl").slice(4, 4).ne(4u64) | g("ver_ihl").trunc(4).lt(5u64) | total.lt(&ip_hdr_len);
+    let ip_sum_bad = ip_sum.ne(0xffffu64);
+    let options = g("ver_ihl").trunc(4).ne(5u64);
+    let fragment = g("frag").bit(13) | g("frag").trunc(13).ne(0u64);
+    let is_udp = g("proto").eq(17u64);
+    let udp_len_bad = g("udp_len").lt(8u64) | g("udp_len").gt(total - lit(20, 16));
+    let udp_sum_bad = g("udp_csum").ne(0u64) & udp_fold.ne(0xffffu64);
+    let ip_ok_so_far = &is_ipv4 & !&options & !&fragment & &is_udp;
+    let error = m.node(
+        "verdict_error",
+        g("mac_bad").mux(
+            lit(err::MAC_BAD, 3),
+            short.mux(
+                lit(err::TRUNCATED, 3),
+                (&is_ipv4 & ip_hdr_bad.clone()).mux(
+                    lit(err::IP_HEADER, 3),
+                    (&is_ipv4 & ip_sum_bad).mux(
+                        lit(err::IP_CHECKSUM, 3),
+                        (&ip_ok_so_far & udp_len_bad).mux(
+                            lit(err::UDP_LENGTH, 3),
+                            (&ip_ok_so_far & udp_sum_bad)
+                                .mux(lit(err::UDP_CHECKSUM, 3), lit(err::NONE, 3)),
+                        ),
+                    ),
+                ),
+            ),
+        ),
+    );
+    let offload = error.eq(err::NONE) & &ip_ok_so_far & !g("dst_mac_group");
+
+    let out = |m: &mut ModuleBuilder, n: &str, v: Expr| {
+        let p = m.group_port("meta", n, v.width(), PortDir::Out);
+        let r = m.reg(&format!("meta_{n}_r"), v.width());
+        m.when(&ip_done, |m| m.set(&r, v));
+        m.set(&p, &r);
+    };
+    let mv = m.group_port("meta", "valid", 1, PortDir::Out);
+    let mv_r = m.reg_reset("meta_valid_r", 1, 0);
+    m.set(&mv_r, &ip_done);
+    m.set(&mv, &mv_r);
+    out(&mut m, "offload", offload);
+    out(&mut m, "error", error.clone().into());
+    out(&mut m, "len", g("frame_len"));
+    out(&mut m, "broadcast", g("dst_mac_bcast"));
+    out(
+        &mut m,
+        "multicast",
+        g("dst_mac_group") & !g("dst_mac_bcast"),
+    );
+    out(&mut m, "ipv4", is_ipv4.clone().into());
+    out(&mut m, "options", &is_ipv4 & options);
+    out(&mut m, "fragment", &is_ipv4 & fragment);
+    out(&mut m, "proto", g("proto"));
+    out(&mut m, "src_ip", g("src_ip"));
+    out(&mut m, "dst_ip", g("dst_ip"));
+    out(&mut m, "src_port", g("src_port"));
+    out(&mut m, "dst_port", g("dst_port"));
+    out(&mut m, "udp_len", g("udp_len"));
+    m.finish()
+}

@@ -1,0 +1,315 @@
+//! `hdl::blocks::udp_rx_parse` at 64, 128, 256 and 512 bits against the reference
+//! classifier `sim::net::classify`, on frames built with etherparse and then broken on
+//! purpose: bad IPv4 and UDP checksums, UDP checksum 0, truncation, IPv4 total length
+//! larger and smaller than the frame, IPv4 options, fragments, VLAN tags, broadcast and
+//! multicast, non-IPv4 and non-UDP frames, frames the MAC marked bad, runts, and UDP lengths
+//! out of range. Frames go in back to back or with random gaps; every frame's report must
+//! match the reference and arrive exactly `latency` cycles after its last beat.
+
+use etherparse::PacketBuilder;
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use sim::axis::frame_to_beats;
+use sim::net::{classify, ones_sum, RxMeta};
+use sim::prelude::*;
+use testbench::models::{UdpRxParseW128, UdpRxParseW256, UdpRxParseW512, UdpRxParseW64};
+use testbench::seed;
+
+struct Pins<'a> {
+    dut: &'a dyn Model,
+    rst: &'a dyn PortWrite,
+    s: AxisIn<'a>,
+    valid: &'a dyn PortRead,
+    fields: [&'a dyn PortRead; 14],
+}
+
+macro_rules! pins {
+    ($d:expr) => {{
+        let m = &$d.meta;
+        Pins {
+            dut: &$d,
+            rst: &$d.rst,
+            s: axis_in!($d.s_axis),
+            valid: &m.valid,
+            fields: [
+                &m.offload,
+                &m.error,
+                &m.len,
+                &m.broadcast,
+                &m.multicast,
+                &m.ipv4,
+                &m.options,
+                &m.fragment,
+                &m.proto,
+                &m.src_ip,
+                &m.dst_ip,
+                &m.src_port,
+                &m.dst_port,
+                &m.udp_len,
+            ],
+        }
+    }};
+}
+
+impl Pins<'_> {
+    fn meta(&self) -> RxMeta {
+        let f = |i: usize| self.fields[i].get_bits(0, self.fields[i].width());
+        RxMeta {
+            offload: f(0) == 1,
+            error: f(1) as u8,
+            len: f(2) as usize,
+            broadcast: f(3) == 1,
+            multicast: f(4) == 1,
+            ipv4: f(5) == 1,
+            options: f(6) == 1,
+            fragment: f(7) == 1,
+            proto: f(8) as u8,
+            src_ip: f(9) as u32,
+            dst_ip: f(10) as u32,
+            src_port: f(11) as u16,
+            dst_port: f(12) as u16,
+            udp_len: f(13) as u16,
+        }
+    }
+}
+
+/// Rewrites the IPv4 header checksum of `f` (header at 14, `ihl` words).
+fn fix_ip_checksum(f: &mut [u8]) {
+    let ihl = (f[14] & 15) as usize * 4;
+    f[24] = 0;
+    f[25] = 0;
+    let c = !ones_sum(&f[14..14 + ihl], 0);
+    f[24..26].copy_from_slice(&c.to_be_bytes());
+}
+
+fn udp_frame(rng: &mut ChaCha8Rng, payload_len: usize) -> Vec<u8> {
+    let dst = if rng.gen_bool(0.9) {
+        [0x02, 0, 0, 0, 0, rng.gen()]
+    } else {
+        [0x02, 1, 2, 3, 4, 5]
+    };
+    let b = PacketBuilder::ethernet2([0x02, 0xaa, 0xbb, 0xcc, 0xdd, rng.gen()], dst)
+        .ipv4(
+            [10, 0, rng.gen(), rng.gen()],
+            [10, 1, rng.gen(), rng.gen()],
+            64,
+        )
+        .udp(rng.gen(), rng.gen());
+    let payload: Vec<u8> = (0..payload_len).map(|_| rng.gen()).collect();
+    let mut out = Vec::with_capacity(b.size(payload_len));
+    b.write(&mut out, &payload).unwrap();
+    out
+}
+
+/// Ethernet padding to 60 bytes, as a MAC delivers short frames; the pad bytes are not
+/// part of any checksum, so they are random here.
+fn pad(mut f: Vec<u8>, rng: &mut ChaCha8Rng) -> Vec<u8> {
+    while f.len() < 60 {
+        f.push(rng.gen());
+    }
+    f
+}
+
+/// A random frame of one of the kinds the module docs list, and whether the MAC marks it bad.
+fn random_frame(rng: &mut ChaCha8Rng) -> (Vec<u8>, bool) {
+    let plen = match rng.gen_range(0..4) {
+        0 => rng.gen_range(0..=18),
+        1 => rng.gen_range(0..=1472),
+        2 => 1472,
+        _ => rng.gen_range(0..=64),
+    };
+    let mut f = udp_frame(rng, plen);
+    let kind = rng.gen_range(0..19);
+    match kind {
+        0..=2 => {}
+        3 => {
+            // Bytes after the UDP datagram inside the IPv4 payload: legal, not checksummed.
+            let extra = rng.gen_range(1..8);
+            f.extend((0..extra).map(|_| rng.gen::<u8>()));
+            let total = u16::from_be_bytes([f[16], f[17]]) + extra as u16;
+            f[16..18].copy_from_slice(&total.to_be_bytes());
+            fix_ip_checksum(&mut f);
+        }
+        4 => f[24] ^= 1 << rng.gen_range(0..8), // IPv4 checksum
+        5 => {
+            // A payload bit: the UDP checksum (made nonzero first) no longer verifies.
+            if f[40] == 0 && f[41] == 0 {
+                f[41] = 1;
+            }
+            let i = 34 + rng.gen_range(0..(8 + plen));
+            if i != 40 && i != 41 {
+                f[i] ^= 1 << rng.gen_range(0..8);
+            } else {
+                f[41] ^= 2;
+            }
+        }
+        6 => {
+            f[40] = 0; // no UDP checksum
+            f[41] = 0;
+        }
+        7 => {
+            let cut = rng.gen_range(1..f.len().min(60)); // frames keep at least one byte
+            f.truncate(f.len() - cut);
+            return (f, false); // a runt or a cut datagram, unpadded
+        }
+        8 => {
+            // IPv4 total length off by some bytes either way.
+            let total = u16::from_be_bytes([f[16], f[17]]) as i32
+                + if rng.gen_bool(0.5) {
+                    rng.gen_range(1..40)
+                } else {
+                    -rng.gen_range(1..20)
+                };
+            f[16..18].copy_from_slice(&(total.max(0) as u16).to_be_bytes());
+            fix_ip_checksum(&mut f);
+        }
+        9 => {
+            // IPv4 options (NOPs): IHL 6..15.
+            let words = rng.gen_range(1..=10usize);
+            let at = 34;
+            for _ in 0..words * 4 {
+                f.insert(at, 1);
+            }
+            f[14] = 0x45 + words as u8;
+            let total = u16::from_be_bytes([f[16], f[17]]) + words as u16 * 4;
+            f[16..18].copy_from_slice(&total.to_be_bytes());
+            fix_ip_checksum(&mut f);
+        }
+        10 => {
+            f[20] |= if rng.gen_bool(0.5) {
+                0x20
+            } else {
+                rng.gen_range(1..0x20)
+            }; // MF or an offset
+            fix_ip_checksum(&mut f);
+        }
+        11 => {
+            for (k, b) in [0x81, 0x00, 0x00, rng.gen()].into_iter().enumerate() {
+                f.insert(12 + k, b); // VLAN tag
+            }
+        }
+        12 => f[0..6].copy_from_slice(&[0xff; 6]),
+        13 => f[0..6].copy_from_slice(&[0x01, 0x00, 0x5e, 0x00, 0x00, rng.gen()]),
+        14 => {
+            let mut arp = f[0..12].to_vec();
+            arp.extend([0x08, 0x06]);
+            arp.extend((0..28).map(|_| rng.gen::<u8>()));
+            f = arp;
+        }
+        15 => {
+            f[23] = [1, 6, 47][rng.gen_range(0..3)]; // ICMP, TCP, GRE
+            fix_ip_checksum(&mut f);
+        }
+        16 => {
+            let udp_len = if rng.gen_bool(0.5) {
+                rng.gen_range(0..8u16)
+            } else {
+                (plen + 8) as u16 + rng.gen_range(1..100)
+            };
+            f[38..40].copy_from_slice(&udp_len.to_be_bytes());
+        }
+        17 => return (pad(f, rng), true), // the MAC saw a bad FCS
+        _ => {
+            // Frame bytes after the IPv4 datagram (padding past 60 bytes): not checksummed.
+            f.extend((0..rng.gen_range(1..6)).map(|_| rng.gen::<u8>()));
+        }
+    }
+    (pad(f, rng), false)
+}
+
+fn run(p: Pins, name: &str, latency: u64) {
+    let mut rng = seed::rng(name);
+    let lanes = p.s.lanes();
+    p.rst.set_bit(0, true);
+    p.s.idle();
+    p.dut.tick().unwrap();
+    p.rst.set_bit(0, false);
+    let mut sent: Vec<(Vec<u8>, bool, u64)> = Vec::new();
+    let mut got: Vec<(RxMeta, u64)> = Vec::new();
+    let mut cycle = 0u64;
+    let step = |p: &Pins, got: &mut Vec<(RxMeta, u64)>, cycle: &mut u64| {
+        p.dut.eval().unwrap();
+        if p.valid.bit(0) {
+            got.push((p.meta(), *cycle));
+        }
+        p.dut.tick().unwrap();
+        *cycle += 1;
+    };
+    for n in 0..3000 {
+        let (frame, bad) = random_frame(&mut rng);
+        // Phases: back to back, then gaps inside and between frames.
+        let gaps = if n < 1000 { 0.0 } else { 0.3 };
+        let beats = frame_to_beats(&frame, lanes, bad as u64);
+        for b in &beats {
+            while rng.gen_bool(gaps) {
+                p.s.idle_with(&b.with_unkept(0xee));
+                step(&p, &mut got, &mut cycle);
+            }
+            p.s.drive(&b.with_unkept(rng.gen()));
+            if b.last {
+                sent.push((frame.clone(), bad, cycle));
+            }
+            step(&p, &mut got, &mut cycle);
+        }
+    }
+    p.s.idle();
+    for _ in 0..latency + 4 {
+        step(&p, &mut got, &mut cycle);
+    }
+    assert_eq!(got.len(), sent.len(), "one report per frame");
+    let mut kinds = std::collections::BTreeMap::new();
+    for (k, ((frame, bad, last), (meta, at))) in sent.iter().zip(&got).enumerate() {
+        let want = classify(frame, *bad);
+        *kinds.entry((want.error, want.offload)).or_insert(0) += 1;
+        let meta = meta.clone().without_undefined(&want);
+        assert_eq!(
+            meta,
+            want,
+            "frame {k} ({} bytes): {frame:02x?}",
+            frame.len()
+        );
+        assert_eq!(at - last, latency, "frame {k}: report latency");
+    }
+    println!("{name}: (error, offload) counts {kinds:?}");
+    assert!(kinds.len() >= 8, "every class seen: {kinds:?}");
+}
+
+#[test]
+fn w64_matches_the_reference() {
+    let d = UdpRxParseW64::new();
+    run(
+        pins!(d),
+        "udp_rx_parse_w64",
+        hdl::blocks::udp_rx_parse::latency(64) as u64,
+    );
+}
+
+#[test]
+fn w128_matches_the_reference() {
+    let d = UdpRxParseW128::new();
+    run(
+        pins!(d),
+        "udp_rx_parse_w128",
+        hdl::blocks::udp_rx_parse::latency(128) as u64,
+    );
+}
+
+#[test]
+fn w256_matches_the_reference() {
+    let d = UdpRxParseW256::new();
+    run(
+        pins!(d),
+        "udp_rx_parse_w256",
+        hdl::blocks::udp_rx_parse::latency(256) as u64,
+    );
+}
+
+#[test]
+fn w512_matches_the_reference() {
+    let d = UdpRxParseW512::new();
+    run(
+        pins!(d),
+        "udp_rx_parse_w512",
+        hdl::blocks::udp_rx_parse::latency(512) as u64,
+    );
+}
