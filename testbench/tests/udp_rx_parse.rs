@@ -313,3 +313,103 @@ fn w512_matches_the_reference() {
         hdl::blocks::udp_rx_parse::latency(512) as u64,
     );
 }
+
+/// Runs `frames` back to back (no gaps) and returns the reports with their latencies.
+fn run_directed(p: &Pins, frames: &[Vec<u8>]) -> Vec<(RxMeta, u64)> {
+    let lanes = p.s.lanes();
+    p.rst.set_bit(0, true);
+    p.s.idle();
+    p.dut.tick().unwrap();
+    p.rst.set_bit(0, false);
+    let (mut ends, mut got, mut cycle) = (Vec::new(), Vec::new(), 0u64);
+    let beats: Vec<_> = frames
+        .iter()
+        .flat_map(|f| frame_to_beats(f, lanes, 0))
+        .collect();
+    for k in 0..beats.len() + 32 {
+        match beats.get(k) {
+            Some(b) => {
+                p.s.drive(b);
+                if b.last {
+                    ends.push(cycle);
+                }
+            }
+            None => p.s.idle(),
+        }
+        p.dut.eval().unwrap();
+        if p.valid.bit(0) {
+            got.push((p.meta(), cycle - ends[got.len()]));
+        }
+        p.dut.tick().unwrap();
+        cycle += 1;
+    }
+    got
+}
+
+/// Peer bugs: a valid IPv4 header whose 16-bit sum carries twice when folded (raw sum
+/// 0x2fffd, which verilog-ethernet rejected), and back-to-back minimum-size frames with
+/// tiny payloads (where peers lost checksum alignment or deadlocked).
+#[test]
+fn peer_regressions_carry_twice_and_back_to_back_minimum_frames() {
+    let mut rng = seed::rng("udp_rx_parse_regressions");
+    // Search for a header whose raw (unfolded) word sum is exactly 0x2fffd.
+    let raw_sum = |f: &[u8]| {
+        (0..10)
+            .map(|i| u32::from(u16::from_be_bytes([f[14 + 2 * i], f[15 + 2 * i]])))
+            .sum::<u32>()
+    };
+    let twice = (0..100_000)
+        .map(|_| {
+            let plen = rng.gen_range(0..18);
+            let mut f = udp_frame(&mut rng, plen);
+            f[26..34].iter_mut().for_each(|b| *b = rng.gen()); // addresses summing near 0x20000
+            fix_ip_checksum(&mut f);
+            f
+        })
+        .find(|f| raw_sum(f) == 0x2fffd)
+        .expect("a header summing to 0x2fffd");
+    // The UDP checksum covers the changed addresses too: recompute it.
+    let mut twice = twice;
+    twice[40] = 0;
+    twice[41] = 0;
+    let ul = u16::from_be_bytes([twice[38], twice[39]]) as usize;
+    let pseudo: u32 = (0..4)
+        .map(|i| u32::from(u16::from_be_bytes([twice[26 + 2 * i], twice[27 + 2 * i]])))
+        .sum::<u32>()
+        + 17
+        + ul as u32;
+    let c = !ones_sum(&twice[34..34 + ul], pseudo);
+    twice[40..42].copy_from_slice(&(if c == 0 { 0xffff } else { c }).to_be_bytes());
+    let twice = pad(twice, &mut rng);
+    assert!(classify(&twice, false).offload, "the reference takes it");
+    let minimum: Vec<Vec<u8>> = (0..300)
+        .map(|k| pad(udp_frame(&mut rng, k % 19), &mut rng))
+        .collect();
+    let mut frames = vec![twice.clone(); 3];
+    frames.extend(minimum);
+    let checks = |name: &str, p: Pins, latency: u32| {
+        let got = run_directed(&p, &frames);
+        assert_eq!(got.len(), frames.len(), "{name}: one report per frame");
+        for (k, (f, (meta, lat))) in frames.iter().zip(&got).enumerate() {
+            let want = classify(f, false);
+            assert!(want.offload, "{name}: frame {k} is valid");
+            assert_eq!(
+                meta.clone().without_undefined(&want),
+                want,
+                "{name}: frame {k}"
+            );
+            assert_eq!(*lat, latency as u64, "{name}: frame {k} latency");
+        }
+    };
+    let lat = hdl::blocks::udp_rx_parse::latency;
+    let (a, b, c, d) = (
+        UdpRxParseW64::new(),
+        UdpRxParseW128::new(),
+        UdpRxParseW256::new(),
+        UdpRxParseW512::new(),
+    );
+    checks("w64", pins!(a), lat(64));
+    checks("w128", pins!(b), lat(128));
+    checks("w256", pins!(c), lat(256));
+    checks("w512", pins!(d), lat(512));
+}
