@@ -151,7 +151,9 @@ pub mod ffi;
 pub mod hostmem;
 mod model;
 pub mod net;
+pub mod pcap;
 pub mod ports;
+pub mod traces;
 pub mod verilate;
 
 pub use model::{Model, ModelCore, ModelDesc, PortInfo, TIME_PER_CYCLE};

@@ -6,12 +6,15 @@
 //! out of range. Frames go in back to back or with random gaps; every frame's report must
 //! match the reference and arrive exactly `latency` cycles after its last beat.
 
-use etherparse::PacketBuilder;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use sim::axis::frame_to_beats;
-use sim::net::{classify, ones_sum, RxMeta};
+use sim::net::{classify, RxMeta};
 use sim::prelude::*;
+use sim::traces::{
+    add_ip_options, fix_ip_checksum, fix_udp_checksum, pad, raw_header_sum, udp_frame,
+};
+use std::path::PathBuf;
 use testbench::models::{UdpRxParseW128, UdpRxParseW256, UdpRxParseW512, UdpRxParseW64};
 use testbench::seed;
 
@@ -73,43 +76,6 @@ impl Pins<'_> {
     }
 }
 
-/// Rewrites the IPv4 header checksum of `f` (header at 14, `ihl` words).
-fn fix_ip_checksum(f: &mut [u8]) {
-    let ihl = (f[14] & 15) as usize * 4;
-    f[24] = 0;
-    f[25] = 0;
-    let c = !ones_sum(&f[14..14 + ihl], 0);
-    f[24..26].copy_from_slice(&c.to_be_bytes());
-}
-
-fn udp_frame(rng: &mut ChaCha8Rng, payload_len: usize) -> Vec<u8> {
-    let dst = if rng.gen_bool(0.9) {
-        [0x02, 0, 0, 0, 0, rng.gen()]
-    } else {
-        [0x02, 1, 2, 3, 4, 5]
-    };
-    let b = PacketBuilder::ethernet2([0x02, 0xaa, 0xbb, 0xcc, 0xdd, rng.gen()], dst)
-        .ipv4(
-            [10, 0, rng.gen(), rng.gen()],
-            [10, 1, rng.gen(), rng.gen()],
-            64,
-        )
-        .udp(rng.gen(), rng.gen());
-    let payload: Vec<u8> = (0..payload_len).map(|_| rng.gen()).collect();
-    let mut out = Vec::with_capacity(b.size(payload_len));
-    b.write(&mut out, &payload).unwrap();
-    out
-}
-
-/// Ethernet padding to 60 bytes, as a MAC delivers short frames; the pad bytes are not
-/// part of any checksum, so they are random here.
-fn pad(mut f: Vec<u8>, rng: &mut ChaCha8Rng) -> Vec<u8> {
-    while f.len() < 60 {
-        f.push(rng.gen());
-    }
-    f
-}
-
 /// A random frame of one of the kinds the module docs list, and whether the MAC marks it bad.
 fn random_frame(rng: &mut ChaCha8Rng) -> (Vec<u8>, bool) {
     let plen = match rng.gen_range(0..4) {
@@ -163,18 +129,7 @@ fn random_frame(rng: &mut ChaCha8Rng) -> (Vec<u8>, bool) {
             f[16..18].copy_from_slice(&(total.max(0) as u16).to_be_bytes());
             fix_ip_checksum(&mut f);
         }
-        9 => {
-            // IPv4 options (NOPs): IHL 6..15.
-            let words = rng.gen_range(1..=10usize);
-            let at = 34;
-            for _ in 0..words * 4 {
-                f.insert(at, 1);
-            }
-            f[14] = 0x45 + words as u8;
-            let total = u16::from_be_bytes([f[16], f[17]]) + words as u16 * 4;
-            f[16..18].copy_from_slice(&total.to_be_bytes());
-            fix_ip_checksum(&mut f);
-        }
+        9 => add_ip_options(&mut f, rng.gen_range(1..=10)), // IHL 6..15
         10 => {
             f[20] |= if rng.gen_bool(0.5) {
                 0x20
@@ -314,8 +269,9 @@ fn w512_matches_the_reference() {
     );
 }
 
-/// Runs `frames` back to back (no gaps) and returns the reports with their latencies.
-fn run_directed(p: &Pins, frames: &[Vec<u8>]) -> Vec<(RxMeta, u64)> {
+/// Runs `frames` back to back (no gaps), with the MAC's bad-frame flag where the second
+/// element says so, and returns the reports with their latencies.
+fn run_directed(p: &Pins, frames: &[(Vec<u8>, bool)]) -> Vec<(RxMeta, u64)> {
     let lanes = p.s.lanes();
     p.rst.set_bit(0, true);
     p.s.idle();
@@ -324,7 +280,7 @@ fn run_directed(p: &Pins, frames: &[Vec<u8>]) -> Vec<(RxMeta, u64)> {
     let (mut ends, mut got, mut cycle) = (Vec::new(), Vec::new(), 0u64);
     let beats: Vec<_> = frames
         .iter()
-        .flat_map(|f| frame_to_beats(f, lanes, 0))
+        .flat_map(|(f, bad)| frame_to_beats(f, lanes, *bad as u64))
         .collect();
     for k in 0..beats.len() + 32 {
         match beats.get(k) {
@@ -353,44 +309,28 @@ fn run_directed(p: &Pins, frames: &[Vec<u8>]) -> Vec<(RxMeta, u64)> {
 fn peer_regressions_carry_twice_and_back_to_back_minimum_frames() {
     let mut rng = seed::rng("udp_rx_parse_regressions");
     // Search for a header whose raw (unfolded) word sum is exactly 0x2fffd.
-    let raw_sum = |f: &[u8]| {
-        (0..10)
-            .map(|i| u32::from(u16::from_be_bytes([f[14 + 2 * i], f[15 + 2 * i]])))
-            .sum::<u32>()
-    };
     let twice = (0..100_000)
         .map(|_| {
             let plen = rng.gen_range(0..18);
             let mut f = udp_frame(&mut rng, plen);
             f[26..34].iter_mut().for_each(|b| *b = rng.gen()); // addresses summing near 0x20000
             fix_ip_checksum(&mut f);
+            fix_udp_checksum(&mut f);
             f
         })
-        .find(|f| raw_sum(f) == 0x2fffd)
+        .find(|f| raw_header_sum(f) == 0x2fffd)
         .expect("a header summing to 0x2fffd");
-    // The UDP checksum covers the changed addresses too: recompute it.
-    let mut twice = twice;
-    twice[40] = 0;
-    twice[41] = 0;
-    let ul = u16::from_be_bytes([twice[38], twice[39]]) as usize;
-    let pseudo: u32 = (0..4)
-        .map(|i| u32::from(u16::from_be_bytes([twice[26 + 2 * i], twice[27 + 2 * i]])))
-        .sum::<u32>()
-        + 17
-        + ul as u32;
-    let c = !ones_sum(&twice[34..34 + ul], pseudo);
-    twice[40..42].copy_from_slice(&(if c == 0 { 0xffff } else { c }).to_be_bytes());
     let twice = pad(twice, &mut rng);
     assert!(classify(&twice, false).offload, "the reference takes it");
     let minimum: Vec<Vec<u8>> = (0..300)
         .map(|k| pad(udp_frame(&mut rng, k % 19), &mut rng))
         .collect();
-    let mut frames = vec![twice.clone(); 3];
-    frames.extend(minimum);
+    let mut frames = vec![(twice.clone(), false); 3];
+    frames.extend(minimum.into_iter().map(|f| (f, false)));
     let checks = |name: &str, p: Pins, latency: u32| {
         let got = run_directed(&p, &frames);
         assert_eq!(got.len(), frames.len(), "{name}: one report per frame");
-        for (k, (f, (meta, lat))) in frames.iter().zip(&got).enumerate() {
+        for (k, ((f, _), (meta, lat))) in frames.iter().zip(&got).enumerate() {
             let want = classify(f, false);
             assert!(want.offload, "{name}: frame {k} is valid");
             assert_eq!(
@@ -412,4 +352,112 @@ fn peer_regressions_carry_twice_and_back_to_back_minimum_frames() {
     checks("w128", pins!(b), lat(128));
     checks("w256", pins!(c), lat(256));
     checks("w512", pins!(d), lat(512));
+}
+
+fn trace_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("traces")
+        .join(name)
+}
+
+/// The committed golden pcaps are exactly what `sim::traces::rx_golden` generates
+/// (`UPDATE_TRACES=1` rewrites them).
+#[test]
+fn golden_traces_are_up_to_date() {
+    let (good, bad) = sim::traces::rx_golden();
+    for (name, frames) in [("rx_golden.pcap", good), ("rx_golden_mac_bad.pcap", bad)] {
+        let bytes: Vec<Vec<u8>> = frames.into_iter().map(|f| f.bytes).collect();
+        let want = sim::pcap::to_bytes(&bytes).unwrap();
+        let path = trace_path(name);
+        if std::env::var_os("UPDATE_TRACES").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &want).unwrap();
+        }
+        let have = std::fs::read(&path).unwrap_or_default();
+        assert!(have == want, "{name} differs from the generator: UPDATE_TRACES=1 cargo test -p testbench --test udp_rx_parse");
+        assert_eq!(sim::pcap::read(&path).unwrap(), bytes, "{name} reads back");
+    }
+}
+
+/// The golden trace through the parser at every width: one dissection, the same at each
+/// width and equal to the reference's, snapshotted.
+#[test]
+fn golden_trace_verdicts() {
+    let (good, bad) = sim::traces::rx_golden();
+    let mut frames: Vec<(Vec<u8>, bool)> = sim::pcap::read(&trace_path("rx_golden.pcap"))
+        .unwrap()
+        .into_iter()
+        .map(|f| (f, false))
+        .collect();
+    frames.extend(
+        sim::pcap::read(&trace_path("rx_golden_mac_bad.pcap"))
+            .unwrap()
+            .into_iter()
+            .map(|f| (f, true)),
+    );
+    let whats: Vec<String> = good.into_iter().chain(bad).map(|f| f.what).collect();
+    const ERR: [&str; 7] = [
+        "-",
+        "MAC bad",
+        "truncated",
+        "IPv4 header",
+        "IPv4 checksum",
+        "UDP length",
+        "UDP checksum",
+    ];
+    let dissect = |got: &[(RxMeta, u64)]| -> String {
+        let mut out = String::new();
+        for (k, ((f, bad), (meta, _))) in frames.iter().zip(got).enumerate() {
+            let want = classify(f, *bad);
+            let m = meta.clone().without_undefined(&want);
+            assert_eq!(m, want, "frame {k}: {}", whats[k]);
+            let verdict = if m.offload {
+                format!(
+                    "OFFLOAD {}:{} <- {}:{} udp_len {}",
+                    ip(m.dst_ip),
+                    m.dst_port,
+                    ip(m.src_ip),
+                    m.src_port,
+                    m.udp_len
+                )
+            } else if m.error != 0 {
+                format!("BAD ({})", ERR[m.error as usize])
+            } else {
+                let why = [
+                    (m.broadcast, "broadcast"),
+                    (m.multicast, "multicast"),
+                    (!m.ipv4, "not IPv4"),
+                    (m.options, "IPv4 options"),
+                    (m.fragment, "fragment"),
+                ]
+                .into_iter()
+                .find(|(c, _)| *c)
+                .map_or_else(|| format!("protocol {}", m.proto), |(_, w)| w.to_string());
+                format!("NORMAL PATH ({why})")
+            };
+            out += &format!("{k:3} {:<48} {:4} B  {verdict}\n", whats[k], m.len);
+        }
+        out
+    };
+    let (a, b, c, d) = (
+        UdpRxParseW64::new(),
+        UdpRxParseW128::new(),
+        UdpRxParseW256::new(),
+        UdpRxParseW512::new(),
+    );
+    let texts = [
+        dissect(&run_directed(&pins!(a), &frames)),
+        dissect(&run_directed(&pins!(b), &frames)),
+        dissect(&run_directed(&pins!(c), &frames)),
+        dissect(&run_directed(&pins!(d), &frames)),
+    ];
+    for (t, w) in texts.iter().zip([64, 128, 256, 512]).skip(1) {
+        assert_eq!(t, &texts[0], "{w} bits differs from 64 bits");
+    }
+    insta::assert_snapshot!("rx_golden_verdicts", texts[0]);
+}
+
+fn ip(a: u32) -> String {
+    let b = a.to_be_bytes();
+    format!("{}.{}.{}.{}", b[0], b[1], b[2], b[3])
 }

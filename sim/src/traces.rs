@@ -1,0 +1,215 @@
+//! Test frames: builders for UDP/IPv4 frames (through etherparse) and the ways the tests
+//! break them, and the deterministic golden receive trace committed as
+//! `testbench/traces/rx_golden.pcap` (+ `rx_golden_mac_bad.pcap` for the frames the MAC
+//! marks bad, which a pcap cannot flag). Regenerate them with
+//! `UPDATE_TRACES=1 cargo test -p testbench --test golden`; the test fails while the
+//! committed files differ from what this module generates.
+
+use crate::net::ones_sum;
+use etherparse::PacketBuilder;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// A UDP/IPv4 frame with a valid UDP checksum, unicast to a locally administered MAC
+/// (`dst_mac` low octet random), from 10.0.x.x to 10.1.x.x, random ports and payload.
+pub fn udp_frame(rng: &mut ChaCha8Rng, payload_len: usize) -> Vec<u8> {
+    let (ip, port) = ([10, 1, rng.gen(), rng.gen()], rng.gen());
+    udp_frame_to(rng, ip, port, payload_len)
+}
+
+/// [`udp_frame`] to a given destination address and port.
+pub fn udp_frame_to(
+    rng: &mut ChaCha8Rng,
+    dst_ip: [u8; 4],
+    dst_port: u16,
+    payload_len: usize,
+) -> Vec<u8> {
+    let b = PacketBuilder::ethernet2(
+        [0x02, 0xaa, 0xbb, 0xcc, 0xdd, rng.gen()],
+        [0x02, 0, 0, 0, 0, rng.gen()],
+    )
+    .ipv4([10, 0, rng.gen(), rng.gen()], dst_ip, 64)
+    .udp(rng.gen(), dst_port);
+    let payload: Vec<u8> = (0..payload_len).map(|_| rng.gen()).collect();
+    let mut out = Vec::with_capacity(b.size(payload_len));
+    b.write(&mut out, &payload).expect("a UDP frame builds");
+    out
+}
+
+/// Rewrites the IPv4 header checksum (header at offset 14, IHL words).
+pub fn fix_ip_checksum(f: &mut [u8]) {
+    let ihl = (f[14] & 15) as usize * 4;
+    f[24] = 0;
+    f[25] = 0;
+    let c = !ones_sum(&f[14..14 + ihl], 0);
+    f[24..26].copy_from_slice(&c.to_be_bytes());
+}
+
+/// Rewrites the UDP checksum of a frame without IPv4 options (0 is sent as 0xFFFF).
+pub fn fix_udp_checksum(f: &mut [u8]) {
+    f[40] = 0;
+    f[41] = 0;
+    let ul = u16::from_be_bytes([f[38], f[39]]) as usize;
+    let word = |i: usize| u32::from(u16::from_be_bytes([f[i], f[i + 1]]));
+    let pseudo: u32 = (26..34).step_by(2).map(word).sum::<u32>() + 17 + ul as u32;
+    let c = !ones_sum(&f[34..34 + ul], pseudo);
+    f[40..42].copy_from_slice(&(if c == 0 { 0xffff } else { c }).to_be_bytes());
+}
+
+/// Pads to the 60-byte Ethernet minimum with random bytes (padding is outside every
+/// checksum, so it need not be zero).
+pub fn pad(mut f: Vec<u8>, rng: &mut ChaCha8Rng) -> Vec<u8> {
+    while f.len() < 60 {
+        f.push(rng.gen());
+    }
+    f
+}
+
+/// Adds IPv4 options (`words` NOP words, IHL = 5 + words), fixing lengths and checksum.
+pub fn add_ip_options(f: &mut Vec<u8>, words: usize) {
+    for _ in 0..words * 4 {
+        f.insert(34, 1);
+    }
+    f[14] = 0x45 + words as u8;
+    let total = u16::from_be_bytes([f[16], f[17]]) + words as u16 * 4;
+    f[16..18].copy_from_slice(&total.to_be_bytes());
+    fix_ip_checksum(f);
+}
+
+/// Sets the IPv4 total length, fixing the header checksum.
+pub fn set_total_len(f: &mut [u8], total: u16) {
+    f[16..18].copy_from_slice(&total.to_be_bytes());
+    fix_ip_checksum(f);
+}
+
+/// The sum of the IPv4 header's ten words before folding.
+pub fn raw_header_sum(f: &[u8]) -> u32 {
+    (0..10)
+        .map(|i| u32::from(u16::from_be_bytes([f[14 + 2 * i], f[15 + 2 * i]])))
+        .sum()
+}
+
+/// One frame of a trace and what it exercises.
+pub struct TraceFrame {
+    /// What the frame exercises, for the dissection.
+    pub what: String,
+    /// The frame, without preamble and FCS.
+    pub bytes: Vec<u8>,
+}
+
+/// The golden receive trace: every case the UDP offload must handle. Deterministic (a
+/// fixed seed), so the committed pcaps can be regenerated and compared.
+pub fn rx_golden() -> (Vec<TraceFrame>, Vec<TraceFrame>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(0x6e69_6367_656e); // "nicgen"
+    let rng = &mut rng;
+    let mut good = Vec::new();
+    let mut push = |what: String, bytes: Vec<u8>| good.push(TraceFrame { what, bytes });
+    // Every payload length to 100 bytes (every tkeep alignment at every width), then a sweep.
+    for p in (0..=100).chain((101..1472).step_by(37)).chain([1472]) {
+        let f = udp_frame(rng, p);
+        push(format!("udp payload {p}"), pad(f, rng));
+    }
+    for k in 0..16 {
+        let f = udp_frame(rng, k);
+        push(format!("back-to-back minimum frame {k}"), pad(f, rng));
+    }
+    let mut f = udp_frame(rng, 200);
+    f[24] ^= 0x10;
+    push("bad IPv4 header checksum".into(), f);
+    let mut f = udp_frame(rng, 200);
+    f[100] ^= 0x01;
+    if f[40] == 0 && f[41] == 0 {
+        f[41] = 1;
+    }
+    push("bad UDP checksum".into(), f);
+    let mut f = udp_frame(rng, 200);
+    (f[40], f[41]) = (0, 0);
+    push("UDP checksum 0 (none)".into(), f);
+    let twice = (0..100_000)
+        .map(|_| {
+            let p = rng.gen_range(0..18);
+            let mut f = udp_frame(rng, p);
+            f[26..34].iter_mut().for_each(|b| *b = rng.gen());
+            fix_ip_checksum(&mut f);
+            fix_udp_checksum(&mut f);
+            f
+        })
+        .find(|f| raw_header_sum(f) == 0x2fffd)
+        .expect("a header whose sum carries twice");
+    push(
+        "IPv4 header sum 0x2fffd (folds twice)".into(),
+        pad(twice, rng),
+    );
+    for cut in [1, 8, 20, 40, 100] {
+        let mut f = udp_frame(rng, 120);
+        f.truncate(f.len() - cut);
+        push(format!("truncated by {cut} bytes"), f);
+    }
+    for short in [1usize, 13, 20, 33, 41] {
+        let f = udp_frame(rng, 20);
+        push(format!("runt of {short} bytes"), f[..short].to_vec());
+    }
+    let mut f = udp_frame(rng, 100);
+    let t = u16::from_be_bytes([f[16], f[17]]);
+    set_total_len(&mut f, t + 30);
+    push("IPv4 total length beyond the frame".into(), f);
+    let mut f = udp_frame(rng, 100);
+    set_total_len(&mut f, t - 30);
+    push("IPv4 total length shorter than the UDP datagram".into(), f);
+    let mut f = udp_frame(rng, 100);
+    f.extend([0xde, 0xad, 0xbe, 0xef]);
+    set_total_len(&mut f, t + 4);
+    push("UDP datagram shorter than the IPv4 payload".into(), f);
+    for words in [1, 10] {
+        let mut f = udp_frame(rng, 100);
+        add_ip_options(&mut f, words);
+        push(format!("IPv4 options, IHL {}", 5 + words), f);
+    }
+    for (what, bits) in [("more fragments", 0x20u8), ("fragment offset", 0x01)] {
+        let mut f = udp_frame(rng, 100);
+        f[20] |= bits;
+        fix_ip_checksum(&mut f);
+        push(format!("IPv4 fragment ({what})"), f);
+    }
+    let mut f = udp_frame(rng, 100);
+    for (k, b) in [0x81, 0x00, 0x00, 0x05].into_iter().enumerate() {
+        f.insert(12 + k, b);
+    }
+    push("VLAN tagged".into(), f);
+    let mut f = udp_frame(rng, 100);
+    f[0..6].copy_from_slice(&[0xff; 6]);
+    push("broadcast".into(), f);
+    let mut f = udp_frame(rng, 100);
+    f[0..6].copy_from_slice(&[0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb]);
+    push("multicast".into(), f);
+    let f = udp_frame(rng, 100);
+    let mut arp = f[0..12].to_vec();
+    arp.extend([0x08, 0x06]);
+    arp.extend([0, 1, 8, 0, 6, 4, 0, 1]);
+    arp.extend(&f[6..12]);
+    arp.extend([10, 0, 0, 1, 0, 0, 0, 0, 0, 0, 10, 1, 0, 1]);
+    push("ARP request (not IPv4)".into(), pad(arp, rng));
+    let mut f = udp_frame(rng, 100);
+    f[12..14].copy_from_slice(&[0x86, 0xdd]);
+    push("IPv6 EtherType".into(), f);
+    for (proto, what) in [(6u8, "TCP"), (1, "ICMP")] {
+        let mut f = udp_frame(rng, 60);
+        f[23] = proto;
+        fix_ip_checksum(&mut f);
+        push(format!("IPv4 {what} (not UDP)"), f);
+    }
+    for ul in [4u16, 2000] {
+        let mut f = udp_frame(rng, 100);
+        f[38..40].copy_from_slice(&ul.to_be_bytes());
+        push(format!("UDP length {ul} out of range"), f);
+    }
+    let mut bad = Vec::new();
+    for p in [0, 100, 1472] {
+        let f = udp_frame(rng, p);
+        bad.push(TraceFrame {
+            what: format!("MAC-bad frame, payload {p}"),
+            bytes: pad(f, rng),
+        });
+    }
+    (good, bad)
+}
