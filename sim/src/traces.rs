@@ -89,6 +89,46 @@ pub fn raw_header_sum(f: &[u8]) -> u32 {
         .sum()
 }
 
+/// The per-datagram fields of `udp_tx_build` (each the header field of that name).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct TxFields {
+    pub dst_mac: [u8; 6],
+    pub src_mac: [u8; 6],
+    pub src_ip: u32,
+    pub dst_ip: u32,
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub ttl: u8,
+    pub id: u16,
+}
+
+/// The frame `udp_tx_build` sends for `f` and `payload` (its reference model): Ethernet II,
+/// IPv4 with IHL 5, no flags, the given TTL and id, UDP, both checksums (UDP 0 sent as
+/// 0xFFFF), zero padding to 60 bytes.
+pub fn udp_tx_frame(f: &TxFields, payload: &[u8]) -> Vec<u8> {
+    let mut o = Vec::with_capacity(42 + payload.len());
+    o.extend(f.dst_mac);
+    o.extend(f.src_mac);
+    o.extend([0x08, 0x00, 0x45, 0x00]);
+    o.extend((28 + payload.len() as u16).to_be_bytes());
+    o.extend(f.id.to_be_bytes());
+    o.extend([0, 0, f.ttl, 17, 0, 0]);
+    o.extend(f.src_ip.to_be_bytes());
+    o.extend(f.dst_ip.to_be_bytes());
+    o.extend(f.src_port.to_be_bytes());
+    o.extend(f.dst_port.to_be_bytes());
+    o.extend((8 + payload.len() as u16).to_be_bytes());
+    o.extend([0, 0]);
+    o.extend(payload);
+    fix_ip_checksum(&mut o);
+    fix_udp_checksum(&mut o);
+    if o.len() < 60 {
+        o.resize(60, 0);
+    }
+    o
+}
+
 /// One frame of a trace and what it exercises.
 pub struct TraceFrame {
     /// What the frame exercises, for the dissection.

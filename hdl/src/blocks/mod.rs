@@ -12,3 +12,4 @@ pub mod onehot;
 pub mod rr_arbiter;
 pub mod sync_fifo;
 pub mod udp_rx_parse;
+pub mod udp_tx_build;

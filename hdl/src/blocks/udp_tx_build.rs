@@ -1,0 +1,284 @@
+//! UDP/IPv4 transmit frame builder: per datagram, header fields on `hdr_*` and the payload
+//! on `s_axis` become one Ethernet frame on `m_axis`: Ethernet II, IPv4 (IHL 5, no
+//! fragmentation, the given TTL and identification) and UDP headers, the payload behind
+//! them, zero padding to the 60-byte minimum.
+//!
+//! * **Checksums.** The IPv4 header checksum comes from the fields. The UDP checksum needs
+//!   the payload's sum before the header goes out, so the caller passes it in `hdr_sum`
+//!   (the folded ones'-complement sum of the payload bytes, byte 0 the high half, as a
+//!   [`checksum`](super::checksum) unit tapping the payload computes it while the payload
+//!   is buffered); the builder adds the pseudo header and the UDP header and sends the
+//!   complement, 0xFFFF in place of 0 (RFC 768).
+//! * **Datapath.** The payload stream is packed (`hdr_len` bytes, every beat full but the
+//!   last; with `hdr_len` 0 no payload beat is taken). Its bytes move up by 42 lanes modulo
+//!   the bus width: each output beat joins the previous payload beat's top lanes with the
+//!   next beat's bottom ones.
+//! * **Rate.** Two stages (header and sums; emission) overlap, so a frame's first beat can
+//!   follow the previous frame's last beat directly: back-to-back frames go out at one beat
+//!   per cycle when the payload is there and the sink is ready.
+
+use crate::bundles::{Axis, AxisCfg};
+use crate::ir::{cat, lit, Expr, HdlErrors, Module, ModuleBuilder, PortDir, Sig};
+use std::rc::Rc;
+
+/// Bytes of Ethernet + IPv4 + UDP header.
+pub const HEADER_BYTES: u32 = 42;
+/// Frames shorter than this are padded (the Ethernet minimum without FCS).
+pub const MIN_FRAME: u32 = 60;
+
+/// The per-datagram fields, in port order: (name, width).
+pub const FIELDS: [(&str, u32); 10] = [
+    ("dst_mac", 48),
+    ("src_mac", 48),
+    ("src_ip", 32),
+    ("dst_ip", 32),
+    ("src_port", 16),
+    ("dst_port", 16),
+    ("len", 16),
+    ("sum", 16),
+    ("ttl", 8),
+    ("id", 16),
+];
+
+/// Ones'-complement fold of a wide sum to 16 bits (two rounds suffice below 2^32).
+fn fold(s: &Expr) -> Expr {
+    let w = s.width();
+    let a = s.trunc(16).add_carry(s.slice(16, w - 16).resize(16));
+    let b = a.trunc(16).add_carry(a.slice(16, 1).zext(16));
+    b.trunc(16) + b.msb().zext(16)
+}
+
+/// Sum of 16-bit terms, exact (20 bits holds 16 terms).
+fn sum16(terms: &[Expr]) -> Expr {
+    terms
+        .iter()
+        .map(|t| t.zext(20))
+        .reduce(|a, b| a + b)
+        .unwrap()
+}
+
+pub fn udp_tx_build(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
+    let name = format!("udp_tx_build_w{data_width}");
+    if ![64, 128, 256, 512].contains(&data_width) {
+        return Err(HdlErrors::param(
+            &name,
+            format!("data width {data_width} is not 64, 128, 256 or 512"),
+        ));
+    }
+    let lanes = data_width / 8;
+    let lb = lanes.trailing_zeros();
+    let (q, s) = (HEADER_BYTES / lanes, HEADER_BYTES % lanes);
+    let mut m = ModuleBuilder::new(&name);
+    m.doc(format!(
+        "UDP/IPv4 frame builder, {data_width}-bit: headers, IPv4 and UDP checksums, payload\n\
+         behind the {HEADER_BYTES}-byte header, padding to {MIN_FRAME} bytes."
+    ));
+    let hv = m.group_port("hdr", "valid", 1, PortDir::In);
+    let hr = m.group_port("hdr", "ready", 1, PortDir::Out);
+    let hin: Vec<Sig> = FIELDS
+        .iter()
+        .map(|(n, w)| m.group_port("hdr", n, *w, PortDir::In))
+        .collect();
+    let sp = Axis::sink(
+        &mut m,
+        "s_axis",
+        AxisCfg {
+            data_width,
+            user_width: 0,
+        },
+    );
+    m.unused(&sp.tlast); // the payload's length comes with the header,
+    m.unused(&sp.tkeep); // and says which bytes of the last beat count
+    let out = Axis::source(&mut m, "m_axis", AxisCfg::net(data_width));
+
+    // Stage A: the fields, the UDP length and both sums before folding.
+    let a_valid = m.reg_reset("a_valid", 1, 0);
+    // Every field but the payload sum travels on (the sum goes into the UDP checksum).
+    let kept: Vec<(&str, u32)> = FIELDS
+        .iter()
+        .copied()
+        .filter(|(n, _)| *n != "sum")
+        .collect();
+    let a: Vec<Sig> = kept
+        .iter()
+        .map(|(n, w)| m.reg(&format!("a_{n}"), *w))
+        .collect();
+    let f = |v: &[Sig], n: &str| -> Expr {
+        Expr::from(&v[FIELDS.iter().position(|(x, _)| *x == n).unwrap()])
+    };
+    let words =
+        |e: Expr| -> Vec<Expr> { (0..e.width() / 16).map(|i| e.slice(16 * i, 16)).collect() };
+    let udp_len = f(&hin, "len") + lit(8, 16);
+    let total = f(&hin, "len") + lit(28, 16);
+    let mut ip_terms = vec![
+        lit(0x4500, 16),
+        total.clone(),
+        f(&hin, "id"),
+        cat([f(&hin, "ttl"), lit(17, 8)]),
+    ];
+    ip_terms.extend(words(f(&hin, "src_ip")));
+    ip_terms.extend(words(f(&hin, "dst_ip")));
+    let mut udp_terms = vec![
+        f(&hin, "sum"),
+        lit(17, 16),
+        udp_len.clone(),
+        udp_len.clone(),
+        f(&hin, "src_port"),
+        f(&hin, "dst_port"),
+    ];
+    udp_terms.extend(words(f(&hin, "src_ip")));
+    udp_terms.extend(words(f(&hin, "dst_ip")));
+    let a_ip = m.reg("a_ip_sum", 20);
+    let a_udp = m.reg("a_udp_sum", 20);
+
+    // Stage B: the frame being sent.
+    let b_valid = m.reg_reset("b_valid", 1, 0);
+    let b: Vec<Sig> = kept
+        .iter()
+        .map(|(n, w)| m.reg(&format!("b_{n}"), *w))
+        .collect();
+    let fb = |n: &str| -> Expr { Expr::from(&b[kept.iter().position(|(x, _)| *x == n).unwrap()]) };
+    let b_ip = m.reg("b_ip_csum", 16);
+    let b_udp = m.reg("b_udp_csum", 16);
+    let beat = m.reg_reset("b_beat", 16 - lb, 0);
+    m.describe(&beat, "Output beat of the frame being sent.");
+    let carry = m.reg("b_carry", s * 8);
+    m.describe(
+        &carry,
+        "The lanes that spill into the next beat: the header's tail, then each payload beat's top.",
+    );
+
+    // The frame's header bytes, byte 0 first.
+    let be = |e: Expr| -> Vec<Expr> {
+        (0..e.width() / 8)
+            .rev()
+            .map(|i| e.slice(8 * i, 8))
+            .collect()
+    };
+    let mut hdr_bytes: Vec<Expr> = Vec::new();
+    hdr_bytes.extend(be(fb("dst_mac")));
+    hdr_bytes.extend(be(fb("src_mac")));
+    hdr_bytes.extend(be(lit(0x0800, 16)));
+    hdr_bytes.extend(be(lit(0x4500, 16)));
+    hdr_bytes.extend(be(fb("len") + lit(28, 16)));
+    hdr_bytes.extend(be(fb("id")));
+    hdr_bytes.extend(be(lit(0, 16)));
+    hdr_bytes.extend(be(cat([fb("ttl"), lit(17, 8)])));
+    hdr_bytes.extend(be(b_ip.clone().into()));
+    hdr_bytes.extend(be(fb("src_ip")));
+    hdr_bytes.extend(be(fb("dst_ip")));
+    hdr_bytes.extend(be(fb("src_port")));
+    hdr_bytes.extend(be(fb("dst_port")));
+    hdr_bytes.extend(be(fb("len") + lit(8, 16)));
+    hdr_bytes.extend(be(b_udp.clone().into()));
+    assert_eq!(hdr_bytes.len() as u32, HEADER_BYTES);
+    let lanes_of = |bytes: &[Expr]| cat(bytes.iter().rev().cloned()); // byte 0 in lane 0
+    let tail = lanes_of(&hdr_bytes[(HEADER_BYTES - s) as usize..]);
+
+    // Frame length and beat count.
+    let len = fb("len");
+    let end = m.node("frame_end", len.zext(17) + lit(HEADER_BYTES as u64, 17));
+    let frame_len = m.node(
+        "frame_len",
+        end.lt(MIN_FRAME as u64)
+            .mux(lit(MIN_FRAME as u64, 17), &end),
+    );
+    let last_beat = m.node(
+        "last_beat",
+        (&frame_len - lit(1, 17)).slice(lb, 17 - lb).trunc(16 - lb),
+    );
+    let is_last = m.node("is_last", beat.eq(&last_beat));
+    // Payload beats: ceil(len / lanes); beat k >= q takes payload beat k - q while any remain.
+    let pay_beats = m.node(
+        "payload_beats",
+        (len.zext(17) + lit(lanes as u64 - 1, 17))
+            .slice(lb, 17 - lb)
+            .trunc(16 - lb),
+    );
+    let p_index = m.node("payload_index", &beat - lit(q as u64, 16 - lb));
+    let after_header = if q == 0 { lit(1, 1) } else { beat.ge(q as u64) };
+    let takes = m.node("takes_payload", after_header & p_index.lt(&pay_beats));
+    let pdata = takes.mux(&sp.tdata, lit(0, data_width));
+    let merged = if q == 0 {
+        cat([pdata.trunc(data_width - s * 8), Expr::from(&carry)])
+    } else {
+        let header_beat = (0..q)
+            .map(|k| {
+                (
+                    beat.eq(k as u64),
+                    lanes_of(&hdr_bytes[(k * lanes) as usize..((k + 1) * lanes) as usize]),
+                )
+            })
+            .rev()
+            .fold(lit(0, data_width), |acc, (c, v)| c.mux(v, acc));
+        beat.lt(q as u64).mux(
+            header_beat,
+            cat([pdata.trunc(data_width - s * 8), Expr::from(&carry)]),
+        )
+    };
+    let merged = if q == 0 {
+        // Beat 0 is the header's 42 bytes and the payload's first lanes.
+        beat.eq(0u64)
+            .mux(cat([pdata.trunc(data_width - s * 8), tail.clone()]), merged)
+    } else {
+        merged
+    };
+    // Zero every byte past the payload (padding), keep the frame's bytes.
+    let base = m.node("beat_offset", cat([Expr::from(&beat), lit(0, lb)]).zext(17));
+    let valid_bytes = cat((0..lanes)
+        .rev()
+        .map(|j| (&base + lit(j as u64, 17)).lt(&end)));
+    let in_frame = cat((0..lanes)
+        .rev()
+        .map(|j| (&base + lit(j as u64, 17)).lt(&frame_len)));
+    let data = m.node("out_data", merged & valid_bytes.spread(8));
+
+    let out_valid = m.node("out_valid", &b_valid & (!&takes | &sp.tvalid));
+    let fire = m.node("out_fire", &out_valid & &out.tready);
+    let done = m.node("frame_done", &fire & &is_last);
+    m.set(&out.tvalid, &out_valid);
+    m.set(&out.tdata, &data);
+    m.set(&out.tkeep, is_last.mux(in_frame, !lit(0, lanes)));
+    m.set(&out.tlast, &is_last);
+    m.set(out.tuser.as_ref().unwrap(), lit(0, 1));
+    m.set(&sp.tready, &b_valid & &takes & &out.tready);
+
+    // Moves: A → B when B is free or finishing; hdr → A when A is free or moving.
+    let a_to_b = m.node("a_to_b", &a_valid & (!&b_valid | &done));
+    let take_hdr = m.node("take_hdr", &hv & (!&a_valid | &a_to_b));
+    m.set(&hr, !&a_valid | &a_to_b);
+    m.when(&take_hdr, |m| {
+        for (r, (n, _)) in a.iter().zip(&kept) {
+            m.set(r, f(&hin, n));
+        }
+        m.set(&a_ip, sum16(&ip_terms));
+        m.set(&a_udp, sum16(&udp_terms));
+    });
+    m.when(&take_hdr, |m| m.set(&a_valid, 1))
+        .elif(&a_to_b, |m| m.set(&a_valid, 0));
+    let udp_c = !fold(&a_udp);
+    m.when(&fire, |m| {
+        m.set(&beat, is_last.mux(lit(0, 16 - lb), &beat + 1u64));
+        // The spill for the next beat: the header's tail before the payload, then the top
+        // lanes of the payload beat just sent.
+        let next = if q == 0 {
+            pdata.slice(data_width - s * 8, s * 8)
+        } else {
+            (&beat + 1u64)
+                .eq(q as u64)
+                .mux(tail.clone(), pdata.slice(data_width - s * 8, s * 8))
+        };
+        m.set(&carry, next);
+    });
+    m.when(&a_to_b, |m| {
+        for (r, i) in b.iter().zip(&a) {
+            m.set(r, i);
+        }
+        m.set(&b_ip, !fold(&a_ip));
+        m.set(&b_udp, udp_c.eq(0u64).mux(lit(0xffff, 16), &udp_c));
+        m.set(&beat, 0u64);
+    });
+    m.when(&a_to_b, |m| m.set(&b_valid, 1))
+        .elif(&done, |m| m.set(&b_valid, 0));
+    m.finish()
+}
