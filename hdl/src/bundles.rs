@@ -80,6 +80,18 @@ impl AxisCfg {
         format!("w{}u{}", self.data_width, self.user_width)
     }
 
+    /// The NIC data paths' widths: 64, 128, 256 or 512 bits.
+    pub fn validate_nic_width(module: &str, data_width: u32) -> Result<(), HdlErrors> {
+        if [64, 128, 256, 512].contains(&data_width) {
+            Ok(())
+        } else {
+            Err(HdlErrors::param(
+                module,
+                format!("data width {data_width} is not 64, 128, 256 or 512"),
+            ))
+        }
+    }
+
     /// Rejects widths that cannot form a stream (data must be whole bytes).
     pub fn validate(&self, module: &str) -> Result<(), HdlErrors> {
         if self.data_width == 0 || self.data_width % 8 != 0 {

@@ -46,11 +46,7 @@ impl Bench {
             dut,
             model,
             mmio,
-            inp: IctIn {
-                bready: true,
-                rready: true,
-                ..IctIn::default()
-            },
+            inp: IctIn::default(),
             cycle: 0,
             done: Vec::new(),
             results: Vec::new(),
@@ -137,17 +133,7 @@ impl Bench {
     fn step(&mut self) -> IctOut {
         let ports = axil_master!(self.dut.s_axil);
         let pins = self.mmio.drive(&ports);
-        let i = &mut self.inp;
-        (i.awvalid, i.awaddr, i.awprot, i.awuser) =
-            (pins.awvalid, pins.awaddr, pins.awprot, pins.awuser);
-        (i.wvalid, i.wdata, i.wstrb, i.bready) = (pins.wvalid, pins.wdata, pins.wstrb, pins.bready);
-        (i.arvalid, i.araddr, i.arprot, i.aruser, i.rready) = (
-            pins.arvalid,
-            pins.araddr,
-            pins.arprot,
-            pins.aruser,
-            pins.rready,
-        );
+        self.inp.axil = pins;
         self.drive_engine();
         self.dut.eval().unwrap();
         let got = self.outputs();
@@ -415,11 +401,7 @@ fn random_mmio_and_engine_traffic_matches_the_model() {
         b.step();
     }
     b.drain();
-    b.inp = IctIn {
-        bready: true,
-        rready: true,
-        ..IctIn::default()
-    };
+    b.inp = IctIn::default();
     b.mmio.stall = 0.0;
     let regs_read = b.dump_all();
     assert!(regs_read > N * 15, "{regs_read}");

@@ -9,6 +9,7 @@
 //! (`cmd_ready`); its bursts come out one per cycle at most, registered, on a
 //! valid/ready handshake.
 
+use crate::bundles::AxiAddr;
 use crate::ir::{cat, clog2, lit, Expr, ModuleBuilder, PortDir, Sig};
 
 /// Widths of a DMA command.
@@ -194,5 +195,28 @@ pub fn burst_planner(
         beats: out_beats,
         last: out_last,
         extra: out_extra,
+    }
+}
+
+impl Burst {
+    /// Drives AXI address channel `ch` (AW or AR) with this burst while `room` (the engine
+    /// can track one more burst): INCR bursts of full-width beats, ID 0, normal
+    /// non-cacheable bufferable memory. Returns the handshake (`ready` of the planner).
+    pub fn drive_channel(
+        &self,
+        m: &mut ModuleBuilder,
+        cfg: DmaCfg,
+        ch: &AxiAddr,
+        room: &Expr,
+    ) -> Expr {
+        m.set(&ch.valid, &self.valid & room);
+        m.set(&ch.addr, &self.addr);
+        m.set(&ch.len, (self.beats.zext(9) - lit(1, 9)).trunc(8));
+        m.set(&ch.size, lit(cfg.beat_bytes().trailing_zeros() as u64, 3));
+        m.set(&ch.burst, lit(1, 2)); // INCR
+        m.set(&ch.cache, lit(0b0011, 4)); // normal, non-cacheable, bufferable
+        m.set(&ch.prot, lit(0, 3));
+        m.set(&ch.id, lit(0, 1));
+        &self.valid & &ch.ready & room
     }
 }

@@ -46,16 +46,8 @@ pub fn dma_read(cfg: DmaCfg) -> Result<Rc<Module>, HdlErrors> {
     // With each burst: the valid bytes - 1 of its command's last beat.
     let tail = (&cmd.len - lit(1, 16)).trunc(lb);
     let plan = burst_planner(&mut m, cfg, &cmd, &tail, &issue.clone().into());
-    m.set(&issue, &plan.valid & &axi.ar.ready & &room);
-    let ar = &axi.ar;
-    m.set(&ar.valid, &plan.valid & &room);
-    m.set(&ar.addr, &plan.addr);
-    m.set(&ar.len, (plan.beats.zext(9) - lit(1, 9)).trunc(8));
-    m.set(&ar.size, lit(lb as u64, 3));
-    m.set(&ar.burst, lit(1, 2));
-    m.set(&ar.cache, lit(0b0011, 4));
-    m.set(&ar.prot, lit(0, 3));
-    m.set(&ar.id, lit(0, 1));
+    let handshake = plan.drive_channel(&mut m, cfg, &axi.ar, &room.clone().into());
+    m.set(&issue, handshake);
     m.connect(iq, "s_valid", &issue);
     m.connect(
         iq,

@@ -24,7 +24,6 @@ pub fn dma_write(cfg: DmaCfg) -> Result<Rc<Module>, HdlErrors> {
     let name = format!("dma_write_{}", cfg.tag());
     cfg.validate().map_err(|e| HdlErrors::param(&name, e))?;
     let bw = cfg.beats_width();
-    let lb = cfg.beat_bytes().trailing_zeros();
     let depth = cfg.outstanding as u64;
     // Per burst: its beats for the W side; its "last of command" flag and tag for the B side.
     let w_fifo = sync_fifo(SyncFifoCfg::new(bw, depth))?;
@@ -79,16 +78,8 @@ pub fn dma_write(cfg: DmaCfg) -> Result<Rc<Module>, HdlErrors> {
         &cmd_tag.clone().into(),
         &issue.clone().into(),
     );
-    m.set(&issue, &plan.valid & &axi.aw.ready & &room);
-    let aw = &axi.aw;
-    m.set(&aw.valid, &plan.valid & &room);
-    m.set(&aw.addr, &plan.addr);
-    m.set(&aw.len, (plan.beats.zext(9) - lit(1, 9)).trunc(8));
-    m.set(&aw.size, lit(lb as u64, 3));
-    m.set(&aw.burst, lit(1, 2)); // INCR
-    m.set(&aw.cache, lit(0b0011, 4)); // normal, non-cacheable, bufferable
-    m.set(&aw.prot, lit(0, 3));
-    m.set(&aw.id, lit(0, 1));
+    let handshake = plan.drive_channel(&mut m, cfg, &axi.aw, &room.clone().into());
+    m.set(&issue, handshake);
     m.connect(wq, "s_valid", &issue);
     m.connect(wq, "s_data", &plan.beats);
     m.connect(bq, "s_valid", &issue);

@@ -63,12 +63,7 @@ const HDR_BYTES: u32 = 42;
 
 pub fn udp_rx_parse(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     let name = format!("udp_rx_parse_w{data_width}");
-    if ![64, 128, 256, 512].contains(&data_width) {
-        return Err(HdlErrors::param(
-            &name,
-            format!("data width {data_width} is not 64, 128, 256 or 512"),
-        ));
-    }
+    AxisCfg::validate_nic_width(&name, data_width)?;
     let lanes = data_width / 8;
     let lb = lanes.trailing_zeros();
     let chunks = HDR_BYTES.div_ceil(lanes);

@@ -59,12 +59,7 @@ fn sum16(terms: &[Expr]) -> Expr {
 
 pub fn udp_tx_build(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     let name = format!("udp_tx_build_w{data_width}");
-    if ![64, 128, 256, 512].contains(&data_width) {
-        return Err(HdlErrors::param(
-            &name,
-            format!("data width {data_width} is not 64, 128, 256 or 512"),
-        ));
-    }
+    AxisCfg::validate_nic_width(&name, data_width)?;
     let lanes = data_width / 8;
     let lb = lanes.trailing_zeros();
     let (q, s) = (HEADER_BYTES / lanes, HEADER_BYTES % lanes);

@@ -10,6 +10,7 @@
 // Pin mirrors and result structs: each field is the port of the same name.
 #![allow(missing_docs)]
 
+use crate::axil::AxilPins;
 use hdl::accio::regs::{self, event};
 use hdl::config::IctConfig;
 use hdl::regmap::RegMap;
@@ -18,19 +19,8 @@ use std::collections::VecDeque;
 /// Input pins of one cycle (names as on the module, without the bundle prefix).
 #[derive(Clone, Debug, Default)]
 pub struct IctIn {
-    pub awvalid: bool,
-    pub awaddr: u64,
-    pub awprot: u8,
-    pub awuser: u8,
-    pub wvalid: bool,
-    pub wdata: u64,
-    pub wstrb: u8,
-    pub bready: bool,
-    pub arvalid: bool,
-    pub araddr: u64,
-    pub arprot: u8,
-    pub aruser: u8,
-    pub rready: bool,
+    /// The AXI4-Lite pins the MMIO master drives.
+    pub axil: AxilPins,
     pub lookup_valid: bool,
     pub lookup_ip: u32,
     pub lookup_port: u16,
@@ -297,11 +287,11 @@ impl IctModel {
     }
 
     fn take_write(&self, i: &IctIn) -> bool {
-        self.idle() && i.awvalid && i.wvalid
+        self.idle() && i.axil.awvalid && i.axil.wvalid
     }
 
     fn take_read(&self, i: &IctIn) -> bool {
-        self.idle() && i.arvalid && !(i.awvalid && i.wvalid)
+        self.idle() && i.axil.arvalid && !(i.axil.awvalid && i.axil.wvalid)
     }
 
     fn rq_head(&self, core: usize) -> Option<usize> {
@@ -574,10 +564,10 @@ impl IctModel {
         if finished {
             self.exec = None;
         }
-        if self.bvalid && i.bready && !finished {
+        if self.bvalid && i.axil.bready && !finished {
             self.bvalid = false;
         }
-        if self.rvalid && i.rready && !finished {
+        if self.rvalid && i.axil.rready && !finished {
             self.rvalid = false;
         }
 
@@ -865,18 +855,18 @@ impl IctModel {
         if take_w {
             self.decode = Some(Request {
                 write: true,
-                addr: i.awaddr,
-                privileged: i.awprot & 1 == 1,
-                user: i.awuser,
-                wdata: i.wdata,
-                wstrb: i.wstrb,
+                addr: i.axil.awaddr,
+                privileged: i.axil.awprot & 1 == 1,
+                user: i.axil.awuser,
+                wdata: i.axil.wdata,
+                wstrb: i.axil.wstrb,
             });
         } else if take_r {
             self.decode = Some(Request {
                 write: false,
-                addr: i.araddr,
-                privileged: i.arprot & 1 == 1,
-                user: i.aruser,
+                addr: i.axil.araddr,
+                privileged: i.axil.arprot & 1 == 1,
+                user: i.axil.aruser,
                 wdata: 0,
                 wstrb: 0,
             });
