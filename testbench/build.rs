@@ -37,10 +37,11 @@ fn main() -> anyhow::Result<()> {
         specs.push(hdl_model(hdl::blocks::dma_write::dma_write(cfg))?);
         specs.push(hdl_model(hdl::blocks::dma_read::dma_read(cfg))?);
     }
-    // tests/udp_rx_parse.rs, tests/udp_tx_build.rs
+    // tests/udp_rx_parse.rs, tests/udp_tx_build.rs, tests/rpc_decode.rs
     for w in [64, 128, 256, 512] {
         specs.push(hdl_model(hdl::blocks::udp_rx_parse::udp_rx_parse(w))?);
         specs.push(hdl_model(hdl::blocks::udp_tx_build::udp_tx_build(w))?);
+        specs.push(hdl_model(hdl::lauberhorn::rpc_decode::rpc_decode(w))?);
     }
     // tests/accio_ict.rs: the default configuration, and its register constants.
     let ict = hdl::config::IctConfig::default();

@@ -50,6 +50,7 @@ pub fn blocks() -> Result<Vec<Rc<Module>>, HdlErrors> {
     for w in [64, 128, 256, 512] {
         out.push(crate::blocks::udp_rx_parse::udp_rx_parse(w)?);
         out.push(crate::blocks::udp_tx_build::udp_tx_build(w)?);
+        out.push(crate::lauberhorn::rpc_decode::rpc_decode(w)?);
     }
     // A small ICT (the default one is emitted and checked by the gate; tests/accio.rs
     // lints the largest), its ready queue and event queue.

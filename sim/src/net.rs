@@ -139,3 +139,64 @@ pub fn classify(frame: &[u8], mac_bad: bool) -> RxMeta {
     }
     m
 }
+
+/// An ONC-RPC call header as `lauberhorn::rpc_decode` reports it (RFC 5531).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RpcCall {
+    /// CALL, RPC version 2, bodies of at most 400 bytes, the header inside the datagram.
+    pub ok: bool,
+    pub xid: u32,
+    pub prog: u32,
+    pub vers: u32,
+    pub proc_: u32,
+    pub cred_flavor: u32,
+    pub cred_len: u32,
+    pub verf_flavor: u32,
+    pub verf_len: u32,
+    /// Frame offset of the inline arguments, and their length.
+    pub args_offset: usize,
+    pub args_len: usize,
+}
+
+/// Decodes the ONC-RPC call a UDP/IPv4 frame (IHL 5) carries at offset 42. Fields of a
+/// call that is not `ok` are left 0 (the RTL leaves them undefined).
+pub fn rpc_call(frame: &[u8]) -> RpcCall {
+    let be32 = |i: usize| {
+        frame
+            .get(i..i + 4)
+            .map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let udp_len = frame
+        .get(38..40)
+        .map_or(0, |b| u16::from_be_bytes([b[0], b[1]]) as usize);
+    let pad4 = |n: u32| (n as usize + 3) & !3;
+    let w = |k: usize| be32(42 + 4 * k);
+    let cred_len = w(7);
+    let c = RpcCall {
+        xid: w(0),
+        prog: w(3),
+        vers: w(4),
+        proc_: w(5),
+        cred_flavor: w(6),
+        cred_len,
+        ..RpcCall::default()
+    };
+    if frame.len() < 34 + udp_len || udp_len < 8 || w(1) != 0 || w(2) != 2 || cred_len > 400 {
+        return RpcCall::default();
+    }
+    let verf = 42 + 32 + pad4(cred_len);
+    let (verf_flavor, verf_len) = (be32(verf), be32(verf + 4));
+    let args_rel = 40 + pad4(cred_len) + if verf_len <= 400 { pad4(verf_len) } else { 0 };
+    let rpc_len = udp_len - 8;
+    if verf_len > 400 || rpc_len < args_rel {
+        return RpcCall::default();
+    }
+    RpcCall {
+        ok: true,
+        verf_flavor,
+        verf_len,
+        args_offset: 42 + args_rel,
+        args_len: rpc_len - args_rel,
+        ..c
+    }
+}

@@ -1,0 +1,173 @@
+//! ONC-RPC call decoder (RFC 5531): taps a MAC receive stream like
+//! [`udp_rx_parse`](crate::blocks::udp_rx_parse), whose verdict says whether the frame is a
+//! clean UDP/IPv4 datagram, and decodes the call header its payload carries at frame offset
+//! 42: `xid`, message type (must be 0, CALL), RPC version (must be 2), program, version,
+//! procedure, the credential's flavor and length, the verifier's flavor and length, and
+//! where the inline arguments start and how long they are.
+//!
+//! The credential body (0 to 400 bytes, padded to 4) sits between the fixed part and the
+//! verifier, so the verifier is at a run-time offset: each beat is looked at together with
+//! the one before it (a two-beat window), which holds the verifier's 8 bytes whatever their
+//! alignment. `rpc_ok` says the call is well formed: CALL, version 2, both bodies at most
+//! 400 bytes, and the header inside the UDP datagram (`udp_len` from the UDP header).
+//! `rpc_valid` pulses [`LATENCY`] cycles after each frame's last beat, frames back to back.
+
+use crate::bundles::{Axis, AxisCfg};
+use crate::ir::{cat, lit, Expr, HdlErrors, Module, ModuleBuilder, PortDir, Sig};
+use std::rc::Rc;
+
+/// Cycles from a frame's last beat to its `rpc_valid` pulse.
+pub const LATENCY: u64 = 2;
+/// Frame offset of the RPC message (Ethernet 14 + IPv4 20 + UDP 8).
+pub const RPC_OFFSET: u32 = 42;
+/// Longest credential or verifier body (RFC 5531).
+pub const MAX_AUTH: u64 = 400;
+/// Frame bytes captured at fixed offsets: everything up to the credential's length.
+const FIXED_BYTES: u32 = RPC_OFFSET + 32;
+
+pub fn rpc_decode(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
+    let name = format!("rpc_decode_w{data_width}");
+    AxisCfg::validate_nic_width(&name, data_width)?;
+    let lanes = data_width / 8;
+    let lb = lanes.trailing_zeros();
+    let chunks = FIXED_BYTES.div_ceil(lanes);
+    let mut m = ModuleBuilder::new(&name);
+    m.doc(format!(
+        "ONC-RPC call decoder, {data_width}-bit: call header fields per frame, {LATENCY} cycles\n\
+         after its last beat. Always ready."
+    ));
+    let s = Axis::sink(&mut m, "s_axis", AxisCfg::net(data_width));
+    m.set(&s.tready, lit(1, 1));
+    m.unused(&s.tkeep); // lengths come from the UDP header
+    m.unused(s.tuser.as_ref().unwrap()); // the parser's verdict covers bad frames
+    let fire = m.node("in_fire", Expr::from(&s.tvalid));
+
+    const IW: u32 = 16;
+    let idx = m.reg_reset("beat_index", IW - lb, 0);
+    m.when(&fire, |m| {
+        m.set(
+            &idx,
+            s.tlast
+                .mux(lit(0, IW - lb), idx.all().mux(&idx, &idx + 1u64)),
+        )
+    });
+    let chunk_regs: Vec<Sig> = (0..chunks)
+        .map(|k| m.reg(&format!("hdr_chunk{k}"), data_width))
+        .collect();
+    for (k, c) in chunk_regs.iter().enumerate() {
+        m.when(&fire & idx.eq(k as u64), |m| m.set(c, &s.tdata));
+    }
+    let hdr = m.node("hdr", cat(chunk_regs.iter().rev().map(Expr::from)));
+    m.unused(&hdr); // only the fields below are read
+    let byte = |i: u32| hdr.slice(i * 8, 8);
+    let be16 = |i: u32| cat([byte(i), byte(i + 1)]);
+    let be32 = |i: u32| cat([byte(i), byte(i + 1), byte(i + 2), byte(i + 3)]);
+    let word = |k: u32| be32(RPC_OFFSET + 4 * k);
+
+    // Stage B: the beat one cycle later (the header up to it is captured); stage C: the
+    // beat before it. Together they are the window the verifier is taken from.
+    let b_valid = m.reg_reset("b_valid", 1, 0);
+    let b_last = m.reg("b_last", 1);
+    let b_idx = m.reg("b_index", IW - lb);
+    let b_data = m.reg("b_data", data_width);
+    let c_data = m.reg("c_data", data_width);
+    m.set(&b_valid, &fire);
+    m.when(&fire, |m| {
+        m.set(&b_last, &s.tlast);
+        m.set(&b_idx, &idx);
+        m.set(&b_data, &s.tdata);
+        m.set(&c_data, &b_data);
+    });
+    let cred_len = m.node("cred_len", word(7));
+    let pad4 = |e: &Expr| -> Expr { (e.trunc(IW) + lit(3, IW)) & lit(!3u64 & 0xffff, IW) };
+    let cred_fits = m.node("cred_fits", cred_len.le(MAX_AUTH));
+    // Frame offset of the verifier (16 bits suffice: bodies are at most 400 bytes).
+    let verf_at = m.node(
+        "verf_offset",
+        lit(FIXED_BYTES as u64, IW) + pad4(&cred_len.clone().into()),
+    );
+    // The window starts one beat before stage B's beat.
+    let b_base = cat([Expr::from(&b_idx), lit(0, lb)]);
+    let win_base = m.node("window_base", b_base - lit(lanes as u64, IW));
+    let rel = m.node("verf_in_window", &verf_at - &win_base);
+    let covered = m.node(
+        "verf_here",
+        &b_valid
+            & (&b_idx).ne(0u64)
+            & verf_at.ge(&win_base)
+            & rel.le((2 * lanes - 8) as u64)
+            & &cred_fits,
+    );
+    // The verifier starts 2 bytes past a multiple of 4 (offset 42 + 4k): select among those
+    // positions only.
+    let window = cat([Expr::from(&b_data), Expr::from(&c_data)]);
+    m.unused(&c_data); // its lowest lanes never hold a verifier's bytes on narrow buses
+    let positions: Vec<u32> = (0..2 * lanes - 7).filter(|p| p % 4 == 2).collect();
+    let pick = positions.iter().fold(lit(0, 64), |acc, &p| {
+        let bytes: Vec<Expr> = (0..8).map(|i| window.slice((p + i) * 8, 8)).collect();
+        rel.eq(p as u64).mux(cat(bytes), acc)
+    });
+    let verf_now = m.node("verf_now", pick);
+    let seen = m.reg_reset("verf_seen", 1, 0);
+    let verf = m.reg("verf_words", 64);
+    m.describe(
+        &verf,
+        "The verifier's flavor and length, once its beat has passed.",
+    );
+    let frame_end = m.node("frame_end", &b_valid & &b_last);
+    m.when(&covered & !&seen, |m| {
+        m.set(&verf, &verf_now);
+        m.set(&seen, 1);
+    });
+    m.when(&frame_end, |m| m.set(&seen, 0));
+    let take_now = m.node("verf_in_last", &covered & !&seen);
+    let v = take_now.mux(&verf_now, &verf);
+    let has_verf = m.node("verf_found", &take_now | &seen);
+    let verf_flavor = v.slice(32, 32);
+    let verf_len = m.node("verf_len", v.trunc(32));
+    let verf_fits = verf_len.le(MAX_AUTH);
+
+    // The verdict, at the frame's last beat (stage B).
+    let udp_len = be16(38);
+    let rpc_len = m.node("rpc_len", &udp_len - lit(8, 16));
+    let args_rel = m.node(
+        "args_rel",
+        lit(40, IW) + pad4(&cred_len.clone().into()) + pad4(&verf_len.clone().into()),
+    );
+    let ok = m.node(
+        "call_ok",
+        word(1).eq(0u64)
+            & word(2).eq(2u64)
+            & &cred_fits
+            & &has_verf
+            & verf_fits
+            & udp_len.ge(8u64)
+            & rpc_len.ge(&args_rel),
+    );
+    let out = |m: &mut ModuleBuilder, n: &str, e: Expr| {
+        let p = m.group_port("rpc", n, e.width(), PortDir::Out);
+        let r = m.reg(&format!("rpc_{n}_r"), e.width());
+        m.when(&frame_end, |m| m.set(&r, e));
+        m.set(&p, &r);
+    };
+    let valid = m.group_port("rpc", "valid", 1, PortDir::Out);
+    let valid_r = m.reg_reset("rpc_valid_r", 1, 0);
+    m.set(&valid_r, &frame_end);
+    m.set(&valid, &valid_r);
+    out(&mut m, "ok", ok.into());
+    out(&mut m, "xid", word(0));
+    out(&mut m, "prog", word(3));
+    out(&mut m, "vers", word(4));
+    out(&mut m, "proc", word(5));
+    out(&mut m, "cred_flavor", word(6));
+    out(&mut m, "cred_len", cred_len.clone().into());
+    out(&mut m, "verf_flavor", verf_flavor);
+    out(&mut m, "verf_len", verf_len.clone().into());
+    out(
+        &mut m,
+        "args_offset",
+        lit(RPC_OFFSET as u64, IW) + &args_rel,
+    );
+    out(&mut m, "args_len", &rpc_len - &args_rel);
+    m.finish()
+}

@@ -1,0 +1,195 @@
+//! `hdl::lauberhorn::rpc_decode` at 64, 128, 256 and 512 bits against the reference
+//! `sim::net::rpc_call`: random ONC-RPC calls over UDP (credential and verifier bodies of
+//! 0 to 400 bytes and some beyond, every alignment), replies and wrong RPC versions,
+//! headers cut short by the UDP length, back to back and with gaps; every frame's report
+//! must match and arrive exactly `LATENCY` cycles after its last beat.
+
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use sim::axis::frame_to_beats;
+use sim::net::{rpc_call, RpcCall};
+use sim::prelude::*;
+use sim::traces::{fix_ip_checksum, fix_udp_checksum, pad, udp_frame};
+use testbench::models::{RpcDecodeW128, RpcDecodeW256, RpcDecodeW512, RpcDecodeW64};
+use testbench::seed;
+
+struct Pins<'a> {
+    dut: &'a dyn Model,
+    rst: &'a dyn PortWrite,
+    s: AxisIn<'a>,
+    valid: &'a dyn PortRead,
+    f: [&'a dyn PortRead; 12],
+}
+
+macro_rules! pins {
+    ($d:expr) => {{
+        let r = &$d.rpc;
+        Pins {
+            dut: &$d,
+            rst: &$d.rst,
+            s: axis_in!($d.s_axis),
+            valid: &r.valid,
+            f: [
+                &r.ok,
+                &r.xid,
+                &r.prog,
+                &r.vers,
+                &r.proc,
+                &r.cred_flavor,
+                &r.cred_len,
+                &r.verf_flavor,
+                &r.verf_len,
+                &r.args_offset,
+                &r.args_len,
+                &r.ok,
+            ],
+        }
+    }};
+}
+
+impl Pins<'_> {
+    fn call(&self) -> RpcCall {
+        let g = |i: usize| self.f[i].get_bits(0, self.f[i].width());
+        let ok = g(0) == 1;
+        if !ok {
+            return RpcCall::default();
+        }
+        RpcCall {
+            ok,
+            xid: g(1) as u32,
+            prog: g(2) as u32,
+            vers: g(3) as u32,
+            proc_: g(4) as u32,
+            cred_flavor: g(5) as u32,
+            cred_len: g(6) as u32,
+            verf_flavor: g(7) as u32,
+            verf_len: g(8) as u32,
+            args_offset: g(9) as usize,
+            args_len: g(10) as usize,
+        }
+    }
+}
+
+/// A UDP frame carrying a call (or something that looks like one).
+fn rpc_frame(rng: &mut ChaCha8Rng) -> Vec<u8> {
+    let auth_len = |rng: &mut ChaCha8Rng| -> u32 {
+        match rng.gen_range(0..10) {
+            0..=3 => 0,
+            4..=7 => rng.gen_range(0..=400),
+            8 => 400,
+            _ => rng.gen_range(401..600),
+        }
+    };
+    let mut p: Vec<u8> = Vec::new();
+    let put = |p: &mut Vec<u8>, v: u32| p.extend(v.to_be_bytes());
+    put(&mut p, rng.gen());
+    put(&mut p, if rng.gen_bool(0.9) { 0 } else { 1 });
+    put(
+        &mut p,
+        if rng.gen_bool(0.9) {
+            2
+        } else {
+            rng.gen_range(0..5)
+        },
+    );
+    for _ in 0..3 {
+        put(&mut p, rng.gen());
+    }
+    for _ in 0..2 {
+        let len = auth_len(rng);
+        put(&mut p, rng.gen_range(0..4));
+        put(&mut p, len);
+        let body = ((len.min(600) as usize) + 3) & !3;
+        p.extend((0..body).map(|_| rng.gen::<u8>()));
+    }
+    p.extend((0..rng.gen_range(0..200)).map(|_| rng.gen::<u8>()));
+    if rng.gen_bool(0.1) {
+        p.truncate(rng.gen_range(0..p.len().max(1))); // a header cut short by the datagram
+    }
+    let mut f = udp_frame(rng, p.len());
+    f[42..].copy_from_slice(&p);
+    fix_udp_checksum(&mut f);
+    fix_ip_checksum(&mut f);
+    pad(f, rng)
+}
+
+fn run(p: Pins, name: &str) {
+    let mut rng = seed::rng(name);
+    let lanes = p.s.lanes();
+    p.rst.set_bit(0, true);
+    p.s.idle();
+    p.dut.tick().unwrap();
+    p.rst.set_bit(0, false);
+    let (mut sent, mut got, mut cycle) = (Vec::new(), Vec::new(), 0u64);
+    let step = |p: &Pins, got: &mut Vec<(RpcCall, u64)>, cycle: &mut u64| {
+        p.dut.eval().unwrap();
+        if p.valid.bit(0) {
+            got.push((p.call(), *cycle));
+        }
+        p.dut.tick().unwrap();
+        *cycle += 1;
+    };
+    for n in 0..2000 {
+        let frame = rpc_frame(&mut rng);
+        let gaps = if n < 700 { 0.0 } else { 0.3 };
+        for b in frame_to_beats(&frame, lanes, 0) {
+            while rng.gen_bool(gaps) {
+                p.s.idle_with(&b.with_unkept(0x55));
+                step(&p, &mut got, &mut cycle);
+            }
+            p.s.drive(&b.with_unkept(rng.gen()));
+            if b.last {
+                sent.push((frame.clone(), cycle));
+            }
+            step(&p, &mut got, &mut cycle);
+        }
+    }
+    p.s.idle();
+    for _ in 0..8 {
+        step(&p, &mut got, &mut cycle);
+    }
+    assert_eq!(got.len(), sent.len());
+    let mut ok = 0;
+    for (k, ((frame, last), (call, at))) in sent.iter().zip(&got).enumerate() {
+        let want = rpc_call(frame);
+        ok += want.ok as usize;
+        assert_eq!(
+            call,
+            &want,
+            "frame {k} ({} bytes): {:02x?}",
+            frame.len(),
+            &frame[42..frame.len().min(140)]
+        );
+        assert_eq!(
+            at - last,
+            hdl::lauberhorn::rpc_decode::LATENCY,
+            "frame {k}: latency"
+        );
+    }
+    println!("{name}: {ok} of {} calls well formed", sent.len());
+    assert!(ok > 500 && ok < 1800, "{ok}");
+}
+
+#[test]
+fn w64_matches_the_reference() {
+    let d = RpcDecodeW64::new();
+    run(pins!(d), "rpc_decode_w64");
+}
+
+#[test]
+fn w128_matches_the_reference() {
+    let d = RpcDecodeW128::new();
+    run(pins!(d), "rpc_decode_w128");
+}
+
+#[test]
+fn w256_matches_the_reference() {
+    let d = RpcDecodeW256::new();
+    run(pins!(d), "rpc_decode_w256");
+}
+
+#[test]
+fn w512_matches_the_reference() {
+    let d = RpcDecodeW512::new();
+    run(pins!(d), "rpc_decode_w512");
+}
