@@ -15,3 +15,4 @@ pub mod accio_regs {
 }
 
 pub mod seed;
+pub mod tap;

@@ -6,12 +6,12 @@
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use sim::axis::frame_to_beats;
 use sim::net::{rpc_call, RpcCall};
 use sim::prelude::*;
 use sim::traces::{fix_ip_checksum, fix_udp_checksum, pad, udp_frame};
 use testbench::models::{RpcDecodeW128, RpcDecodeW256, RpcDecodeW512, RpcDecodeW64};
 use testbench::seed;
+use testbench::tap::{run_frames, Frame};
 
 struct Pins<'a> {
     dut: &'a dyn Model,
@@ -115,58 +115,35 @@ fn rpc_frame(rng: &mut ChaCha8Rng) -> Vec<u8> {
 
 fn run(p: Pins, name: &str) {
     let mut rng = seed::rng(name);
-    let lanes = p.s.lanes();
-    p.rst.set_bit(0, true);
-    p.s.idle();
-    p.dut.tick().unwrap();
-    p.rst.set_bit(0, false);
-    let (mut sent, mut got, mut cycle) = (Vec::new(), Vec::new(), 0u64);
-    let step = |p: &Pins, got: &mut Vec<(RpcCall, u64)>, cycle: &mut u64| {
-        p.dut.eval().unwrap();
-        if p.valid.bit(0) {
-            got.push((p.call(), *cycle));
-        }
-        p.dut.tick().unwrap();
-        *cycle += 1;
-    };
-    for n in 0..2000 {
-        let frame = rpc_frame(&mut rng);
-        let gaps = if n < 700 { 0.0 } else { 0.3 };
-        for b in frame_to_beats(&frame, lanes, 0) {
-            while rng.gen_bool(gaps) {
-                p.s.idle_with(&b.with_unkept(0x55));
-                step(&p, &mut got, &mut cycle);
-            }
-            p.s.drive(&b.with_unkept(rng.gen()));
-            if b.last {
-                sent.push((frame.clone(), cycle));
-            }
-            step(&p, &mut got, &mut cycle);
-        }
-    }
-    p.s.idle();
-    for _ in 0..8 {
-        step(&p, &mut got, &mut cycle);
-    }
-    assert_eq!(got.len(), sent.len());
+    let frames: Vec<Frame> = (0..2000)
+        .map(|n| Frame {
+            bytes: rpc_frame(&mut rng),
+            bad: false,
+            gaps: if n < 700 { 0.0 } else { 0.3 },
+        })
+        .collect();
+    let got = run_frames(p.dut, p.rst, &p.s, &mut rng, frames, 8, || {
+        p.valid.bit(0).then(|| p.call())
+    });
     let mut ok = 0;
-    for (k, ((frame, last), (call, at))) in sent.iter().zip(&got).enumerate() {
-        let want = rpc_call(frame);
+    for (k, r) in got.iter().enumerate() {
+        let want = rpc_call(&r.bytes);
         ok += want.ok as usize;
+        let f = &r.bytes;
         assert_eq!(
-            call,
-            &want,
+            r.report,
+            want,
             "frame {k} ({} bytes): {:02x?}",
-            frame.len(),
-            &frame[42..frame.len().min(140)]
+            f.len(),
+            &f[42..f.len().min(140)]
         );
         assert_eq!(
-            at - last,
+            r.latency,
             hdl::lauberhorn::rpc_decode::LATENCY,
             "frame {k}: latency"
         );
     }
-    println!("{name}: {ok} of {} calls well formed", sent.len());
+    println!("{name}: {ok} of {} calls well formed", got.len());
     assert!(ok > 500 && ok < 1800, "{ok}");
 }
 

@@ -6,9 +6,8 @@
 //! out of range. Frames go in back to back or with random gaps; every frame's report must
 //! match the reference and arrive exactly `latency` cycles after its last beat.
 
-use rand::Rng;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sim::axis::frame_to_beats;
 use sim::net::{classify, RxMeta};
 use sim::prelude::*;
 use sim::traces::{
@@ -17,6 +16,7 @@ use sim::traces::{
 use std::path::PathBuf;
 use testbench::models::{UdpRxParseW128, UdpRxParseW256, UdpRxParseW512, UdpRxParseW64};
 use testbench::seed;
+use testbench::tap::{run_frames, Frame};
 
 struct Pins<'a> {
     dut: &'a dyn Model,
@@ -174,56 +174,33 @@ fn random_frame(rng: &mut ChaCha8Rng) -> (Vec<u8>, bool) {
 
 fn run(p: Pins, name: &str, latency: u64) {
     let mut rng = seed::rng(name);
-    let lanes = p.s.lanes();
-    p.rst.set_bit(0, true);
-    p.s.idle();
-    p.dut.tick().unwrap();
-    p.rst.set_bit(0, false);
-    let mut sent: Vec<(Vec<u8>, bool, u64)> = Vec::new();
-    let mut got: Vec<(RxMeta, u64)> = Vec::new();
-    let mut cycle = 0u64;
-    let step = |p: &Pins, got: &mut Vec<(RxMeta, u64)>, cycle: &mut u64| {
-        p.dut.eval().unwrap();
-        if p.valid.bit(0) {
-            got.push((p.meta(), *cycle));
-        }
-        p.dut.tick().unwrap();
-        *cycle += 1;
-    };
-    for n in 0..3000 {
-        let (frame, bad) = random_frame(&mut rng);
-        // Phases: back to back, then gaps inside and between frames.
-        let gaps = if n < 1000 { 0.0 } else { 0.3 };
-        let beats = frame_to_beats(&frame, lanes, bad as u64);
-        for b in &beats {
-            while rng.gen_bool(gaps) {
-                p.s.idle_with(&b.with_unkept(0xee));
-                step(&p, &mut got, &mut cycle);
+    // Phases: back to back, then gaps inside and between frames.
+    let frames: Vec<Frame> = (0..3000)
+        .map(|n| {
+            let (bytes, bad) = random_frame(&mut rng);
+            Frame {
+                bytes,
+                bad,
+                gaps: if n < 1000 { 0.0 } else { 0.3 },
             }
-            p.s.drive(&b.with_unkept(rng.gen()));
-            if b.last {
-                sent.push((frame.clone(), bad, cycle));
-            }
-            step(&p, &mut got, &mut cycle);
-        }
-    }
-    p.s.idle();
-    for _ in 0..latency + 4 {
-        step(&p, &mut got, &mut cycle);
-    }
-    assert_eq!(got.len(), sent.len(), "one report per frame");
+        })
+        .collect();
+    let got = run_frames(p.dut, p.rst, &p.s, &mut rng, frames, latency + 4, || {
+        p.valid.bit(0).then(|| p.meta())
+    });
     let mut kinds = std::collections::BTreeMap::new();
-    for (k, ((frame, bad, last), (meta, at))) in sent.iter().zip(&got).enumerate() {
-        let want = classify(frame, *bad);
+    for (k, r) in got.iter().enumerate() {
+        let want = classify(&r.bytes, r.bad);
         *kinds.entry((want.error, want.offload)).or_insert(0) += 1;
-        let meta = meta.clone().without_undefined(&want);
+        let meta = r.report.clone().without_undefined(&want);
         assert_eq!(
             meta,
             want,
-            "frame {k} ({} bytes): {frame:02x?}",
-            frame.len()
+            "frame {k} ({} bytes): {:02x?}",
+            r.bytes.len(),
+            r.bytes
         );
-        assert_eq!(at - last, latency, "frame {k}: report latency");
+        assert_eq!(r.latency, latency, "frame {k}: report latency");
     }
     println!("{name}: (error, offload) counts {kinds:?}");
     assert!(kinds.len() >= 8, "every class seen: {kinds:?}");
@@ -272,34 +249,18 @@ fn w512_matches_the_reference() {
 /// Runs `frames` back to back (no gaps), with the MAC's bad-frame flag where the second
 /// element says so, and returns the reports with their latencies.
 fn run_directed(p: &Pins, frames: &[(Vec<u8>, bool)]) -> Vec<(RxMeta, u64)> {
-    let lanes = p.s.lanes();
-    p.rst.set_bit(0, true);
-    p.s.idle();
-    p.dut.tick().unwrap();
-    p.rst.set_bit(0, false);
-    let (mut ends, mut got, mut cycle) = (Vec::new(), Vec::new(), 0u64);
-    let beats: Vec<_> = frames
-        .iter()
-        .flat_map(|(f, bad)| frame_to_beats(f, lanes, *bad as u64))
-        .collect();
-    for k in 0..beats.len() + 32 {
-        match beats.get(k) {
-            Some(b) => {
-                p.s.drive(b);
-                if b.last {
-                    ends.push(cycle);
-                }
-            }
-            None => p.s.idle(),
-        }
-        p.dut.eval().unwrap();
-        if p.valid.bit(0) {
-            got.push((p.meta(), cycle - ends[got.len()]));
-        }
-        p.dut.tick().unwrap();
-        cycle += 1;
-    }
-    got
+    let mut junk = ChaCha8Rng::seed_from_u64(0); // only fills unkept lanes
+    let frames = frames.iter().map(|(bytes, bad)| Frame {
+        bytes: bytes.clone(),
+        bad: *bad,
+        gaps: 0.0,
+    });
+    run_frames(p.dut, p.rst, &p.s, &mut junk, frames, 32, || {
+        p.valid.bit(0).then(|| p.meta())
+    })
+    .into_iter()
+    .map(|r| (r.report, r.latency))
+    .collect()
 }
 
 /// Peer bugs: a valid IPv4 header whose 16-bit sum carries twice when folded (raw sum

@@ -8,6 +8,7 @@ pub mod checksum;
 pub mod dma_burst;
 pub mod dma_read;
 pub mod dma_write;
+pub mod frame_tap;
 pub mod onehot;
 pub mod rr_arbiter;
 pub mod sync_fifo;

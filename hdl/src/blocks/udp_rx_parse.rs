@@ -27,8 +27,9 @@
 use super::checksum::{checksum, latency as csum_latency};
 use super::onehot::encode;
 use super::sync_fifo::{sync_fifo, SyncFifoCfg};
+use crate::blocks::frame_tap::{FrameTap, OFFSET_WIDTH};
 use crate::bundles::{Axis, AxisCfg};
-use crate::ir::{cat, lit, Expr, HdlErrors, Module, ModuleBuilder, PortDir, Sig};
+use crate::ir::{cat, lit, Expr, HdlErrors, Module, ModuleBuilder, PortDir};
 use std::rc::Rc;
 
 /// `meta_error` codes, in the order they are checked.
@@ -66,7 +67,6 @@ pub fn udp_rx_parse(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     AxisCfg::validate_nic_width(&name, data_width)?;
     let lanes = data_width / 8;
     let lb = lanes.trailing_zeros();
-    let chunks = HDR_BYTES.div_ceil(lanes);
     let csum = checksum(data_width)?;
     let mut m = ModuleBuilder::new(&name);
     m.doc(format!(
@@ -75,31 +75,12 @@ pub fn udp_rx_parse(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
         latency(data_width)
     ));
     let s = Axis::sink(&mut m, "s_axis", AxisCfg::net(data_width));
-    m.set(&s.tready, lit(1, 1));
-    let fire = m.node("in_fire", Expr::from(&s.tvalid));
-
-    // Beat position in the frame (saturating: only offsets below 64 KiB matter).
-    const IW: u32 = 16;
-    let idx = m.reg_reset("beat_index", IW - lb, 0);
-    m.when(&fire, |m| {
-        m.set(
-            &idx,
-            s.tlast
-                .mux(lit(0, IW - lb), idx.all().mux(&idx, &idx + 1u64)),
-        );
-    });
-    // The first 64 bytes, one register per beat-sized chunk.
-    let chunk_regs: Vec<Sig> = (0..chunks)
-        .map(|k| m.reg(&format!("hdr_chunk{k}"), data_width))
-        .collect();
-    for (k, c) in chunk_regs.iter().enumerate() {
-        m.when(&fire & idx.eq(k as u64), |m| m.set(c, &s.tdata));
-    }
-    let hdr = m.node("hdr", cat(chunk_regs.iter().rev().map(Expr::from)));
-    m.unused(&hdr); // only the fields below are read
-    let byte = |i: u32| hdr.slice(i * 8, 8);
-    let be16 = |i: u32| cat([byte(i), byte(i + 1)]);
-    let be32 = |i: u32| cat([byte(i), byte(i + 1), byte(i + 2), byte(i + 3)]);
+    let tap = FrameTap::new(&mut m, &s, HDR_BYTES);
+    let (fire, idx) = (tap.fire.clone(), tap.index.clone());
+    const IW: u32 = OFFSET_WIDTH;
+    let byte = |i: u32| tap.byte(i);
+    let be16 = |i: u32| tap.be16(i);
+    let be32 = |i: u32| tap.be32(i);
     let ihl = m.node("ip_ihl", byte(14).trunc(4));
     let udp_len = m.node("udp_len", be16(38));
 

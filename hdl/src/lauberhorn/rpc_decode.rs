@@ -12,8 +12,9 @@
 //! 400 bytes, and the header inside the UDP datagram (`udp_len` from the UDP header).
 //! `rpc_valid` pulses [`LATENCY`] cycles after each frame's last beat, frames back to back.
 
+use crate::blocks::frame_tap::{FrameTap, OFFSET_WIDTH};
 use crate::bundles::{Axis, AxisCfg};
-use crate::ir::{cat, lit, Expr, HdlErrors, Module, ModuleBuilder, PortDir, Sig};
+use crate::ir::{cat, lit, Expr, HdlErrors, Module, ModuleBuilder, PortDir};
 use std::rc::Rc;
 
 /// Cycles from a frame's last beat to its `rpc_valid` pulse.
@@ -30,38 +31,19 @@ pub fn rpc_decode(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     AxisCfg::validate_nic_width(&name, data_width)?;
     let lanes = data_width / 8;
     let lb = lanes.trailing_zeros();
-    let chunks = FIXED_BYTES.div_ceil(lanes);
     let mut m = ModuleBuilder::new(&name);
     m.doc(format!(
         "ONC-RPC call decoder, {data_width}-bit: call header fields per frame, {LATENCY} cycles\n\
          after its last beat. Always ready."
     ));
     let s = Axis::sink(&mut m, "s_axis", AxisCfg::net(data_width));
-    m.set(&s.tready, lit(1, 1));
     m.unused(&s.tkeep); // lengths come from the UDP header
     m.unused(s.tuser.as_ref().unwrap()); // the parser's verdict covers bad frames
-    let fire = m.node("in_fire", Expr::from(&s.tvalid));
-
-    const IW: u32 = 16;
-    let idx = m.reg_reset("beat_index", IW - lb, 0);
-    m.when(&fire, |m| {
-        m.set(
-            &idx,
-            s.tlast
-                .mux(lit(0, IW - lb), idx.all().mux(&idx, &idx + 1u64)),
-        )
-    });
-    let chunk_regs: Vec<Sig> = (0..chunks)
-        .map(|k| m.reg(&format!("hdr_chunk{k}"), data_width))
-        .collect();
-    for (k, c) in chunk_regs.iter().enumerate() {
-        m.when(&fire & idx.eq(k as u64), |m| m.set(c, &s.tdata));
-    }
-    let hdr = m.node("hdr", cat(chunk_regs.iter().rev().map(Expr::from)));
-    m.unused(&hdr); // only the fields below are read
-    let byte = |i: u32| hdr.slice(i * 8, 8);
-    let be16 = |i: u32| cat([byte(i), byte(i + 1)]);
-    let be32 = |i: u32| cat([byte(i), byte(i + 1), byte(i + 2), byte(i + 3)]);
+    let tap = FrameTap::new(&mut m, &s, FIXED_BYTES);
+    let (fire, idx) = (tap.fire.clone(), tap.index.clone());
+    const IW: u32 = OFFSET_WIDTH;
+    let be16 = |i: u32| tap.be16(i);
+    let be32 = |i: u32| tap.be32(i);
     let word = |k: u32| be32(RPC_OFFSET + 4 * k);
 
     // Stage B: the beat one cycle later (the header up to it is captured); stage C: the

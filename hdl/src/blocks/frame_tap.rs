@@ -1,0 +1,64 @@
+//! A tap on a receive stream that keeps a frame's leading bytes: it is always ready, counts
+//! each frame's beats (saturating; only offsets below 64 KiB matter) and captures the first
+//! `bytes` bytes, one register per beat-sized chunk, as they pass. The parsers read header
+//! fields at fixed offsets from it. A chunk the frame is too short to fill keeps an earlier
+//! frame's bytes.
+
+use crate::bundles::Axis;
+use crate::ir::{cat, lit, Expr, ModuleBuilder, Sig};
+
+/// Bits of a byte offset into a frame.
+pub const OFFSET_WIDTH: u32 = 16;
+
+/// See the module docs.
+pub struct FrameTap {
+    /// A beat passes this cycle.
+    pub fire: Sig,
+    /// Its beat position in the frame (`OFFSET_WIDTH - log2(lanes)` bits).
+    pub index: Sig,
+    /// The captured bytes, byte 0 in bits 7:0.
+    pub hdr: Sig,
+}
+
+impl FrameTap {
+    /// Taps `s` (driving its `tready` high) and keeps the first `bytes` bytes of each frame.
+    pub fn new(m: &mut ModuleBuilder, s: &Axis, bytes: u32) -> FrameTap {
+        let w = s.cfg.data_width;
+        let lanes = w / 8;
+        let iw = OFFSET_WIDTH - lanes.trailing_zeros();
+        m.set(&s.tready, lit(1, 1));
+        let fire = m.node("in_fire", Expr::from(&s.tvalid));
+        let index = m.reg_reset("beat_index", iw, 0);
+        m.when(&fire, |m| {
+            m.set(
+                &index,
+                s.tlast
+                    .mux(lit(0, iw), index.all().mux(&index, &index + 1u64)),
+            )
+        });
+        let chunks: Vec<Sig> = (0..bytes.div_ceil(lanes))
+            .map(|k| m.reg(&format!("hdr_chunk{k}"), w))
+            .collect();
+        for (k, c) in chunks.iter().enumerate() {
+            m.when(&fire & index.eq(k as u64), |m| m.set(c, &s.tdata));
+        }
+        let hdr = m.node("hdr", cat(chunks.iter().rev().map(Expr::from)));
+        m.unused(&hdr); // callers read only the fields they need
+        FrameTap { fire, index, hdr }
+    }
+
+    /// Frame byte `i`.
+    pub fn byte(&self, i: u32) -> Expr {
+        self.hdr.slice(i * 8, 8)
+    }
+
+    /// The big-endian 16-bit field at frame offset `i`.
+    pub fn be16(&self, i: u32) -> Expr {
+        cat([self.byte(i), self.byte(i + 1)])
+    }
+
+    /// The big-endian 32-bit field at frame offset `i`.
+    pub fn be32(&self, i: u32) -> Expr {
+        cat((i..i + 4).map(|k| self.byte(k)))
+    }
+}
