@@ -85,7 +85,7 @@ fn random_frame(rng: &mut ChaCha8Rng) -> (Vec<u8>, bool) {
         _ => rng.gen_range(0..=64),
     };
     let mut f = udp_frame(rng, plen);
-    let kind = rng.gen_range(0..19);
+    let kind = rng.gen_range(0..20);
     match kind {
         0..=2 => {}
         3 => {
@@ -164,6 +164,15 @@ fn random_frame(rng: &mut ChaCha8Rng) -> (Vec<u8>, bool) {
             f[38..40].copy_from_slice(&udp_len.to_be_bytes());
         }
         17 => return (pad(f, rng), true), // the MAC saw a bad FCS
+        18 => {
+            // A bad IPv4 header: version 6, or IHL below 5 (checksum made valid).
+            f[14] = if rng.gen_bool(0.5) {
+                0x65
+            } else {
+                0x40 | rng.gen_range(0..5)
+            };
+            fix_ip_checksum(&mut f);
+        }
         _ => {
             // Frame bytes after the IPv4 datagram (padding past 60 bytes): not checksummed.
             f.extend((0..rng.gen_range(1..6)).map(|_| rng.gen::<u8>()));
