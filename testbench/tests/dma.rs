@@ -323,11 +323,12 @@ fn write_engine_w512_random_rings() {
     write_random(write_pins!(d), "dma_write_w512");
 }
 
-/// Back to back, memory always ready: one beat per cycle, exactly.
+/// Back to back, memory always ready: one beat per cycle, exactly, for long commands and
+/// for a stream of one-beat commands (one command per cycle: what 64-byte records need).
 fn write_full_rate(p: WritePins, name: &str) {
     let mut rng = seed::rng(name);
     let bb = p.s.lanes();
-    let cmds: Vec<Cmd> = (0..4)
+    let long: Vec<Cmd> = (0..4)
         .map(|k| Cmd {
             base: 0x2_0000_0040 + k * 0x10_0000,
             mask: 0xffff,
@@ -336,6 +337,23 @@ fn write_full_rate(p: WritePins, name: &str) {
             tag: k as u16,
         })
         .collect();
+    let short: Vec<Cmd> = (0..200)
+        .map(|k| Cmd {
+            base: 0x2_0000_0000,
+            mask: 0x3fff,
+            offset: k * 64,
+            len: rng.gen_range(1..=bb),
+            tag: k as u16,
+        })
+        .collect();
+    // One-beat bursts need a round trip shorter than the bursts in flight.
+    for (cmds, latency) in [(long, 8), (short, 4)] {
+        write_at_full_rate(&p, &mut rng, &cmds, latency);
+    }
+}
+
+fn write_at_full_rate(p: &WritePins, rng: &mut ChaCha8Rng, cmds: &[Cmd], latency: u64) {
+    let bb = p.s.lanes();
     let datas: Vec<Vec<u8>> = cmds
         .iter()
         .map(|c| (0..c.len).map(|_| rng.gen()).collect())
@@ -344,12 +362,12 @@ fn write_full_rate(p: WritePins, name: &str) {
         gaps: 0.0,
         mem: HostMemCfg {
             beat_bytes: bb,
-            latency: 8,
+            latency,
             stall: 0.0,
             max_outstanding: 64,
         },
     };
-    let run = run_write(&p, &mut rng, &cmds, &datas, &t, &[]);
+    let run = run_write(p, rng, cmds, &datas, &t, &[]);
     let beats: u64 = cmds.iter().map(|c| c.len.div_ceil(bb) as u64).sum();
     assert_eq!(
         run.w_span.1 - run.w_span.0 + 1,

@@ -5,9 +5,10 @@
 //! to `base`), and are at most `max_beats` long.
 //!
 //! `base`, `offset` and `mask + 1` must be multiples of the beat size; `len` is 1 to
-//! 65535 bytes (0 means 65536). One command is taken when the planner is idle
-//! (`cmd_ready`); its bursts come out one per cycle at most, registered, on a
-//! valid/ready handshake.
+//! 65535 bytes (0 means 65536). A command is taken when the planner is idle or is handing
+//! over the last burst of the previous one (`cmd_ready`), so single-burst commands flow at
+//! one per cycle; bursts come out one per cycle at most, registered, on a valid/ready
+//! handshake.
 
 use crate::bundles::AxiAddr;
 use crate::ir::{cat, clog2, lit, Expr, ModuleBuilder, PortDir, Sig};
@@ -139,12 +140,6 @@ pub fn burst_planner(
     let cmd_extra = m.reg("plan_extra", extra.width());
     let out_extra = m.reg("burst_extra", extra.width());
 
-    let take = m.node("cmd_take", !&busy & &cmd.valid);
-    m.describe(
-        &take,
-        "A command is taken; it is planned from the next cycle.",
-    );
-    m.set(&cmd.ready, !&busy);
     let len17 = cmd.len.eq(0u64).mux(
         lit(1 << LEN_WIDTH, LEN_WIDTH + 1),
         cmd.len.zext(LEN_WIDTH + 1),
@@ -169,14 +164,15 @@ pub fn burst_planner(
     let beats = min(m, "plan_beats", lim, rem_beats.clone().into());
     let last = m.node("plan_last", rem_beats.le(&beats));
     let advance = m.node("plan_advance", &busy & (!&out_valid | ready));
-    m.when(&take, |m| {
-        m.set(&busy, 1);
-        m.set(&base, &cmd.base);
-        m.set(&mask, &cmd.mask);
-        m.set(&off, &cmd.offset);
-        m.set(&rem, &len17);
-        m.set(&cmd_extra, extra);
-    });
+    // The next command is taken as the last burst of this one leaves, so commands of one
+    // burst each go out at one per cycle.
+    let free = m.node("plan_free", !&busy | (&advance & &last));
+    let take = m.node("cmd_take", &free & &cmd.valid);
+    m.describe(
+        &take,
+        "A command is taken; it is planned from the next cycle.",
+    );
+    m.set(&cmd.ready, &free);
     let step_bytes = m.node("plan_step", cat([beats.trunc(MASK_WIDTH - lb), lit(0, lb)]));
     m.when(&advance, |m| {
         m.set(&out_addr, &addr);
@@ -186,6 +182,15 @@ pub fn burst_planner(
         m.set(&off, &off + &step_bytes);
         m.set(&rem, &rem - step_bytes.trunc(LEN_WIDTH + 1));
         m.when(&last, |m| m.set(&busy, 0));
+    });
+    // After the advance: a command taken in its cycle wins.
+    m.when(&take, |m| {
+        m.set(&busy, 1);
+        m.set(&base, &cmd.base);
+        m.set(&mask, &cmd.mask);
+        m.set(&off, &cmd.offset);
+        m.set(&rem, &len17);
+        m.set(&cmd_extra, extra);
     });
     m.when(&advance, |m| m.set(&out_valid, 1))
         .elif(ready, |m| m.set(&out_valid, 0));
