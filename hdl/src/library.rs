@@ -55,7 +55,22 @@ pub fn blocks() -> Result<Vec<Rc<Module>>, HdlErrors> {
     // A small ICT (the default one is emitted and checked by the gate; tests/accio.rs
     // lints the largest), its ready queue and event queue.
     out.push(accio_ict(&small_ict())?);
+    for w in [64, 512] {
+        out.push(crate::accio::rx_offload::accio_rx_offload(small_rx(w))?);
+    }
     Ok(out)
+}
+
+/// The RX offload engine as testbench/tests/accio_rx.rs drives it: 4 entries (like
+/// [`small_ict`]), an 8 KiB frame buffer, 2 KiB normal-path buffers, 16 bursts in flight.
+pub fn small_rx(data_width: u32) -> crate::accio::rx_offload::RxOffloadCfg {
+    crate::accio::rx_offload::RxOffloadCfg {
+        data_width,
+        entries: 4,
+        buffer_bytes: 8192,
+        np_buffer_bytes: 2048,
+        dma_outstanding: 16,
+    }
 }
 
 /// The ICT configuration snapshotted as a library block: 4 slots, 2 cores.

@@ -6,3 +6,4 @@ pub mod event_queue;
 pub mod ict;
 pub mod ready_queue;
 pub mod regs;
+pub mod rx_offload;

@@ -893,6 +893,29 @@ impl ModuleBuilder {
         }
     }
 
+    /// Makes every port of `inst` whose name starts with `prefix` (e.g. a whole `m_axi`
+    /// bundle) a port of this module with the same name, direction and group, wired
+    /// straight through.
+    pub fn expose(&mut self, inst: Inst, prefix: &str) {
+        let ports: Vec<Port> = self.instances[inst.0]
+            .module
+            .ports
+            .iter()
+            .filter(|p| p.name.starts_with(prefix))
+            .cloned()
+            .collect();
+        for p in ports {
+            let group = p.group.as_ref().map(|(g, f)| (g.as_str(), f.as_str()));
+            let outer = self.port(&p.name, p.width, p.dir, group);
+            if p.dir == PortDir::In {
+                self.connect(inst, &p.name, &outer);
+            } else {
+                let inner = self.inst_output(inst, &p.name);
+                self.set(&outer, &inner);
+            }
+        }
+    }
+
     /// The wire carrying output `port` of instance `inst`.
     pub fn inst_output(&mut self, inst: Inst, port: &str) -> Sig {
         let i = &self.instances[inst.0];

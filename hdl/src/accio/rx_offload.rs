@@ -1,0 +1,664 @@
+//! The Accio UDP receive offload engine: frames from the MAC are parsed as they pass,
+//! buffered, and then either written by DMA into the RX ring of the ICT entry they belong
+//! to (as a [`record`]), handed to the normal path in the next posted host buffer, or
+//! dropped and counted. One DMA write engine serves both destinations, in frame order.
+//!
+//! **Pipeline.** The MAC stream (never back-pressured) feeds the
+//! [`udp_rx_parse`](crate::blocks::udp_rx_parse) tap and a store-and-forward packet buffer
+//! side by side. Each frame's verdict comes a fixed time after its last beat; the buffer's
+//! own drop pulses (MAC-bad, no room) come one cycle after it, into a small *fate* FIFO,
+//! so every verdict is paired with the frame it describes and verdicts of frames the buffer
+//! dropped are discarded. Offloadable datagrams look up the ICT (one per cycle, result
+//! [`LOOKUP_LATENCY`] cycles later); the other verdicts wait beside them in a delay line.
+//! The *decision* then picks, for each buffered frame, one job, at one frame per cycle:
+//!
+//! - **ring**: a well-formed unicast datagram of an accelerated, resident entry whose ring
+//!   has room for the record;
+//! - **normal path**: everything else that is well formed (or malformed, when
+//!   `malformed_to_np` is set), if a posted buffer is free and the frame fits it;
+//! - **discard**: ring full (counted per entry in the ICT, RING_OVERFLOW event), malformed
+//!   (policy), or no normal-path buffer (counted).
+//!
+//! The *mover* takes jobs in order as their frames reach the buffer's head: a discard
+//! drains the frame, a DMA job issues its write command and streams the frame through a
+//! byte aligner (records start at frame byte 26, the IPv4 source address) and a cutter
+//! that stops at the job's length and fills in the record's length and flags. A job
+//! completes when the DMA engine reports every burst answered; only then does the ICT's
+//! RX_TAIL move (so the record is in memory before the pointer that publishes it), or the
+//! normal path get its completion.
+//!
+//! **Ring space with writes in flight.** The ICT's RX_TAIL moves only at completion, so a
+//! decision also needs the tails it has already handed out: per entry, the newest reserved
+//! tail and how many of its records are still in flight. A count drops to zero
+//! [`RETIRE_DELAY`] cycles after the last completion's tail update, once any lookup
+//! result read before that update has gone by. RX_HEAD as the lookup read it may be
+//! older than the real one, which only understates the room.
+//!
+//! **Frame slots.** At most [`FRAME_SLOTS`] frames are between their last beat and their
+//! completion. A frame ending while all slots are taken is dropped like one that finds the
+//! buffer full (`stat_overrun`), which bounds every queue behind the buffer so none of them
+//! can ever back-pressure the fixed-latency decision.
+
+use super::regs::LOOKUP_LATENCY;
+use crate::blocks::axis_packet_fifo::{axis_packet_fifo, PacketFifoCfg};
+use crate::blocks::axis_register::axis_register;
+use crate::blocks::byte_shifter::{byte_shifter, ByteShifterCfg};
+use crate::blocks::dma_burst::DmaCfg;
+use crate::blocks::dma_write::{dma_write, TAG_WIDTH};
+use crate::blocks::onehot::select;
+use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
+use crate::blocks::udp_rx_parse::udp_rx_parse;
+use crate::bundles::{Axis, AxisCfg};
+use crate::ir::{cat, clog2, lit, Expr, HdlErrors, Module, ModuleBuilder, PortDir, RamStyle, Sig};
+use std::rc::Rc;
+
+/// The RX ring record: what the engine writes for each datagram, at the ring's tail.
+/// Records start on [`ALIGN`](record::ALIGN)-byte boundaries of the ring (the tail moves
+/// by the record's length rounded up); a record may wrap around the ring's end.
+pub mod record {
+    /// Source IPv4 address, network byte order (as in `struct sockaddr_in`).
+    pub const SRC_IP: usize = 0;
+    /// Destination IPv4 address, network byte order.
+    pub const DST_IP: usize = 4;
+    /// Source UDP port, network byte order.
+    pub const SRC_PORT: usize = 8;
+    /// Destination UDP port, network byte order.
+    pub const DST_PORT: usize = 10;
+    /// Payload length in bytes, little endian.
+    pub const LEN: usize = 12;
+    /// [`FLAG_LOSS`] etc., little endian.
+    pub const FLAGS: usize = 14;
+    /// The payload.
+    pub const PAYLOAD: usize = 16;
+    /// Record alignment in the ring.
+    pub const ALIGN: usize = 64;
+    /// Datagrams for this ring were dropped (ring full) since the previous record.
+    pub const FLAG_LOSS: u16 = 1;
+    /// The frame offset the record's first byte comes from (the IPv4 source address).
+    pub const FRAME_OFFSET: usize = 26;
+
+    /// Bytes a datagram with `payload` bytes takes in the ring.
+    pub fn footprint(payload: usize) -> usize {
+        (PAYLOAD + payload).div_ceil(ALIGN) * ALIGN
+    }
+}
+
+/// Why a frame went to the normal path (`np_done_reason`).
+pub mod np_reason {
+    /// A well-formed frame the offload does not take (not UDP/IPv4, options, fragment,
+    /// VLAN, broadcast or multicast).
+    pub const NOT_OFFLOADABLE: u64 = 0;
+    /// An offloadable datagram whose (address, port) is in no ICT entry.
+    pub const ICT_MISS: u64 = 1;
+    /// An ICT entry matched but is not accelerated.
+    pub const NOT_ACCELERATED: u64 = 2;
+    /// A malformed frame (`np_done_class` says how), delivered because of `malformed_to_np`.
+    pub const MALFORMED: u64 = 3;
+}
+
+/// Frames between their last beat and their completion, at most.
+pub const FRAME_SLOTS: u64 = 64;
+/// Cycles an entry's in-flight count stays up after its last completion's tail update.
+pub const RETIRE_DELAY: u32 = 2;
+
+/// Parameters of the engine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RxOffloadCfg {
+    /// Bus width of the MAC stream and of host memory (64, 128, 256 or 512).
+    pub data_width: u32,
+    /// ICT entries (sizes the entry index).
+    pub entries: u32,
+    /// Bytes of the frame buffer (a power of two, at least 2 beats).
+    pub buffer_bytes: u32,
+    /// Bytes of a normal-path buffer; longer frames are not delivered there.
+    pub np_buffer_bytes: u32,
+    /// DMA bursts in flight.
+    pub dma_outstanding: u32,
+}
+
+impl RxOffloadCfg {
+    pub fn module_name(&self) -> String {
+        format!(
+            "accio_rx_offload_w{}_n{}_b{}_p{}_o{}",
+            self.data_width,
+            self.entries,
+            self.buffer_bytes,
+            self.np_buffer_bytes,
+            self.dma_outstanding
+        )
+    }
+
+    pub fn dma(&self) -> DmaCfg {
+        DmaCfg::new(self.data_width, self.dma_outstanding)
+    }
+}
+
+/// The cycles from a verdict to its decision: the lookup's.
+const DECIDE_DELAY: usize = LOOKUP_LATENCY as usize;
+const PTR: u32 = 32;
+
+pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
+    let name = cfg.module_name();
+    let w = cfg.data_width;
+    AxisCfg::validate_nic_width(&name, w)?;
+    cfg.dma().validate().map_err(|e| HdlErrors::param(&name, e))?;
+    let lanes = w / 8;
+    let beats = u64::from(cfg.buffer_bytes / lanes);
+    if !cfg.buffer_bytes.is_power_of_two() || beats < 2 {
+        return Err(HdlErrors::param(
+            &name,
+            format!(
+                "buffer of {} bytes is not a power of two of at least 2 beats",
+                cfg.buffer_bytes
+            ),
+        ));
+    }
+    if !(64..=65535).contains(&cfg.np_buffer_bytes) {
+        return Err(HdlErrors::param(
+            &name,
+            "normal-path buffers must hold 64 to 65535 bytes",
+        ));
+    }
+    let iw = clog2(u64::from(cfg.entries));
+    let n = cfg.entries as usize;
+    let net = AxisCfg::net(w);
+    let parser = udp_rx_parse(w)?;
+    let buffer = axis_packet_fifo(PacketFifoCfg::new(net, beats, true))?;
+    let shifter = byte_shifter(ByteShifterCfg::new(w, 32))?;
+    let dma = dma_write(cfg.dma())?;
+    let bare = AxisCfg {
+        data_width: w,
+        user_width: 0,
+    };
+    let out_reg = axis_register(bare)?;
+
+    let mut m = ModuleBuilder::new(&name);
+    m.doc(format!(
+        "Accio UDP receive offload, {w}-bit: datagrams of accelerated ICT entries into their\n\
+         RX rings as records, other frames into normal-path buffers, by one DMA write engine.\n\
+         {} KiB frame buffer, {FRAME_SLOTS} frame slots.",
+        cfg.buffer_bytes / 1024
+    ));
+    let s = Axis::sink(&mut m, "s_axis_rx", net);
+    let gin = |m: &mut ModuleBuilder, g: &str, f: &str, w| m.group_port(g, f, w, PortDir::In);
+    let gout = |m: &mut ModuleBuilder, g: &str, f: &str, w| m.group_port(g, f, w, PortDir::Out);
+    let malformed_to_np = m.input("malformed_to_np", 1);
+    m.describe(
+        &malformed_to_np,
+        "Policy: deliver malformed frames to the normal path instead of dropping them.",
+    );
+
+    // ---- Tap and buffer, side by side ----------------------------------------------------
+    m.set(&s.tready, 1);
+    let p = m.instance("parse", &parser);
+    let pf = m.instance("buffer", &buffer);
+    let bad_in = s.tuser.clone().expect("net streams carry tuser");
+    let in_end = m.node("in_frame_end", &s.tvalid & &s.tlast);
+    let slots = m.reg_reset("slots_used", clog2(FRAME_SLOTS + 1), 0);
+    m.describe(&slots, "Frames between their last beat and their completion.");
+    let force = m.node("slots_full", slots.ge(FRAME_SLOTS));
+    m.describe(&force, "No frame slot is free: a frame ending now is dropped.");
+    for inst in [p, pf] {
+        m.connect(inst, "s_axis_tdata", &s.tdata);
+        m.connect(inst, "s_axis_tkeep", &s.tkeep);
+        m.connect(inst, "s_axis_tvalid", &s.tvalid);
+        m.connect(inst, "s_axis_tlast", &s.tlast);
+        let r = m.inst_output(inst, "s_axis_tready");
+        m.unused(&r); // both always ready
+    }
+    m.connect(p, "s_axis_tuser", &bad_in);
+    // A frame without a slot is marked bad so the buffer rolls it back.
+    m.connect(pf, "s_axis_tuser", &bad_in | (&s.tlast & &force));
+    let end_r = m.reg_reset("frame_end_r", 1, 0);
+    let forced_r = m.reg("frame_forced_r", 1);
+    m.set(&end_r, &in_end);
+    m.set(&forced_r, &force);
+    let drop_bad = m.inst_output(pf, "drop_bad");
+    let drop_full = m.inst_output(pf, "drop_full");
+    let stat = |m: &mut ModuleBuilder, f: &str, v: Expr| {
+        let o = m.output(&format!("stat_{f}"), 1);
+        m.set(&o, v);
+    };
+    stat(&mut m, "frames", in_end.clone().into());
+    stat(&mut m, "mac_bad", &drop_bad & !&forced_r);
+    stat(&mut m, "overrun", &drop_full | (&drop_bad & &forced_r));
+    let lost = m.node("frame_not_buffered", &end_r & (&drop_bad | &drop_full));
+    let fate = m.instance("fate", &sync_fifo(SyncFifoCfg::new(1, 16))?);
+    m.connect(fate, "s_valid", &end_r);
+    m.connect(fate, "s_data", !&lost);
+    for o in ["s_ready", "m_valid", "count"] {
+        let x = m.inst_output(fate, o);
+        m.unused(&x); // a fate waits at most the parser's latency for its verdict
+    }
+    let kept_now = m.inst_output(fate, "m_data");
+
+    // ---- Verdicts, the lookup and the delay line beside it --------------------------------
+    let meta = |m: &mut ModuleBuilder, f: &str| m.inst_output(p, &format!("meta_{f}"));
+    let mv = meta(&mut m, "valid");
+    m.connect(fate, "m_ready", &mv);
+    let offload = meta(&mut m, "offload");
+    let error = meta(&mut m, "error");
+    let len = meta(&mut m, "len");
+    let udp_len = meta(&mut m, "udp_len");
+    let dst_ip = meta(&mut m, "dst_ip");
+    let dst_port = meta(&mut m, "dst_port");
+    for f in [
+        "broadcast",
+        "multicast",
+        "ipv4",
+        "options",
+        "fragment",
+        "proto",
+        "src_ip",
+        "src_port",
+    ] {
+        let x = meta(&mut m, f);
+        m.unused(&x); // the record takes these from the frame itself
+    }
+    let kept = m.node("verdict_kept", &mv & &kept_now);
+    let lk_valid = gout(&mut m, "lookup", "valid", 1);
+    let lk_ip = gout(&mut m, "lookup", "ip", 32);
+    let lk_port = gout(&mut m, "lookup", "port", 16);
+    m.set(&lk_valid, &kept & &offload);
+    m.set(&lk_ip, &dst_ip);
+    m.set(&lk_port, &dst_port);
+    let evm_valid = gout(&mut m, "ev_malformed", "valid", 1);
+    let evm_class = gout(&mut m, "ev_malformed", "class", 8);
+    m.set(&evm_valid, &mv & error.ne(0u64));
+    m.set(&evm_class, error.zext(8));
+
+    let line: Vec<(&str, Expr)> = vec![
+        ("offload", offload.clone().into()),
+        ("error", error.clone().into()),
+        ("len", len.clone().into()),
+        ("udp_len", udp_len.clone().into()),
+    ];
+    let mut d_valid: Expr = kept.clone().into();
+    let mut d: Vec<Expr> = line.iter().map(|(_, e)| e.clone()).collect();
+    for k in 1..=DECIDE_DELAY {
+        let v = m.reg_reset(&format!("d{k}_valid"), 1, 0);
+        m.set(&v, &d_valid);
+        d_valid = v.into();
+        d = line
+            .iter()
+            .zip(&d)
+            .map(|((f, _), prev)| {
+                let r = m.reg(&format!("d{k}_{f}"), prev.width());
+                m.set(&r, prev);
+                r.into()
+            })
+            .collect();
+    }
+    let (d_offload, d_error, d_len, d_udp_len) = (&d[0], &d[1], &d[2], &d[3]);
+
+    let res = |m: &mut ModuleBuilder, f: &str, w| gin(m, "res", f, w);
+    let r_valid = res(&mut m, "valid", 1);
+    let r_hit = res(&mut m, "hit", 1);
+    let r_miss = res(&mut m, "miss", 1);
+    let r_index = res(&mut m, "index", iw);
+    let r_accel = res(&mut m, "accelerated", 1);
+    let r_core = res(&mut m, "core", 8);
+    let r_conn = res(&mut m, "conn_id", 32);
+    let r_base = res(&mut m, "rx_base", 64);
+    let r_size = res(&mut m, "rx_size", 32);
+    let r_head = res(&mut m, "rx_head", PTR);
+    let r_tail = res(&mut m, "rx_tail", PTR);
+    for x in [&r_miss, &r_core, &r_conn] {
+        m.unused(x); // the ICT raises miss events; core and id are the OS's business
+    }
+
+    // ---- The decision ------------------------------------------------------------------------
+    let deciding = m.node("deciding", d_valid.clone());
+    let malformed = m.node("malformed", d_error.ne(0u64));
+    let hit = m.node("ring_hit", d_offload & &r_valid & &r_hit & &r_accel);
+    m.describe(
+        &hit,
+        "An offloadable datagram of an accelerated entry: it goes to the ring or nowhere.",
+    );
+    // Entry state: in-flight records, the newest reserved tail, losses since the last record.
+    let cw = clog2(FRAME_SLOTS + 1);
+    let inflight: Vec<Sig> = (0..n)
+        .map(|i| m.reg_reset(&format!("e{i}_in_flight"), cw, 0))
+        .collect();
+    let loss: Vec<Sig> = (0..n)
+        .map(|i| m.reg_reset(&format!("e{i}_loss"), 1, 0))
+        .collect();
+    let shadow = m.memory(
+        "reserved_tail",
+        PTR,
+        (n as u64).max(2),
+        RamStyle::Distributed,
+    );
+    let shadow_rd = m.mem_read_async(shadow, "reserved_tail_at_res", &r_index);
+    let exprs = |v: &[Sig]| v.iter().map(Expr::from).collect::<Vec<_>>();
+    let busy = m.node(
+        "entry_in_flight",
+        select(&exprs(&inflight), &r_index).ne(0u64),
+    );
+    let loss_now = m.node("entry_loss", select(&exprs(&loss), &r_index));
+    let tail = m.node("ring_tail", busy.mux(&shadow_rd, &r_tail));
+    let ring_ok = m.node(
+        "ring_sane",
+        (&r_size & (&r_size - 1u64)).eq(0u64) & r_size.ge(64u64) & r_base.trunc(6).eq(0u64),
+    );
+    m.describe(
+        &ring_ok,
+        "RX_SIZE is a power of two of at least 64 and RX_BASE is 64-byte aligned.",
+    );
+    let rec_len = m.node("record_len", d_udp_len + lit(8, 16));
+    let need = m.node(
+        "record_footprint",
+        cat([
+            (rec_len.zext(17) + lit(63, 17)).slice(6, 11),
+            lit(0, 6),
+        ]),
+    );
+    let used = m.node("ring_used", (&tail - &r_head).zext(33));
+    let size33 = r_size.zext(33);
+    let fits = m.node(
+        "ring_fits",
+        used.le(&size33) & need.zext(33).le(&size33 - &used),
+    );
+    let to_ring = m.node("to_ring", &deciding & &hit & &ring_ok & &fits);
+    let ring_full = m.node("ring_full", &deciding & &hit & !(&ring_ok & &fits));
+    let np_wanted = m.node(
+        "np_wanted",
+        &deciding & !&hit & (!&malformed | &malformed_to_np),
+    );
+    let np_valid = gin(&mut m, "np_buf", "valid", 1);
+    let np_addr = gin(&mut m, "np_buf", "addr", 64);
+    let np_ready = gout(&mut m, "np_buf", "ready", 1);
+    let np_fits = d_len.le(u64::from(cfg.np_buffer_bytes));
+    let to_np = m.node("to_np", &np_wanted & &np_valid & np_fits);
+    m.set(&np_ready, &to_np);
+    stat(&mut m, "offloaded", to_ring.clone().into());
+    stat(&mut m, "ring_full", ring_full.clone().into());
+    stat(&mut m, "normal", to_np.clone().into());
+    stat(&mut m, "no_buffer", &np_wanted & !&to_np);
+    stat(
+        &mut m,
+        "malformed_dropped",
+        &deciding & &malformed & !&malformed_to_np,
+    );
+    let new_tail = m.node("new_tail", &tail + need.zext(PTR));
+    m.mem_write(shadow, &to_ring, &r_index, &new_tail);
+    let reason = m.node(
+        "np_reason",
+        malformed.mux(
+            lit(np_reason::MALFORMED, 2),
+            (d_offload & &r_valid & &r_hit).mux(
+                lit(np_reason::NOT_ACCELERATED, 2),
+                d_offload.mux(lit(np_reason::ICT_MISS, 2), lit(np_reason::NOT_OFFLOADABLE, 2)),
+            ),
+        ),
+    );
+
+    // Jobs for the mover, cutter parameters, completion records: one entry per frame (jobs)
+    // or per DMA job; the frame slots bound them all, so pushes never wait.
+    let dma_job = m.node("dma_job", &to_ring | &to_np);
+    let job_w = 1 + 1 + 64 + 32 + PTR + 16;
+    let jobs = m.instance("jobs", &sync_fifo(SyncFifoCfg::new(job_w, FRAME_SLOTS))?);
+    let cut_w = 16 + 1 + 16 + 16;
+    let cuts = m.instance("cuts", &sync_fifo(SyncFifoCfg::new(cut_w, FRAME_SLOTS))?);
+    let done_w = 1 + iw + PTR + 16 + 2 + 3;
+    let dones = m.instance("completions", &sync_fifo(SyncFifoCfg::new(done_w, FRAME_SLOTS))?);
+    for q in [jobs, cuts, dones] {
+        for o in ["s_ready", "count"] {
+            let x = m.inst_output(q, o);
+            m.unused(&x); // bounded by the frame slots
+        }
+    }
+    let full_mask = lit(0xffff_ffff, 32);
+    let np_len16 = d_len.trunc(16);
+    m.connect(jobs, "s_valid", &deciding);
+    m.connect(
+        jobs,
+        "s_data",
+        cat([
+            Expr::from(&dma_job),
+            Expr::from(&to_ring),
+            to_ring.mux(&r_base, &np_addr),
+            to_ring.mux(&r_size - 1u64, full_mask),
+            to_ring.mux(&tail, lit(0, PTR)),
+            to_ring.mux(&rec_len, &np_len16),
+        ]),
+    );
+    m.connect(cuts, "s_valid", &dma_job);
+    m.connect(
+        cuts,
+        "s_data",
+        cat([
+            to_ring.mux(&rec_len, &np_len16),
+            Expr::from(&to_ring),
+            d_udp_len - lit(8, 16),
+            cat([lit(0, 15), Expr::from(&loss_now)]),
+        ]),
+    );
+    m.connect(dones, "s_valid", &dma_job);
+    m.connect(
+        dones,
+        "s_data",
+        cat([
+            Expr::from(&to_ring),
+            Expr::from(&r_index),
+            Expr::from(&new_tail),
+            np_len16.clone(),
+            reason.clone().into(),
+            d_error.clone(),
+        ]),
+    );
+
+    // ---- The mover ---------------------------------------------------------------------------
+    let pf_ready = m.wire("buffer_take", 1);
+    let (pf_valid, pf_payload) = Axis::of_instance(pf, "m_axis", net).source(&mut m, &pf_ready);
+    let pf_user = m.inst_output(pf, "m_axis_tuser");
+    m.unused(&pf_user); // 0: the buffer never releases a bad frame
+    let jv = m.inst_output(jobs, "m_valid");
+    let job = m.inst_output(jobs, "m_data");
+    let mut pos = job_w;
+    let mut jf = |width: u32| {
+        pos -= width;
+        job.slice(pos, width)
+    };
+    let (j_dma, j_ring, j_base, j_mask, j_off, j_len) =
+        (jf(1), jf(1), jf(64), jf(32), jf(PTR), jf(16));
+    let started = m.reg_reset("frame_started", 1, 0);
+    m.describe(&started, "The frame at the buffer's head has its job.");
+    let cur_dma = m.reg("frame_dma", 1);
+    let cur_ring = m.reg("frame_ring", 1);
+    let dw = m.instance("dma", &dma);
+    let cmd_ready = m.inst_output(dw, "cmd_ready");
+    let start = m.node(
+        "frame_start",
+        !&started & &jv & &pf_valid & (!&j_dma | &cmd_ready),
+    );
+    m.describe(&start, "The frame at the buffer's head takes its job (and its DMA command).");
+    let active = m.node("frame_active", &started | &start);
+    let is_dma = m.node("frame_is_dma", started.mux(&cur_dma, &j_dma));
+    let is_ring = m.node("frame_is_ring", started.mux(&cur_ring, &j_ring));
+    let sh = m.instance("align", &shifter);
+    let sh_ready = m.inst_output(sh, "s_axis_tready");
+    m.set(&pf_ready, &active & (!&is_dma | &sh_ready));
+    let pf_last = pf_payload.bit(w + lanes);
+    let pf_fire = m.node("buffer_fire", &pf_valid & &pf_ready);
+    m.connect(sh, "s_axis_tdata", pf_payload.slice(0, w));
+    m.connect(sh, "s_axis_tkeep", pf_payload.slice(w, lanes));
+    m.connect(sh, "s_axis_tlast", &pf_last);
+    m.connect(sh, "s_axis_tuser", lit(0, 1)); // the buffer never releases a bad frame
+    m.connect(sh, "s_axis_tvalid", &pf_valid & &active & &is_dma);
+    m.connect(
+        sh,
+        "s_offset",
+        is_ring.mux(lit(record::FRAME_OFFSET as u64, 5), lit(0, 5)),
+    );
+    m.connect(jobs, "m_ready", &start);
+    m.connect(dw, "cmd_valid", !&started & &jv & &pf_valid & &j_dma);
+    m.connect(dw, "cmd_base", &j_base);
+    m.connect(dw, "cmd_mask", &j_mask);
+    m.connect(dw, "cmd_offset", &j_off);
+    m.connect(dw, "cmd_len", &j_len);
+    m.connect(dw, "cmd_tag", lit(0, TAG_WIDTH));
+    m.when(&start, |m| {
+        m.set(&started, 1);
+        m.set(&cur_dma, &j_dma);
+        m.set(&cur_ring, &j_ring);
+    });
+    m.when(&pf_fire & &pf_last, |m| m.set(&started, 0));
+
+    // ---- The cutter: the job's length, the record's LEN and FLAGS ----------------------------
+    let sh_take = m.wire("aligned_take", 1);
+    let (sh_valid, sh_pl) = Axis::of_instance(sh, "m_axis", net).source(&mut m, &sh_take);
+    let sh_data = sh_pl.slice(0, w);
+    let sh_keep = sh_pl.slice(w, lanes);
+    let sh_last = sh_pl.bit(w + lanes);
+    let sh_user = m.node("aligned_user", sh_pl.bit(w + lanes + 1));
+    m.unused(&sh_user); // frames are never shorter than their offset
+    let cv = m.inst_output(cuts, "m_valid");
+    let cut = m.inst_output(cuts, "m_data");
+    let (c_len, c_patch, c_paylen, c_flags) = (
+        cut.slice(33, 16),
+        cut.bit(32),
+        cut.slice(16, 16),
+        cut.slice(0, 16),
+    );
+    let cpos = m.reg_reset("cut_position", 17, 0);
+    m.describe(&cpos, "Byte offset of the aligned beat in its output.");
+    let cut_done = m.reg_reset("cut_done", 1, 0);
+    m.describe(&cut_done, "The job's bytes are out: drop the rest of the frame.");
+    let rem = m.node("cut_remaining", c_len.zext(17) - &cpos);
+    let cut_last = m.node("cut_last", rem.le(u64::from(lanes)));
+    let lb = lanes.trailing_zeros();
+    let thermo = cat((0..lanes).rev().map(|j| rem.trunc(lb + 1).gt(u64::from(j))));
+    let keep = m.node("cut_keep", &sh_keep & cut_last.mux(thermo, !lit(0, lanes)));
+    let at = record::LEN as u32 / lanes * lanes;
+    let lo = record::LEN as u32 % lanes;
+    let mut parts: Vec<Expr> = Vec::new();
+    if lo + 4 < lanes {
+        parts.push(sh_data.slice(8 * (lo + 4), w - 8 * (lo + 4)));
+    }
+    parts.push(cat([c_flags.clone(), c_paylen.clone()]));
+    if lo > 0 {
+        parts.push(sh_data.trunc(8 * lo));
+    }
+    let patch = m.node("cut_patch", &c_patch & cpos.eq(u64::from(at)));
+    m.describe(&patch, "This beat holds the record's LEN and FLAGS.");
+    let data = m.node("cut_data", patch.mux(cat(parts), &sh_data));
+    let oreg = m.instance("out_reg", &out_reg);
+    let o_ready = m.inst_output(oreg, "s_axis_tready");
+    m.set(&sh_take, &cv & (&cut_done | &o_ready));
+    let sh_fire = m.node("aligned_fire", &sh_valid & &sh_take);
+    m.connect(oreg, "s_axis_tvalid", &sh_valid & &cv & !&cut_done);
+    m.connect(oreg, "s_axis_tdata", &data);
+    m.connect(oreg, "s_axis_tkeep", &keep);
+    m.connect(oreg, "s_axis_tlast", &cut_last);
+    m.connect(cuts, "m_ready", &sh_fire & &sh_last);
+    m.when(&sh_fire, |m| {
+        m.when(&sh_last, |m| {
+            m.set(&cpos, 0);
+            m.set(&cut_done, 0);
+        })
+        .otherwise(|m| {
+            m.set(&cpos, &cpos + u64::from(lanes));
+            m.when(&cut_last, |m| m.set(&cut_done, 1));
+        });
+    });
+    for f in ["tdata", "tkeep", "tvalid", "tlast"] {
+        let o = m.inst_output(oreg, &format!("m_axis_{f}"));
+        m.connect(dw, &format!("s_axis_{f}"), &o);
+    }
+    let dma_ready = m.inst_output(dw, "s_axis_tready");
+    m.connect(oreg, "m_axis_tready", &dma_ready);
+    m.expose(dw, "m_axi_");
+
+    // ---- Completions ----------------------------------------------------------------------------
+    let dv = m.inst_output(dw, "done_valid");
+    let d_err = m.inst_output(dw, "done_error");
+    let d_tag = m.inst_output(dw, "done_tag");
+    m.unused(&d_tag); // completions are in order; the record FIFO says whose they are
+    let dq = m.inst_output(dones, "m_data");
+    let dq_valid = m.inst_output(dones, "m_valid");
+    m.unused(&dq_valid); // a DMA completion always has its record
+    let mut pos = done_w;
+    let mut df = |width: u32| {
+        pos -= width;
+        dq.slice(pos, width)
+    };
+    let (q_ring, q_index, q_tail, q_len, q_reason, q_class) =
+        (df(1), df(iw), df(PTR), df(16), df(2), df(3));
+    let npd_valid = gout(&mut m, "np_done", "valid", 1);
+    let npd_ready = gin(&mut m, "np_done", "ready", 1);
+    for (f, v) in [
+        ("len", q_len),
+        ("reason", q_reason),
+        ("class", q_class),
+        ("error", d_err.clone().into()),
+    ] {
+        let o = gout(&mut m, "np_done", f, v.width());
+        m.set(&o, v);
+    }
+    // A drop decided this cycle has the ICT's update port; a ring completion waits for it.
+    let done_take = m.node(
+        "done_take",
+        q_ring.mux(!&ring_full, Expr::from(&npd_ready)),
+    );
+    m.connect(dw, "done_ready", &done_take);
+    let done_fire = m.node("done_fire", &dv & &done_take);
+    m.connect(dones, "m_ready", &done_fire);
+    m.set(&npd_valid, &dv & !&q_ring);
+    let ru = |m: &mut ModuleBuilder, f: &str, v: Expr| {
+        let o = gout(m, "rx_upd", f, v.width());
+        m.set(&o, v);
+    };
+    let advance = m.node("tail_advance", &done_fire & &q_ring);
+    ru(&mut m, "valid", &advance | &ring_full);
+    ru(&mut m, "index", ring_full.mux(&r_index, &q_index));
+    ru(&mut m, "advance", advance.clone().into());
+    ru(&mut m, "tail", q_tail.clone());
+    ru(&mut m, "drop", ring_full.clone().into());
+    let evd_valid = gout(&mut m, "ev_dma", "valid", 1);
+    let evd_info = gout(&mut m, "ev_dma", "info", 40);
+    m.set(&evd_valid, &done_fire & &d_err);
+    m.set(
+        &evd_info,
+        cat([
+            lit(0, 23),
+            lit(1, 1),
+            q_ring.mux(q_index.zext(16), lit(0xffff, 16)),
+        ]),
+    );
+
+    // ---- Entry bookkeeping and frame slots --------------------------------------------------------
+    let mut ret_valid: Expr = advance.clone().into();
+    let mut ret_index = q_index.clone();
+    for k in 1..=RETIRE_DELAY {
+        let v = m.reg_reset(&format!("retire{k}_valid"), 1, 0);
+        let i = m.reg(&format!("retire{k}_index"), iw);
+        m.set(&v, &ret_valid);
+        m.set(&i, &ret_index);
+        ret_valid = v.into();
+        ret_index = i.into();
+    }
+    for e in 0..n {
+        let here = r_index.eq(e as u64);
+        let up = &to_ring & &here;
+        let down = &ret_valid & ret_index.eq(e as u64);
+        let c = &inflight[e];
+        m.when(up.clone() & !down.clone(), |m| m.set(c, c + 1u64))
+            .elif(down & !up.clone(), |m| m.set(c, c - 1u64));
+        m.when(&ring_full & &here, |m| m.set(&loss[e], 1))
+            .elif(up, |m| m.set(&loss[e], 0));
+    }
+    let freed = [
+        Expr::from(&end_r & !&forced_r & (&drop_bad | &drop_full)),
+        &start & !&j_dma,
+        Expr::from(&done_fire),
+    ];
+    let sw = slots.width();
+    let delta = freed
+        .iter()
+        .fold(slots.zext(sw + 1) + (&in_end & !&force).zext(sw + 1), |a, f| {
+            a - f.zext(sw + 1)
+        });
+    m.set(&slots, delta.trunc(sw));
+    m.finish()
+}
