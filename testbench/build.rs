@@ -43,6 +43,11 @@ fn main() -> anyhow::Result<()> {
         specs.push(hdl_model(hdl::blocks::udp_tx_build::udp_tx_build(w))?);
         specs.push(hdl_model(hdl::lauberhorn::rpc_decode::rpc_decode(w))?);
     }
+    // tests/accio_rx.rs
+    for w in [64, 512] {
+        let cfg = hdl::library::small_rx(w);
+        specs.push(hdl_model(hdl::accio::rx_offload::accio_rx_offload(cfg))?);
+    }
     // tests/accio_ict.rs: the default configuration, and its register constants.
     let ict = hdl::config::IctConfig::default();
     specs.push(hdl_model(hdl::accio::ict::accio_ict(&ict))?);

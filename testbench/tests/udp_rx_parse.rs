@@ -10,9 +10,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sim::net::{classify, RxMeta};
 use sim::prelude::*;
-use sim::traces::{
-    add_ip_options, fix_ip_checksum, fix_udp_checksum, pad, raw_header_sum, udp_frame,
-};
+use sim::traces::{fix_ip_checksum, fix_udp_checksum, pad, random_rx_frame, raw_header_sum, udp_frame};
 use std::path::PathBuf;
 use testbench::models::{UdpRxParseW128, UdpRxParseW256, UdpRxParseW512, UdpRxParseW64};
 use testbench::seed;
@@ -76,117 +74,12 @@ impl Pins<'_> {
     }
 }
 
-/// A random frame of one of the kinds the module docs list, and whether the MAC marks it bad.
-fn random_frame(rng: &mut ChaCha8Rng) -> (Vec<u8>, bool) {
-    let plen = match rng.gen_range(0..4) {
-        0 => rng.gen_range(0..=18),
-        1 => rng.gen_range(0..=1472),
-        2 => 1472,
-        _ => rng.gen_range(0..=64),
-    };
-    let mut f = udp_frame(rng, plen);
-    let kind = rng.gen_range(0..20);
-    match kind {
-        0..=2 => {}
-        3 => {
-            // Bytes after the UDP datagram inside the IPv4 payload: legal, not checksummed.
-            let extra = rng.gen_range(1..8);
-            f.extend((0..extra).map(|_| rng.gen::<u8>()));
-            let total = u16::from_be_bytes([f[16], f[17]]) + extra as u16;
-            f[16..18].copy_from_slice(&total.to_be_bytes());
-            fix_ip_checksum(&mut f);
-        }
-        4 => f[24] ^= 1 << rng.gen_range(0..8), // IPv4 checksum
-        5 => {
-            // A payload bit: the UDP checksum (made nonzero first) no longer verifies.
-            if f[40] == 0 && f[41] == 0 {
-                f[41] = 1;
-            }
-            let i = 34 + rng.gen_range(0..(8 + plen));
-            if i != 40 && i != 41 {
-                f[i] ^= 1 << rng.gen_range(0..8);
-            } else {
-                f[41] ^= 2;
-            }
-        }
-        6 => {
-            f[40] = 0; // no UDP checksum
-            f[41] = 0;
-        }
-        7 => {
-            let cut = rng.gen_range(1..f.len().min(60)); // frames keep at least one byte
-            f.truncate(f.len() - cut);
-            return (f, false); // a runt or a cut datagram, unpadded
-        }
-        8 => {
-            // IPv4 total length off by some bytes either way.
-            let total = u16::from_be_bytes([f[16], f[17]]) as i32
-                + if rng.gen_bool(0.5) {
-                    rng.gen_range(1..40)
-                } else {
-                    -rng.gen_range(1..20)
-                };
-            f[16..18].copy_from_slice(&(total.max(0) as u16).to_be_bytes());
-            fix_ip_checksum(&mut f);
-        }
-        9 => add_ip_options(&mut f, rng.gen_range(1..=10)), // IHL 6..15
-        10 => {
-            f[20] |= if rng.gen_bool(0.5) {
-                0x20
-            } else {
-                rng.gen_range(1..0x20)
-            }; // MF or an offset
-            fix_ip_checksum(&mut f);
-        }
-        11 => {
-            for (k, b) in [0x81, 0x00, 0x00, rng.gen()].into_iter().enumerate() {
-                f.insert(12 + k, b); // VLAN tag
-            }
-        }
-        12 => f[0..6].copy_from_slice(&[0xff; 6]),
-        13 => f[0..6].copy_from_slice(&[0x01, 0x00, 0x5e, 0x00, 0x00, rng.gen()]),
-        14 => {
-            let mut arp = f[0..12].to_vec();
-            arp.extend([0x08, 0x06]);
-            arp.extend((0..28).map(|_| rng.gen::<u8>()));
-            f = arp;
-        }
-        15 => {
-            f[23] = [1, 6, 47][rng.gen_range(0..3)]; // ICMP, TCP, GRE
-            fix_ip_checksum(&mut f);
-        }
-        16 => {
-            let udp_len = if rng.gen_bool(0.5) {
-                rng.gen_range(0..8u16)
-            } else {
-                (plen + 8) as u16 + rng.gen_range(1..100)
-            };
-            f[38..40].copy_from_slice(&udp_len.to_be_bytes());
-        }
-        17 => return (pad(f, rng), true), // the MAC saw a bad FCS
-        18 => {
-            // A bad IPv4 header: version 6, or IHL below 5 (checksum made valid).
-            f[14] = if rng.gen_bool(0.5) {
-                0x65
-            } else {
-                0x40 | rng.gen_range(0..5)
-            };
-            fix_ip_checksum(&mut f);
-        }
-        _ => {
-            // Frame bytes after the IPv4 datagram (padding past 60 bytes): not checksummed.
-            f.extend((0..rng.gen_range(1..6)).map(|_| rng.gen::<u8>()));
-        }
-    }
-    (pad(f, rng), false)
-}
-
 fn run(p: Pins, name: &str, latency: u64) {
     let mut rng = seed::rng(name);
     // Phases: back to back, then gaps inside and between frames.
     let frames: Vec<Frame> = (0..3000)
         .map(|n| {
-            let (bytes, bad) = random_frame(&mut rng);
+            let (bytes, bad) = random_rx_frame(&mut rng);
             Frame {
                 bytes,
                 bad,

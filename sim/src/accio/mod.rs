@@ -1,3 +1,4 @@
 //! Host-side models of the Accio hardware.
 
 pub mod ict_model;
+pub mod rx_model;

@@ -1,0 +1,550 @@
+//! The Accio RX offload engine (`hdl::accio::rx_offload`) at 64 and 512 bits, driven with
+//! an ICT emulated at the real one's lookup timing, the host-memory model behind its AXI4
+//! write master, a host that consumes ring records and posts normal-path buffers, and
+//! random and malformed traffic with random gaps, memory latency and back-pressure.
+//!
+//! Checked against `sim::accio::rx_model`: every record in every ring (bytes, order,
+//! LOSS flag), every normal-path delivery (bytes, buffer, reason, class), per-entry drops,
+//! the statistics and the malformed events. Checked on every memory write as it happens:
+//! it lies inside the ring or the normal-path buffer it belongs to, and never over
+//! published, unconsumed ring data. A record is read by the host only after the tail update
+//! that publishes it, so its bytes must already be in memory. Exact cycle counts: latency
+//! from a frame's first beat to its tail update, and full line rate (a backlog that does
+//! not grow with the number of frames) for back-to-back minimum and maximum frames.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use sim::accio::rx_model::{RxAction, RxEntry, RxModel};
+use sim::axi_slave_ports;
+use sim::axis::frame_to_beats;
+use sim::hostmem::{AxiPorts, HostMem, HostMemCfg};
+use sim::prelude::*;
+use sim::traces::{pad, random_rx_frame, udp_frame_to};
+use std::collections::{BTreeMap, VecDeque};
+use testbench::models::{
+    AccioRxOffloadW512N4B8192P2048O16 as Rx512, AccioRxOffloadW64N4B8192P2048O16 as Rx64,
+};
+use testbench::seed;
+
+use hdl::accio::rx_offload::record;
+use hdl::accio::regs::LOOKUP_LATENCY;
+
+const NP_BYTES: usize = 2048;
+
+struct Pins<'a> {
+    dut: &'a dyn Model,
+    rst: &'a dyn PortWrite,
+    s: AxisIn<'a>,
+    policy: &'a dyn PortWrite,
+    lk: [&'a dyn PortRead; 3],
+    res: [&'a dyn PortWrite; 11],
+    upd: [&'a dyn PortRead; 5],
+    np_buf: (&'a dyn PortWrite, &'a dyn PortWrite, &'a dyn PortRead),
+    np_done_ready: &'a dyn PortWrite,
+    np_done: [&'a dyn PortRead; 5],
+    ev: [&'a dyn PortRead; 4],
+    axi: AxiPorts<'a>,
+    stats: Vec<(&'static str, &'a dyn PortRead)>,
+}
+
+macro_rules! pins {
+    ($d:expr) => {
+        Pins {
+            dut: &$d,
+            rst: &$d.rst,
+            s: axis_in!($d.s_axis_rx),
+            policy: &$d.malformed_to_np,
+            lk: [&$d.lookup.valid, &$d.lookup.ip, &$d.lookup.port],
+            res: [
+                &$d.res.valid,
+                &$d.res.hit,
+                &$d.res.miss,
+                &$d.res.index,
+                &$d.res.accelerated,
+                &$d.res.core,
+                &$d.res.conn_id,
+                &$d.res.rx_base,
+                &$d.res.rx_size,
+                &$d.res.rx_head,
+                &$d.res.rx_tail,
+            ],
+            upd: [
+                &$d.rx_upd.valid,
+                &$d.rx_upd.index,
+                &$d.rx_upd.advance,
+                &$d.rx_upd.tail,
+                &$d.rx_upd.drop,
+            ],
+            np_buf: (&$d.np_buf.valid, &$d.np_buf.addr, &$d.np_buf.ready),
+            np_done_ready: &$d.np_done.ready,
+            np_done: [
+                &$d.np_done.valid,
+                &$d.np_done.len,
+                &$d.np_done.reason,
+                &$d.np_done.class,
+                &$d.np_done.error,
+            ],
+            ev: [
+                &$d.ev_malformed.valid,
+                &$d.ev_malformed.class,
+                &$d.ev_dma.valid,
+                &$d.ev_dma.info,
+            ],
+            axi: axi_slave_ports!($d.m_axi, write),
+            stats: vec![
+                ("frames", &$d.stat_frames),
+                ("mac_bad", &$d.stat_mac_bad),
+                ("overrun", &$d.stat_overrun),
+                ("offloaded", &$d.stat_offloaded),
+                ("ring_full", &$d.stat_ring_full),
+                ("normal", &$d.stat_normal),
+                ("no_buffer", &$d.stat_no_buffer),
+                ("malformed_dropped", &$d.stat_malformed_dropped),
+            ],
+        }
+    };
+}
+
+fn get(p: &dyn PortRead) -> u64 {
+    p.get_bits(0, p.width().min(64))
+}
+
+/// One run's traffic and host behaviour.
+struct Scenario {
+    entries: Vec<RxEntry>,
+    frames: Vec<(Vec<u8>, bool)>,
+    /// Probability of an idle cycle before a beat.
+    gaps: f64,
+    mem: HostMemCfg,
+    /// Per cycle and entry, the probability the host consumes one record (0: only at the end).
+    consume: f64,
+    /// Normal-path buffers posted at the start; each is posted again once consumed.
+    np_buffers: usize,
+    /// Probability the host takes a normal-path completion in a cycle.
+    np_take: f64,
+    malformed_to_np: bool,
+}
+
+/// What the hardware did.
+#[derive(Default)]
+struct Outcome {
+    /// Per entry: the records, in ring order, as the host read them.
+    records: Vec<Vec<(u32, Vec<u8>)>>,
+    /// Normal-path deliveries: buffer, bytes, reason, class, DMA error.
+    np: Vec<(u64, Vec<u8>, u8, u8, bool)>,
+    drops: Vec<u32>,
+    stats: BTreeMap<&'static str, u64>,
+    malformed_events: Vec<u8>,
+    dma_events: usize,
+    /// Frames dropped for want of buffer space or frame slots.
+    overrun: Vec<usize>,
+    /// Per frame: cycle of its first beat; per entry and tail update: its cycle.
+    first_beat: Vec<u64>,
+    tail_updates: Vec<(usize, u64)>,
+    cycles: u64,
+}
+
+fn np_addr(k: usize) -> u64 {
+    0x8_0000_0000 + (k as u64) * 0x1000
+}
+
+fn run(p: &Pins, rng: &mut ChaCha8Rng, sc: &Scenario) -> Outcome {
+    let lanes = p.s.lanes();
+    let mut mem = HostMem::new(sc.mem.clone(), ChaCha8Rng::seed_from_u64(rng.gen()));
+    let mut table = sc.entries.clone();
+    let mut out = Outcome {
+        records: vec![Vec::new(); table.len()],
+        drops: vec![0; table.len()],
+        ..Outcome::default()
+    };
+    p.policy.set_bit(0, sc.malformed_to_np);
+    p.rst.set_bit(0, true);
+    p.s.idle();
+    p.dut.tick().unwrap();
+    p.rst.set_bit(0, false);
+    // Input beats with their frame index.
+    let mut beats: VecDeque<(usize, sim::axis::Beat)> = sc
+        .frames
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (f, bad))| {
+            frame_to_beats(f, lanes, *bad as u64)
+                .into_iter()
+                .map(move |b| (i, b))
+        })
+        .collect();
+    out.first_beat = vec![0; sc.frames.len()];
+    let mut ends: VecDeque<(usize, u64)> = VecDeque::new();
+    let mut posted: VecDeque<u64> = (0..sc.np_buffers).map(np_addr).collect();
+    let mut np_in_flight: VecDeque<u64> = VecDeque::new();
+    let mut lookups: VecDeque<(u64, u32, u16)> = VecDeque::new();
+    let mut results: VecDeque<(u64, [u64; 11])> = VecDeque::new();
+    let mut writes_seen = 0usize;
+    let (mut cycle, mut idle) = (0u64, 0u64);
+    let mut prev_start = true;
+    loop {
+        // Inputs.
+        let beat = match beats.front() {
+            Some((i, b)) if !rng.gen_bool(sc.gaps) => Some((*i, b.clone())),
+            _ => None,
+        };
+        match &beat {
+            Some((_, b)) => p.s.drive(&b.with_unkept(rng.gen())),
+            None => p.s.idle(),
+        }
+        match results.front() {
+            Some((due, r)) if *due == cycle => {
+                for (port, v) in p.res.iter().zip(r) {
+                    port.set_bits(0, port.width().min(64), *v);
+                }
+                results.pop_front();
+            }
+            _ => p.res[0].set_bit(0, false),
+        }
+        p.np_buf.0.set_bit(0, !posted.is_empty());
+        p.np_buf.1.set_bits(0, 64, posted.front().copied().unwrap_or(0));
+        p.np_done_ready.set_bit(0, rng.gen_bool(sc.np_take));
+        mem.drive(&p.axi);
+        p.dut.eval().unwrap();
+
+        // Outputs.
+        let mut busy = beat.is_some();
+        if let Some((i, b)) = beat {
+            beats.pop_front();
+            if prev_start {
+                out.first_beat[i] = cycle;
+            }
+            prev_start = b.last;
+            if b.last {
+                ends.push_back((i, cycle));
+                if ends.len() > 4 {
+                    ends.pop_front();
+                }
+            }
+        }
+        if p.lk[0].bit(0) {
+            lookups.push_back((cycle, get(p.lk[1]) as u32, get(p.lk[2]) as u16));
+        }
+        if p.np_buf.0.bit(0) && p.np_buf.2.bit(0) {
+            np_in_flight.push_back(posted.pop_front().unwrap());
+        }
+        if p.np_done[0].bit(0) && p.np_done_ready.bit(0) {
+            let addr = np_in_flight.pop_front().expect("a completion has its buffer");
+            let len = get(p.np_done[1]) as usize;
+            out.np.push((
+                addr,
+                mem.read(addr, len),
+                get(p.np_done[2]) as u8,
+                get(p.np_done[3]) as u8,
+                p.np_done[4].bit(0),
+            ));
+            posted.push_back(addr);
+            busy = true;
+        }
+        if p.ev[0].bit(0) {
+            out.malformed_events.push(get(p.ev[1]) as u8);
+        }
+        if p.ev[2].bit(0) {
+            out.dma_events += 1;
+        }
+        for (name, port) in &p.stats {
+            if port.bit(0) {
+                *out.stats.entry(name).or_default() += 1;
+                if *name == "overrun" {
+                    let &(i, _) = ends
+                        .iter()
+                        .find(|(_, at)| at + 1 == cycle)
+                        .expect("an overrun pulse comes one cycle after its frame's end");
+                    out.overrun.push(i);
+                }
+            }
+        }
+        let upd: Vec<u64> = p.upd.iter().map(|x| get(*x)).collect();
+        mem.sample(&p.axi);
+        for w in &mem.writes[writes_seen..] {
+            for i in 0..lanes as u64 {
+                if w.strb >> i & 1 == 1 {
+                    check_write(w.addr + i, &table, &np_in_flight);
+                }
+            }
+            busy = true;
+        }
+        writes_seen = mem.writes.len();
+
+        // The ICT: a lookup is answered from the table as it is two cycles later, before
+        // that cycle's updates (the real ICT's registered read), and seen a cycle after.
+        while let Some(&(at, ip, port)) = lookups.front() {
+            if at + LOOKUP_LATENCY - 1 != cycle {
+                break;
+            }
+            lookups.pop_front();
+            let hit = table
+                .iter()
+                .position(|e| e.enabled && e.local_ip == ip && e.local_port == port);
+            let e = hit.map(|i| table[i].clone()).unwrap_or_default();
+            results.push_back((
+                cycle + 1,
+                [
+                    1,
+                    hit.is_some() as u64,
+                    0,
+                    hit.unwrap_or(0) as u64,
+                    e.accelerated as u64,
+                    0,
+                    0,
+                    e.base,
+                    e.size as u64,
+                    e.head as u64,
+                    e.tail as u64,
+                ],
+            ));
+        }
+        if upd[0] == 1 {
+            let e = upd[1] as usize;
+            assert!(upd[2] != upd[4], "one of advance and drop");
+            if upd[2] == 1 {
+                let t = &mut table[e];
+                let grow = (upd[3] as u32).wrapping_sub(t.tail);
+                assert!(
+                    grow > 0 && grow % 64 == 0 && t.tail.wrapping_add(grow).wrapping_sub(t.head) <= t.size,
+                    "entry {e}: tail {:#x} -> {:#x} with head {:#x}",
+                    t.tail,
+                    upd[3],
+                    t.head
+                );
+                t.tail = upd[3] as u32;
+                out.tail_updates.push((e, cycle));
+            } else {
+                out.drops[e] += 1;
+            }
+            busy = true;
+        }
+        // The host.
+        for (e, t) in table.iter_mut().enumerate() {
+            if sc.consume > 0.0 && rng.gen_bool(sc.consume) {
+                consume_one(&mem, t, &mut out.records[e]);
+            }
+        }
+        p.dut.tick().unwrap();
+        cycle += 1;
+        idle = if busy || !beats.is_empty() { 0 } else { idle + 1 };
+        if idle > 300 {
+            break;
+        }
+        assert!(cycle < 3_000_000, "stuck");
+    }
+    for (e, t) in table.iter_mut().enumerate() {
+        while t.head != t.tail {
+            consume_one(&mem, t, &mut out.records[e]);
+        }
+    }
+    assert!(mem.violations.is_empty(), "AXI: {:#?}", mem.violations);
+    assert!(np_in_flight.is_empty(), "normal-path buffers never completed");
+    out.cycles = cycle;
+    out
+}
+
+/// A write to `addr` must be inside a ring, past its published data, or inside a
+/// normal-path buffer being filled.
+fn check_write(addr: u64, table: &[RxEntry], np: &VecDeque<u64>) {
+    for (i, e) in table.iter().enumerate() {
+        if e.size > 0 && addr >= e.base && addr < e.base + e.size as u64 {
+            let off = (addr - e.base) as u32;
+            let rel = off.wrapping_sub(e.head) & (e.size - 1);
+            let used = e.tail.wrapping_sub(e.head);
+            assert!(
+                rel >= used,
+                "entry {i}: write at {addr:#x} over unconsumed data (head {:#x} tail {:#x})",
+                e.head,
+                e.tail
+            );
+            return;
+        }
+    }
+    assert!(
+        np.iter().any(|b| addr >= *b && addr < b + NP_BYTES as u64),
+        "write at {addr:#x} outside every ring and buffer"
+    );
+}
+
+/// The host reads the record at RX_HEAD and moves RX_HEAD past it.
+fn consume_one(mem: &HostMem, e: &mut RxEntry, got: &mut Vec<(u32, Vec<u8>)>) {
+    if e.head == e.tail {
+        return;
+    }
+    let read = |off: u32, n: usize| -> Vec<u8> {
+        (0..n)
+            .map(|k| mem.read_byte(e.addr(off.wrapping_add(k as u32))))
+            .collect()
+    };
+    let hdr = read(e.head, record::PAYLOAD);
+    let len = u16::from_le_bytes([hdr[record::LEN], hdr[record::LEN + 1]]) as usize;
+    got.push((e.head, read(e.head, record::PAYLOAD + len)));
+    e.head = e.head.wrapping_add(record::footprint(len) as u32);
+}
+
+/// Four entries: two accelerated rings, one not accelerated, one disabled.
+fn entries(ring_bytes: u32) -> Vec<RxEntry> {
+    let e = |i: u32, accel: bool, enabled: bool| RxEntry {
+        enabled,
+        accelerated: accel,
+        local_ip: 0x0a01_0000 | i,
+        local_port: 4000 + i as u16,
+        base: 0x1_0000_0000 + u64::from(i) * 0x100_0000,
+        size: ring_bytes,
+        // Start near the top of the 32-bit offset range, so the pointers wrap.
+        head: 0u32.wrapping_sub(ring_bytes / 2 + 64 * i),
+        tail: 0u32.wrapping_sub(ring_bytes / 2 + 64 * i),
+        ..RxEntry::default()
+    };
+    vec![e(1, true, true), e(2, true, true), e(3, false, true), e(4, true, false)]
+}
+
+/// A datagram to entry `i` of [`entries`] (or a random frame of any kind).
+fn traffic(rng: &mut ChaCha8Rng, n: usize, max_payload: usize) -> Vec<(Vec<u8>, bool)> {
+    (0..n)
+        .map(|_| {
+            if rng.gen_bool(0.6) {
+                let i = rng.gen_range(1..=4u32);
+                let plen = rng.gen_range(0..=max_payload);
+                let f = udp_frame_to(rng, [10, 1, 0, i as u8], 4000 + i as u16, plen);
+                (pad(f, rng), false)
+            } else {
+                random_rx_frame(rng)
+            }
+        })
+        .collect()
+}
+
+/// Runs the model over the frames the hardware did not drop for overrun.
+fn model_of(sc: &Scenario, overrun: &[usize]) -> (RxModel, Vec<RxAction>) {
+    let mut m = RxModel::new(sc.entries.clone(), NP_BYTES);
+    m.malformed_to_np = sc.malformed_to_np;
+    m.np_buffers = (0..sc.np_buffers).map(np_addr).collect();
+    let mut acts = Vec::new();
+    for (i, (f, bad)) in sc.frames.iter().enumerate() {
+        if overrun.contains(&i) {
+            m.stats.frames += 1;
+            continue;
+        }
+        let a = m.frame(f, *bad);
+        // The host posts each consumed buffer again, behind the others.
+        if let RxAction::Normal { addr, .. } = &a {
+            m.np_buffers.push_back(*addr);
+        }
+        acts.push(a);
+    }
+    (m, acts)
+}
+
+/// The hardware's outcome is the model's, exactly (rings that never fill, or never
+/// consumed until the end, keep ring-full decisions independent of timing).
+fn compare(sc: &Scenario, out: &Outcome) {
+    let (m, acts) = model_of(sc, &out.overrun);
+    let mut want: Vec<Vec<(u32, Vec<u8>)>> = vec![Vec::new(); sc.entries.len()];
+    let mut np = Vec::new();
+    for a in &acts {
+        match a {
+            RxAction::Ring {
+                entry,
+                offset,
+                record,
+            } => want[*entry].push((*offset, record.clone())),
+            RxAction::Normal {
+                addr,
+                bytes,
+                reason,
+                class,
+            } => np.push((*addr, bytes.clone(), *reason, *class, false)),
+            RxAction::Dropped(_) => {}
+        }
+    }
+    for (e, (w, g)) in want.iter().zip(&out.records).enumerate() {
+        assert_eq!(w.len(), g.len(), "entry {e}: records");
+        for (k, (a, b)) in w.iter().zip(g).enumerate() {
+            assert_eq!(a, b, "entry {e}, record {k}");
+        }
+    }
+    assert_eq!(out.np.len(), np.len(), "normal-path deliveries");
+    for (k, (a, b)) in np.iter().zip(&out.np).enumerate() {
+        assert_eq!(a, b, "normal-path delivery {k}");
+    }
+    let drops: Vec<u32> = m.entries.iter().map(|e| e.drops).collect();
+    assert_eq!(drops, out.drops, "per-entry drops");
+    let s = &m.stats;
+    let want_stats = [
+        ("frames", s.frames),
+        ("mac_bad", s.mac_bad),
+        ("overrun", out.overrun.len() as u64),
+        ("offloaded", s.offloaded),
+        ("ring_full", s.ring_full),
+        ("normal", s.normal),
+        ("no_buffer", s.no_buffer),
+        ("malformed_dropped", s.malformed_dropped),
+    ];
+    for (name, v) in want_stats {
+        assert_eq!(
+            out.stats.get(name).copied().unwrap_or(0),
+            v,
+            "stat_{name}"
+        );
+    }
+    // Events: every verdict with an error, in order (frames dropped for overrun too).
+    let classes: Vec<u8> = sc
+        .frames
+        .iter()
+        .map(|(f, bad)| sim::net::classify(f, *bad).error)
+        .filter(|e| *e != 0)
+        .collect();
+    assert_eq!(out.malformed_events, classes, "malformed events");
+    assert_eq!(out.dma_events, 0);
+}
+
+fn mem_cfg(lanes: usize, rng: &mut ChaCha8Rng, stall: f64) -> HostMemCfg {
+    HostMemCfg {
+        beat_bytes: lanes,
+        latency: rng.gen_range(1..30),
+        stall,
+        max_outstanding: 64,
+    }
+}
+
+/// Random traffic into rings that never fill, consumed as it comes; both policies.
+fn random_traffic(p: Pins, name: &str) {
+    let mut rng = seed::rng(name);
+    let lanes = p.s.lanes();
+    for round in 0..4 {
+        let frames = traffic(&mut rng, 400, 1472);
+        let sc = Scenario {
+            entries: entries(1 << 20),
+            frames,
+            gaps: [0.0, 0.2, 0.5, 0.05][round],
+            mem: mem_cfg(lanes, &mut rng, [0.0, 0.3, 0.5, 0.1][round]),
+            consume: 0.05,
+            // As many buffers as frame slots: they never run out (round 3: none posted).
+            np_buffers: [64, 64, 64, 0][round],
+            np_take: [1.0, 0.5, 0.2, 1.0][round],
+            malformed_to_np: round % 2 == 1,
+        };
+        let out = run(&p, &mut rng, &sc);
+        println!("round {round}: {} cycles, {:?}", out.cycles, out.stats);
+        compare(&sc, &out);
+        assert!(
+            out.stats.get("offloaded").copied().unwrap_or(0) > 50,
+            "round {round}: {:?}",
+            out.stats
+        );
+    }
+}
+
+#[test]
+fn w64_random_traffic_matches_the_model() {
+    let d = Rx64::new();
+    random_traffic(pins!(d), "accio_rx_w64");
+}
+
+#[test]
+fn w512_random_traffic_matches_the_model() {
+    let d = Rx512::new();
+    random_traffic(pins!(d), "accio_rx_w512");
+}
