@@ -116,13 +116,16 @@ struct Scenario {
     /// Probability of an idle cycle before a beat.
     gaps: f64,
     mem: HostMemCfg,
-    /// Per cycle and entry, the probability the host consumes one record (0: only at the end).
+    /// Per frame sent and entry, the probability the host consumes one record (0: only at
+    /// the end).
     consume: f64,
     /// Normal-path buffers posted at the start; each is posted again once consumed.
     np_buffers: usize,
     /// Probability the host takes a normal-path completion in a cycle.
     np_take: f64,
     malformed_to_np: bool,
+    /// Before this frame, wait until the engine is idle and let the host empty every ring.
+    drain_before: Option<usize>,
 }
 
 /// What the hardware did.
@@ -182,10 +185,22 @@ fn run(p: &Pins, rng: &mut ChaCha8Rng, sc: &Scenario) -> Outcome {
     let mut writes_seen = 0usize;
     let (mut cycle, mut idle) = (0u64, 0u64);
     let mut prev_start = true;
+    let mut drained = false;
     loop {
         // Inputs.
+        let hold = matches!(beats.front(), Some((i, _)) if Some(*i) == sc.drain_before)
+            && prev_start
+            && !drained;
+        if hold && idle > 100 {
+            for (e, t) in table.iter_mut().enumerate() {
+                while t.head != t.tail {
+                    consume_one(&mem, t, &mut out.records[e]);
+                }
+            }
+            drained = true;
+        }
         let beat = match beats.front() {
-            Some((i, b)) if !rng.gen_bool(sc.gaps) => Some((*i, b.clone())),
+            Some((i, b)) if !hold && !rng.gen_bool(sc.gaps) => Some((*i, b.clone())),
             _ => None,
         };
         match &beat {
@@ -209,6 +224,7 @@ fn run(p: &Pins, rng: &mut ChaCha8Rng, sc: &Scenario) -> Outcome {
 
         // Outputs.
         let mut busy = beat.is_some();
+        let beat_last = beat.as_ref().is_some_and(|(_, b)| b.last);
         if let Some((i, b)) = beat {
             beats.pop_front();
             if prev_start {
@@ -320,14 +336,19 @@ fn run(p: &Pins, rng: &mut ChaCha8Rng, sc: &Scenario) -> Outcome {
             busy = true;
         }
         // The host.
+        let frame_sent = beat_last;
         for (e, t) in table.iter_mut().enumerate() {
-            if sc.consume > 0.0 && rng.gen_bool(sc.consume) {
+            if frame_sent && sc.consume > 0.0 && rng.gen_bool(sc.consume) {
                 consume_one(&mem, t, &mut out.records[e]);
             }
         }
         p.dut.tick().unwrap();
         cycle += 1;
-        idle = if busy || !beats.is_empty() { 0 } else { idle + 1 };
+        idle = if busy || (!beats.is_empty() && !hold) {
+            0
+        } else {
+            idle + 1
+        };
         if idle > 300 {
             break;
         }
@@ -423,6 +444,11 @@ fn model_of(sc: &Scenario, overrun: &[usize]) -> (RxModel, Vec<RxAction>) {
     m.np_buffers = (0..sc.np_buffers).map(np_addr).collect();
     let mut acts = Vec::new();
     for (i, (f, bad)) in sc.frames.iter().enumerate() {
+        if Some(i) == sc.drain_before {
+            for e in &mut m.entries {
+                e.head = e.tail;
+            }
+        }
         if overrun.contains(&i) {
             m.stats.frames += 1;
             continue;
@@ -525,6 +551,7 @@ fn random_traffic(p: Pins, name: &str) {
             np_buffers: [64, 64, 64, 0][round],
             np_take: [1.0, 0.5, 0.2, 1.0][round],
             malformed_to_np: round % 2 == 1,
+            drain_before: None,
         };
         let out = run(&p, &mut rng, &sc);
         println!("round {round}: {} cycles, {:?}", out.cycles, out.stats);
@@ -547,4 +574,144 @@ fn w64_random_traffic_matches_the_model() {
 fn w512_random_traffic_matches_the_model() {
     let d = Rx512::new();
     random_traffic(pins!(d), "accio_rx_w512");
+}
+
+/// Small rings nobody consumes until the end: records fill each ring to the byte the
+/// model says, the rest are dropped and counted per entry; after the host empties the
+/// rings, the next record carries FLAG_LOSS and the ones after it do not. Also rings the engine must not
+/// use (size not a power of two, misaligned base): everything for them is dropped.
+fn rings_fill_up(p: Pins, name: &str) {
+    let mut rng = seed::rng(name);
+    let lanes = p.s.lanes();
+    let mut ents = entries(4096);
+    ents[1].size = 3000; // not a power of two: never used
+    // Then, once the host has emptied the rings, four datagrams to entry 0.
+    let mut frames = traffic(&mut rng, 300, 600);
+    for k in 0..4 {
+        let f = udp_frame_to(&mut rng, [10, 1, 0, 1], 4001, 10 + k);
+        frames.push((pad(f, &mut rng), false));
+    }
+    let sc = Scenario {
+        entries: ents,
+        drain_before: Some(300),
+        frames,
+        gaps: 0.1,
+        mem: mem_cfg(lanes, &mut rng, 0.2),
+        consume: 0.0,
+        np_buffers: 64,
+        np_take: 1.0,
+        malformed_to_np: false,
+    };
+    let out = run(&p, &mut rng, &sc);
+    compare(&sc, &out);
+    let after = &out.records[0][out.records[0].len() - 4..];
+    assert!(out.drops[0] > 10 && out.drops[1] > 10, "{:?}", out.drops);
+    assert!(out.records[1].is_empty());
+    let flags = |r: &[(u32, Vec<u8>)]| -> Vec<u16> {
+        r.iter()
+            .map(|(_, r)| u16::from_le_bytes([r[record::FLAGS], r[record::FLAGS + 1]]))
+            .collect()
+    };
+    assert_eq!(flags(after), [record::FLAG_LOSS, 0, 0, 0]);
+}
+
+#[test]
+fn w64_full_rings_drop_and_count() {
+    let d = Rx64::new();
+    rings_fill_up(pins!(d), "accio_rx_full_w64");
+}
+
+#[test]
+fn w512_full_rings_drop_and_count() {
+    let d = Rx512::new();
+    rings_fill_up(pins!(d), "accio_rx_full_w512");
+}
+
+/// Small rings the host consumes at random while they fill: which datagrams find room
+/// depends on timing, so the check is on invariants. Each ring gets, in order, a
+/// subsequence of the datagrams sent to it, byte-exact; the ones missing are exactly its
+/// drop count; a record has FLAG_LOSS exactly when datagrams were dropped just before it;
+/// and (in `run`) no write ever lands on unconsumed data.
+fn rings_under_pressure(p: Pins, name: &str) {
+    let mut rng = seed::rng(name);
+    let lanes = p.s.lanes();
+    for consume in [0.03, 0.08] {
+        let sc = Scenario {
+            entries: entries(2048),
+            frames: traffic(&mut rng, 500, 300),
+            gaps: 0.05,
+            mem: mem_cfg(lanes, &mut rng, 0.1),
+            consume,
+            np_buffers: 64,
+            np_take: 1.0,
+            malformed_to_np: false,
+            drain_before: None,
+        };
+        let out = run(&p, &mut rng, &sc);
+        // Every datagram each entry could get, from the model with rings that never fill.
+        let mut roomy = sc.entries.clone();
+        for e in &mut roomy {
+            e.size = 1 << 30;
+        }
+        let big = Scenario {
+            entries: roomy,
+            frames: sc.frames.clone(),
+            ..sc
+        };
+        let (_, acts) = model_of(&big, &out.overrun);
+        let mut sent: Vec<Vec<Vec<u8>>> = vec![Vec::new(); 4];
+        for a in acts {
+            if let RxAction::Ring { entry, record, .. } = a {
+                sent[entry].push(record);
+            }
+        }
+        let mut total_drops = 0;
+        for e in 0..4 {
+            let mut it = sent[e].iter();
+            let mut skipped = 0u32;
+            for (k, (_, got)) in out.records[e].iter().enumerate() {
+                let mut gap = 0;
+                let found = loop {
+                    let Some(cand) = it.next() else {
+                        panic!("entry {e}: record {k} was never sent (or out of order)")
+                    };
+                    let same = cand[..record::FLAGS] == got[..record::FLAGS]
+                        && cand[record::PAYLOAD..] == got[record::PAYLOAD..];
+                    if same {
+                        break cand;
+                    }
+                    gap += 1;
+                };
+                assert_eq!(found.len(), got.len());
+                let flags = u16::from_le_bytes([got[record::FLAGS], got[record::FLAGS + 1]]);
+                assert_eq!(
+                    flags == record::FLAG_LOSS,
+                    gap > 0,
+                    "entry {e}, record {k}: flags {flags} after {gap} drops"
+                );
+                skipped += gap;
+            }
+            skipped += it.count() as u32;
+            assert_eq!(skipped, out.drops[e], "entry {e}: datagrams missing vs. drops");
+            total_drops += skipped;
+        }
+        assert_eq!(
+            out.stats.get("ring_full").copied().unwrap_or(0),
+            u64::from(total_drops)
+        );
+        println!("consume {consume}: {} cycles, {:?}", out.cycles, out.stats);
+        assert!(total_drops > 0, "the rings never filled");
+    }
+}
+
+#[test]
+fn w64_rings_under_pressure_keep_their_invariants() {
+    let d = Rx64::new();
+    rings_under_pressure(pins!(d), "accio_rx_pressure_w64");
+}
+
+#[test]
+fn w512_rings_under_pressure_keep_their_invariants() {
+    let d = Rx512::new();
+    rings_under_pressure(pins!(d), "accio_rx_pressure_w512");
 }
