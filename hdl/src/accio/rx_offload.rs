@@ -19,9 +19,10 @@
 //! - **discard**: ring full (counted per entry in the ICT, RING_OVERFLOW event), malformed
 //!   (policy), or no normal-path buffer (counted).
 //!
-//! The *mover* takes jobs in order as their frames reach the buffer's head: a discard
-//! drains the frame, a DMA job issues its write command and streams the frame through a
-//! byte aligner (records start at frame byte 26, the IPv4 source address) and a cutter
+//! Each job's DMA write command is issued as soon as the job is known (its frame is in
+//! the buffer by then), so the engine has planned the bursts before their data arrives.
+//! The *mover* takes the jobs' kinds in order as their frames reach the buffer's head: a
+//! discard drains the frame, a DMA job streams the frame through a byte aligner (records start at frame byte 26, the IPv4 source address) and a cutter
 //! that stops at the job's length and fills in the record's length and flags. A job
 //! completes when the DMA engine reports every burst answered; only then does the ICT's
 //! RX_TAIL move (so the record is in memory before the pointer that publishes it), or the
@@ -462,20 +463,38 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     };
     let (j_dma, j_ring, j_base, j_mask, j_off, j_len) =
         (jf(1), jf(1), jf(64), jf(32), jf(PTR), jf(16));
-    let started = m.reg_reset("frame_started", 1, 0);
-    m.describe(&started, "The frame at the buffer's head has its job.");
-    let cur_dma = m.reg("frame_dma", 1);
-    let cur_ring = m.reg("frame_ring", 1);
+    // Commands go to the DMA engine as soon as their jobs are known (the frame is already in
+    // the buffer then, behind the ones before it), so each burst is planned before its data
+    // reaches the engine; the frame's kind follows in order for the mover.
     let dw = m.instance("dma", &dma);
     let cmd_ready = m.inst_output(dw, "cmd_ready");
-    let start = m.node(
-        "frame_start",
-        !&started & &jv & &pf_valid & (!&j_dma | &cmd_ready),
-    );
-    m.describe(&start, "The frame at the buffer's head takes its job (and its DMA command).");
+    let kinds = m.instance("kinds", &sync_fifo(SyncFifoCfg::new(2, FRAME_SLOTS))?);
+    for o in ["s_ready", "count"] {
+        let x = m.inst_output(kinds, o);
+        m.unused(&x); // bounded by the frame slots
+    }
+    let issue = m.node("job_issue", &jv & (!&j_dma | &cmd_ready));
+    m.describe(&issue, "A job leaves for the mover, with its DMA command if it has one.");
+    m.connect(jobs, "m_ready", &issue);
+    m.connect(dw, "cmd_valid", &jv & &j_dma);
+    m.connect(dw, "cmd_base", &j_base);
+    m.connect(dw, "cmd_mask", &j_mask);
+    m.connect(dw, "cmd_offset", &j_off);
+    m.connect(dw, "cmd_len", &j_len);
+    m.connect(dw, "cmd_tag", lit(0, TAG_WIDTH));
+    m.connect(kinds, "s_valid", &issue);
+    m.connect(kinds, "s_data", cat([j_dma.clone(), j_ring.clone()]));
+    let kv = m.inst_output(kinds, "m_valid");
+    let kind = m.inst_output(kinds, "m_data");
+    let started = m.reg_reset("frame_started", 1, 0);
+    m.describe(&started, "The frame at the buffer's head has its kind.");
+    let cur_dma = m.reg("frame_dma", 1);
+    let cur_ring = m.reg("frame_ring", 1);
+    let start = m.node("frame_start", !&started & &kv & &pf_valid);
+    m.describe(&start, "The frame at the buffer's head takes its kind.");
     let active = m.node("frame_active", &started | &start);
-    let is_dma = m.node("frame_is_dma", started.mux(&cur_dma, &j_dma));
-    let is_ring = m.node("frame_is_ring", started.mux(&cur_ring, &j_ring));
+    let is_dma = m.node("frame_is_dma", started.mux(&cur_dma, kind.bit(1)));
+    let is_ring = m.node("frame_is_ring", started.mux(&cur_ring, kind.bit(0)));
     let sh = m.instance("align", &shifter);
     let sh_ready = m.inst_output(sh, "s_axis_tready");
     m.set(&pf_ready, &active & (!&is_dma | &sh_ready));
@@ -491,17 +510,11 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
         "s_offset",
         is_ring.mux(lit(record::FRAME_OFFSET as u64, 5), lit(0, 5)),
     );
-    m.connect(jobs, "m_ready", &start);
-    m.connect(dw, "cmd_valid", !&started & &jv & &pf_valid & &j_dma);
-    m.connect(dw, "cmd_base", &j_base);
-    m.connect(dw, "cmd_mask", &j_mask);
-    m.connect(dw, "cmd_offset", &j_off);
-    m.connect(dw, "cmd_len", &j_len);
-    m.connect(dw, "cmd_tag", lit(0, TAG_WIDTH));
+    m.connect(kinds, "m_ready", &start);
     m.when(&start, |m| {
         m.set(&started, 1);
-        m.set(&cur_dma, &j_dma);
-        m.set(&cur_ring, &j_ring);
+        m.set(&cur_dma, kind.bit(1));
+        m.set(&cur_ring, kind.bit(0));
     });
     m.when(&pf_fire & &pf_last, |m| m.set(&started, 0));
 
@@ -650,7 +663,7 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     }
     let freed = [
         Expr::from(&end_r & !&forced_r & (&drop_bad | &drop_full)),
-        &start & !&j_dma,
+        &start & !kind.bit(1),
         Expr::from(&done_fire),
     ];
     let sw = slots.width();
