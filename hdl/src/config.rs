@@ -17,6 +17,55 @@ pub struct Config {
     pub shifter: ShifterConfig,
     /// Accio I/O Connection Table, ready queues and control event queue.
     pub ict: IctConfig,
+    /// Accio receive path (UDP offload and normal-path delivery).
+    pub rx: RxConfig,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RxConfig {
+    /// Frame buffer in bytes: a power of two of at least 2 bus beats. Default 16384.
+    pub buffer_bytes: u32,
+    /// Bytes of each normal-path receive buffer, 64 to 65535; longer frames are dropped
+    /// and counted. Default 2048.
+    pub np_buffer_bytes: u32,
+    /// DMA write bursts in flight: a power of two, at least 2. Default 16.
+    pub dma_outstanding: u32,
+}
+
+impl Default for RxConfig {
+    fn default() -> Self {
+        RxConfig {
+            buffer_bytes: 16384,
+            np_buffer_bytes: 2048,
+            dma_outstanding: 16,
+        }
+    }
+}
+
+impl RxConfig {
+    pub fn problems(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        let b = self.buffer_bytes;
+        if !b.is_power_of_two() || b < 128 {
+            p.push(format!(
+                "rx.buffer_bytes = {b}: must be a power of two of at least 128"
+            ));
+        }
+        if !(64..=65535).contains(&self.np_buffer_bytes) {
+            p.push(format!(
+                "rx.np_buffer_bytes = {}: must be 64 to 65535",
+                self.np_buffer_bytes
+            ));
+        }
+        let o = self.dma_outstanding;
+        if o < 2 || !o.is_power_of_two() || o > 256 {
+            p.push(format!(
+                "rx.dma_outstanding = {o}: must be a power of two from 2 to 256"
+            ));
+        }
+        p
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,6 +123,7 @@ impl Default for Config {
             arbiter: ArbiterConfig::default(),
             shifter: ShifterConfig::default(),
             ict: IctConfig::default(),
+            rx: RxConfig::default(),
         }
     }
 }
@@ -160,6 +210,7 @@ impl Config {
             p.push("shifter.max_offset = 0: must be at least 1".into());
         }
         p.extend(self.ict.problems());
+        p.extend(self.rx.problems());
         p
     }
 
