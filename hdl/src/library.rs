@@ -57,6 +57,7 @@ pub fn blocks() -> Result<Vec<Rc<Module>>, HdlErrors> {
     out.push(accio_ict(&small_ict())?);
     for w in [64, 512] {
         out.push(crate::accio::rx_offload::accio_rx_offload(small_rx(w))?);
+        out.push(crate::accio::tx_offload::accio_tx_offload(small_tx(w))?);
     }
     Ok(out)
 }
@@ -80,5 +81,17 @@ pub fn small_ict() -> crate::config::IctConfig {
         cores: 2,
         miss_filter_bits: 128,
         event_queue_depth: 4,
+    }
+}
+
+/// The TX offload engine as testbench/tests/accio_tx.rs drives it: 4 entries, a 1500-byte
+/// MTU, 16 bursts in flight.
+pub fn small_tx(data_width: u32) -> crate::accio::tx_offload::TxOffloadCfg {
+    crate::accio::tx_offload::TxOffloadCfg {
+        data_width,
+        entries: 4,
+        max_payload: 1472,
+        max_frame: 1514,
+        dma_outstanding: 16,
     }
 }

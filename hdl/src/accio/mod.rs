@@ -7,3 +7,4 @@ pub mod ict;
 pub mod ready_queue;
 pub mod regs;
 pub mod rx_offload;
+pub mod tx_offload;
