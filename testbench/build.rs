@@ -43,10 +43,12 @@ fn main() -> anyhow::Result<()> {
         specs.push(hdl_model(hdl::blocks::udp_tx_build::udp_tx_build(w))?);
         specs.push(hdl_model(hdl::lauberhorn::rpc_decode::rpc_decode(w))?);
     }
-    // tests/accio_rx.rs
+    // tests/accio_rx.rs, tests/accio_tx.rs
     for w in [64, 512] {
         let cfg = hdl::library::small_rx(w);
         specs.push(hdl_model(hdl::accio::rx_offload::accio_rx_offload(cfg))?);
+        let cfg = hdl::library::small_tx(w);
+        specs.push(hdl_model(hdl::accio::tx_offload::accio_tx_offload(cfg))?);
     }
     // tests/accio_ict.rs: the default configuration, and its register constants.
     let ict = hdl::config::IctConfig::default();

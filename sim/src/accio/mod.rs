@@ -2,3 +2,4 @@
 
 pub mod ict_model;
 pub mod rx_model;
+pub mod tx_model;
