@@ -19,6 +19,84 @@ pub struct Config {
     pub ict: IctConfig,
     /// Accio receive path (UDP offload and normal-path delivery).
     pub rx: RxConfig,
+    /// Accio transmit path (UDP offload and normal-path frames).
+    pub tx: TxConfig,
+    /// Accio normal path (IceNIC-like queues).
+    pub np: NpConfig,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TxConfig {
+    /// Longest UDP payload sent from a TX ring record, 1 to 8972 (1472: a 1500-byte MTU);
+    /// longer records are skipped and counted. Default 1472.
+    pub max_payload: u32,
+    /// Longest normal-path frame in bytes without FCS, 60 to 9014. Default 1514.
+    pub max_frame: u32,
+    /// DMA read bursts in flight: a power of two from 2 to 256. Default 16.
+    pub dma_outstanding: u32,
+}
+
+impl Default for TxConfig {
+    fn default() -> Self {
+        TxConfig {
+            max_payload: 1472,
+            max_frame: 1514,
+            dma_outstanding: 16,
+        }
+    }
+}
+
+impl TxConfig {
+    pub fn problems(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        if !(1..=8972).contains(&self.max_payload) {
+            p.push(format!("tx.max_payload = {}: must be 1 to 8972", self.max_payload));
+        }
+        if !(60..=9014).contains(&self.max_frame) {
+            p.push(format!("tx.max_frame = {}: must be 60 to 9014", self.max_frame));
+        }
+        let o = self.dma_outstanding;
+        if o < 2 || !o.is_power_of_two() || o > 256 {
+            p.push(format!(
+                "tx.dma_outstanding = {o}: must be a power of two from 2 to 256"
+            ));
+        }
+        p
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NpConfig {
+    /// Receive buffers the driver can post at once: a power of two, 64 to 4096. Default 256.
+    pub rx_buffers: u32,
+    /// Transmit descriptors that can wait at once: a power of two, 2 to 4096. Default 64.
+    pub tx_descriptors: u32,
+}
+
+impl Default for NpConfig {
+    fn default() -> Self {
+        NpConfig {
+            rx_buffers: 256,
+            tx_descriptors: 64,
+        }
+    }
+}
+
+impl NpConfig {
+    pub fn problems(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        let r = self.rx_buffers;
+        if !(64..=4096).contains(&r) || !r.is_power_of_two() {
+            p.push(format!("np.rx_buffers = {r}: must be a power of two from 64 to 4096"));
+        }
+        let t = self.tx_descriptors;
+        if !(2..=4096).contains(&t) || !t.is_power_of_two() {
+            p.push(format!("np.tx_descriptors = {t}: must be a power of two from 2 to 4096"));
+        }
+        p
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,6 +202,8 @@ impl Default for Config {
             shifter: ShifterConfig::default(),
             ict: IctConfig::default(),
             rx: RxConfig::default(),
+            tx: TxConfig::default(),
+            np: NpConfig::default(),
         }
     }
 }
@@ -211,6 +291,8 @@ impl Config {
         }
         p.extend(self.ict.problems());
         p.extend(self.rx.problems());
+        p.extend(self.tx.problems());
+        p.extend(self.np.problems());
         p
     }
 

@@ -58,6 +58,7 @@ pub fn blocks() -> Result<Vec<Rc<Module>>, HdlErrors> {
     for w in [64, 512] {
         out.push(crate::accio::rx_offload::accio_rx_offload(small_rx(w))?);
         out.push(crate::accio::tx_offload::accio_tx_offload(small_tx(w))?);
+        out.push(crate::accio::nic::accio_nic(&small_nic(), w)?);
     }
     Ok(out)
 }
@@ -94,4 +95,19 @@ pub fn small_tx(data_width: u32) -> crate::accio::tx_offload::TxOffloadCfg {
         max_frame: 1514,
         dma_outstanding: 16,
     }
+}
+
+/// The Accio NIC as testbench/tests/accio_nic.rs and the replay tool run it: 16 entries,
+/// 4 cores, a 64-buffer normal path; the rest at the defaults.
+pub fn small_nic() -> crate::config::Config {
+    let mut c = crate::config::Config::default();
+    c.ict = crate::config::IctConfig {
+        entries: 16,
+        cores: 4,
+        miss_filter_bits: 128,
+        event_queue_depth: 64,
+    };
+    c.np.rx_buffers = 64;
+    c.np.tx_descriptors = 16;
+    c
 }

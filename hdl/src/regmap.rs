@@ -161,6 +161,20 @@ impl RegMap {
         self.block(block)?.regs.iter().find(|r| r.name == reg)
     }
 
+    /// The map with only the named blocks (at the same addresses): what one of several
+    /// AXI4-Lite slaves behind an address split decodes.
+    pub fn only(&self, names: &[&str]) -> RegMap {
+        RegMap {
+            blocks: self
+                .blocks
+                .iter()
+                .filter(|b| names.contains(&b.name.as_str()))
+                .cloned()
+                .collect(),
+            ..self.clone()
+        }
+    }
+
     /// Bytes of address space the map spans (the end of its last block).
     pub fn span(&self) -> u64 {
         self.blocks

@@ -1,7 +1,6 @@
 //! The tops `gen` writes: each is built from the one [`Config`].
 
 use crate::accio::ict::accio_ict;
-use crate::accio::rx_offload::{accio_rx_offload, RxOffloadCfg};
 use crate::blocks::axis_packet_fifo::{axis_packet_fifo, PacketFifoCfg};
 use crate::blocks::axis_register::axis_register;
 use crate::blocks::byte_shifter::{byte_shifter, ByteShifterCfg};
@@ -89,21 +88,16 @@ pub fn all() -> &'static [Top] {
             regs: Some(|c| crate::accio::regs::regmap(&c.ict)),
         },
         Top {
-            name: "accio_rx_offload",
-            about: "Accio UDP receive offload + normal-path delivery, one DMA writer (net.data_width, ict.entries, rx.*)",
-            build: |c| accio_rx_offload(rx_cfg(c)),
-            regs: None,
+            name: "accio_nic_w64",
+            about: "the Accio NIC at 64 bits: ICT, UDP offload RX/TX, normal path (ict.*, rx.*, tx.*, np.*)",
+            build: |c| crate::accio::nic::accio_nic(c, 64),
+            regs: Some(|c| crate::accio::regs::regmap(&c.ict)),
+        },
+        Top {
+            name: "accio_nic_w512",
+            about: "the Accio NIC at 512 bits (100 GbE at 250 MHz)",
+            build: |c| crate::accio::nic::accio_nic(c, 512),
+            regs: Some(|c| crate::accio::regs::regmap(&c.ict)),
         },
     ]
-}
-
-/// The receive engine's parameters from the configuration.
-pub fn rx_cfg(c: &Config) -> RxOffloadCfg {
-    RxOffloadCfg {
-        data_width: c.net.data_width,
-        entries: c.ict.entries,
-        buffer_bytes: c.rx.buffer_bytes,
-        np_buffer_bytes: c.rx.np_buffer_bytes,
-        dma_outstanding: c.rx.dma_outstanding,
-    }
 }

@@ -69,8 +69,9 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
     if !problems.is_empty() {
         return Err(HdlErrors::param(&name, problems.join("; ")));
     }
-    let map = regs::regmap(cfg);
-    map.validate().map_err(|e| HdlErrors::param(&name, e))?;
+    let full = regs::regmap(cfg);
+    full.validate().map_err(|e| HdlErrors::param(&name, e))?;
+    let map = full.only(&regs::ICT_BLOCKS);
     let (n, c) = (cfg.entries, cfg.cores);
     let iw = clog2(n as u64);
     let cw = clog2(c as u64);

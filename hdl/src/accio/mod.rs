@@ -4,6 +4,8 @@
 
 pub mod event_queue;
 pub mod ict;
+pub mod nic;
+pub mod nic_block;
 pub mod ready_queue;
 pub mod regs;
 pub mod rx_offload;

@@ -81,6 +81,102 @@ pub fn words_of(bits: u32) -> u32 {
     bits.div_ceil(64)
 }
 
+/// The blocks the ICT decodes.
+pub const ICT_BLOCKS: [&str; 3] = ["GLOBAL", "CORE", "ENTRY"];
+/// The blocks the NIC block decodes.
+pub const NIC_BLOCKS: [&str; 1] = ["NIC"];
+/// Base of the NIC block.
+pub const NIC_BASE: u64 = 0x8000;
+/// Bytes of the NIC block.
+pub const NIC_SPAN: u64 = 0x1000;
+
+/// The NIC's statistics registers (NIC block, from 0x100) and what each counts: the name
+/// of the engine pulse it counts is the register name in lower case.
+pub const NIC_STATS: [(&str, &str); 14] = [
+    ("RX_FRAMES", "Frames received from the MAC."),
+    ("RX_MAC_BAD", "Frames the MAC marked bad (dropped)."),
+    ("RX_OVERRUN", "Frames dropped for want of frame-buffer space or frame slots."),
+    ("RX_OFFLOADED", "Datagrams written to an ICT entry's RX ring."),
+    ("RX_RING_FULL", "Datagrams dropped because their ring was full (also per entry in DROPS)."),
+    ("RX_NORMAL", "Frames delivered to normal-path buffers."),
+    ("RX_NO_BUFFER", "Frames dropped: no normal-path buffer posted, or longer than one."),
+    ("RX_MALFORMED_DROPPED", "Malformed frames dropped (CTRL.MALFORMED_TO_NP = 0)."),
+    ("TX_FRAMES", "Datagrams built from TX ring records and sent."),
+    ("TX_BAD_RECORD", "TX records skipped: too long, or running past TX_TAIL."),
+    ("TX_BAD_DOORBELL", "TX turns with records posted to a disabled or non-accelerated entry, or with inconsistent ring pointers (not sent)."),
+    ("TX_NORMAL", "Normal-path frames sent."),
+    ("RX_DMA_ERROR", "Records or frames whose DMA write failed (each also a DMA_ERROR event)."),
+    ("TX_DMA_ERROR", "Records or frames whose DMA read failed (each also a DMA_ERROR event)."),
+];
+
+/// The NIC block: the normal path (IceNIC-like: posted receive buffers and their
+/// completions, transmit descriptors and a completion count, an interrupt), settings and
+/// statistics. Kernel only.
+pub fn nic_block() -> RegBlock {
+    let mut regs = vec![
+        Register::new("PARAMS", 0x000, RO, NO, "The build's normal-path parameters.")
+            .field("BUS_BYTES", 0, 8, "Bus width in bytes: the alignment of TX ring records.")
+            .field("RX_POST_DEPTH", 8, 16, "Receive buffers that can be posted at once.")
+            .field("TX_POST_DEPTH", 24, 16, "Transmit descriptors that can be queued at once.")
+            .field("NP_BUFFER_BYTES", 40, 16, "Bytes of a receive buffer; longer frames are dropped."),
+        Register::new("CTRL", 0x008, RW, NO, "Receive policy.").field(
+            "MALFORMED_TO_NP",
+            0,
+            1,
+            "1: deliver malformed frames to the normal path (RX_COMP.REASON = 3); 0: drop and count them.",
+        ),
+        Register::new("MAC_ADDR", 0x010, RW, NO, "The NIC's MAC address, the source of offloaded frames.")
+            .field("MAC", 0, 48, "First octet in bits 47:40."),
+        Register::new("RX_POST", 0x018, WO, NO, "Posts a receive buffer of PARAMS.NP_BUFFER_BYTES.")
+            .field("ADDR", 0, 48, "Physical address, 64-byte aligned.")
+            .on_write("queues the buffer; SLVERR (nothing queued) when RX_POST_DEPTH buffers wait or ADDR is not 64-byte aligned."),
+        Register::new("RX_STATUS", 0x020, RO, NO, "Receive queues.")
+            .field("POSTED", 0, 16, "Posted buffers not yet used.")
+            .field("DONE", 16, 16, "Completions waiting in RX_COMP."),
+        Register::new("RX_COMP", 0x028, RO, NO, "The oldest receive completion; buffers complete in the order they were posted.")
+            .field("LEN", 0, 16, "Frame length in bytes.")
+            .field("REASON", 16, 2, "0 not offloadable, 1 ICT miss, 2 entry not accelerated, 3 malformed.")
+            .field("CLASS", 18, 3, "Malformed class (EV_MALFORMED data), 0 for a well-formed frame.")
+            .field("ERROR", 21, 1, "The DMA write of the frame failed.")
+            .field("VALID", 63, 1, "A completion was returned (0: none waiting).")
+            .on_read("removes the completion returned."),
+        Register::new("TX_POST", 0x030, WO, NO, "Queues a frame in host memory for transmission, unchanged.")
+            .field("ADDR", 0, 48, "Physical address of the frame, bus-width aligned.")
+            .field("LEN", 48, 16, "Frame length in bytes, 14 to the maximum frame.")
+            .on_write("queues the descriptor; SLVERR (nothing queued) when TX_POST_DEPTH wait, LEN is out of range or ADDR is misaligned."),
+        Register::new("TX_STATUS", 0x038, RO, NO, "Transmit queue.")
+            .field("QUEUED", 0, 16, "Descriptors not yet read."),
+        Register::new("TX_DONE", 0x040, RO, NO, "Transmit completions.")
+            .field("COUNT", 0, 32, "Descriptors whose frame has been read (buffer reusable), free-running.")
+            .field("ERRORS", 32, 32, "Of those, frames not sent because their DMA read failed, free-running."),
+        Register::new("TX_ACK", 0x048, RW, NO, "Transmit completions the driver has handled.")
+            .field("COUNT", 0, 32, "The driver writes TX_DONE.COUNT as far as it has handled it."),
+        Register::new("IRQ_CTRL", 0x050, RW, NO, "Normal-path interrupt (np_irq).")
+            .field("RX", 0, 1, "Interrupt while RX_STATUS.DONE > 0.")
+            .field("TX", 1, 1, "Interrupt while TX_DONE.COUNT != TX_ACK.COUNT."),
+        Register::new("IRQ_STATUS", 0x058, RO, NO, "Normal-path interrupt state.")
+            .field("LINE", 0, 1, "np_irq.")
+            .field("RX", 1, 1, "Receive completions wait.")
+            .field("TX", 2, 1, "Transmit completions not acknowledged."),
+    ];
+    for (k, (name, doc)) in NIC_STATS.iter().enumerate() {
+        regs.push(
+            Register::new(name, 0x100 + 8 * k as u64, RW, NO, doc)
+                .field("COUNT", 0, 32, "Saturating count; the kernel may write it."),
+        );
+    }
+    RegBlock {
+        name: "NIC".into(),
+        base: NIC_BASE,
+        count: 1,
+        stride: NIC_SPAN,
+        doc: "Normal path (IceNIC-like), NIC settings and statistics. Kernel only; a user access \
+              answers SLVERR."
+            .into(),
+        regs,
+    }
+}
+
 /// The Accio register map for this configuration.
 pub fn regmap(cfg: &IctConfig) -> RegMap {
     let ptr = |name: &str, off, user, doc: &str| {
@@ -290,16 +386,17 @@ pub fn regmap(cfg: &IctConfig) -> RegMap {
                 .field("COUNT", 0, 32, "Saturating count; the kernel may write it."),
         ],
     };
+    let nic = nic_block();
     use event::*;
     let c = |n: &str, v: u64, d: &str| (n.to_string(), v, d.to_string());
     RegMap {
         name: "ACCIO".into(),
-        doc: "Accio I/O Connection Table (ICT), hardware ready queues, prioritised I/O interrupts \
-              and the control event queue, behind one AXI4-Lite slave. The requesting core comes \
-              in AxUSER."
+        doc: "Accio I/O Connection Table (ICT), hardware ready queues, prioritised I/O interrupts, \
+              the control event queue and the NIC block (normal path, settings, statistics), \
+              behind one AXI4-Lite slave. The requesting core comes in AxUSER."
             .into(),
         data_width: 64,
-        blocks: vec![global, core, entry],
+        blocks: vec![global, core, entry, nic],
         consts: vec![
             c("EV_LINK_UP", LINK_UP, "Event: link up."),
             c("EV_LINK_DOWN", LINK_DOWN, "Event: link down."),

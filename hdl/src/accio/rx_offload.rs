@@ -631,6 +631,7 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     let evd_valid = gout(&mut m, "ev_dma", "valid", 1);
     let evd_info = gout(&mut m, "ev_dma", "info", 40);
     m.set(&evd_valid, &done_fire & &d_err);
+    stat(&mut m, "dma_error", &done_fire & &d_err);
     m.set(
         &evd_info,
         cat([

@@ -225,7 +225,9 @@ pub fn accio_tx_offload(cfg: TxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     );
     let turn_ok = m.node("turn_has_work", &ring_ok & posted.ne(0u64));
     let in_eval = m.node("sched_eval", state.eq(eval));
-    stat(&mut m, "bad_doorbell", &in_eval & !&ring_ok);
+    // Records posted to an entry that cannot send them (a pointer written while setting an
+    // entry up, with nothing posted, is no fault).
+    stat(&mut m, "bad_doorbell", &in_eval & posted.ne(0u64) & !&ring_ok);
     let turn_push_entry = m.node("turn_start_entry", &in_eval & &turn_ok);
 
     // Turn records for the splitter: kind, entry, start, length, and the header fields.

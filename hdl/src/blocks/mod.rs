@@ -1,6 +1,7 @@
 //! The block library: small, reusable, each tested against a Rust model in testbench/.
 
 pub mod axil_slave;
+pub mod axil_split;
 pub mod axis_packet_fifo;
 pub mod axis_register;
 pub mod byte_shifter;

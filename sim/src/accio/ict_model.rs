@@ -244,7 +244,7 @@ impl IctModel {
         let n = cfg.entries as usize;
         IctModel {
             cfg: cfg.clone(),
-            map: regs::regmap(cfg),
+            map: regs::regmap(cfg).only(&regs::ICT_BLOCKS),
             entries: vec![Entry::default(); n],
             cores: vec![Core::default(); cfg.cores as usize],
             evq_irq_en: false,

@@ -1,5 +1,6 @@
 //! Host-side models of the Accio hardware.
 
+pub mod host;
 pub mod ict_model;
 pub mod rx_model;
 pub mod tx_model;

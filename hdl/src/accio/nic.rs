@@ -1,0 +1,242 @@
+//! The Accio NIC: the ICT with its ready queues, interrupts and event queue
+//! ([`ict`](super::ict)), the UDP receive and transmit offload engines
+//! ([`rx_offload`](super::rx_offload), [`tx_offload`](super::tx_offload)) and the NIC block
+//! with the normal path ([`nic_block`](super::nic_block)), behind
+//!
+//! * `s_axil_*`: one AXI4-Lite slave for the whole ACCIO register map (the NIC block's
+//!   addresses go to the NIC block, everything else to the ICT); AxUSER is the core;
+//! * `m_axi_*`: one AXI4 master to host memory, the receive engine writing, the transmit
+//!   engine reading;
+//! * `s_axis_rx_*` / `m_axis_tx_*`: the MAC's AXI4-Stream ports;
+//! * `irq` (one per core), `evq_irq` and `np_irq`; `link_up` from the MAC.
+
+use super::ict::{accio_ict, USER_WIDTH};
+use super::nic_block::{self, nic_block, NicBlockCfg};
+use super::regs::{self, NIC_STATS};
+use super::rx_offload::{accio_rx_offload, RxOffloadCfg};
+use super::tx_offload::{accio_tx_offload, TxOffloadCfg};
+use crate::blocks::axil_split::{axil_split, Target};
+use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
+use crate::bundles::{Axil, AxilCfg, Axis, AxisCfg, Side};
+use crate::config::Config;
+use crate::ir::{HdlErrors, Module, ModuleBuilder};
+use std::rc::Rc;
+
+/// The engines' parameters at bus width `w` from the configuration.
+pub fn parts(c: &Config, w: u32) -> (RxOffloadCfg, TxOffloadCfg, NicBlockCfg) {
+    (
+        RxOffloadCfg {
+            data_width: w,
+            entries: c.ict.entries,
+            buffer_bytes: c.rx.buffer_bytes,
+            np_buffer_bytes: c.rx.np_buffer_bytes,
+            dma_outstanding: c.rx.dma_outstanding,
+        },
+        TxOffloadCfg {
+            data_width: w,
+            entries: c.ict.entries,
+            max_payload: c.tx.max_payload,
+            max_frame: c.tx.max_frame,
+            dma_outstanding: c.tx.dma_outstanding,
+        },
+        NicBlockCfg {
+            data_width: w,
+            rx_buffers: c.np.rx_buffers,
+            tx_descriptors: c.np.tx_descriptors,
+            np_buffer_bytes: c.rx.np_buffer_bytes,
+            max_frame: c.tx.max_frame,
+        },
+    )
+}
+
+/// Which engine pulse each NIC statistic counts: (engine, its `stat_*` output).
+fn stat_source(reg: &str) -> (&'static str, String) {
+    let (engine, pulse) = reg.split_once('_').expect("RX_... or TX_...");
+    let pulse = match pulse {
+        "NORMAL" if engine == "TX" => "NP_FRAMES".to_string(),
+        "MALFORMED_DROPPED" => "MALFORMED_DROPPED".to_string(),
+        p => p.to_string(),
+    };
+    (
+        if engine == "RX" { "rx" } else { "tx" },
+        format!("stat_{}", pulse.to_lowercase()),
+    )
+}
+
+pub fn accio_nic(c: &Config, w: u32) -> Result<Rc<Module>, HdlErrors> {
+    let (rx_cfg, tx_cfg, np_cfg) = parts(c, w);
+    let name = format!("accio_nic_w{w}_n{}_c{}", c.ict.entries, c.ict.cores);
+    let ict = accio_ict(&c.ict)?;
+    let rx = accio_rx_offload(rx_cfg)?;
+    let tx = accio_tx_offload(tx_cfg)?;
+    let nb = nic_block(np_cfg)?;
+    let map = regs::regmap(&c.ict);
+    let mut m = ModuleBuilder::new(&name);
+    m.doc(format!(
+        "Accio NIC, {w}-bit: ICT ({} entries, {} cores), UDP offload, normal path.\n\
+         Registers: the ACCIO register map.",
+        c.ict.entries, c.ict.cores
+    ));
+    let net = AxisCfg::net(w);
+    let s_axil = Axil::new(
+        &mut m,
+        "s_axil",
+        Side::Sink,
+        AxilCfg {
+            addr_width: map.addr_width(),
+            data_width: map.data_width,
+            user_width: USER_WIDTH,
+        },
+    );
+    let s_rx = Axis::sink(&mut m, "s_axis_rx", net);
+    let m_tx = Axis::source(&mut m, "m_axis_tx", net);
+    let link_up = m.input("link_up", 1);
+    let irq = m.output("irq", c.ict.cores);
+    let evq_irq = m.output("evq_irq", 1);
+    let np_irq = m.output("np_irq", 1);
+
+    let ii = m.instance("ict", &ict);
+    let ri = m.instance("rx", &rx);
+    let ti = m.instance("tx", &tx);
+    let ni = m.instance("nic", &nb);
+
+    // Registers.
+    axil_split(
+        &mut m,
+        &s_axil,
+        &Target {
+            inst: ii,
+            prefix: "s_axil",
+            addr_width: map.only(&regs::ICT_BLOCKS).addr_width(),
+        },
+        &Target {
+            inst: ni,
+            prefix: "s_axil",
+            addr_width: nic_block::addr_width(),
+        },
+        |a| {
+            let (lo, hi) = (regs::NIC_BASE, regs::NIC_BASE + regs::NIC_SPAN);
+            a.ge(lo) & a.lt(hi)
+        },
+    );
+
+    // Wires between two instances: `from`'s output `out` drives `to`'s input `inp`.
+    let wire = |m: &mut ModuleBuilder, from, out: &str, to, inp: &str| {
+        let v = m.inst_output(from, out);
+        m.connect(to, inp, &v);
+    };
+    // The MAC streams.
+    for f in ["tdata", "tkeep", "tvalid", "tlast", "tuser"] {
+        let p = match f {
+            "tdata" => &s_rx.tdata,
+            "tkeep" => &s_rx.tkeep,
+            "tvalid" => &s_rx.tvalid,
+            "tlast" => &s_rx.tlast,
+            _ => s_rx.tuser.as_ref().unwrap(),
+        };
+        m.connect(ri, &format!("s_axis_rx_{f}"), p);
+    }
+    let rx_ready = m.inst_output(ri, "s_axis_rx_tready");
+    m.set(&s_rx.tready, &rx_ready);
+    for (f, p) in [
+        ("tdata", &m_tx.tdata),
+        ("tkeep", &m_tx.tkeep),
+        ("tvalid", &m_tx.tvalid),
+        ("tlast", &m_tx.tlast),
+        ("tuser", m_tx.tuser.as_ref().unwrap()),
+    ] {
+        let v = m.inst_output(ti, &format!("m_axis_tx_{f}"));
+        m.set(p, &v);
+    }
+    m.connect(ti, "m_axis_tx_tready", &m_tx.tready);
+    m.expose(ri, "m_axi_");
+    m.expose(ti, "m_axi_");
+
+    // RX engine <-> ICT.
+    for f in ["valid", "ip", "port"] {
+        wire(&mut m, ri, &format!("lookup_{f}"), ii, &format!("lookup_{f}"));
+    }
+    for f in [
+        "valid", "hit", "miss", "index", "accelerated", "core", "conn_id", "rx_base", "rx_size",
+        "rx_head", "rx_tail",
+    ] {
+        wire(&mut m, ii, &format!("res_{f}"), ri, &format!("res_{f}"));
+    }
+    for f in ["valid", "index", "advance", "tail", "drop"] {
+        wire(&mut m, ri, &format!("rx_upd_{f}"), ii, &format!("rx_upd_{f}"));
+    }
+    for f in ["valid", "class"] {
+        wire(&mut m, ri, &format!("ev_malformed_{f}"), ii, &format!("ev_malformed_{f}"));
+    }
+    // RX_HEAD doorbells: the RX engine reads RX_HEAD with every lookup, so it needs none.
+    m.connect(ii, "db_rx_ready", 1);
+    for f in ["valid", "index"] {
+        let x = m.inst_output(ii, &format!("db_rx_{f}"));
+        m.unused(&x);
+    }
+    // TX engine <-> ICT.
+    wire(&mut m, ti, "tx_info_index", ii, "tx_info_index");
+    for f in [
+        "enabled", "accelerated", "local_ip", "local_port", "remote", "remote_mac", "base",
+        "size", "head", "tail",
+    ] {
+        wire(&mut m, ii, &format!("tx_info_{f}"), ti, &format!("tx_info_{f}"));
+    }
+    for f in ["valid", "index", "head"] {
+        wire(&mut m, ti, &format!("tx_upd_{f}"), ii, &format!("tx_upd_{f}"));
+    }
+    for f in ["valid", "index"] {
+        wire(&mut m, ii, &format!("db_tx_{f}"), ti, &format!("db_tx_{f}"));
+    }
+    wire(&mut m, ti, "db_tx_ready", ii, "db_tx_ready");
+    m.connect(ii, "link_up", &link_up);
+    // DMA errors from both engines into the one event source: the receive engine's go
+    // first, the transmit engine's wait in a small queue.
+    let rx_ev = m.inst_output(ri, "ev_dma_valid");
+    let rx_info = m.inst_output(ri, "ev_dma_info");
+    let tx_ev = m.inst_output(ti, "ev_dma_valid");
+    let tx_info = m.inst_output(ti, "ev_dma_info");
+    let q = m.instance("tx_dma_events", &sync_fifo(SyncFifoCfg::new(40, 4))?);
+    m.connect(q, "s_valid", &tx_ev);
+    m.connect(q, "s_data", &tx_info);
+    let qv = m.inst_output(q, "m_valid");
+    let qd = m.inst_output(q, "m_data");
+    for o in ["s_ready", "count"] {
+        let x = m.inst_output(q, o);
+        m.unused(&x); // a DMA error per record at most, and the receive side's are rare
+    }
+    m.connect(q, "m_ready", &qv & !&rx_ev);
+    m.connect(ii, "ev_dma_valid", &rx_ev | &qv);
+    m.connect(ii, "ev_dma_info", rx_ev.mux(&rx_info, &qd));
+
+    // Engines <-> NIC block.
+    wire(&mut m, ni, "malformed_to_np", ri, "malformed_to_np");
+    wire(&mut m, ni, "mac_addr", ti, "mac_addr");
+    for f in ["valid", "addr"] {
+        wire(&mut m, ni, &format!("np_buf_{f}"), ri, &format!("np_buf_{f}"));
+    }
+    wire(&mut m, ri, "np_buf_ready", ni, "np_buf_ready");
+    for f in ["valid", "len", "reason", "class", "error"] {
+        wire(&mut m, ri, &format!("np_done_{f}"), ni, &format!("np_done_{f}"));
+    }
+    wire(&mut m, ni, "np_done_ready", ri, "np_done_ready");
+    for f in ["valid", "addr", "len"] {
+        wire(&mut m, ni, &format!("np_tx_{f}"), ti, &format!("np_tx_{f}"));
+    }
+    wire(&mut m, ti, "np_tx_ready", ni, "np_tx_ready");
+    for f in ["valid", "error"] {
+        wire(&mut m, ti, &format!("np_tx_done_{f}"), ni, &format!("np_tx_done_{f}"));
+    }
+    for (reg, _) in NIC_STATS {
+        let (engine, pulse) = stat_source(reg);
+        let inst = if engine == "rx" { ri } else { ti };
+        wire(&mut m, inst, &pulse, ni, &format!("stat_{}", reg.to_lowercase()));
+    }
+
+    // Interrupts.
+    for (port, inst, out) in [(&irq, ii, "irq"), (&evq_irq, ii, "evq_irq"), (&np_irq, ni, "np_irq")] {
+        let v = m.inst_output(inst, out);
+        m.set(port, &v);
+    }
+    m.finish()
+}

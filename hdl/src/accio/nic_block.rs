@@ -1,0 +1,292 @@
+//! The NIC block of the Accio register map ([`regs::nic_block`]) behind its own AXI4-Lite
+//! slave: the normal path the OS uses for ARP, ICMP and non-accelerated traffic
+//! (IceNIC-like: receive buffers the driver posts and their completions, transmit
+//! descriptors and a completion count, an interrupt), the receive policy, the MAC address
+//! and the NIC's statistics.
+//!
+//! * **Receive.** RX_POST writes queue buffer addresses (`np_buf_*` hands the oldest to the
+//!   receive engine); the engine's completions (`np_done_*`) queue for RX_COMP reads, in
+//!   posting order. Both queues hold [`NicBlockCfg::rx_buffers`] entries, so a completion
+//!   always finds room: a buffer is either posted, in use or completed.
+//! * **Transmit.** TX_POST writes queue descriptors for the transmit engine (`np_tx_*`);
+//!   TX_DONE counts the frames it has read, TX_ACK is the driver's count.
+//! * **Interrupt.** `np_irq` is high while receive completions wait (IRQ_CTRL.RX) or
+//!   TX_DONE.COUNT differs from TX_ACK.COUNT (IRQ_CTRL.TX).
+//! * **Protection.** Every register is the kernel's: a user access answers SLVERR and
+//!   changes nothing, as does a post to a full queue or of a malformed descriptor.
+
+use super::regs::{self, NIC_STATS};
+use crate::blocks::axil_slave::{axil_slave, finish, DECERR, OKAY, SLVERR};
+use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
+use crate::bundles::{Axil, AxilCfg, Side};
+use crate::config::IctConfig;
+use crate::ir::{cat, clog2, lit, Expr, HdlErrors, Module, ModuleBuilder, PortDir};
+use crate::regmap::RegDecode;
+use std::rc::Rc;
+
+/// Normal-path parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct NicBlockCfg {
+    /// Bus width in bits (buffer and descriptor alignment, PARAMS.BUS_BYTES).
+    pub data_width: u32,
+    /// Receive buffers that can be posted at once (a power of two, at least 64).
+    pub rx_buffers: u32,
+    /// Transmit descriptors that can be queued at once (a power of two, at least 2).
+    pub tx_descriptors: u32,
+    /// Bytes of a receive buffer.
+    pub np_buffer_bytes: u32,
+    /// Longest frame a descriptor may carry.
+    pub max_frame: u32,
+}
+
+/// AXI4-Lite address bits of the NIC block's slave (its registers' offsets in the map).
+pub fn addr_width() -> u32 {
+    clog2(regs::NIC_BASE + regs::NIC_SPAN)
+}
+
+pub fn nic_block(cfg: NicBlockCfg) -> Result<Rc<Module>, HdlErrors> {
+    let name = format!(
+        "accio_nic_block_w{}_r{}_t{}",
+        cfg.data_width, cfg.rx_buffers, cfg.tx_descriptors
+    );
+    if !cfg.rx_buffers.is_power_of_two()
+        || cfg.rx_buffers < 64
+        || !cfg.tx_descriptors.is_power_of_two()
+        || cfg.tx_descriptors < 2
+    {
+        return Err(HdlErrors::param(
+            &name,
+            "rx_buffers must be a power of two >= 64, tx_descriptors a power of two >= 2",
+        ));
+    }
+    let map = regs::regmap(&IctConfig::default()).only(&regs::NIC_BLOCKS);
+    let rxq = sync_fifo(SyncFifoCfg::new(48, u64::from(cfg.rx_buffers)))?;
+    let cq = sync_fifo(SyncFifoCfg::new(22, u64::from(cfg.rx_buffers)))?;
+    let txq = sync_fifo(SyncFifoCfg::new(64, u64::from(cfg.tx_descriptors)))?;
+    let mut m = ModuleBuilder::new(&name);
+    m.doc(format!(
+        "Accio NIC block: normal-path queues ({} receive buffers, {} transmit descriptors),\n\
+         settings and statistics. Registers: the NIC block of the ACCIO register map.",
+        cfg.rx_buffers, cfg.tx_descriptors
+    ));
+    let s = Axil::new(
+        &mut m,
+        "s_axil",
+        Side::Sink,
+        AxilCfg {
+            addr_width: addr_width(),
+            data_width: map.data_width,
+            user_width: super::ict::USER_WIDTH,
+        },
+    );
+    let gin = |m: &mut ModuleBuilder, g: &str, f: &str, w| m.group_port(g, f, w, PortDir::In);
+    let gout = |m: &mut ModuleBuilder, g: &str, f: &str, w| m.group_port(g, f, w, PortDir::Out);
+    let malformed_to_np = m.output("malformed_to_np", 1);
+    let mac_out = m.output("mac_addr", 48);
+    let np_irq = m.output("np_irq", 1);
+
+    let req = axil_slave(&mut m, &s);
+    m.unused(&req.user); // kernel-only block: the core does not matter
+    m.unused(&req.addr);
+    let inc = &req.incoming;
+    m.unused(&inc.user);
+    let mut dec = RegDecode::new(&mut m, &map, &inc.addr, Some(&inc.accept));
+    let known = m.reg("req_known", 1);
+    let permitted = m.reg("req_permitted", 1);
+    m.when(&inc.accept, |m| {
+        m.set(&known, dec.any_hit_incoming());
+        m.set(
+            &permitted,
+            inc.privileged.mux(
+                inc.write.mux(dec.allowed_incoming(true, true), dec.allowed_incoming(true, false)),
+                inc.write.mux(dec.allowed_incoming(false, true), dec.allowed_incoming(false, false)),
+            ),
+        );
+    });
+    let cur = m.wire("cur_value", map.data_width);
+    let old = m.wire("old_value", map.data_width);
+    let wd = m.node("write_value", req.merge(&old));
+    let refused = m.wire("req_refused", 1);
+    m.describe(&refused, "A post the queue cannot take: SLVERR, nothing queued.");
+    let ok = m.node("req_ok", &known & &permitted & !&refused);
+    let fin = m.node("req_finish", Expr::from(&req.exec));
+    let do_write = m.node("do_write", &fin & &req.write & &ok);
+    let do_read = m.node("do_read", &fin & !&req.write & &ok);
+    let resp = known.mux(ok.mux(lit(OKAY, 2), lit(SLVERR, 2)), lit(DECERR, 2));
+    let wr = |dec: &mut RegDecode, m: &mut ModuleBuilder, reg: &str| {
+        let h = dec.write("NIC", reg);
+        m.node(&format!("wr_{}", reg.to_lowercase()), &do_write & h)
+    };
+    let fld = |dec: &mut RegDecode, reg: &str, f: &str| dec.field(&wd, "NIC", reg, f);
+
+    // Settings.
+    let ctrl = m.reg_reset("malformed_to_np_r", 1, 0);
+    let mac = m.reg_reset("mac_addr_r", 48, 0);
+    let w_ctrl = wr(&mut dec, &mut m, "CTRL");
+    let w_mac = wr(&mut dec, &mut m, "MAC_ADDR");
+    let v = fld(&mut dec, "CTRL", "MALFORMED_TO_NP");
+    m.when(&w_ctrl, |m| m.set(&ctrl, v));
+    let v = fld(&mut dec, "MAC_ADDR", "MAC");
+    m.when(&w_mac, |m| m.set(&mac, v));
+    m.set(&malformed_to_np, &ctrl);
+    m.set(&mac_out, &mac);
+    dec.read("NIC", "CTRL", &[("MALFORMED_TO_NP", ctrl.clone().into())]);
+    dec.read("NIC", "MAC_ADDR", &[("MAC", mac.clone().into())]);
+    dec.read(
+        "NIC",
+        "PARAMS",
+        &[
+            ("BUS_BYTES", lit(u64::from(cfg.data_width / 8), 8)),
+            ("RX_POST_DEPTH", lit(u64::from(cfg.rx_buffers), 16)),
+            ("TX_POST_DEPTH", lit(u64::from(cfg.tx_descriptors), 16)),
+            ("NP_BUFFER_BYTES", lit(u64::from(cfg.np_buffer_bytes), 16)),
+        ],
+    );
+
+    // Receive: posted buffers and completions.
+    let hit_rx_post = dec.hit("NIC", "RX_POST");
+    let hit_tx_post = dec.hit("NIC", "TX_POST");
+    let hit_rx_comp = dec.hit("NIC", "RX_COMP");
+    let w_rx_post = wr(&mut dec, &mut m, "RX_POST");
+    let w_tx_post = wr(&mut dec, &mut m, "TX_POST");
+    let rx_addr = fld(&mut dec, "RX_POST", "ADDR");
+    let tx_addr = fld(&mut dec, "TX_POST", "ADDR");
+    let tx_len = fld(&mut dec, "TX_POST", "LEN");
+    let pq = m.instance("rx_posted", &rxq);
+    let pq_room = m.inst_output(pq, "s_ready");
+    let pq_count = m.inst_output(pq, "count");
+    m.connect(pq, "s_valid", &w_rx_post);
+    m.connect(pq, "s_data", &rx_addr);
+    let npb_valid = gout(&mut m, "np_buf", "valid", 1);
+    let npb_addr = gout(&mut m, "np_buf", "addr", 64);
+    let npb_ready = gin(&mut m, "np_buf", "ready", 1);
+    let pv = m.inst_output(pq, "m_valid");
+    let pd = m.inst_output(pq, "m_data");
+    m.set(&npb_valid, &pv);
+    m.set(&npb_addr, pd.zext(64));
+    m.connect(pq, "m_ready", &npb_ready);
+    let cqi = m.instance("rx_completions", &cq);
+    let cq_count = m.inst_output(cqi, "count");
+    let cq_room = m.inst_output(cqi, "s_ready");
+    m.unused(&cq_room); // as deep as the posted queue: never full when a buffer completes
+    let npd_valid = gin(&mut m, "np_done", "valid", 1);
+    let npd_ready = gout(&mut m, "np_done", "ready", 1);
+    let npd = [
+        gin(&mut m, "np_done", "len", 16),
+        gin(&mut m, "np_done", "reason", 2),
+        gin(&mut m, "np_done", "class", 3),
+        gin(&mut m, "np_done", "error", 1),
+    ];
+    m.set(&npd_ready, 1);
+    m.connect(cqi, "s_valid", &npd_valid);
+    m.connect(cqi, "s_data", cat(npd.iter().rev().map(Expr::from)));
+    let cv = m.inst_output(cqi, "m_valid");
+    let cd = m.inst_output(cqi, "m_data");
+    let rd_rx_comp = m.node("rd_rx_comp", &do_read & &hit_rx_comp);
+    m.connect(cqi, "m_ready", &rd_rx_comp & &cv);
+    dec.read(
+        "NIC",
+        "RX_COMP",
+        &[
+            ("LEN", cd.slice(0, 16) & cv.repeat(16)),
+            ("REASON", cd.slice(16, 2) & cv.repeat(2)),
+            ("CLASS", cd.slice(18, 3) & cv.repeat(3)),
+            ("ERROR", cd.bit(21) & &cv),
+            ("VALID", cv.clone().into()),
+        ],
+    );
+    dec.read(
+        "NIC",
+        "RX_STATUS",
+        &[("POSTED", pq_count.zext(16)), ("DONE", cq_count.zext(16))],
+    );
+
+    // Transmit: descriptors and the completion count.
+    let tq = m.instance("tx_descriptors", &txq);
+    let tq_room = m.inst_output(tq, "s_ready");
+    let tq_count = m.inst_output(tq, "count");
+    m.connect(tq, "s_valid", &w_tx_post);
+    m.connect(tq, "s_data", cat([tx_len.clone(), tx_addr.clone()]));
+    let tv = m.inst_output(tq, "m_valid");
+    let td = m.inst_output(tq, "m_data");
+    let npt_valid = gout(&mut m, "np_tx", "valid", 1);
+    let npt_addr = gout(&mut m, "np_tx", "addr", 64);
+    let npt_len = gout(&mut m, "np_tx", "len", 16);
+    let npt_ready = gin(&mut m, "np_tx", "ready", 1);
+    m.set(&npt_valid, &tv);
+    m.set(&npt_addr, td.trunc(48).zext(64));
+    m.set(&npt_len, td.slice(48, 16));
+    m.connect(tq, "m_ready", &npt_ready);
+    dec.read("NIC", "TX_STATUS", &[("QUEUED", tq_count.zext(16))]);
+    let ntd_valid = gin(&mut m, "np_tx_done", "valid", 1);
+    let ntd_error = gin(&mut m, "np_tx_done", "error", 1);
+    let tx_done = m.reg_reset("tx_done_count", 32, 0);
+    let tx_errs = m.reg_reset("tx_error_count", 32, 0);
+    m.when(&ntd_valid, |m| m.set(&tx_done, &tx_done + 1u64));
+    m.when(&ntd_valid & &ntd_error, |m| m.set(&tx_errs, &tx_errs + 1u64));
+    dec.read(
+        "NIC",
+        "TX_DONE",
+        &[("COUNT", tx_done.clone().into()), ("ERRORS", tx_errs.clone().into())],
+    );
+    let tx_ack = m.reg_reset("tx_ack_count", 32, 0);
+    let w_ack = wr(&mut dec, &mut m, "TX_ACK");
+    let v = fld(&mut dec, "TX_ACK", "COUNT");
+    m.when(&w_ack, |m| m.set(&tx_ack, v));
+    dec.read("NIC", "TX_ACK", &[("COUNT", tx_ack.clone().into())]);
+    let align = cfg.data_width.trailing_zeros() - 3;
+    let refuse = (&hit_rx_post & (!&pq_room | rx_addr.trunc(6).ne(0u64)))
+        | (&hit_tx_post
+            & (!&tq_room
+                | tx_len.lt(14u64)
+                | tx_len.gt(u64::from(cfg.max_frame))
+                | tx_addr.trunc(align).ne(0u64)));
+    m.set(&refused, &req.write & refuse);
+
+    // The interrupt.
+    let irq_rx_en = m.reg_reset("irq_rx_en", 1, 0);
+    let irq_tx_en = m.reg_reset("irq_tx_en", 1, 0);
+    let w_irq = wr(&mut dec, &mut m, "IRQ_CTRL");
+    let (a, b) = (fld(&mut dec, "IRQ_CTRL", "RX"), fld(&mut dec, "IRQ_CTRL", "TX"));
+    m.when(&w_irq, |m| {
+        m.set(&irq_rx_en, a);
+        m.set(&irq_tx_en, b);
+    });
+    dec.read(
+        "NIC",
+        "IRQ_CTRL",
+        &[("RX", irq_rx_en.clone().into()), ("TX", irq_tx_en.clone().into())],
+    );
+    let rx_pend = m.node("irq_rx_pending", cq_count.ne(0u64));
+    let tx_pend = m.node("irq_tx_pending", tx_done.ne(&tx_ack));
+    let line = m.reg_reset("np_irq_r", 1, 0);
+    m.set(&line, (&irq_rx_en & &rx_pend) | (&irq_tx_en & &tx_pend));
+    m.set(&np_irq, &line);
+    dec.read(
+        "NIC",
+        "IRQ_STATUS",
+        &[
+            ("LINE", line.clone().into()),
+            ("RX", rx_pend.clone().into()),
+            ("TX", tx_pend.clone().into()),
+        ],
+    );
+
+    // Statistics: saturating counters of the engines' pulses.
+    for (reg, _) in NIC_STATS {
+        let pulse = m.input(&format!("stat_{}", reg.to_lowercase()), 1);
+        let c = m.reg_reset(&format!("count_{}", reg.to_lowercase()), 32, 0);
+        let w = wr(&mut dec, &mut m, reg);
+        let v = fld(&mut dec, reg, "COUNT");
+        m.when(&w, |m| m.set(&c, v))
+            .elif(&pulse & !c.all(), |m| m.set(&c, &c + 1u64));
+        dec.read("NIC", reg, &[("COUNT", c.clone().into())]);
+    }
+
+    let (rdata, wbase) = dec.finish(&mut m)?;
+    m.set(&cur, &rdata);
+    m.set(&old, &wbase);
+    let rdata_out = ok.repeat(map.data_width) & &cur;
+    finish(&mut m, &s, &req, &lit(1, 1), &resp, &rdata_out);
+    m.finish()
+}

@@ -1,0 +1,396 @@
+//! A host driving a Verilated `accio_nic`: host memory behind its AXI4 master, a kernel and
+//! applications reaching its registers over AXI4-Lite, and a MAC on its streams.
+//!
+//! The host sets the NIC up from a list of [`Conn`]ections (one ICT entry each, with an RX
+//! and a TX ring in host memory), posts normal-path receive buffers, queues datagrams
+//! into TX rings and frames on the normal path, and then, while frames arrive from the
+//! MAC, polls like a driver would: RX_TAIL of each entry (consuming the records and
+//! moving RX_HEAD), RX_COMP until it is empty (taking each frame and posting its buffer
+//! again), the control event queue. What the NIC put on the wire, the records each ring received, the
+//! normal-path frames, the events and the statistics make up the [`Report`].
+
+// Connection fields are documented by the TOML format in the README.
+#![allow(missing_docs)]
+
+use crate::axil::{Access, AxilMaster, AxilPorts};
+use crate::axis::{beats_to_frame, frame_to_beats, AxisIn, AxisOut, Beat};
+use crate::hostmem::{AxiPorts, HostMem, HostMemCfg};
+use crate::{Model, PortWrite};
+use hdl::accio::rx_offload::record as rx_record;
+use hdl::accio::tx_offload::record as tx_record;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::collections::{BTreeMap, VecDeque};
+
+/// One connection: an ICT entry and its rings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Conn {
+    pub local_ip: u32,
+    pub local_port: u16,
+    pub remote_ip: u32,
+    pub remote_port: u16,
+    pub remote_mac: [u8; 6],
+    pub accelerated: bool,
+    pub rx_ring_bytes: u32,
+    pub tx_ring_bytes: u32,
+    /// Datagram payloads the application sends on the connection (to the entry's peer).
+    pub send: Vec<Vec<u8>>,
+}
+
+/// What the host does besides its connections.
+#[derive(Clone, Debug)]
+pub struct HostCfg {
+    pub mac: [u8; 6],
+    pub malformed_to_np: bool,
+    /// Normal-path receive buffers kept posted.
+    pub np_buffers: usize,
+    /// Frames the OS sends on the normal path.
+    pub np_send: Vec<Vec<u8>>,
+    pub mem: HostMemCfg,
+    /// Probability of an idle cycle before each received beat.
+    pub rx_gaps: f64,
+    /// Probability the MAC takes a transmitted beat in a cycle.
+    pub tx_ready: f64,
+    /// Cycles without any NIC activity after the last frame before the run ends.
+    pub quiet: u64,
+}
+
+/// What happened.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    /// Per connection, the RX records in ring order.
+    pub rings: Vec<Vec<Vec<u8>>>,
+    /// Normal-path frames received, with their RX_COMP words.
+    pub normal: Vec<(Vec<u8>, u64)>,
+    /// Frames on the wire, in order.
+    pub wire: Vec<Vec<u8>>,
+    /// Control events (EVQ_POP words), in order.
+    pub events: Vec<u64>,
+    /// NIC statistics registers by name, and per entry its DROPS.
+    pub stats: BTreeMap<String, u64>,
+    pub drops: Vec<u64>,
+    pub cycles: u64,
+}
+
+/// The ports of an `accio_nic` model: `nic_pins!(dut)`.
+pub struct NicPins<'a> {
+    pub dut: &'a dyn Model,
+    pub rst: &'a dyn PortWrite,
+    pub link_up: &'a dyn PortWrite,
+    pub axil: AxilPorts<'a>,
+    pub axi: AxiPorts<'a>,
+    pub rx: AxisIn<'a>,
+    pub tx: AxisOut<'a>,
+}
+
+#[macro_export]
+macro_rules! nic_pins {
+    ($d:expr) => {
+        $crate::accio::host::NicPins {
+            dut: &$d,
+            rst: &$d.rst,
+            link_up: &$d.link_up,
+            axil: $crate::axil_master!($d.s_axil),
+            axi: $crate::axi_slave_ports!($d.m_axi),
+            rx: $crate::axis_in!($d.s_axis_rx),
+            tx: $crate::axis_out!($d.m_axis_tx),
+        }
+    };
+}
+
+/// What a queued register access is for, so its answer can be acted on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Why {
+    Setup,
+    RxTail(usize),
+    RxComp,
+    Event,
+    Stat(usize),
+    Drops(usize),
+}
+
+const RX_RING_BASE: u64 = 0x1_0000_0000;
+const TX_RING_BASE: u64 = 0x2_0000_0000;
+const NP_BASE: u64 = 0x3_0000_0000;
+const NP_TX_BASE: u64 = 0x4_0000_0000;
+/// Addresses of the ACCIO register map, from its one definition in `hdl`.
+struct Map(hdl::regmap::RegMap);
+
+impl Map {
+    fn new() -> Self {
+        Map(hdl::accio::regs::regmap(&hdl::config::IctConfig::default()))
+    }
+
+    /// Register `reg` of instance `i` of `block`.
+    fn at(&self, block: &str, i: usize, reg: &str) -> u64 {
+        let b = self.0.block(block).unwrap_or_else(|| panic!("no block {block}"));
+        let r = self.0.reg(block, reg).unwrap_or_else(|| panic!("no register {block}.{reg}"));
+        b.base + b.stride * i as u64 + r.offset
+    }
+
+    fn entry(&self, i: usize, reg: &str) -> u64 {
+        self.at("ENTRY", i, reg)
+    }
+
+    fn nic(&self, reg: &str) -> u64 {
+        self.at("NIC", 0, reg)
+    }
+
+    /// A value of `block.reg` with `fields` set.
+    fn pack(&self, block: &str, reg: &str, fields: &[(&str, u64)]) -> u64 {
+        let r = self.0.reg(block, reg).unwrap();
+        fields.iter().fold(0, |v, (f, x)| {
+            let f = r.get_field(f).unwrap_or_else(|| panic!("no field {block}.{reg}.{f}"));
+            v | (x & ((1u128 << f.width) - 1) as u64) << f.lsb
+        })
+    }
+
+    /// Field `field` of a `block.reg` value.
+    fn get(&self, block: &str, reg: &str, field: &str, v: u64) -> u64 {
+        let f = self.0.reg(block, reg).unwrap().get_field(field).unwrap();
+        v >> f.lsb & ((1u128 << f.width) - 1) as u64
+    }
+}
+
+fn mac_u64(m: [u8; 6]) -> u64 {
+    m.iter().fold(0, |a, b| a << 8 | u64::from(*b))
+}
+
+/// Runs `frames` (bytes, MAC-bad flag) through the NIC with the host behaving as described.
+/// `stat_names` are the NIC block registers read into the report's statistics.
+pub fn run(
+    p: &NicPins,
+    conns: &[Conn],
+    host: &HostCfg,
+    frames: &[(Vec<u8>, bool)],
+    stat_names: &[&str],
+    data_width: u32,
+    seed: u64,
+) -> Report {
+    let map = Map::new();
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut mem = HostMem::new(host.mem.clone(), ChaCha8Rng::seed_from_u64(rng.gen()));
+    let mut mmio = AxilMaster::new(ChaCha8Rng::seed_from_u64(rng.gen()));
+    let mut why: VecDeque<Why> = VecDeque::new();
+    let push = |mmio: &mut AxilMaster, why: &mut VecDeque<Why>, a: Access, w: Why| {
+        mmio.push(a);
+        why.push_back(w);
+    };
+    let kw = |addr: u64, v: u64| Access::write(addr, v, true, 0);
+    let kr = |addr: u64| Access::read(addr, true, 0);
+    // Setup: the NIC block, every entry, the posted buffers, the TX rings.
+    push(&mut mmio, &mut why, kw(map.nic("MAC_ADDR"), mac_u64(host.mac)), Why::Setup);
+    push(&mut mmio, &mut why, kw(map.nic("CTRL"), host.malformed_to_np as u64), Why::Setup);
+    let mut heads: Vec<u32> = vec![0; conns.len()];
+    for (i, c) in conns.iter().enumerate() {
+        let rx_base = RX_RING_BASE + i as u64 * 0x100_0000;
+        let tx_base = TX_RING_BASE + i as u64 * 0x100_0000;
+        // TX records, written before the doorbell.
+        let mut tail = 0u32;
+        for d in &c.send {
+            let mut r = vec![0u8; tx_record::PAYLOAD];
+            r[tx_record::LEN..tx_record::LEN + 2].copy_from_slice(&(d.len() as u16).to_le_bytes());
+            r.extend(d);
+            r.resize(tx_record::footprint(d.len(), data_width), 0);
+            for (k, b) in r.iter().enumerate() {
+                let off = (tail as u64 + k as u64) & u64::from(c.tx_ring_bytes - 1);
+                mem.write_byte(tx_base + off, *b);
+            }
+            tail = tail.wrapping_add(r.len() as u32);
+        }
+        assert!(tail <= c.tx_ring_bytes, "connection {i}: datagrams to send exceed the TX ring");
+        let e = |r: &str| map.entry(i, r);
+        for (a, v) in [
+            (
+                e("LOCAL"),
+                map.pack("ENTRY", "LOCAL", &[("IP", c.local_ip.into()), ("PORT", c.local_port.into())]),
+            ),
+            (
+                e("REMOTE"),
+                map.pack("ENTRY", "REMOTE", &[("IP", c.remote_ip.into()), ("PORT", c.remote_port.into())]),
+            ),
+            (e("REMOTE_MAC"), mac_u64(c.remote_mac)),
+            (e("RX_BASE"), rx_base),
+            (e("RX_SIZE"), u64::from(c.rx_ring_bytes)),
+            (e("RX_HEAD"), 0),
+            (e("RX_TAIL"), 0),
+            (e("TX_BASE"), tx_base),
+            (e("TX_SIZE"), u64::from(c.tx_ring_bytes)),
+            (e("TX_HEAD"), 0),
+            (e("TX_TAIL"), 0),
+            (e("DROPS"), 0),
+            (
+                e("CTRL"),
+                map.pack(
+                    "ENTRY",
+                    "CTRL",
+                    &[("ENABLED", 1), ("ACCELERATED", c.accelerated as u64), ("PROTOCOL", 17)],
+                ),
+            ),
+        ] {
+            push(&mut mmio, &mut why, kw(a, v), Why::Setup);
+        }
+        if tail != 0 {
+            push(&mut mmio, &mut why, kw(e("TX_TAIL"), u64::from(tail)), Why::Setup);
+        }
+    }
+    let mut posted: VecDeque<u64> = VecDeque::new();
+    for k in 0..host.np_buffers {
+        let a = NP_BASE + k as u64 * 0x1000;
+        push(&mut mmio, &mut why, kw(map.nic("RX_POST"), a), Why::Setup);
+        posted.push_back(a);
+    }
+    for (k, f) in host.np_send.iter().enumerate() {
+        let a = NP_TX_BASE + k as u64 * 0x4000;
+        mem.write(a, f);
+        push(
+            &mut mmio,
+            &mut why,
+            kw(
+                map.nic("TX_POST"),
+                map.pack("NIC", "TX_POST", &[("ADDR", a), ("LEN", f.len() as u64)]),
+            ),
+            Why::Setup,
+        );
+    }
+
+    let mut report = Report {
+        rings: vec![Vec::new(); conns.len()],
+        drops: vec![0; conns.len()],
+        ..Report::default()
+    };
+    p.link_up.set_bit(0, true);
+    p.rst.set_bit(0, true);
+    p.rx.idle();
+    p.dut.tick().unwrap();
+    p.rst.set_bit(0, false);
+    let mut beats: VecDeque<Beat> = frames
+        .iter()
+        .flat_map(|(f, bad)| frame_to_beats(f, p.rx.lanes(), *bad as u64))
+        .collect();
+    let mut out: Vec<Beat> = Vec::new();
+    let (mut cycle, mut quiet, mut poll) = (0u64, 0u64, 0usize);
+    let mut draining = false;
+    let mut setup_done = false;
+    loop {
+        // Frames from the MAC, once the NIC is set up.
+        let beat = if setup_done && !rng.gen_bool(host.rx_gaps) {
+            beats.front().cloned()
+        } else {
+            None
+        };
+        match &beat {
+            Some(b) => p.rx.drive(&b.with_unkept(rng.gen())),
+            None => p.rx.idle(),
+        }
+        p.tx.set_ready(rng.gen_bool(host.tx_ready));
+        // The driver's polling, one access at a time.
+        if setup_done && !draining && mmio.idle() {
+            let n = conns.len();
+            let k = poll % (n + 2);
+            poll += 1;
+            let w = if k < n {
+                (kr(map.entry(k, "RX_TAIL")), Why::RxTail(k))
+            } else if k == n {
+                (kr(map.nic("RX_COMP")), Why::RxComp)
+            } else {
+                (kr(map.at("GLOBAL", 0, "EVQ_POP")), Why::Event)
+            };
+            push(&mut mmio, &mut why, w.0, w.1);
+        }
+        mmio.drive(&p.axil);
+        mem.drive(&p.axi);
+        p.dut.eval().unwrap();
+
+        let mut active = beat.is_some();
+        if beat.is_some() {
+            beats.pop_front();
+        }
+        if p.tx.fires() {
+            let b = p.tx.beat();
+            let last = b.last;
+            out.push(b);
+            if last {
+                report.wire.push(beats_to_frame(&out));
+                out.clear();
+            }
+            active = true;
+        }
+        let (_, done) = mmio.sample(&p.axil);
+        if let Some(c) = done {
+            let w = why.pop_front().expect("every access has a purpose");
+            assert_eq!(c.resp, 0, "{w:?}: {:?} answered {}", c.access, c.resp);
+            match w {
+                Why::Setup => {}
+                Why::RxTail(i) => {
+                    let t = c.data as u32;
+                    let size = conns[i].rx_ring_bytes;
+                    let base = RX_RING_BASE + i as u64 * 0x100_0000;
+                    let rd = |off: u32, n: usize| -> Vec<u8> {
+                        (0..n)
+                            .map(|k| mem.read_byte(base + u64::from(off.wrapping_add(k as u32) & (size - 1))))
+                            .collect()
+                    };
+                    let mut h = heads[i];
+                    while h != t {
+                        let hdr = rd(h, rx_record::PAYLOAD);
+                        let len = u16::from_le_bytes([hdr[rx_record::LEN], hdr[rx_record::LEN + 1]]) as usize;
+                        report.rings[i].push(rd(h, rx_record::PAYLOAD + len));
+                        h = h.wrapping_add(rx_record::footprint(len) as u32);
+                        active = true;
+                    }
+                    if h != heads[i] {
+                        heads[i] = h;
+                        push(&mut mmio, &mut why, kw(map.entry(i, "RX_HEAD"), u64::from(h)), Why::Setup);
+                    }
+                }
+                Why::RxComp => {
+                    if map.get("NIC", "RX_COMP", "VALID", c.data) == 1 {
+                        let a = posted.pop_front().expect("a completion has its buffer");
+                        let len = map.get("NIC", "RX_COMP", "LEN", c.data) as usize;
+                        report.normal.push((mem.read(a, len), c.data));
+                        posted.push_back(a);
+                        push(&mut mmio, &mut why, kw(map.nic("RX_POST"), a), Why::Setup);
+                        // Drain the completions before polling anything else.
+                        push(&mut mmio, &mut why, kr(map.nic("RX_COMP")), Why::RxComp);
+                        active = true;
+                    }
+                }
+                Why::Event => {
+                    if c.data != 0 {
+                        report.events.push(c.data);
+                        active = true;
+                    }
+                }
+                Why::Stat(k) => {
+                    report.stats.insert(stat_names[k].to_string(), c.data);
+                }
+                Why::Drops(i) => report.drops[i] = c.data,
+            }
+        }
+        if !setup_done && why.iter().all(|w| *w != Why::Setup) {
+            setup_done = true;
+        }
+        mem.sample(&p.axi);
+        p.dut.tick().unwrap();
+        cycle += 1;
+        quiet = if active || !beats.is_empty() || !setup_done { 0 } else { quiet + 1 };
+        if quiet > host.quiet && !draining {
+            // Read the statistics and every entry's drop count, then stop.
+            draining = true;
+            for (k, _) in stat_names.iter().enumerate() {
+                push(&mut mmio, &mut why, kr(map.nic(stat_names[k])), Why::Stat(k));
+            }
+            for i in 0..conns.len() {
+                push(&mut mmio, &mut why, kr(map.entry(i, "DROPS")), Why::Drops(i));
+            }
+        }
+        if draining && why.is_empty() {
+            break;
+        }
+        assert!(cycle < 50_000_000, "the NIC never went quiet");
+    }
+    assert!(mem.violations.is_empty(), "AXI: {:#?}", mem.violations);
+    report.cycles = cycle;
+    report
+}
