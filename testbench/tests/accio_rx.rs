@@ -781,13 +781,13 @@ fn line_rate(p: Pins, name: &str, first_to_tail: u64) {
 #[test]
 fn w64_keeps_up_with_the_line_and_publishes_in_exact_cycles() {
     let d = Rx64::new();
-    line_rate(pins!(d), "accio_rx_rate_w64", 32);
+    line_rate(pins!(d), "accio_rx_rate_w64", 34);
 }
 
 #[test]
 fn w512_keeps_up_with_the_line_and_publishes_in_exact_cycles() {
     let d = Rx512::new();
-    line_rate(pins!(d), "accio_rx_rate_w512", 20);
+    line_rate(pins!(d), "accio_rx_rate_w512", 22);
 }
 
 /// The golden receive trace (testbench/traces/rx_golden*.pcap) through the engine at both

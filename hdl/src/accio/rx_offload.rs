@@ -31,8 +31,11 @@
 //! **Ring space with writes in flight.** The ICT's RX_TAIL moves only at completion, so a
 //! decision also needs the tails it has already handed out: per entry, the newest reserved
 //! tail and how many of its records are still in flight. A count drops to zero
-//! [`RETIRE_DELAY`] cycles after the last completion's tail update, once any lookup
-//! result read before that update has gone by. RX_HEAD as the lookup read it may be
+//! [`RETIRE_DELAY`] cycles after the ICT takes the last completion's tail update, once any
+//! lookup result read before that update has gone by. The decision runs in two stages
+//! (read the entry's bookkeeping, then decide) with the previous decision forwarded, and
+//! the ICT's update port is registered, so no long path runs from a lookup result into the
+//! ICT. RX_HEAD as the lookup read it may be
 //! older than the real one, which only understates the room.
 //!
 //! **Frame slots.** At most [`FRAME_SLOTS`] frames are between their last beat and their
@@ -308,15 +311,10 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
         m.unused(x); // the ICT raises miss events; core and id are the OS's business
     }
 
-    // ---- The decision ------------------------------------------------------------------------
-    let deciding = m.node("deciding", d_valid.clone());
-    let malformed = m.node("malformed", d_error.ne(0u64));
-    let hit = m.node("ring_hit", d_offload & &r_valid & &r_hit & &r_accel);
-    m.describe(
-        &hit,
-        "An offloadable datagram of an accelerated entry: it goes to the ring or nowhere.",
-    );
-    // Entry state: in-flight records, the newest reserved tail, losses since the last record.
+    // ---- The decision, in two stages ----------------------------------------------------------
+    // Stage 1 (the lookup result's cycle) reads the entry's bookkeeping; stage 2 decides,
+    // with the previous decision forwarded (it may have been for the same entry, and its
+    // updates land only as stage 2 of this frame runs).
     let cw = clog2(FRAME_SLOTS + 1);
     let inflight: Vec<Sig> = (0..n)
         .map(|i| m.reg_reset(&format!("e{i}_in_flight"), cw, 0))
@@ -332,12 +330,53 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     );
     let shadow_rd = m.mem_read_async(shadow, "reserved_tail_at_res", &r_index);
     let exprs = |v: &[Sig]| v.iter().map(Expr::from).collect::<Vec<_>>();
-    let busy = m.node(
-        "entry_in_flight",
-        select(&exprs(&inflight), &r_index).ne(0u64),
+    let busy_bits: Vec<Expr> = inflight.iter().map(|c| c.ne(0u64)).collect();
+    let busy = m.node("entry_in_flight", select(&busy_bits, &r_index));
+    let stage1: Vec<(&str, Expr)> = vec![
+        ("malformed", d_error.ne(0u64)),
+        ("error", d_error.clone()),
+        ("offload", d_offload.clone()),
+        ("hit", Expr::from(&r_valid & &r_hit)),
+        ("accel", Expr::from(&r_accel)),
+        ("index", Expr::from(&r_index)),
+        ("base", Expr::from(&r_base)),
+        ("size", Expr::from(&r_size)),
+        ("head", Expr::from(&r_head)),
+        ("tail", busy.mux(&shadow_rd, &r_tail)),
+        ("loss", select(&exprs(&loss), &r_index)),
+        ("len", d_len.clone()),
+        ("udp_len", d_udp_len.clone()),
+    ];
+    let deciding = m.reg_reset("s2_valid", 1, 0);
+    m.set(&deciding, d_valid.clone());
+    let mut s2 = std::collections::BTreeMap::new();
+    for (f, e) in &stage1 {
+        let r = m.reg(&format!("s2_{f}"), e.width());
+        m.set(&r, e);
+        s2.insert(*f, r);
+    }
+    let g = |f: &str| Expr::from(&s2[f]);
+    let malformed = m.node("malformed", g("malformed"));
+    let hit = m.node("ring_hit", g("offload") & g("hit") & g("accel"));
+    m.describe(
+        &hit,
+        "An offloadable datagram of an accelerated entry: it goes to the ring or nowhere.",
     );
-    let loss_now = m.node("entry_loss", select(&exprs(&loss), &r_index));
-    let tail = m.node("ring_tail", busy.mux(&shadow_rd, &r_tail));
+    // The previous decision, forwarded.
+    let p_ring = m.reg_reset("prev_to_ring", 1, 0);
+    let p_full = m.reg_reset("prev_ring_full", 1, 0);
+    let p_index = m.reg("prev_index", iw);
+    let p_tail = m.reg("prev_new_tail", PTR);
+    let same = m.node("same_entry_as_prev", p_index.eq(g("index")));
+    let tail = m.node(
+        "ring_tail",
+        (&p_ring & &same).mux(&p_tail, g("tail")),
+    );
+    let loss_now = m.node(
+        "entry_loss",
+        ((&p_ring | &p_full) & &same).mux(Expr::from(&p_full), g("loss")),
+    );
+    let (r_size, r_base, r_head) = (g("size"), g("base"), g("head"));
     let ring_ok = m.node(
         "ring_sane",
         (&r_size & (&r_size - 1u64)).eq(0u64) & r_size.ge(64u64) & r_base.trunc(6).eq(0u64),
@@ -346,7 +385,12 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
         &ring_ok,
         "RX_SIZE is a power of two of at least 64 and RX_BASE is 64-byte aligned.",
     );
-    let rec_len = m.node("record_len", d_udp_len + lit(8, 16));
+    let d_udp_len = g("udp_len");
+    let d_len = g("len");
+    let d_error = g("error");
+    let d_offload = g("offload");
+    let r_index = g("index");
+    let rec_len = m.node("record_len", &d_udp_len + lit(8, 16));
     let need = m.node(
         "record_footprint",
         cat([
@@ -383,16 +427,22 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     );
     let new_tail = m.node("new_tail", &tail + need.zext(PTR));
     m.mem_write(shadow, &to_ring, &r_index, &new_tail);
+    m.set(&p_ring, &to_ring);
+    m.set(&p_full, &ring_full);
+    m.set(&p_index, &r_index);
+    m.set(&p_tail, &new_tail);
     let reason = m.node(
         "np_reason",
         malformed.mux(
             lit(np_reason::MALFORMED, 2),
-            (d_offload & &r_valid & &r_hit).mux(
+            (&d_offload & g("hit")).mux(
                 lit(np_reason::NOT_ACCELERATED, 2),
                 d_offload.mux(lit(np_reason::ICT_MISS, 2), lit(np_reason::NOT_OFFLOADABLE, 2)),
             ),
         ),
     );
+    let (r_base, d_error) = (r_base.clone(), d_error.clone());
+    let r_size = r_size.clone();
 
     // Jobs for the mover, cutter parameters, completion records: one entry per frame (jobs)
     // or per DMA job; the frame slots bound them all, so pushes never wait.
@@ -609,25 +659,44 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
         let o = gout(&mut m, "np_done", f, v.width());
         m.set(&o, v);
     }
-    // A drop decided this cycle has the ICT's update port; a ring completion waits for it.
+    // The ICT's update port, registered: drops wait in a queue (at most one arrives per
+    // cycle and one leaves per cycle) and go first; a ring completion waits for them.
+    let drops = m.instance("drops", &sync_fifo(SyncFifoCfg::new(iw, 4))?);
+    for o in ["s_ready", "count"] {
+        let x = m.inst_output(drops, o);
+        m.unused(&x); // one in and one out per cycle at most
+    }
+    m.connect(drops, "s_valid", &ring_full);
+    m.connect(drops, "s_data", &r_index);
+    let drop_valid = m.inst_output(drops, "m_valid");
+    let drop_index = m.inst_output(drops, "m_data");
+    m.connect(drops, "m_ready", &drop_valid);
     let done_take = m.node(
         "done_take",
-        q_ring.mux(!&ring_full, Expr::from(&npd_ready)),
+        q_ring.mux(!&drop_valid, Expr::from(&npd_ready)),
     );
     m.connect(dw, "done_ready", &done_take);
     let done_fire = m.node("done_fire", &dv & &done_take);
     m.connect(dones, "m_ready", &done_fire);
     m.set(&npd_valid, &dv & !&q_ring);
+    let advance = m.node("tail_advance", &done_fire & &q_ring);
+    let upd_valid = m.reg_reset("rx_upd_valid_r", 1, 0);
+    let upd_index = m.reg("rx_upd_index_r", iw);
+    let upd_adv = m.reg_reset("rx_upd_advance_r", 1, 0);
+    let upd_tail = m.reg("rx_upd_tail_r", PTR);
+    m.set(&upd_valid, &advance | &drop_valid);
+    m.set(&upd_index, drop_valid.mux(&drop_index, &q_index));
+    m.set(&upd_adv, &advance);
+    m.set(&upd_tail, &q_tail);
     let ru = |m: &mut ModuleBuilder, f: &str, v: Expr| {
         let o = gout(m, "rx_upd", f, v.width());
         m.set(&o, v);
     };
-    let advance = m.node("tail_advance", &done_fire & &q_ring);
-    ru(&mut m, "valid", &advance | &ring_full);
-    ru(&mut m, "index", ring_full.mux(&r_index, &q_index));
-    ru(&mut m, "advance", advance.clone().into());
-    ru(&mut m, "tail", q_tail.clone());
-    ru(&mut m, "drop", ring_full.clone().into());
+    ru(&mut m, "valid", upd_valid.clone().into());
+    ru(&mut m, "index", upd_index.clone().into());
+    ru(&mut m, "advance", upd_adv.clone().into());
+    ru(&mut m, "tail", upd_tail.clone().into());
+    ru(&mut m, "drop", &upd_valid & !&upd_adv);
     let evd_valid = gout(&mut m, "ev_dma", "valid", 1);
     let evd_info = gout(&mut m, "ev_dma", "info", 40);
     m.set(&evd_valid, &done_fire & &d_err);
@@ -642,8 +711,9 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     );
 
     // ---- Entry bookkeeping and frame slots --------------------------------------------------------
-    let mut ret_valid: Expr = advance.clone().into();
-    let mut ret_index = q_index.clone();
+    // Retire from the update the ICT sees.
+    let mut ret_valid: Expr = upd_adv.clone().into();
+    let mut ret_index: Expr = upd_index.clone().into();
     for k in 1..=RETIRE_DELAY {
         let v = m.reg_reset(&format!("retire{k}_valid"), 1, 0);
         let i = m.reg(&format!("retire{k}_index"), iw);
