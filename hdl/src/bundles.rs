@@ -257,6 +257,21 @@ impl InstAxis {
         m.set(&src.tready, &ready);
     }
 
+    /// Feeds this instance's source stream into instance stream `to` (a sink).
+    pub fn feed(&self, m: &mut ModuleBuilder, to: &InstAxis) {
+        let (p, q) = (&self.prefix, &to.prefix);
+        let mut fields = vec!["tdata", "tkeep", "tvalid", "tlast"];
+        if self.cfg.user_width > 0 {
+            fields.push("tuser");
+        }
+        for f in fields {
+            let v = m.inst_output(self.inst, &format!("{p}_{f}"));
+            m.connect(to.inst, &format!("{q}_{f}"), &v);
+        }
+        let ready = m.inst_output(to.inst, &format!("{q}_tready"));
+        m.connect(self.inst, &format!("{p}_tready"), &ready);
+    }
+
     /// This instance's source stream, with `tready` driven by `ready`.
     pub fn source(&self, m: &mut ModuleBuilder, ready: impl Into<Expr>) -> (Expr, Expr) {
         let p = &self.prefix;

@@ -588,11 +588,11 @@ fn line_rate(p: Pins, name: &str, data_width: u32, doorbell_to_wire: u64) {
 #[test]
 fn w64_sends_at_line_rate_in_exact_cycles() {
     let d = Tx64::new();
-    line_rate(pins!(d), "accio_tx_rate_w64", 64, 25);
+    line_rate(pins!(d), "accio_tx_rate_w64", 64, 26);
 }
 
 #[test]
 fn w512_sends_at_line_rate_in_exact_cycles() {
     let d = Tx512::new();
-    line_rate(pins!(d), "accio_tx_rate_w512", 512, 23);
+    line_rate(pins!(d), "accio_tx_rate_w512", 512, 24);
 }

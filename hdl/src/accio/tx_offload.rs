@@ -28,6 +28,7 @@
 //! inside a frame.
 
 use crate::blocks::axis_packet_fifo::{axis_packet_fifo, PacketFifoCfg};
+use crate::blocks::axis_register::axis_register;
 use crate::blocks::byte_shifter::{byte_shifter, ByteShifterCfg};
 use crate::blocks::checksum::checksum;
 use crate::blocks::dma_burst::DmaCfg;
@@ -400,20 +401,24 @@ pub fn accio_tx_offload(cfg: TxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     let plen_now = m.node("payload_len_now", at_len.mux(&len_here, &r_len));
 
     // Where the beat goes: the aligner (records) or the normal-path frame FIFO.
+    // A register slice in front of the aligner keeps the splitter's length arithmetic and
+    // the aligner's lane steering in separate cycles.
+    let sr = m.instance("split_reg", &axis_register(net)?);
     let sh = m.instance("align", &shifter);
+    Axis::of_instance(sr, "m_axis", net).feed(&mut m, &Axis::of_instance(sh, "s_axis", net));
     let npf = m.instance("np_frames", &np_fifo);
-    let sh_ready = m.inst_output(sh, "s_axis_tready");
+    let sh_ready = m.inst_output(sr, "s_axis_tready");
     let npf_ready = m.inst_output(npf, "s_axis_tready");
     let credit_ok = m.wire("header_credit", 1);
     let go = m.node("split_ready", &t_valid & t_np.mux(&npf_ready, &sh_ready & &credit_ok));
     m.connect(dr, "m_axis_tready", &go);
     let fire = m.node("split_fire", &d_valid & &go);
     let ring_fire = m.node("split_ring_fire", &fire & !&t_np);
-    m.connect(sh, "s_axis_tvalid", &d_valid & &t_valid & !&t_np & &credit_ok);
-    m.connect(sh, "s_axis_tdata", &d_data);
-    m.connect(sh, "s_axis_tkeep", &keep_ring);
-    m.connect(sh, "s_axis_tlast", &rec_last);
-    m.connect(sh, "s_axis_tuser", &rec_last & (&bad_acc | &err_acc));
+    m.connect(sr, "s_axis_tvalid", &d_valid & &t_valid & !&t_np & &credit_ok);
+    m.connect(sr, "s_axis_tdata", &d_data);
+    m.connect(sr, "s_axis_tkeep", &keep_ring);
+    m.connect(sr, "s_axis_tlast", &rec_last);
+    m.connect(sr, "s_axis_tuser", &rec_last & (&bad_acc | &err_acc));
     m.connect(sh, "s_offset", lit(record::PAYLOAD as u64, 5));
     m.connect(npf, "s_axis_tvalid", &d_valid & &t_valid & &t_np);
     m.connect(npf, "s_axis_tdata", &d_data);
