@@ -19,6 +19,7 @@ use sim::hostmem::HostMemCfg;
 use sim::nic_pins;
 use sim::traces::{pad, random_rx_frame, udp_frame_to};
 use testbench::models::{AccioNicW512N16C4 as Nic512, AccioNicW64N16C4 as Nic64};
+use testbench::accio_regs::global::EVQ_POP;
 use testbench::seed;
 
 const MAC: [u8; 6] = [0x02, 0x00, 0x00, 0xac, 0xc1, 0x00];
@@ -104,7 +105,8 @@ fn check(conns: &[Conn], host: &HostCfg, frames: &[(Vec<u8>, bool)], r: &Report,
     assert_eq!(normal.len(), r.normal.len(), "normal-path frames");
     for (k, ((bytes, reason, class), (got, word))) in normal.iter().zip(&r.normal).enumerate() {
         assert_eq!(bytes, got, "normal-path frame {k}");
-        assert_eq!((word >> 16 & 3, word >> 18 & 7), (*reason, *class), "RX_COMP {k}");
+        use testbench::accio_regs::nic::RX_COMP as c;
+        assert_eq!((c::REASON.get(*word), c::CLASS.get(*word)), (*reason, *class), "RX_COMP {k}");
     }
     let st = |n: &str| r.stats[n];
     let s = &m.stats;
@@ -128,13 +130,13 @@ fn check(conns: &[Conn], host: &HostCfg, frames: &[(Vec<u8>, bool)], r: &Report,
     let malformed: Vec<u64> = r
         .events
         .iter()
-        .filter(|e| *e >> 56 == hdl::accio::regs::event::MALFORMED)
-        .map(|e| e & 0xff)
+        .filter(|e| EVQ_POP::TYPE.get(**e) == hdl::accio::regs::event::MALFORMED)
+        .map(|e| EVQ_POP::DATA.get(*e) & 0xff)
         .collect();
     let want: Vec<u64> = m.malformed_events.iter().map(|c| u64::from(*c)).collect();
     assert_eq!(malformed, want, "malformed events");
     for e in &r.events {
-        let t = e >> 56;
+        let t = EVQ_POP::TYPE.get(*e);
         assert!(
             [hdl::accio::regs::event::MALFORMED, hdl::accio::regs::event::LINK_UP].contains(&t),
             "unexpected event {e:#x}"
