@@ -449,28 +449,35 @@ pub fn accio_tx_offload(cfg: TxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     });
     m.connect(turns, "m_ready", &fire & &turn_last);
     let rec_done = m.node("record_done", &ring_fire & &rec_last);
-    let tu = |m: &mut ModuleBuilder, f: &str, v: Expr| {
-        let o = gout(m, "tx_upd", f, v.width());
-        m.set(&o, v);
+    // What leaves for the ICT and the NIC block is registered, so the splitter's arithmetic
+    // stays out of their logic.
+    let out_reg = |m: &mut ModuleBuilder, g: &str, f: &str, v: Expr, reset: bool| {
+        let o = gout(m, g, f, v.width());
+        let r = if reset {
+            m.reg_reset(&format!("{g}_{f}_r"), v.width(), 0)
+        } else {
+            m.reg(&format!("{g}_{f}_r"), v.width())
+        };
+        m.set(&r, v);
+        m.set(&o, &r);
     };
-    tu(&mut m, "valid", rec_done.clone().into());
-    tu(&mut m, "index", tf["entry"].clone());
-    tu(&mut m, "head", new_head.clone().into());
+    out_reg(&mut m, "tx_upd", "valid", rec_done.clone().into(), true);
+    out_reg(&mut m, "tx_upd", "index", tf["entry"].clone(), false);
+    out_reg(&mut m, "tx_upd", "head", new_head.clone().into(), false);
     let turn_done = m.node("entry_turn_done", &ring_fire & &turn_last);
     let np_done = m.node("np_frame_read", &fire & &t_np & &turn_last);
-    let npd_valid = gout(&mut m, "np_tx_done", "valid", 1);
-    let npd_error = gout(&mut m, "np_tx_done", "error", 1);
-    m.set(&npd_valid, &np_done);
-    m.set(&npd_error, &err_acc);
-    let evd_valid = gout(&mut m, "ev_dma", "valid", 1);
-    let evd_info = gout(&mut m, "ev_dma", "info", 40);
-    m.set(&evd_valid, (&rec_done | &np_done) & &err_acc);
-    m.set(
-        &evd_info,
+    out_reg(&mut m, "np_tx_done", "valid", np_done.clone().into(), true);
+    out_reg(&mut m, "np_tx_done", "error", err_acc.clone().into(), false);
+    out_reg(&mut m, "ev_dma", "valid", (&rec_done | &np_done) & &err_acc, true);
+    out_reg(
+        &mut m,
+        "ev_dma",
+        "info",
         cat([
             lit(0, 24),
             t_np.mux(lit(0xffff, 16), tf["entry"].zext(16)),
         ]),
+        false,
     );
     for i in 0..n {
         let here = tf["entry"].eq(i as u64);
