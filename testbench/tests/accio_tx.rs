@@ -596,3 +596,134 @@ fn w512_sends_at_line_rate_in_exact_cycles() {
     let d = Tx512::new();
     line_rate(pins!(d), "accio_tx_rate_w512", 512, 24);
 }
+
+/// Peer regressions: payloads of 0 to 18 bytes (verilog-ethernet's small-payload checksum
+/// deadlock and misalignment) back to back while the MAC back-pressures hard, so the header
+/// FIFOs fill (the header/payload drift it suffered when they did). Every frame exact.
+fn tiny_payloads_under_back_pressure(p: Pins, name: &str, data_width: u32) {
+    let mut rng = seed::rng(name);
+    let lanes = data_width as usize / 8;
+    let rings = entries()
+        .into_iter()
+        .map(|entry| Ring {
+            batches: (0..3).map(|_| batch(&mut rng, 100, 18, data_width, false)).collect(),
+            entry,
+        })
+        .collect();
+    let sc = Scenario {
+        rings,
+        np_frames: (0..10).map(|_| np_frame(&mut rng)).collect(),
+        post: 0.05,
+        batch_is_turn: false,
+        mac_ready: 0.2,
+        mem: HostMemCfg {
+            beat_bytes: lanes,
+            latency: 3,
+            stall: 0.0,
+            max_outstanding: 64,
+        },
+    };
+    let out = run(&p, &mut rng, &sc);
+    compare(&sc, &out, data_width);
+    assert_eq!(out.stats["frames"], 1200);
+}
+
+#[test]
+fn w64_tiny_payloads_under_back_pressure() {
+    let d = Tx64::new();
+    tiny_payloads_under_back_pressure(pins!(d), "accio_tx_tiny_w64", 64);
+}
+
+#[test]
+fn w512_tiny_payloads_under_back_pressure() {
+    let d = Tx512::new();
+    tiny_payloads_under_back_pressure(pins!(d), "accio_tx_tiny_w512", 512);
+}
+
+/// The golden transmit run: a payload sweep (every length 0 to 130, so every tkeep
+/// alignment at every width, then up to 1472), per-record destinations, a datagram whose
+/// UDP checksum computes to 0 (sent as 0xFFFF), a record too long and one cut short by the
+/// tail. The frames are the same at 64 and 512 bits; they are an insta snapshot as a pcap
+/// (`snapshots/accio_tx__tx_golden.snap.pcap`, opens in Wireshark) and as a dissection.
+#[test]
+fn golden_transmit_frames() {
+    let mut rng = ChaCha8Rng::seed_from_u64(0x7478_676f_6c64); // "txgold"
+    let sweep: Vec<Vec<u8>> = (0..=130)
+        .chain([200, 511, 1000, 1471, 1472])
+        .map(|n| (0..n).map(|_| rng.gen()).collect())
+        .collect();
+    let ents = entries();
+    // A two-byte payload whose UDP checksum computes to zero.
+    let zero = (0..=u16::MAX)
+        .map(|v| v.to_be_bytes().to_vec())
+        .find(|p| {
+            let e = &ents[1];
+            let f = frame_of(e, MAC, e.remote_ip, e.remote_port, p, 0);
+            f[40..42] == [0xff, 0xff]
+        })
+        .expect("some payload sums to zero");
+    let frames_for = |data_width: u32, rng: &mut ChaCha8Rng| {
+        let lanes = data_width as usize / 8;
+        let rec = |ip: u32, port: u16, p: &[u8]| {
+            let mut r = record_header(ip, port, p.len() as u16).to_vec();
+            r.extend(p);
+            r.resize(r.len().div_ceil(lanes) * lanes, 0);
+            r
+        };
+        let mut rings: Vec<Ring> = entries()
+            .into_iter()
+            .map(|entry| Ring {
+                batches: Vec::new(),
+                entry,
+            })
+            .collect();
+        rings[0].batches.push(sweep.iter().flat_map(|p| rec(0, 0, p)).collect());
+        let mut b = rec(0, 0, &zero);
+        b.extend(rec(0xc0a8_0001, 53, b"to 192.168.0.1:53"));
+        b.extend(rec(0, 9999, b"to the entry's address, port 9999"));
+        rings[1].batches.push(b);
+        let mut b = rec(0, 0, b"before the bad ones");
+        b.extend(rec(0, 0, &vec![0xab; MAX_PAYLOAD + 1]));
+        b.extend(rec(0, 0, b"after a record too long"));
+        b.extend(&record_header(0, 0, 400)[..]);
+        b.resize((b.len() + 48).div_ceil(lanes) * lanes, 0);
+        rings[2].batches.push(b);
+        let sc = Scenario {
+            rings,
+            np_frames: Vec::new(),
+            post: 1.0,
+            batch_is_turn: true,
+            mac_ready: 0.7,
+            mem: HostMemCfg {
+                beat_bytes: lanes,
+                latency: 5,
+                stall: 0.1,
+                max_outstanding: 64,
+            },
+        };
+        (sc, rng.gen::<u64>())
+    };
+    let mut wires = Vec::new();
+    for w in [64u32, 512] {
+        let (d64, d512) = (Tx64::new(), Tx512::new());
+        let p = if w == 64 { pins!(d64) } else { pins!(d512) };
+        let (sc, seed) = frames_for(w, &mut ChaCha8Rng::seed_from_u64(3));
+        let out = run(&p, &mut ChaCha8Rng::seed_from_u64(seed), &sc);
+        compare(&sc, &out, w);
+        assert_eq!(out.stats["bad_record"], 2);
+        wires.push(out.frames.into_iter().map(|(f, _)| f).collect::<Vec<_>>());
+    }
+    assert_eq!(wires[0], wires[1], "512 bits sends other frames than 64 bits");
+    let mut text = String::new();
+    for (k, f) in wires[0].iter().enumerate() {
+        let ip = |i: usize| format!("{}.{}.{}.{}", f[i], f[i + 1], f[i + 2], f[i + 3]);
+        let be = |i: usize| u16::from_be_bytes([f[i], f[i + 1]]);
+        text += &format!(
+            "{k:3} {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x} {}:{} -> {}:{} id {:5} ttl {} udp_len {:4} udp_csum {:04x} ip_csum {:04x} {:4} B\n",
+            f[0], f[1], f[2], f[3], f[4], f[5],
+            ip(26), be(34), ip(30), be(36), be(18), f[22], be(38), be(40), be(24), f.len()
+        );
+    }
+    insta::assert_snapshot!("tx_golden_dissection", text);
+    insta::assert_binary_snapshot!("tx_golden.pcap", sim::pcap::to_bytes(&wires[0]).unwrap());
+}
