@@ -127,12 +127,24 @@ pub fn burst_planner(
 ) -> Burst {
     let lb = cfg.beat_bytes().trailing_zeros();
     let bw = cfg.beats_width();
+    // Beats to the next 4 KiB boundary and to the ring's end are kept as counters, updated
+    // by each burst, so the per-burst loop (pick the burst, step the state) is a few
+    // subtractions and a minimum, not an address addition.
+    let cw = MASK_WIDTH - lb + 1;
+    let page_beats = 1u64 << (12 - lb);
     let busy = m.reg_reset("plan_busy", 1, 0);
     let base = m.reg("plan_base", ADDR_WIDTH);
     let mask = m.reg("plan_mask", MASK_WIDTH);
     let off = m.reg("plan_offset", MASK_WIDTH);
-    let rem = m.reg("plan_remaining", LEN_WIDTH + 1);
-    m.describe(&rem, "Bytes of the command not yet in a burst.");
+    let rem = m.reg("plan_remaining", cw);
+    m.describe(&rem, "Beats of the command not yet in a burst.");
+    let to_page = m.reg("plan_to_page", cw);
+    m.describe(&to_page, "Beats from the next burst's address to the next 4 KiB boundary.");
+    let to_wrap = m.reg("plan_to_wrap", cw);
+    m.describe(&to_wrap, "Beats from the next burst's address to the ring's end.");
+    let ring_beats = m.reg("plan_ring_beats", cw);
+    let base_to_page = m.reg("plan_base_to_page", cw);
+    m.describe(&base_to_page, "Beats from the ring's base to its first 4 KiB boundary.");
     let out_valid = m.reg_reset("burst_valid", 1, 0);
     let out_addr = m.reg("burst_addr", ADDR_WIDTH);
     let out_beats = m.reg("burst_beats", bw);
@@ -140,29 +152,13 @@ pub fn burst_planner(
     let cmd_extra = m.reg("plan_extra", extra.width());
     let out_extra = m.reg("burst_extra", extra.width());
 
-    let len17 = cmd.len.eq(0u64).mux(
-        lit(1 << LEN_WIDTH, LEN_WIDTH + 1),
-        cmd.len.zext(LEN_WIDTH + 1),
-    );
-    // The next burst, from the command's state.
-    let pos = m.node("plan_position", &off & &mask);
-    let addr = m.node("plan_addr", &base + pos.zext(ADDR_WIDTH));
-    // Common width for the comparisons: enough for a whole ring of 2^32 bytes in beats.
-    let cw = MASK_WIDTH - lb + 1;
-    let page_beats = 1u64 << (12 - lb);
-    let to_page = lit(page_beats, cw) - addr.slice(lb, 12 - lb).zext(cw);
-    let to_wrap = (&mask - &pos).slice(lb, MASK_WIDTH - lb).zext(cw) + lit(1, cw);
-    let rem_beats = (&rem + lit(cfg.beat_bytes() as u64 - 1, LEN_WIDTH + 1))
-        .slice(lb, LEN_WIDTH + 1 - lb)
-        .zext(cw);
-    let rem_beats = m.node("plan_remaining_beats", rem_beats);
     let min = |m: &mut ModuleBuilder, n: &str, a: Expr, b: Expr| -> Expr {
         m.node(n, a.lt(&b).mux(&a, &b)).into()
     };
-    let lim = min(m, "plan_limit_page", to_page, lit(cfg.max_beats as u64, cw));
-    let lim = min(m, "plan_limit_wrap", lim, to_wrap);
-    let beats = min(m, "plan_beats", lim, rem_beats.clone().into());
-    let last = m.node("plan_last", rem_beats.le(&beats));
+    let lim = min(m, "plan_limit_page", to_page.clone().into(), lit(cfg.max_beats as u64, cw));
+    let lim2 = min(m, "plan_limit_wrap", to_wrap.clone().into(), rem.clone().into());
+    let beats = min(m, "plan_beats", lim, lim2);
+    let last = m.node("plan_last", rem.le(&beats));
     let advance = m.node("plan_advance", &busy & (!&out_valid | ready));
     // The next command is taken as the last burst of this one leaves, so commands of one
     // burst each go out at one per cycle.
@@ -173,23 +169,59 @@ pub fn burst_planner(
         "A command is taken; it is planned from the next cycle.",
     );
     m.set(&cmd.ready, &free);
+    let pos = m.node("plan_position", &off & &mask);
     let step_bytes = m.node("plan_step", cat([beats.trunc(MASK_WIDTH - lb), lit(0, lb)]));
+    let wraps = m.node("plan_wraps", to_wrap.eq(&beats));
     m.when(&advance, |m| {
-        m.set(&out_addr, &addr);
+        m.set(&out_addr, &base + pos.zext(ADDR_WIDTH));
         m.set(&out_beats, beats.trunc(bw));
         m.set(&out_last, &last);
         m.set(&out_extra, &cmd_extra);
         m.set(&off, &off + &step_bytes);
-        m.set(&rem, &rem - step_bytes.trunc(LEN_WIDTH + 1));
+        m.set(&rem, &rem - &beats);
+        m.when(&wraps, |m| {
+            m.set(&to_wrap, &ring_beats);
+            m.set(&to_page, &base_to_page);
+        })
+        .otherwise(|m| {
+            m.set(&to_wrap, &to_wrap - &beats);
+            m.set(
+                &to_page,
+                to_page.eq(&beats).mux(lit(page_beats, cw), &to_page - &beats),
+            );
+        });
         m.when(&last, |m| m.set(&busy, 0));
     });
+    // The command's counters, from its fields (registered as it is taken).
+    let c_pos = &cmd.offset & &cmd.mask;
+    let beats_of = |bytes: Expr| -> Expr {
+        (bytes.zext(cw + lb) + lit(cfg.beat_bytes() as u64 - 1, cw + lb)).slice(lb, cw)
+    };
+    let len17 = cmd.len.eq(0u64).mux(
+        lit(1 << LEN_WIDTH, LEN_WIDTH + 1),
+        cmd.len.zext(LEN_WIDTH + 1),
+    );
+    let page_of = |low12: Expr| -> Expr {
+        lit(page_beats, cw) - low12.slice(lb, 12 - lb).zext(cw)
+    };
+    let c_page = page_of((cmd.base.trunc(12) + c_pos.trunc(12)).trunc(12));
     // After the advance: a command taken in its cycle wins.
     m.when(&take, |m| {
         m.set(&busy, 1);
         m.set(&base, &cmd.base);
         m.set(&mask, &cmd.mask);
         m.set(&off, &cmd.offset);
-        m.set(&rem, &len17);
+        m.set(&rem, beats_of(len17.clone()));
+        m.set(&to_page, c_page);
+        m.set(
+            &to_wrap,
+            (&cmd.mask - &c_pos).slice(lb, MASK_WIDTH - lb).zext(cw) + lit(1, cw),
+        );
+        m.set(
+            &ring_beats,
+            cmd.mask.slice(lb, MASK_WIDTH - lb).zext(cw) + lit(1, cw),
+        );
+        m.set(&base_to_page, page_of(cmd.base.trunc(12)));
         m.set(&cmd_extra, extra);
     });
     m.when(&advance, |m| m.set(&out_valid, 1))
