@@ -10,13 +10,15 @@
 //! by `sim::accio::tx_model`, normal-path ones unchanged), the NIC's statistics registers
 //! and the malformed-frame events.
 
-use rand::Rng;
+use rand::{Rng, SeedableRng};
+
 use rand_chacha::ChaCha8Rng;
 use sim::accio::host::{run, Conn, HostCfg, NicPins, Report};
 use sim::accio::rx_model::{RxAction, RxEntry, RxModel};
 use sim::accio::tx_model::{frame_of, TxEntry};
 use sim::hostmem::HostMemCfg;
 use sim::nic_pins;
+use sim::PortRead;
 use sim::traces::{pad, random_rx_frame, udp_frame_to};
 use testbench::models::{AccioNicW512N16C4 as Nic512, AccioNicW64N16C4 as Nic64};
 use testbench::accio_regs::global::EVQ_POP;
@@ -224,4 +226,177 @@ fn w64_nic_matches_the_models() {
 fn w512_nic_matches_the_models() {
     let d = Nic512::new();
     random_run(nic_pins!(d), "accio_nic_w512", 512);
+}
+
+/// A bench for directed register sequences on the NIC: one access at a time, the MAC and
+/// host memory kept running between them.
+struct Bench<'a> {
+    p: NicPins<'a>,
+    np_irq: &'a dyn PortRead,
+    mmio: sim::axil::AxilMaster,
+    mem: sim::hostmem::HostMem,
+    rx: std::collections::VecDeque<sim::axis::Beat>,
+    wire: Vec<Vec<u8>>,
+    out: Vec<sim::axis::Beat>,
+}
+
+impl Bench<'_> {
+    fn cycle(&mut self) -> Option<sim::axil::Completion> {
+        match self.rx.front() {
+            Some(b) => self.p.rx.drive(b),
+            None => self.p.rx.idle(),
+        }
+        self.p.tx.set_ready(true);
+        self.mmio.drive(&self.p.axil);
+        self.mem.drive(&self.p.axi);
+        self.p.dut.eval().unwrap();
+        if self.p.rx.fires() {
+            self.rx.pop_front();
+        }
+        if self.p.tx.fires() {
+            let b = self.p.tx.beat();
+            let last = b.last;
+            self.out.push(b);
+            if last {
+                self.wire.push(sim::axis::beats_to_frame(&self.out));
+                self.out.clear();
+            }
+        }
+        let (_, done) = self.mmio.sample(&self.p.axil);
+        self.mem.sample(&self.p.axi);
+        self.p.dut.tick().unwrap();
+        done
+    }
+
+    /// One access; its response code and data.
+    fn access(&mut self, a: sim::axil::Access) -> (u8, u64) {
+        self.mmio.push(a);
+        loop {
+            if let Some(c) = self.cycle() {
+                return (c.resp, c.data);
+            }
+        }
+    }
+
+    fn kw(&mut self, addr: u64, v: u64) -> u8 {
+        self.access(sim::axil::Access::write(addr, v, true, 0)).0
+    }
+
+    fn kr(&mut self, addr: u64) -> u64 {
+        let (resp, v) = self.access(sim::axil::Access::read(addr, true, 0));
+        assert_eq!(resp, 0, "kernel read of {addr:#x}");
+        v
+    }
+
+    fn run(&mut self, n: usize) {
+        for _ in 0..n {
+            self.cycle();
+        }
+    }
+}
+
+/// The normal path's register contract: kernel only (user accesses answer SLVERR and
+/// change nothing), posts the queues cannot take answer SLVERR and queue nothing, receive
+/// completions in posting order, transmit completion count and acknowledgement, and
+/// `np_irq` following IRQ_CTRL.
+fn normal_path_contract(p: NicPins, np_irq: &dyn PortRead, w: u32) {
+    use testbench::accio_regs::nic;
+    use sim::axil::Access;
+    let a = |r: testbench::accio_regs::Reg| nic::addr(0, r, 0);
+    let lanes = w as usize / 8;
+    let mut b = Bench {
+        p,
+        np_irq,
+        mmio: sim::axil::AxilMaster::new(ChaCha8Rng::seed_from_u64(1)),
+        mem: sim::hostmem::HostMem::new(
+            HostMemCfg {
+                beat_bytes: lanes,
+                latency: 3,
+                stall: 0.0,
+                max_outstanding: 64,
+            },
+            ChaCha8Rng::seed_from_u64(2),
+        ),
+        rx: Default::default(),
+        wire: Vec::new(),
+        out: Vec::new(),
+    };
+    b.p.rst.set_bit(0, true);
+    b.p.rx.idle();
+    b.p.dut.tick().unwrap();
+    b.p.rst.set_bit(0, false);
+    b.p.link_up.set_bit(0, true);
+    // Kernel only: a user write answers SLVERR and changes nothing.
+    assert_eq!(b.kw(a(nic::MAC_ADDR), 0x0200_0000_0001), 0);
+    let (resp, _) = b.access(Access::write(a(nic::MAC_ADDR), 0x0200_0000_0bad, false, 0));
+    assert_eq!(resp, 2, "user write: SLVERR");
+    let (resp, v) = b.access(Access::read(a(nic::MAC_ADDR), false, 1));
+    assert_eq!((resp, v), (2, 0), "user read: SLVERR, no data");
+    assert_eq!(b.kr(a(nic::MAC_ADDR)), 0x0200_0000_0001);
+    let params = b.kr(a(nic::PARAMS));
+    assert_eq!(nic::PARAMS::BUS_BYTES.get(params), lanes as u64);
+    let depth = nic::PARAMS::RX_POST_DEPTH.get(params);
+    // Posts: a full queue and a misaligned buffer answer SLVERR and queue nothing.
+    assert_eq!(b.kw(a(nic::RX_POST), 0x5000_0010), 2, "misaligned buffer");
+    for k in 0..depth {
+        assert_eq!(b.kw(a(nic::RX_POST), 0x5000_0000 + k * 0x1000), 0);
+    }
+    assert_eq!(b.kw(a(nic::RX_POST), 0x6000_0000), 2, "full queue");
+    assert_eq!(nic::RX_STATUS::POSTED.get(b.kr(a(nic::RX_STATUS))), depth);
+    assert_eq!(b.kw(a(nic::TX_POST), nic::TX_POST::LEN.put(0x7000_0000, 0)), 2, "empty frame");
+    assert_eq!(
+        b.kw(a(nic::TX_POST), nic::TX_POST::LEN.put(0x7000_0000, 9000)),
+        2,
+        "frame past the MTU"
+    );
+    assert_eq!(nic::TX_STATUS::QUEUED.get(b.kr(a(nic::TX_STATUS))), 0);
+    // Receive: two frames for the normal path complete in posting order; np_irq follows
+    // RX_STATUS.DONE while IRQ_CTRL.RX is set.
+    assert_eq!(b.kw(a(nic::IRQ_CTRL), nic::IRQ_CTRL::RX.put(0, 1)), 0);
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let frames: Vec<Vec<u8>> = (0..2)
+        .map(|k| {
+            let mut f: Vec<u8> = (0..100 + k).map(|_| rng.gen()).collect();
+            f[12..14].copy_from_slice(&[0x08, 0x06]);
+            f
+        })
+        .collect();
+    for f in &frames {
+        b.rx.extend(sim::axis::frame_to_beats(f, lanes, 0));
+    }
+    assert!(!b.np_irq.bit(0));
+    b.run(200);
+    assert!(b.np_irq.bit(0), "np_irq with completions waiting");
+    for (k, f) in frames.iter().enumerate() {
+        let c = b.kr(a(nic::RX_COMP));
+        assert_eq!(nic::RX_COMP::VALID.get(c), 1);
+        assert_eq!(nic::RX_COMP::LEN.get(c), f.len() as u64);
+        assert_eq!(b.mem.read(0x5000_0000 + k as u64 * 0x1000, f.len()), *f, "buffer {k}");
+    }
+    assert_eq!(b.kr(a(nic::RX_COMP)), 0, "empty: VALID 0");
+    b.run(3);
+    assert!(!b.np_irq.bit(0), "np_irq drops with the last completion read");
+    // Transmit: a frame goes out unchanged, TX_DONE counts it, np_irq until TX_ACK.
+    assert_eq!(b.kw(a(nic::IRQ_CTRL), nic::IRQ_CTRL::TX.put(0, 1)), 0);
+    let f = frames[1].clone();
+    b.mem.write(0x7000_0000, &f);
+    let post = nic::TX_POST::LEN.put(nic::TX_POST::ADDR.put(0, 0x7000_0000), f.len() as u64);
+    assert_eq!(b.kw(a(nic::TX_POST), post), 0);
+    b.run(300);
+    assert_eq!(b.wire, vec![f]);
+    assert_eq!(nic::TX_DONE::COUNT.get(b.kr(a(nic::TX_DONE))), 1);
+    assert!(b.np_irq.bit(0), "np_irq until TX_ACK");
+    assert_eq!(b.kw(a(nic::TX_ACK), 1), 0);
+    b.run(3);
+    assert!(!b.np_irq.bit(0));
+    assert_eq!(b.kr(a(nic::TX_NORMAL)), 1);
+    assert_eq!(b.kr(a(nic::RX_NORMAL)), 2);
+}
+
+#[test]
+fn normal_path_register_contract() {
+    let d = Nic64::new();
+    normal_path_contract(nic_pins!(d), &d.np_irq, 64);
+    let d = Nic512::new();
+    normal_path_contract(nic_pins!(d), &d.np_irq, 512);
 }
