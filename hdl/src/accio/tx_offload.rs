@@ -332,8 +332,13 @@ pub fn accio_tx_offload(cfg: TxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     m.describe(&t_head, "Ring offset of the current record's first byte.");
     let r_pos = m.reg_reset("split_record_pos", 17, 0);
     m.describe(&r_pos, "Offset of this beat in its record.");
-    let r_bytes = m.reg("split_record_bytes", 18);
-    m.describe(&r_bytes, "Bytes of the current record (to the turn's end if it runs past it).");
+    let r_room = m.reg("split_record_room", 19);
+    m.describe(
+        &r_room,
+        "Bytes of the current record from the next beat on (to the turn's end if it runs past it).",
+    );
+    let r_avail = m.reg("split_record_avail", PTR);
+    m.describe(&r_avail, "Posted bytes from the current record's start to the turn's end.");
     let r_bad = m.reg("split_record_bad", 1);
     let r_err = m.reg("split_record_dma_error", 1);
     let r_ip = m.reg("split_peer_ip", 32);
@@ -354,25 +359,22 @@ pub fn accio_tx_offload(cfg: TxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     };
     let len_here = m.node("len_here", cat([byte_at(record::LEN + 1), byte_at(record::LEN)]));
     let rec_here = m.node("record_bytes_here", len_here.zext(18) + lit(16, 18));
-    let fp_here = m.node(
-        "record_footprint_here",
-        cat([
-            (rec_here.zext(19) + lit(u64::from(lanes) - 1, 19)).slice(lb, 19 - lb),
-            lit(0, lb),
-        ]),
-    );
-    let avail = m.node("record_room", left.zext(34) + r_pos.zext(34));
-    m.describe(&avail, "Posted bytes from the record's start to the turn's end.");
-    let overrun = m.node("record_overruns", fp_here.zext(34).gt(&avail));
+    // Every value the length beat's decision needs but its length is ready in a register:
+    // the posted bytes from the record's start (`left` itself on its first beat).
+    let avail = m.node("record_avail", at_start.mux(&left, &r_avail));
+    // Records and turns are whole beats: the footprint runs past the posted bytes exactly
+    // when the record's bytes do.
+    let overrun = m.node("record_overruns", rec_here.zext(PTR + 1).gt(avail.zext(PTR + 1)));
     let too_long = m.node("record_too_long", len_here.gt(u64::from(cfg.max_payload)));
-    let rb = m.node(
-        "record_bytes_now",
+    let pos_here = lit(len_pos, 19);
+    let room = m.node(
+        "record_bytes_left",
         at_len.mux(
-            overrun.mux(avail.trunc(18), &rec_here),
-            Expr::from(&r_bytes),
+            overrun.mux(avail.trunc(19), rec_here.zext(19)) - pos_here,
+            Expr::from(&r_room),
         ),
     );
-    let room = m.node("record_bytes_left", rb.zext(19) - r_pos.zext(19));
+    m.describe(&room, "Bytes of the record from this beat on.");
     let rec_last = m.node(
         "record_last_beat",
         &turn_last | (!&before_len & room.le(u64::from(lanes))),
@@ -437,7 +439,8 @@ pub fn accio_tx_offload(cfg: TxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
         m.set(&r_ip, &ip_now);
         m.set(&r_port, &port_now);
         m.set(&r_len, &plen_now);
-        m.set(&r_bytes, &rb);
+        m.set(&r_room, &room - u64::from(lanes));
+        m.set(&r_avail, &avail);
         m.when(&rec_last, |m| {
             m.set(&r_pos, 0);
             m.set(&t_head, &new_head);
