@@ -1,42 +1,62 @@
 #!/usr/bin/env bash
 # Gate over every top `gen` emits: zero warnings under `verilator --lint-only -Wall`, and
 # `yosys synth_xilinx -family xcup` completes. Prints LUT/FF/BRAM/DSP and LUT depth per top.
+# Tops are checked in parallel, one per core.
 #   scripts/gate.sh [gen args...]   e.g. scripts/gate.sh --config my.toml
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 out=build/gate
 cargo run -q -p gen -- --out "$out/verilog" "$@" >/dev/null
+rm -rf "$out/synth"
 mkdir -p "$out/synth"
 depth_tool=../shared/tools/lut-depth.py
-fail=0
-printf '%-32s %8s %8s %6s %6s %6s\n' top LUT FF BRAM DSP depth
-for list in "$out"/verilog/*.f; do
-    top=$(basename "$list" .f)
-    files=$(sed "s|^|$out/verilog/|" "$list" | tr '\n' ' ')
+
+# Checks one top; its table row goes to synth/<top>.row, its failure to synth/<top>.fail.
+check() {
+    local top=$1 files log json lint
+    files=$(sed "s|^|$out/verilog/|" "$out/verilog/$top.f" | tr '\n' ' ')
     if ! lint=$(verilator --lint-only -Wall --top-module "$top" $files 2>&1) || [ -n "$lint" ]; then
-        echo "gate: $top: verilator -Wall is not clean:" >&2
-        echo "$lint" >&2
-        fail=1
-        continue
+        { echo "gate: $top: verilator -Wall is not clean:"; echo "$lint"; } > "$out/synth/$top.fail"
+        return
     fi
     log="$out/synth/$top.log"
     json="$out/synth/$top.json"
     if ! yosys -q -l "$log" -p "read_verilog $files; synth_xilinx -family xcup -flatten -top $top; stat; write_json $json" >/dev/null 2>&1; then
-        echo "gate: $top: yosys synth_xilinx failed, see $log" >&2
-        fail=1
-        continue
+        echo "gate: $top: yosys synth_xilinx failed, see $log" > "$out/synth/$top.fail"
+        return
     fi
     # Sum the cells of the last statistics block (synth_xilinx prints one of its own).
     count() { awk -v re="^$1\$" '/Printing statistics/ {delete n} $1 ~ re && $2 ~ /^[0-9]+$/ {n[$1]=$2} END {s=0; for (k in n) s+=n[k]; print s}' "$log"; }
+    local lut ff bram dsp depth="-"
     lut=$(count 'LUT[1-6]')
     ff=$(count 'FD[A-Z]*')
     bram=$(count 'RAMB(18|36)E2')
     dsp=$(count 'DSP48E2')
-    depth="-"
     if [ -f "$depth_tool" ]; then
         depth=$(python3 "$depth_tool" "$json" "$top" lutram | sed -E 's/.*max LUT levels=([0-9]+).*/\1/')
     fi
-    printf '%-32s %8s %8s %6s %6s %6s\n' "$top" "$lut" "$ff" "$bram" "$dsp" "$depth"
+    printf '%-32s %8s %8s %6s %6s %6s\n' "$top" "$lut" "$ff" "$bram" "$dsp" "$depth" > "$out/synth/$top.row"
+}
+
+tops=$(for list in "$out"/verilog/*.f; do basename "$list" .f; done)
+jobs=$(nproc 2>/dev/null || echo 2)
+for top in $tops; do
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+        wait -n || true
+    done
+    check "$top" &
+done
+wait || true
+
+printf '%-32s %8s %8s %6s %6s %6s\n' top LUT FF BRAM DSP depth
+fail=0
+for top in $tops; do
+    if [ -f "$out/synth/$top.fail" ]; then
+        cat "$out/synth/$top.fail" >&2
+        fail=1
+    else
+        cat "$out/synth/$top.row"
+    fi
 done
 exit $fail
