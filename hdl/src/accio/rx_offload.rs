@@ -332,6 +332,26 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     let exprs = |v: &[Sig]| v.iter().map(Expr::from).collect::<Vec<_>>();
     let busy_bits: Vec<Expr> = inflight.iter().map(|c| c.ne(0u64)).collect();
     let busy = m.node("entry_in_flight", select(&busy_bits, &r_index));
+    // Stage 1 also works out what does not depend on the previous decision: the ring's
+    // sanity, the record's footprint, the bytes in use as this lookup saw them, and the
+    // room a record may take (size - footprint; the borrow says it can never fit).
+    let tail_seen = m.node("ring_tail_seen", busy.mux(&shadow_rd, &r_tail));
+    let rec_len = m.node("record_len", d_udp_len + lit(8, 16));
+    let need = m.node(
+        "record_footprint",
+        cat([
+            (rec_len.zext(17) + lit(63, 17)).slice(6, 11),
+            lit(0, 6),
+        ]),
+    );
+    let ring_ok = m.node(
+        "ring_sane",
+        (&r_size & (&r_size - 1u64)).eq(0u64) & r_size.ge(64u64) & r_base.trunc(6).eq(0u64),
+    );
+    m.describe(
+        &ring_ok,
+        "RX_SIZE is a power of two of at least 64 and RX_BASE is 64-byte aligned.",
+    );
     let stage1: Vec<(&str, Expr)> = vec![
         ("malformed", d_error.ne(0u64)),
         ("error", d_error.clone()),
@@ -341,8 +361,11 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
         ("index", Expr::from(&r_index)),
         ("base", Expr::from(&r_base)),
         ("size", Expr::from(&r_size)),
-        ("head", Expr::from(&r_head)),
-        ("tail", busy.mux(&shadow_rd, &r_tail)),
+        ("tail", tail_seen.clone().into()),
+        ("used", Expr::from(&tail_seen - &r_head)),
+        ("room", r_size.zext(33) - need.zext(33)),
+        ("need", need.clone().into()),
+        ("ring_ok", ring_ok.clone().into()),
         ("loss", select(&exprs(&loss), &r_index)),
         ("len", d_len.clone()),
         ("udp_len", d_udp_len.clone()),
@@ -362,48 +385,32 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
         &hit,
         "An offloadable datagram of an accelerated entry: it goes to the ring or nowhere.",
     );
-    // The previous decision, forwarded.
+    // The previous decision, forwarded: for the same entry, its reservation counts (its
+    // head may be older than this lookup's, which only understates the room).
     let p_ring = m.reg_reset("prev_to_ring", 1, 0);
     let p_full = m.reg_reset("prev_ring_full", 1, 0);
     let p_index = m.reg("prev_index", iw);
     let p_tail = m.reg("prev_new_tail", PTR);
+    let p_used = m.reg("prev_used_after", PTR);
     let same = m.node("same_entry_as_prev", p_index.eq(g("index")));
-    let tail = m.node(
-        "ring_tail",
-        (&p_ring & &same).mux(&p_tail, g("tail")),
-    );
+    let fwd = m.node("forward_prev", &p_ring & &same);
+    let tail = m.node("ring_tail", fwd.mux(&p_tail, g("tail")));
+    let used = m.node("ring_used", fwd.mux(&p_used, g("used")));
     let loss_now = m.node(
         "entry_loss",
         ((&p_ring | &p_full) & &same).mux(Expr::from(&p_full), g("loss")),
     );
-    let (r_size, r_base, r_head) = (g("size"), g("base"), g("head"));
-    let ring_ok = m.node(
-        "ring_sane",
-        (&r_size & (&r_size - 1u64)).eq(0u64) & r_size.ge(64u64) & r_base.trunc(6).eq(0u64),
-    );
-    m.describe(
-        &ring_ok,
-        "RX_SIZE is a power of two of at least 64 and RX_BASE is 64-byte aligned.",
-    );
+    let (r_size, r_base) = (g("size"), g("base"));
+    let ring_ok = g("ring_ok");
+    let room = g("room");
+    let need = g("need");
     let d_udp_len = g("udp_len");
     let d_len = g("len");
     let d_error = g("error");
     let d_offload = g("offload");
     let r_index = g("index");
-    let rec_len = m.node("record_len", &d_udp_len + lit(8, 16));
-    let need = m.node(
-        "record_footprint",
-        cat([
-            (rec_len.zext(17) + lit(63, 17)).slice(6, 11),
-            lit(0, 6),
-        ]),
-    );
-    let used = m.node("ring_used", (&tail - &r_head).zext(33));
-    let size33 = r_size.zext(33);
-    let fits = m.node(
-        "ring_fits",
-        used.le(&size33) & need.zext(33).le(&size33 - &used),
-    );
+    let rec_len = m.node("record_len_s2", &d_udp_len + lit(8, 16));
+    let fits = m.node("ring_fits", !room.msb() & used.zext(33).le(&room));
     let to_ring = m.node("to_ring", &deciding & &hit & &ring_ok & &fits);
     let ring_full = m.node("ring_full", &deciding & &hit & !(&ring_ok & &fits));
     let np_wanted = m.node(
@@ -427,6 +434,7 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     );
     let new_tail = m.node("new_tail", &tail + need.zext(PTR));
     m.mem_write(shadow, &to_ring, &r_index, &new_tail);
+    m.set(&p_used, &used + need.zext(PTR));
     m.set(&p_ring, &to_ring);
     m.set(&p_full, &ring_full);
     m.set(&p_index, &r_index);
