@@ -903,3 +903,43 @@ fn golden_trace_rings_counters_and_events() {
     assert_eq!(texts[0], texts[1], "512 bits differs from 64 bits");
     insta::assert_snapshot!("rx_golden_rings", texts[0]);
 }
+
+/// Back-to-back minimum datagrams into one small ring nobody consumes: at 512 bits one
+/// decision per cycle for the same entry, each depending on the one before (forwarded);
+/// exactly as many records as fit are written and the rest are dropped and counted.
+#[test]
+fn back_to_back_into_one_small_ring() {
+    for w in [64usize, 512] {
+        let (d64, d512) = (Rx64::new(), Rx512::new());
+        let p = if w == 64 { pins!(d64) } else { pins!(d512) };
+        let mut rng = seed::rng("accio_rx_one_ring");
+        let mut ents = entries(1024);
+        ents[0].head = 0;
+        ents[0].tail = 0;
+        let frames: Vec<(Vec<u8>, bool)> = (0..40)
+            .map(|k| {
+                let f = udp_frame_to(&mut rng, [10, 1, 0, 1], 4001, k % 19);
+                (pad(f, &mut rng), false)
+            })
+            .collect();
+        let sc = Scenario {
+            entries: ents,
+            frames,
+            gaps: 0.0,
+            mem: HostMemCfg {
+                beat_bytes: w / 8,
+                latency: 2,
+                stall: 0.0,
+                max_outstanding: 64,
+            },
+            consume: 0.0,
+            np_buffers: 0,
+            np_take: 1.0,
+            malformed_to_np: false,
+            drain_before: None,
+        };
+        let out = run(&p, &mut rng, &sc);
+        compare(&sc, &out);
+        assert_eq!((out.records[0].len(), out.drops[0]), (16, 24), "{w} bits");
+    }
+}
