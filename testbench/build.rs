@@ -50,7 +50,10 @@ fn main() -> anyhow::Result<()> {
         let cfg = hdl::library::small_tx(w);
         specs.push(hdl_model(hdl::accio::tx_offload::accio_tx_offload(cfg))?);
         // tests/accio_nic.rs and the replay tool
-        specs.push(hdl_model(hdl::accio::nic::accio_nic(&hdl::library::small_nic(), w))?);
+        specs.push(hdl_model(hdl::accio::nic::accio_nic(
+            &hdl::library::small_nic(),
+            w,
+        ))?);
     }
     // tests/accio_ict.rs: the default configuration, and its register constants.
     let ict = hdl::config::IctConfig::default();

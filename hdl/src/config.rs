@@ -51,10 +51,16 @@ impl TxConfig {
     pub fn problems(&self) -> Vec<String> {
         let mut p = Vec::new();
         if !(1..=8972).contains(&self.max_payload) {
-            p.push(format!("tx.max_payload = {}: must be 1 to 8972", self.max_payload));
+            p.push(format!(
+                "tx.max_payload = {}: must be 1 to 8972",
+                self.max_payload
+            ));
         }
         if !(60..=9014).contains(&self.max_frame) {
-            p.push(format!("tx.max_frame = {}: must be 60 to 9014", self.max_frame));
+            p.push(format!(
+                "tx.max_frame = {}: must be 60 to 9014",
+                self.max_frame
+            ));
         }
         let o = self.dma_outstanding;
         if o < 2 || !o.is_power_of_two() || o > 256 {
@@ -89,11 +95,15 @@ impl NpConfig {
         let mut p = Vec::new();
         let r = self.rx_buffers;
         if !(64..=4096).contains(&r) || !r.is_power_of_two() {
-            p.push(format!("np.rx_buffers = {r}: must be a power of two from 64 to 4096"));
+            p.push(format!(
+                "np.rx_buffers = {r}: must be a power of two from 64 to 4096"
+            ));
         }
         let t = self.tx_descriptors;
         if !(2..=4096).contains(&t) || !t.is_power_of_two() {
-            p.push(format!("np.tx_descriptors = {t}: must be a power of two from 2 to 4096"));
+            p.push(format!(
+                "np.tx_descriptors = {t}: must be a power of two from 2 to 4096"
+            ));
         }
         p
     }

@@ -18,10 +18,10 @@ use sim::accio::rx_model::{RxAction, RxEntry, RxModel};
 use sim::accio::tx_model::{frame_of, TxEntry};
 use sim::hostmem::HostMemCfg;
 use sim::nic_pins;
-use sim::PortRead;
 use sim::traces::{pad, random_rx_frame, udp_frame_to};
-use testbench::models::{AccioNicW512N16C4 as Nic512, AccioNicW64N16C4 as Nic64};
+use sim::PortRead;
 use testbench::accio_regs::global::EVQ_POP;
+use testbench::models::{AccioNicW512N16C4 as Nic512, AccioNicW64N16C4 as Nic64};
 use testbench::seed;
 
 const MAC: [u8; 6] = [0x02, 0x00, 0x00, 0xac, 0xc1, 0x00];
@@ -64,7 +64,10 @@ fn traffic(rng: &mut ChaCha8Rng, n: usize) -> Vec<(Vec<u8>, bool)> {
 }
 
 fn stat_names() -> Vec<&'static str> {
-    hdl::accio::regs::NIC_STATS.iter().map(|(n, _)| *n).collect()
+    hdl::accio::regs::NIC_STATS
+        .iter()
+        .map(|(n, _)| *n)
+        .collect()
 }
 
 fn check(conns: &[Conn], host: &HostCfg, frames: &[(Vec<u8>, bool)], r: &Report, w: u32) {
@@ -108,7 +111,11 @@ fn check(conns: &[Conn], host: &HostCfg, frames: &[(Vec<u8>, bool)], r: &Report,
     for (k, ((bytes, reason, class), (got, word))) in normal.iter().zip(&r.normal).enumerate() {
         assert_eq!(bytes, got, "normal-path frame {k}");
         use testbench::accio_regs::nic::RX_COMP as c;
-        assert_eq!((c::REASON.get(*word), c::CLASS.get(*word)), (*reason, *class), "RX_COMP {k}");
+        assert_eq!(
+            (c::REASON.get(*word), c::CLASS.get(*word)),
+            (*reason, *class),
+            "RX_COMP {k}"
+        );
     }
     let st = |n: &str| r.stats[n];
     let s = &m.stats;
@@ -140,7 +147,11 @@ fn check(conns: &[Conn], host: &HostCfg, frames: &[(Vec<u8>, bool)], r: &Report,
     for e in &r.events {
         let t = EVQ_POP::TYPE.get(*e);
         assert!(
-            [hdl::accio::regs::event::MALFORMED, hdl::accio::regs::event::LINK_UP].contains(&t),
+            [
+                hdl::accio::regs::event::MALFORMED,
+                hdl::accio::regs::event::LINK_UP
+            ]
+            .contains(&t),
             "unexpected event {e:#x}"
         );
     }
@@ -152,8 +163,14 @@ fn check(conns: &[Conn], host: &HostCfg, frames: &[(Vec<u8>, bool)], r: &Report,
     let mut np = host.np_send.iter();
     let mut id = 0u16;
     for (k, f) in r.wire.iter().enumerate() {
-        let src = (u32::from_be_bytes(f[26..30].try_into().unwrap()), u16::from_be_bytes([f[34], f[35]]));
-        match conns.iter().position(|c| f[12..14] == [8, 0] && src == (c.local_ip, c.local_port)) {
+        let src = (
+            u32::from_be_bytes(f[26..30].try_into().unwrap()),
+            u16::from_be_bytes([f[34], f[35]]),
+        );
+        match conns
+            .iter()
+            .position(|c| f[12..14] == [8, 0] && src == (c.local_ip, c.local_port))
+        {
             Some(i) => {
                 let c = &conns[i];
                 let e = TxEntry {
@@ -163,7 +180,11 @@ fn check(conns: &[Conn], host: &HostCfg, frames: &[(Vec<u8>, bool)], r: &Report,
                     ..TxEntry::default()
                 };
                 let want = frame_of(&e, MAC, c.remote_ip, c.remote_port, &c.send[next[i]], id);
-                assert_eq!(f, &want, "wire frame {k}: connection {i}, datagram {}", next[i]);
+                assert_eq!(
+                    f, &want,
+                    "wire frame {k}: connection {i}, datagram {}",
+                    next[i]
+                );
                 next[i] += 1;
                 id = id.wrapping_add(1);
             }
@@ -300,8 +321,8 @@ impl Bench<'_> {
 /// completions in posting order, transmit completion count and acknowledgement, and
 /// `np_irq` following IRQ_CTRL.
 fn normal_path_contract(p: NicPins, np_irq: &dyn PortRead, w: u32) {
-    use testbench::accio_regs::nic;
     use sim::axil::Access;
+    use testbench::accio_regs::nic;
     let a = |r: testbench::accio_regs::Reg| nic::addr(0, r, 0);
     let lanes = w as usize / 8;
     let mut b = Bench {
@@ -343,7 +364,11 @@ fn normal_path_contract(p: NicPins, np_irq: &dyn PortRead, w: u32) {
     }
     assert_eq!(b.kw(a(nic::RX_POST), 0x6000_0000), 2, "full queue");
     assert_eq!(nic::RX_STATUS::POSTED.get(b.kr(a(nic::RX_STATUS))), depth);
-    assert_eq!(b.kw(a(nic::TX_POST), nic::TX_POST::LEN.put(0x7000_0000, 0)), 2, "empty frame");
+    assert_eq!(
+        b.kw(a(nic::TX_POST), nic::TX_POST::LEN.put(0x7000_0000, 0)),
+        2,
+        "empty frame"
+    );
     assert_eq!(
         b.kw(a(nic::TX_POST), nic::TX_POST::LEN.put(0x7000_0000, 9000)),
         2,
@@ -371,11 +396,18 @@ fn normal_path_contract(p: NicPins, np_irq: &dyn PortRead, w: u32) {
         let c = b.kr(a(nic::RX_COMP));
         assert_eq!(nic::RX_COMP::VALID.get(c), 1);
         assert_eq!(nic::RX_COMP::LEN.get(c), f.len() as u64);
-        assert_eq!(b.mem.read(0x5000_0000 + k as u64 * 0x1000, f.len()), *f, "buffer {k}");
+        assert_eq!(
+            b.mem.read(0x5000_0000 + k as u64 * 0x1000, f.len()),
+            *f,
+            "buffer {k}"
+        );
     }
     assert_eq!(b.kr(a(nic::RX_COMP)), 0, "empty: VALID 0");
     b.run(3);
-    assert!(!b.np_irq.bit(0), "np_irq drops with the last completion read");
+    assert!(
+        !b.np_irq.bit(0),
+        "np_irq drops with the last completion read"
+    );
     // Transmit: a frame goes out unchanged, TX_DONE counts it, np_irq until TX_ACK.
     assert_eq!(b.kw(a(nic::IRQ_CTRL), nic::IRQ_CTRL::TX.put(0, 1)), 0);
     let f = frames[1].clone();

@@ -26,8 +26,8 @@ use testbench::models::{
 };
 use testbench::seed;
 
-use hdl::accio::rx_offload::record;
 use hdl::accio::regs::LOOKUP_LATENCY;
+use hdl::accio::rx_offload::record;
 
 const NP_BYTES: usize = 2048;
 
@@ -217,7 +217,9 @@ fn run(p: &Pins, rng: &mut ChaCha8Rng, sc: &Scenario) -> Outcome {
             _ => p.res[0].set_bit(0, false),
         }
         p.np_buf.0.set_bit(0, !posted.is_empty());
-        p.np_buf.1.set_bits(0, 64, posted.front().copied().unwrap_or(0));
+        p.np_buf
+            .1
+            .set_bits(0, 64, posted.front().copied().unwrap_or(0));
         p.np_done_ready.set_bit(0, rng.gen_bool(sc.np_take));
         mem.drive(&p.axi);
         p.dut.eval().unwrap();
@@ -245,7 +247,9 @@ fn run(p: &Pins, rng: &mut ChaCha8Rng, sc: &Scenario) -> Outcome {
             np_in_flight.push_back(posted.pop_front().unwrap());
         }
         if p.np_done[0].bit(0) && p.np_done_ready.bit(0) {
-            let addr = np_in_flight.pop_front().expect("a completion has its buffer");
+            let addr = np_in_flight
+                .pop_front()
+                .expect("a completion has its buffer");
             let len = get(p.np_done[1]) as usize;
             out.np.push((
                 addr,
@@ -322,7 +326,9 @@ fn run(p: &Pins, rng: &mut ChaCha8Rng, sc: &Scenario) -> Outcome {
                 let t = &mut table[e];
                 let grow = (upd[3] as u32).wrapping_sub(t.tail);
                 assert!(
-                    grow > 0 && grow % 64 == 0 && t.tail.wrapping_add(grow).wrapping_sub(t.head) <= t.size,
+                    grow > 0
+                        && grow % 64 == 0
+                        && t.tail.wrapping_add(grow).wrapping_sub(t.head) <= t.size,
                     "entry {e}: tail {:#x} -> {:#x} with head {:#x}",
                     t.tail,
                     upd[3],
@@ -360,7 +366,10 @@ fn run(p: &Pins, rng: &mut ChaCha8Rng, sc: &Scenario) -> Outcome {
         }
     }
     assert!(mem.violations.is_empty(), "AXI: {:#?}", mem.violations);
-    assert!(np_in_flight.is_empty(), "normal-path buffers never completed");
+    assert!(
+        np_in_flight.is_empty(),
+        "normal-path buffers never completed"
+    );
     out.cycles = cycle;
     out
 }
@@ -418,7 +427,12 @@ fn entries(ring_bytes: u32) -> Vec<RxEntry> {
         tail: 0u32.wrapping_sub(ring_bytes / 2 + 64 * i),
         ..RxEntry::default()
     };
-    vec![e(1, true, true), e(2, true, true), e(3, false, true), e(4, true, false)]
+    vec![
+        e(1, true, true),
+        e(2, true, true),
+        e(3, false, true),
+        e(4, true, false),
+    ]
 }
 
 /// A datagram to entry `i` of [`entries`] (or a random frame of any kind).
@@ -509,11 +523,7 @@ fn compare(sc: &Scenario, out: &Outcome) {
         ("malformed_dropped", s.malformed_dropped),
     ];
     for (name, v) in want_stats {
-        assert_eq!(
-            out.stats.get(name).copied().unwrap_or(0),
-            v,
-            "stat_{name}"
-        );
+        assert_eq!(out.stats.get(name).copied().unwrap_or(0), v, "stat_{name}");
     }
     // Events: every verdict with an error, in order (frames dropped for overrun too).
     let classes: Vec<u8> = sc
@@ -585,7 +595,7 @@ fn rings_fill_up(p: Pins, name: &str) {
     let lanes = p.s.lanes();
     let mut ents = entries(4096);
     ents[1].size = 3000; // not a power of two: never used
-    // Then, once the host has emptied the rings, four datagrams to entry 0.
+                         // Then, once the host has emptied the rings, four datagrams to entry 0.
     let mut frames = traffic(&mut rng, 300, 600);
     for k in 0..4 {
         let f = udp_frame_to(&mut rng, [10, 1, 0, 1], 4001, 10 + k);
@@ -692,7 +702,10 @@ fn rings_under_pressure(p: Pins, name: &str) {
                 skipped += gap;
             }
             skipped += it.count() as u32;
-            assert_eq!(skipped, out.drops[e], "entry {e}: datagrams missing vs. drops");
+            assert_eq!(
+                skipped, out.drops[e],
+                "entry {e}: datagrams missing vs. drops"
+            );
             total_drops += skipped;
         }
         assert_eq!(
@@ -764,7 +777,12 @@ fn line_rate(p: Pins, name: &str, first_to_tail: u64) {
     let out = run(&p, &mut rng, &one);
     compare(&one, &out);
     let (_, first) = latencies(&one, &out, lanes);
-    assert_eq!(first, first_to_tail, "{} bits: first beat to tail", lanes * 8);
+    assert_eq!(
+        first,
+        first_to_tail,
+        "{} bits: first beat to tail",
+        lanes * 8
+    );
     for len in [60, 1514] {
         let mut tails = Vec::new();
         for n in [100, 400] {
@@ -773,7 +791,10 @@ fn line_rate(p: Pins, name: &str, first_to_tail: u64) {
             compare(&sc, &out);
             tails.push(latencies(&sc, &out, lanes).0);
         }
-        println!("{} bits, {len}-byte frames: last beat to tail {tails:?}", lanes * 8);
+        println!(
+            "{} bits, {len}-byte frames: last beat to tail {tails:?}",
+            lanes * 8
+        );
         assert_eq!(tails[0], tails[1], "{len}-byte frames: a backlog builds up");
     }
 }
@@ -853,8 +874,9 @@ fn golden_trace_rings_counters_and_events() {
         drain_before: None,
     };
     let fnv = |b: &[u8]| {
-        b.iter()
-            .fold(0xcbf2_9ce4_8422_2325u64, |h, x| (h ^ *x as u64).wrapping_mul(0x100_0000_01b3))
+        b.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, x| {
+            (h ^ *x as u64).wrapping_mul(0x100_0000_01b3)
+        })
     };
     let mut texts = Vec::new();
     for w in [64usize, 512] {
@@ -873,7 +895,11 @@ fn golden_trace_rings_counters_and_events() {
         compare(&sc, &out);
         let mut t = String::new();
         for (e, recs) in out.records.iter().enumerate() {
-            t += &format!("entry {e}: {} records, {} drops\n", recs.len(), out.drops[e]);
+            t += &format!(
+                "entry {e}: {} records, {} drops\n",
+                recs.len(),
+                out.drops[e]
+            );
             for (off, r) in recs {
                 let len = u16::from_le_bytes([r[record::LEN], r[record::LEN + 1]]);
                 let flags = u16::from_le_bytes([r[record::FLAGS], r[record::FLAGS + 1]]);
@@ -888,7 +914,12 @@ fn golden_trace_rings_counters_and_events() {
             }
         }
         t += &format!("normal path: {} frames\n", out.np.len());
-        const REASON: [&str; 4] = ["not offloadable", "ICT miss", "not accelerated", "malformed"];
+        const REASON: [&str; 4] = [
+            "not offloadable",
+            "ICT miss",
+            "not accelerated",
+            "malformed",
+        ];
         for (addr, bytes, reason, class, _) in &out.np {
             t += &format!(
                 "  buf {addr:#x} {:4} B {} class {class} fnv {:016x}\n",
@@ -897,7 +928,10 @@ fn golden_trace_rings_counters_and_events() {
                 fnv(bytes)
             );
         }
-        t += &format!("stats: {:?}\nmalformed events: {:?}\n", out.stats, out.malformed_events);
+        t += &format!(
+            "stats: {:?}\nmalformed events: {:?}\n",
+            out.stats, out.malformed_events
+        );
         texts.push(t);
     }
     assert_eq!(texts[0], texts[1], "512 bits differs from 64 bits");

@@ -23,7 +23,6 @@ use testbench::models::{
 };
 use testbench::seed;
 
-
 const MAX_PAYLOAD: usize = 1472;
 const MAC: [u8; 6] = [0x02, 0x00, 0x00, 0x00, 0x00, 0x01];
 
@@ -36,7 +35,12 @@ struct Pins<'a> {
     /// enabled, accelerated, local_ip, local_port, remote, remote_mac, base, size, head, tail
     info: [&'a dyn PortWrite; 10],
     upd: [&'a dyn PortRead; 3],
-    np: (&'a dyn PortWrite, &'a dyn PortWrite, &'a dyn PortWrite, &'a dyn PortRead),
+    np: (
+        &'a dyn PortWrite,
+        &'a dyn PortWrite,
+        &'a dyn PortWrite,
+        &'a dyn PortRead,
+    ),
     np_done: (&'a dyn PortRead, &'a dyn PortRead),
     ev: (&'a dyn PortRead, &'a dyn PortRead),
     axi: AxiPorts<'a>,
@@ -65,7 +69,12 @@ macro_rules! pins {
                 &$d.tx_info.tail,
             ],
             upd: [&$d.tx_upd.valid, &$d.tx_upd.index, &$d.tx_upd.head],
-            np: (&$d.np_tx.valid, &$d.np_tx.addr, &$d.np_tx.len, &$d.np_tx.ready),
+            np: (
+                &$d.np_tx.valid,
+                &$d.np_tx.addr,
+                &$d.np_tx.len,
+                &$d.np_tx.ready,
+            ),
             np_done: (&$d.np_tx_done.valid, &$d.np_tx_done.error),
             ev: (&$d.ev_dma.valid, &$d.ev_dma.info),
             axi: axi_slave_ports!($d.m_axi, read),
@@ -173,7 +182,11 @@ fn run(p: &Pins, rng: &mut ChaCha8Rng, sc: &Scenario) -> Outcome {
             }
         }
         p.db.0.set_bit(0, !doorbells.is_empty());
-        p.db.1.set_bits(0, p.db.1.width(), doorbells.front().copied().unwrap_or(0) as u64);
+        p.db.1.set_bits(
+            0,
+            p.db.1.width(),
+            doorbells.front().copied().unwrap_or(0) as u64,
+        );
         // The ICT's registered read of the entry indexed in the previous cycle.
         if let Some(i) = info_at {
             let e = &table[i];
@@ -229,7 +242,9 @@ fn run(p: &Pins, rng: &mut ChaCha8Rng, sc: &Scenario) -> Outcome {
             let t = &mut table[e];
             let step = h.wrapping_sub(t.head);
             assert!(
-                step > 0 && step as usize % lanes == 0 && t.tail.wrapping_sub(h) <= t.tail.wrapping_sub(t.head),
+                step > 0
+                    && step as usize % lanes == 0
+                    && t.tail.wrapping_sub(h) <= t.tail.wrapping_sub(t.head),
                 "entry {e}: head {:#x} -> {h:#x}, tail {:#x}",
                 t.head,
                 t.tail
@@ -253,7 +268,8 @@ fn run(p: &Pins, rng: &mut ChaCha8Rng, sc: &Scenario) -> Outcome {
         mem.sample(&p.axi);
         p.dut.tick().unwrap();
         cycle += 1;
-        let posted_all = ends.iter().all(|q| q.is_empty()) && doorbells.is_empty() && nps.is_empty();
+        let posted_all =
+            ends.iter().all(|q| q.is_empty()) && doorbells.is_empty() && nps.is_empty();
         idle = if busy || !posted_all { 0 } else { idle + 1 };
         // Long enough for a skipped record (no output) of 4000 bytes from a stalling memory.
         if idle > 5000 {
@@ -362,7 +378,10 @@ fn batch(rng: &mut ChaCha8Rng, n: usize, max: usize, data_width: u32, bad: bool)
         };
         b.extend(record_header(ip, port, len as u16));
         b.extend((0..len).map(|_| rng.gen::<u8>()));
-        b.resize(b.len().div_ceil(data_width as usize / 8) * (data_width as usize / 8), 0xee);
+        b.resize(
+            b.len().div_ceil(data_width as usize / 8) * (data_width as usize / 8),
+            0xee,
+        );
     }
     b
 }
@@ -381,6 +400,17 @@ fn entries() -> Vec<TxEntry> {
             size: 1 << 20,
             head: 0u32.wrapping_sub(4096 * (i + 1)),
             tail: 0u32.wrapping_sub(4096 * (i + 1)),
+        })
+        .collect()
+}
+
+/// The entries of [`entries`] with nothing posted yet.
+fn empty_rings() -> Vec<Ring> {
+    entries()
+        .into_iter()
+        .map(|entry| Ring {
+            batches: Vec::new(),
+            entry,
         })
         .collect()
 }
@@ -410,7 +440,9 @@ fn random_traffic(p: Pins, name: &str, data_width: u32) {
             .collect();
         let sc = Scenario {
             rings,
-            np_frames: (0..rng.gen_range(0..20)).map(|_| np_frame(&mut rng)).collect(),
+            np_frames: (0..rng.gen_range(0..20))
+                .map(|_| np_frame(&mut rng))
+                .collect(),
             post: [0.01, 0.002, 0.05][round],
             batch_is_turn: false,
             mac_ready: [1.0, 0.5, 0.8][round],
@@ -422,7 +454,11 @@ fn random_traffic(p: Pins, name: &str, data_width: u32) {
             },
         };
         let out = run(&p, &mut rng, &sc);
-        println!("round {round}: {} frames, {:?}", out.frames.len(), out.stats);
+        println!(
+            "round {round}: {} frames, {:?}",
+            out.frames.len(),
+            out.stats
+        );
         compare(&sc, &out, data_width);
     }
 }
@@ -445,22 +481,20 @@ fn w512_random_records_match_the_model() {
 fn lying_records(p: Pins, name: &str, data_width: u32) {
     let mut rng = seed::rng(name);
     let lanes = data_width as usize / 8;
-    let mut rings: Vec<Ring> = entries()
-        .into_iter()
-        .map(|entry| Ring {
-            batches: Vec::new(),
-            entry,
-        })
-        .collect();
+    let mut rings = empty_rings();
     // Entry 0: a good batch, a batch whose second record claims 300 bytes but only 64
     // follow, then a good batch.
-    rings[0].batches.push(batch(&mut rng, 3, 100, data_width, false));
+    rings[0]
+        .batches
+        .push(batch(&mut rng, 3, 100, data_width, false));
     let mut b = batch(&mut rng, 1, 50, data_width, false);
     b.extend(record_header(0, 0, 300));
     b.extend((0..64 - 16).map(|_| rng.gen::<u8>()));
     b.resize(b.len().div_ceil(lanes) * lanes, 0);
     rings[0].batches.push(b);
-    rings[0].batches.push(batch(&mut rng, 2, 100, data_width, false));
+    rings[0]
+        .batches
+        .push(batch(&mut rng, 2, 100, data_width, false));
     // Entry 1: records too long to send between good ones.
     let mut b = batch(&mut rng, 2, 100, data_width, false);
     for len in [MAX_PAYLOAD + 1, 9000] {
@@ -475,7 +509,9 @@ fn lying_records(p: Pins, name: &str, data_width: u32) {
         let mut b = batch(&mut rng, 2, 30, data_width, false);
         b.extend(&record_header(0, 0, 10)[..lanes]);
         rings[2].batches.push(b);
-        rings[2].batches.push(batch(&mut rng, 1, 30, data_width, false));
+        rings[2]
+            .batches
+            .push(batch(&mut rng, 1, 30, data_width, false));
     }
     let sc = Scenario {
         rings,
@@ -520,14 +556,10 @@ fn line_rate(p: Pins, name: &str, data_width: u32, doorbell_to_wire: u64) {
         stall: 0.0,
         max_outstanding: 64,
     };
-    let mut rings: Vec<Ring> = entries()
-        .into_iter()
-        .map(|entry| Ring {
-            batches: Vec::new(),
-            entry,
-        })
-        .collect();
-    rings[0].batches.push(batch(&mut rng, 1, 0, data_width, false));
+    let mut rings = empty_rings();
+    rings[0]
+        .batches
+        .push(batch(&mut rng, 1, 0, data_width, false));
     // One 60-byte frame: payload 18.
     let mut one = Vec::new();
     one.extend(record_header(0, 0, 18));
@@ -545,15 +577,12 @@ fn line_rate(p: Pins, name: &str, data_width: u32, doorbell_to_wire: u64) {
     let out = run(&p, &mut rng, &sc);
     compare(&sc, &out, data_width);
     let latency = out.frames[0].1 - out.doorbells[0].1;
-    assert_eq!(latency, doorbell_to_wire, "{data_width} bits: doorbell to first beat");
+    assert_eq!(
+        latency, doorbell_to_wire,
+        "{data_width} bits: doorbell to first beat"
+    );
     for payload in [18usize, 1472] {
-        let mut rings: Vec<Ring> = entries()
-            .into_iter()
-            .map(|entry| Ring {
-                batches: Vec::new(),
-                entry,
-            })
-            .collect();
+        let mut rings = empty_rings();
         let mut b = Vec::new();
         for _ in 0..200 {
             b.extend(record_header(0, 0, payload as u16));
@@ -606,7 +635,9 @@ fn tiny_payloads_under_back_pressure(p: Pins, name: &str, data_width: u32) {
     let rings = entries()
         .into_iter()
         .map(|entry| Ring {
-            batches: (0..3).map(|_| batch(&mut rng, 100, 18, data_width, false)).collect(),
+            batches: (0..3)
+                .map(|_| batch(&mut rng, 100, 18, data_width, false))
+                .collect(),
             entry,
         })
         .collect();
@@ -670,14 +701,10 @@ fn golden_transmit_frames() {
             r.resize(r.len().div_ceil(lanes) * lanes, 0);
             r
         };
-        let mut rings: Vec<Ring> = entries()
-            .into_iter()
-            .map(|entry| Ring {
-                batches: Vec::new(),
-                entry,
-            })
-            .collect();
-        rings[0].batches.push(sweep.iter().flat_map(|p| rec(0, 0, p)).collect());
+        let mut rings = empty_rings();
+        rings[0]
+            .batches
+            .push(sweep.iter().flat_map(|p| rec(0, 0, p)).collect());
         let mut b = rec(0, 0, &zero);
         b.extend(rec(0xc0a8_0001, 53, b"to 192.168.0.1:53"));
         b.extend(rec(0, 9999, b"to the entry's address, port 9999"));
@@ -713,7 +740,10 @@ fn golden_transmit_frames() {
         assert_eq!(out.stats["bad_record"], 2);
         wires.push(out.frames.into_iter().map(|(f, _)| f).collect::<Vec<_>>());
     }
-    assert_eq!(wires[0], wires[1], "512 bits sends other frames than 64 bits");
+    assert_eq!(
+        wires[0], wires[1],
+        "512 bits sends other frames than 64 bits"
+    );
     let mut text = String::new();
     for (k, f) in wires[0].iter().enumerate() {
         let ip = |i: usize| format!("{}.{}.{}.{}", f[i], f[i + 1], f[i + 2], f[i + 3]);
@@ -775,16 +805,19 @@ fn turns_alternate_between_entries_and_the_normal_path() {
         let out = run(&p, &mut rng, &sc);
         compare(&sc, &out, w);
         let src = |f: &Vec<u8>| -> Option<usize> {
-            entries()
-                .iter()
-                .position(|e| f[12..14] == [8, 0] && u16::from_be_bytes([f[34], f[35]]) == e.local_port)
+            entries().iter().position(|e| {
+                f[12..14] == [8, 0] && u16::from_be_bytes([f[34], f[35]]) == e.local_port
+            })
         };
         let order: Vec<Option<usize>> = out.frames.iter().map(|(f, _)| src(f)).collect();
         // Entries' frames come in whole turns, in index order.
         let entry_seq: Vec<usize> = order.iter().flatten().copied().collect();
         let mut sorted = entry_seq.clone();
         sorted.sort();
-        assert_eq!(entry_seq, sorted, "{w} bits: entries out of round-robin order: {order:?}");
+        assert_eq!(
+            entry_seq, sorted,
+            "{w} bits: entries out of round-robin order: {order:?}"
+        );
         let nps: Vec<usize> = order
             .iter()
             .enumerate()

@@ -10,7 +10,9 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sim::net::{classify, RxMeta};
 use sim::prelude::*;
-use sim::traces::{fix_ip_checksum, fix_udp_checksum, pad, random_rx_frame, raw_header_sum, udp_frame};
+use sim::traces::{
+    fix_ip_checksum, fix_udp_checksum, pad, random_rx_frame, raw_header_sum, udp_frame,
+};
 use std::path::PathBuf;
 use testbench::models::{UdpRxParseW128, UdpRxParseW256, UdpRxParseW512, UdpRxParseW64};
 use testbench::seed;

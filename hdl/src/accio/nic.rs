@@ -154,19 +154,46 @@ pub fn accio_nic(c: &Config, w: u32) -> Result<Rc<Module>, HdlErrors> {
 
     // RX engine <-> ICT.
     for f in ["valid", "ip", "port"] {
-        wire(&mut m, ri, &format!("lookup_{f}"), ii, &format!("lookup_{f}"));
+        wire(
+            &mut m,
+            ri,
+            &format!("lookup_{f}"),
+            ii,
+            &format!("lookup_{f}"),
+        );
     }
     for f in [
-        "valid", "hit", "miss", "index", "accelerated", "core", "conn_id", "rx_base", "rx_size",
-        "rx_head", "rx_tail",
+        "valid",
+        "hit",
+        "miss",
+        "index",
+        "accelerated",
+        "core",
+        "conn_id",
+        "rx_base",
+        "rx_size",
+        "rx_head",
+        "rx_tail",
     ] {
         wire(&mut m, ii, &format!("res_{f}"), ri, &format!("res_{f}"));
     }
     for f in ["valid", "index", "advance", "tail", "drop"] {
-        wire(&mut m, ri, &format!("rx_upd_{f}"), ii, &format!("rx_upd_{f}"));
+        wire(
+            &mut m,
+            ri,
+            &format!("rx_upd_{f}"),
+            ii,
+            &format!("rx_upd_{f}"),
+        );
     }
     for f in ["valid", "class"] {
-        wire(&mut m, ri, &format!("ev_malformed_{f}"), ii, &format!("ev_malformed_{f}"));
+        wire(
+            &mut m,
+            ri,
+            &format!("ev_malformed_{f}"),
+            ii,
+            &format!("ev_malformed_{f}"),
+        );
     }
     // RX_HEAD doorbells: the RX engine reads RX_HEAD with every lookup, so it needs none.
     m.connect(ii, "db_rx_ready", 1);
@@ -177,13 +204,33 @@ pub fn accio_nic(c: &Config, w: u32) -> Result<Rc<Module>, HdlErrors> {
     // TX engine <-> ICT.
     wire(&mut m, ti, "tx_info_index", ii, "tx_info_index");
     for f in [
-        "enabled", "accelerated", "local_ip", "local_port", "remote", "remote_mac", "base",
-        "size", "head", "tail",
+        "enabled",
+        "accelerated",
+        "local_ip",
+        "local_port",
+        "remote",
+        "remote_mac",
+        "base",
+        "size",
+        "head",
+        "tail",
     ] {
-        wire(&mut m, ii, &format!("tx_info_{f}"), ti, &format!("tx_info_{f}"));
+        wire(
+            &mut m,
+            ii,
+            &format!("tx_info_{f}"),
+            ti,
+            &format!("tx_info_{f}"),
+        );
     }
     for f in ["valid", "index", "head"] {
-        wire(&mut m, ti, &format!("tx_upd_{f}"), ii, &format!("tx_upd_{f}"));
+        wire(
+            &mut m,
+            ti,
+            &format!("tx_upd_{f}"),
+            ii,
+            &format!("tx_upd_{f}"),
+        );
     }
     for f in ["valid", "index"] {
         wire(&mut m, ii, &format!("db_tx_{f}"), ti, &format!("db_tx_{f}"));
@@ -213,11 +260,23 @@ pub fn accio_nic(c: &Config, w: u32) -> Result<Rc<Module>, HdlErrors> {
     wire(&mut m, ni, "malformed_to_np", ri, "malformed_to_np");
     wire(&mut m, ni, "mac_addr", ti, "mac_addr");
     for f in ["valid", "addr"] {
-        wire(&mut m, ni, &format!("np_buf_{f}"), ri, &format!("np_buf_{f}"));
+        wire(
+            &mut m,
+            ni,
+            &format!("np_buf_{f}"),
+            ri,
+            &format!("np_buf_{f}"),
+        );
     }
     wire(&mut m, ri, "np_buf_ready", ni, "np_buf_ready");
     for f in ["valid", "len", "reason", "class", "error"] {
-        wire(&mut m, ri, &format!("np_done_{f}"), ni, &format!("np_done_{f}"));
+        wire(
+            &mut m,
+            ri,
+            &format!("np_done_{f}"),
+            ni,
+            &format!("np_done_{f}"),
+        );
     }
     wire(&mut m, ni, "np_done_ready", ri, "np_done_ready");
     for f in ["valid", "addr", "len"] {
@@ -225,16 +284,32 @@ pub fn accio_nic(c: &Config, w: u32) -> Result<Rc<Module>, HdlErrors> {
     }
     wire(&mut m, ti, "np_tx_ready", ni, "np_tx_ready");
     for f in ["valid", "error"] {
-        wire(&mut m, ti, &format!("np_tx_done_{f}"), ni, &format!("np_tx_done_{f}"));
+        wire(
+            &mut m,
+            ti,
+            &format!("np_tx_done_{f}"),
+            ni,
+            &format!("np_tx_done_{f}"),
+        );
     }
     for (reg, _) in NIC_STATS {
         let (engine, pulse) = stat_source(reg);
         let inst = if engine == "rx" { ri } else { ti };
-        wire(&mut m, inst, &pulse, ni, &format!("stat_{}", reg.to_lowercase()));
+        wire(
+            &mut m,
+            inst,
+            &pulse,
+            ni,
+            &format!("stat_{}", reg.to_lowercase()),
+        );
     }
 
     // Interrupts.
-    for (port, inst, out) in [(&irq, ii, "irq"), (&evq_irq, ii, "evq_irq"), (&np_irq, ni, "np_irq")] {
+    for (port, inst, out) in [
+        (&irq, ii, "irq"),
+        (&evq_irq, ii, "evq_irq"),
+        (&np_irq, ni, "np_irq"),
+    ] {
         let v = m.inst_output(inst, out);
         m.set(port, &v);
     }

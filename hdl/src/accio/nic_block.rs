@@ -98,8 +98,14 @@ pub fn nic_block(cfg: NicBlockCfg) -> Result<Rc<Module>, HdlErrors> {
         m.set(
             &permitted,
             inc.privileged.mux(
-                inc.write.mux(dec.allowed_incoming(true, true), dec.allowed_incoming(true, false)),
-                inc.write.mux(dec.allowed_incoming(false, true), dec.allowed_incoming(false, false)),
+                inc.write.mux(
+                    dec.allowed_incoming(true, true),
+                    dec.allowed_incoming(true, false),
+                ),
+                inc.write.mux(
+                    dec.allowed_incoming(false, true),
+                    dec.allowed_incoming(false, false),
+                ),
             ),
         );
     });
@@ -107,7 +113,10 @@ pub fn nic_block(cfg: NicBlockCfg) -> Result<Rc<Module>, HdlErrors> {
     let old = m.wire("old_value", map.data_width);
     let wd = m.node("write_value", req.merge(&old));
     let refused = m.wire("req_refused", 1);
-    m.describe(&refused, "A post the queue cannot take: SLVERR, nothing queued.");
+    m.describe(
+        &refused,
+        "A post the queue cannot take: SLVERR, nothing queued.",
+    );
     let ok = m.node("req_ok", &known & &permitted & !&refused);
     let fin = m.node("req_finish", Expr::from(&req.exec));
     let do_write = m.node("do_write", &fin & &req.write & &ok);
@@ -223,11 +232,16 @@ pub fn nic_block(cfg: NicBlockCfg) -> Result<Rc<Module>, HdlErrors> {
     let tx_done = m.reg_reset("tx_done_count", 32, 0);
     let tx_errs = m.reg_reset("tx_error_count", 32, 0);
     m.when(&ntd_valid, |m| m.set(&tx_done, &tx_done + 1u64));
-    m.when(&ntd_valid & &ntd_error, |m| m.set(&tx_errs, &tx_errs + 1u64));
+    m.when(&ntd_valid & &ntd_error, |m| {
+        m.set(&tx_errs, &tx_errs + 1u64)
+    });
     dec.read(
         "NIC",
         "TX_DONE",
-        &[("COUNT", tx_done.clone().into()), ("ERRORS", tx_errs.clone().into())],
+        &[
+            ("COUNT", tx_done.clone().into()),
+            ("ERRORS", tx_errs.clone().into()),
+        ],
     );
     let tx_ack = m.reg_reset("tx_ack_count", 32, 0);
     let w_ack = wr(&mut dec, &mut m, "TX_ACK");
@@ -247,7 +261,10 @@ pub fn nic_block(cfg: NicBlockCfg) -> Result<Rc<Module>, HdlErrors> {
     let irq_rx_en = m.reg_reset("irq_rx_en", 1, 0);
     let irq_tx_en = m.reg_reset("irq_tx_en", 1, 0);
     let w_irq = wr(&mut dec, &mut m, "IRQ_CTRL");
-    let (a, b) = (fld(&mut dec, "IRQ_CTRL", "RX"), fld(&mut dec, "IRQ_CTRL", "TX"));
+    let (a, b) = (
+        fld(&mut dec, "IRQ_CTRL", "RX"),
+        fld(&mut dec, "IRQ_CTRL", "TX"),
+    );
     m.when(&w_irq, |m| {
         m.set(&irq_rx_en, a);
         m.set(&irq_tx_en, b);
@@ -255,7 +272,10 @@ pub fn nic_block(cfg: NicBlockCfg) -> Result<Rc<Module>, HdlErrors> {
     dec.read(
         "NIC",
         "IRQ_CTRL",
-        &[("RX", irq_rx_en.clone().into()), ("TX", irq_tx_en.clone().into())],
+        &[
+            ("RX", irq_rx_en.clone().into()),
+            ("TX", irq_tx_en.clone().into()),
+        ],
     );
     let rx_pend = m.node("irq_rx_pending", cq_count.ne(0u64));
     let tx_pend = m.node("irq_tx_pending", tx_done.ne(&tx_ack));

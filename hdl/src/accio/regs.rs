@@ -161,8 +161,12 @@ pub fn nic_block() -> RegBlock {
     ];
     for (k, (name, doc)) in NIC_STATS.iter().enumerate() {
         regs.push(
-            Register::new(name, 0x100 + 8 * k as u64, RW, NO, doc)
-                .field("COUNT", 0, 32, "Saturating count; the kernel may write it."),
+            Register::new(name, 0x100 + 8 * k as u64, RW, NO, doc).field(
+                "COUNT",
+                0,
+                32,
+                "Saturating count; the kernel may write it.",
+            ),
         );
     }
     RegBlock {

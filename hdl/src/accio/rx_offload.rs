@@ -145,7 +145,9 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     let name = cfg.module_name();
     let w = cfg.data_width;
     AxisCfg::validate_nic_width(&name, w)?;
-    cfg.dma().validate().map_err(|e| HdlErrors::param(&name, e))?;
+    cfg.dma()
+        .validate()
+        .map_err(|e| HdlErrors::param(&name, e))?;
     let lanes = w / 8;
     let beats = u64::from(cfg.buffer_bytes / lanes);
     if !cfg.buffer_bytes.is_power_of_two() || beats < 2 {
@@ -199,9 +201,15 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     let bad_in = s.tuser.clone().expect("net streams carry tuser");
     let in_end = m.node("in_frame_end", &s.tvalid & &s.tlast);
     let slots = m.reg_reset("slots_used", clog2(FRAME_SLOTS + 1), 0);
-    m.describe(&slots, "Frames between their last beat and their completion.");
+    m.describe(
+        &slots,
+        "Frames between their last beat and their completion.",
+    );
     let force = m.node("slots_full", slots.ge(FRAME_SLOTS));
-    m.describe(&force, "No frame slot is free: a frame ending now is dropped.");
+    m.describe(
+        &force,
+        "No frame slot is free: a frame ending now is dropped.",
+    );
     for inst in [p, pf] {
         m.connect(inst, "s_axis_tdata", &s.tdata);
         m.connect(inst, "s_axis_tkeep", &s.tkeep);
@@ -339,10 +347,7 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     let rec_len = m.node("record_len", d_udp_len + lit(8, 16));
     let need = m.node(
         "record_footprint",
-        cat([
-            (rec_len.zext(17) + lit(63, 17)).slice(6, 11),
-            lit(0, 6),
-        ]),
+        cat([(rec_len.zext(17) + lit(63, 17)).slice(6, 11), lit(0, 6)]),
     );
     let ring_ok = m.node(
         "ring_sane",
@@ -445,7 +450,10 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
             lit(np_reason::MALFORMED, 2),
             (&d_offload & g("hit")).mux(
                 lit(np_reason::NOT_ACCELERATED, 2),
-                d_offload.mux(lit(np_reason::ICT_MISS, 2), lit(np_reason::NOT_OFFLOADABLE, 2)),
+                d_offload.mux(
+                    lit(np_reason::ICT_MISS, 2),
+                    lit(np_reason::NOT_OFFLOADABLE, 2),
+                ),
             ),
         ),
     );
@@ -460,7 +468,10 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     let cut_w = 16 + 1 + 16 + 16;
     let cuts = m.instance("cuts", &sync_fifo(SyncFifoCfg::new(cut_w, FRAME_SLOTS))?);
     let done_w = 1 + iw + PTR + 16 + 2 + 3;
-    let dones = m.instance("completions", &sync_fifo(SyncFifoCfg::new(done_w, FRAME_SLOTS))?);
+    let dones = m.instance(
+        "completions",
+        &sync_fifo(SyncFifoCfg::new(done_w, FRAME_SLOTS))?,
+    );
     for q in [jobs, cuts, dones] {
         for o in ["s_ready", "count"] {
             let x = m.inst_output(q, o);
@@ -532,7 +543,10 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
         m.unused(&x); // bounded by the frame slots
     }
     let issue = m.node("job_issue", &jv & (!&j_dma | &cmd_ready));
-    m.describe(&issue, "A job leaves for the mover, with its DMA command if it has one.");
+    m.describe(
+        &issue,
+        "A job leaves for the mover, with its DMA command if it has one.",
+    );
     m.connect(jobs, "m_ready", &issue);
     m.connect(dw, "cmd_valid", &jv & &j_dma);
     m.connect(dw, "cmd_base", &j_base);
@@ -595,7 +609,10 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     let cpos = m.reg_reset("cut_position", 17, 0);
     m.describe(&cpos, "Byte offset of the aligned beat in its output.");
     let cut_done = m.reg_reset("cut_done", 1, 0);
-    m.describe(&cut_done, "The job's bytes are out: drop the rest of the frame.");
+    m.describe(
+        &cut_done,
+        "The job's bytes are out: drop the rest of the frame.",
+    );
     let rem = m.node("cut_remaining", c_len.zext(17) - &cpos);
     let cut_last = m.node("cut_last", rem.le(u64::from(lanes)));
     let lb = lanes.trailing_zeros();
@@ -746,11 +763,10 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
         Expr::from(&done_fire),
     ];
     let sw = slots.width();
-    let delta = freed
-        .iter()
-        .fold(slots.zext(sw + 1) + (&in_end & !&force).zext(sw + 1), |a, f| {
-            a - f.zext(sw + 1)
-        });
+    let delta = freed.iter().fold(
+        slots.zext(sw + 1) + (&in_end & !&force).zext(sw + 1),
+        |a, f| a - f.zext(sw + 1),
+    );
     m.set(&slots, delta.trunc(sw));
     m.finish()
 }

@@ -108,7 +108,9 @@ pub fn accio_tx_offload(cfg: TxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     let name = cfg.module_name();
     let w = cfg.data_width;
     AxisCfg::validate_nic_width(&name, w)?;
-    cfg.dma().validate().map_err(|e| HdlErrors::param(&name, e))?;
+    cfg.dma()
+        .validate()
+        .map_err(|e| HdlErrors::param(&name, e))?;
     if !(1..=8972).contains(&cfg.max_payload) || !(60..=9014).contains(&cfg.max_frame) {
         return Err(HdlErrors::param(
             &name,
@@ -128,7 +130,11 @@ pub fn accio_tx_offload(cfg: TxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
         cfg.fifo_beats(cfg.max_payload),
         false,
     ))?;
-    let np_fifo = axis_packet_fifo(PacketFifoCfg::new(net, cfg.fifo_beats(cfg.max_frame), false))?;
+    let np_fifo = axis_packet_fifo(PacketFifoCfg::new(
+        net,
+        cfg.fifo_beats(cfg.max_frame),
+        false,
+    ))?;
     let builder = udp_tx_build(w)?;
     let arb = rr_arbiter(2)?;
 
@@ -140,7 +146,10 @@ pub fn accio_tx_offload(cfg: TxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     let gin = |m: &mut ModuleBuilder, g: &str, f: &str, w| m.group_port(g, f, w, PortDir::In);
     let gout = |m: &mut ModuleBuilder, g: &str, f: &str, w| m.group_port(g, f, w, PortDir::Out);
     let mac_addr = m.input("mac_addr", 48);
-    m.describe(&mac_addr, "The NIC's MAC address: the source of sent frames.");
+    m.describe(
+        &mac_addr,
+        "The NIC's MAC address: the source of sent frames.",
+    );
     let db_valid = gin(&mut m, "db_tx", "valid", 1);
     let db_index = gin(&mut m, "db_tx", "index", iw);
     let db_ready = gout(&mut m, "db_tx", "ready", 1);
@@ -182,7 +191,10 @@ pub fn accio_tx_offload(cfg: TxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     let state = m.reg_reset("sched_state", 2, idle);
     let cur = m.reg("turn_entry", iw);
     let np_next = m.reg_reset("np_first", 1, 0);
-    m.describe(&np_next, "The next turn goes to a normal-path descriptor if one waits.");
+    m.describe(
+        &np_next,
+        "The next turn goes to a normal-path descriptor if one waits.",
+    );
     m.set(&info_index, &cur);
     let is_idle = m.node("sched_idle", state.eq(idle));
     let any_entry = eligible.any();
@@ -201,7 +213,9 @@ pub fn accio_tx_offload(cfg: TxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     let cmd_ready = m.inst_output(dr, "cmd_ready");
     let chunk = m.node(
         "read_chunk",
-        rd_left.gt(u64::from(CHUNK)).mux(lit(u64::from(CHUNK), PTR), &rd_left),
+        rd_left
+            .gt(u64::from(CHUNK))
+            .mux(lit(u64::from(CHUNK), PTR), &rd_left),
     );
     let reading = m.node("sched_reading", state.eq(read));
     m.connect(dr, "cmd_valid", &reading & rd_left.ne(0u64));
@@ -228,7 +242,11 @@ pub fn accio_tx_offload(cfg: TxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     let in_eval = m.node("sched_eval", state.eq(eval));
     // Records posted to an entry that cannot send them (a pointer written while setting an
     // entry up, with nothing posted, is no fault).
-    stat(&mut m, "bad_doorbell", &in_eval & posted.ne(0u64) & !&ring_ok);
+    stat(
+        &mut m,
+        "bad_doorbell",
+        &in_eval & posted.ne(0u64) & !&ring_ok,
+    );
     let turn_push_entry = m.node("turn_start_entry", &in_eval & &turn_ok);
 
     // Turn records for the splitter: kind, entry, start, length, and the header fields.
@@ -247,7 +265,11 @@ pub fn accio_tx_offload(cfg: TxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     let turns_room = m.inst_output(turns, "s_ready");
     let turns_count = m.inst_output(turns, "count");
     m.unused(&turns_count);
-    m.connect(turns, "s_valid", &turn_push_entry | (&take_np & &turns_room));
+    m.connect(
+        turns,
+        "s_valid",
+        &turn_push_entry | (&take_np & &turns_room),
+    );
     m.connect(
         turns,
         "s_data",
@@ -302,7 +324,9 @@ pub fn accio_tx_offload(cfg: TxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
                 m.set(&rd_off, &rd_off + &chunk);
                 m.set(&rd_left, &rd_left - &chunk);
             });
-            m.when(&cmd_fire & rd_left.le(u64::from(CHUNK)), |m| m.set(&state, idle));
+            m.when(&cmd_fire & rd_left.le(u64::from(CHUNK)), |m| {
+                m.set(&state, idle)
+            });
         });
     });
     // take_np while the turn FIFO is full is not a take: gate the handshakes with the room.
@@ -326,7 +350,10 @@ pub fn accio_tx_offload(cfg: TxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     m.unused(&d_last); // turns are counted in bytes; chunk ends do not matter
     let d_err = m.inst_output(dr, "m_axis_tuser");
     let in_turn = m.reg_reset("split_in_turn", 1, 0);
-    m.describe(&in_turn, "The turn at the head of the turn FIFO has started.");
+    m.describe(
+        &in_turn,
+        "The turn at the head of the turn FIFO has started.",
+    );
     let t_left = m.reg("split_turn_left", PTR);
     let t_head = m.reg("split_record_start", PTR);
     m.describe(&t_head, "Ring offset of the current record's first byte.");
@@ -338,7 +365,10 @@ pub fn accio_tx_offload(cfg: TxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
         "Bytes of the current record from the next beat on (to the turn's end if it runs past it).",
     );
     let r_avail = m.reg("split_record_avail", PTR);
-    m.describe(&r_avail, "Posted bytes from the current record's start to the turn's end.");
+    m.describe(
+        &r_avail,
+        "Posted bytes from the current record's start to the turn's end.",
+    );
     let r_bad = m.reg("split_record_bad", 1);
     let r_err = m.reg("split_record_dma_error", 1);
     let r_ip = m.reg("split_peer_ip", 32);
@@ -357,14 +387,20 @@ pub fn accio_tx_offload(cfg: TxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     } else {
         m.node("record_before_len", r_pos.lt(len_pos)).into()
     };
-    let len_here = m.node("len_here", cat([byte_at(record::LEN + 1), byte_at(record::LEN)]));
+    let len_here = m.node(
+        "len_here",
+        cat([byte_at(record::LEN + 1), byte_at(record::LEN)]),
+    );
     let rec_here = m.node("record_bytes_here", len_here.zext(18) + lit(16, 18));
     // Every value the length beat's decision needs but its length is ready in a register:
     // the posted bytes from the record's start (`left` itself on its first beat).
     let avail = m.node("record_avail", at_start.mux(&left, &r_avail));
     // Records and turns are whole beats: the footprint runs past the posted bytes exactly
     // when the record's bytes do.
-    let overrun = m.node("record_overruns", rec_here.zext(PTR + 1).gt(avail.zext(PTR + 1)));
+    let overrun = m.node(
+        "record_overruns",
+        rec_here.zext(PTR + 1).gt(avail.zext(PTR + 1)),
+    );
     let too_long = m.node("record_too_long", len_here.gt(u64::from(cfg.max_payload)));
     let pos_here = lit(len_pos, 19);
     let room = m.node(
@@ -412,11 +448,18 @@ pub fn accio_tx_offload(cfg: TxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     let sh_ready = m.inst_output(sr, "s_axis_tready");
     let npf_ready = m.inst_output(npf, "s_axis_tready");
     let credit_ok = m.wire("header_credit", 1);
-    let go = m.node("split_ready", &t_valid & t_np.mux(&npf_ready, &sh_ready & &credit_ok));
+    let go = m.node(
+        "split_ready",
+        &t_valid & t_np.mux(&npf_ready, &sh_ready & &credit_ok),
+    );
     m.connect(dr, "m_axis_tready", &go);
     let fire = m.node("split_fire", &d_valid & &go);
     let ring_fire = m.node("split_ring_fire", &fire & !&t_np);
-    m.connect(sr, "s_axis_tvalid", &d_valid & &t_valid & !&t_np & &credit_ok);
+    m.connect(
+        sr,
+        "s_axis_tvalid",
+        &d_valid & &t_valid & !&t_np & &credit_ok,
+    );
     m.connect(sr, "s_axis_tdata", &d_data);
     m.connect(sr, "s_axis_tkeep", &keep_ring);
     m.connect(sr, "s_axis_tlast", &rec_last);
@@ -471,15 +514,18 @@ pub fn accio_tx_offload(cfg: TxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     let np_done = m.node("np_frame_read", &fire & &t_np & &turn_last);
     out_reg(&mut m, "np_tx_done", "valid", np_done.clone().into(), true);
     out_reg(&mut m, "np_tx_done", "error", err_acc.clone().into(), false);
-    out_reg(&mut m, "ev_dma", "valid", (&rec_done | &np_done) & &err_acc, true);
+    out_reg(
+        &mut m,
+        "ev_dma",
+        "valid",
+        (&rec_done | &np_done) & &err_acc,
+        true,
+    );
     out_reg(
         &mut m,
         "ev_dma",
         "info",
-        cat([
-            lit(0, 24),
-            t_np.mux(lit(0xffff, 16), tf["entry"].zext(16)),
-        ]),
+        cat([lit(0, 24), t_np.mux(lit(0xffff, 16), tf["entry"].zext(16))]),
         false,
     );
     for i in 0..n {
@@ -487,7 +533,9 @@ pub fn accio_tx_offload(cfg: TxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
         m.when(&turn_push_entry & cur.eq(i as u64), |m| m.set(&busy[i], 1))
             .elif(&turn_done & here, |m| m.set(&busy[i], 0));
         m.when(&db_valid & db_index.eq(i as u64), |m| m.set(&pending[i], 1))
-            .elif(&take_entry & &turns_room & pick.bit(i as u32), |m| m.set(&pending[i], 0));
+            .elif(&take_entry & &turns_room & pick.bit(i as u32), |m| {
+                m.set(&pending[i], 0)
+            });
     }
 
     // ---- Payloads, their sums and headers ----------------------------------------------------
@@ -507,7 +555,10 @@ pub fn accio_tx_offload(cfg: TxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     let hq = m.instance("headers", &sync_fifo(SyncFifoCfg::new(hdr_w, HDR_DEPTH))?);
     m.connect(hq, "s_valid", &rec_done);
     m.connect(hq, "s_data", cat(hdr_fields.iter().map(|f| f.1.clone())));
-    let rq = m.instance("ready_headers", &sync_fifo(SyncFifoCfg::new(hdr_w - 2 + 16, HDR_DEPTH))?);
+    let rq = m.instance(
+        "ready_headers",
+        &sync_fifo(SyncFifoCfg::new(hdr_w - 2 + 16, HDR_DEPTH))?,
+    );
     for q in [hq, rq] {
         for o in ["s_ready", "count"] {
             let x = m.inst_output(q, o);
@@ -525,7 +576,10 @@ pub fn accio_tx_offload(cfg: TxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     let sh_last = sh_pl.bit(w + lanes);
     let sh_user = sh_pl.bit(w + lanes + 1);
     let empty = m.node("payload_empty", &sh_last & sh_keep.eq(0u64));
-    m.describe(&empty, "A record without payload: summed (to 0) but not buffered.");
+    m.describe(
+        &empty,
+        "A record without payload: summed (to 0) but not buffered.",
+    );
     let pf = m.instance("payloads", &payload_fifo);
     let pf_ready = m.inst_output(pf, "s_axis_tready");
     m.set(&sh_take, &empty | &pf_ready);
@@ -575,7 +629,10 @@ pub fn accio_tx_offload(cfg: TxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     }
     let r_sum = rd.trunc(16);
     let ip_id = m.reg_reset("ip_id", 16, 0);
-    m.describe(&ip_id, "IPv4 identification of the next datagram (RFC 6864: any value with DF).");
+    m.describe(
+        &ip_id,
+        "IPv4 identification of the next datagram (RFC 6864: any value with DF).",
+    );
     m.when(&built, |m| m.set(&ip_id, &ip_id + 1u64));
     let remote = rf["remote"].clone();
     let peer_ip = rf["peer_ip"].clone();
@@ -650,7 +707,10 @@ pub fn accio_tx_offload(cfg: TxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     let ov = &g_valid & sel.mux(valids[1].clone(), valids[0].clone());
     out.drive(&mut m, ov.clone(), &pl);
     m.connect(a, "ack", &ov & &out.tready & pl.bit(w + lanes));
-    let np_out = m.node("np_frame_sent", &ov & &out.tready & pl.bit(w + lanes) & &sel);
+    let np_out = m.node(
+        "np_frame_sent",
+        &ov & &out.tready & pl.bit(w + lanes) & &sel,
+    );
     stat(&mut m, "np_frames", np_out.into());
     for o in ["drop_bad", "drop_full"] {
         let x = m.inst_output(npf, o);

@@ -17,16 +17,39 @@ pub struct Target {
 
 /// Connects master port `s` to `a` and `b`; `to_b` says, from an address, that it goes to
 /// `b` (everything else goes to `a`).
-pub fn axil_split(m: &mut ModuleBuilder, s: &Axil, a: &Target, b: &Target, to_b: impl Fn(&Expr) -> Expr) {
+pub fn axil_split(
+    m: &mut ModuleBuilder,
+    s: &Axil,
+    a: &Target,
+    b: &Target,
+    to_b: impl Fn(&Expr) -> Expr,
+) {
     let w_busy = m.reg_reset("split_w_busy", 1, 0);
     let w_to_b = m.reg("split_w_to_b", 1);
     let r_busy = m.reg_reset("split_r_busy", 1, 0);
     let r_to_b = m.reg("split_r_to_b", 1);
-    m.describe(&w_busy, "A write is outstanding at the slave in split_w_to_b.");
+    m.describe(
+        &w_busy,
+        "A write is outstanding at the slave in split_w_to_b.",
+    );
     let aw_b = m.node("split_aw_to_b", to_b(&s.awaddr.clone().into()));
     let ar_b = m.node("split_ar_to_b", to_b(&s.araddr.clone().into()));
-    let targets = [(a, Expr::from(!&aw_b), Expr::from(!&ar_b), Expr::from(!&w_to_b), Expr::from(!&r_to_b)),
-        (b, Expr::from(&aw_b), Expr::from(&ar_b), Expr::from(&w_to_b), Expr::from(&r_to_b))];
+    let targets = [
+        (
+            a,
+            Expr::from(!&aw_b),
+            Expr::from(!&ar_b),
+            Expr::from(!&w_to_b),
+            Expr::from(!&r_to_b),
+        ),
+        (
+            b,
+            Expr::from(&aw_b),
+            Expr::from(&ar_b),
+            Expr::from(&w_to_b),
+            Expr::from(&r_to_b),
+        ),
+    ];
     let mut out: Vec<[Expr; 8]> = Vec::new();
     for (t, aw_sel, ar_sel, w_sel, r_sel) in &targets {
         let p = |f: &str| format!("{}_{f}", t.prefix);

@@ -139,12 +139,21 @@ pub fn burst_planner(
     let rem = m.reg("plan_remaining", cw);
     m.describe(&rem, "Beats of the command not yet in a burst.");
     let to_page = m.reg("plan_to_page", cw);
-    m.describe(&to_page, "Beats from the next burst's address to the next 4 KiB boundary.");
+    m.describe(
+        &to_page,
+        "Beats from the next burst's address to the next 4 KiB boundary.",
+    );
     let to_wrap = m.reg("plan_to_wrap", cw);
-    m.describe(&to_wrap, "Beats from the next burst's address to the ring's end.");
+    m.describe(
+        &to_wrap,
+        "Beats from the next burst's address to the ring's end.",
+    );
     let ring_beats = m.reg("plan_ring_beats", cw);
     let base_to_page = m.reg("plan_base_to_page", cw);
-    m.describe(&base_to_page, "Beats from the ring's base to its first 4 KiB boundary.");
+    m.describe(
+        &base_to_page,
+        "Beats from the ring's base to its first 4 KiB boundary.",
+    );
     let out_valid = m.reg_reset("burst_valid", 1, 0);
     let out_addr = m.reg("burst_addr", ADDR_WIDTH);
     let out_beats = m.reg("burst_beats", bw);
@@ -155,8 +164,18 @@ pub fn burst_planner(
     let min = |m: &mut ModuleBuilder, n: &str, a: Expr, b: Expr| -> Expr {
         m.node(n, a.lt(&b).mux(&a, &b)).into()
     };
-    let lim = min(m, "plan_limit_page", to_page.clone().into(), lit(cfg.max_beats as u64, cw));
-    let lim2 = min(m, "plan_limit_wrap", to_wrap.clone().into(), rem.clone().into());
+    let lim = min(
+        m,
+        "plan_limit_page",
+        to_page.clone().into(),
+        lit(cfg.max_beats as u64, cw),
+    );
+    let lim2 = min(
+        m,
+        "plan_limit_wrap",
+        to_wrap.clone().into(),
+        rem.clone().into(),
+    );
     let beats = min(m, "plan_beats", lim, lim2);
     let last = m.node("plan_last", rem.le(&beats));
     let advance = m.node("plan_advance", &busy & (!&out_valid | ready));
@@ -187,7 +206,9 @@ pub fn burst_planner(
             m.set(&to_wrap, &to_wrap - &beats);
             m.set(
                 &to_page,
-                to_page.eq(&beats).mux(lit(page_beats, cw), &to_page - &beats),
+                to_page
+                    .eq(&beats)
+                    .mux(lit(page_beats, cw), &to_page - &beats),
             );
         });
         m.when(&last, |m| m.set(&busy, 0));
@@ -201,9 +222,7 @@ pub fn burst_planner(
         lit(1 << LEN_WIDTH, LEN_WIDTH + 1),
         cmd.len.zext(LEN_WIDTH + 1),
     );
-    let page_of = |low12: Expr| -> Expr {
-        lit(page_beats, cw) - low12.slice(lb, 12 - lb).zext(cw)
-    };
+    let page_of = |low12: Expr| -> Expr { lit(page_beats, cw) - low12.slice(lb, 12 - lb).zext(cw) };
     let c_page = page_of((cmd.base.trunc(12) + c_pos.trunc(12)).trunc(12));
     // After the advance: a command taken in its cycle wins.
     m.when(&take, |m| {

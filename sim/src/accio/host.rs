@@ -123,8 +123,14 @@ impl Map {
 
     /// Register `reg` of instance `i` of `block`.
     fn at(&self, block: &str, i: usize, reg: &str) -> u64 {
-        let b = self.0.block(block).unwrap_or_else(|| panic!("no block {block}"));
-        let r = self.0.reg(block, reg).unwrap_or_else(|| panic!("no register {block}.{reg}"));
+        let b = self
+            .0
+            .block(block)
+            .unwrap_or_else(|| panic!("no block {block}"));
+        let r = self
+            .0
+            .reg(block, reg)
+            .unwrap_or_else(|| panic!("no register {block}.{reg}"));
         b.base + b.stride * i as u64 + r.offset
     }
 
@@ -140,7 +146,9 @@ impl Map {
     fn pack(&self, block: &str, reg: &str, fields: &[(&str, u64)]) -> u64 {
         let r = self.0.reg(block, reg).unwrap();
         fields.iter().fold(0, |v, (f, x)| {
-            let f = r.get_field(f).unwrap_or_else(|| panic!("no field {block}.{reg}.{f}"));
+            let f = r
+                .get_field(f)
+                .unwrap_or_else(|| panic!("no field {block}.{reg}.{f}"));
             v | (x & ((1u128 << f.width) - 1) as u64) << f.lsb
         })
     }
@@ -179,8 +187,18 @@ pub fn run(
     let kw = |addr: u64, v: u64| Access::write(addr, v, true, 0);
     let kr = |addr: u64| Access::read(addr, true, 0);
     // Setup: the NIC block, every entry, the posted buffers, the TX rings.
-    push(&mut mmio, &mut why, kw(map.nic("MAC_ADDR"), mac_u64(host.mac)), Why::Setup);
-    push(&mut mmio, &mut why, kw(map.nic("CTRL"), host.malformed_to_np as u64), Why::Setup);
+    push(
+        &mut mmio,
+        &mut why,
+        kw(map.nic("MAC_ADDR"), mac_u64(host.mac)),
+        Why::Setup,
+    );
+    push(
+        &mut mmio,
+        &mut why,
+        kw(map.nic("CTRL"), host.malformed_to_np as u64),
+        Why::Setup,
+    );
     let mut heads: Vec<u32> = vec![0; conns.len()];
     for (i, c) in conns.iter().enumerate() {
         let rx_base = RX_RING_BASE + i as u64 * 0x100_0000;
@@ -198,16 +216,27 @@ pub fn run(
             }
             tail = tail.wrapping_add(r.len() as u32);
         }
-        assert!(tail <= c.tx_ring_bytes, "connection {i}: datagrams to send exceed the TX ring");
+        assert!(
+            tail <= c.tx_ring_bytes,
+            "connection {i}: datagrams to send exceed the TX ring"
+        );
         let e = |r: &str| map.entry(i, r);
         for (a, v) in [
             (
                 e("LOCAL"),
-                map.pack("ENTRY", "LOCAL", &[("IP", c.local_ip.into()), ("PORT", c.local_port.into())]),
+                map.pack(
+                    "ENTRY",
+                    "LOCAL",
+                    &[("IP", c.local_ip.into()), ("PORT", c.local_port.into())],
+                ),
             ),
             (
                 e("REMOTE"),
-                map.pack("ENTRY", "REMOTE", &[("IP", c.remote_ip.into()), ("PORT", c.remote_port.into())]),
+                map.pack(
+                    "ENTRY",
+                    "REMOTE",
+                    &[("IP", c.remote_ip.into()), ("PORT", c.remote_port.into())],
+                ),
             ),
             (e("REMOTE_MAC"), mac_u64(c.remote_mac)),
             (e("RX_BASE"), rx_base),
@@ -224,14 +253,23 @@ pub fn run(
                 map.pack(
                     "ENTRY",
                     "CTRL",
-                    &[("ENABLED", 1), ("ACCELERATED", c.accelerated as u64), ("PROTOCOL", 17)],
+                    &[
+                        ("ENABLED", 1),
+                        ("ACCELERATED", c.accelerated as u64),
+                        ("PROTOCOL", 17),
+                    ],
                 ),
             ),
         ] {
             push(&mut mmio, &mut why, kw(a, v), Why::Setup);
         }
         if tail != 0 {
-            push(&mut mmio, &mut why, kw(e("TX_TAIL"), u64::from(tail)), Why::Setup);
+            push(
+                &mut mmio,
+                &mut why,
+                kw(e("TX_TAIL"), u64::from(tail)),
+                Why::Setup,
+            );
         }
     }
     let mut posted: VecDeque<u64> = VecDeque::new();
@@ -328,20 +366,30 @@ pub fn run(
                     let base = RX_RING_BASE + i as u64 * 0x100_0000;
                     let rd = |off: u32, n: usize| -> Vec<u8> {
                         (0..n)
-                            .map(|k| mem.read_byte(base + u64::from(off.wrapping_add(k as u32) & (size - 1))))
+                            .map(|k| {
+                                mem.read_byte(
+                                    base + u64::from(off.wrapping_add(k as u32) & (size - 1)),
+                                )
+                            })
                             .collect()
                     };
                     let mut h = heads[i];
                     while h != t {
                         let hdr = rd(h, rx_record::PAYLOAD);
-                        let len = u16::from_le_bytes([hdr[rx_record::LEN], hdr[rx_record::LEN + 1]]) as usize;
+                        let len = u16::from_le_bytes([hdr[rx_record::LEN], hdr[rx_record::LEN + 1]])
+                            as usize;
                         report.rings[i].push(rd(h, rx_record::PAYLOAD + len));
                         h = h.wrapping_add(rx_record::footprint(len) as u32);
                         active = true;
                     }
                     if h != heads[i] {
                         heads[i] = h;
-                        push(&mut mmio, &mut why, kw(map.entry(i, "RX_HEAD"), u64::from(h)), Why::Setup);
+                        push(
+                            &mut mmio,
+                            &mut why,
+                            kw(map.entry(i, "RX_HEAD"), u64::from(h)),
+                            Why::Setup,
+                        );
                     }
                 }
                 Why::RxComp => {
@@ -374,15 +422,29 @@ pub fn run(
         mem.sample(&p.axi);
         p.dut.tick().unwrap();
         cycle += 1;
-        quiet = if active || !beats.is_empty() || !setup_done { 0 } else { quiet + 1 };
+        quiet = if active || !beats.is_empty() || !setup_done {
+            0
+        } else {
+            quiet + 1
+        };
         if quiet > host.quiet && !draining {
             // Read the statistics and every entry's drop count, then stop.
             draining = true;
             for (k, _) in stat_names.iter().enumerate() {
-                push(&mut mmio, &mut why, kr(map.nic(stat_names[k])), Why::Stat(k));
+                push(
+                    &mut mmio,
+                    &mut why,
+                    kr(map.nic(stat_names[k])),
+                    Why::Stat(k),
+                );
             }
             for i in 0..conns.len() {
-                push(&mut mmio, &mut why, kr(map.entry(i, "DROPS")), Why::Drops(i));
+                push(
+                    &mut mmio,
+                    &mut why,
+                    kr(map.entry(i, "DROPS")),
+                    Why::Drops(i),
+                );
             }
         }
         if draining && why.is_empty() {

@@ -30,7 +30,9 @@ impl TxEntry {
     }
 
     pub fn mac(&self) -> u64 {
-        self.remote_mac.iter().fold(0, |a, b| a << 8 | u64::from(*b))
+        self.remote_mac
+            .iter()
+            .fold(0, |a, b| a << 8 | u64::from(*b))
     }
 
     /// The ring address of free-running offset `off`.
@@ -102,7 +104,14 @@ pub fn parse_turn(
 }
 
 /// The frame of a sent record: from the entry to its destination, IPv4 identification `id`.
-pub fn frame_of(e: &TxEntry, mac: [u8; 6], dst_ip: u32, dst_port: u16, payload: &[u8], id: u16) -> Vec<u8> {
+pub fn frame_of(
+    e: &TxEntry,
+    mac: [u8; 6],
+    dst_ip: u32,
+    dst_port: u16,
+    payload: &[u8],
+    id: u16,
+) -> Vec<u8> {
     let f = TxFields {
         dst_mac: e.remote_mac,
         src_mac: mac,

@@ -137,13 +137,23 @@ fn main() -> Result<()> {
     for (i, c) in file.conn.iter().enumerate() {
         let (local_ip, local_port) = endpoint(&c.local).with_context(|| format!("conn {i}"))?;
         let (remote_ip, remote_port) = endpoint(&c.remote).with_context(|| format!("conn {i}"))?;
-        for (what, v) in [("rx_ring_bytes", c.rx_ring_bytes), ("tx_ring_bytes", c.tx_ring_bytes)] {
+        for (what, v) in [
+            ("rx_ring_bytes", c.rx_ring_bytes),
+            ("tx_ring_bytes", c.tx_ring_bytes),
+        ] {
             if !v.is_power_of_two() || !(64..=1 << 24).contains(&v) {
                 bail!("conn {i}: {what} = {v}: a power of two from 64 to 16 MiB");
             }
         }
-        if let Some(s) = c.send.iter().find(|s| s.len() > cfg.tx.max_payload as usize) {
-            bail!("conn {i}: a datagram of {} bytes exceeds the MTU payload", s.len());
+        if let Some(s) = c
+            .send
+            .iter()
+            .find(|s| s.len() > cfg.tx.max_payload as usize)
+        {
+            bail!(
+                "conn {i}: a datagram of {} bytes exceeds the MTU payload",
+                s.len()
+            );
         }
         conns.push(Conn {
             local_ip,
@@ -184,7 +194,10 @@ fn main() -> Result<()> {
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     // Waveforms (models built with NICSIM_WAVE) go into the output directory.
     std::env::set_var("NICSIM_WAVE_DIR", &args.out);
-    let names: Vec<&str> = hdl::accio::regs::NIC_STATS.iter().map(|(n, _)| *n).collect();
+    let names: Vec<&str> = hdl::accio::regs::NIC_STATS
+        .iter()
+        .map(|(n, _)| *n)
+        .collect();
     let (report, wave) = match args.width {
         64 => {
             let d = AccioNicW64N16C4::new();
@@ -193,7 +206,15 @@ fn main() -> Result<()> {
         }
         512 => {
             let d = AccioNicW512N16C4::new();
-            let r = run(&nic_pins!(d), &conns, &host, &frames, &names, 512, args.seed);
+            let r = run(
+                &nic_pins!(d),
+                &conns,
+                &host,
+                &frames,
+                &names,
+                512,
+                args.seed,
+            );
             (r, d.wave_path().map(|p| p.to_path_buf()))
         }
         w => bail!("--width {w}: the replay NIC is built at 64 and 512 bits"),
@@ -225,12 +246,20 @@ fn main() -> Result<()> {
             })
         })
         .collect();
-    std::fs::write(args.out.join("rings.json"), serde_json::to_string_pretty(&rings)?)?;
+    std::fs::write(
+        args.out.join("rings.json"),
+        serde_json::to_string_pretty(&rings)?,
+    )?;
     let comps: Vec<_> = report
         .normal
         .iter()
         .map(|(f, w)| {
-            const REASON: [&str; 4] = ["not offloadable", "ICT miss", "not accelerated", "malformed"];
+            const REASON: [&str; 4] = [
+                "not offloadable",
+                "ICT miss",
+                "not accelerated",
+                "malformed",
+            ];
             use testbench::accio_regs::nic::RX_COMP as c;
             json!({
                 "len": f.len(),
@@ -240,7 +269,10 @@ fn main() -> Result<()> {
             })
         })
         .collect();
-    std::fs::write(args.out.join("normal.json"), serde_json::to_string_pretty(&comps)?)?;
+    std::fs::write(
+        args.out.join("normal.json"),
+        serde_json::to_string_pretty(&comps)?,
+    )?;
     let events: Vec<_> = report
         .events
         .iter()
@@ -266,7 +298,10 @@ fn main() -> Result<()> {
         "drops": report.drops,
         "events": events,
     });
-    std::fs::write(args.out.join("counters.json"), serde_json::to_string_pretty(&counters)?)?;
+    std::fs::write(
+        args.out.join("counters.json"),
+        serde_json::to_string_pretty(&counters)?,
+    )?;
     println!(
         "{} frames in, {} on the wire, {} datagrams in rings, {} to the normal path, {} cycles; wrote {}",
         frames.len(),
