@@ -55,6 +55,11 @@ fn main() -> anyhow::Result<()> {
             w,
         ))?);
     }
+    // tests/lauberhorn_endpoints.rs: one, two and eight beats per line.
+    for w in [1024, 512, 128] {
+        let cfg = hdl::library::small_endpoints(w);
+        specs.push(hdl_model(hdl::lauberhorn::endpoints::endpoints(cfg))?);
+    }
     // tests/accio_ict.rs: the default configuration, and its register constants.
     let ict = hdl::config::IctConfig::default();
     specs.push(hdl_model(hdl::accio::ict::accio_ict(&ict))?);

@@ -23,6 +23,76 @@ pub struct Config {
     pub tx: TxConfig,
     /// Accio normal path (IceNIC-like queues).
     pub np: NpConfig,
+    /// Lauberhorn: coherent CONTROL-line endpoints and ONC-RPC dispatch.
+    pub lauberhorn: LauberhornConfig,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LauberhornConfig {
+    /// Cores, each with a user and a kernel endpoint, 1 to 16. Default 4.
+    pub cores: u32,
+    /// Data bits per beat of the coherence channels: 128, 256, 512 or 1024 (a 128-byte
+    /// line is 1024 / width beats). Default 512.
+    pub coh_width: u32,
+    /// AUX lines per endpoint for arguments and results past the CONTROL line, 1 to 28.
+    /// Default 7 (a request slot is then 8 lines, 1 KiB).
+    pub aux_lines: u32,
+    /// Request slots (a CONTROL line and its AUX lines each) shared by every endpoint and
+    /// process queue: a power of two, 4 to 256. Default 32.
+    pub slots: u32,
+    /// Reset value of the TIMEOUT register: cycles a held load waits before TRYAGAIN,
+    /// 16 to 2^24 - 1. Default 10000 (40 µs at 250 MHz, as the Enzian prototype).
+    pub timeout_cycles: u32,
+}
+
+impl Default for LauberhornConfig {
+    fn default() -> Self {
+        LauberhornConfig {
+            cores: 4,
+            coh_width: 512,
+            aux_lines: 7,
+            slots: 32,
+            timeout_cycles: 10_000,
+        }
+    }
+}
+
+impl LauberhornConfig {
+    pub fn problems(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        if !(1..=16).contains(&self.cores) {
+            p.push(format!(
+                "lauberhorn.cores = {}: must be 1 to 16",
+                self.cores
+            ));
+        }
+        if ![128, 256, 512, 1024].contains(&self.coh_width) {
+            p.push(format!(
+                "lauberhorn.coh_width = {}: must be 128, 256, 512 or 1024",
+                self.coh_width
+            ));
+        }
+        if !(1..=28).contains(&self.aux_lines) {
+            p.push(format!(
+                "lauberhorn.aux_lines = {}: must be 1 to 28",
+                self.aux_lines
+            ));
+        }
+        let s = self.slots;
+        if !(4..=256).contains(&s) || !s.is_power_of_two() {
+            p.push(format!(
+                "lauberhorn.slots = {s}: must be a power of two from 4 to 256"
+            ));
+        }
+        if !(16..(1 << 24)).contains(&self.timeout_cycles) {
+            p.push(format!(
+                "lauberhorn.timeout_cycles = {}: must be 16 to 16777215",
+                self.timeout_cycles
+            ));
+        }
+        p
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -214,6 +284,7 @@ impl Default for Config {
             rx: RxConfig::default(),
             tx: TxConfig::default(),
             np: NpConfig::default(),
+            lauberhorn: LauberhornConfig::default(),
         }
     }
 }
@@ -303,6 +374,7 @@ impl Config {
         p.extend(self.rx.problems());
         p.extend(self.tx.problems());
         p.extend(self.np.problems());
+        p.extend(self.lauberhorn.problems());
         p
     }
 
@@ -353,6 +425,40 @@ cores = 4
 miss_filter_bits = 1024
 # Control event queue entries (a power of two, 2 to 1024).
 event_queue_depth = 64
+
+[rx]
+# Accio RX frame buffer in bytes (a power of two of at least 2 bus beats).
+buffer_bytes = 16384
+# Bytes of each normal-path receive buffer, 64 to 65535.
+np_buffer_bytes = 2048
+# DMA write bursts in flight (a power of two, at least 2).
+dma_outstanding = 16
+
+[tx]
+# Longest UDP payload of a TX ring record, 1 to 8972.
+max_payload = 1472
+# Longest normal-path frame in bytes without FCS, 60 to 9014.
+max_frame = 1514
+# DMA read bursts in flight (a power of two, 2 to 256).
+dma_outstanding = 16
+
+[np]
+# Normal-path receive buffers posted at once (a power of two, 64 to 4096).
+rx_buffers = 256
+# Normal-path transmit descriptors waiting at once (a power of two, 2 to 4096).
+tx_descriptors = 64
+
+[lauberhorn]
+# Cores, each with a user and a kernel endpoint, 1 to 16.
+cores = 4
+# Data bits per coherence-channel beat: 128, 256, 512 or 1024 (a line is 1024 bits).
+coh_width = 512
+# AUX lines per endpoint (arguments and results past the CONTROL line), 1 to 28.
+aux_lines = 7
+# Request slots shared by all endpoints and process queues (a power of two, 4 to 256).
+slots = 32
+# Reset value of TIMEOUT: cycles a held load waits before TRYAGAIN (16 to 2^24 - 1).
+timeout_cycles = 10000
 "#;
 
 #[cfg(test)]

@@ -52,6 +52,10 @@ pub fn blocks() -> Result<Vec<Rc<Module>>, HdlErrors> {
         out.push(crate::blocks::udp_tx_build::udp_tx_build(w)?);
         out.push(crate::lauberhorn::rpc_decode::rpc_decode(w)?);
     }
+    // CONTROL-line endpoints at one, two and eight beats per line (tests/lauberhorn_endpoints.rs).
+    for w in [1024, 512, 128] {
+        out.push(crate::lauberhorn::endpoints::endpoints(small_endpoints(w))?);
+    }
     // A small ICT (the default one is emitted and checked by the gate; tests/accio.rs
     // lints the largest), its ready queue and event queue.
     out.push(accio_ict(&small_ict())?);
@@ -110,4 +114,15 @@ pub fn small_nic() -> crate::config::Config {
     c.np.rx_buffers = 64;
     c.np.tx_descriptors = 16;
     c
+}
+
+/// The CONTROL-line endpoints as testbench/tests/lauberhorn_endpoints.rs drives them: 2 cores
+/// (4 endpoints), 3 AUX lines, 8 slots, `coh_width`-bit channels.
+pub fn small_endpoints(coh_width: u32) -> crate::lauberhorn::endpoints::EndpointsCfg {
+    crate::lauberhorn::endpoints::EndpointsCfg {
+        cores: 2,
+        coh_width,
+        aux_lines: 3,
+        slots: 8,
+    }
 }

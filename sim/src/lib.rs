@@ -149,6 +149,7 @@ pub mod axil;
 pub mod axis;
 pub mod ffi;
 pub mod hostmem;
+pub mod lauberhorn;
 mod model;
 pub mod net;
 pub mod pcap;

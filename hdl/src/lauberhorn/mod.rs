@@ -1,4 +1,7 @@
-//! Lauberhorn (HotOS '25): the NIC as part of the OS. This module grows the coherent
-//! control-line endpoint; so far it holds the ONC-RPC call decoder.
+//! Lauberhorn (HotOS '25): the NIC as part of the OS. Cores load NIC-homed CONTROL lines
+//! over a coherence link ([`coherence`]); the [`endpoints`] hold each load until a request
+//! for the core is ready; [`rpc_decode`] decodes ONC-RPC calls.
 
+pub mod coherence;
+pub mod endpoints;
 pub mod rpc_decode;

@@ -1,0 +1,121 @@
+//! The coherence link between the CPU's caches and the NIC-homed lines (our own protocol,
+//! modelled on ECI and CXL.mem), the endpoint address layout, and the CONTROL-line format.
+//!
+//! # Channels
+//! Two channels of [`CohChannel`](crate::bundles::CohChannel) messages, 128-byte lines in
+//! `1024 / width` beats, every beat repeating its message's header:
+//! * **CPU to NIC** (`c2n`): requests [`up::RD_SHARED`], [`up::RD_EXCL`] (a miss; an
+//!   `RD_EXCL` from a core holding the line shared is an upgrade), voluntary evictions
+//!   [`up::EVICT_CLEAN`] and [`up::EVICT_DIRTY`] (with the line), and the answers to the
+//!   NIC's invalidations, [`up::ACK`] (clean or not held) and [`up::ACK_DATA`] (dirty,
+//!   with the line). Requests and evictions are one beat; data-carrying messages a line.
+//! * **NIC to CPU** (`n2c`): [`down::DATA`] (a line granted to the requester, or with
+//!   `err` set a protocol error: the data is zero and must not be cached) and
+//!   [`down::INV`] (give the line back: invalidate it, answering with the dirty data if
+//!   any — this is also how the NIC fetches back an exclusive line).
+//!
+//! # Ordering rules
+//! 1. Each channel delivers messages in order, the beats of a message back to back.
+//! 2. Every `INV` is answered by exactly one `ACK` or `ACK_DATA` from the core it was sent
+//!    to, even when the core no longer holds the line (it was evicted in flight): the NIC
+//!    counts answers, not lines.
+//! 3. A line is granted to one core at a time (endpoint lines belong to their core: a
+//!    request from another core gets an `err` answer). A core sends a request only for a
+//!    line it does not hold (or holds shared, to upgrade), and does not evict a line
+//!    while its own request for it is outstanding.
+//! 4. Because `n2c` is ordered, a `DATA` the NIC sent before an `INV` of the same line
+//!    always arrives first; because `c2n` is ordered, an eviction sent before the `ACK`
+//!    of the same line arrives first, so the NIC has the data by the time it counts the
+//!    answer.
+//! 5. Neither side makes accepting a message wait for the other direction: the CPU
+//!    accepts `n2c` while its own `c2n` messages wait, and the NIC records a held load
+//!    instead of back-pressuring `c2n` (it only pauses `c2n` for a cycle to serialise
+//!    events), so the link cannot deadlock.
+//!
+//! # Endpoint pages
+//! Each core has two endpoints, user ([`USER`]) and kernel ([`KERNEL`]), one 4 KiB page each
+//! (so the OS maps each into exactly one protection domain): endpoint `2 * core + kind`
+//! starts at `ENDPOINT_BYTES * (2 * core + kind)` in the aperture. Inside a page, lines
+//! ([`line`]): CONTROL 0 at 0x000, CONTROL 1 at 0x080, AUX `k` at `0x100 + 0x80 * k`.
+//!
+//! # The CONTROL line
+//! Loading the expected CONTROL line returns a request or TRYAGAIN ([`ctrl`]); the handler
+//! writes its response into the same line (and the AUX lines), then loads the other
+//! CONTROL line, which acknowledges the request and is the next request's load.
+
+/// Bytes of a cache line.
+pub const LINE_BYTES: u32 = 128;
+/// Bits of a cache line.
+pub const LINE_BITS: u32 = LINE_BYTES * 8;
+/// Bits of a line address: a 4 GiB aperture of 128-byte lines.
+pub const LINE_ADDR_WIDTH: u32 = 25;
+/// Bits of an opcode on either channel.
+pub const OP_WIDTH: u32 = 3;
+/// Bytes of one endpoint page.
+pub const ENDPOINT_BYTES: u32 = 4096;
+/// Lines in an endpoint page.
+pub const ENDPOINT_LINES: u32 = ENDPOINT_BYTES / LINE_BYTES;
+/// The user endpoint of a core (its process's dispatch loop).
+pub const USER: u32 = 0;
+/// The kernel endpoint of a core (the kernel's dispatch loop, requests for any process).
+pub const KERNEL: u32 = 1;
+
+/// CPU-to-NIC opcodes.
+pub mod up {
+    pub const RD_SHARED: u64 = 0;
+    pub const RD_EXCL: u64 = 1;
+    pub const EVICT_CLEAN: u64 = 2;
+    pub const EVICT_DIRTY: u64 = 3;
+    pub const ACK: u64 = 4;
+    pub const ACK_DATA: u64 = 5;
+    /// The opcode's message carries a line.
+    pub fn has_data(op: u64) -> bool {
+        op == EVICT_DIRTY || op == ACK_DATA
+    }
+}
+
+/// NIC-to-CPU opcodes.
+pub mod down {
+    pub const DATA: u64 = 0;
+    pub const INV: u64 = 1;
+}
+
+/// Line indices inside an endpoint page.
+pub mod line {
+    /// CONTROL line `parity` (0 or 1).
+    pub const fn control(parity: u32) -> u32 {
+        parity
+    }
+    /// AUX line `k`.
+    pub const fn aux(k: u32) -> u32 {
+        2 + k
+    }
+}
+
+/// Beats of a line on a link `data_width` bits wide.
+pub fn line_beats(data_width: u32) -> u32 {
+    LINE_BITS / data_width
+}
+
+/// Line address of line `index` of endpoint `endpoint`.
+pub fn line_addr(endpoint: u32, index: u32) -> u64 {
+    u64::from(endpoint * ENDPOINT_LINES + index)
+}
+
+/// Layout of the CONTROL line as the NIC returns it (little-endian 64-bit words) and as
+/// the handler writes its response back.
+pub mod ctrl {
+    /// Request word 0, bit 0: 1 = a request, 0 = TRYAGAIN (load the same line again).
+    pub const VALID: u32 = 0;
+    /// Request word 0, bit 1: the TRYAGAIN is a preemption (take the interrupt).
+    pub const PREEMPT: u32 = 1;
+    /// Word 0, bits 31:16: bytes of arguments (request) or of results (response).
+    pub const LEN_LSB: u32 = 16;
+    /// Response word 0, bits 15:8: the ONC-RPC `accept_stat` of the reply.
+    pub const STAT_LSB: u32 = 8;
+    /// Byte offset of the arguments (request) or results (response) in the CONTROL line;
+    /// they continue at byte 0 of AUX line 0.
+    pub const DATA: u32 = 32;
+    /// Data bytes the CONTROL line itself holds.
+    pub const INLINE: u32 = super::LINE_BYTES - DATA;
+}

@@ -1,0 +1,616 @@
+//! A CPU on the coherence link of a Verilated Lauberhorn model: cores running a dispatch
+//! loop, their caches, random voluntary evictions, answers to the NIC's invalidations,
+//! and an interrupt controller.
+//!
+//! Each core's program is the loop of the paper's Figure 4: load the expected CONTROL line
+//! (the load blocks at the NIC until a request is ready, or returns TRYAGAIN), read the
+//! arguments (loading AUX lines as needed), compute the result with the [`Handler`],
+//! write it into the CONTROL and AUX lines, and load the other CONTROL line, which
+//! acknowledges the request and waits for the next. A TRYAGAIN marked PREEMPT sends the
+//! core into its interrupt handler until [`Cpu::resume`].
+//!
+//! The caches behave like a write-allocate cache of 128-byte lines with MESI-like states
+//! (shared, exclusive clean, modified): a store to a line not held exclusive first
+//! fetches it with `RD_EXCL`; every cycle each core evicts one of its lines with
+//! probability [`CpuCfg::evict`] (dirty lines with their data); an `INV` is answered after
+//! a random delay, with the data if the line is dirty, and with a plain `ACK` if the line
+//! is gone. The model asserts the link's rules: a line is granted to at most one core at
+//! a time, never twice to the same holder without an upgrade, and every `INV` gets one
+//! answer.
+
+// The port fields are the bundles' signals, named as in the Verilog.
+#![allow(missing_docs)]
+
+use crate::{PortRead, PortWrite};
+use hdl::lauberhorn::coherence::{
+    ctrl, down, line, line_addr, up, ENDPOINT_LINES, LINE_BYTES, USER,
+};
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use std::collections::{BTreeMap, VecDeque};
+
+/// The coherence ports of a model: `coh_ports!(dut)` for a model with `c2n`/`n2c` bundles.
+pub struct CohPorts<'a> {
+    pub c2n_valid: &'a dyn PortWrite,
+    pub c2n_ready: &'a dyn PortRead,
+    pub c2n_op: &'a dyn PortWrite,
+    pub c2n_line: &'a dyn PortWrite,
+    pub c2n_id: &'a dyn PortWrite,
+    pub c2n_data: &'a dyn PortWrite,
+    pub c2n_last: &'a dyn PortWrite,
+    pub n2c_valid: &'a dyn PortRead,
+    pub n2c_ready: &'a dyn PortWrite,
+    pub n2c_op: &'a dyn PortRead,
+    pub n2c_line: &'a dyn PortRead,
+    pub n2c_id: &'a dyn PortRead,
+    pub n2c_data: &'a dyn PortRead,
+    pub n2c_last: &'a dyn PortRead,
+    pub n2c_err: &'a dyn PortRead,
+}
+
+/// [`CohPorts`] of a model handle with `c2n` and `n2c` bundles.
+#[macro_export]
+macro_rules! coh_ports {
+    ($d:expr) => {{
+        let (u, n) = (&$d.c2n, &$d.n2c);
+        $crate::lauberhorn::cpu::CohPorts {
+            c2n_valid: &u.valid,
+            c2n_ready: &u.ready,
+            c2n_op: &u.op,
+            c2n_line: &u.line,
+            c2n_id: &u.id,
+            c2n_data: &u.data,
+            c2n_last: &u.last,
+            n2c_valid: &n.valid,
+            n2c_ready: &n.ready,
+            n2c_op: &n.op,
+            n2c_line: &n.line,
+            n2c_id: &n.id,
+            n2c_data: &n.data,
+            n2c_last: &n.last,
+            n2c_err: &n.err,
+        }
+    }};
+}
+
+/// A 128-byte line.
+pub type Line = [u8; LINE_BYTES as usize];
+
+/// What the CPU does besides running its programs.
+#[derive(Clone, Debug)]
+pub struct CpuCfg {
+    pub cores: u32,
+    /// Bits per link beat.
+    pub coh_width: u32,
+    /// AUX lines per endpoint.
+    pub aux_lines: u32,
+    /// Per core and cycle, the probability of evicting one of its lines.
+    pub evict: f64,
+    /// Probability the CPU takes an `n2c` beat in a cycle.
+    pub n2c_ready: f64,
+    /// Probability of an idle cycle before each `c2n` beat.
+    pub c2n_gaps: f64,
+    /// Largest delay, in cycles, before an `INV` is answered.
+    pub inv_delay: u32,
+    /// Largest number of cycles a handler works before writing its result.
+    pub work: u32,
+}
+
+/// A request as the handler sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Request {
+    /// The CONTROL line as loaded (descriptor words and the first arguments).
+    pub control: Line,
+    /// The argument bytes (`ctrl::LEN` of them, from the CONTROL and AUX lines).
+    pub args: Vec<u8>,
+}
+
+/// Computes a result from a request: the result bytes and the accept status.
+pub type Handler = Box<dyn Fn(usize, &Request) -> (Vec<u8>, u8)>;
+
+/// One request a core served, for the tests and the replay's dispatch log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Served {
+    pub core: usize,
+    /// `USER` or `KERNEL`.
+    pub endpoint: u32,
+    pub request: Request,
+    /// Cycle the CONTROL line's load was answered with the request.
+    pub cycle: u64,
+}
+
+/// A held load, for the timeout checks: which line, and how long it waited.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadWait {
+    pub core: usize,
+    pub line: u64,
+    /// Cycle the NIC took the request, and the cycle its answer's last beat arrived.
+    pub sent: u64,
+    pub answered: u64,
+    pub tryagain: bool,
+    pub preempt: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Shared,
+    Exclusive,
+    Modified,
+}
+
+struct Msg {
+    op: u64,
+    line: u64,
+    core: usize,
+    data: Option<Line>,
+}
+
+/// Where a core's program is.
+#[derive(Clone, Debug)]
+enum Pc {
+    /// Load the expected CONTROL line of `endpoint`.
+    Fetch,
+    /// Read argument line `k` (0 = the CONTROL line) of the current request.
+    ReadArgs(u32),
+    /// Working until a cycle, then writing.
+    Work(u64),
+    /// Store result line `k` (0 = the CONTROL line).
+    Write(u32),
+    /// Load the other CONTROL line: the acknowledgement and the next request's load.
+    Ack,
+    /// In the interrupt handler (preempted), until resumed.
+    Interrupted,
+}
+
+struct Core {
+    cache: BTreeMap<u64, (State, Line)>,
+    /// INV answers waiting for their cycle.
+    answers: VecDeque<(u64, u64)>,
+    pc: Pc,
+    endpoint: u32,
+    /// Per endpoint (user, kernel), the CONTROL line the next request comes on.
+    parity: [u32; 2],
+    /// The line this core waits for (an outstanding miss) and since when.
+    miss: Option<(u64, bool, u64)>,
+    request: Option<Request>,
+    result: Vec<u8>,
+    status: u8,
+    served: Vec<Served>,
+}
+
+/// The CPU.
+pub struct Cpu {
+    cfg: CpuCfg,
+    rng: ChaCha8Rng,
+    handler: Handler,
+    cores: Vec<Core>,
+    /// The ordered CPU-to-NIC channel, and the beat of its head being sent.
+    up: VecDeque<Msg>,
+    up_beat: u32,
+    up_driven: bool,
+    /// Beats of the NIC-to-CPU message being received.
+    down: Vec<u8>,
+    /// Which core holds each line (the link's single-owner rule).
+    owner: BTreeMap<u64, usize>,
+    /// INVs sent to a core and not answered yet, per line.
+    inv_open: BTreeMap<(usize, u64), u32>,
+    /// Pending interrupts per core.
+    irq: Vec<bool>,
+    pub waits: Vec<LoadWait>,
+    /// Error answers (protocol violations the NIC saw).
+    pub errors: u64,
+    cycle: u64,
+}
+
+impl Cpu {
+    pub fn new(cfg: CpuCfg, handler: Handler, rng: ChaCha8Rng) -> Cpu {
+        let cores = (0..cfg.cores)
+            .map(|_| Core {
+                cache: BTreeMap::new(),
+                answers: VecDeque::new(),
+                pc: Pc::Fetch,
+                endpoint: USER,
+                parity: [0; 2],
+                miss: None,
+                request: None,
+                result: Vec::new(),
+                status: 0,
+                served: Vec::new(),
+            })
+            .collect();
+        Cpu {
+            irq: vec![false; cfg.cores as usize],
+            cfg,
+            rng,
+            handler,
+            cores,
+            up: VecDeque::new(),
+            up_beat: 0,
+            up_driven: false,
+            down: Vec::new(),
+            owner: BTreeMap::new(),
+            inv_open: BTreeMap::new(),
+            waits: Vec::new(),
+            errors: 0,
+            cycle: 0,
+        }
+    }
+
+    fn beats(&self) -> u32 {
+        LINE_BYTES * 8 / self.cfg.coh_width
+    }
+
+    /// Raises `core`'s interrupt (the kernel preempting it).
+    pub fn interrupt(&mut self, core: usize) {
+        self.irq[core] = true;
+    }
+
+    /// Returns `core` from its interrupt handler to the dispatch loop of `endpoint`.
+    pub fn resume(&mut self, core: usize, endpoint: u32) {
+        let c = &mut self.cores[core];
+        assert!(
+            matches!(c.pc, Pc::Interrupted),
+            "core {core} is not interrupted"
+        );
+        self.irq[core] = false;
+        c.endpoint = endpoint;
+        c.pc = Pc::Fetch;
+    }
+
+    /// The core is in its interrupt handler.
+    pub fn interrupted(&self, core: usize) -> bool {
+        matches!(self.cores[core].pc, Pc::Interrupted)
+    }
+
+    /// Requests each core served, in order.
+    pub fn served(&self, core: usize) -> &[Served] {
+        &self.cores[core].served
+    }
+
+    /// Nothing in flight on the link and no answer pending.
+    pub fn quiet(&self) -> bool {
+        self.up.is_empty() && self.down.is_empty() && self.inv_open.is_empty()
+    }
+
+    fn ep_index(&self, core: usize, endpoint: u32) -> u32 {
+        2 * core as u32 + endpoint
+    }
+
+    /// Drives the link for this cycle.
+    pub fn drive(&mut self, p: &CohPorts) {
+        p.n2c_ready
+            .set_bit(0, self.rng.gen_bool(self.cfg.n2c_ready));
+        let beats = self.beats();
+        // A message's beats go back to back once started; gaps come before it.
+        let go = self.up_beat > 0 || !self.rng.gen_bool(self.cfg.c2n_gaps);
+        self.up_driven = false;
+        match self.up.front() {
+            Some(msg) if go => {
+                let bytes = (self.cfg.coh_width / 8) as usize;
+                let b = self.up_beat as usize;
+                let n = if msg.data.is_some() { beats } else { 1 };
+                p.c2n_valid.set_bit(0, true);
+                p.c2n_op.set_bits(0, 3, msg.op);
+                p.c2n_line.set_bits(0, p.c2n_line.width(), msg.line);
+                p.c2n_id.set_bits(0, p.c2n_id.width(), msg.core as u64);
+                match &msg.data {
+                    Some(d) => p.c2n_data.set_bytes(&d[b * bytes..(b + 1) * bytes]),
+                    None => p.c2n_data.set_bytes(&[]),
+                }
+                p.c2n_last.set_bit(0, self.up_beat + 1 == n);
+                self.up_driven = true;
+            }
+            _ => p.c2n_valid.set_bit(0, false),
+        }
+    }
+
+    /// Samples the link after the model settled, then runs every core for one cycle.
+    pub fn sample(&mut self, p: &CohPorts) {
+        if self.up_driven && p.c2n_ready.bit(0) {
+            let msg = self.up.front().unwrap();
+            let n = if msg.data.is_some() { self.beats() } else { 1 };
+            self.up_beat += 1;
+            if self.up_beat == n {
+                self.up_beat = 0;
+                let msg = self.up.pop_front().unwrap();
+                if msg.op <= up::RD_EXCL {
+                    let c = &mut self.cores[msg.core];
+                    if let Some((l, _, t)) = &mut c.miss {
+                        if *l == msg.line {
+                            *t = self.cycle;
+                        }
+                    }
+                }
+            }
+        }
+        if p.n2c_valid.bit(0) && p.n2c_ready.get_bits(0, 1) == 1 {
+            self.down.extend(p.n2c_data.get_bytes());
+            if p.n2c_last.bit(0) {
+                let op = p.n2c_op.get_bits(0, 3);
+                let line = p.n2c_line.get_bits(0, p.n2c_line.width());
+                let core = p.n2c_id.get_bits(0, p.n2c_id.width()) as usize;
+                let err = p.n2c_err.bit(0);
+                let data = std::mem::take(&mut self.down);
+                self.receive(op, line, core, err, data);
+            }
+        }
+        for core in 0..self.cores.len() {
+            self.step(core);
+        }
+        self.cycle += 1;
+    }
+
+    fn receive(&mut self, op: u64, line: u64, core: usize, err: bool, data: Vec<u8>) {
+        assert!(
+            core < self.cores.len(),
+            "n2c to core {core}, which does not exist"
+        );
+        match op {
+            down::DATA => {
+                assert_eq!(
+                    data.len(),
+                    LINE_BYTES as usize,
+                    "DATA of line {line:#x}: a whole line"
+                );
+                let c = &mut self.cores[core];
+                let Some((want, excl, sent)) = c.miss else {
+                    panic!("core {core}: DATA for line {line:#x} it did not ask for");
+                };
+                assert_eq!(
+                    want, line,
+                    "core {core}: DATA for line {line:#x}, asked for {want:#x}"
+                );
+                c.miss = None;
+                let mut l: Line = [0; LINE_BYTES as usize];
+                l.copy_from_slice(&data);
+                let w0 = u64::from_le_bytes(l[..8].try_into().unwrap());
+                self.waits.push(LoadWait {
+                    core,
+                    line,
+                    sent,
+                    answered: self.cycle,
+                    tryagain: !err && is_control(line) && w0 >> ctrl::VALID & 1 == 0,
+                    preempt: w0 >> ctrl::PREEMPT & 1 == 1,
+                });
+                if err {
+                    self.errors += 1;
+                    return;
+                }
+                match (self.owner.get(&line), c.cache.get(&line)) {
+                    (Some(&o), _) if o != core => {
+                        panic!("line {line:#x} granted to core {core} while core {o} holds it")
+                    }
+                    (_, Some((State::Shared, _))) if excl => {} // an upgrade
+                    (_, Some(_)) => panic!("line {line:#x} granted twice to core {core}"),
+                    _ => {}
+                }
+                self.owner.insert(line, core);
+                let st = if excl {
+                    State::Exclusive
+                } else {
+                    State::Shared
+                };
+                c.cache.insert(line, (st, l));
+            }
+            down::INV => {
+                *self.inv_open.entry((core, line)).or_default() += 1;
+                let d = self.rng.gen_range(0..=self.cfg.inv_delay) as u64;
+                self.cores[core].answers.push_back((self.cycle + d, line));
+            }
+            _ => panic!("n2c opcode {op} is not defined"),
+        }
+    }
+
+    /// The line leaves `core`'s cache with message `op` (an eviction or an INV answer).
+    fn give_back(&mut self, core: usize, line: u64, clean: u64, dirty: u64) {
+        let msg = match self.cores[core].cache.remove(&line) {
+            Some((st, data)) => {
+                assert_eq!(self.owner.remove(&line), Some(core));
+                match st {
+                    State::Modified => Msg {
+                        op: dirty,
+                        line,
+                        core,
+                        data: Some(data),
+                    },
+                    _ => Msg {
+                        op: clean,
+                        line,
+                        core,
+                        data: None,
+                    },
+                }
+            }
+            None => Msg {
+                op: clean,
+                line,
+                core,
+                data: None,
+            },
+        };
+        self.up.push_back(msg);
+    }
+
+    fn step(&mut self, core: usize) {
+        // INV answers that are due.
+        while let Some(&(at, line)) = self.cores[core].answers.front() {
+            if at > self.cycle {
+                break;
+            }
+            self.cores[core].answers.pop_front();
+            let open = self
+                .inv_open
+                .get_mut(&(core, line))
+                .expect("an answer has its INV");
+            *open -= 1;
+            if *open == 0 {
+                self.inv_open.remove(&(core, line));
+            }
+            self.give_back(core, line, up::ACK, up::ACK_DATA);
+        }
+        // A voluntary eviction of one of its lines, at random; never of a shared line
+        // being upgraded (a cache keeps a line with an outstanding request).
+        if self.rng.gen_bool(self.cfg.evict) && !self.cores[core].cache.is_empty() {
+            let c = &self.cores[core];
+            let k = self.rng.gen_range(0..c.cache.len());
+            let line = *c.cache.keys().nth(k).unwrap();
+            if c.miss.is_none_or(|(l, _, _)| l != line) {
+                self.give_back(core, line, up::EVICT_CLEAN, up::EVICT_DIRTY);
+            }
+        }
+        if self.cores[core].miss.is_some() {
+            return;
+        }
+        let ep = self.ep_index(core, self.cores[core].endpoint);
+        let par = self.cores[core].parity[self.cores[core].endpoint as usize];
+        let ctrl_line = |p: u32| line_addr(ep, line::control(p));
+        let line_k = |k: u32| {
+            if k == 0 {
+                ctrl_line(par)
+            } else {
+                line_addr(ep, line::aux(k - 1))
+            }
+        };
+        let pc = self.cores[core].pc.clone();
+        match pc {
+            Pc::Interrupted => {}
+            Pc::Fetch | Pc::Ack => {
+                if self.irq[core] && matches!(pc, Pc::Fetch) {
+                    self.cores[core].pc = Pc::Interrupted;
+                    return;
+                }
+                let l = if matches!(pc, Pc::Ack) {
+                    ctrl_line(1 - par)
+                } else {
+                    ctrl_line(par)
+                };
+                let Some(data) = self.load(core, l, true) else {
+                    return;
+                };
+                if matches!(pc, Pc::Ack) {
+                    let c = &mut self.cores[core];
+                    c.parity[c.endpoint as usize] ^= 1;
+                }
+                let w0 = u64::from_le_bytes(data[..8].try_into().unwrap());
+                if w0 >> ctrl::VALID & 1 == 0 {
+                    // TRYAGAIN: load the (same) expected line again, or take the interrupt.
+                    let c = &mut self.cores[core];
+                    c.pc = if w0 >> ctrl::PREEMPT & 1 == 1 || self.irq[core] {
+                        Pc::Interrupted
+                    } else {
+                        Pc::Fetch
+                    };
+                    return;
+                }
+                let len = (w0 >> ctrl::LEN_LSB & 0xffff) as usize;
+                let c = &mut self.cores[core];
+                c.request = Some(Request {
+                    control: data,
+                    args: Vec::with_capacity(len),
+                });
+                c.pc = Pc::ReadArgs(0);
+            }
+            Pc::ReadArgs(k) => {
+                let req = self.cores[core].request.clone().unwrap();
+                let w0 = u64::from_le_bytes(req.control[..8].try_into().unwrap());
+                let len = (w0 >> ctrl::LEN_LSB & 0xffff) as usize;
+                if req.args.len() < len {
+                    let excl = self.rng.gen_bool(0.5);
+                    let Some(data) = self.load(core, line_k(k), excl) else {
+                        return;
+                    };
+                    let from = if k == 0 { ctrl::DATA as usize } else { 0 };
+                    let take = (len - req.args.len()).min(LINE_BYTES as usize - from);
+                    let req = self.cores[core].request.as_mut().unwrap();
+                    req.args.extend_from_slice(&data[from..from + take]);
+                    self.cores[core].pc = Pc::ReadArgs(k + 1);
+                    return;
+                }
+                let (result, status) = (self.handler)(core, &req);
+                let max = (ctrl::INLINE + LINE_BYTES * self.cfg.aux_lines) as usize;
+                assert!(result.len() <= max, "a handler's result fits the lines");
+                let endpoint = self.cores[core].endpoint;
+                let work = self.rng.gen_range(0..=self.cfg.work) as u64;
+                let cycle = self.cycle;
+                let c = &mut self.cores[core];
+                c.served.push(Served {
+                    core,
+                    endpoint,
+                    request: req,
+                    cycle,
+                });
+                c.result = result;
+                c.status = status;
+                c.pc = Pc::Work(cycle + work);
+            }
+            Pc::Work(until) => {
+                if self.cycle >= until {
+                    self.cores[core].pc = Pc::Write(0);
+                }
+            }
+            Pc::Write(k) => {
+                let c = &self.cores[core];
+                let inline = ctrl::INLINE as usize;
+                let lines = 1 + c
+                    .result
+                    .len()
+                    .saturating_sub(inline)
+                    .div_ceil(LINE_BYTES as usize);
+                if k as usize == lines {
+                    self.cores[core].pc = Pc::Ack;
+                    return;
+                }
+                let mut bytes = vec![0u8; LINE_BYTES as usize];
+                let (from, to) = if k == 0 {
+                    let w0 = (c.result.len() as u64) << ctrl::LEN_LSB
+                        | u64::from(c.status) << ctrl::STAT_LSB;
+                    bytes[..8].copy_from_slice(&w0.to_le_bytes());
+                    (0, inline.min(c.result.len()))
+                } else {
+                    let s = inline + (k as usize - 1) * LINE_BYTES as usize;
+                    (s, (s + LINE_BYTES as usize).min(c.result.len()))
+                };
+                let at = if k == 0 { ctrl::DATA as usize } else { 0 };
+                bytes[at..at + to - from].copy_from_slice(&c.result[from..to]);
+                if self.store(core, line_k(k), &bytes) {
+                    self.cores[core].pc = Pc::Write(k + 1);
+                }
+            }
+        }
+    }
+
+    /// A load: the line if it is in the cache (exclusively, if `excl`), else a miss is sent.
+    fn load(&mut self, core: usize, l: u64, excl: bool) -> Option<Line> {
+        let c = &mut self.cores[core];
+        match c.cache.get(&l) {
+            Some((st, data)) if !excl || *st != State::Shared => Some(*data),
+            _ => {
+                let op = if excl { up::RD_EXCL } else { up::RD_SHARED };
+                c.miss = Some((l, excl, self.cycle));
+                self.up.push_back(Msg {
+                    op,
+                    line: l,
+                    core,
+                    data: None,
+                });
+                None
+            }
+        }
+    }
+
+    /// A store of a whole line: done if the line is held exclusively, else fetched first.
+    fn store(&mut self, core: usize, l: u64, bytes: &[u8]) -> bool {
+        if self.load(core, l, true).is_none() {
+            return false;
+        }
+        let entry = self.cores[core].cache.get_mut(&l).unwrap();
+        entry.0 = State::Modified;
+        entry.1.copy_from_slice(bytes);
+        true
+    }
+}
+
+/// The line is a CONTROL line of some endpoint.
+fn is_control(l: u64) -> bool {
+    (l % u64::from(ENDPOINT_LINES)) < 2
+}

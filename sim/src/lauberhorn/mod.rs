@@ -1,0 +1,3 @@
+//! Host-side models of the Lauberhorn hardware: the CPU on the coherence link.
+
+pub mod cpu;

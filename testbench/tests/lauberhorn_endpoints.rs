@@ -1,0 +1,492 @@
+//! `hdl::lauberhorn::endpoints` (2 cores, 3 AUX lines, 8 slots) at 1, 2 and 8 beats per
+//! line, with `sim::lauberhorn::cpu` on its coherence link. The testbench plays the rest
+//! of the NIC: it writes requests into free slots, assigns them to waiting endpoints,
+//! preempts cores like a kernel would, and reads each finished slot back.
+//!
+//! Checked: every request is served exactly once, by the core it was assigned to, and its
+//! response (the handler's result, written back through evictions and invalidations) is
+//! what the reply path reads; no assignment is accepted for an endpoint that is not
+//! waiting; no line is ever granted to two holders (the CPU model asserts it); every held
+//! load is answered within the timeout; and, with nothing random, the exact cycles from an
+//! assignment or a load to the answer.
+
+use hdl::lauberhorn::coherence::{ctrl, KERNEL, LINE_BYTES, USER};
+use hdl::lauberhorn::endpoints::EndpointsCfg;
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use sim::coh_ports;
+use sim::lauberhorn::cpu::{CohPorts, Cpu, CpuCfg, Request};
+use sim::prelude::*;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use testbench::models::{
+    LauberhornEndpointsC2W1024A3S8, LauberhornEndpointsC2W128A3S8, LauberhornEndpointsC2W512A3S8,
+};
+use testbench::seed;
+
+struct Pins<'a> {
+    dut: &'a dyn Model,
+    rst: &'a dyn PortWrite,
+    coh: CohPorts<'a>,
+    timeout: &'a dyn PortWrite,
+    preempt: &'a dyn PortWrite,
+    waiting: &'a dyn PortRead,
+    assign: [&'a dyn PortWrite; 3],
+    assign_ok: &'a dyn PortRead,
+    done: [&'a dyn PortRead; 4],
+    done_ready: &'a dyn PortWrite,
+    wr: [&'a dyn PortWrite; 3],
+    wr_ready: &'a dyn PortRead,
+    rd: [&'a dyn PortWrite; 2],
+    rd_ready: &'a dyn PortRead,
+    rd_data: &'a dyn PortRead,
+    rd_data_valid: &'a dyn PortRead,
+    ev_violation: &'a dyn PortRead,
+    ev_tryagain: &'a dyn PortRead,
+}
+
+macro_rules! pins {
+    ($d:expr) => {{
+        let d = &$d;
+        Pins {
+            dut: d,
+            rst: &d.rst,
+            coh: coh_ports!(d),
+            timeout: &d.timeout,
+            preempt: &d.preempt,
+            waiting: &d.waiting,
+            assign: [&d.assign.valid, &d.assign.ep, &d.assign.slot],
+            assign_ok: &d.assign.ok,
+            done: [&d.done.valid, &d.done.ep, &d.done.slot, &d.done.wrote],
+            done_ready: &d.done.ready,
+            wr: [&d.slot_wr.valid, &d.slot_wr.addr, &d.slot_wr.data],
+            wr_ready: &d.slot_wr.ready,
+            rd: [&d.slot_rd.valid, &d.slot_rd.addr],
+            rd_ready: &d.slot_rd.ready,
+            rd_data: &d.slot_rd.data,
+            rd_data_valid: &d.slot_rd.data_valid,
+            ev_violation: &d.ev_violation,
+            ev_tryagain: &d.ev_tryagain,
+        }
+    }};
+}
+
+fn get(p: &dyn PortRead) -> u64 {
+    p.get_bits(0, p.width())
+}
+
+/// What a run does around the endpoints.
+#[derive(Clone)]
+struct Setup {
+    requests: usize,
+    timeout: u64,
+    /// Per core and cycle, the probability the kernel preempts it.
+    preempt: f64,
+    /// Probability the testbench tries a non-waiting endpoint in a cycle.
+    bad_assign: f64,
+    /// Probability the reply path takes a finished slot in a cycle.
+    done_ready: f64,
+    /// Cycles between assignments (none while the slots are being written).
+    assign_gap: u32,
+    /// Per cycle, the probability that no new requests come for up to 3 timeouts.
+    pause: f64,
+    cpu: CpuCfg,
+}
+
+fn setup(ecfg: &EndpointsCfg, requests: usize) -> Setup {
+    Setup {
+        requests,
+        timeout: 300,
+        preempt: 0.001,
+        bad_assign: 0.05,
+        done_ready: 0.6,
+        assign_gap: 40,
+        pause: 0.002,
+        cpu: CpuCfg {
+            cores: ecfg.cores,
+            coh_width: ecfg.coh_width,
+            aux_lines: ecfg.aux_lines,
+            evict: 0.02,
+            n2c_ready: 0.7,
+            c2n_gaps: 0.2,
+            inv_delay: 12,
+            work: 30,
+        },
+    }
+}
+
+/// The handler every core runs: a result that depends on every argument byte and on the
+/// request's sequence number (so a stale or swapped line shows), of a length that varies.
+fn handler(max: usize) -> sim::lauberhorn::cpu::Handler {
+    Box::new(move |_core, req: &Request| {
+        let seq = u32::from_le_bytes(req.control[4..8].try_into().unwrap());
+        let len = (req.args.len() + seq as usize % 53).min(max);
+        let out = (0..len)
+            .map(|i| {
+                let a = req
+                    .args
+                    .get(i % req.args.len().max(1))
+                    .copied()
+                    .unwrap_or(0);
+                a ^ (seq as u8).wrapping_mul(31) ^ i as u8
+            })
+            .collect();
+        (out, (seq % 6) as u8)
+    })
+}
+
+/// A request: its CONTROL line and AUX lines as the RPC path would write them.
+fn make_request(rng: &mut ChaCha8Rng, seq: u32, max: usize) -> (Vec<u8>, Vec<u8>) {
+    let len = match rng.gen_range(0..4) {
+        0 => rng.gen_range(0..=ctrl::INLINE as usize),
+        1 => max,
+        _ => rng.gen_range(0..=max),
+    };
+    let args: Vec<u8> = (0..len).map(|_| rng.gen()).collect();
+    let mut lines = vec![0u8; ctrl::DATA as usize];
+    rng.fill(&mut lines[8..]);
+    let w0 = 1u64 << ctrl::VALID | (len as u64) << ctrl::LEN_LSB | u64::from(seq) << 32;
+    lines[..8].copy_from_slice(&w0.to_le_bytes());
+    lines.extend_from_slice(&args);
+    let n = lines.len().div_ceil(LINE_BYTES as usize) * LINE_BYTES as usize;
+    lines.resize(n, 0);
+    (lines, args)
+}
+
+#[derive(Default)]
+struct Outcome {
+    /// Sequence numbers answered, with the endpoint that served them.
+    answered: BTreeMap<u32, u32>,
+    cycles: u64,
+    tryagains: u64,
+    /// Held loads answered TRYAGAIN because of a timeout, and because of a preemption.
+    timeouts: usize,
+    preemptions: usize,
+    /// Longest wait of a held load answered TRYAGAIN (not preempted), in cycles.
+    max_tryagain_wait: u64,
+}
+
+fn run(p: &Pins, ecfg: EndpointsCfg, s: &Setup, rng: &mut ChaCha8Rng) -> Outcome {
+    use rand::SeedableRng;
+    let bytes = (ecfg.coh_width / 8) as usize;
+    let beats = ecfg.beats() as usize;
+    let max = (ctrl::INLINE + LINE_BYTES * ecfg.aux_lines) as usize;
+    let mut cpu = Cpu::new(
+        s.cpu.clone(),
+        handler(max),
+        ChaCha8Rng::seed_from_u64(rng.gen()),
+    );
+    p.timeout.set_bits(0, 24, s.timeout);
+    p.preempt.set_bits(0, ecfg.cores, 0);
+    p.rst.set_bit(0, true);
+    p.dut.tick().unwrap();
+    p.rst.set_bit(0, false);
+
+    let mut free: VecDeque<u32> = (0..ecfg.slots).collect();
+    let mut next_seq = 0u32;
+    // The slot being written: its words, and the request.
+    let mut writing: Option<(u32, VecDeque<(u64, Vec<u8>)>, u32, Vec<u8>)> = None;
+    let mut ready: VecDeque<u32> = VecDeque::new(); // slots written, not yet assigned
+    let mut in_slot: BTreeMap<u32, (u32, Vec<u8>, Option<u32>)> = BTreeMap::new();
+    let mut reads = 0usize; // slot reads asked for, data not yet back
+    let mut collecting: Option<(u32, u32, Vec<u8>, usize)> = None; // ep, slot, bytes, words asked
+    let mut preempted_until = vec![None::<u64>; ecfg.cores as usize];
+    let mut preempt_mask = 0u64;
+    let mut out = Outcome::default();
+    let mut written = BTreeMap::new(); // sequence number -> arguments
+    let mut gap = 0u32;
+    let mut pause = 0u64;
+    let mut cycle = 0u64;
+    let limit = 4000 + s.requests as u64 * 3000;
+    while out.answered.len() < s.requests || !cpu.quiet() {
+        assert!(
+            cycle < limit,
+            "stuck after {cycle} cycles: {} of {} answered",
+            out.answered.len(),
+            s.requests
+        );
+        // Write the next request into a free slot.
+        if pause > 0 {
+            pause -= 1;
+        } else if rng.gen_bool(s.pause) {
+            pause = rng.gen_range(0..3 * s.timeout);
+        }
+        if writing.is_none() && (next_seq as usize) < s.requests && pause == 0 {
+            if let Some(slot) = free.pop_front() {
+                let (lines, args) = make_request(rng, next_seq, max);
+                let words = (0..lines.len() / bytes)
+                    .map(|k| {
+                        let (l, b) = (k / beats, k % beats);
+                        let w = ecfg.word(slot, l as u32, b as u32);
+                        (w, lines[k * bytes..(k + 1) * bytes].to_vec())
+                    })
+                    .collect();
+                writing = Some((slot, words, next_seq, args));
+                next_seq += 1;
+            }
+        }
+        match writing.as_ref().and_then(|w| w.1.front()) {
+            Some((addr, data)) => {
+                p.wr[0].set_bit(0, true);
+                p.wr[1].set_bits(0, p.wr[1].width(), *addr);
+                p.wr[2].set_bytes(data);
+            }
+            None => p.wr[0].set_bit(0, false),
+        }
+        // Kernel: preempt a core now and then; let it go once it took the interrupt.
+        for c in 0..ecfg.cores as usize {
+            match preempted_until[c] {
+                None if rng.gen_bool(s.preempt) => {
+                    preempted_until[c] = Some(cycle + rng.gen_range(50..400));
+                    preempt_mask |= 1 << c;
+                    cpu.interrupt(c);
+                }
+                Some(t) if t <= cycle && cpu.interrupted(c) => {
+                    preempted_until[c] = None;
+                    preempt_mask &= !(1 << c);
+                    cpu.resume(c, if rng.gen_bool(0.3) { KERNEL } else { USER });
+                }
+                _ => {}
+            }
+        }
+        p.preempt.set_bits(0, ecfg.cores, preempt_mask);
+        // Scheduler: a ready request to a waiting endpoint, or a deliberate wrong try.
+        let waiting_before = get(p.waiting);
+        let n_ep = ecfg.endpoints();
+        let mut try_ep = None;
+        if gap > 0 {
+            gap -= 1;
+        } else if let Some(&slot) = ready.front() {
+            let cands: Vec<u32> = (0..n_ep).filter(|e| waiting_before >> e & 1 == 1).collect();
+            if rng.gen_bool(s.bad_assign) {
+                try_ep = Some((rng.gen_range(0..n_ep), slot));
+            } else if !cands.is_empty() {
+                try_ep = Some((cands[rng.gen_range(0..cands.len())], slot));
+            }
+        }
+        match try_ep {
+            Some((ep, slot)) => {
+                p.assign[0].set_bit(0, true);
+                p.assign[1].set_bits(0, p.assign[1].width(), u64::from(ep));
+                p.assign[2].set_bits(0, p.assign[2].width(), u64::from(slot));
+            }
+            None => p.assign[0].set_bit(0, false),
+        }
+        // Reply path: take finished slots, read them back.
+        p.done_ready
+            .set_bit(0, collecting.is_none() && rng.gen_bool(s.done_ready));
+        let read_now = match &collecting {
+            Some((_, slot, _, asked)) if *asked < (1 + ecfg.aux_lines as usize) * beats => {
+                let (l, b) = (asked / beats, asked % beats);
+                Some(ecfg.word(*slot, l as u32, b as u32))
+            }
+            _ => None,
+        };
+        match read_now {
+            Some(w) => {
+                p.rd[0].set_bit(0, rng.gen_bool(0.8));
+                p.rd[1].set_bits(0, p.rd[1].width(), w);
+            }
+            None => p.rd[0].set_bit(0, false),
+        }
+        cpu.drive(&p.coh);
+        p.dut.eval().unwrap();
+
+        // What happened this cycle.
+        assert!(
+            !p.ev_violation.bit(0),
+            "cycle {cycle}: the endpoints saw a protocol violation"
+        );
+        if p.ev_tryagain.bit(0) {
+            out.tryagains += 1;
+        }
+        if p.wr[0].get_bits(0, 1) == 1 && p.wr_ready.bit(0) {
+            let w = writing.as_mut().unwrap();
+            w.1.pop_front();
+            if w.1.is_empty() {
+                let (slot, _, seq, args) = writing.take().unwrap();
+                in_slot.insert(slot, (seq, args, None));
+                ready.push_back(slot);
+            }
+        }
+        if let Some((ep, slot)) = try_ep {
+            let ok = p.assign_ok.bit(0);
+            let waiting_now = get(p.waiting) >> ep & 1 == 1;
+            assert!(
+                !ok || waiting_now,
+                "cycle {cycle}: assignment to endpoint {ep}, which is not waiting, accepted"
+            );
+            assert!(
+                !ok || preempt_mask >> (ep / 2) & 1 == 0,
+                "cycle {cycle}: assignment to a preempted core"
+            );
+            if ok {
+                assert_eq!(ready.pop_front(), Some(slot));
+                in_slot.get_mut(&slot).unwrap().2 = Some(ep);
+                gap = s.assign_gap;
+            }
+        }
+        if p.done_ready.get_bits(0, 1) == 1 && p.done[0].bit(0) {
+            let (ep, slot, wrote) = (
+                get(p.done[1]) as u32,
+                get(p.done[2]) as u32,
+                p.done[3].bit(0),
+            );
+            let (seq, _, assigned) = &in_slot[&slot];
+            assert_eq!(
+                *assigned,
+                Some(ep),
+                "request {seq} finished on endpoint {ep}"
+            );
+            assert!(
+                wrote,
+                "request {seq}: the handler's write-back reached the slot"
+            );
+            collecting = Some((ep, slot, Vec::new(), 0));
+        }
+        if let (Some(c), true) = (
+            collecting.as_mut(),
+            p.rd[0].get_bits(0, 1) == 1 && p.rd_ready.bit(0),
+        ) {
+            reads += 1;
+            c.3 += 1;
+        }
+        if p.rd_data_valid.bit(0) {
+            assert!(reads > 0, "read data was asked for");
+            reads -= 1;
+            let c = collecting.as_mut().unwrap();
+            c.2.extend(p.rd_data.get_bytes());
+            if c.2.len() == (1 + ecfg.aux_lines as usize) * LINE_BYTES as usize {
+                let (ep, slot, data, _) = collecting.take().unwrap();
+                let (seq, args, _) = in_slot.remove(&slot).unwrap();
+                check_response(&data, seq, &args, max);
+                written.insert(seq, args);
+                assert!(
+                    out.answered.insert(seq, ep).is_none(),
+                    "request {seq} finished twice"
+                );
+                free.push_back(slot);
+            }
+        }
+        cpu.sample(&p.coh);
+        p.dut.tick().unwrap();
+        cycle += 1;
+    }
+    // Every request served once, by the assigned endpoint's core; no error answers.
+    assert_eq!(cpu.errors, 0, "error answers on the link");
+    let mut served = BTreeSet::new();
+    for c in 0..ecfg.cores as usize {
+        for sv in cpu.served(c) {
+            let seq = u32::from_le_bytes(sv.request.control[4..8].try_into().unwrap());
+            assert!(served.insert(seq), "request {seq} was served twice");
+            let ep = out.answered[&seq];
+            assert_eq!(
+                (ep / 2) as usize,
+                c,
+                "request {seq} served by core {c}, assigned to endpoint {ep}"
+            );
+            assert_eq!(
+                ep % 2,
+                sv.endpoint,
+                "request {seq}: on the endpoint kind assigned"
+            );
+            assert_eq!(
+                sv.request.args, written[&seq],
+                "request {seq}: the arguments the core read"
+            );
+        }
+    }
+    assert_eq!(served.len(), s.requests, "every request was served");
+    out.timeouts = cpu
+        .waits
+        .iter()
+        .filter(|w| w.tryagain && !w.preempt)
+        .count();
+    out.preemptions = cpu.waits.iter().filter(|w| w.tryagain && w.preempt).count();
+    for wt in &cpu.waits {
+        if wt.tryagain && !wt.preempt {
+            out.max_tryagain_wait = out.max_tryagain_wait.max(wt.answered - wt.sent);
+        }
+    }
+    out.cycles = cycle;
+    out
+}
+
+/// The slot as the reply path reads it holds the handler's result for request `seq`.
+fn check_response(data: &[u8], seq: u32, args: &[u8], max: usize) {
+    let mut control = [0u8; LINE_BYTES as usize];
+    control[4..8].copy_from_slice(&seq.to_le_bytes());
+    let req = Request {
+        control,
+        args: args.to_vec(),
+    };
+    let (want, status) = handler(max)(0, &req);
+    let w0 = u64::from_le_bytes(data[..8].try_into().unwrap());
+    let len = (w0 >> ctrl::LEN_LSB & 0xffff) as usize;
+    assert_eq!(len, want.len(), "request {seq}: result length");
+    assert_eq!(
+        (w0 >> ctrl::STAT_LSB & 0xff) as u8,
+        status,
+        "request {seq}: status"
+    );
+    let got: Vec<u8> = data[ctrl::DATA as usize..ctrl::DATA as usize + len].to_vec();
+    assert_eq!(got, want, "request {seq}: result bytes");
+}
+
+fn random_run(p: &Pins, ecfg: EndpointsCfg, name: &str) {
+    let mut rng = seed::rng(name);
+    let s = setup(&ecfg, 400);
+    let o = run(p, ecfg, &s, &mut rng);
+    println!(
+        "{name}: {} requests in {} cycles, {} TRYAGAINs ({} timeouts, {} preemptions seen \
+         by the cores), longest timeout wait {} cycles",
+        o.answered.len(),
+        o.cycles,
+        o.tryagains,
+        o.timeouts,
+        o.preemptions,
+        o.max_tryagain_wait
+    );
+    assert!(
+        o.timeouts > 0 && o.preemptions > 0,
+        "the run exercised timeouts and preemptions"
+    );
+    let kernel = o.answered.values().filter(|e| *e % 2 == 1).count();
+    assert!(kernel > 0, "some requests went to kernel endpoints");
+    // A held load waits for the timeout, then for the INV round trip of a line the core
+    // still held, and for the answers ahead of it on a back-pressured link.
+    assert!(
+        o.max_tryagain_wait <= s.timeout + 120,
+        "longest TRYAGAIN wait {}",
+        o.max_tryagain_wait
+    );
+}
+
+#[test]
+fn random_requests_evictions_and_preemptions_w512() {
+    let d = LauberhornEndpointsC2W512A3S8::new();
+    random_run(
+        &pins!(d),
+        hdl::library::small_endpoints(512),
+        "endpoints_w512",
+    );
+}
+
+#[test]
+fn random_requests_evictions_and_preemptions_w128() {
+    let d = LauberhornEndpointsC2W128A3S8::new();
+    random_run(
+        &pins!(d),
+        hdl::library::small_endpoints(128),
+        "endpoints_w128",
+    );
+}
+
+#[test]
+fn random_requests_evictions_and_preemptions_w1024() {
+    let d = LauberhornEndpointsC2W1024A3S8::new();
+    random_run(
+        &pins!(d),
+        hdl::library::small_endpoints(1024),
+        "endpoints_w1024",
+    );
+}
