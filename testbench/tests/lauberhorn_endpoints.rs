@@ -10,7 +10,7 @@
 //! load is answered within the timeout; and, with nothing random, the exact cycles from an
 //! assignment or a load to the answer.
 
-use hdl::lauberhorn::coherence::{ctrl, KERNEL, LINE_BYTES, USER};
+use hdl::lauberhorn::coherence::{ctrl, ENDPOINT_LINES, KERNEL, LINE_BYTES, USER};
 use hdl::lauberhorn::endpoints::EndpointsCfg;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -89,6 +89,8 @@ struct Setup {
     assign_gap: u32,
     /// Per cycle, the probability that no new requests come for up to 3 timeouts.
     pause: f64,
+    /// Cores held in their interrupt handler (preempted) for the whole run.
+    parked: u64,
     cpu: CpuCfg,
 }
 
@@ -101,6 +103,7 @@ fn setup(ecfg: &EndpointsCfg, requests: usize) -> Setup {
         done_ready: 0.6,
         assign_gap: 40,
         pause: 0.002,
+        parked: 0,
         cpu: CpuCfg {
             cores: ecfg.cores,
             coh_width: ecfg.coh_width,
@@ -163,6 +166,11 @@ struct Outcome {
     preemptions: usize,
     /// Longest wait of a held load answered TRYAGAIN (not preempted), in cycles.
     max_tryagain_wait: u64,
+    /// Cycles from each accepted assignment to the last beat of its CONTROL line at the core.
+    assign_to_data: Vec<u64>,
+    /// Cycles from each timed-out load's acceptance to the last beat of its TRYAGAIN (loads
+    /// that did not acknowledge a request: those wait for the collection first).
+    timeout_waits: Vec<u64>,
 }
 
 fn run(p: &Pins, ecfg: EndpointsCfg, s: &Setup, rng: &mut ChaCha8Rng) -> Outcome {
@@ -190,14 +198,25 @@ fn run(p: &Pins, ecfg: EndpointsCfg, s: &Setup, rng: &mut ChaCha8Rng) -> Outcome
     let mut reads = 0usize; // slot reads asked for, data not yet back
     let mut collecting: Option<(u32, u32, Vec<u8>, usize)> = None; // ep, slot, bytes, words asked
     let mut preempted_until = vec![None::<u64>; ecfg.cores as usize];
-    let mut preempt_mask = 0u64;
+    let mut preempt_mask = s.parked;
+    for c in 0..ecfg.cores as usize {
+        if s.parked >> c & 1 == 1 {
+            cpu.interrupt(c);
+        }
+    }
     let mut out = Outcome::default();
     let mut written = BTreeMap::new(); // sequence number -> arguments
     let mut gap = 0u32;
     let mut pause = 0u64;
+    let mut assigned_at = Vec::new();
     let mut cycle = 0u64;
     let limit = 4000 + s.requests as u64 * 3000;
-    while out.answered.len() < s.requests || !cpu.quiet() {
+    // After the last answer, two timeouts more: every core's held load times out.
+    let mut tail = 2 * s.timeout + 100;
+    while out.answered.len() < s.requests || !cpu.quiet() || tail > 0 {
+        if out.answered.len() == s.requests {
+            tail = tail.saturating_sub(1);
+        }
         assert!(
             cycle < limit,
             "stuck after {cycle} cycles: {} of {} answered",
@@ -235,7 +254,7 @@ fn run(p: &Pins, ecfg: EndpointsCfg, s: &Setup, rng: &mut ChaCha8Rng) -> Outcome
         // Kernel: preempt a core now and then; let it go once it took the interrupt.
         for c in 0..ecfg.cores as usize {
             match preempted_until[c] {
-                None if rng.gen_bool(s.preempt) => {
+                None if s.parked >> c & 1 == 0 && rng.gen_bool(s.preempt) => {
                     preempted_until[c] = Some(cycle + rng.gen_range(50..400));
                     preempt_mask |= 1 << c;
                     cpu.interrupt(c);
@@ -322,6 +341,7 @@ fn run(p: &Pins, ecfg: EndpointsCfg, s: &Setup, rng: &mut ChaCha8Rng) -> Outcome
             if ok {
                 assert_eq!(ready.pop_front(), Some(slot));
                 in_slot.get_mut(&slot).unwrap().2 = Some(ep);
+                assigned_at.push((ep, cycle));
                 gap = s.assign_gap;
             }
         }
@@ -407,6 +427,26 @@ fn run(p: &Pins, ecfg: EndpointsCfg, s: &Setup, rng: &mut ChaCha8Rng) -> Outcome
             out.max_tryagain_wait = out.max_tryagain_wait.max(wt.answered - wt.sent);
         }
     }
+    for &(ep, at) in &assigned_at {
+        let w = cpu
+            .waits
+            .iter()
+            .find(|w| {
+                w.core == (ep / 2) as usize
+                    && w.line / u64::from(ENDPOINT_LINES) == u64::from(ep)
+                    && w.line % u64::from(ENDPOINT_LINES) < 2
+                    && w.answered >= at
+            })
+            .expect("an assignment answers a load");
+        assert!(!w.tryagain);
+        out.assign_to_data.push(w.answered - at);
+    }
+    out.timeout_waits = cpu
+        .waits
+        .iter()
+        .filter(|w| w.tryagain && !w.preempt && !w.acknowledges)
+        .map(|w| w.answered - w.sent)
+        .collect();
     out.cycles = cycle;
     out
 }
@@ -489,4 +529,63 @@ fn random_requests_evictions_and_preemptions_w1024() {
         hdl::library::small_endpoints(1024),
         "endpoints_w1024",
     );
+}
+
+/// Nothing random: the link always ready, no evictions, handlers that take no time.
+fn exact(ecfg: EndpointsCfg) -> Outcome {
+    let mut s = setup(&ecfg, 60);
+    s.preempt = 0.0;
+    s.bad_assign = 0.0;
+    s.done_ready = 1.0;
+    s.assign_gap = 0;
+    s.pause = 0.004;
+    s.cpu.evict = 0.0;
+    s.cpu.n2c_ready = 1.0;
+    s.cpu.c2n_gaps = 0.0;
+    s.cpu.inv_delay = 0;
+    s.cpu.work = 0;
+    // One core, so no answer waits behind another core's beats on the link.
+    s.parked = !1 & ((1 << ecfg.cores) - 1);
+    let mut rng = seed::rng("endpoints_exact");
+    let w = ecfg.coh_width;
+    let o = match w {
+        512 => {
+            let d = LauberhornEndpointsC2W512A3S8::new();
+            run(&pins!(d), ecfg, &s, &mut rng)
+        }
+        128 => {
+            let d = LauberhornEndpointsC2W128A3S8::new();
+            run(&pins!(d), ecfg, &s, &mut rng)
+        }
+        _ => {
+            let d = LauberhornEndpointsC2W1024A3S8::new();
+            run(&pins!(d), ecfg, &s, &mut rng)
+        }
+    };
+    println!(
+        "w{w}: assignment -> last CONTROL beat {:?}, load -> last TRYAGAIN beat {:?}",
+        o.assign_to_data.iter().min()..=o.assign_to_data.iter().max(),
+        o.timeout_waits.iter().min()..=o.timeout_waits.iter().max()
+    );
+    o
+}
+
+/// Exact cycles: an assignment reaches the held core `5 + beats - 1` cycles later (the
+/// event, the job FIFO, the RAM read, the output FIFO, then the line's beats); a held load
+/// with nothing to deliver is answered `timeout + 6 + beats - 1` cycles after the NIC took
+/// it (its timer starts the cycle after the load's event).
+#[test]
+fn exact_cycles_assignment_and_timeout() {
+    for w in [1024, 512, 128] {
+        let ecfg = hdl::library::small_endpoints(w);
+        let o = exact(ecfg);
+        let beats = u64::from(ecfg.beats());
+        assert!(!o.assign_to_data.is_empty() && !o.timeout_waits.is_empty());
+        for &c in &o.assign_to_data {
+            assert_eq!(c, 5 + beats - 1, "w{w}: assignment to the last beat of the line");
+        }
+        for &c in &o.timeout_waits {
+            assert_eq!(c, 300 + 6 + beats - 1, "w{w}: timeout to the last beat of TRYAGAIN");
+        }
+    }
 }

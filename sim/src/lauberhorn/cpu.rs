@@ -129,6 +129,8 @@ pub struct LoadWait {
     pub answered: u64,
     pub tryagain: bool,
     pub preempt: bool,
+    /// The load acknowledged a request (its wait began with collecting the response).
+    pub acknowledges: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -172,6 +174,8 @@ struct Core {
     parity: [u32; 2],
     /// The line this core waits for (an outstanding miss) and since when.
     miss: Option<(u64, bool, u64)>,
+    /// The outstanding miss is an acknowledging load.
+    acking: bool,
     request: Option<Request>,
     result: Vec<u8>,
     status: u8,
@@ -212,6 +216,7 @@ impl Cpu {
                 endpoint: USER,
                 parity: [0; 2],
                 miss: None,
+                acking: false,
                 request: None,
                 result: Vec::new(),
                 status: 0,
@@ -371,6 +376,7 @@ impl Cpu {
                     answered: self.cycle,
                     tryagain: !err && is_control(line) && w0 >> ctrl::VALID & 1 == 0,
                     preempt: w0 >> ctrl::PREEMPT & 1 == 1,
+                    acknowledges: c.acking,
                 });
                 if err {
                     self.errors += 1;
@@ -484,6 +490,7 @@ impl Cpu {
                 } else {
                     ctrl_line(par)
                 };
+                self.cores[core].acking = matches!(pc, Pc::Ack);
                 let Some(data) = self.load(core, l, true) else {
                     return;
                 };
