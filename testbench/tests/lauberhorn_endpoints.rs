@@ -589,3 +589,157 @@ fn exact_cycles_assignment_and_timeout() {
         }
     }
 }
+
+/// A message on the link, as the directed test sends and expects them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Msg {
+    op: u64,
+    line: u64,
+    id: u64,
+    err: bool,
+    data: Vec<u8>,
+}
+
+/// Drives the link by hand: messages in, and every `n2c` message out (always ready).
+struct Link<'a, 'b> {
+    p: &'b Pins<'a>,
+    bytes: usize,
+    got: Vec<Msg>,
+    partial: Vec<u8>,
+    violations: u32,
+}
+
+impl Link<'_, '_> {
+    fn cycle(&mut self) {
+        let p = self.p;
+        p.coh.n2c_ready.set_bit(0, true);
+        p.dut.eval().unwrap();
+        self.violations += p.ev_violation.bit(0) as u32;
+        if p.coh.n2c_valid.bit(0) {
+            self.partial.extend(p.coh.n2c_data.get_bytes());
+            if p.coh.n2c_last.bit(0) {
+                self.got.push(Msg {
+                    op: get(p.coh.n2c_op),
+                    line: get(p.coh.n2c_line),
+                    id: get(p.coh.n2c_id),
+                    err: p.coh.n2c_err.bit(0),
+                    data: std::mem::take(&mut self.partial),
+                });
+            }
+        }
+        p.dut.tick().unwrap();
+    }
+
+    fn send(&mut self, op: u64, line: u64, id: u64, data: Option<&[u8]>) {
+        let p = self.p;
+        let chunks: Vec<&[u8]> = match data {
+            Some(d) => d.chunks(self.bytes).collect(),
+            None => vec![&[]],
+        };
+        for (i, c) in chunks.iter().enumerate() {
+            p.coh.c2n_valid.set_bit(0, true);
+            p.coh.c2n_op.set_bits(0, 3, op);
+            p.coh.c2n_line.set_bits(0, 25, line);
+            p.coh.c2n_id.set_bits(0, p.coh.c2n_id.width(), id);
+            p.coh.c2n_data.set_bytes(c);
+            p.coh.c2n_last.set_bit(0, i + 1 == chunks.len());
+            loop {
+                p.dut.eval().unwrap();
+                let taken = p.coh.c2n_ready.bit(0);
+                self.cycle();
+                if taken {
+                    break;
+                }
+            }
+        }
+        p.coh.c2n_valid.set_bit(0, false);
+    }
+
+    /// Runs `n` cycles and returns what came out.
+    fn wait(&mut self, n: u32) -> Vec<Msg> {
+        for _ in 0..n {
+            self.cycle();
+        }
+        std::mem::take(&mut self.got)
+    }
+}
+
+/// Protocol violations get an `err` line and change nothing: a load from the wrong core, of
+/// a line past the AUX lines, of an AUX line with no request, a second held load, a load
+/// while a response is being collected, an undefined opcode. Around them the normal
+/// sequence runs: held load, assignment, acknowledgement, invalidation with dirty data,
+/// `done`, and the slot holding the response.
+#[test]
+fn protocol_violations_are_answered_with_err_and_change_nothing() {
+    use hdl::lauberhorn::coherence::{down, line, line_addr, up};
+    let d = LauberhornEndpointsC2W512A3S8::new();
+    let p = pins!(d);
+    let ecfg = hdl::library::small_endpoints(512);
+    p.timeout.set_bits(0, 24, 5000);
+    p.rst.set_bit(0, true);
+    p.dut.tick().unwrap();
+    p.rst.set_bit(0, false);
+    let mut l = Link { p: &p, bytes: 64, got: Vec::new(), partial: Vec::new(), violations: 0 };
+    let err = |line: u64, id: u64| Msg { op: down::DATA, line, id, err: true, data: vec![0; 128] };
+    // The request in slot 3.
+    let request: Vec<u8> = (0..128u32).map(|i| (i * 7 + 1) as u8).collect();
+    for b in 0..2u32 {
+        p.wr[0].set_bit(0, true);
+        p.wr[1].set_bits(0, p.wr[1].width(), ecfg.word(3, 0, b));
+        p.wr[2].set_bytes(&request[b as usize * 64..(b as usize + 1) * 64]);
+        l.cycle();
+    }
+    p.wr[0].set_bit(0, false);
+    let (c0, c1) = (line_addr(0, line::control(0)), line_addr(0, line::control(1)));
+    let aux0 = line_addr(0, line::aux(0));
+    l.send(up::RD_EXCL, c0, 1, None); // core 1 loads core 0's line
+    l.send(up::RD_EXCL, line_addr(0, line::aux(3)), 0, None); // past the 3 AUX lines
+    l.send(up::RD_SHARED, aux0, 0, None); // no request bound
+    assert_eq!(l.wait(10), vec![err(c0, 1), err(line_addr(0, 5), 0), err(aux0, 0)]);
+    l.send(up::RD_EXCL, c0, 0, None); // held
+    assert_eq!(l.wait(10), vec![]);
+    assert_eq!(get(p.waiting), 1, "endpoint 0 waits");
+    l.send(up::RD_EXCL, c0, 0, None); // a second held load
+    assert_eq!(l.wait(10), vec![err(c0, 0)]);
+    l.send(6, c0, 0, None); // not an opcode
+    assert_eq!(l.wait(10), vec![]);
+    assert_eq!(l.violations, 5);
+    // The assignment answers the held load with the slot's line.
+    p.assign[0].set_bit(0, true);
+    p.assign[1].set_bits(0, p.assign[1].width(), 0);
+    p.assign[2].set_bits(0, p.assign[2].width(), 3);
+    p.dut.eval().unwrap();
+    assert!(p.assign_ok.bit(0));
+    l.cycle();
+    p.assign[0].set_bit(0, false);
+    let data = |line: u64, data: &[u8]| Msg { op: down::DATA, line, id: 0, err: false, data: data.to_vec() };
+    assert_eq!(l.wait(10), vec![data(c0, &request)]);
+    // The acknowledgement: the NIC takes the CONTROL line back; meanwhile a load of it is
+    // a violation.
+    l.send(up::RD_EXCL, c1, 0, None);
+    let inv = Msg { op: down::INV, line: c0, id: 0, err: false, data: vec![0; 64] };
+    assert_eq!(l.wait(10), vec![inv]);
+    l.send(up::RD_EXCL, c0, 0, None);
+    assert_eq!(l.wait(10), vec![err(c0, 0)]);
+    assert!(!p.done[0].bit(0), "nothing done before the answer");
+    let response: Vec<u8> = (0..128u32).map(|i| (i * 13 + 5) as u8).collect();
+    l.send(up::ACK_DATA, c0, 0, Some(&response));
+    l.wait(3);
+    p.dut.eval().unwrap();
+    assert!(p.done[0].bit(0));
+    assert_eq!((get(p.done[1]), get(p.done[2]), p.done[3].bit(0)), (0, 3, true));
+    assert_eq!(l.violations, 6);
+    // The slot holds the response; the acknowledging load now waits for the next request.
+    let mut back = Vec::new();
+    for b in 0..2u32 {
+        p.rd[0].set_bit(0, true);
+        p.rd[1].set_bits(0, p.rd[1].width(), ecfg.word(3, 0, b));
+        l.cycle();
+        p.rd[0].set_bit(0, false);
+        p.dut.eval().unwrap();
+        assert!(p.rd_data_valid.bit(0));
+        back.extend(p.rd_data.get_bytes());
+    }
+    assert_eq!(back, response);
+    assert_eq!(get(p.waiting), 1, "the load of CONTROL 1 is held");
+}

@@ -220,7 +220,7 @@ pub fn endpoints(cfg: EndpointsCfg) -> Result<Rc<Module>, HdlErrors> {
     m.set(&waiting, &wait_v);
 
     // Queues: answers to send, finished requests, beats out.
-    let job_w = 2 + ew + 5 + sw + slw + 1;
+    let job_w = 2 + idw + LINE_ADDR_WIDTH + sw + slw + 1;
     let jobs = m.instance("jobs", &sync_fifo(SyncFifoCfg::new(job_w, JOB_DEPTH))?);
     let job_room = m.inst_output(jobs, "s_ready");
     let jobs_count = m.inst_output(jobs, "count");
@@ -284,11 +284,15 @@ pub fn endpoints(cfg: EndpointsCfg) -> Result<Rc<Module>, HdlErrors> {
     let up_ep = m.node("c2n_ep", c2n.line.slice(5, ew));
     let hi = c2n.line.slice(5 + ew, LINE_ADDR_WIDTH - 5 - ew);
     let core_bits = ew - 1;
-    let up_core = if core_bits == 0 {
-        lit(0, idw)
-    } else {
-        up_ep.slice(1, core_bits).resize(idw)
+    // The core an endpoint belongs to.
+    let core_w = |ep: &Expr| -> Expr {
+        if core_bits == 0 {
+            lit(0, idw)
+        } else {
+            ep.slice(1, core_bits).resize(idw)
+        }
     };
+    let up_core = core_w(&up_ep.clone().into());
     let ep_in_range = if n_ep.is_power_of_two() {
         lit(1, 1)
     } else {
@@ -462,8 +466,10 @@ pub fn endpoints(cfg: EndpointsCfg) -> Result<Rc<Module>, HdlErrors> {
     let exp_preempt =
         cat((0..n_ep).rev().map(|i| preempt.bit(core_of(i)))).index(&exp_ep.clone().into());
     let jk = |k: u64| lit(k, 2);
+    // Jobs of an endpoint go to its core, at one of its lines.
     let job_of = |kind: Expr, ep: Expr, line: Expr, slot: Expr, sline: Expr, pre: Expr| {
-        cat([kind, ep, line, slot, sline, pre])
+        let addr = cat([ep.clone(), line]).zext(LINE_ADDR_WIDTH);
+        cat([kind, core_w(&ep), addr, slot, sline, pre])
     };
     let job_assign = job_of(
         jk(job::SLOT),
@@ -489,14 +495,15 @@ pub fn endpoints(cfg: EndpointsCfg) -> Result<Rc<Module>, HdlErrors> {
         lit(0, slw),
         lit(0, 1),
     );
-    let job_up = job_of(
+    // Answers to c2n loads go to the requester, at the line it asked for.
+    let job_up = cat([
         rd_serve.mux(jk(job::SLOT), jk(job::ERR)),
-        (&up_ep).into(),
-        (&idx).into(),
-        (&s_slot).into(),
-        (&s_line).into(),
+        Expr::from(&c2n.id),
+        Expr::from(&c2n.line),
+        Expr::from(&s_slot),
+        Expr::from(&s_line),
         lit(0, 1),
-    );
+    ]);
     let up_job = m.node("c2n_job", &up_event & (&rd_serve | &rd_err));
     m.connect(jobs, "s_valid", &do_assign | &do_exp | &do_inv | &up_job);
     m.connect(
@@ -537,8 +544,8 @@ pub fn endpoints(cfg: EndpointsCfg) -> Result<Rc<Module>, HdlErrors> {
         j_data.slice(off, wd)
     };
     let j_kind = m.node("job_kind", field(2));
-    let j_ep = m.node("job_ep", field(ew));
-    let j_line = m.node("job_line", field(5));
+    let j_id = m.node("job_id", field(idw));
+    let j_line = m.node("job_line", field(LINE_ADDR_WIDTH));
     let j_slot = m.node("job_slot", field(sw));
     let j_sline = m.node("job_slot_line", field(slw));
     let j_pre = m.node("job_preempt", field(1));
@@ -593,11 +600,6 @@ pub fn endpoints(cfg: EndpointsCfg) -> Result<Rc<Module>, HdlErrors> {
     let out_hdr_w = OP_WIDTH + LINE_ADDR_WIDTH + idw + 1 + 1;
     let s1_hdr = m.reg("s1_header", out_hdr_w);
     m.set(&s1_valid, &issue);
-    let j_core = if core_bits == 0 {
-        lit(0, idw)
-    } else {
-        j_ep.slice(1, core_bits).resize(idw)
-    };
     let first = match &beat {
         Some(b) => Expr::from(b).eq(0u64),
         None => lit(1, 1),
@@ -610,8 +612,8 @@ pub fn endpoints(cfg: EndpointsCfg) -> Result<Rc<Module>, HdlErrors> {
             &s1_hdr,
             cat([
                 is_inv.mux(lit(down::INV, OP_WIDTH), lit(down::DATA, OP_WIDTH)),
-                cat([Expr::from(&j_ep), Expr::from(&j_line)]).zext(LINE_ADDR_WIDTH),
-                j_core,
+                Expr::from(&j_line),
+                Expr::from(&j_id),
                 Expr::from(&j_kind).eq(job::ERR),
                 Expr::from(&issue_last),
             ]),
