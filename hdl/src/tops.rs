@@ -88,6 +88,15 @@ pub fn all() -> &'static [Top] {
             regs: Some(|c| crate::accio::regs::regmap(&c.ict)),
         },
         Top {
+            name: "lauberhorn_endpoints",
+            about: "Lauberhorn CONTROL-line endpoints: coherence home, held loads, TRYAGAIN (lauberhorn.*)",
+            build: |c| {
+                use crate::lauberhorn::endpoints::{endpoints, EndpointsCfg};
+                endpoints(EndpointsCfg::new(&c.lauberhorn))
+            },
+            regs: None,
+        },
+        Top {
             name: "accio_nic_w64",
             about: "the Accio NIC at 64 bits: ICT, UDP offload RX/TX, normal path (ict.*, rx.*, tx.*, np.*)",
             build: |c| crate::accio::nic::accio_nic(c, 64),
