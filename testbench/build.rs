@@ -60,6 +60,10 @@ fn main() -> anyhow::Result<()> {
         let cfg = hdl::library::small_endpoints(w);
         specs.push(hdl_model(hdl::lauberhorn::endpoints::endpoints(cfg))?);
     }
+    // tests/lauberhorn_scheduler.rs
+    specs.push(hdl_model(hdl::lauberhorn::scheduler::scheduler(
+        hdl::library::small_scheduler(),
+    ))?);
     // tests/accio_ict.rs: the default configuration, and its register constants.
     let ict = hdl::config::IctConfig::default();
     specs.push(hdl_model(hdl::accio::ict::accio_ict(&ict))?);

@@ -44,6 +44,12 @@ pub struct LauberhornConfig {
     /// Reset value of the TIMEOUT register: cycles a held load waits before TRYAGAIN,
     /// 16 to 2^24 - 1. Default 10000 (40 µs at 250 MHz, as the Enzian prototype).
     pub timeout_cycles: u32,
+    /// RPC processes the NIC queues requests for (the service table names one per
+    /// service), 1 to 64. Default 16.
+    pub processes: u32,
+    /// Requests one process may have queued, 1 to `slots`, so one busy process cannot
+    /// take every slot. Default 16.
+    pub queue_limit: u32,
 }
 
 impl Default for LauberhornConfig {
@@ -54,6 +60,8 @@ impl Default for LauberhornConfig {
             aux_lines: 7,
             slots: 32,
             timeout_cycles: 10_000,
+            processes: 16,
+            queue_limit: 16,
         }
     }
 }
@@ -89,6 +97,18 @@ impl LauberhornConfig {
             p.push(format!(
                 "lauberhorn.timeout_cycles = {}: must be 16 to 16777215",
                 self.timeout_cycles
+            ));
+        }
+        if !(1..=64).contains(&self.processes) {
+            p.push(format!(
+                "lauberhorn.processes = {}: must be 1 to 64",
+                self.processes
+            ));
+        }
+        if self.queue_limit == 0 || self.queue_limit > s {
+            p.push(format!(
+                "lauberhorn.queue_limit = {}: must be 1 to lauberhorn.slots ({s})",
+                self.queue_limit
             ));
         }
         p
@@ -459,6 +479,10 @@ aux_lines = 7
 slots = 32
 # Reset value of TIMEOUT: cycles a held load waits before TRYAGAIN (16 to 2^24 - 1).
 timeout_cycles = 10000
+# RPC processes with a request queue, 1 to 64.
+processes = 16
+# Requests one process may have queued (1 to slots).
+queue_limit = 16
 "#;
 
 #[cfg(test)]

@@ -56,6 +56,7 @@ pub fn blocks() -> Result<Vec<Rc<Module>>, HdlErrors> {
     for w in [1024, 512, 128] {
         out.push(crate::lauberhorn::endpoints::endpoints(small_endpoints(w))?);
     }
+    out.push(crate::lauberhorn::scheduler::scheduler(small_scheduler())?);
     // A small ICT (the default one is emitted and checked by the gate; tests/accio.rs
     // lints the largest), its ready queue and event queue.
     out.push(accio_ict(&small_ict())?);
@@ -124,5 +125,16 @@ pub fn small_endpoints(coh_width: u32) -> crate::lauberhorn::endpoints::Endpoint
         coh_width,
         aux_lines: 3,
         slots: 8,
+    }
+}
+
+/// The scheduler as testbench/tests/lauberhorn_scheduler.rs drives it: 3 cores (6
+/// endpoints, not a power of two), 5 processes, 16 slots, at most 6 queued per process.
+pub fn small_scheduler() -> crate::lauberhorn::scheduler::SchedulerCfg {
+    crate::lauberhorn::scheduler::SchedulerCfg {
+        cores: 3,
+        processes: 5,
+        slots: 16,
+        queue_limit: 6,
     }
 }

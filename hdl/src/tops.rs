@@ -97,6 +97,15 @@ pub fn all() -> &'static [Top] {
             regs: None,
         },
         Top {
+            name: "lauberhorn_scheduler",
+            about: "Lauberhorn scheduler: per-process queues, dispatch by the kernel's core state (lauberhorn.*)",
+            build: |c| {
+                use crate::lauberhorn::scheduler::{scheduler, SchedulerCfg};
+                scheduler(SchedulerCfg::new(&c.lauberhorn))
+            },
+            regs: None,
+        },
+        Top {
             name: "accio_nic_w64",
             about: "the Accio NIC at 64 bits: ICT, UDP offload RX/TX, normal path (ict.*, rx.*, tx.*, np.*)",
             build: |c| crate::accio::nic::accio_nic(c, 64),

@@ -120,6 +120,7 @@ impl EndpointsCfg {
             coh_width: self.coh_width,
             aux_lines: self.aux_lines,
             slots: self.slots,
+            queue_limit: self.slots, // the scheduler's, checked there
             ..LauberhornConfig::default()
         };
         let problems = c.problems();
