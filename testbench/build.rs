@@ -64,6 +64,10 @@ fn main() -> anyhow::Result<()> {
     specs.push(hdl_model(hdl::lauberhorn::scheduler::scheduler(
         hdl::library::small_scheduler(),
     ))?);
+    // tests/lauberhorn_service_table.rs
+    specs.push(hdl_model(hdl::lauberhorn::service_table::service_table(
+        hdl::library::small_services(),
+    ))?);
     // tests/accio_ict.rs: the default configuration, and its register constants.
     let ict = hdl::config::IctConfig::default();
     specs.push(hdl_model(hdl::accio::ict::accio_ict(&ict))?);

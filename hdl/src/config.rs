@@ -50,6 +50,8 @@ pub struct LauberhornConfig {
     /// Requests one process may have queued, 1 to `slots`, so one busy process cannot
     /// take every slot. Default 16.
     pub queue_limit: u32,
+    /// Entries of the service table, 2 to 64. Default 16.
+    pub services: u32,
 }
 
 impl Default for LauberhornConfig {
@@ -62,6 +64,7 @@ impl Default for LauberhornConfig {
             timeout_cycles: 10_000,
             processes: 16,
             queue_limit: 16,
+            services: 16,
         }
     }
 }
@@ -103,6 +106,12 @@ impl LauberhornConfig {
             p.push(format!(
                 "lauberhorn.processes = {}: must be 1 to 64",
                 self.processes
+            ));
+        }
+        if !(2..=64).contains(&self.services) {
+            p.push(format!(
+                "lauberhorn.services = {}: must be 2 to 64",
+                self.services
             ));
         }
         if self.queue_limit == 0 || self.queue_limit > s {
@@ -483,6 +492,8 @@ timeout_cycles = 10000
 processes = 16
 # Requests one process may have queued (1 to slots).
 queue_limit = 16
+# Service table entries (program, version, procedure, port -> function, data, process), 2 to 64.
+services = 16
 "#;
 
 #[cfg(test)]

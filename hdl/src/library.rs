@@ -57,6 +57,7 @@ pub fn blocks() -> Result<Vec<Rc<Module>>, HdlErrors> {
         out.push(crate::lauberhorn::endpoints::endpoints(small_endpoints(w))?);
     }
     out.push(crate::lauberhorn::scheduler::scheduler(small_scheduler())?);
+    out.push(crate::lauberhorn::service_table::service_table(small_services())?);
     // A small ICT (the default one is emitted and checked by the gate; tests/accio.rs
     // lints the largest), its ready queue and event queue.
     out.push(accio_ict(&small_ict())?);
@@ -136,5 +137,14 @@ pub fn small_scheduler() -> crate::lauberhorn::scheduler::SchedulerCfg {
         processes: 5,
         slots: 16,
         queue_limit: 6,
+    }
+}
+
+/// The service table as testbench/tests/lauberhorn_service_table.rs drives it: 6 entries
+/// (not a power of two), 5 processes.
+pub fn small_services() -> crate::lauberhorn::service_table::ServiceTableCfg {
+    crate::lauberhorn::service_table::ServiceTableCfg {
+        services: 6,
+        processes: 5,
     }
 }

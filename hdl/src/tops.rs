@@ -106,6 +106,18 @@ pub fn all() -> &'static [Top] {
             regs: None,
         },
         Top {
+            name: "lauberhorn_service_table",
+            about: "Lauberhorn service table: ONC-RPC program/version/procedure/port -> function, data, process",
+            build: |c| {
+                use crate::lauberhorn::service_table::{service_table, ServiceTableCfg};
+                service_table(ServiceTableCfg {
+                    services: c.lauberhorn.services,
+                    processes: c.lauberhorn.processes,
+                })
+            },
+            regs: None,
+        },
+        Top {
             name: "accio_nic_w64",
             about: "the Accio NIC at 64 bits: ICT, UDP offload RX/TX, normal path (ict.*, rx.*, tx.*, np.*)",
             build: |c| crate::accio::nic::accio_nic(c, 64),
