@@ -68,6 +68,11 @@ fn main() -> anyhow::Result<()> {
     specs.push(hdl_model(hdl::lauberhorn::service_table::service_table(
         hdl::library::small_services(),
     ))?);
+    // tests/lauberhorn_rpc_rx.rs
+    for (net, coh) in [(64, 512), (512, 512), (512, 128)] {
+        let cfg = hdl::library::small_rpc_rx(net, coh);
+        specs.push(hdl_model(hdl::lauberhorn::rpc_rx::rpc_rx(cfg))?);
+    }
     // tests/accio_ict.rs: the default configuration, and its register constants.
     let ict = hdl::config::IctConfig::default();
     specs.push(hdl_model(hdl::accio::ict::accio_ict(&ict))?);

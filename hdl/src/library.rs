@@ -57,7 +57,12 @@ pub fn blocks() -> Result<Vec<Rc<Module>>, HdlErrors> {
         out.push(crate::lauberhorn::endpoints::endpoints(small_endpoints(w))?);
     }
     out.push(crate::lauberhorn::scheduler::scheduler(small_scheduler())?);
-    out.push(crate::lauberhorn::service_table::service_table(small_services())?);
+    out.push(crate::lauberhorn::service_table::service_table(
+        small_services(),
+    )?);
+    for (net, coh) in [(64, 512), (512, 512), (512, 128)] {
+        out.push(crate::lauberhorn::rpc_rx::rpc_rx(small_rpc_rx(net, coh))?);
+    }
     // A small ICT (the default one is emitted and checked by the gate; tests/accio.rs
     // lints the largest), its ready queue and event queue.
     out.push(accio_ict(&small_ict())?);
@@ -146,5 +151,19 @@ pub fn small_services() -> crate::lauberhorn::service_table::ServiceTableCfg {
     crate::lauberhorn::service_table::ServiceTableCfg {
         services: 6,
         processes: 5,
+    }
+}
+
+/// The RPC receive path as testbench/tests/lauberhorn_rpc_rx.rs drives it: 3 AUX lines,
+/// 8 slots, 4 services, 4 processes, an 8 KiB buffer; MAC and slot widths as given.
+pub fn small_rpc_rx(net_width: u32, coh_width: u32) -> crate::lauberhorn::rpc_rx::RpcRxCfg {
+    crate::lauberhorn::rpc_rx::RpcRxCfg {
+        net_width,
+        coh_width,
+        aux_lines: 3,
+        slots: 8,
+        services: 4,
+        processes: 4,
+        buffer_bytes: 8192,
     }
 }

@@ -358,3 +358,47 @@ pub fn random_rx_frame(rng: &mut ChaCha8Rng) -> (Vec<u8>, bool) {
     }
     (pad(f, rng), false)
 }
+
+/// An ONC-RPC call (RFC 5531) as [`rpc_call_frame`] builds it (fields as the RFC names them).
+#[allow(missing_docs)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RpcCallSpec {
+    pub xid: u32,
+    pub prog: u32,
+    pub vers: u32,
+    pub proc_: u32,
+    /// Credential and verifier: flavor and body (padded to 4 bytes on the wire).
+    pub cred: (u32, Vec<u8>),
+    pub verf: (u32, Vec<u8>),
+    /// The arguments, as XDR bytes.
+    pub args: Vec<u8>,
+    pub dst_ip: [u8; 4],
+    pub dst_port: u16,
+}
+
+impl RpcCallSpec {
+    /// The call's RPC message: header, credential, verifier, arguments.
+    pub fn message(&self) -> Vec<u8> {
+        let mut p = Vec::new();
+        for w in [self.xid, 0, 2, self.prog, self.vers, self.proc_] {
+            p.extend(w.to_be_bytes());
+        }
+        for (flavor, body) in [&self.cred, &self.verf] {
+            p.extend(flavor.to_be_bytes());
+            p.extend((body.len() as u32).to_be_bytes());
+            p.extend(body);
+            p.resize(p.len().div_ceil(4) * 4, 0);
+        }
+        p.extend(&self.args);
+        p
+    }
+}
+
+/// A UDP/IPv4 frame carrying `spec` (random source, valid checksums, padded to 60 bytes).
+pub fn rpc_call_frame(rng: &mut ChaCha8Rng, spec: &RpcCallSpec) -> Vec<u8> {
+    let msg = spec.message();
+    let mut f = udp_frame_to(rng, spec.dst_ip, spec.dst_port, msg.len());
+    f[42..].copy_from_slice(&msg);
+    fix_udp_checksum(&mut f);
+    pad(f, rng)
+}

@@ -582,10 +582,18 @@ fn exact_cycles_assignment_and_timeout() {
         let beats = u64::from(ecfg.beats());
         assert!(!o.assign_to_data.is_empty() && !o.timeout_waits.is_empty());
         for &c in &o.assign_to_data {
-            assert_eq!(c, 5 + beats - 1, "w{w}: assignment to the last beat of the line");
+            assert_eq!(
+                c,
+                5 + beats - 1,
+                "w{w}: assignment to the last beat of the line"
+            );
         }
         for &c in &o.timeout_waits {
-            assert_eq!(c, 300 + 6 + beats - 1, "w{w}: timeout to the last beat of TRYAGAIN");
+            assert_eq!(
+                c,
+                300 + 6 + beats - 1,
+                "w{w}: timeout to the last beat of TRYAGAIN"
+            );
         }
     }
 }
@@ -679,8 +687,20 @@ fn protocol_violations_are_answered_with_err_and_change_nothing() {
     p.rst.set_bit(0, true);
     p.dut.tick().unwrap();
     p.rst.set_bit(0, false);
-    let mut l = Link { p: &p, bytes: 64, got: Vec::new(), partial: Vec::new(), violations: 0 };
-    let err = |line: u64, id: u64| Msg { op: down::DATA, line, id, err: true, data: vec![0; 128] };
+    let mut l = Link {
+        p: &p,
+        bytes: 64,
+        got: Vec::new(),
+        partial: Vec::new(),
+        violations: 0,
+    };
+    let err = |line: u64, id: u64| Msg {
+        op: down::DATA,
+        line,
+        id,
+        err: true,
+        data: vec![0; 128],
+    };
     // The request in slot 3.
     let request: Vec<u8> = (0..128u32).map(|i| (i * 7 + 1) as u8).collect();
     for b in 0..2u32 {
@@ -690,12 +710,18 @@ fn protocol_violations_are_answered_with_err_and_change_nothing() {
         l.cycle();
     }
     p.wr[0].set_bit(0, false);
-    let (c0, c1) = (line_addr(0, line::control(0)), line_addr(0, line::control(1)));
+    let (c0, c1) = (
+        line_addr(0, line::control(0)),
+        line_addr(0, line::control(1)),
+    );
     let aux0 = line_addr(0, line::aux(0));
     l.send(up::RD_EXCL, c0, 1, None); // core 1 loads core 0's line
     l.send(up::RD_EXCL, line_addr(0, line::aux(3)), 0, None); // past the 3 AUX lines
     l.send(up::RD_SHARED, aux0, 0, None); // no request bound
-    assert_eq!(l.wait(10), vec![err(c0, 1), err(line_addr(0, 5), 0), err(aux0, 0)]);
+    assert_eq!(
+        l.wait(10),
+        vec![err(c0, 1), err(line_addr(0, 5), 0), err(aux0, 0)]
+    );
     l.send(up::RD_EXCL, c0, 0, None); // held
     assert_eq!(l.wait(10), vec![]);
     assert_eq!(get(p.waiting), 1, "endpoint 0 waits");
@@ -712,12 +738,24 @@ fn protocol_violations_are_answered_with_err_and_change_nothing() {
     assert!(p.assign_ok.bit(0));
     l.cycle();
     p.assign[0].set_bit(0, false);
-    let data = |line: u64, data: &[u8]| Msg { op: down::DATA, line, id: 0, err: false, data: data.to_vec() };
+    let data = |line: u64, data: &[u8]| Msg {
+        op: down::DATA,
+        line,
+        id: 0,
+        err: false,
+        data: data.to_vec(),
+    };
     assert_eq!(l.wait(10), vec![data(c0, &request)]);
     // The acknowledgement: the NIC takes the CONTROL line back; meanwhile a load of it is
     // a violation.
     l.send(up::RD_EXCL, c1, 0, None);
-    let inv = Msg { op: down::INV, line: c0, id: 0, err: false, data: vec![0; 64] };
+    let inv = Msg {
+        op: down::INV,
+        line: c0,
+        id: 0,
+        err: false,
+        data: vec![0; 64],
+    };
     assert_eq!(l.wait(10), vec![inv]);
     l.send(up::RD_EXCL, c0, 0, None);
     assert_eq!(l.wait(10), vec![err(c0, 0)]);
@@ -727,7 +765,10 @@ fn protocol_violations_are_answered_with_err_and_change_nothing() {
     l.wait(3);
     p.dut.eval().unwrap();
     assert!(p.done[0].bit(0));
-    assert_eq!((get(p.done[1]), get(p.done[2]), p.done[3].bit(0)), (0, 3, true));
+    assert_eq!(
+        (get(p.done[1]), get(p.done[2]), p.done[3].bit(0)),
+        (0, 3, true)
+    );
     assert_eq!(l.violations, 6);
     // The slot holds the response; the acknowledging load now waits for the next request.
     let mut back = Vec::new();

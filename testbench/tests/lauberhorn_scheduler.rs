@@ -46,7 +46,11 @@ fn matches_the_model_and_follows_the_scheduling_state() {
         // Bursts of requests, mostly for processes 0 and 1.
         let burst = cycle % 2000 < 600;
         let req = if burst && rng.gen_bool(0.5) && !free.is_empty() {
-            let p = if rng.gen_bool(0.6) { rng.gen_range(0..2) } else { rng.gen_range(0..np) };
+            let p = if rng.gen_bool(0.6) {
+                rng.gen_range(0..2)
+            } else {
+                rng.gen_range(0..np)
+            };
             Some((free[0], p))
         } else {
             None
@@ -58,8 +62,14 @@ fn matches_the_model_and_follows_the_scheduling_state() {
             assign_ok: rng.gen_bool(0.8),
             req,
         };
-        let mode_bits = modes.iter().enumerate().fold(0, |a, (c, m)| a | m << (2 * c));
-        let proc_bits = procs.iter().enumerate().fold(0, |a, (c, p)| a | u64::from(*p) << (pw as usize * c));
+        let mode_bits = modes
+            .iter()
+            .enumerate()
+            .fold(0, |a, (c, m)| a | m << (2 * c));
+        let proc_bits = procs
+            .iter()
+            .enumerate()
+            .fold(0, |a, (c, p)| a | u64::from(*p) << (pw as usize * c));
         d.core_mode.set_bits(0, 2 * nc as u32, mode_bits);
         d.core_process.set_bits(0, pw * nc as u32, proc_bits);
         d.waiting.set_bits(0, 2 * nc as u32, i.waiting);
@@ -73,27 +83,64 @@ fn matches_the_model_and_follows_the_scheduling_state() {
         d.eval().unwrap();
 
         let want = model.outputs(&i);
-        let got_assign = d.assign.valid.bit(0).then(|| (get(&d.assign.ep) as u32, get(&d.assign.slot) as u32));
-        assert_eq!(got_assign, want.assign, "cycle {cycle}: the assignment offered");
+        let got_assign = d
+            .assign
+            .valid
+            .bit(0)
+            .then(|| (get(&d.assign.ep) as u32, get(&d.assign.slot) as u32));
+        assert_eq!(
+            got_assign, want.assign,
+            "cycle {cycle}: the assignment offered"
+        );
         if req.is_some() {
-            assert_eq!(d.req.ready.bit(0), want.req_ready, "cycle {cycle}: req_ready");
-            assert_eq!(d.req.queued.bit(0), want.req_queued, "cycle {cycle}: req_queued");
+            assert_eq!(
+                d.req.ready.bit(0),
+                want.req_ready,
+                "cycle {cycle}: req_ready"
+            );
+            assert_eq!(
+                d.req.queued.bit(0),
+                want.req_queued,
+                "cycle {cycle}: req_queued"
+            );
         }
         assert_eq!(d.backlog.bit(0), want.backlog, "cycle {cycle}: backlog");
         let st = &model.stats[sp as usize];
-        assert_eq!(get(&d.stat.queued), model.queues[sp as usize].len() as u64, "cycle {cycle}: queued");
-        assert_eq!((get(&d.stat.arrived), get(&d.stat.dispatched), get(&d.stat.refused)), (st.arrived, st.dispatched, st.refused));
+        assert_eq!(
+            get(&d.stat.queued),
+            model.queues[sp as usize].len() as u64,
+            "cycle {cycle}: queued"
+        );
+        assert_eq!(
+            (
+                get(&d.stat.arrived),
+                get(&d.stat.dispatched),
+                get(&d.stat.refused)
+            ),
+            (st.arrived, st.dispatched, st.refused)
+        );
 
         // The rules, independently of the model.
         if let (Some((e, slot)), true) = (want.assign, i.assign_ok) {
             assert!(i.waiting >> e & 1 == 1, "only waiting endpoints");
             let c = (e / 2) as usize;
-            let p = *order.iter().find(|(_, q)| q.front() == Some(&slot)).expect("the slot heads a queue").0;
+            let p = *order
+                .iter()
+                .find(|(_, q)| q.front() == Some(&slot))
+                .expect("the slot heads a queue")
+                .0;
             if e % 2 == 0 {
-                assert_eq!((modes[c], procs[c]), (mode::USER, p), "user endpoint of core {c}");
+                assert_eq!(
+                    (modes[c], procs[c]),
+                    (mode::USER, p),
+                    "user endpoint of core {c}"
+                );
             } else {
                 assert_eq!(modes[c], mode::KERNEL);
-                assert!((0..nc).all(|k| modes[k] != mode::USER || procs[k] != p), "kernel gets only orphans");
+                assert!(
+                    (0..nc).all(|k| modes[k] != mode::USER || procs[k] != p),
+                    "kernel gets only orphans"
+                );
                 to_kernel += 1;
             }
             order.get_mut(&p).unwrap().pop_front();
@@ -119,6 +166,8 @@ fn matches_the_model_and_follows_the_scheduling_state() {
             at > cycle
         });
     }
-    println!("scheduler: {dispatched} dispatched ({to_kernel} to kernel endpoints), {refused} refused");
+    println!(
+        "scheduler: {dispatched} dispatched ({to_kernel} to kernel endpoints), {refused} refused"
+    );
     assert!(dispatched > 2000 && to_kernel > 100 && refused > 100);
 }

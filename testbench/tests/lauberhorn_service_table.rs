@@ -25,18 +25,25 @@ struct Call {
     port: u16,
 }
 
-/// What a lookup must answer: (hit, prog_known, vers_known, index, func, data, process).
-fn expect(t: &Table, c: &Call) -> (bool, bool, bool, u64, u64, u64, u64) {
-    let on = |e: &[u64; word::COUNT]| {
-        e[1] >> word::ENABLE & 1 == 1 && (e[1] >> 16 & 0xffff) as u16 == c.port && (e[0] >> 32) as u32 == c.prog
+/// What a lookup must answer: (hit, port_known, prog_known, vers_known, index, func,
+/// data, process).
+fn expect(t: &Table, c: &Call) -> (bool, bool, bool, bool, u64, u64, u64, u64) {
+    let port = |e: &[u64; word::COUNT]| {
+        e[1] >> word::ENABLE & 1 == 1 && (e[1] >> 16 & 0xffff) as u16 == c.port
     };
+    let on = |e: &[u64; word::COUNT]| port(e) && (e[0] >> 32) as u32 == c.prog;
     let vers = |e: &[u64; word::COUNT]| on(e) && e[0] as u32 == c.vers;
-    let full = |e: &[u64; word::COUNT]| vers(e) && (e[1] >> word::ANY_PROC & 1 == 1 || (e[1] >> 32) as u32 == c.proc_);
+    let full = |e: &[u64; word::COUNT]| {
+        vers(e) && (e[1] >> word::ANY_PROC & 1 == 1 || (e[1] >> 32) as u32 == c.proc_)
+    };
+    let port_known = t.iter().any(port);
     let prog_known = t.iter().any(on);
     let vers_known = t.iter().any(vers);
     match t.iter().position(full) {
-        Some(i) => (true, prog_known, vers_known, i as u64, t[i][2], t[i][3], t[i][4]),
-        None => (false, prog_known, vers_known, 0, 0, 0, 0),
+        Some(i) => (
+            true, port_known, prog_known, vers_known, i as u64, t[i][2], t[i][3], t[i][4],
+        ),
+        None => (false, port_known, prog_known, vers_known, 0, 0, 0, 0),
     }
 }
 
@@ -79,7 +86,7 @@ fn lookups_match_the_lowest_entry_the_kernel_wrote() {
             d.tick().unwrap();
         }
     }
-    let mut pending: Option<(bool, bool, bool, u64, u64, u64, u64)> = None;
+    let mut pending: Option<(bool, bool, bool, bool, u64, u64, u64, u64)> = None;
     let (mut hits, mut near) = (0, 0);
     for cycle in 0..20_000 {
         // The kernel: a write now and then (whole entries are written word by word).
@@ -125,12 +132,21 @@ fn lookups_match_the_lowest_entry_the_kernel_wrote() {
         }
         d.eval().unwrap();
         // Read-back of what was written (a process word reads back its low bits).
-        let want = if rk == word::PROCESS as usize { table[ri][rk] & 7 } else { table[ri][rk] };
+        let want = if rk == word::PROCESS as usize {
+            table[ri][rk] & 7
+        } else {
+            table[ri][rk]
+        };
         assert_eq!(get(&d.rd.data), want, "cycle {cycle}: entry {ri} word {rk}");
-        assert_eq!(d.result.valid.bit(0), pending.is_some(), "cycle {cycle}: result_valid");
+        assert_eq!(
+            d.result.valid.bit(0),
+            pending.is_some(),
+            "cycle {cycle}: result_valid"
+        );
         if let Some(w) = pending.take() {
             let got = (
                 d.result.hit.bit(0),
+                d.result.port_known.bit(0),
                 d.result.prog_known.bit(0),
                 d.result.vers_known.bit(0),
                 get(&d.result.index),
@@ -142,8 +158,12 @@ fn lookups_match_the_lowest_entry_the_kernel_wrote() {
                 assert_eq!(got, w, "cycle {cycle}: lookup result");
                 hits += 1;
             } else {
-                assert_eq!((got.0, got.1, got.2), (w.0, w.1, w.2), "cycle {cycle}: lookup miss");
-                near += w.1 as u32;
+                assert_eq!(
+                    (got.0, got.1, got.2, got.3),
+                    (w.0, w.1, w.2, w.3),
+                    "cycle {cycle}: lookup miss"
+                );
+                near += w.2 as u32;
             }
         }
         // The lookup sees the table as it was before this cycle's write.

@@ -109,8 +109,22 @@ pub mod ctrl {
     pub const VALID: u32 = 0;
     /// Request word 0, bit 1: the TRYAGAIN is a preemption (take the interrupt).
     pub const PREEMPT: u32 = 1;
+    /// Request word 0, bits 3:2: how the arguments come ([`KIND_INLINE`]).
+    pub const KIND_LSB: u32 = 2;
+    /// The arguments follow in this line and the AUX lines.
+    pub const KIND_INLINE: u64 = 0;
     /// Word 0, bits 31:16: bytes of arguments (request) or of results (response).
     pub const LEN_LSB: u32 = 16;
+    /// Request word 0, bits 63:32: the call's `xid`.
+    pub const XID_LSB: u32 = 32;
+    /// Request word 1: the service's function (code) pointer; word 2: its data pointer.
+    pub const FUNC_WORD: usize = 1;
+    pub const DATA_WORD: usize = 2;
+    /// Request word 3: process (bits 15:0), service-table entry (23:16), the call's
+    /// procedure number (63:32).
+    pub const WHO_WORD: usize = 3;
+    pub const SERVICE_LSB: u32 = 16;
+    pub const PROC_LSB: u32 = 32;
     /// Response word 0, bits 15:8: the ONC-RPC `accept_stat` of the reply.
     pub const STAT_LSB: u32 = 8;
     /// Byte offset of the arguments (request) or results (response) in the CONTROL line;

@@ -102,7 +102,8 @@ pub fn scheduler(cfg: SchedulerCfg) -> Result<Rc<Module>, HdlErrors> {
          up to {} requests in {} slots; one assignment per cycle.",
         cfg.queue_limit, cfg.slots
     ));
-    let port = |m: &mut ModuleBuilder, g: &str, f: &str, w: u32, d: PortDir| m.group_port(g, f, w, d);
+    let port =
+        |m: &mut ModuleBuilder, g: &str, f: &str, w: u32, d: PortDir| m.group_port(g, f, w, d);
     let req_valid = port(&mut m, "req", "valid", 1, PortDir::In);
     let req_ready = port(&mut m, "req", "ready", 1, PortDir::Out);
     let req_slot = port(&mut m, "req", "slot", sw, PortDir::In);
@@ -120,15 +121,24 @@ pub fn scheduler(cfg: SchedulerCfg) -> Result<Rc<Module>, HdlErrors> {
     // Per process: its queue (head, tail, length) and counters.
     let head: Vec<_> = (0..np).map(|p| m.reg(&format!("p{p}_head"), sw)).collect();
     let tail: Vec<_> = (0..np).map(|p| m.reg(&format!("p{p}_tail"), sw)).collect();
-    let count: Vec<_> = (0..np).map(|p| m.reg_reset(&format!("p{p}_count"), cw, 0)).collect();
+    let count: Vec<_> = (0..np)
+        .map(|p| m.reg_reset(&format!("p{p}_count"), cw, 0))
+        .collect();
     let ctr = |m: &mut ModuleBuilder, what: &str| -> Vec<_> {
         (0..np)
             .map(|p| m.reg_reset(&format!("p{p}_{what}"), STAT_WIDTH, 0))
             .collect()
     };
-    let (arrived, dispatched, refused) = (ctr(&mut m, "arrived"), ctr(&mut m, "dispatched"), ctr(&mut m, "refused"));
+    let (arrived, dispatched, refused) = (
+        ctr(&mut m, "arrived"),
+        ctr(&mut m, "dispatched"),
+        ctr(&mut m, "refused"),
+    );
     let next = m.memory("next", sw, u64::from(cfg.slots), RamStyle::Distributed);
-    m.describe(&head[0], "Queues are linked lists through the slots: `next[slot]`.");
+    m.describe(
+        &head[0],
+        "Queues are linked lists through the slots: `next[slot]`.",
+    );
 
     // Which processes run in user mode somewhere, and which have requests.
     let c_mode = |c: u32| core_mode.slice(c * mode::WIDTH, mode::WIDTH);
@@ -144,14 +154,21 @@ pub fn scheduler(cfg: SchedulerCfg) -> Result<Rc<Module>, HdlErrors> {
     );
     let nonempty = m.node(
         "nonempty",
-        cat((0..np).rev().map(|p| Expr::from(&count[p as usize]).ne(0u64))),
+        cat((0..np)
+            .rev()
+            .map(|p| Expr::from(&count[p as usize]).ne(0u64))),
     );
     let orphans = m.node("orphans", &nonempty & !&served);
     m.set(&backlog, orphans.any());
 
     // The kernel endpoints' process: round robin over the orphaned queues.
     let k_after = m.reg_reset("kernel_after", np, 0);
-    let k_pick = rr_pick(&mut m, "kernel_pick", &orphans.clone().into(), &k_after.clone().into());
+    let k_pick = rr_pick(
+        &mut m,
+        "kernel_pick",
+        &orphans.clone().into(),
+        &k_after.clone().into(),
+    );
     let k_proc = m.node("kernel_process", encode(&k_pick.clone().into(), pw));
     // Candidates: endpoint 2c is core c's user endpoint, 2c + 1 its kernel endpoint.
     let cand = m.node(
@@ -166,9 +183,22 @@ pub fn scheduler(cfg: SchedulerCfg) -> Result<Rc<Module>, HdlErrors> {
         })),
     );
     let e_after = m.reg_reset("endpoint_after", n_ep, 0);
-    let e_pick = rr_pick(&mut m, "endpoint_pick", &cand.clone().into(), &e_after.clone().into());
+    let e_pick = rr_pick(
+        &mut m,
+        "endpoint_pick",
+        &cand.clone().into(),
+        &e_after.clone().into(),
+    );
     let ep = m.node("pick_ep", encode(&e_pick.clone().into(), ew));
-    let user_procs: Vec<Expr> = (0..n_ep).map(|e| if e % 2 == 0 { c_proc(e / 2) } else { k_proc.clone().into() }).collect();
+    let user_procs: Vec<Expr> = (0..n_ep)
+        .map(|e| {
+            if e % 2 == 0 {
+                c_proc(e / 2)
+            } else {
+                k_proc.clone().into()
+            }
+        })
+        .collect();
     let proc_ = m.node("pick_process", select(&user_procs, &ep.clone().into()));
     let is_kernel = ep.bit(0);
     let heads: Vec<Expr> = head.iter().map(Expr::from).collect();
@@ -206,7 +236,9 @@ pub fn scheduler(cfg: SchedulerCfg) -> Result<Rc<Module>, HdlErrors> {
         let me_req = Expr::from(&req_process).eq(p as u64);
         let me_take = &take & Expr::from(&proc_).eq(p as u64);
         m.when(&join & &me_req, |m| {
-            m.when(Expr::from(&count[p]).eq(0u64), |m| m.set(&head[p], &req_slot));
+            m.when(Expr::from(&count[p]).eq(0u64), |m| {
+                m.set(&head[p], &req_slot)
+            });
             m.set(&tail[p], &req_slot);
             m.set(&count[p], &count[p] + lit(1, cw));
             m.set(&arrived[p], &arrived[p] + lit(1, STAT_WIDTH));

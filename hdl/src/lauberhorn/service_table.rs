@@ -5,9 +5,10 @@
 //! for a service whose one entry point dispatches by procedure itself) and UDP destination
 //! port, and names the function to jump to, its data pointer and the process that runs it. The kernel writes
 //! entries a 64-bit word at a time ([`word`]) and can read them back. A lookup answers
-//! one cycle later with the lowest matching entry, and also says whether some entry knew
-//! the program (and the version) on that port, so the reply path can answer
-//! `PROG_UNAVAIL`, `PROG_MISMATCH` or `PROC_UNAVAIL` as RFC 5531 asks.
+//! one cycle later with the lowest matching entry, and also says whether some entry
+//! listens on the port (so the datagram is an RPC at all) and knew the program (and the
+//! version) there, so the reply path can answer `PROG_UNAVAIL`, `PROG_MISMATCH` or
+//! `PROC_UNAVAIL` as RFC 5531 asks.
 
 use crate::blocks::onehot::{encode, lowest_set, select};
 use crate::ir::{cat, clog2, Expr, HdlErrors, Module, ModuleBuilder, PortDir, Sig};
@@ -43,9 +44,15 @@ pub struct ServiceTableCfg {
 }
 
 pub fn service_table(cfg: ServiceTableCfg) -> Result<Rc<Module>, HdlErrors> {
-    let name = format!("lauberhorn_service_table_n{}_p{}", cfg.services, cfg.processes);
+    let name = format!(
+        "lauberhorn_service_table_n{}_p{}",
+        cfg.services, cfg.processes
+    );
     if !(2..=64).contains(&cfg.services) || !(1..=64).contains(&cfg.processes) {
-        return Err(HdlErrors::param(&name, "2 to 64 services and 1 to 64 processes"));
+        return Err(HdlErrors::param(
+            &name,
+            "2 to 64 services and 1 to 64 processes",
+        ));
     }
     let n = cfg.services;
     let iw = clog2(u64::from(n));
@@ -80,7 +87,8 @@ pub fn service_table(cfg: ServiceTableCfg) -> Result<Rc<Module>, HdlErrors> {
         .collect();
     for (i, e) in entries.iter().enumerate() {
         for (k, r) in e.words.iter().enumerate() {
-            let hit = &wr_valid & Expr::from(&wr_index).eq(i as u64) & Expr::from(&wr_word).eq(k as u64);
+            let hit =
+                &wr_valid & Expr::from(&wr_index).eq(i as u64) & Expr::from(&wr_word).eq(k as u64);
             m.when(hit, |m| m.set(r, wr_data.trunc(r.width())));
         }
     }
@@ -88,7 +96,10 @@ pub fn service_table(cfg: ServiceTableCfg) -> Result<Rc<Module>, HdlErrors> {
         .iter()
         .map(|e| {
             select(
-                &e.words.iter().map(|r| Expr::from(r).zext(64)).collect::<Vec<_>>(),
+                &e.words
+                    .iter()
+                    .map(|r| Expr::from(r).zext(64))
+                    .collect::<Vec<_>>(),
                 &rd_word.clone().into(),
             )
         })
@@ -101,10 +112,11 @@ pub fn service_table(cfg: ServiceTableCfg) -> Result<Rc<Module>, HdlErrors> {
     let lk_vers = gp(&mut m, "lookup", "vers", 32, PortDir::In);
     let lk_proc = gp(&mut m, "lookup", "proc", 32, PortDir::In);
     let lk_port = gp(&mut m, "lookup", "port", 16, PortDir::In);
-    let (mut full, mut prog_hit, mut vers_hit) = (vec![], vec![], vec![]);
+    let (mut full, mut port_hit, mut prog_hit, mut vers_hit) = (vec![], vec![], vec![], vec![]);
     for e in &entries {
         let (mt, sel) = (Expr::from(&e.words[0]), Expr::from(&e.words[1]));
         let on = sel.bit(word::ENABLE) & sel.slice(16, 16).eq(&lk_port);
+        port_hit.push(on.clone());
         let prog = on & mt.slice(32, 32).eq(&lk_prog);
         let vers = prog.clone() & mt.trunc(32).eq(&lk_vers);
         let proc_ok = sel.bit(word::ANY_PROC) | sel.slice(32, 32).eq(&lk_proc);
@@ -129,6 +141,7 @@ pub fn service_table(cfg: ServiceTableCfg) -> Result<Rc<Module>, HdlErrors> {
     m.set(&rv_r, &lk_valid);
     m.set(&rv, &rv_r);
     out(&mut m, "hit", hits.any());
+    out(&mut m, "port_known", msb_first(port_hit).any());
     out(&mut m, "prog_known", msb_first(prog_hit).any());
     out(&mut m, "vers_known", msb_first(vers_hit).any());
     out(&mut m, "index", index.clone().into());

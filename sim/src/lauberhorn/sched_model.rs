@@ -80,7 +80,9 @@ impl SchedModel {
     }
 
     fn nonempty(&self) -> u64 {
-        (0..self.queues.len()).filter(|&p| !self.queues[p].is_empty()).fold(0, |a, p| a | 1 << p)
+        (0..self.queues.len())
+            .filter(|&p| !self.queues[p].is_empty())
+            .fold(0, |a, p| a | 1 << p)
     }
 
     /// The endpoint and process picked this cycle.
@@ -99,7 +101,11 @@ impl SchedModel {
             }
         }
         let e = rr(cand, self.e_after)?;
-        let p = if e % 2 == 0 { i.processes[(e / 2) as usize] } else { rr(orphans, self.k_after).unwrap() };
+        let p = if e % 2 == 0 {
+            i.processes[(e / 2) as usize]
+        } else {
+            rr(orphans, self.k_after).unwrap()
+        };
         Some((e, p))
     }
 

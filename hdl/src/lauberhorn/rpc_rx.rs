@@ -1,0 +1,646 @@
+//! The ONC-RPC receive path (Lauberhorn §5.1): frames from the MAC become requests in
+//! slots, ready for the scheduler, with everything else passed on unchanged.
+//!
+//! **Pipeline.** The MAC stream (never back-pressured) feeds the
+//! [`udp_rx_parse`](crate::blocks::udp_rx_parse) and [`rpc_decode`](super::rpc_decode)
+//! taps and a store-and-forward packet buffer side by side. As in the Accio RX engine, the
+//! buffer's drop pulses go into a *fate* FIFO so each verdict meets the frame it belongs
+//! to; the decoder's reports and the caller's MAC wait in FIFOs for the parser's later
+//! verdict. The [`service_table`](super::service_table) is looked up, and the decision
+//! takes each buffered frame one way ([`kind`]):
+//! * **slot**: a well-formed call to `local_ip` on a port some service listens on,
+//!   matching a service, whose arguments fit the CONTROL and AUX lines, while a slot is
+//!   free. The frame streams through a byte aligner that puts its arguments at byte 32,
+//!   the descriptor ([`ctrl`]) is laid over the first 32 bytes, and the words go into the
+//!   slot RAM; then the slot goes to the scheduler (which may refuse it: its process's
+//!   queue is full, and the slot is freed again).
+//! * **other** (`m_axis_other`, the frame unchanged, for the normal path or a DMA ring):
+//!   anything that is not an RPC datagram for a service port; calls whose arguments are
+//!   too large for the lines (the DMA fallback); malformed and unmatched calls when
+//!   `reject_to_other` is set.
+//! * **drop**: malformed or unmatched calls otherwise, and calls finding no free slot.
+//!
+//! Every decision is counted (`stat_*` pulses). Each slot's caller (MAC, addresses,
+//! ports, `xid`) stays in a small memory the reply path reads (`meta_*`); it frees the
+//! slot (`free_*`) once the reply is out. At most [`FRAME_SLOTS`] frames are between their
+//! last beat and their departure; one ending while all are taken is dropped and counted
+//! as an overrun, which bounds every queue behind the buffer.
+
+use crate::blocks::axis_packet_fifo::{axis_packet_fifo, PacketFifoCfg};
+use crate::blocks::byte_shifter::{byte_shifter, ByteShifterCfg};
+use crate::blocks::onehot::select;
+use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
+use crate::blocks::udp_rx_parse::udp_rx_parse;
+use crate::bundles::{Axis, AxisCfg};
+use crate::ir::{cat, clog2, lit, Expr, HdlErrors, Module, ModuleBuilder, PortDir, RamStyle, Sig};
+use crate::lauberhorn::coherence::{ctrl, LINE_BITS, LINE_BYTES};
+use crate::lauberhorn::rpc_decode::{rpc_decode, MAX_AUTH, RPC_OFFSET};
+use crate::lauberhorn::service_table::{service_table, ServiceTableCfg};
+use std::rc::Rc;
+
+/// Frames between their last beat and their departure, at most.
+pub const FRAME_SLOTS: u64 = 64;
+/// Frames whose verdicts are still being worked out, at most.
+const VERDICT_DEPTH: u64 = 16;
+/// Longest offset of the arguments in a frame: the headers and two largest bodies.
+const MAX_ARGS_OFFSET: u32 = RPC_OFFSET + 40 + 2 * MAX_AUTH as u32;
+
+/// What the decision does with a frame.
+pub mod kind {
+    pub const DROP: u64 = 0;
+    pub const SLOT: u64 = 1;
+    pub const OTHER: u64 = 2;
+}
+
+/// Parameters of [`rpc_rx`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RpcRxCfg {
+    /// MAC stream width.
+    pub net_width: u32,
+    /// Slot RAM word (coherence link) width.
+    pub coh_width: u32,
+    pub aux_lines: u32,
+    pub slots: u32,
+    pub services: u32,
+    pub processes: u32,
+    /// Packet buffer bytes.
+    pub buffer_bytes: u32,
+}
+
+impl RpcRxCfg {
+    /// Argument bytes a slot holds: the CONTROL line past the descriptor, and the AUX lines.
+    pub fn capacity(&self) -> u32 {
+        ctrl::INLINE + LINE_BYTES * self.aux_lines
+    }
+
+    /// Words of one slot in the RAM (see `EndpointsCfg::word`).
+    pub fn slot_words(&self) -> u32 {
+        (1 + self.aux_lines).next_power_of_two() * (LINE_BITS / self.coh_width)
+    }
+}
+
+/// Fields of the per-slot memory, in order (name, bits): the caller for the reply, then
+/// the descriptor's.
+fn slot_fields(pw: u32) -> Vec<(&'static str, u32)> {
+    vec![
+        ("src_mac", 48),
+        ("src_ip", 32),
+        ("dst_ip", 32),
+        ("src_port", 16),
+        ("dst_port", 16),
+        ("xid", 32),
+        ("args_len", 16),
+        ("func", 64),
+        ("data", 64),
+        ("service", 8),
+        ("proc", 32),
+        ("process", pw),
+    ]
+}
+
+/// The reply path's view of the per-slot memory (the first six fields).
+pub const META_FIELDS: usize = 6;
+
+pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
+    let (wn, wc) = (cfg.net_width, cfg.coh_width);
+    let name = format!(
+        "lauberhorn_rpc_rx_w{wn}_c{wc}_a{}_s{}_n{}_p{}_b{}",
+        cfg.aux_lines, cfg.slots, cfg.services, cfg.processes, cfg.buffer_bytes
+    );
+    AxisCfg::validate_nic_width(&name, wn)?;
+    let beats = u64::from(cfg.buffer_bytes / (wn / 8));
+    if !cfg.slots.is_power_of_two() || cfg.slots < 4 || beats < 64 || !beats.is_power_of_two() {
+        return Err(HdlErrors::param(
+            &name,
+            "slots: a power of two, at least 4; buffer: a power of two of at least 64 beats",
+        ));
+    }
+    let sw = clog2(u64::from(cfg.slots));
+    let pw = clog2(u64::from(cfg.processes));
+    let net = AxisCfg::net(wn);
+    let parser = udp_rx_parse(wn)?;
+    let decoder = rpc_decode(wn)?;
+    let buffer = axis_packet_fifo(PacketFifoCfg::new(net, beats, true))?;
+    let sh_cfg = ByteShifterCfg::new(wn, MAX_ARGS_OFFSET.next_power_of_two());
+    let shifter = byte_shifter(sh_cfg)?;
+    let table = service_table(ServiceTableCfg {
+        services: cfg.services,
+        processes: cfg.processes,
+    })?;
+
+    let mut m = ModuleBuilder::new(&name);
+    m.doc(format!(
+        "Lauberhorn ONC-RPC receive path, {wn}-bit MAC, {wc}-bit slot words: calls into\n\
+         {} slots of {} argument bytes, everything else to m_axis_other.",
+        cfg.slots,
+        cfg.capacity()
+    ));
+    let s = Axis::sink(&mut m, "s_axis_rx", net);
+    let local_ip = m.input("local_ip", 32);
+    let reject_to_other = m.input("reject_to_other", 1);
+    m.describe(
+        &reject_to_other,
+        "Policy: malformed and unmatched calls go to m_axis_other instead of being dropped.",
+    );
+    let stat = |m: &mut ModuleBuilder, f: &str, v: Expr| {
+        let o = m.output(&format!("stat_{f}"), 1);
+        let r = m.reg_reset(&format!("stat_{f}_r"), 1, 0);
+        m.set(&r, v);
+        m.set(&o, &r);
+    };
+
+    // ---- Taps and buffer, side by side -----------------------------------------------------
+    let tap = crate::blocks::frame_tap::FrameTap::new(&mut m, &s, 12);
+    m.unused(&tap.fire);
+    let p = m.instance("parse", &parser);
+    let dec = m.instance("decode", &decoder);
+    let pf = m.instance("buffer", &buffer);
+    let bad_in = s.tuser.clone().expect("net streams carry tuser");
+    let in_end = m.node("in_frame_end", &s.tvalid & &s.tlast);
+    let inflight = m.reg_reset("frames_inflight", clog2(FRAME_SLOTS + 1), 0);
+    let force = m.node("frames_full", inflight.ge(FRAME_SLOTS));
+    for inst in [p, dec, pf] {
+        m.connect(inst, "s_axis_tdata", &s.tdata);
+        m.connect(inst, "s_axis_tkeep", &s.tkeep);
+        m.connect(inst, "s_axis_tvalid", &s.tvalid);
+        m.connect(inst, "s_axis_tlast", &s.tlast);
+        let r = m.inst_output(inst, "s_axis_tready");
+        m.unused(&r); // all always ready
+    }
+    m.connect(p, "s_axis_tuser", &bad_in);
+    m.connect(dec, "s_axis_tuser", &bad_in);
+    m.connect(pf, "s_axis_tuser", &bad_in | (&s.tlast & &force));
+    let end_r = m.reg_reset("frame_end_r", 1, 0);
+    let forced_r = m.reg("frame_forced_r", 1);
+    m.set(&end_r, &in_end);
+    m.set(&forced_r, &force);
+    let drop_bad = m.inst_output(pf, "drop_bad");
+    let drop_full = m.inst_output(pf, "drop_full");
+    stat(&mut m, "mac_bad", &drop_bad & !&forced_r);
+    stat(&mut m, "overrun", &drop_full | (&drop_bad & &forced_r));
+    let lost = m.node("frame_not_buffered", &end_r & (&drop_bad | &drop_full));
+    let fifo1 = |m: &mut ModuleBuilder, name: &str, w: u32, d: u64| -> Result<_, HdlErrors> {
+        Ok(m.instance(name, &sync_fifo(SyncFifoCfg::new(w, d))?))
+    };
+    let fate = fifo1(&mut m, "fate", 1, VERDICT_DEPTH)?;
+    m.connect(fate, "s_valid", &end_r);
+    m.connect(fate, "s_data", !&lost);
+    // The caller's MAC (bytes 6..12), as the frame ends: from the tap, or, for a frame of
+    // a single beat (only 512-bit beats hold a whole minimum frame), from that beat.
+    let mac_of = |e: &Expr| cat((6..12).map(|i| e.slice(i * 8, 8)));
+    let from_tap = mac_of(&tap.hdr.clone().into());
+    let mac_now = if wn / 8 >= 60 {
+        tap.index
+            .eq(0u64)
+            .mux(mac_of(&s.tdata.clone().into()), from_tap)
+    } else {
+        from_tap
+    };
+    let macs = fifo1(&mut m, "callers", 48, VERDICT_DEPTH)?;
+    m.connect(macs, "s_valid", &in_end);
+    m.connect(macs, "s_data", mac_now);
+    let rpc = |m: &mut ModuleBuilder, f: &str| m.inst_output(dec, &format!("rpc_{f}"));
+    let rpc_fields = [
+        "ok",
+        "xid",
+        "prog",
+        "vers",
+        "proc",
+        "args_offset",
+        "args_len",
+    ];
+    let rpc_v = rpc(&mut m, "valid");
+    // Offsets past the aligner's reach cannot be a well-formed call.
+    let ow = sh_cfg.offset_width();
+    let rpc_parts: Vec<Expr> = rpc_fields
+        .iter()
+        .map(|f| {
+            let x = rpc(&mut m, f);
+            if *f == "args_offset" {
+                m.unused(&x); // its top bits: 0 for every well-formed call
+                x.trunc(ow)
+            } else {
+                x.into()
+            }
+        })
+        .collect();
+    for f in ["cred_flavor", "cred_len", "verf_flavor", "verf_len"] {
+        let x = rpc(&mut m, f);
+        m.unused(&x); // the handler does not see the credentials
+    }
+    let rpc_w: u32 = rpc_parts.iter().map(|e| e.width()).sum();
+    let calls = fifo1(&mut m, "calls", rpc_w, VERDICT_DEPTH)?;
+    m.connect(calls, "s_valid", &rpc_v);
+    m.connect(calls, "s_data", cat(rpc_parts.iter().cloned()));
+    let meta = |m: &mut ModuleBuilder, f: &str| m.inst_output(p, &format!("meta_{f}"));
+    let mv = meta(&mut m, "valid");
+    for (f, o) in [(fate, "m_ready"), (macs, "m_ready"), (calls, "m_ready")] {
+        m.connect(f, o, &mv);
+    }
+    for f in [fate, macs, calls] {
+        for o in ["s_ready", "m_valid", "count"] {
+            let x = m.inst_output(f, o);
+            m.unused(&x); // each waits at most the parser's latency for its verdict
+        }
+    }
+    for f in [
+        "error",
+        "len",
+        "udp_len",
+        "broadcast",
+        "multicast",
+        "ipv4",
+        "options",
+        "fragment",
+        "proto",
+    ] {
+        let x = meta(&mut m, f);
+        m.unused(&x); // `offload` sums them up
+    }
+    let kept_now = m.inst_output(fate, "m_data");
+    let call_now = m.inst_output(calls, "m_data");
+    let mut off = rpc_w;
+    let mut cf = |wd: u32| {
+        off -= wd;
+        call_now.slice(off, wd)
+    };
+    let c: Vec<Expr> = rpc_parts.iter().map(|s| cf(s.width())).collect();
+    let (c_ok, c_xid, c_prog, c_vers, c_proc, c_off, c_len) =
+        (&c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6]);
+
+    // ---- Stage A: the verdict meets its frame; look up the service --------------------------
+    let st = m.instance("services", &table);
+    m.expose(st, "wr_");
+    m.expose(st, "rd_");
+    m.connect(st, "lookup_valid", &mv);
+    m.connect(st, "lookup_prog", c_prog);
+    m.connect(st, "lookup_vers", c_vers);
+    m.connect(st, "lookup_proc", c_proc);
+    let dst_port_now = meta(&mut m, "dst_port");
+    m.connect(st, "lookup_port", &dst_port_now);
+    let a_valid = m.reg_reset("a_valid", 1, 0);
+    m.set(&a_valid, &mv & &kept_now);
+    let a = |m: &mut ModuleBuilder, n: &str, e: Expr| -> Sig {
+        let r = m.reg(&format!("a_{n}"), e.width());
+        m.when(&mv, |m| m.set(&r, e));
+        r
+    };
+    let from_meta = |m: &mut ModuleBuilder, f: &str| {
+        let x = meta(m, f);
+        a(m, f, x.into())
+    };
+    let a_offload = from_meta(&mut m, "offload");
+    let a_dst_ip = from_meta(&mut m, "dst_ip");
+    let a_src_ip = from_meta(&mut m, "src_ip");
+    let a_src_port = from_meta(&mut m, "src_port");
+    let a_dst_port = from_meta(&mut m, "dst_port");
+    let mac_head = m.inst_output(macs, "m_data");
+    let a_mac = a(&mut m, "src_mac", mac_head.into());
+    let a_ok = a(&mut m, "call_ok", c_ok.clone());
+    let a_xid = a(&mut m, "xid", c_xid.clone());
+    let a_proc = a(&mut m, "proc", c_proc.clone());
+    let a_off = a(&mut m, "args_offset", c_off.clone());
+    let a_len = a(&mut m, "args_len", c_len.clone());
+
+    // ---- Stage B: the decision ------------------------------------------------------------
+    let res = |m: &mut ModuleBuilder, f: &str| m.inst_output(st, &format!("result_{f}"));
+    let r_valid = res(&mut m, "valid");
+    m.unused(&r_valid); // a lookup for every verdict: it is `a_valid`'s cycle
+    let (hit, port_known) = (res(&mut m, "hit"), res(&mut m, "port_known"));
+    for f in ["prog_known", "vers_known"] {
+        let x = res(&mut m, f);
+        m.unused(&x); // for the reply path's error replies, to come
+    }
+    let rpcish = m.node(
+        "is_rpc",
+        &a_offload & Expr::from(&a_dst_ip).eq(&local_ip) & &port_known,
+    );
+    let fits = m.node("args_fit", a_len.le(u64::from(cfg.capacity())));
+    let free_q = fifo1(&mut m, "free_slots", sw, u64::from(cfg.slots))?;
+    let have_slot = m.inst_output(free_q, "m_valid");
+    let slot_now = m.inst_output(free_q, "m_data");
+    let k = |v: u64| lit(v, 2);
+    let reject = reject_to_other.mux(k(kind::OTHER), k(kind::DROP));
+    let decided = m.node(
+        "decided_kind",
+        (!&rpcish).mux(
+            k(kind::OTHER),
+            (!&a_ok).mux(
+                reject.clone(),
+                (!&hit).mux(
+                    reject,
+                    (!&fits).mux(k(kind::OTHER), have_slot.mux(k(kind::SLOT), k(kind::DROP))),
+                ),
+            ),
+        ),
+    );
+    let to_slot = m.node("to_slot", &a_valid & Expr::from(&decided).eq(kind::SLOT));
+    stat(
+        &mut m,
+        "other",
+        &a_valid & Expr::from(&decided).eq(kind::OTHER),
+    );
+    stat(&mut m, "malformed", &a_valid & &rpcish & !&a_ok);
+    stat(&mut m, "unmatched", &a_valid & &rpcish & &a_ok & !&hit);
+    stat(
+        &mut m,
+        "too_large",
+        &a_valid & &rpcish & &a_ok & &hit & !&fits,
+    );
+    stat(
+        &mut m,
+        "no_slot",
+        &a_valid & &rpcish & &a_ok & &hit & &fits & !&have_slot,
+    );
+    m.connect(free_q, "m_ready", &to_slot);
+    let jobs = fifo1(&mut m, "jobs", sh_cfg.offset_width(), FRAME_SLOTS)?;
+    let kinds = fifo1(&mut m, "kinds", 2 + sw, FRAME_SLOTS)?;
+    for f in [jobs, kinds] {
+        for o in ["s_ready", "count"] {
+            let x = m.inst_output(f, o);
+            m.unused(&x); // frame slots bound them
+        }
+    }
+    m.connect(jobs, "s_valid", &a_valid);
+    m.connect(
+        jobs,
+        "s_data",
+        to_slot.mux(
+            (a_off.trunc(ow) - lit(u64::from(ctrl::DATA), ow)).trunc(ow),
+            lit(0, ow),
+        ),
+    );
+    m.connect(kinds, "s_valid", &a_valid);
+    m.connect(
+        kinds,
+        "s_data",
+        cat([Expr::from(&decided), Expr::from(&slot_now)]),
+    );
+    // The slot's caller and descriptor.
+    let fields = slot_fields(pw);
+    let fw: u32 = fields.iter().map(|f| f.1).sum();
+    let slot_mem = m.memory("slot_info", fw, u64::from(cfg.slots), RamStyle::Distributed);
+    let r_func = res(&mut m, "func");
+    let r_data = res(&mut m, "data");
+    let r_index = res(&mut m, "index");
+    let r_process = res(&mut m, "process");
+    let values: Vec<Expr> = vec![
+        (&a_mac).into(),
+        (&a_src_ip).into(),
+        (&a_dst_ip).into(),
+        (&a_src_port).into(),
+        (&a_dst_port).into(),
+        (&a_xid).into(),
+        (&a_len).into(),
+        (&r_func).into(),
+        (&r_data).into(),
+        r_index.zext(8),
+        (&a_proc).into(),
+        (&r_process).into(),
+    ];
+    m.mem_write(slot_mem, &to_slot, &slot_now.clone().into(), &cat(values));
+    let split = |e: &Sig| -> Vec<Expr> {
+        let mut off = fw;
+        fields
+            .iter()
+            .map(|(_, w)| {
+                off -= w;
+                e.slice(off, *w)
+            })
+            .collect()
+    };
+
+    // ---- The mover: frames leave the buffer in order, each its own way --------------------
+    let sh = m.instance("aligner", &shifter);
+    let j_valid = m.inst_output(jobs, "m_valid");
+    let f_valid = m.inst_output(pf, "m_axis_tvalid");
+    let f_last = m.inst_output(pf, "m_axis_tlast");
+    let sh_ready = m.inst_output(sh, "s_axis_tready");
+    for f in ["tdata", "tkeep", "tlast", "tuser"] {
+        let x = m.inst_output(pf, &format!("m_axis_{f}"));
+        m.connect(sh, &format!("s_axis_{f}"), &x);
+    }
+    m.connect(sh, "s_axis_tvalid", &f_valid & &j_valid);
+    m.connect(pf, "m_axis_tready", &sh_ready & &j_valid);
+    m.connect(jobs, "m_ready", &f_valid & &f_last & &sh_ready & &j_valid);
+    let offset_now = m.inst_output(jobs, "m_data");
+    m.connect(sh, "s_offset", &offset_now);
+    let o_valid = m.inst_output(sh, "m_axis_tvalid");
+    let o_data = m.inst_output(sh, "m_axis_tdata");
+    let o_keep = m.inst_output(sh, "m_axis_tkeep");
+    let o_last = m.inst_output(sh, "m_axis_tlast");
+    let o_user = m.inst_output(sh, "m_axis_tuser");
+    let kd = m.inst_output(kinds, "m_data");
+    let k_kind = m.node("mover_kind", kd.slice(sw, 2));
+    let k_slot = m.node("mover_slot", kd.trunc(sw));
+    let k_valid = m.inst_output(kinds, "m_valid");
+    m.unused(&k_valid); // a frame leaves the aligner only after its decision
+    let other = Axis::source(&mut m, "m_axis_other", net);
+    let is_other = m.node("mover_other", Expr::from(&k_kind).eq(kind::OTHER));
+    let is_slot = m.node("mover_slot_kind", Expr::from(&k_kind).eq(kind::SLOT));
+    m.set(&other.tvalid, &o_valid & &is_other);
+    m.set(&other.tdata, &o_data);
+    m.set(&other.tkeep, &o_keep);
+    m.set(&other.tlast, &o_last);
+    m.set(other.tuser.as_ref().unwrap(), &o_user);
+
+    // The slot writer: the descriptor over the first 32 bytes, then words of `wc` bits.
+    let info = m.mem_read_async(slot_mem, "mover_info", &k_slot.clone().into());
+    let iv = split(&info);
+    let (i_xid, i_len, i_func, i_data, i_svc, i_proc, i_process) =
+        (&iv[5], &iv[6], &iv[7], &iv[8], &iv[9], &iv[10], &iv[11]);
+    m.unused(&info); // the caller's fields are the reply path's (meta_* below)
+    let w0 = cat([
+        i_xid.clone(),
+        i_len.clone(),
+        lit(0, ctrl::LEN_LSB - ctrl::KIND_LSB - 2),
+        lit(ctrl::KIND_INLINE, 2),
+        lit(0, ctrl::KIND_LSB - 1),
+        lit(1, 1),
+    ]);
+    let w3 = cat([i_proc.clone(), lit(0, 8), i_svc.clone(), i_process.zext(16)]);
+    let desc = m.node("descriptor", cat([w3, i_data.clone(), i_func.clone(), w0]));
+    let ob = m.reg_reset("out_beat", 6, 0); // beats of the frame out so far (saturating)
+    let desc_beats = (256 / wn).max(1);
+    let overlaid = if wn >= 256 {
+        let first = if wn > 256 {
+            cat([o_data.slice(256, wn - 256), Expr::from(&desc)])
+        } else {
+            Expr::from(&desc)
+        };
+        Expr::from(&ob).eq(0u64).mux(first, &o_data)
+    } else {
+        let chunks: Vec<Expr> = (0..desc_beats).map(|i| desc.slice(i * wn, wn)).collect();
+        let cw = clog2(u64::from(desc_beats));
+        Expr::from(&ob)
+            .lt(u64::from(desc_beats))
+            .mux(select(&chunks, &ob.trunc(cw)), &o_data)
+    };
+    let data_in = m.node("slot_beat", overlaid);
+
+    let wr_valid = m.group_port("slot_wr", "valid", 1, PortDir::Out);
+    let wr_ready = m.group_port("slot_wr", "ready", 1, PortDir::In);
+    let word_w = clog2(u64::from(cfg.slots * cfg.slot_words()));
+    let wr_addr = m.group_port("slot_wr", "addr", word_w, PortDir::Out);
+    let wr_data = m.group_port("slot_wr", "data", wc, PortDir::Out);
+    let sww = clog2(u64::from(cfg.slot_words()) + 1);
+    let wcount = m.reg_reset("slot_words_written", sww, 0);
+    let capped = m.node(
+        "slot_full",
+        Expr::from(&wcount).eq(u64::from(cfg.slot_words())),
+    );
+    m.set(&wr_addr, cat([Expr::from(&k_slot), wcount.trunc(sww - 1)]));
+    // The scheduler request of the last slot filled.
+    let req_valid = m.group_port("req", "valid", 1, PortDir::Out);
+    let req_ready = m.group_port("req", "ready", 1, PortDir::In);
+    let req_queued = m.group_port("req", "queued", 1, PortDir::In);
+    let req_slot = m.group_port("req", "slot", sw, PortDir::Out);
+    let req_process = m.group_port("req", "process", pw, PortDir::Out);
+    let rq = m.reg_reset("req_pending", 1, 0);
+    let rq_slot = m.reg("req_slot_r", sw);
+    let rq_proc = m.reg("req_process_r", pw);
+    m.set(&req_valid, &rq);
+    m.set(&req_slot, &rq_slot);
+    m.set(&req_process, &rq_proc);
+    let req_fire = m.node("req_fire", &rq & &req_ready);
+    let in_slot_beat = m.node("slot_beat_valid", &o_valid & &is_slot);
+    // `take`: the aligner's beat is consumed this cycle; `write`: a word goes out.
+    let (take, write, word) = if wn >= wc {
+        let r = wn / wc;
+        let sub = (r > 1).then(|| m.reg_reset("word_of_beat", clog2(u64::from(r)), 0));
+        let at_end = match &sub {
+            Some(s) => Expr::from(s).eq(u64::from(r - 1)),
+            None => lit(1, 1),
+        };
+        let word = match &sub {
+            Some(s) => select(
+                &(0..r)
+                    .map(|i| data_in.slice(i * wc, wc))
+                    .collect::<Vec<_>>(),
+                &s.clone().into(),
+            ),
+            None => data_in.clone().into(),
+        };
+        let room = m.node("slot_room", &capped | &wr_ready);
+        let step = m.node(
+            "slot_step",
+            &in_slot_beat & &room & (!(&o_last & &at_end) | !&rq | &req_fire),
+        );
+        if let Some(s) = &sub {
+            m.when(&step, |m| {
+                m.set(s, at_end.mux(lit(0, s.width()), s + lit(1, s.width())))
+            });
+        }
+        (
+            m.node("slot_take", &step & at_end),
+            m.node("slot_write", &step & !&capped),
+            word,
+        )
+    } else {
+        let r = wc / wn;
+        let sub = m.reg_reset("beat_of_word", clog2(u64::from(r)), 0);
+        let acc = m.reg("word_acc", wc - wn);
+        let at_end = m.node(
+            "word_complete",
+            Expr::from(&sub).eq(u64::from(r - 1)) | &o_last,
+        );
+        let room = m.node("slot_room", &capped | &wr_ready | !&at_end);
+        let step = m.node(
+            "slot_step",
+            &in_slot_beat & &room & (!&o_last | !&rq | &req_fire),
+        );
+        m.when(&step, |m| {
+            m.set(
+                &sub,
+                at_end.mux(lit(0, sub.width()), &sub + lit(1, sub.width())),
+            );
+        });
+        // Beats fill the word from its low end; a word cut short by the frame's end is
+        // written with the earlier beats in place.
+        let parts: Vec<Expr> = (0..r)
+            .map(|i| {
+                let cur = Expr::from(&sub).eq(u64::from(i));
+                let held = if i + 1 == r {
+                    lit(0, wn)
+                } else {
+                    acc.slice(i * wn, wn)
+                };
+                cur.mux(&data_in, held)
+            })
+            .rev()
+            .collect();
+        let word = cat(parts);
+        m.when(&step & !&at_end, |m| m.set(&acc, word.trunc(wc - wn)));
+        (
+            m.node("slot_take", step.clone()),
+            m.node("slot_write", &step & &at_end & !&capped),
+            word,
+        )
+    };
+    m.set(&wr_valid, &write);
+    m.set(&wr_data, word);
+    m.when(&write, |m| m.set(&wcount, &wcount + lit(1, sww)));
+    let slot_done = m.node("slot_filled", &take & &o_last);
+    m.when(&slot_done, |m| m.set(&wcount, lit(0, sww)));
+    let o_ready = m.node(
+        "mover_ready",
+        is_other.mux(&other.tready, is_slot.mux(&take, lit(1, 1))),
+    );
+    m.connect(sh, "m_axis_tready", &o_ready);
+    let o_fire = m.node("mover_fire", &o_valid & &o_ready);
+    m.when(&o_fire, |m| {
+        m.set(
+            &ob,
+            o_last.mux(lit(0, 6), Expr::from(&ob).all().mux(&ob, &ob + lit(1, 6))),
+        )
+    });
+    let frame_out = m.node("frame_out", &o_fire & &o_last);
+    m.connect(kinds, "m_ready", &frame_out);
+    m.when(&req_fire, |m| m.set(&rq, 0));
+    m.when(&slot_done, |m| {
+        m.set(&rq, 1);
+        m.set(&rq_slot, &k_slot);
+        m.set(&rq_proc, i_process);
+    });
+    stat(&mut m, "calls", &req_fire & &req_queued);
+    stat(&mut m, "refused", &req_fire & !&req_queued);
+    // Frames in flight: in at their end, out when lost or moved.
+    let iw = inflight.width();
+    m.set(
+        &inflight,
+        &inflight + in_end.zext(iw) - lost.zext(iw) - frame_out.zext(iw),
+    );
+
+    // ---- Free slots: all of them after reset, refused ones, and the reply path's ----------
+    let init = m.reg_reset("init_slot", sw + 1, 0);
+    let initing = m.node("initialising", init.lt(u64::from(cfg.slots)));
+    m.when(&initing, |m| m.set(&init, &init + lit(1, sw + 1)));
+    let refused_now = m.node("free_refused", &req_fire & !&req_queued);
+    let free_valid = m.group_port("free", "valid", 1, PortDir::In);
+    let free_ready = m.group_port("free", "ready", 1, PortDir::Out);
+    let free_slot = m.group_port("free", "slot", sw, PortDir::In);
+    m.set(&free_ready, !&initing & !&refused_now);
+    m.connect(free_q, "s_valid", &initing | &refused_now | &free_valid);
+    m.connect(
+        free_q,
+        "s_data",
+        initing.mux(init.trunc(sw), refused_now.mux(&rq_slot, &free_slot)),
+    );
+    for o in ["s_ready", "count"] {
+        let x = m.inst_output(free_q, o);
+        m.unused(&x); // each slot is in it at most once
+    }
+
+    // ---- The reply path's view of a slot ---------------------------------------------------
+    let meta_slot = m.group_port("meta", "slot", sw, PortDir::In);
+    let minfo = m.mem_read_async(slot_mem, "meta_info", &meta_slot.into());
+    m.unused(&minfo); // the descriptor's fields are the slot writer's
+    let mv2 = split(&minfo);
+    for (k, (f, w)) in fields.iter().enumerate() {
+        if k < META_FIELDS {
+            let o = m.group_port("meta", f, *w, PortDir::Out);
+            m.set(&o, mv2[k].clone());
+        }
+    }
+    m.finish()
+}
