@@ -52,6 +52,9 @@ pub struct LauberhornConfig {
     pub queue_limit: u32,
     /// Entries of the service table, 2 to 64. Default 16.
     pub services: u32,
+    /// The RPC receive buffer in bytes: a power of two of at least 64 MAC beats.
+    /// Default 16384.
+    pub buffer_bytes: u32,
 }
 
 impl Default for LauberhornConfig {
@@ -65,6 +68,7 @@ impl Default for LauberhornConfig {
             processes: 16,
             queue_limit: 16,
             services: 16,
+            buffer_bytes: 16384,
         }
     }
 }
@@ -494,6 +498,8 @@ processes = 16
 queue_limit = 16
 # Service table entries (program, version, procedure, port -> function, data, process), 2 to 64.
 services = 16
+# RPC receive buffer in bytes (a power of two of at least 64 MAC beats).
+buffer_bytes = 16384
 "#;
 
 #[cfg(test)]

@@ -118,6 +118,23 @@ pub fn all() -> &'static [Top] {
             regs: None,
         },
         Top {
+            name: "lauberhorn_rpc_rx",
+            about: "Lauberhorn ONC-RPC receive path: calls into slots, the rest passed on (net.data_width, lauberhorn.*)",
+            build: |c| {
+                let l = &c.lauberhorn;
+                crate::lauberhorn::rpc_rx::rpc_rx(crate::lauberhorn::rpc_rx::RpcRxCfg {
+                    net_width: c.net.data_width,
+                    coh_width: l.coh_width,
+                    aux_lines: l.aux_lines,
+                    slots: l.slots,
+                    services: l.services,
+                    processes: l.processes,
+                    buffer_bytes: l.buffer_bytes,
+                })
+            },
+            regs: None,
+        },
+        Top {
             name: "accio_nic_w64",
             about: "the Accio NIC at 64 bits: ICT, UDP offload RX/TX, normal path (ict.*, rx.*, tx.*, np.*)",
             build: |c| crate::accio::nic::accio_nic(c, 64),
