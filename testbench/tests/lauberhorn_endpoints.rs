@@ -468,7 +468,7 @@ fn check_response(data: &[u8], seq: u32, args: &[u8], max: usize) {
         status,
         "request {seq}: status"
     );
-    let got: Vec<u8> = data[ctrl::DATA as usize..ctrl::DATA as usize + len].to_vec();
+    let got: Vec<u8> = data[ctrl::RESULT as usize..ctrl::RESULT as usize + len].to_vec();
     assert_eq!(got, want, "request {seq}: result bytes");
 }
 

@@ -127,9 +127,15 @@ pub mod ctrl {
     pub const PROC_LSB: u32 = 32;
     /// Response word 0, bits 15:8: the ONC-RPC `accept_stat` of the reply.
     pub const STAT_LSB: u32 = 8;
-    /// Byte offset of the arguments (request) or results (response) in the CONTROL line;
-    /// they continue at byte 0 of AUX line 0.
+    /// Byte offset of the arguments in the CONTROL line; they continue at byte 0 of AUX
+    /// line 0.
     pub const DATA: u32 = 32;
-    /// Data bytes the CONTROL line itself holds.
+    /// Argument bytes the CONTROL line itself holds.
     pub const INLINE: u32 = super::LINE_BYTES - DATA;
+    /// Byte offset of the results in the response: right behind word 0, 24 bytes in, so
+    /// the NIC sends the lines as they are behind the 24-byte ONC-RPC reply header that
+    /// takes the place of bytes 0 to 23.
+    pub const RESULT: u32 = 24;
+    /// Result bytes the CONTROL line itself holds.
+    pub const RESULT_INLINE: u32 = super::LINE_BYTES - RESULT;
 }

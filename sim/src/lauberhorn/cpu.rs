@@ -534,7 +534,7 @@ impl Cpu {
                     return;
                 }
                 let (result, status) = (self.handler)(core, &req);
-                let max = (ctrl::INLINE + LINE_BYTES * self.cfg.aux_lines) as usize;
+                let max = (ctrl::RESULT_INLINE + LINE_BYTES * self.cfg.aux_lines) as usize;
                 assert!(result.len() <= max, "a handler's result fits the lines");
                 let endpoint = self.cores[core].endpoint;
                 let work = self.rng.gen_range(0..=self.cfg.work) as u64;
@@ -557,7 +557,7 @@ impl Cpu {
             }
             Pc::Write(k) => {
                 let c = &self.cores[core];
-                let inline = ctrl::INLINE as usize;
+                let inline = ctrl::RESULT_INLINE as usize;
                 let lines = 1 + c
                     .result
                     .len()
@@ -577,7 +577,7 @@ impl Cpu {
                     let s = inline + (k as usize - 1) * LINE_BYTES as usize;
                     (s, (s + LINE_BYTES as usize).min(c.result.len()))
                 };
-                let at = if k == 0 { ctrl::DATA as usize } else { 0 };
+                let at = if k == 0 { ctrl::RESULT as usize } else { 0 };
                 bytes[at..at + to - from].copy_from_slice(&c.result[from..to]);
                 if self.store(core, line_k(k), &bytes) {
                     self.cores[core].pc = Pc::Write(k + 1);
