@@ -72,6 +72,9 @@ fn main() -> anyhow::Result<()> {
     for (net, coh) in [(64, 512), (512, 512), (512, 128)] {
         let cfg = hdl::library::small_rpc_rx(net, coh);
         specs.push(hdl_model(hdl::lauberhorn::rpc_rx::rpc_rx(cfg))?);
+        // tests/lauberhorn_rpc_reply.rs
+        let cfg = hdl::library::small_rpc_reply(net, coh);
+        specs.push(hdl_model(hdl::lauberhorn::rpc_reply::rpc_reply(cfg))?);
     }
     // tests/accio_ict.rs: the default configuration, and its register constants.
     let ict = hdl::config::IctConfig::default();

@@ -62,6 +62,9 @@ pub fn blocks() -> Result<Vec<Rc<Module>>, HdlErrors> {
     )?);
     for (net, coh) in [(64, 512), (512, 512), (512, 128)] {
         out.push(crate::lauberhorn::rpc_rx::rpc_rx(small_rpc_rx(net, coh))?);
+        out.push(crate::lauberhorn::rpc_reply::rpc_reply(small_rpc_reply(
+            net, coh,
+        ))?);
     }
     // A small ICT (the default one is emitted and checked by the gate; tests/accio.rs
     // lints the largest), its ready queue and event queue.
@@ -165,5 +168,19 @@ pub fn small_rpc_rx(net_width: u32, coh_width: u32) -> crate::lauberhorn::rpc_rx
         services: 4,
         processes: 4,
         buffer_bytes: 8192,
+    }
+}
+
+/// The reply path as testbench/tests/lauberhorn_rpc_reply.rs drives it (the slots of
+/// [`small_rpc_rx`]).
+pub fn small_rpc_reply(
+    net_width: u32,
+    coh_width: u32,
+) -> crate::lauberhorn::rpc_reply::RpcReplyCfg {
+    crate::lauberhorn::rpc_reply::RpcReplyCfg {
+        net_width,
+        coh_width,
+        aux_lines: 3,
+        slots: 8,
     }
 }

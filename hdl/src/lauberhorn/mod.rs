@@ -7,6 +7,7 @@
 pub mod coherence;
 pub mod endpoints;
 pub mod rpc_decode;
+pub mod rpc_reply;
 pub mod rpc_rx;
 pub mod scheduler;
 pub mod service_table;
