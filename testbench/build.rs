@@ -79,7 +79,14 @@ fn main() -> anyhow::Result<()> {
     // tests/accio_ict.rs: the default configuration, and its register constants.
     let ict = hdl::config::IctConfig::default();
     specs.push(hdl_model(hdl::accio::ict::accio_ict(&ict))?);
+    // tests/lauberhorn_csr.rs, and its register constants.
+    let lh = hdl::library::small_lauberhorn();
+    specs.push(hdl_model(hdl::lauberhorn::csr::csr(&lh))?);
     let out = std::path::PathBuf::from(std::env::var("OUT_DIR")?);
+    std::fs::write(
+        out.join("lauberhorn_regs.rs"),
+        hdl::lauberhorn::regs::regmap(&lh).rust_module(),
+    )?;
     std::fs::write(
         out.join("accio_regs.rs"),
         hdl::accio::regs::regmap(&ict).rust_module(),

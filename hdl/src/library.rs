@@ -57,6 +57,7 @@ pub fn blocks() -> Result<Vec<Rc<Module>>, HdlErrors> {
         out.push(crate::lauberhorn::endpoints::endpoints(small_endpoints(w))?);
     }
     out.push(crate::lauberhorn::scheduler::scheduler(small_scheduler())?);
+    out.push(crate::lauberhorn::csr::csr(&small_lauberhorn())?);
     out.push(crate::lauberhorn::service_table::service_table(
         small_services(),
     )?);
@@ -182,5 +183,19 @@ pub fn small_rpc_reply(
         coh_width,
         aux_lines: 3,
         slots: 8,
+    }
+}
+
+/// The Lauberhorn configuration testbench/tests/lauberhorn_csr.rs drives: 2 cores, 3 AUX
+/// lines, 8 slots, 4 services, 5 processes of at most 4 requests each.
+pub fn small_lauberhorn() -> crate::config::LauberhornConfig {
+    crate::config::LauberhornConfig {
+        cores: 2,
+        aux_lines: 3,
+        slots: 8,
+        services: 4,
+        processes: 5,
+        queue_limit: 4,
+        ..crate::config::LauberhornConfig::default()
     }
 }

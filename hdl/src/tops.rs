@@ -135,6 +135,12 @@ pub fn all() -> &'static [Top] {
             regs: None,
         },
         Top {
+            name: "lauberhorn_csr",
+            about: "Lauberhorn registers: settings, scheduling state, service table, statistics (lauberhorn.*)",
+            build: |c| crate::lauberhorn::csr::csr(&c.lauberhorn),
+            regs: Some(|c| crate::lauberhorn::regs::regmap(&c.lauberhorn)),
+        },
+        Top {
             name: "accio_nic_w64",
             about: "the Accio NIC at 64 bits: ICT, UDP offload RX/TX, normal path (ict.*, rx.*, tx.*, np.*)",
             build: |c| crate::accio::nic::accio_nic(c, 64),

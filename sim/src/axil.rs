@@ -310,3 +310,34 @@ impl AxilMaster {
         (accepted, done)
     }
 }
+
+/// [`AxilPorts`] of a bundle without `awuser`/`aruser` (a kernel-only register block).
+#[macro_export]
+macro_rules! axil_master_no_user {
+    ($b:expr) => {{
+        let b = &$b;
+        $crate::axil::AxilPorts {
+            awaddr: &b.awaddr,
+            awprot: &b.awprot,
+            awuser: None,
+            awvalid: &b.awvalid,
+            awready: &b.awready,
+            wdata: &b.wdata,
+            wstrb: &b.wstrb,
+            wvalid: &b.wvalid,
+            wready: &b.wready,
+            bresp: &b.bresp,
+            bvalid: &b.bvalid,
+            bready: &b.bready,
+            araddr: &b.araddr,
+            arprot: &b.arprot,
+            aruser: None,
+            arvalid: &b.arvalid,
+            arready: &b.arready,
+            rdata: &b.rdata,
+            rresp: &b.rresp,
+            rvalid: &b.rvalid,
+            rready: &b.rready,
+        }
+    }};
+}

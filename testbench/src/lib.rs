@@ -14,5 +14,11 @@ pub mod accio_regs {
     include!(concat!(env!("OUT_DIR"), "/accio_regs.rs"));
 }
 
+/// The Lauberhorn register constants of `hdl::library::small_lauberhorn`, generated from
+/// the one register-map definition.
+pub mod lauberhorn_regs {
+    include!(concat!(env!("OUT_DIR"), "/lauberhorn_regs.rs"));
+}
+
 pub mod seed;
 pub mod tap;

@@ -1,11 +1,14 @@
 //! Lauberhorn (HotOS '25): the NIC as part of the OS. Cores load NIC-homed CONTROL lines
 //! over a coherence link ([`coherence`]); the [`endpoints`] hold each load until a request
 //! for the core is ready, which the [`scheduler`] picks by the kernel's scheduling state;
-//! [`rpc_decode`] decodes ONC-RPC calls and the [`service_table`] names their function
-//! and process.
+//! the [`rpc_rx`] path turns ONC-RPC calls ([`rpc_decode`]) into requests in slots, by
+//! the [`service_table`]; the [`rpc_reply`] path sends the handlers' responses back. The
+//! kernel reaches it all through the [`csr`] block ([`regs`], the one register map).
 
 pub mod coherence;
+pub mod csr;
 pub mod endpoints;
+pub mod regs;
 pub mod rpc_decode;
 pub mod rpc_reply;
 pub mod rpc_rx;

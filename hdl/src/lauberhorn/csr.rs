@@ -1,0 +1,245 @@
+//! The kernel's registers of the Lauberhorn NIC ([`regs::regmap`]) behind an AXI4-Lite
+//! slave: the settings the blocks read (addresses, policy, the timeout), each core's
+//! scheduling state and preemption (with its interrupt line), the service table (stored
+//! in the table itself, reached through its write and read ports), the per-process load
+//! statistics (read from the scheduler) and saturating counters of the blocks' pulses.
+//! Every register is the kernel's: a user access answers SLVERR and changes nothing.
+
+use super::regs::{self, PROCESS_STATS, SERVICE_REGS, STATS};
+use crate::blocks::axil_slave::{axil_slave, finish, DECERR, OKAY, SLVERR};
+use crate::blocks::onehot::encode;
+use crate::bundles::{Axil, AxilCfg, Side};
+use crate::config::LauberhornConfig;
+use crate::ir::{cat, clog2, lit, Expr, HdlErrors, Module, ModuleBuilder, PortDir};
+use crate::lauberhorn::scheduler::mode;
+use crate::lauberhorn::service_table::word;
+use crate::regmap::RegDecode;
+use std::rc::Rc;
+
+pub fn csr(cfg: &LauberhornConfig) -> Result<Rc<Module>, HdlErrors> {
+    let name = format!(
+        "lauberhorn_csr_c{}_p{}_n{}",
+        cfg.cores, cfg.processes, cfg.services
+    );
+    let problems = cfg.problems();
+    if !problems.is_empty() {
+        return Err(HdlErrors::param(&name, problems.join("; ")));
+    }
+    let map = regs::regmap(cfg);
+    let (nc, np, ns) = (cfg.cores, cfg.processes, cfg.services);
+    let pw = clog2(u64::from(np));
+    let iw = clog2(u64::from(ns));
+    let mut m = ModuleBuilder::new(&name);
+    m.doc(format!(
+        "Lauberhorn registers: settings, {nc} cores' scheduling state, {ns} services,\n\
+         {np} processes' statistics. The LAUBERHORN register map; kernel only."
+    ));
+    let s = Axil::new(
+        &mut m,
+        "s_axil",
+        Side::Sink,
+        AxilCfg {
+            addr_width: map.addr_width(),
+            data_width: map.data_width,
+            user_width: 0,
+        },
+    );
+    let req = axil_slave(&mut m, &s);
+    m.unused(&req.user);
+    m.unused(&req.addr);
+    let inc = &req.incoming;
+    m.unused(&inc.user);
+    let mut dec = RegDecode::new(&mut m, &map, &inc.addr, Some(&inc.accept));
+    let known = m.reg("req_known", 1);
+    let permitted = m.reg("req_permitted", 1);
+    m.when(&inc.accept, |m| {
+        m.set(&known, dec.any_hit_incoming());
+        m.set(
+            &permitted,
+            &inc.privileged
+                & inc.write.mux(
+                    dec.allowed_incoming(true, true),
+                    dec.allowed_incoming(true, false),
+                ),
+        );
+    });
+    let cur = m.wire("cur_value", map.data_width);
+    let old = m.wire("old_value", map.data_width);
+    let wd = m.node("write_value", req.merge(&old));
+    let ok = m.node("req_ok", &known & &permitted);
+    let fin = m.node("req_finish", Expr::from(&req.exec));
+    let do_write = m.node("do_write", &fin & &req.write & &ok);
+    let resp = known.mux(ok.mux(lit(OKAY, 2), lit(SLVERR, 2)), lit(DECERR, 2));
+    let wr = |dec: &mut RegDecode, m: &mut ModuleBuilder, block: &str, reg: &str| {
+        let h = dec.write(block, reg);
+        m.node(
+            &format!("wr_{}_{}", block.to_lowercase(), reg.to_lowercase()),
+            &do_write & h,
+        )
+    };
+
+    // Settings.
+    let id_v = map.reg("GLOBAL", "ID").unwrap().reset;
+    dec.read(
+        "GLOBAL",
+        "ID",
+        &[
+            ("VERSION", lit(id_v & 0xffff, 16)),
+            ("MAGIC", lit(id_v >> 32, 32)),
+        ],
+    );
+    let pv = map.reg("GLOBAL", "PARAMS").unwrap().reset;
+    dec.read(
+        "GLOBAL",
+        "PARAMS",
+        &[
+            ("CORES", lit(pv & 0xff, 8)),
+            ("AUX_LINES", lit(pv >> 8 & 0xff, 8)),
+            ("SLOTS", lit(pv >> 16 & 0xffff, 16)),
+            ("SERVICES", lit(pv >> 32 & 0xff, 8)),
+            ("PROCESSES", lit(pv >> 40 & 0xff, 8)),
+            ("QUEUE_LIMIT", lit(pv >> 48, 16)),
+        ],
+    );
+    let setting =
+        |dec: &mut RegDecode, m: &mut ModuleBuilder, reg: &str, f: &str, out: &str, reset: u64| {
+            let w = map.reg("GLOBAL", reg).unwrap().get_field(f).unwrap().width;
+            let r = m.reg_reset(&format!("{out}_r"), w, reset);
+            let we = wr(dec, m, "GLOBAL", reg);
+            let v = dec.field(&wd, "GLOBAL", reg, f);
+            m.when(&we, |m| m.set(&r, v));
+            dec.read("GLOBAL", reg, &[(f, r.clone().into())]);
+            let o = m.output(out, w);
+            m.set(&o, &r);
+        };
+    setting(
+        &mut dec,
+        &mut m,
+        "CTRL",
+        "REJECT_TO_OTHER",
+        "reject_to_other",
+        0,
+    );
+    setting(&mut dec, &mut m, "LOCAL_IP", "IP", "local_ip", 0);
+    setting(&mut dec, &mut m, "LOCAL_MAC", "MAC", "local_mac", 0);
+    setting(
+        &mut dec,
+        &mut m,
+        "TIMEOUT",
+        "CYCLES",
+        "timeout",
+        u64::from(cfg.timeout_cycles),
+    );
+    let backlog = m.input("backlog", 1);
+    dec.read("GLOBAL", "BACKLOG", &[("PENDING", backlog.into())]);
+
+    // Statistics: saturating counters of the blocks' pulses.
+    for (reg, _) in STATS {
+        let pulse = m.input(&format!("stat_{}", reg.to_lowercase()), 1);
+        let c = m.reg_reset(&format!("count_{}", reg.to_lowercase()), 32, 0);
+        let we = wr(&mut dec, &mut m, "GLOBAL", reg);
+        let v = dec.field(&wd, "GLOBAL", reg, "COUNT");
+        m.when(&we, |m| m.set(&c, v))
+            .elif(&pulse & !c.all(), |m| m.set(&c, &c + 1u64));
+        dec.read("GLOBAL", reg, &[("COUNT", c.clone().into())]);
+    }
+
+    // Cores: scheduling state and preemption.
+    let core_i = dec.index("CORE");
+    let (mut modes, mut procs, mut pre) = (vec![], vec![], vec![]);
+    let w_sched = wr(&mut dec, &mut m, "CORE", "SCHED");
+    let w_pre = wr(&mut dec, &mut m, "CORE", "PREEMPT");
+    let v_mode = dec.field(&wd, "CORE", "SCHED", "MODE");
+    let v_proc = dec.field(&wd, "CORE", "SCHED", "PROCESS");
+    let v_req = dec.field(&wd, "CORE", "PREEMPT", "REQ");
+    for c in 0..nc {
+        let me = if nc == 1 {
+            lit(1, 1)
+        } else {
+            core_i.eq(u64::from(c))
+        };
+        let md = m.reg_reset(&format!("core{c}_mode"), mode::WIDTH, mode::OTHER);
+        let pr = m.reg_reset(&format!("core{c}_process"), pw, 0);
+        let pe = m.reg_reset(&format!("core{c}_preempt"), 1, 0);
+        m.when(&w_sched & me.clone(), |m| {
+            m.set(&md, v_mode.clone());
+            m.set(&pr, v_proc.clone());
+        });
+        m.when(&w_pre & me, |m| m.set(&pe, v_req.clone()));
+        modes.push(Expr::from(&md));
+        procs.push(Expr::from(&pr));
+        pre.push(Expr::from(&pe));
+    }
+    let sel = |v: &[Expr]| crate::blocks::onehot::select(v, &core_i);
+    dec.read(
+        "CORE",
+        "SCHED",
+        &[("MODE", sel(&modes)), ("PROCESS", sel(&procs))],
+    );
+    dec.read("CORE", "PREEMPT", &[("REQ", sel(&pre))]);
+    let msb_first = |v: &[Expr]| cat(v.iter().rev().cloned());
+    for (out, v) in [
+        ("core_mode", msb_first(&modes)),
+        ("core_process", msb_first(&procs)),
+    ] {
+        let o = m.output(out, v.width());
+        m.set(&o, v);
+    }
+    let preempt = m.output("preempt", nc);
+    m.set(&preempt, msb_first(&pre));
+    let irq = m.output("irq", nc);
+    m.set(&irq, msb_first(&pre));
+
+    // Processes: the scheduler's statistics, by process.
+    let stat_process = m.output("proc_stat_process", pw);
+    m.set(&stat_process, dec.index("PROCESS").resize(pw));
+    for (reg, _, _) in PROCESS_STATS {
+        let w = if reg == "QUEUED" {
+            clog2(u64::from(cfg.queue_limit) + 1)
+        } else {
+            32
+        };
+        let v = m.group_port("proc_stat", &reg.to_lowercase(), w, PortDir::In);
+        dec.read("PROCESS", reg, &[("COUNT", v.zext(32))]);
+    }
+
+    // Services: the table's words, written and read through its ports.
+    let svc_i = dec.index("SERVICE").resize(iw);
+    let hits: Vec<Expr> = SERVICE_REGS.iter().map(|r| dec.hit("SERVICE", r)).collect();
+    let word_now = m.node(
+        "service_word",
+        encode(&cat(hits.iter().rev().cloned()), word::INDEX_WIDTH),
+    );
+    let gp = |m: &mut ModuleBuilder, g: &str, f: &str, w: u32, d| m.group_port(g, f, w, d);
+    let t_wv = gp(&mut m, "svc_wr", "valid", 1, PortDir::Out);
+    let t_wi = gp(&mut m, "svc_wr", "index", iw, PortDir::Out);
+    let t_ww = gp(&mut m, "svc_wr", "word", word::INDEX_WIDTH, PortDir::Out);
+    let t_wd = gp(&mut m, "svc_wr", "data", 64, PortDir::Out);
+    let t_ri = gp(&mut m, "svc_rd", "index", iw, PortDir::Out);
+    let t_rw = gp(&mut m, "svc_rd", "word", word::INDEX_WIDTH, PortDir::Out);
+    let t_rd = gp(&mut m, "svc_rd", "data", 64, PortDir::In);
+    let mut any_w: Expr = lit(0, 1);
+    for r in SERVICE_REGS {
+        any_w = any_w | wr(&mut dec, &mut m, "SERVICE", r);
+        let f = map.reg("SERVICE", r).unwrap();
+        let fields: Vec<(&str, Expr)> = f
+            .fields
+            .iter()
+            .map(|fl| (fl.name.as_str(), t_rd.slice(fl.lsb, fl.width)))
+            .collect();
+        dec.read("SERVICE", r, &fields);
+    }
+    m.set(&t_wv, any_w);
+    m.set(&t_wi, &svc_i);
+    m.set(&t_ww, &word_now);
+    m.set(&t_wd, &wd);
+    m.set(&t_ri, &svc_i);
+    m.set(&t_rw, &word_now);
+
+    let (rdata, wbase) = dec.finish(&mut m)?;
+    m.set(&cur, &rdata);
+    m.set(&old, &wbase);
+    let rdata_out = ok.repeat(map.data_width) & &cur;
+    finish(&mut m, &s, &req, &lit(1, 1), &resp, &rdata_out);
+    m.finish()
+}
