@@ -82,6 +82,14 @@ fn main() -> anyhow::Result<()> {
     // tests/lauberhorn_csr.rs, and its register constants.
     let lh = hdl::library::small_lauberhorn();
     specs.push(hdl_model(hdl::lauberhorn::csr::csr(&lh))?);
+    // tests/lauberhorn_nic.rs
+    for w in [64, 512] {
+        let cfg = hdl::config::Config {
+            lauberhorn: lh.clone(),
+            ..hdl::config::Config::default()
+        };
+        specs.push(hdl_model(hdl::lauberhorn::nic::lauberhorn_nic(&cfg, w))?);
+    }
     let out = std::path::PathBuf::from(std::env::var("OUT_DIR")?);
     std::fs::write(
         out.join("lauberhorn_regs.rs"),

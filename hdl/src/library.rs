@@ -58,6 +58,13 @@ pub fn blocks() -> Result<Vec<Rc<Module>>, HdlErrors> {
     }
     out.push(crate::lauberhorn::scheduler::scheduler(small_scheduler())?);
     out.push(crate::lauberhorn::csr::csr(&small_lauberhorn())?);
+    for w in [64, 512] {
+        let cfg = crate::config::Config {
+            lauberhorn: small_lauberhorn(),
+            ..crate::config::Config::default()
+        };
+        out.push(crate::lauberhorn::nic::lauberhorn_nic(&cfg, w)?);
+    }
     out.push(crate::lauberhorn::service_table::service_table(
         small_services(),
     )?);

@@ -141,6 +141,18 @@ pub fn all() -> &'static [Top] {
             regs: Some(|c| crate::lauberhorn::regs::regmap(&c.lauberhorn)),
         },
         Top {
+            name: "lauberhorn_nic_w64",
+            about: "the Lauberhorn NIC at 64 bits: RPC receive and reply paths, scheduler, CONTROL-line endpoints, registers (lauberhorn.*)",
+            build: |c| crate::lauberhorn::nic::lauberhorn_nic(c, 64),
+            regs: Some(|c| crate::lauberhorn::regs::regmap(&c.lauberhorn)),
+        },
+        Top {
+            name: "lauberhorn_nic_w512",
+            about: "the Lauberhorn NIC at 512 bits (100 GbE at 250 MHz)",
+            build: |c| crate::lauberhorn::nic::lauberhorn_nic(c, 512),
+            regs: Some(|c| crate::lauberhorn::regs::regmap(&c.lauberhorn)),
+        },
+        Top {
             name: "accio_nic_w64",
             about: "the Accio NIC at 64 bits: ICT, UDP offload RX/TX, normal path (ict.*, rx.*, tx.*, np.*)",
             build: |c| crate::accio::nic::accio_nic(c, 64),

@@ -8,6 +8,7 @@
 pub mod coherence;
 pub mod csr;
 pub mod endpoints;
+pub mod nic;
 pub mod regs;
 pub mod rpc_decode;
 pub mod rpc_reply;
