@@ -59,6 +59,7 @@ struct Seen {
     /// Per call in order: cycle of its last beat in, of its CONTROL line at the core, and
     /// of its reply's first beat out.
     last_in: Vec<u64>,
+    ctrl_at: Vec<u64>,
     first_out: Vec<u64>,
     served: Vec<Vec<sim::lauberhorn::cpu::Served>>,
     counts: BTreeMap<&'static str, u64>,
@@ -139,13 +140,13 @@ macro_rules! nic_run {
         }
         let mut seen = Seen {
             last_in: vec![0; run.calls.len()],
-            first_out: vec![0; run.calls.len()],
             ..Seen::default()
         };
         let (mut txb, mut ob): (Vec<Beat>, Vec<Beat>) = (Vec::new(), Vec::new());
         let mut started = false;
         let mut cycle = 0u64;
         let mut setup_done = false;
+        let (mut ctrl_beat, mut ctrl_req) = (0u32, false);
         let mut tail = 200;
         let mut sent = 0usize; // calls whose last beat went in
         let mut at_boundary = true;
@@ -219,6 +220,21 @@ macro_rules! nic_run {
             }
             if mmio.idle() {
                 setup_done = true;
+            }
+            // A CONTROL line carrying a request, as it reaches its core.
+            if coh.n2c_valid.bit(0) && coh.n2c_ready.get_bits(0, 1) == 1 {
+                let line = coh.n2c_line.get_bits(0, 25);
+                if ctrl_beat == 0 && coh.n2c_op.get_bits(0, 3) == 0 && line % 32 < 2 {
+                    ctrl_req = coh.n2c_data.get_bits(0, 1) == 1;
+                }
+                ctrl_beat += 1;
+                if coh.n2c_last.bit(0) {
+                    if ctrl_req {
+                        seen.ctrl_at.push(cycle);
+                    }
+                    ctrl_beat = 0;
+                    ctrl_req = false;
+                }
             }
             cpu.sample(&coh);
             d.tick().unwrap();
@@ -389,4 +405,64 @@ fn rpc_calls_answered_with_evictions_w512() {
 #[test]
 fn rpc_calls_answered_with_evictions_w64() {
     random_run("lauberhorn_nic_w64", 64);
+}
+
+/// Exact cycles, with nothing random (every ready always high, no evictions, handlers that
+/// take no time) and one call at a time with 8 bytes of arguments: from a call's last beat
+/// on the MAC to the last beat of its CONTROL line at the waiting core, and to the first
+/// beat of its reply.
+#[test]
+fn exact_cycles_call_to_control_line_and_reply() {
+    for (w, to_line, to_reply) in [(512u32, 21u64, 56u64), (64, 29, 64)] {
+        let mut rng = seed::rng("lauberhorn_nic_exact");
+        let mut c = calls(&mut rng, 12, 0);
+        for call in &mut c {
+            // Same shape for every call: 8 bytes of arguments, no credential body.
+            let s = SERVICES[(call.2) as usize];
+            let spec = RpcCallSpec {
+                xid: call.1,
+                prog: s.0,
+                vers: s.1,
+                proc_: s.2,
+                cred: (0, vec![]),
+                verf: (0, vec![]),
+                args: vec![7; 8],
+                dst_ip: LOCAL_IP,
+                dst_port: s.3,
+            };
+            *call = (rpc_call_frame(&mut rng, &spec), call.1, call.2, vec![7; 8]);
+        }
+        let run = Run {
+            calls: c,
+            others: vec![],
+            gaps: 0.0,
+            outstanding: 1,
+            cpu: CpuCfg {
+                cores: 2,
+                coh_width: 512,
+                aux_lines: 3,
+                evict: 0.0,
+                n2c_ready: 1.0,
+                c2n_gaps: 0.0,
+                inv_delay: 0,
+                work: 0,
+            },
+            tx_ready: 1.0,
+        };
+        let seen = if w == 64 {
+            let d = LauberhornNicW64C2S8::new();
+            nic_run!(d, &run, &mut rng)
+        } else {
+            let d = LauberhornNicW512C2S8::new();
+            nic_run!(d, &run, &mut rng)
+        };
+        check(&run, &seen);
+        let line: Vec<u64> = (0..12).map(|k| seen.ctrl_at[k] - seen.last_in[k]).collect();
+        let reply: Vec<u64> = (0..12)
+            .map(|k| seen.first_out[k] - seen.last_in[k])
+            .collect();
+        println!("w{w}: last beat in -> CONTROL line at the core {line:?}, -> first reply beat {reply:?}");
+        assert!(line.iter().all(|&c| c == to_line), "w{w}: {line:?}");
+        assert!(reply.iter().all(|&c| c == to_reply), "w{w}: {reply:?}");
+    }
 }
