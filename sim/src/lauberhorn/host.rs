@@ -1,0 +1,376 @@
+//! A host around a Verilated `lauberhorn_nic`: a kernel that sets it up over AXI4-Lite
+//! (addresses, timeout, policy, the service table, each core's scheduling state), the
+//! [`Cpu`] on its coherence link running the services' handlers, and a MAC that sends
+//! frames and takes the replies and the frames passed on.
+//!
+//! The MAC starts a frame only while fewer than [`HostCfg::outstanding`] of the calls it
+//! sent (frames [`expects_reply`] says a slot will take) wait for their reply, so a replay
+//! measures the NIC, not the overflow of its slots.
+
+// Fields are the registers' and the frames' own.
+#![allow(missing_docs)]
+
+use super::cpu::{CohPorts, Cpu, CpuCfg, Handler, Request, Served};
+use crate::axil::{Access, AxilMaster, AxilPorts};
+use crate::axis::{beats_to_frame, frame_to_beats, AxisIn, AxisOut, Beat};
+use crate::net::{classify, rpc_call};
+use crate::{Model, PortWrite};
+use hdl::config::LauberhornConfig;
+use hdl::lauberhorn::coherence::{ctrl, KERNEL};
+use hdl::lauberhorn::scheduler::mode;
+use hdl::regmap::RegMap;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::collections::{BTreeMap, VecDeque};
+
+/// The ports of a `lauberhorn_nic` model: `lauberhorn_pins!(dut)`.
+pub struct NicPins<'a> {
+    pub dut: &'a dyn Model,
+    pub rst: &'a dyn PortWrite,
+    pub axil: AxilPorts<'a>,
+    pub coh: CohPorts<'a>,
+    pub rx: AxisIn<'a>,
+    pub tx: AxisOut<'a>,
+    pub other: AxisOut<'a>,
+}
+
+/// [`NicPins`] of a `lauberhorn_nic` model handle.
+#[macro_export]
+macro_rules! lauberhorn_pins {
+    ($d:expr) => {
+        $crate::lauberhorn::host::NicPins {
+            dut: &$d,
+            rst: &$d.rst,
+            axil: $crate::axil_master_no_user!($d.s_axil),
+            coh: $crate::coh_ports!($d),
+            rx: $crate::axis_in!($d.s_axis_rx),
+            tx: $crate::axis_out!($d.m_axis_tx),
+            other: $crate::axis_out!($d.m_axis_other),
+        }
+    };
+}
+
+/// The built-in handlers a service can run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Builtin {
+    /// The arguments, unchanged.
+    Echo,
+    /// The arguments, bytes in reverse order.
+    Reverse,
+    /// The arguments as big-endian 32-bit XDR integers (a short tail zero-padded); the
+    /// result is their sum as one XDR integer (wrapping).
+    Sum,
+}
+
+impl Builtin {
+    /// By name: `echo`, `reverse` or `sum`.
+    pub fn from_name(name: &str) -> Option<Builtin> {
+        match name {
+            "echo" => Some(Builtin::Echo),
+            "reverse" => Some(Builtin::Reverse),
+            "sum" => Some(Builtin::Sum),
+            _ => None,
+        }
+    }
+
+    pub fn apply(self, args: &[u8]) -> Vec<u8> {
+        match self {
+            Builtin::Echo => args.to_vec(),
+            Builtin::Reverse => args.iter().rev().copied().collect(),
+            Builtin::Sum => {
+                let s = args.chunks(4).fold(0u32, |a, c| {
+                    let mut w = [0u8; 4];
+                    w[..c.len()].copy_from_slice(c);
+                    a.wrapping_add(u32::from_be_bytes(w))
+                });
+                s.to_be_bytes().to_vec()
+            }
+        }
+    }
+}
+
+/// A service-table entry and the handler its calls run.
+#[derive(Clone, Debug)]
+pub struct Service {
+    pub prog: u32,
+    pub vers: u32,
+    /// None: any procedure.
+    pub proc_: Option<u32>,
+    pub port: u16,
+    pub process: u32,
+    pub func: u64,
+    pub data: u64,
+    pub handler: Builtin,
+}
+
+/// What a core does: the scheduling state the kernel gives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// The user dispatch loop of a process.
+    User(u32),
+    /// The kernel's dispatch loop (requests for processes no core runs).
+    Kernel,
+    /// Something else: no requests.
+    Other,
+}
+
+#[derive(Clone, Debug)]
+pub struct HostCfg {
+    pub local_ip: u32,
+    pub local_mac: [u8; 6],
+    pub timeout: u64,
+    pub reject_to_other: bool,
+    pub services: Vec<Service>,
+    pub roles: Vec<Role>,
+    pub cpu: CpuCfg,
+    /// Probability of an idle cycle before each received beat.
+    pub rx_gaps: f64,
+    /// Probability the MAC takes a beat of either output in a cycle.
+    pub tx_ready: f64,
+    pub outstanding: usize,
+}
+
+/// What happened.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    /// Frames on `m_axis_tx` (replies) and `m_axis_other`, in order.
+    pub replies: Vec<Vec<u8>>,
+    pub others: Vec<Vec<u8>>,
+    /// Per core, the requests it served.
+    pub served: Vec<Vec<Served>>,
+    /// GLOBAL statistics counters by register name.
+    pub counters: BTreeMap<String, u64>,
+    /// Per frame expecting a reply, in order: the cycle of its last beat in.
+    pub last_in: Vec<u64>,
+    /// Cycles of each request's CONTROL line reaching its core, and of each reply's first
+    /// beat out, in order.
+    pub ctrl_at: Vec<u64>,
+    pub first_out: Vec<u64>,
+    pub cycles: u64,
+    /// Error answers on the coherence link.
+    pub link_errors: u64,
+}
+
+/// Address of register `reg` of instance `i` of `block` in the LAUBERHORN map.
+fn addr(map: &RegMap, block: &str, i: usize, reg: &str) -> u64 {
+    let b = map.block(block).expect("a block of the map");
+    let r = map.reg(block, reg).expect("a register of the block");
+    b.base + b.stride * i as u64 + r.offset
+}
+
+/// The service a call is for, by the table's rule: the lowest enabled entry matching.
+pub fn service_of<'a>(
+    services: &'a [Service],
+    prog: u32,
+    vers: u32,
+    proc_: u32,
+    port: u16,
+) -> Option<(usize, &'a Service)> {
+    services.iter().enumerate().find(|(_, s)| {
+        s.prog == prog && s.vers == vers && s.port == port && s.proc_.is_none_or(|p| p == proc_)
+    })
+}
+
+/// The frame is a call the NIC will put in a slot (and so answer): a clean datagram to
+/// `local_ip`, a well-formed call matching a service, arguments that fit the lines.
+pub fn expects_reply(frame: &[u8], host: &HostCfg, lh: &LauberhornConfig) -> bool {
+    let m = classify(frame, false);
+    let c = rpc_call(frame);
+    let cap = (ctrl::INLINE + 128 * lh.aux_lines) as usize;
+    m.offload
+        && m.dst_ip == host.local_ip
+        && c.ok
+        && c.args_len <= cap
+        && service_of(&host.services, c.prog, c.vers, c.proc_, m.dst_port).is_some()
+}
+
+/// The handler every core runs: the service's built-in, by the descriptor's service entry.
+pub fn handler(services: &[Service]) -> Handler {
+    let table: Vec<Builtin> = services.iter().map(|s| s.handler).collect();
+    Box::new(move |_core, r: &Request| {
+        let w3 = u64::from_le_bytes(r.control[24..32].try_into().unwrap());
+        let entry = (w3 >> ctrl::SERVICE_LSB & 0xff) as usize;
+        let out = table.get(entry).map_or_else(Vec::new, |h| h.apply(&r.args));
+        (out, 0)
+    })
+}
+
+pub fn run(
+    p: &NicPins,
+    lh: &LauberhornConfig,
+    host: &HostCfg,
+    frames: &[Vec<u8>],
+    seed: u64,
+) -> Report {
+    let map = hdl::lauberhorn::regs::regmap(lh);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut mmio = AxilMaster::new(ChaCha8Rng::seed_from_u64(rng.gen()));
+    let mut cpu = Cpu::new(
+        host.cpu.clone(),
+        handler(&host.services),
+        ChaCha8Rng::seed_from_u64(rng.gen()),
+    );
+    p.rst.set_bit(0, true);
+    p.rx.idle();
+    p.dut.tick().unwrap();
+    p.rst.set_bit(0, false);
+    // The kernel's setup.
+    let g = |r: &str| addr(&map, "GLOBAL", 0, r);
+    let mut setup = vec![
+        (g("LOCAL_IP"), u64::from(host.local_ip)),
+        (
+            g("LOCAL_MAC"),
+            host.local_mac.iter().fold(0, |a, b| a << 8 | u64::from(*b)),
+        ),
+        (g("TIMEOUT"), host.timeout),
+        (g("CTRL"), host.reject_to_other as u64),
+    ];
+    for (i, s) in host.services.iter().enumerate() {
+        let a = |r: &str| addr(&map, "SERVICE", i, r);
+        setup.push((a("MATCH"), u64::from(s.prog) << 32 | u64::from(s.vers)));
+        setup.push((a("FUNC"), s.func));
+        setup.push((a("DATA"), s.data));
+        setup.push((a("PROCESS"), u64::from(s.process)));
+        let sel = u64::from(s.proc_.unwrap_or(0)) << 32
+            | u64::from(s.port) << 16
+            | (s.proc_.is_none() as u64) << 1
+            | 1;
+        setup.push((a("SELECT"), sel));
+    }
+    for (c, role) in host.roles.iter().enumerate() {
+        let v = match role {
+            Role::User(pr) => mode::USER | u64::from(*pr) << 8,
+            Role::Kernel => mode::KERNEL,
+            Role::Other => mode::OTHER,
+        };
+        setup.push((addr(&map, "CORE", c, "SCHED"), v));
+        if !matches!(role, Role::User(_)) {
+            cpu.interrupt(c); // starts in the kernel: on its kernel endpoint, or idle
+        }
+    }
+    for (a, v) in &setup {
+        mmio.push(Access::write(*a, *v, true, 0));
+    }
+    let expect: Vec<bool> = frames.iter().map(|f| expects_reply(f, host, lh)).collect();
+    let mut beats: VecDeque<(Beat, bool)> = VecDeque::new();
+    let lanes = p.rx.lanes();
+    for (f, e) in frames.iter().zip(&expect) {
+        let bs = frame_to_beats(f, lanes, 0);
+        let n = bs.len();
+        for (i, b) in bs.into_iter().enumerate() {
+            beats.push_back((b, *e && i + 1 == n));
+        }
+    }
+    let expected = expect.iter().filter(|e| **e).count();
+    let mut rep = Report::default();
+    let (mut txb, mut ob): (Vec<Beat>, Vec<Beat>) = (Vec::new(), Vec::new());
+    let mut started = vec![false; host.roles.len()];
+    let (mut ctrl_beat, mut ctrl_req) = (0u32, false);
+    let (mut setup_done, mut at_boundary) = (false, true);
+    let (mut cycle, mut idle) = (0u64, 0u64);
+    let mut first_out = Vec::new();
+    // Done when every frame is in, every expected reply out, and nothing moved for long.
+    while !(beats.is_empty() && rep.replies.len() >= expected && idle > 4 * host.timeout.max(500)) {
+        cycle += 1;
+        assert!(
+            idle < 200_000,
+            "no progress: {} of {expected} replies",
+            rep.replies.len()
+        );
+        for (c, role) in host.roles.iter().enumerate() {
+            if !started[c] && cpu.interrupted(c) && setup_done {
+                started[c] = true;
+                if *role == Role::Kernel {
+                    cpu.resume(c, KERNEL);
+                }
+            }
+        }
+        let room =
+            !at_boundary || rep.last_in.len().saturating_sub(rep.replies.len()) < host.outstanding;
+        let beat = if setup_done && room && !rng.gen_bool(host.rx_gaps) {
+            beats.front().cloned()
+        } else {
+            None
+        };
+        match &beat {
+            Some((b, _)) => p.rx.drive(&b.with_unkept(rng.gen())),
+            None => p.rx.idle(),
+        }
+        p.tx.set_ready(rng.gen_bool(host.tx_ready));
+        p.other.set_ready(rng.gen_bool(host.tx_ready));
+        mmio.drive(&p.axil);
+        cpu.drive(&p.coh);
+        p.dut.eval().unwrap();
+        let mut moved = beat.is_some();
+        if let Some((b, last_call)) = beat {
+            beats.pop_front();
+            at_boundary = b.last;
+            if last_call {
+                rep.last_in.push(cycle);
+            }
+        }
+        for (port, buf, out, is_tx) in [
+            (&p.tx, &mut txb, &mut rep.replies, true),
+            (&p.other, &mut ob, &mut rep.others, false),
+        ] {
+            if port.fires() {
+                let b = port.beat();
+                if buf.is_empty() && is_tx {
+                    first_out.push(cycle);
+                }
+                let last = b.last;
+                buf.push(b);
+                if last {
+                    out.push(beats_to_frame(buf));
+                    buf.clear();
+                }
+                moved = true;
+            }
+        }
+        let coh = &p.coh;
+        if coh.n2c_valid.bit(0) && coh.n2c_ready.get_bits(0, 1) == 1 {
+            let line = coh.n2c_line.get_bits(0, 25);
+            if ctrl_beat == 0 && coh.n2c_op.get_bits(0, 3) == 0 && line % 32 < 2 {
+                ctrl_req = coh.n2c_data.get_bits(0, 1) == 1;
+            }
+            ctrl_beat += 1;
+            if coh.n2c_last.bit(0) {
+                if ctrl_req {
+                    rep.ctrl_at.push(cycle);
+                    moved = true;
+                }
+                ctrl_beat = 0;
+                ctrl_req = false;
+            }
+        }
+        let (_, done) = mmio.sample(&p.axil);
+        if let Some(c) = done {
+            assert_eq!(c.resp, 0, "register access {:?}", c.access);
+        }
+        setup_done |= mmio.idle();
+        cpu.sample(&p.coh);
+        p.dut.tick().unwrap();
+        idle = if moved || !setup_done { 0 } else { idle + 1 };
+    }
+    // The statistics.
+    for (name, _) in hdl::lauberhorn::regs::STATS {
+        mmio.push(Access::read(g(name), true, 0));
+        loop {
+            mmio.drive(&p.axil);
+            p.dut.eval().unwrap();
+            let (_, done) = mmio.sample(&p.axil);
+            p.dut.tick().unwrap();
+            if let Some(c) = done {
+                rep.counters.insert(name.to_string(), c.data);
+                break;
+            }
+        }
+    }
+    rep.link_errors = cpu.errors;
+    rep.served = (0..host.roles.len())
+        .map(|c| cpu.served(c).to_vec())
+        .collect();
+    rep.cycles = cycle;
+    rep.first_out = first_out;
+    rep
+}
