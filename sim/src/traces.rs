@@ -402,3 +402,97 @@ pub fn rpc_call_frame(rng: &mut ChaCha8Rng, spec: &RpcCallSpec) -> Vec<u8> {
     fix_udp_checksum(&mut f);
     pad(f, rng)
 }
+
+/// The programs, versions, procedures and ports of the golden RPC trace's two services:
+/// (program, version, procedure, UDP port). `testbench/traces/rpc_services.toml` names
+/// the same.
+pub const RPC_GOLDEN_SERVICES: [(u32, u32, u32, u16); 2] =
+    [(0x2000_0001, 1, 1, 4000), (0x2000_0002, 2, 7, 5000)];
+/// The NIC's address in the golden RPC trace.
+pub const RPC_GOLDEN_IP: [u8; 4] = [10, 1, 0, 1];
+
+/// The golden ONC-RPC trace (`testbench/traces/rpc_golden.pcap`): calls to the two
+/// services of [`RPC_GOLDEN_SERVICES`] with arguments of every size class (none, a few
+/// bytes, exactly the CONTROL line's 96, one more, the largest that fits 3 AUX lines),
+/// credential and verifier bodies, and what must not reach a handler: an unknown version
+/// and procedure, a reply instead of a call, RPC version 3, a header cut by the datagram,
+/// arguments too large for the lines, a call for another address, and plain UDP.
+/// Deterministic (a fixed seed).
+pub fn rpc_golden() -> Vec<TraceFrame> {
+    let mut rng = ChaCha8Rng::seed_from_u64(0x7270_6367_6f6c); // "rpcgol"
+    let rng = &mut rng;
+    let mut out = Vec::new();
+    let mut xid = 0x1000_0000u32;
+    let mut call = |rng: &mut ChaCha8Rng, svc: usize, args: usize, cred: usize, what: &str| {
+        let s = RPC_GOLDEN_SERVICES[svc];
+        xid += 1;
+        let spec = RpcCallSpec {
+            xid,
+            prog: s.0,
+            vers: s.1,
+            proc_: s.2,
+            cred: (1, (0..cred).map(|_| rng.gen()).collect()),
+            verf: (0, vec![]),
+            args: (0..args).map(|_| rng.gen()).collect(),
+            dst_ip: RPC_GOLDEN_IP,
+            dst_port: s.3,
+        };
+        (spec, what.to_string())
+    };
+    let mut push = |rng: &mut ChaCha8Rng, spec: &RpcCallSpec, what: String, edit: &dyn Fn(&mut Vec<u8>)| {
+        let mut f = rpc_call_frame(rng, spec);
+        edit(&mut f);
+        out.push(TraceFrame { what, bytes: f });
+    };
+    let none = |_: &mut Vec<u8>| {};
+    for (svc, args, cred, what) in [
+        (0, 0, 0, "call, no arguments"),
+        (0, 4, 0, "call, 4 bytes"),
+        (1, 96, 16, "call, 96 bytes: exactly the CONTROL line"),
+        (1, 97, 0, "call, 97 bytes: one into AUX line 0"),
+        (0, 480, 400, "call, 480 bytes (the most 3 AUX lines hold), 400-byte credential"),
+        (1, 37, 8, "call, 37 bytes"),
+    ] {
+        let (spec, w) = call(rng, svc, args, cred, what);
+        push(rng, &spec, w, &none);
+    }
+    let (mut spec, w) = call(rng, 0, 8, 0, "unmatched: version 9");
+    spec.vers = 9;
+    push(rng, &spec, w, &none);
+    let (mut spec, w) = call(rng, 1, 8, 0, "unmatched: procedure 8");
+    spec.proc_ = 8;
+    push(rng, &spec, w, &none);
+    let (spec, w) = call(rng, 0, 8, 0, "malformed: a REPLY");
+    push(rng, &spec, w, &|f| {
+        f[42 + 7] = 1;
+        fix_udp_checksum(f);
+    });
+    let (spec, w) = call(rng, 0, 8, 0, "malformed: RPC version 3");
+    push(rng, &spec, w, &|f| {
+        f[42 + 11] = 3;
+        fix_udp_checksum(f);
+    });
+    let (spec, w) = call(rng, 1, 0, 0, "malformed: the datagram ends in the header");
+    push(rng, &spec, w, &|f| {
+        f.truncate(42 + 20);
+        f[38..40].copy_from_slice(&28u16.to_be_bytes());
+        f[16..18].copy_from_slice(&48u16.to_be_bytes());
+        fix_ip_checksum(f);
+        fix_udp_checksum(f);
+    });
+    let (spec, w) = call(rng, 0, 481, 0, "too large: 481 bytes of arguments (passed on)");
+    push(rng, &spec, w, &none);
+    let (mut spec, w) = call(rng, 0, 8, 0, "for another address (passed on)");
+    spec.dst_ip = [10, 1, 0, 2];
+    push(rng, &spec, w, &none);
+    for k in 0..4 {
+        let (spec, w) = call(rng, k % 2, 16 * k, 0, "call, back to back");
+        push(rng, &spec, w, &none);
+    }
+    let plain = udp_frame_to(rng, RPC_GOLDEN_IP, 53, 40);
+    out.push(TraceFrame {
+        what: "plain UDP to a port no service listens on (passed on)".into(),
+        bytes: plain,
+    });
+    out
+}

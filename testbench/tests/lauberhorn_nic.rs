@@ -267,3 +267,104 @@ fn exact_cycles_call_to_control_line_and_reply() {
         assert!(reply.iter().all(|&x| x == to_reply), "w{w}: {reply:?}");
     }
 }
+
+fn trace_path(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("traces").join(name)
+}
+
+/// The committed golden RPC trace is exactly what `sim::traces::rpc_golden` generates
+/// (`UPDATE_TRACES=1` rewrites it).
+#[test]
+fn golden_rpc_trace_is_up_to_date() {
+    let frames: Vec<Vec<u8>> = sim::traces::rpc_golden().into_iter().map(|f| f.bytes).collect();
+    let want = sim::pcap::to_bytes(&frames).unwrap();
+    let path = trace_path("rpc_golden.pcap");
+    if std::env::var_os("UPDATE_TRACES").is_some() {
+        std::fs::write(&path, &want).unwrap();
+    }
+    let have = std::fs::read(&path).unwrap_or_default();
+    assert!(have == want, "rpc_golden.pcap differs from the generator: UPDATE_TRACES=1 cargo test -p testbench --test lauberhorn_nic");
+}
+
+/// The golden services: the first reverses its arguments, the second sums them.
+fn golden_host(cpu: CpuCfg) -> HostCfg {
+    let mut h = host(cpu, 0.0, 1.0, 1);
+    h.local_ip = u32::from_be_bytes(sim::traces::RPC_GOLDEN_IP);
+    h.services = sim::traces::RPC_GOLDEN_SERVICES
+        .iter()
+        .enumerate()
+        .map(|(i, s)| Service {
+            prog: s.0,
+            vers: s.1,
+            proc_: Some(s.2),
+            port: s.3,
+            process: i as u32,
+            func: 0x0000_7f00_0000_1000 + 0x100 * i as u64,
+            data: 0x0000_7f00_0080_0000 + 0x40 * i as u64,
+            handler: [Builtin::Reverse, Builtin::Sum][i],
+        })
+        .collect();
+    h
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// The golden trace through the whole NIC at 64 and 512 bits, deterministically: the
+/// replies on the wire (an insta pcap snapshot, `lauberhorn_nic__rpc_golden_replies.snap.pcap`,
+/// and a dissection), the CONTROL lines the cores observed, and the frames passed on.
+/// Both widths give the same.
+#[test]
+fn golden_rpc_replies_and_control_lines() {
+    let frames = sim::pcap::read(&trace_path("rpc_golden.pcap")).unwrap();
+    let what: Vec<String> = sim::traces::rpc_golden().into_iter().map(|f| f.what).collect();
+    let cpu = CpuCfg { cores: 2, coh_width: 512, aux_lines: 3, evict: 0.0, n2c_ready: 1.0, c2n_gaps: 0.0, inv_delay: 0, work: 0 };
+    let mut texts = Vec::new();
+    let mut pcaps = Vec::new();
+    for w in [512, 64] {
+        let h = golden_host(cpu.clone());
+        let r = nic(w, &h, &frames, 1);
+        assert_eq!(r.link_errors, 0);
+        let mut t = String::new();
+        t.push_str("replies:\n");
+        for f in &r.replies {
+            let m = classify(f, false);
+            assert!(m.offload, "checksums verify");
+            let ul = u16::from_be_bytes([f[38], f[39]]) as usize;
+            let stat = u32::from_be_bytes(f[62..66].try_into().unwrap());
+            t.push_str(&format!(
+                "  xid {:08x} to {}:{} accept_stat {stat} result {}\n",
+                u32::from_be_bytes(f[42..46].try_into().unwrap()),
+                std::net::Ipv4Addr::from(m.dst_ip),
+                m.dst_port,
+                hex(&f[66..34 + ul])
+            ));
+        }
+        t.push_str("control lines (descriptor words 0-3, then the argument count):\n");
+        for (c, list) in r.served.iter().enumerate() {
+            for s in list {
+                let words: Vec<String> = (0..4)
+                    .map(|k| format!("{:016x}", u64::from_le_bytes(s.request.control[8 * k..8 * k + 8].try_into().unwrap())))
+                    .collect();
+                let ep = if s.endpoint == USER { "user" } else { "kernel" };
+                t.push_str(&format!("  core {c} {ep}: {} args {}\n", words.join(" "), s.request.args.len()));
+            }
+        }
+        t.push_str("passed on:\n");
+        for f in &r.others {
+            let k = frames.iter().position(|g| g == f).expect("a frame of the trace");
+            t.push_str(&format!("  frame {k}: {}\n", what[k]));
+        }
+        t.push_str("counters (but TRYAGAINS, which depends on the timing):\n");
+        for (k, v) in r.counters.iter().filter(|(k, _)| *k != "TRYAGAINS") {
+            t.push_str(&format!("  {k} {v}\n"));
+        }
+        texts.push(t);
+        pcaps.push(r.replies);
+    }
+    assert_eq!(texts[0], texts[1], "64 and 512 bits agree");
+    assert_eq!(pcaps[0], pcaps[1]);
+    insta::assert_snapshot!("rpc_golden_dissection", texts[0]);
+    insta::assert_binary_snapshot!("rpc_golden_replies.pcap", sim::pcap::to_bytes(&pcaps[0]).unwrap());
+}
