@@ -439,18 +439,24 @@ pub fn rpc_golden() -> Vec<TraceFrame> {
         };
         (spec, what.to_string())
     };
-    let mut push = |rng: &mut ChaCha8Rng, spec: &RpcCallSpec, what: String, edit: &dyn Fn(&mut Vec<u8>)| {
-        let mut f = rpc_call_frame(rng, spec);
-        edit(&mut f);
-        out.push(TraceFrame { what, bytes: f });
-    };
+    let mut push =
+        |rng: &mut ChaCha8Rng, spec: &RpcCallSpec, what: String, edit: &dyn Fn(&mut Vec<u8>)| {
+            let mut f = rpc_call_frame(rng, spec);
+            edit(&mut f);
+            out.push(TraceFrame { what, bytes: f });
+        };
     let none = |_: &mut Vec<u8>| {};
     for (svc, args, cred, what) in [
         (0, 0, 0, "call, no arguments"),
         (0, 4, 0, "call, 4 bytes"),
         (1, 96, 16, "call, 96 bytes: exactly the CONTROL line"),
         (1, 97, 0, "call, 97 bytes: one into AUX line 0"),
-        (0, 480, 400, "call, 480 bytes (the most 3 AUX lines hold), 400-byte credential"),
+        (
+            0,
+            480,
+            400,
+            "call, 480 bytes (the most 3 AUX lines hold), 400-byte credential",
+        ),
         (1, 37, 8, "call, 37 bytes"),
     ] {
         let (spec, w) = call(rng, svc, args, cred, what);
@@ -480,7 +486,13 @@ pub fn rpc_golden() -> Vec<TraceFrame> {
         fix_ip_checksum(f);
         fix_udp_checksum(f);
     });
-    let (spec, w) = call(rng, 0, 481, 0, "too large: 481 bytes of arguments (passed on)");
+    let (spec, w) = call(
+        rng,
+        0,
+        481,
+        0,
+        "too large: 481 bytes of arguments (passed on)",
+    );
     push(rng, &spec, w, &none);
     let (mut spec, w) = call(rng, 0, 8, 0, "for another address (passed on)");
     spec.dst_ip = [10, 1, 0, 2];

@@ -20,5 +20,6 @@ pub mod lauberhorn_regs {
     include!(concat!(env!("OUT_DIR"), "/lauberhorn_regs.rs"));
 }
 
+pub mod cli;
 pub mod seed;
 pub mod tap;

@@ -269,14 +269,19 @@ fn exact_cycles_call_to_control_line_and_reply() {
 }
 
 fn trace_path(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("traces").join(name)
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("traces")
+        .join(name)
 }
 
 /// The committed golden RPC trace is exactly what `sim::traces::rpc_golden` generates
 /// (`UPDATE_TRACES=1` rewrites it).
 #[test]
 fn golden_rpc_trace_is_up_to_date() {
-    let frames: Vec<Vec<u8>> = sim::traces::rpc_golden().into_iter().map(|f| f.bytes).collect();
+    let frames: Vec<Vec<u8>> = sim::traces::rpc_golden()
+        .into_iter()
+        .map(|f| f.bytes)
+        .collect();
     let want = sim::pcap::to_bytes(&frames).unwrap();
     let path = trace_path("rpc_golden.pcap");
     if std::env::var_os("UPDATE_TRACES").is_some() {
@@ -318,8 +323,20 @@ fn hex(b: &[u8]) -> String {
 #[test]
 fn golden_rpc_replies_and_control_lines() {
     let frames = sim::pcap::read(&trace_path("rpc_golden.pcap")).unwrap();
-    let what: Vec<String> = sim::traces::rpc_golden().into_iter().map(|f| f.what).collect();
-    let cpu = CpuCfg { cores: 2, coh_width: 512, aux_lines: 3, evict: 0.0, n2c_ready: 1.0, c2n_gaps: 0.0, inv_delay: 0, work: 0 };
+    let what: Vec<String> = sim::traces::rpc_golden()
+        .into_iter()
+        .map(|f| f.what)
+        .collect();
+    let cpu = CpuCfg {
+        cores: 2,
+        coh_width: 512,
+        aux_lines: 3,
+        evict: 0.0,
+        n2c_ready: 1.0,
+        c2n_gaps: 0.0,
+        inv_delay: 0,
+        work: 0,
+    };
     let mut texts = Vec::new();
     let mut pcaps = Vec::new();
     for w in [512, 64] {
@@ -345,15 +362,29 @@ fn golden_rpc_replies_and_control_lines() {
         for (c, list) in r.served.iter().enumerate() {
             for s in list {
                 let words: Vec<String> = (0..4)
-                    .map(|k| format!("{:016x}", u64::from_le_bytes(s.request.control[8 * k..8 * k + 8].try_into().unwrap())))
+                    .map(|k| {
+                        format!(
+                            "{:016x}",
+                            u64::from_le_bytes(
+                                s.request.control[8 * k..8 * k + 8].try_into().unwrap()
+                            )
+                        )
+                    })
                     .collect();
                 let ep = if s.endpoint == USER { "user" } else { "kernel" };
-                t.push_str(&format!("  core {c} {ep}: {} args {}\n", words.join(" "), s.request.args.len()));
+                t.push_str(&format!(
+                    "  core {c} {ep}: {} args {}\n",
+                    words.join(" "),
+                    s.request.args.len()
+                ));
             }
         }
         t.push_str("passed on:\n");
         for f in &r.others {
-            let k = frames.iter().position(|g| g == f).expect("a frame of the trace");
+            let k = frames
+                .iter()
+                .position(|g| g == f)
+                .expect("a frame of the trace");
             t.push_str(&format!("  frame {k}: {}\n", what[k]));
         }
         t.push_str("counters (but TRYAGAINS, which depends on the timing):\n");
@@ -366,5 +397,8 @@ fn golden_rpc_replies_and_control_lines() {
     assert_eq!(texts[0], texts[1], "64 and 512 bits agree");
     assert_eq!(pcaps[0], pcaps[1]);
     insta::assert_snapshot!("rpc_golden_dissection", texts[0]);
-    insta::assert_binary_snapshot!("rpc_golden_replies.pcap", sim::pcap::to_bytes(&pcaps[0]).unwrap());
+    insta::assert_binary_snapshot!(
+        "rpc_golden_replies.pcap",
+        sim::pcap::to_bytes(&pcaps[0]).unwrap()
+    );
 }

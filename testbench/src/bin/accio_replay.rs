@@ -15,8 +15,9 @@ use serde_json::json;
 use sim::accio::host::{run, Conn, HostCfg};
 use sim::hostmem::HostMemCfg;
 use sim::nic_pins;
-use std::net::{Ipv4Addr, SocketAddrV4};
+use std::net::SocketAddrV4;
 use std::path::PathBuf;
+use testbench::cli::{hex, ip, mac};
 use testbench::models::{AccioNicW512N16C4, AccioNicW64N16C4};
 
 #[derive(Parser)]
@@ -87,31 +88,11 @@ fn yes() -> bool {
     true
 }
 
-fn mac(s: &str) -> Result<[u8; 6]> {
-    let parts: Vec<&str> = s.split(':').collect();
-    if parts.len() != 6 {
-        bail!("MAC address {s:?}: expected six hex octets separated by ':'");
-    }
-    let mut m = [0u8; 6];
-    for (o, p) in m.iter_mut().zip(parts) {
-        *o = u8::from_str_radix(p, 16).with_context(|| format!("MAC address {s:?}"))?;
-    }
-    Ok(m)
-}
-
 fn endpoint(s: &str) -> Result<(u32, u16)> {
     let a: SocketAddrV4 = s
         .parse()
         .with_context(|| format!("{s:?}: expected IPv4:port"))?;
     Ok((u32::from(*a.ip()), a.port()))
-}
-
-fn ip(v: u32) -> String {
-    Ipv4Addr::from(v).to_string()
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 fn main() -> Result<()> {

@@ -1,0 +1,252 @@
+//! `lauberhorn-replay`: runs a pcap of ONC-RPC calls through the Verilated Lauberhorn NIC
+//! (`lauberhorn_nic`, 2 cores, 8 slots, 3 AUX lines, 4 services, 5 processes) with the host
+//! of `sim::lauberhorn::host`: a kernel sets it up from the services file, CPU-model cores
+//! run the services' built-in handlers on their CONTROL lines (with random evictions), and
+//! the MAC sends the frames.
+//!
+//!     cargo run -p testbench --bin lauberhorn-replay -- IN.pcap --services services.toml --out DIR
+//!
+//! DIR gets `replies.pcap` (the replies on the wire), `other.pcap` (frames passed on:
+//! not calls for a service, or too large), `dispatch.json` (per core, every request it
+//! served: endpoint, xid, process, service, arguments, the CONTROL line's descriptor) and
+//! `counters.json` (the GLOBAL statistics). The services file is described in the README.
+
+use anyhow::{bail, Context, Result};
+use clap::Parser;
+use serde::Deserialize;
+use serde_json::json;
+use sim::lauberhorn::cpu::CpuCfg;
+use sim::lauberhorn::host::{run, Builtin, HostCfg, Role, Service};
+use sim::lauberhorn_pins;
+use std::net::Ipv4Addr;
+use std::path::PathBuf;
+use testbench::cli::{hex, mac};
+use testbench::models::{LauberhornNicW512C2S8, LauberhornNicW64C2S8};
+
+#[derive(Parser)]
+#[command(about = "Replay a pcap of ONC-RPC calls through the Verilated Lauberhorn NIC")]
+struct Args {
+    /// Frames to receive, in order (pcap; Ethernet frames without FCS).
+    input: PathBuf,
+    /// Services, cores and host settings (TOML).
+    #[arg(long)]
+    services: PathBuf,
+    /// Output directory (created).
+    #[arg(long)]
+    out: PathBuf,
+    /// MAC width of the NIC: 64 or 512.
+    #[arg(long, default_value_t = 512)]
+    width: u32,
+    /// Seed of the random timing (gaps, back-pressure, evictions).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    local_ip: Ipv4Addr,
+    local_mac: String,
+    #[serde(default = "default_timeout")]
+    timeout: u64,
+    #[serde(default)]
+    reject_to_other: bool,
+    /// Per core: "user:P" (process P's user loop), "kernel" or "other".
+    cores: Vec<String>,
+    /// Per core and cycle, the probability of a voluntary eviction.
+    #[serde(default = "default_evict")]
+    evict: f64,
+    #[serde(default)]
+    rx_gaps: f64,
+    #[serde(default = "default_outstanding")]
+    outstanding: usize,
+    #[serde(default)]
+    service: Vec<ServiceFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServiceFile {
+    prog: u32,
+    vers: u32,
+    /// Absent: any procedure.
+    #[serde(rename = "proc")]
+    proc_: Option<u32>,
+    port: u16,
+    process: u32,
+    handler: String,
+    #[serde(default)]
+    func: u64,
+    #[serde(default)]
+    data: u64,
+}
+
+fn default_timeout() -> u64 {
+    10_000
+}
+fn default_evict() -> f64 {
+    0.01
+}
+fn default_outstanding() -> usize {
+    4
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    let text = std::fs::read_to_string(&args.services)
+        .with_context(|| format!("cannot read {}", args.services.display()))?;
+    let file: File =
+        toml::from_str(&text).with_context(|| format!("{}", args.services.display()))?;
+    let lh = hdl::library::small_lauberhorn();
+    if file.service.len() > lh.services as usize {
+        bail!(
+            "{} services, but the replay NIC's table has {}",
+            file.service.len(),
+            lh.services
+        );
+    }
+    if file.cores.len() != lh.cores as usize {
+        bail!(
+            "cores: the replay NIC has {} cores, {} given",
+            lh.cores,
+            file.cores.len()
+        );
+    }
+    if !(16..1 << 24).contains(&file.timeout) {
+        bail!("timeout = {}: 16 to 2^24 - 1 cycles", file.timeout);
+    }
+    if !(0.0..1.0).contains(&file.rx_gaps) || !(0.0..=0.5).contains(&file.evict) {
+        bail!("rx_gaps must be in [0, 1), evict in [0, 0.5]");
+    }
+    if !(1..=lh.slots as usize).contains(&file.outstanding) {
+        bail!("outstanding must be 1 to {}", lh.slots);
+    }
+    let mut services = Vec::new();
+    for (i, s) in file.service.iter().enumerate() {
+        let Some(handler) = Builtin::from_name(&s.handler) else {
+            bail!(
+                "service {i}: handler {:?}: one of echo, reverse, sum",
+                s.handler
+            );
+        };
+        if s.process >= lh.processes {
+            bail!(
+                "service {i}: process {}: the replay NIC has {} processes",
+                s.process,
+                lh.processes
+            );
+        }
+        services.push(Service {
+            prog: s.prog,
+            vers: s.vers,
+            proc_: s.proc_,
+            port: s.port,
+            process: s.process,
+            func: s.func,
+            data: s.data,
+            handler,
+        });
+    }
+    let mut roles = Vec::new();
+    for (c, r) in file.cores.iter().enumerate() {
+        roles.push(match r.as_str() {
+            "kernel" => Role::Kernel,
+            "other" => Role::Other,
+            u => match u.strip_prefix("user:").and_then(|p| p.parse::<u32>().ok()) {
+                Some(p) if p < lh.processes => Role::User(p),
+                _ => bail!(
+                    "core {c}: {r:?}: \"user:P\" (P < {}), \"kernel\" or \"other\"",
+                    lh.processes
+                ),
+            },
+        });
+    }
+    let frames = sim::pcap::read(&args.input)
+        .with_context(|| format!("cannot read {}", args.input.display()))?;
+    if let Some(k) = frames.iter().position(|f| f.is_empty()) {
+        bail!("frame {k} of {} is empty", args.input.display());
+    }
+    let host = HostCfg {
+        local_ip: u32::from(file.local_ip),
+        local_mac: mac(&file.local_mac)?,
+        timeout: file.timeout,
+        reject_to_other: file.reject_to_other,
+        services,
+        roles,
+        cpu: CpuCfg {
+            cores: lh.cores,
+            coh_width: lh.coh_width,
+            aux_lines: lh.aux_lines,
+            evict: file.evict,
+            n2c_ready: 0.9,
+            c2n_gaps: 0.1,
+            inv_delay: 8,
+            work: 20,
+        },
+        rx_gaps: file.rx_gaps,
+        tx_ready: 1.0,
+        outstanding: file.outstanding,
+    };
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    // Waveforms (models built with NICSIM_WAVE) go into the output directory.
+    std::env::set_var("NICSIM_WAVE_DIR", &args.out);
+    let report = match args.width {
+        64 => {
+            let d = LauberhornNicW64C2S8::new();
+            run(&lauberhorn_pins!(d), &lh, &host, &frames, args.seed)
+        }
+        512 => {
+            let d = LauberhornNicW512C2S8::new();
+            run(&lauberhorn_pins!(d), &lh, &host, &frames, args.seed)
+        }
+        w => bail!("--width {w}: the replay NIC is built at 64 and 512 bits"),
+    };
+    sim::pcap::write(&args.out.join("replies.pcap"), &report.replies)?;
+    sim::pcap::write(&args.out.join("other.pcap"), &report.others)?;
+    let dispatch: Vec<_> = report
+        .served
+        .iter()
+        .enumerate()
+        .map(|(c, list)| {
+            json!({
+                "core": c,
+                "requests": list.iter().map(|s| {
+                    let w = |k: usize| u64::from_le_bytes(s.request.control[8 * k..8 * k + 8].try_into().unwrap());
+                    json!({
+                        "cycle": s.cycle,
+                        "endpoint": if s.endpoint == 0 { "user" } else { "kernel" },
+                        "xid": format!("{:#010x}", w(0) >> 32),
+                        "process": w(3) & 0xffff,
+                        "service": w(3) >> 16 & 0xff,
+                        "proc": w(3) >> 32,
+                        "func": format!("{:#x}", w(1)),
+                        "data": format!("{:#x}", w(2)),
+                        "args": hex(&s.request.args),
+                    })
+                }).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    std::fs::write(
+        args.out.join("dispatch.json"),
+        serde_json::to_string_pretty(&dispatch)?,
+    )?;
+    std::fs::write(
+        args.out.join("counters.json"),
+        serde_json::to_string_pretty(&json!({
+            "counters": report.counters,
+            "cycles": report.cycles,
+            "link_errors": report.link_errors,
+        }))?,
+    )?;
+    println!(
+        "{} frames in, {} replies, {} passed on, {} cycles; output in {}",
+        frames.len(),
+        report.replies.len(),
+        report.others.len(),
+        report.cycles,
+        args.out.display()
+    );
+    Ok(())
+}
