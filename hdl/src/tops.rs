@@ -88,59 +88,6 @@ pub fn all() -> &'static [Top] {
             regs: Some(|c| crate::accio::regs::regmap(&c.ict)),
         },
         Top {
-            name: "lauberhorn_endpoints",
-            about: "Lauberhorn CONTROL-line endpoints: coherence home, held loads, TRYAGAIN (lauberhorn.*)",
-            build: |c| {
-                use crate::lauberhorn::endpoints::{endpoints, EndpointsCfg};
-                endpoints(EndpointsCfg::new(&c.lauberhorn))
-            },
-            regs: None,
-        },
-        Top {
-            name: "lauberhorn_scheduler",
-            about: "Lauberhorn scheduler: per-process queues, dispatch by the kernel's core state (lauberhorn.*)",
-            build: |c| {
-                use crate::lauberhorn::scheduler::{scheduler, SchedulerCfg};
-                scheduler(SchedulerCfg::new(&c.lauberhorn))
-            },
-            regs: None,
-        },
-        Top {
-            name: "lauberhorn_service_table",
-            about: "Lauberhorn service table: ONC-RPC program/version/procedure/port -> function, data, process",
-            build: |c| {
-                use crate::lauberhorn::service_table::{service_table, ServiceTableCfg};
-                service_table(ServiceTableCfg {
-                    services: c.lauberhorn.services,
-                    processes: c.lauberhorn.processes,
-                })
-            },
-            regs: None,
-        },
-        Top {
-            name: "lauberhorn_rpc_rx",
-            about: "Lauberhorn ONC-RPC receive path: calls into slots, the rest passed on (net.data_width, lauberhorn.*)",
-            build: |c| {
-                let l = &c.lauberhorn;
-                crate::lauberhorn::rpc_rx::rpc_rx(crate::lauberhorn::rpc_rx::RpcRxCfg {
-                    net_width: c.net.data_width,
-                    coh_width: l.coh_width,
-                    aux_lines: l.aux_lines,
-                    slots: l.slots,
-                    services: l.services,
-                    processes: l.processes,
-                    buffer_bytes: l.buffer_bytes,
-                })
-            },
-            regs: None,
-        },
-        Top {
-            name: "lauberhorn_csr",
-            about: "Lauberhorn registers: settings, scheduling state, service table, statistics (lauberhorn.*)",
-            build: |c| crate::lauberhorn::csr::csr(&c.lauberhorn),
-            regs: Some(|c| crate::lauberhorn::regs::regmap(&c.lauberhorn)),
-        },
-        Top {
             name: "lauberhorn_nic_w64",
             about: "the Lauberhorn NIC at 64 bits: RPC receive and reply paths, scheduler, CONTROL-line endpoints, registers (lauberhorn.*)",
             build: |c| crate::lauberhorn::nic::lauberhorn_nic(c, 64),
