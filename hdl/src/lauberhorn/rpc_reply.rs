@@ -15,7 +15,7 @@
 //!    `rpc_rx` kept them), then the slot is freed.
 
 use crate::blocks::checksum::checksum;
-use crate::blocks::onehot::select;
+use crate::blocks::pieces::{pick, place};
 use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::blocks::udp_tx_build::{udp_tx_build, FIELDS};
 use crate::bundles::{Axis, AxisCfg};
@@ -204,12 +204,7 @@ pub fn rpc_reply(cfg: RpcReplyCfg) -> Result<Rc<Module>, HdlErrors> {
         let extra = m.node("beat_extra", Expr::from(&pass_done));
         beat_valid = m.node("beat_valid", &rf_valid & !&extra);
         beat_data = match &sub {
-            Some(s) => select(
-                &(0..r)
-                    .map(|i| rf_data.slice(i * wn, wn))
-                    .collect::<Vec<_>>(),
-                &s.clone().into(),
-            ),
+            Some(s) => pick(&rf_data.clone().into(), &s.clone().into(), wn),
             None => rf_data.clone().into(),
         };
         // The rest of a word past the payload's end goes at once, so the next pass (or
@@ -234,19 +229,12 @@ pub fn rpc_reply(cfg: RpcReplyCfg) -> Result<Rc<Module>, HdlErrors> {
             Expr::from(&got).eq(u64::from(r - 1)) | &last_word,
         );
         beat_valid = m.node("beat_valid", &rf_valid & &completes);
-        let parts: Vec<Expr> = (0..r)
-            .map(|i| {
-                let cur = Expr::from(&got).eq(u64::from(i));
-                let held = if i + 1 == r {
-                    lit(0, wc)
-                } else {
-                    acc.slice(i * wc, wc)
-                };
-                cur.mux(&rf_data, held)
-            })
-            .rev()
-            .collect();
-        beat_data = cat(parts);
+        beat_data = place(
+            &acc.clone().into(),
+            &got.clone().into(),
+            &rf_data.clone().into(),
+            r,
+        );
         let step = m.node("beat_step", &rf_valid & (!&completes | &beat_take));
         m.when(&step, |m| {
             m.set(

@@ -29,6 +29,7 @@
 use crate::blocks::axis_packet_fifo::{axis_packet_fifo, PacketFifoCfg};
 use crate::blocks::byte_shifter::{byte_shifter, ByteShifterCfg};
 use crate::blocks::onehot::select;
+use crate::blocks::pieces::{pick, place};
 use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::blocks::udp_rx_parse::udp_rx_parse;
 use crate::bundles::{Axis, AxisCfg};
@@ -513,12 +514,7 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
             None => lit(1, 1),
         };
         let word = match &sub {
-            Some(s) => select(
-                &(0..r)
-                    .map(|i| data_in.slice(i * wc, wc))
-                    .collect::<Vec<_>>(),
-                &s.clone().into(),
-            ),
+            Some(s) => pick(&data_in.clone().into(), &s.clone().into(), wc),
             None => data_in.clone().into(),
         };
         let room = m.node("slot_room", &capped | &wr_ready);
@@ -557,19 +553,12 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
         });
         // Beats fill the word from its low end; a word cut short by the frame's end is
         // written with the earlier beats in place.
-        let parts: Vec<Expr> = (0..r)
-            .map(|i| {
-                let cur = Expr::from(&sub).eq(u64::from(i));
-                let held = if i + 1 == r {
-                    lit(0, wn)
-                } else {
-                    acc.slice(i * wn, wn)
-                };
-                cur.mux(&data_in, held)
-            })
-            .rev()
-            .collect();
-        let word = cat(parts);
+        let word = place(
+            &acc.clone().into(),
+            &sub.clone().into(),
+            &data_in.clone().into(),
+            r,
+        );
         m.when(&step & !&at_end, |m| m.set(&acc, word.trunc(wc - wn)));
         (
             m.node("slot_take", step.clone()),
