@@ -179,14 +179,15 @@ pub fn small_rpc_rx(net_width: u32, coh_width: u32) -> crate::lauberhorn::rpc_rx
     }
 }
 
-/// The reply path as testbench/tests/lauberhorn_rpc_reply.rs drives it (the slots of
-/// [`small_rpc_rx`]).
+/// The transmit path as testbench/tests/lauberhorn_rpc_reply.rs drives it (the slots of
+/// [`small_rpc_rx`], the TX buffers of 3 cores: 6 endpoints, not a power of two).
 pub fn small_rpc_reply(
     net_width: u32,
     coh_width: u32,
 ) -> crate::lauberhorn::rpc_reply::RpcReplyCfg {
     crate::lauberhorn::rpc_reply::RpcReplyCfg {
         net_width,
+        cores: 3,
         coh_width,
         aux_lines: 3,
         slots: 8,

@@ -31,7 +31,7 @@ struct Bench {
     cycle: u64,
 }
 
-const STAT_NAMES: [&str; 13] = [
+const STAT_NAMES: [&str; 15] = [
     "calls",
     "refused",
     "no_slot",
@@ -45,6 +45,8 @@ const STAT_NAMES: [&str; 13] = [
     "bad_results",
     "tryagains",
     "violations",
+    "sent",
+    "tx_dropped",
 ];
 
 impl Bench {
@@ -80,6 +82,8 @@ impl Bench {
             &d.stat_bad_results,
             &d.stat_tryagains,
             &d.stat_violations,
+            &d.stat_sent,
+            &d.stat_tx_dropped,
         ];
         for (n, port) in STAT_NAMES.iter().zip(pulse_ports) {
             port.set_bit(0, self.pulses.get(*n).copied().unwrap_or(false));
@@ -152,7 +156,7 @@ fn registers_read_back_drive_outputs_and_protect() {
     let id = b.read(global::addr(0, global::ID, 0));
     assert_eq!(
         (global::ID::MAGIC.get(id), global::ID::VERSION.get(id)),
-        (0x4c41_5542, 1)
+        (0x4c41_5542, 2)
     );
     let params = b.read(global::addr(0, global::PARAMS, 0));
     assert_eq!(params, global::PARAMS.reset);
@@ -197,8 +201,14 @@ fn registers_read_back_drive_outputs_and_protect() {
             b.d.core_process.get_bits(3 * c, 3),
             core::SCHED::PROCESS.get(sched) & 7
         );
-        assert_eq!(b.d.preempt.get_bits(c, 1), pre & 1);
-        assert_eq!(b.d.irq.get_bits(c, 1), pre & 1);
+        let port = model[&core::addr(c, core::TX_PORT, 0)];
+        assert_eq!(b.d.preempt.get_bits(c, 1), core::PREEMPT::REQ.get(pre));
+        assert_eq!(b.d.irq.get_bits(c, 1), core::PREEMPT::REQ.get(pre));
+        assert_eq!(b.d.retire.get_bits(c, 1), core::PREEMPT::RETIRE.get(pre));
+        assert_eq!(
+            b.d.tx_port.get_bits(16 * c, 16),
+            core::TX_PORT::PORT.get(port)
+        );
     }
     // The service table holds exactly what the kernel wrote (the PROCESS word masked).
     for s in 0..4u32 {
@@ -227,6 +237,27 @@ fn registers_read_back_drive_outputs_and_protect() {
                 "process {p} {}",
                 r.name
             );
+        }
+    }
+
+    // Every counter counts its own pulse, and only it.
+    let counters: Vec<Reg> = global::ALL
+        .iter()
+        .copied()
+        .filter(|r| STAT_NAMES.contains(&r.name.to_lowercase().as_str()))
+        .collect();
+    assert_eq!(counters.len(), STAT_NAMES.len());
+    for n in STAT_NAMES {
+        for r in &counters {
+            b.write(global::addr(0, *r, 0), 0);
+        }
+        b.pulses.insert(n.into(), true);
+        b.step();
+        b.pulses.clear();
+        for r in &counters {
+            let own = r.name.to_lowercase() == n;
+            let got = b.read(global::addr(0, *r, 0));
+            assert_eq!(got, u64::from(own), "{} after one pulse of {n}", r.name);
         }
     }
 

@@ -1,21 +1,25 @@
 //! `hdl::lauberhorn::endpoints` (2 cores, 3 AUX lines, 8 slots) at 1, 2 and 8 beats per
 //! line, with `sim::lauberhorn::cpu` on its coherence link. The testbench plays the rest
 //! of the NIC: it writes requests into free slots, assigns them to waiting endpoints,
-//! preempts cores like a kernel would, and reads each finished slot back.
+//! preempts and retires cores like a kernel would, reads each finished slot back, and
+//! plays the transmitter: it reads every TX buffer the endpoints queue and hands it back
+//! after a while.
 //!
 //! Checked: every request is served exactly once, by the core it was assigned to, and its
 //! response (the handler's result, written back through evictions and invalidations) is
-//! what the reply path reads; no assignment is accepted for an endpoint that is not
-//! waiting; no line is ever granted to two holders (the CPU model asserts it); every held
-//! load is answered within the timeout; and, with nothing random, the exact cycles from an
-//! assignment or a load to the answer.
+//! what the reply path reads; every datagram a core sends through its TX lines is queued
+//! exactly once, in order, with the bytes it wrote; no assignment is accepted for an
+//! endpoint that is not waiting; no line is ever granted to two holders (the CPU model
+//! asserts it); every held load is answered within the timeout; and, with nothing random,
+//! the exact cycles from an assignment or a load to the answer, and from a doorbell to the
+//! queued message.
 
-use hdl::lauberhorn::coherence::{ctrl, ENDPOINT_LINES, KERNEL, LINE_BYTES, USER};
+use hdl::lauberhorn::coherence::{ctrl, tx, ENDPOINT_LINES, KERNEL, LINE_BYTES, USER};
 use hdl::lauberhorn::endpoints::EndpointsCfg;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use sim::coh_ports;
-use sim::lauberhorn::cpu::{CohPorts, Cpu, CpuCfg, Request};
+use sim::lauberhorn::cpu::{is_tx, CohPorts, Cpu, CpuCfg, Datagram, Request, Sends};
 use sim::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use testbench::models::{
@@ -29,6 +33,7 @@ struct Pins<'a> {
     coh: CohPorts<'a>,
     timeout: &'a dyn PortWrite,
     preempt: &'a dyn PortWrite,
+    retire: &'a dyn PortWrite,
     waiting: &'a dyn PortRead,
     assign: [&'a dyn PortWrite; 3],
     assign_ok: &'a dyn PortRead,
@@ -40,6 +45,9 @@ struct Pins<'a> {
     rd_ready: &'a dyn PortRead,
     rd_data: &'a dyn PortRead,
     rd_data_valid: &'a dyn PortRead,
+    send: [&'a dyn PortRead; 3],
+    send_ready: &'a dyn PortWrite,
+    sent: [&'a dyn PortWrite; 3],
     ev_violation: &'a dyn PortRead,
     ev_tryagain: &'a dyn PortRead,
 }
@@ -53,6 +61,7 @@ macro_rules! pins {
             coh: coh_ports!(d),
             timeout: &d.timeout,
             preempt: &d.preempt,
+            retire: &d.retire,
             waiting: &d.waiting,
             assign: [&d.assign.valid, &d.assign.ep, &d.assign.slot],
             assign_ok: &d.assign.ok,
@@ -64,6 +73,9 @@ macro_rules! pins {
             rd_ready: &d.slot_rd.ready,
             rd_data: &d.slot_rd.data,
             rd_data_valid: &d.slot_rd.data_valid,
+            send: [&d.tx_send.valid, &d.tx_send.ep, &d.tx_send.buf],
+            send_ready: &d.tx_send.ready,
+            sent: [&d.tx_done.valid, &d.tx_done.ep, &d.tx_done.buf],
             ev_violation: &d.ev_violation,
             ev_tryagain: &d.ev_tryagain,
         }
@@ -79,8 +91,13 @@ fn get(p: &dyn PortRead) -> u64 {
 struct Setup {
     requests: usize,
     timeout: u64,
-    /// Per core and cycle, the probability the kernel preempts it.
+    /// Per core and cycle, the probability the kernel preempts it, and retires it.
     preempt: f64,
+    retire: f64,
+    /// Datagrams sent per request: up to this many.
+    sends: usize,
+    /// Largest number of cycles the transmitter keeps a TX buffer.
+    tx_hold: u64,
     /// Probability the testbench tries a non-waiting endpoint in a cycle.
     bad_assign: f64,
     /// Probability the reply path takes a finished slot in a cycle.
@@ -99,6 +116,9 @@ fn setup(ecfg: &EndpointsCfg, requests: usize) -> Setup {
         requests,
         timeout: 300,
         preempt: 0.001,
+        retire: 0.0005,
+        sends: 3,
+        tx_hold: 400,
         bad_assign: 0.05,
         done_ready: 0.6,
         assign_gap: 40,
@@ -137,6 +157,29 @@ fn handler(max: usize) -> sim::lauberhorn::cpu::Handler {
     })
 }
 
+/// The datagrams a core sends for a request: up to `max` of them, their bytes and
+/// addresses from the request's sequence number and arguments.
+fn sends(max: usize) -> Sends {
+    Box::new(move |core, req: &Request| {
+        let seq = u32::from_le_bytes(req.control[4..8].try_into().unwrap());
+        let n = (seq as usize * 7 + core) % (max + 1);
+        (0..n)
+            .map(|k| {
+                let len = 1 + (seq as usize * 13 + k * 29) % tx::PAYLOAD as usize;
+                Datagram {
+                    payload: (0..len)
+                        .map(|i| (seq as u8) ^ (k as u8).wrapping_mul(97) ^ i as u8)
+                        .collect(),
+                    dst_mac: 0x02_00_00_00_00_00 | u64::from(seq),
+                    dst_ip: 0x0a00_0000 | seq,
+                    dst_port: 7000 + k as u16,
+                    src_port: seq as u16,
+                }
+            })
+            .collect()
+    })
+}
+
 /// A request: its CONTROL line and AUX lines as the RPC path would write them.
 fn make_request(rng: &mut ChaCha8Rng, seq: u32, max: usize) -> (Vec<u8>, Vec<u8>) {
     let len = match rng.gen_range(0..4) {
@@ -161,9 +204,17 @@ struct Outcome {
     answered: BTreeMap<u32, u32>,
     cycles: u64,
     tryagains: u64,
-    /// Held loads answered TRYAGAIN because of a timeout, and because of a preemption.
+    /// Held loads answered TRYAGAIN because of a timeout, a preemption, a retirement;
+    /// TX loads answered TRYAGAIN.
     timeouts: usize,
     preemptions: usize,
+    retirements: usize,
+    tx_tryagains: usize,
+    /// Datagrams the cores sent, each checked as the transmitter read it.
+    datagrams: usize,
+    /// Cycles from each doorbell load's acceptance to its message at `tx_send` (loads
+    /// whose line the core still held: an INV round trip).
+    bell_to_send: Vec<u64>,
     /// Longest wait of a held load answered TRYAGAIN (not preempted), in cycles.
     max_tryagain_wait: u64,
     /// Cycles from each accepted assignment to the last beat of its CONTROL line at the core.
@@ -183,8 +234,12 @@ fn run(p: &Pins, ecfg: EndpointsCfg, s: &Setup, rng: &mut ChaCha8Rng) -> Outcome
         handler(max),
         ChaCha8Rng::seed_from_u64(rng.gen()),
     );
+    if s.sends > 0 {
+        cpu.set_sends(sends(s.sends));
+    }
     p.timeout.set_bits(0, 24, s.timeout);
     p.preempt.set_bits(0, ecfg.cores, 0);
+    p.retire.set_bits(0, ecfg.cores, 0);
     p.rst.set_bit(0, true);
     p.dut.tick().unwrap();
     p.rst.set_bit(0, false);
@@ -196,9 +251,17 @@ fn run(p: &Pins, ecfg: EndpointsCfg, s: &Setup, rng: &mut ChaCha8Rng) -> Outcome
     let mut ready: VecDeque<u32> = VecDeque::new(); // slots written, not yet assigned
     let mut in_slot: BTreeMap<u32, (u32, Vec<u8>, Option<u32>)> = BTreeMap::new();
     let mut reads = 0usize; // slot reads asked for, data not yet back
-    let mut collecting: Option<(u32, u32, Vec<u8>, usize)> = None; // ep, slot, bytes, words asked
+                            // The reply path or the transmitter reading: a slot or a TX buffer.
+    let mut task: Option<Task> = None;
+    // TX buffers read, to hand back at a cycle; messages taken per endpoint.
+    let mut tx_back: Vec<(u64, u32, u32)> = Vec::new();
+    let mut taken = vec![0usize; ecfg.endpoints() as usize];
+    let mut send_seen: Vec<(u32, u64)> = Vec::new();
+    let mut send_was_valid = false;
     let mut preempted_until = vec![None::<u64>; ecfg.cores as usize];
+    let mut retired_until = vec![None::<u64>; ecfg.cores as usize];
     let mut preempt_mask = s.parked;
+    let mut retire_mask = 0u64;
     for c in 0..ecfg.cores as usize {
         if s.parked >> c & 1 == 1 {
             cpu.interrupt(c);
@@ -219,9 +282,13 @@ fn run(p: &Pins, ecfg: EndpointsCfg, s: &Setup, rng: &mut ChaCha8Rng) -> Outcome
         }
         assert!(
             cycle < limit,
-            "stuck after {cycle} cycles: {} of {} answered",
+            "stuck after {cycle} cycles: {} of {} answered; {}",
             out.answered.len(),
-            s.requests
+            s.requests,
+            (0..ecfg.cores as usize)
+                .map(|c| cpu.describe(c))
+                .collect::<Vec<_>>()
+                .join("; ")
         );
         // Write the next request into a free slot.
         if pause > 0 {
@@ -251,23 +318,44 @@ fn run(p: &Pins, ecfg: EndpointsCfg, s: &Setup, rng: &mut ChaCha8Rng) -> Outcome
             }
             None => p.wr[0].set_bit(0, false),
         }
-        // Kernel: preempt a core now and then; let it go once it took the interrupt.
+        // Kernel: preempt or retire a core now and then; let it go once it took the
+        // interrupt or left its loop.
         for c in 0..ecfg.cores as usize {
-            match preempted_until[c] {
-                None if s.parked >> c & 1 == 0 && rng.gen_bool(s.preempt) => {
-                    preempted_until[c] = Some(cycle + rng.gen_range(50..400));
-                    preempt_mask |= 1 << c;
-                    cpu.interrupt(c);
-                }
-                Some(t) if t <= cycle && cpu.interrupted(c) => {
-                    preempted_until[c] = None;
-                    preempt_mask &= !(1 << c);
-                    cpu.resume(c, if rng.gen_bool(0.3) { KERNEL } else { USER });
-                }
-                _ => {}
+            let idle = preempted_until[c].is_none() && retired_until[c].is_none();
+            let pick = |rng: &mut ChaCha8Rng| if rng.gen_bool(0.3) { KERNEL } else { USER };
+            if idle && s.parked >> c & 1 == 0 && rng.gen_bool(s.preempt) {
+                preempted_until[c] = Some(cycle + rng.gen_range(50..400));
+                preempt_mask |= 1 << c;
+                cpu.interrupt(c);
+            } else if idle && s.parked >> c & 1 == 0 && rng.gen_bool(s.retire) {
+                retired_until[c] = Some(cycle + rng.gen_range(50..400));
+                retire_mask |= 1 << c;
+            } else if preempted_until[c].is_some_and(|t| t <= cycle) && cpu.interrupted(c) {
+                preempted_until[c] = None;
+                preempt_mask &= !(1 << c);
+                let ep = pick(rng);
+                cpu.resume(c, ep);
+            } else if retired_until[c].is_some_and(|t| t <= cycle) && cpu.retired(c) {
+                retired_until[c] = None;
+                retire_mask &= !(1 << c);
+                let ep = pick(rng);
+                cpu.resume(c, ep);
             }
         }
         p.preempt.set_bits(0, ecfg.cores, preempt_mask);
+        p.retire.set_bits(0, ecfg.cores, retire_mask);
+        for c in 0..ecfg.cores as usize {
+            if cpu.retired(c) && retired_until[c].is_none() {
+                let w: Vec<_> = cpu
+                    .waits
+                    .iter()
+                    .filter(|w| w.core == c)
+                    .rev()
+                    .take(4)
+                    .collect();
+                panic!("cycle {cycle}: {} retired unasked; {w:?}", cpu.describe(c));
+            }
+        }
         // Scheduler: a ready request to a waiting endpoint, or a deliberate wrong try.
         let waiting_before = get(p.waiting);
         let n_ep = ecfg.endpoints();
@@ -290,16 +378,23 @@ fn run(p: &Pins, ecfg: EndpointsCfg, s: &Setup, rng: &mut ChaCha8Rng) -> Outcome
             }
             None => p.assign[0].set_bit(0, false),
         }
-        // Reply path: take finished slots, read them back.
-        p.done_ready
-            .set_bit(0, collecting.is_none() && rng.gen_bool(s.done_ready));
-        let read_now = match &collecting {
-            Some((_, slot, _, asked)) if *asked < (1 + ecfg.aux_lines as usize) * beats => {
-                let (l, b) = (asked / beats, asked % beats);
-                Some(ecfg.word(*slot, l as u32, b as u32))
+        // Reply path: take finished slots, read them back; transmitter: take rung TX
+        // buffers, read them, hand them back later.
+        // One of them may start in a cycle: they take turns.
+        let reader_free = task.is_none() && rng.gen_bool(s.done_ready);
+        p.done_ready.set_bit(0, reader_free && cycle % 2 == 0);
+        p.send_ready.set_bit(0, reader_free && cycle % 2 == 1);
+        let read_now = task.as_ref().and_then(|t| t.next_read(&ecfg));
+        let back_now = tx_back.iter().position(|b| b.0 <= cycle);
+        match back_now {
+            Some(i) => {
+                p.sent[0].set_bit(0, true);
+                p.sent[1].set_bits(0, p.sent[1].width(), u64::from(tx_back[i].1));
+                p.sent[2].set_bits(0, 1, u64::from(tx_back[i].2));
+                tx_back.remove(i);
             }
-            _ => None,
-        };
+            None => p.sent[0].set_bit(0, false),
+        }
         match read_now {
             Some(w) => {
                 p.rd[0].set_bit(0, rng.gen_bool(0.8));
@@ -335,8 +430,8 @@ fn run(p: &Pins, ecfg: EndpointsCfg, s: &Setup, rng: &mut ChaCha8Rng) -> Outcome
                 "cycle {cycle}: assignment to endpoint {ep}, which is not waiting, accepted"
             );
             assert!(
-                !ok || preempt_mask >> (ep / 2) & 1 == 0,
-                "cycle {cycle}: assignment to a preempted core"
+                !ok || (preempt_mask | retire_mask) >> (ep / 2) & 1 == 0,
+                "cycle {cycle}: assignment to a preempted or retired core"
             );
             if ok {
                 assert_eq!(ready.pop_front(), Some(slot));
@@ -361,30 +456,65 @@ fn run(p: &Pins, ecfg: EndpointsCfg, s: &Setup, rng: &mut ChaCha8Rng) -> Outcome
                 wrote,
                 "request {seq}: the handler's write-back reached the slot"
             );
-            collecting = Some((ep, slot, Vec::new(), 0));
+            task = Some(Task::new(ep, slot, false));
         }
-        if let (Some(c), true) = (
-            collecting.as_mut(),
+        let send_valid = p.send[0].bit(0);
+        if send_valid && !send_was_valid {
+            send_seen.push((get(p.send[1]) as u32, cycle));
+        }
+        send_was_valid = send_valid && p.send_ready.get_bits(0, 1) == 0;
+        if p.send_ready.get_bits(0, 1) == 1 && send_valid {
+            task = Some(Task::new(
+                get(p.send[1]) as u32,
+                get(p.send[2]) as u32,
+                true,
+            ));
+        }
+        if let (Some(t), true) = (
+            task.as_mut(),
             p.rd[0].get_bits(0, 1) == 1 && p.rd_ready.bit(0),
         ) {
             reads += 1;
-            c.3 += 1;
+            t.asked += 1;
         }
         if p.rd_data_valid.bit(0) {
             assert!(reads > 0, "read data was asked for");
             reads -= 1;
-            let c = collecting.as_mut().unwrap();
-            c.2.extend(p.rd_data.get_bytes());
-            if c.2.len() == (1 + ecfg.aux_lines as usize) * LINE_BYTES as usize {
-                let (ep, slot, data, _) = collecting.take().unwrap();
-                let (seq, args, _) = in_slot.remove(&slot).unwrap();
-                check_response(&data, seq, &args, max);
-                written.insert(seq, args);
-                assert!(
-                    out.answered.insert(seq, ep).is_none(),
-                    "request {seq} finished twice"
-                );
-                free.push_back(slot);
+            let t = task.as_mut().unwrap();
+            t.data.extend(p.rd_data.get_bytes());
+            if t.data.len() == t.words(&ecfg) * bytes {
+                let t = task.take().unwrap();
+                if t.tx {
+                    // The next message of this endpoint, as its core wrote it.
+                    let ep = t.ep;
+                    let sent: Vec<Datagram> = cpu
+                        .served((ep / 2) as usize)
+                        .iter()
+                        .filter(|sv| sv.endpoint == ep % 2)
+                        .flat_map(|sv| sv.sends.clone())
+                        .collect();
+                    let k = taken[ep as usize];
+                    assert!(k < sent.len(), "endpoint {ep}: a message no core sent");
+                    assert_eq!(
+                        t.data,
+                        sent[k].line().to_vec(),
+                        "endpoint {ep}: message {k} as the transmitter reads it"
+                    );
+                    taken[ep as usize] += 1;
+                    out.datagrams += 1;
+                    let at = cycle + rng.gen_range(0..=s.tx_hold);
+                    tx_back.push((at, ep, t.slot));
+                } else {
+                    let (ep, slot) = (t.ep, t.slot);
+                    let (seq, args, _) = in_slot.remove(&slot).unwrap();
+                    check_response(&t.data, seq, &args, max);
+                    written.insert(seq, args);
+                    assert!(
+                        out.answered.insert(seq, ep).is_none(),
+                        "request {seq} finished twice"
+                    );
+                    free.push_back(slot);
+                }
             }
         }
         cpu.sample(&p.coh);
@@ -416,12 +546,35 @@ fn run(p: &Pins, ecfg: EndpointsCfg, s: &Setup, rng: &mut ChaCha8Rng) -> Outcome
         }
     }
     assert_eq!(served.len(), s.requests, "every request was served");
+    // Every datagram queued once.
+    for ep in 0..ecfg.endpoints() {
+        let n: usize = cpu
+            .served((ep / 2) as usize)
+            .iter()
+            .filter(|sv| sv.endpoint == ep % 2)
+            .map(|sv| sv.sends.len())
+            .sum();
+        assert_eq!(taken[ep as usize], n, "endpoint {ep}: every message queued");
+    }
+    assert!(task.is_none(), "nothing is left half read");
     out.timeouts = cpu
         .waits
         .iter()
-        .filter(|w| w.tryagain && !w.preempt)
+        .filter(|w| w.tryagain && !w.preempt && !w.retire)
         .count();
     out.preemptions = cpu.waits.iter().filter(|w| w.tryagain && w.preempt).count();
+    out.retirements = cpu.waits.iter().filter(|w| w.tryagain && w.retire).count();
+    out.tx_tryagains = cpu
+        .waits
+        .iter()
+        .filter(|w| w.tryagain && is_tx(w.line))
+        .count();
+    for w in cpu.waits.iter().filter(|w| is_tx(w.line) && w.acknowledges) {
+        let ep = (w.line / u64::from(ENDPOINT_LINES)) as u32;
+        if let Some(&(_, at)) = send_seen.iter().find(|(e, at)| *e == ep && *at >= w.sent) {
+            out.bell_to_send.push(at - w.sent);
+        }
+    }
     for wt in &cpu.waits {
         if wt.tryagain && !wt.preempt {
             out.max_tryagain_wait = out.max_tryagain_wait.max(wt.answered - wt.sent);
@@ -444,11 +597,55 @@ fn run(p: &Pins, ecfg: EndpointsCfg, s: &Setup, rng: &mut ChaCha8Rng) -> Outcome
     out.timeout_waits = cpu
         .waits
         .iter()
-        .filter(|w| w.tryagain && !w.preempt && !w.acknowledges)
+        .filter(|w| w.tryagain && !w.preempt && !w.retire && !w.acknowledges && !is_tx(w.line))
         .map(|w| w.answered - w.sent)
         .collect();
     out.cycles = cycle;
     out
+}
+
+/// A read of a finished slot (the reply path) or of a rung TX buffer (the transmitter).
+struct Task {
+    ep: u32,
+    /// The slot, or the TX buffer.
+    slot: u32,
+    tx: bool,
+    data: Vec<u8>,
+    asked: usize,
+}
+
+impl Task {
+    fn new(ep: u32, slot: u32, tx: bool) -> Task {
+        Task {
+            ep,
+            slot,
+            tx,
+            data: Vec::new(),
+            asked: 0,
+        }
+    }
+
+    fn words(&self, ecfg: &EndpointsCfg) -> usize {
+        let beats = ecfg.beats() as usize;
+        if self.tx {
+            beats
+        } else {
+            (1 + ecfg.aux_lines as usize) * beats
+        }
+    }
+
+    fn next_read(&self, ecfg: &EndpointsCfg) -> Option<u64> {
+        let beats = ecfg.beats() as usize;
+        if self.asked == self.words(ecfg) {
+            return None;
+        }
+        let (l, b) = ((self.asked / beats) as u32, (self.asked % beats) as u32);
+        Some(if self.tx {
+            ecfg.rd_tx(ecfg.tx_word(self.ep, self.slot, b))
+        } else {
+            ecfg.word(self.slot, l, b)
+        })
+    }
 }
 
 /// The slot as the reply path reads it holds the handler's result for request `seq`.
@@ -477,19 +674,24 @@ fn random_run(p: &Pins, ecfg: EndpointsCfg, name: &str) {
     let s = setup(&ecfg, 400);
     let o = run(p, ecfg, &s, &mut rng);
     println!(
-        "{name}: {} requests in {} cycles, {} TRYAGAINs ({} timeouts, {} preemptions seen \
-         by the cores), longest timeout wait {} cycles",
+        "{name}: {} requests and {} datagrams in {} cycles, {} TRYAGAINs ({} timeouts, {} \
+         preemptions, {} retirements, {} on TX lines, seen by the cores), longest \
+         timeout wait {} cycles",
         o.answered.len(),
+        o.datagrams,
         o.cycles,
         o.tryagains,
         o.timeouts,
         o.preemptions,
+        o.retirements,
+        o.tx_tryagains,
         o.max_tryagain_wait
     );
     assert!(
-        o.timeouts > 0 && o.preemptions > 0,
-        "the run exercised timeouts and preemptions"
+        o.timeouts > 0 && o.preemptions > 0 && o.retirements > 0 && o.tx_tryagains > 0,
+        "the run exercised timeouts, preemptions, retirements and TX TRYAGAINs"
     );
+    assert!(o.datagrams > s.requests / 2, "the cores sent datagrams");
     let kernel = o.answered.values().filter(|e| *e % 2 == 1).count();
     assert!(kernel > 0, "some requests went to kernel endpoints");
     // A held load waits for the timeout, then for the INV round trip of a line the core
@@ -535,6 +737,8 @@ fn random_requests_evictions_and_preemptions_w1024() {
 fn exact(ecfg: EndpointsCfg) -> Outcome {
     let mut s = setup(&ecfg, 60);
     s.preempt = 0.0;
+    s.retire = 0.0;
+    s.tx_hold = 0;
     s.bad_assign = 0.0;
     s.done_ready = 1.0;
     s.assign_gap = 0;
@@ -563,9 +767,11 @@ fn exact(ecfg: EndpointsCfg) -> Outcome {
         }
     };
     println!(
-        "w{w}: assignment -> last CONTROL beat {:?}, load -> last TRYAGAIN beat {:?}",
+        "w{w}: assignment -> last CONTROL beat {:?}, load -> last TRYAGAIN beat {:?}, \
+         doorbell -> tx_send {:?}",
         o.assign_to_data.iter().min()..=o.assign_to_data.iter().max(),
-        o.timeout_waits.iter().min()..=o.timeout_waits.iter().max()
+        o.timeout_waits.iter().min()..=o.timeout_waits.iter().max(),
+        o.bell_to_send.iter().min()..=o.bell_to_send.iter().max()
     );
     o
 }
@@ -573,7 +779,10 @@ fn exact(ecfg: EndpointsCfg) -> Outcome {
 /// Exact cycles: an assignment reaches the held core `5 + beats - 1` cycles later (the
 /// event, the job FIFO, the RAM read, the output FIFO, then the line's beats); a held load
 /// with nothing to deliver is answered `timeout + 6 + beats - 1` cycles after the NIC took
-/// it (its timer starts the cycle after the load's event).
+/// it (its timer starts the cycle after the load's event); a doorbell whose TX line the
+/// core holds dirty queues its message `10 + beats - 1` cycles after the NIC took the load
+/// (the INV out in 4, the core's answer at once, its `beats` beats of data, the
+/// completion, the queue).
 #[test]
 fn exact_cycles_assignment_and_timeout() {
     for w in [1024, 512, 128] {
@@ -594,6 +803,10 @@ fn exact_cycles_assignment_and_timeout() {
                 300 + 6 + beats - 1,
                 "w{w}: timeout to the last beat of TRYAGAIN"
             );
+        }
+        assert!(!o.bell_to_send.is_empty());
+        for &c in &o.bell_to_send {
+            assert_eq!(c, 10 + beats - 1, "w{w}: doorbell to the queued message");
         }
     }
 }
@@ -617,7 +830,25 @@ struct Link<'a, 'b> {
     violations: u32,
 }
 
-impl Link<'_, '_> {
+impl<'a, 'b> Link<'a, 'b> {
+    /// Resets the endpoints (held loads time out after `timeout` cycles, no core preempted
+    /// or retired) to drive their link by hand.
+    fn start(p: &'b Pins<'a>, timeout: u64) -> Self {
+        p.timeout.set_bits(0, 24, timeout);
+        p.preempt.set_bits(0, p.preempt.width(), 0);
+        p.retire.set_bits(0, p.retire.width(), 0);
+        p.rst.set_bit(0, true);
+        p.dut.tick().unwrap();
+        p.rst.set_bit(0, false);
+        Link {
+            p,
+            bytes: (p.coh.c2n_data.width() / 8) as usize,
+            got: Vec::new(),
+            partial: Vec::new(),
+            violations: 0,
+        }
+    }
+
     fn cycle(&mut self) {
         let p = self.p;
         p.coh.n2c_ready.set_bit(0, true);
@@ -683,17 +914,7 @@ fn protocol_violations_are_answered_with_err_and_change_nothing() {
     let d = LauberhornEndpointsC2W512A3S8::new();
     let p = pins!(d);
     let ecfg = hdl::library::small_endpoints(512);
-    p.timeout.set_bits(0, 24, 5000);
-    p.rst.set_bit(0, true);
-    p.dut.tick().unwrap();
-    p.rst.set_bit(0, false);
-    let mut l = Link {
-        p: &p,
-        bytes: 64,
-        got: Vec::new(),
-        partial: Vec::new(),
-        violations: 0,
-    };
+    let mut l = Link::start(&p, 5000);
     let err = |line: u64, id: u64| Msg {
         op: down::DATA,
         line,
@@ -783,4 +1004,127 @@ fn protocol_violations_are_answered_with_err_and_change_nothing() {
     }
     assert_eq!(back, response);
     assert_eq!(get(p.waiting), 1, "the load of CONTROL 1 is held");
+}
+
+/// The TX lines by hand: a load of the current TX line is answered with its free buffer;
+/// the doorbell (a load of the other one) takes the line back, queues the written buffer
+/// and is answered with the other buffer; a doorbell with nothing written queues nothing;
+/// a load whose buffer is still being sent is held, then answered TRYAGAIN (length
+/// `TRYAGAIN_LEN`) and taken back; the buffer handed back is loaded again with what it
+/// holds; a write-back before the doorbell is what is sent; a retired core's held TX load
+/// is answered TRYAGAIN with RETIRE at once. Loads from another core, during a doorbell,
+/// or a second held load are violations that change nothing.
+#[test]
+fn tx_lines_by_hand() {
+    use hdl::lauberhorn::coherence::{down, line, line_addr, up};
+    let d = LauberhornEndpointsC2W512A3S8::new();
+    let p = pins!(d);
+    let ecfg = hdl::library::small_endpoints(512);
+    let mut l = Link::start(&p, 40);
+    let msg = |op: u64, line: u64, err: bool, data: &[u8]| Msg {
+        op,
+        line,
+        id: 0,
+        err,
+        data: data.to_vec(),
+    };
+    let zero = vec![0u8; 128];
+    let inv = |line: u64| msg(down::INV, line, false, &zero[..64]);
+    let tryagain = |line: u64, retire: bool| {
+        let mut t = zero.clone();
+        t[0] = u8::from(retire) << ctrl::RETIRE;
+        t[tx::ADDR_WORD * 8 + 6..tx::ADDR_WORD * 8 + 8].copy_from_slice(&[0xff, 0xff]);
+        msg(down::DATA, line, false, &t)
+    };
+    let (t0, t1) = (line_addr(0, line::tx(0)), line_addr(0, line::tx(1)));
+    // What the transmitter sees queued, and the buffer it reads.
+    let queued = |p: &Pins| {
+        p.dut.eval().unwrap();
+        p.send[0].bit(0).then(|| (get(p.send[1]), get(p.send[2])))
+    };
+    let take = |l: &mut Link| {
+        l.p.send_ready.set_bit(0, true);
+        l.cycle();
+        l.p.send_ready.set_bit(0, false);
+    };
+    let read_buffer = |l: &mut Link, ep: u32, buf: u32| {
+        let mut back = Vec::new();
+        for b in 0..2 {
+            l.p.rd[0].set_bit(0, true);
+            l.p.rd[1].set_bits(0, l.p.rd[1].width(), ecfg.rd_tx(ecfg.tx_word(ep, buf, b)));
+            l.cycle();
+            l.p.rd[0].set_bit(0, false);
+            l.p.dut.eval().unwrap();
+            assert!(l.p.rd_data_valid.bit(0));
+            back.extend(l.p.rd_data.get_bytes());
+        }
+        back
+    };
+    let hand_back = |l: &mut Link, ep: u64, buf: u64| {
+        l.p.sent[0].set_bit(0, true);
+        l.p.sent[1].set_bits(0, l.p.sent[1].width(), ep);
+        l.p.sent[2].set_bits(0, 1, buf);
+        l.cycle();
+        l.p.sent[0].set_bit(0, false);
+    };
+
+    // The first message: load TX 0, write it, ring the doorbell.
+    l.send(up::RD_EXCL, t0, 0, None);
+    assert_eq!(l.wait(10), vec![msg(down::DATA, t0, false, &zero)]);
+    l.send(up::RD_EXCL, t0, 1, None); // core 1 loads core 0's TX line
+    assert_eq!(
+        l.wait(10),
+        vec![Msg {
+            id: 1,
+            ..msg(down::DATA, t0, true, &zero)
+        }]
+    );
+    l.send(up::RD_EXCL, t1, 0, None);
+    assert_eq!(l.wait(10), vec![inv(t0)]);
+    l.send(up::RD_EXCL, t0, 0, None); // during the doorbell
+    assert_eq!(l.wait(10), vec![msg(down::DATA, t0, true, &zero)]);
+    assert_eq!(queued(&p), None, "nothing queued before the answer");
+    let first: Vec<u8> = (0..128u32).map(|i| (i * 5 + 3) as u8).collect();
+    l.send(up::ACK_DATA, t0, 0, Some(&first));
+    assert_eq!(l.wait(10), vec![msg(down::DATA, t1, false, &zero)]);
+    assert_eq!(queued(&p), Some((0, 0)));
+    take(&mut l);
+    assert_eq!(queued(&p), None);
+    assert_eq!(read_buffer(&mut l, 0, 0), first);
+    assert_eq!(l.violations, 2);
+
+    // A doorbell with TX 1 unwritten queues nothing; TX 0 is still being sent, so the
+    // load is held, then answered TRYAGAIN and taken back.
+    l.send(up::RD_EXCL, t0, 0, None);
+    assert_eq!(l.wait(10), vec![inv(t1)]);
+    l.send(up::ACK, t1, 0, None);
+    assert_eq!(l.wait(10), vec![]);
+    assert_eq!(queued(&p), None, "an unwritten buffer is not sent");
+    l.send(up::RD_EXCL, t0, 0, None); // a second held load
+    assert_eq!(l.wait(8), vec![msg(down::DATA, t0, true, &zero)]);
+    assert_eq!(l.violations, 3);
+    assert_eq!(l.wait(60), vec![tryagain(t0, false), inv(t0)]);
+    l.send(up::ACK, t0, 0, None);
+
+    // Handed back, TX 0 is loaded with what it holds; a write-back before the doorbell
+    // is what goes out.
+    hand_back(&mut l, 0, 0);
+    l.send(up::RD_EXCL, t0, 0, None);
+    assert_eq!(l.wait(10), vec![msg(down::DATA, t0, false, &first)]);
+    let second: Vec<u8> = (0..128u32).map(|i| (i * 11 + 7) as u8).collect();
+    l.send(up::EVICT_DIRTY, t0, 0, Some(&second));
+    l.send(up::RD_EXCL, t1, 0, None);
+    assert_eq!(l.wait(10), vec![msg(down::DATA, t1, false, &zero)]);
+    assert_eq!(queued(&p), Some((0, 0)));
+    take(&mut l);
+    assert_eq!(read_buffer(&mut l, 0, 0), second);
+
+    // Retired: the held load of busy TX 0 is answered at once.
+    l.send(up::RD_EXCL, t0, 0, None);
+    assert_eq!(l.wait(10), vec![inv(t1)]);
+    l.send(up::ACK, t1, 0, None);
+    assert_eq!(l.wait(10), vec![]);
+    p.retire.set_bits(0, 2, 1);
+    assert_eq!(l.wait(10), vec![tryagain(t0, true), inv(t0)]);
+    assert_eq!(l.violations, 3);
 }

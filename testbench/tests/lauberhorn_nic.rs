@@ -5,7 +5,9 @@
 //! ONC-RPC calls mixed with other traffic.
 //!
 //! Checked: every call is answered exactly once, to its caller, with its xid and the
-//! handler's result, in a frame whose checksums verify; process 0's calls are served by
+//! handler's result, in a frame whose checksums verify; in the random runs every request
+//! also sends exactly one notification through its core's TX lines, from its process's
+//! port (CORE.TX_PORT for the user core), with the xid and the result; process 0's calls are served by
 //! core 0 on its user endpoint, process 1's (which no core runs) by core 1 on its kernel
 //! endpoint; every other frame leaves on `m_axis_other` unchanged; the statistics agree.
 //! With nothing random, the exact cycles from a call's last beat to the CONTROL line at
@@ -15,7 +17,7 @@ use hdl::lauberhorn::coherence::{KERNEL, USER};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use sim::lauberhorn::cpu::CpuCfg;
-use sim::lauberhorn::host::{run, Builtin, HostCfg, Report, Role, Service};
+use sim::lauberhorn::host::{run, tx_port, Builtin, HostCfg, Notify, Report, Role, Service};
 use sim::lauberhorn_pins;
 use sim::net::classify;
 use sim::traces::{rpc_call_frame, RpcCallSpec};
@@ -25,6 +27,11 @@ use testbench::seed;
 
 const LOCAL_IP: [u8; 4] = [10, 1, 0, 1];
 const LOCAL_MAC: [u8; 6] = [0x02, 0, 0, 0, 0, 0x01];
+const NOTIFY: Notify = Notify {
+    mac: [0x02, 0, 0, 0, 0, 0x99],
+    ip: 0x0a01_0063,
+    port: 9999,
+};
 /// (program, version, procedure, port, process).
 const SERVICES: [(u32, u32, u32, u16, u32); 2] =
     [(0x2000_0001, 1, 1, 4000, 0), (0x2000_0002, 1, 3, 5000, 1)];
@@ -56,6 +63,7 @@ fn host(cpu: CpuCfg, rx_gaps: f64, tx_ready: f64, outstanding: usize) -> HostCfg
         rx_gaps,
         tx_ready,
         outstanding,
+        notify: None,
     }
 }
 
@@ -166,6 +174,48 @@ fn check(calls: &[Call], others: &[Vec<u8>], r: &Report) {
     );
 }
 
+/// One notification per call, from the core's TX lines: to NOTIFY, from the process's
+/// port, the xid and the (reversed) arguments as far as they fit; checksums valid.
+fn check_notifications(h: &HostCfg, calls: &[Call], r: &Report) {
+    assert_eq!(
+        r.notifications.len(),
+        calls.len(),
+        "one notification per call"
+    );
+    let mut by_xid: BTreeMap<u32, &Vec<u8>> = BTreeMap::new();
+    for f in &r.notifications {
+        let m = classify(f, false);
+        assert!(m.offload, "a clean UDP/IPv4 datagram with valid checksums");
+        assert_eq!(
+            (m.src_ip, m.dst_ip),
+            (u32::from_be_bytes(LOCAL_IP), NOTIFY.ip)
+        );
+        assert_eq!((&f[0..6], &f[6..12]), (&NOTIFY.mac[..], &LOCAL_MAC[..]));
+        let xid = u32::from_be_bytes(f[42..46].try_into().unwrap());
+        assert!(
+            by_xid.insert(xid, f).is_none(),
+            "xid {xid:#x} notified twice"
+        );
+    }
+    for (_, xid, process, args) in calls {
+        let f = by_xid
+            .get(xid)
+            .unwrap_or_else(|| panic!("xid {xid:#x} notified"));
+        let port = |o: usize| u16::from_be_bytes([f[o], f[o + 1]]);
+        assert_eq!(
+            (port(34), port(36)),
+            (tx_port(&h.services, *process), NOTIFY.port)
+        );
+        let ul = port(38) as usize;
+        let want: Vec<u8> = args.iter().rev().copied().take(108).collect();
+        assert_eq!(&f[46..34 + ul], &want[..], "xid {xid:#x}: the result");
+    }
+    assert_eq!(
+        (r.counters["SENT"], r.counters["TX_DROPPED"]),
+        (calls.len() as u64, 0)
+    );
+}
+
 /// Calls and other frames, mixed (each list in its own order).
 fn mix(rng: &mut ChaCha8Rng, calls: &[Call], others: &[Vec<u8>]) -> Vec<Vec<u8>> {
     let (mut ci, mut oi, mut out) = (0, 0, Vec::new());
@@ -201,8 +251,11 @@ fn random_run(name: &str, w: u32) {
         inv_delay: 10,
         work: 40,
     };
-    let r = nic(w, &host(cpu, 0.5, 0.7, 4), &frames, rng.gen());
+    let mut h = host(cpu, 0.5, 0.7, 4);
+    h.notify = Some(NOTIFY);
+    let r = nic(w, &h, &frames, rng.gen());
     check(&c, &others, &r);
+    check_notifications(&h, &c, &r);
     println!(
         "{name}: {} calls answered ({} through core 1's kernel endpoint), {} other frames in {} cycles",
         r.replies.len(),

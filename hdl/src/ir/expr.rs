@@ -231,6 +231,10 @@ impl Expr {
         if self.is_error() {
             return self.clone();
         }
+        // `~~x` is `x` (and not every Verilog parser takes `~~`).
+        if let (UnOp::Not, Kind::Un(UnOp::Not, inner)) = (op, self.kind()) {
+            return inner.clone();
+        }
         let w = if op == UnOp::Not { self.width() } else { 1 };
         mk(w, Kind::Un(op, self.clone()))
     }

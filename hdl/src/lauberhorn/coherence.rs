@@ -36,12 +36,23 @@
 //! Each core has two endpoints, user ([`USER`]) and kernel ([`KERNEL`]), one 4 KiB page each
 //! (so the OS maps each into exactly one protection domain): endpoint `2 * core + kind`
 //! starts at `ENDPOINT_BYTES * (2 * core + kind)` in the aperture. Inside a page, lines
-//! ([`line`]): CONTROL 0 at 0x000, CONTROL 1 at 0x080, AUX `k` at `0x100 + 0x80 * k`.
+//! ([`line`]): CONTROL 0 at 0x000, CONTROL 1 at 0x080, AUX `k` at `0x100 + 0x80 * k`, and
+//! the two TX lines at 0xF00 and 0xF80, the page's last two lines.
 //!
 //! # The CONTROL line
 //! Loading the expected CONTROL line returns a request or TRYAGAIN ([`ctrl`]); the handler
 //! writes its response into the same line (and the AUX lines), then loads the other
 //! CONTROL line, which acknowledges the request and is the next request's load.
+//!
+//! # The TX lines
+//! A core sends a UDP datagram of its own (not a reply) through its endpoint's two TX
+//! lines, used in turn like the CONTROL lines ([`tx`] is the layout). Loading the current
+//! TX line is answered with the line once its buffer is free (the message sent from it
+//! two messages ago has left); the core writes the message into it, then loads the other
+//! TX line: that load rings the doorbell (the NIC takes the written line back and sends
+//! it) and is the next message's load. A TX load that finds its buffer still being sent
+//! after the timeout, or on a preempted or retired core, is answered TRYAGAIN (length
+//! [`tx::TRYAGAIN_LEN`]) and the line taken back, as for CONTROL lines.
 
 /// Bytes of a cache line.
 pub const LINE_BYTES: u32 = 128;
@@ -90,6 +101,10 @@ pub mod line {
     pub const fn aux(k: u32) -> u32 {
         2 + k
     }
+    /// TX line `parity` (0 or 1): the page's last two lines.
+    pub const fn tx(parity: u32) -> u32 {
+        super::ENDPOINT_LINES - 2 + parity
+    }
 }
 
 /// Beats of a line on a link `data_width` bits wide.
@@ -109,6 +124,10 @@ pub mod ctrl {
     pub const VALID: u32 = 0;
     /// Request word 0, bit 1: the TRYAGAIN is a preemption (take the interrupt).
     pub const PREEMPT: u32 = 1;
+    /// Request word 0, bit 4: the TRYAGAIN is a retirement (CORE.PREEMPT.RETIRE): leave
+    /// the dispatch loop and give the core back to the kernel, without an interrupt (for
+    /// kernel dispatch threads that cannot be preempted).
+    pub const RETIRE: u32 = 4;
     /// Request word 0, bits 3:2: how the arguments come ([`KIND_INLINE`]).
     pub const KIND_LSB: u32 = 2;
     /// The arguments follow in this line and the AUX lines.
@@ -138,4 +157,26 @@ pub mod ctrl {
     pub const RESULT: u32 = 24;
     /// Result bytes the CONTROL line itself holds.
     pub const RESULT_INLINE: u32 = super::LINE_BYTES - RESULT;
+}
+
+/// Layout of a TX line (little-endian 64-bit words): the datagram's payload from byte 0,
+/// so it leaves without being realigned, and its addressing in the last 16 bytes.
+/// Addresses are numbers as in the registers (a MAC's first octet in bits 47:40, an IP's
+/// in bits 31:24). The NIC sends from LOCAL_MAC and LOCAL_IP; a user endpoint only from
+/// its core's CORE.TX_PORT.
+pub mod tx {
+    /// Payload bytes a TX line holds, from byte 0.
+    pub const PAYLOAD: u32 = super::LINE_BYTES - 16;
+    /// Word 14 (byte 112): the destination MAC (bits 47:0) and the payload length
+    /// (bits 63:48, 1 to [`PAYLOAD`]).
+    pub const ADDR_WORD: usize = 14;
+    pub const LEN_LSB: u32 = 48;
+    /// Word 15 (byte 120): the destination IP (bits 31:0), destination port (47:32) and
+    /// source port (63:48).
+    pub const PORT_WORD: usize = 15;
+    pub const DST_PORT_LSB: u32 = 32;
+    pub const SRC_PORT_LSB: u32 = 48;
+    /// The length of a TX TRYAGAIN answer (no message is this long): load the same line
+    /// again.
+    pub const TRYAGAIN_LEN: u64 = 0xffff;
 }

@@ -146,12 +146,16 @@ pub fn csr(cfg: &LauberhornConfig) -> Result<Rc<Module>, HdlErrors> {
 
     // Cores: scheduling state and preemption.
     let core_i = dec.index("CORE");
-    let (mut modes, mut procs, mut pre) = (vec![], vec![], vec![]);
+    let (mut modes, mut procs, mut pre, mut ret, mut ports) =
+        (vec![], vec![], vec![], vec![], vec![]);
     let w_sched = wr(&mut dec, &mut m, "CORE", "SCHED");
     let w_pre = wr(&mut dec, &mut m, "CORE", "PREEMPT");
+    let w_port = wr(&mut dec, &mut m, "CORE", "TX_PORT");
     let v_mode = dec.field(&wd, "CORE", "SCHED", "MODE");
     let v_proc = dec.field(&wd, "CORE", "SCHED", "PROCESS");
     let v_req = dec.field(&wd, "CORE", "PREEMPT", "REQ");
+    let v_ret = dec.field(&wd, "CORE", "PREEMPT", "RETIRE");
+    let v_port = dec.field(&wd, "CORE", "TX_PORT", "PORT");
     for c in 0..nc {
         let me = if nc == 1 {
             lit(1, 1)
@@ -161,14 +165,22 @@ pub fn csr(cfg: &LauberhornConfig) -> Result<Rc<Module>, HdlErrors> {
         let md = m.reg_reset(&format!("core{c}_mode"), mode::WIDTH, mode::OTHER);
         let pr = m.reg_reset(&format!("core{c}_process"), pw, 0);
         let pe = m.reg_reset(&format!("core{c}_preempt"), 1, 0);
+        let rt = m.reg_reset(&format!("core{c}_retire"), 1, 0);
+        let tp = m.reg_reset(&format!("core{c}_tx_port"), 16, 0);
         m.when(&w_sched & me.clone(), |m| {
             m.set(&md, v_mode.clone());
             m.set(&pr, v_proc.clone());
         });
-        m.when(&w_pre & me, |m| m.set(&pe, v_req.clone()));
+        m.when(&w_pre & me.clone(), |m| {
+            m.set(&pe, v_req.clone());
+            m.set(&rt, v_ret.clone());
+        });
+        m.when(&w_port & me, |m| m.set(&tp, v_port.clone()));
         modes.push(Expr::from(&md));
         procs.push(Expr::from(&pr));
         pre.push(Expr::from(&pe));
+        ret.push(Expr::from(&rt));
+        ports.push(Expr::from(&tp));
     }
     let sel = |v: &[Expr]| crate::blocks::onehot::select(v, &core_i);
     dec.read(
@@ -176,11 +188,18 @@ pub fn csr(cfg: &LauberhornConfig) -> Result<Rc<Module>, HdlErrors> {
         "SCHED",
         &[("MODE", sel(&modes)), ("PROCESS", sel(&procs))],
     );
-    dec.read("CORE", "PREEMPT", &[("REQ", sel(&pre))]);
+    dec.read(
+        "CORE",
+        "PREEMPT",
+        &[("REQ", sel(&pre)), ("RETIRE", sel(&ret))],
+    );
+    dec.read("CORE", "TX_PORT", &[("PORT", sel(&ports))]);
     let msb_first = |v: &[Expr]| cat(v.iter().rev().cloned());
     for (out, v) in [
         ("core_mode", msb_first(&modes)),
         ("core_process", msb_first(&procs)),
+        ("retire", msb_first(&ret)),
+        ("tx_port", msb_first(&ports)),
     ] {
         let o = m.output(out, v.width());
         m.set(&o, v);

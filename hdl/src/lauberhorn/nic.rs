@@ -32,6 +32,7 @@ pub fn parts(cfg: &Config, net_width: u32) -> (RpcRxCfg, RpcReplyCfg, EndpointsC
         },
         RpcReplyCfg {
             net_width,
+            cores: l.cores,
             coh_width: l.coh_width,
             aux_lines: l.aux_lines,
             slots: l.slots,
@@ -86,6 +87,9 @@ pub fn lauberhorn_nic(cfg: &Config, net_width: u32) -> Result<Rc<Module>, HdlErr
         (ci, "local_mac", pi, "local_mac"),
         (ci, "timeout", ei, "timeout"),
         (ci, "preempt", ei, "preempt"),
+        (ci, "retire", ei, "retire"),
+        (ci, "local_ip", pi, "local_ip"),
+        (ci, "tx_port", pi, "tx_port"),
         (ci, "core_mode", si, "core_mode"),
         (ci, "core_process", si, "core_process"),
         // The service table, inside the receive path.
@@ -121,6 +125,14 @@ pub fn lauberhorn_nic(cfg: &Config, net_width: u32) -> Result<Rc<Module>, HdlErr
         (ei, "slot_rd_ready", pi, "slot_rd_ready"),
         (ei, "slot_rd_data", pi, "slot_rd_data"),
         (ei, "slot_rd_data_valid", pi, "slot_rd_data_valid"),
+        // Rung TX buffers to the transmit path, which hands them back.
+        (ei, "tx_send_valid", pi, "tx_send_valid"),
+        (ei, "tx_send_ep", pi, "tx_send_ep"),
+        (ei, "tx_send_buf", pi, "tx_send_buf"),
+        (pi, "tx_send_ready", ei, "tx_send_ready"),
+        (pi, "tx_done_valid", ei, "tx_done_valid"),
+        (pi, "tx_done_ep", ei, "tx_done_ep"),
+        (pi, "tx_done_buf", ei, "tx_done_buf"),
         (pi, "meta_slot", ri, "meta_slot"),
         (pi, "free_valid", ri, "free_valid"),
         (pi, "free_slot", ri, "free_slot"),
@@ -134,6 +146,8 @@ pub fn lauberhorn_nic(cfg: &Config, net_width: u32) -> Result<Rc<Module>, HdlErr
         (si, "stat_refused", ci, "proc_stat_refused"),
         (pi, "stat_replies", ci, "stat_replies"),
         (pi, "stat_bad_result", ci, "stat_bad_results"),
+        (pi, "stat_sent", ci, "stat_sent"),
+        (pi, "stat_tx_dropped", ci, "stat_tx_dropped"),
         (ei, "ev_tryagain", ci, "stat_tryagains"),
         (ei, "ev_violation", ci, "stat_violations"),
     ];
@@ -145,7 +159,15 @@ pub fn lauberhorn_nic(cfg: &Config, net_width: u32) -> Result<Rc<Module>, HdlErr
     }
     for (reg, _) in STATS {
         let s = reg.to_lowercase();
-        if !["replies", "bad_results", "tryagains", "violations"].contains(&s.as_str()) {
+        let elsewhere = [
+            "replies",
+            "bad_results",
+            "tryagains",
+            "violations",
+            "sent",
+            "tx_dropped",
+        ];
+        if !elsewhere.contains(&s.as_str()) {
             link(&mut m, ri, &format!("stat_{s}"), ci, &format!("stat_{s}"));
         }
     }

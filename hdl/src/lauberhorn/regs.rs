@@ -12,10 +12,10 @@ use Access::{None as NO, ReadOnly as RO, ReadWrite as RW};
 /// `ID.MAGIC`: "LAUB".
 pub const MAGIC: u64 = 0x4c41_5542;
 /// `ID.VERSION` of this register layout.
-pub const VERSION: u64 = 1;
+pub const VERSION: u64 = 2;
 
 /// The statistics counters of GLOBAL, with the pulse each counts.
-pub const STATS: [(&str, &str); 13] = [
+pub const STATS: [(&str, &str); 15] = [
     (
         "CALLS",
         "Calls delivered into a slot and queued for their process.",
@@ -53,11 +53,16 @@ pub const STATS: [(&str, &str); 13] = [
     ),
     (
         "TRYAGAINS",
-        "Held loads answered TRYAGAIN (timeout or preemption).",
+        "Held loads answered TRYAGAIN (timeout, preemption or retirement).",
     ),
     (
         "VIOLATIONS",
         "Coherence protocol violations answered with an error line.",
+    ),
+    ("SENT", "Datagrams sent from TX lines."),
+    (
+        "TX_DROPPED",
+        "TX-line messages dropped: length 0 or past the line, or a user endpoint's source port other than CORE.TX_PORT.",
     ),
 ];
 
@@ -141,14 +146,17 @@ pub fn regmap(cfg: &LauberhornConfig) -> RegMap {
         name: "CORE".into(),
         base: CORE_BASE,
         count: cfg.cores,
-        stride: 0x10,
-        doc: "Per core: the scheduling state the kernel shares with the NIC, and preemption.".into(),
+        stride: 0x20,
+        doc: "Per core: the scheduling state the kernel shares with the NIC, preemption and retirement, and what its user endpoint may send.".into(),
         regs: vec![
             Register::new("SCHED", 0x0, RW, NO, "What the core runs.")
                 .field("MODE", 0, 2, "0 other (no requests), 1 the process's user dispatch loop, 2 the kernel's dispatch loop (requests for processes no core runs).")
                 .field("PROCESS", 8, pw, "The process (queue) the core runs in mode 1."),
             Register::new("PREEMPT", 0x8, RW, NO, "Preempt the core.")
-                .field("REQ", 0, 1, "1: the core's held loads are answered TRYAGAIN with PREEMPT, it gets no requests, and its interrupt line (irq) is high. The kernel clears it."),
+                .field("REQ", 0, 1, "1: the core's held loads are answered TRYAGAIN with PREEMPT, it gets no requests, and its interrupt line (irq) is high. The kernel clears it.")
+                .field("RETIRE", 1, 1, "1: the core's held loads are answered TRYAGAIN with RETIRE and it gets no requests, without an interrupt: a kernel dispatch thread that cannot be preempted leaves its loop. The kernel clears it."),
+            Register::new("TX_PORT", 0x10, RW, NO, "What the core's user endpoint may send from its TX lines.")
+                .field("PORT", 0, 16, "The UDP source port its datagrams must have (others are dropped and counted in TX_DROPPED); the kernel endpoint may use any."),
         ],
     };
     let process = RegBlock {

@@ -1,7 +1,8 @@
-//! The ONC-RPC reply path (Lauberhorn §5.1): a finished slot becomes an accepted reply
-//! (RFC 5531) to its caller, and the slot is free again.
+//! The transmit path (Lauberhorn §5.1): a finished slot becomes an accepted ONC-RPC reply
+//! (RFC 5531) to its caller, and the slot is free again; a TX buffer a core rang the
+//! doorbell on becomes a UDP datagram, and the buffer is free again.
 //!
-//! For each `done` slot, one at a time:
+//! One at a time, replies and datagrams taking turns when both wait. For each `done` slot:
 //! 1. Word 0 of the response: result length and `accept_stat` ([`ctrl`]). A handler that
 //!    wrote nothing, or a length past the lines, gets `SYSTEM_ERR` and no results
 //!    (counted in `stat_bad_result`).
@@ -13,6 +14,12 @@
 //!    checksum needs the payload's sum before the header leaves.
 //! 3. The frame goes to the caller's MAC, IP and port from the call's own addresses (as
 //!    `rpc_rx` kept them), then the slot is freed.
+//!
+//! For each `tx_send` buffer ([`tx`] layout): its last 16 bytes give the length and the
+//! addresses. A length of 0 or past the line, or a user endpoint's source port other than
+//! its core's `tx_port`, drops the message (counted in `stat_tx_dropped`); otherwise its
+//! bytes from 0 go out the same two passes from LOCAL_MAC and LOCAL_IP. Then `tx_done`
+//! returns the buffer.
 
 use crate::blocks::checksum::checksum;
 use crate::blocks::pieces::{pick, place};
@@ -20,7 +27,8 @@ use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::blocks::udp_tx_build::{udp_tx_build, FIELDS};
 use crate::bundles::{Axis, AxisCfg};
 use crate::ir::{cat, clog2, lit, Expr, HdlErrors, Module, ModuleBuilder, PortDir};
-use crate::lauberhorn::coherence::{ctrl, LINE_BITS, LINE_BYTES};
+use crate::lauberhorn::coherence::{ctrl, tx, KERNEL, LINE_BITS, LINE_BYTES};
+use crate::lauberhorn::endpoints::EndpointsCfg;
 use std::rc::Rc;
 
 /// Bytes of the accepted-reply header in front of the results.
@@ -36,6 +44,7 @@ const READ_DEPTH: u64 = 4;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct RpcReplyCfg {
     pub net_width: u32,
+    pub cores: u32,
     pub coh_width: u32,
     pub aux_lines: u32,
     pub slots: u32,
@@ -47,6 +56,16 @@ impl RpcReplyCfg {
         ctrl::RESULT_INLINE + LINE_BYTES * self.aux_lines
     }
 
+    /// The endpoints whose slots and TX buffers this path reads.
+    pub fn endpoints(&self) -> EndpointsCfg {
+        EndpointsCfg {
+            cores: self.cores,
+            coh_width: self.coh_width,
+            aux_lines: self.aux_lines,
+            slots: self.slots,
+        }
+    }
+
     fn slot_words(&self) -> u32 {
         (1 + self.aux_lines).next_power_of_two() * (LINE_BITS / self.coh_width)
     }
@@ -55,9 +74,12 @@ impl RpcReplyCfg {
 pub fn rpc_reply(cfg: RpcReplyCfg) -> Result<Rc<Module>, HdlErrors> {
     let (wn, wc) = (cfg.net_width, cfg.coh_width);
     let name = format!(
-        "lauberhorn_rpc_reply_w{wn}_c{wc}_a{}_s{}",
-        cfg.aux_lines, cfg.slots
+        "lauberhorn_rpc_reply_w{wn}_c{wc}_n{}_a{}_s{}",
+        cfg.cores, cfg.aux_lines, cfg.slots
     );
+    let ecfg = cfg.endpoints();
+    ecfg.validate(&name)?;
+    let ew = ecfg.ep_width();
     AxisCfg::validate_nic_width(&name, wn)?;
     let sw = clog2(u64::from(cfg.slots));
     let (bn, bc) = (wn / 8, wc / 8);
@@ -66,9 +88,10 @@ pub fn rpc_reply(cfg: RpcReplyCfg) -> Result<Rc<Module>, HdlErrors> {
     let summer = checksum(wn)?;
     let mut m = ModuleBuilder::new(&name);
     m.doc(format!(
-        "Lauberhorn ONC-RPC reply path, {wn}-bit MAC, {wc}-bit slot words: accepted replies\n\
-         with up to {} result bytes, built from the slots.",
-        cfg.capacity()
+        "Lauberhorn transmit path, {wn}-bit MAC, {wc}-bit slot words: accepted ONC-RPC replies\n\
+         with up to {} result bytes, built from the slots, and the datagrams of {} cores' TX lines.",
+        cfg.capacity(),
+        cfg.cores
     ));
     let gp = |m: &mut ModuleBuilder, g: &str, f: &str, w: u32, d| m.group_port(g, f, w, d);
     let done_valid = gp(&mut m, "done", "valid", 1, PortDir::In);
@@ -87,7 +110,14 @@ pub fn rpc_reply(cfg: RpcReplyCfg) -> Result<Rc<Module>, HdlErrors> {
     .iter()
     .map(|(f, w)| gp(&mut m, "meta", f, *w, PortDir::In))
     .collect();
-    let word_w = sw + swl;
+    let send_valid = gp(&mut m, "tx_send", "valid", 1, PortDir::In);
+    let send_ready = gp(&mut m, "tx_send", "ready", 1, PortDir::Out);
+    let send_ep = gp(&mut m, "tx_send", "ep", ew, PortDir::In);
+    let send_buf = gp(&mut m, "tx_send", "buf", 1, PortDir::In);
+    let sent_valid = gp(&mut m, "tx_done", "valid", 1, PortDir::Out);
+    let sent_ep = gp(&mut m, "tx_done", "ep", ew, PortDir::Out);
+    let sent_buf = gp(&mut m, "tx_done", "buf", 1, PortDir::Out);
+    let word_w = ecfg.rd_addr_width();
     let rd_valid = gp(&mut m, "slot_rd", "valid", 1, PortDir::Out);
     let rd_ready = gp(&mut m, "slot_rd", "ready", 1, PortDir::In);
     let rd_addr = gp(&mut m, "slot_rd", "addr", word_w, PortDir::Out);
@@ -97,6 +127,8 @@ pub fn rpc_reply(cfg: RpcReplyCfg) -> Result<Rc<Module>, HdlErrors> {
     let free_ready = gp(&mut m, "free", "ready", 1, PortDir::In);
     let free_slot = gp(&mut m, "free", "slot", sw, PortDir::Out);
     let local_mac = m.input("local_mac", 48);
+    let local_ip = m.input("local_ip", 32);
+    let tx_port = m.input("tx_port", 16 * cfg.cores);
     let stat = |m: &mut ModuleBuilder, f: &str, v: Expr| {
         let o = m.output(&format!("stat_{f}"), 1);
         let r = m.reg_reset(&format!("stat_{f}_r"), 1, 0);
@@ -117,29 +149,49 @@ pub fn rpc_reply(cfg: RpcReplyCfg) -> Result<Rc<Module>, HdlErrors> {
     let len = m.reg("result_len", 16);
     let status = m.reg("accept_stat", 8);
     let second = m.reg("second_pass", 1);
+    let datagram = m.reg("datagram", 1);
+    let txb = m.reg("tx_buffer", ew + 1);
+    let last_reply = m.reg_reset("last_was_reply", 1, 0);
     let head_asked = m.reg_reset("head_asked", 1, 0);
     let pass_done = m.reg_reset("pass_done", 1, 0);
     m.set(&meta_slot, &slot);
     m.set(&free_slot, &slot);
-    let take = m.node("take_done", at(IDLE) & &done_valid);
-    m.set(&done_ready, at(IDLE));
-    m.when(&take, |m| {
+    m.set(&sent_ep, txb.slice(1, ew));
+    m.set(&sent_buf, txb.bit(0));
+    // Replies and datagrams take turns when both wait.
+    let take_reply = m.node(
+        "take_reply",
+        at(IDLE) & &done_valid & (!&send_valid | !&last_reply),
+    );
+    let take_send = m.node("take_send", at(IDLE) & &send_valid & !&take_reply);
+    m.set(&done_ready, &take_reply);
+    m.set(&send_ready, &take_send);
+    m.when(&take_reply | &take_send, |m| {
+        m.set(&datagram, &take_send);
+        m.set(&last_reply, &take_reply);
         m.set(&slot, &done_slot);
         m.set(&wrote, &done_wrote);
+        m.set(&txb, cat([Expr::from(&send_ep), Expr::from(&send_buf)]));
         m.set(&state, HEAD);
         m.set(&head_asked, 0);
     });
 
-    // Slot reads: word 0 for the header, then the payload's words, pass after pass.
+    // Reads: word 0 of a slot, or the TX buffer's last 16 bytes, for the header; then
+    // the payload's words, pass after pass.
+    let total = m.node(
+        "payload_bytes",
+        datagram.mux(
+            len.zext(17),
+            len.zext(17) + lit(u64::from(REPLY_HEADER), 17),
+        ),
+    );
     let words_needed = m.node(
         "payload_words",
-        (len.zext(17) + lit(u64::from(REPLY_HEADER) + u64::from(bc) - 1, 17))
-            .shr(bc.trailing_zeros()),
+        (&total + lit(u64::from(bc) - 1, 17)).shr(bc.trailing_zeros()),
     );
     let beats_needed = m.node(
         "payload_beats",
-        (len.zext(17) + lit(u64::from(REPLY_HEADER) + u64::from(bn) - 1, 17))
-            .shr(bn.trailing_zeros()),
+        (&total + lit(u64::from(bn) - 1, 17)).shr(bn.trailing_zeros()),
     );
     let rq = m.reg_reset("words_asked", 17, 0);
     let inflight = m.reg_reset("reads_inflight", 3, 0);
@@ -151,14 +203,27 @@ pub fn rpc_reply(cfg: RpcReplyCfg) -> Result<Rc<Module>, HdlErrors> {
         "read_room",
         (rf_count.zext(4) + inflight.zext(4)).lt(READ_DEPTH),
     );
+    // A TX buffer's descriptor is in its last word (words are at least 16 bytes).
+    let line_words = LINE_BITS / wc;
+    let lww = line_words.trailing_zeros();
     let head_rd = m.node("read_head", at(HEAD) & !&head_asked);
     let body_rd = m.node(
         "read_body",
         at(PASS) & Expr::from(&rq).lt(&words_needed) & &room,
     );
     m.set(&rd_valid, &head_rd | &body_rd);
-    let word_no = head_rd.mux(lit(0, swl), rq.trunc(swl));
-    m.set(&rd_addr, cat([Expr::from(&slot), word_no]));
+    let slot_addr =
+        cat([Expr::from(&slot), head_rd.mux(lit(0, swl), rq.trunc(swl))]).zext(word_w - 1);
+    let mut tx_word = vec![Expr::from(&txb)];
+    if lww > 0 {
+        let last = lit(u64::from(line_words - 1), lww);
+        tx_word.push(head_rd.mux(last, rq.trunc(lww)));
+    }
+    let tx_addr = cat(tx_word).zext(word_w - 1);
+    m.set(
+        &rd_addr,
+        cat([Expr::from(&datagram), datagram.mux(tx_addr, slot_addr)]),
+    );
     m.when(&head_rd & &rd_ready, |m| m.set(&head_asked, 1));
     m.when(&body_rd & &rd_ready, |m| m.set(&rq, &rq + lit(1, 17)));
     let body_dv = m.node("body_data", &rd_dv & at(PASS));
@@ -174,16 +239,43 @@ pub fn rpc_reply(cfg: RpcReplyCfg) -> Result<Rc<Module>, HdlErrors> {
     let r_len = w0.slice(ctrl::LEN_LSB, 16);
     let r_stat = w0.slice(ctrl::STAT_LSB, 8);
     let good = m.node("result_ok", &wrote & r_len.le(u64::from(cfg.capacity())));
+    // The TX descriptor: {port word, address word}, the last 16 bytes of the line.
+    let desc = m.reg("tx_descriptor", 128);
+    m.unused(&desc); // the length is taken as it arrives
+    let desc_next = m.node("tx_descriptor_next", rd_data.slice(wc - 128, 128));
     let head_in = m.node("head_in", &rd_dv & at(HEAD));
+    m.when(&head_in, |m| m.set(&desc, &desc_next));
+    let d_field = |word: usize, lsb: u32, w: u32| {
+        desc_next.slice((word as u32 - tx::ADDR_WORD as u32) * 64 + lsb, w)
+    };
+    let d_len = d_field(tx::ADDR_WORD, tx::LEN_LSB, 16);
+    let d_sport = d_field(tx::PORT_WORD, tx::SRC_PORT_LSB, 16);
+    let allowed_port = if cfg.cores == 1 {
+        Expr::from(&tx_port)
+    } else {
+        pick(&tx_port.clone().into(), &txb.slice(2, ew - 1), 16)
+    };
+    let is_kernel = txb.bit(1).eq(u64::from(KERNEL));
+    let dg_ok = m.node(
+        "datagram_ok",
+        d_len.ne(0u64) & d_len.le(u64::from(tx::PAYLOAD)) & (is_kernel | d_sport.eq(allowed_port)),
+    );
     m.when(&head_in, |m| {
-        m.set(&len, good.mux(r_len, lit(0, 16)));
+        m.set(
+            &len,
+            datagram.mux(d_len.clone(), good.mux(r_len, lit(0, 16))),
+        );
         m.set(&status, good.mux(r_stat, lit(SYSTEM_ERR, 8)));
         m.set(&second, 0);
         m.set(&rq, lit(0, 17));
         m.set(&pass_done, 0);
-        m.set(&state, PASS);
+        m.set(
+            &state,
+            (&datagram & !&dg_ok).mux(lit(FREE, 3), lit(PASS, 3)),
+        );
     });
-    stat(&mut m, "bad_result", &head_in & !&good);
+    stat(&mut m, "bad_result", &head_in & !&datagram & !&good);
+    stat(&mut m, "tx_dropped", &head_in & &datagram & !&dg_ok);
 
     // Words to beats.
     let rf_valid = m.inst_output(rf, "m_valid");
@@ -265,15 +357,13 @@ pub fn rpc_reply(cfg: RpcReplyCfg) -> Result<Rc<Module>, HdlErrors> {
                 .filter(|k| k * bn + j < REPLY_HEADER)
                 .collect();
             covered.iter().fold(own, |acc, &k| {
-                Expr::from(&out_beat)
-                    .eq(u64::from(k))
+                (Expr::from(&out_beat).eq(u64::from(k)) & !&datagram)
                     .mux(hdr[(k * bn + j) as usize].clone(), acc)
             })
         })
         .rev()
         .collect();
     let payload = m.node("payload_beat", cat(lanes));
-    let total = len.zext(17) + lit(u64::from(REPLY_HEADER), 17);
     let rem = total.trunc(bn.trailing_zeros());
     // Lane j of the last beat holds a byte when the remainder is past j, or is 0 (full).
     let keep_last = cat((0..bn).rev().map(|j| {
@@ -320,13 +410,18 @@ pub fn rpc_reply(cfg: RpcReplyCfg) -> Result<Rc<Module>, HdlErrors> {
     let h_ready = m.inst_output(b, "hdr_ready");
     m.connect(b, "hdr_valid", &hdr_go);
     let id = m.reg_reset("ip_id", 16, 0);
+    // Replies go back to the caller; datagrams where their descriptor says.
+    let dg = |d: Expr, r: &crate::ir::Sig| datagram.mux(d, r);
+    let d_now = |word: usize, lsb: u32, w: u32| {
+        desc.slice((word as u32 - tx::ADDR_WORD as u32) * 64 + lsb, w)
+    };
     let values: Vec<Expr> = vec![
-        (&caller[0]).into(),
+        dg(d_now(tx::ADDR_WORD, 0, 48), &caller[0]),
         (&local_mac).into(),
-        (&caller[2]).into(),
-        (&caller[1]).into(),
-        (&caller[4]).into(),
-        (&caller[3]).into(),
+        dg(local_ip.clone().into(), &caller[2]),
+        dg(d_now(tx::PORT_WORD, 0, 32), &caller[1]),
+        dg(d_now(tx::PORT_WORD, tx::SRC_PORT_LSB, 16), &caller[4]),
+        dg(d_now(tx::PORT_WORD, tx::DST_PORT_LSB, 16), &caller[3]),
         total.trunc(16),
         (&sum).into(),
         lit(TTL, 8),
@@ -344,10 +439,13 @@ pub fn rpc_reply(cfg: RpcReplyCfg) -> Result<Rc<Module>, HdlErrors> {
         m.set(&state, PASS);
     });
     m.when(&pass_end & &second, |m| m.set(&state, FREE));
-    m.set(&free_valid, at(FREE));
-    let freed = m.node("freed", at(FREE) & &free_ready);
+    stat(&mut m, "sent", &pass_end & &second & &datagram);
+    // A slot goes back to the receive path; a TX buffer to the endpoints, at once.
+    m.set(&free_valid, at(FREE) & !&datagram);
+    m.set(&sent_valid, at(FREE) & &datagram);
+    let freed = m.node("freed", at(FREE) & (&datagram | &free_ready));
     m.when(&freed, |m| m.set(&state, IDLE));
-    stat(&mut m, "replies", freed.clone().into());
+    stat(&mut m, "replies", &freed & !&datagram);
     let out = Axis::source(&mut m, "m_axis_tx", AxisCfg::net(wn));
     for f in ["tdata", "tkeep", "tlast", "tvalid", "tuser"] {
         let x = m.inst_output(b, &format!("m_axis_{f}"));

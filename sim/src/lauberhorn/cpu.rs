@@ -7,7 +7,12 @@
 //! arguments (loading AUX lines as needed), compute the result with the [`Handler`],
 //! write it into the CONTROL and AUX lines, and load the other CONTROL line, which
 //! acknowledges the request and waits for the next. A TRYAGAIN marked PREEMPT sends the
-//! core into its interrupt handler until [`Cpu::resume`].
+//! core into its interrupt handler until [`Cpu::resume`]; one marked RETIRE leaves the
+//! loop the same way, without an interrupt.
+//!
+//! Before acknowledging, a core sends the datagrams its [`Sends`] hook asks for through
+//! its endpoint's TX lines: load the current TX line (again, while it is a TRYAGAIN), write
+//! the message into it, and load the other TX line (the doorbell).
 //!
 //! The caches behave like a write-allocate cache of 128-byte lines with MESI-like states
 //! (shared, exclusive clean, modified): a store to a line not held exclusive first
@@ -23,7 +28,7 @@
 
 use crate::{PortRead, PortWrite};
 use hdl::lauberhorn::coherence::{
-    ctrl, down, line, line_addr, up, ENDPOINT_LINES, LINE_BYTES, USER,
+    ctrl, down, line, line_addr, tx, up, ENDPOINT_LINES, LINE_BYTES, USER,
 };
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -108,6 +113,36 @@ pub struct Request {
 /// Computes a result from a request: the result bytes and the accept status.
 pub type Handler = Box<dyn Fn(usize, &Request) -> (Vec<u8>, u8)>;
 
+/// A UDP datagram a core sends through its TX lines.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Datagram {
+    /// 1 to `tx::PAYLOAD` bytes (the model writes whatever it is given).
+    pub payload: Vec<u8>,
+    pub dst_mac: u64,
+    pub dst_ip: u32,
+    pub dst_port: u16,
+    pub src_port: u16,
+}
+
+impl Datagram {
+    /// The TX line holding this message.
+    pub fn line(&self) -> Line {
+        let mut l: Line = [0; LINE_BYTES as usize];
+        let n = self.payload.len().min(tx::PAYLOAD as usize);
+        l[..n].copy_from_slice(&self.payload[..n]);
+        let a = self.dst_mac | (self.payload.len() as u64) << tx::LEN_LSB;
+        let p = u64::from(self.dst_ip)
+            | u64::from(self.dst_port) << tx::DST_PORT_LSB
+            | u64::from(self.src_port) << tx::SRC_PORT_LSB;
+        l[tx::ADDR_WORD * 8..tx::ADDR_WORD * 8 + 8].copy_from_slice(&a.to_le_bytes());
+        l[tx::PORT_WORD * 8..tx::PORT_WORD * 8 + 8].copy_from_slice(&p.to_le_bytes());
+        l
+    }
+}
+
+/// The datagrams a core sends while serving a request (before acknowledging it).
+pub type Sends = Box<dyn Fn(usize, &Request) -> Vec<Datagram>>;
+
 /// One request a core served, for the tests and the replay's dispatch log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Served {
@@ -117,6 +152,8 @@ pub struct Served {
     pub request: Request,
     /// Cycle the CONTROL line's load was answered with the request.
     pub cycle: u64,
+    /// The datagrams it sent through the TX lines while serving it.
+    pub sends: Vec<Datagram>,
 }
 
 /// A held load, for the timeout checks: which line, and how long it waited.
@@ -129,6 +166,7 @@ pub struct LoadWait {
     pub answered: u64,
     pub tryagain: bool,
     pub preempt: bool,
+    pub retire: bool,
     /// The load acknowledged a request (its wait began with collecting the response).
     pub acknowledges: bool,
 }
@@ -158,10 +196,16 @@ enum Pc {
     Work(u64),
     /// Store result line `k` (0 = the CONTROL line).
     Write(u32),
+    /// Send datagram `k`: load the current TX line, write the message into it.
+    Send(usize),
+    /// Ring the doorbell of datagram `k`: load the other TX line.
+    Bell(usize),
     /// Load the other CONTROL line: the acknowledgement and the next request's load.
     Ack,
     /// In the interrupt handler (preempted), until resumed.
     Interrupted,
+    /// Out of the dispatch loop (retired), until resumed.
+    Retired,
 }
 
 struct Core {
@@ -170,8 +214,10 @@ struct Core {
     answers: VecDeque<(u64, u64)>,
     pc: Pc,
     endpoint: u32,
-    /// Per endpoint (user, kernel), the CONTROL line the next request comes on.
+    /// Per endpoint (user, kernel), the CONTROL line the next request comes on, and the
+    /// current TX line.
     parity: [u32; 2],
+    tx_parity: [u32; 2],
     /// The line this core waits for (an outstanding miss) and since when.
     miss: Option<(u64, bool, u64)>,
     /// The outstanding miss is an acknowledging load.
@@ -179,6 +225,7 @@ struct Core {
     request: Option<Request>,
     result: Vec<u8>,
     status: u8,
+    sends: Vec<Datagram>,
     served: Vec<Served>,
 }
 
@@ -187,6 +234,7 @@ pub struct Cpu {
     cfg: CpuCfg,
     rng: ChaCha8Rng,
     handler: Handler,
+    sender: Option<Sends>,
     cores: Vec<Core>,
     /// The ordered CPU-to-NIC channel, and the beat of its head being sent.
     up: VecDeque<Msg>,
@@ -215,11 +263,13 @@ impl Cpu {
                 pc: Pc::Fetch,
                 endpoint: USER,
                 parity: [0; 2],
+                tx_parity: [0; 2],
                 miss: None,
                 acking: false,
                 request: None,
                 result: Vec::new(),
                 status: 0,
+                sends: Vec::new(),
                 served: Vec::new(),
             })
             .collect();
@@ -228,6 +278,7 @@ impl Cpu {
             cfg,
             rng,
             handler,
+            sender: None,
             cores,
             up: VecDeque::new(),
             up_beat: 0,
@@ -245,18 +296,35 @@ impl Cpu {
         LINE_BYTES * 8 / self.cfg.coh_width
     }
 
+    /// Every core sends the datagrams `sends` asks for with each request it serves.
+    pub fn set_sends(&mut self, sends: Sends) {
+        self.sender = Some(sends);
+    }
+
     /// Raises `core`'s interrupt (the kernel preempting it).
     pub fn interrupt(&mut self, core: usize) {
         self.irq[core] = true;
     }
 
-    /// Returns `core` from its interrupt handler to the dispatch loop of `endpoint`.
+    /// Returns `core` from its interrupt handler (or retirement) to the dispatch loop of
+    /// `endpoint`. Like a kernel re-entering the loop, it first flushes the CONTROL lines
+    /// from its cache: the TRYAGAIN that sent it away may still be there (until the NIC
+    /// takes it back), and must not send it away again.
     pub fn resume(&mut self, core: usize, endpoint: u32) {
-        let c = &mut self.cores[core];
         assert!(
-            matches!(c.pc, Pc::Interrupted),
-            "core {core} is not interrupted"
+            matches!(self.cores[core].pc, Pc::Interrupted | Pc::Retired),
+            "core {core} is not interrupted or retired"
         );
+        let stale: Vec<u64> = self.cores[core]
+            .cache
+            .keys()
+            .copied()
+            .filter(|&l| is_control(l))
+            .collect();
+        for l in stale {
+            self.give_back(core, l, up::EVICT_CLEAN, up::EVICT_DIRTY);
+        }
+        let c = &mut self.cores[core];
         self.irq[core] = false;
         c.endpoint = endpoint;
         c.pc = Pc::Fetch;
@@ -265,6 +333,23 @@ impl Cpu {
     /// The core is in its interrupt handler.
     pub fn interrupted(&self, core: usize) -> bool {
         matches!(self.cores[core].pc, Pc::Interrupted)
+    }
+
+    /// Where `core`'s program is and what it waits for, for a stuck run's message.
+    pub fn describe(&self, core: usize) -> String {
+        let c = &self.cores[core];
+        format!(
+            "core {core}: {:?} on endpoint {}, miss {:?}, holds {:x?}",
+            c.pc,
+            c.endpoint,
+            c.miss,
+            c.cache.keys().collect::<Vec<_>>()
+        )
+    }
+
+    /// The core left its dispatch loop on a RETIRE.
+    pub fn retired(&self, core: usize) -> bool {
+        matches!(self.cores[core].pc, Pc::Retired)
     }
 
     /// Requests each core served, in order.
@@ -369,13 +454,20 @@ impl Cpu {
                 let mut l: Line = [0; LINE_BYTES as usize];
                 l.copy_from_slice(&data);
                 let w0 = u64::from_le_bytes(l[..8].try_into().unwrap());
+                let tryagain = !err
+                    && if is_tx(line) {
+                        tx_tryagain(&l)
+                    } else {
+                        is_control(line) && w0 >> ctrl::VALID & 1 == 0
+                    };
                 self.waits.push(LoadWait {
                     core,
                     line,
                     sent,
                     answered: self.cycle,
-                    tryagain: !err && is_control(line) && w0 >> ctrl::VALID & 1 == 0,
-                    preempt: w0 >> ctrl::PREEMPT & 1 == 1,
+                    tryagain,
+                    preempt: tryagain && w0 >> ctrl::PREEMPT & 1 == 1,
+                    retire: tryagain && w0 >> ctrl::RETIRE & 1 == 1,
                     acknowledges: c.acking,
                 });
                 if err {
@@ -477,9 +569,11 @@ impl Cpu {
                 line_addr(ep, line::aux(k - 1))
             }
         };
+        let tx_line = |p: u32| line_addr(ep, line::tx(p));
+        let tpar = self.cores[core].tx_parity[self.cores[core].endpoint as usize];
         let pc = self.cores[core].pc.clone();
         match pc {
-            Pc::Interrupted => {}
+            Pc::Interrupted | Pc::Retired => {}
             Pc::Fetch | Pc::Ack => {
                 if self.irq[core] && matches!(pc, Pc::Fetch) {
                     self.cores[core].pc = Pc::Interrupted;
@@ -500,10 +594,13 @@ impl Cpu {
                 }
                 let w0 = u64::from_le_bytes(data[..8].try_into().unwrap());
                 if w0 >> ctrl::VALID & 1 == 0 {
-                    // TRYAGAIN: load the (same) expected line again, or take the interrupt.
+                    // TRYAGAIN: load the (same) expected line again, take the interrupt, or
+                    // leave the loop.
                     let c = &mut self.cores[core];
                     c.pc = if w0 >> ctrl::PREEMPT & 1 == 1 || self.irq[core] {
                         Pc::Interrupted
+                    } else if w0 >> ctrl::RETIRE & 1 == 1 {
+                        Pc::Retired
                     } else {
                         Pc::Fetch
                     };
@@ -536,6 +633,7 @@ impl Cpu {
                 let (result, status) = (self.handler)(core, &req);
                 let max = (ctrl::RESULT_INLINE + LINE_BYTES * self.cfg.aux_lines) as usize;
                 assert!(result.len() <= max, "a handler's result fits the lines");
+                let sends = self.sender.as_ref().map_or(Vec::new(), |f| f(core, &req));
                 let endpoint = self.cores[core].endpoint;
                 let work = self.rng.gen_range(0..=self.cfg.work) as u64;
                 let cycle = self.cycle;
@@ -545,9 +643,11 @@ impl Cpu {
                     endpoint,
                     request: req,
                     cycle,
+                    sends: sends.clone(),
                 });
                 c.result = result;
                 c.status = status;
+                c.sends = sends;
                 c.pc = Pc::Work(cycle + work);
             }
             Pc::Work(until) => {
@@ -564,7 +664,7 @@ impl Cpu {
                     .saturating_sub(inline)
                     .div_ceil(LINE_BYTES as usize);
                 if k as usize == lines {
-                    self.cores[core].pc = Pc::Ack;
+                    self.cores[core].pc = next_send(&self.cores[core].sends, 0);
                     return;
                 }
                 let mut bytes = vec![0u8; LINE_BYTES as usize];
@@ -582,6 +682,29 @@ impl Cpu {
                 if self.store(core, line_k(k), &bytes) {
                     self.cores[core].pc = Pc::Write(k + 1);
                 }
+            }
+            Pc::Send(k) => {
+                let msg = self.cores[core].sends[k].line();
+                // The line is the buffer only if the load was not answered TRYAGAIN; a
+                // TRYAGAIN stays in the cache until the NIC takes it back.
+                self.cores[core].acking = false;
+                let Some(data) = self.load(core, tx_line(tpar), true) else {
+                    return;
+                };
+                if tx_tryagain(&data) {
+                    return;
+                }
+                assert!(self.store(core, tx_line(tpar), &msg));
+                self.cores[core].pc = Pc::Bell(k);
+            }
+            Pc::Bell(k) => {
+                self.cores[core].acking = true;
+                if self.load(core, tx_line(1 - tpar), true).is_none() {
+                    return;
+                }
+                let c = &mut self.cores[core];
+                c.tx_parity[c.endpoint as usize] ^= 1;
+                c.pc = next_send(&c.sends, k + 1);
             }
         }
     }
@@ -617,7 +740,31 @@ impl Cpu {
     }
 }
 
+/// After the results (or datagram `k - 1`): send datagram `k`, or acknowledge.
+fn next_send(sends: &[Datagram], k: usize) -> Pc {
+    if k < sends.len() {
+        Pc::Send(k)
+    } else {
+        Pc::Ack
+    }
+}
+
 /// The line is a CONTROL line of some endpoint.
 fn is_control(l: u64) -> bool {
     (l % u64::from(ENDPOINT_LINES)) < 2
+}
+
+/// The line is a TX line of some endpoint.
+pub fn is_tx(l: u64) -> bool {
+    (l % u64::from(ENDPOINT_LINES)) >= u64::from(line::tx(0))
+}
+
+/// A TX line as loaded is a TRYAGAIN (its buffer is still being sent).
+pub fn tx_tryagain(l: &Line) -> bool {
+    let a = u64::from_le_bytes(
+        l[tx::ADDR_WORD * 8..tx::ADDR_WORD * 8 + 8]
+            .try_into()
+            .unwrap(),
+    );
+    a >> tx::LEN_LSB == tx::TRYAGAIN_LEN
 }

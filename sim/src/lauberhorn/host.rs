@@ -3,6 +3,10 @@
 //! [`Cpu`] on its coherence link running the services' handlers, and a MAC that sends
 //! frames and takes the replies and the frames passed on.
 //!
+//! With [`HostCfg::notify`] set, every core also sends a notification datagram through its
+//! TX lines for each request it serves ([`notification`]), and the kernel gives each user
+//! core the source port its process may send from (CORE.TX_PORT).
+//!
 //! The MAC starts a frame only while fewer than [`HostCfg::outstanding`] of the calls it
 //! sent (frames [`expects_reply`] says a slot will take) wait for their reply, so a replay
 //! measures the NIC, not the overflow of its slots.
@@ -10,13 +14,13 @@
 // Fields are the registers' and the frames' own.
 #![allow(missing_docs)]
 
-use super::cpu::{CohPorts, Cpu, CpuCfg, Handler, Request, Served};
+use super::cpu::{CohPorts, Cpu, CpuCfg, Datagram, Handler, Request, Sends, Served};
 use crate::axil::{Access, AxilMaster, AxilPorts};
 use crate::axis::{beats_to_frame, frame_to_beats, AxisIn, AxisOut, Beat};
 use crate::net::{classify, rpc_call};
 use crate::{Model, PortWrite};
 use hdl::config::LauberhornConfig;
-use hdl::lauberhorn::coherence::{ctrl, KERNEL};
+use hdl::lauberhorn::coherence::{ctrl, tx, KERNEL};
 use hdl::lauberhorn::scheduler::mode;
 use hdl::regmap::RegMap;
 use rand::{Rng, SeedableRng};
@@ -114,6 +118,14 @@ pub enum Role {
     Other,
 }
 
+/// Where the cores send their notifications.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Notify {
+    pub mac: [u8; 6],
+    pub ip: u32,
+    pub port: u16,
+}
+
 #[derive(Clone, Debug)]
 pub struct HostCfg {
     pub local_ip: u32,
@@ -128,13 +140,17 @@ pub struct HostCfg {
     /// Probability the MAC takes a beat of either output in a cycle.
     pub tx_ready: f64,
     pub outstanding: usize,
+    /// Cores send a notification per request served, to here.
+    pub notify: Option<Notify>,
 }
 
 /// What happened.
 #[derive(Clone, Debug, Default)]
 pub struct Report {
-    /// Frames on `m_axis_tx` (replies) and `m_axis_other`, in order.
+    /// Frames on `m_axis_tx` (replies, and the notifications the cores sent) and on
+    /// `m_axis_other`, in order.
     pub replies: Vec<Vec<u8>>,
+    pub notifications: Vec<Vec<u8>>,
     pub others: Vec<Vec<u8>>,
     /// Per core, the requests it served.
     pub served: Vec<Vec<Served>>,
@@ -184,15 +200,60 @@ pub fn expects_reply(frame: &[u8], host: &HostCfg, lh: &LauberhornConfig) -> boo
         && service_of(&host.services, c.prog, c.vers, c.proc_, m.dst_port).is_some()
 }
 
+/// The service-table entry a request names.
+fn entry_of(r: &Request) -> usize {
+    let w3 = u64::from_le_bytes(r.control[24..32].try_into().unwrap());
+    (w3 >> ctrl::SERVICE_LSB & 0xff) as usize
+}
+
 /// The handler every core runs: the service's built-in, by the descriptor's service entry.
 pub fn handler(services: &[Service]) -> Handler {
     let table: Vec<Builtin> = services.iter().map(|s| s.handler).collect();
     Box::new(move |_core, r: &Request| {
-        let w3 = u64::from_le_bytes(r.control[24..32].try_into().unwrap());
-        let entry = (w3 >> ctrl::SERVICE_LSB & 0xff) as usize;
-        let out = table.get(entry).map_or_else(Vec::new, |h| h.apply(&r.args));
+        let out = table
+            .get(entry_of(r))
+            .map_or_else(Vec::new, |h| h.apply(&r.args));
         (out, 0)
     })
+}
+
+/// The source port a process's datagrams come from: its first service's port (the
+/// kernel's CORE.TX_PORT for a core running it).
+pub fn tx_port(services: &[Service], process: u32) -> u16 {
+    services
+        .iter()
+        .find(|s| s.process == process)
+        .map_or(0, |s| s.port)
+}
+
+/// The notification a core sends for a request: to `n`, from its process's port, the
+/// call's xid (big-endian) then as much of the result as fits the TX line.
+pub fn notification(services: &[Service], n: &Notify, r: &Request) -> Datagram {
+    let w0 = u64::from_le_bytes(r.control[..8].try_into().unwrap());
+    let process = u32::from(r.control[24]) | u32::from(r.control[25]) << 8;
+    let result = services
+        .get(entry_of(r))
+        .map_or_else(Vec::new, |s| s.handler.apply(&r.args));
+    let mut payload = ((w0 >> ctrl::XID_LSB) as u32).to_be_bytes().to_vec();
+    let room = tx::PAYLOAD as usize - payload.len();
+    payload.extend(&result[..result.len().min(room)]);
+    Datagram {
+        payload,
+        dst_mac: n.mac.iter().fold(0, |a, b| a << 8 | u64::from(*b)),
+        dst_ip: n.ip,
+        dst_port: n.port,
+        src_port: tx_port(services, process),
+    }
+}
+
+fn notifier(services: &[Service], n: Notify) -> Sends {
+    let services = services.to_vec();
+    Box::new(move |_core, r: &Request| vec![notification(&services, &n, r)])
+}
+
+/// The frame is addressed to the notifications' IP and port.
+fn is_notification(f: &[u8], n: &Notify) -> bool {
+    f.len() >= 38 && f[30..34] == n.ip.to_be_bytes() && f[36..38] == n.port.to_be_bytes()
 }
 
 pub fn run(
@@ -210,6 +271,9 @@ pub fn run(
         handler(&host.services),
         ChaCha8Rng::seed_from_u64(rng.gen()),
     );
+    if let Some(n) = host.notify {
+        cpu.set_sends(notifier(&host.services, n));
+    }
     p.rst.set_bit(0, true);
     p.rx.idle();
     p.dut.tick().unwrap();
@@ -244,6 +308,10 @@ pub fn run(
             Role::Other => mode::OTHER,
         };
         setup.push((addr(&map, "CORE", c, "SCHED"), v));
+        if let Role::User(pr) = role {
+            let port = tx_port(&host.services, *pr);
+            setup.push((addr(&map, "CORE", c, "TX_PORT"), u64::from(port)));
+        }
         if !matches!(role, Role::User(_)) {
             cpu.interrupt(c); // starts in the kernel: on its kernel endpoint, or idle
         }
@@ -268,7 +336,7 @@ pub fn run(
     let (mut ctrl_beat, mut ctrl_req) = (0u32, false);
     let (mut setup_done, mut at_boundary) = (false, true);
     let (mut cycle, mut idle) = (0u64, 0u64);
-    let mut first_out = Vec::new();
+    let (mut first_out, mut tx_start) = (Vec::new(), 0u64);
     // Done when every frame is in, every expected reply out, and nothing moved for long.
     while !(beats.is_empty() && rep.replies.len() >= expected && idle > 4 * host.timeout.max(500)) {
         cycle += 1;
@@ -309,20 +377,25 @@ pub fn run(
                 rep.last_in.push(cycle);
             }
         }
-        for (port, buf, out, is_tx) in [
-            (&p.tx, &mut txb, &mut rep.replies, true),
-            (&p.other, &mut ob, &mut rep.others, false),
-        ] {
+        for (port, buf, is_tx) in [(&p.tx, &mut txb, true), (&p.other, &mut ob, false)] {
             if port.fires() {
                 let b = port.beat();
                 if buf.is_empty() && is_tx {
-                    first_out.push(cycle);
+                    tx_start = cycle;
                 }
                 let last = b.last;
                 buf.push(b);
                 if last {
-                    out.push(beats_to_frame(buf));
+                    let f = beats_to_frame(buf);
                     buf.clear();
+                    if !is_tx {
+                        rep.others.push(f);
+                    } else if host.notify.is_some_and(|n| is_notification(&f, &n)) {
+                        rep.notifications.push(f);
+                    } else {
+                        first_out.push(tx_start);
+                        rep.replies.push(f);
+                    }
                 }
                 moved = true;
             }

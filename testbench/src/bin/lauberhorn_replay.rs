@@ -9,14 +9,16 @@
 //! DIR gets `replies.pcap` (the replies on the wire), `other.pcap` (frames passed on:
 //! not calls for a service, or too large), `dispatch.json` (per core, every request it
 //! served: endpoint, xid, process, service, arguments, the CONTROL line's descriptor) and
-//! `counters.json` (the GLOBAL statistics). The services file is described in the README.
+//! `counters.json` (the GLOBAL statistics); with a `[notify]` table in the services file
+//! the cores also send a notification per request through their TX lines, written to
+//! `notifications.pcap`. The services file is described in the README.
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 use serde::Deserialize;
 use serde_json::json;
 use sim::lauberhorn::cpu::CpuCfg;
-use sim::lauberhorn::host::{run, Builtin, HostCfg, Role, Service};
+use sim::lauberhorn::host::{run, Builtin, HostCfg, Notify, Role, Service};
 use sim::lauberhorn_pins;
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
@@ -62,6 +64,16 @@ struct File {
     outstanding: usize,
     #[serde(default)]
     service: Vec<ServiceFile>,
+    notify: Option<NotifyFile>,
+}
+
+/// Where the cores send a datagram per request served (xid and result).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NotifyFile {
+    mac: String,
+    ip: Ipv4Addr,
+    port: u16,
 }
 
 #[derive(Deserialize)]
@@ -186,6 +198,14 @@ fn main() -> Result<()> {
         rx_gaps: file.rx_gaps,
         tx_ready: 1.0,
         outstanding: file.outstanding,
+        notify: match &file.notify {
+            Some(n) => Some(Notify {
+                mac: mac(&n.mac).context("notify.mac")?,
+                ip: u32::from(n.ip),
+                port: n.port,
+            }),
+            None => None,
+        },
     };
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
@@ -204,6 +224,9 @@ fn main() -> Result<()> {
     };
     sim::pcap::write(&args.out.join("replies.pcap"), &report.replies)?;
     sim::pcap::write(&args.out.join("other.pcap"), &report.others)?;
+    if host.notify.is_some() {
+        sim::pcap::write(&args.out.join("notifications.pcap"), &report.notifications)?;
+    }
     let dispatch: Vec<_> = report
         .served
         .iter()
@@ -241,9 +264,10 @@ fn main() -> Result<()> {
         }))?,
     )?;
     println!(
-        "{} frames in, {} replies, {} passed on, {} cycles; output in {}",
+        "{} frames in, {} replies, {} notifications, {} passed on, {} cycles; output in {}",
         frames.len(),
         report.replies.len(),
+        report.notifications.len(),
         report.others.len(),
         report.cycles,
         args.out.display()
