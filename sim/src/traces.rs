@@ -414,8 +414,9 @@ pub const RPC_GOLDEN_IP: [u8; 4] = [10, 1, 0, 1];
 /// The golden ONC-RPC trace (`testbench/traces/rpc_golden.pcap`): calls to the two
 /// services of [`RPC_GOLDEN_SERVICES`] with arguments of every size class (none, a few
 /// bytes, exactly the CONTROL line's 96, one more, the largest that fits 3 AUX lines),
-/// credential and verifier bodies, and what must not reach a handler: an unknown version
-/// and procedure, a reply instead of a call, RPC version 3, a header cut by the datagram,
+/// credential and verifier bodies, and what must not reach a handler: an unknown version,
+/// procedure and program, a reply instead of a call, RPC version 3, a header cut by the
+/// datagram,
 /// arguments too large for the lines, a call for another address, and plain UDP.
 /// Deterministic (a fixed seed).
 pub fn rpc_golden() -> Vec<TraceFrame> {
@@ -467,6 +468,9 @@ pub fn rpc_golden() -> Vec<TraceFrame> {
     push(rng, &spec, w, &none);
     let (mut spec, w) = call(rng, 1, 8, 0, "unmatched: procedure 8");
     spec.proc_ = 8;
+    push(rng, &spec, w, &none);
+    let (mut spec, w) = call(rng, 0, 8, 0, "unmatched: a program the port does not have");
+    spec.prog ^= 0x100;
     push(rng, &spec, w, &none);
     let (spec, w) = call(rng, 0, 8, 0, "malformed: a REPLY");
     push(rng, &spec, w, &|f| {

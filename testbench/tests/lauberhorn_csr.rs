@@ -31,7 +31,7 @@ struct Bench {
     cycle: u64,
 }
 
-const STAT_NAMES: [&str; 15] = [
+const STAT_NAMES: [&str; 16] = [
     "calls",
     "refused",
     "no_slot",
@@ -46,6 +46,7 @@ const STAT_NAMES: [&str; 15] = [
     "tryagains",
     "violations",
     "sent",
+    "error_replies",
     "tx_dropped",
 ];
 
@@ -83,6 +84,7 @@ impl Bench {
             &d.stat_tryagains,
             &d.stat_violations,
             &d.stat_sent,
+            &d.stat_error_replies,
             &d.stat_tx_dropped,
         ];
         for (n, port) in STAT_NAMES.iter().zip(pulse_ports) {
@@ -189,7 +191,14 @@ fn registers_read_back_drive_outputs_and_protect() {
     assert_eq!(b.d.local_ip.get_bits(0, 32), g(global::LOCAL_IP));
     assert_eq!(b.d.local_mac.get_bits(0, 48), g(global::LOCAL_MAC));
     assert_eq!(b.d.timeout.get_bits(0, 24), g(global::TIMEOUT));
-    assert_eq!(b.d.reject_to_other.get_bits(0, 1), g(global::CTRL));
+    let ctrl = g(global::CTRL);
+    assert_eq!(
+        (b.d.reject_to_other.get_bits(0, 1), b.d.error_replies.get_bits(0, 1)),
+        (
+            global::CTRL::REJECT_TO_OTHER.get(ctrl),
+            global::CTRL::ERROR_REPLIES.get(ctrl)
+        )
+    );
     for c in 0..2u32 {
         let sched = model[&core::addr(c, core::SCHED, 0)];
         let pre = model[&core::addr(c, core::PREEMPT, 0)];

@@ -44,6 +44,7 @@ fn host(cpu: CpuCfg, rx_gaps: f64, tx_ready: f64, outstanding: usize) -> HostCfg
         local_mac: LOCAL_MAC,
         timeout: 500,
         reject_to_other: false,
+        error_replies: false,
         services: SERVICES
             .iter()
             .enumerate()
@@ -375,6 +376,17 @@ fn hex(b: &[u8]) -> String {
 /// Both widths give the same.
 #[test]
 fn golden_rpc_replies_and_control_lines() {
+    golden("rpc_golden", false);
+}
+
+/// The same with CTRL.ERROR_REPLIES: the trace's unmatched calls are answered too
+/// (`rpc_golden_error_replies`).
+#[test]
+fn golden_rpc_error_replies() {
+    golden("rpc_golden_error_replies", true);
+}
+
+fn golden(name: &str, error_replies: bool) {
     let frames = sim::pcap::read(&trace_path("rpc_golden.pcap")).unwrap();
     let what: Vec<String> = sim::traces::rpc_golden()
         .into_iter()
@@ -393,7 +405,8 @@ fn golden_rpc_replies_and_control_lines() {
     let mut texts = Vec::new();
     let mut pcaps = Vec::new();
     for w in [512, 64] {
-        let h = golden_host(cpu.clone());
+        let mut h = golden_host(cpu.clone());
+        h.error_replies = error_replies;
         let r = nic(w, &h, &frames, 1);
         assert_eq!(r.link_errors, 0);
         let mut t = String::new();
@@ -449,9 +462,9 @@ fn golden_rpc_replies_and_control_lines() {
     }
     assert_eq!(texts[0], texts[1], "64 and 512 bits agree");
     assert_eq!(pcaps[0], pcaps[1]);
-    insta::assert_snapshot!("rpc_golden_dissection", texts[0]);
+    insta::assert_snapshot!(format!("{name}_dissection"), texts[0]);
     insta::assert_binary_snapshot!(
-        "rpc_golden_replies.pcap",
+        &format!("{name}_replies.pcap"),
         sim::pcap::to_bytes(&pcaps[0]).unwrap()
     );
 }

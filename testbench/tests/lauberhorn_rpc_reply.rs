@@ -4,7 +4,8 @@
 //! slot's caller), with random results of every length, handlers that wrote nothing or a
 //! length past the lines, datagrams of every length (also 0 and past the line) from user
 //! and kernel endpoints with allowed and denied source ports, and random back-pressure on
-//! the MAC and on freeing. Every frame must be the reference `sim::traces::udp_tx_frame`
+//! the MAC and on freeing; some slots come as error replies from the receive path
+//! (`err_done`). Every frame must be the reference `sim::traces::udp_tx_frame`
 //! of the accepted reply (RFC 5531) the slot describes or of the datagram the buffer
 //! holds, in order, with a running IPv4 id; every slot and buffer must be handed back
 //! once, after its frame; a dropped datagram sends nothing and is counted.
@@ -100,6 +101,8 @@ enum Taken {
 struct Job {
     slot: u32,
     wrote: bool,
+    /// An error reply the receive path wrote (`err_done`), not a handler's (`done`).
+    error: bool,
     mac: [u8; 6],
     src_ip: u32,
     dst_ip: u32,
@@ -144,9 +147,11 @@ fn job(rng: &mut ChaCha8Rng, slot: u32, cap: usize, slot_bytes: usize) -> Job {
     let stat = rng.gen_range(0..6u64);
     let w0 = (len as u64) << ctrl::LEN_LSB | stat << ctrl::STAT_LSB | rng.gen::<u8>() as u64;
     lines[..8].copy_from_slice(&w0.to_le_bytes());
+    let error = rng.gen_bool(0.15);
     Job {
         slot,
-        wrote: rng.gen_bool(0.95),
+        wrote: error || rng.gen_bool(0.95),
+        error,
         mac: [0x02, 0xaa, rng.gen(), rng.gen(), rng.gen(), rng.gen()],
         src_ip: rng.gen(),
         dst_ip: rng.gen(),
@@ -221,10 +226,12 @@ macro_rules! run {
             let offer = todo
                 .front()
                 .filter(|j| busy.iter().all(|b| b.slot != j.slot) && rng.gen_bool(0.3));
-            d.done.valid.set_bit(0, offer.is_some());
+            d.done.valid.set_bit(0, offer.is_some_and(|j| !j.error));
+            d.err_done.valid.set_bit(0, offer.is_some_and(|j| j.error));
             if let Some(j) = offer {
                 d.done.slot.set_bits(0, 3, u64::from(j.slot));
                 d.done.wrote.set_bit(0, j.wrote);
+                d.err_done.slot.set_bits(0, 3, u64::from(j.slot));
             }
             let offer_tx = sends.front().filter(|s| {
                 busy_tx.iter().all(|b| (b.ep, b.buf) != (s.ep, s.buf)) && rng.gen_bool(0.3)
@@ -256,7 +263,13 @@ macro_rules! run {
             tx.set_ready(rng.gen_bool(0.7));
             d.eval().unwrap();
 
-            let took_reply = offer.is_some() && d.done.ready.bit(0);
+            let took_reply = offer.is_some_and(|j| {
+                if j.error {
+                    d.err_done.ready.bit(0)
+                } else {
+                    d.done.ready.bit(0)
+                }
+            });
             let took_send = offer_tx.is_some() && d.tx_send.ready.bit(0);
             assert!(!(took_reply && took_send), "one job at a time");
             if took_reply {

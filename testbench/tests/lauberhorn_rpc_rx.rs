@@ -5,11 +5,13 @@
 //! other addresses and ports, random broken frames, MAC-bad frames) with random gaps, and
 //! plays the slot RAM, the scheduler (back-pressure and refusals) and the reply path
 //! (freeing slots). Each frame's fate is worked out from `sim::net::classify` and
-//! `sim::net::rpc_call`; every slot must hold the descriptor and the call's arguments,
-//! every other frame must come out unchanged and in order, and every counter must agree.
+//! `sim::net::rpc_call`; every slot must hold the descriptor and the call's arguments
+//! (or, with error replies on, an unmatched call's error response: PROG_UNAVAIL,
+//! PROG_MISMATCH with the port's version range, PROC_UNAVAIL), every other frame must
+//! come out unchanged and in order, and every counter must agree.
 
 use hdl::lauberhorn::coherence::ctrl;
-use hdl::lauberhorn::rpc_rx::RpcRxCfg;
+use hdl::lauberhorn::rpc_rx::{accept, RpcRxCfg};
 use hdl::lauberhorn::service_table::word;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -93,10 +95,36 @@ fn port_known(port: u16) -> bool {
     SERVICES.iter().any(|s| s.enabled && s.port == port)
 }
 
+/// The error response to an unmatched call: accept_stat and, for PROG_MISMATCH, the
+/// lowest and highest version of the program on the port.
+fn error_of(prog: u32, vers: u32, port: u16) -> (u64, Option<(u32, u32)>) {
+    let on: Vec<u32> = SERVICES
+        .iter()
+        .filter(|s| s.enabled && s.port == port && s.prog == prog)
+        .map(|s| s.vers)
+        .collect();
+    if on.is_empty() {
+        (accept::PROG_UNAVAIL, None)
+    } else if !on.contains(&vers) {
+        let range = (*on.iter().min().unwrap(), *on.iter().max().unwrap());
+        (accept::PROG_MISMATCH, Some(range))
+    } else {
+        (accept::PROC_UNAVAIL, None)
+    }
+}
+
 /// Where a frame goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Fate {
-    Slot { entry: usize, frame: Vec<u8> },
+    Slot {
+        entry: usize,
+        frame: Vec<u8>,
+    },
+    Error {
+        stat: u64,
+        range: Option<(u32, u32)>,
+        frame: Vec<u8>,
+    },
     Other,
     Drop,
 }
@@ -109,9 +137,17 @@ struct Counts {
     too_large: u64,
     mac_bad: u64,
     slots: u64,
+    errors: u64,
 }
 
-fn fate(f: &[u8], bad: bool, reject_to_other: bool, cap: usize, n: &mut Counts) -> Fate {
+/// The receive policy: CTRL.REJECT_TO_OTHER and CTRL.ERROR_REPLIES.
+#[derive(Clone, Copy)]
+struct Policy {
+    reject_to_other: bool,
+    error_replies: bool,
+}
+
+fn fate(f: &[u8], bad: bool, pol: Policy, cap: usize, n: &mut Counts) -> Fate {
     if bad {
         n.mac_bad += 1;
         return Fate::Drop;
@@ -122,7 +158,7 @@ fn fate(f: &[u8], bad: bool, reject_to_other: bool, cap: usize, n: &mut Counts) 
         return Fate::Other;
     }
     let reject = || {
-        if reject_to_other {
+        if pol.reject_to_other {
             Fate::Other
         } else {
             Fate::Drop
@@ -134,6 +170,16 @@ fn fate(f: &[u8], bad: bool, reject_to_other: bool, cap: usize, n: &mut Counts) 
         reject()
     } else {
         match lookup(c.prog, c.vers, c.proc_, m.dst_port) {
+            None if pol.error_replies => {
+                n.unmatched += 1;
+                n.errors += 1;
+                let (stat, range) = error_of(c.prog, c.vers, m.dst_port);
+                Fate::Error {
+                    stat,
+                    range,
+                    frame: f.to_vec(),
+                }
+            }
             None => {
                 n.unmatched += 1;
                 reject()
@@ -187,9 +233,10 @@ fn frame(rng: &mut ChaCha8Rng, cap: usize, only_calls: bool) -> (Vec<u8>, bool) 
         dst_ip: LOCAL_IP,
         dst_port: s.port,
     };
-    let k = if only_calls { 19 } else { rng.gen_range(0..20) };
+    let k = if only_calls { 19 } else { rng.gen_range(0..21) };
     match k {
         0 => spec.vers += 1,                   // unmatched
+        20 => spec.prog ^= 0x100,              // a program the port does not have
         1 => spec.proc_ = 99,                  // unmatched unless ANY
         2 => spec.dst_ip = [10, 1, 0, 2],      // not for us
         3 => spec.dst_port = 4001,             // no service there
@@ -240,7 +287,10 @@ struct Pins<'a> {
     free_ready: &'a dyn PortRead,
     meta_slot: &'a dyn PortWrite,
     meta: [&'a dyn PortRead; 6],
-    stats: [(&'static str, &'a dyn PortRead); 9],
+    stats: [(&'static str, &'a dyn PortRead); 10],
+    error_replies: &'a dyn PortWrite,
+    err: [&'a dyn PortRead; 2],
+    err_ready: &'a dyn PortWrite,
 }
 
 macro_rules! pins {
@@ -253,6 +303,9 @@ macro_rules! pins {
             other: sim::axis_out!(d.m_axis_other),
             local_ip: &d.local_ip,
             reject: &d.reject_to_other,
+            error_replies: &d.error_replies,
+            err: [&d.err_done.valid, &d.err_done.slot],
+            err_ready: &d.err_done.ready,
             wr: [&d.wr.valid, &d.wr.index, &d.wr.word, &d.wr.data],
             slot_wr: [&d.slot_wr.valid, &d.slot_wr.addr, &d.slot_wr.data],
             slot_wr_ready: &d.slot_wr.ready,
@@ -280,6 +333,7 @@ macro_rules! pins {
                 ("refused", &d.stat_refused),
                 ("no_slot", &d.stat_no_slot),
                 ("overrun", &d.stat_overrun),
+                ("error_replies", &d.stat_error_replies),
             ],
         }
     }};
@@ -292,7 +346,7 @@ fn get(p: &dyn PortRead) -> u64 {
 /// What the testbench plays around the block.
 struct Play {
     frames: usize,
-    reject_to_other: bool,
+    policy: Policy,
     /// Probabilities per cycle: a beat gap, slot RAM ready, scheduler ready, a request
     /// queued (else refused), the other output ready.
     gaps: f64,
@@ -310,6 +364,9 @@ struct Play {
 struct Seen {
     counts: BTreeMap<&'static str, u64>,
     slots_checked: u64,
+    errors_checked: u64,
+    /// Error replies checked, by accept_stat.
+    error_stats: BTreeMap<u64, u64>,
 }
 
 fn run(p: &Pins, cfg: RpcRxCfg, play: &Play, rng: &mut ChaCha8Rng) -> (Seen, Counts) {
@@ -320,7 +377,8 @@ fn run(p: &Pins, cfg: RpcRxCfg, play: &Play, rng: &mut ChaCha8Rng) -> (Seen, Cou
     p.rst.set_bit(0, false);
     p.local_ip
         .set_bits(0, 32, u64::from(u32::from_be_bytes(LOCAL_IP)));
-    p.reject.set_bit(0, play.reject_to_other);
+    p.reject.set_bit(0, play.policy.reject_to_other);
+    p.error_replies.set_bit(0, play.policy.error_replies);
     // The kernel fills the service table.
     for (i, s) in SERVICES.iter().enumerate() {
         let sel = u64::from(s.proc_.unwrap_or(0)) << 32
@@ -350,11 +408,13 @@ fn run(p: &Pins, cfg: RpcRxCfg, play: &Play, rng: &mut ChaCha8Rng) -> (Seen, Cou
     let mut counts = Counts::default();
     let mut want_slots: VecDeque<(usize, Vec<u8>)> = VecDeque::new();
     let mut want_other: VecDeque<Vec<u8>> = VecDeque::new();
+    let mut want_errors: VecDeque<(u64, Option<(u32, u32)>, Vec<u8>)> = VecDeque::new();
     let mut beats: VecDeque<Beat> = VecDeque::new();
     for _ in 0..play.frames {
         let (f, bad) = frame(rng, cap, play.only_calls);
-        match fate(&f, bad, play.reject_to_other, cap, &mut counts) {
+        match fate(&f, bad, play.policy, cap, &mut counts) {
             Fate::Slot { entry, frame } => want_slots.push_back((entry, frame)),
+            Fate::Error { stat, range, frame } => want_errors.push_back((stat, range, frame)),
             Fate::Other => want_other.push_back(f.clone()),
             Fate::Drop => {}
         }
@@ -388,8 +448,16 @@ fn run(p: &Pins, cfg: RpcRxCfg, play: &Play, rng: &mut ChaCha8Rng) -> (Seen, Cou
         if let Some(k) = free_now {
             p.free[1].set_bits(0, p.free[1].width(), u64::from(frees[k].1));
         }
-        let slot_pending = get(p.req[1]);
+        // The reply path looks at a request's slot, or else at an error reply's.
+        let req_now = p.req[0].bit(0);
+        let slot_pending = if req_now {
+            get(p.req[1])
+        } else {
+            get(p.err[1])
+        };
         p.meta_slot.set_bits(0, p.meta_slot.width(), slot_pending);
+        p.err_ready
+            .set_bit(0, !req_now && rng.gen_bool(play.req_ready));
         p.dut.eval().unwrap();
 
         let mut active = beat.is_some();
@@ -425,33 +493,72 @@ fn run(p: &Pins, cfg: RpcRxCfg, play: &Play, rng: &mut ChaCha8Rng) -> (Seen, Cou
                 frees.swap_remove(k);
             }
         }
-        if p.req[0].bit(0) && p.req_ready_bit() {
-            active = true;
-            let slot = get(p.req[1]);
-            let (entry, f) = want_slots.pop_front().expect("a request the model expects");
-            let c = rpc_call(&f);
-            let m = classify(&f, false);
-            // The caller, for the reply path.
+        // The caller of a slot, for the reply path.
+        let caller = |f: &[u8]| {
+            let c = rpc_call(f);
+            let m = classify(f, false);
             let mac = u64::from_be_bytes([0, 0, f[6], f[7], f[8], f[9], f[10], f[11]]);
-            let caller = [
+            [
                 mac,
                 u64::from(m.src_ip),
                 u64::from(m.dst_ip),
                 u64::from(m.src_port),
                 u64::from(m.dst_port),
                 u64::from(c.xid),
-            ];
-            let got: Vec<u64> = p.meta.iter().map(|x| get(*x)).collect();
-            assert_eq!(got, caller, "cycle {cycle}: slot {slot}'s caller");
-            // The slot: descriptor, then the arguments.
-            let n = (32 + c.args_len).div_ceil(wbytes);
-            let mut bytes = Vec::new();
-            for k in 0..n as u64 {
+            ]
+        };
+        let slot_bytes = |ram: &BTreeMap<u64, Vec<u8>>, slot: u64, bytes: usize| {
+            let mut out = Vec::new();
+            for k in 0..bytes.div_ceil(wbytes) as u64 {
                 let w = ram
                     .get(&(slot * sw + k))
                     .unwrap_or_else(|| panic!("cycle {cycle}: word {k} of slot {slot} written"));
-                bytes.extend(w);
+                out.extend(w);
             }
+            out
+        };
+        if p.err[0].bit(0) && p.err_ready.get_bits(0, 1) == 1 {
+            active = true;
+            let slot = get(p.err[1]);
+            let (stat, range, f) = want_errors
+                .pop_front()
+                .expect("an error reply the model expects");
+            let got: Vec<u64> = p.meta.iter().map(|x| get(*x)).collect();
+            assert_eq!(got, caller(&f), "cycle {cycle}: error slot {slot}'s caller");
+            let bytes = slot_bytes(&ram, slot, 32);
+            let w0 = u64::from_le_bytes(bytes[..8].try_into().unwrap());
+            let len = if range.is_some() { 8 } else { 0 };
+            assert_eq!(
+                w0,
+                len << ctrl::LEN_LSB | stat << ctrl::STAT_LSB,
+                "cycle {cycle}: error response word 0"
+            );
+            if let Some((lo, hi)) = range {
+                let r = ctrl::RESULT as usize;
+                assert_eq!(
+                    &bytes[r..r + 8],
+                    &[lo.to_be_bytes(), hi.to_be_bytes()].concat()[..],
+                    "cycle {cycle}: PROG_MISMATCH's versions"
+                );
+            }
+            seen.errors_checked += 1;
+            *seen.error_stats.entry(stat).or_default() += 1;
+            for k in 0..sw {
+                ram.remove(&(slot * sw + k));
+            }
+            if let Some(h) = play.hold {
+                frees.push((cycle + rng.gen_range(0..=h), slot as u32));
+            }
+        }
+        if p.req[0].bit(0) && p.req_ready_bit() {
+            active = true;
+            let slot = get(p.req[1]);
+            let (entry, f) = want_slots.pop_front().expect("a request the model expects");
+            let c = rpc_call(&f);
+            let got: Vec<u64> = p.meta.iter().map(|x| get(*x)).collect();
+            assert_eq!(got, caller(&f), "cycle {cycle}: slot {slot}'s caller");
+            // The slot: descriptor, then the arguments.
+            let bytes = slot_bytes(&ram, slot, 32 + c.args_len);
             let word = |i: usize| u64::from_le_bytes(bytes[i * 8..i * 8 + 8].try_into().unwrap());
             let w0 = 1 | (c.args_len as u64) << ctrl::LEN_LSB | u64::from(c.xid) << ctrl::XID_LSB;
             let w3 = SERVICES[entry].process
@@ -491,9 +598,10 @@ fn run(p: &Pins, cfg: RpcRxCfg, play: &Play, rng: &mut ChaCha8Rng) -> (Seen, Cou
         assert!(cycle < 2_000_000, "stuck");
     }
     assert!(
-        want_other.is_empty(),
-        "{} frames never came out",
-        want_other.len()
+        want_other.is_empty() && want_errors.is_empty(),
+        "{} frames never came out, {} error replies never made",
+        want_other.len(),
+        want_errors.len()
     );
     (seen, counts)
 }
@@ -510,14 +618,14 @@ impl Pins<'_> {
     }
 }
 
-fn random_mix(p: &Pins, cfg: RpcRxCfg, name: &str, reject_to_other: bool) {
+fn random_mix(p: &Pins, cfg: RpcRxCfg, name: &str, policy: Policy) {
     let mut rng = seed::rng(name);
     // Slots are taken when a frame is decided, so the MAC's pace must leave the mover
     // (wn / wc cycles per beat into narrower slot words) time enough to keep them free.
     let ratio = f64::from(cfg.coh_width.min(cfg.net_width)) / f64::from(cfg.net_width);
     let play = Play {
         frames: 1500,
-        reject_to_other,
+        policy,
         gaps: 1.0 - 0.7 * ratio,
         wr_ready: 0.8,
         req_ready: 0.7,
@@ -542,21 +650,33 @@ fn random_mix(p: &Pins, cfg: RpcRxCfg, name: &str, reject_to_other: bool) {
             too_large: c("too_large"),
             mac_bad: c("mac_bad"),
             slots: c("calls") + c("refused"),
+            errors: c("error_replies"),
         },
         want
     );
-    assert_eq!(seen.slots_checked, want.slots);
+    assert_eq!(
+        (seen.slots_checked, seen.errors_checked),
+        (want.slots, want.errors)
+    );
     assert!(want.slots > 300 && want.malformed > 20 && want.unmatched > 20 && want.too_large > 20);
+    assert!(
+        !policy.error_replies || seen.error_stats.len() == 3,
+        "PROG_UNAVAIL, PROG_MISMATCH and PROC_UNAVAIL all seen: {:?}",
+        seen.error_stats
+    );
 }
 
 #[test]
-fn random_mix_w64_c512_drop_rejects() {
+fn random_mix_w64_c512_drop_rejects_error_replies() {
     let d = LauberhornRpcRxW64C512A3S8N4P4B8192::new();
     random_mix(
         &pins!(d),
         hdl::library::small_rpc_rx(64, 512),
         "rpc_rx_w64_c512",
-        false,
+        Policy {
+            reject_to_other: false,
+            error_replies: true,
+        },
     );
 }
 
@@ -567,18 +687,24 @@ fn random_mix_w512_c512_rejects_to_other() {
         &pins!(d),
         hdl::library::small_rpc_rx(512, 512),
         "rpc_rx_w512_c512",
-        true,
+        Policy {
+            reject_to_other: true,
+            error_replies: false,
+        },
     );
 }
 
 #[test]
-fn random_mix_w512_c128_drop_rejects() {
+fn random_mix_w512_c128_rejects_to_other_error_replies() {
     let d = LauberhornRpcRxW512C128A3S8N4P4B8192::new();
     random_mix(
         &pins!(d),
         hdl::library::small_rpc_rx(512, 128),
         "rpc_rx_w512_c128",
-        false,
+        Policy {
+            reject_to_other: true,
+            error_replies: true,
+        },
     );
 }
 
@@ -591,7 +717,10 @@ fn calls_beyond_the_free_slots_are_dropped_and_counted() {
     let mut rng = seed::rng("rpc_rx_no_slot");
     let play = Play {
         frames: 40,
-        reject_to_other: false,
+        policy: Policy {
+            reject_to_other: false,
+            error_replies: false,
+        },
         gaps: 0.3,
         wr_ready: 0.8,
         req_ready: 0.7,

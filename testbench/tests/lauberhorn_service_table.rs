@@ -2,7 +2,9 @@
 //! entries and single words, entries disabled and re-enabled, duplicates, ANY_PROC) and
 //! read-backs, interleaved with lookups drawn mostly from what the table holds (and
 //! near misses: another version, procedure or port). Every result is compared with the
-//! lowest matching entry of a model of the table, one cycle after the lookup.
+//! lowest matching entry of a model of the table, one cycle after the lookup; and a cycle
+//! later the lowest and highest version of the program on the port (for PROG_MISMATCH),
+//! over the entries the lookup saw, as the table then holds them.
 
 use hdl::lauberhorn::service_table::word;
 use rand::Rng;
@@ -47,6 +49,18 @@ fn expect(t: &Table, c: &Call) -> (bool, bool, bool, bool, u64, u64, u64, u64) {
     }
 }
 
+/// The entries enabled on the call's port with its program (PROG_MISMATCH's candidates).
+fn program_entries(t: &Table, c: &Call) -> Vec<usize> {
+    (0..t.len())
+        .filter(|&i| {
+            let e = &t[i];
+            e[1] >> word::ENABLE & 1 == 1
+                && (e[1] >> 16 & 0xffff) as u16 == c.port
+                && (e[0] >> 32) as u32 == c.prog
+        })
+        .collect()
+}
+
 fn random_entry(rng: &mut ChaCha8Rng, processes: u32) -> [u64; word::COUNT] {
     let prog = 100_000 + rng.gen_range(0..4u64);
     let vers = rng.gen_range(1..4u64);
@@ -88,6 +102,11 @@ fn lookups_match_the_lowest_entry_the_kernel_wrote() {
     }
     let mut pending: Option<(bool, bool, bool, bool, u64, u64, u64, u64)> = None;
     let (mut hits, mut near) = (0, 0);
+    // Entries a lookup found the program in, for the versions a cycle after its result;
+    // then those versions as the table holds them.
+    let mut prog_pending: Option<Vec<usize>> = None;
+    let mut versions_due: Option<(u32, u32)> = None;
+    let mut ranges = 0;
     for cycle in 0..20_000 {
         // The kernel: a write now and then (whole entries are written word by word).
         let write = rng.gen_bool(0.1).then(|| {
@@ -166,7 +185,24 @@ fn lookups_match_the_lowest_entry_the_kernel_wrote() {
                 near += w.2 as u32;
             }
         }
+        if let Some((lo, hi)) = versions_due.take() {
+            assert_eq!(
+                (get(&d.result.vers_low), get(&d.result.vers_high)),
+                (u64::from(lo), u64::from(hi)),
+                "cycle {cycle}: the program's versions on the port"
+            );
+            ranges += 1;
+        }
+        // The versions come from the table a cycle after the lookup (before that cycle's
+        // write).
+        if let Some(ids) = prog_pending.take() {
+            let v: Vec<u32> = ids.iter().map(|&i| table[i][0] as u32).collect();
+            if let (Some(lo), Some(hi)) = (v.iter().min(), v.iter().max()) {
+                versions_due = Some((*lo, *hi));
+            }
+        }
         // The lookup sees the table as it was before this cycle's write.
+        prog_pending = look.as_ref().map(|c| program_entries(&table, c));
         pending = look.map(|c| expect(&table, &c));
         if let Some((i, k, v)) = write {
             table[i][k] = v;
@@ -174,5 +210,5 @@ fn lookups_match_the_lowest_entry_the_kernel_wrote() {
         d.tick().unwrap();
     }
     println!("service_table: {hits} hits, {near} misses of a known program");
-    assert!(hits > 3000 && near > 300);
+    assert!(hits > 3000 && near > 300 && ranges > 3000);
 }

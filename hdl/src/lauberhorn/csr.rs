@@ -101,34 +101,38 @@ pub fn csr(cfg: &LauberhornConfig) -> Result<Rc<Module>, HdlErrors> {
             ("QUEUE_LIMIT", lit(pv >> 48, 16)),
         ],
     );
+    // A settings register: each field (field, output, reset) a register driving an output.
     let setting =
-        |dec: &mut RegDecode, m: &mut ModuleBuilder, reg: &str, f: &str, out: &str, reset: u64| {
-            let w = map.reg("GLOBAL", reg).unwrap().get_field(f).unwrap().width;
-            let r = m.reg_reset(&format!("{out}_r"), w, reset);
+        |dec: &mut RegDecode, m: &mut ModuleBuilder, reg: &str, fields: &[(&str, &str, u64)]| {
             let we = wr(dec, m, "GLOBAL", reg);
-            let v = dec.field(&wd, "GLOBAL", reg, f);
-            m.when(&we, |m| m.set(&r, v));
-            dec.read("GLOBAL", reg, &[(f, r.clone().into())]);
-            let o = m.output(out, w);
-            m.set(&o, &r);
+            let mut back = Vec::new();
+            for (f, out, reset) in fields {
+                let w = map.reg("GLOBAL", reg).unwrap().get_field(f).unwrap().width;
+                let r = m.reg_reset(&format!("{out}_r"), w, *reset);
+                let v = dec.field(&wd, "GLOBAL", reg, f);
+                m.when(&we, |m| m.set(&r, v));
+                let o = m.output(out, w);
+                m.set(&o, &r);
+                back.push((*f, Expr::from(&r)));
+            }
+            dec.read("GLOBAL", reg, &back);
         };
     setting(
         &mut dec,
         &mut m,
         "CTRL",
-        "REJECT_TO_OTHER",
-        "reject_to_other",
-        0,
+        &[
+            ("REJECT_TO_OTHER", "reject_to_other", 0),
+            ("ERROR_REPLIES", "error_replies", 0),
+        ],
     );
-    setting(&mut dec, &mut m, "LOCAL_IP", "IP", "local_ip", 0);
-    setting(&mut dec, &mut m, "LOCAL_MAC", "MAC", "local_mac", 0);
+    setting(&mut dec, &mut m, "LOCAL_IP", &[("IP", "local_ip", 0)]);
+    setting(&mut dec, &mut m, "LOCAL_MAC", &[("MAC", "local_mac", 0)]);
     setting(
         &mut dec,
         &mut m,
         "TIMEOUT",
-        "CYCLES",
-        "timeout",
-        u64::from(cfg.timeout_cycles),
+        &[("CYCLES", "timeout", u64::from(cfg.timeout_cycles))],
     );
     let backlog = m.input("backlog", 1);
     dec.read("GLOBAL", "BACKLOG", &[("PENDING", backlog.into())]);

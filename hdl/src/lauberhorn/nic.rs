@@ -84,6 +84,7 @@ pub fn lauberhorn_nic(cfg: &Config, net_width: u32) -> Result<Rc<Module>, HdlErr
         // Settings.
         (ci, "local_ip", ri, "local_ip"),
         (ci, "reject_to_other", ri, "reject_to_other"),
+        (ci, "error_replies", ri, "error_replies"),
         (ci, "local_mac", pi, "local_mac"),
         (ci, "timeout", ei, "timeout"),
         (ci, "preempt", ei, "preempt"),
@@ -133,6 +134,10 @@ pub fn lauberhorn_nic(cfg: &Config, net_width: u32) -> Result<Rc<Module>, HdlErr
         (pi, "tx_done_valid", ei, "tx_done_valid"),
         (pi, "tx_done_ep", ei, "tx_done_ep"),
         (pi, "tx_done_buf", ei, "tx_done_buf"),
+        // Error replies, from the receive path's slots.
+        (ri, "err_done_valid", pi, "err_done_valid"),
+        (ri, "err_done_slot", pi, "err_done_slot"),
+        (pi, "err_done_ready", ri, "err_done_ready"),
         (pi, "meta_slot", ri, "meta_slot"),
         (pi, "free_valid", ri, "free_valid"),
         (pi, "free_slot", ri, "free_slot"),

@@ -15,7 +15,7 @@ pub const MAGIC: u64 = 0x4c41_5542;
 pub const VERSION: u64 = 2;
 
 /// The statistics counters of GLOBAL, with the pulse each counts.
-pub const STATS: [(&str, &str); 15] = [
+pub const STATS: [(&str, &str); 16] = [
     (
         "CALLS",
         "Calls delivered into a slot and queued for their process.",
@@ -60,6 +60,10 @@ pub const STATS: [(&str, &str); 15] = [
         "Coherence protocol violations answered with an error line.",
     ),
     ("SENT", "Datagrams sent from TX lines."),
+    (
+        "ERROR_REPLIES",
+        "Unmatched calls answered PROG_UNAVAIL, PROG_MISMATCH or PROC_UNAVAIL (CTRL.ERROR_REPLIES).",
+    ),
     (
         "TX_DROPPED",
         "TX-line messages dropped: length 0 or past the line, or a user endpoint's source port other than CORE.TX_PORT.",
@@ -121,6 +125,12 @@ pub fn regmap(cfg: &LauberhornConfig) -> RegMap {
             0,
             1,
             "1: malformed and unmatched calls go to m_axis_other (the normal path); 0: dropped. Both are counted.",
+        )
+        .field(
+            "ERROR_REPLIES",
+            1,
+            1,
+            "1: a well-formed call to a service port that no entry matches is answered (RFC 5531): PROG_UNAVAIL if no entry has the program on the port, PROG_MISMATCH with the lowest and highest version there, else PROC_UNAVAIL. It needs a free slot; without one, REJECT_TO_OTHER decides.",
         ),
         Register::new("LOCAL_IP", 0x018, RW, NO, "The IPv4 address calls must be sent to; replies come from it.")
             .field("IP", 0, 32, "First octet in bits 31:24."),

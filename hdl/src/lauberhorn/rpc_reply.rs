@@ -98,6 +98,10 @@ pub fn rpc_reply(cfg: RpcReplyCfg) -> Result<Rc<Module>, HdlErrors> {
     let done_ready = gp(&mut m, "done", "ready", 1, PortDir::Out);
     let done_slot = gp(&mut m, "done", "slot", sw, PortDir::In);
     let done_wrote = gp(&mut m, "done", "wrote", 1, PortDir::In);
+    // Error replies the receive path wrote into slots.
+    let err_valid = gp(&mut m, "err_done", "valid", 1, PortDir::In);
+    let err_ready = gp(&mut m, "err_done", "ready", 1, PortDir::Out);
+    let err_slot = gp(&mut m, "err_done", "slot", sw, PortDir::In);
     let meta_slot = gp(&mut m, "meta", "slot", sw, PortDir::Out);
     let caller: Vec<_> = [
         ("src_mac", 48),
@@ -159,18 +163,19 @@ pub fn rpc_reply(cfg: RpcReplyCfg) -> Result<Rc<Module>, HdlErrors> {
     m.set(&sent_ep, txb.slice(1, ew));
     m.set(&sent_buf, txb.bit(0));
     // Replies and datagrams take turns when both wait.
-    let take_reply = m.node(
-        "take_reply",
-        at(IDLE) & &done_valid & (!&send_valid | !&last_reply),
-    );
+    let reply_turn = m.node("reply_turn", at(IDLE) & (!&send_valid | !&last_reply));
+    let take_done = m.node("take_done", &reply_turn & &done_valid);
+    let take_err = m.node("take_error", &reply_turn & &err_valid & !&done_valid);
+    let take_reply = m.node("take_reply", &take_done | &take_err);
     let take_send = m.node("take_send", at(IDLE) & &send_valid & !&take_reply);
-    m.set(&done_ready, &take_reply);
+    m.set(&done_ready, &take_done);
+    m.set(&err_ready, &take_err);
     m.set(&send_ready, &take_send);
     m.when(&take_reply | &take_send, |m| {
         m.set(&datagram, &take_send);
         m.set(&last_reply, &take_reply);
-        m.set(&slot, &done_slot);
-        m.set(&wrote, &done_wrote);
+        m.set(&slot, take_err.mux(&err_slot, &done_slot));
+        m.set(&wrote, &take_err | &done_wrote);
         m.set(&txb, cat([Expr::from(&send_ep), Expr::from(&send_buf)]));
         m.set(&state, HEAD);
         m.set(&head_asked, 0);

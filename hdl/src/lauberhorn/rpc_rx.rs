@@ -18,6 +18,11 @@
 //!   anything that is not an RPC datagram for a service port; calls whose arguments are
 //!   too large for the lines (the DMA fallback); malformed and unmatched calls when
 //!   `reject_to_other` is set.
+//! * **error**: with `error_replies` set, a well-formed call to a service port that no
+//!   entry matches, while a slot is free: the slot gets an error response in place of a
+//!   descriptor (`PROG_UNAVAIL`, `PROG_MISMATCH` with the port's lowest and highest
+//!   version of the program, or `PROC_UNAVAIL`, RFC 5531) and goes straight to the reply
+//!   path (`err_done`).
 //! * **drop**: malformed or unmatched calls otherwise, and calls finding no free slot.
 //!
 //! Every decision is counted (`stat_*` pulses). Each slot's caller (MAC, addresses,
@@ -51,6 +56,14 @@ pub mod kind {
     pub const DROP: u64 = 0;
     pub const SLOT: u64 = 1;
     pub const OTHER: u64 = 2;
+    pub const ERROR: u64 = 3;
+}
+
+/// RFC 5531 `accept_stat` values of the error replies.
+pub mod accept {
+    pub const PROG_UNAVAIL: u64 = 1;
+    pub const PROG_MISMATCH: u64 = 2;
+    pub const PROC_UNAVAIL: u64 = 3;
 }
 
 /// Parameters of [`rpc_rx`].
@@ -96,6 +109,7 @@ fn slot_fields(pw: u32) -> Vec<(&'static str, u32)> {
         ("service", 8),
         ("proc", 32),
         ("process", pw),
+        ("error_stat", 2),
     ]
 }
 
@@ -142,6 +156,11 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
     m.describe(
         &reject_to_other,
         "Policy: malformed and unmatched calls go to m_axis_other instead of being dropped.",
+    );
+    let error_replies = m.input("error_replies", 1);
+    m.describe(
+        &error_replies,
+        "Policy: unmatched calls are answered with an error reply (before reject_to_other).",
     );
     let stat = |m: &mut ModuleBuilder, f: &str, v: Expr| {
         let o = m.output(&format!("stat_{f}"), 1);
@@ -308,10 +327,14 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
     let r_valid = res(&mut m, "valid");
     m.unused(&r_valid); // a lookup for every verdict: it is `a_valid`'s cycle
     let (hit, port_known) = (res(&mut m, "hit"), res(&mut m, "port_known"));
-    for f in ["prog_known", "vers_known"] {
-        let x = res(&mut m, f);
-        m.unused(&x); // for the reply path's error replies, to come
-    }
+    let (prog_known, vers_known) = (res(&mut m, "prog_known"), res(&mut m, "vers_known"));
+    let error_stat = m.node(
+        "error_stat",
+        (!&prog_known).mux(
+            lit(accept::PROG_UNAVAIL, 2),
+            (!&vers_known).mux(lit(accept::PROG_MISMATCH, 2), lit(accept::PROC_UNAVAIL, 2)),
+        ),
+    );
     let rpcish = m.node(
         "is_rpc",
         &a_offload & Expr::from(&a_dst_ip).eq(&local_ip) & &port_known,
@@ -322,20 +345,26 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
     let slot_now = m.inst_output(free_q, "m_data");
     let k = |v: u64| lit(v, 2);
     let reject = reject_to_other.mux(k(kind::OTHER), k(kind::DROP));
+    let unmatched = (&error_replies & &have_slot).mux(k(kind::ERROR), reject.clone());
     let decided = m.node(
         "decided_kind",
         (!&rpcish).mux(
             k(kind::OTHER),
             (!&a_ok).mux(
-                reject.clone(),
+                reject,
                 (!&hit).mux(
-                    reject,
+                    unmatched,
                     (!&fits).mux(k(kind::OTHER), have_slot.mux(k(kind::SLOT), k(kind::DROP))),
                 ),
             ),
         ),
     );
-    let to_slot = m.node("to_slot", &a_valid & Expr::from(&decided).eq(kind::SLOT));
+    let to_error = m.node("to_error", &a_valid & Expr::from(&decided).eq(kind::ERROR));
+    let to_slot = m.node(
+        "to_slot",
+        &a_valid & Expr::from(&decided).eq(kind::SLOT) | &to_error,
+    );
+    stat(&mut m, "error_replies", to_error.clone().into());
     stat(
         &mut m,
         "other",
@@ -363,6 +392,7 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
         }
     }
     m.connect(jobs, "s_valid", &a_valid);
+    // Arguments at byte 32 of the slot (an error reply keeps the call's there, unused).
     m.connect(
         jobs,
         "s_data",
@@ -398,8 +428,28 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
         r_index.zext(8),
         (&a_proc).into(),
         (&r_process).into(),
+        (&error_stat).into(),
     ];
     m.mem_write(slot_mem, &to_slot, &slot_now.clone().into(), &cat(values));
+    // PROG_MISMATCH's versions come a cycle after the decision.
+    let mismatch = m.memory(
+        "mismatch_info",
+        64,
+        u64::from(cfg.slots),
+        RamStyle::Distributed,
+    );
+    let err_r = m.reg_reset("to_error_r", 1, 0);
+    let err_slot_r = m.reg("to_error_slot_r", sw);
+    m.set(&err_r, &to_error);
+    m.set(&err_slot_r, &slot_now);
+    let v_low = res(&mut m, "vers_low");
+    let v_high = res(&mut m, "vers_high");
+    m.mem_write(
+        mismatch,
+        &err_r,
+        &err_slot_r.clone().into(),
+        &cat([Expr::from(&v_high), Expr::from(&v_low)]),
+    );
     let split = |e: &Sig| -> Vec<Expr> {
         let mut off = fw;
         fields
@@ -438,7 +488,11 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
     m.unused(&k_valid); // a frame leaves the aligner only after its decision
     let other = Axis::source(&mut m, "m_axis_other", net);
     let is_other = m.node("mover_other", Expr::from(&k_kind).eq(kind::OTHER));
-    let is_slot = m.node("mover_slot_kind", Expr::from(&k_kind).eq(kind::SLOT));
+    let is_error = m.node("mover_error", Expr::from(&k_kind).eq(kind::ERROR));
+    let is_slot = m.node(
+        "mover_slot_kind",
+        Expr::from(&k_kind).eq(kind::SLOT) | &is_error,
+    );
     m.set(&other.tvalid, &o_valid & &is_other);
     m.set(&other.tdata, &o_data);
     m.set(&other.tkeep, &o_keep);
@@ -448,8 +502,9 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
     // The slot writer: the descriptor over the first 32 bytes, then words of `wc` bits.
     let info = m.mem_read_async(slot_mem, "mover_info", &k_slot.clone().into());
     let iv = split(&info);
-    let (i_xid, i_len, i_func, i_data, i_svc, i_proc, i_process) =
-        (&iv[5], &iv[6], &iv[7], &iv[8], &iv[9], &iv[10], &iv[11]);
+    let (i_xid, i_len, i_func, i_data, i_svc, i_proc, i_process, i_err) = (
+        &iv[5], &iv[6], &iv[7], &iv[8], &iv[9], &iv[10], &iv[11], &iv[12],
+    );
     m.unused(&info); // the caller's fields are the reply path's (meta_* below)
     let w0 = cat([
         i_xid.clone(),
@@ -460,7 +515,26 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
         lit(1, 1),
     ]);
     let w3 = cat([i_proc.clone(), lit(0, 8), i_svc.clone(), i_process.zext(16)]);
-    let desc = m.node("descriptor", cat([w3, i_data.clone(), i_func.clone(), w0]));
+    // An error reply's response instead: length and accept_stat in word 0, for
+    // PROG_MISMATCH the XDR low and high versions as its results at byte 24.
+    let mm = m.mem_read_async(mismatch, "mover_mismatch", &k_slot.clone().into());
+    let xdr = |v: Expr| cat((0..4).map(|b| v.slice(8 * b, 8)));
+    let is_mismatch = i_err.eq(accept::PROG_MISMATCH);
+    let e_w0 = cat([
+        lit(0, 32),
+        is_mismatch.mux(lit(8, 16), lit(0, 16)),
+        i_err.zext(8),
+        lit(0, ctrl::STAT_LSB),
+    ]);
+    debug_assert_eq!((ctrl::LEN_LSB, ctrl::STAT_LSB, ctrl::RESULT), (16, 8, 24));
+    let e_w3 = cat([xdr(mm.slice(32, 32)), xdr(mm.trunc(32))]);
+    let desc = m.node(
+        "descriptor",
+        is_error.mux(
+            cat([e_w3, lit(0, 128), e_w0]),
+            cat([w3, i_data.clone(), i_func.clone(), w0]),
+        ),
+    );
     let ob = m.reg_reset("out_beat", 6, 0); // beats of the frame out so far (saturating)
     let desc_beats = (256 / wn).max(1);
     let overlaid = if wn >= 256 {
@@ -504,6 +578,20 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
     m.set(&req_slot, &rq_slot);
     m.set(&req_process, &rq_proc);
     let req_fire = m.node("req_fire", &rq & &req_ready);
+    // An error reply's slot, to the reply path.
+    let ed_valid = m.group_port("err_done", "valid", 1, PortDir::Out);
+    let ed_ready = m.group_port("err_done", "ready", 1, PortDir::In);
+    let ed_slot = m.group_port("err_done", "slot", sw, PortDir::Out);
+    let eq = m.reg_reset("err_pending", 1, 0);
+    let eq_slot = m.reg("err_slot_r", sw);
+    m.set(&ed_valid, &eq);
+    m.set(&ed_slot, &eq_slot);
+    let eq_fire = m.node("err_fire", &eq & &ed_ready);
+    // The slot's last word waits until the previous one of its kind is taken.
+    let out_free = m.node(
+        "slot_out_free",
+        is_error.mux(!&eq | &eq_fire, !&rq | &req_fire),
+    );
     let in_slot_beat = m.node("slot_beat_valid", &o_valid & &is_slot);
     // `take`: the aligner's beat is consumed this cycle; `write`: a word goes out.
     let (take, write, word) = if wn >= wc {
@@ -520,7 +608,7 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
         let room = m.node("slot_room", &capped | &wr_ready);
         let step = m.node(
             "slot_step",
-            &in_slot_beat & &room & (!(&o_last & &at_end) | !&rq | &req_fire),
+            &in_slot_beat & &room & (!(&o_last & &at_end) | &out_free),
         );
         if let Some(s) = &sub {
             m.when(&step, |m| {
@@ -541,10 +629,7 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
             Expr::from(&sub).eq(u64::from(r - 1)) | &o_last,
         );
         let room = m.node("slot_room", &capped | &wr_ready | !&at_end);
-        let step = m.node(
-            "slot_step",
-            &in_slot_beat & &room & (!&o_last | !&rq | &req_fire),
-        );
+        let step = m.node("slot_step", &in_slot_beat & &room & (!&o_last | &out_free));
         m.when(&step, |m| {
             m.set(
                 &sub,
@@ -586,10 +671,15 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
     let frame_out = m.node("frame_out", &o_fire & &o_last);
     m.connect(kinds, "m_ready", &frame_out);
     m.when(&req_fire, |m| m.set(&rq, 0));
-    m.when(&slot_done, |m| {
+    m.when(&slot_done & !&is_error, |m| {
         m.set(&rq, 1);
         m.set(&rq_slot, &k_slot);
         m.set(&rq_proc, i_process);
+    });
+    m.when(&eq_fire, |m| m.set(&eq, 0));
+    m.when(&slot_done & &is_error, |m| {
+        m.set(&eq, 1);
+        m.set(&eq_slot, &k_slot);
     });
     stat(&mut m, "calls", &req_fire & &req_queued);
     stat(&mut m, "refused", &req_fire & !&req_queued);

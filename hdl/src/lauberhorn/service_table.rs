@@ -7,8 +7,10 @@
 //! entries a 64-bit word at a time ([`word`]) and can read them back. A lookup answers
 //! one cycle later with the lowest matching entry, and also says whether some entry
 //! listens on the port (so the datagram is an RPC at all) and knew the program (and the
-//! version) there, so the reply path can answer `PROG_UNAVAIL`, `PROG_MISMATCH` or
-//! `PROC_UNAVAIL` as RFC 5531 asks.
+//! version) there, so the receive path can answer `PROG_UNAVAIL`, `PROG_MISMATCH` or
+//! `PROC_UNAVAIL` as RFC 5531 asks; for `PROG_MISMATCH`, the lowest and highest version
+//! of the program on the port come a cycle after the other results (`vers_low`,
+//! `vers_high`: a tree of comparisons over the registered hits, off the lookup's path).
 
 use crate::blocks::onehot::{encode, lowest_set, select};
 use crate::ir::{cat, clog2, Expr, HdlErrors, Module, ModuleBuilder, PortDir, Sig};
@@ -142,11 +144,48 @@ pub fn service_table(cfg: ServiceTableCfg) -> Result<Rc<Module>, HdlErrors> {
     m.set(&rv, &rv_r);
     out(&mut m, "hit", hits.any());
     out(&mut m, "port_known", msb_first(port_hit).any());
-    out(&mut m, "prog_known", msb_first(prog_hit).any());
+    let prog_hits = m.node("prog_hits", msb_first(prog_hit));
+    out(&mut m, "prog_known", prog_hits.any());
     out(&mut m, "vers_known", msb_first(vers_hit).any());
     out(&mut m, "index", index.clone().into());
     out(&mut m, "func", select(&funcs, &index.clone().into()));
     out(&mut m, "data", select(&datas, &index.clone().into()));
     out(&mut m, "process", select(&procs, &index.into()));
+
+    // The program's versions on the port, a cycle later.
+    let hits_r = m.reg("prog_hits_r", n);
+    m.when(&lk_valid, |m| m.set(&hits_r, &prog_hits));
+    let versions: Vec<(Expr, Expr)> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (hits_r.bit(i as u32), e.words[0].trunc(32)))
+        .collect();
+    for (f, lower) in [("vers_low", true), ("vers_high", false)] {
+        let (_, v) = reduce(versions.clone(), lower);
+        let p = m.group_port("result", f, 32, PortDir::Out);
+        let r = m.reg(&format!("result_{f}_r"), 32);
+        m.set(&r, v);
+        m.set(&p, &r);
+    }
     m.finish()
+}
+
+/// The lowest (or highest) value of the valid ones among (valid, value) pairs, by a tree of
+/// pairwise comparisons; (valid of any, value).
+fn reduce(mut items: Vec<(Expr, Expr)>, lower: bool) -> (Expr, Expr) {
+    while items.len() > 1 {
+        items = items
+            .chunks(2)
+            .map(|pair| match pair {
+                [(va, a), (vb, b)] => {
+                    let better = if lower { a.le(b) } else { a.ge(b) };
+                    let take_a = va.clone() & (!vb.clone() | better);
+                    (va.clone() | vb.clone(), take_a.mux(a, b))
+                }
+                [one] => one.clone(),
+                _ => unreachable!(),
+            })
+            .collect();
+    }
+    items.pop().expect("at least one entry")
 }

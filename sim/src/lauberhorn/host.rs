@@ -132,6 +132,8 @@ pub struct HostCfg {
     pub local_mac: [u8; 6],
     pub timeout: u64,
     pub reject_to_other: bool,
+    /// CTRL.ERROR_REPLIES: unmatched calls are answered with an RFC 5531 error.
+    pub error_replies: bool,
     pub services: Vec<Service>,
     pub roles: Vec<Role>,
     pub cpu: CpuCfg,
@@ -287,7 +289,11 @@ pub fn run(
             host.local_mac.iter().fold(0, |a, b| a << 8 | u64::from(*b)),
         ),
         (g("TIMEOUT"), host.timeout),
-        (g("CTRL"), host.reject_to_other as u64),
+        (g("CTRL"), {
+            let ctrl = map.reg("GLOBAL", "CTRL").expect("CTRL");
+            let bit = |f: &str, on: bool| u64::from(on) << ctrl.get_field(f).expect(f).lsb;
+            bit("REJECT_TO_OTHER", host.reject_to_other) | bit("ERROR_REPLIES", host.error_replies)
+        }),
     ];
     for (i, s) in host.services.iter().enumerate() {
         let a = |r: &str| addr(&map, "SERVICE", i, r);

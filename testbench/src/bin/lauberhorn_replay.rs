@@ -53,6 +53,8 @@ struct File {
     timeout: u64,
     #[serde(default)]
     reject_to_other: bool,
+    #[serde(default)]
+    error_replies: bool,
     /// Per core: "user:P" (process P's user loop), "kernel" or "other".
     cores: Vec<String>,
     /// Per core and cycle, the probability of a voluntary eviction.
@@ -183,6 +185,7 @@ fn main() -> Result<()> {
         local_mac: mac(&file.local_mac)?,
         timeout: file.timeout,
         reject_to_other: file.reject_to_other,
+        error_replies: file.error_replies,
         services,
         roles,
         cpu: CpuCfg {
