@@ -82,13 +82,12 @@ fn main() -> anyhow::Result<()> {
     // tests/lauberhorn_csr.rs, and its register constants.
     let lh = hdl::library::small_lauberhorn();
     specs.push(hdl_model(hdl::lauberhorn::csr::csr(&lh))?);
-    // tests/lauberhorn_nic.rs
+    // tests/lauberhorn_nic.rs and tests/lauberhorn_dma_fallback.rs
     for w in [64, 512] {
-        let cfg = hdl::config::Config {
-            lauberhorn: lh.clone(),
-            ..hdl::config::Config::default()
-        };
+        let cfg = hdl::library::small_lauberhorn_nic();
         specs.push(hdl_model(hdl::lauberhorn::nic::lauberhorn_nic(&cfg, w))?);
+        let cfg = hdl::library::small_dma_fallback(w);
+        specs.push(hdl_model(hdl::lauberhorn::dma_fallback::dma_fallback(cfg))?);
     }
     let out = std::path::PathBuf::from(std::env::var("OUT_DIR")?);
     std::fs::write(

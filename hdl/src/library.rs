@@ -59,11 +59,13 @@ pub fn blocks() -> Result<Vec<Rc<Module>>, HdlErrors> {
     out.push(crate::lauberhorn::scheduler::scheduler(small_scheduler())?);
     out.push(crate::lauberhorn::csr::csr(&small_lauberhorn())?);
     for w in [64, 512] {
-        let cfg = crate::config::Config {
-            lauberhorn: small_lauberhorn(),
-            ..crate::config::Config::default()
-        };
-        out.push(crate::lauberhorn::nic::lauberhorn_nic(&cfg, w)?);
+        out.push(crate::lauberhorn::nic::lauberhorn_nic(
+            &small_lauberhorn_nic(),
+            w,
+        )?);
+        out.push(crate::lauberhorn::dma_fallback::dma_fallback(
+            small_dma_fallback(w),
+        )?);
     }
     out.push(crate::lauberhorn::service_table::service_table(
         small_services(),
@@ -132,6 +134,30 @@ pub fn small_nic() -> crate::config::Config {
     c.np.rx_buffers = 64;
     c.np.tx_descriptors = 16;
     c
+}
+
+/// The whole Lauberhorn NIC as testbench/tests/lauberhorn_nic.rs drives it:
+/// [`small_lauberhorn`], with the DMA fallback's ICT of [`small_ict`] and an 8 KiB frame
+/// buffer in front of its rings.
+pub fn small_lauberhorn_nic() -> crate::config::Config {
+    let mut c = crate::config::Config {
+        lauberhorn: small_lauberhorn(),
+        ict: small_ict(),
+        ..crate::config::Config::default()
+    };
+    c.rx.buffer_bytes = 8192;
+    c
+}
+
+/// The DMA fallback as testbench/tests/lauberhorn_dma_fallback.rs drives it: 8 slots, 4
+/// ICT entries, a 2 KiB engine buffer (so credits run out).
+pub fn small_dma_fallback(data_width: u32) -> crate::lauberhorn::dma_fallback::DmaFallbackCfg {
+    crate::lauberhorn::dma_fallback::DmaFallbackCfg {
+        data_width,
+        slots: 8,
+        entries: 4,
+        buffer_bytes: 2048,
+    }
 }
 
 /// The CONTROL-line endpoints as testbench/tests/lauberhorn_endpoints.rs drives them: 2 cores

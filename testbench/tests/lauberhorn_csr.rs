@@ -193,7 +193,10 @@ fn registers_read_back_drive_outputs_and_protect() {
     assert_eq!(b.d.timeout.get_bits(0, 24), g(global::TIMEOUT));
     let ctrl = g(global::CTRL);
     assert_eq!(
-        (b.d.reject_to_other.get_bits(0, 1), b.d.error_replies.get_bits(0, 1)),
+        (
+            b.d.reject_to_other.get_bits(0, 1),
+            b.d.error_replies.get_bits(0, 1)
+        ),
         (
             global::CTRL::REJECT_TO_OTHER.get(ctrl),
             global::CTRL::ERROR_REPLIES.get(ctrl)

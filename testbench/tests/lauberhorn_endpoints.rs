@@ -256,8 +256,8 @@ fn run(p: &Pins, ecfg: EndpointsCfg, s: &Setup, rng: &mut ChaCha8Rng) -> Outcome
     // TX buffers read, to hand back at a cycle; messages taken per endpoint.
     let mut tx_back: Vec<(u64, u32, u32)> = Vec::new();
     let mut taken = vec![0usize; ecfg.endpoints() as usize];
-    let mut send_seen: Vec<(u32, u64)> = Vec::new();
-    let mut send_was_valid = false;
+    // Per cycle: a message is queued (tx_send valid), and whose.
+    let mut send_log: Vec<Option<u32>> = Vec::new();
     let mut preempted_until = vec![None::<u64>; ecfg.cores as usize];
     let mut retired_until = vec![None::<u64>; ecfg.cores as usize];
     let mut preempt_mask = s.parked;
@@ -459,10 +459,7 @@ fn run(p: &Pins, ecfg: EndpointsCfg, s: &Setup, rng: &mut ChaCha8Rng) -> Outcome
             task = Some(Task::new(ep, slot, false));
         }
         let send_valid = p.send[0].bit(0);
-        if send_valid && !send_was_valid {
-            send_seen.push((get(p.send[1]) as u32, cycle));
-        }
-        send_was_valid = send_valid && p.send_ready.get_bits(0, 1) == 0;
+        send_log.push(send_valid.then(|| get(p.send[1]) as u32));
         if p.send_ready.get_bits(0, 1) == 1 && send_valid {
             task = Some(Task::new(
                 get(p.send[1]) as u32,
@@ -569,10 +566,16 @@ fn run(p: &Pins, ecfg: EndpointsCfg, s: &Setup, rng: &mut ChaCha8Rng) -> Outcome
         .iter()
         .filter(|w| w.tryagain && is_tx(w.line))
         .count();
+    // Doorbells rung while no message was queued: the next one queued is theirs.
     for w in cpu.waits.iter().filter(|w| is_tx(w.line) && w.acknowledges) {
         let ep = (w.line / u64::from(ENDPOINT_LINES)) as u32;
-        if let Some(&(_, at)) = send_seen.iter().find(|(e, at)| *e == ep && *at >= w.sent) {
-            out.bell_to_send.push(at - w.sent);
+        let from = w.sent as usize;
+        if send_log.get(from).is_some_and(|q| q.is_none()) {
+            if let Some(at) = (from..send_log.len()).find(|&c| send_log[c].is_some()) {
+                if send_log[at] == Some(ep) {
+                    out.bell_to_send.push((at - from) as u64);
+                }
+            }
         }
     }
     for wt in &cpu.waits {

@@ -13,7 +13,7 @@
 //! With nothing random, the exact cycles from a call's last beat to the CONTROL line at
 //! the waiting core, and to the reply's first beat.
 
-use hdl::lauberhorn::coherence::{KERNEL, USER};
+use hdl::lauberhorn::coherence::{ctrl, KERNEL, USER};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use sim::lauberhorn::cpu::CpuCfg;
@@ -56,7 +56,8 @@ fn host(cpu: CpuCfg, rx_gaps: f64, tx_ready: f64, outstanding: usize) -> HostCfg
                 process: s.4,
                 func: 0x1000 + i as u64,
                 data: 0x2000 + i as u64,
-                handler: Builtin::Reverse,
+                handler: HANDLERS[s.4 as usize],
+                ring: true,
             })
             .collect(),
         roles: vec![Role::User(0), Role::Kernel],
@@ -65,14 +66,21 @@ fn host(cpu: CpuCfg, rx_gaps: f64, tx_ready: f64, outstanding: usize) -> HostCfg
         tx_ready,
         outstanding,
         notify: None,
+        dma_ring: None,
+        mem_latency: 20,
+        mem_stall: 0.1,
     }
 }
+
+/// The services' handlers, by process: process 0's reverses its arguments (its results
+/// must fit the lines, so its calls do too), process 1's sums them.
+const HANDLERS: [Builtin; 2] = [Builtin::Reverse, Builtin::Sum];
 
 /// A call: (frame, xid, process, args).
 type Call = (Vec<u8>, u32, u32, Vec<u8>);
 
 fn nic(w: u32, h: &HostCfg, frames: &[Vec<u8>], seed: u64) -> Report {
-    let lh = hdl::library::small_lauberhorn();
+    let lh = hdl::library::small_lauberhorn_nic();
     if w == 64 {
         let d = LauberhornNicW64C2S8::new();
         run(&lauberhorn_pins!(d), &lh, h, frames, seed)
@@ -86,9 +94,12 @@ fn calls(rng: &mut ChaCha8Rng, n: usize, max_args: usize) -> Vec<Call> {
     (0..n)
         .map(|_| {
             let s = SERVICES[rng.gen_range(0..2)];
-            let args: Vec<u8> = (0..rng.gen_range(0..=max_args))
-                .map(|_| rng.gen())
-                .collect();
+            let max = if s.4 == 0 {
+                max_args.min(480)
+            } else {
+                max_args
+            };
+            let args: Vec<u8> = (0..rng.gen_range(0..=max)).map(|_| rng.gen()).collect();
             let spec = RpcCallSpec {
                 xid: rng.gen(),
                 prog: s.0,
@@ -124,7 +135,7 @@ fn check(calls: &[Call], others: &[Vec<u8>], r: &Report) {
             "xid {xid:#x} answered twice"
         );
     }
-    for (f, xid, _, args) in calls {
+    for (f, xid, process, args) in calls {
         let rf = by_xid
             .get(xid)
             .unwrap_or_else(|| panic!("xid {xid:#x} answered"));
@@ -141,7 +152,7 @@ fn check(calls: &[Call], others: &[Vec<u8>], r: &Report) {
             "an accepted reply, SUCCESS, AUTH_NONE verifier"
         );
         let ul = u16::from_be_bytes([rf[38], rf[39]]) as usize;
-        let want: Vec<u8> = args.iter().rev().copied().collect();
+        let want = HANDLERS[*process as usize].apply(args);
         assert_eq!(
             &rf[66..34 + ul],
             &want[..],
@@ -208,7 +219,8 @@ fn check_notifications(h: &HostCfg, calls: &[Call], r: &Report) {
             (tx_port(&h.services, *process), NOTIFY.port)
         );
         let ul = port(38) as usize;
-        let want: Vec<u8> = args.iter().rev().copied().take(108).collect();
+        let mut want = HANDLERS[*process as usize].apply(args);
+        want.truncate(108);
         assert_eq!(&f[46..34 + ul], &want[..], "xid {xid:#x}: the result");
     }
     assert_eq!(
@@ -240,7 +252,9 @@ fn random_run(name: &str, w: u32) {
             sim::traces::udp_frame(&mut rng, n)
         })
         .collect();
-    let c = calls(&mut rng, 150, 480);
+    // Up to 700 bytes of arguments: the calls past the lines' 480 go through the DMA
+    // fallback's rings.
+    let c = calls(&mut rng, 150, 700);
     let frames = mix(&mut rng, &c, &others);
     let cpu = CpuCfg {
         cores: 2,
@@ -254,6 +268,7 @@ fn random_run(name: &str, w: u32) {
     };
     let mut h = host(cpu, 0.5, 0.7, 4);
     h.notify = Some(NOTIFY);
+    h.dma_ring = Some(1 << 20);
     let r = nic(w, &h, &frames, rng.gen());
     check(&c, &others, &r);
     check_notifications(&h, &c, &r);
@@ -276,31 +291,40 @@ fn rpc_calls_answered_with_evictions_w64() {
     random_run("lauberhorn_nic_w64", 64);
 }
 
-/// Exact cycles, with nothing random (every ready always high, no evictions, handlers that
-/// take no time) and one call at a time with 8 bytes of arguments: from a call's last beat
-/// on the MAC to the last beat of its CONTROL line at the waiting core, and to the first
-/// beat of its reply.
-#[test]
-fn exact_cycles_call_to_control_line_and_reply() {
-    for (w, to_line, to_reply) in [(512u32, 21u64, 56u64), (64, 29, 63)] {
-        let mut rng = seed::rng("lauberhorn_nic_exact");
-        let c: Vec<Call> = (0..12)
-            .map(|k| {
-                let s = SERVICES[k % 2];
-                let spec = RpcCallSpec {
-                    xid: rng.gen(),
-                    prog: s.0,
-                    vers: s.1,
-                    proc_: s.2,
-                    cred: (0, vec![]),
-                    verf: (0, vec![]),
-                    args: vec![7; 8],
-                    dst_ip: LOCAL_IP,
-                    dst_port: s.3,
-                };
-                (rpc_call_frame(&mut rng, &spec), spec.xid, s.4, vec![7; 8])
-            })
-            .collect();
+/// A call per service in turn (or all to `service`), with `args` bytes of arguments.
+fn plain_calls(rng: &mut ChaCha8Rng, n: usize, service: Option<usize>, args: usize) -> Vec<Call> {
+    (0..n)
+        .map(|k| {
+            let s = SERVICES[service.unwrap_or(k % 2)];
+            let spec = RpcCallSpec {
+                xid: rng.gen(),
+                prog: s.0,
+                vers: s.1,
+                proc_: s.2,
+                cred: (0, vec![]),
+                verf: (0, vec![]),
+                args: vec![7; args],
+                dst_ip: LOCAL_IP,
+                dst_port: s.3,
+            };
+            (rpc_call_frame(rng, &spec), spec.xid, s.4, vec![7; args])
+        })
+        .collect()
+}
+
+/// With nothing random (every ready always high, no evictions, handlers that take no time,
+/// host memory without stalls) and one call at a time: for each call, the cycles from its
+/// last beat on the MAC to the last beat of its CONTROL line at the waiting core, and to
+/// the first beat of its reply. Every value must be `to_line` and `to_reply`.
+fn exact(
+    name: &str,
+    calls: &dyn Fn(&mut ChaCha8Rng) -> Vec<Call>,
+    dma: bool,
+    want: [(u32, u64, u64); 2],
+) {
+    for (w, to_line, to_reply) in want {
+        let mut rng = seed::rng(name);
+        let c = calls(&mut rng);
         let frames: Vec<Vec<u8>> = c.iter().map(|x| x.0.clone()).collect();
         let cpu = CpuCfg {
             cores: 2,
@@ -312,14 +336,97 @@ fn exact_cycles_call_to_control_line_and_reply() {
             inv_delay: 0,
             work: 0,
         };
-        let r = nic(w, &host(cpu, 0.0, 1.0, 1), &frames, rng.gen());
+        let mut h = host(cpu, 0.0, 1.0, 1);
+        h.dma_ring = dma.then_some(1 << 20);
+        h.mem_stall = 0.0;
+        let r = nic(w, &h, &frames, rng.gen());
         check(&c, &[], &r);
-        let line: Vec<u64> = (0..12).map(|k| r.ctrl_at[k] - r.last_in[k]).collect();
-        let reply: Vec<u64> = (0..12).map(|k| r.first_out[k] - r.last_in[k]).collect();
-        println!("w{w}: last beat in -> CONTROL line at the core {line:?}, -> first reply beat {reply:?}");
+        let n = c.len();
+        let line: Vec<u64> = (0..n).map(|k| r.ctrl_at[k] - r.last_in[k]).collect();
+        let reply: Vec<u64> = (0..n).map(|k| r.first_out[k] - r.last_in[k]).collect();
+        println!("{name} w{w}: last beat in -> CONTROL line at the core {line:?}, -> first reply beat {reply:?}");
         assert!(line.iter().all(|&x| x == to_line), "w{w}: {line:?}");
         assert!(reply.iter().all(|&x| x == to_reply), "w{w}: {reply:?}");
     }
+}
+
+/// Exact cycles of a call with 8 bytes of arguments.
+#[test]
+fn exact_cycles_call_to_control_line_and_reply() {
+    exact(
+        "lauberhorn_nic_exact",
+        &|rng| plain_calls(rng, 12, None, 8),
+        false,
+        [(512, 21, 56), (64, 29, 63)],
+    );
+}
+
+/// Exact cycles of the DMA fallback: a call with 600 bytes of arguments through an ICT
+/// ring, host memory answering each write burst 20 cycles after its last beat, to its
+/// KIND_DMA CONTROL line and its reply.
+#[test]
+fn exact_cycles_of_a_dma_call() {
+    exact(
+        "lauberhorn_nic_dma_exact",
+        &|rng| plain_calls(rng, 6, Some(1), 600),
+        true,
+        [(512, 86, 120), (64, 231, 264)],
+    );
+}
+
+/// The DMA fallback without a ring for process 0's port: its too-large calls find no
+/// accelerated ICT entry and are dropped (DMA_DROPPED, their slots freed), process 1's go
+/// through its ring; every other call is answered as usual.
+#[test]
+fn too_large_calls_without_a_ring_are_dropped_and_counted() {
+    let mut rng = seed::rng("lauberhorn_nic_dma_drop");
+    let all: Vec<Call> = (0..60)
+        .map(|k| {
+            let s = SERVICES[k % 2];
+            let n = if k % 3 == 0 {
+                600
+            } else {
+                rng.gen_range(0..200)
+            };
+            let args: Vec<u8> = (0..n).map(|_| rng.gen()).collect();
+            let spec = RpcCallSpec {
+                xid: rng.gen(),
+                prog: s.0,
+                vers: s.1,
+                proc_: s.2,
+                cred: (0, vec![]),
+                verf: (0, vec![]),
+                args: args.clone(),
+                dst_ip: LOCAL_IP,
+                dst_port: s.3,
+            };
+            (rpc_call_frame(&mut rng, &spec), spec.xid, s.4, args)
+        })
+        .collect();
+    let frames: Vec<Vec<u8>> = all.iter().map(|x| x.0.clone()).collect();
+    let cpu = CpuCfg {
+        cores: 2,
+        coh_width: 512,
+        aux_lines: 3,
+        evict: 0.02,
+        n2c_ready: 0.8,
+        c2n_gaps: 0.1,
+        inv_delay: 5,
+        work: 10,
+    };
+    let mut h = host(cpu, 0.3, 0.8, 4);
+    h.dma_ring = Some(1 << 20);
+    h.services[0].ring = false;
+    let r = nic(512, &h, &frames, rng.gen());
+    let (dropped, answered): (Vec<Call>, Vec<Call>) =
+        all.into_iter().partition(|c| c.2 == 0 && c.3.len() > 480);
+    check(&answered, &[], &r);
+    let big = answered.iter().filter(|c| c.3.len() > 480).count() as u64;
+    assert_eq!(
+        (r.counters["DMA_CALLS"], r.counters["DMA_DROPPED"]),
+        (big, dropped.len() as u64)
+    );
+    assert!(big > 5 && dropped.len() > 5);
 }
 
 fn trace_path(name: &str) -> std::path::PathBuf {
@@ -361,6 +468,7 @@ fn golden_host(cpu: CpuCfg) -> HostCfg {
             func: 0x0000_7f00_0000_1000 + 0x100 * i as u64,
             data: 0x0000_7f00_0080_0000 + 0x40 * i as u64,
             handler: [Builtin::Reverse, Builtin::Sum][i],
+            ring: true,
         })
         .collect();
     h
@@ -376,17 +484,25 @@ fn hex(b: &[u8]) -> String {
 /// Both widths give the same.
 #[test]
 fn golden_rpc_replies_and_control_lines() {
-    golden("rpc_golden", false);
+    golden("rpc_golden", false, false);
 }
 
 /// The same with CTRL.ERROR_REPLIES: the trace's unmatched calls are answered too
 /// (`rpc_golden_error_replies`).
 #[test]
 fn golden_rpc_error_replies() {
-    golden("rpc_golden_error_replies", true);
+    golden("rpc_golden_error_replies", true, false);
 }
 
-fn golden(name: &str, error_replies: bool) {
+/// The same with CTRL.DMA_FALLBACK: the trace's call too large for the lines goes through
+/// an ICT ring and is answered; its CONTROL line is a KIND_DMA descriptor
+/// (`rpc_golden_dma`).
+#[test]
+fn golden_rpc_dma_fallback() {
+    golden("rpc_golden_dma", false, true);
+}
+
+fn golden(name: &str, error_replies: bool, dma: bool) {
     let frames = sim::pcap::read(&trace_path("rpc_golden.pcap")).unwrap();
     let what: Vec<String> = sim::traces::rpc_golden()
         .into_iter()
@@ -407,6 +523,8 @@ fn golden(name: &str, error_replies: bool) {
     for w in [512, 64] {
         let mut h = golden_host(cpu.clone());
         h.error_replies = error_replies;
+        h.dma_ring = dma.then_some(1 << 16);
+        h.mem_stall = 0.0;
         let r = nic(w, &h, &frames, 1);
         assert_eq!(r.link_errors, 0);
         let mut t = String::new();
@@ -424,10 +542,18 @@ fn golden(name: &str, error_replies: bool) {
                 hex(&f[66..34 + ul])
             ));
         }
-        t.push_str("control lines (descriptor words 0-3, then the argument count):\n");
+        t.push_str(
+            "control lines (descriptor words 0-3, and 4 for KIND_DMA, then the argument count):\n",
+        );
         for (c, list) in r.served.iter().enumerate() {
             for s in list {
-                let words: Vec<String> = (0..4)
+                let kind = s.request.control[0] >> ctrl::KIND_LSB & 3;
+                let n = if u64::from(kind) == ctrl::KIND_DMA {
+                    5
+                } else {
+                    4
+                };
+                let words: Vec<String> = (0..n)
                     .map(|k| {
                         format!(
                             "{:016x}",

@@ -19,7 +19,7 @@ use crate::blocks::axil_split::{axil_split, Target};
 use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::bundles::{Axil, AxilCfg, Axis, AxisCfg, Side};
 use crate::config::Config;
-use crate::ir::{HdlErrors, Module, ModuleBuilder};
+use crate::ir::{HdlErrors, Inst, Module, ModuleBuilder};
 use std::rc::Rc;
 
 /// The engines' parameters at bus width `w` from the configuration.
@@ -61,6 +61,45 @@ fn stat_source(reg: &str) -> (&'static str, String) {
         if engine == "RX" { "rx" } else { "tx" },
         format!("stat_{}", pulse.to_lowercase()),
     )
+}
+
+/// Wires the receive engine `ri` to the ICT `ii`: lookups and their results, the engine's
+/// ring updates, malformed-frame events.
+pub fn link_rx_ict(m: &mut ModuleBuilder, ri: Inst, ii: Inst) {
+    let wire = |m: &mut ModuleBuilder, from, out: &str, to, inp: &str| {
+        let v = m.inst_output(from, out);
+        m.connect(to, inp, &v);
+    };
+    for f in ["valid", "ip", "port"] {
+        wire(m, ri, &format!("lookup_{f}"), ii, &format!("lookup_{f}"));
+    }
+    for f in [
+        "valid",
+        "hit",
+        "miss",
+        "index",
+        "accelerated",
+        "core",
+        "conn_id",
+        "rx_base",
+        "rx_size",
+        "rx_head",
+        "rx_tail",
+    ] {
+        wire(m, ii, &format!("res_{f}"), ri, &format!("res_{f}"));
+    }
+    for f in ["valid", "index", "advance", "tail", "drop"] {
+        wire(m, ri, &format!("rx_upd_{f}"), ii, &format!("rx_upd_{f}"));
+    }
+    for f in ["valid", "class"] {
+        wire(
+            m,
+            ri,
+            &format!("ev_malformed_{f}"),
+            ii,
+            &format!("ev_malformed_{f}"),
+        );
+    }
 }
 
 pub fn accio_nic(c: &Config, w: u32) -> Result<Rc<Module>, HdlErrors> {
@@ -152,50 +191,10 @@ pub fn accio_nic(c: &Config, w: u32) -> Result<Rc<Module>, HdlErrors> {
     m.expose(ri, "m_axi_");
     m.expose(ti, "m_axi_");
 
-    // RX engine <-> ICT.
-    for f in ["valid", "ip", "port"] {
-        wire(
-            &mut m,
-            ri,
-            &format!("lookup_{f}"),
-            ii,
-            &format!("lookup_{f}"),
-        );
-    }
-    for f in [
-        "valid",
-        "hit",
-        "miss",
-        "index",
-        "accelerated",
-        "core",
-        "conn_id",
-        "rx_base",
-        "rx_size",
-        "rx_head",
-        "rx_tail",
-    ] {
-        wire(&mut m, ii, &format!("res_{f}"), ri, &format!("res_{f}"));
-    }
-    for f in ["valid", "index", "advance", "tail", "drop"] {
-        wire(
-            &mut m,
-            ri,
-            &format!("rx_upd_{f}"),
-            ii,
-            &format!("rx_upd_{f}"),
-        );
-    }
-    for f in ["valid", "class"] {
-        wire(
-            &mut m,
-            ri,
-            &format!("ev_malformed_{f}"),
-            ii,
-            &format!("ev_malformed_{f}"),
-        );
-    }
-    // RX_HEAD doorbells: the RX engine reads RX_HEAD with every lookup, so it needs none.
+    link_rx_ict(&mut m, ri, ii);
+    let left = m.inst_output(ri, "frame_left");
+    m.unused(&left); // the engine paces itself: the MAC is never held back
+                     // RX_HEAD doorbells: the RX engine reads RX_HEAD with every lookup, so it needs none.
     m.connect(ii, "db_rx_ready", 1);
     for f in ["valid", "index"] {
         let x = m.inst_output(ii, &format!("db_rx_{f}"));

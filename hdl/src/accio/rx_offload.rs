@@ -589,6 +589,9 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
         m.set(&cur_ring, kind.bit(0));
     });
     m.when(&pf_fire & &pf_last, |m| m.set(&started, 0));
+    // A frame leaves the buffer (moved or drained), in order: its room is free again.
+    let left = m.output("frame_left", 1);
+    m.set(&left, &pf_fire & &pf_last);
 
     // ---- The cutter: the job's length, the record's LEN and FLAGS ----------------------------
     let sh_take = m.wire("aligned_take", 1);

@@ -897,6 +897,13 @@ impl ModuleBuilder {
     /// bundle) a port of this module with the same name, direction and group, wired
     /// straight through.
     pub fn expose(&mut self, inst: Inst, prefix: &str) {
+        self.expose_as(inst, prefix, prefix);
+    }
+
+    /// [`expose`](Self::expose) under another prefix: the instance's port `{prefix}x`
+    /// becomes this module's `{outer}x` (and its group likewise), for two instances whose
+    /// ports share names.
+    pub fn expose_as(&mut self, inst: Inst, prefix: &str, outer: &str) {
         let ports: Vec<Port> = self.instances[inst.0]
             .module
             .ports
@@ -904,9 +911,15 @@ impl ModuleBuilder {
             .filter(|p| p.name.starts_with(prefix))
             .cloned()
             .collect();
+        let rename = |n: &str| format!("{outer}{}", &n[prefix.len()..]);
+        let (pb, ob) = (prefix.trim_end_matches('_'), outer.trim_end_matches('_'));
         for p in ports {
-            let group = p.group.as_ref().map(|(g, f)| (g.as_str(), f.as_str()));
-            let outer = self.port(&p.name, p.width, p.dir, group);
+            let g = p.group.as_ref().map(|(g, f)| match g.strip_prefix(pb) {
+                Some(rest) => (format!("{ob}{rest}"), f.clone()),
+                None => (g.clone(), f.clone()),
+            });
+            let group = g.as_ref().map(|(g, f)| (g.as_str(), f.as_str()));
+            let outer = self.port(&rename(&p.name), p.width, p.dir, group);
             if p.dir == PortDir::In {
                 self.connect(inst, &p.name, &outer);
             } else {

@@ -132,6 +132,9 @@ pub mod ctrl {
     pub const KIND_LSB: u32 = 2;
     /// The arguments follow in this line and the AUX lines.
     pub const KIND_INLINE: u64 = 0;
+    /// The arguments are too large for the lines: the call is in a record of an ICT RX
+    /// ring (the DMA fallback), word [`DMA_WORD`] says where.
+    pub const KIND_DMA: u64 = 1;
     /// Word 0, bits 31:16: bytes of arguments (request) or of results (response).
     pub const LEN_LSB: u32 = 16;
     /// Request word 0, bits 63:32: the call's `xid`.
@@ -144,6 +147,14 @@ pub mod ctrl {
     pub const WHO_WORD: usize = 3;
     pub const SERVICE_LSB: u32 = 16;
     pub const PROC_LSB: u32 = 32;
+    /// Request word 4 of a [`KIND_DMA`] request: the ICT entry whose RX ring holds the
+    /// call (bits 15:0), the offset of the arguments from the record's start (31:16), and
+    /// the record's ring pointer (63:32: where RX_TAIL was before it; it ends where
+    /// RX_TAIL is now). The handler reads them from the ring and gives the space back by
+    /// moving RX_HEAD, as for any record.
+    pub const DMA_WORD: usize = 4;
+    pub const DMA_ARGS_LSB: u32 = 16;
+    pub const DMA_RECORD_LSB: u32 = 32;
     /// Response word 0, bits 15:8: the ONC-RPC `accept_stat` of the reply.
     pub const STAT_LSB: u32 = 8;
     /// Byte offset of the arguments in the CONTROL line; they continue at byte 0 of AUX

@@ -124,6 +124,7 @@ pub fn csr(cfg: &LauberhornConfig) -> Result<Rc<Module>, HdlErrors> {
         &[
             ("REJECT_TO_OTHER", "reject_to_other", 0),
             ("ERROR_REPLIES", "error_replies", 0),
+            ("DMA_FALLBACK", "dma_fallback", 0),
         ],
     );
     setting(&mut dec, &mut m, "LOCAL_IP", &[("IP", "local_ip", 0)]);

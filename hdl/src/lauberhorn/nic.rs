@@ -1,20 +1,31 @@
 //! The Lauberhorn NIC: the ONC-RPC receive path, the scheduler, the CONTROL-line endpoints
 //! on the coherence link, the reply path and the kernel's registers, as one top.
 //!
-//! Ports: the MAC streams (`s_axis_rx`, `m_axis_tx` for replies, and `m_axis_other` for
-//! every frame that is not a call for a service, for the normal path or a DMA ring), the
-//! coherence link (`c2n_*`, `n2c_*`), the LAUBERHORN register map (`s_axil`), one
-//! interrupt line per core (its PREEMPT.REQ) and `backlog_irq` (BACKLOG.PENDING: a
-//! request waits for a process no core runs).
+//! For the DMA fallback it also holds an Accio ICT and receive engine: too-large calls go
+//! through [`dma_fallback`](super::dma_fallback) into the RX ring of the ICT entry of their
+//! port, in host memory. That ICT serves those rings only (no transmit engine reads its
+//! TX registers here; its doorbells are taken and dropped).
+//!
+//! Ports: the MAC streams (`s_axis_rx`; `m_axis_tx` for replies and TX-line datagrams;
+//! `m_axis_other` for every frame that is not a call for a service, for the normal path),
+//! the coherence link (`c2n_*`, `n2c_*`), the LAUBERHORN register map (`s_axil`), the
+//! ICT's registers (`s_axil_ict`, the ACCIO map's ICT blocks, AxUSER the core) and host
+//! memory (`m_axi_*`, the rings' writes), one interrupt line per core (its PREEMPT.REQ),
+//! `backlog_irq` (BACKLOG.PENDING: a request waits for a process no core runs), and the
+//! ICT's interrupts, `accio_irq` (per core) and `accio_evq_irq`.
 
 use super::csr::csr;
+use super::dma_fallback::{dma_fallback, DmaFallbackCfg};
 use super::endpoints::{endpoints, EndpointsCfg};
 use super::regs::STATS;
 use super::rpc_reply::{rpc_reply, RpcReplyCfg};
 use super::rpc_rx::{rpc_rx, RpcRxCfg};
 use super::scheduler::{scheduler, SchedulerCfg};
+use crate::accio::ict::accio_ict;
+use crate::accio::nic::link_rx_ict;
+use crate::accio::rx_offload::accio_rx_offload;
 use crate::config::Config;
-use crate::ir::{HdlErrors, Inst, Module, ModuleBuilder};
+use crate::ir::{Expr, HdlErrors, Inst, Module, ModuleBuilder};
 use std::rc::Rc;
 
 /// The blocks of a Lauberhorn NIC with a `net_width`-bit MAC.
@@ -53,6 +64,17 @@ pub fn lauberhorn_nic(cfg: &Config, net_width: u32) -> Result<Rc<Module>, HdlErr
         scheduler(sched_cfg)?,
         csr(l)?,
     );
+    let (ring_cfg, _, _) = crate::accio::nic::parts(cfg, net_width);
+    let (ict, ring_rx, fallback) = (
+        accio_ict(&cfg.ict)?,
+        accio_rx_offload(ring_cfg)?,
+        dma_fallback(DmaFallbackCfg {
+            data_width: net_width,
+            slots: l.slots,
+            entries: cfg.ict.entries,
+            buffer_bytes: cfg.rx.buffer_bytes,
+        })?,
+    );
     let mut m = ModuleBuilder::new(&name);
     m.doc(format!(
         "The Lauberhorn NIC, {net_width}-bit MAC: ONC-RPC calls into {} slots, dispatched by the\n\
@@ -65,6 +87,12 @@ pub fn lauberhorn_nic(cfg: &Config, net_width: u32) -> Result<Rc<Module>, HdlErr
     let ei = m.instance("endpoints", &eps);
     let si = m.instance("scheduler", &sched);
     let ci = m.instance("regs", &regs);
+    let ii = m.instance("ict", &ict);
+    let ai = m.instance("ring_rx", &ring_rx);
+    let di = m.instance("dma_fallback", &fallback);
+    m.expose_as(ii, "s_axil", "s_axil_ict");
+    m.expose(ai, "m_axi_");
+    link_rx_ict(&mut m, ai, ii);
     for (inst, prefix) in [
         (ri, "s_axis_rx"),
         (ri, "m_axis_other"),
@@ -84,6 +112,7 @@ pub fn lauberhorn_nic(cfg: &Config, net_width: u32) -> Result<Rc<Module>, HdlErr
         // Settings.
         (ci, "local_ip", ri, "local_ip"),
         (ci, "reject_to_other", ri, "reject_to_other"),
+        (ci, "dma_fallback", ri, "dma_fallback"),
         (ci, "error_replies", ri, "error_replies"),
         (ci, "local_mac", pi, "local_mac"),
         (ci, "timeout", ei, "timeout"),
@@ -158,6 +187,124 @@ pub fn lauberhorn_nic(cfg: &Config, net_width: u32) -> Result<Rc<Module>, HdlErr
     ];
     for (a, p, b, q) in links {
         link(&mut m, a, p, b, q);
+    }
+    // The DMA fallback: too-large calls through it into the ring engine; its outcomes
+    // back to the receive path.
+    for f in ["tdata", "tkeep", "tvalid", "tlast", "tuser"] {
+        link(
+            &mut m,
+            ri,
+            &format!("m_axis_dma_{f}"),
+            di,
+            &format!("s_axis_{f}"),
+        );
+        link(
+            &mut m,
+            di,
+            &format!("m_axis_{f}"),
+            ai,
+            &format!("s_axis_rx_{f}"),
+        );
+    }
+    link(&mut m, di, "s_axis_tready", ri, "m_axis_dma_tready");
+    link(&mut m, ai, "s_axis_rx_tready", di, "m_axis_tready");
+    for f in ["slot", "udp_len", "args_at"] {
+        link(
+            &mut m,
+            ri,
+            &format!("m_call_{f}"),
+            di,
+            &format!("s_call_{f}"),
+        );
+    }
+    for f in ["valid", "slot", "entry", "record", "args_at"] {
+        let o = format!("dma_delivered_{f}");
+        link(&mut m, di, &format!("delivered_{f}"), ri, &o);
+    }
+    link(&mut m, ri, "dma_delivered_ready", di, "delivered_ready");
+    for f in ["valid", "slot"] {
+        link(
+            &mut m,
+            di,
+            &format!("failed_{f}"),
+            ri,
+            &format!("dma_failed_{f}"),
+        );
+    }
+    link(&mut m, ri, "dma_failed_ready", di, "failed_ready");
+    let st = |m: &mut ModuleBuilder, f: &str| m.inst_output(ai, &format!("stat_{f}"));
+    let ring = st(&mut m, "offloaded");
+    let mut decided = Expr::from(&ring);
+    for f in ["ring_full", "normal", "no_buffer", "malformed_dropped"] {
+        decided = decided | st(&mut m, f);
+    }
+    m.connect(di, "decided_valid", decided);
+    m.connect(di, "decided_ring", &ring);
+    let upd = |m: &mut ModuleBuilder, f: &str| m.inst_output(ai, &format!("rx_upd_{f}"));
+    let (uv, ua) = (upd(&mut m, "valid"), upd(&mut m, "advance"));
+    m.connect(di, "ring_done_valid", &uv & &ua);
+    let ui = upd(&mut m, "index");
+    m.connect(di, "ring_done_index", &ui);
+    let ut = upd(&mut m, "tail");
+    m.connect(di, "ring_done_tail", &ut);
+    link(&mut m, ai, "frame_left", di, "frame_left");
+    for f in ["frames", "mac_bad", "overrun", "dma_error"] {
+        let x = st(&mut m, f);
+        m.unused(&x); // nothing is lost there (the fallback's credits); DMA errors are events
+    }
+    // The ring engine: no normal path behind it (calls that find no ring are dropped).
+    m.connect(ai, "malformed_to_np", 0);
+    m.connect(ai, "np_buf_valid", 0);
+    m.connect(ai, "np_buf_addr", 0);
+    m.connect(ai, "np_done_ready", 1);
+    for f in [
+        "np_buf_ready",
+        "np_done_valid",
+        "np_done_len",
+        "np_done_reason",
+        "np_done_class",
+        "np_done_error",
+    ] {
+        let x = m.inst_output(ai, f);
+        m.unused(&x);
+    }
+    // The ICT: its rings' DMA errors as events; no transmit engine, so its TX side idles.
+    link(&mut m, ai, "ev_dma_valid", ii, "ev_dma_valid");
+    link(&mut m, ai, "ev_dma_info", ii, "ev_dma_info");
+    m.connect(ii, "link_up", 1);
+    m.connect(ii, "db_rx_ready", 1);
+    m.connect(ii, "db_tx_ready", 1);
+    for f in [
+        "tx_upd_valid",
+        "tx_upd_index",
+        "tx_upd_head",
+        "tx_info_index",
+    ] {
+        m.connect(ii, f, 0);
+    }
+    for f in [
+        "tx_info_enabled",
+        "tx_info_accelerated",
+        "tx_info_local_ip",
+        "tx_info_local_port",
+        "tx_info_remote",
+        "tx_info_remote_mac",
+        "tx_info_base",
+        "tx_info_size",
+        "tx_info_head",
+        "tx_info_tail",
+        "db_rx_valid",
+        "db_rx_index",
+        "db_tx_valid",
+        "db_tx_index",
+    ] {
+        let x = m.inst_output(ii, f);
+        m.unused(&x);
+    }
+    for (out, from) in [("accio_irq", "irq"), ("accio_evq_irq", "evq_irq")] {
+        let x = m.inst_output(ii, from);
+        let o = m.output(out, x.width());
+        m.set(&o, &x);
     }
     for f in ["src_mac", "src_ip", "dst_ip", "src_port", "dst_port", "xid"] {
         link(&mut m, ri, &format!("meta_{f}"), pi, &format!("meta_{f}"));

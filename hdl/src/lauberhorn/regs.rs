@@ -15,7 +15,7 @@ pub const MAGIC: u64 = 0x4c41_5542;
 pub const VERSION: u64 = 2;
 
 /// The statistics counters of GLOBAL, with the pulse each counts.
-pub const STATS: [(&str, &str); 16] = [
+pub const STATS: [(&str, &str); 18] = [
     (
         "CALLS",
         "Calls delivered into a slot and queued for their process.",
@@ -38,7 +38,15 @@ pub const STATS: [(&str, &str); 16] = [
     ),
     (
         "TOO_LARGE",
-        "Calls whose arguments exceed the CONTROL and AUX lines (passed on).",
+        "Calls whose arguments exceed the CONTROL and AUX lines (to an ICT ring with CTRL.DMA_FALLBACK, else passed on).",
+    ),
+    (
+        "DMA_CALLS",
+        "Too-large calls delivered through an ICT ring (also counted in CALLS or REFUSED).",
+    ),
+    (
+        "DMA_DROPPED",
+        "Too-large calls the DMA fallback dropped: no accelerated ICT entry for their port, or its ring full.",
     ),
     ("OTHER", "Frames passed on unchanged (m_axis_other)."),
     (
@@ -131,6 +139,12 @@ pub fn regmap(cfg: &LauberhornConfig) -> RegMap {
             1,
             1,
             "1: a well-formed call to a service port that no entry matches is answered (RFC 5531): PROG_UNAVAIL if no entry has the program on the port, PROG_MISMATCH with the lowest and highest version there, else PROC_UNAVAIL. It needs a free slot; without one, REJECT_TO_OTHER decides.",
+        )
+        .field(
+            "DMA_FALLBACK",
+            2,
+            1,
+            "1: a call whose arguments are too large for the lines goes into the RX ring of the ICT entry for its port (LOCAL = LOCAL_IP and the service's port) and reaches its core as a KIND_DMA request once the record is in memory; 0: passed on (m_axis_other).",
         ),
         Register::new("LOCAL_IP", 0x018, RW, NO, "The IPv4 address calls must be sent to; replies come from it.")
             .field("IP", 0, 32, "First octet in bits 31:24."),

@@ -14,10 +14,15 @@
 //!   the descriptor ([`ctrl`]) is laid over the first 32 bytes, and the words go into the
 //!   slot RAM; then the slot goes to the scheduler (which may refuse it: its process's
 //!   queue is full, and the slot is freed again).
-//! * **other** (`m_axis_other`, the frame unchanged, for the normal path or a DMA ring):
-//!   anything that is not an RPC datagram for a service port; calls whose arguments are
-//!   too large for the lines (the DMA fallback); malformed and unmatched calls when
-//!   `reject_to_other` is set.
+//! * **dma** (with `dma_fallback` set, while a slot is free): a call whose arguments are
+//!   too large for the lines leaves unchanged on `m_axis_dma` (with its slot, `m_call_*`)
+//!   for an ICT ring ([`dma_fallback`](super::dma_fallback)); once the record is in memory
+//!   (`dma_delivered`) the slot gets a [`KIND_DMA`](ctrl::KIND_DMA) descriptor saying where,
+//!   and goes to the scheduler; if it found no ring (`dma_failed`) the slot is freed and
+//!   the call counted as dropped.
+//! * **other** (`m_axis_other`, the frame unchanged, for the normal path): anything that
+//!   is not an RPC datagram for a service port; calls too large for the lines without the
+//!   DMA fallback; malformed and unmatched calls when `reject_to_other` is set.
 //! * **error**: with `error_replies` set, a well-formed call to a service port that no
 //!   entry matches, while a slot is free: the slot gets an error response in place of a
 //!   descriptor (`PROG_UNAVAIL`, `PROG_MISMATCH` with the port's lowest and highest
@@ -57,6 +62,8 @@ pub mod kind {
     pub const SLOT: u64 = 1;
     pub const OTHER: u64 = 2;
     pub const ERROR: u64 = 3;
+    pub const DMA: u64 = 4;
+    pub const WIDTH: u32 = 3;
 }
 
 /// RFC 5531 `accept_stat` values of the error replies.
@@ -110,6 +117,8 @@ fn slot_fields(pw: u32) -> Vec<(&'static str, u32)> {
         ("proc", 32),
         ("process", pw),
         ("error_stat", 2),
+        ("udp_len", 16),
+        ("args_at", 16),
     ]
 }
 
@@ -156,6 +165,11 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
     m.describe(
         &reject_to_other,
         "Policy: malformed and unmatched calls go to m_axis_other instead of being dropped.",
+    );
+    let dma_fallback = m.input("dma_fallback", 1);
+    m.describe(
+        &dma_fallback,
+        "Policy: calls too large for the lines go to an ICT ring (m_axis_dma), not m_axis_other.",
     );
     let error_replies = m.input("error_replies", 1);
     m.describe(
@@ -266,7 +280,6 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
     for f in [
         "error",
         "len",
-        "udp_len",
         "broadcast",
         "multicast",
         "ipv4",
@@ -314,6 +327,7 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
     let a_src_ip = from_meta(&mut m, "src_ip");
     let a_src_port = from_meta(&mut m, "src_port");
     let a_dst_port = from_meta(&mut m, "dst_port");
+    let a_udp_len = from_meta(&mut m, "udp_len");
     let mac_head = m.inst_output(macs, "m_data");
     let a_mac = a(&mut m, "src_mac", mac_head.into());
     let a_ok = a(&mut m, "call_ok", c_ok.clone());
@@ -343,7 +357,7 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
     let free_q = fifo1(&mut m, "free_slots", sw, u64::from(cfg.slots))?;
     let have_slot = m.inst_output(free_q, "m_valid");
     let slot_now = m.inst_output(free_q, "m_data");
-    let k = |v: u64| lit(v, 2);
+    let k = |v: u64| lit(v, kind::WIDTH);
     let reject = reject_to_other.mux(k(kind::OTHER), k(kind::DROP));
     let unmatched = (&error_replies & &have_slot).mux(k(kind::ERROR), reject.clone());
     let decided = m.node(
@@ -354,15 +368,21 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
                 reject,
                 (!&hit).mux(
                     unmatched,
-                    (!&fits).mux(k(kind::OTHER), have_slot.mux(k(kind::SLOT), k(kind::DROP))),
+                    (!&fits).mux(
+                        dma_fallback
+                            .mux(have_slot.mux(k(kind::DMA), k(kind::DROP)), k(kind::OTHER)),
+                        have_slot.mux(k(kind::SLOT), k(kind::DROP)),
+                    ),
                 ),
             ),
         ),
     );
     let to_error = m.node("to_error", &a_valid & Expr::from(&decided).eq(kind::ERROR));
+    let to_dma = m.node("to_dma", &a_valid & Expr::from(&decided).eq(kind::DMA));
+    // Slots: for a request, an error reply, or a call's DMA descriptor.
     let to_slot = m.node(
         "to_slot",
-        &a_valid & Expr::from(&decided).eq(kind::SLOT) | &to_error,
+        &a_valid & Expr::from(&decided).eq(kind::SLOT) | &to_error | &to_dma,
     );
     stat(&mut m, "error_replies", to_error.clone().into());
     stat(
@@ -380,11 +400,11 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
     stat(
         &mut m,
         "no_slot",
-        &a_valid & &rpcish & &a_ok & &hit & &fits & !&have_slot,
+        &a_valid & &rpcish & &a_ok & &hit & (&fits | &dma_fallback) & !&have_slot,
     );
     m.connect(free_q, "m_ready", &to_slot);
     let jobs = fifo1(&mut m, "jobs", sh_cfg.offset_width(), FRAME_SLOTS)?;
-    let kinds = fifo1(&mut m, "kinds", 2 + sw, FRAME_SLOTS)?;
+    let kinds = fifo1(&mut m, "kinds", kind::WIDTH + sw, FRAME_SLOTS)?;
     for f in [jobs, kinds] {
         for o in ["s_ready", "count"] {
             let x = m.inst_output(f, o);
@@ -392,11 +412,12 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
         }
     }
     m.connect(jobs, "s_valid", &a_valid);
-    // Arguments at byte 32 of the slot (an error reply keeps the call's there, unused).
+    // Arguments at byte 32 of the slot (an error reply keeps the call's there, unused); a
+    // DMA call leaves whole.
     m.connect(
         jobs,
         "s_data",
-        to_slot.mux(
+        (&to_slot & !&to_dma).mux(
             (a_off.trunc(ow) - lit(u64::from(ctrl::DATA), ow)).trunc(ow),
             lit(0, ow),
         ),
@@ -429,6 +450,10 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
         (&a_proc).into(),
         (&r_process).into(),
         (&error_stat).into(),
+        (&a_udp_len).into(),
+        // The arguments' offset in the ring record: behind its 16-byte header, which
+        // takes the place of the frame's 42 bytes of headers.
+        (a_off.zext(16) - lit(42 - 16, 16)).trunc(16),
     ];
     m.mem_write(slot_mem, &to_slot, &slot_now.clone().into(), &cat(values));
     // PROG_MISMATCH's versions come a cycle after the decision.
@@ -482,7 +507,7 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
     let o_last = m.inst_output(sh, "m_axis_tlast");
     let o_user = m.inst_output(sh, "m_axis_tuser");
     let kd = m.inst_output(kinds, "m_data");
-    let k_kind = m.node("mover_kind", kd.slice(sw, 2));
+    let k_kind = m.node("mover_kind", kd.slice(sw, kind::WIDTH));
     let k_slot = m.node("mover_slot", kd.trunc(sw));
     let k_valid = m.inst_output(kinds, "m_valid");
     m.unused(&k_valid); // a frame leaves the aligner only after its decision
@@ -498,23 +523,29 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
     m.set(&other.tkeep, &o_keep);
     m.set(&other.tlast, &o_last);
     m.set(other.tuser.as_ref().unwrap(), &o_user);
+    let dma = Axis::source(&mut m, "m_axis_dma", net);
+    let is_dma = m.node("mover_dma", Expr::from(&k_kind).eq(kind::DMA));
+    m.set(&dma.tvalid, &o_valid & &is_dma);
+    m.set(&dma.tdata, &o_data);
+    m.set(&dma.tkeep, &o_keep);
+    m.set(&dma.tlast, &o_last);
+    m.set(dma.tuser.as_ref().unwrap(), &o_user);
 
     // The slot writer: the descriptor over the first 32 bytes, then words of `wc` bits.
     let info = m.mem_read_async(slot_mem, "mover_info", &k_slot.clone().into());
     let iv = split(&info);
-    let (i_xid, i_len, i_func, i_data, i_svc, i_proc, i_process, i_err) = (
-        &iv[5], &iv[6], &iv[7], &iv[8], &iv[9], &iv[10], &iv[11], &iv[12],
-    );
+    let (i_func, i_data, i_process, i_err) = (&iv[7], &iv[8], &iv[11], &iv[12]);
+    // A DMA call's slot, with the frame, for the DMA fallback.
+    for (f, v) in [
+        ("slot", Expr::from(&k_slot)),
+        ("udp_len", iv[13].clone()),
+        ("args_at", iv[14].clone()),
+    ] {
+        let p = m.group_port("m_call", f, v.width(), PortDir::Out);
+        m.set(&p, v);
+    }
     m.unused(&info); // the caller's fields are the reply path's (meta_* below)
-    let w0 = cat([
-        i_xid.clone(),
-        i_len.clone(),
-        lit(0, ctrl::LEN_LSB - ctrl::KIND_LSB - 2),
-        lit(ctrl::KIND_INLINE, 2),
-        lit(0, ctrl::KIND_LSB - 1),
-        lit(1, 1),
-    ]);
-    let w3 = cat([i_proc.clone(), lit(0, 8), i_svc.clone(), i_process.zext(16)]);
+    let (w0, w3) = request_words(&iv, ctrl::KIND_INLINE);
     // An error reply's response instead: length and accept_stat in word 0, for
     // PROG_MISMATCH the XDR low and high versions as its results at byte 24.
     let mm = m.mem_read_async(mismatch, "mover_mismatch", &k_slot.clone().into());
@@ -564,7 +595,7 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
         "slot_full",
         Expr::from(&wcount).eq(u64::from(cfg.slot_words())),
     );
-    m.set(&wr_addr, cat([Expr::from(&k_slot), wcount.trunc(sww - 1)]));
+    let main_addr = cat([Expr::from(&k_slot), wcount.trunc(sww - 1)]);
     // The scheduler request of the last slot filled.
     let req_valid = m.group_port("req", "valid", 1, PortDir::Out);
     let req_ready = m.group_port("req", "ready", 1, PortDir::In);
@@ -651,14 +682,69 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
             word,
         )
     };
-    m.set(&wr_valid, &write);
-    m.set(&wr_data, word);
+    // The DMA descriptor writer: a delivered call's descriptor into its slot's first
+    // words, in cycles the frame writer leaves free, then the scheduler request.
+    let dv = m.group_port("dma_delivered", "valid", 1, PortDir::In);
+    let dr = m.group_port("dma_delivered", "ready", 1, PortDir::Out);
+    let d_slot = m.group_port("dma_delivered", "slot", sw, PortDir::In);
+    let d_entry = m.group_port("dma_delivered", "entry", 16, PortDir::In);
+    let d_record = m.group_port("dma_delivered", "record", 32, PortDir::In);
+    let d_args = m.group_port("dma_delivered", "args_at", 16, PortDir::In);
+    let dw_busy = m.reg_reset("dma_desc_busy", 1, 0);
+    let dw_req = m.reg_reset("dma_desc_written", 1, 0);
+    let dw_slot = m.reg("dma_desc_slot", sw);
+    let dw_w4 = m.reg("dma_desc_where", 64);
+    let dw_word = m.reg("dma_desc_word", sww - 1);
+    m.set(&dr, !&dw_busy);
+    m.when(&dv & !&dw_busy, |m| {
+        m.set(&dw_busy, 1);
+        m.set(&dw_slot, &d_slot);
+        m.set(&dw_word, lit(0, sww - 1));
+        debug_assert_eq!((ctrl::DMA_ARGS_LSB, ctrl::DMA_RECORD_LSB), (16, 32));
+        m.set(
+            &dw_w4,
+            cat([
+                Expr::from(&d_record),
+                Expr::from(&d_args),
+                Expr::from(&d_entry),
+            ]),
+        );
+    });
+    let dinfo = m.mem_read_async(slot_mem, "dma_desc_info", &dw_slot.clone().into());
+    m.unused(&dinfo); // the caller's fields are the reply path's
+    let dvv = split(&dinfo);
+    let (dw0, dw3) = request_words(&dvv, ctrl::KIND_DMA);
+    let desc_bits = 64 * (ctrl::DMA_WORD as u32 + 1);
+    let nw = desc_bits.div_ceil(wc);
+    let dma_desc =
+        cat([Expr::from(&dw_w4), dw3, dvv[8].clone(), dvv[7].clone(), dw0]).zext(nw * wc);
+    let dw_data = if nw == 1 {
+        dma_desc
+    } else {
+        pick(&dma_desc, &dw_word.trunc(clog2(u64::from(nw))), wc)
+    };
+    let dw_write = m.node("dma_desc_write", &dw_busy & !&dw_req & !&write);
+    m.when(&dw_write & &wr_ready, |m| {
+        m.set(&dw_word, &dw_word + lit(1, sww - 1));
+        m.when(Expr::from(&dw_word).eq(u64::from(nw - 1)), |m| {
+            m.set(&dw_req, 1)
+        });
+    });
+    m.set(&wr_valid, &write | &dw_write);
+    m.set(
+        &wr_addr,
+        write.mux(main_addr, cat([Expr::from(&dw_slot), Expr::from(&dw_word)])),
+    );
+    m.set(&wr_data, write.mux(word, dw_data));
     m.when(&write, |m| m.set(&wcount, &wcount + lit(1, sww)));
     let slot_done = m.node("slot_filled", &take & &o_last);
     m.when(&slot_done, |m| m.set(&wcount, lit(0, sww)));
     let o_ready = m.node(
         "mover_ready",
-        is_other.mux(&other.tready, is_slot.mux(&take, lit(1, 1))),
+        is_other.mux(
+            &other.tready,
+            is_dma.mux(&dma.tready, is_slot.mux(&take, lit(1, 1))),
+        ),
     );
     m.connect(sh, "m_axis_tready", &o_ready);
     let o_fire = m.node("mover_fire", &o_valid & &o_ready);
@@ -681,6 +767,19 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
         m.set(&eq, 1);
         m.set(&eq_slot, &k_slot);
     });
+    // A written DMA descriptor's request, when the frame writer is not making one.
+    let dma_req = m.node(
+        "dma_request",
+        &dw_req & (!&rq | &req_fire) & !(&slot_done & !&is_error),
+    );
+    m.when(&dma_req, |m| {
+        m.set(&rq, 1);
+        m.set(&rq_slot, &dw_slot);
+        m.set(&rq_proc, dvv[11].clone());
+        m.set(&dw_req, 0);
+        m.set(&dw_busy, 0);
+    });
+    stat(&mut m, "dma_calls", dma_req.clone().into());
     stat(&mut m, "calls", &req_fire & &req_queued);
     stat(&mut m, "refused", &req_fire & !&req_queued);
     // Frames in flight: in at their end, out when lost or moved.
@@ -698,12 +797,26 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
     let free_valid = m.group_port("free", "valid", 1, PortDir::In);
     let free_ready = m.group_port("free", "ready", 1, PortDir::Out);
     let free_slot = m.group_port("free", "slot", sw, PortDir::In);
-    m.set(&free_ready, !&initing & !&refused_now);
-    m.connect(free_q, "s_valid", &initing | &refused_now | &free_valid);
+    // DMA calls that found no ring.
+    let fv = m.group_port("dma_failed", "valid", 1, PortDir::In);
+    let fr = m.group_port("dma_failed", "ready", 1, PortDir::Out);
+    let f_slot = m.group_port("dma_failed", "slot", sw, PortDir::In);
+    let failed_now = m.node("free_dma_failed", &fv & !&initing & !&refused_now);
+    m.set(&fr, !&initing & !&refused_now);
+    stat(&mut m, "dma_dropped", failed_now.clone().into());
+    m.set(&free_ready, !&initing & !&refused_now & !&fv);
+    m.connect(
+        free_q,
+        "s_valid",
+        &initing | &refused_now | &fv | &free_valid,
+    );
     m.connect(
         free_q,
         "s_data",
-        initing.mux(init.trunc(sw), refused_now.mux(&rq_slot, &free_slot)),
+        initing.mux(
+            init.trunc(sw),
+            refused_now.mux(&rq_slot, fv.mux(&f_slot, &free_slot)),
+        ),
     );
     for o in ["s_ready", "count"] {
         let x = m.inst_output(free_q, o);
@@ -722,4 +835,20 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
         }
     }
     m.finish()
+}
+
+/// Request words 0 and 3 of a slot's descriptor from its slot-memory fields: VALID, the
+/// kind, the argument length and xid; process, service entry and procedure.
+fn request_words(f: &[Expr], kind: u64) -> (Expr, Expr) {
+    let (xid, len, svc, proc_, process) = (&f[5], &f[6], &f[9], &f[10], &f[11]);
+    let w0 = cat([
+        xid.clone(),
+        len.clone(),
+        lit(0, ctrl::LEN_LSB - ctrl::KIND_LSB - 2),
+        lit(kind, 2),
+        lit(0, ctrl::KIND_LSB - 1),
+        lit(1, 1),
+    ]);
+    let w3 = cat([proc_.clone(), lit(0, 8), svc.clone(), process.zext(16)]);
+    (w0, w3)
 }

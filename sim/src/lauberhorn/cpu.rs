@@ -143,6 +143,10 @@ impl Datagram {
 /// The datagrams a core sends while serving a request (before acknowledging it).
 pub type Sends = Box<dyn Fn(usize, &Request) -> Vec<Datagram>>;
 
+/// Reads a `KIND_DMA` request's arguments from the ICT ring its CONTROL line names (host
+/// memory is the host's).
+pub type DmaReader = Box<dyn Fn(&Line) -> Vec<u8>>;
+
 /// One request a core served, for the tests and the replay's dispatch log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Served {
@@ -235,6 +239,7 @@ pub struct Cpu {
     rng: ChaCha8Rng,
     handler: Handler,
     sender: Option<Sends>,
+    dma_reader: Option<DmaReader>,
     cores: Vec<Core>,
     /// The ordered CPU-to-NIC channel, and the beat of its head being sent.
     up: VecDeque<Msg>,
@@ -279,6 +284,7 @@ impl Cpu {
             rng,
             handler,
             sender: None,
+            dma_reader: None,
             cores,
             up: VecDeque::new(),
             up_beat: 0,
@@ -299,6 +305,11 @@ impl Cpu {
     /// Every core sends the datagrams `sends` asks for with each request it serves.
     pub fn set_sends(&mut self, sends: Sends) {
         self.sender = Some(sends);
+    }
+
+    /// Cores read the arguments of `KIND_DMA` requests with `reader`.
+    pub fn set_dma_reader(&mut self, reader: DmaReader) {
+        self.dma_reader = Some(reader);
     }
 
     /// Raises `core`'s interrupt (the kernel preempting it).
@@ -607,10 +618,22 @@ impl Cpu {
                     return;
                 }
                 let len = (w0 >> ctrl::LEN_LSB & 0xffff) as usize;
+                // A DMA request's arguments are in its ring, not the lines.
+                let args = if w0 >> ctrl::KIND_LSB & 3 == ctrl::KIND_DMA {
+                    let read = self
+                        .dma_reader
+                        .as_ref()
+                        .expect("host memory for DMA requests");
+                    let a = read(&data);
+                    assert_eq!(a.len(), len, "core {core}: the DMA request's arguments");
+                    a
+                } else {
+                    Vec::with_capacity(len)
+                };
                 let c = &mut self.cores[core];
                 c.request = Some(Request {
                     control: data,
-                    args: Vec::with_capacity(len),
+                    args,
                 });
                 c.pc = Pc::ReadArgs(0);
             }

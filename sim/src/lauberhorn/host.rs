@@ -7,6 +7,11 @@
 //! TX lines for each request it serves ([`notification`]), and the kernel gives each user
 //! core the source port its process may send from (CORE.TX_PORT).
 //!
+//! With [`HostCfg::dma_ring`] set, the kernel turns the DMA fallback on and gives every
+//! service port an accelerated ICT entry with an RX ring in host memory (the NIC's
+//! `m_axi` writes land in a [`HostMem`]); cores read `KIND_DMA` requests' arguments from
+//! those rings. The rings are sized for the run: the model does not move RX_HEAD.
+//!
 //! The MAC starts a frame only while fewer than [`HostCfg::outstanding`] of the calls it
 //! sent (frames [`expects_reply`] says a slot will take) wait for their reply, so a replay
 //! measures the NIC, not the overflow of its slots.
@@ -17,6 +22,7 @@
 use super::cpu::{CohPorts, Cpu, CpuCfg, Datagram, Handler, Request, Sends, Served};
 use crate::axil::{Access, AxilMaster, AxilPorts};
 use crate::axis::{beats_to_frame, frame_to_beats, AxisIn, AxisOut, Beat};
+use crate::hostmem::{AxiPorts, HostMem, HostMemCfg};
 use crate::net::{classify, rpc_call};
 use crate::{Model, PortWrite};
 use hdl::config::LauberhornConfig;
@@ -25,13 +31,18 @@ use hdl::lauberhorn::scheduler::mode;
 use hdl::regmap::RegMap;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
 
 /// The ports of a `lauberhorn_nic` model: `lauberhorn_pins!(dut)`.
 pub struct NicPins<'a> {
     pub dut: &'a dyn Model,
     pub rst: &'a dyn PortWrite,
     pub axil: AxilPorts<'a>,
+    /// The ICT's registers and the rings' host memory (the DMA fallback).
+    pub ict: AxilPorts<'a>,
+    pub mem: AxiPorts<'a>,
     pub coh: CohPorts<'a>,
     pub rx: AxisIn<'a>,
     pub tx: AxisOut<'a>,
@@ -46,6 +57,8 @@ macro_rules! lauberhorn_pins {
             dut: &$d,
             rst: &$d.rst,
             axil: $crate::axil_master_no_user!($d.s_axil),
+            ict: $crate::axil_master!($d.s_axil_ict),
+            mem: $crate::axi_slave_ports!($d.m_axi, write),
             coh: $crate::coh_ports!($d),
             rx: $crate::axis_in!($d.s_axis_rx),
             tx: $crate::axis_out!($d.m_axis_tx),
@@ -105,6 +118,9 @@ pub struct Service {
     pub func: u64,
     pub data: u64,
     pub handler: Builtin,
+    /// With the DMA fallback, its port gets an ICT entry and ring (else its too-large calls
+    /// find none and are dropped).
+    pub ring: bool,
 }
 
 /// What a core does: the scheduling state the kernel gives it.
@@ -144,6 +160,41 @@ pub struct HostCfg {
     pub outstanding: usize,
     /// Cores send a notification per request served, to here.
     pub notify: Option<Notify>,
+    /// The DMA fallback, with an RX ring of this many bytes per service port.
+    pub dma_ring: Option<u32>,
+    /// Host memory: cycles to a write's response, and the probability of a stall cycle.
+    pub mem_latency: u64,
+    pub mem_stall: f64,
+}
+
+/// Host memory of the DMA fallback's rings: ring `i` (the `i`-th distinct service port's
+/// ICT entry) at `DMA_RING_BASE + i * DMA_RING_STRIDE`.
+pub const DMA_RING_BASE: u64 = 0x1_0000_0000;
+pub const DMA_RING_STRIDE: u64 = 0x100_0000;
+
+/// The distinct ports of the services with a ring, in order: ICT entry `i` serves
+/// `ports[i]`.
+pub fn dma_ports(services: &[Service]) -> Vec<u16> {
+    let mut ports: Vec<u16> = Vec::new();
+    for s in services.iter().filter(|s| s.ring) {
+        if !ports.contains(&s.port) {
+            ports.push(s.port);
+        }
+    }
+    ports
+}
+
+/// A `KIND_DMA` request's arguments, from the ring in `mem` its CONTROL line names.
+pub fn dma_args(mem: &HostMem, ring_bytes: u32, control: &[u8]) -> Vec<u8> {
+    let word = |k: usize| u64::from_le_bytes(control[8 * k..8 * k + 8].try_into().unwrap());
+    let (w0, w4) = (word(0), word(ctrl::DMA_WORD));
+    let len = (w0 >> ctrl::LEN_LSB & 0xffff) as u64;
+    let entry = w4 & 0xffff;
+    let at = (w4 >> ctrl::DMA_RECORD_LSB) + (w4 >> ctrl::DMA_ARGS_LSB & 0xffff);
+    let base = DMA_RING_BASE + entry * DMA_RING_STRIDE;
+    (0..len)
+        .map(|i| mem.read_byte(base + (at + i) % u64::from(ring_bytes)))
+        .collect()
 }
 
 /// What happened.
@@ -190,7 +241,8 @@ pub fn service_of<'a>(
 }
 
 /// The frame is a call the NIC will put in a slot (and so answer): a clean datagram to
-/// `local_ip`, a well-formed call matching a service, arguments that fit the lines.
+/// `local_ip`, a well-formed call matching a service, arguments that fit the lines (or go
+/// through the DMA fallback).
 pub fn expects_reply(frame: &[u8], host: &HostCfg, lh: &LauberhornConfig) -> bool {
     let m = classify(frame, false);
     let c = rpc_call(frame);
@@ -198,8 +250,8 @@ pub fn expects_reply(frame: &[u8], host: &HostCfg, lh: &LauberhornConfig) -> boo
     m.offload
         && m.dst_ip == host.local_ip
         && c.ok
-        && c.args_len <= cap
-        && service_of(&host.services, c.prog, c.vers, c.proc_, m.dst_port).is_some()
+        && service_of(&host.services, c.prog, c.vers, c.proc_, m.dst_port)
+            .is_some_and(|(_, s)| c.args_len <= cap || host.dma_ring.is_some() && s.ring)
 }
 
 /// The service-table entry a request names.
@@ -258,13 +310,16 @@ fn is_notification(f: &[u8], n: &Notify) -> bool {
     f.len() >= 38 && f[30..34] == n.ip.to_be_bytes() && f[36..38] == n.port.to_be_bytes()
 }
 
+/// Runs `frames` through the NIC built from `cfg` (its `[lauberhorn]` and, for the DMA
+/// fallback's ICT, `[ict]`).
 pub fn run(
     p: &NicPins,
-    lh: &LauberhornConfig,
+    cfg: &hdl::config::Config,
     host: &HostCfg,
     frames: &[Vec<u8>],
     seed: u64,
 ) -> Report {
+    let lh = &cfg.lauberhorn;
     let map = hdl::lauberhorn::regs::regmap(lh);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut mmio = AxilMaster::new(ChaCha8Rng::seed_from_u64(rng.gen()));
@@ -275,6 +330,45 @@ pub fn run(
     );
     if let Some(n) = host.notify {
         cpu.set_sends(notifier(&host.services, n));
+    }
+    let mem = Rc::new(RefCell::new(HostMem::new(
+        HostMemCfg {
+            beat_bytes: p.rx.lanes(),
+            latency: host.mem_latency,
+            stall: host.mem_stall,
+            max_outstanding: 8,
+        },
+        ChaCha8Rng::seed_from_u64(rng.gen()),
+    )));
+    let mut ict = AxilMaster::new(ChaCha8Rng::seed_from_u64(rng.gen()));
+    if let Some(bytes) = host.dma_ring {
+        let m = Rc::clone(&mem);
+        cpu.set_dma_reader(Box::new(move |l| dma_args(&m.borrow(), bytes, l)));
+        let amap = hdl::accio::regs::regmap(&cfg.ict);
+        assert!(
+            dma_ports(&host.services).len() <= cfg.ict.entries as usize,
+            "an ICT entry per service port"
+        );
+        let e = |i: usize, r: &str| addr(&amap, "ENTRY", i, r);
+        let field =
+            |r: &str, f: &str, v: u64| v << amap.reg("ENTRY", r).unwrap().get_field(f).unwrap().lsb;
+        for (i, port) in dma_ports(&host.services).into_iter().enumerate() {
+            let local = field("LOCAL", "IP", u64::from(host.local_ip))
+                | field("LOCAL", "PORT", u64::from(port));
+            let ctrl = field("CTRL", "ENABLED", 1)
+                | field("CTRL", "ACCELERATED", 1)
+                | field("CTRL", "PROTOCOL", 17);
+            for (a, v) in [
+                (e(i, "LOCAL"), local),
+                (e(i, "RX_BASE"), DMA_RING_BASE + i as u64 * DMA_RING_STRIDE),
+                (e(i, "RX_SIZE"), u64::from(bytes)),
+                (e(i, "RX_HEAD"), 0),
+                (e(i, "RX_TAIL"), 0),
+                (e(i, "CTRL"), ctrl),
+            ] {
+                ict.push(Access::write(a, v, true, 0));
+            }
+        }
     }
     p.rst.set_bit(0, true);
     p.rx.idle();
@@ -292,7 +386,9 @@ pub fn run(
         (g("CTRL"), {
             let ctrl = map.reg("GLOBAL", "CTRL").expect("CTRL");
             let bit = |f: &str, on: bool| u64::from(on) << ctrl.get_field(f).expect(f).lsb;
-            bit("REJECT_TO_OTHER", host.reject_to_other) | bit("ERROR_REPLIES", host.error_replies)
+            bit("REJECT_TO_OTHER", host.reject_to_other)
+                | bit("ERROR_REPLIES", host.error_replies)
+                | bit("DMA_FALLBACK", host.dma_ring.is_some())
         }),
     ];
     for (i, s) in host.services.iter().enumerate() {
@@ -373,6 +469,8 @@ pub fn run(
         p.tx.set_ready(rng.gen_bool(host.tx_ready));
         p.other.set_ready(rng.gen_bool(host.tx_ready));
         mmio.drive(&p.axil);
+        ict.drive(&p.ict);
+        mem.borrow_mut().drive(&p.mem);
         cpu.drive(&p.coh);
         p.dut.eval().unwrap();
         let mut moved = beat.is_some();
@@ -426,7 +524,12 @@ pub fn run(
         if let Some(c) = done {
             assert_eq!(c.resp, 0, "register access {:?}", c.access);
         }
-        setup_done |= mmio.idle();
+        let (_, done) = ict.sample(&p.ict);
+        if let Some(c) = done {
+            assert_eq!(c.resp, 0, "ICT register access {:?}", c.access);
+        }
+        mem.borrow_mut().sample(&p.mem);
+        setup_done |= mmio.idle() && ict.idle();
         cpu.sample(&p.coh);
         p.dut.tick().unwrap();
         idle = if moved || !setup_done { 0 } else { idle + 1 };
@@ -446,6 +549,8 @@ pub fn run(
         }
     }
     rep.link_errors = cpu.errors;
+    let violations = &mem.borrow().violations;
+    assert!(violations.is_empty(), "host memory: {violations:?}");
     rep.served = (0..host.roles.len())
         .map(|c| cpu.served(c).to_vec())
         .collect();

@@ -8,13 +8,14 @@
 //!
 //! DIR gets `replies.pcap` (the replies on the wire), `other.pcap` (frames passed on:
 //! not calls for a service, or too large), `dispatch.json` (per core, every request it
-//! served: endpoint, xid, process, service, arguments, the CONTROL line's descriptor) and
+//! served: endpoint, kind, xid, process, service, arguments, the CONTROL line's descriptor) and
 //! `counters.json` (the GLOBAL statistics); with a `[notify]` table in the services file
 //! the cores also send a notification per request through their TX lines, written to
 //! `notifications.pcap`. The services file is described in the README.
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
+use hdl::lauberhorn::coherence::ctrl;
 use serde::Deserialize;
 use serde_json::json;
 use sim::lauberhorn::cpu::CpuCfg;
@@ -55,6 +56,8 @@ struct File {
     reject_to_other: bool,
     #[serde(default)]
     error_replies: bool,
+    /// The DMA fallback: an ICT ring of this many bytes per service port.
+    dma_ring: Option<u32>,
     /// Per core: "user:P" (process P's user loop), "kernel" or "other".
     cores: Vec<String>,
     /// Per core and cycle, the probability of a voluntary eviction.
@@ -111,7 +114,8 @@ fn main() -> Result<()> {
         .with_context(|| format!("cannot read {}", args.services.display()))?;
     let file: File =
         toml::from_str(&text).with_context(|| format!("{}", args.services.display()))?;
-    let lh = hdl::library::small_lauberhorn();
+    let nic_cfg = hdl::library::small_lauberhorn_nic();
+    let lh = &nic_cfg.lauberhorn;
     if file.service.len() > lh.services as usize {
         bail!(
             "{} services, but the replay NIC's table has {}",
@@ -131,6 +135,11 @@ fn main() -> Result<()> {
     }
     if !(0.0..1.0).contains(&file.rx_gaps) || !(0.0..=0.5).contains(&file.evict) {
         bail!("rx_gaps must be in [0, 1), evict in [0, 0.5]");
+    }
+    if let Some(r) = file.dma_ring {
+        if !r.is_power_of_two() || r < 4096 {
+            bail!("dma_ring = {r}: a power of two of at least 4096 bytes");
+        }
     }
     if !(1..=lh.slots as usize).contains(&file.outstanding) {
         bail!("outstanding must be 1 to {}", lh.slots);
@@ -159,6 +168,7 @@ fn main() -> Result<()> {
             func: s.func,
             data: s.data,
             handler,
+            ring: true,
         });
     }
     let mut roles = Vec::new();
@@ -209,6 +219,9 @@ fn main() -> Result<()> {
             }),
             None => None,
         },
+        dma_ring: file.dma_ring,
+        mem_latency: 20,
+        mem_stall: 0.0,
     };
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
@@ -217,11 +230,11 @@ fn main() -> Result<()> {
     let report = match args.width {
         64 => {
             let d = LauberhornNicW64C2S8::new();
-            run(&lauberhorn_pins!(d), &lh, &host, &frames, args.seed)
+            run(&lauberhorn_pins!(d), &nic_cfg, &host, &frames, args.seed)
         }
         512 => {
             let d = LauberhornNicW512C2S8::new();
-            run(&lauberhorn_pins!(d), &lh, &host, &frames, args.seed)
+            run(&lauberhorn_pins!(d), &nic_cfg, &host, &frames, args.seed)
         }
         w => bail!("--width {w}: the replay NIC is built at 64 and 512 bits"),
     };
@@ -242,6 +255,7 @@ fn main() -> Result<()> {
                     json!({
                         "cycle": s.cycle,
                         "endpoint": if s.endpoint == 0 { "user" } else { "kernel" },
+                        "kind": if (w(0) >> ctrl::KIND_LSB & 3) == ctrl::KIND_DMA { "dma" } else { "inline" },
                         "xid": format!("{:#010x}", w(0) >> 32),
                         "process": w(3) & 0xffff,
                         "service": w(3) >> 16 & 0xff,
