@@ -10,7 +10,8 @@
 //! With [`HostCfg::dma_ring`] set, the kernel turns the DMA fallback on and gives every
 //! service port an accelerated ICT entry with an RX ring in host memory (the NIC's
 //! `m_axi` writes land in a [`HostMem`]); cores read `KIND_DMA` requests' arguments from
-//! those rings. The rings are sized for the run: the model does not move RX_HEAD.
+//! those rings, and the kernel gives the space back: RX_HEAD moves past each record once
+//! its request was served, in ring order ([`RingHeads`]).
 //!
 //! The MAC starts a frame only while fewer than [`HostCfg::outstanding`] of the calls it
 //! sent (frames [`expects_reply`] says a slot will take) wait for their reply, so a replay
@@ -184,14 +185,62 @@ pub fn dma_ports(services: &[Service]) -> Vec<u16> {
     ports
 }
 
+/// Where a `KIND_DMA` request's record is: (ICT entry, ring pointer, footprint in bytes).
+fn dma_record(control: &[u8]) -> (usize, u64, u64) {
+    let word = |k: usize| u64::from_le_bytes(control[8 * k..8 * k + 8].try_into().unwrap());
+    let (w0, w4) = (word(0), word(ctrl::DMA_WORD));
+    let len = w0 >> ctrl::LEN_LSB & 0xffff;
+    let args_at = w4 >> ctrl::DMA_ARGS_LSB & 0xffff;
+    let align = hdl::accio::rx_offload::record::ALIGN as u64;
+    (
+        (w4 & 0xffff) as usize,
+        w4 >> ctrl::DMA_RECORD_LSB,
+        (args_at + len).div_ceil(align) * align,
+    )
+}
+
+/// The kernel's side of the DMA fallback's rings: records served, RX_HEAD past those
+/// served in ring order (cores may serve them out of order).
+struct RingHeads {
+    seen: Vec<usize>,
+    heads: BTreeMap<usize, u64>,
+    served: BTreeMap<(usize, u64), u64>,
+}
+
+impl RingHeads {
+    /// RX_HEAD writes (entry, value) for the requests served since the last call.
+    fn update(&mut self, cpu: &Cpu) -> Vec<(usize, u64)> {
+        let mut writes = Vec::new();
+        for (c, seen) in self.seen.iter_mut().enumerate() {
+            for sv in &cpu.served(c)[*seen..] {
+                let w0 = u64::from_le_bytes(sv.request.control[..8].try_into().unwrap());
+                if w0 >> ctrl::KIND_LSB & 3 == ctrl::KIND_DMA {
+                    let (e, at, fp) = dma_record(&sv.request.control);
+                    self.served.insert((e, at), (at + fp) & 0xffff_ffff);
+                    let head = self.heads.entry(e).or_insert(0);
+                    let before = *head;
+                    while let Some(end) = self.served.remove(&(e, *head)) {
+                        *head = end;
+                    }
+                    if *head != before {
+                        writes.push((e, *head));
+                    }
+                }
+            }
+            *seen = cpu.served(c).len();
+        }
+        writes
+    }
+}
+
 /// A `KIND_DMA` request's arguments, from the ring in `mem` its CONTROL line names.
 pub fn dma_args(mem: &HostMem, ring_bytes: u32, control: &[u8]) -> Vec<u8> {
     let word = |k: usize| u64::from_le_bytes(control[8 * k..8 * k + 8].try_into().unwrap());
     let (w0, w4) = (word(0), word(ctrl::DMA_WORD));
-    let len = (w0 >> ctrl::LEN_LSB & 0xffff) as u64;
-    let entry = w4 & 0xffff;
-    let at = (w4 >> ctrl::DMA_RECORD_LSB) + (w4 >> ctrl::DMA_ARGS_LSB & 0xffff);
-    let base = DMA_RING_BASE + entry * DMA_RING_STRIDE;
+    let len = w0 >> ctrl::LEN_LSB & 0xffff;
+    let (entry, record, _) = dma_record(control);
+    let at = record + (w4 >> ctrl::DMA_ARGS_LSB & 0xffff);
+    let base = DMA_RING_BASE + entry as u64 * DMA_RING_STRIDE;
     (0..len)
         .map(|i| mem.read_byte(base + (at + i) % u64::from(ring_bytes)))
         .collect()
@@ -341,15 +390,21 @@ pub fn run(
         ChaCha8Rng::seed_from_u64(rng.gen()),
     )));
     let mut ict = AxilMaster::new(ChaCha8Rng::seed_from_u64(rng.gen()));
+    let amap = hdl::accio::regs::regmap(&cfg.ict);
+    let entry_reg = |i: usize, r: &str| addr(&amap, "ENTRY", i, r);
+    let mut rings = RingHeads {
+        seen: vec![0; host.roles.len()],
+        heads: BTreeMap::new(),
+        served: BTreeMap::new(),
+    };
     if let Some(bytes) = host.dma_ring {
         let m = Rc::clone(&mem);
         cpu.set_dma_reader(Box::new(move |l| dma_args(&m.borrow(), bytes, l)));
-        let amap = hdl::accio::regs::regmap(&cfg.ict);
         assert!(
             dma_ports(&host.services).len() <= cfg.ict.entries as usize,
             "an ICT entry per service port"
         );
-        let e = |i: usize, r: &str| addr(&amap, "ENTRY", i, r);
+        let e = entry_reg;
         let field =
             |r: &str, f: &str, v: u64| v << amap.reg("ENTRY", r).unwrap().get_field(f).unwrap().lsb;
         for (i, port) in dma_ports(&host.services).into_iter().enumerate() {
@@ -531,6 +586,9 @@ pub fn run(
         mem.borrow_mut().sample(&p.mem);
         setup_done |= mmio.idle() && ict.idle();
         cpu.sample(&p.coh);
+        for (e, head) in rings.update(&cpu) {
+            ict.push(Access::write(entry_reg(e, "RX_HEAD"), head, true, 0));
+        }
         p.dut.tick().unwrap();
         idle = if moved || !setup_done { 0 } else { idle + 1 };
     }
