@@ -89,7 +89,7 @@ pub fn all() -> &'static [Top] {
         },
         Top {
             name: "lauberhorn_nic_w64",
-            about: "the Lauberhorn NIC at 64 bits: RPC receive and reply paths, scheduler, CONTROL-line endpoints, registers (lauberhorn.*)",
+            about: "the Lauberhorn NIC at 64 bits: RPC receive and transmit paths, scheduler, CONTROL- and TX-line endpoints, registers, the DMA fallback's ICT rings (lauberhorn.*, ict.*, rx.*)",
             build: |c| crate::lauberhorn::nic::lauberhorn_nic(c, 64),
             regs: Some(|c| crate::lauberhorn::regs::regmap(&c.lauberhorn)),
         },
