@@ -3,11 +3,16 @@
 # `yosys synth_xilinx -family xcup` completes. Prints LUT/FF/BRAM/DSP and LUT depth per top.
 # Tops are checked in parallel, one per core.
 #   scripts/gate.sh [gen args...]   e.g. scripts/gate.sh --config my.toml
+# With GATE_VERILOG=DIR it checks the tops whose filelists (TOP.f) are in DIR instead of
+# running gen (scripts/synth-blocks.sh uses it for blocks that are no tops of gen's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 out=build/gate
-cargo run -q -p gen -- --out "$out/verilog" "$@" >/dev/null
+verilog=${GATE_VERILOG:-$out/verilog}
+if [ -z "${GATE_VERILOG:-}" ]; then
+    cargo run -q -p gen -- --out "$verilog" "$@" >/dev/null
+fi
 rm -rf "$out/synth"
 mkdir -p "$out/synth"
 depth_tool=../shared/tools/lut-depth.py
@@ -15,7 +20,7 @@ depth_tool=../shared/tools/lut-depth.py
 # Checks one top; its table row goes to synth/<top>.row, its failure to synth/<top>.fail.
 check() {
     local top=$1 files log json lint
-    files=$(sed "s|^|$out/verilog/|" "$out/verilog/$top.f" | tr '\n' ' ')
+    files=$(sed "s|^|$verilog/|" "$verilog/$top.f" | tr '\n' ' ')
     if ! lint=$(verilator --lint-only -Wall --top-module "$top" $files 2>&1) || [ -n "$lint" ]; then
         { echo "gate: $top: verilator -Wall is not clean:"; echo "$lint"; } > "$out/synth/$top.fail"
         return
@@ -39,7 +44,7 @@ check() {
     printf '%-32s %8s %8s %6s %6s %6s\n' "$top" "$lut" "$ff" "$bram" "$dsp" "$depth" > "$out/synth/$top.row"
 }
 
-tops=$(for list in "$out"/verilog/*.f; do basename "$list" .f; done)
+tops=$(for list in "$verilog"/*.f; do basename "$list" .f; done)
 jobs=$(nproc 2>/dev/null || echo 2)
 for top in $tops; do
     while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
