@@ -121,7 +121,6 @@ fn calls(rng: &mut ChaCha8Rng, n: usize, max_args: usize) -> Vec<Call> {
 fn check(calls: &[Call], others: &[Vec<u8>], r: &Report) {
     assert_eq!(r.replies.len(), calls.len(), "one reply per call");
     assert_eq!(r.link_errors, 0, "no error answers on the link");
-    let mut by_xid: BTreeMap<u32, &Vec<u8>> = BTreeMap::new();
     for f in &r.replies {
         let m = classify(f, false);
         assert!(
@@ -129,14 +128,10 @@ fn check(calls: &[Call], others: &[Vec<u8>], r: &Report) {
             "the reply is a clean UDP/IPv4 datagram with valid checksums"
         );
         assert_eq!(m.src_ip, u32::from_be_bytes(LOCAL_IP));
-        let xid = u32::from_be_bytes(f[42..46].try_into().unwrap());
-        assert!(
-            by_xid.insert(xid, f).is_none(),
-            "xid {xid:#x} answered twice"
-        );
     }
+    let replies = by_xid(&r.replies, "answered");
     for (f, xid, process, args) in calls {
-        let rf = by_xid
+        let rf = replies
             .get(xid)
             .unwrap_or_else(|| panic!("xid {xid:#x} answered"));
         assert_eq!(&rf[0..6], &f[6..12], "to the caller's MAC");
@@ -194,7 +189,6 @@ fn check_notifications(h: &HostCfg, calls: &[Call], r: &Report) {
         calls.len(),
         "one notification per call"
     );
-    let mut by_xid: BTreeMap<u32, &Vec<u8>> = BTreeMap::new();
     for f in &r.notifications {
         let m = classify(f, false);
         assert!(m.offload, "a clean UDP/IPv4 datagram with valid checksums");
@@ -203,14 +197,10 @@ fn check_notifications(h: &HostCfg, calls: &[Call], r: &Report) {
             (u32::from_be_bytes(LOCAL_IP), NOTIFY.ip)
         );
         assert_eq!((&f[0..6], &f[6..12]), (&NOTIFY.mac[..], &LOCAL_MAC[..]));
-        let xid = u32::from_be_bytes(f[42..46].try_into().unwrap());
-        assert!(
-            by_xid.insert(xid, f).is_none(),
-            "xid {xid:#x} notified twice"
-        );
     }
+    let notes = by_xid(&r.notifications, "notified");
     for (_, xid, process, args) in calls {
-        let f = by_xid
+        let f = notes
             .get(xid)
             .unwrap_or_else(|| panic!("xid {xid:#x} notified"));
         let port = |o: usize| u16::from_be_bytes([f[o], f[o + 1]]);
@@ -227,6 +217,16 @@ fn check_notifications(h: &HostCfg, calls: &[Call], r: &Report) {
         (r.counters["SENT"], r.counters["TX_DROPPED"]),
         (calls.len() as u64, 0)
     );
+}
+
+/// Frames keyed by the xid at UDP payload byte 0, each once.
+fn by_xid<'a>(frames: &'a [Vec<u8>], what: &str) -> BTreeMap<u32, &'a Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for f in frames {
+        let xid = u32::from_be_bytes(f[42..46].try_into().unwrap());
+        assert!(out.insert(xid, f).is_none(), "xid {xid:#x} {what} twice");
+    }
+    out
 }
 
 /// Calls and other frames, mixed (each list in its own order).

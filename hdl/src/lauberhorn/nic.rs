@@ -248,26 +248,41 @@ pub fn lauberhorn_nic(cfg: &Config, net_width: u32) -> Result<Rc<Module>, HdlErr
     let ut = upd(&mut m, "tail");
     m.connect(di, "ring_done_tail", &ut);
     link(&mut m, ai, "frame_left", di, "frame_left");
-    for f in ["frames", "mac_bad", "overrun", "dma_error"] {
-        let x = st(&mut m, f);
-        m.unused(&x); // nothing is lost there (the fallback's credits); DMA errors are events
-    }
+    // Outputs of an instance nothing here reads.
+    let ignore = |m: &mut ModuleBuilder, inst: Inst, outs: &[&str]| {
+        for f in outs {
+            let x = m.inst_output(inst, f);
+            m.unused(&x);
+        }
+    };
+    // Nothing is lost there (the fallback's credits); DMA errors are events.
+    ignore(
+        &mut m,
+        ai,
+        &[
+            "stat_frames",
+            "stat_mac_bad",
+            "stat_overrun",
+            "stat_dma_error",
+        ],
+    );
     // The ring engine: no normal path behind it (calls that find no ring are dropped).
     m.connect(ai, "malformed_to_np", 0);
     m.connect(ai, "np_buf_valid", 0);
     m.connect(ai, "np_buf_addr", 0);
     m.connect(ai, "np_done_ready", 1);
-    for f in [
-        "np_buf_ready",
-        "np_done_valid",
-        "np_done_len",
-        "np_done_reason",
-        "np_done_class",
-        "np_done_error",
-    ] {
-        let x = m.inst_output(ai, f);
-        m.unused(&x);
-    }
+    ignore(
+        &mut m,
+        ai,
+        &[
+            "np_buf_ready",
+            "np_done_valid",
+            "np_done_len",
+            "np_done_reason",
+            "np_done_class",
+            "np_done_error",
+        ],
+    );
     // The ICT: its rings' DMA errors as events; no transmit engine, so its TX side idles.
     link(&mut m, ai, "ev_dma_valid", ii, "ev_dma_valid");
     link(&mut m, ai, "ev_dma_info", ii, "ev_dma_info");
@@ -282,25 +297,26 @@ pub fn lauberhorn_nic(cfg: &Config, net_width: u32) -> Result<Rc<Module>, HdlErr
     ] {
         m.connect(ii, f, 0);
     }
-    for f in [
-        "tx_info_enabled",
-        "tx_info_accelerated",
-        "tx_info_local_ip",
-        "tx_info_local_port",
-        "tx_info_remote",
-        "tx_info_remote_mac",
-        "tx_info_base",
-        "tx_info_size",
-        "tx_info_head",
-        "tx_info_tail",
-        "db_rx_valid",
-        "db_rx_index",
-        "db_tx_valid",
-        "db_tx_index",
-    ] {
-        let x = m.inst_output(ii, f);
-        m.unused(&x);
-    }
+    ignore(
+        &mut m,
+        ii,
+        &[
+            "tx_info_enabled",
+            "tx_info_accelerated",
+            "tx_info_local_ip",
+            "tx_info_local_port",
+            "tx_info_remote",
+            "tx_info_remote_mac",
+            "tx_info_base",
+            "tx_info_size",
+            "tx_info_head",
+            "tx_info_tail",
+            "db_rx_valid",
+            "db_rx_index",
+            "db_tx_valid",
+            "db_tx_index",
+        ],
+    );
     for (out, from) in [("accio_irq", "irq"), ("accio_evq_irq", "evq_irq")] {
         let x = m.inst_output(ii, from);
         let o = m.output(out, x.width());
