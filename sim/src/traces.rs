@@ -403,6 +403,103 @@ pub fn rpc_call_frame(rng: &mut ChaCha8Rng, spec: &RpcCallSpec) -> Vec<u8> {
     pad(f, rng)
 }
 
+/// A way an ONC-RPC call frame is malformed that the receive path must drop and count
+/// (RFC 5531: a call has message type 0 and RPC version 2, and its header is whole).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RpcDefect {
+    /// Message type 1: a REPLY sent to the server.
+    Reply,
+    /// RPC version 3.
+    RpcVersion,
+    /// The datagram ends 20 bytes into the call header.
+    CutHeader,
+}
+
+impl RpcDefect {
+    /// Every defect, for drawing one at random.
+    pub const ALL: [RpcDefect; 3] = [
+        RpcDefect::Reply,
+        RpcDefect::RpcVersion,
+        RpcDefect::CutHeader,
+    ];
+
+    /// How a trace's dissection names it.
+    pub fn what(self) -> &'static str {
+        match self {
+            RpcDefect::Reply => "malformed: a REPLY",
+            RpcDefect::RpcVersion => "malformed: RPC version 3",
+            RpcDefect::CutHeader => "malformed: the datagram ends in the header",
+        }
+    }
+
+    /// Breaks a frame built by [`rpc_call_frame`], keeping its checksums valid so that
+    /// only the RPC layer is wrong.
+    pub fn apply(self, f: &mut Vec<u8>) {
+        let rpc = 42; // Ethernet, IPv4 and UDP headers
+        match self {
+            RpcDefect::Reply => f[rpc + 7] = 1,
+            RpcDefect::RpcVersion => f[rpc + 11] = 3,
+            RpcDefect::CutHeader => {
+                f.truncate(rpc + 20);
+                f[38..40].copy_from_slice(&28u16.to_be_bytes());
+                f[16..18].copy_from_slice(&48u16.to_be_bytes());
+                fix_ip_checksum(f);
+            }
+        }
+        fix_udp_checksum(f);
+    }
+}
+
+/// A frame of [`rpc_mix`]: the call it carries when it is well formed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MixFrame {
+    /// The Ethernet frame.
+    pub bytes: Vec<u8>,
+    /// The call's fields and the index of its service; `None` for a malformed frame.
+    pub call: Option<(RpcCallSpec, usize)>,
+}
+
+/// A volume trace of `n` ONC-RPC calls to `services` (program, version, procedure, port)
+/// at `dst_ip`: each well formed with probability 0.9 (a random service, 0 to `max_args`
+/// bytes of arguments, a credential body of 0 to 8 bytes), else malformed by one of
+/// [`RpcDefect`]. Xids are distinct.
+pub fn rpc_mix(
+    rng: &mut ChaCha8Rng,
+    n: usize,
+    services: &[(u32, u32, u32, u16)],
+    dst_ip: [u8; 4],
+    max_args: usize,
+) -> Vec<MixFrame> {
+    let first: u32 = rng.gen_range(0..u32::MAX / 2);
+    (0..n)
+        .map(|k| {
+            let svc = rng.gen_range(0..services.len());
+            let s = services[svc];
+            let spec = RpcCallSpec {
+                xid: first + k as u32,
+                prog: s.0,
+                vers: s.1,
+                proc_: s.2,
+                cred: (1, (0..rng.gen_range(0..3) * 4).map(|_| rng.gen()).collect()),
+                verf: (0, vec![]),
+                args: (0..rng.gen_range(0..=max_args))
+                    .map(|_| rng.gen())
+                    .collect(),
+                dst_ip,
+                dst_port: s.3,
+            };
+            let mut bytes = rpc_call_frame(rng, &spec);
+            let call = if rng.gen_bool(0.9) {
+                Some((spec, svc))
+            } else {
+                RpcDefect::ALL[rng.gen_range(0..RpcDefect::ALL.len())].apply(&mut bytes);
+                None
+            };
+            MixFrame { bytes, call }
+        })
+        .collect()
+}
+
 /// The programs, versions, procedures and ports of the golden RPC trace's two services:
 /// (program, version, procedure, UDP port). `testbench/traces/rpc_services.toml` names
 /// the same.
@@ -472,24 +569,14 @@ pub fn rpc_golden() -> Vec<TraceFrame> {
     let (mut spec, w) = call(rng, 0, 8, 0, "unmatched: a program the port does not have");
     spec.prog ^= 0x100;
     push(rng, &spec, w, &none);
-    let (spec, w) = call(rng, 0, 8, 0, "malformed: a REPLY");
-    push(rng, &spec, w, &|f| {
-        f[42 + 7] = 1;
-        fix_udp_checksum(f);
-    });
-    let (spec, w) = call(rng, 0, 8, 0, "malformed: RPC version 3");
-    push(rng, &spec, w, &|f| {
-        f[42 + 11] = 3;
-        fix_udp_checksum(f);
-    });
-    let (spec, w) = call(rng, 1, 0, 0, "malformed: the datagram ends in the header");
-    push(rng, &spec, w, &|f| {
-        f.truncate(42 + 20);
-        f[38..40].copy_from_slice(&28u16.to_be_bytes());
-        f[16..18].copy_from_slice(&48u16.to_be_bytes());
-        fix_ip_checksum(f);
-        fix_udp_checksum(f);
-    });
+    for (svc, args, defect) in [
+        (0, 8, RpcDefect::Reply),
+        (0, 8, RpcDefect::RpcVersion),
+        (1, 0, RpcDefect::CutHeader),
+    ] {
+        let (spec, w) = call(rng, svc, args, 0, defect.what());
+        push(rng, &spec, w, &|f| defect.apply(f));
+    }
     let (spec, w) = call(
         rng,
         0,

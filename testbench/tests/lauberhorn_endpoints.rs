@@ -519,7 +519,7 @@ fn run(p: &Pins, ecfg: EndpointsCfg, s: &Setup, rng: &mut ChaCha8Rng) -> Outcome
         cycle += 1;
     }
     // Every request served once, by the assigned endpoint's core; no error answers.
-    assert_eq!(cpu.errors, 0, "error answers on the link");
+    assert_eq!(cpu.link_errors(&p.coh), 0, "error answers on the link");
     let mut served = BTreeSet::new();
     for c in 0..ecfg.cores as usize {
         for sv in cpu.served(c) {
@@ -672,10 +672,24 @@ fn check_response(data: &[u8], seq: u32, args: &[u8], max: usize) {
     assert_eq!(got, want, "request {seq}: result bytes");
 }
 
-fn random_run(p: &Pins, ecfg: EndpointsCfg, name: &str) {
+/// `runs` runs of `requests` requests each (the model reset between them), every one
+/// without a protocol violation or an error answer (`run` asserts both).
+fn random_run(p: &Pins, ecfg: EndpointsCfg, name: &str, runs: usize, requests: usize) {
     let mut rng = seed::rng(name);
-    let s = setup(&ecfg, 400);
-    let o = run(p, ecfg, &s, &mut rng);
+    for _ in 0..runs {
+        random_run_once(p, ecfg, name, requests, &mut rng);
+    }
+}
+
+fn random_run_once(
+    p: &Pins,
+    ecfg: EndpointsCfg,
+    name: &str,
+    requests: usize,
+    rng: &mut ChaCha8Rng,
+) {
+    let s = setup(&ecfg, requests);
+    let o = run(p, ecfg, &s, rng);
     println!(
         "{name}: {} requests and {} datagrams in {} cycles, {} TRYAGAINs ({} timeouts, {} \
          preemptions, {} retirements, {} on TX lines, seen by the cores), longest \
@@ -713,6 +727,8 @@ fn random_requests_evictions_and_preemptions_w512() {
         &pins!(d),
         hdl::library::small_endpoints(512),
         "endpoints_w512",
+        3,
+        2_000,
     );
 }
 
@@ -723,6 +739,8 @@ fn random_requests_evictions_and_preemptions_w128() {
         &pins!(d),
         hdl::library::small_endpoints(128),
         "endpoints_w128",
+        3,
+        2_000,
     );
 }
 
@@ -733,6 +751,8 @@ fn random_requests_evictions_and_preemptions_w1024() {
         &pins!(d),
         hdl::library::small_endpoints(1024),
         "endpoints_w1024",
+        3,
+        2_000,
     );
 }
 
@@ -1130,4 +1150,112 @@ fn tx_lines_by_hand() {
     p.retire.set_bits(0, 2, 1);
     assert_eq!(l.wait(10), vec![tryagain(t0, true), inv(t0)]);
     assert_eq!(l.violations, 3);
+}
+
+/// Issue 17's interleaving, by hand at every line width: a held load times out, the NIC
+/// answers TRYAGAIN and takes the line back, and the core, having answered the INV, loads
+/// the line again. That load is held (legal); the same message seen a second time (what a
+/// harness that clocked the model without the CPU presented) is a second held load: a
+/// violation answered `err` that changes nothing, so the first load still gets the
+/// request. The legal race beside it: the core evicts the TRYAGAIN line while the INV is
+/// on its way and loads the line again before answering the INV (rule 2: the INV is
+/// answered even so): no violation, and the load is held until the answer is in.
+fn tryagain_then_reload(p: &Pins, ecfg: EndpointsCfg) {
+    use hdl::lauberhorn::coherence::{down, line, line_addr, up};
+    let w = ecfg.coh_width;
+    let timeout = 40;
+    let mut l = Link::start(p, u64::from(timeout));
+    let c0 = line_addr(0, line::control(0));
+    let msg = |op: u64, err: bool, data: Vec<u8>| Msg {
+        op,
+        line: c0,
+        id: 0,
+        err,
+        data,
+    };
+    let mut tryagain = vec![0u8; 128];
+    tryagain[tx::ADDR_WORD * 8 + 6..tx::ADDR_WORD * 8 + 8].copy_from_slice(&[0xff, 0xff]);
+    // A timed-out held load: TRYAGAIN, and the line taken back.
+    let timed_out = vec![
+        msg(down::DATA, false, tryagain),
+        msg(down::INV, false, vec![0; (w / 8) as usize]),
+    ];
+    // The request, in slot 5.
+    let request: Vec<u8> = (0..128u32).map(|i| (i * 3 + 9) as u8).collect();
+    for (b, chunk) in request.chunks((w / 8) as usize).enumerate() {
+        p.wr[0].set_bit(0, true);
+        p.wr[1].set_bits(0, p.wr[1].width(), ecfg.word(5, 0, b as u32));
+        p.wr[2].set_bytes(chunk);
+        l.cycle();
+    }
+    p.wr[0].set_bit(0, false);
+    let assign = |l: &mut Link| {
+        p.assign[0].set_bit(0, true);
+        p.assign[1].set_bits(0, p.assign[1].width(), 0);
+        p.assign[2].set_bits(0, p.assign[2].width(), 5);
+        p.dut.eval().unwrap();
+        let ok = p.assign_ok.bit(0);
+        l.cycle();
+        p.assign[0].set_bit(0, false);
+        ok
+    };
+
+    // The stale second message.
+    l.send(up::RD_EXCL, c0, 0, None);
+    assert_eq!(
+        l.wait(timeout + 20),
+        timed_out,
+        "w{w}: the held load times out"
+    );
+    l.send(up::ACK, c0, 0, None);
+    l.send(up::RD_EXCL, c0, 0, None);
+    assert_eq!(l.wait(5), vec![], "w{w}: the reload is held");
+    assert_eq!(l.violations, 0, "w{w}: the reload is legal");
+    l.send(up::RD_EXCL, c0, 0, None);
+    assert_eq!(
+        l.wait(20),
+        vec![msg(down::DATA, true, vec![0; 128])],
+        "w{w}: the same load again is answered err"
+    );
+    assert_eq!(l.violations, 1, "w{w}: and counted");
+    assert_eq!(get(p.waiting), 1, "w{w}: the first load still waits");
+
+    // The legal race, on the same held load's next timeout.
+    assert_eq!(l.wait(timeout + 20), timed_out, "w{w}: and times out again");
+    l.send(up::EVICT_CLEAN, c0, 0, None);
+    l.send(up::RD_EXCL, c0, 0, None);
+    assert_eq!(get(p.waiting), 0, "w{w}: not waiting while the INV is open");
+    assert!(!assign(&mut l), "w{w}: no assignment while the INV is open");
+    l.send(up::ACK, c0, 0, None);
+    assert_eq!(l.wait(2), vec![]);
+    assert_eq!(
+        get(p.waiting),
+        1,
+        "w{w}: the reload waits once the INV is answered"
+    );
+    assert!(assign(&mut l), "w{w}: the assignment is taken");
+    assert_eq!(
+        l.wait(20),
+        vec![msg(down::DATA, false, request.clone())],
+        "w{w}: the held load gets the request"
+    );
+    assert_eq!(l.violations, 1, "w{w}: the race is no violation");
+}
+
+#[test]
+fn tryagain_then_reload_w128() {
+    let d = LauberhornEndpointsC2W128A3S8::new();
+    tryagain_then_reload(&pins!(d), hdl::library::small_endpoints(128));
+}
+
+#[test]
+fn tryagain_then_reload_w512() {
+    let d = LauberhornEndpointsC2W512A3S8::new();
+    tryagain_then_reload(&pins!(d), hdl::library::small_endpoints(512));
+}
+
+#[test]
+fn tryagain_then_reload_w1024() {
+    let d = LauberhornEndpointsC2W1024A3S8::new();
+    tryagain_then_reload(&pins!(d), hdl::library::small_endpoints(1024));
 }

@@ -292,6 +292,67 @@ fn rpc_calls_answered_with_evictions_w64() {
     random_run("lauberhorn_nic_w64", 64);
 }
 
+/// Volume: `runs` traces of `calls` frames each (the mix of `sim::traces::rpc_mix`: 90%
+/// calls with up to 400 bytes of arguments, the rest malformed), with 1% random evictions
+/// per core and cycle. Every call answered once and correctly, every malformed frame
+/// counted, and not one protocol violation or error answer on the coherence link: the
+/// CPU model follows the protocol, so any would be the NIC's fault.
+fn volume_run(name: &str, w: u32, runs: usize, calls: usize) {
+    let mut rng = seed::rng(name);
+    let services: Vec<_> = SERVICES.iter().map(|s| (s.0, s.1, s.2, s.3)).collect();
+    for run in 0..runs {
+        let mix = sim::traces::rpc_mix(&mut rng, calls, &services, LOCAL_IP, 400);
+        let frames: Vec<Vec<u8>> = mix.iter().map(|f| f.bytes.clone()).collect();
+        let c: Vec<Call> = mix
+            .iter()
+            .filter_map(|f| {
+                let (spec, svc) = f.call.as_ref()?;
+                Some((
+                    f.bytes.clone(),
+                    spec.xid,
+                    SERVICES[*svc].4,
+                    spec.args.clone(),
+                ))
+            })
+            .collect();
+        let cpu = CpuCfg {
+            cores: 2,
+            coh_width: 512,
+            aux_lines: 3,
+            evict: 0.01,
+            n2c_ready: 0.9,
+            c2n_gaps: 0.1,
+            inv_delay: 8,
+            work: 20,
+        };
+        let r = nic(w, &host(cpu, 0.0, 1.0, 4), &frames, rng.gen());
+        check(&c, &[], &r);
+        assert_eq!(
+            r.counters["MALFORMED"],
+            (frames.len() - c.len()) as u64,
+            "every malformed frame counted"
+        );
+        println!(
+            "{name} run {run}: {} calls answered, {} malformed frames dropped, {} TRYAGAINs, \
+             0 violations in {} cycles",
+            r.replies.len(),
+            frames.len() - c.len(),
+            r.counters["TRYAGAINS"],
+            r.cycles
+        );
+    }
+}
+
+#[test]
+fn volume_without_violations_w512() {
+    volume_run("lauberhorn_nic_volume_w512", 512, 3, 20_000);
+}
+
+#[test]
+fn volume_without_violations_w64() {
+    volume_run("lauberhorn_nic_volume_w64", 64, 3, 20_000);
+}
+
 /// A call per service in turn (or all to `service`), with `args` bytes of arguments.
 fn plain_calls(rng: &mut ChaCha8Rng, n: usize, service: Option<usize>, args: usize) -> Vec<Call> {
     (0..n)

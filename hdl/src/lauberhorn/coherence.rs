@@ -27,7 +27,14 @@
 //!    always arrives first; because `c2n` is ordered, an eviction sent before the `ACK`
 //!    of the same line arrives first, so the NIC has the data by the time it counts the
 //!    answer.
-//! 5. Neither side makes accepting a message wait for the other direction: the CPU
+//! 5. A beat moves in every cycle in which `valid` and `ready` are both high, as on
+//!    AXI4-Stream: `valid` still high after a message's last beat was taken is the next
+//!    message. So a sender that keeps presenting a request it already sent has sent it
+//!    twice; a repeated load of a held line is a second request while the first is
+//!    outstanding (rule 3) and is answered `err`. (A testbench that clocked the NIC
+//!    without running its CPU model presented its last load again and again, which the
+//!    NIC rightly counted as violations; the CPU model now checks it runs every cycle.)
+//! 6. Neither side makes accepting a message wait for the other direction: the CPU
 //!    accepts `n2c` while its own `c2n` messages wait, and the NIC records a held load
 //!    instead of back-pressuring `c2n` (it only pauses `c2n` for a cycle to serialise
 //!    events), so the link cannot deadlock.

@@ -26,7 +26,7 @@
 // The port fields are the bundles' signals, named as in the Verilog.
 #![allow(missing_docs)]
 
-use crate::{PortRead, PortWrite};
+use crate::{ModelCore, PortRead, PortWrite};
 use hdl::lauberhorn::coherence::{
     ctrl, down, line, line_addr, tx, up, ENDPOINT_LINES, LINE_BYTES, USER,
 };
@@ -36,6 +36,8 @@ use std::collections::{BTreeMap, VecDeque};
 
 /// The coherence ports of a model: `coh_ports!(dut)` for a model with `c2n`/`n2c` bundles.
 pub struct CohPorts<'a> {
+    /// The model's clock: the CPU checks it runs every cycle the model is clocked.
+    pub clock: &'a ModelCore,
     pub c2n_valid: &'a dyn PortWrite,
     pub c2n_ready: &'a dyn PortRead,
     pub c2n_op: &'a dyn PortWrite,
@@ -57,8 +59,10 @@ pub struct CohPorts<'a> {
 #[macro_export]
 macro_rules! coh_ports {
     ($d:expr) => {{
+        use $crate::Model as _;
         let (u, n) = (&$d.c2n, &$d.n2c);
         $crate::lauberhorn::cpu::CohPorts {
+            clock: $d.core(),
             c2n_valid: &u.valid,
             c2n_ready: &u.ready,
             c2n_op: &u.op,
@@ -255,8 +259,10 @@ pub struct Cpu {
     irq: Vec<bool>,
     pub waits: Vec<LoadWait>,
     /// Error answers (protocol violations the NIC saw).
-    pub errors: u64,
+    errors: u64,
     cycle: u64,
+    /// The model's clock when the CPU last sampled the link.
+    sampled_at: Option<u64>,
 }
 
 impl Cpu {
@@ -295,6 +301,7 @@ impl Cpu {
             waits: Vec::new(),
             errors: 0,
             cycle: 0,
+            sampled_at: None,
         }
     }
 
@@ -377,8 +384,12 @@ impl Cpu {
         2 * core as u32 + endpoint
     }
 
-    /// Drives the link for this cycle.
+    /// Drives the link for this cycle. The CPU must drive and sample the link in every
+    /// cycle the model is clocked once it has started: a cycle without it would present
+    /// the last `c2n` beat again, which the NIC rightly takes as a second message (a
+    /// harness that once read the statistics this way saw phantom protocol violations).
     pub fn drive(&mut self, p: &CohPorts) {
+        self.check_clock(p, 1);
         p.n2c_ready
             .set_bit(0, self.rng.gen_bool(self.cfg.n2c_ready));
         let beats = self.beats();
@@ -405,8 +416,30 @@ impl Cpu {
         }
     }
 
+    /// Panics unless the model was clocked `ticks` times since the CPU last sampled the link.
+    fn check_clock(&self, p: &CohPorts, ticks: u64) {
+        if let Some(at) = self.sampled_at {
+            let now = p.clock.cycle();
+            assert_eq!(
+                now - at,
+                ticks,
+                "the model was clocked {} times since the CPU last sampled the coherence \
+                 link: drive and sample it every cycle",
+                now - at
+            );
+        }
+    }
+
+    /// Error answers on the link (protocol violations the NIC saw) in a run that ends now:
+    /// the CPU must have run up to the model's last clock edge (see [`Cpu::drive`]).
+    pub fn link_errors(&self, p: &CohPorts) -> u64 {
+        self.check_clock(p, 1);
+        self.errors
+    }
+
     /// Samples the link after the model settled, then runs every core for one cycle.
     pub fn sample(&mut self, p: &CohPorts) {
+        self.sampled_at = Some(p.clock.cycle());
         if self.up_driven && p.c2n_ready.bit(0) {
             let msg = self.up.front().unwrap();
             let n = if msg.data.is_some() { self.beats() } else { 1 };

@@ -264,6 +264,8 @@ pub struct Report {
     /// beat out, in order.
     pub ctrl_at: Vec<u64>,
     pub first_out: Vec<u64>,
+    /// Cycles until every frame was in, every reply out and nothing moved for a while
+    /// (the statistics are read after).
     pub cycles: u64,
     /// Error answers on the coherence link.
     pub link_errors: u64,
@@ -494,8 +496,26 @@ pub fn run(
     let (mut setup_done, mut at_boundary) = (false, true);
     let (mut cycle, mut idle) = (0u64, 0u64);
     let (mut first_out, mut tx_start) = (Vec::new(), 0u64);
-    // Done when every frame is in, every expected reply out, and nothing moved for long.
-    while !(beats.is_empty() && rep.replies.len() >= expected && idle > 4 * host.timeout.max(500)) {
+    // The statistics, read once every frame is in, every expected reply out, and nothing
+    // moved for long. Every cycle runs the whole system, the cores too: a cycle in which
+    // the CPU did not drive the link would send its last beat again.
+    let mut stats: Option<VecDeque<&str>> = None;
+    loop {
+        if stats.is_none()
+            && beats.is_empty()
+            && rep.replies.len() >= expected
+            && idle > 4 * host.timeout.max(500)
+        {
+            let names: VecDeque<&str> = hdl::lauberhorn::regs::STATS.iter().map(|s| s.0).collect();
+            for name in &names {
+                mmio.push(Access::read(g(name), true, 0));
+            }
+            stats = Some(names);
+            rep.cycles = cycle;
+        }
+        if stats.as_ref().is_some_and(VecDeque::is_empty) {
+            break;
+        }
         cycle += 1;
         assert!(
             idle < 200_000,
@@ -578,6 +598,9 @@ pub fn run(
         let (_, done) = mmio.sample(&p.axil);
         if let Some(c) = done {
             assert_eq!(c.resp, 0, "register access {:?}", c.access);
+            if let Some(name) = stats.as_mut().and_then(VecDeque::pop_front) {
+                rep.counters.insert(name.to_string(), c.data);
+            }
         }
         let (_, done) = ict.sample(&p.ict);
         if let Some(c) = done {
@@ -592,27 +615,12 @@ pub fn run(
         p.dut.tick().unwrap();
         idle = if moved || !setup_done { 0 } else { idle + 1 };
     }
-    // The statistics.
-    for (name, _) in hdl::lauberhorn::regs::STATS {
-        mmio.push(Access::read(g(name), true, 0));
-        loop {
-            mmio.drive(&p.axil);
-            p.dut.eval().unwrap();
-            let (_, done) = mmio.sample(&p.axil);
-            p.dut.tick().unwrap();
-            if let Some(c) = done {
-                rep.counters.insert(name.to_string(), c.data);
-                break;
-            }
-        }
-    }
-    rep.link_errors = cpu.errors;
+    rep.link_errors = cpu.link_errors(&p.coh);
     let violations = &mem.borrow().violations;
     assert!(violations.is_empty(), "host memory: {violations:?}");
     rep.served = (0..host.roles.len())
         .map(|c| cpu.served(c).to_vec())
         .collect();
-    rep.cycles = cycle;
     rep.first_out = first_out;
     rep
 }

@@ -9,7 +9,8 @@
 //! DIR gets `replies.pcap` (the replies on the wire), `other.pcap` (frames passed on:
 //! not calls for a service, or too large), `dispatch.json` (per core, every request it
 //! served: endpoint, kind, xid, process, service, arguments, the CONTROL line's descriptor) and
-//! `counters.json` (the GLOBAL statistics); with a `[notify]` table in the services file
+//! `counters.json` (the GLOBAL statistics; the command fails if they count a coherence
+//! protocol violation or the link saw an error answer); with a `[notify]` table in the services file
 //! the cores also send a notification per request through their TX lines, written to
 //! `notifications.pcap`. The services file is described in the README.
 
@@ -289,5 +290,17 @@ fn main() -> Result<()> {
         report.cycles,
         args.out.display()
     );
+    // The CPU model follows the coherence protocol: anything the NIC calls a violation, or
+    // answers with an error line, is a bug (on a board, a crashed handler).
+    let violations = report.counters.get("VIOLATIONS").copied().unwrap_or(0);
+    if violations != 0 || report.link_errors != 0 {
+        bail!(
+            "the NIC counted {violations} coherence-protocol violations and answered {} \
+             loads with an error line, although the CPU model follows the protocol: this \
+             is a bug (rerun with --seed {} and NICSIM_WAVE=fst set for cargo for a waveform)",
+            report.link_errors,
+            args.seed
+        );
+    }
     Ok(())
 }
