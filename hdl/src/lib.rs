@@ -9,5 +9,6 @@ pub mod bundles;
 pub mod config;
 pub mod lauberhorn;
 pub mod library;
+pub mod proto;
 pub mod regmap;
 pub mod tops;

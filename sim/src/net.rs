@@ -4,6 +4,8 @@
 // Header fields: each is the protocol field of the same name.
 #![allow(missing_docs)]
 
+use hdl::proto::{self, ethernet, frame, ipv4, oncrpc, udp, Field};
+
 /// What `udp_rx_parse` reports for a frame (see `hdl::blocks::udp_rx_parse`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RxMeta {
@@ -83,58 +85,64 @@ pub mod err {
 /// `tuser` said. Fields the frame is too short to hold are left 0.
 pub fn classify(frame: &[u8], mac_bad: bool) -> RxMeta {
     let len = frame.len();
-    let b = |i: usize| frame.get(i).copied().unwrap_or(0);
-    let be16 = |i: usize| (b(i) as u16) << 8 | b(i + 1) as u16;
-    let be32 = |i: usize| (be16(i) as u32) << 16 | be16(i + 2) as u32;
+    let get = |f: Field| be(frame, f);
     let mut m = RxMeta {
         len,
         ..RxMeta::default()
     };
-    m.broadcast = (0..6).all(|i| b(i) == 0xff);
-    m.multicast = b(0) & 1 == 1 && !m.broadcast;
-    m.ipv4 = be16(12) == 0x0800;
-    let (ver, ihl) = (b(14) >> 4, (b(14) & 15) as usize);
-    let total = be16(16) as usize;
-    let frag = be16(20);
-    m.options = m.ipv4 && ihl != 5;
+    m.broadcast = frame.get(ethernet::DESTINATION) == Some(&[0xff; 6]);
+    // The I/G bit: the first octet's least significant bit.
+    let group = get(0..1) & 1 == 1;
+    m.multicast = group && !m.broadcast;
+    m.ipv4 = get(frame::ETHERTYPE) == ethernet::ETHERTYPE_IPV4;
+    let ver_ihl = get(frame::IP_VER_IHL);
+    let (ver, ihl) = (ver_ihl >> 4, (ver_ihl & 15) as usize);
+    let total = get(frame::IP_TOTAL_LEN) as usize;
+    let frag = get(frame::IP_FLAGS_FRAG);
+    m.options = m.ipv4 && 4 * ihl != ipv4::HEADER_LEN;
     m.fragment = m.ipv4 && (frag & 0x2000 != 0 || frag & 0x1fff != 0);
-    m.proto = b(23);
-    (m.src_ip, m.dst_ip) = (be32(26), be32(30));
-    (m.src_port, m.dst_port, m.udp_len) = (be16(34), be16(36), be16(38));
-    let udp_path = m.ipv4 && !m.options && !m.fragment && m.proto == 17;
+    m.proto = get(frame::IP_PROTOCOL) as u8;
+    (m.src_ip, m.dst_ip) = (get(frame::IP_SRC) as u32, get(frame::IP_DST) as u32);
+    m.src_port = get(frame::UDP_SRC_PORT) as u16;
+    m.dst_port = get(frame::UDP_DST_PORT) as u16;
+    m.udp_len = get(frame::UDP_LENGTH) as u16;
+    let udp_path = m.ipv4 && !m.options && !m.fragment && u64::from(m.proto) == ipv4::PROTOCOL_UDP;
     m.error = if mac_bad {
         err::MAC_BAD
-    } else if len < 14 || (m.ipv4 && (len < 34 || len < 14 + total)) {
+    } else if len < frame::IPV4 || (m.ipv4 && (len < frame::UDP || len < frame::IPV4 + total)) {
         err::TRUNCATED
-    } else if m.ipv4 && (ver != 4 || ihl < 5 || total < 4 * ihl) {
+    } else if m.ipv4 && (ver != 4 || 4 * ihl < ipv4::HEADER_LEN || total < 4 * ihl) {
         err::IP_HEADER
-    } else if m.ipv4 && ones_sum(&frame[14..14 + 4 * ihl], 0) != 0xffff {
+    } else if m.ipv4 && ones_sum(&frame[frame::IPV4..frame::IPV4 + 4 * ihl], 0) != 0xffff {
         err::IP_CHECKSUM
-    } else if udp_path && (m.udp_len < 8 || m.udp_len as usize > total - 20) {
+    } else if udp_path
+        && (usize::from(m.udp_len) < udp::HEADER_LEN
+            || usize::from(m.udp_len) > total - ipv4::HEADER_LEN)
+    {
         err::UDP_LENGTH
-    } else if udp_path && be16(40) != 0 && {
+    } else if udp_path && get(frame::UDP_CHECKSUM) != 0 && {
         let ul = m.udp_len as usize;
         let pseudo = (m.src_ip >> 16)
             + (m.src_ip & 0xffff)
             + (m.dst_ip >> 16)
             + (m.dst_ip & 0xffff)
-            + 17
+            + ipv4::PROTOCOL_UDP as u32
             + ul as u32;
-        ones_sum(&frame[34..34 + ul], pseudo) != 0xffff
+        ones_sum(&frame[frame::UDP..frame::UDP + ul], pseudo) != 0xffff
     } {
         err::UDP_CHECKSUM
     } else {
         err::NONE
     };
-    m.offload = m.error == err::NONE && udp_path && b(0) & 1 == 0;
+    m.offload = m.error == err::NONE && udp_path && !group;
     // What the frame is too short to carry is undefined in the RTL: leave it out.
-    if len < 14 {
+    if len < frame::IPV4 {
         (m.broadcast, m.multicast, m.ipv4) = (false, false, false);
     }
-    if len < 34 || !m.ipv4 {
+    if len < frame::UDP || !m.ipv4 {
         (m.options, m.fragment, m.proto, m.src_ip, m.dst_ip) = (false, false, 0, 0, 0);
     }
-    if len < 42 || !udp_path {
+    if len < frame::PAYLOAD || !udp_path {
         (m.src_port, m.dst_port, m.udp_len) = (0, 0, 0);
     }
     m
@@ -158,45 +166,60 @@ pub struct RpcCall {
     pub args_len: usize,
 }
 
-/// Decodes the ONC-RPC call a UDP/IPv4 frame (IHL 5) carries at offset 42. Fields of a
-/// call that is not `ok` are left 0 (the RTL leaves them undefined).
+/// Decodes the ONC-RPC call a UDP/IPv4 frame (IHL 5) carries as its UDP payload. Fields of
+/// a call that is not `ok` are left 0 (the RTL leaves them undefined).
 pub fn rpc_call(frame: &[u8]) -> RpcCall {
-    let be32 = |i: usize| {
-        frame
-            .get(i..i + 4)
-            .map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
-    };
-    let udp_len = frame
-        .get(38..40)
-        .map_or(0, |b| u16::from_be_bytes([b[0], b[1]]) as usize);
+    let rpc = frame::PAYLOAD;
+    let be32 = |at: usize| be(frame, at..at + 4) as u32;
+    let udp_len = be(frame, frame::UDP_LENGTH) as usize;
     let pad4 = |n: u32| (n as usize + 3) & !3;
-    let w = |k: usize| be32(42 + 4 * k);
-    let cred_len = w(7);
+    let w = |f: Field| be(frame, proto::at(rpc, f)) as u32;
+    let cred_len = w(oncrpc::CRED_LEN);
     let c = RpcCall {
-        xid: w(0),
-        prog: w(3),
-        vers: w(4),
-        proc_: w(5),
-        cred_flavor: w(6),
+        xid: w(oncrpc::XID),
+        prog: w(oncrpc::PROG),
+        vers: w(oncrpc::VERS),
+        proc_: w(oncrpc::PROC),
+        cred_flavor: w(oncrpc::CRED_FLAVOR),
         cred_len,
         ..RpcCall::default()
     };
-    if frame.len() < 34 + udp_len || udp_len < 8 || w(1) != 0 || w(2) != 2 || cred_len > 400 {
+    let max_auth = oncrpc::MAX_AUTH as u32;
+    if frame.len() < frame::UDP + udp_len
+        || udp_len < udp::HEADER_LEN
+        || u64::from(w(oncrpc::MSG_TYPE)) != oncrpc::CALL
+        || u64::from(w(oncrpc::RPC_VERSION)) != oncrpc::VERSION
+        || cred_len > max_auth
+    {
         return RpcCall::default();
     }
-    let verf = 42 + 32 + pad4(cred_len);
+    let verf = rpc + oncrpc::FIXED_LEN + pad4(cred_len);
     let (verf_flavor, verf_len) = (be32(verf), be32(verf + 4));
-    let args_rel = 40 + pad4(cred_len) + if verf_len <= 400 { pad4(verf_len) } else { 0 };
-    let rpc_len = udp_len - 8;
-    if verf_len > 400 || rpc_len < args_rel {
+    let fixed = oncrpc::FIXED_LEN + oncrpc::VERF_FIXED_LEN;
+    let args_rel = fixed
+        + pad4(cred_len)
+        + if verf_len <= max_auth {
+            pad4(verf_len)
+        } else {
+            0
+        };
+    let rpc_len = udp_len - udp::HEADER_LEN;
+    if verf_len > max_auth || rpc_len < args_rel {
         return RpcCall::default();
     }
     RpcCall {
         ok: true,
         verf_flavor,
         verf_len,
-        args_offset: 42 + args_rel,
+        args_offset: rpc + args_rel,
         args_len: rpc_len - args_rel,
         ..c
     }
+}
+
+/// The big-endian value of `frame`'s bytes `f`; bytes past the frame's end read 0.
+fn be(frame: &[u8], f: Field) -> u64 {
+    f.fold(0, |v, i| {
+        v << 8 | u64::from(frame.get(i).copied().unwrap_or(0))
+    })
 }

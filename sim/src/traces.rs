@@ -7,6 +7,7 @@
 
 use crate::net::ones_sum;
 use etherparse::PacketBuilder;
+use hdl::proto::{ethernet, frame, ipv4, oncrpc, udp, Field};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -36,30 +37,39 @@ pub fn udp_frame_to(
     out
 }
 
-/// Rewrites the IPv4 header checksum (header at offset 14, IHL words).
+/// The big-endian 16-bit field `at` of frame `f`.
+pub fn get16(f: &[u8], at: Field) -> u16 {
+    u16::from_be_bytes(f[at].try_into().expect("a 16-bit field"))
+}
+
+/// Writes the big-endian 16-bit field `at` of frame `f`.
+pub fn set16(f: &mut [u8], at: Field, v: u16) {
+    f[at].copy_from_slice(&v.to_be_bytes());
+}
+
+/// Rewrites the IPv4 header checksum (IHL words from the header's start).
 pub fn fix_ip_checksum(f: &mut [u8]) {
-    let ihl = (f[14] & 15) as usize * 4;
-    f[24] = 0;
-    f[25] = 0;
-    let c = !ones_sum(&f[14..14 + ihl], 0);
-    f[24..26].copy_from_slice(&c.to_be_bytes());
+    let ihl = (f[frame::IP_VER_IHL.start] & 15) as usize * 4;
+    f[frame::IP_CHECKSUM].fill(0);
+    let c = !ones_sum(&f[frame::IPV4..frame::IPV4 + ihl], 0);
+    set16(f, frame::IP_CHECKSUM, c);
 }
 
 /// Rewrites the UDP checksum of a frame without IPv4 options (0 is sent as 0xFFFF).
 pub fn fix_udp_checksum(f: &mut [u8]) {
-    f[40] = 0;
-    f[41] = 0;
-    let ul = u16::from_be_bytes([f[38], f[39]]) as usize;
-    let word = |i: usize| u32::from(u16::from_be_bytes([f[i], f[i + 1]]));
-    let pseudo: u32 = (26..34).step_by(2).map(word).sum::<u32>() + 17 + ul as u32;
-    let c = !ones_sum(&f[34..34 + ul], pseudo);
-    f[40..42].copy_from_slice(&(if c == 0 { 0xffff } else { c }).to_be_bytes());
+    f[frame::UDP_CHECKSUM].fill(0);
+    let ul = get16(f, frame::UDP_LENGTH) as usize;
+    let word = |i: usize| u32::from(get16(f, i..i + 2));
+    let addrs: u32 = frame::IP_ADDRS.step_by(2).map(word).sum();
+    let pseudo = addrs + ipv4::PROTOCOL_UDP as u32 + ul as u32;
+    let c = !ones_sum(&f[frame::UDP..frame::UDP + ul], pseudo);
+    set16(f, frame::UDP_CHECKSUM, if c == 0 { 0xffff } else { c });
 }
 
 /// Pads to the 60-byte Ethernet minimum with random bytes (padding is outside every
 /// checksum, so it need not be zero).
 pub fn pad(mut f: Vec<u8>, rng: &mut ChaCha8Rng) -> Vec<u8> {
-    while f.len() < 60 {
+    while f.len() < ethernet::MIN_FRAME {
         f.push(rng.gen());
     }
     f
@@ -68,24 +78,25 @@ pub fn pad(mut f: Vec<u8>, rng: &mut ChaCha8Rng) -> Vec<u8> {
 /// Adds IPv4 options (`words` NOP words, IHL = 5 + words), fixing lengths and checksum.
 pub fn add_ip_options(f: &mut Vec<u8>, words: usize) {
     for _ in 0..words * 4 {
-        f.insert(34, 1);
+        f.insert(frame::UDP, 1);
     }
-    f[14] = 0x45 + words as u8;
-    let total = u16::from_be_bytes([f[16], f[17]]) + words as u16 * 4;
-    f[16..18].copy_from_slice(&total.to_be_bytes());
+    f[frame::IP_VER_IHL.start] = 0x45 + words as u8;
+    let total = get16(f, frame::IP_TOTAL_LEN) + words as u16 * 4;
+    set16(f, frame::IP_TOTAL_LEN, total);
     fix_ip_checksum(f);
 }
 
 /// Sets the IPv4 total length, fixing the header checksum.
 pub fn set_total_len(f: &mut [u8], total: u16) {
-    f[16..18].copy_from_slice(&total.to_be_bytes());
+    set16(f, frame::IP_TOTAL_LEN, total);
     fix_ip_checksum(f);
 }
 
 /// The sum of the IPv4 header's ten words before folding.
 pub fn raw_header_sum(f: &[u8]) -> u32 {
-    (0..10)
-        .map(|i| u32::from(u16::from_be_bytes([f[14 + 2 * i], f[15 + 2 * i]])))
+    (frame::IPV4..frame::UDP)
+        .step_by(2)
+        .map(|i| u32::from(get16(f, i..i + 2)))
         .sum()
 }
 
@@ -154,22 +165,22 @@ pub fn rx_golden() -> (Vec<TraceFrame>, Vec<TraceFrame>) {
         push(format!("back-to-back minimum frame {k}"), pad(f, rng));
     }
     let mut f = udp_frame(rng, 200);
-    f[24] ^= 0x10;
+    f[frame::IP_CHECKSUM.start] ^= 0x10;
     push("bad IPv4 header checksum".into(), f);
     let mut f = udp_frame(rng, 200);
-    f[100] ^= 0x01;
-    if f[40] == 0 && f[41] == 0 {
-        f[41] = 1;
+    f[100] ^= 0x01; // a payload byte
+    if get16(&f, frame::UDP_CHECKSUM) == 0 {
+        set16(&mut f, frame::UDP_CHECKSUM, 1);
     }
     push("bad UDP checksum".into(), f);
     let mut f = udp_frame(rng, 200);
-    (f[40], f[41]) = (0, 0);
+    f[frame::UDP_CHECKSUM].fill(0);
     push("UDP checksum 0 (none)".into(), f);
     let twice = (0..100_000)
         .map(|_| {
             let p = rng.gen_range(0..18);
             let mut f = udp_frame(rng, p);
-            f[26..34].iter_mut().for_each(|b| *b = rng.gen());
+            f[frame::IP_ADDRS].iter_mut().for_each(|b| *b = rng.gen());
             fix_ip_checksum(&mut f);
             fix_udp_checksum(&mut f);
             f
@@ -190,7 +201,7 @@ pub fn rx_golden() -> (Vec<TraceFrame>, Vec<TraceFrame>) {
         push(format!("runt of {short} bytes"), f[..short].to_vec());
     }
     let mut f = udp_frame(rng, 100);
-    let t = u16::from_be_bytes([f[16], f[17]]);
+    let t = get16(&f, frame::IP_TOTAL_LEN);
     set_total_len(&mut f, t + 30);
     push("IPv4 total length beyond the frame".into(), f);
     let mut f = udp_frame(rng, 100);
@@ -207,40 +218,40 @@ pub fn rx_golden() -> (Vec<TraceFrame>, Vec<TraceFrame>) {
     }
     for (what, bits) in [("more fragments", 0x20u8), ("fragment offset", 0x01)] {
         let mut f = udp_frame(rng, 100);
-        f[20] |= bits;
+        f[frame::IP_FLAGS_FRAG.start] |= bits;
         fix_ip_checksum(&mut f);
         push(format!("IPv4 fragment ({what})"), f);
     }
     let mut f = udp_frame(rng, 100);
     for (k, b) in [0x81, 0x00, 0x00, 0x05].into_iter().enumerate() {
-        f.insert(12 + k, b);
+        f.insert(ethernet::ETHERTYPE.start + k, b);
     }
     push("VLAN tagged".into(), f);
     let mut f = udp_frame(rng, 100);
-    f[0..6].copy_from_slice(&[0xff; 6]);
+    f[ethernet::DESTINATION].copy_from_slice(&[0xff; 6]);
     push("broadcast".into(), f);
     let mut f = udp_frame(rng, 100);
-    f[0..6].copy_from_slice(&[0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb]);
+    f[ethernet::DESTINATION].copy_from_slice(&[0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb]);
     push("multicast".into(), f);
     let f = udp_frame(rng, 100);
-    let mut arp = f[0..12].to_vec();
+    let mut arp = f[..ethernet::ETHERTYPE.start].to_vec();
     arp.extend([0x08, 0x06]);
     arp.extend([0, 1, 8, 0, 6, 4, 0, 1]);
-    arp.extend(&f[6..12]);
+    arp.extend(&f[ethernet::SOURCE]);
     arp.extend([10, 0, 0, 1, 0, 0, 0, 0, 0, 0, 10, 1, 0, 1]);
     push("ARP request (not IPv4)".into(), pad(arp, rng));
     let mut f = udp_frame(rng, 100);
-    f[12..14].copy_from_slice(&[0x86, 0xdd]);
+    f[frame::ETHERTYPE].copy_from_slice(&[0x86, 0xdd]);
     push("IPv6 EtherType".into(), f);
     for (proto, what) in [(6u8, "TCP"), (1, "ICMP")] {
         let mut f = udp_frame(rng, 60);
-        f[23] = proto;
+        f[frame::IP_PROTOCOL.start] = proto;
         fix_ip_checksum(&mut f);
         push(format!("IPv4 {what} (not UDP)"), f);
     }
     for ul in [4u16, 2000] {
         let mut f = udp_frame(rng, 100);
-        f[38..40].copy_from_slice(&ul.to_be_bytes());
+        set16(&mut f, frame::UDP_LENGTH, ul);
         push(format!("UDP length {ul} out of range"), f);
     }
     let mut bad = Vec::new();
@@ -270,27 +281,23 @@ pub fn random_rx_frame(rng: &mut ChaCha8Rng) -> (Vec<u8>, bool) {
             // Bytes after the UDP datagram inside the IPv4 payload: legal, not checksummed.
             let extra = rng.gen_range(1..8);
             f.extend((0..extra).map(|_| rng.gen::<u8>()));
-            let total = u16::from_be_bytes([f[16], f[17]]) + extra as u16;
-            f[16..18].copy_from_slice(&total.to_be_bytes());
-            fix_ip_checksum(&mut f);
+            let total = get16(&f, frame::IP_TOTAL_LEN) + extra as u16;
+            set_total_len(&mut f, total);
         }
-        4 => f[24] ^= 1 << rng.gen_range(0..8), // IPv4 checksum
+        4 => f[frame::IP_CHECKSUM.start] ^= 1 << rng.gen_range(0..8),
         5 => {
-            // A payload bit: the UDP checksum (made nonzero first) no longer verifies.
-            if f[40] == 0 && f[41] == 0 {
-                f[41] = 1;
+            // A datagram bit: the UDP checksum (made nonzero first) no longer verifies.
+            if get16(&f, frame::UDP_CHECKSUM) == 0 {
+                set16(&mut f, frame::UDP_CHECKSUM, 1);
             }
-            let i = 34 + rng.gen_range(0..(8 + plen));
-            if i != 40 && i != 41 {
+            let i = frame::UDP + rng.gen_range(0..(udp::HEADER_LEN + plen));
+            if !frame::UDP_CHECKSUM.contains(&i) {
                 f[i] ^= 1 << rng.gen_range(0..8);
             } else {
-                f[41] ^= 2;
+                f[frame::UDP_CHECKSUM.end - 1] ^= 2;
             }
         }
-        6 => {
-            f[40] = 0; // no UDP checksum
-            f[41] = 0;
-        }
+        6 => f[frame::UDP_CHECKSUM].fill(0), // no UDP checksum
         7 => {
             let cut = rng.gen_range(1..f.len().min(60)); // frames keep at least one byte
             f.truncate(f.len() - cut);
@@ -298,18 +305,17 @@ pub fn random_rx_frame(rng: &mut ChaCha8Rng) -> (Vec<u8>, bool) {
         }
         8 => {
             // IPv4 total length off by some bytes either way.
-            let total = u16::from_be_bytes([f[16], f[17]]) as i32
+            let total = i32::from(get16(&f, frame::IP_TOTAL_LEN))
                 + if rng.gen_bool(0.5) {
                     rng.gen_range(1..40)
                 } else {
                     -rng.gen_range(1..20)
                 };
-            f[16..18].copy_from_slice(&(total.max(0) as u16).to_be_bytes());
-            fix_ip_checksum(&mut f);
+            set_total_len(&mut f, total.max(0) as u16);
         }
         9 => add_ip_options(&mut f, rng.gen_range(1..=10)), // IHL 6..15
         10 => {
-            f[20] |= if rng.gen_bool(0.5) {
+            f[frame::IP_FLAGS_FRAG.start] |= if rng.gen_bool(0.5) {
                 0x20
             } else {
                 rng.gen_range(1..0x20)
@@ -318,33 +324,33 @@ pub fn random_rx_frame(rng: &mut ChaCha8Rng) -> (Vec<u8>, bool) {
         }
         11 => {
             for (k, b) in [0x81, 0x00, 0x00, rng.gen()].into_iter().enumerate() {
-                f.insert(12 + k, b); // VLAN tag
+                f.insert(ethernet::ETHERTYPE.start + k, b); // VLAN tag
             }
         }
-        12 => f[0..6].copy_from_slice(&[0xff; 6]),
-        13 => f[0..6].copy_from_slice(&[0x01, 0x00, 0x5e, 0x00, 0x00, rng.gen()]),
+        12 => f[ethernet::DESTINATION].copy_from_slice(&[0xff; 6]),
+        13 => f[ethernet::DESTINATION].copy_from_slice(&[0x01, 0x00, 0x5e, 0x00, 0x00, rng.gen()]),
         14 => {
-            let mut arp = f[0..12].to_vec();
+            let mut arp = f[..ethernet::ETHERTYPE.start].to_vec();
             arp.extend([0x08, 0x06]);
             arp.extend((0..28).map(|_| rng.gen::<u8>()));
             f = arp;
         }
         15 => {
-            f[23] = [1, 6, 47][rng.gen_range(0..3)]; // ICMP, TCP, GRE
+            f[frame::IP_PROTOCOL.start] = [1, 6, 47][rng.gen_range(0..3)]; // ICMP, TCP, GRE
             fix_ip_checksum(&mut f);
         }
         16 => {
             let udp_len = if rng.gen_bool(0.5) {
                 rng.gen_range(0..8u16)
             } else {
-                (plen + 8) as u16 + rng.gen_range(1..100)
+                (plen + udp::HEADER_LEN) as u16 + rng.gen_range(1..100)
             };
-            f[38..40].copy_from_slice(&udp_len.to_be_bytes());
+            set16(&mut f, frame::UDP_LENGTH, udp_len);
         }
         17 => return (pad(f, rng), true), // the MAC saw a bad FCS
         18 => {
             // A bad IPv4 header: version 6, or IHL below 5 (checksum made valid).
-            f[14] = if rng.gen_bool(0.5) {
+            f[frame::IP_VER_IHL.start] = if rng.gen_bool(0.5) {
                 0x65
             } else {
                 0x40 | rng.gen_range(0..5)
@@ -398,7 +404,7 @@ impl RpcCallSpec {
 pub fn rpc_call_frame(rng: &mut ChaCha8Rng, spec: &RpcCallSpec) -> Vec<u8> {
     let msg = spec.message();
     let mut f = udp_frame_to(rng, spec.dst_ip, spec.dst_port, msg.len());
-    f[42..].copy_from_slice(&msg);
+    f[frame::PAYLOAD..].copy_from_slice(&msg);
     fix_udp_checksum(&mut f);
     pad(f, rng)
 }
@@ -435,14 +441,20 @@ impl RpcDefect {
     /// Breaks a frame built by [`rpc_call_frame`], keeping its checksums valid so that
     /// only the RPC layer is wrong.
     pub fn apply(self, f: &mut Vec<u8>) {
-        let rpc = 42; // Ethernet, IPv4 and UDP headers
+        // The last byte of a big-endian XDR word of the call header.
+        let low = |w: Field| frame::PAYLOAD + w.end - 1;
         match self {
-            RpcDefect::Reply => f[rpc + 7] = 1,
-            RpcDefect::RpcVersion => f[rpc + 11] = 3,
+            RpcDefect::Reply => f[low(oncrpc::MSG_TYPE)] = oncrpc::REPLY as u8,
+            RpcDefect::RpcVersion => f[low(oncrpc::RPC_VERSION)] = oncrpc::VERSION as u8 + 1,
             RpcDefect::CutHeader => {
-                f.truncate(rpc + 20);
-                f[38..40].copy_from_slice(&28u16.to_be_bytes());
-                f[16..18].copy_from_slice(&48u16.to_be_bytes());
+                let cut = 20;
+                f.truncate(frame::PAYLOAD + cut);
+                set16(f, frame::UDP_LENGTH, (udp::HEADER_LEN + cut) as u16);
+                set16(
+                    f,
+                    frame::IP_TOTAL_LEN,
+                    (frame::PAYLOAD + cut - frame::IPV4) as u16,
+                );
                 fix_ip_checksum(f);
             }
         }

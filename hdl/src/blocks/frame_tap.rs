@@ -6,6 +6,7 @@
 
 use crate::bundles::Axis;
 use crate::ir::{cat, lit, Expr, ModuleBuilder, Sig};
+use crate::proto::Field;
 
 /// Bits of a byte offset into a frame.
 pub const OFFSET_WIDTH: u32 = 16;
@@ -52,13 +53,8 @@ impl FrameTap {
         self.hdr.slice(i * 8, 8)
     }
 
-    /// The big-endian 16-bit field at frame offset `i`.
-    pub fn be16(&self, i: u32) -> Expr {
-        cat([self.byte(i), self.byte(i + 1)])
-    }
-
-    /// The big-endian 32-bit field at frame offset `i`.
-    pub fn be32(&self, i: u32) -> Expr {
-        cat((i..i + 4).map(|k| self.byte(k)))
+    /// The big-endian field at frame bytes `f` (network byte order).
+    pub fn field(&self, f: Field) -> Expr {
+        cat(f.map(|k| self.byte(k as u32)))
     }
 }

@@ -30,6 +30,7 @@ use super::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::blocks::frame_tap::{FrameTap, OFFSET_WIDTH};
 use crate::bundles::{Axis, AxisCfg};
 use crate::ir::{cat, lit, Expr, HdlErrors, Module, ModuleBuilder, PortDir};
+use crate::proto::{ethernet, frame, ipv4, udp, Field};
 use std::rc::Rc;
 
 /// `meta_error` codes, in the order they are checked.
@@ -59,8 +60,10 @@ pub fn latency(data_width: u32) -> u32 {
 
 /// Frames in flight between the end of a frame and its verdict, at most.
 const META_DEPTH: u64 = 16;
-/// Header bytes captured: Ethernet (14) + IPv4 without options (20) + UDP (8).
-const HDR_BYTES: u32 = 42;
+/// Header bytes captured: Ethernet, IPv4 without options, UDP.
+const HDR_BYTES: u32 = frame::PAYLOAD as u32;
+/// IHL of an IPv4 header without options, the shortest there is.
+const IHL_MIN: u64 = (ipv4::HEADER_LEN / 4) as u64;
 
 pub fn udp_rx_parse(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     let name = format!("udp_rx_parse_w{data_width}");
@@ -78,11 +81,11 @@ pub fn udp_rx_parse(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     let tap = FrameTap::new(&mut m, &s, HDR_BYTES);
     let (fire, idx) = (tap.fire.clone(), tap.index.clone());
     const IW: u32 = OFFSET_WIDTH;
-    let byte = |i: u32| tap.byte(i);
-    let be16 = |i: u32| tap.be16(i);
-    let be32 = |i: u32| tap.be32(i);
-    let ihl = m.node("ip_ihl", byte(14).trunc(4));
-    let udp_len = m.node("udp_len", be16(38));
+    let field = |f: Field| tap.field(f);
+    let ihl = m.node("ip_ihl", field(frame::IP_VER_IHL).trunc(4));
+    let udp_len = m.node("udp_len", field(frame::UDP_LENGTH));
+    // Frame offsets as IW + 1-bit constants.
+    let offset = |o: usize| lit(o as u64, IW + 1);
 
     // Stage B: the beat again, one cycle later, with the header up to and including it.
     let b_valid = m.reg_reset("b_valid", 1, 0);
@@ -110,10 +113,12 @@ pub fn udp_rx_parse(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
         m.node(n, over.mux(all.mux(!lit(0, lanes), thermo), lit(0, lanes)))
             .into()
     };
-    let ip_end = cat([lit(0, IW + 1 - 6), ihl.clone().into(), lit(0, 2)]) + lit(14, IW + 1);
-    let udp_end = udp_len.zext(IW + 1) + lit(34, IW + 1);
-    let from14 = below(&mut m, "lanes_below_14", lit(14, IW + 1));
-    let from26 = below(&mut m, "lanes_below_26", lit(26, IW + 1));
+    let ip_end = cat([lit(0, IW + 1 - 6), ihl.clone().into(), lit(0, 2)]) + offset(frame::IPV4);
+    let udp_end = udp_len.zext(IW + 1) + offset(frame::UDP);
+    // The IPv4 header is summed from its start, the UDP checksum from the pseudo header's
+    // addresses.
+    let from14 = below(&mut m, "lanes_below_14", offset(frame::IPV4));
+    let from26 = below(&mut m, "lanes_below_26", offset(frame::IP_ADDRS.start));
     let to_ip = below(&mut m, "lanes_below_ip_end", ip_end);
     let to_udp = below(&mut m, "lanes_below_udp_end", udp_end);
     let ip_keep = m.node("ip_keep", &b_keep & !from14 & to_ip);
@@ -143,19 +148,19 @@ pub fn udp_rx_parse(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     let fields: Vec<(&str, Expr)> = vec![
         ("frame_len", frame_len.clone().into()),
         ("mac_bad", b_bad.clone().into()),
-        ("dst_mac_group", byte(0).bit(0)),
-        ("dst_mac_bcast", cat((0..6).map(byte)).all()),
-        ("ethertype", be16(12)),
-        ("ver_ihl", byte(14)),
-        ("total_len", be16(16)),
-        ("frag", be16(20).trunc(14)),
-        ("proto", byte(23)),
-        ("src_ip", be32(26)),
-        ("dst_ip", be32(30)),
-        ("src_port", be16(34)),
-        ("dst_port", be16(36)),
+        ("dst_mac_group", tap.byte(0).bit(0)),
+        ("dst_mac_bcast", field(ethernet::DESTINATION).all()),
+        ("ethertype", field(frame::ETHERTYPE)),
+        ("ver_ihl", field(frame::IP_VER_IHL)),
+        ("total_len", field(frame::IP_TOTAL_LEN)),
+        ("frag", field(frame::IP_FLAGS_FRAG).trunc(14)),
+        ("proto", field(frame::IP_PROTOCOL)),
+        ("src_ip", field(frame::IP_SRC)),
+        ("dst_ip", field(frame::IP_DST)),
+        ("src_port", field(frame::UDP_SRC_PORT)),
+        ("dst_port", field(frame::UDP_DST_PORT)),
         ("udp_len", udp_len.clone().into()),
-        ("udp_csum", be16(40)),
+        ("udp_csum", field(frame::UDP_CHECKSUM)),
     ];
     let word = cat(fields.iter().map(|(_, e)| e.clone()));
     let mq = m.instance(
@@ -182,23 +187,27 @@ pub fn udp_rx_parse(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     let total = g("total_len");
     let ip_hdr_len = cat([lit(0, 10), g("ver_ihl").trunc(4), lit(0, 2)]);
     let udp_fold = {
-        let s1 = udp_sum.add_carry(lit(17, 16)).zext(18) + g("udp_len").zext(18);
+        let s1 = udp_sum.add_carry(lit(ipv4::PROTOCOL_UDP, 16)).zext(18) + g("udp_len").zext(18);
         let s2 = s1.trunc(16).add_carry(s1.slice(16, 2).zext(16));
         s2.trunc(16) + s2.msb().zext(16)
     };
-    let is_ipv4 = m.node("is_ipv4", g("ethertype").eq(0x0800u64));
+    let is_ipv4 = m.node("is_ipv4", g("ethertype").eq(ethernet::ETHERTYPE_IPV4));
     let len = g("frame_len");
     let short = m.node(
         "truncated",
-        len.lt(14u64) | (&is_ipv4 & (len.lt(34u64) | len.lt(total.zext(IW + 1) + lit(14, IW + 1)))),
+        len.lt(frame::IPV4 as u64)
+            | (&is_ipv4
+                & (len.lt(frame::UDP as u64) | len.lt(total.zext(IW + 1) + offset(frame::IPV4)))),
     );
-    let ip_hdr_bad =
-        g("ver_ihl").slice(4, 4).ne(4u64) | g("ver_ihl").trunc(4).lt(5u64) | total.lt(&ip_hdr_len);
+    let ip_hdr_bad = g("ver_ihl").slice(4, 4).ne(4u64)
+        | g("ver_ihl").trunc(4).lt(IHL_MIN)
+        | total.lt(&ip_hdr_len);
     let ip_sum_bad = ip_sum.ne(0xffffu64);
-    let options = g("ver_ihl").trunc(4).ne(5u64);
+    let options = g("ver_ihl").trunc(4).ne(IHL_MIN);
     let fragment = g("frag").bit(13) | g("frag").trunc(13).ne(0u64);
-    let is_udp = g("proto").eq(17u64);
-    let udp_len_bad = g("udp_len").lt(8u64) | g("udp_len").gt(total - lit(20, 16));
+    let is_udp = g("proto").eq(ipv4::PROTOCOL_UDP);
+    let udp_len_bad = g("udp_len").lt(udp::HEADER_LEN as u64)
+        | g("udp_len").gt(total - lit(ipv4::HEADER_LEN as u64, 16));
     let udp_sum_bad = g("udp_csum").ne(0u64) & udp_fold.ne(0xffffu64);
     let ip_ok_so_far = &is_ipv4 & !&options & !&fragment & &is_udp;
     let error = m.node(

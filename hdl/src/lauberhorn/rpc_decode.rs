@@ -15,16 +15,15 @@
 use crate::blocks::frame_tap::{FrameTap, OFFSET_WIDTH};
 use crate::bundles::{Axis, AxisCfg};
 use crate::ir::{cat, lit, Expr, HdlErrors, Module, ModuleBuilder, PortDir};
+use crate::proto::{at, frame, oncrpc, udp};
 use std::rc::Rc;
 
 /// Cycles from a frame's last beat to its `rpc_valid` pulse.
 pub const LATENCY: u64 = 2;
-/// Frame offset of the RPC message (Ethernet 14 + IPv4 20 + UDP 8).
-pub const RPC_OFFSET: u32 = 42;
-/// Longest credential or verifier body (RFC 5531).
-pub const MAX_AUTH: u64 = 400;
+/// Frame offset of the RPC message: the UDP payload.
+pub const RPC_OFFSET: u32 = frame::PAYLOAD as u32;
 /// Frame bytes captured at fixed offsets: everything up to the credential's length.
-const FIXED_BYTES: u32 = RPC_OFFSET + 32;
+const FIXED_BYTES: u32 = RPC_OFFSET + oncrpc::FIXED_LEN as u32;
 
 pub fn rpc_decode(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     let name = format!("rpc_decode_w{data_width}");
@@ -42,9 +41,8 @@ pub fn rpc_decode(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     let tap = FrameTap::new(&mut m, &s, FIXED_BYTES);
     let (fire, idx) = (tap.fire.clone(), tap.index.clone());
     const IW: u32 = OFFSET_WIDTH;
-    let be16 = |i: u32| tap.be16(i);
-    let be32 = |i: u32| tap.be32(i);
-    let word = |k: u32| be32(RPC_OFFSET + 4 * k);
+    // A call-header field, in the frame.
+    let word = |f| tap.field(at(frame::PAYLOAD, f));
 
     // Stage B: the beat one cycle later (the header up to it is captured); stage C: the
     // beat before it. Together they are the window the verifier is taken from.
@@ -60,9 +58,9 @@ pub fn rpc_decode(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
         m.set(&b_data, &s.tdata);
         m.set(&c_data, &b_data);
     });
-    let cred_len = m.node("cred_len", word(7));
+    let cred_len = m.node("cred_len", word(oncrpc::CRED_LEN));
     let pad4 = |e: &Expr| -> Expr { (e.trunc(IW) + lit(3, IW)) & lit(!3u64 & 0xffff, IW) };
-    let cred_fits = m.node("cred_fits", cred_len.le(MAX_AUTH));
+    let cred_fits = m.node("cred_fits", cred_len.le(oncrpc::MAX_AUTH));
     // Frame offset of the verifier (16 bits suffice: bodies are at most 400 bytes).
     let verf_at = m.node(
         "verf_offset",
@@ -107,23 +105,26 @@ pub fn rpc_decode(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     let has_verf = m.node("verf_found", &take_now | &seen);
     let verf_flavor = v.slice(32, 32);
     let verf_len = m.node("verf_len", v.trunc(32));
-    let verf_fits = verf_len.le(MAX_AUTH);
+    let verf_fits = verf_len.le(oncrpc::MAX_AUTH);
 
     // The verdict, at the frame's last beat (stage B).
-    let udp_len = be16(38);
-    let rpc_len = m.node("rpc_len", &udp_len - lit(8, 16));
+    let udp_len = tap.field(frame::UDP_LENGTH);
+    let udp_hdr = udp::HEADER_LEN as u64;
+    let rpc_len = m.node("rpc_len", &udp_len - lit(udp_hdr, 16));
     let args_rel = m.node(
         "args_rel",
-        lit(40, IW) + pad4(&cred_len.clone().into()) + pad4(&verf_len.clone().into()),
+        lit((oncrpc::FIXED_LEN + oncrpc::VERF_FIXED_LEN) as u64, IW)
+            + pad4(&cred_len.clone().into())
+            + pad4(&verf_len.clone().into()),
     );
     let ok = m.node(
         "call_ok",
-        word(1).eq(0u64)
-            & word(2).eq(2u64)
+        word(oncrpc::MSG_TYPE).eq(oncrpc::CALL)
+            & word(oncrpc::RPC_VERSION).eq(oncrpc::VERSION)
             & &cred_fits
             & &has_verf
             & verf_fits
-            & udp_len.ge(8u64)
+            & udp_len.ge(udp_hdr)
             & rpc_len.ge(&args_rel),
     );
     let out = |m: &mut ModuleBuilder, n: &str, e: Expr| {
@@ -137,11 +138,11 @@ pub fn rpc_decode(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     m.set(&valid_r, &frame_end);
     m.set(&valid, &valid_r);
     out(&mut m, "ok", ok.into());
-    out(&mut m, "xid", word(0));
-    out(&mut m, "prog", word(3));
-    out(&mut m, "vers", word(4));
-    out(&mut m, "proc", word(5));
-    out(&mut m, "cred_flavor", word(6));
+    out(&mut m, "xid", word(oncrpc::XID));
+    out(&mut m, "prog", word(oncrpc::PROG));
+    out(&mut m, "vers", word(oncrpc::VERS));
+    out(&mut m, "proc", word(oncrpc::PROC));
+    out(&mut m, "cred_flavor", word(oncrpc::CRED_FLAVOR));
     out(&mut m, "cred_len", cred_len.clone().into());
     out(&mut m, "verf_flavor", verf_flavor);
     out(&mut m, "verf_len", verf_len.clone().into());

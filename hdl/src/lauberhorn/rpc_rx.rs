@@ -45,8 +45,9 @@ use crate::blocks::udp_rx_parse::udp_rx_parse;
 use crate::bundles::{Axis, AxisCfg};
 use crate::ir::{cat, clog2, lit, Expr, HdlErrors, Module, ModuleBuilder, PortDir, RamStyle, Sig};
 use crate::lauberhorn::coherence::{ctrl, LINE_BITS, LINE_BYTES};
-use crate::lauberhorn::rpc_decode::{rpc_decode, MAX_AUTH, RPC_OFFSET};
+use crate::lauberhorn::rpc_decode::{rpc_decode, RPC_OFFSET};
 use crate::lauberhorn::service_table::{service_table, ServiceTableCfg};
+use crate::proto::oncrpc;
 use std::rc::Rc;
 
 /// Frames between their last beat and their departure, at most.
@@ -54,7 +55,8 @@ pub const FRAME_SLOTS: u64 = 64;
 /// Frames whose verdicts are still being worked out, at most.
 const VERDICT_DEPTH: u64 = 16;
 /// Longest offset of the arguments in a frame: the headers and two largest bodies.
-const MAX_ARGS_OFFSET: u32 = RPC_OFFSET + 40 + 2 * MAX_AUTH as u32;
+const MAX_ARGS_OFFSET: u32 =
+    RPC_OFFSET + (oncrpc::FIXED_LEN + oncrpc::VERF_FIXED_LEN) as u32 + 2 * oncrpc::MAX_AUTH as u32;
 
 /// What the decision does with a frame.
 pub mod kind {
