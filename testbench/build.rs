@@ -89,6 +89,8 @@ fn main() -> anyhow::Result<()> {
         let cfg = hdl::library::small_dma_fallback(w);
         specs.push(hdl_model(hdl::lauberhorn::dma_fallback::dma_fallback(cfg))?);
     }
+    // tests/reg_slave.rs
+    specs.push(hdl_model(reg_slave_fixture())?);
     let out = std::path::PathBuf::from(std::env::var("OUT_DIR")?);
     std::fs::write(
         out.join("lauberhorn_regs.rs"),
@@ -100,6 +102,8 @@ fn main() -> anyhow::Result<()> {
     )?;
     build_models(&specs)
 }
+
+include!("rtl/reg_slave_fixture.rs");
 
 /// Hand-written model exercising every feature of the bridge (tests/sim_bridge.rs).
 fn bridge_selftest() -> ModelSpec {

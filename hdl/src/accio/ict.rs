@@ -32,14 +32,13 @@
 use super::event_queue::{event_queue, LOST_WIDTH};
 use super::ready_queue::{ready_queue, CORE_WIDTH, PRIO_WIDTH};
 use super::regs::{self, event};
-use crate::blocks::axil_slave::{axil_slave, finish, DECERR, OKAY, SLVERR};
 use crate::blocks::onehot::{above, encode, lowest_set, rr_pick, select};
+use crate::blocks::reg_slave::{RegSlave, Rules};
 use crate::bundles::{Axil, AxilCfg, Side};
 use crate::config::IctConfig;
 use crate::ir::{
     cat, clog2, lit, Expr, HdlErrors, Mem, Module, ModuleBuilder, PortDir, RamStyle, Sig,
 };
-use crate::regmap::RegDecode;
 use std::rc::Rc;
 
 /// Bits of AxUSER: the requesting core.
@@ -150,14 +149,12 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
     let ready = m.node("ready", &ready_rx | &ready_tx);
 
     // ---- MMIO request, decode, protection -------------------------------------------
-    let req = axil_slave(&mut m, &s);
+    let mut pending = RegSlave::start(&mut m, &s, &map);
     // Decode and protection are worked out as a request is accepted and registered for its
     // execution in the next cycle (nothing they depend on changes in between: only MMIO
     // writes ASIDs and contexts, one access at a time).
-    let inc = &req.incoming;
-    let mut dec = RegDecode::new(&mut m, &map, &inc.addr, Some(&inc.accept));
-    let eidx = dec.index("ENTRY");
-    let kidx = dec.index("CORE");
+    let eidx = pending.dec.index("ENTRY");
+    let kidx = pending.dec.index("CORE");
     let esel: Vec<Expr> = (0..n).map(|i| eidx.eq(i as u64)).collect();
 
     let ctx_asid: Vec<Sig> = (0..c)
@@ -176,22 +173,13 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
         .map(|k| m.reg_reset(&format!("core{k}_rq_handle"), 64, 0))
         .collect();
 
-    let cur = m.wire("cur_value", map.data_width);
-    m.describe(&cur, "The addressed register's value: the read data.");
-    let old = m.wire("old_value", map.data_width);
-    m.describe(
-        &old,
-        "The addressed writable register's value, which a write merges its strobed bytes into.",
-    );
-    let wd = m.node("write_value", req.merge(&old));
-    let wptr = wd.trunc(PTR);
-
     let asid_of = |user: &Expr| {
         select(
             &ctx_asid.iter().map(Expr::from).collect::<Vec<_>>(),
             &user.trunc(cw),
         )
     };
+    let req = &pending.req;
     m.describe(
         &req.addr,
         "Decoded at accept; a fault event reports its word address.",
@@ -221,70 +209,35 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
     let m_tx_tail = emem(&mut m, "tx_tail", PTR);
     let m_drops = emem(&mut m, "drops", 32);
 
-    let privileged = req.privileged.clone();
-    let in_entry = dec.block_hit("ENTRY");
-    let owner_asid = m.mem_read_async(m_asid.mem, "asid_incoming", &dec.index_incoming("ENTRY"));
-    let owner_ok =
-        dec.block_hit_incoming("ENTRY") & inc.user.lt(c as u64) & owner_asid.eq(asid_of(&inc.user));
-    let by_kernel = inc.write.mux(
-        dec.allowed_incoming(true, true),
-        dec.allowed_incoming(true, false),
+    // User code may reach only the entries its address space owns.
+    let in_entry = pending.dec.block_hit("ENTRY");
+    let inc = &pending.req.incoming;
+    let owner_asid = m.mem_read_async(
+        m_asid.mem,
+        "asid_incoming",
+        &pending.dec.index_incoming("ENTRY"),
     );
-    let by_user = inc.write.mux(
-        dec.allowed_incoming(false, true),
-        dec.allowed_incoming(false, false),
-    );
-    let known = m.reg("req_known", 1);
-    let permitted = m.reg("req_permitted", 1);
-    m.when(&inc.accept, |m| {
-        m.set(&known, dec.any_hit_incoming());
-        m.set(
-            &permitted,
-            inc.privileged.mux(&by_kernel, by_user & owner_ok),
-        );
-    });
-    m.describe(
-        &permitted,
-        "The map's table allows the access, and for user code the entry's ASID is the core's.",
-    );
-    let ok = m.node("req_ok", &known & &permitted);
+    let owner_ok = pending.dec.block_hit_incoming("ENTRY")
+        & inc.user.lt(c as u64)
+        & owner_asid.eq(asid_of(&inc.user));
+    // A kernel write of a register an engine updates this cycle waits a cycle.
     let upd_adv = m.node("rx_upd_advances", &ru_valid & &ru_advance);
     let upd_drop = m.node("rx_upd_drops", &ru_valid & &ru_drop);
-    let hit_rx_tail = dec.hit("ENTRY", "RX_TAIL");
-    let hit_drops = dec.hit("ENTRY", "DROPS");
-    let hit_tx_head = dec.hit("ENTRY", "TX_HEAD");
-    let stall = m.node(
-        "req_stall",
-        &req.write
-            & ((&hit_rx_tail & &upd_adv) | (&hit_drops & &upd_drop) | (&hit_tx_head & &tu_valid)),
-    );
-    m.describe(
-        &stall,
-        "A kernel write of a register an engine updates this cycle waits a cycle.",
-    );
-    let done = m.node("req_done", !&stall);
-    let fin = m.node("req_finish", &req.exec & &done);
-    let do_write = m.node("do_write", &fin & &req.write & &ok);
-    let do_read = m.node("do_read", &fin & !&req.write & &ok);
-    let fault = m.node("fault", &fin & &known & !&permitted);
-    let resp = known.mux(ok.mux(lit(OKAY, 2), lit(SLVERR, 2)), lit(DECERR, 2));
-
-    // The write strobe of register `reg` of block `blk`, and its read: `W(..)` / `R(..)`.
-    let wr = |dec: &mut RegDecode, m: &mut ModuleBuilder, blk: &str, reg: &str| {
-        let h = dec.write(blk, reg);
-        m.node(
-            &format!("wr_{}_{}", blk.to_lowercase(), reg.to_lowercase()),
-            &do_write & h,
-        )
+    let hit_rx_tail = pending.dec.hit("ENTRY", "RX_TAIL");
+    let hit_drops = pending.dec.hit("ENTRY", "DROPS");
+    let hit_tx_head = pending.dec.hit("ENTRY", "TX_HEAD");
+    let stall = &pending.req.write
+        & ((&hit_rx_tail & &upd_adv) | (&hit_drops & &upd_drop) | (&hit_tx_head & &tu_valid));
+    let rules = Rules {
+        user_check: Some(owner_ok),
+        stall: Some(stall),
+        refusable: false,
     };
-    let rd = |dec: &mut RegDecode, m: &mut ModuleBuilder, blk: &str, reg: &str| {
-        let h = dec.hit(blk, reg);
-        m.node(
-            &format!("rd_{}_{}", blk.to_lowercase(), reg.to_lowercase()),
-            &do_read & h,
-        )
-    };
-    let fld = |dec: &mut RegDecode, reg: &str, f: &str| dec.field(&wd, "ENTRY", reg, f);
+    let mut rs = pending.check(&mut m, rules);
+    let wd = rs.write_value.clone();
+    let wptr = wd.trunc(PTR);
+    let fault = rs.fault(&mut m);
+    let privileged = rs.req.privileged.clone();
 
     // ---- Children: ready queue and event queue --------------------------------------
     let rqi = m.instance("ready_queue", &rq);
@@ -306,7 +259,7 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
 
     // ---- GLOBAL registers -----------------------------------------------------------
     let id = &map.reg("GLOBAL", "ID").unwrap().reset;
-    dec.read(
+    rs.dec.read(
         "GLOBAL",
         "ID",
         &[
@@ -314,7 +267,7 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
             ("MAGIC", lit(id >> 32, 32)),
         ],
     );
-    dec.read(
+    rs.dec.read(
         "GLOBAL",
         "PARAMS",
         &[
@@ -328,7 +281,7 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
         ],
     );
     let ev_head = ev_valid.repeat(64) & &ev_data;
-    dec.read(
+    rs.dec.read(
         "GLOBAL",
         "EVQ_POP",
         &[
@@ -336,20 +289,22 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
             ("DATA", ev_head.slice(0, 56)),
         ],
     );
-    let rd_evq_pop = rd(&mut dec, &mut m, "GLOBAL", "EVQ_POP");
+    let rd_evq_pop = rs.read(&mut m, "GLOBAL", "EVQ_POP");
     m.connect(eq, "pop", &rd_evq_pop & &ev_valid);
-    dec.read("GLOBAL", "EVQ_STATUS", &[("COUNT", ev_count.zext(16))]);
-    dec.read("GLOBAL", "EVQ_LOST", &[("COUNT", ev_lost.clone().into())]);
-    let wr_lost = wr(&mut dec, &mut m, "GLOBAL", "EVQ_LOST");
+    rs.dec
+        .read("GLOBAL", "EVQ_STATUS", &[("COUNT", ev_count.zext(16))]);
+    rs.dec
+        .read("GLOBAL", "EVQ_LOST", &[("COUNT", ev_lost.clone().into())]);
+    let wr_lost = rs.write(&mut m, "GLOBAL", "EVQ_LOST");
     m.connect(eq, "lost_we", &wr_lost);
     m.connect(eq, "lost_wdata", wd.trunc(LOST_WIDTH));
     let evq_irq_en = m.reg_reset("evq_irq_en", 1, 0);
-    dec.read(
+    rs.dec.read(
         "GLOBAL",
         "EVQ_CTRL",
         &[("IRQ_EN", evq_irq_en.clone().into())],
     );
-    let wr_evq_ctrl = wr(&mut dec, &mut m, "GLOBAL", "EVQ_CTRL");
+    let wr_evq_ctrl = rs.write(&mut m, "GLOBAL", "EVQ_CTRL");
     m.when(&wr_evq_ctrl, |m| m.set(&evq_irq_en, wd.bit(0)));
     let evq_irq_r = m.reg_reset("evq_irq_line", 1, 0);
     m.set(&evq_irq_r, &evq_irq_en & &ev_valid);
@@ -372,7 +327,7 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
     if n == 1 {
         m.unused(&victim); // the only slot: index and hand are constants
     }
-    dec.read(
+    rs.dec.read(
         "GLOBAL",
         "VICTIM",
         &[
@@ -381,13 +336,14 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
             ("UNUSED", !free_vec.any() & unused_vec.any()),
         ],
     );
-    let rd_victim = rd(&mut dec, &mut m, "GLOBAL", "VICTIM");
+    let rd_victim = rs.read(&mut m, "GLOBAL", "VICTIM");
     m.when(&rd_victim, |m| m.set(&hand, above(&victim)));
-    let wr_usage_clear = wr(&mut dec, &mut m, "GLOBAL", "USAGE_CLEAR");
+    let wr_usage_clear = rs.write(&mut m, "GLOBAL", "USAGE_CLEAR");
     let clear_used = m.node("clear_used", &wr_usage_clear & wd.bit(0));
     let link_r = m.reg_reset("link_state", 1, 0);
     m.set(&link_r, &link_up);
-    dec.read("GLOBAL", "LINK", &[("UP", link_r.clone().into())]);
+    rs.dec
+        .read("GLOBAL", "LINK", &[("UP", link_r.clone().into())]);
     let used_vec = vec_of(&used);
     let usage_words: Vec<Expr> = (0..regs::words_of(n))
         .map(|k| {
@@ -396,8 +352,8 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
             used_vec.slice(lo, w).zext(64)
         })
         .collect();
-    let usage_k = dec.word("GLOBAL", "USAGE");
-    dec.read(
+    let usage_k = rs.dec.word("GLOBAL", "USAGE");
+    rs.dec.read(
         "GLOBAL",
         "USAGE",
         &[("BITS", select(&usage_words, &usage_k))],
@@ -408,14 +364,14 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
         (fwords as u64).max(2),
         RamStyle::Distributed,
     );
-    let filter_k = dec.word("GLOBAL", "MISS_FILTER");
+    let filter_k = rs.dec.word("GLOBAL", "MISS_FILTER");
     let filter_mmio = m.mem_read_async(filter, "miss_filter_mmio", &filter_k);
-    dec.read(
+    rs.dec.read(
         "GLOBAL",
         "MISS_FILTER",
         &[("BITS", filter_mmio.clone().into())],
     );
-    let wr_filter = wr(&mut dec, &mut m, "GLOBAL", "MISS_FILTER");
+    let wr_filter = rs.write(&mut m, "GLOBAL", "MISS_FILTER");
     m.mem_write(filter, &wr_filter, &filter_k, &wd);
 
     // ---- CORE registers ---------------------------------------------------------------
@@ -427,7 +383,7 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
             v.index(k)
         }
     };
-    dec.read(
+    rs.dec.read(
         "CORE",
         "CTX",
         &[
@@ -436,7 +392,7 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
             ("PRIO", sel_core(&ctx_prio)),
         ],
     );
-    let wr_ctx = wr(&mut dec, &mut m, "CORE", "CTX");
+    let wr_ctx = rs.write(&mut m, "CORE", "CTX");
     let head_of: Vec<Expr> = (0..c).map(|k| rq_index.slice(k * iw, iw)).collect();
     let rq_head = m.node("rq_head", select(&head_of, &kidx));
     let rq_head_valid = m.node("rq_head_valid", bit_of(&rq_valid, &kidx));
@@ -448,16 +404,18 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
         ("TX", rq_head_tx),
         ("VALID", rq_head_valid.clone().into()),
     ];
-    dec.read("CORE", "RQ_POP", &rq_fields);
-    dec.read("CORE", "RQ_PEEK", &rq_fields);
-    let rd_pop = rd(&mut dec, &mut m, "CORE", "RQ_POP");
-    let rd_peek = rd(&mut dec, &mut m, "CORE", "RQ_PEEK");
+    rs.dec.read("CORE", "RQ_POP", &rq_fields);
+    rs.dec.read("CORE", "RQ_PEEK", &rq_fields);
+    let rd_pop = rs.read(&mut m, "CORE", "RQ_POP");
+    let rd_peek = rs.read(&mut m, "CORE", "RQ_PEEK");
     let popped = m.node("rq_popped", &rd_pop & &rq_head_valid);
     let handle_at_head = m.mem_read_async(m_handle.mem, "handle_rq", &rq_head);
-    dec.read("CORE", "RQ_HANDLE", &[("HANDLE", sel_core(&rq_handle))]);
-    dec.read("CORE", "IRQ_CTRL", &[("EN", sel_core(&irq_en))]);
-    let wr_irq_ctrl = wr(&mut dec, &mut m, "CORE", "IRQ_CTRL");
-    dec.read(
+    rs.dec
+        .read("CORE", "RQ_HANDLE", &[("HANDLE", sel_core(&rq_handle))]);
+    rs.dec
+        .read("CORE", "IRQ_CTRL", &[("EN", sel_core(&irq_en))]);
+    let wr_irq_ctrl = rs.write(&mut m, "CORE", "IRQ_CTRL");
+    rs.dec.read(
         "CORE",
         "IRQ_STATUS",
         &[
@@ -471,9 +429,9 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
     for k in 0..c as usize {
         let here = kidx.eq(k as u64);
         m.when(&wr_ctx & &here, |m| {
-            m.set(&ctx_asid[k], dec.field(&wd, "CORE", "CTX", "ASID"));
-            m.set(&ctx_accel[k], dec.field(&wd, "CORE", "CTX", "ACCEL"));
-            m.set(&ctx_prio[k], dec.field(&wd, "CORE", "CTX", "PRIO"));
+            m.set(&ctx_asid[k], rs.field("CORE", "CTX", "ASID"));
+            m.set(&ctx_accel[k], rs.field("CORE", "CTX", "ACCEL"));
+            m.set(&ctx_prio[k], rs.field("CORE", "CTX", "PRIO"));
         });
         m.when(&wr_irq_ctrl & &here, |m| m.set(&irq_en[k], wd.bit(0)));
         m.when((&rd_pop | &rd_peek) & &here, |m| {
@@ -483,7 +441,7 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
 
     // ---- ENTRY registers ----------------------------------------------------------------
     let sel_entry = |v: &[Sig]| select(&v.iter().map(Expr::from).collect::<Vec<_>>(), &eidx);
-    dec.read(
+    rs.dec.read(
         "ENTRY",
         "CTRL",
         &[
@@ -493,12 +451,12 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
             ("IRQ_PRIO", sel_entry(&prio)),
         ],
     );
-    dec.read(
+    rs.dec.read(
         "ENTRY",
         "LOCAL",
         &[("PORT", sel_entry(&lport)), ("IP", sel_entry(&lip))],
     );
-    dec.read(
+    rs.dec.read(
         "ENTRY",
         "REMOTE",
         &[
@@ -506,9 +464,11 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
             ("IP", m_remote.mmio.slice(16, 32)),
         ],
     );
-    dec.read("ENTRY", "REMOTE_MAC", &[("MAC", m_mac.mmio.clone().into())]);
-    dec.read("ENTRY", "CONN_ID", &[("ID", m_conn.mmio.clone().into())]);
-    dec.read(
+    rs.dec
+        .read("ENTRY", "REMOTE_MAC", &[("MAC", m_mac.mmio.clone().into())]);
+    rs.dec
+        .read("ENTRY", "CONN_ID", &[("ID", m_conn.mmio.clone().into())]);
+    rs.dec.read(
         "ENTRY",
         "OWNER",
         &[
@@ -516,7 +476,7 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
             ("CORE", sel_entry(&core)),
         ],
     );
-    dec.read(
+    rs.dec.read(
         "ENTRY",
         "HANDLE",
         &[("HANDLE", m_handle.mmio.clone().into())],
@@ -532,14 +492,14 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
         ("TX_TAIL", "PTR", &m_tx_tail),
         ("DROPS", "COUNT", &m_drops),
     ] {
-        dec.read("ENTRY", reg, &[(f, mm.mmio.clone().into())]);
+        rs.dec.read("ENTRY", reg, &[(f, mm.mmio.clone().into())]);
     }
-    dec.read(
+    rs.dec.read(
         "ENTRY",
         "WAIT",
         &[("RX", sel_entry(&rx_wait)), ("TX", sel_entry(&tx_wait))],
     );
-    dec.read(
+    rs.dec.read(
         "ENTRY",
         "STATUS",
         &[
@@ -553,15 +513,15 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
         ],
     );
 
-    let w_ctrl = wr(&mut dec, &mut m, "ENTRY", "CTRL");
-    let w_local = wr(&mut dec, &mut m, "ENTRY", "LOCAL");
-    let w_owner = wr(&mut dec, &mut m, "ENTRY", "OWNER");
-    let w_wait = wr(&mut dec, &mut m, "ENTRY", "WAIT");
-    let w_rx_head = wr(&mut dec, &mut m, "ENTRY", "RX_HEAD");
-    let w_rx_tail = wr(&mut dec, &mut m, "ENTRY", "RX_TAIL");
-    let w_tx_head = wr(&mut dec, &mut m, "ENTRY", "TX_HEAD");
-    let w_tx_tail = wr(&mut dec, &mut m, "ENTRY", "TX_TAIL");
-    let w_drops = wr(&mut dec, &mut m, "ENTRY", "DROPS");
+    let w_ctrl = rs.write(&mut m, "ENTRY", "CTRL");
+    let w_local = rs.write(&mut m, "ENTRY", "LOCAL");
+    let w_owner = rs.write(&mut m, "ENTRY", "OWNER");
+    let w_wait = rs.write(&mut m, "ENTRY", "WAIT");
+    let w_rx_head = rs.write(&mut m, "ENTRY", "RX_HEAD");
+    let w_rx_tail = rs.write(&mut m, "ENTRY", "RX_TAIL");
+    let w_tx_head = rs.write(&mut m, "ENTRY", "TX_HEAD");
+    let w_tx_tail = rs.write(&mut m, "ENTRY", "TX_TAIL");
+    let w_drops = rs.write(&mut m, "ENTRY", "DROPS");
     // Registers kept whole in their own memory, written only by MMIO.
     for (reg, mm, width) in [
         ("REMOTE", &m_remote, 48),
@@ -573,7 +533,7 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
         ("TX_BASE", &m_tx_base, 64),
         ("TX_SIZE", &m_tx_size, 32),
     ] {
-        let w = wr(&mut dec, &mut m, "ENTRY", reg);
+        let w = rs.write(&mut m, "ENTRY", reg);
         m.mem_write(mm.mem, &w, &eidx, &wd.trunc(width));
     }
     m.mem_write(m_rx_head.mem, &w_rx_head, &eidx, &wptr);
@@ -582,9 +542,14 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
         m_protocol.mem,
         &w_ctrl,
         &eidx,
-        &fld(&mut dec, "CTRL", "PROTOCOL"),
+        &rs.field("ENTRY", "CTRL", "PROTOCOL"),
     );
-    m.mem_write(m_asid.mem, &w_owner, &eidx, &fld(&mut dec, "OWNER", "ASID"));
+    m.mem_write(
+        m_asid.mem,
+        &w_owner,
+        &eidx,
+        &rs.field("ENTRY", "OWNER", "ASID"),
+    );
     // Memories an engine also writes: the engine's update has the port; MMIO stalled.
     m.mem_write(
         m_rx_tail.mem,
@@ -759,14 +724,14 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
     );
 
     // ---- Per-entry updates ----------------------------------------------------------------
-    let f_en = fld(&mut dec, "CTRL", "ENABLED");
-    let f_acc = fld(&mut dec, "CTRL", "ACCELERATED");
-    let f_prio = fld(&mut dec, "CTRL", "IRQ_PRIO");
-    let f_port = fld(&mut dec, "LOCAL", "PORT");
-    let f_ip = fld(&mut dec, "LOCAL", "IP");
-    let f_core = fld(&mut dec, "OWNER", "CORE");
-    let f_wrx = fld(&mut dec, "WAIT", "RX");
-    let f_wtx = fld(&mut dec, "WAIT", "TX");
+    let f_en = rs.field("ENTRY", "CTRL", "ENABLED");
+    let f_acc = rs.field("ENTRY", "CTRL", "ACCELERATED");
+    let f_prio = rs.field("ENTRY", "CTRL", "IRQ_PRIO");
+    let f_port = rs.field("ENTRY", "LOCAL", "PORT");
+    let f_ip = rs.field("ENTRY", "LOCAL", "IP");
+    let f_core = rs.field("ENTRY", "OWNER", "CORE");
+    let f_wrx = rs.field("ENTRY", "WAIT", "RX");
+    let f_wtx = rs.field("ENTRY", "WAIT", "TX");
     let w_ptrs = m.node("wr_entry_rx_ptr", &w_rx_head | &w_rx_tail);
     for i in 0..n as usize {
         let here = &esel[i];
@@ -801,11 +766,11 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
     let ev = |kind: u64, data: Expr| cat([lit(kind, 8), data.zext(56)]);
     let fault_entry = in_entry.mux(eidx.zext(16), lit(0xffff, 16));
     let fault_data = cat([
-        req.addr.slice(3, 14),
+        rs.req.addr.slice(3, 14),
         privileged.clone().into(),
-        req.write.clone().into(),
+        rs.req.write.clone().into(),
         (req_core_ok.repeat(16) & &req_asid),
-        req.user.clone().into(),
+        rs.req.user.clone().into(),
         fault_entry,
     ]);
     let link_changed = m.node("link_changed", link_r.ne(&link_up));
@@ -853,11 +818,7 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
     // ---- Outputs ----------------------------------------------------------------------------
     m.set(&irq, &rq_irq);
     m.set(&evq_irq, &evq_irq_r);
-    let (rdata, wbase) = dec.finish(&mut m)?;
-    m.set(&cur, &rdata);
-    m.set(&old, &wbase);
-    // A denied read returns zeros, never the register's value.
-    let rdata_out = ok.repeat(map.data_width) & &cur;
-    finish(&mut m, &s, &req, &done, &resp, &rdata_out);
+    // A denied read returns zeros, never the register's value (the front end masks it).
+    rs.finish(&mut m, &s)?;
     m.finish()
 }

@@ -16,12 +16,11 @@
 //!   changes nothing, as does a post to a full queue or of a malformed descriptor.
 
 use super::regs::{self, NIC_STATS};
-use crate::blocks::axil_slave::{axil_slave, finish, DECERR, OKAY, SLVERR};
+use crate::blocks::reg_slave::{RegSlave, Rules};
 use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::bundles::{Axil, AxilCfg, Side};
 use crate::config::IctConfig;
 use crate::ir::{cat, clog2, lit, Expr, HdlErrors, Module, ModuleBuilder, PortDir};
-use crate::regmap::RegDecode;
 use std::rc::Rc;
 
 /// Normal-path parameters.
@@ -85,63 +84,33 @@ pub fn nic_block(cfg: NicBlockCfg) -> Result<Rc<Module>, HdlErrors> {
     let mac_out = m.output("mac_addr", 48);
     let np_irq = m.output("np_irq", 1);
 
-    let req = axil_slave(&mut m, &s);
-    m.unused(&req.user); // kernel-only block: the core does not matter
-    m.unused(&req.addr);
-    let inc = &req.incoming;
-    m.unused(&inc.user);
-    let mut dec = RegDecode::new(&mut m, &map, &inc.addr, Some(&inc.accept));
-    let known = m.reg("req_known", 1);
-    let permitted = m.reg("req_permitted", 1);
-    m.when(&inc.accept, |m| {
-        m.set(&known, dec.any_hit_incoming());
-        m.set(
-            &permitted,
-            inc.privileged.mux(
-                inc.write.mux(
-                    dec.allowed_incoming(true, true),
-                    dec.allowed_incoming(true, false),
-                ),
-                inc.write.mux(
-                    dec.allowed_incoming(false, true),
-                    dec.allowed_incoming(false, false),
-                ),
-            ),
-        );
-    });
-    let cur = m.wire("cur_value", map.data_width);
-    let old = m.wire("old_value", map.data_width);
-    let wd = m.node("write_value", req.merge(&old));
-    let refused = m.wire("req_refused", 1);
-    m.describe(
-        &refused,
-        "A post the queue cannot take: SLVERR, nothing queued.",
-    );
-    let ok = m.node("req_ok", &known & &permitted & !&refused);
-    let fin = m.node("req_finish", Expr::from(&req.exec));
-    let do_write = m.node("do_write", &fin & &req.write & &ok);
-    let do_read = m.node("do_read", &fin & !&req.write & &ok);
-    let resp = known.mux(ok.mux(lit(OKAY, 2), lit(SLVERR, 2)), lit(DECERR, 2));
-    let wr = |dec: &mut RegDecode, m: &mut ModuleBuilder, reg: &str| {
-        let h = dec.write("NIC", reg);
-        m.node(&format!("wr_{}", reg.to_lowercase()), &do_write & h)
+    let rs = RegSlave::start(&mut m, &s, &map);
+    // Kernel only: the core does not matter, and the map allows user code nothing.
+    m.unused(&rs.req.user);
+    m.unused(&rs.req.addr);
+    m.unused(&rs.req.incoming.user);
+    let rules = Rules {
+        refusable: true,
+        ..Rules::default()
     };
-    let fld = |dec: &mut RegDecode, reg: &str, f: &str| dec.field(&wd, "NIC", reg, f);
+    let mut rs = rs.check(&mut m, rules);
 
     // Settings.
     let ctrl = m.reg_reset("malformed_to_np_r", 1, 0);
     let mac = m.reg_reset("mac_addr_r", 48, 0);
-    let w_ctrl = wr(&mut dec, &mut m, "CTRL");
-    let w_mac = wr(&mut dec, &mut m, "MAC_ADDR");
-    let v = fld(&mut dec, "CTRL", "MALFORMED_TO_NP");
+    let w_ctrl = rs.write(&mut m, "NIC", "CTRL");
+    let w_mac = rs.write(&mut m, "NIC", "MAC_ADDR");
+    let v = rs.field("NIC", "CTRL", "MALFORMED_TO_NP");
     m.when(&w_ctrl, |m| m.set(&ctrl, v));
-    let v = fld(&mut dec, "MAC_ADDR", "MAC");
+    let v = rs.field("NIC", "MAC_ADDR", "MAC");
     m.when(&w_mac, |m| m.set(&mac, v));
     m.set(&malformed_to_np, &ctrl);
     m.set(&mac_out, &mac);
-    dec.read("NIC", "CTRL", &[("MALFORMED_TO_NP", ctrl.clone().into())]);
-    dec.read("NIC", "MAC_ADDR", &[("MAC", mac.clone().into())]);
-    dec.read(
+    rs.dec
+        .read("NIC", "CTRL", &[("MALFORMED_TO_NP", ctrl.clone().into())]);
+    rs.dec
+        .read("NIC", "MAC_ADDR", &[("MAC", mac.clone().into())]);
+    rs.dec.read(
         "NIC",
         "PARAMS",
         &[
@@ -153,14 +122,13 @@ pub fn nic_block(cfg: NicBlockCfg) -> Result<Rc<Module>, HdlErrors> {
     );
 
     // Receive: posted buffers and completions.
-    let hit_rx_post = dec.hit("NIC", "RX_POST");
-    let hit_tx_post = dec.hit("NIC", "TX_POST");
-    let hit_rx_comp = dec.hit("NIC", "RX_COMP");
-    let w_rx_post = wr(&mut dec, &mut m, "RX_POST");
-    let w_tx_post = wr(&mut dec, &mut m, "TX_POST");
-    let rx_addr = fld(&mut dec, "RX_POST", "ADDR");
-    let tx_addr = fld(&mut dec, "TX_POST", "ADDR");
-    let tx_len = fld(&mut dec, "TX_POST", "LEN");
+    let hit_rx_post = rs.dec.hit("NIC", "RX_POST");
+    let hit_tx_post = rs.dec.hit("NIC", "TX_POST");
+    let w_rx_post = rs.write(&mut m, "NIC", "RX_POST");
+    let w_tx_post = rs.write(&mut m, "NIC", "TX_POST");
+    let rx_addr = rs.field("NIC", "RX_POST", "ADDR");
+    let tx_addr = rs.field("NIC", "TX_POST", "ADDR");
+    let tx_len = rs.field("NIC", "TX_POST", "LEN");
     let pq = m.instance("rx_posted", &rxq);
     let pq_room = m.inst_output(pq, "s_ready");
     let pq_count = m.inst_output(pq, "count");
@@ -191,9 +159,9 @@ pub fn nic_block(cfg: NicBlockCfg) -> Result<Rc<Module>, HdlErrors> {
     m.connect(cqi, "s_data", cat(npd.iter().rev().map(Expr::from)));
     let cv = m.inst_output(cqi, "m_valid");
     let cd = m.inst_output(cqi, "m_data");
-    let rd_rx_comp = m.node("rd_rx_comp", &do_read & &hit_rx_comp);
+    let rd_rx_comp = rs.read(&mut m, "NIC", "RX_COMP");
     m.connect(cqi, "m_ready", &rd_rx_comp & &cv);
-    dec.read(
+    rs.dec.read(
         "NIC",
         "RX_COMP",
         &[
@@ -204,7 +172,7 @@ pub fn nic_block(cfg: NicBlockCfg) -> Result<Rc<Module>, HdlErrors> {
             ("VALID", cv.clone().into()),
         ],
     );
-    dec.read(
+    rs.dec.read(
         "NIC",
         "RX_STATUS",
         &[("POSTED", pq_count.zext(16)), ("DONE", cq_count.zext(16))],
@@ -226,7 +194,8 @@ pub fn nic_block(cfg: NicBlockCfg) -> Result<Rc<Module>, HdlErrors> {
     m.set(&npt_addr, td.trunc(48).zext(64));
     m.set(&npt_len, td.slice(48, 16));
     m.connect(tq, "m_ready", &npt_ready);
-    dec.read("NIC", "TX_STATUS", &[("QUEUED", tq_count.zext(16))]);
+    rs.dec
+        .read("NIC", "TX_STATUS", &[("QUEUED", tq_count.zext(16))]);
     let ntd_valid = gin(&mut m, "np_tx_done", "valid", 1);
     let ntd_error = gin(&mut m, "np_tx_done", "error", 1);
     let tx_done = m.reg_reset("tx_done_count", 32, 0);
@@ -235,7 +204,7 @@ pub fn nic_block(cfg: NicBlockCfg) -> Result<Rc<Module>, HdlErrors> {
     m.when(&ntd_valid & &ntd_error, |m| {
         m.set(&tx_errs, &tx_errs + 1u64)
     });
-    dec.read(
+    rs.dec.read(
         "NIC",
         "TX_DONE",
         &[
@@ -244,10 +213,11 @@ pub fn nic_block(cfg: NicBlockCfg) -> Result<Rc<Module>, HdlErrors> {
         ],
     );
     let tx_ack = m.reg_reset("tx_ack_count", 32, 0);
-    let w_ack = wr(&mut dec, &mut m, "TX_ACK");
-    let v = fld(&mut dec, "TX_ACK", "COUNT");
+    let w_ack = rs.write(&mut m, "NIC", "TX_ACK");
+    let v = rs.field("NIC", "TX_ACK", "COUNT");
     m.when(&w_ack, |m| m.set(&tx_ack, v));
-    dec.read("NIC", "TX_ACK", &[("COUNT", tx_ack.clone().into())]);
+    rs.dec
+        .read("NIC", "TX_ACK", &[("COUNT", tx_ack.clone().into())]);
     let align = cfg.data_width.trailing_zeros() - 3;
     let refuse = (&hit_rx_post & (!&pq_room | rx_addr.trunc(6).ne(0u64)))
         | (&hit_tx_post
@@ -255,21 +225,22 @@ pub fn nic_block(cfg: NicBlockCfg) -> Result<Rc<Module>, HdlErrors> {
                 | tx_len.lt(14u64)
                 | tx_len.gt(u64::from(cfg.max_frame))
                 | tx_addr.trunc(align).ne(0u64)));
-    m.set(&refused, &req.write & refuse);
+    let refused = rs.refused.clone().expect("refusable");
+    m.set(&refused, &rs.req.write & refuse);
 
     // The interrupt.
     let irq_rx_en = m.reg_reset("irq_rx_en", 1, 0);
     let irq_tx_en = m.reg_reset("irq_tx_en", 1, 0);
-    let w_irq = wr(&mut dec, &mut m, "IRQ_CTRL");
+    let w_irq = rs.write(&mut m, "NIC", "IRQ_CTRL");
     let (a, b) = (
-        fld(&mut dec, "IRQ_CTRL", "RX"),
-        fld(&mut dec, "IRQ_CTRL", "TX"),
+        rs.field("NIC", "IRQ_CTRL", "RX"),
+        rs.field("NIC", "IRQ_CTRL", "TX"),
     );
     m.when(&w_irq, |m| {
         m.set(&irq_rx_en, a);
         m.set(&irq_tx_en, b);
     });
-    dec.read(
+    rs.dec.read(
         "NIC",
         "IRQ_CTRL",
         &[
@@ -282,7 +253,7 @@ pub fn nic_block(cfg: NicBlockCfg) -> Result<Rc<Module>, HdlErrors> {
     let line = m.reg_reset("np_irq_r", 1, 0);
     m.set(&line, (&irq_rx_en & &rx_pend) | (&irq_tx_en & &tx_pend));
     m.set(&np_irq, &line);
-    dec.read(
+    rs.dec.read(
         "NIC",
         "IRQ_STATUS",
         &[
@@ -296,17 +267,13 @@ pub fn nic_block(cfg: NicBlockCfg) -> Result<Rc<Module>, HdlErrors> {
     for (reg, _) in NIC_STATS {
         let pulse = m.input(&format!("stat_{}", reg.to_lowercase()), 1);
         let c = m.reg_reset(&format!("count_{}", reg.to_lowercase()), 32, 0);
-        let w = wr(&mut dec, &mut m, reg);
-        let v = fld(&mut dec, reg, "COUNT");
+        let w = rs.write(&mut m, "NIC", reg);
+        let v = rs.field("NIC", reg, "COUNT");
         m.when(&w, |m| m.set(&c, v))
             .elif(&pulse & !c.all(), |m| m.set(&c, &c + 1u64));
-        dec.read("NIC", reg, &[("COUNT", c.clone().into())]);
+        rs.dec.read("NIC", reg, &[("COUNT", c.clone().into())]);
     }
 
-    let (rdata, wbase) = dec.finish(&mut m)?;
-    m.set(&cur, &rdata);
-    m.set(&old, &wbase);
-    let rdata_out = ok.repeat(map.data_width) & &cur;
-    finish(&mut m, &s, &req, &lit(1, 1), &resp, &rdata_out);
+    rs.finish(&mut m, &s)?;
     m.finish()
 }

@@ -12,6 +12,7 @@ pub mod dma_write;
 pub mod frame_tap;
 pub mod onehot;
 pub mod pieces;
+pub mod reg_slave;
 pub mod rr_arbiter;
 pub mod sync_fifo;
 pub mod udp_rx_parse;

@@ -293,7 +293,18 @@ impl Expr {
                 else_e.width()
             ));
         }
-        mk(then_e.width(), Kind::Mux(self.clone(), then_e, else_e))
+        // Fold what needs no multiplexer: a constant condition, or equal constant arms.
+        match (self.as_const(), then_e.as_const(), else_e.as_const()) {
+            (Some(c), _, _) => {
+                if c.is_zero() {
+                    else_e
+                } else {
+                    then_e
+                }
+            }
+            (_, Some(a), Some(b)) if a == b => then_e,
+            _ => mk(then_e.width(), Kind::Mux(self.clone(), then_e, else_e)),
+        }
     }
 
     /// Bits `lo .. lo+width` (Verilog `v[lo+width-1:lo]`).

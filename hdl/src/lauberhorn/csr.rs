@@ -6,14 +6,13 @@
 //! Every register is the kernel's: a user access answers SLVERR and changes nothing.
 
 use super::regs::{self, PROCESS_STATS, SERVICE_REGS, STATS};
-use crate::blocks::axil_slave::{axil_slave, finish, DECERR, OKAY, SLVERR};
 use crate::blocks::onehot::encode;
+use crate::blocks::reg_slave::{RegSlave, Rules};
 use crate::bundles::{Axil, AxilCfg, Side};
 use crate::config::LauberhornConfig;
 use crate::ir::{cat, clog2, lit, Expr, HdlErrors, Module, ModuleBuilder, PortDir};
 use crate::lauberhorn::scheduler::mode;
 use crate::lauberhorn::service_table::word;
-use crate::regmap::RegDecode;
 use std::rc::Rc;
 
 pub fn csr(cfg: &LauberhornConfig) -> Result<Rc<Module>, HdlErrors> {
@@ -44,43 +43,16 @@ pub fn csr(cfg: &LauberhornConfig) -> Result<Rc<Module>, HdlErrors> {
             user_width: 0,
         },
     );
-    let req = axil_slave(&mut m, &s);
-    m.unused(&req.user);
-    m.unused(&req.addr);
-    let inc = &req.incoming;
-    m.unused(&inc.user);
-    let mut dec = RegDecode::new(&mut m, &map, &inc.addr, Some(&inc.accept));
-    let known = m.reg("req_known", 1);
-    let permitted = m.reg("req_permitted", 1);
-    m.when(&inc.accept, |m| {
-        m.set(&known, dec.any_hit_incoming());
-        m.set(
-            &permitted,
-            &inc.privileged
-                & inc.write.mux(
-                    dec.allowed_incoming(true, true),
-                    dec.allowed_incoming(true, false),
-                ),
-        );
-    });
-    let cur = m.wire("cur_value", map.data_width);
-    let old = m.wire("old_value", map.data_width);
-    let wd = m.node("write_value", req.merge(&old));
-    let ok = m.node("req_ok", &known & &permitted);
-    let fin = m.node("req_finish", Expr::from(&req.exec));
-    let do_write = m.node("do_write", &fin & &req.write & &ok);
-    let resp = known.mux(ok.mux(lit(OKAY, 2), lit(SLVERR, 2)), lit(DECERR, 2));
-    let wr = |dec: &mut RegDecode, m: &mut ModuleBuilder, block: &str, reg: &str| {
-        let h = dec.write(block, reg);
-        m.node(
-            &format!("wr_{}_{}", block.to_lowercase(), reg.to_lowercase()),
-            &do_write & h,
-        )
-    };
+    let rs = RegSlave::start(&mut m, &s, &map);
+    // Kernel only: the core does not matter, and the map allows user code nothing.
+    m.unused(&rs.req.user);
+    m.unused(&rs.req.addr);
+    m.unused(&rs.req.incoming.user);
+    let mut rs = rs.check(&mut m, Rules::default());
 
     // Settings.
     let id_v = map.reg("GLOBAL", "ID").unwrap().reset;
-    dec.read(
+    rs.dec.read(
         "GLOBAL",
         "ID",
         &[
@@ -89,7 +61,7 @@ pub fn csr(cfg: &LauberhornConfig) -> Result<Rc<Module>, HdlErrors> {
         ],
     );
     let pv = map.reg("GLOBAL", "PARAMS").unwrap().reset;
-    dec.read(
+    rs.dec.read(
         "GLOBAL",
         "PARAMS",
         &[
@@ -103,22 +75,22 @@ pub fn csr(cfg: &LauberhornConfig) -> Result<Rc<Module>, HdlErrors> {
     );
     // A settings register: each field (field, output, reset) a register driving an output.
     let setting =
-        |dec: &mut RegDecode, m: &mut ModuleBuilder, reg: &str, fields: &[(&str, &str, u64)]| {
-            let we = wr(dec, m, "GLOBAL", reg);
+        |rs: &mut RegSlave, m: &mut ModuleBuilder, reg: &str, fields: &[(&str, &str, u64)]| {
+            let we = rs.write(m, "GLOBAL", reg);
             let mut back = Vec::new();
             for (f, out, reset) in fields {
                 let w = map.reg("GLOBAL", reg).unwrap().get_field(f).unwrap().width;
                 let r = m.reg_reset(&format!("{out}_r"), w, *reset);
-                let v = dec.field(&wd, "GLOBAL", reg, f);
+                let v = rs.field("GLOBAL", reg, f);
                 m.when(&we, |m| m.set(&r, v));
                 let o = m.output(out, w);
                 m.set(&o, &r);
                 back.push((*f, Expr::from(&r)));
             }
-            dec.read("GLOBAL", reg, &back);
+            rs.dec.read("GLOBAL", reg, &back);
         };
     setting(
-        &mut dec,
+        &mut rs,
         &mut m,
         "CTRL",
         &[
@@ -127,40 +99,41 @@ pub fn csr(cfg: &LauberhornConfig) -> Result<Rc<Module>, HdlErrors> {
             ("DMA_FALLBACK", "dma_fallback", 0),
         ],
     );
-    setting(&mut dec, &mut m, "LOCAL_IP", &[("IP", "local_ip", 0)]);
-    setting(&mut dec, &mut m, "LOCAL_MAC", &[("MAC", "local_mac", 0)]);
+    setting(&mut rs, &mut m, "LOCAL_IP", &[("IP", "local_ip", 0)]);
+    setting(&mut rs, &mut m, "LOCAL_MAC", &[("MAC", "local_mac", 0)]);
     setting(
-        &mut dec,
+        &mut rs,
         &mut m,
         "TIMEOUT",
         &[("CYCLES", "timeout", u64::from(cfg.timeout_cycles))],
     );
     let backlog = m.input("backlog", 1);
-    dec.read("GLOBAL", "BACKLOG", &[("PENDING", backlog.into())]);
+    rs.dec
+        .read("GLOBAL", "BACKLOG", &[("PENDING", backlog.into())]);
 
     // Statistics: saturating counters of the blocks' pulses.
     for (reg, _) in STATS {
         let pulse = m.input(&format!("stat_{}", reg.to_lowercase()), 1);
         let c = m.reg_reset(&format!("count_{}", reg.to_lowercase()), 32, 0);
-        let we = wr(&mut dec, &mut m, "GLOBAL", reg);
-        let v = dec.field(&wd, "GLOBAL", reg, "COUNT");
+        let we = rs.write(&mut m, "GLOBAL", reg);
+        let v = rs.field("GLOBAL", reg, "COUNT");
         m.when(&we, |m| m.set(&c, v))
             .elif(&pulse & !c.all(), |m| m.set(&c, &c + 1u64));
-        dec.read("GLOBAL", reg, &[("COUNT", c.clone().into())]);
+        rs.dec.read("GLOBAL", reg, &[("COUNT", c.clone().into())]);
     }
 
     // Cores: scheduling state and preemption.
-    let core_i = dec.index("CORE");
+    let core_i = rs.dec.index("CORE");
     let (mut modes, mut procs, mut pre, mut ret, mut ports) =
         (vec![], vec![], vec![], vec![], vec![]);
-    let w_sched = wr(&mut dec, &mut m, "CORE", "SCHED");
-    let w_pre = wr(&mut dec, &mut m, "CORE", "PREEMPT");
-    let w_port = wr(&mut dec, &mut m, "CORE", "TX_PORT");
-    let v_mode = dec.field(&wd, "CORE", "SCHED", "MODE");
-    let v_proc = dec.field(&wd, "CORE", "SCHED", "PROCESS");
-    let v_req = dec.field(&wd, "CORE", "PREEMPT", "REQ");
-    let v_ret = dec.field(&wd, "CORE", "PREEMPT", "RETIRE");
-    let v_port = dec.field(&wd, "CORE", "TX_PORT", "PORT");
+    let w_sched = rs.write(&mut m, "CORE", "SCHED");
+    let w_pre = rs.write(&mut m, "CORE", "PREEMPT");
+    let w_port = rs.write(&mut m, "CORE", "TX_PORT");
+    let v_mode = rs.field("CORE", "SCHED", "MODE");
+    let v_proc = rs.field("CORE", "SCHED", "PROCESS");
+    let v_req = rs.field("CORE", "PREEMPT", "REQ");
+    let v_ret = rs.field("CORE", "PREEMPT", "RETIRE");
+    let v_port = rs.field("CORE", "TX_PORT", "PORT");
     for c in 0..nc {
         let me = if nc == 1 {
             lit(1, 1)
@@ -188,17 +161,17 @@ pub fn csr(cfg: &LauberhornConfig) -> Result<Rc<Module>, HdlErrors> {
         ports.push(Expr::from(&tp));
     }
     let sel = |v: &[Expr]| crate::blocks::onehot::select(v, &core_i);
-    dec.read(
+    rs.dec.read(
         "CORE",
         "SCHED",
         &[("MODE", sel(&modes)), ("PROCESS", sel(&procs))],
     );
-    dec.read(
+    rs.dec.read(
         "CORE",
         "PREEMPT",
         &[("REQ", sel(&pre)), ("RETIRE", sel(&ret))],
     );
-    dec.read("CORE", "TX_PORT", &[("PORT", sel(&ports))]);
+    rs.dec.read("CORE", "TX_PORT", &[("PORT", sel(&ports))]);
     let msb_first = |v: &[Expr]| cat(v.iter().rev().cloned());
     for (out, v) in [
         ("core_mode", msb_first(&modes)),
@@ -216,7 +189,7 @@ pub fn csr(cfg: &LauberhornConfig) -> Result<Rc<Module>, HdlErrors> {
 
     // Processes: the scheduler's statistics, by process.
     let stat_process = m.output("proc_stat_process", pw);
-    m.set(&stat_process, dec.index("PROCESS").resize(pw));
+    m.set(&stat_process, rs.dec.index("PROCESS").resize(pw));
     for (reg, _, _) in PROCESS_STATS {
         let w = if reg == "QUEUED" {
             clog2(u64::from(cfg.queue_limit) + 1)
@@ -224,12 +197,15 @@ pub fn csr(cfg: &LauberhornConfig) -> Result<Rc<Module>, HdlErrors> {
             32
         };
         let v = m.group_port("proc_stat", &reg.to_lowercase(), w, PortDir::In);
-        dec.read("PROCESS", reg, &[("COUNT", v.zext(32))]);
+        rs.dec.read("PROCESS", reg, &[("COUNT", v.zext(32))]);
     }
 
     // Services: the table's words, written and read through its ports.
-    let svc_i = dec.index("SERVICE").resize(iw);
-    let hits: Vec<Expr> = SERVICE_REGS.iter().map(|r| dec.hit("SERVICE", r)).collect();
+    let svc_i = rs.dec.index("SERVICE").resize(iw);
+    let hits: Vec<Expr> = SERVICE_REGS
+        .iter()
+        .map(|r| rs.dec.hit("SERVICE", r))
+        .collect();
     let word_now = m.node(
         "service_word",
         encode(&cat(hits.iter().rev().cloned()), word::INDEX_WIDTH),
@@ -244,26 +220,22 @@ pub fn csr(cfg: &LauberhornConfig) -> Result<Rc<Module>, HdlErrors> {
     let t_rd = gp(&mut m, "svc_rd", "data", 64, PortDir::In);
     let mut any_w: Expr = lit(0, 1);
     for r in SERVICE_REGS {
-        any_w = any_w | wr(&mut dec, &mut m, "SERVICE", r);
+        any_w = any_w | rs.write(&mut m, "SERVICE", r);
         let f = map.reg("SERVICE", r).unwrap();
         let fields: Vec<(&str, Expr)> = f
             .fields
             .iter()
             .map(|fl| (fl.name.as_str(), t_rd.slice(fl.lsb, fl.width)))
             .collect();
-        dec.read("SERVICE", r, &fields);
+        rs.dec.read("SERVICE", r, &fields);
     }
     m.set(&t_wv, any_w);
     m.set(&t_wi, &svc_i);
     m.set(&t_ww, &word_now);
-    m.set(&t_wd, &wd);
+    m.set(&t_wd, &rs.write_value);
     m.set(&t_ri, &svc_i);
     m.set(&t_rw, &word_now);
 
-    let (rdata, wbase) = dec.finish(&mut m)?;
-    m.set(&cur, &rdata);
-    m.set(&old, &wbase);
-    let rdata_out = ok.repeat(map.data_width) & &cur;
-    finish(&mut m, &s, &req, &lit(1, 1), &resp, &rdata_out);
+    rs.finish(&mut m, &s)?;
     m.finish()
 }
