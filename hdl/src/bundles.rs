@@ -29,8 +29,9 @@ fn declare(m: &mut ModuleBuilder, prefix: &str, side: Side, f: Field) -> Sig {
     m.group_port(prefix, f.name, f.width, dir)
 }
 
-/// The port declarer of one bundle: `f(name, width, forward)`.
-fn declarer<'a>(
+/// The port declarer of one bundle: `f(name, width, forward)`. Bundles that belong to one
+/// design are declared beside it with this.
+pub(crate) fn declarer<'a>(
     m: &'a mut ModuleBuilder,
     prefix: &'a str,
     side: Side,
@@ -519,58 +520,6 @@ impl Axi {
             b,
             ar,
             r,
-        }
-    }
-}
-
-/// Coherence-link parameters (Lauberhorn): data bits per beat and the width of the core id.
-/// A 128-byte line travels in `1024 / data_width` beats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct CohCfg {
-    pub data_width: u32,
-    pub id_width: u32,
-}
-
-/// One direction of the coherence link: messages made of one or more beats, each beat
-/// repeating the header (`op`, `line`, `id`), `last` on the final beat, like AXI4-Stream
-/// with `tdest`. `err` exists on the NIC-to-CPU direction only. Opcodes and ordering rules:
-/// [`crate::lauberhorn::coherence`]. Names: `{prefix}_valid`, `{prefix}_op`, ...
-#[derive(Clone, Debug)]
-pub struct CohChannel {
-    pub cfg: CohCfg,
-    pub valid: Sig,
-    pub ready: Sig,
-    pub op: Sig,
-    /// Line address (byte address / 128) inside the NIC's coherent aperture.
-    pub line: Sig,
-    /// The requesting core (CPU to NIC) or the core addressed (NIC to CPU).
-    pub id: Sig,
-    pub data: Sig,
-    pub last: Sig,
-    pub err: Option<Sig>,
-}
-
-impl CohChannel {
-    /// Ports of one direction on the given side; `with_err` adds `err`.
-    pub fn new(
-        m: &mut ModuleBuilder,
-        prefix: &str,
-        side: Side,
-        cfg: CohCfg,
-        with_err: bool,
-    ) -> CohChannel {
-        use crate::lauberhorn::coherence::{LINE_ADDR_WIDTH, OP_WIDTH};
-        let mut f = declarer(m, prefix, side);
-        CohChannel {
-            cfg,
-            valid: f("valid", 1, true),
-            ready: f("ready", 1, false),
-            op: f("op", OP_WIDTH, true),
-            line: f("line", LINE_ADDR_WIDTH, true),
-            id: f("id", cfg.id_width, true),
-            data: f("data", cfg.data_width, true),
-            last: f("last", 1, true),
-            err: with_err.then(|| f("err", 1, true)),
         }
     }
 }

@@ -3,13 +3,13 @@
 //! combinational loops. Every error names the module and the signal.
 
 use super::expr::{Expr, Kind, SigId};
-use super::module::{
-    Driver, HdlError, HdlErrors, MemPort, Module, Parts, PortDir, SigKind, Stmt, Val,
+use super::netlist::{
+    Driver, HdlError, HdlErrors, Instance, MemPort, Memory, Module, Port, PortDir, SigKind, Signal,
+    Stmt, Val,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
-pub(crate) fn finish(b: super::module::ModuleBuilder) -> Result<Module, HdlErrors> {
-    let p = b.into_parts();
+pub(crate) fn finish(p: Parts) -> Result<Module, HdlErrors> {
     let mut c = Checker {
         errors: p.errors.clone(),
         p: &p,
@@ -32,6 +32,21 @@ pub(crate) fn finish(b: super::module::ModuleBuilder) -> Result<Module, HdlError
         instances: p.instances.clone(),
         comb_deps,
     })
+}
+
+/// A builder taken apart for checking.
+pub(crate) struct Parts {
+    pub(crate) uid: u64,
+    pub(crate) name: String,
+    pub(crate) doc: Option<String>,
+    pub(crate) ports: Vec<Port>,
+    pub(crate) signals: Vec<Signal>,
+    pub(crate) body: Vec<Stmt>,
+    pub(crate) memories: Vec<Memory>,
+    pub(crate) instances: Vec<Instance>,
+    pub(crate) errors: Vec<HdlError>,
+    pub(crate) clk: Option<SigId>,
+    pub(crate) rst: Option<SigId>,
 }
 
 struct Checker<'a> {

@@ -8,7 +8,7 @@
 
 use super::check::ranges;
 use super::expr::{Expr, Kind, UnOp};
-use super::module::{Driver, HdlError, HdlErrors, MemPort, Module, PortDir, SigKind, Val};
+use super::netlist::{Driver, HdlError, HdlErrors, MemPort, Module, PortDir, SigKind, Val};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 use std::rc::Rc;

@@ -1,16 +1,19 @@
 //! The RTL intermediate representation: width-checked expressions, modules built in Rust,
 //! static checks, and the Verilog emitter.
+//!
+//! Imports run one way: `netlist` (the checked module and its parts) is read by `check`
+//! (which turns a builder's parts into a netlist), `check` by the builder in `module`, and
+//! `emit` writes the netlist out.
 
 mod bits;
 mod check;
 mod emit;
 mod expr;
 mod module;
+mod netlist;
 
 pub use bits::Bits;
 pub use emit::{emit_design, Design, VerilogFile};
 pub use expr::{cat, clog2, konst, lit, Expr, Operand};
-pub use module::{
-    valid_name, HdlError, HdlErrors, Inst, Mem, Module, ModuleBuilder, Port, PortDir, RamStyle,
-    Sig, Switch, When,
-};
+pub use module::{valid_name, Inst, Mem, ModuleBuilder, Sig, Switch, When};
+pub use netlist::{HdlError, HdlErrors, Module, Port, PortDir, RamStyle};

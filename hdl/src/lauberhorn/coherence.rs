@@ -2,7 +2,7 @@
 //! modelled on ECI and CXL.mem), the endpoint address layout, and the CONTROL-line format.
 //!
 //! # Channels
-//! Two channels of [`CohChannel`](crate::bundles::CohChannel) messages, 128-byte lines in
+//! Two channels of [`CohChannel`] messages, 128-byte lines in
 //! `1024 / width` beats, every beat repeating its message's header:
 //! * **CPU to NIC** (`c2n`): requests [`up::RD_SHARED`], [`up::RD_EXCL`] (a miss; an
 //!   `RD_EXCL` from a core holding the line shared is an upgrade), voluntary evictions
@@ -61,6 +61,9 @@
 //! after the timeout, or on a preempted or retired core, is answered TRYAGAIN (length
 //! [`tx::TRYAGAIN_LEN`]) and the line taken back, as for CONTROL lines.
 
+use crate::bundles::{declarer, Side};
+use crate::ir::{ModuleBuilder, Sig};
+
 /// Bytes of a cache line.
 pub const LINE_BYTES: u32 = 128;
 /// Bits of a cache line.
@@ -77,6 +80,57 @@ pub const ENDPOINT_LINES: u32 = ENDPOINT_BYTES / LINE_BYTES;
 pub const USER: u32 = 0;
 /// The kernel endpoint of a core (the kernel's dispatch loop, requests for any process).
 pub const KERNEL: u32 = 1;
+
+/// Coherence-link parameters (Lauberhorn): data bits per beat and the width of the core id.
+/// A 128-byte line travels in `1024 / data_width` beats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CohCfg {
+    pub data_width: u32,
+    pub id_width: u32,
+}
+
+/// One direction of the coherence link: messages made of one or more beats, each beat
+/// repeating the header (`op`, `line`, `id`), `last` on the final beat, like AXI4-Stream
+/// with `tdest`. `err` exists on the NIC-to-CPU direction only. Opcodes and ordering rules:
+/// the module documentation. Names: `{prefix}_valid`, `{prefix}_op`, ...
+#[derive(Clone, Debug)]
+pub struct CohChannel {
+    pub cfg: CohCfg,
+    pub valid: Sig,
+    pub ready: Sig,
+    pub op: Sig,
+    /// Line address (byte address / 128) inside the NIC's coherent aperture.
+    pub line: Sig,
+    /// The requesting core (CPU to NIC) or the core addressed (NIC to CPU).
+    pub id: Sig,
+    pub data: Sig,
+    pub last: Sig,
+    pub err: Option<Sig>,
+}
+
+impl CohChannel {
+    /// Ports of one direction on the given side; `with_err` adds `err`.
+    pub fn new(
+        m: &mut ModuleBuilder,
+        prefix: &str,
+        side: Side,
+        cfg: CohCfg,
+        with_err: bool,
+    ) -> CohChannel {
+        let mut f = declarer(m, prefix, side);
+        CohChannel {
+            cfg,
+            valid: f("valid", 1, true),
+            ready: f("ready", 1, false),
+            op: f("op", OP_WIDTH, true),
+            line: f("line", LINE_ADDR_WIDTH, true),
+            id: f("id", cfg.id_width, true),
+            data: f("data", cfg.data_width, true),
+            last: f("last", 1, true),
+            err: with_err.then(|| f("err", 1, true)),
+        }
+    }
+}
 
 /// CPU-to-NIC opcodes.
 pub mod up {

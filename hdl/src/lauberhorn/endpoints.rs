@@ -38,11 +38,11 @@
 use crate::blocks::onehot::{encode, lowest_set, select};
 use crate::blocks::pieces::pick;
 use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
-use crate::bundles::{CohCfg, CohChannel, Side};
+use crate::bundles::Side;
 use crate::config::LauberhornConfig;
 use crate::ir::{cat, clog2, lit, Expr, HdlErrors, Module, ModuleBuilder, PortDir, RamStyle, Sig};
 use crate::lauberhorn::coherence::{
-    ctrl, down, line, line_beats, tx, up, LINE_ADDR_WIDTH, LINE_BITS, OP_WIDTH,
+    ctrl, down, line, line_beats, tx, up, CohCfg, CohChannel, LINE_ADDR_WIDTH, LINE_BITS, OP_WIDTH,
 };
 use std::rc::Rc;
 
