@@ -37,8 +37,9 @@ use crate::blocks::reg_slave::{RegSlave, Rules};
 use crate::bundles::{Axil, AxilCfg, Side};
 use crate::config::IctConfig;
 use crate::ir::{
-    cat, clog2, lit, Expr, HdlErrors, Mem, Module, ModuleBuilder, PortDir, RamStyle, Sig,
+    cat, clog2, lit, Expr, HdlErrors, Inst, Mem, Module, ModuleBuilder, PortDir, RamStyle, Sig,
 };
+use crate::regmap::RegMap;
 use std::rc::Rc;
 
 /// Bits of AxUSER: the requesting core.
@@ -71,22 +72,15 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
     let full = regs::regmap(cfg);
     full.validate().map_err(|e| HdlErrors::param(&name, e))?;
     let map = full.only(&regs::ICT_BLOCKS);
-    let (n, c) = (cfg.entries, cfg.cores);
-    let iw = clog2(n as u64);
-    let cw = clog2(c as u64);
-    let depth = (n as u64).max(2);
-    let fbits = cfg.miss_filter_bits;
-    let fw = fbits.trailing_zeros();
-    let fwords = fbits / 64;
-
-    let rq = ready_queue(n, c)?;
+    let dims = Dims::new(cfg);
+    let rq = ready_queue(dims.entries, dims.cores)?;
     let evq = event_queue(&EVENT_SOURCES, cfg.event_queue_depth as u64)?;
 
     let mut m = ModuleBuilder::new(&name);
     m.doc(format!(
-        "Accio I/O Connection Table: {n} slots, {c} cores, {fbits}-bit miss filter,\n\
+        "Accio I/O Connection Table: {} slots, {} cores, {}-bit miss filter,\n\
          {}-event control queue. Registers: see the ACCIO register map.",
-        cfg.event_queue_depth
+        dims.entries, dims.cores, cfg.miss_filter_bits, cfg.event_queue_depth
     ));
     let axil_cfg = AxilCfg {
         addr_width: map.addr_width(),
@@ -94,171 +88,428 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
         user_width: USER_WIDTH,
     };
     let s = Axil::new(&mut m, "s_axil", Side::Sink, axil_cfg);
-    let gin = |m: &mut ModuleBuilder, g: &str, f: &str, w| m.group_port(g, f, w, PortDir::In);
-    let lk_valid = gin(&mut m, "lookup", "valid", 1);
-    let lk_ip = gin(&mut m, "lookup", "ip", 32);
-    let lk_port = gin(&mut m, "lookup", "port", 16);
-    let ru_valid = gin(&mut m, "rx_upd", "valid", 1);
-    let ru_index = gin(&mut m, "rx_upd", "index", iw);
-    let ru_advance = gin(&mut m, "rx_upd", "advance", 1);
-    let ru_tail = gin(&mut m, "rx_upd", "tail", PTR);
-    let ru_drop = gin(&mut m, "rx_upd", "drop", 1);
-    let tu_valid = gin(&mut m, "tx_upd", "valid", 1);
-    let tu_index = gin(&mut m, "tx_upd", "index", iw);
-    let tu_head = gin(&mut m, "tx_upd", "head", PTR);
-    let ti_index = gin(&mut m, "tx_info", "index", iw);
-    let dbr_ready = gin(&mut m, "db_rx", "ready", 1);
-    let dbt_ready = gin(&mut m, "db_tx", "ready", 1);
-    let link_up = m.input("link_up", 1);
-    let evm_valid = gin(&mut m, "ev_malformed", "valid", 1);
-    let evm_class = gin(&mut m, "ev_malformed", "class", 8);
-    let evd_valid = gin(&mut m, "ev_dma", "valid", 1);
-    let evd_info = gin(&mut m, "ev_dma", "info", 40);
-    let irq = m.output("irq", c);
-    let evq_irq = m.output("evq_irq", 1);
-
-    // ---- Per-entry flip-flops -------------------------------------------------------
-    let per = |m: &mut ModuleBuilder, f: &str, w: u32| -> Vec<Sig> {
-        (0..n)
-            .map(|i| m.reg_reset(&format!("e{i}_{f}"), w, 0))
-            .collect()
-    };
-    let enabled = per(&mut m, "enabled", 1);
-    let accel = per(&mut m, "accelerated", 1);
-    let prio = per(&mut m, "irq_prio", PRIO_WIDTH);
-    let core = per(&mut m, "core", CORE_WIDTH);
-    let lport = per(&mut m, "local_port", 16);
-    let lip = per(&mut m, "local_ip", 32);
-    let rx_wait = per(&mut m, "rx_waiting", 1);
-    let tx_wait = per(&mut m, "tx_waiting", 1);
-    let tx_freed = per(&mut m, "tx_freed", 1);
-    let rx_pend = per(&mut m, "rx_pending", 1);
-    let used = per(&mut m, "used", 1);
-    let db_rx_pend = per(&mut m, "db_rx_pending", 1);
-    let db_tx_pend = per(&mut m, "db_tx_pending", 1);
-    let vec_of = |v: &[Sig]| cat(v.iter().rev().map(Expr::from));
-    let vec_map = |f: &dyn Fn(usize) -> Expr| cat((0..n as usize).rev().map(f));
-    let ready_rx = m.node(
-        "ready_rx",
-        vec_map(&|i| &enabled[i] & &rx_wait[i] & &rx_pend[i]),
+    let eng = Engines::ports(&mut m, &dims);
+    let flops = EntryFlops::new(&mut m, &dims);
+    let (mut rs, mmio) = mmio_front(&mut m, &s, &map, &dims, &eng);
+    let kids = Children::new(&mut m, &rq, &evq, &flops, &mmio.cores);
+    let global = global_registers(&mut m, &mut rs, &map, cfg, &dims, &eng, &flops, &kids);
+    let pops = core_registers(&mut m, &mut rs, &dims, &flops, &mmio, &kids);
+    let writes = entry_registers(&mut m, &mut rs, &dims, &eng, &flops, &mmio);
+    let lookup = lookup(&mut m, &dims, &eng, &flops, &mmio.mems, &global, &writes);
+    tx_info(&mut m, &eng, &flops, &mmio.mems);
+    doorbells(&mut m, &dims, &eng, &flops, &mmio, &writes);
+    entry_updates(
+        &mut m, &mut rs, &dims, &eng, &flops, &mmio, &global, &pops, &writes, &lookup,
     );
-    let ready_tx = m.node(
-        "ready_tx",
-        vec_map(&|i| &enabled[i] & &tx_wait[i] & &tx_freed[i]),
-    );
-    let ready = m.node("ready", &ready_rx | &ready_tx);
+    events(&mut m, &rs, &eng, &mmio, &kids, &global, &lookup);
+    m.set(&eng.irq, &kids.rq_irq);
+    m.set(&eng.evq_irq, &global.evq_irq_line);
+    // A denied read returns zeros, never the register's value (the front end masks it).
+    rs.finish(&mut m, &s)?;
+    m.finish()
+}
 
-    // ---- MMIO request, decode, protection -------------------------------------------
-    let mut pending = RegSlave::start(&mut m, &s, &map);
-    // Decode and protection are worked out as a request is accepted and registered for its
-    // execution in the next cycle (nothing they depend on changes in between: only MMIO
-    // writes ASIDs and contexts, one access at a time).
-    let eidx = pending.dec.index("ENTRY");
-    let kidx = pending.dec.index("CORE");
-    let esel: Vec<Expr> = (0..n).map(|i| eidx.eq(i as u64)).collect();
+/// Sizes derived from the configuration.
+struct Dims {
+    entries: u32,
+    cores: u32,
+    /// Bits of an entry index and of a core number.
+    index_bits: u32,
+    core_bits: u32,
+    /// Words of each per-entry LUTRAM (at least two, so its address has a bit).
+    mem_depth: u64,
+    /// Bits of a miss-filter bit's address, and the filter's 64-bit words.
+    filter_bits: u32,
+    filter_words: u32,
+}
 
-    let ctx_asid: Vec<Sig> = (0..c)
-        .map(|k| m.reg_reset(&format!("core{k}_ctx_asid"), 16, 0))
-        .collect();
-    let ctx_accel: Vec<Sig> = (0..c)
-        .map(|k| m.reg_reset(&format!("core{k}_ctx_accel"), 1, 0))
-        .collect();
-    let ctx_prio: Vec<Sig> = (0..c)
-        .map(|k| m.reg_reset(&format!("core{k}_ctx_prio"), PRIO_WIDTH, 0))
-        .collect();
-    let irq_en: Vec<Sig> = (0..c)
-        .map(|k| m.reg_reset(&format!("core{k}_irq_en"), 1, 0))
-        .collect();
-    let rq_handle: Vec<Sig> = (0..c)
-        .map(|k| m.reg_reset(&format!("core{k}_rq_handle"), 64, 0))
-        .collect();
+impl Dims {
+    fn new(cfg: &IctConfig) -> Dims {
+        Dims {
+            entries: cfg.entries,
+            cores: cfg.cores,
+            index_bits: clog2(cfg.entries as u64),
+            core_bits: clog2(cfg.cores as u64),
+            mem_depth: (cfg.entries as u64).max(2),
+            filter_bits: cfg.miss_filter_bits.trailing_zeros(),
+            filter_words: cfg.miss_filter_bits / 64,
+        }
+    }
+}
 
-    let asid_of = |user: &Expr| {
-        select(
-            &ctx_asid.iter().map(Expr::from).collect::<Vec<_>>(),
-            &user.trunc(cw),
-        )
-    };
+/// The ports to the engines, the MAC and the interrupt controller.
+struct Engines {
+    lk_valid: Sig,
+    lk_ip: Sig,
+    lk_port: Sig,
+    ru_valid: Sig,
+    ru_index: Sig,
+    ru_advance: Sig,
+    ru_tail: Sig,
+    ru_drop: Sig,
+    tu_valid: Sig,
+    tu_index: Sig,
+    tu_head: Sig,
+    ti_index: Sig,
+    dbr_ready: Sig,
+    dbt_ready: Sig,
+    link_up: Sig,
+    evm_valid: Sig,
+    evm_class: Sig,
+    evd_valid: Sig,
+    evd_info: Sig,
+    irq: Sig,
+    evq_irq: Sig,
+}
+
+impl Engines {
+    fn ports(m: &mut ModuleBuilder, d: &Dims) -> Engines {
+        let gin = |m: &mut ModuleBuilder, g: &str, f: &str, w| m.group_port(g, f, w, PortDir::In);
+        let iw = d.index_bits;
+        Engines {
+            lk_valid: gin(m, "lookup", "valid", 1),
+            lk_ip: gin(m, "lookup", "ip", 32),
+            lk_port: gin(m, "lookup", "port", 16),
+            ru_valid: gin(m, "rx_upd", "valid", 1),
+            ru_index: gin(m, "rx_upd", "index", iw),
+            ru_advance: gin(m, "rx_upd", "advance", 1),
+            ru_tail: gin(m, "rx_upd", "tail", PTR),
+            ru_drop: gin(m, "rx_upd", "drop", 1),
+            tu_valid: gin(m, "tx_upd", "valid", 1),
+            tu_index: gin(m, "tx_upd", "index", iw),
+            tu_head: gin(m, "tx_upd", "head", PTR),
+            ti_index: gin(m, "tx_info", "index", iw),
+            dbr_ready: gin(m, "db_rx", "ready", 1),
+            dbt_ready: gin(m, "db_tx", "ready", 1),
+            link_up: m.input("link_up", 1),
+            evm_valid: gin(m, "ev_malformed", "valid", 1),
+            evm_class: gin(m, "ev_malformed", "class", 8),
+            evd_valid: gin(m, "ev_dma", "valid", 1),
+            evd_info: gin(m, "ev_dma", "info", 40),
+            irq: m.output("irq", d.cores),
+            evq_irq: m.output("evq_irq", 1),
+        }
+    }
+}
+
+/// What must be seen for every entry at once, in flip-flops, and the ready vectors.
+struct EntryFlops {
+    enabled: Vec<Sig>,
+    accel: Vec<Sig>,
+    prio: Vec<Sig>,
+    core: Vec<Sig>,
+    lport: Vec<Sig>,
+    lip: Vec<Sig>,
+    rx_wait: Vec<Sig>,
+    tx_wait: Vec<Sig>,
+    tx_freed: Vec<Sig>,
+    rx_pend: Vec<Sig>,
+    used: Vec<Sig>,
+    db_rx_pend: Vec<Sig>,
+    db_tx_pend: Vec<Sig>,
+    ready_rx: Sig,
+    ready_tx: Sig,
+    ready: Sig,
+}
+
+impl EntryFlops {
+    fn new(m: &mut ModuleBuilder, d: &Dims) -> EntryFlops {
+        let n = d.entries;
+        let per = |m: &mut ModuleBuilder, f: &str, w: u32| -> Vec<Sig> {
+            (0..n)
+                .map(|i| m.reg_reset(&format!("e{i}_{f}"), w, 0))
+                .collect()
+        };
+        let enabled = per(m, "enabled", 1);
+        let accel = per(m, "accelerated", 1);
+        let prio = per(m, "irq_prio", PRIO_WIDTH);
+        let core = per(m, "core", CORE_WIDTH);
+        let lport = per(m, "local_port", 16);
+        let lip = per(m, "local_ip", 32);
+        let rx_wait = per(m, "rx_waiting", 1);
+        let tx_wait = per(m, "tx_waiting", 1);
+        let tx_freed = per(m, "tx_freed", 1);
+        let rx_pend = per(m, "rx_pending", 1);
+        let used = per(m, "used", 1);
+        let db_rx_pend = per(m, "db_rx_pending", 1);
+        let db_tx_pend = per(m, "db_tx_pending", 1);
+        let vec_map = |f: &dyn Fn(usize) -> Expr| cat((0..n as usize).rev().map(f));
+        let ready_rx = m.node(
+            "ready_rx",
+            vec_map(&|i| &enabled[i] & &rx_wait[i] & &rx_pend[i]),
+        );
+        let ready_tx = m.node(
+            "ready_tx",
+            vec_map(&|i| &enabled[i] & &tx_wait[i] & &tx_freed[i]),
+        );
+        let ready = m.node("ready", &ready_rx | &ready_tx);
+        EntryFlops {
+            enabled,
+            accel,
+            prio,
+            core,
+            lport,
+            lip,
+            rx_wait,
+            tx_wait,
+            tx_freed,
+            rx_pend,
+            used,
+            db_rx_pend,
+            db_tx_pend,
+            ready_rx,
+            ready_tx,
+            ready,
+        }
+    }
+}
+
+/// Entry `i`'s bits of a per-entry vector, entry 0 in bit 0.
+fn vec_of(v: &[Sig]) -> Expr {
+    cat(v.iter().rev().map(Expr::from))
+}
+
+/// `v[index]` of per-entry (or per-core) signals.
+fn pick(v: &[Sig], index: &Expr) -> Expr {
+    select(&v.iter().map(Expr::from).collect::<Vec<_>>(), index)
+}
+
+/// The per-core state the kernel writes.
+struct CoreRegs {
+    ctx_asid: Vec<Sig>,
+    ctx_accel: Vec<Sig>,
+    ctx_prio: Vec<Sig>,
+    irq_en: Vec<Sig>,
+    rq_handle: Vec<Sig>,
+}
+
+impl CoreRegs {
+    fn new(m: &mut ModuleBuilder, cores: u32) -> CoreRegs {
+        let per = |m: &mut ModuleBuilder, f: &str, w: u32| -> Vec<Sig> {
+            (0..cores)
+                .map(|k| m.reg_reset(&format!("core{k}_{f}"), w, 0))
+                .collect()
+        };
+        CoreRegs {
+            ctx_asid: per(m, "ctx_asid", 16),
+            ctx_accel: per(m, "ctx_accel", 1),
+            ctx_prio: per(m, "ctx_prio", PRIO_WIDTH),
+            irq_en: per(m, "irq_en", 1),
+            rq_handle: per(m, "rq_handle", 64),
+        }
+    }
+}
+
+/// Everything else per entry, in LUTRAM with a read port at the addressed entry.
+struct EntryMems {
+    protocol: EntryMem,
+    remote: EntryMem,
+    mac: EntryMem,
+    conn: EntryMem,
+    asid: EntryMem,
+    handle: EntryMem,
+    rx_base: EntryMem,
+    rx_size: EntryMem,
+    rx_head: EntryMem,
+    rx_tail: EntryMem,
+    tx_base: EntryMem,
+    tx_size: EntryMem,
+    tx_head: EntryMem,
+    tx_tail: EntryMem,
+    drops: EntryMem,
+}
+
+impl EntryMems {
+    fn new(m: &mut ModuleBuilder, d: &Dims, entry: &Expr) -> EntryMems {
+        let mut emem = |f: &'static str, w: u32| {
+            let mem = m.memory(&format!("mem_{f}"), w, d.mem_depth, RamStyle::Distributed);
+            let mmio = m.mem_read_async(mem, &format!("{f}_mmio"), entry);
+            EntryMem { mem, mmio }
+        };
+        EntryMems {
+            protocol: emem("protocol", 8),
+            remote: emem("remote", 48),
+            mac: emem("remote_mac", 48),
+            conn: emem("conn_id", 32),
+            asid: emem("asid", 16),
+            handle: emem("handle", 64),
+            rx_base: emem("rx_base", 64),
+            rx_size: emem("rx_size", 32),
+            rx_head: emem("rx_head", PTR),
+            rx_tail: emem("rx_tail", PTR),
+            tx_base: emem("tx_base", 64),
+            tx_size: emem("tx_size", 32),
+            tx_head: emem("tx_head", PTR),
+            tx_tail: emem("tx_tail", PTR),
+            drops: emem("drops", 32),
+        }
+    }
+}
+
+/// The executing MMIO request as the registers see it.
+struct Mmio {
+    /// The addressed entry and core, and per entry "this one is addressed".
+    entry: Expr,
+    core: Expr,
+    entry_sel: Vec<Expr>,
+    in_entry: Expr,
+    cores: CoreRegs,
+    mems: EntryMems,
+    req_core_ok: Sig,
+    req_asid: Sig,
+    /// The RX engine advances a tail, or drops, this cycle.
+    upd_adv: Sig,
+    upd_drop: Sig,
+    /// The value a write stores, and its pointer bits.
+    wd: Sig,
+    wptr: Expr,
+    fault: Sig,
+}
+
+/// The register front end with the ICT's rules: user code reaches only the entries its
+/// address space owns, and a kernel write of a register an engine updates in the same
+/// cycle waits a cycle. Decode and protection are worked out as a request is accepted
+/// and registered for its execution in the next cycle (nothing they depend on changes
+/// in between: only MMIO writes ASIDs and contexts, one access at a time).
+fn mmio_front<'a>(
+    m: &mut ModuleBuilder,
+    s: &Axil,
+    map: &'a RegMap,
+    d: &Dims,
+    eng: &Engines,
+) -> (RegSlave<'a>, Mmio) {
+    let mut pending = RegSlave::start(m, s, map);
+    let entry = pending.dec.index("ENTRY");
+    let core = pending.dec.index("CORE");
+    let entry_sel: Vec<Expr> = (0..d.entries).map(|i| entry.eq(i as u64)).collect();
+    let cores = CoreRegs::new(m, d.cores);
+    let asid_of = |user: &Expr| pick(&cores.ctx_asid, &user.trunc(d.core_bits));
     let req = &pending.req;
     m.describe(
         &req.addr,
         "Decoded at accept; a fault event reports its word address.",
     );
     m.unused(&req.addr);
-    let req_core_ok = m.node("req_core_ok", req.user.lt(c as u64));
+    let req_core_ok = m.node("req_core_ok", req.user.lt(d.cores as u64));
     let req_asid = m.node("req_asid", asid_of(&req.user));
+    let mems = EntryMems::new(m, d, &entry);
 
-    let emem = |m: &mut ModuleBuilder, f: &'static str, w: u32| {
-        let mem = m.memory(&format!("mem_{f}"), w, depth, RamStyle::Distributed);
-        let mmio = m.mem_read_async(mem, &format!("{f}_mmio"), &eidx);
-        EntryMem { mem, mmio }
-    };
-    let m_protocol = emem(&mut m, "protocol", 8);
-    let m_remote = emem(&mut m, "remote", 48);
-    let m_mac = emem(&mut m, "remote_mac", 48);
-    let m_conn = emem(&mut m, "conn_id", 32);
-    let m_asid = emem(&mut m, "asid", 16);
-    let m_handle = emem(&mut m, "handle", 64);
-    let m_rx_base = emem(&mut m, "rx_base", 64);
-    let m_rx_size = emem(&mut m, "rx_size", 32);
-    let m_rx_head = emem(&mut m, "rx_head", PTR);
-    let m_rx_tail = emem(&mut m, "rx_tail", PTR);
-    let m_tx_base = emem(&mut m, "tx_base", 64);
-    let m_tx_size = emem(&mut m, "tx_size", 32);
-    let m_tx_head = emem(&mut m, "tx_head", PTR);
-    let m_tx_tail = emem(&mut m, "tx_tail", PTR);
-    let m_drops = emem(&mut m, "drops", 32);
-
-    // User code may reach only the entries its address space owns.
     let in_entry = pending.dec.block_hit("ENTRY");
     let inc = &pending.req.incoming;
     let owner_asid = m.mem_read_async(
-        m_asid.mem,
+        mems.asid.mem,
         "asid_incoming",
         &pending.dec.index_incoming("ENTRY"),
     );
     let owner_ok = pending.dec.block_hit_incoming("ENTRY")
-        & inc.user.lt(c as u64)
+        & inc.user.lt(d.cores as u64)
         & owner_asid.eq(asid_of(&inc.user));
-    // A kernel write of a register an engine updates this cycle waits a cycle.
-    let upd_adv = m.node("rx_upd_advances", &ru_valid & &ru_advance);
-    let upd_drop = m.node("rx_upd_drops", &ru_valid & &ru_drop);
+    let upd_adv = m.node("rx_upd_advances", &eng.ru_valid & &eng.ru_advance);
+    let upd_drop = m.node("rx_upd_drops", &eng.ru_valid & &eng.ru_drop);
     let hit_rx_tail = pending.dec.hit("ENTRY", "RX_TAIL");
     let hit_drops = pending.dec.hit("ENTRY", "DROPS");
     let hit_tx_head = pending.dec.hit("ENTRY", "TX_HEAD");
     let stall = &pending.req.write
-        & ((&hit_rx_tail & &upd_adv) | (&hit_drops & &upd_drop) | (&hit_tx_head & &tu_valid));
+        & ((&hit_rx_tail & &upd_adv) | (&hit_drops & &upd_drop) | (&hit_tx_head & &eng.tu_valid));
     let rules = Rules {
         user_check: Some(owner_ok),
         stall: Some(stall),
         refusable: false,
     };
-    let mut rs = pending.check(&mut m, rules);
+    let rs = pending.check(m, rules);
     let wd = rs.write_value.clone();
     let wptr = wd.trunc(PTR);
-    let fault = rs.fault(&mut m);
-    let privileged = rs.req.privileged.clone();
+    let fault = rs.fault(m);
+    let mmio = Mmio {
+        entry,
+        core,
+        entry_sel,
+        in_entry,
+        cores,
+        mems,
+        req_core_ok,
+        req_asid,
+        upd_adv,
+        upd_drop,
+        wd,
+        wptr,
+        fault,
+    };
+    (rs, mmio)
+}
 
-    // ---- Children: ready queue and event queue --------------------------------------
-    let rqi = m.instance("ready_queue", &rq);
-    m.connect(rqi, "ready", &ready);
-    m.connect(rqi, "entry_core", vec_of(&core));
-    m.connect(rqi, "entry_prio", vec_of(&prio));
-    m.connect(rqi, "ctx_accel", vec_of(&ctx_accel));
-    m.connect(rqi, "ctx_prio", vec_of(&ctx_prio));
-    m.connect(rqi, "irq_en", vec_of(&irq_en));
-    let rq_valid = m.inst_output(rqi, "head_valid");
-    let rq_index = m.inst_output(rqi, "head_index");
-    let rq_eligible = m.inst_output(rqi, "core_eligible");
-    let rq_irq = m.inst_output(rqi, "irq");
-    let eq = m.instance("event_queue", &evq);
-    let ev_valid = m.inst_output(eq, "head_valid");
-    let ev_data = m.inst_output(eq, "head_data");
-    let ev_count = m.inst_output(eq, "count");
-    let ev_lost = m.inst_output(eq, "lost");
+/// The ready queue and the event queue.
+struct Children {
+    rqi: Inst,
+    rq_valid: Sig,
+    rq_index: Sig,
+    rq_eligible: Sig,
+    rq_irq: Sig,
+    eq: Inst,
+    ev_valid: Sig,
+    ev_data: Sig,
+    ev_count: Sig,
+    ev_lost: Sig,
+}
 
-    // ---- GLOBAL registers -----------------------------------------------------------
-    let id = &map.reg("GLOBAL", "ID").unwrap().reset;
+impl Children {
+    fn new(
+        m: &mut ModuleBuilder,
+        rq: &Rc<Module>,
+        evq: &Rc<Module>,
+        f: &EntryFlops,
+        cores: &CoreRegs,
+    ) -> Children {
+        let rqi = m.instance("ready_queue", rq);
+        m.connect(rqi, "ready", &f.ready);
+        m.connect(rqi, "entry_core", vec_of(&f.core));
+        m.connect(rqi, "entry_prio", vec_of(&f.prio));
+        m.connect(rqi, "ctx_accel", vec_of(&cores.ctx_accel));
+        m.connect(rqi, "ctx_prio", vec_of(&cores.ctx_prio));
+        m.connect(rqi, "irq_en", vec_of(&cores.irq_en));
+        let rq_valid = m.inst_output(rqi, "head_valid");
+        let rq_index = m.inst_output(rqi, "head_index");
+        let rq_eligible = m.inst_output(rqi, "core_eligible");
+        let rq_irq = m.inst_output(rqi, "irq");
+        let eq = m.instance("event_queue", evq);
+        Children {
+            rqi,
+            rq_valid,
+            rq_index,
+            rq_eligible,
+            rq_irq,
+            eq,
+            ev_valid: m.inst_output(eq, "head_valid"),
+            ev_data: m.inst_output(eq, "head_data"),
+            ev_count: m.inst_output(eq, "count"),
+            ev_lost: m.inst_output(eq, "lost"),
+        }
+    }
+}
+
+/// What the GLOBAL registers give the rest.
+struct Global {
+    evq_irq_line: Sig,
+    clear_used: Sig,
+    link_state: Sig,
+    filter: Mem,
+}
+
+/// The GLOBAL block: identification, the event queue, slot replacement, the link and the
+/// miss filter.
+#[allow(clippy::too_many_arguments)]
+fn global_registers(
+    m: &mut ModuleBuilder,
+    rs: &mut RegSlave,
+    map: &RegMap,
+    cfg: &IctConfig,
+    d: &Dims,
+    eng: &Engines,
+    f: &EntryFlops,
+    kids: &Children,
+) -> Global {
+    let (n, iw) = (d.entries, d.index_bits);
+    let id = map.reg("GLOBAL", "ID").expect("GLOBAL.ID").reset;
     rs.dec.read(
         "GLOBAL",
         "ID",
@@ -272,15 +523,16 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
         "PARAMS",
         &[
             ("ENTRIES", lit(n as u64, 16)),
-            ("CORES", lit(c as u64, 8)),
-            ("FILTER_LOG2", lit(fw as u64, 8)),
+            ("CORES", lit(d.cores as u64, 8)),
+            ("FILTER_LOG2", lit(d.filter_bits as u64, 8)),
             (
                 "EVQ_LOG2",
                 lit(cfg.event_queue_depth.trailing_zeros() as u64, 8),
             ),
         ],
     );
-    let ev_head = ev_valid.repeat(64) & &ev_data;
+    let wd = rs.write_value.clone();
+    let ev_head = kids.ev_valid.repeat(64) & &kids.ev_data;
     rs.dec.read(
         "GLOBAL",
         "EVQ_POP",
@@ -289,34 +541,37 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
             ("DATA", ev_head.slice(0, 56)),
         ],
     );
-    let rd_evq_pop = rs.read(&mut m, "GLOBAL", "EVQ_POP");
-    m.connect(eq, "pop", &rd_evq_pop & &ev_valid);
+    let rd_evq_pop = rs.read(m, "GLOBAL", "EVQ_POP");
+    m.connect(kids.eq, "pop", &rd_evq_pop & &kids.ev_valid);
     rs.dec
-        .read("GLOBAL", "EVQ_STATUS", &[("COUNT", ev_count.zext(16))]);
-    rs.dec
-        .read("GLOBAL", "EVQ_LOST", &[("COUNT", ev_lost.clone().into())]);
-    let wr_lost = rs.write(&mut m, "GLOBAL", "EVQ_LOST");
-    m.connect(eq, "lost_we", &wr_lost);
-    m.connect(eq, "lost_wdata", wd.trunc(LOST_WIDTH));
+        .read("GLOBAL", "EVQ_STATUS", &[("COUNT", kids.ev_count.zext(16))]);
+    rs.dec.read(
+        "GLOBAL",
+        "EVQ_LOST",
+        &[("COUNT", kids.ev_lost.clone().into())],
+    );
+    let wr_lost = rs.write(m, "GLOBAL", "EVQ_LOST");
+    m.connect(kids.eq, "lost_we", &wr_lost);
+    m.connect(kids.eq, "lost_wdata", wd.trunc(LOST_WIDTH));
     let evq_irq_en = m.reg_reset("evq_irq_en", 1, 0);
     rs.dec.read(
         "GLOBAL",
         "EVQ_CTRL",
         &[("IRQ_EN", evq_irq_en.clone().into())],
     );
-    let wr_evq_ctrl = rs.write(&mut m, "GLOBAL", "EVQ_CTRL");
+    let wr_evq_ctrl = rs.write(m, "GLOBAL", "EVQ_CTRL");
     m.when(&wr_evq_ctrl, |m| m.set(&evq_irq_en, wd.bit(0)));
-    let evq_irq_r = m.reg_reset("evq_irq_line", 1, 0);
-    m.set(&evq_irq_r, &evq_irq_en & &ev_valid);
+    let evq_irq_line = m.reg_reset("evq_irq_line", 1, 0);
+    m.set(&evq_irq_line, &evq_irq_en & &kids.ev_valid);
 
     // Clock replacement: free slots first, then enabled slots not used since the last
     // USAGE_CLEAR, else the slot at the hand.
     let hand = m.reg_reset("victim_after", n, 0);
     m.describe(&hand, "Slots after the last victim: the clock hand.");
-    let free_vec = m.node("slot_free", !vec_of(&enabled));
-    let unused_vec = m.node("slot_unused", vec_of(&enabled) & !vec_of(&used));
-    let pick_free = rr_pick(&mut m, "victim_free", &free_vec, &hand);
-    let pick_unused = rr_pick(&mut m, "victim_unused", &unused_vec, &hand);
+    let free_vec = m.node("slot_free", !vec_of(&f.enabled));
+    let unused_vec = m.node("slot_unused", vec_of(&f.enabled) & !vec_of(&f.used));
+    let pick_free = rr_pick(m, "victim_free", &free_vec, &hand);
+    let pick_unused = rr_pick(m, "victim_unused", &unused_vec, &hand);
     let at_hand = hand.any().mux(lowest_set(&hand), lit(1, n));
     let victim = m.node(
         "victim",
@@ -336,15 +591,15 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
             ("UNUSED", !free_vec.any() & unused_vec.any()),
         ],
     );
-    let rd_victim = rs.read(&mut m, "GLOBAL", "VICTIM");
+    let rd_victim = rs.read(m, "GLOBAL", "VICTIM");
     m.when(&rd_victim, |m| m.set(&hand, above(&victim)));
-    let wr_usage_clear = rs.write(&mut m, "GLOBAL", "USAGE_CLEAR");
+    let wr_usage_clear = rs.write(m, "GLOBAL", "USAGE_CLEAR");
     let clear_used = m.node("clear_used", &wr_usage_clear & wd.bit(0));
-    let link_r = m.reg_reset("link_state", 1, 0);
-    m.set(&link_r, &link_up);
+    let link_state = m.reg_reset("link_state", 1, 0);
+    m.set(&link_state, &eng.link_up);
     rs.dec
-        .read("GLOBAL", "LINK", &[("UP", link_r.clone().into())]);
-    let used_vec = vec_of(&used);
+        .read("GLOBAL", "LINK", &[("UP", link_state.clone().into())]);
+    let used_vec = vec_of(&f.used);
     let usage_words: Vec<Expr> = (0..regs::words_of(n))
         .map(|k| {
             let lo = k * 64;
@@ -361,7 +616,7 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
     let filter = m.memory(
         "mem_miss_filter",
         64,
-        (fwords as u64).max(2),
+        (d.filter_words as u64).max(2),
         RamStyle::Distributed,
     );
     let filter_k = rs.dec.word("GLOBAL", "MISS_FILTER");
@@ -371,11 +626,34 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
         "MISS_FILTER",
         &[("BITS", filter_mmio.clone().into())],
     );
-    let wr_filter = rs.write(&mut m, "GLOBAL", "MISS_FILTER");
+    let wr_filter = rs.write(m, "GLOBAL", "MISS_FILTER");
     m.mem_write(filter, &wr_filter, &filter_k, &wd);
+    Global {
+        evq_irq_line,
+        clear_used,
+        link_state,
+        filter,
+    }
+}
 
-    // ---- CORE registers ---------------------------------------------------------------
-    let sel_core = |v: &[Sig]| select(&v.iter().map(Expr::from).collect::<Vec<_>>(), &kidx);
+/// A ready-queue pop: which core's head it took.
+struct Pops {
+    rq_head: Sig,
+    popped: Sig,
+}
+
+/// The CORE block: context, the ready queue's head (pop and peek), interrupts.
+fn core_registers(
+    m: &mut ModuleBuilder,
+    rs: &mut RegSlave,
+    d: &Dims,
+    f: &EntryFlops,
+    mmio: &Mmio,
+    kids: &Children,
+) -> Pops {
+    let (c, iw) = (d.cores, d.index_bits);
+    let (kidx, cores) = (&mmio.core, &mmio.cores);
+    let wd = rs.write_value.clone();
     let bit_of = |v: &Sig, k: &Expr| {
         if v.width() == 1 {
             v.clone().into()
@@ -387,17 +665,17 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
         "CORE",
         "CTX",
         &[
-            ("ASID", sel_core(&ctx_asid)),
-            ("ACCEL", sel_core(&ctx_accel)),
-            ("PRIO", sel_core(&ctx_prio)),
+            ("ASID", pick(&cores.ctx_asid, kidx)),
+            ("ACCEL", pick(&cores.ctx_accel, kidx)),
+            ("PRIO", pick(&cores.ctx_prio, kidx)),
         ],
     );
-    let wr_ctx = rs.write(&mut m, "CORE", "CTX");
-    let head_of: Vec<Expr> = (0..c).map(|k| rq_index.slice(k * iw, iw)).collect();
-    let rq_head = m.node("rq_head", select(&head_of, &kidx));
-    let rq_head_valid = m.node("rq_head_valid", bit_of(&rq_valid, &kidx));
-    let rq_head_rx = bit_of(&ready_rx, &rq_head) & &rq_head_valid;
-    let rq_head_tx = bit_of(&ready_tx, &rq_head) & &rq_head_valid;
+    let wr_ctx = rs.write(m, "CORE", "CTX");
+    let head_of: Vec<Expr> = (0..c).map(|k| kids.rq_index.slice(k * iw, iw)).collect();
+    let rq_head = m.node("rq_head", select(&head_of, kidx));
+    let rq_head_valid = m.node("rq_head_valid", bit_of(&kids.rq_valid, kidx));
+    let rq_head_rx = bit_of(&f.ready_rx, &rq_head) & &rq_head_valid;
+    let rq_head_tx = bit_of(&f.ready_tx, &rq_head) & &rq_head_valid;
     let rq_fields = [
         ("INDEX", (rq_head_valid.repeat(iw) & &rq_head).zext(16)),
         ("RX", rq_head_rx),
@@ -406,198 +684,271 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
     ];
     rs.dec.read("CORE", "RQ_POP", &rq_fields);
     rs.dec.read("CORE", "RQ_PEEK", &rq_fields);
-    let rd_pop = rs.read(&mut m, "CORE", "RQ_POP");
-    let rd_peek = rs.read(&mut m, "CORE", "RQ_PEEK");
+    let rd_pop = rs.read(m, "CORE", "RQ_POP");
+    let rd_peek = rs.read(m, "CORE", "RQ_PEEK");
     let popped = m.node("rq_popped", &rd_pop & &rq_head_valid);
-    let handle_at_head = m.mem_read_async(m_handle.mem, "handle_rq", &rq_head);
+    let handle_at_head = m.mem_read_async(mmio.mems.handle.mem, "handle_rq", &rq_head);
+    rs.dec.read(
+        "CORE",
+        "RQ_HANDLE",
+        &[("HANDLE", pick(&cores.rq_handle, kidx))],
+    );
     rs.dec
-        .read("CORE", "RQ_HANDLE", &[("HANDLE", sel_core(&rq_handle))]);
-    rs.dec
-        .read("CORE", "IRQ_CTRL", &[("EN", sel_core(&irq_en))]);
-    let wr_irq_ctrl = rs.write(&mut m, "CORE", "IRQ_CTRL");
+        .read("CORE", "IRQ_CTRL", &[("EN", pick(&cores.irq_en, kidx))]);
+    let wr_irq_ctrl = rs.write(m, "CORE", "IRQ_CTRL");
     rs.dec.read(
         "CORE",
         "IRQ_STATUS",
         &[
-            ("LINE", bit_of(&rq_irq, &kidx)),
+            ("LINE", bit_of(&kids.rq_irq, kidx)),
             ("READY", rq_head_valid.clone().into()),
-            ("ELIGIBLE", bit_of(&rq_eligible, &kidx)),
+            ("ELIGIBLE", bit_of(&kids.rq_eligible, kidx)),
         ],
     );
     let pops = cat((0..c).rev().map(|k| &popped & kidx.eq(k as u64)));
-    m.connect(rqi, "pop", pops);
+    m.connect(kids.rqi, "pop", pops);
     for k in 0..c as usize {
         let here = kidx.eq(k as u64);
         m.when(&wr_ctx & &here, |m| {
-            m.set(&ctx_asid[k], rs.field("CORE", "CTX", "ASID"));
-            m.set(&ctx_accel[k], rs.field("CORE", "CTX", "ACCEL"));
-            m.set(&ctx_prio[k], rs.field("CORE", "CTX", "PRIO"));
+            m.set(&cores.ctx_asid[k], rs.field("CORE", "CTX", "ASID"));
+            m.set(&cores.ctx_accel[k], rs.field("CORE", "CTX", "ACCEL"));
+            m.set(&cores.ctx_prio[k], rs.field("CORE", "CTX", "PRIO"));
         });
-        m.when(&wr_irq_ctrl & &here, |m| m.set(&irq_en[k], wd.bit(0)));
+        m.when(&wr_irq_ctrl & &here, |m| m.set(&cores.irq_en[k], wd.bit(0)));
         m.when((&rd_pop | &rd_peek) & &here, |m| {
-            m.set(&rq_handle[k], rq_head_valid.repeat(64) & &handle_at_head)
+            m.set(
+                &cores.rq_handle[k],
+                rq_head_valid.repeat(64) & &handle_at_head,
+            )
         });
     }
+    Pops { rq_head, popped }
+}
 
-    // ---- ENTRY registers ----------------------------------------------------------------
-    let sel_entry = |v: &[Sig]| select(&v.iter().map(Expr::from).collect::<Vec<_>>(), &eidx);
+/// The ENTRY block's write strobes, and the RX-pending bit after an MMIO or engine
+/// pointer change.
+struct EntryWrites {
+    ctrl: Sig,
+    local: Sig,
+    owner: Sig,
+    wait: Sig,
+    rx_head: Sig,
+    rx_tail: Sig,
+    tx_tail: Sig,
+    pend_mmio: Sig,
+    pend_upd: Sig,
+}
+
+/// The ENTRY block: every per-entry register's read and write, in flip-flops or LUTRAM.
+fn entry_registers(
+    m: &mut ModuleBuilder,
+    rs: &mut RegSlave,
+    d: &Dims,
+    eng: &Engines,
+    f: &EntryFlops,
+    mmio: &Mmio,
+) -> EntryWrites {
+    let (eidx, mems) = (&mmio.entry, &mmio.mems);
+    let (wd, wptr) = (&mmio.wd, &mmio.wptr);
+    let sel_entry = |v: &[Sig]| pick(v, eidx);
     rs.dec.read(
         "ENTRY",
         "CTRL",
         &[
-            ("ENABLED", sel_entry(&enabled)),
-            ("ACCELERATED", sel_entry(&accel)),
-            ("PROTOCOL", m_protocol.mmio.clone().into()),
-            ("IRQ_PRIO", sel_entry(&prio)),
+            ("ENABLED", sel_entry(&f.enabled)),
+            ("ACCELERATED", sel_entry(&f.accel)),
+            ("PROTOCOL", mems.protocol.mmio.clone().into()),
+            ("IRQ_PRIO", sel_entry(&f.prio)),
         ],
     );
     rs.dec.read(
         "ENTRY",
         "LOCAL",
-        &[("PORT", sel_entry(&lport)), ("IP", sel_entry(&lip))],
+        &[("PORT", sel_entry(&f.lport)), ("IP", sel_entry(&f.lip))],
     );
     rs.dec.read(
         "ENTRY",
         "REMOTE",
         &[
-            ("PORT", m_remote.mmio.slice(0, 16)),
-            ("IP", m_remote.mmio.slice(16, 32)),
+            ("PORT", mems.remote.mmio.slice(0, 16)),
+            ("IP", mems.remote.mmio.slice(16, 32)),
         ],
     );
+    rs.dec.read(
+        "ENTRY",
+        "REMOTE_MAC",
+        &[("MAC", mems.mac.mmio.clone().into())],
+    );
     rs.dec
-        .read("ENTRY", "REMOTE_MAC", &[("MAC", m_mac.mmio.clone().into())]);
-    rs.dec
-        .read("ENTRY", "CONN_ID", &[("ID", m_conn.mmio.clone().into())]);
+        .read("ENTRY", "CONN_ID", &[("ID", mems.conn.mmio.clone().into())]);
     rs.dec.read(
         "ENTRY",
         "OWNER",
         &[
-            ("ASID", m_asid.mmio.clone().into()),
-            ("CORE", sel_entry(&core)),
+            ("ASID", mems.asid.mmio.clone().into()),
+            ("CORE", sel_entry(&f.core)),
         ],
     );
     rs.dec.read(
         "ENTRY",
         "HANDLE",
-        &[("HANDLE", m_handle.mmio.clone().into())],
+        &[("HANDLE", mems.handle.mmio.clone().into())],
     );
-    for (reg, f, mm) in [
-        ("RX_BASE", "ADDR", &m_rx_base),
-        ("RX_SIZE", "BYTES", &m_rx_size),
-        ("RX_HEAD", "PTR", &m_rx_head),
-        ("RX_TAIL", "PTR", &m_rx_tail),
-        ("TX_BASE", "ADDR", &m_tx_base),
-        ("TX_SIZE", "BYTES", &m_tx_size),
-        ("TX_HEAD", "PTR", &m_tx_head),
-        ("TX_TAIL", "PTR", &m_tx_tail),
-        ("DROPS", "COUNT", &m_drops),
+    for (reg, field, mm) in [
+        ("RX_BASE", "ADDR", &mems.rx_base),
+        ("RX_SIZE", "BYTES", &mems.rx_size),
+        ("RX_HEAD", "PTR", &mems.rx_head),
+        ("RX_TAIL", "PTR", &mems.rx_tail),
+        ("TX_BASE", "ADDR", &mems.tx_base),
+        ("TX_SIZE", "BYTES", &mems.tx_size),
+        ("TX_HEAD", "PTR", &mems.tx_head),
+        ("TX_TAIL", "PTR", &mems.tx_tail),
+        ("DROPS", "COUNT", &mems.drops),
     ] {
-        rs.dec.read("ENTRY", reg, &[(f, mm.mmio.clone().into())]);
+        rs.dec
+            .read("ENTRY", reg, &[(field, mm.mmio.clone().into())]);
     }
     rs.dec.read(
         "ENTRY",
         "WAIT",
-        &[("RX", sel_entry(&rx_wait)), ("TX", sel_entry(&tx_wait))],
+        &[("RX", sel_entry(&f.rx_wait)), ("TX", sel_entry(&f.tx_wait))],
     );
+    let ready_bits: Vec<Expr> = (0..d.entries).map(|i| f.ready.bit(i)).collect();
     rs.dec.read(
         "ENTRY",
         "STATUS",
         &[
-            ("RX_PENDING", sel_entry(&rx_pend)),
-            ("TX_FREED", sel_entry(&tx_freed)),
-            (
-                "READY",
-                select(&(0..n).map(|i| ready.bit(i)).collect::<Vec<_>>(), &eidx),
-            ),
-            ("USED", sel_entry(&used)),
+            ("RX_PENDING", sel_entry(&f.rx_pend)),
+            ("TX_FREED", sel_entry(&f.tx_freed)),
+            ("READY", select(&ready_bits, eidx)),
+            ("USED", sel_entry(&f.used)),
         ],
     );
 
-    let w_ctrl = rs.write(&mut m, "ENTRY", "CTRL");
-    let w_local = rs.write(&mut m, "ENTRY", "LOCAL");
-    let w_owner = rs.write(&mut m, "ENTRY", "OWNER");
-    let w_wait = rs.write(&mut m, "ENTRY", "WAIT");
-    let w_rx_head = rs.write(&mut m, "ENTRY", "RX_HEAD");
-    let w_rx_tail = rs.write(&mut m, "ENTRY", "RX_TAIL");
-    let w_tx_head = rs.write(&mut m, "ENTRY", "TX_HEAD");
-    let w_tx_tail = rs.write(&mut m, "ENTRY", "TX_TAIL");
-    let w_drops = rs.write(&mut m, "ENTRY", "DROPS");
+    let w_ctrl = rs.write(m, "ENTRY", "CTRL");
+    let w_local = rs.write(m, "ENTRY", "LOCAL");
+    let w_owner = rs.write(m, "ENTRY", "OWNER");
+    let w_wait = rs.write(m, "ENTRY", "WAIT");
+    let w_rx_head = rs.write(m, "ENTRY", "RX_HEAD");
+    let w_rx_tail = rs.write(m, "ENTRY", "RX_TAIL");
+    let w_tx_head = rs.write(m, "ENTRY", "TX_HEAD");
+    let w_tx_tail = rs.write(m, "ENTRY", "TX_TAIL");
+    let w_drops = rs.write(m, "ENTRY", "DROPS");
     // Registers kept whole in their own memory, written only by MMIO.
     for (reg, mm, width) in [
-        ("REMOTE", &m_remote, 48),
-        ("REMOTE_MAC", &m_mac, 48),
-        ("CONN_ID", &m_conn, 32),
-        ("HANDLE", &m_handle, 64),
-        ("RX_BASE", &m_rx_base, 64),
-        ("RX_SIZE", &m_rx_size, 32),
-        ("TX_BASE", &m_tx_base, 64),
-        ("TX_SIZE", &m_tx_size, 32),
+        ("REMOTE", &mems.remote, 48),
+        ("REMOTE_MAC", &mems.mac, 48),
+        ("CONN_ID", &mems.conn, 32),
+        ("HANDLE", &mems.handle, 64),
+        ("RX_BASE", &mems.rx_base, 64),
+        ("RX_SIZE", &mems.rx_size, 32),
+        ("TX_BASE", &mems.tx_base, 64),
+        ("TX_SIZE", &mems.tx_size, 32),
     ] {
-        let w = rs.write(&mut m, "ENTRY", reg);
-        m.mem_write(mm.mem, &w, &eidx, &wd.trunc(width));
+        let w = rs.write(m, "ENTRY", reg);
+        m.mem_write(mm.mem, &w, eidx, &wd.trunc(width));
     }
-    m.mem_write(m_rx_head.mem, &w_rx_head, &eidx, &wptr);
-    m.mem_write(m_tx_tail.mem, &w_tx_tail, &eidx, &wptr);
+    m.mem_write(mems.rx_head.mem, &w_rx_head, eidx, wptr);
+    m.mem_write(mems.tx_tail.mem, &w_tx_tail, eidx, wptr);
     m.mem_write(
-        m_protocol.mem,
+        mems.protocol.mem,
         &w_ctrl,
-        &eidx,
+        eidx,
         &rs.field("ENTRY", "CTRL", "PROTOCOL"),
     );
     m.mem_write(
-        m_asid.mem,
+        mems.asid.mem,
         &w_owner,
-        &eidx,
+        eidx,
         &rs.field("ENTRY", "OWNER", "ASID"),
     );
     // Memories an engine also writes: the engine's update has the port; MMIO stalled.
+    let (upd_adv, upd_drop) = (&mmio.upd_adv, &mmio.upd_drop);
     m.mem_write(
-        m_rx_tail.mem,
-        &upd_adv | &w_rx_tail,
-        &upd_adv.mux(&ru_index, &eidx),
-        &upd_adv.mux(&ru_tail, &wptr),
+        mems.rx_tail.mem,
+        upd_adv | &w_rx_tail,
+        &upd_adv.mux(&eng.ru_index, eidx),
+        &upd_adv.mux(&eng.ru_tail, wptr),
     );
     m.mem_write(
-        m_tx_head.mem,
-        &tu_valid | &w_tx_head,
-        &tu_valid.mux(&tu_index, &eidx),
-        &tu_valid.mux(&tu_head, &wptr),
+        mems.tx_head.mem,
+        &eng.tu_valid | &w_tx_head,
+        &eng.tu_valid.mux(&eng.tu_index, eidx),
+        &eng.tu_valid.mux(&eng.tu_head, wptr),
     );
-    let drops_at_upd = m.mem_read_async(m_drops.mem, "drops_upd", &ru_index);
+    let drops_at_upd = m.mem_read_async(mems.drops.mem, "drops_upd", &eng.ru_index);
     let drops_inc = drops_at_upd.add_carry(1u64);
     let drops_next = drops_inc
         .msb()
         .mux(lit(u32::MAX as u64, 32), drops_inc.trunc(32));
     m.mem_write(
-        m_drops.mem,
-        &upd_drop | &w_drops,
-        &upd_drop.mux(&ru_index, &eidx),
+        mems.drops.mem,
+        upd_drop | &w_drops,
+        &upd_drop.mux(&eng.ru_index, eidx),
         &upd_drop.mux(drops_next, wd.trunc(32)),
     );
 
     // RX pending = RX_HEAD != RX_TAIL, kept per entry as the pointers change.
-    let head_at_upd = m.mem_read_async(m_rx_head.mem, "rx_head_upd", &ru_index);
-    let same = m.node("upd_is_mmio_entry", ru_index.eq(&eidx));
-    let mmio_head = w_rx_head.mux(&wptr, &m_rx_head.mmio);
+    let head_at_upd = m.mem_read_async(mems.rx_head.mem, "rx_head_upd", &eng.ru_index);
+    let same = m.node("upd_is_mmio_entry", eng.ru_index.eq(eidx));
+    let mmio_head = w_rx_head.mux(wptr, &mems.rx_head.mmio);
     let mmio_tail = w_rx_tail.mux(
         wptr.clone(),
-        (&upd_adv & &same).mux(&ru_tail, &m_rx_tail.mmio),
+        (upd_adv & &same).mux(&eng.ru_tail, &mems.rx_tail.mmio),
     );
     let pend_mmio = m.node("pending_after_mmio", mmio_head.ne(mmio_tail));
-    let upd_head = (&w_rx_head & &same).mux(&wptr, &head_at_upd);
-    let pend_upd = m.node("pending_after_upd", upd_head.ne(&ru_tail));
-    let tsel = |i: usize| tu_index.eq(i as u64);
-    let rsel = |i: usize| ru_index.eq(i as u64);
+    let upd_head = (&w_rx_head & &same).mux(wptr, &head_at_upd);
+    let pend_upd = m.node("pending_after_upd", upd_head.ne(&eng.ru_tail));
+    EntryWrites {
+        ctrl: w_ctrl,
+        local: w_local,
+        owner: w_owner,
+        wait: w_wait,
+        rx_head: w_rx_head,
+        rx_tail: w_rx_tail,
+        tx_tail: w_tx_tail,
+        pend_mmio,
+        pend_upd,
+    }
+}
 
-    // ---- Lookup pipeline ------------------------------------------------------------------
-    let key0 = cat([Expr::from(&lk_ip), Expr::from(&lk_port)]);
+/// A lookup's outcome the updates and events need.
+struct Lookup {
+    miss_event: Sig,
+    key: Sig,
+    hit_onehot: Sig,
+}
+
+/// An output port `g_f`, driven by a register of `v`.
+fn registered(m: &mut ModuleBuilder, g: &str, f: &str, v: Expr) {
+    let port = m.group_port(g, f, v.width(), PortDir::Out);
+    let r = m.reg(&format!("{g}_{f}_r"), v.width());
+    m.set(&r, v);
+    m.set(&port, &r);
+}
+
+/// The lookup pipeline: a CAM compare registered as a match vector, the miss filter, then
+/// the entry's fields: the result [`LOOKUP_LATENCY`] cycles after the request.
+fn lookup(
+    m: &mut ModuleBuilder,
+    d: &Dims,
+    eng: &Engines,
+    f: &EntryFlops,
+    mems: &EntryMems,
+    global: &Global,
+    w: &EntryWrites,
+) -> Lookup {
+    let (n, iw, fw) = (d.entries, d.index_bits, d.filter_bits);
+    let key0 = cat([Expr::from(&eng.lk_ip), Expr::from(&eng.lk_port)]);
     let lk1_valid = m.reg_reset("lk1_valid", 1, 0);
     let lk1_match = m.reg("lk1_match", n);
     let lk1_key = m.reg("lk1_key", 48);
-    m.set(&lk1_valid, &lk_valid);
+    m.set(&lk1_valid, &eng.lk_valid);
     m.set(
         &lk1_match,
-        vec_map(&|i| &enabled[i] & cat([Expr::from(&lip[i]), Expr::from(&lport[i])]).eq(&key0)),
+        cat((0..n as usize).rev().map(|i| {
+            &f.enabled[i] & cat([Expr::from(&f.lip[i]), Expr::from(&f.lport[i])]).eq(&key0)
+        })),
     );
     m.set(&lk1_key, &key0);
     let first = m.node("lk1_first", lowest_set(&lk1_match));
@@ -611,12 +962,12 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
             .reduce(|a, b| a ^ b)
             .unwrap(),
     );
-    let fword_addr = if fwords > 1 {
+    let fword_addr = if d.filter_words > 1 {
         hash.slice(6, fw - 6)
     } else {
         lit(0, 1)
     };
-    let fword = m.mem_read_async(filter, "miss_filter_lookup", &fword_addr);
+    let fword = m.mem_read_async(global.filter, "miss_filter_lookup", &fword_addr);
     let marked = m.node("lk1_marked", fword.index(&hash.trunc(6)));
     let miss_last_valid = m.reg_reset("miss_last_valid", 1, 0);
     let miss_last_key = m.reg("miss_last_key", 48);
@@ -625,15 +976,15 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
         "The key of the last ICT_MISS event: repeats are not reported again.",
     );
     let miss1 = m.node("lk1_miss", &lk1_valid & !&hit1 & &marked);
-    let miss_new = m.node(
+    let miss_event = m.node(
         "miss_event",
         &miss1 & !(&miss_last_valid & miss_last_key.eq(&lk1_key)),
     );
-    m.when(&miss_new, |m| {
+    m.when(&miss_event, |m| {
         m.set(&miss_last_valid, 1);
         m.set(&miss_last_key, &lk1_key);
     });
-    m.when(&w_ctrl | &w_local, |m| m.set(&miss_last_valid, 0));
+    m.when(&w.ctrl | &w.local, |m| m.set(&miss_last_valid, 0));
     let lk2_valid = m.reg_reset("lk2_valid", 1, 0);
     let lk2_hit = m.reg("lk2_hit", 1);
     let lk2_index = m.reg("lk2_index", iw);
@@ -642,88 +993,98 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
     m.set(&lk2_hit, &hit1);
     m.set(&lk2_index, encode(&first, iw));
     m.set(&lk2_miss, &miss1);
-    let lk_hit_vec = m.node("lk1_hit_onehot", lk1_valid.repeat(n) & &first);
+    let hit_onehot = m.node("lk1_hit_onehot", lk1_valid.repeat(n) & &first);
 
-    let gout = |m: &mut ModuleBuilder, g: &str, f: &str, w| m.group_port(g, f, w, PortDir::Out);
-    let rd_at =
-        |m: &mut ModuleBuilder, mm: &EntryMem, nm: &str, a: &Expr| m.mem_read_async(mm.mem, nm, a);
-    let registered = |m: &mut ModuleBuilder, g: &str, f: &str, v: Expr| {
-        let port = gout(m, g, f, v.width());
-        let r = m.reg(&format!("{g}_{f}_r"), v.width());
-        m.set(&r, v);
-        m.set(&port, &r);
-    };
-    let res_valid = gout(&mut m, "res", "valid", 1);
+    let res_valid = m.group_port("res", "valid", 1, PortDir::Out);
     let res_valid_r = m.reg_reset("res_valid_r", 1, 0);
     m.set(&res_valid_r, &lk2_valid);
     m.set(&res_valid, &res_valid_r);
-    registered(&mut m, "res", "hit", lk2_hit.clone().into());
-    registered(&mut m, "res", "miss", lk2_miss.clone().into());
-    registered(&mut m, "res", "index", lk2_index.clone().into());
-    let sel2 = |v: &[Sig]| select(&v.iter().map(Expr::from).collect::<Vec<_>>(), &lk2_index);
-    registered(&mut m, "res", "accelerated", sel2(&accel));
-    registered(&mut m, "res", "core", sel2(&core));
-    for (f, mm) in [
-        ("conn_id", &m_conn),
-        ("rx_base", &m_rx_base),
-        ("rx_size", &m_rx_size),
-        ("rx_head", &m_rx_head),
-        ("rx_tail", &m_rx_tail),
+    registered(m, "res", "hit", lk2_hit.clone().into());
+    registered(m, "res", "miss", lk2_miss.clone().into());
+    registered(m, "res", "index", lk2_index.clone().into());
+    let at2: Expr = lk2_index.clone().into();
+    registered(m, "res", "accelerated", pick(&f.accel, &at2));
+    registered(m, "res", "core", pick(&f.core, &at2));
+    for (field, mm) in [
+        ("conn_id", &mems.conn),
+        ("rx_base", &mems.rx_base),
+        ("rx_size", &mems.rx_size),
+        ("rx_head", &mems.rx_head),
+        ("rx_tail", &mems.rx_tail),
     ] {
-        let v = rd_at(&mut m, mm, &format!("{f}_lookup"), &lk2_index);
-        registered(&mut m, "res", f, v.into());
+        let v = m.mem_read_async(mm.mem, &format!("{field}_lookup"), &at2);
+        registered(m, "res", field, v.into());
     }
+    Lookup {
+        miss_event,
+        key: lk1_key,
+        hit_onehot,
+    }
+}
 
-    // ---- TX sideband (registered) ---------------------------------------------------------
-    let selt = |v: &[Sig]| select(&v.iter().map(Expr::from).collect::<Vec<_>>(), &ti_index);
-    registered(&mut m, "tx_info", "enabled", selt(&enabled));
-    registered(&mut m, "tx_info", "accelerated", selt(&accel));
-    registered(&mut m, "tx_info", "local_ip", selt(&lip));
-    registered(&mut m, "tx_info", "local_port", selt(&lport));
-    for (f, mm) in [
-        ("remote", &m_remote),
-        ("remote_mac", &m_mac),
-        ("base", &m_tx_base),
-        ("size", &m_tx_size),
-        ("head", &m_tx_head),
-        ("tail", &m_tx_tail),
+/// The TX engine's view of an entry, registered: one cycle.
+fn tx_info(m: &mut ModuleBuilder, eng: &Engines, f: &EntryFlops, mems: &EntryMems) {
+    let at: Expr = eng.ti_index.clone().into();
+    registered(m, "tx_info", "enabled", pick(&f.enabled, &at));
+    registered(m, "tx_info", "accelerated", pick(&f.accel, &at));
+    registered(m, "tx_info", "local_ip", pick(&f.lip, &at));
+    registered(m, "tx_info", "local_port", pick(&f.lport, &at));
+    for (field, mm) in [
+        ("remote", &mems.remote),
+        ("remote_mac", &mems.mac),
+        ("base", &mems.tx_base),
+        ("size", &mems.tx_size),
+        ("head", &mems.tx_head),
+        ("tail", &mems.tx_tail),
     ] {
-        let v = rd_at(&mut m, mm, &format!("{f}_tx_info"), &ti_index);
-        registered(&mut m, "tx_info", f, v.into());
+        let v = m.mem_read_async(mm.mem, &format!("{field}_tx_info"), &at);
+        registered(m, "tx_info", field, v.into());
     }
+}
 
-    // ---- Doorbells ----------------------------------------------------------------------
-    let doorbell = |m: &mut ModuleBuilder, g: &str, pend: &[Sig], ready: &Sig, set: &Expr| {
+/// Doorbells: RX_HEAD and TX_TAIL writes queue their entry, handed out round robin.
+fn doorbells(
+    m: &mut ModuleBuilder,
+    d: &Dims,
+    eng: &Engines,
+    f: &EntryFlops,
+    mmio: &Mmio,
+    w: &EntryWrites,
+) {
+    let (n, iw) = (d.entries, d.index_bits);
+    let doorbell = |m: &mut ModuleBuilder, g: &str, pend: &[Sig], ready: &Sig, set: &Sig| {
         let pv = m.node(&format!("{g}_pending"), vec_of(pend));
         let after = m.reg_reset(&format!("{g}_after"), n, 0);
-        let pick = rr_pick(m, &format!("{g}_pick"), &pv, &after);
-        let valid = gout(m, g, "valid", 1);
-        let index = gout(m, g, "index", iw);
+        let chosen = rr_pick(m, &format!("{g}_pick"), &pv, &after);
+        let valid = m.group_port(g, "valid", 1, PortDir::Out);
+        let index = m.group_port(g, "index", iw, PortDir::Out);
         m.set(&valid, pv.any());
-        m.set(&index, encode(&pick, iw));
+        m.set(&index, encode(&chosen, iw));
         let take = m.node(&format!("{g}_take"), pv.any() & ready);
-        m.when(&take, |m| m.set(&after, above(&pick)));
+        m.when(&take, |m| m.set(&after, above(&chosen)));
         for (i, p) in pend.iter().enumerate() {
-            m.when(&take & pick.bit(i as u32), |m| m.set(p, 0));
-            m.when(set & &esel[i], |m| m.set(p, 1));
+            m.when(&take & chosen.bit(i as u32), |m| m.set(p, 0));
+            m.when(set & &mmio.entry_sel[i], |m| m.set(p, 1));
         }
     };
-    doorbell(
-        &mut m,
-        "db_rx",
-        &db_rx_pend,
-        &dbr_ready,
-        &w_rx_head.clone().into(),
-    );
-    doorbell(
-        &mut m,
-        "db_tx",
-        &db_tx_pend,
-        &dbt_ready,
-        &w_tx_tail.clone().into(),
-    );
+    doorbell(m, "db_rx", &f.db_rx_pend, &eng.dbr_ready, &w.rx_head);
+    doorbell(m, "db_tx", &f.db_tx_pend, &eng.dbt_ready, &w.tx_tail);
+}
 
-    // ---- Per-entry updates ----------------------------------------------------------------
+/// Every per-entry flip-flop's update: MMIO writes, pops, the engines, lookups.
+#[allow(clippy::too_many_arguments)]
+fn entry_updates(
+    m: &mut ModuleBuilder,
+    rs: &mut RegSlave,
+    d: &Dims,
+    eng: &Engines,
+    f: &EntryFlops,
+    mmio: &Mmio,
+    global: &Global,
+    pops: &Pops,
+    w: &EntryWrites,
+    lookup: &Lookup,
+) {
     let f_en = rs.field("ENTRY", "CTRL", "ENABLED");
     let f_acc = rs.field("ENTRY", "CTRL", "ACCELERATED");
     let f_prio = rs.field("ENTRY", "CTRL", "IRQ_PRIO");
@@ -732,93 +1093,101 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
     let f_core = rs.field("ENTRY", "OWNER", "CORE");
     let f_wrx = rs.field("ENTRY", "WAIT", "RX");
     let f_wtx = rs.field("ENTRY", "WAIT", "TX");
-    let w_ptrs = m.node("wr_entry_rx_ptr", &w_rx_head | &w_rx_tail);
-    for i in 0..n as usize {
-        let here = &esel[i];
-        m.when(&w_ctrl & here, |m| {
-            m.set(&enabled[i], &f_en);
-            m.set(&accel[i], &f_acc);
-            m.set(&prio[i], &f_prio);
+    let w_ptrs = m.node("wr_entry_rx_ptr", &w.rx_head | &w.rx_tail);
+    for i in 0..d.entries as usize {
+        let here = &mmio.entry_sel[i];
+        m.when(&w.ctrl & here, |m| {
+            m.set(&f.enabled[i], &f_en);
+            m.set(&f.accel[i], &f_acc);
+            m.set(&f.prio[i], &f_prio);
         });
-        m.when(&w_local & here, |m| {
-            m.set(&lport[i], &f_port);
-            m.set(&lip[i], &f_ip);
+        m.when(&w.local & here, |m| {
+            m.set(&f.lport[i], &f_port);
+            m.set(&f.lip[i], &f_ip);
         });
-        m.when(&w_owner & here, |m| m.set(&core[i], &f_core));
+        m.when(&w.owner & here, |m| m.set(&f.core[i], &f_core));
         // Popping wakes the thread: it no longer waits.
-        m.when(&popped & rq_head.eq(i as u64), |m| {
-            m.set(&rx_wait[i], 0);
-            m.set(&tx_wait[i], 0);
+        m.when(&pops.popped & pops.rq_head.eq(i as u64), |m| {
+            m.set(&f.rx_wait[i], 0);
+            m.set(&f.tx_wait[i], 0);
         });
-        m.when(&w_wait & here, |m| {
-            m.set(&rx_wait[i], &f_wrx);
-            m.set(&tx_wait[i], &f_wtx);
+        m.when(&w.wait & here, |m| {
+            m.set(&f.rx_wait[i], &f_wrx);
+            m.set(&f.tx_wait[i], &f_wtx);
         });
-        m.when(&w_wait & here & &f_wtx, |m| m.set(&tx_freed[i], 0));
-        m.when(&tu_valid & tsel(i), |m| m.set(&tx_freed[i], 1));
-        m.when(&upd_adv & rsel(i), |m| m.set(&rx_pend[i], &pend_upd))
-            .elif(&w_ptrs & here, |m| m.set(&rx_pend[i], &pend_mmio));
-        m.when(&clear_used, |m| m.set(&used[i], 0));
-        m.when(lk_hit_vec.bit(i as u32), |m| m.set(&used[i], 1));
+        m.when(&w.wait & here & &f_wtx, |m| m.set(&f.tx_freed[i], 0));
+        m.when(&eng.tu_valid & eng.tu_index.eq(i as u64), |m| {
+            m.set(&f.tx_freed[i], 1)
+        });
+        m.when(&mmio.upd_adv & eng.ru_index.eq(i as u64), |m| {
+            m.set(&f.rx_pend[i], &w.pend_upd)
+        })
+        .elif(&w_ptrs & here, |m| m.set(&f.rx_pend[i], &w.pend_mmio));
+        m.when(&global.clear_used, |m| m.set(&f.used[i], 0));
+        m.when(lookup.hit_onehot.bit(i as u32), |m| m.set(&f.used[i], 1));
     }
+}
 
-    // ---- Events ---------------------------------------------------------------------------
+/// The control event queue's sources, in priority order.
+fn events(
+    m: &mut ModuleBuilder,
+    rs: &RegSlave,
+    eng: &Engines,
+    mmio: &Mmio,
+    kids: &Children,
+    global: &Global,
+    lookup: &Lookup,
+) {
     let ev = |kind: u64, data: Expr| cat([lit(kind, 8), data.zext(56)]);
-    let fault_entry = in_entry.mux(eidx.zext(16), lit(0xffff, 16));
+    let fault_entry = mmio.in_entry.mux(mmio.entry.zext(16), lit(0xffff, 16));
     let fault_data = cat([
         rs.req.addr.slice(3, 14),
-        privileged.clone().into(),
+        rs.req.privileged.clone().into(),
         rs.req.write.clone().into(),
-        (req_core_ok.repeat(16) & &req_asid),
+        (mmio.req_core_ok.repeat(16) & &mmio.req_asid),
         rs.req.user.clone().into(),
         fault_entry,
     ]);
-    let link_changed = m.node("link_changed", link_r.ne(&link_up));
+    let link_changed = m.node("link_changed", global.link_state.ne(&eng.link_up));
     let sources = [
         (
             "prot",
-            Expr::from(&fault),
+            Expr::from(&mmio.fault),
             ev(event::PROT_FAULT, fault_data),
         ),
         (
             "miss",
-            miss_new.clone().into(),
-            ev(event::ICT_MISS, lk1_key.clone().into()),
+            lookup.miss_event.clone().into(),
+            ev(event::ICT_MISS, lookup.key.clone().into()),
         ),
         (
             "overflow",
-            upd_drop.clone().into(),
-            ev(event::RING_OVERFLOW, ru_index.zext(16)),
+            mmio.upd_drop.clone().into(),
+            ev(event::RING_OVERFLOW, eng.ru_index.zext(16)),
         ),
         (
             "dma",
-            evd_valid.clone().into(),
-            ev(event::DMA_ERROR, evd_info.clone().into()),
+            eng.evd_valid.clone().into(),
+            ev(event::DMA_ERROR, eng.evd_info.clone().into()),
         ),
         (
             "link",
             link_changed.into(),
             cat([
-                link_up.mux(lit(event::LINK_UP, 8), lit(event::LINK_DOWN, 8)),
+                eng.link_up
+                    .mux(lit(event::LINK_UP, 8), lit(event::LINK_DOWN, 8)),
                 lit(0, 56),
             ]),
         ),
         (
             "malformed",
-            evm_valid.clone().into(),
-            ev(event::MALFORMED, evm_class.clone().into()),
+            eng.evm_valid.clone().into(),
+            ev(event::MALFORMED, eng.evm_class.clone().into()),
         ),
     ];
     debug_assert!(sources.iter().map(|s| s.0).eq(EVENT_SOURCES));
-    for (s_name, v, d) in sources {
-        m.connect(eq, &format!("{s_name}_valid"), v);
-        m.connect(eq, &format!("{s_name}_data"), d);
+    for (s_name, v, data) in sources {
+        m.connect(kids.eq, &format!("{s_name}_valid"), v);
+        m.connect(kids.eq, &format!("{s_name}_data"), data);
     }
-
-    // ---- Outputs ----------------------------------------------------------------------------
-    m.set(&irq, &rq_irq);
-    m.set(&evq_irq, &evq_irq_r);
-    // A denied read returns zeros, never the register's value (the front end masks it).
-    rs.finish(&mut m, &s)?;
-    m.finish()
 }
