@@ -53,7 +53,9 @@ use crate::blocks::onehot::select;
 use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::blocks::udp_rx_parse::udp_rx_parse;
 use crate::bundles::{Axis, AxisCfg};
-use crate::ir::{cat, clog2, lit, Expr, HdlErrors, Module, ModuleBuilder, PortDir, RamStyle, Sig};
+use crate::ir::{
+    cat, clog2, lit, Expr, HdlErrors, Inst, Module, ModuleBuilder, PortDir, RamStyle, Sig,
+};
 use std::rc::Rc;
 
 /// The RX ring record: what the engine writes for each datagram, at the ring's tail.
@@ -165,18 +167,17 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
             "normal-path buffers must hold 64 to 65535 bytes",
         ));
     }
-    let iw = clog2(u64::from(cfg.entries));
-    let n = cfg.entries as usize;
     let net = AxisCfg::net(w);
-    let parser = udp_rx_parse(w)?;
-    let buffer = axis_packet_fifo(PacketFifoCfg::new(net, beats, true))?;
-    let shifter = byte_shifter(ByteShifterCfg::new(w, 32))?;
-    let dma = dma_write(cfg.dma())?;
-    let bare = AxisCfg {
-        data_width: w,
-        user_width: 0,
+    let children = Children {
+        parser: udp_rx_parse(w)?,
+        buffer: axis_packet_fifo(PacketFifoCfg::new(net, beats, true))?,
+        shifter: byte_shifter(ByteShifterCfg::new(w, 32))?,
+        dma: dma_write(cfg.dma())?,
+        out_reg: axis_register(AxisCfg {
+            data_width: w,
+            user_width: 0,
+        })?,
     };
-    let out_reg = axis_register(bare)?;
 
     let mut m = ModuleBuilder::new(&name);
     m.doc(format!(
@@ -186,18 +187,64 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
         cfg.buffer_bytes / 1024
     ));
     let s = Axis::sink(&mut m, "s_axis_rx", net);
-    let gin = |m: &mut ModuleBuilder, g: &str, f: &str, w| m.group_port(g, f, w, PortDir::In);
-    let gout = |m: &mut ModuleBuilder, g: &str, f: &str, w| m.group_port(g, f, w, PortDir::Out);
     let malformed_to_np = m.input("malformed_to_np", 1);
     m.describe(
         &malformed_to_np,
         "Policy: deliver malformed frames to the normal path instead of dropping them.",
     );
+    let front = tap_and_buffer(&mut m, &s, &children)?;
+    let verdicts = verdicts(&mut m, &cfg, &front);
+    let decision = decide(&mut m, &cfg, &verdicts, &malformed_to_np);
+    let queues = queue_jobs(&mut m, &cfg, &decision)?;
+    let mover = mover(&mut m, &cfg, &children, &front, &queues)?;
+    cutter(&mut m, &cfg, &children, &queues, &mover);
+    let done = completions(&mut m, &cfg, &decision, &queues, &mover)?;
+    bookkeeping(&mut m, &cfg, &front, &decision, &mover, &done);
+    m.finish()
+}
 
-    // ---- Tap and buffer, side by side ----------------------------------------------------
+/// The engine's child modules.
+struct Children {
+    parser: Rc<Module>,
+    buffer: Rc<Module>,
+    shifter: Rc<Module>,
+    dma: Rc<Module>,
+    out_reg: Rc<Module>,
+}
+
+/// A one-bit statistics output `stat_<f>`.
+fn stat(m: &mut ModuleBuilder, f: &str, v: Expr) {
+    let o = m.output(&format!("stat_{f}"), 1);
+    m.set(&o, v);
+}
+
+/// An output port of group `g`, driven by `v`.
+fn out(m: &mut ModuleBuilder, g: &str, f: &str, v: Expr) {
+    let o = m.group_port(g, f, v.width(), PortDir::Out);
+    m.set(&o, v);
+}
+
+/// The MAC stream's tap and buffer, and what they say per frame.
+struct Front {
+    parse: Inst,
+    buffer: Inst,
+    in_end: Sig,
+    slots: Sig,
+    force: Sig,
+    end_r: Sig,
+    forced_r: Sig,
+    drop_bad: Sig,
+    drop_full: Sig,
+    fate: Inst,
+    kept_now: Sig,
+}
+
+/// The parser tap and the packet buffer, side by side; the fate FIFO pairs each verdict
+/// with whether the buffer kept its frame.
+fn tap_and_buffer(m: &mut ModuleBuilder, s: &Axis, c: &Children) -> Result<Front, HdlErrors> {
     m.set(&s.tready, 1);
-    let p = m.instance("parse", &parser);
-    let pf = m.instance("buffer", &buffer);
+    let p = m.instance("parse", &c.parser);
+    let pf = m.instance("buffer", &c.buffer);
     let bad_in = s.tuser.clone().expect("net streams carry tuser");
     let in_end = m.node("in_frame_end", &s.tvalid & &s.tlast);
     let slots = m.reg_reset("slots_used", clog2(FRAME_SLOTS + 1), 0);
@@ -227,13 +274,9 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     m.set(&forced_r, &force);
     let drop_bad = m.inst_output(pf, "drop_bad");
     let drop_full = m.inst_output(pf, "drop_full");
-    let stat = |m: &mut ModuleBuilder, f: &str, v: Expr| {
-        let o = m.output(&format!("stat_{f}"), 1);
-        m.set(&o, v);
-    };
-    stat(&mut m, "frames", in_end.clone().into());
-    stat(&mut m, "mac_bad", &drop_bad & !&forced_r);
-    stat(&mut m, "overrun", &drop_full | (&drop_bad & &forced_r));
+    stat(m, "frames", in_end.clone().into());
+    stat(m, "mac_bad", &drop_bad & !&forced_r);
+    stat(m, "overrun", &drop_full | (&drop_bad & &forced_r));
     let lost = m.node("frame_not_buffered", &end_r & (&drop_bad | &drop_full));
     let fate = m.instance("fate", &sync_fifo(SyncFifoCfg::new(1, 16))?);
     m.connect(fate, "s_valid", &end_r);
@@ -243,18 +286,51 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
         m.unused(&x); // a fate waits at most the parser's latency for its verdict
     }
     let kept_now = m.inst_output(fate, "m_data");
+    Ok(Front {
+        parse: p,
+        buffer: pf,
+        in_end,
+        slots,
+        force,
+        end_r,
+        forced_r,
+        drop_bad,
+        drop_full,
+        fate,
+        kept_now,
+    })
+}
 
-    // ---- Verdicts, the lookup and the delay line beside it --------------------------------
-    let meta = |m: &mut ModuleBuilder, f: &str| m.inst_output(p, &format!("meta_{f}"));
-    let mv = meta(&mut m, "valid");
-    m.connect(fate, "m_ready", &mv);
-    let offload = meta(&mut m, "offload");
-    let error = meta(&mut m, "error");
-    let len = meta(&mut m, "len");
-    let udp_len = meta(&mut m, "udp_len");
-    let dst_ip = meta(&mut m, "dst_ip");
-    let dst_port = meta(&mut m, "dst_port");
-    for f in [
+/// A kept frame's verdict, [`DECIDE_DELAY`] cycles later, beside its lookup result.
+struct Verdicts {
+    valid: Expr,
+    offload: Expr,
+    error: Expr,
+    len: Expr,
+    udp_len: Expr,
+    r_valid: Sig,
+    r_hit: Sig,
+    r_index: Sig,
+    r_accel: Sig,
+    r_base: Sig,
+    r_size: Sig,
+    r_head: Sig,
+    r_tail: Sig,
+}
+
+/// The verdicts of kept frames: offloadable ones look up the ICT; every verdict waits in
+/// a delay line for the lookup's result; malformed frames raise an event.
+fn verdicts(m: &mut ModuleBuilder, cfg: &RxOffloadCfg, f: &Front) -> Verdicts {
+    let meta = |m: &mut ModuleBuilder, name: &str| m.inst_output(f.parse, &format!("meta_{name}"));
+    let mv = meta(m, "valid");
+    m.connect(f.fate, "m_ready", &mv);
+    let offload = meta(m, "offload");
+    let error = meta(m, "error");
+    let len = meta(m, "len");
+    let udp_len = meta(m, "udp_len");
+    let dst_ip = meta(m, "dst_ip");
+    let dst_port = meta(m, "dst_port");
+    for name in [
         "broadcast",
         "multicast",
         "ipv4",
@@ -264,18 +340,18 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
         "src_ip",
         "src_port",
     ] {
-        let x = meta(&mut m, f);
+        let x = meta(m, name);
         m.unused(&x); // the record takes these from the frame itself
     }
-    let kept = m.node("verdict_kept", &mv & &kept_now);
-    let lk_valid = gout(&mut m, "lookup", "valid", 1);
-    let lk_ip = gout(&mut m, "lookup", "ip", 32);
-    let lk_port = gout(&mut m, "lookup", "port", 16);
+    let kept = m.node("verdict_kept", &mv & &f.kept_now);
+    let lk_valid = m.group_port("lookup", "valid", 1, PortDir::Out);
+    let lk_ip = m.group_port("lookup", "ip", 32, PortDir::Out);
+    let lk_port = m.group_port("lookup", "port", 16, PortDir::Out);
     m.set(&lk_valid, &kept & &offload);
     m.set(&lk_ip, &dst_ip);
     m.set(&lk_port, &dst_port);
-    let evm_valid = gout(&mut m, "ev_malformed", "valid", 1);
-    let evm_class = gout(&mut m, "ev_malformed", "class", 8);
+    let evm_valid = m.group_port("ev_malformed", "valid", 1, PortDir::Out);
+    let evm_class = m.group_port("ev_malformed", "class", 8, PortDir::Out);
     m.set(&evm_valid, &mv & error.ne(0u64));
     m.set(&evm_class, error.zext(8));
 
@@ -294,35 +370,81 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
         d = line
             .iter()
             .zip(&d)
-            .map(|((f, _), prev)| {
-                let r = m.reg(&format!("d{k}_{f}"), prev.width());
+            .map(|((name, _), prev)| {
+                let r = m.reg(&format!("d{k}_{name}"), prev.width());
                 m.set(&r, prev);
                 r.into()
             })
             .collect();
     }
-    let (d_offload, d_error, d_len, d_udp_len) = (&d[0], &d[1], &d[2], &d[3]);
-
-    let res = |m: &mut ModuleBuilder, f: &str, w| gin(m, "res", f, w);
-    let r_valid = res(&mut m, "valid", 1);
-    let r_hit = res(&mut m, "hit", 1);
-    let r_miss = res(&mut m, "miss", 1);
-    let r_index = res(&mut m, "index", iw);
-    let r_accel = res(&mut m, "accelerated", 1);
-    let r_core = res(&mut m, "core", 8);
-    let r_conn = res(&mut m, "conn_id", 32);
-    let r_base = res(&mut m, "rx_base", 64);
-    let r_size = res(&mut m, "rx_size", 32);
-    let r_head = res(&mut m, "rx_head", PTR);
-    let r_tail = res(&mut m, "rx_tail", PTR);
+    let res = |m: &mut ModuleBuilder, name: &str, w| m.group_port("res", name, w, PortDir::In);
+    let r_valid = res(m, "valid", 1);
+    let r_hit = res(m, "hit", 1);
+    let r_miss = res(m, "miss", 1);
+    let r_index = res(m, "index", clog2(u64::from(cfg.entries)));
+    let r_accel = res(m, "accelerated", 1);
+    let r_core = res(m, "core", 8);
+    let r_conn = res(m, "conn_id", 32);
+    let r_base = res(m, "rx_base", 64);
+    let r_size = res(m, "rx_size", 32);
+    let r_head = res(m, "rx_head", PTR);
+    let r_tail = res(m, "rx_tail", PTR);
     for x in [&r_miss, &r_core, &r_conn] {
         m.unused(x); // the ICT raises miss events; core and id are the OS's business
     }
+    let mut d = d.into_iter();
+    let mut next = || d.next().expect("four delayed fields");
+    Verdicts {
+        valid: d_valid,
+        offload: next(),
+        error: next(),
+        len: next(),
+        udp_len: next(),
+        r_valid,
+        r_hit,
+        r_index,
+        r_accel,
+        r_base,
+        r_size,
+        r_head,
+        r_tail,
+    }
+}
 
-    // ---- The decision, in two stages ----------------------------------------------------------
-    // Stage 1 (the lookup result's cycle) reads the entry's bookkeeping; stage 2 decides,
-    // with the previous decision forwarded (it may have been for the same entry, and its
-    // updates land only as stage 2 of this frame runs).
+/// What the decision decided, for the queues, the completions and the bookkeeping.
+struct Decision {
+    deciding: Sig,
+    to_ring: Sig,
+    ring_full: Sig,
+    to_np: Sig,
+    np_addr: Sig,
+    /// The entry, the ring's base, size and tail, and the record.
+    index: Expr,
+    base: Expr,
+    size: Expr,
+    tail: Sig,
+    new_tail: Sig,
+    rec_len: Sig,
+    udp_len: Expr,
+    len: Expr,
+    error: Expr,
+    loss_now: Sig,
+    reason: Sig,
+    inflight: Vec<Sig>,
+    loss: Vec<Sig>,
+}
+
+/// The decision, in two stages: stage 1 (the lookup result's cycle) reads the entry's
+/// bookkeeping; stage 2 decides, with the previous decision forwarded (it may have been
+/// for the same entry, and its updates land only as stage 2 of this frame runs).
+fn decide(
+    m: &mut ModuleBuilder,
+    cfg: &RxOffloadCfg,
+    v: &Verdicts,
+    malformed_to_np: &Sig,
+) -> Decision {
+    let n = cfg.entries as usize;
+    let iw = clog2(u64::from(cfg.entries));
     let cw = clog2(FRAME_SLOTS + 1);
     let inflight: Vec<Sig> = (0..n)
         .map(|i| m.reg_reset(&format!("e{i}_in_flight"), cw, 0))
@@ -336,47 +458,48 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
         (n as u64).max(2),
         RamStyle::Distributed,
     );
-    let shadow_rd = m.mem_read_async(shadow, "reserved_tail_at_res", &r_index);
-    let exprs = |v: &[Sig]| v.iter().map(Expr::from).collect::<Vec<_>>();
+    let shadow_rd = m.mem_read_async(shadow, "reserved_tail_at_res", &v.r_index);
+    let exprs = |s: &[Sig]| s.iter().map(Expr::from).collect::<Vec<_>>();
     let busy_bits: Vec<Expr> = inflight.iter().map(|c| c.ne(0u64)).collect();
-    let busy = m.node("entry_in_flight", select(&busy_bits, &r_index));
+    let busy = m.node("entry_in_flight", select(&busy_bits, &v.r_index));
     // Stage 1 also works out what does not depend on the previous decision: the ring's
     // sanity, the record's footprint, the bytes in use as this lookup saw them, and the
     // room a record may take (size - footprint; the borrow says it can never fit).
-    let tail_seen = m.node("ring_tail_seen", busy.mux(&shadow_rd, &r_tail));
-    let rec_len = m.node("record_len", d_udp_len + lit(8, 16));
+    let tail_seen = m.node("ring_tail_seen", busy.mux(&shadow_rd, &v.r_tail));
+    let rec_len = m.node("record_len", &v.udp_len + lit(8, 16));
     let need = m.node(
         "record_footprint",
         cat([(rec_len.zext(17) + lit(63, 17)).slice(6, 11), lit(0, 6)]),
     );
+    let (r_size, r_base) = (&v.r_size, &v.r_base);
     let ring_ok = m.node(
         "ring_sane",
-        (&r_size & (&r_size - 1u64)).eq(0u64) & r_size.ge(64u64) & r_base.trunc(6).eq(0u64),
+        (r_size & (r_size - 1u64)).eq(0u64) & r_size.ge(64u64) & r_base.trunc(6).eq(0u64),
     );
     m.describe(
         &ring_ok,
         "RX_SIZE is a power of two of at least 64 and RX_BASE is 64-byte aligned.",
     );
     let stage1: Vec<(&str, Expr)> = vec![
-        ("malformed", d_error.ne(0u64)),
-        ("error", d_error.clone()),
-        ("offload", d_offload.clone()),
-        ("hit", Expr::from(&r_valid & &r_hit)),
-        ("accel", Expr::from(&r_accel)),
-        ("index", Expr::from(&r_index)),
-        ("base", Expr::from(&r_base)),
-        ("size", Expr::from(&r_size)),
+        ("malformed", v.error.ne(0u64)),
+        ("error", v.error.clone()),
+        ("offload", v.offload.clone()),
+        ("hit", Expr::from(&v.r_valid & &v.r_hit)),
+        ("accel", Expr::from(&v.r_accel)),
+        ("index", Expr::from(&v.r_index)),
+        ("base", Expr::from(r_base)),
+        ("size", Expr::from(r_size)),
         ("tail", tail_seen.clone().into()),
-        ("used", Expr::from(&tail_seen - &r_head)),
+        ("used", Expr::from(&tail_seen - &v.r_head)),
         ("room", r_size.zext(33) - need.zext(33)),
         ("need", need.clone().into()),
         ("ring_ok", ring_ok.clone().into()),
-        ("loss", select(&exprs(&loss), &r_index)),
-        ("len", d_len.clone()),
-        ("udp_len", d_udp_len.clone()),
+        ("loss", select(&exprs(&loss), &v.r_index)),
+        ("len", v.len.clone()),
+        ("udp_len", v.udp_len.clone()),
     ];
     let deciding = m.reg_reset("s2_valid", 1, 0);
-    m.set(&deciding, d_valid.clone());
+    m.set(&deciding, v.valid.clone());
     let mut s2 = std::collections::BTreeMap::new();
     for (f, e) in &stage1 {
         let r = m.reg(&format!("s2_{f}"), e.width());
@@ -405,64 +528,92 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
         "entry_loss",
         ((&p_ring | &p_full) & &same).mux(Expr::from(&p_full), g("loss")),
     );
-    let (r_size, r_base) = (g("size"), g("base"));
-    let ring_ok = g("ring_ok");
-    let room = g("room");
-    let need = g("need");
-    let d_udp_len = g("udp_len");
-    let d_len = g("len");
-    let d_error = g("error");
-    let d_offload = g("offload");
-    let r_index = g("index");
-    let rec_len = m.node("record_len_s2", &d_udp_len + lit(8, 16));
+    let (room, need) = (g("room"), g("need"));
+    let (udp_len, len, error, offload, index) =
+        (g("udp_len"), g("len"), g("error"), g("offload"), g("index"));
+    let rec_len = m.node("record_len_s2", &udp_len + lit(8, 16));
     let fits = m.node("ring_fits", !room.msb() & used.zext(33).le(&room));
-    let to_ring = m.node("to_ring", &deciding & &hit & &ring_ok & &fits);
-    let ring_full = m.node("ring_full", &deciding & &hit & !(&ring_ok & &fits));
+    let to_ring = m.node("to_ring", &deciding & &hit & g("ring_ok") & &fits);
+    let ring_full = m.node("ring_full", &deciding & &hit & !(g("ring_ok") & &fits));
     let np_wanted = m.node(
         "np_wanted",
-        &deciding & !&hit & (!&malformed | &malformed_to_np),
+        &deciding & !&hit & (!&malformed | malformed_to_np),
     );
-    let np_valid = gin(&mut m, "np_buf", "valid", 1);
-    let np_addr = gin(&mut m, "np_buf", "addr", 64);
-    let np_ready = gout(&mut m, "np_buf", "ready", 1);
-    let np_fits = d_len.le(u64::from(cfg.np_buffer_bytes));
+    let np_valid = m.group_port("np_buf", "valid", 1, PortDir::In);
+    let np_addr = m.group_port("np_buf", "addr", 64, PortDir::In);
+    let np_ready = m.group_port("np_buf", "ready", 1, PortDir::Out);
+    let np_fits = len.le(u64::from(cfg.np_buffer_bytes));
     let to_np = m.node("to_np", &np_wanted & &np_valid & np_fits);
     m.set(&np_ready, &to_np);
-    stat(&mut m, "offloaded", to_ring.clone().into());
-    stat(&mut m, "ring_full", ring_full.clone().into());
-    stat(&mut m, "normal", to_np.clone().into());
-    stat(&mut m, "no_buffer", &np_wanted & !&to_np);
+    stat(m, "offloaded", to_ring.clone().into());
+    stat(m, "ring_full", ring_full.clone().into());
+    stat(m, "normal", to_np.clone().into());
+    stat(m, "no_buffer", &np_wanted & !&to_np);
     stat(
-        &mut m,
+        m,
         "malformed_dropped",
-        &deciding & &malformed & !&malformed_to_np,
+        &deciding & &malformed & !malformed_to_np,
     );
     let new_tail = m.node("new_tail", &tail + need.zext(PTR));
-    m.mem_write(shadow, &to_ring, &r_index, &new_tail);
+    m.mem_write(shadow, &to_ring, &index, &new_tail);
     m.set(&p_used, &used + need.zext(PTR));
     m.set(&p_ring, &to_ring);
     m.set(&p_full, &ring_full);
-    m.set(&p_index, &r_index);
+    m.set(&p_index, &index);
     m.set(&p_tail, &new_tail);
     let reason = m.node(
         "np_reason",
         malformed.mux(
             lit(np_reason::MALFORMED, 2),
-            (&d_offload & g("hit")).mux(
+            (&offload & g("hit")).mux(
                 lit(np_reason::NOT_ACCELERATED, 2),
-                d_offload.mux(
+                offload.mux(
                     lit(np_reason::ICT_MISS, 2),
                     lit(np_reason::NOT_OFFLOADABLE, 2),
                 ),
             ),
         ),
     );
-    let (r_base, d_error) = (r_base.clone(), d_error.clone());
-    let r_size = r_size.clone();
+    Decision {
+        deciding,
+        to_ring,
+        ring_full,
+        to_np,
+        np_addr,
+        index,
+        base: g("base"),
+        size: g("size"),
+        tail,
+        new_tail,
+        rec_len,
+        udp_len,
+        len,
+        error,
+        loss_now,
+        reason,
+        inflight,
+        loss,
+    }
+}
 
-    // Jobs for the mover, cutter parameters, completion records: one entry per frame (jobs)
-    // or per DMA job; the frame slots bound them all, so pushes never wait.
-    let dma_job = m.node("dma_job", &to_ring | &to_np);
+/// The queues between the decision and the mover, the cutter and the completions.
+struct Queues {
+    jobs: Inst,
+    job_width: u32,
+    cuts: Inst,
+    dones: Inst,
+    done_width: u32,
+}
+
+/// Jobs for the mover, cutter parameters, completion records: one entry per frame (jobs)
+/// or per DMA job; the frame slots bound them all, so pushes never wait.
+fn queue_jobs(
+    m: &mut ModuleBuilder,
+    cfg: &RxOffloadCfg,
+    d: &Decision,
+) -> Result<Queues, HdlErrors> {
+    let iw = clog2(u64::from(cfg.entries));
+    let dma_job = m.node("dma_job", &d.to_ring | &d.to_np);
     let job_w = 1 + 1 + 64 + 32 + PTR + 16;
     let jobs = m.instance("jobs", &sync_fifo(SyncFifoCfg::new(job_w, FRAME_SLOTS))?);
     let cut_w = 16 + 1 + 16 + 16;
@@ -479,18 +630,19 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
         }
     }
     let full_mask = lit(0xffff_ffff, 32);
-    let np_len16 = d_len.trunc(16);
-    m.connect(jobs, "s_valid", &deciding);
+    let np_len16 = d.len.trunc(16);
+    let to_ring = &d.to_ring;
+    m.connect(jobs, "s_valid", &d.deciding);
     m.connect(
         jobs,
         "s_data",
         cat([
             Expr::from(&dma_job),
-            Expr::from(&to_ring),
-            to_ring.mux(&r_base, &np_addr),
-            to_ring.mux(&r_size - 1u64, full_mask),
-            to_ring.mux(&tail, lit(0, PTR)),
-            to_ring.mux(&rec_len, &np_len16),
+            Expr::from(to_ring),
+            to_ring.mux(&d.base, &d.np_addr),
+            to_ring.mux(&d.size - 1u64, full_mask),
+            to_ring.mux(&d.tail, lit(0, PTR)),
+            to_ring.mux(&d.rec_len, &np_len16),
         ]),
     );
     m.connect(cuts, "s_valid", &dma_job);
@@ -498,10 +650,10 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
         cuts,
         "s_data",
         cat([
-            to_ring.mux(&rec_len, &np_len16),
-            Expr::from(&to_ring),
-            d_udp_len - lit(8, 16),
-            cat([lit(0, 15), Expr::from(&loss_now)]),
+            to_ring.mux(&d.rec_len, &np_len16),
+            Expr::from(to_ring),
+            &d.udp_len - lit(8, 16),
+            cat([lit(0, 15), Expr::from(&d.loss_now)]),
         ]),
     );
     m.connect(dones, "s_valid", &dma_job);
@@ -509,33 +661,59 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
         dones,
         "s_data",
         cat([
-            Expr::from(&to_ring),
-            Expr::from(&r_index),
-            Expr::from(&new_tail),
-            np_len16.clone(),
-            reason.clone().into(),
-            d_error.clone(),
+            Expr::from(to_ring),
+            d.index.clone(),
+            Expr::from(&d.new_tail),
+            np_len16,
+            d.reason.clone().into(),
+            d.error.clone(),
         ]),
     );
+    Ok(Queues {
+        jobs,
+        job_width: job_w,
+        cuts,
+        dones,
+        done_width: done_w,
+    })
+}
 
-    // ---- The mover ---------------------------------------------------------------------------
+/// The mover's state the cutter, completions and bookkeeping need.
+struct Mover {
+    dma: Inst,
+    align: Inst,
+    start: Sig,
+    kind: Sig,
+}
+
+/// The mover: DMA commands go to the engine as soon as their jobs are known (the frame is
+/// already in the buffer then, behind the ones before it), so each burst is planned
+/// before its data reaches the engine; the frame's kind follows in order for the mover,
+/// which drains a discarded frame or streams it through the aligner.
+fn mover(
+    m: &mut ModuleBuilder,
+    cfg: &RxOffloadCfg,
+    c: &Children,
+    f: &Front,
+    q: &Queues,
+) -> Result<Mover, HdlErrors> {
+    let w = cfg.data_width;
+    let lanes = w / 8;
+    let net = AxisCfg::net(w);
     let pf_ready = m.wire("buffer_take", 1);
-    let (pf_valid, pf_payload) = Axis::of_instance(pf, "m_axis", net).source(&mut m, &pf_ready);
-    let pf_user = m.inst_output(pf, "m_axis_tuser");
+    let (pf_valid, pf_payload) = Axis::of_instance(f.buffer, "m_axis", net).source(m, &pf_ready);
+    let pf_user = m.inst_output(f.buffer, "m_axis_tuser");
     m.unused(&pf_user); // 0: the buffer never releases a bad frame
-    let jv = m.inst_output(jobs, "m_valid");
-    let job = m.inst_output(jobs, "m_data");
-    let mut pos = job_w;
+    let jv = m.inst_output(q.jobs, "m_valid");
+    let job = m.inst_output(q.jobs, "m_data");
+    let mut pos = q.job_width;
     let mut jf = |width: u32| {
         pos -= width;
         job.slice(pos, width)
     };
     let (j_dma, j_ring, j_base, j_mask, j_off, j_len) =
         (jf(1), jf(1), jf(64), jf(32), jf(PTR), jf(16));
-    // Commands go to the DMA engine as soon as their jobs are known (the frame is already in
-    // the buffer then, behind the ones before it), so each burst is planned before its data
-    // reaches the engine; the frame's kind follows in order for the mover.
-    let dw = m.instance("dma", &dma);
+    let dw = m.instance("dma", &c.dma);
     let cmd_ready = m.inst_output(dw, "cmd_ready");
     let kinds = m.instance("kinds", &sync_fifo(SyncFifoCfg::new(2, FRAME_SLOTS))?);
     for o in ["s_ready", "count"] {
@@ -547,7 +725,7 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
         &issue,
         "A job leaves for the mover, with its DMA command if it has one.",
     );
-    m.connect(jobs, "m_ready", &issue);
+    m.connect(q.jobs, "m_ready", &issue);
     m.connect(dw, "cmd_valid", &jv & &j_dma);
     m.connect(dw, "cmd_base", &j_base);
     m.connect(dw, "cmd_mask", &j_mask);
@@ -567,7 +745,7 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     let active = m.node("frame_active", &started | &start);
     let is_dma = m.node("frame_is_dma", started.mux(&cur_dma, kind.bit(1)));
     let is_ring = m.node("frame_is_ring", started.mux(&cur_ring, kind.bit(0)));
-    let sh = m.instance("align", &shifter);
+    let sh = m.instance("align", &c.shifter);
     let sh_ready = m.inst_output(sh, "s_axis_tready");
     m.set(&pf_ready, &active & (!&is_dma | &sh_ready));
     let pf_last = pf_payload.bit(w + lanes);
@@ -592,17 +770,29 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     // A frame leaves the buffer (moved or drained), in order: its room is free again.
     let left = m.output("frame_left", 1);
     m.set(&left, &pf_fire & &pf_last);
+    Ok(Mover {
+        dma: dw,
+        align: sh,
+        start,
+        kind,
+    })
+}
 
-    // ---- The cutter: the job's length, the record's LEN and FLAGS ----------------------------
+/// The cutter: stops the aligned frame at the job's length and fills in the record's LEN
+/// and FLAGS, then into the DMA engine through a register slice.
+fn cutter(m: &mut ModuleBuilder, cfg: &RxOffloadCfg, c: &Children, q: &Queues, mv: &Mover) {
+    let w = cfg.data_width;
+    let lanes = w / 8;
+    let net = AxisCfg::net(w);
     let sh_take = m.wire("aligned_take", 1);
-    let (sh_valid, sh_pl) = Axis::of_instance(sh, "m_axis", net).source(&mut m, &sh_take);
+    let (sh_valid, sh_pl) = Axis::of_instance(mv.align, "m_axis", net).source(m, &sh_take);
     let sh_data = sh_pl.slice(0, w);
     let sh_keep = sh_pl.slice(w, lanes);
     let sh_last = sh_pl.bit(w + lanes);
     let sh_user = m.node("aligned_user", sh_pl.bit(w + lanes + 1));
     m.unused(&sh_user); // frames are never shorter than their offset
-    let cv = m.inst_output(cuts, "m_valid");
-    let cut = m.inst_output(cuts, "m_data");
+    let cv = m.inst_output(q.cuts, "m_valid");
+    let cut = m.inst_output(q.cuts, "m_data");
     let (c_len, c_patch, c_paylen, c_flags) = (
         cut.slice(33, 16),
         cut.bit(32),
@@ -634,7 +824,7 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     let patch = m.node("cut_patch", &c_patch & cpos.eq(u64::from(at)));
     m.describe(&patch, "This beat holds the record's LEN and FLAGS.");
     let data = m.node("cut_data", patch.mux(cat(parts), &sh_data));
-    let oreg = m.instance("out_reg", &out_reg);
+    let oreg = m.instance("out_reg", &c.out_reg);
     let o_ready = m.inst_output(oreg, "s_axis_tready");
     m.set(&sh_take, &cv & (&cut_done | &o_ready));
     let sh_fire = m.node("aligned_fire", &sh_valid & &sh_take);
@@ -642,7 +832,7 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     m.connect(oreg, "s_axis_tdata", &data);
     m.connect(oreg, "s_axis_tkeep", &keep);
     m.connect(oreg, "s_axis_tlast", &cut_last);
-    m.connect(cuts, "m_ready", &sh_fire & &sh_last);
+    m.connect(q.cuts, "m_ready", &sh_fire & &sh_last);
     m.when(&sh_fire, |m| {
         m.when(&sh_last, |m| {
             m.set(&cpos, 0);
@@ -655,47 +845,63 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     });
     for f in ["tdata", "tkeep", "tvalid", "tlast"] {
         let o = m.inst_output(oreg, &format!("m_axis_{f}"));
-        m.connect(dw, &format!("s_axis_{f}"), &o);
+        m.connect(mv.dma, &format!("s_axis_{f}"), &o);
     }
-    let dma_ready = m.inst_output(dw, "s_axis_tready");
+    let dma_ready = m.inst_output(mv.dma, "s_axis_tready");
     m.connect(oreg, "m_axis_tready", &dma_ready);
-    m.expose(dw, "m_axi_");
+    m.expose(mv.dma, "m_axi_");
+}
 
-    // ---- Completions ----------------------------------------------------------------------------
+/// A job's completion, as the bookkeeping sees it.
+struct Done {
+    fire: Sig,
+    upd_adv: Sig,
+    upd_index: Sig,
+}
+
+/// Completions: normal-path completions to the NIC block, ring completions and drops to
+/// the ICT's update port (registered: drops wait in a queue, at most one arrives and one
+/// leaves per cycle, and go first; a ring completion waits for them), DMA errors as events.
+fn completions(
+    m: &mut ModuleBuilder,
+    cfg: &RxOffloadCfg,
+    d: &Decision,
+    q: &Queues,
+    mv: &Mover,
+) -> Result<Done, HdlErrors> {
+    let iw = clog2(u64::from(cfg.entries));
+    let dw = mv.dma;
     let dv = m.inst_output(dw, "done_valid");
     let d_err = m.inst_output(dw, "done_error");
     let d_tag = m.inst_output(dw, "done_tag");
     m.unused(&d_tag); // completions are in order; the record FIFO says whose they are
-    let dq = m.inst_output(dones, "m_data");
-    let dq_valid = m.inst_output(dones, "m_valid");
+    let dq = m.inst_output(q.dones, "m_data");
+    let dq_valid = m.inst_output(q.dones, "m_valid");
     m.unused(&dq_valid); // a DMA completion always has its record
-    let mut pos = done_w;
+    let mut pos = q.done_width;
     let mut df = |width: u32| {
         pos -= width;
         dq.slice(pos, width)
     };
     let (q_ring, q_index, q_tail, q_len, q_reason, q_class) =
         (df(1), df(iw), df(PTR), df(16), df(2), df(3));
-    let npd_valid = gout(&mut m, "np_done", "valid", 1);
-    let npd_ready = gin(&mut m, "np_done", "ready", 1);
+    let npd_valid = m.group_port("np_done", "valid", 1, PortDir::Out);
+    let npd_ready = m.group_port("np_done", "ready", 1, PortDir::In);
     for (f, v) in [
         ("len", q_len),
         ("reason", q_reason),
         ("class", q_class),
         ("error", d_err.clone().into()),
     ] {
-        let o = gout(&mut m, "np_done", f, v.width());
-        m.set(&o, v);
+        out(m, "np_done", f, v);
     }
-    // The ICT's update port, registered: drops wait in a queue (at most one arrives per
-    // cycle and one leaves per cycle) and go first; a ring completion waits for them.
     let drops = m.instance("drops", &sync_fifo(SyncFifoCfg::new(iw, 4))?);
     for o in ["s_ready", "count"] {
         let x = m.inst_output(drops, o);
         m.unused(&x); // one in and one out per cycle at most
     }
-    m.connect(drops, "s_valid", &ring_full);
-    m.connect(drops, "s_data", &r_index);
+    m.connect(drops, "s_valid", &d.ring_full);
+    m.connect(drops, "s_data", &d.index);
     let drop_valid = m.inst_output(drops, "m_valid");
     let drop_index = m.inst_output(drops, "m_data");
     m.connect(drops, "m_ready", &drop_valid);
@@ -704,10 +910,10 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
         q_ring.mux(!&drop_valid, Expr::from(&npd_ready)),
     );
     m.connect(dw, "done_ready", &done_take);
-    let done_fire = m.node("done_fire", &dv & &done_take);
-    m.connect(dones, "m_ready", &done_fire);
+    let fire = m.node("done_fire", &dv & &done_take);
+    m.connect(q.dones, "m_ready", &fire);
     m.set(&npd_valid, &dv & !&q_ring);
-    let advance = m.node("tail_advance", &done_fire & &q_ring);
+    let advance = m.node("tail_advance", &fire & &q_ring);
     let upd_valid = m.reg_reset("rx_upd_valid_r", 1, 0);
     let upd_index = m.reg("rx_upd_index_r", iw);
     let upd_adv = m.reg_reset("rx_upd_advance_r", 1, 0);
@@ -716,19 +922,15 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     m.set(&upd_index, drop_valid.mux(&drop_index, &q_index));
     m.set(&upd_adv, &advance);
     m.set(&upd_tail, &q_tail);
-    let ru = |m: &mut ModuleBuilder, f: &str, v: Expr| {
-        let o = gout(m, "rx_upd", f, v.width());
-        m.set(&o, v);
-    };
-    ru(&mut m, "valid", upd_valid.clone().into());
-    ru(&mut m, "index", upd_index.clone().into());
-    ru(&mut m, "advance", upd_adv.clone().into());
-    ru(&mut m, "tail", upd_tail.clone().into());
-    ru(&mut m, "drop", &upd_valid & !&upd_adv);
-    let evd_valid = gout(&mut m, "ev_dma", "valid", 1);
-    let evd_info = gout(&mut m, "ev_dma", "info", 40);
-    m.set(&evd_valid, &done_fire & &d_err);
-    stat(&mut m, "dma_error", &done_fire & &d_err);
+    out(m, "rx_upd", "valid", upd_valid.clone().into());
+    out(m, "rx_upd", "index", upd_index.clone().into());
+    out(m, "rx_upd", "advance", upd_adv.clone().into());
+    out(m, "rx_upd", "tail", upd_tail.clone().into());
+    out(m, "rx_upd", "drop", &upd_valid & !&upd_adv);
+    let evd_valid = m.group_port("ev_dma", "valid", 1, PortDir::Out);
+    let evd_info = m.group_port("ev_dma", "info", 40, PortDir::Out);
+    m.set(&evd_valid, &fire & &d_err);
+    stat(m, "dma_error", &fire & &d_err);
     m.set(
         &evd_info,
         cat([
@@ -737,11 +939,26 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
             q_ring.mux(q_index.zext(16), lit(0xffff, 16)),
         ]),
     );
+    Ok(Done {
+        fire,
+        upd_adv,
+        upd_index,
+    })
+}
 
-    // ---- Entry bookkeeping and frame slots --------------------------------------------------------
-    // Retire from the update the ICT sees.
-    let mut ret_valid: Expr = upd_adv.clone().into();
-    let mut ret_index: Expr = upd_index.clone().into();
+/// Entry bookkeeping (records in flight, retired from the update the ICT sees; loss
+/// flags) and the frame slots.
+fn bookkeeping(
+    m: &mut ModuleBuilder,
+    cfg: &RxOffloadCfg,
+    f: &Front,
+    d: &Decision,
+    mv: &Mover,
+    done: &Done,
+) {
+    let iw = clog2(u64::from(cfg.entries));
+    let mut ret_valid: Expr = done.upd_adv.clone().into();
+    let mut ret_index: Expr = done.upd_index.clone().into();
     for k in 1..=RETIRE_DELAY {
         let v = m.reg_reset(&format!("retire{k}_valid"), 1, 0);
         let i = m.reg(&format!("retire{k}_index"), iw);
@@ -750,26 +967,25 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
         ret_valid = v.into();
         ret_index = i.into();
     }
-    for e in 0..n {
-        let here = r_index.eq(e as u64);
-        let up = &to_ring & &here;
+    for e in 0..cfg.entries as usize {
+        let here = d.index.eq(e as u64);
+        let up = &d.to_ring & &here;
         let down = &ret_valid & ret_index.eq(e as u64);
-        let c = &inflight[e];
+        let c = &d.inflight[e];
         m.when(up.clone() & !down.clone(), |m| m.set(c, c + 1u64))
             .elif(down & !up.clone(), |m| m.set(c, c - 1u64));
-        m.when(&ring_full & &here, |m| m.set(&loss[e], 1))
-            .elif(up, |m| m.set(&loss[e], 0));
+        m.when(&d.ring_full & &here, |m| m.set(&d.loss[e], 1))
+            .elif(up, |m| m.set(&d.loss[e], 0));
     }
     let freed = [
-        Expr::from(&end_r & !&forced_r & (&drop_bad | &drop_full)),
-        &start & !kind.bit(1),
-        Expr::from(&done_fire),
+        Expr::from(&f.end_r & !&f.forced_r & (&f.drop_bad | &f.drop_full)),
+        &mv.start & !mv.kind.bit(1),
+        Expr::from(&done.fire),
     ];
-    let sw = slots.width();
+    let sw = f.slots.width();
     let delta = freed.iter().fold(
-        slots.zext(sw + 1) + (&in_end & !&force).zext(sw + 1),
-        |a, f| a - f.zext(sw + 1),
+        f.slots.zext(sw + 1) + (&f.in_end & !&f.force).zext(sw + 1),
+        |a, x| a - x.zext(sw + 1),
     );
-    m.set(&slots, delta.trunc(sw));
-    m.finish()
+    m.set(&f.slots, delta.trunc(sw));
 }
