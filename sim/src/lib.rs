@@ -1,4 +1,6 @@
 //! Verilator bridge: builds Verilated models from a `build.rs` and drives them from Rust.
+//! It knows nothing of the designs: the host, bus and reference models that drive the NICs
+//! live in the `sim-models` crate beside it (`sim/models`).
 //!
 //! # Building models
 //!
@@ -144,17 +146,10 @@
 
 #![warn(missing_docs)]
 
-pub mod accio;
-pub mod axil;
 pub mod axis;
 pub mod ffi;
-pub mod hostmem;
-pub mod lauberhorn;
 mod model;
-pub mod net;
-pub mod pcap;
 pub mod ports;
-pub mod traces;
 pub mod verilate;
 
 pub use model::{Model, ModelCore, ModelDesc, PortInfo, TIME_PER_CYCLE};

@@ -1,14 +1,14 @@
 //! `accio_ict` (ICT + ready queues + interrupts + event queue) against the reference model
-//! `sim::accio::ict_model`, compared on every output pin in every cycle, plus directed
+//! `sim_models::accio::ict_model`, compared on every output pin in every cycle, plus directed
 //! checks of what the issue promises: the exhaustive protection matrix, exact round-robin
 //! order, interrupt gating, TX-completion wake-up, ICT miss → event → refill → hit, event
 //! queue overflow counting, and the exact latencies.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sim::accio::ict_model::{IctIn, IctModel, IctOut, LookupResult, TxInfo};
-use sim::axil::{Access, AxilMaster, Completion};
-use sim::axil_master;
+use sim_models::accio::ict_model::{IctIn, IctModel, IctOut, LookupResult, TxInfo};
+use sim_models::axil::{Access, AxilMaster, Completion};
+use sim_models::axil_master;
 use sim::prelude::*;
 use testbench::accio_regs::{self as regs, core, entry, global, Reg};
 use testbench::models::AccioIctN64C4F1024E64 as Dut;

@@ -1,5 +1,5 @@
 //! The whole Accio NIC (`hdl::accio::nic`, 16 entries, 4 cores) at 64 and 512 bits, run
-//! by the host model `sim::accio::host`: set up over AXI4-Lite like a kernel would, fed
+//! by the host model `sim_models::accio::host`: set up over AXI4-Lite like a kernel would, fed
 //! random and malformed frames with random gaps, back-pressure on the MAC's transmit side
 //! and random memory latency, its RX rings, normal-path buffers and control events
 //! drained by MMIO polling, datagrams sent from TX rings and frames from normal-path
@@ -7,18 +7,18 @@
 //!
 //! Compared with the reference models: every RX record of every connection, every
 //! normal-path frame and its RX_COMP word, every frame on the wire (offloaded ones rebuilt
-//! by `sim::accio::tx_model`, normal-path ones unchanged), the NIC's statistics registers
+//! by `sim_models::accio::tx_model`, normal-path ones unchanged), the NIC's statistics registers
 //! and the malformed-frame events.
 
 use rand::{Rng, SeedableRng};
 
 use rand_chacha::ChaCha8Rng;
-use sim::accio::host::{run, Conn, HostCfg, NicPins, Report};
-use sim::accio::rx_model::{RxAction, RxEntry, RxModel};
-use sim::accio::tx_model::{frame_of, TxEntry};
-use sim::hostmem::HostMemCfg;
-use sim::nic_pins;
-use sim::traces::{pad, random_rx_frame, udp_frame_to};
+use sim_models::accio::host::{run, Conn, HostCfg, NicPins, Report};
+use sim_models::accio::rx_model::{RxAction, RxEntry, RxModel};
+use sim_models::accio::tx_model::{frame_of, TxEntry};
+use sim_models::hostmem::HostMemCfg;
+use sim_models::nic_pins;
+use sim_models::traces::{pad, random_rx_frame, udp_frame_to};
 use sim::PortRead;
 use testbench::accio_regs::global::EVQ_POP;
 use testbench::models::{AccioNicW512N16C4 as Nic512, AccioNicW64N16C4 as Nic64};
@@ -254,15 +254,15 @@ fn w512_nic_matches_the_models() {
 struct Bench<'a> {
     p: NicPins<'a>,
     np_irq: &'a dyn PortRead,
-    mmio: sim::axil::AxilMaster,
-    mem: sim::hostmem::HostMem,
+    mmio: sim_models::axil::AxilMaster,
+    mem: sim_models::hostmem::HostMem,
     rx: std::collections::VecDeque<sim::axis::Beat>,
     wire: Vec<Vec<u8>>,
     out: Vec<sim::axis::Beat>,
 }
 
 impl Bench<'_> {
-    fn cycle(&mut self) -> Option<sim::axil::Completion> {
+    fn cycle(&mut self) -> Option<sim_models::axil::Completion> {
         match self.rx.front() {
             Some(b) => self.p.rx.drive(b),
             None => self.p.rx.idle(),
@@ -290,7 +290,7 @@ impl Bench<'_> {
     }
 
     /// One access; its response code and data.
-    fn access(&mut self, a: sim::axil::Access) -> (u8, u64) {
+    fn access(&mut self, a: sim_models::axil::Access) -> (u8, u64) {
         self.mmio.push(a);
         loop {
             if let Some(c) = self.cycle() {
@@ -300,11 +300,11 @@ impl Bench<'_> {
     }
 
     fn kw(&mut self, addr: u64, v: u64) -> u8 {
-        self.access(sim::axil::Access::write(addr, v, true, 0)).0
+        self.access(sim_models::axil::Access::write(addr, v, true, 0)).0
     }
 
     fn kr(&mut self, addr: u64) -> u64 {
-        let (resp, v) = self.access(sim::axil::Access::read(addr, true, 0));
+        let (resp, v) = self.access(sim_models::axil::Access::read(addr, true, 0));
         assert_eq!(resp, 0, "kernel read of {addr:#x}");
         v
     }
@@ -321,15 +321,15 @@ impl Bench<'_> {
 /// completions in posting order, transmit completion count and acknowledgement, and
 /// `np_irq` following IRQ_CTRL.
 fn normal_path_contract(p: NicPins, np_irq: &dyn PortRead, w: u32) {
-    use sim::axil::Access;
+    use sim_models::axil::Access;
     use testbench::accio_regs::nic;
     let a = |r: testbench::accio_regs::Reg| nic::addr(0, r, 0);
     let lanes = w as usize / 8;
     let mut b = Bench {
         p,
         np_irq,
-        mmio: sim::axil::AxilMaster::new(ChaCha8Rng::seed_from_u64(1)),
-        mem: sim::hostmem::HostMem::new(
+        mmio: sim_models::axil::AxilMaster::new(ChaCha8Rng::seed_from_u64(1)),
+        mem: sim_models::hostmem::HostMem::new(
             HostMemCfg {
                 beat_bytes: lanes,
                 latency: 3,

@@ -3,7 +3,7 @@
 //! write master, a host that consumes ring records and posts normal-path buffers, and
 //! random and malformed traffic with random gaps, memory latency and back-pressure.
 //!
-//! Checked against `sim::accio::rx_model`: every record in every ring (bytes, order,
+//! Checked against `sim_models::accio::rx_model`: every record in every ring (bytes, order,
 //! LOSS flag), every normal-path delivery (bytes, buffer, reason, class), per-entry drops,
 //! the statistics and the malformed events. Checked on every memory write as it happens:
 //! it lies inside the ring or the normal-path buffer it belongs to, and never over
@@ -14,12 +14,12 @@
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sim::accio::rx_model::{RxAction, RxEntry, RxModel};
-use sim::axi_slave_ports;
+use sim_models::accio::rx_model::{RxAction, RxEntry, RxModel};
+use sim_models::axi_slave_ports;
 use sim::axis::frame_to_beats;
-use sim::hostmem::{AxiPorts, HostMem, HostMemCfg};
+use sim_models::hostmem::{AxiPorts, HostMem, HostMemCfg};
 use sim::prelude::*;
-use sim::traces::{pad, random_rx_frame, udp_frame_to};
+use sim_models::traces::{pad, random_rx_frame, udp_frame_to};
 use std::collections::{BTreeMap, VecDeque};
 use testbench::models::{
     AccioRxOffloadW512N4B8192P2048O16 as Rx512, AccioRxOffloadW64N4B8192P2048O16 as Rx64,
@@ -529,7 +529,7 @@ fn compare(sc: &Scenario, out: &Outcome) {
     let classes: Vec<u8> = sc
         .frames
         .iter()
-        .map(|(f, bad)| sim::net::classify(f, *bad).error)
+        .map(|(f, bad)| sim_models::net::classify(f, *bad).error)
         .filter(|e| *e != 0)
         .collect();
     assert_eq!(out.malformed_events, classes, "malformed events");
@@ -819,22 +819,22 @@ fn w512_keeps_up_with_the_line_and_publishes_in_exact_cycles() {
 #[test]
 fn golden_trace_rings_counters_and_events() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("traces");
-    let mut frames: Vec<(Vec<u8>, bool)> = sim::pcap::read(&dir.join("rx_golden.pcap"))
+    let mut frames: Vec<(Vec<u8>, bool)> = sim_models::pcap::read(&dir.join("rx_golden.pcap"))
         .unwrap()
         .into_iter()
         .map(|f| (f, false))
         .collect();
     frames.extend(
-        sim::pcap::read(&dir.join("rx_golden_mac_bad.pcap"))
+        sim_models::pcap::read(&dir.join("rx_golden_mac_bad.pcap"))
             .unwrap()
             .into_iter()
             .map(|f| (f, true)),
     );
-    let (good, bad) = sim::traces::rx_golden();
+    let (good, bad) = sim_models::traces::rx_golden();
     let whats: Vec<String> = good.into_iter().chain(bad).map(|f| f.what).collect();
     let key = |what: &str| {
         let k = whats.iter().position(|w| w == what).unwrap();
-        let m = sim::net::classify(&frames[k].0, false);
+        let m = sim_models::net::classify(&frames[k].0, false);
         (m.dst_ip, m.dst_port)
     };
     let mut ents = entries(4096);

@@ -2,7 +2,7 @@
 //! emulated at the real one's timing (registered `tx_info`, doorbells), host memory holding
 //! TX rings and normal-path frames, and random back-pressure on the MAC stream and memory.
 //!
-//! Checked against `sim::accio::tx_model`: every frame on the wire byte for byte (headers,
+//! Checked against `sim_models::accio::tx_model`: every frame on the wire byte for byte (headers,
 //! both checksums, the record's or the entry's destination, IPv4 identifications counting
 //! up in wire order), per entry in ring order; every normal-path frame unchanged and in
 //! order; records that are too long or run past the posted bytes skipped and counted;
@@ -12,10 +12,10 @@
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sim::accio::tx_model::{frame_of, parse_turn, record_header, TxEntry, TxOutcome};
-use sim::axi_slave_ports;
+use sim_models::accio::tx_model::{frame_of, parse_turn, record_header, TxEntry, TxOutcome};
+use sim_models::axi_slave_ports;
 use sim::axis::Beat;
-use sim::hostmem::{AxiPorts, HostMem, HostMemCfg};
+use sim_models::hostmem::{AxiPorts, HostMem, HostMemCfg};
 use sim::prelude::*;
 use std::collections::{BTreeMap, VecDeque};
 use testbench::models::{
@@ -755,7 +755,7 @@ fn golden_transmit_frames() {
         );
     }
     insta::assert_snapshot!("tx_golden_dissection", text);
-    insta::assert_binary_snapshot!("tx_golden.pcap", sim::pcap::to_bytes(&wires[0]).unwrap());
+    insta::assert_binary_snapshot!("tx_golden.pcap", sim_models::pcap::to_bytes(&wires[0]).unwrap());
 }
 
 /// Fairness: four entries with a batch each and a queue of normal-path frames, all posted

@@ -1,5 +1,5 @@
 //! The DMA engines (`hdl::blocks::dma_write`, `dma_read`) at 64 and 512 bits against the
-//! host-memory model (`sim::hostmem`): random ring and linear transfers with random memory
+//! host-memory model (`sim_models::hostmem`): random ring and linear transfers with random memory
 //! latency and back-pressure on every channel. Checked: memory holds exactly what the
 //! commands wrote and nothing outside them was written; read data is the memory's bytes
 //! with the right `tkeep`/`tlast`; no burst crosses 4 KiB or a ring's end (the memory
@@ -9,9 +9,9 @@
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sim::axi_slave_ports;
+use sim_models::axi_slave_ports;
 use sim::axis::{frame_to_beats, Beat};
-use sim::hostmem::{AxiPorts, HostMem, HostMemCfg, DECERR, SLVERR};
+use sim_models::hostmem::{AxiPorts, HostMem, HostMemCfg, DECERR, SLVERR};
 use sim::prelude::*;
 use std::collections::{HashMap, VecDeque};
 use testbench::models::{DmaReadW512B64O8, DmaReadW64B256O8, DmaWriteW512B64O8, DmaWriteW64B256O8};
@@ -102,7 +102,7 @@ macro_rules! cmd_pins {
 }
 
 /// What the bursts on one channel did, walked against the commands in order.
-fn check_bursts(bursts: &[sim::hostmem::Burst], cmds: &[Cmd], bb: usize) {
+fn check_bursts(bursts: &[sim_models::hostmem::Burst], cmds: &[Cmd], bb: usize) {
     let mut it = bursts.iter();
     for c in cmds {
         let (lo, hi) = c.ring();

@@ -10,8 +10,8 @@
 use rand::Rng;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use sim::axil::{Access, AxilMaster};
-use sim::axil_master_no_user;
+use sim_models::axil::{Access, AxilMaster};
+use sim_models::axil_master_no_user;
 use sim::prelude::*;
 use std::collections::BTreeMap;
 use testbench::lauberhorn_regs::{core, global, process, service, Reg};

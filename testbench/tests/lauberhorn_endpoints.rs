@@ -1,5 +1,5 @@
 //! `hdl::lauberhorn::endpoints` (2 cores, 3 AUX lines, 8 slots) at 1, 2 and 8 beats per
-//! line, with `sim::lauberhorn::cpu` on its coherence link. The testbench plays the rest
+//! line, with `sim_models::lauberhorn::cpu` on its coherence link. The testbench plays the rest
 //! of the NIC: it writes requests into free slots, assigns them to waiting endpoints,
 //! preempts and retires cores like a kernel would, reads each finished slot back, and
 //! plays the transmitter: it reads every TX buffer the endpoints queue and hands it back
@@ -18,8 +18,8 @@ use hdl::lauberhorn::coherence::{ctrl, tx, ENDPOINT_LINES, KERNEL, LINE_BYTES, U
 use hdl::lauberhorn::endpoints::EndpointsCfg;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use sim::coh_ports;
-use sim::lauberhorn::cpu::{is_tx, CohPorts, Cpu, CpuCfg, Datagram, Request, Sends};
+use sim_models::coh_ports;
+use sim_models::lauberhorn::cpu::{is_tx, CohPorts, Cpu, CpuCfg, Datagram, Request, Sends};
 use sim::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use testbench::models::{
@@ -139,7 +139,7 @@ fn setup(ecfg: &EndpointsCfg, requests: usize) -> Setup {
 
 /// The handler every core runs: a result that depends on every argument byte and on the
 /// request's sequence number (so a stale or swapped line shows), of a length that varies.
-fn handler(max: usize) -> sim::lauberhorn::cpu::Handler {
+fn handler(max: usize) -> sim_models::lauberhorn::cpu::Handler {
     Box::new(move |_core, req: &Request| {
         let seq = u32::from_le_bytes(req.control[4..8].try_into().unwrap());
         let len = (req.args.len() + seq as usize % 53).min(max);

@@ -1,7 +1,7 @@
 //! The whole `lauberhorn_nic` (2 cores, 8 slots, 3 AUX lines) at 64 and 512 bits: a kernel
 //! sets it up over AXI4-Lite with the generated register constants (addresses, timeout,
 //! two services, core 0 in process 0's user loop, core 1 in the kernel's dispatch loop),
-//! `sim::lauberhorn::cpu` cores serve the requests on the coherence link, and the MAC sends
+//! `sim_models::lauberhorn::cpu` cores serve the requests on the coherence link, and the MAC sends
 //! ONC-RPC calls mixed with other traffic.
 //!
 //! Checked: every call is answered exactly once, to its caller, with its xid and the
@@ -16,11 +16,11 @@
 use hdl::lauberhorn::coherence::{ctrl, KERNEL, USER};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use sim::lauberhorn::cpu::CpuCfg;
-use sim::lauberhorn::host::{run, tx_port, Builtin, HostCfg, Notify, Report, Role, Service};
-use sim::lauberhorn_pins;
-use sim::net::classify;
-use sim::traces::{rpc_call_frame, RpcCallSpec};
+use sim_models::lauberhorn::cpu::CpuCfg;
+use sim_models::lauberhorn::host::{run, tx_port, Builtin, HostCfg, Notify, Report, Role, Service};
+use sim_models::lauberhorn_pins;
+use sim_models::net::classify;
+use sim_models::traces::{rpc_call_frame, RpcCallSpec};
 use std::collections::BTreeMap;
 use testbench::models::{LauberhornNicW512C2S8, LauberhornNicW64C2S8};
 use testbench::seed;
@@ -249,7 +249,7 @@ fn random_run(name: &str, w: u32) {
     let others: Vec<Vec<u8>> = (0..40)
         .map(|_| {
             let n = rng.gen_range(0..300);
-            sim::traces::udp_frame(&mut rng, n)
+            sim_models::traces::udp_frame(&mut rng, n)
         })
         .collect();
     // Up to 700 bytes of arguments: the calls past the lines' 480 go through the DMA
@@ -292,7 +292,7 @@ fn rpc_calls_answered_with_evictions_w64() {
     random_run("lauberhorn_nic_w64", 64);
 }
 
-/// Volume: `runs` traces of `calls` frames each (the mix of `sim::traces::rpc_mix`: 90%
+/// Volume: `runs` traces of `calls` frames each (the mix of `sim_models::traces::rpc_mix`: 90%
 /// calls with up to 400 bytes of arguments, the rest malformed), with 1% random evictions
 /// per core and cycle. Every call answered once and correctly, every malformed frame
 /// counted, and not one protocol violation or error answer on the coherence link: the
@@ -301,7 +301,7 @@ fn volume_run(name: &str, w: u32, runs: usize, calls: usize) {
     let mut rng = seed::rng(name);
     let services: Vec<_> = SERVICES.iter().map(|s| (s.0, s.1, s.2, s.3)).collect();
     for run in 0..runs {
-        let mix = sim::traces::rpc_mix(&mut rng, calls, &services, LOCAL_IP, 400);
+        let mix = sim_models::traces::rpc_mix(&mut rng, calls, &services, LOCAL_IP, 400);
         let frames: Vec<Vec<u8>> = mix.iter().map(|f| f.bytes.clone()).collect();
         let c: Vec<Call> = mix
             .iter()
@@ -497,15 +497,15 @@ fn trace_path(name: &str) -> std::path::PathBuf {
         .join(name)
 }
 
-/// The committed golden RPC trace is exactly what `sim::traces::rpc_golden` generates
+/// The committed golden RPC trace is exactly what `sim_models::traces::rpc_golden` generates
 /// (`UPDATE_TRACES=1` rewrites it).
 #[test]
 fn golden_rpc_trace_is_up_to_date() {
-    let frames: Vec<Vec<u8>> = sim::traces::rpc_golden()
+    let frames: Vec<Vec<u8>> = sim_models::traces::rpc_golden()
         .into_iter()
         .map(|f| f.bytes)
         .collect();
-    let want = sim::pcap::to_bytes(&frames).unwrap();
+    let want = sim_models::pcap::to_bytes(&frames).unwrap();
     let path = trace_path("rpc_golden.pcap");
     if std::env::var_os("UPDATE_TRACES").is_some() {
         std::fs::write(&path, &want).unwrap();
@@ -517,8 +517,8 @@ fn golden_rpc_trace_is_up_to_date() {
 /// The golden services: the first reverses its arguments, the second sums them.
 fn golden_host(cpu: CpuCfg) -> HostCfg {
     let mut h = host(cpu, 0.0, 1.0, 1);
-    h.local_ip = u32::from_be_bytes(sim::traces::RPC_GOLDEN_IP);
-    h.services = sim::traces::RPC_GOLDEN_SERVICES
+    h.local_ip = u32::from_be_bytes(sim_models::traces::RPC_GOLDEN_IP);
+    h.services = sim_models::traces::RPC_GOLDEN_SERVICES
         .iter()
         .enumerate()
         .map(|(i, s)| Service {
@@ -565,8 +565,8 @@ fn golden_rpc_dma_fallback() {
 }
 
 fn golden(name: &str, error_replies: bool, dma: bool) {
-    let frames = sim::pcap::read(&trace_path("rpc_golden.pcap")).unwrap();
-    let what: Vec<String> = sim::traces::rpc_golden()
+    let frames = sim_models::pcap::read(&trace_path("rpc_golden.pcap")).unwrap();
+    let what: Vec<String> = sim_models::traces::rpc_golden()
         .into_iter()
         .map(|f| f.what)
         .collect();
@@ -653,6 +653,6 @@ fn golden(name: &str, error_replies: bool, dma: bool) {
     insta::assert_snapshot!(format!("{name}_dissection"), texts[0]);
     insta::assert_binary_snapshot!(
         &format!("{name}_replies.pcap"),
-        sim::pcap::to_bytes(&pcaps[0]).unwrap()
+        sim_models::pcap::to_bytes(&pcaps[0]).unwrap()
     );
 }

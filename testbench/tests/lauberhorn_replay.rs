@@ -1,5 +1,5 @@
 //! `lauberhorn-replay` as a user runs it (issue 17's reproduction, generated instead of
-//! committed): a pcap of 20,000 frames from `sim::traces::rpc_mix` (90% calls with up to
+//! committed): a pcap of 20,000 frames from `sim_models::traces::rpc_mix` (90% calls with up to
 //! 400 bytes of arguments, the rest malformed), `echo` on core 0's user endpoint and
 //! `reverse` on core 1's kernel endpoint, 1% random evictions, at both MAC widths.
 //!
@@ -7,7 +7,7 @@
 //! the coherence link); every call is answered once, with its handler's result computed
 //! here; the malformed frames are counted, not answered; `counters.json` says so.
 
-use sim::traces::{rpc_mix, RPC_GOLDEN_SERVICES};
+use sim_models::traces::{rpc_mix, RPC_GOLDEN_SERVICES};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
@@ -46,7 +46,7 @@ fn replay(name: &str, width: u32) {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
     std::fs::create_dir_all(&dir).unwrap();
     let frames: Vec<Vec<u8>> = mix.iter().map(|f| f.bytes.clone()).collect();
-    sim::pcap::write(&dir.join("calls.pcap"), &frames).unwrap();
+    sim_models::pcap::write(&dir.join("calls.pcap"), &frames).unwrap();
     std::fs::write(dir.join("services.toml"), SERVICES).unwrap();
     let run_seed: u64 = rng.gen();
     let out = Command::new(env!("CARGO_BIN_EXE_lauberhorn-replay"))
@@ -69,7 +69,7 @@ fn replay(name: &str, width: u32) {
         String::from_utf8_lossy(&out.stderr)
     );
     // Every call answered once, from its port, with echo's or reverse's result.
-    let replies = sim::pcap::read(&dir.join("out/replies.pcap")).unwrap();
+    let replies = sim_models::pcap::read(&dir.join("out/replies.pcap")).unwrap();
     let mut by_xid = BTreeMap::new();
     for f in &replies {
         let xid = u32::from_be_bytes(f[42..46].try_into().unwrap());

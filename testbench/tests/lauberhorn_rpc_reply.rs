@@ -5,7 +5,7 @@
 //! length past the lines, datagrams of every length (also 0 and past the line) from user
 //! and kernel endpoints with allowed and denied source ports, and random back-pressure on
 //! the MAC and on freeing; some slots come as error replies from the receive path
-//! (`err_done`). Every frame must be the reference `sim::traces::udp_tx_frame`
+//! (`err_done`). Every frame must be the reference `sim_models::traces::udp_tx_frame`
 //! of the accepted reply (RFC 5531) the slot describes or of the datagram the buffer
 //! holds, in order, with a running IPv4 id; every slot and buffer must be handed back
 //! once, after its frame; a dropped datagram sends nothing and is counted.
@@ -16,7 +16,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use sim::axis::{beats_to_frame, Beat};
 use sim::prelude::*;
-use sim::traces::{udp_tx_frame, TxFields};
+use sim_models::traces::{udp_tx_frame, TxFields};
 use std::collections::VecDeque;
 use testbench::models::{
     LauberhornRpcReplyW512C128N3A3S8, LauberhornRpcReplyW512C512N3A3S8,

@@ -4,8 +4,8 @@
 //! length, calls too large for the lines, unmatched and malformed calls, datagrams for
 //! other addresses and ports, random broken frames, MAC-bad frames) with random gaps, and
 //! plays the slot RAM, the scheduler (back-pressure and refusals) and the reply path
-//! (freeing slots). Each frame's fate is worked out from `sim::net::classify` and
-//! `sim::net::rpc_call`; every slot must hold the descriptor and the call's arguments
+//! (freeing slots). Each frame's fate is worked out from `sim_models::net::classify` and
+//! `sim_models::net::rpc_call`; every slot must hold the descriptor and the call's arguments
 //! (or, with error replies on, an unmatched call's error response: PROG_UNAVAIL,
 //! PROG_MISMATCH with the port's version range, PROC_UNAVAIL), every other frame must
 //! come out unchanged and in order, and every counter must agree.
@@ -16,9 +16,9 @@ use hdl::lauberhorn::service_table::word;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use sim::axis::{beats_to_frame, frame_to_beats, Beat};
-use sim::net::{classify, rpc_call};
+use sim_models::net::{classify, rpc_call};
 use sim::prelude::*;
-use sim::traces::{random_rx_frame, rpc_call_frame, RpcCallSpec};
+use sim_models::traces::{random_rx_frame, rpc_call_frame, RpcCallSpec};
 use std::collections::{BTreeMap, VecDeque};
 use testbench::models::{
     LauberhornRpcRxW512C128A3S8N4P4B8192, LauberhornRpcRxW512C512A3S8N4P4B8192,
@@ -247,11 +247,11 @@ fn frame(rng: &mut ChaCha8Rng, cap: usize, only_calls: bool) -> (Vec<u8>, bool) 
     match k {
         5 => {
             f[42 + 7] = 1; // a reply, not a call
-            sim::traces::fix_udp_checksum(&mut f);
+            sim_models::traces::fix_udp_checksum(&mut f);
         }
         6 => {
             f[42 + 11] = 3; // RPC version 3
-            sim::traces::fix_udp_checksum(&mut f);
+            sim_models::traces::fix_udp_checksum(&mut f);
         }
         7 => {
             // The UDP datagram ends inside the header.
@@ -259,9 +259,9 @@ fn frame(rng: &mut ChaCha8Rng, cap: usize, only_calls: bool) -> (Vec<u8>, bool) 
             f[38..40].copy_from_slice(&cut.to_be_bytes());
             f[16..18].copy_from_slice(&(20 + cut).to_be_bytes());
             f.truncate(42 + cut as usize - 8);
-            sim::traces::fix_ip_checksum(&mut f);
-            sim::traces::fix_udp_checksum(&mut f);
-            f = sim::traces::pad(f, rng);
+            sim_models::traces::fix_ip_checksum(&mut f);
+            sim_models::traces::fix_udp_checksum(&mut f);
+            f = sim_models::traces::pad(f, rng);
         }
         8 | 9 => return random_rx_frame(rng),
         10 => return (f, true),

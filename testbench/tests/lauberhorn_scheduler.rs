@@ -1,5 +1,5 @@
 //! `hdl::lauberhorn::scheduler` (3 cores, 5 processes, 16 slots, 6 per queue) against the
-//! cycle-accurate `sim::lauberhorn::sched_model`, with random scheduling state that the
+//! cycle-accurate `sim_models::lauberhorn::sched_model`, with random scheduling state that the
 //! kernel changes now and then, random waiting endpoints and acceptances, and requests for
 //! random processes. Besides matching the model in every cycle, the run checks the rules
 //! themselves: a user endpoint only gets requests of the process its core runs in user
@@ -8,7 +8,7 @@
 
 use hdl::lauberhorn::scheduler::mode;
 use rand::Rng;
-use sim::lauberhorn::sched_model::{SchedIn, SchedModel};
+use sim_models::lauberhorn::sched_model::{SchedIn, SchedModel};
 use sim::prelude::*;
 use std::collections::{BTreeMap, VecDeque};
 use testbench::models::LauberhornSchedulerC3P5S16Q6;

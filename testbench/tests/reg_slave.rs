@@ -12,8 +12,8 @@
 //! (into zero for a write-only register, which has no value to read).
 
 use rand::Rng;
-use sim::axil::{Access, AxilMaster};
-use sim::axil_master;
+use sim_models::axil::{Access, AxilMaster};
+use sim_models::axil_master;
 use sim::prelude::*;
 use std::collections::BTreeMap;
 use testbench::models::RegSlaveFixture;

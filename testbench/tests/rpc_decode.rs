@@ -1,14 +1,14 @@
 //! `hdl::lauberhorn::rpc_decode` at 64, 128, 256 and 512 bits against the reference
-//! `sim::net::rpc_call`: random ONC-RPC calls over UDP (credential and verifier bodies of
+//! `sim_models::net::rpc_call`: random ONC-RPC calls over UDP (credential and verifier bodies of
 //! 0 to 400 bytes and some beyond, every alignment), replies and wrong RPC versions,
 //! headers cut short by the UDP length, back to back and with gaps; every frame's report
 //! must match and arrive exactly `LATENCY` cycles after its last beat.
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use sim::net::{rpc_call, RpcCall};
+use sim_models::net::{rpc_call, RpcCall};
 use sim::prelude::*;
-use sim::traces::{fix_ip_checksum, fix_udp_checksum, pad, udp_frame};
+use sim_models::traces::{fix_ip_checksum, fix_udp_checksum, pad, udp_frame};
 use testbench::models::{RpcDecodeW128, RpcDecodeW256, RpcDecodeW512, RpcDecodeW64};
 use testbench::seed;
 use testbench::tap::{run_frames, Frame};

@@ -1,5 +1,5 @@
 //! `hdl::blocks::udp_rx_parse` at 64, 128, 256 and 512 bits against the reference
-//! classifier `sim::net::classify`, on frames built with etherparse and then broken on
+//! classifier `sim_models::net::classify`, on frames built with etherparse and then broken on
 //! purpose: bad IPv4 and UDP checksums, UDP checksum 0, truncation, IPv4 total length
 //! larger and smaller than the frame, IPv4 options, fragments, VLAN tags, broadcast and
 //! multicast, non-IPv4 and non-UDP frames, frames the MAC marked bad, runts, and UDP lengths
@@ -8,9 +8,9 @@
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sim::net::{classify, RxMeta};
+use sim_models::net::{classify, RxMeta};
 use sim::prelude::*;
-use sim::traces::{
+use sim_models::traces::{
     fix_ip_checksum, fix_udp_checksum, pad, random_rx_frame, raw_header_sum, udp_frame,
 };
 use std::path::PathBuf;
@@ -225,14 +225,14 @@ fn trace_path(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// The committed golden pcaps are exactly what `sim::traces::rx_golden` generates
+/// The committed golden pcaps are exactly what `sim_models::traces::rx_golden` generates
 /// (`UPDATE_TRACES=1` rewrites them).
 #[test]
 fn golden_traces_are_up_to_date() {
-    let (good, bad) = sim::traces::rx_golden();
+    let (good, bad) = sim_models::traces::rx_golden();
     for (name, frames) in [("rx_golden.pcap", good), ("rx_golden_mac_bad.pcap", bad)] {
         let bytes: Vec<Vec<u8>> = frames.into_iter().map(|f| f.bytes).collect();
-        let want = sim::pcap::to_bytes(&bytes).unwrap();
+        let want = sim_models::pcap::to_bytes(&bytes).unwrap();
         let path = trace_path(name);
         if std::env::var_os("UPDATE_TRACES").is_some() {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -240,7 +240,7 @@ fn golden_traces_are_up_to_date() {
         }
         let have = std::fs::read(&path).unwrap_or_default();
         assert!(have == want, "{name} differs from the generator: UPDATE_TRACES=1 cargo test -p testbench --test udp_rx_parse");
-        assert_eq!(sim::pcap::read(&path).unwrap(), bytes, "{name} reads back");
+        assert_eq!(sim_models::pcap::read(&path).unwrap(), bytes, "{name} reads back");
     }
 }
 
@@ -248,14 +248,14 @@ fn golden_traces_are_up_to_date() {
 /// width and equal to the reference's, snapshotted.
 #[test]
 fn golden_trace_verdicts() {
-    let (good, bad) = sim::traces::rx_golden();
-    let mut frames: Vec<(Vec<u8>, bool)> = sim::pcap::read(&trace_path("rx_golden.pcap"))
+    let (good, bad) = sim_models::traces::rx_golden();
+    let mut frames: Vec<(Vec<u8>, bool)> = sim_models::pcap::read(&trace_path("rx_golden.pcap"))
         .unwrap()
         .into_iter()
         .map(|f| (f, false))
         .collect();
     frames.extend(
-        sim::pcap::read(&trace_path("rx_golden_mac_bad.pcap"))
+        sim_models::pcap::read(&trace_path("rx_golden_mac_bad.pcap"))
             .unwrap()
             .into_iter()
             .map(|f| (f, true)),

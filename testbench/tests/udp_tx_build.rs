@@ -1,17 +1,17 @@
 //! `hdl::blocks::udp_tx_build` at 64, 128, 256 and 512 bits against the reference builder
-//! `sim::traces::udp_tx_frame`: random datagrams (0 to 1472 payload bytes, every alignment)
+//! `sim_models::traces::udp_tx_frame`: random datagrams (0 to 1472 payload bytes, every alignment)
 //! with random gaps on the header and payload inputs and random back-pressure on the output
 //! must come out byte for byte as the reference builds them; every frame must also pass the
-//! independent receive classifier (`sim::net::classify`: both checksums verify). A UDP sum
+//! independent receive classifier (`sim_models::net::classify`: both checksums verify). A UDP sum
 //! of 0 must go out as 0xFFFF. With everything ready, back-to-back frames leave at exactly
 //! one beat per cycle (64-byte and 1514-byte frames).
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use sim::axis::{beats_to_frame, frame_to_beats, Beat};
-use sim::net::{classify, ones_sum};
+use sim_models::net::{classify, ones_sum};
 use sim::prelude::*;
-use sim::traces::{udp_tx_frame, TxFields};
+use sim_models::traces::{udp_tx_frame, TxFields};
 use std::collections::VecDeque;
 use testbench::models::{UdpTxBuildW128, UdpTxBuildW256, UdpTxBuildW512, UdpTxBuildW64};
 use testbench::seed;

@@ -1,5 +1,5 @@
 //! `accio-replay`: runs a pcap through the Verilated Accio NIC (`accio_nic`, 16 ICT
-//! entries, 4 cores) with the host model of `sim::accio::host`, and writes what happened.
+//! entries, 4 cores) with the host model of `sim_models::accio::host`, and writes what happened.
 //!
 //!     cargo run -p testbench --bin accio-replay -- IN.pcap --ict conns.toml --out DIR
 //!
@@ -12,9 +12,9 @@ use anyhow::{bail, Context, Result};
 use clap::Parser;
 use serde::Deserialize;
 use serde_json::json;
-use sim::accio::host::{run, Conn, HostCfg};
-use sim::hostmem::HostMemCfg;
-use sim::nic_pins;
+use sim_models::accio::host::{run, Conn, HostCfg};
+use sim_models::hostmem::HostMemCfg;
+use sim_models::nic_pins;
 use std::net::SocketAddrV4;
 use std::path::PathBuf;
 use testbench::cli::{hex, ip, mac};
@@ -148,7 +148,7 @@ fn main() -> Result<()> {
             send: c.send.iter().map(|s| s.as_bytes().to_vec()).collect(),
         });
     }
-    let frames: Vec<(Vec<u8>, bool)> = sim::pcap::read(&args.input)
+    let frames: Vec<(Vec<u8>, bool)> = sim_models::pcap::read(&args.input)
         .with_context(|| format!("cannot read {}", args.input.display()))?
         .into_iter()
         .map(|f| (f, false))
@@ -201,9 +201,9 @@ fn main() -> Result<()> {
         w => bail!("--width {w}: the replay NIC is built at 64 and 512 bits"),
     };
 
-    sim::pcap::write(&args.out.join("wire.pcap"), &report.wire)?;
+    sim_models::pcap::write(&args.out.join("wire.pcap"), &report.wire)?;
     let normal: Vec<Vec<u8>> = report.normal.iter().map(|(f, _)| f.clone()).collect();
-    sim::pcap::write(&args.out.join("normal.pcap"), &normal)?;
+    sim_models::pcap::write(&args.out.join("normal.pcap"), &normal)?;
     use hdl::accio::rx_offload::record as r;
     let rings: Vec<_> = report
         .rings

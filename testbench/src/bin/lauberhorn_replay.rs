@@ -1,6 +1,6 @@
 //! `lauberhorn-replay`: runs a pcap of ONC-RPC calls through the Verilated Lauberhorn NIC
 //! (`lauberhorn_nic`, 2 cores, 8 slots, 3 AUX lines, 4 services, 5 processes) with the host
-//! of `sim::lauberhorn::host`: a kernel sets it up from the services file, CPU-model cores
+//! of `sim_models::lauberhorn::host`: a kernel sets it up from the services file, CPU-model cores
 //! run the services' built-in handlers on their CONTROL lines (with random evictions), and
 //! the MAC sends the frames.
 //!
@@ -19,9 +19,9 @@ use clap::Parser;
 use hdl::lauberhorn::coherence::ctrl;
 use serde::Deserialize;
 use serde_json::json;
-use sim::lauberhorn::cpu::CpuCfg;
-use sim::lauberhorn::host::{run, Builtin, HostCfg, Notify, Role, Service};
-use sim::lauberhorn_pins;
+use sim_models::lauberhorn::cpu::CpuCfg;
+use sim_models::lauberhorn::host::{run, Builtin, HostCfg, Notify, Role, Service};
+use sim_models::lauberhorn_pins;
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
 use testbench::cli::{hex, mac};
@@ -186,7 +186,7 @@ fn main() -> Result<()> {
             },
         });
     }
-    let frames = sim::pcap::read(&args.input)
+    let frames = sim_models::pcap::read(&args.input)
         .with_context(|| format!("cannot read {}", args.input.display()))?;
     if let Some(k) = frames.iter().position(|f| f.is_empty()) {
         bail!("frame {k} of {} is empty", args.input.display());
@@ -239,10 +239,10 @@ fn main() -> Result<()> {
         }
         w => bail!("--width {w}: the replay NIC is built at 64 and 512 bits"),
     };
-    sim::pcap::write(&args.out.join("replies.pcap"), &report.replies)?;
-    sim::pcap::write(&args.out.join("other.pcap"), &report.others)?;
+    sim_models::pcap::write(&args.out.join("replies.pcap"), &report.replies)?;
+    sim_models::pcap::write(&args.out.join("other.pcap"), &report.others)?;
     if host.notify.is_some() {
-        sim::pcap::write(&args.out.join("notifications.pcap"), &report.notifications)?;
+        sim_models::pcap::write(&args.out.join("notifications.pcap"), &report.notifications)?;
     }
     let dispatch: Vec<_> = report
         .served

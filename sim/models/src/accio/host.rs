@@ -13,9 +13,9 @@
 #![allow(missing_docs)]
 
 use crate::axil::{Access, AxilMaster, AxilPorts};
-use crate::axis::{beats_to_frame, frame_to_beats, AxisIn, AxisOut, Beat};
+use sim::axis::{beats_to_frame, frame_to_beats, AxisIn, AxisOut, Beat};
 use crate::hostmem::{AxiPorts, HostMem, HostMemCfg};
-use crate::{Model, PortWrite};
+use sim::{Model, PortWrite};
 use hdl::accio::rx_offload::record as rx_record;
 use hdl::accio::tx_offload::record as tx_record;
 use rand::{Rng, SeedableRng};
@@ -92,8 +92,8 @@ macro_rules! nic_pins {
             link_up: &$d.link_up,
             axil: $crate::axil_master!($d.s_axil),
             axi: $crate::axi_slave_ports!($d.m_axi),
-            rx: $crate::axis_in!($d.s_axis_rx),
-            tx: $crate::axis_out!($d.m_axis_tx),
+            rx: $crate::sim::axis_in!($d.s_axis_rx),
+            tx: $crate::sim::axis_out!($d.m_axis_tx),
         }
     };
 }

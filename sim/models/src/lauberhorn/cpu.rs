@@ -26,7 +26,7 @@
 // The port fields are the bundles' signals, named as in the Verilog.
 #![allow(missing_docs)]
 
-use crate::{ModelCore, PortRead, PortWrite};
+use sim::{ModelCore, PortRead, PortWrite};
 use hdl::lauberhorn::coherence::{
     ctrl, down, line, line_addr, tx, up, ENDPOINT_LINES, LINE_BYTES, USER,
 };
@@ -59,7 +59,7 @@ pub struct CohPorts<'a> {
 #[macro_export]
 macro_rules! coh_ports {
     ($d:expr) => {{
-        use $crate::Model as _;
+        use $crate::sim::Model as _;
         let (u, n) = (&$d.c2n, &$d.n2c);
         $crate::lauberhorn::cpu::CohPorts {
             clock: $d.core(),

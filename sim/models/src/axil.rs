@@ -9,7 +9,7 @@
 // Pin mirrors and result structs: each field is the port of the same name.
 #![allow(missing_docs)]
 
-use crate::{PortRead, PortWrite};
+use sim::{PortRead, PortWrite};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use std::collections::VecDeque;

@@ -11,7 +11,7 @@
 // Port views: each field is the port of the same name.
 #![allow(missing_docs)]
 
-use crate::{PortRead, PortWrite};
+use sim::{PortRead, PortWrite};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use std::collections::{BTreeMap, VecDeque};

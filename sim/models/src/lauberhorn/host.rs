@@ -22,10 +22,10 @@
 
 use super::cpu::{CohPorts, Cpu, CpuCfg, Datagram, Handler, Request, Sends, Served};
 use crate::axil::{Access, AxilMaster, AxilPorts};
-use crate::axis::{beats_to_frame, frame_to_beats, AxisIn, AxisOut, Beat};
+use sim::axis::{beats_to_frame, frame_to_beats, AxisIn, AxisOut, Beat};
 use crate::hostmem::{AxiPorts, HostMem, HostMemCfg};
 use crate::net::{classify, rpc_call};
-use crate::{Model, PortWrite};
+use sim::{Model, PortWrite};
 use hdl::config::LauberhornConfig;
 use hdl::lauberhorn::coherence::{ctrl, tx, KERNEL};
 use hdl::lauberhorn::scheduler::mode;
@@ -61,9 +61,9 @@ macro_rules! lauberhorn_pins {
             ict: $crate::axil_master!($d.s_axil_ict),
             mem: $crate::axi_slave_ports!($d.m_axi, write),
             coh: $crate::coh_ports!($d),
-            rx: $crate::axis_in!($d.s_axis_rx),
-            tx: $crate::axis_out!($d.m_axis_tx),
-            other: $crate::axis_out!($d.m_axis_other),
+            rx: $crate::sim::axis_in!($d.s_axis_rx),
+            tx: $crate::sim::axis_out!($d.m_axis_tx),
+            other: $crate::sim::axis_out!($d.m_axis_other),
         }
     };
 }
