@@ -6,10 +6,10 @@
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use sim::prelude::*;
 use sim_models::accio::ict_model::{IctIn, IctModel, IctOut, LookupResult, TxInfo};
 use sim_models::axil::{Access, AxilMaster, Completion};
 use sim_models::axil_master;
-use sim::prelude::*;
 use testbench::accio_regs::{self as regs, core, entry, global, Reg};
 use testbench::models::AccioIctN64C4F1024E64 as Dut;
 use testbench::seed;

@@ -13,13 +13,13 @@
 use rand::{Rng, SeedableRng};
 
 use rand_chacha::ChaCha8Rng;
+use sim::PortRead;
 use sim_models::accio::host::{run, Conn, HostCfg, NicPins, Report};
 use sim_models::accio::rx_model::{RxAction, RxEntry, RxModel};
 use sim_models::accio::tx_model::{frame_of, TxEntry};
 use sim_models::hostmem::HostMemCfg;
 use sim_models::nic_pins;
 use sim_models::traces::{pad, random_rx_frame, udp_frame_to};
-use sim::PortRead;
 use testbench::accio_regs::global::EVQ_POP;
 use testbench::models::{AccioNicW512N16C4 as Nic512, AccioNicW64N16C4 as Nic64};
 use testbench::seed;
@@ -300,7 +300,8 @@ impl Bench<'_> {
     }
 
     fn kw(&mut self, addr: u64, v: u64) -> u8 {
-        self.access(sim_models::axil::Access::write(addr, v, true, 0)).0
+        self.access(sim_models::axil::Access::write(addr, v, true, 0))
+            .0
     }
 
     fn kr(&mut self, addr: u64) -> u64 {

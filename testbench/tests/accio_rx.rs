@@ -14,11 +14,11 @@
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use sim::axis::frame_to_beats;
+use sim::prelude::*;
 use sim_models::accio::rx_model::{RxAction, RxEntry, RxModel};
 use sim_models::axi_slave_ports;
-use sim::axis::frame_to_beats;
 use sim_models::hostmem::{AxiPorts, HostMem, HostMemCfg};
-use sim::prelude::*;
 use sim_models::traces::{pad, random_rx_frame, udp_frame_to};
 use std::collections::{BTreeMap, VecDeque};
 use testbench::models::{

@@ -12,11 +12,11 @@
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use sim::axis::Beat;
+use sim::prelude::*;
 use sim_models::accio::tx_model::{frame_of, parse_turn, record_header, TxEntry, TxOutcome};
 use sim_models::axi_slave_ports;
-use sim::axis::Beat;
 use sim_models::hostmem::{AxiPorts, HostMem, HostMemCfg};
-use sim::prelude::*;
 use std::collections::{BTreeMap, VecDeque};
 use testbench::models::{
     AccioTxOffloadW512N4P1472F1514O16 as Tx512, AccioTxOffloadW64N4P1472F1514O16 as Tx64,
@@ -755,7 +755,10 @@ fn golden_transmit_frames() {
         );
     }
     insta::assert_snapshot!("tx_golden_dissection", text);
-    insta::assert_binary_snapshot!("tx_golden.pcap", sim_models::pcap::to_bytes(&wires[0]).unwrap());
+    insta::assert_binary_snapshot!(
+        "tx_golden.pcap",
+        sim_models::pcap::to_bytes(&wires[0]).unwrap()
+    );
 }
 
 /// Fairness: four entries with a batch each and a queue of normal-path frames, all posted

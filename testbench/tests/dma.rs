@@ -9,10 +9,10 @@
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sim_models::axi_slave_ports;
 use sim::axis::{frame_to_beats, Beat};
-use sim_models::hostmem::{AxiPorts, HostMem, HostMemCfg, DECERR, SLVERR};
 use sim::prelude::*;
+use sim_models::axi_slave_ports;
+use sim_models::hostmem::{AxiPorts, HostMem, HostMemCfg, DECERR, SLVERR};
 use std::collections::{HashMap, VecDeque};
 use testbench::models::{DmaReadW512B64O8, DmaReadW64B256O8, DmaWriteW512B64O8, DmaWriteW64B256O8};
 use testbench::seed;

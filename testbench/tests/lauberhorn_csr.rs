@@ -10,9 +10,9 @@
 use rand::Rng;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use sim::prelude::*;
 use sim_models::axil::{Access, AxilMaster};
 use sim_models::axil_master_no_user;
-use sim::prelude::*;
 use std::collections::BTreeMap;
 use testbench::lauberhorn_regs::{core, global, process, service, Reg};
 use testbench::models::LauberhornCsrC2P5N4;

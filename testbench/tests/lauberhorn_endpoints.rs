@@ -18,9 +18,9 @@ use hdl::lauberhorn::coherence::{ctrl, tx, ENDPOINT_LINES, KERNEL, LINE_BYTES, U
 use hdl::lauberhorn::endpoints::EndpointsCfg;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
+use sim::prelude::*;
 use sim_models::coh_ports;
 use sim_models::lauberhorn::cpu::{is_tx, CohPorts, Cpu, CpuCfg, Datagram, Request, Sends};
-use sim::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use testbench::models::{
     LauberhornEndpointsC2W1024A3S8, LauberhornEndpointsC2W128A3S8, LauberhornEndpointsC2W512A3S8,

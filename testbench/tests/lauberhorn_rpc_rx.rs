@@ -16,8 +16,8 @@ use hdl::lauberhorn::service_table::word;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use sim::axis::{beats_to_frame, frame_to_beats, Beat};
-use sim_models::net::{classify, rpc_call};
 use sim::prelude::*;
+use sim_models::net::{classify, rpc_call};
 use sim_models::traces::{random_rx_frame, rpc_call_frame, RpcCallSpec};
 use std::collections::{BTreeMap, VecDeque};
 use testbench::models::{

@@ -8,8 +8,8 @@
 
 use hdl::lauberhorn::scheduler::mode;
 use rand::Rng;
-use sim_models::lauberhorn::sched_model::{SchedIn, SchedModel};
 use sim::prelude::*;
+use sim_models::lauberhorn::sched_model::{SchedIn, SchedModel};
 use std::collections::{BTreeMap, VecDeque};
 use testbench::models::LauberhornSchedulerC3P5S16Q6;
 use testbench::seed;

@@ -12,9 +12,9 @@
 //! (into zero for a write-only register, which has no value to read).
 
 use rand::Rng;
+use sim::prelude::*;
 use sim_models::axil::{Access, AxilMaster};
 use sim_models::axil_master;
-use sim::prelude::*;
 use std::collections::BTreeMap;
 use testbench::models::RegSlaveFixture;
 use testbench::seed;

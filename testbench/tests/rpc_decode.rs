@@ -6,8 +6,8 @@
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use sim_models::net::{rpc_call, RpcCall};
 use sim::prelude::*;
+use sim_models::net::{rpc_call, RpcCall};
 use sim_models::traces::{fix_ip_checksum, fix_udp_checksum, pad, udp_frame};
 use testbench::models::{RpcDecodeW128, RpcDecodeW256, RpcDecodeW512, RpcDecodeW64};
 use testbench::seed;

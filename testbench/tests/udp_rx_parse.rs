@@ -8,8 +8,8 @@
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sim_models::net::{classify, RxMeta};
 use sim::prelude::*;
+use sim_models::net::{classify, RxMeta};
 use sim_models::traces::{
     fix_ip_checksum, fix_udp_checksum, pad, random_rx_frame, raw_header_sum, udp_frame,
 };
@@ -240,7 +240,11 @@ fn golden_traces_are_up_to_date() {
         }
         let have = std::fs::read(&path).unwrap_or_default();
         assert!(have == want, "{name} differs from the generator: UPDATE_TRACES=1 cargo test -p testbench --test udp_rx_parse");
-        assert_eq!(sim_models::pcap::read(&path).unwrap(), bytes, "{name} reads back");
+        assert_eq!(
+            sim_models::pcap::read(&path).unwrap(),
+            bytes,
+            "{name} reads back"
+        );
     }
 }
 

@@ -9,8 +9,8 @@
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use sim::axis::{beats_to_frame, frame_to_beats, Beat};
-use sim_models::net::{classify, ones_sum};
 use sim::prelude::*;
+use sim_models::net::{classify, ones_sum};
 use sim_models::traces::{udp_tx_frame, TxFields};
 use std::collections::VecDeque;
 use testbench::models::{UdpTxBuildW128, UdpTxBuildW256, UdpTxBuildW512, UdpTxBuildW64};

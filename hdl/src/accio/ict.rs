@@ -1005,16 +1005,14 @@ fn lookup(
     let at2: Expr = lk2_index.clone().into();
     registered(m, "res", "accelerated", pick(&f.accel, &at2));
     registered(m, "res", "core", pick(&f.core, &at2));
-    for (field, mm) in [
+    let reads = [
         ("conn_id", &mems.conn),
         ("rx_base", &mems.rx_base),
         ("rx_size", &mems.rx_size),
         ("rx_head", &mems.rx_head),
         ("rx_tail", &mems.rx_tail),
-    ] {
-        let v = m.mem_read_async(mm.mem, &format!("{field}_lookup"), &at2);
-        registered(m, "res", field, v.into());
-    }
+    ];
+    registered_reads(m, "res", "lookup", &at2, &reads);
     Lookup {
         miss_event,
         key: lk1_key,
@@ -1029,16 +1027,29 @@ fn tx_info(m: &mut ModuleBuilder, eng: &Engines, f: &EntryFlops, mems: &EntryMem
     registered(m, "tx_info", "accelerated", pick(&f.accel, &at));
     registered(m, "tx_info", "local_ip", pick(&f.lip, &at));
     registered(m, "tx_info", "local_port", pick(&f.lport, &at));
-    for (field, mm) in [
+    let reads = [
         ("remote", &mems.remote),
         ("remote_mac", &mems.mac),
         ("base", &mems.tx_base),
         ("size", &mems.tx_size),
         ("head", &mems.tx_head),
         ("tail", &mems.tx_tail),
-    ] {
-        let v = m.mem_read_async(mm.mem, &format!("{field}_tx_info"), &at);
-        registered(m, "tx_info", field, v.into());
+    ];
+    registered_reads(m, "tx_info", "tx_info", &at, &reads);
+}
+
+/// Registered outputs `<g>_<field>` of entry memories read at `at`, through read ports
+/// named `<field>_<port>`.
+fn registered_reads(
+    m: &mut ModuleBuilder,
+    g: &str,
+    port: &str,
+    at: &Expr,
+    reads: &[(&str, &EntryMem)],
+) {
+    for (field, mm) in reads {
+        let v = m.mem_read_async(mm.mem, &format!("{field}_{port}"), at);
+        registered(m, g, field, v.into());
     }
 }
 

@@ -9,9 +9,9 @@
 // Pin mirrors and result structs: each field is the port of the same name.
 #![allow(missing_docs)]
 
-use sim::{PortRead, PortWrite};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
+use sim::{PortRead, PortWrite};
 use std::collections::VecDeque;
 
 /// The ports of one AXI4-Lite slave: `axil_master!(dut.s_axil)`.

@@ -11,9 +11,9 @@
 // Port views: each field is the port of the same name.
 #![allow(missing_docs)]
 
-use sim::{PortRead, PortWrite};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
+use sim::{PortRead, PortWrite};
 use std::collections::{BTreeMap, VecDeque};
 
 /// The write channels of an AXI4 master as the slave sees them.

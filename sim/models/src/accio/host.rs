@@ -13,13 +13,13 @@
 #![allow(missing_docs)]
 
 use crate::axil::{Access, AxilMaster, AxilPorts};
-use sim::axis::{beats_to_frame, frame_to_beats, AxisIn, AxisOut, Beat};
 use crate::hostmem::{AxiPorts, HostMem, HostMemCfg};
-use sim::{Model, PortWrite};
 use hdl::accio::rx_offload::record as rx_record;
 use hdl::accio::tx_offload::record as tx_record;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use sim::axis::{beats_to_frame, frame_to_beats, AxisIn, AxisOut, Beat};
+use sim::{Model, PortWrite};
 use std::collections::{BTreeMap, VecDeque};
 
 /// One connection: an ICT entry and its rings.

@@ -26,12 +26,12 @@
 // The port fields are the bundles' signals, named as in the Verilog.
 #![allow(missing_docs)]
 
-use sim::{ModelCore, PortRead, PortWrite};
 use hdl::lauberhorn::coherence::{
     ctrl, down, line, line_addr, tx, up, ENDPOINT_LINES, LINE_BYTES, USER,
 };
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
+use sim::{ModelCore, PortRead, PortWrite};
 use std::collections::{BTreeMap, VecDeque};
 
 /// The coherence ports of a model: `coh_ports!(dut)` for a model with `c2n`/`n2c` bundles.

@@ -22,16 +22,16 @@
 
 use super::cpu::{CohPorts, Cpu, CpuCfg, Datagram, Handler, Request, Sends, Served};
 use crate::axil::{Access, AxilMaster, AxilPorts};
-use sim::axis::{beats_to_frame, frame_to_beats, AxisIn, AxisOut, Beat};
 use crate::hostmem::{AxiPorts, HostMem, HostMemCfg};
 use crate::net::{classify, rpc_call};
-use sim::{Model, PortWrite};
 use hdl::config::LauberhornConfig;
 use hdl::lauberhorn::coherence::{ctrl, tx, KERNEL};
 use hdl::lauberhorn::scheduler::mode;
 use hdl::regmap::RegMap;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use sim::axis::{beats_to_frame, frame_to_beats, AxisIn, AxisOut, Beat};
+use sim::{Model, PortWrite};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
