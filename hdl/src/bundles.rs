@@ -29,6 +29,110 @@ fn declare(m: &mut ModuleBuilder, prefix: &str, side: Side, f: Field) -> Sig {
     m.group_port(prefix, f.name, f.width, dir)
 }
 
+/// Declares a group of ports that travels together between two blocks (a lookup and
+/// its result, an update port, an event source) as a struct generic over what its fields
+/// hold: `Group<u32>` holds the widths (which may depend on the configuration), and its
+/// methods declare one side's ports as a `Group<Sig>` or wire two instances' groups with
+/// one call. Fields are `forward` (driven by the source side) or `backward`. Ports are
+/// named `<prefix>_<field>`.
+///
+/// ```ignore
+/// port_group! {
+///     /// A lookup request.
+///     pub struct Lookup = "lookup" { valid: forward, ip: forward, port: forward }
+/// }
+/// let widths = Lookup { valid: 1, ip: 32, port: 16 };
+/// let req: Lookup<Sig> = widths.sink(&mut m); // lookup_valid, lookup_ip, lookup_port
+/// Lookup::connect(&mut m, engine, table);    // engine's outputs into the table's inputs
+/// ```
+#[macro_export]
+macro_rules! port_group {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident = $prefix:literal {
+        $($(#[$fmeta:meta])* $field:ident: $flow:ident),* $(,)?
+    }) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug)]
+        $vis struct $name<T> {
+            $($(#[$fmeta])* pub $field: T,)*
+        }
+
+        impl $name<u32> {
+            /// The ports of the side that drives the forward fields.
+            pub fn source(&self, m: &mut $crate::ir::ModuleBuilder) -> $name<$crate::ir::Sig> {
+                self.declare(m, $crate::bundles::Side::Source)
+            }
+
+            /// The ports of the side that receives the forward fields.
+            pub fn sink(&self, m: &mut $crate::ir::ModuleBuilder) -> $name<$crate::ir::Sig> {
+                self.declare(m, $crate::bundles::Side::Sink)
+            }
+
+            fn declare(
+                &self,
+                m: &mut $crate::ir::ModuleBuilder,
+                side: $crate::bundles::Side,
+            ) -> $name<$crate::ir::Sig> {
+                $name {
+                    $($field: $crate::bundles::group_port(
+                        m, $prefix, stringify!($field), self.$field,
+                        $crate::port_group!(@forward $flow), side,
+                    ),)*
+                }
+            }
+
+            /// Wires the group of instance `source` to that of instance `sink`.
+            pub fn connect(
+                m: &mut $crate::ir::ModuleBuilder,
+                source: $crate::ir::Inst,
+                sink: $crate::ir::Inst,
+            ) {
+                $($crate::bundles::group_wire(
+                    m, $prefix, stringify!($field),
+                    $crate::port_group!(@forward $flow), source, sink,
+                );)*
+            }
+        }
+    };
+    (@forward forward) => { true };
+    (@forward backward) => { false };
+}
+
+/// A port of a [`port_group!`]: an input or output as the side and the field's flow say.
+pub fn group_port(
+    m: &mut ModuleBuilder,
+    prefix: &str,
+    name: &'static str,
+    width: u32,
+    forward: bool,
+    side: Side,
+) -> Sig {
+    let f = Field {
+        name,
+        width,
+        forward,
+    };
+    declare(m, prefix, side, f)
+}
+
+/// One field of a [`port_group!`] wired from the instance that drives it to the other.
+pub fn group_wire(
+    m: &mut ModuleBuilder,
+    prefix: &str,
+    name: &str,
+    forward: bool,
+    source: Inst,
+    sink: Inst,
+) {
+    let (from, to) = if forward {
+        (source, sink)
+    } else {
+        (sink, source)
+    };
+    let port = format!("{prefix}_{name}");
+    let v = m.inst_output(from, &port);
+    m.connect(to, &port, &v);
+}
+
 /// The port declarer of one bundle: `f(name, width, forward)`. Bundles that belong to one
 /// design are declared beside it with this.
 pub(crate) fn declarer<'a>(

@@ -57,6 +57,104 @@ pub fn module_name(cfg: &IctConfig) -> String {
     )
 }
 
+crate::port_group! {
+    /// A lookup by (destination IPv4, UDP port), one per cycle, from the receive engine.
+    pub struct IctLookup = "lookup" { valid: forward, ip: forward, port: forward }
+}
+
+crate::port_group! {
+    /// A lookup's result, [`LOOKUP_LATENCY`] cycles after it: the entry and its RX ring.
+    pub struct IctResult = "res" {
+        valid: forward,
+        hit: forward,
+        /// A flow marked in MISS_FILTER (accelerated, not resident) missed.
+        miss: forward,
+        index: forward,
+        accelerated: forward,
+        core: forward,
+        conn_id: forward,
+        rx_base: forward,
+        rx_size: forward,
+        rx_head: forward,
+        rx_tail: forward,
+    }
+}
+
+crate::port_group! {
+    /// The receive engine's ring update: advance RX_TAIL, or count a drop.
+    pub struct RxUpdate = "rx_upd" {
+        valid: forward,
+        index: forward,
+        advance: forward,
+        tail: forward,
+        drop: forward,
+    }
+}
+
+crate::port_group! {
+    /// A malformed frame (its class) for the event queue.
+    pub struct MalformedEvent = "ev_malformed" { valid: forward, class: forward }
+}
+
+crate::port_group! {
+    /// A DMA error (its information) for the event queue.
+    pub struct DmaEvent = "ev_dma" { valid: forward, info: forward }
+}
+
+impl IctLookup<u32> {
+    pub fn widths() -> Self {
+        IctLookup {
+            valid: 1,
+            ip: 32,
+            port: 16,
+        }
+    }
+}
+
+impl IctResult<u32> {
+    /// With `index_bits` bits of an entry index.
+    pub fn widths(index_bits: u32) -> Self {
+        IctResult {
+            valid: 1,
+            hit: 1,
+            miss: 1,
+            index: index_bits,
+            accelerated: 1,
+            core: CORE_WIDTH,
+            conn_id: 32,
+            rx_base: 64,
+            rx_size: 32,
+            rx_head: PTR,
+            rx_tail: PTR,
+        }
+    }
+}
+
+impl RxUpdate<u32> {
+    /// With `index_bits` bits of an entry index.
+    pub fn widths(index_bits: u32) -> Self {
+        RxUpdate {
+            valid: 1,
+            index: index_bits,
+            advance: 1,
+            tail: PTR,
+            drop: 1,
+        }
+    }
+}
+
+impl MalformedEvent<u32> {
+    pub fn widths() -> Self {
+        MalformedEvent { valid: 1, class: 8 }
+    }
+}
+
+impl DmaEvent<u32> {
+    pub fn widths() -> Self {
+        DmaEvent { valid: 1, info: 40 }
+    }
+}
+
 /// One LUTRAM per memory-backed register: `mmio` reads it at the addressed entry.
 struct EntryMem {
     mem: Mem,
@@ -139,14 +237,8 @@ impl Dims {
 
 /// The ports to the engines, the MAC and the interrupt controller.
 struct Engines {
-    lk_valid: Sig,
-    lk_ip: Sig,
-    lk_port: Sig,
-    ru_valid: Sig,
-    ru_index: Sig,
-    ru_advance: Sig,
-    ru_tail: Sig,
-    ru_drop: Sig,
+    lookup: IctLookup<Sig>,
+    rx_upd: RxUpdate<Sig>,
     tu_valid: Sig,
     tu_index: Sig,
     tu_head: Sig,
@@ -154,10 +246,8 @@ struct Engines {
     dbr_ready: Sig,
     dbt_ready: Sig,
     link_up: Sig,
-    evm_valid: Sig,
-    evm_class: Sig,
-    evd_valid: Sig,
-    evd_info: Sig,
+    malformed: MalformedEvent<Sig>,
+    dma_event: DmaEvent<Sig>,
     irq: Sig,
     evq_irq: Sig,
 }
@@ -167,14 +257,8 @@ impl Engines {
         let gin = |m: &mut ModuleBuilder, g: &str, f: &str, w| m.group_port(g, f, w, PortDir::In);
         let iw = d.index_bits;
         Engines {
-            lk_valid: gin(m, "lookup", "valid", 1),
-            lk_ip: gin(m, "lookup", "ip", 32),
-            lk_port: gin(m, "lookup", "port", 16),
-            ru_valid: gin(m, "rx_upd", "valid", 1),
-            ru_index: gin(m, "rx_upd", "index", iw),
-            ru_advance: gin(m, "rx_upd", "advance", 1),
-            ru_tail: gin(m, "rx_upd", "tail", PTR),
-            ru_drop: gin(m, "rx_upd", "drop", 1),
+            lookup: IctLookup::widths().sink(m),
+            rx_upd: RxUpdate::widths(iw).sink(m),
             tu_valid: gin(m, "tx_upd", "valid", 1),
             tu_index: gin(m, "tx_upd", "index", iw),
             tu_head: gin(m, "tx_upd", "head", PTR),
@@ -182,10 +266,8 @@ impl Engines {
             dbr_ready: gin(m, "db_rx", "ready", 1),
             dbt_ready: gin(m, "db_tx", "ready", 1),
             link_up: m.input("link_up", 1),
-            evm_valid: gin(m, "ev_malformed", "valid", 1),
-            evm_class: gin(m, "ev_malformed", "class", 8),
-            evd_valid: gin(m, "ev_dma", "valid", 1),
-            evd_info: gin(m, "ev_dma", "info", 40),
+            malformed: MalformedEvent::widths().sink(m),
+            dma_event: DmaEvent::widths().sink(m),
             irq: m.output("irq", d.cores),
             evq_irq: m.output("evq_irq", 1),
         }
@@ -404,8 +486,8 @@ fn mmio_front<'a>(
     let owner_ok = pending.dec.block_hit_incoming("ENTRY")
         & inc.user.lt(d.cores as u64)
         & owner_asid.eq(asid_of(&inc.user));
-    let upd_adv = m.node("rx_upd_advances", &eng.ru_valid & &eng.ru_advance);
-    let upd_drop = m.node("rx_upd_drops", &eng.ru_valid & &eng.ru_drop);
+    let upd_adv = m.node("rx_upd_advances", &eng.rx_upd.valid & &eng.rx_upd.advance);
+    let upd_drop = m.node("rx_upd_drops", &eng.rx_upd.valid & &eng.rx_upd.drop);
     let hit_rx_tail = pending.dec.hit("ENTRY", "RX_TAIL");
     let hit_drops = pending.dec.hit("ENTRY", "DROPS");
     let hit_tx_head = pending.dec.hit("ENTRY", "TX_HEAD");
@@ -867,8 +949,8 @@ fn entry_registers(
     m.mem_write(
         mems.rx_tail.mem,
         upd_adv | &w_rx_tail,
-        &upd_adv.mux(&eng.ru_index, eidx),
-        &upd_adv.mux(&eng.ru_tail, wptr),
+        &upd_adv.mux(&eng.rx_upd.index, eidx),
+        &upd_adv.mux(&eng.rx_upd.tail, wptr),
     );
     m.mem_write(
         mems.tx_head.mem,
@@ -876,7 +958,7 @@ fn entry_registers(
         &eng.tu_valid.mux(&eng.tu_index, eidx),
         &eng.tu_valid.mux(&eng.tu_head, wptr),
     );
-    let drops_at_upd = m.mem_read_async(mems.drops.mem, "drops_upd", &eng.ru_index);
+    let drops_at_upd = m.mem_read_async(mems.drops.mem, "drops_upd", &eng.rx_upd.index);
     let drops_inc = drops_at_upd.add_carry(1u64);
     let drops_next = drops_inc
         .msb()
@@ -884,21 +966,21 @@ fn entry_registers(
     m.mem_write(
         mems.drops.mem,
         upd_drop | &w_drops,
-        &upd_drop.mux(&eng.ru_index, eidx),
+        &upd_drop.mux(&eng.rx_upd.index, eidx),
         &upd_drop.mux(drops_next, wd.trunc(32)),
     );
 
     // RX pending = RX_HEAD != RX_TAIL, kept per entry as the pointers change.
-    let head_at_upd = m.mem_read_async(mems.rx_head.mem, "rx_head_upd", &eng.ru_index);
-    let same = m.node("upd_is_mmio_entry", eng.ru_index.eq(eidx));
+    let head_at_upd = m.mem_read_async(mems.rx_head.mem, "rx_head_upd", &eng.rx_upd.index);
+    let same = m.node("upd_is_mmio_entry", eng.rx_upd.index.eq(eidx));
     let mmio_head = w_rx_head.mux(wptr, &mems.rx_head.mmio);
     let mmio_tail = w_rx_tail.mux(
         wptr.clone(),
-        (upd_adv & &same).mux(&eng.ru_tail, &mems.rx_tail.mmio),
+        (upd_adv & &same).mux(&eng.rx_upd.tail, &mems.rx_tail.mmio),
     );
     let pend_mmio = m.node("pending_after_mmio", mmio_head.ne(mmio_tail));
     let upd_head = (&w_rx_head & &same).mux(wptr, &head_at_upd);
-    let pend_upd = m.node("pending_after_upd", upd_head.ne(&eng.ru_tail));
+    let pend_upd = m.node("pending_after_upd", upd_head.ne(&eng.rx_upd.tail));
     EntryWrites {
         ctrl: w_ctrl,
         local: w_local,
@@ -922,9 +1004,14 @@ struct Lookup {
 /// An output port `g_f`, driven by a register of `v`.
 fn registered(m: &mut ModuleBuilder, g: &str, f: &str, v: Expr) {
     let port = m.group_port(g, f, v.width(), PortDir::Out);
-    let r = m.reg(&format!("{g}_{f}_r"), v.width());
+    drive_registered(m, &port, &format!("{g}_{f}_r"), v);
+}
+
+/// Drives output `port` from register `name` of `v`.
+fn drive_registered(m: &mut ModuleBuilder, port: &Sig, name: &str, v: Expr) {
+    let r = m.reg(name, v.width());
     m.set(&r, v);
-    m.set(&port, &r);
+    m.set(port, &r);
 }
 
 /// The lookup pipeline: a CAM compare registered as a match vector, the miss filter, then
@@ -939,11 +1026,11 @@ fn lookup(
     w: &EntryWrites,
 ) -> Lookup {
     let (n, iw, fw) = (d.entries, d.index_bits, d.filter_bits);
-    let key0 = cat([Expr::from(&eng.lk_ip), Expr::from(&eng.lk_port)]);
+    let key0 = cat([Expr::from(&eng.lookup.ip), Expr::from(&eng.lookup.port)]);
     let lk1_valid = m.reg_reset("lk1_valid", 1, 0);
     let lk1_match = m.reg("lk1_match", n);
     let lk1_key = m.reg("lk1_key", 48);
-    m.set(&lk1_valid, &eng.lk_valid);
+    m.set(&lk1_valid, &eng.lookup.valid);
     m.set(
         &lk1_match,
         cat((0..n as usize).rev().map(|i| {
@@ -995,24 +1082,34 @@ fn lookup(
     m.set(&lk2_miss, &miss1);
     let hit_onehot = m.node("lk1_hit_onehot", lk1_valid.repeat(n) & &first);
 
-    let res_valid = m.group_port("res", "valid", 1, PortDir::Out);
+    let res = IctResult::widths(iw).source(m);
     let res_valid_r = m.reg_reset("res_valid_r", 1, 0);
     m.set(&res_valid_r, &lk2_valid);
-    m.set(&res_valid, &res_valid_r);
-    registered(m, "res", "hit", lk2_hit.clone().into());
-    registered(m, "res", "miss", lk2_miss.clone().into());
-    registered(m, "res", "index", lk2_index.clone().into());
+    m.set(&res.valid, &res_valid_r);
     let at2: Expr = lk2_index.clone().into();
-    registered(m, "res", "accelerated", pick(&f.accel, &at2));
-    registered(m, "res", "core", pick(&f.core, &at2));
-    let reads = [
-        ("conn_id", &mems.conn),
-        ("rx_base", &mems.rx_base),
-        ("rx_size", &mems.rx_size),
-        ("rx_head", &mems.rx_head),
-        ("rx_tail", &mems.rx_tail),
-    ];
-    registered_reads(m, "res", "lookup", &at2, &reads);
+    let read = |m: &mut ModuleBuilder, field: &str, mm: &EntryMem| -> Expr {
+        m.mem_read_async(mm.mem, &format!("{field}_lookup"), &at2)
+            .into()
+    };
+    for (port, name, v) in [
+        (&res.hit, "hit", lk2_hit.clone().into()),
+        (&res.miss, "miss", lk2_miss.clone().into()),
+        (&res.index, "index", at2.clone()),
+        (&res.accelerated, "accelerated", pick(&f.accel, &at2)),
+        (&res.core, "core", pick(&f.core, &at2)),
+    ] {
+        drive_registered(m, port, &format!("res_{name}_r"), v);
+    }
+    for (port, name, mm) in [
+        (&res.conn_id, "conn_id", &mems.conn),
+        (&res.rx_base, "rx_base", &mems.rx_base),
+        (&res.rx_size, "rx_size", &mems.rx_size),
+        (&res.rx_head, "rx_head", &mems.rx_head),
+        (&res.rx_tail, "rx_tail", &mems.rx_tail),
+    ] {
+        let v = read(m, name, mm);
+        drive_registered(m, port, &format!("res_{name}_r"), v);
+    }
     Lookup {
         miss_event,
         key: lk1_key,
@@ -1130,7 +1227,7 @@ fn entry_updates(
         m.when(&eng.tu_valid & eng.tu_index.eq(i as u64), |m| {
             m.set(&f.tx_freed[i], 1)
         });
-        m.when(&mmio.upd_adv & eng.ru_index.eq(i as u64), |m| {
+        m.when(&mmio.upd_adv & eng.rx_upd.index.eq(i as u64), |m| {
             m.set(&f.rx_pend[i], &w.pend_upd)
         })
         .elif(&w_ptrs & here, |m| m.set(&f.rx_pend[i], &w.pend_mmio));
@@ -1174,12 +1271,12 @@ fn events(
         (
             "overflow",
             mmio.upd_drop.clone().into(),
-            ev(event::RING_OVERFLOW, eng.ru_index.zext(16)),
+            ev(event::RING_OVERFLOW, eng.rx_upd.index.zext(16)),
         ),
         (
             "dma",
-            eng.evd_valid.clone().into(),
-            ev(event::DMA_ERROR, eng.evd_info.clone().into()),
+            eng.dma_event.valid.clone().into(),
+            ev(event::DMA_ERROR, eng.dma_event.info.clone().into()),
         ),
         (
             "link",
@@ -1192,8 +1289,8 @@ fn events(
         ),
         (
             "malformed",
-            eng.evm_valid.clone().into(),
-            ev(event::MALFORMED, eng.evm_class.clone().into()),
+            eng.malformed.valid.clone().into(),
+            ev(event::MALFORMED, eng.malformed.class.clone().into()),
         ),
     ];
     debug_assert!(sources.iter().map(|s| s.0).eq(EVENT_SOURCES));

@@ -10,7 +10,7 @@
 //! * `s_axis_rx_*` / `m_axis_tx_*`: the MAC's AXI4-Stream ports;
 //! * `irq` (one per core), `evq_irq` and `np_irq`; `link_up` from the MAC.
 
-use super::ict::{accio_ict, USER_WIDTH};
+use super::ict::{accio_ict, IctLookup, IctResult, MalformedEvent, RxUpdate, USER_WIDTH};
 use super::nic_block::{self, nic_block, NicBlockCfg};
 use super::regs::{self, NIC_STATS};
 use super::rx_offload::{accio_rx_offload, RxOffloadCfg};
@@ -66,40 +66,10 @@ fn stat_source(reg: &str) -> (&'static str, String) {
 /// Wires the receive engine `ri` to the ICT `ii`: lookups and their results, the engine's
 /// ring updates, malformed-frame events.
 pub fn link_rx_ict(m: &mut ModuleBuilder, ri: Inst, ii: Inst) {
-    let wire = |m: &mut ModuleBuilder, from, out: &str, to, inp: &str| {
-        let v = m.inst_output(from, out);
-        m.connect(to, inp, &v);
-    };
-    for f in ["valid", "ip", "port"] {
-        wire(m, ri, &format!("lookup_{f}"), ii, &format!("lookup_{f}"));
-    }
-    for f in [
-        "valid",
-        "hit",
-        "miss",
-        "index",
-        "accelerated",
-        "core",
-        "conn_id",
-        "rx_base",
-        "rx_size",
-        "rx_head",
-        "rx_tail",
-    ] {
-        wire(m, ii, &format!("res_{f}"), ri, &format!("res_{f}"));
-    }
-    for f in ["valid", "index", "advance", "tail", "drop"] {
-        wire(m, ri, &format!("rx_upd_{f}"), ii, &format!("rx_upd_{f}"));
-    }
-    for f in ["valid", "class"] {
-        wire(
-            m,
-            ri,
-            &format!("ev_malformed_{f}"),
-            ii,
-            &format!("ev_malformed_{f}"),
-        );
-    }
+    IctLookup::connect(m, ri, ii);
+    IctResult::connect(m, ii, ri);
+    RxUpdate::connect(m, ri, ii);
+    MalformedEvent::connect(m, ri, ii);
 }
 
 pub fn accio_nic(c: &Config, w: u32) -> Result<Rc<Module>, HdlErrors> {

@@ -43,6 +43,7 @@
 //! buffer full (`stat_overrun`), which bounds every queue behind the buffer so none of them
 //! can ever back-pressure the fixed-latency decision.
 
+use super::ict::{DmaEvent, IctLookup, IctResult, MalformedEvent, RxUpdate};
 use super::regs::LOOKUP_LATENCY;
 use crate::blocks::axis_packet_fifo::{axis_packet_fifo, PacketFifoCfg};
 use crate::blocks::axis_register::axis_register;
@@ -308,14 +309,8 @@ struct Verdicts {
     error: Expr,
     len: Expr,
     udp_len: Expr,
-    r_valid: Sig,
-    r_hit: Sig,
-    r_index: Sig,
-    r_accel: Sig,
-    r_base: Sig,
-    r_size: Sig,
-    r_head: Sig,
-    r_tail: Sig,
+    /// The ICT's answer to the frame's lookup.
+    res: IctResult<Sig>,
 }
 
 /// The verdicts of kept frames: offloadable ones look up the ICT; every verdict waits in
@@ -344,16 +339,13 @@ fn verdicts(m: &mut ModuleBuilder, cfg: &RxOffloadCfg, f: &Front) -> Verdicts {
         m.unused(&x); // the record takes these from the frame itself
     }
     let kept = m.node("verdict_kept", &mv & &f.kept_now);
-    let lk_valid = m.group_port("lookup", "valid", 1, PortDir::Out);
-    let lk_ip = m.group_port("lookup", "ip", 32, PortDir::Out);
-    let lk_port = m.group_port("lookup", "port", 16, PortDir::Out);
-    m.set(&lk_valid, &kept & &offload);
-    m.set(&lk_ip, &dst_ip);
-    m.set(&lk_port, &dst_port);
-    let evm_valid = m.group_port("ev_malformed", "valid", 1, PortDir::Out);
-    let evm_class = m.group_port("ev_malformed", "class", 8, PortDir::Out);
-    m.set(&evm_valid, &mv & error.ne(0u64));
-    m.set(&evm_class, error.zext(8));
+    let lookup = IctLookup::widths().source(m);
+    m.set(&lookup.valid, &kept & &offload);
+    m.set(&lookup.ip, &dst_ip);
+    m.set(&lookup.port, &dst_port);
+    let malformed = MalformedEvent::widths().source(m);
+    m.set(&malformed.valid, &mv & error.ne(0u64));
+    m.set(&malformed.class, error.zext(8));
 
     let line: Vec<(&str, Expr)> = vec![
         ("offload", offload.clone().into()),
@@ -377,19 +369,8 @@ fn verdicts(m: &mut ModuleBuilder, cfg: &RxOffloadCfg, f: &Front) -> Verdicts {
             })
             .collect();
     }
-    let res = |m: &mut ModuleBuilder, name: &str, w| m.group_port("res", name, w, PortDir::In);
-    let r_valid = res(m, "valid", 1);
-    let r_hit = res(m, "hit", 1);
-    let r_miss = res(m, "miss", 1);
-    let r_index = res(m, "index", clog2(u64::from(cfg.entries)));
-    let r_accel = res(m, "accelerated", 1);
-    let r_core = res(m, "core", 8);
-    let r_conn = res(m, "conn_id", 32);
-    let r_base = res(m, "rx_base", 64);
-    let r_size = res(m, "rx_size", 32);
-    let r_head = res(m, "rx_head", PTR);
-    let r_tail = res(m, "rx_tail", PTR);
-    for x in [&r_miss, &r_core, &r_conn] {
+    let res = IctResult::widths(clog2(u64::from(cfg.entries))).sink(m);
+    for x in [&res.miss, &res.core, &res.conn_id] {
         m.unused(x); // the ICT raises miss events; core and id are the OS's business
     }
     let mut d = d.into_iter();
@@ -400,14 +381,7 @@ fn verdicts(m: &mut ModuleBuilder, cfg: &RxOffloadCfg, f: &Front) -> Verdicts {
         error: next(),
         len: next(),
         udp_len: next(),
-        r_valid,
-        r_hit,
-        r_index,
-        r_accel,
-        r_base,
-        r_size,
-        r_head,
-        r_tail,
+        res,
     }
 }
 
@@ -458,20 +432,20 @@ fn decide(
         (n as u64).max(2),
         RamStyle::Distributed,
     );
-    let shadow_rd = m.mem_read_async(shadow, "reserved_tail_at_res", &v.r_index);
+    let shadow_rd = m.mem_read_async(shadow, "reserved_tail_at_res", &v.res.index);
     let exprs = |s: &[Sig]| s.iter().map(Expr::from).collect::<Vec<_>>();
     let busy_bits: Vec<Expr> = inflight.iter().map(|c| c.ne(0u64)).collect();
-    let busy = m.node("entry_in_flight", select(&busy_bits, &v.r_index));
+    let busy = m.node("entry_in_flight", select(&busy_bits, &v.res.index));
     // Stage 1 also works out what does not depend on the previous decision: the ring's
     // sanity, the record's footprint, the bytes in use as this lookup saw them, and the
     // room a record may take (size - footprint; the borrow says it can never fit).
-    let tail_seen = m.node("ring_tail_seen", busy.mux(&shadow_rd, &v.r_tail));
+    let tail_seen = m.node("ring_tail_seen", busy.mux(&shadow_rd, &v.res.rx_tail));
     let rec_len = m.node("record_len", &v.udp_len + lit(8, 16));
     let need = m.node(
         "record_footprint",
         cat([(rec_len.zext(17) + lit(63, 17)).slice(6, 11), lit(0, 6)]),
     );
-    let (r_size, r_base) = (&v.r_size, &v.r_base);
+    let (r_size, r_base) = (&v.res.rx_size, &v.res.rx_base);
     let ring_ok = m.node(
         "ring_sane",
         (r_size & (r_size - 1u64)).eq(0u64) & r_size.ge(64u64) & r_base.trunc(6).eq(0u64),
@@ -484,17 +458,17 @@ fn decide(
         ("malformed", v.error.ne(0u64)),
         ("error", v.error.clone()),
         ("offload", v.offload.clone()),
-        ("hit", Expr::from(&v.r_valid & &v.r_hit)),
-        ("accel", Expr::from(&v.r_accel)),
-        ("index", Expr::from(&v.r_index)),
+        ("hit", Expr::from(&v.res.valid & &v.res.hit)),
+        ("accel", Expr::from(&v.res.accelerated)),
+        ("index", Expr::from(&v.res.index)),
         ("base", Expr::from(r_base)),
         ("size", Expr::from(r_size)),
         ("tail", tail_seen.clone().into()),
-        ("used", Expr::from(&tail_seen - &v.r_head)),
+        ("used", Expr::from(&tail_seen - &v.res.rx_head)),
         ("room", r_size.zext(33) - need.zext(33)),
         ("need", need.clone().into()),
         ("ring_ok", ring_ok.clone().into()),
-        ("loss", select(&exprs(&loss), &v.r_index)),
+        ("loss", select(&exprs(&loss), &v.res.index)),
         ("len", v.len.clone()),
         ("udp_len", v.udp_len.clone()),
     ];
@@ -922,17 +896,17 @@ fn completions(
     m.set(&upd_index, drop_valid.mux(&drop_index, &q_index));
     m.set(&upd_adv, &advance);
     m.set(&upd_tail, &q_tail);
-    out(m, "rx_upd", "valid", upd_valid.clone().into());
-    out(m, "rx_upd", "index", upd_index.clone().into());
-    out(m, "rx_upd", "advance", upd_adv.clone().into());
-    out(m, "rx_upd", "tail", upd_tail.clone().into());
-    out(m, "rx_upd", "drop", &upd_valid & !&upd_adv);
-    let evd_valid = m.group_port("ev_dma", "valid", 1, PortDir::Out);
-    let evd_info = m.group_port("ev_dma", "info", 40, PortDir::Out);
-    m.set(&evd_valid, &fire & &d_err);
+    let rx_upd = RxUpdate::widths(iw).source(m);
+    m.set(&rx_upd.valid, &upd_valid);
+    m.set(&rx_upd.index, &upd_index);
+    m.set(&rx_upd.advance, &upd_adv);
+    m.set(&rx_upd.tail, &upd_tail);
+    m.set(&rx_upd.drop, &upd_valid & !&upd_adv);
+    let dma_event = DmaEvent::widths().source(m);
+    m.set(&dma_event.valid, &fire & &d_err);
     stat(m, "dma_error", &fire & &d_err);
     m.set(
-        &evd_info,
+        &dma_event.info,
         cat([
             lit(0, 23),
             lit(1, 1),

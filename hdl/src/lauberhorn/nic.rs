@@ -22,6 +22,7 @@ use super::rpc_reply::{rpc_reply, RpcReplyCfg};
 use super::rpc_rx::{rpc_rx, RpcRxCfg};
 use super::scheduler::{scheduler, SchedulerCfg};
 use crate::accio::ict::accio_ict;
+use crate::accio::ict::DmaEvent;
 use crate::accio::nic::link_rx_ict;
 use crate::accio::rx_offload::accio_rx_offload;
 use crate::config::Config;
@@ -284,8 +285,7 @@ pub fn lauberhorn_nic(cfg: &Config, net_width: u32) -> Result<Rc<Module>, HdlErr
         ],
     );
     // The ICT: its rings' DMA errors as events; no transmit engine, so its TX side idles.
-    link(&mut m, ai, "ev_dma_valid", ii, "ev_dma_valid");
-    link(&mut m, ai, "ev_dma_info", ii, "ev_dma_info");
+    DmaEvent::connect(&mut m, ai, ii);
     m.connect(ii, "link_up", 1);
     m.connect(ii, "db_rx_ready", 1);
     m.connect(ii, "db_tx_ready", 1);
