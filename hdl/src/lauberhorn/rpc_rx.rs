@@ -297,9 +297,9 @@ struct DmaDesc {
 /// A one-bit `stat_*` pulse, registered.
 fn stat(m: &mut ModuleBuilder, f: &str, v: Expr) {
     let o = m.output(&format!("stat_{f}"), 1);
-    let r = m.reg_reset(&format!("stat_{f}_r"), 1, 0);
-    m.set(&r, v);
-    m.set(&o, &r);
+    let reg = m.reg_reset(&format!("stat_{f}_r"), 1, 0);
+    m.set(&reg, v);
+    m.set(&o, &reg);
 }
 
 fn fifo(m: &mut ModuleBuilder, name: &str, w: u32, depth: u64) -> Result<Inst, HdlErrors> {
@@ -330,25 +330,25 @@ fn info_fields(info: &Sig, process_bits: u32) -> Vec<Expr> {
 }
 
 pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
-    let (wn, wc) = (cfg.net_width, cfg.coh_width);
+    let (net_bits, coh_bits) = (cfg.net_width, cfg.coh_width);
     let name = format!(
-        "lauberhorn_rpc_rx_w{wn}_c{wc}_a{}_s{}_n{}_p{}_b{}",
+        "lauberhorn_rpc_rx_w{net_bits}_c{coh_bits}_a{}_s{}_n{}_p{}_b{}",
         cfg.aux_lines, cfg.slots, cfg.services, cfg.processes, cfg.buffer_bytes
     );
-    AxisCfg::validate_nic_width(&name, wn)?;
-    let beats = u64::from(cfg.buffer_bytes / (wn / 8));
+    AxisCfg::validate_nic_width(&name, net_bits)?;
+    let beats = u64::from(cfg.buffer_bytes / (net_bits / 8));
     if !cfg.slots.is_power_of_two() || cfg.slots < 4 || beats < 64 || !beats.is_power_of_two() {
         return Err(HdlErrors::param(
             &name,
             "slots: a power of two, at least 4; buffer: a power of two of at least 64 beats",
         ));
     }
-    let net = AxisCfg::net(wn);
-    let sh_cfg = ByteShifterCfg::new(wn, MAX_ARGS_OFFSET.next_power_of_two());
+    let net = AxisCfg::net(net_bits);
+    let sh_cfg = ByteShifterCfg::new(net_bits, MAX_ARGS_OFFSET.next_power_of_two());
     let d = Dims {
         net,
-        net_bits: wn,
-        coh_bits: wc,
+        net_bits,
+        coh_bits,
         slots: cfg.slots,
         slot_bits: clog2(u64::from(cfg.slots)),
         process_bits: clog2(u64::from(cfg.processes)),
@@ -356,8 +356,8 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
         slot_words: cfg.slot_words(),
         capacity: cfg.capacity(),
     };
-    let parser = udp_rx_parse(wn)?;
-    let decoder = rpc_decode(wn)?;
+    let parser = udp_rx_parse(net_bits)?;
+    let decoder = rpc_decode(net_bits)?;
     let buffer = axis_packet_fifo(PacketFifoCfg::new(net, beats, true))?;
     let shifter = byte_shifter(sh_cfg)?;
     let table = service_table(ServiceTableCfg {
@@ -367,7 +367,7 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
 
     let mut m = ModuleBuilder::new(&name);
     m.doc(format!(
-        "Lauberhorn ONC-RPC receive path, {wn}-bit MAC, {wc}-bit slot words: calls into\n\
+        "Lauberhorn ONC-RPC receive path, {net_bits}-bit MAC, {coh_bits}-bit slot words: calls into\n\
          {} slots of {} argument bytes, everything else to m_axis_other.",
         cfg.slots,
         cfg.capacity()
@@ -423,10 +423,12 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
     hand_over(&mut m, &mv, &ho, &slot_done, &beats_in.info[11], &dma);
     // Frames in flight: in at their end, out when lost or moved.
     let inflight = &fe.frames_inflight;
-    let iw = inflight.width();
+    let count_bits = inflight.width();
     m.set(
         inflight,
-        inflight + fe.in_end.zext(iw) - fe.lost.zext(iw) - frame_out.zext(iw),
+        inflight + fe.in_end.zext(count_bits)
+            - fe.lost.zext(count_bits)
+            - frame_out.zext(count_bits),
     );
     free_slots(&mut m, &d, &dec, &ho);
     meta_view(&mut m, &d, mems.info);
@@ -446,28 +448,28 @@ fn front_end(
     m.unused(&tap.fire);
     let parse = m.instance("parse", parser);
     let dec = m.instance("decode", decoder);
-    let pf = m.instance("buffer", buffer);
+    let buffer = m.instance("buffer", buffer);
     let bad_in = s.tuser.clone().expect("net streams carry tuser");
     let in_end = m.node("in_frame_end", &s.tvalid & &s.tlast);
     let inflight = m.reg_reset("frames_inflight", clog2(FRAME_SLOTS + 1), 0);
     let force = m.node("frames_full", inflight.ge(FRAME_SLOTS));
-    for inst in [parse, dec, pf] {
+    for inst in [parse, dec, buffer] {
         m.connect(inst, "s_axis_tdata", &s.tdata);
         m.connect(inst, "s_axis_tkeep", &s.tkeep);
         m.connect(inst, "s_axis_tvalid", &s.tvalid);
         m.connect(inst, "s_axis_tlast", &s.tlast);
-        let r = m.inst_output(inst, "s_axis_tready");
-        m.unused(&r); // all always ready
+        let ready = m.inst_output(inst, "s_axis_tready");
+        m.unused(&ready); // all always ready
     }
     m.connect(parse, "s_axis_tuser", &bad_in);
     m.connect(dec, "s_axis_tuser", &bad_in);
-    m.connect(pf, "s_axis_tuser", &bad_in | (&s.tlast & &force));
+    m.connect(buffer, "s_axis_tuser", &bad_in | (&s.tlast & &force));
     let end_r = m.reg_reset("frame_end_r", 1, 0);
     let forced_r = m.reg("frame_forced_r", 1);
     m.set(&end_r, &in_end);
     m.set(&forced_r, &force);
-    let drop_bad = m.inst_output(pf, "drop_bad");
-    let drop_full = m.inst_output(pf, "drop_full");
+    let drop_bad = m.inst_output(buffer, "drop_bad");
+    let drop_full = m.inst_output(buffer, "drop_full");
     stat(m, "mac_bad", &drop_bad & !&forced_r);
     stat(m, "overrun", &drop_full | (&drop_bad & &forced_r));
     let lost = m.node("frame_not_buffered", &end_r & (&drop_bad | &drop_full));
@@ -562,7 +564,7 @@ fn front_end(
     };
     Ok(FrontEnd {
         parse,
-        buffer: pf,
+        buffer,
         in_end,
         frames_inflight: inflight,
         lost,
@@ -588,9 +590,9 @@ fn stage_a(m: &mut ModuleBuilder, fe: &FrontEnd, table: &Rc<Module>) -> StageA {
     let valid = m.reg_reset("a_valid", 1, 0);
     m.set(&valid, verdict & &fe.buffered);
     let a = |m: &mut ModuleBuilder, n: &str, e: Expr| -> Sig {
-        let r = m.reg(&format!("a_{n}"), e.width());
-        m.when(verdict, |m| m.set(&r, e));
-        r
+        let reg = m.reg(&format!("a_{n}"), e.width());
+        m.when(verdict, |m| m.set(&reg, e));
+        reg
     };
     let from_meta = |m: &mut ModuleBuilder, f: &str| {
         let x = meta(m, fe.parse, f);
@@ -629,7 +631,7 @@ fn decide(
     pol: &Policy,
     a: &StageA,
 ) -> Result<Decision, HdlErrors> {
-    let (sw, ow) = (d.slot_bits, d.offset_bits);
+    let (slot_bits, offset_bits) = (d.slot_bits, d.offset_bits);
     let res = |m: &mut ModuleBuilder, f: &str| result(m, a.services, f);
     let r_valid = res(m, "valid");
     m.unused(&r_valid); // a lookup for every verdict: it is `a_valid`'s cycle
@@ -647,7 +649,7 @@ fn decide(
         &a.offload & Expr::from(&a.dst_ip).eq(&pol.local_ip) & &port_known,
     );
     let fits = m.node("args_fit", a.args_len.le(u64::from(d.capacity)));
-    let free_slots = fifo(m, "free_slots", sw, u64::from(d.slots))?;
+    let free_slots = fifo(m, "free_slots", slot_bits, u64::from(d.slots))?;
     let have_slot = m.inst_output(free_slots, "m_valid");
     let slot_now = m.inst_output(free_slots, "m_data");
     let k = |v: u64| lit(v, kind::WIDTH);
@@ -690,8 +692,8 @@ fn decide(
         a_valid & &rpcish & a_ok & &hit & (&fits | &pol.dma_fallback) & !&have_slot,
     );
     m.connect(free_slots, "m_ready", &to_slot);
-    let jobs = fifo(m, "jobs", ow, FRAME_SLOTS)?;
-    let kinds = fifo(m, "kinds", kind::WIDTH + sw, FRAME_SLOTS)?;
+    let jobs = fifo(m, "jobs", offset_bits, FRAME_SLOTS)?;
+    let kinds = fifo(m, "kinds", kind::WIDTH + slot_bits, FRAME_SLOTS)?;
     for f in [jobs, kinds] {
         for o in ["s_ready", "count"] {
             let x = m.inst_output(f, o);
@@ -705,8 +707,9 @@ fn decide(
         jobs,
         "s_data",
         (&to_slot & !&to_dma).mux(
-            (a.args_offset.trunc(ow) - lit(u64::from(ctrl::DATA), ow)).trunc(ow),
-            lit(0, ow),
+            (a.args_offset.trunc(offset_bits) - lit(u64::from(ctrl::DATA), offset_bits))
+                .trunc(offset_bits),
+            lit(0, offset_bits),
         ),
     );
     m.connect(kinds, "s_valid", a_valid);
@@ -796,29 +799,33 @@ fn mover(
     dec: &Decision,
     shifter: &Rc<Module>,
 ) -> Mover {
-    let (pf, jobs, sw) = (fe.buffer, dec.jobs, d.slot_bits);
-    let sh = m.instance("aligner", shifter);
-    let j_valid = m.inst_output(jobs, "m_valid");
-    let f_valid = m.inst_output(pf, "m_axis_tvalid");
-    let f_last = m.inst_output(pf, "m_axis_tlast");
-    let sh_ready = m.inst_output(sh, "s_axis_tready");
+    let (buffer, jobs, slot_bits) = (fe.buffer, dec.jobs, d.slot_bits);
+    let aligner = m.instance("aligner", shifter);
+    let job_valid = m.inst_output(jobs, "m_valid");
+    let frame_valid = m.inst_output(buffer, "m_axis_tvalid");
+    let frame_last = m.inst_output(buffer, "m_axis_tlast");
+    let aligner_ready = m.inst_output(aligner, "s_axis_tready");
     for f in ["tdata", "tkeep", "tlast", "tuser"] {
-        let x = m.inst_output(pf, &format!("m_axis_{f}"));
-        m.connect(sh, &format!("s_axis_{f}"), &x);
+        let x = m.inst_output(buffer, &format!("m_axis_{f}"));
+        m.connect(aligner, &format!("s_axis_{f}"), &x);
     }
-    m.connect(sh, "s_axis_tvalid", &f_valid & &j_valid);
-    m.connect(pf, "m_axis_tready", &sh_ready & &j_valid);
-    m.connect(jobs, "m_ready", &f_valid & &f_last & &sh_ready & &j_valid);
+    m.connect(aligner, "s_axis_tvalid", &frame_valid & &job_valid);
+    m.connect(buffer, "m_axis_tready", &aligner_ready & &job_valid);
+    m.connect(
+        jobs,
+        "m_ready",
+        &frame_valid & &frame_last & &aligner_ready & &job_valid,
+    );
     let offset_now = m.inst_output(jobs, "m_data");
-    m.connect(sh, "s_offset", &offset_now);
-    let valid = m.inst_output(sh, "m_axis_tvalid");
-    let data = m.inst_output(sh, "m_axis_tdata");
-    let keep = m.inst_output(sh, "m_axis_tkeep");
-    let last = m.inst_output(sh, "m_axis_tlast");
-    let user = m.inst_output(sh, "m_axis_tuser");
-    let kd = m.inst_output(dec.kinds, "m_data");
-    let frame_kind = m.node("mover_kind", kd.slice(sw, kind::WIDTH));
-    let slot = m.node("mover_slot", kd.trunc(sw));
+    m.connect(aligner, "s_offset", &offset_now);
+    let valid = m.inst_output(aligner, "m_axis_tvalid");
+    let data = m.inst_output(aligner, "m_axis_tdata");
+    let keep = m.inst_output(aligner, "m_axis_tkeep");
+    let last = m.inst_output(aligner, "m_axis_tlast");
+    let user = m.inst_output(aligner, "m_axis_tuser");
+    let kind_and_slot = m.inst_output(dec.kinds, "m_data");
+    let frame_kind = m.node("mover_kind", kind_and_slot.slice(slot_bits, kind::WIDTH));
+    let slot = m.node("mover_slot", kind_and_slot.trunc(slot_bits));
     let k_valid = m.inst_output(dec.kinds, "m_valid");
     m.unused(&k_valid); // a frame leaves the aligner only after its decision
     let other = Axis::source(m, "m_axis_other", d.net);
@@ -840,7 +847,7 @@ fn mover(
     let is_dma = m.node("mover_dma", Expr::from(&frame_kind).eq(kind::DMA));
     out_to(m, &dma, &is_dma);
     Mover {
-        aligner: sh,
+        aligner,
         valid,
         data,
         last,
@@ -858,10 +865,10 @@ fn mover(
 /// response) over the first 32 bytes. A DMA call's slot goes out with the frame
 /// (`m_call_*`).
 fn slot_beats(m: &mut ModuleBuilder, d: &Dims, mv: &Mover, mems: &SlotMemories) -> SlotBeats {
-    let wn = d.net_bits;
+    let net_bits = d.net_bits;
     let info_word = m.mem_read_async(mems.info, "mover_info", &mv.slot.clone().into());
     let info = info_fields(&info_word, d.process_bits);
-    let (i_func, i_data, i_err) = (&info[7], &info[8], &info[12]);
+    let (service_func, service_data, err_stat) = (&info[7], &info[8], &info[12]);
     // A DMA call's slot, with the frame, for the DMA fallback.
     for (f, v) in [
         ("slot", Expr::from(&mv.slot)),
@@ -875,39 +882,41 @@ fn slot_beats(m: &mut ModuleBuilder, d: &Dims, mv: &Mover, mems: &SlotMemories) 
     let (w0, w3) = request_words(&info, ctrl::KIND_INLINE);
     // An error reply's response instead: length and accept_stat in word 0, for
     // PROG_MISMATCH the XDR low and high versions as its results at byte 24.
-    let mm = m.mem_read_async(mems.mismatch, "mover_mismatch", &mv.slot.clone().into());
+    let versions = m.mem_read_async(mems.mismatch, "mover_mismatch", &mv.slot.clone().into());
     let xdr = |v: Expr| cat((0..4).map(|b| v.slice(8 * b, 8)));
-    let is_mismatch = i_err.eq(accept::PROG_MISMATCH);
-    let e_w0 = cat([
+    let is_mismatch = err_stat.eq(accept::PROG_MISMATCH);
+    let err_w0 = cat([
         lit(0, 32),
         is_mismatch.mux(lit(8, 16), lit(0, 16)),
-        i_err.zext(8),
+        err_stat.zext(8),
         lit(0, ctrl::STAT_LSB),
     ]);
     debug_assert_eq!((ctrl::LEN_LSB, ctrl::STAT_LSB, ctrl::RESULT), (16, 8, 24));
-    let e_w3 = cat([xdr(mm.slice(32, 32)), xdr(mm.trunc(32))]);
+    let err_w3 = cat([xdr(versions.slice(32, 32)), xdr(versions.trunc(32))]);
     let desc = m.node(
         "descriptor",
         mv.is_error.mux(
-            cat([e_w3, lit(0, 128), e_w0]),
-            cat([w3, i_data.clone(), i_func.clone(), w0]),
+            cat([err_w3, lit(0, 128), err_w0]),
+            cat([w3, service_data.clone(), service_func.clone(), w0]),
         ),
     );
     let out_beat = m.reg_reset("out_beat", 6, 0);
-    let desc_beats = (256 / wn).max(1);
-    let overlaid = if wn >= 256 {
-        let first = if wn > 256 {
-            cat([mv.data.slice(256, wn - 256), Expr::from(&desc)])
+    let desc_beats = (256 / net_bits).max(1);
+    let overlaid = if net_bits >= 256 {
+        let first = if net_bits > 256 {
+            cat([mv.data.slice(256, net_bits - 256), Expr::from(&desc)])
         } else {
             Expr::from(&desc)
         };
         Expr::from(&out_beat).eq(0u64).mux(first, &mv.data)
     } else {
-        let chunks: Vec<Expr> = (0..desc_beats).map(|i| desc.slice(i * wn, wn)).collect();
-        let cw = clog2(u64::from(desc_beats));
+        let chunks: Vec<Expr> = (0..desc_beats)
+            .map(|i| desc.slice(i * net_bits, net_bits))
+            .collect();
+        let chunk_bits = clog2(u64::from(desc_beats));
         Expr::from(&out_beat)
             .lt(u64::from(desc_beats))
-            .mux(select(&chunks, &out_beat.trunc(cw)), &mv.data)
+            .mux(select(&chunks, &out_beat.trunc(chunk_bits)), &mv.data)
     };
     let data = m.node("slot_beat", overlaid);
     SlotBeats {
@@ -946,27 +955,27 @@ fn slot_writer(m: &mut ModuleBuilder, d: &Dims, mv: &Mover) -> SlotWriter {
 /// The scheduler request of the last slot filled (`req`), and an error reply's slot to the
 /// reply path (`err_done`).
 fn handoff_ports(m: &mut ModuleBuilder, d: &Dims) -> Handoff {
-    let sw = d.slot_bits;
+    let slot_bits = d.slot_bits;
     let req_valid = m.group_port("req", "valid", 1, PortDir::Out);
     let req_ready = m.group_port("req", "ready", 1, PortDir::In);
     let req_queued = m.group_port("req", "queued", 1, PortDir::In);
-    let req_slot_port = m.group_port("req", "slot", sw, PortDir::Out);
+    let req_slot_port = m.group_port("req", "slot", slot_bits, PortDir::Out);
     let req_process_port = m.group_port("req", "process", d.process_bits, PortDir::Out);
     let req_pending = m.reg_reset("req_pending", 1, 0);
-    let req_slot = m.reg("req_slot_r", sw);
+    let req_slot = m.reg("req_slot_r", slot_bits);
     let req_process = m.reg("req_process_r", d.process_bits);
     m.set(&req_valid, &req_pending);
     m.set(&req_slot_port, &req_slot);
     m.set(&req_process_port, &req_process);
     let req_fire = m.node("req_fire", &req_pending & &req_ready);
-    let ed_valid = m.group_port("err_done", "valid", 1, PortDir::Out);
-    let ed_ready = m.group_port("err_done", "ready", 1, PortDir::In);
-    let ed_slot = m.group_port("err_done", "slot", sw, PortDir::Out);
+    let err_done_valid = m.group_port("err_done", "valid", 1, PortDir::Out);
+    let err_done_ready = m.group_port("err_done", "ready", 1, PortDir::In);
+    let err_done_slot = m.group_port("err_done", "slot", slot_bits, PortDir::Out);
     let err_pending = m.reg_reset("err_pending", 1, 0);
-    let err_slot = m.reg("err_slot_r", sw);
-    m.set(&ed_valid, &err_pending);
-    m.set(&ed_slot, &err_slot);
-    let err_fire = m.node("err_fire", &err_pending & &ed_ready);
+    let err_slot = m.reg("err_slot_r", slot_bits);
+    m.set(&err_done_valid, &err_pending);
+    m.set(&err_done_slot, &err_slot);
+    let err_fire = m.node("err_fire", &err_pending & &err_done_ready);
     Handoff {
         req_queued,
         req_pending,
@@ -989,17 +998,17 @@ fn pack_words(
     out_free: &Sig,
     in_slot_beat: &Sig,
 ) -> Words {
-    let (wn, wc) = (d.net_bits, d.coh_bits);
+    let (net_bits, coh_bits) = (d.net_bits, d.coh_bits);
     let (capped, o_last) = (&wr.full, &mv.last);
-    if wn >= wc {
-        let r = wn / wc;
-        let sub = (r > 1).then(|| m.reg_reset("word_of_beat", clog2(u64::from(r)), 0));
-        let at_end = match &sub {
-            Some(s) => Expr::from(s).eq(u64::from(r - 1)),
+    if net_bits >= coh_bits {
+        let ratio = net_bits / coh_bits;
+        let part = (ratio > 1).then(|| m.reg_reset("word_of_beat", clog2(u64::from(ratio)), 0));
+        let at_end = match &part {
+            Some(s) => Expr::from(s).eq(u64::from(ratio - 1)),
             None => lit(1, 1),
         };
-        let word = match &sub {
-            Some(s) => pick(&data_in.clone().into(), &s.clone().into(), wc),
+        let word = match &part {
+            Some(s) => pick(&data_in.clone().into(), &s.clone().into(), coh_bits),
             None => data_in.clone().into(),
         };
         let room = m.node("slot_room", capped | &wr.wr_ready);
@@ -1007,7 +1016,7 @@ fn pack_words(
             "slot_step",
             in_slot_beat & &room & (!(o_last & &at_end) | out_free),
         );
-        if let Some(s) = &sub {
+        if let Some(s) = &part {
             m.when(&step, |m| {
                 m.set(s, at_end.mux(lit(0, s.width()), s + lit(1, s.width())))
             });
@@ -1018,30 +1027,32 @@ fn pack_words(
             word,
         }
     } else {
-        let r = wc / wn;
-        let sub = m.reg_reset("beat_of_word", clog2(u64::from(r)), 0);
-        let acc = m.reg("word_acc", wc - wn);
+        let ratio = coh_bits / net_bits;
+        let part = m.reg_reset("beat_of_word", clog2(u64::from(ratio)), 0);
+        let acc = m.reg("word_acc", coh_bits - net_bits);
         let at_end = m.node(
             "word_complete",
-            Expr::from(&sub).eq(u64::from(r - 1)) | o_last,
+            Expr::from(&part).eq(u64::from(ratio - 1)) | o_last,
         );
         let room = m.node("slot_room", capped | &wr.wr_ready | !&at_end);
         let step = m.node("slot_step", in_slot_beat & &room & (!o_last | out_free));
         m.when(&step, |m| {
             m.set(
-                &sub,
-                at_end.mux(lit(0, sub.width()), &sub + lit(1, sub.width())),
+                &part,
+                at_end.mux(lit(0, part.width()), &part + lit(1, part.width())),
             );
         });
         // Beats fill the word from its low end; a word cut short by the frame's end is
         // written with the earlier beats in place.
         let word = place(
             &acc.clone().into(),
-            &sub.clone().into(),
+            &part.clone().into(),
             &data_in.clone().into(),
-            r,
+            ratio,
         );
-        m.when(&step & !&at_end, |m| m.set(&acc, word.trunc(wc - wn)));
+        m.when(&step & !&at_end, |m| {
+            m.set(&acc, word.trunc(coh_bits - net_bits))
+        });
         Words {
             take: m.node("slot_take", step.clone()),
             write: m.node("slot_write", &step & &at_end & !capped),
@@ -1059,31 +1070,31 @@ fn dma_descriptor(
     wr: &SlotWriter,
     frame_write: &Sig,
 ) -> DmaDesc {
-    let (sw, wc) = (d.slot_bits, d.coh_bits);
+    let (slot_bits, coh_bits) = (d.slot_bits, d.coh_bits);
     let word_bits = wr.count_bits - 1;
-    let dv = m.group_port("dma_delivered", "valid", 1, PortDir::In);
-    let dr = m.group_port("dma_delivered", "ready", 1, PortDir::Out);
-    let d_slot = m.group_port("dma_delivered", "slot", sw, PortDir::In);
-    let d_entry = m.group_port("dma_delivered", "entry", 16, PortDir::In);
-    let d_record = m.group_port("dma_delivered", "record", 32, PortDir::In);
-    let d_args = m.group_port("dma_delivered", "args_at", 16, PortDir::In);
+    let delivered_valid = m.group_port("dma_delivered", "valid", 1, PortDir::In);
+    let delivered_ready = m.group_port("dma_delivered", "ready", 1, PortDir::Out);
+    let delivered_slot = m.group_port("dma_delivered", "slot", slot_bits, PortDir::In);
+    let delivered_entry = m.group_port("dma_delivered", "entry", 16, PortDir::In);
+    let delivered_record = m.group_port("dma_delivered", "record", 32, PortDir::In);
+    let delivered_args_at = m.group_port("dma_delivered", "args_at", 16, PortDir::In);
     let busy = m.reg_reset("dma_desc_busy", 1, 0);
     let written = m.reg_reset("dma_desc_written", 1, 0);
-    let slot = m.reg("dma_desc_slot", sw);
+    let slot = m.reg("dma_desc_slot", slot_bits);
     let where_ = m.reg("dma_desc_where", 64);
     let word = m.reg("dma_desc_word", word_bits);
-    m.set(&dr, !&busy);
-    m.when(&dv & !&busy, |m| {
+    m.set(&delivered_ready, !&busy);
+    m.when(&delivered_valid & !&busy, |m| {
         m.set(&busy, 1);
-        m.set(&slot, &d_slot);
+        m.set(&slot, &delivered_slot);
         m.set(&word, lit(0, word_bits));
         debug_assert_eq!((ctrl::DMA_ARGS_LSB, ctrl::DMA_RECORD_LSB), (16, 32));
         m.set(
             &where_,
             cat([
-                Expr::from(&d_record),
-                Expr::from(&d_args),
-                Expr::from(&d_entry),
+                Expr::from(&delivered_record),
+                Expr::from(&delivered_args_at),
+                Expr::from(&delivered_entry),
             ]),
         );
     });
@@ -1092,7 +1103,7 @@ fn dma_descriptor(
     let info = info_fields(&info_word, d.process_bits);
     let (w0, w3) = request_words(&info, ctrl::KIND_DMA);
     let desc_bits = 64 * (ctrl::DMA_WORD as u32 + 1);
-    let nw = desc_bits.div_ceil(wc);
+    let desc_words = desc_bits.div_ceil(coh_bits);
     let desc = cat([
         Expr::from(&where_),
         w3,
@@ -1100,16 +1111,16 @@ fn dma_descriptor(
         info[7].clone(),
         w0,
     ])
-    .zext(nw * wc);
-    let data = if nw == 1 {
+    .zext(desc_words * coh_bits);
+    let data = if desc_words == 1 {
         desc
     } else {
-        pick(&desc, &word.trunc(clog2(u64::from(nw))), wc)
+        pick(&desc, &word.trunc(clog2(u64::from(desc_words))), coh_bits)
     };
     let write = m.node("dma_desc_write", &busy & !&written & !frame_write);
     m.when(&write & &wr.wr_ready, |m| {
         m.set(&word, &word + lit(1, word_bits));
-        m.when(Expr::from(&word).eq(u64::from(nw - 1)), |m| {
+        m.when(Expr::from(&word).eq(u64::from(desc_words - 1)), |m| {
             m.set(&written, 1)
         });
     });
@@ -1188,10 +1199,10 @@ fn hand_over(
     process: &Expr,
     dma: &DmaDesc,
 ) {
-    let (rq, req_fire, is_error) = (&ho.req_pending, &ho.req_fire, &mv.is_error);
-    m.when(req_fire, |m| m.set(rq, 0));
+    let (req_pending, req_fire, is_error) = (&ho.req_pending, &ho.req_fire, &mv.is_error);
+    m.when(req_fire, |m| m.set(req_pending, 0));
     m.when(slot_done & !is_error, |m| {
-        m.set(rq, 1);
+        m.set(req_pending, 1);
         m.set(&ho.req_slot, &mv.slot);
         m.set(&ho.req_process, process);
     });
@@ -1202,10 +1213,10 @@ fn hand_over(
     });
     let dma_req = m.node(
         "dma_request",
-        &dma.written & (!rq | req_fire) & !(slot_done & !is_error),
+        &dma.written & (!req_pending | req_fire) & !(slot_done & !is_error),
     );
     m.when(&dma_req, |m| {
-        m.set(rq, 1);
+        m.set(req_pending, 1);
         m.set(&ho.req_slot, &dma.slot);
         m.set(&ho.req_process, dma.info[11].clone());
         m.set(&dma.written, 0);
@@ -1219,29 +1230,33 @@ fn hand_over(
 /// Free slots: all of them after reset, refused ones, DMA calls that found no ring, and
 /// the reply path's.
 fn free_slots(m: &mut ModuleBuilder, d: &Dims, dec: &Decision, ho: &Handoff) {
-    let sw = d.slot_bits;
-    let init = m.reg_reset("init_slot", sw + 1, 0);
+    let slot_bits = d.slot_bits;
+    let init = m.reg_reset("init_slot", slot_bits + 1, 0);
     let initing = m.node("initialising", init.lt(u64::from(d.slots)));
-    m.when(&initing, |m| m.set(&init, &init + lit(1, sw + 1)));
+    m.when(&initing, |m| m.set(&init, &init + lit(1, slot_bits + 1)));
     let refused_now = m.node("free_refused", &ho.req_fire & !&ho.req_queued);
     let free_valid = m.group_port("free", "valid", 1, PortDir::In);
     let free_ready = m.group_port("free", "ready", 1, PortDir::Out);
-    let free_slot = m.group_port("free", "slot", sw, PortDir::In);
-    let fv = m.group_port("dma_failed", "valid", 1, PortDir::In);
-    let fr = m.group_port("dma_failed", "ready", 1, PortDir::Out);
-    let f_slot = m.group_port("dma_failed", "slot", sw, PortDir::In);
-    let failed_now = m.node("free_dma_failed", &fv & !&initing & !&refused_now);
-    m.set(&fr, !&initing & !&refused_now);
+    let free_slot = m.group_port("free", "slot", slot_bits, PortDir::In);
+    let failed_valid = m.group_port("dma_failed", "valid", 1, PortDir::In);
+    let failed_ready = m.group_port("dma_failed", "ready", 1, PortDir::Out);
+    let failed_slot = m.group_port("dma_failed", "slot", slot_bits, PortDir::In);
+    let failed_now = m.node("free_dma_failed", &failed_valid & !&initing & !&refused_now);
+    m.set(&failed_ready, !&initing & !&refused_now);
     stat(m, "dma_dropped", failed_now.clone().into());
-    m.set(&free_ready, !&initing & !&refused_now & !&fv);
+    m.set(&free_ready, !&initing & !&refused_now & !&failed_valid);
     let q = dec.free_slots;
-    m.connect(q, "s_valid", &initing | &refused_now | &fv | &free_valid);
+    m.connect(
+        q,
+        "s_valid",
+        &initing | &refused_now | &failed_valid | &free_valid,
+    );
     m.connect(
         q,
         "s_data",
         initing.mux(
-            init.trunc(sw),
-            refused_now.mux(&ho.req_slot, fv.mux(&f_slot, &free_slot)),
+            init.trunc(slot_bits),
+            refused_now.mux(&ho.req_slot, failed_valid.mux(&failed_slot, &free_slot)),
         ),
     );
     for o in ["s_ready", "count"] {
