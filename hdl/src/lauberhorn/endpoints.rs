@@ -617,17 +617,20 @@ fn select_events(
 ) -> Events {
     let (eps, quiet, assign) = (&st.eps, &st.quiet, &sched.assign);
     let (timeout, stop) = (&sched.timeout, &sched.stop);
-    let cmp_req = m.node("complete_req", st.each(|i, e| &e.completing & &quiet[i]));
-    let complete_pick = m.node("complete_pick", lowest_set(&cmp_req.clone().into()));
-    let do_complete = m.node("do_complete", cmp_req.any() & &q.done_room);
-    let tcmp_req = m.node(
+    let complete_req = m.node("complete_req", st.each(|i, e| &e.completing & &quiet[i]));
+    let complete_pick = m.node("complete_pick", lowest_set(&complete_req.clone().into()));
+    let do_complete = m.node("do_complete", complete_req.any() & &q.done_room);
+    let tx_complete_req = m.node(
         "tx_complete_req",
         st.each(|i, e| &e.tx_completing & &quiet[i]),
     );
-    let tx_complete_pick = m.node("tx_complete_pick", lowest_set(&tcmp_req.clone().into()));
+    let tx_complete_pick = m.node(
+        "tx_complete_pick",
+        lowest_set(&tx_complete_req.clone().into()),
+    );
     let do_tx_complete = m.node(
         "do_tx_complete",
-        !&do_complete & tcmp_req.any() & &q.send_room,
+        !&do_complete & tx_complete_req.any() & &q.send_room,
     );
     let assign_fits = m.node("assign_fits", st.waiting.index(&assign.ep.clone().into()));
     let ok = m.node(
@@ -688,12 +691,11 @@ fn select_events(
     let inv_todo = st.pick(&inv_ep, |e| Expr::from(&e.to_invalidate));
     let inv_line_onehot = m.node("inv_line_onehot", lowest_set(&inv_todo));
     // Tracked line to page line: the receive lines at 0.., the TX lines at the page's end.
-    let nl = d.rx_lines;
-    let mut page = vec![inv_line_onehot.slice(nl, 2)];
-    if line::tx(0) > nl {
-        page.push(lit(0, line::tx(0) - nl));
+    let mut page = vec![inv_line_onehot.slice(d.rx_lines, 2)];
+    if line::tx(0) > d.rx_lines {
+        page.push(lit(0, line::tx(0) - d.rx_lines));
     }
-    page.push(inv_line_onehot.slice(0, nl));
+    page.push(inv_line_onehot.slice(0, d.rx_lines));
     let inv_line = m.node("inv_line", encode(&cat(page), 5));
     Events {
         do_complete,
@@ -863,17 +865,26 @@ fn update_endpoints(
     assign: &Assign,
     tx_done: &TxDone,
 ) {
-    let (nl, nt) = (d.rx_lines, d.tracked_lines);
+    let (rx_count, tracked) = (d.rx_lines, d.tracked_lines);
     let line_onehot = m.node(
         "c2n_line_onehot",
-        cat((0..nt).rev().map(|j| {
-            let page_line = if j < nl { j } else { line::tx(j - nl) };
+        cat((0..tracked).rev().map(|j| {
+            let page_line = if j < rx_count {
+                j
+            } else {
+                line::tx(j - rx_count)
+            };
             Expr::from(&msg.index).eq(u64::from(page_line))
         })),
     );
-    let rx_lines = lit((1 << nl) - 1, nt);
+    let rx_mask = lit((1 << rx_count) - 1, tracked);
     // The tracked-line bit of TX line `t`, and a 2-bit one-hot of a buffer.
-    let tx_bit = |t: &Expr| t.mux(lit(1 << (nl + 1), nt), lit(1 << nl, nt));
+    let tx_bit = |t: &Expr| {
+        t.mux(
+            lit(1 << (rx_count + 1), tracked),
+            lit(1 << rx_count, tracked),
+        )
+    };
     let buf_onehot = |t: &Expr| cat([t.clone(), !t.clone()]);
     let one = lit(1, d.outstanding_bits);
     for (i, e) in st.eps.iter().enumerate() {
@@ -883,7 +894,7 @@ fn update_endpoints(
             &format!("ep{i}_c2n"),
             &msg.event & at_me(&msg.ep) & &msg.target_ok,
         );
-        let parity_line = e.parity.mux(lit(2, nt), lit(1, nt));
+        let parity_line = e.parity.mux(lit(2, tracked), lit(1, tracked));
         let tx_parity_line = tx_bit(&e.tx_parity.clone().into());
         let expire = m.node(
             &format!("ep{i}_expire"),
@@ -924,9 +935,9 @@ fn update_endpoints(
             m.set(&e.completing, 1);
             m.set(
                 &e.to_invalidate,
-                &e.to_invalidate | (&e.held & rx_lines.clone()),
+                &e.to_invalidate | (&e.held & rx_mask.clone()),
             );
-            m.set(&e.held, &e.held & !rx_lines.clone());
+            m.set(&e.held, &e.held & !rx_mask.clone());
         });
         m.when(&msg_here & &msg.rd_tx_hold, |m| {
             m.set(&e.tx_wanted, 1);
@@ -1262,13 +1273,13 @@ fn issue(m: &mut ModuleBuilder, d: &Dims, q: &Queues) -> Result<Issue, HdlErrors
 /// The read port (`slot_rd`): slot words, or (region bit set) TX-buffer words, each RAM
 /// read by the serializer first. Returns the words the RAMs read this cycle.
 fn read_port(m: &mut ModuleBuilder, d: &Dims, ram: Mem, txram: Mem, head: &Issue) -> (Sig, Sig) {
-    let aw = d.rd_word_bits;
+    let word_bits = d.rd_word_bits;
     let rd_valid = m.group_port("slot_rd", "valid", 1, PortDir::In);
     let rd_ready = m.group_port("slot_rd", "ready", 1, PortDir::Out);
-    let rd_addr = m.group_port("slot_rd", "addr", aw + 1, PortDir::In);
+    let rd_addr = m.group_port("slot_rd", "addr", word_bits + 1, PortDir::In);
     let rd_data = m.group_port("slot_rd", "data", d.data_bits, PortDir::Out);
     let rd_data_valid = m.group_port("slot_rd", "data_valid", 1, PortDir::Out);
-    let rd_tx = m.node("slot_rd_tx", rd_addr.bit(aw));
+    let rd_tx = m.node("slot_rd_tx", rd_addr.bit(word_bits));
     let rd_free = m.node(
         "slot_rd_free",
         rd_tx.mux(!&head.reads_tx, !&head.reads_slot),
@@ -1314,7 +1325,7 @@ fn serialize(
     tx_q: &Sig,
     n2c: &CohChannel,
 ) {
-    let (w, id_bits) = (d.data_bits, d.id_bits);
+    let (data_bits, id_bits) = (d.data_bits, d.id_bits);
     let s1_kind = m.reg("s1_kind", job::WIDTH);
     let s1_stop = m.reg("s1_stop", 2);
     let s1_beat = head.beat.as_ref().map(|_| m.reg("s1_beat", d.beat_bits));
@@ -1353,16 +1364,18 @@ fn serialize(
     ]);
     debug_assert_eq!(tryagain_line.width(), LINE_BITS);
     let tryagain_beat = match &s1_beat {
-        Some(b) => pick(&tryagain_line, &b.clone().into(), w),
+        Some(b) => pick(&tryagain_line, &b.clone().into(), data_bits),
         None => tryagain_line,
     };
-    let k1: Expr = (&s1_kind).into();
+    let kind: Expr = (&s1_kind).into();
     let s1_data = m.node(
         "s1_data",
-        k1.eq(job::SLOT).mux(
+        kind.eq(job::SLOT).mux(
             ram_q,
-            k1.eq(job::TX)
-                .mux(tx_q, k1.eq(job::TRYAGAIN).mux(tryagain_beat, lit(0, w))),
+            kind.eq(job::TX).mux(
+                tx_q,
+                kind.eq(job::TRYAGAIN).mux(tryagain_beat, lit(0, data_bits)),
+            ),
         ),
     );
     let outq = head.beats_out;
@@ -1375,7 +1388,7 @@ fn serialize(
     let o_valid = m.inst_output(outq, "m_valid");
     let mut beat_out = Unpack {
         word: m.inst_output(outq, "m_data"),
-        top: d.out_header_bits() + w,
+        top: d.out_header_bits() + data_bits,
     };
     let out_ready = m.inst_output(outq, "s_ready");
     m.unused(&out_ready); // `out_space` keeps a place free
@@ -1384,7 +1397,7 @@ fn serialize(
     m.set(&n2c.id, beat_out.next(id_bits));
     m.set(n2c.err.as_ref().unwrap(), beat_out.next(1));
     m.set(&n2c.last, beat_out.next(1));
-    m.set(&n2c.data, beat_out.next(w));
+    m.set(&n2c.data, beat_out.next(data_bits));
     m.set(&n2c.valid, &o_valid);
     m.connect(outq, "m_ready", &n2c.ready);
 }
