@@ -40,7 +40,9 @@ use crate::blocks::pieces::pick;
 use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::bundles::Side;
 use crate::config::LauberhornConfig;
-use crate::ir::{cat, clog2, lit, Expr, HdlErrors, Module, ModuleBuilder, PortDir, RamStyle, Sig};
+use crate::ir::{
+    cat, clog2, lit, Expr, HdlErrors, Inst, Mem, Module, ModuleBuilder, PortDir, RamStyle, Sig,
+};
 use crate::lauberhorn::coherence::{
     ctrl, down, line, line_beats, tx, up, CohCfg, CohChannel, LINE_ADDR_WIDTH, LINE_BITS, OP_WIDTH,
 };
@@ -178,29 +180,319 @@ impl EndpointsCfg {
     }
 }
 
+/// Sizes derived from [`EndpointsCfg`], named once for every part of the generator.
+struct Dims {
+    endpoints: u32,
+    ep_bits: u32,
+    id_bits: u32,
+    slot_bits: u32,
+    /// Bits of a line's index inside a slot.
+    slot_line_bits: u32,
+    /// Receive lines of an endpoint: two CONTROL lines and the AUX lines.
+    rx_lines: u32,
+    /// Tracked lines of an endpoint: the receive lines, then TX 0 and TX 1.
+    tracked_lines: u32,
+    beats: u32,
+    /// Bits of a beat number: 0 when a line is one beat.
+    beat_bits: u32,
+    data_bits: u32,
+    /// Bits of an endpoint's count of unanswered invalidations.
+    outstanding_bits: u32,
+    slot_words: u64,
+    slot_word_bits: u32,
+    tx_word_bits: u32,
+    /// Bits of `slot_rd_addr` below its region bit.
+    rd_word_bits: u32,
+    /// The TX lines' index in the page, but for its last bit (the parity).
+    tx_line_hi: u64,
+}
+
+impl Dims {
+    fn new(cfg: &EndpointsCfg) -> Self {
+        let tracked_lines = cfg.lines() + 2;
+        Dims {
+            endpoints: cfg.endpoints(),
+            ep_bits: cfg.ep_width(),
+            id_bits: cfg.id_width(),
+            slot_bits: clog2(u64::from(cfg.slots)),
+            slot_line_bits: clog2(u64::from(cfg.slot_lines())),
+            rx_lines: cfg.lines(),
+            tracked_lines,
+            beats: cfg.beats(),
+            beat_bits: cfg.beats().trailing_zeros(),
+            data_bits: cfg.coh_width,
+            outstanding_bits: clog2(u64::from(tracked_lines) + 1),
+            slot_words: cfg.words(),
+            slot_word_bits: cfg.word_width(),
+            tx_word_bits: cfg.tx_word_width(),
+            rd_word_bits: cfg.rd_addr_width() - 1,
+            tx_line_hi: u64::from(line::tx(0) >> 1),
+        }
+    }
+
+    /// The core endpoint `ep` belongs to.
+    fn core_of(ep: u32) -> u32 {
+        ep / 2
+    }
+
+    /// The core id (on the link) of the endpoint numbered `ep`.
+    fn core_id(&self, ep: &Expr) -> Expr {
+        let core_bits = self.ep_bits - 1;
+        if core_bits == 0 {
+            lit(0, self.id_bits)
+        } else {
+            ep.slice(1, core_bits).resize(self.id_bits)
+        }
+    }
+
+    /// Bits of a job: {kind, core, line, slot, slot line, TX buffer, retire, preempt}.
+    fn job_bits(&self) -> u32 {
+        job::WIDTH
+            + self.id_bits
+            + LINE_ADDR_WIDTH
+            + self.slot_bits
+            + self.slot_line_bits
+            + self.ep_bits
+            + 1
+            + 2
+    }
+
+    /// Bits of an `n2c` beat's header: {op, line, core, err, last}.
+    fn out_header_bits(&self) -> u32 {
+        OP_WIDTH + LINE_ADDR_WIDTH + self.id_bits + 1 + 1
+    }
+}
+
 /// Per-endpoint state registers.
 struct Ep {
-    par: Sig,
+    /// The CONTROL line carrying the current request.
+    parity: Sig,
+    /// A slot is bound to the endpoint.
     bound: Sig,
     slot: Sig,
-    want: Sig,
-    flip: Sig,
-    wrote: Sig,
+    /// A load of CONTROL `parity` is held.
+    wanted: Sig,
+    /// An acknowledgement is being collected: once quiet, the request is done.
+    completing: Sig,
+    /// The core wrote back CONTROL `parity` since the slot was bound.
+    written: Sig,
     /// Lines the core may hold (bit j = receive line j; bits `lines`, `lines + 1`: TX 0, 1).
     held: Sig,
     /// Lines to invalidate.
-    todo: Sig,
+    to_invalidate: Sig,
     /// Invalidations sent and not yet answered.
-    outst: Sig,
+    outstanding: Sig,
     timer: Sig,
     /// TX: the current TX line, a held TX load and its timer, a doorbell being collected,
     /// and per buffer: written since it was last sent, being sent.
-    tpar: Sig,
-    twant: Sig,
-    ttimer: Sig,
-    tflip: Sig,
-    twrote: Sig,
-    tbusy: Sig,
+    tx_parity: Sig,
+    tx_wanted: Sig,
+    tx_timer: Sig,
+    tx_completing: Sig,
+    tx_written: Sig,
+    tx_busy: Sig,
+}
+
+/// The endpoints' state and the conditions the event selection reads of it.
+struct EpState {
+    eps: Vec<Ep>,
+    /// Per endpoint: no invalidation left to send or to be answered.
+    quiet: Vec<Expr>,
+    /// Per endpoint: a load held with no slot bound and nothing in flight.
+    ready_for: Vec<Expr>,
+    /// `waiting_now`: the endpoints a slot may be assigned to.
+    waiting: Sig,
+}
+
+impl EpState {
+    fn new(m: &mut ModuleBuilder, d: &Dims, stop: &Sig) -> Self {
+        let eps: Vec<Ep> = (0..d.endpoints)
+            .map(|i| {
+                let r = |m: &mut ModuleBuilder, f: &str, wd: u32| {
+                    m.reg_reset(&format!("ep{i}_{f}"), wd, 0)
+                };
+                Ep {
+                    parity: r(m, "par", 1),
+                    bound: r(m, "bound", 1),
+                    slot: m.reg(&format!("ep{i}_slot"), d.slot_bits),
+                    wanted: r(m, "want", 1),
+                    completing: r(m, "flip", 1),
+                    written: m.reg(&format!("ep{i}_wrote"), 1),
+                    held: r(m, "held", d.tracked_lines),
+                    to_invalidate: r(m, "todo", d.tracked_lines),
+                    outstanding: r(m, "outst", d.outstanding_bits),
+                    timer: m.reg(&format!("ep{i}_timer"), TIMER_WIDTH),
+                    tx_parity: r(m, "tx_par", 1),
+                    tx_wanted: r(m, "tx_want", 1),
+                    tx_timer: m.reg(&format!("ep{i}_tx_timer"), TIMER_WIDTH),
+                    tx_completing: r(m, "tx_flip", 1),
+                    tx_written: r(m, "tx_wrote", 2),
+                    tx_busy: r(m, "tx_busy", 2),
+                }
+            })
+            .collect();
+        let quiet: Vec<Expr> = eps
+            .iter()
+            .map(|e| Expr::from(&e.to_invalidate).eq(0u64) & Expr::from(&e.outstanding).eq(0u64))
+            .collect();
+        let ready_for: Vec<Expr> = eps
+            .iter()
+            .zip(&quiet)
+            .map(|(e, q)| &e.wanted & !&e.bound & !&e.completing & q)
+            .collect();
+        let waiting = m.node(
+            "waiting_now",
+            cat((0..d.endpoints)
+                .rev()
+                .map(|i| ready_for[i as usize].clone() & !stop.bit(Dims::core_of(i)))),
+        );
+        EpState {
+            eps,
+            quiet,
+            ready_for,
+            waiting,
+        }
+    }
+
+    /// `f` of the endpoint numbered `ep`.
+    fn pick(&self, ep: &Sig, f: impl Fn(&Ep) -> Expr) -> Expr {
+        select(
+            &self.eps.iter().map(f).collect::<Vec<_>>(),
+            &ep.clone().into(),
+        )
+    }
+
+    /// One bit per endpoint (the last endpoint's first), `f` of each.
+    fn each(&self, f: impl Fn(usize, &Ep) -> Expr) -> Expr {
+        cat(self.eps.iter().enumerate().rev().map(|(i, e)| f(i, e)))
+    }
+}
+
+/// The scheduler's side: the held-load timeout, the cores' preemption and retirement, and
+/// slot assignments.
+struct Scheduler {
+    timeout: Sig,
+    preempt: Sig,
+    retire: Sig,
+    /// A preempted or retired core gets no requests, and its held loads are answered.
+    stop: Sig,
+    assign: Assign,
+}
+
+/// The scheduler's assignment of a slot to a waiting endpoint.
+struct Assign {
+    valid: Sig,
+    ep: Sig,
+    slot: Sig,
+    ok: Sig,
+}
+
+/// A TX buffer back from the transmitter.
+struct TxDone {
+    valid: Sig,
+    ep: Sig,
+    buf: Sig,
+}
+
+/// Queues: answers to send (`jobs`), finished requests (`dones`, to the reply path),
+/// written TX buffers (`sends`, to the transmitter).
+struct Queues {
+    jobs: Inst,
+    job_room: Sig,
+    dones: Inst,
+    done_room: Sig,
+    sends: Inst,
+    send_room: Sig,
+    tx_done: TxDone,
+}
+
+/// The event handled this cycle (at most one `do_*` is set) and its endpoint.
+struct Events {
+    do_complete: Sig,
+    complete_pick: Sig,
+    do_tx_complete: Sig,
+    tx_complete_pick: Sig,
+    do_assign: Sig,
+    do_grant: Sig,
+    grant_pick: Sig,
+    do_expire: Sig,
+    /// The expiring load is a TX load.
+    expire_tx: Sig,
+    expire_pick: Sig,
+    do_inv: Sig,
+    inv_pick: Sig,
+    inv_ep: Sig,
+    /// The line to invalidate, as a tracked-line one-hot and as a page line.
+    inv_line_onehot: Sig,
+    inv_line: Sig,
+    /// No other event: the `c2n` message may complete.
+    c2n_take: Sig,
+}
+
+/// The `c2n` message decoded against the state of the endpoint it addresses.
+struct C2nMsg {
+    /// The line's index in the endpoint's page.
+    index: Sig,
+    ep: Sig,
+    tx_buf: Sig,
+    /// The line exists and belongs to the sender's endpoints.
+    target_ok: Sig,
+    ep_slot: Sig,
+    at_parity: Sig,
+    is_evict: Sig,
+    is_ack: Sig,
+    /// What a load does: answered from the slot, held, acknowledging, a held TX load, a
+    /// doorbell, or a violation.
+    rd_serve: Sig,
+    rd_hold: Sig,
+    rd_ack: Sig,
+    rd_tx_hold: Sig,
+    rd_doorbell: Sig,
+    rd_error: Sig,
+    slot_line: Sig,
+    /// The message's last beat is taken.
+    event: Sig,
+    beat: Option<Sig>,
+    writeback: Sig,
+    tx_writeback: Sig,
+    writeback_word: Sig,
+}
+
+/// The job at the serializer's head and the beat being issued from it.
+struct Issue {
+    kind: Sig,
+    id: Sig,
+    line: Sig,
+    slot: Sig,
+    slot_line: Sig,
+    tx_buffer: Sig,
+    stop: Sig,
+    beats_out: Inst,
+    s1_valid: Sig,
+    issue: Sig,
+    is_inv: Sig,
+    beat: Option<Sig>,
+    last: Sig,
+    reads_slot: Sig,
+    reads_tx: Sig,
+}
+
+/// The beat counter as an address field: none when a line is one beat.
+fn beat_part(beat: &Option<Sig>) -> Vec<Expr> {
+    beat.iter().map(Expr::from).collect()
+}
+
+/// Fields of a packed word, taken from its top.
+struct Unpack {
+    word: Sig,
+    top: u32,
+}
+
+impl Unpack {
+    fn next(&mut self, width: u32) -> Expr {
+        self.top -= width;
+        self.word.slice(self.top, width)
+    }
 }
 
 pub fn endpoints(cfg: EndpointsCfg) -> Result<Rc<Module>, HdlErrors> {
@@ -209,257 +501,273 @@ pub fn endpoints(cfg: EndpointsCfg) -> Result<Rc<Module>, HdlErrors> {
         cfg.cores, cfg.coh_width, cfg.aux_lines, cfg.slots
     );
     cfg.validate(&name)?;
-    let n_ep = cfg.endpoints();
-    let ew = cfg.ep_width();
-    let idw = cfg.id_width();
-    let sw = clog2(u64::from(cfg.slots));
-    let slw = clog2(u64::from(cfg.slot_lines()));
-    let nl = cfg.lines();
-    // Tracked lines: the receive lines, then TX 0 and TX 1.
-    let nt = nl + 2;
-    let beats = cfg.beats();
-    let bw = beats.trailing_zeros(); // 0 when a line is one beat
-    let w = cfg.coh_width;
-    let ow = clog2(u64::from(nt) + 1);
-    let word_w = cfg.word_width();
-    let tw = cfg.tx_word_width();
-    let aw = cfg.rd_addr_width() - 1;
-    // The TX lines' index in the page, but for its last bit (the parity).
-    let tx_hi = u64::from(line::tx(0) >> 1);
-
+    let d = Dims::new(&cfg);
     let mut m = ModuleBuilder::new(&name);
     m.doc(format!(
         "Lauberhorn CONTROL-line endpoints: {} cores x (user, kernel), {} AUX lines and two TX\n\
-         lines each, {} request slots, {w}-bit coherence channels ({beats} beats per line).",
-        cfg.cores, cfg.aux_lines, cfg.slots
+         lines each, {} request slots, {}-bit coherence channels ({} beats per line).",
+        cfg.cores, cfg.aux_lines, cfg.slots, d.data_bits, d.beats
     ));
     let c2n = CohChannel::new(&mut m, "c2n", Side::Sink, cfg.coh(), false);
     let n2c = CohChannel::new(&mut m, "n2c", Side::Source, cfg.coh(), true);
     let timeout = m.input("timeout", TIMER_WIDTH);
     let preempt = m.input("preempt", cfg.cores);
     let retire = m.input("retire", cfg.cores);
-    // A preempted or retired core gets no requests, and its held loads are answered.
     let stop = m.node("stop", &preempt | &retire);
-    let gp = |m: &mut ModuleBuilder, g: &str, f: &str, w: u32, d| m.group_port(g, f, w, d);
-    let assign_valid = gp(&mut m, "assign", "valid", 1, PortDir::In);
-    let assign_ep = gp(&mut m, "assign", "ep", ew, PortDir::In);
-    let assign_slot = gp(&mut m, "assign", "slot", sw, PortDir::In);
-    let assign_ok = gp(&mut m, "assign", "ok", 1, PortDir::Out);
-    let waiting = m.output("waiting", n_ep);
+    let sched = Scheduler {
+        timeout,
+        preempt,
+        retire,
+        stop,
+        assign: Assign {
+            valid: m.group_port("assign", "valid", 1, PortDir::In),
+            ep: m.group_port("assign", "ep", d.ep_bits, PortDir::In),
+            slot: m.group_port("assign", "slot", d.slot_bits, PortDir::In),
+            ok: m.group_port("assign", "ok", 1, PortDir::Out),
+        },
+    };
+    let waiting = m.output("waiting", d.endpoints);
+    let st = EpState::new(&mut m, &d, &sched.stop);
+    m.set(&waiting, &st.waiting);
+    let q = queues(&mut m, &d)?;
+    let ev = select_events(&mut m, &d, &st, &q, &sched);
+    let msg = decode_c2n(&mut m, &d, &st, &c2n, &ev.c2n_take);
+    update_endpoints(&mut m, &d, &st, &ev, &msg, &sched.assign, &q.tx_done);
+    hand_off(&mut m, &d, &st, &ev, &q);
+    queue_jobs(&mut m, &d, &st, &ev, &c2n, &msg, &q, &sched);
+    let (ram, txram) = slot_rams(&mut m, &d, &c2n, &msg);
+    let head = issue(&mut m, &d, &q)?;
+    let (ram_q, tx_q) = read_port(&mut m, &d, ram, txram, &head);
+    serialize(&mut m, &d, &head, &ram_q, &tx_q, &n2c);
+    m.finish()
+}
 
-    // The endpoints' state.
-    let eps: Vec<Ep> = (0..n_ep)
-        .map(|i| {
-            let r =
-                |m: &mut ModuleBuilder, f: &str, wd: u32| m.reg_reset(&format!("ep{i}_{f}"), wd, 0);
-            Ep {
-                par: r(&mut m, "par", 1),
-                bound: r(&mut m, "bound", 1),
-                slot: m.reg(&format!("ep{i}_slot"), sw),
-                want: r(&mut m, "want", 1),
-                flip: r(&mut m, "flip", 1),
-                wrote: m.reg(&format!("ep{i}_wrote"), 1),
-                held: r(&mut m, "held", nt),
-                todo: r(&mut m, "todo", nt),
-                outst: r(&mut m, "outst", ow),
-                timer: m.reg(&format!("ep{i}_timer"), TIMER_WIDTH),
-                tpar: r(&mut m, "tx_par", 1),
-                twant: r(&mut m, "tx_want", 1),
-                ttimer: m.reg(&format!("ep{i}_tx_timer"), TIMER_WIDTH),
-                tflip: r(&mut m, "tx_flip", 1),
-                twrote: r(&mut m, "tx_wrote", 2),
-                tbusy: r(&mut m, "tx_busy", 2),
-            }
-        })
-        .collect();
-    let core_of = |i: u32| i / 2;
-    let quiet: Vec<Expr> = eps
-        .iter()
-        .map(|e| Expr::from(&e.todo).eq(0u64) & Expr::from(&e.outst).eq(0u64))
-        .collect();
-    let ready_for: Vec<Expr> = eps
-        .iter()
-        .zip(&quiet)
-        .map(|(e, q)| &e.want & !&e.bound & !&e.flip & q)
-        .collect();
-    let wait_v = m.node(
-        "waiting_now",
-        cat((0..n_ep)
-            .rev()
-            .map(|i| ready_for[i as usize].clone() & !stop.bit(core_of(i)))),
+/// The job, finished-request and TX-send FIFOs and the ports of the latter two.
+fn queues(m: &mut ModuleBuilder, d: &Dims) -> Result<Queues, HdlErrors> {
+    let (ep_bits, slot_bits) = (d.ep_bits, d.slot_bits);
+    let jobs = m.instance(
+        "jobs",
+        &sync_fifo(SyncFifoCfg::new(d.job_bits(), JOB_DEPTH))?,
     );
-    m.set(&waiting, &wait_v);
-    // The tracked-line bit of TX line `t`, and a 2-bit one-hot of a buffer.
-    let tx_bit = |t: &Expr| t.mux(lit(1 << (nl + 1), nt), lit(1 << nl, nt));
-    let buf_1h = |t: &Expr| cat([t.clone(), !t.clone()]);
-
-    // Queues: answers to send, finished requests, messages to send, beats out.
-    let job_w = job::WIDTH + idw + LINE_ADDR_WIDTH + sw + slw + ew + 1 + 2;
-    let jobs = m.instance("jobs", &sync_fifo(SyncFifoCfg::new(job_w, JOB_DEPTH))?);
     let job_room = m.inst_output(jobs, "s_ready");
     let jobs_count = m.inst_output(jobs, "count");
     m.unused(&jobs_count);
-    let done_w = ew + sw + 1;
-    let dones = m.instance("dones", &sync_fifo(SyncFifoCfg::new(done_w, DONE_DEPTH))?);
+    let done_bits = ep_bits + slot_bits + 1;
+    let dones = m.instance(
+        "dones",
+        &sync_fifo(SyncFifoCfg::new(done_bits, DONE_DEPTH))?,
+    );
     let done_room = m.inst_output(dones, "s_ready");
     let dones_count = m.inst_output(dones, "count");
     m.unused(&dones_count);
-    let d_data = m.inst_output(dones, "m_data");
-    let d_valid = m.inst_output(dones, "m_valid");
-    let done_valid = gp(&mut m, "done", "valid", 1, PortDir::Out);
-    let done_ready = gp(&mut m, "done", "ready", 1, PortDir::In);
-    m.set(&done_valid, &d_valid);
+    let done_data = m.inst_output(dones, "m_data");
+    let done_head_valid = m.inst_output(dones, "m_valid");
+    let done_valid = m.group_port("done", "valid", 1, PortDir::Out);
+    let done_ready = m.group_port("done", "ready", 1, PortDir::In);
+    m.set(&done_valid, &done_head_valid);
     m.connect(dones, "m_ready", &done_ready);
-    for (f, lo, wd) in [("ep", sw + 1, ew), ("slot", 1, sw), ("wrote", 0, 1)] {
-        let p = gp(&mut m, "done", f, wd, PortDir::Out);
-        m.set(&p, d_data.slice(lo, wd));
+    for (f, lo, wd) in [
+        ("ep", slot_bits + 1, ep_bits),
+        ("slot", 1, slot_bits),
+        ("wrote", 0, 1),
+    ] {
+        let p = m.group_port("done", f, wd, PortDir::Out);
+        m.set(&p, done_data.slice(lo, wd));
     }
-    let sends = m.instance("sends", &sync_fifo(SyncFifoCfg::new(ew + 1, SEND_DEPTH))?);
+    let sends = m.instance(
+        "sends",
+        &sync_fifo(SyncFifoCfg::new(ep_bits + 1, SEND_DEPTH))?,
+    );
     let send_room = m.inst_output(sends, "s_ready");
     let sends_count = m.inst_output(sends, "count");
     m.unused(&sends_count);
-    let sd_data = m.inst_output(sends, "m_data");
-    let sd_valid = m.inst_output(sends, "m_valid");
-    let send_valid = gp(&mut m, "tx_send", "valid", 1, PortDir::Out);
-    let send_ready = gp(&mut m, "tx_send", "ready", 1, PortDir::In);
-    m.set(&send_valid, &sd_valid);
+    let send_data = m.inst_output(sends, "m_data");
+    let send_head_valid = m.inst_output(sends, "m_valid");
+    let send_valid = m.group_port("tx_send", "valid", 1, PortDir::Out);
+    let send_ready = m.group_port("tx_send", "ready", 1, PortDir::In);
+    m.set(&send_valid, &send_head_valid);
     m.connect(sends, "m_ready", &send_ready);
-    for (f, lo, wd) in [("ep", 1, ew), ("buf", 0, 1)] {
-        let p = gp(&mut m, "tx_send", f, wd, PortDir::Out);
-        m.set(&p, sd_data.slice(lo, wd));
+    for (f, lo, wd) in [("ep", 1, ep_bits), ("buf", 0, 1)] {
+        let p = m.group_port("tx_send", f, wd, PortDir::Out);
+        m.set(&p, send_data.slice(lo, wd));
     }
-    let sent_valid = gp(&mut m, "tx_done", "valid", 1, PortDir::In);
-    let sent_ep = gp(&mut m, "tx_done", "ep", ew, PortDir::In);
-    let sent_buf = gp(&mut m, "tx_done", "buf", 1, PortDir::In);
+    let tx_done = TxDone {
+        valid: m.group_port("tx_done", "valid", 1, PortDir::In),
+        ep: m.group_port("tx_done", "ep", ep_bits, PortDir::In),
+        buf: m.group_port("tx_done", "buf", 1, PortDir::In),
+    };
+    Ok(Queues {
+        jobs,
+        job_room,
+        dones,
+        done_room,
+        sends,
+        send_room,
+        tx_done,
+    })
+}
 
-    // Event selection: one per cycle.
-    let cmp_req = m.node(
-        "complete_req",
-        cat((0..n_ep as usize).rev().map(|i| &eps[i].flip & &quiet[i])),
-    );
-    let cmp_pick = m.node("complete_pick", lowest_set(&cmp_req.clone().into()));
-    let do_cmp = m.node("do_complete", cmp_req.any() & &done_room);
-    let tcmp_req = m.node(
+/// Event selection: one per cycle, in the priority order of the module doc.
+fn select_events(
+    m: &mut ModuleBuilder,
+    d: &Dims,
+    st: &EpState,
+    q: &Queues,
+    sched: &Scheduler,
+) -> Events {
+    let (eps, quiet, assign) = (&st.eps, &st.quiet, &sched.assign);
+    let (timeout, stop) = (&sched.timeout, &sched.stop);
+    let complete_req = m.node("complete_req", st.each(|i, e| &e.completing & &quiet[i]));
+    let complete_pick = m.node("complete_pick", lowest_set(&complete_req.clone().into()));
+    let do_complete = m.node("do_complete", complete_req.any() & &q.done_room);
+    let tx_complete_req = m.node(
         "tx_complete_req",
-        cat((0..n_ep as usize).rev().map(|i| &eps[i].tflip & &quiet[i])),
+        st.each(|i, e| &e.tx_completing & &quiet[i]),
     );
-    let tcmp_pick = m.node("tx_complete_pick", lowest_set(&tcmp_req.clone().into()));
-    let do_tcmp = m.node("do_tx_complete", !&do_cmp & tcmp_req.any() & &send_room);
-    let assign_fits = m.node("assign_fits", wait_v.index(&assign_ep.clone().into()));
+    let tx_complete_pick = m.node(
+        "tx_complete_pick",
+        lowest_set(&tx_complete_req.clone().into()),
+    );
+    let do_tx_complete = m.node(
+        "do_tx_complete",
+        !&do_complete & tx_complete_req.any() & &q.send_room,
+    );
+    let assign_fits = m.node("assign_fits", st.waiting.index(&assign.ep.clone().into()));
     let ok = m.node(
         "assign_accept",
-        !&do_cmp & !&do_tcmp & &job_room & &assign_fits,
+        !&do_complete & !&do_tx_complete & &q.job_room & &assign_fits,
     );
-    m.set(&assign_ok, &ok);
-    let do_assign = m.node("do_assign", &ok & &assign_valid);
+    m.set(&assign.ok, &ok);
+    let do_assign = m.node("do_assign", &ok & &assign.valid);
     let tx_free_now: Vec<Expr> = eps
         .iter()
-        .map(|e| !e.tbusy.index(&e.tpar.clone().into()))
+        .map(|e| !e.tx_busy.index(&e.tx_parity.clone().into()))
         .collect();
     let grant_req = m.node(
         "tx_grant_req",
-        cat((0..n_ep as usize)
-            .rev()
-            .map(|i| &eps[i].twant & !&eps[i].tflip & &quiet[i] & tx_free_now[i].clone())),
+        st.each(|i, e| &e.tx_wanted & !&e.tx_completing & &quiet[i] & tx_free_now[i].clone()),
     );
     let grant_pick = m.node("tx_grant_pick", lowest_set(&grant_req.clone().into()));
-    let free0 = m.node(
+    let free_after_assign = m.node(
         "free_after_assign",
-        !&do_cmp & !&do_tcmp & !&do_assign & &job_room,
+        !&do_complete & !&do_tx_complete & !&do_assign & &q.job_room,
     );
-    let do_grant = m.node("do_tx_grant", &free0 & grant_req.any());
-    let free1 = m.node("free_after_grant", &free0 & !grant_req.any());
-    let rx_expired = (0..n_ep as usize).map(|i| {
-        ready_for[i].clone()
-            & (Expr::from(&eps[i].timer).ge(&timeout) | stop.bit(core_of(i as u32)))
-    });
-    let exp_rx = m.node("expire_req", cat(rx_expired.rev()));
-    let tx_expired = (0..n_ep as usize).map(|i| {
-        let e = &eps[i];
-        &e.twant
-            & !&e.tflip
-            & &quiet[i]
-            & !tx_free_now[i].clone()
-            & (Expr::from(&e.ttimer).ge(&timeout) | stop.bit(core_of(i as u32)))
-    });
-    let exp_txs = m.node("tx_expire_req", cat(tx_expired.rev()));
+    let do_grant = m.node("do_tx_grant", &free_after_assign & grant_req.any());
+    let free_after_grant = m.node("free_after_grant", &free_after_assign & !grant_req.any());
+    let stopped = |i: usize| stop.bit(Dims::core_of(i as u32));
+    let rx_expired = m.node(
+        "expire_req",
+        st.each(|i, e| st.ready_for[i].clone() & (Expr::from(&e.timer).ge(timeout) | stopped(i))),
+    );
+    let tx_expired = m.node(
+        "tx_expire_req",
+        st.each(|i, e| {
+            &e.tx_wanted
+                & !&e.tx_completing
+                & &quiet[i]
+                & !tx_free_now[i].clone()
+                & (Expr::from(&e.tx_timer).ge(timeout) | stopped(i))
+        }),
+    );
     // Receive lines first, then TX lines.
-    let exp_tx = m.node("expire_tx", !exp_rx.any());
-    let exp_pick = m.node("expire_pick", lowest_set(&exp_tx.mux(&exp_txs, &exp_rx)));
-    let exp_any = m.node("expire_any", exp_rx.any() | exp_txs.any());
-    let do_exp = m.node("do_expire", &free1 & &exp_any);
+    let expire_tx = m.node("expire_tx", !rx_expired.any());
+    let expire_pick = m.node(
+        "expire_pick",
+        lowest_set(&expire_tx.mux(&tx_expired, &rx_expired)),
+    );
+    let expire_any = m.node("expire_any", rx_expired.any() | tx_expired.any());
+    let do_expire = m.node("do_expire", &free_after_grant & &expire_any);
     let inv_req = m.node(
         "inv_req",
-        cat((0..n_ep as usize)
-            .rev()
-            .map(|i| Expr::from(&eps[i].todo).any())),
+        st.each(|_, e| Expr::from(&e.to_invalidate).any()),
     );
     let inv_pick = m.node("inv_pick", lowest_set(&inv_req.clone().into()));
-    let do_inv = m.node("do_inv", &free1 & !&exp_any & inv_req.any());
-    let up_take = m.node("c2n_take", &free1 & !&exp_any & !inv_req.any());
-    let inv_ep = m.node("inv_ep", encode(&inv_pick.clone().into(), ew));
-    let inv_todo = select(
-        &eps.iter().map(|e| Expr::from(&e.todo)).collect::<Vec<_>>(),
-        &inv_ep.clone().into(),
+    let do_inv = m.node("do_inv", &free_after_grant & !&expire_any & inv_req.any());
+    let c2n_take = m.node(
+        "c2n_take",
+        &free_after_grant & !&expire_any & !inv_req.any(),
     );
-    let inv_line_1h = m.node("inv_line_onehot", lowest_set(&inv_todo));
+    let inv_ep = m.node("inv_ep", encode(&inv_pick.clone().into(), d.ep_bits));
+    let inv_todo = st.pick(&inv_ep, |e| Expr::from(&e.to_invalidate));
+    let inv_line_onehot = m.node("inv_line_onehot", lowest_set(&inv_todo));
     // Tracked line to page line: the receive lines at 0.., the TX lines at the page's end.
-    let mut page = vec![inv_line_1h.slice(nl, 2)];
-    if line::tx(0) > nl {
-        page.push(lit(0, line::tx(0) - nl));
+    let mut page = vec![inv_line_onehot.slice(d.rx_lines, 2)];
+    if line::tx(0) > d.rx_lines {
+        page.push(lit(0, line::tx(0) - d.rx_lines));
     }
-    page.push(inv_line_1h.slice(0, nl));
+    page.push(inv_line_onehot.slice(0, d.rx_lines));
     let inv_line = m.node("inv_line", encode(&cat(page), 5));
+    Events {
+        do_complete,
+        complete_pick,
+        do_tx_complete,
+        tx_complete_pick,
+        do_assign,
+        do_grant,
+        grant_pick,
+        do_expire,
+        expire_tx,
+        expire_pick,
+        do_inv,
+        inv_pick,
+        inv_ep,
+        inv_line_onehot,
+        inv_line,
+        c2n_take,
+    }
+}
 
-    // The c2n message: decode its line.
-    let idx = m.node("c2n_index", c2n.line.slice(0, 5));
-    let up_ep = m.node("c2n_ep", c2n.line.slice(5, ew));
-    let hi = c2n.line.slice(5 + ew, LINE_ADDR_WIDTH - 5 - ew);
-    let core_bits = ew - 1;
-    // The core an endpoint belongs to.
-    let core_w = |ep: &Expr| -> Expr {
-        if core_bits == 0 {
-            lit(0, idw)
-        } else {
-            ep.slice(1, core_bits).resize(idw)
-        }
-    };
-    let up_core = core_w(&up_ep.clone().into());
-    let ep_in_range = if n_ep.is_power_of_two() {
+/// The `c2n` message: its line decoded, what it does to its endpoint, its beats and
+/// where its data goes.
+fn decode_c2n(
+    m: &mut ModuleBuilder,
+    d: &Dims,
+    st: &EpState,
+    c2n: &CohChannel,
+    c2n_take: &Sig,
+) -> C2nMsg {
+    let (ep_bits, beat_bits) = (d.ep_bits, d.beat_bits);
+    let index = m.node("c2n_index", c2n.line.slice(0, 5));
+    let ep = m.node("c2n_ep", c2n.line.slice(5, ep_bits));
+    let above_ep = c2n.line.slice(5 + ep_bits, LINE_ADDR_WIDTH - 5 - ep_bits);
+    let ep_in_range = if d.endpoints.is_power_of_two() {
         lit(1, 1)
     } else {
-        Expr::from(&up_ep).lt(u64::from(n_ep))
+        Expr::from(&ep).lt(u64::from(d.endpoints))
     };
-    let is_tx = m.node("c2n_is_tx", idx.slice(1, 4).eq(tx_hi));
-    let tx_b = m.node("c2n_tx_buf", idx.bit(0));
+    let is_tx = m.node("c2n_is_tx", index.slice(1, 4).eq(d.tx_line_hi));
+    let tx_buf = m.node("c2n_tx_buf", index.bit(0));
     let target_ok = m.node(
         "c2n_target_ok",
-        hi.eq(0u64)
+        above_ep.eq(0u64)
             & ep_in_range
-            & (Expr::from(&idx).lt(u64::from(nl)) | &is_tx)
-            & Expr::from(&c2n.id).eq(up_core),
+            & (Expr::from(&index).lt(u64::from(d.rx_lines)) | &is_tx)
+            & Expr::from(&c2n.id).eq(d.core_id(&ep.clone().into())),
     );
-    let sel = |f: &dyn Fn(&Ep) -> Expr| -> Expr {
-        select(
-            &eps.iter().map(f).collect::<Vec<_>>(),
-            &up_ep.clone().into(),
-        )
-    };
-    let s_par = m.node("c2n_ep_par", sel(&|e| (&e.par).into()));
-    let s_bound = m.node("c2n_ep_bound", sel(&|e| (&e.bound).into()));
-    let s_slot = m.node("c2n_ep_slot", sel(&|e| (&e.slot).into()));
-    let s_want = m.node("c2n_ep_want", sel(&|e| (&e.want).into()));
-    let s_flip = m.node("c2n_ep_flip", sel(&|e| (&e.flip).into()));
-    let s_tpar = m.node("c2n_ep_tx_par", sel(&|e| (&e.tpar).into()));
-    let s_twant = m.node("c2n_ep_tx_want", sel(&|e| (&e.twant).into()));
-    let s_tflip = m.node("c2n_ep_tx_flip", sel(&|e| (&e.tflip).into()));
-    let s_tbusy = m.node("c2n_ep_tx_busy", sel(&|e| (&e.tbusy).into()));
-    let is_ctrl = m.node("c2n_is_control", Expr::from(&idx).lt(2u64));
-    let at_p = m.node("c2n_at_parity", &is_ctrl & idx.bit(0).eq(&s_par));
-    let at_q = m.node("c2n_at_other", &is_ctrl & idx.bit(0).ne(&s_par));
+    let ep_parity = m.node("c2n_ep_par", st.pick(&ep, |e| (&e.parity).into()));
+    let ep_bound = m.node("c2n_ep_bound", st.pick(&ep, |e| (&e.bound).into()));
+    let ep_slot = m.node("c2n_ep_slot", st.pick(&ep, |e| (&e.slot).into()));
+    let ep_wanted = m.node("c2n_ep_want", st.pick(&ep, |e| (&e.wanted).into()));
+    let ep_completing = m.node("c2n_ep_flip", st.pick(&ep, |e| (&e.completing).into()));
+    let ep_tx_parity = m.node("c2n_ep_tx_par", st.pick(&ep, |e| (&e.tx_parity).into()));
+    let ep_tx_wanted = m.node("c2n_ep_tx_want", st.pick(&ep, |e| (&e.tx_wanted).into()));
+    let ep_tx_completing = m.node(
+        "c2n_ep_tx_flip",
+        st.pick(&ep, |e| (&e.tx_completing).into()),
+    );
+    let ep_tx_busy = m.node("c2n_ep_tx_busy", st.pick(&ep, |e| (&e.tx_busy).into()));
+    let is_ctrl = m.node("c2n_is_control", Expr::from(&index).lt(2u64));
+    let at_parity = m.node("c2n_at_parity", &is_ctrl & index.bit(0).eq(&ep_parity));
+    let at_other = m.node("c2n_at_other", &is_ctrl & index.bit(0).ne(&ep_parity));
     let is_aux = m.node("c2n_is_aux", !&is_ctrl & !&is_tx);
-    let at_tp = m.node("c2n_at_tx_parity", &is_tx & Expr::from(&tx_b).eq(&s_tpar));
-    let at_tq = m.node("c2n_at_tx_other", &is_tx & Expr::from(&tx_b).ne(&s_tpar));
+    let at_tx_parity = m.node(
+        "c2n_at_tx_parity",
+        &is_tx & Expr::from(&tx_buf).eq(&ep_tx_parity),
+    );
+    let at_tx_other = m.node(
+        "c2n_at_tx_other",
+        &is_tx & Expr::from(&tx_buf).ne(&ep_tx_parity),
+    );
     let op: Expr = (&c2n.op).into();
     let is_rd = m.node("c2n_is_read", op.le(up::RD_EXCL));
     let is_evict = m.node(
@@ -468,379 +776,535 @@ pub fn endpoints(cfg: EndpointsCfg) -> Result<Rc<Module>, HdlErrors> {
     );
     let is_ack = m.node("c2n_is_ack", op.eq(up::ACK) | op.eq(up::ACK_DATA));
     let has_data = m.node("c2n_has_data", op.eq(up::EVICT_DIRTY) | op.eq(up::ACK_DATA));
-    let live = m.node("c2n_live", &s_bound & !&s_flip);
+    let live = m.node("c2n_live", &ep_bound & !&ep_completing);
     let rd = |m: &mut ModuleBuilder, n: &str, e: Expr| m.node(n, &is_rd & &target_ok & e);
-    let rd_serve = rd(&mut m, "rd_serve", (&at_p | &is_aux) & &live);
-    let rd_hold = rd(&mut m, "rd_hold", &at_p & !&s_bound & !&s_want & !&s_flip);
-    let rd_ack = rd(&mut m, "rd_ack", &at_q & !&s_want & !&s_flip);
-    let tx_idle = m.node("c2n_tx_idle", !&s_twant & !&s_tflip);
-    let rd_thold = rd(&mut m, "rd_tx_hold", &at_tp & &tx_idle);
-    let rd_bell = rd(&mut m, "rd_doorbell", &at_tq & &tx_idle);
-    let rd_err = m.node(
+    let rd_serve = rd(m, "rd_serve", (&at_parity | &is_aux) & &live);
+    let rd_hold = rd(
+        m,
+        "rd_hold",
+        &at_parity & !&ep_bound & !&ep_wanted & !&ep_completing,
+    );
+    let rd_ack = rd(m, "rd_ack", &at_other & !&ep_wanted & !&ep_completing);
+    let tx_idle = m.node("c2n_tx_idle", !&ep_tx_wanted & !&ep_tx_completing);
+    let rd_tx_hold = rd(m, "rd_tx_hold", &at_tx_parity & &tx_idle);
+    let rd_doorbell = rd(m, "rd_doorbell", &at_tx_other & &tx_idle);
+    let rd_error = m.node(
         "rd_error",
-        &is_rd & !(&rd_serve | &rd_hold | &rd_ack | &rd_thold | &rd_bell),
+        &is_rd & !(&rd_serve | &rd_hold | &rd_ack | &rd_tx_hold | &rd_doorbell),
     );
     // The slot line a served load or a write-back addresses.
-    let aux_k = (Expr::from(&idx) - lit(1, 5)).trunc(slw);
-    let s_line = m.node("c2n_slot_line", at_p.mux(lit(0, slw), aux_k));
+    let aux_k = (Expr::from(&index) - lit(1, 5)).trunc(d.slot_line_bits);
+    let slot_line = m.node(
+        "c2n_slot_line",
+        at_parity.mux(lit(0, d.slot_line_bits), aux_k),
+    );
 
     // Beats of multi-beat messages; state changes at the message's last beat.
-    let c2n_ready = m.node("c2n_ready_now", !&c2n.last | &up_take);
-    m.set(&c2n.ready, &c2n_ready);
-    let up_fire = m.node("c2n_fire", &c2n.valid & &c2n_ready);
-    let up_event = m.node("c2n_event", &up_fire & &c2n.last);
-    let up_beat = (bw > 0).then(|| {
-        let b = m.reg_reset("c2n_beat", bw, 0);
-        m.when(&up_fire, |m| {
-            m.set(&b, c2n.last.mux(lit(0, bw), &b + lit(1, bw)));
+    let ready = m.node("c2n_ready_now", !&c2n.last | c2n_take);
+    m.set(&c2n.ready, &ready);
+    let fire = m.node("c2n_fire", &c2n.valid & &ready);
+    let event = m.node("c2n_event", &fire & &c2n.last);
+    let beat = (beat_bits > 0).then(|| {
+        let b = m.reg_reset("c2n_beat", beat_bits, 0);
+        m.when(&fire, |m| {
+            m.set(&b, c2n.last.mux(lit(0, beat_bits), &b + lit(1, beat_bits)));
         });
         b
     });
-    let wb = m.node(
+    let writeback = m.node(
         "writeback",
-        &up_fire & &has_data & &target_ok & &s_bound & (&at_p | &is_aux),
+        &fire & &has_data & &target_ok & &ep_bound & (&at_parity | &is_aux),
     );
     // A TX buffer takes write-backs until it is queued to be sent.
-    let tx_wb = m.node(
+    let tx_writeback = m.node(
         "tx_writeback",
-        &up_fire & &has_data & &target_ok & &is_tx & !s_tbusy.index(&tx_b.clone().into()),
+        &fire & &has_data & &target_ok & &is_tx & !ep_tx_busy.index(&tx_buf.clone().into()),
     );
-    let beat_of = |b: &Option<Sig>| -> Vec<Expr> { b.iter().map(Expr::from).collect() };
-    let mut wb_addr = vec![Expr::from(&s_slot), Expr::from(&s_line)];
-    wb_addr.extend(beat_of(&up_beat));
-    let wb_addr = m.node("writeback_word", cat(wb_addr));
+    let mut word = vec![Expr::from(&ep_slot), Expr::from(&slot_line)];
+    word.extend(beat_part(&beat));
+    let writeback_word = m.node("writeback_word", cat(word));
     let violation = m.node(
         "violation_now",
-        &up_event & (&rd_err | (!&is_rd & !&target_ok) | op.gt(up::ACK_DATA)),
+        &event & (&rd_error | (!&is_rd & !&target_ok) | op.gt(up::ACK_DATA)),
     );
     let ev_violation = m.output("ev_violation", 1);
     let ev_violation_r = m.reg_reset("ev_violation_r", 1, 0);
     m.set(&ev_violation_r, &violation);
     m.set(&ev_violation, &ev_violation_r);
+    C2nMsg {
+        index,
+        ep,
+        tx_buf,
+        target_ok,
+        ep_slot,
+        at_parity,
+        is_evict,
+        is_ack,
+        rd_serve,
+        rd_hold,
+        rd_ack,
+        rd_tx_hold,
+        rd_doorbell,
+        rd_error,
+        slot_line,
+        event,
+        beat,
+        writeback,
+        tx_writeback,
+        writeback_word,
+    }
+}
 
-    // Per-endpoint state updates.
-    let line_1h = m.node(
+/// Per-endpoint state updates: the event chosen for it and the `c2n` message at it.
+fn update_endpoints(
+    m: &mut ModuleBuilder,
+    d: &Dims,
+    st: &EpState,
+    ev: &Events,
+    msg: &C2nMsg,
+    assign: &Assign,
+    tx_done: &TxDone,
+) {
+    let (rx_count, tracked) = (d.rx_lines, d.tracked_lines);
+    let line_onehot = m.node(
         "c2n_line_onehot",
-        cat((0..nt).rev().map(|j| {
-            let page_line = if j < nl { j } else { line::tx(j - nl) };
-            Expr::from(&idx).eq(u64::from(page_line))
+        cat((0..tracked).rev().map(|j| {
+            let page_line = if j < rx_count {
+                j
+            } else {
+                line::tx(j - rx_count)
+            };
+            Expr::from(&msg.index).eq(u64::from(page_line))
         })),
     );
-    let rx_lines = lit((1 << nl) - 1, nt);
-    for (i, e) in eps.iter().enumerate() {
+    let rx_mask = lit((1 << rx_count) - 1, tracked);
+    // The tracked-line bit of TX line `t`, and a 2-bit one-hot of a buffer.
+    let tx_bit = |t: &Expr| {
+        t.mux(
+            lit(1 << (rx_count + 1), tracked),
+            lit(1 << rx_count, tracked),
+        )
+    };
+    let buf_onehot = |t: &Expr| cat([t.clone(), !t.clone()]);
+    let one = lit(1, d.outstanding_bits);
+    for (i, e) in st.eps.iter().enumerate() {
         let me = |v: &Sig| v.bit(i as u32);
-        let hit = m.node(
+        let at_me = |ep: &Sig| Expr::from(ep).eq(i as u64);
+        let msg_here = m.node(
             &format!("ep{i}_c2n"),
-            &up_event & Expr::from(&up_ep).eq(i as u64) & &target_ok,
+            &msg.event & at_me(&msg.ep) & &msg.target_ok,
         );
-        let par_1h = e.par.mux(lit(2, nt), lit(1, nt));
-        let tpar_1h = tx_bit(&e.tpar.clone().into());
-        let t_exp = m.node(&format!("ep{i}_expire"), &do_exp & !&exp_tx & me(&exp_pick));
-        let t_texp = m.node(
+        let parity_line = e.parity.mux(lit(2, tracked), lit(1, tracked));
+        let tx_parity_line = tx_bit(&e.tx_parity.clone().into());
+        let expire = m.node(
+            &format!("ep{i}_expire"),
+            &ev.do_expire & !&ev.expire_tx & me(&ev.expire_pick),
+        );
+        let tx_expire = m.node(
             &format!("ep{i}_tx_expire"),
-            &do_exp & &exp_tx & me(&exp_pick),
+            &ev.do_expire & &ev.expire_tx & me(&ev.expire_pick),
         );
-        let t_inv = m.node(&format!("ep{i}_invalidate"), &do_inv & me(&inv_pick));
-        let t_cmp = m.node(&format!("ep{i}_complete"), &do_cmp & me(&cmp_pick));
-        let t_tcmp = m.node(&format!("ep{i}_tx_complete"), &do_tcmp & me(&tcmp_pick));
-        let t_grant = m.node(&format!("ep{i}_tx_grant"), &do_grant & me(&grant_pick));
-        let t_asg = m.node(
-            &format!("ep{i}_assign"),
-            &do_assign & Expr::from(&assign_ep).eq(i as u64),
+        let invalidate = m.node(&format!("ep{i}_invalidate"), &ev.do_inv & me(&ev.inv_pick));
+        let complete = m.node(
+            &format!("ep{i}_complete"),
+            &ev.do_complete & me(&ev.complete_pick),
         );
+        let tx_complete = m.node(
+            &format!("ep{i}_tx_complete"),
+            &ev.do_tx_complete & me(&ev.tx_complete_pick),
+        );
+        let grant = m.node(
+            &format!("ep{i}_tx_grant"),
+            &ev.do_grant & me(&ev.grant_pick),
+        );
+        let assigned = m.node(&format!("ep{i}_assign"), &ev.do_assign & at_me(&assign.ep));
         // Timers: count while a load is held, saturating.
-        for (want, timer) in [(&e.want, &e.timer), (&e.twant, &e.ttimer)] {
-            m.when(want & !Expr::from(timer).all(), |m| {
+        for (wanted, timer) in [(&e.wanted, &e.timer), (&e.tx_wanted, &e.tx_timer)] {
+            m.when(wanted & !Expr::from(timer).all(), |m| {
                 m.set(timer, timer + lit(1, TIMER_WIDTH))
             });
         }
-        m.when(&hit & &rd_serve, |m| m.set(&e.held, &e.held | &line_1h));
-        m.when(&hit & &rd_hold, |m| {
-            m.set(&e.want, 1);
+        m.when(&msg_here & &msg.rd_serve, |m| {
+            m.set(&e.held, &e.held | &line_onehot)
+        });
+        m.when(&msg_here & &msg.rd_hold, |m| {
+            m.set(&e.wanted, 1);
             m.set(&e.timer, lit(0, TIMER_WIDTH));
         });
-        m.when(&hit & &rd_ack, |m| {
-            m.set(&e.flip, 1);
-            m.set(&e.todo, &e.todo | (&e.held & rx_lines.clone()));
-            m.set(&e.held, &e.held & !rx_lines.clone());
+        m.when(&msg_here & &msg.rd_ack, |m| {
+            m.set(&e.completing, 1);
+            m.set(
+                &e.to_invalidate,
+                &e.to_invalidate | (&e.held & rx_mask.clone()),
+            );
+            m.set(&e.held, &e.held & !rx_mask.clone());
         });
-        m.when(&hit & &rd_thold, |m| {
-            m.set(&e.twant, 1);
-            m.set(&e.ttimer, lit(0, TIMER_WIDTH));
+        m.when(&msg_here & &msg.rd_tx_hold, |m| {
+            m.set(&e.tx_wanted, 1);
+            m.set(&e.tx_timer, lit(0, TIMER_WIDTH));
         });
-        m.when(&hit & &rd_bell, |m| {
-            m.set(&e.tflip, 1);
-            m.set(&e.todo, &e.todo | (&e.held & tpar_1h.clone()));
-            m.set(&e.held, &e.held & !tpar_1h.clone());
+        m.when(&msg_here & &msg.rd_doorbell, |m| {
+            m.set(&e.tx_completing, 1);
+            m.set(
+                &e.to_invalidate,
+                &e.to_invalidate | (&e.held & tx_parity_line.clone()),
+            );
+            m.set(&e.held, &e.held & !tx_parity_line.clone());
         });
-        m.when(&hit & &is_evict, |m| {
-            m.set(&e.held, &e.held & !Expr::from(&line_1h))
+        m.when(&msg_here & &msg.is_evict, |m| {
+            m.set(&e.held, &e.held & !Expr::from(&line_onehot))
         });
-        m.when(&hit & &is_ack & Expr::from(&e.outst).ne(0u64), |m| {
-            m.set(&e.outst, &e.outst - lit(1, ow))
+        m.when(
+            &msg_here & &msg.is_ack & Expr::from(&e.outstanding).ne(0u64),
+            |m| m.set(&e.outstanding, &e.outstanding - one.clone()),
+        );
+        m.when(&msg.writeback & at_me(&msg.ep) & &msg.at_parity, |m| {
+            m.set(&e.written, 1)
         });
-        m.when(&wb & Expr::from(&up_ep).eq(i as u64) & &at_p, |m| {
-            m.set(&e.wrote, 1)
-        });
-        m.when(&t_asg, |m| {
+        m.when(&assigned, |m| {
             m.set(&e.bound, 1);
-            m.set(&e.slot, &assign_slot);
-            m.set(&e.want, 0);
-            m.set(&e.wrote, 0);
-            m.set(&e.held, &e.held | par_1h.clone());
+            m.set(&e.slot, &assign.slot);
+            m.set(&e.wanted, 0);
+            m.set(&e.written, 0);
+            m.set(&e.held, &e.held | parity_line.clone());
         });
-        m.when(&t_grant, |m| {
-            m.set(&e.twant, 0);
-            m.set(&e.held, &e.held | tpar_1h.clone());
+        m.when(&grant, |m| {
+            m.set(&e.tx_wanted, 0);
+            m.set(&e.held, &e.held | tx_parity_line.clone());
         });
-        m.when(&t_exp, |m| {
-            m.set(&e.want, 0);
-            m.set(&e.todo, &e.todo | par_1h.clone());
+        m.when(&expire, |m| {
+            m.set(&e.wanted, 0);
+            m.set(&e.to_invalidate, &e.to_invalidate | parity_line.clone());
         });
-        m.when(&t_texp, |m| {
-            m.set(&e.twant, 0);
-            m.set(&e.todo, &e.todo | tpar_1h.clone());
+        m.when(&tx_expire, |m| {
+            m.set(&e.tx_wanted, 0);
+            m.set(&e.to_invalidate, &e.to_invalidate | tx_parity_line.clone());
         });
-        m.when(&t_inv, |m| {
-            m.set(&e.todo, &e.todo & !Expr::from(&inv_line_1h));
-            m.set(&e.outst, &e.outst + lit(1, ow));
+        m.when(&invalidate, |m| {
+            m.set(
+                &e.to_invalidate,
+                &e.to_invalidate & !Expr::from(&ev.inv_line_onehot),
+            );
+            m.set(&e.outstanding, &e.outstanding + one.clone());
         });
-        m.when(&t_cmp, |m| {
+        m.when(&complete, |m| {
             m.set(&e.bound, 0);
-            m.set(&e.par, !&e.par);
-            m.set(&e.flip, 0);
-            m.set(&e.want, 1);
+            m.set(&e.parity, !&e.parity);
+            m.set(&e.completing, 0);
+            m.set(&e.wanted, 1);
             m.set(&e.timer, lit(0, TIMER_WIDTH));
         });
         // A completed doorbell queues the written buffer and holds the load for the next.
-        m.when(&t_tcmp, |m| {
-            m.set(&e.tpar, !&e.tpar);
-            m.set(&e.tflip, 0);
-            m.set(&e.twant, 1);
-            m.set(&e.ttimer, lit(0, TIMER_WIDTH));
+        m.when(&tx_complete, |m| {
+            m.set(&e.tx_parity, !&e.tx_parity);
+            m.set(&e.tx_completing, 0);
+            m.set(&e.tx_wanted, 1);
+            m.set(&e.tx_timer, lit(0, TIMER_WIDTH));
         });
         // Buffer bits: set and cleared by independent events in the same cycle.
-        let tpar_b = buf_1h(&e.tpar.clone().into());
-        let wb_mine = &tx_wb & Expr::from(&up_ep).eq(i as u64);
-        let sent_mine = &sent_valid & Expr::from(&sent_ep).eq(i as u64);
-        let queued = &t_tcmp & e.twrote.index(&e.tpar.clone().into());
+        let tx_parity_buf = buf_onehot(&e.tx_parity.clone().into());
+        let written_here = &msg.tx_writeback & at_me(&msg.ep);
+        let sent_here = &tx_done.valid & at_me(&tx_done.ep);
+        let queued = &tx_complete & e.tx_written.index(&e.tx_parity.clone().into());
         m.set(
-            &e.twrote,
-            (&e.twrote & !(t_tcmp.repeat(2) & tpar_b.clone()))
-                | (wb_mine.repeat(2) & buf_1h(&tx_b.clone().into())),
+            &e.tx_written,
+            (&e.tx_written & !(tx_complete.repeat(2) & tx_parity_buf.clone()))
+                | (written_here.repeat(2) & buf_onehot(&msg.tx_buf.clone().into())),
         );
         m.set(
-            &e.tbusy,
-            (&e.tbusy & !(sent_mine.repeat(2) & buf_1h(&sent_buf.clone().into())))
-                | (queued.repeat(2) & tpar_b),
+            &e.tx_busy,
+            (&e.tx_busy & !(sent_here.repeat(2) & buf_onehot(&tx_done.buf.clone().into())))
+                | (queued.repeat(2) & tx_parity_buf),
         );
     }
+}
 
-    // The finished request, to the reply path.
-    let cmp_ep = m.node("complete_ep", encode(&cmp_pick.clone().into(), ew));
-    let pick_ep = |ep: &Sig, f: &dyn Fn(&Ep) -> Expr| -> Expr {
-        select(&eps.iter().map(f).collect::<Vec<_>>(), &ep.clone().into())
-    };
-    let cmp_bound = pick_ep(&cmp_ep, &|e| (&e.bound).into());
-    m.connect(dones, "s_valid", &do_cmp & cmp_bound);
+/// The finished request to the reply path, the written TX buffer of a completed doorbell
+/// to the transmitter.
+fn hand_off(m: &mut ModuleBuilder, d: &Dims, st: &EpState, ev: &Events, q: &Queues) {
+    let complete_ep = m.node(
+        "complete_ep",
+        encode(&ev.complete_pick.clone().into(), d.ep_bits),
+    );
+    let complete_bound = st.pick(&complete_ep, |e| (&e.bound).into());
+    m.connect(q.dones, "s_valid", &ev.do_complete & complete_bound);
     m.connect(
-        dones,
+        q.dones,
         "s_data",
         cat([
-            Expr::from(&cmp_ep),
-            pick_ep(&cmp_ep, &|e| (&e.slot).into()),
-            pick_ep(&cmp_ep, &|e| (&e.wrote).into()),
+            Expr::from(&complete_ep),
+            st.pick(&complete_ep, |e| (&e.slot).into()),
+            st.pick(&complete_ep, |e| (&e.written).into()),
         ]),
     );
-    // The written TX buffer of a completed doorbell, to the transmitter.
-    let tcmp_ep = m.node("tx_complete_ep", encode(&tcmp_pick.clone().into(), ew));
-    let tcmp_par = m.node("tx_complete_par", pick_ep(&tcmp_ep, &|e| (&e.tpar).into()));
-    let tcmp_wrote = pick_ep(&tcmp_ep, &|e| e.twrote.index(&e.tpar.clone().into()));
-    m.connect(sends, "s_valid", &do_tcmp & tcmp_wrote);
+    let tx_complete_ep = m.node(
+        "tx_complete_ep",
+        encode(&ev.tx_complete_pick.clone().into(), d.ep_bits),
+    );
+    let tx_complete_parity = m.node(
+        "tx_complete_par",
+        st.pick(&tx_complete_ep, |e| (&e.tx_parity).into()),
+    );
+    let tx_complete_written = st.pick(&tx_complete_ep, |e| {
+        e.tx_written.index(&e.tx_parity.clone().into())
+    });
+    m.connect(q.sends, "s_valid", &ev.do_tx_complete & tx_complete_written);
     m.connect(
-        sends,
+        q.sends,
         "s_data",
-        cat([Expr::from(&tcmp_ep), Expr::from(&tcmp_par)]),
+        cat([Expr::from(&tx_complete_ep), Expr::from(&tx_complete_parity)]),
     );
+}
 
-    // Jobs: {kind, core, line, slot, slot line, TX buffer, retire, preempt}.
-    let exp_ep = m.node("expire_ep", encode(&exp_pick.clone().into(), ew));
-    let exp_line = exp_tx.mux(
-        cat([lit(tx_hi, 4), pick_ep(&exp_ep, &|e| (&e.tpar).into())]),
-        pick_ep(&exp_ep, &|e| (&e.par).into()).zext(5),
+/// Jobs: the answer of this cycle's event, or of the `c2n` load, queued for the
+/// serializer.
+fn queue_jobs(
+    m: &mut ModuleBuilder,
+    d: &Dims,
+    st: &EpState,
+    ev: &Events,
+    c2n: &CohChannel,
+    msg: &C2nMsg,
+    q: &Queues,
+    sched: &Scheduler,
+) {
+    let (ep_bits, slot_bits, slot_line_bits) = (d.ep_bits, d.slot_bits, d.slot_line_bits);
+    let assign = &sched.assign;
+    let expire_ep = m.node("expire_ep", encode(&ev.expire_pick.clone().into(), ep_bits));
+    let expire_line = ev.expire_tx.mux(
+        cat([
+            lit(d.tx_line_hi, 4),
+            st.pick(&expire_ep, |e| (&e.tx_parity).into()),
+        ]),
+        st.pick(&expire_ep, |e| (&e.parity).into()).zext(5),
     );
-    let asg_par = select(
-        &eps.iter().map(|e| Expr::from(&e.par)).collect::<Vec<_>>(),
-        &assign_ep.clone().into(),
-    );
-    let per_ep = |v: &Sig| cat((0..n_ep).rev().map(|i| v.bit(core_of(i))));
-    let exp_stop = cat([
-        per_ep(&retire).index(&exp_ep.clone().into()),
-        per_ep(&preempt).index(&exp_ep.clone().into()),
+    let assign_parity = st.pick(&assign.ep, |e| Expr::from(&e.parity));
+    let per_ep = |v: &Sig| cat((0..d.endpoints).rev().map(|i| v.bit(Dims::core_of(i))));
+    let expire_stop = cat([
+        per_ep(&sched.retire).index(&expire_ep.clone().into()),
+        per_ep(&sched.preempt).index(&expire_ep.clone().into()),
     ]);
-    let grant_ep = m.node("tx_grant_ep", encode(&grant_pick.clone().into(), ew));
-    let grant_par = m.node("tx_grant_par", pick_ep(&grant_ep, &|e| (&e.tpar).into()));
-    let jk = |k: u64| lit(k, job::WIDTH);
-    let no_tx = || lit(0, ew + 1);
+    let grant_ep = m.node(
+        "tx_grant_ep",
+        encode(&ev.grant_pick.clone().into(), ep_bits),
+    );
+    let grant_parity = m.node(
+        "tx_grant_par",
+        st.pick(&grant_ep, |e| (&e.tx_parity).into()),
+    );
+    let kind = |k: u64| lit(k, job::WIDTH);
+    let no_tx = || lit(0, ep_bits + 1);
     // Jobs of an endpoint go to its core, at one of its lines.
-    let job_of =
-        |kind: Expr, ep: Expr, line: Expr, slot: Expr, sline: Expr, txb: Expr, st: Expr| {
-            let addr = cat([ep.clone(), line]).zext(LINE_ADDR_WIDTH);
-            cat([kind, core_w(&ep), addr, slot, sline, txb, st])
-        };
+    let job_of = |kind: Expr,
+                  ep: Expr,
+                  line: Expr,
+                  slot: Expr,
+                  slot_line: Expr,
+                  tx_buffer: Expr,
+                  stop: Expr| {
+        let addr = cat([ep.clone(), line]).zext(LINE_ADDR_WIDTH);
+        cat([kind, d.core_id(&ep), addr, slot, slot_line, tx_buffer, stop])
+    };
     let job_assign = job_of(
-        jk(job::SLOT),
-        (&assign_ep).into(),
-        asg_par.zext(5),
-        (&assign_slot).into(),
-        lit(0, slw),
+        kind(job::SLOT),
+        (&assign.ep).into(),
+        assign_parity.zext(5),
+        (&assign.slot).into(),
+        lit(0, slot_line_bits),
         no_tx(),
         lit(0, 2),
     );
     let job_grant = job_of(
-        jk(job::TX),
+        kind(job::TX),
         (&grant_ep).into(),
-        cat([lit(tx_hi, 4), Expr::from(&grant_par)]),
-        lit(0, sw),
-        lit(0, slw),
-        cat([Expr::from(&grant_ep), Expr::from(&grant_par)]),
+        cat([lit(d.tx_line_hi, 4), Expr::from(&grant_parity)]),
+        lit(0, slot_bits),
+        lit(0, slot_line_bits),
+        cat([Expr::from(&grant_ep), Expr::from(&grant_parity)]),
         lit(0, 2),
     );
     let job_expire = job_of(
-        jk(job::TRYAGAIN),
-        (&exp_ep).into(),
-        exp_line,
-        lit(0, sw),
-        lit(0, slw),
+        kind(job::TRYAGAIN),
+        (&expire_ep).into(),
+        expire_line,
+        lit(0, slot_bits),
+        lit(0, slot_line_bits),
         no_tx(),
-        exp_stop,
+        expire_stop,
     );
     let job_inv = job_of(
-        jk(job::INV),
-        (&inv_ep).into(),
-        (&inv_line).into(),
-        lit(0, sw),
-        lit(0, slw),
+        kind(job::INV),
+        (&ev.inv_ep).into(),
+        (&ev.inv_line).into(),
+        lit(0, slot_bits),
+        lit(0, slot_line_bits),
         no_tx(),
         lit(0, 2),
     );
     // Answers to c2n loads go to the requester, at the line it asked for.
-    let job_up = cat([
-        rd_serve.mux(jk(job::SLOT), jk(job::ERR)),
+    let job_c2n = cat([
+        msg.rd_serve.mux(kind(job::SLOT), kind(job::ERR)),
         Expr::from(&c2n.id),
         Expr::from(&c2n.line),
-        Expr::from(&s_slot),
-        Expr::from(&s_line),
+        Expr::from(&msg.ep_slot),
+        Expr::from(&msg.slot_line),
         no_tx(),
         lit(0, 2),
     ]);
-    let up_job = m.node("c2n_job", &up_event & (&rd_serve | &rd_err));
+    let c2n_job = m.node("c2n_job", &msg.event & (&msg.rd_serve | &msg.rd_error));
     m.connect(
-        jobs,
+        q.jobs,
         "s_valid",
-        &do_assign | &do_grant | &do_exp | &do_inv | &up_job,
+        &ev.do_assign | &ev.do_grant | &ev.do_expire | &ev.do_inv | &c2n_job,
     );
     m.connect(
-        jobs,
+        q.jobs,
         "s_data",
-        do_assign.mux(
+        ev.do_assign.mux(
             job_assign,
-            do_grant.mux(
+            ev.do_grant.mux(
                 job_grant,
-                do_exp.mux(job_expire, do_inv.mux(job_inv, job_up)),
+                ev.do_expire
+                    .mux(job_expire, ev.do_inv.mux(job_inv, job_c2n)),
             ),
         ),
     );
     let ev_tryagain = m.output("ev_tryagain", 1);
     let ev_tryagain_r = m.reg_reset("ev_tryagain_r", 1, 0);
-    m.set(&ev_tryagain_r, &do_exp);
+    m.set(&ev_tryagain_r, &ev.do_expire);
     m.set(&ev_tryagain, &ev_tryagain_r);
+}
 
-    // The slot RAM: write-backs before the request writer, serializer reads before the
-    // reply reader. The TX buffers: written by write-backs only.
-    let ram = m.memory("slots", w, cfg.words(), RamStyle::Block);
-    let wr_valid = gp(&mut m, "slot_wr", "valid", 1, PortDir::In);
-    let wr_ready = gp(&mut m, "slot_wr", "ready", 1, PortDir::Out);
-    let wr_addr = gp(&mut m, "slot_wr", "addr", word_w, PortDir::In);
-    let wr_data = gp(&mut m, "slot_wr", "data", w, PortDir::In);
-    let wr_free = m.node("slot_wr_free", !&wb);
+/// The slot RAM: write-backs before the request writer (`slot_wr`). The TX buffers:
+/// written by write-backs only.
+fn slot_rams(m: &mut ModuleBuilder, d: &Dims, c2n: &CohChannel, msg: &C2nMsg) -> (Mem, Mem) {
+    let ram = m.memory("slots", d.data_bits, d.slot_words, RamStyle::Block);
+    let wr_valid = m.group_port("slot_wr", "valid", 1, PortDir::In);
+    let wr_ready = m.group_port("slot_wr", "ready", 1, PortDir::Out);
+    let wr_addr = m.group_port("slot_wr", "addr", d.slot_word_bits, PortDir::In);
+    let wr_data = m.group_port("slot_wr", "data", d.data_bits, PortDir::In);
+    let wr_free = m.node("slot_wr_free", !&msg.writeback);
     m.set(&wr_ready, &wr_free);
     m.mem_write(
         ram,
-        &wb | (&wr_valid & &wr_free),
-        &wb.mux(&wb_addr, &wr_addr),
-        &wb.mux(&c2n.data, &wr_data),
+        &msg.writeback | (&wr_valid & &wr_free),
+        &msg.writeback.mux(&msg.writeback_word, &wr_addr),
+        &msg.writeback.mux(&c2n.data, &wr_data),
     );
-    let txram = m.memory("tx_buffers", w, 1 << tw, RamStyle::Distributed);
-    let mut tx_wb_addr = vec![Expr::from(&up_ep), Expr::from(&tx_b)];
-    tx_wb_addr.extend(beat_of(&up_beat));
-    m.mem_write(txram, &tx_wb, &cat(tx_wb_addr), &c2n.data.clone().into());
+    let txram = m.memory(
+        "tx_buffers",
+        d.data_bits,
+        1 << d.tx_word_bits,
+        RamStyle::Distributed,
+    );
+    let mut tx_addr = vec![Expr::from(&msg.ep), Expr::from(&msg.tx_buf)];
+    tx_addr.extend(beat_part(&msg.beat));
+    m.mem_write(
+        txram,
+        &msg.tx_writeback,
+        &cat(tx_addr),
+        &c2n.data.clone().into(),
+    );
+    (ram, txram)
+}
 
-    // The serializer: the job at the FIFO's head, beat by beat.
-    let j_valid = m.inst_output(jobs, "m_valid");
-    let j_data = m.inst_output(jobs, "m_data");
-    let mut off = job_w;
-    let mut field = |wd: u32| {
-        off -= wd;
-        j_data.slice(off, wd)
+/// The serializer's first stage: the job at the FIFO's head, issued beat by beat while the
+/// output FIFO has room.
+fn issue(m: &mut ModuleBuilder, d: &Dims, q: &Queues) -> Result<Issue, HdlErrors> {
+    let beat_bits = d.beat_bits;
+    let valid = m.inst_output(q.jobs, "m_valid");
+    let mut job = Unpack {
+        word: m.inst_output(q.jobs, "m_data"),
+        top: d.job_bits(),
     };
-    let j_kind = m.node("job_kind", field(job::WIDTH));
-    let j_id = m.node("job_id", field(idw));
-    let j_line = m.node("job_line", field(LINE_ADDR_WIDTH));
-    let j_slot = m.node("job_slot", field(sw));
-    let j_sline = m.node("job_slot_line", field(slw));
-    let j_txb = m.node("job_tx_buffer", field(ew + 1));
-    let j_stop = m.node("job_stop", field(2));
-    let outq_w = OP_WIDTH + LINE_ADDR_WIDTH + idw + 1 + 1 + w;
-    let outq = m.instance(
+    let kind = m.node("job_kind", job.next(job::WIDTH));
+    let id = m.node("job_id", job.next(d.id_bits));
+    let line = m.node("job_line", job.next(LINE_ADDR_WIDTH));
+    let slot = m.node("job_slot", job.next(d.slot_bits));
+    let slot_line = m.node("job_slot_line", job.next(d.slot_line_bits));
+    let tx_buffer = m.node("job_tx_buffer", job.next(d.ep_bits + 1));
+    let stop = m.node("job_stop", job.next(2));
+    let beats_out = m.instance(
         "beats_out",
-        &sync_fifo(SyncFifoCfg::new(outq_w, OUT_DEPTH))?,
+        &sync_fifo(SyncFifoCfg::new(
+            d.out_header_bits() + d.data_bits,
+            OUT_DEPTH,
+        ))?,
     );
-    let out_count = m.inst_output(outq, "count");
+    let out_count = m.inst_output(beats_out, "count");
     let s1_valid = m.reg_reset("s1_valid", 1, 0);
     // Room for this beat and the one in stage 1.
     let space = m.node("out_space", Expr::from(&out_count).lt(OUT_DEPTH - 1));
-    let issue = m.node("issue", &j_valid & &space);
-    let is_inv = m.node("job_is_inv", Expr::from(&j_kind).eq(job::INV));
-    let beat = (bw > 0).then(|| m.reg_reset("issue_beat", bw, 0));
+    let issue = m.node("issue", &valid & &space);
+    let is_inv = m.node("job_is_inv", Expr::from(&kind).eq(job::INV));
+    let beat = (beat_bits > 0).then(|| m.reg_reset("issue_beat", beat_bits, 0));
     let at_last = match &beat {
-        Some(b) => Expr::from(b).eq(u64::from(beats - 1)) | &is_inv,
+        Some(b) => Expr::from(b).eq(u64::from(d.beats - 1)) | &is_inv,
         None => lit(1, 1),
     };
-    let issue_last = m.node("issue_last", &issue & at_last);
-    m.connect(jobs, "m_ready", &issue_last);
+    let last = m.node("issue_last", &issue & at_last);
+    m.connect(q.jobs, "m_ready", &last);
     if let Some(b) = &beat {
         m.when(&issue, |m| {
-            m.set(b, issue_last.mux(lit(0, bw), b + lit(1, bw)));
+            m.set(b, last.mux(lit(0, beat_bits), b + lit(1, beat_bits)));
         });
     }
-    let from_ram = m.node("issue_reads", &issue & Expr::from(&j_kind).eq(job::SLOT));
-    let from_tx = m.node("issue_reads_tx", &issue & Expr::from(&j_kind).eq(job::TX));
-    // The read port: slot words, or (region bit set) TX-buffer words.
-    let rd_valid = gp(&mut m, "slot_rd", "valid", 1, PortDir::In);
-    let rd_ready = gp(&mut m, "slot_rd", "ready", 1, PortDir::Out);
-    let rd_addr = gp(&mut m, "slot_rd", "addr", aw + 1, PortDir::In);
-    let rd_data = gp(&mut m, "slot_rd", "data", w, PortDir::Out);
-    let rd_data_valid = gp(&mut m, "slot_rd", "data_valid", 1, PortDir::Out);
-    let rd_tx = m.node("slot_rd_tx", rd_addr.bit(aw));
-    let rd_free = m.node("slot_rd_free", rd_tx.mux(!&from_tx, !&from_ram));
+    let reads_slot = m.node("issue_reads", &issue & Expr::from(&kind).eq(job::SLOT));
+    let reads_tx = m.node("issue_reads_tx", &issue & Expr::from(&kind).eq(job::TX));
+    Ok(Issue {
+        kind,
+        id,
+        line,
+        slot,
+        slot_line,
+        tx_buffer,
+        stop,
+        beats_out,
+        s1_valid,
+        issue,
+        is_inv,
+        beat,
+        last,
+        reads_slot,
+        reads_tx,
+    })
+}
+
+/// The read port (`slot_rd`): slot words, or (region bit set) TX-buffer words, each RAM
+/// read by the serializer first. Returns the words the RAMs read this cycle.
+fn read_port(m: &mut ModuleBuilder, d: &Dims, ram: Mem, txram: Mem, head: &Issue) -> (Sig, Sig) {
+    let word_bits = d.rd_word_bits;
+    let rd_valid = m.group_port("slot_rd", "valid", 1, PortDir::In);
+    let rd_ready = m.group_port("slot_rd", "ready", 1, PortDir::Out);
+    let rd_addr = m.group_port("slot_rd", "addr", word_bits + 1, PortDir::In);
+    let rd_data = m.group_port("slot_rd", "data", d.data_bits, PortDir::Out);
+    let rd_data_valid = m.group_port("slot_rd", "data_valid", 1, PortDir::Out);
+    let rd_tx = m.node("slot_rd_tx", rd_addr.bit(word_bits));
+    let rd_free = m.node(
+        "slot_rd_free",
+        rd_tx.mux(!&head.reads_tx, !&head.reads_slot),
+    );
     m.set(&rd_ready, &rd_free);
     let rd_go = m.node("slot_rd_go", &rd_valid & &rd_free);
-    let mut ser_addr = vec![Expr::from(&j_slot), Expr::from(&j_sline)];
-    ser_addr.extend(beat_of(&beat));
+    let mut slot_addr = vec![Expr::from(&head.slot), Expr::from(&head.slot_line)];
+    slot_addr.extend(beat_part(&head.beat));
     let ram_q = m.mem_read_sync(
         ram,
         "slots_q",
-        &from_ram | (&rd_go & !&rd_tx),
-        &from_ram.mux(cat(ser_addr), rd_addr.trunc(word_w)),
+        &head.reads_slot | (&rd_go & !&rd_tx),
+        &head
+            .reads_slot
+            .mux(cat(slot_addr), rd_addr.trunc(d.slot_word_bits)),
     );
-    let mut ser_tx_addr = vec![Expr::from(&j_txb)];
-    ser_tx_addr.extend(beat_of(&beat));
+    let mut tx_addr = vec![Expr::from(&head.tx_buffer)];
+    tx_addr.extend(beat_part(&head.beat));
     let tx_q = m.mem_read_sync(
         txram,
         "tx_buffers_q",
-        &from_tx | (&rd_go & &rd_tx),
-        &from_tx.mux(cat(ser_tx_addr), rd_addr.trunc(tw)),
+        &head.reads_tx | (&rd_go & &rd_tx),
+        &head
+            .reads_tx
+            .mux(cat(tx_addr), rd_addr.trunc(d.tx_word_bits)),
     );
     let rd_tx_r = m.reg("slot_rd_tx_r", 1);
     m.when(&rd_go, |m| m.set(&rd_tx_r, &rd_tx));
@@ -848,28 +1312,40 @@ pub fn endpoints(cfg: EndpointsCfg) -> Result<Rc<Module>, HdlErrors> {
     let rd_dv = m.reg_reset("slot_rd_data_valid_r", 1, 0);
     m.set(&rd_dv, &rd_go);
     m.set(&rd_data_valid, &rd_dv);
+    (ram_q, tx_q)
+}
 
-    // Stage 1: the RAM word arrives; other kinds are made up here.
+/// The serializer's second stage: the RAM word arrives, other kinds are made up here, and
+/// the beat goes through the output FIFO to `n2c`.
+fn serialize(
+    m: &mut ModuleBuilder,
+    d: &Dims,
+    head: &Issue,
+    ram_q: &Sig,
+    tx_q: &Sig,
+    n2c: &CohChannel,
+) {
+    let (data_bits, id_bits) = (d.data_bits, d.id_bits);
     let s1_kind = m.reg("s1_kind", job::WIDTH);
     let s1_stop = m.reg("s1_stop", 2);
-    let s1_beat = beat.as_ref().map(|_| m.reg("s1_beat", bw));
-    let out_hdr_w = OP_WIDTH + LINE_ADDR_WIDTH + idw + 1 + 1;
-    let s1_hdr = m.reg("s1_header", out_hdr_w);
-    m.set(&s1_valid, &issue);
-    m.when(&issue, |m| {
-        m.set(&s1_kind, &j_kind);
-        m.set(&s1_stop, &j_stop);
-        if let (Some(s), Some(b)) = (&s1_beat, &beat) {
+    let s1_beat = head.beat.as_ref().map(|_| m.reg("s1_beat", d.beat_bits));
+    let s1_hdr = m.reg("s1_header", d.out_header_bits());
+    m.set(&head.s1_valid, &head.issue);
+    m.when(&head.issue, |m| {
+        m.set(&s1_kind, &head.kind);
+        m.set(&s1_stop, &head.stop);
+        if let (Some(s), Some(b)) = (&s1_beat, &head.beat) {
             m.set(s, b);
         }
         m.set(
             &s1_hdr,
             cat([
-                is_inv.mux(lit(down::INV, OP_WIDTH), lit(down::DATA, OP_WIDTH)),
-                Expr::from(&j_line),
-                Expr::from(&j_id),
-                Expr::from(&j_kind).eq(job::ERR),
-                Expr::from(&issue_last),
+                head.is_inv
+                    .mux(lit(down::INV, OP_WIDTH), lit(down::DATA, OP_WIDTH)),
+                Expr::from(&head.line),
+                Expr::from(&head.id),
+                Expr::from(&head.kind).eq(job::ERR),
+                Expr::from(&head.last),
             ]),
         );
     });
@@ -888,40 +1364,40 @@ pub fn endpoints(cfg: EndpointsCfg) -> Result<Rc<Module>, HdlErrors> {
     ]);
     debug_assert_eq!(tryagain_line.width(), LINE_BITS);
     let tryagain_beat = match &s1_beat {
-        Some(b) => pick(&tryagain_line, &b.clone().into(), w),
+        Some(b) => pick(&tryagain_line, &b.clone().into(), data_bits),
         None => tryagain_line,
     };
-    let k1: Expr = (&s1_kind).into();
+    let kind: Expr = (&s1_kind).into();
     let s1_data = m.node(
         "s1_data",
-        k1.eq(job::SLOT).mux(
-            &ram_q,
-            k1.eq(job::TX)
-                .mux(&tx_q, k1.eq(job::TRYAGAIN).mux(tryagain_beat, lit(0, w))),
+        kind.eq(job::SLOT).mux(
+            ram_q,
+            kind.eq(job::TX).mux(
+                tx_q,
+                kind.eq(job::TRYAGAIN).mux(tryagain_beat, lit(0, data_bits)),
+            ),
         ),
     );
-    m.connect(outq, "s_valid", &s1_valid);
+    let outq = head.beats_out;
+    m.connect(outq, "s_valid", &head.s1_valid);
     m.connect(
         outq,
         "s_data",
         cat([Expr::from(&s1_hdr), Expr::from(&s1_data)]),
     );
     let o_valid = m.inst_output(outq, "m_valid");
-    let o_data = m.inst_output(outq, "m_data");
+    let mut beat_out = Unpack {
+        word: m.inst_output(outq, "m_data"),
+        top: d.out_header_bits() + data_bits,
+    };
     let out_ready = m.inst_output(outq, "s_ready");
     m.unused(&out_ready); // `out_space` keeps a place free
-    let mut off = outq_w;
-    let mut ofield = |wd: u32| {
-        off -= wd;
-        o_data.slice(off, wd)
-    };
-    m.set(&n2c.op, ofield(OP_WIDTH));
-    m.set(&n2c.line, ofield(LINE_ADDR_WIDTH));
-    m.set(&n2c.id, ofield(idw));
-    m.set(n2c.err.as_ref().unwrap(), ofield(1));
-    m.set(&n2c.last, ofield(1));
-    m.set(&n2c.data, ofield(w));
+    m.set(&n2c.op, beat_out.next(OP_WIDTH));
+    m.set(&n2c.line, beat_out.next(LINE_ADDR_WIDTH));
+    m.set(&n2c.id, beat_out.next(id_bits));
+    m.set(n2c.err.as_ref().unwrap(), beat_out.next(1));
+    m.set(&n2c.last, beat_out.next(1));
+    m.set(&n2c.data, beat_out.next(data_bits));
     m.set(&n2c.valid, &o_valid);
     m.connect(outq, "m_ready", &n2c.ready);
-    m.finish()
 }

@@ -43,7 +43,9 @@ use crate::blocks::pieces::{pick, place};
 use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::blocks::udp_rx_parse::udp_rx_parse;
 use crate::bundles::{Axis, AxisCfg};
-use crate::ir::{cat, clog2, lit, Expr, HdlErrors, Module, ModuleBuilder, PortDir, RamStyle, Sig};
+use crate::ir::{
+    cat, clog2, lit, Expr, HdlErrors, Inst, Mem, Module, ModuleBuilder, PortDir, RamStyle, Sig,
+};
 use crate::lauberhorn::coherence::{ctrl, LINE_BITS, LINE_BYTES};
 use crate::lauberhorn::rpc_decode::{rpc_decode, RPC_OFFSET};
 use crate::lauberhorn::service_table::{service_table, ServiceTableCfg};
@@ -127,27 +129,236 @@ fn slot_fields(pw: u32) -> Vec<(&'static str, u32)> {
 /// The reply path's view of the per-slot memory (the first six fields).
 pub const META_FIELDS: usize = 6;
 
+/// Sizes derived from [`RpcRxCfg`], named once for every part of the generator.
+struct Dims {
+    net: AxisCfg,
+    net_bits: u32,
+    /// Slot RAM word bits.
+    coh_bits: u32,
+    slots: u32,
+    slot_bits: u32,
+    process_bits: u32,
+    /// Bits of the aligner's offset.
+    offset_bits: u32,
+    /// Words of one slot in the RAM.
+    slot_words: u32,
+    /// Argument bytes a slot holds.
+    capacity: u32,
+}
+
+/// The policy inputs.
+struct Policy {
+    local_ip: Sig,
+    reject_to_other: Sig,
+    dma_fallback: Sig,
+    error_replies: Sig,
+}
+
+/// A call's fields from the decoder, as its verdict arrives.
+struct Call {
+    ok: Expr,
+    xid: Expr,
+    prog: Expr,
+    vers: Expr,
+    proc_: Expr,
+    args_offset: Expr,
+    args_len: Expr,
+}
+
+/// The receive front end: the parser (whose verdicts drive everything behind it), the
+/// packet buffer, and what waits in FIFOs for each verdict.
+struct FrontEnd {
+    parse: Inst,
+    buffer: Inst,
+    /// A frame's last beat comes in.
+    in_end: Sig,
+    frames_inflight: Sig,
+    /// A frame ended but the buffer dropped it.
+    lost: Sig,
+    callers: Inst,
+    /// The parser's verdict on a frame (`meta_valid`).
+    verdict: Sig,
+    /// The frame of this verdict is in the buffer.
+    buffered: Sig,
+    call: Call,
+}
+
+/// Stage A: the frame's headers and call, a cycle after its verdict, while the service
+/// table looks it up.
+struct StageA {
+    services: Inst,
+    valid: Sig,
+    offload: Sig,
+    dst_ip: Sig,
+    src_ip: Sig,
+    src_port: Sig,
+    dst_port: Sig,
+    udp_len: Sig,
+    src_mac: Sig,
+    call_ok: Sig,
+    xid: Sig,
+    proc_: Sig,
+    args_offset: Sig,
+    args_len: Sig,
+}
+
+/// Stage B: the decision on a frame, and the queues that carry it to the mover.
+struct Decision {
+    free_slots: Inst,
+    /// The free slot at the queue's head, taken by a frame going to a slot.
+    slot_now: Sig,
+    /// The frame takes `slot_now`.
+    to_slot: Sig,
+    to_error: Sig,
+    error_stat: Sig,
+    /// The aligner offset of each frame, in order.
+    jobs: Inst,
+    /// The kind and slot of each frame, in order.
+    kinds: Inst,
+}
+
+/// The per-slot memories: the caller and descriptor (`slot_info`, [`slot_fields`]), and
+/// an error reply's PROG_MISMATCH versions.
+struct SlotMemories {
+    info: Mem,
+    mismatch: Mem,
+}
+
+/// The mover's side of the aligner: the frame leaving, its kind and slot.
+struct Mover {
+    aligner: Inst,
+    valid: Sig,
+    data: Sig,
+    last: Sig,
+    slot: Sig,
+    is_other: Sig,
+    is_error: Sig,
+    is_slot: Sig,
+    is_dma: Sig,
+    other: Axis,
+    dma: Axis,
+}
+
+/// What leaves a filled slot: its scheduler request or, for an error reply, the slot to
+/// the reply path; each a register waiting to be taken.
+struct Handoff {
+    req_queued: Sig,
+    req_pending: Sig,
+    req_slot: Sig,
+    req_process: Sig,
+    req_fire: Sig,
+    err_pending: Sig,
+    err_slot: Sig,
+    err_fire: Sig,
+}
+
+/// The frame's beats for the slot: the descriptor laid over the first 32 bytes.
+struct SlotBeats {
+    data: Sig,
+    /// Beats of the frame out so far (saturating).
+    out_beat: Sig,
+    /// The slot's fields, as [`slot_fields`].
+    info: Vec<Expr>,
+}
+
+/// The slot writer's port and its count of the frame's words.
+struct SlotWriter {
+    wr_valid: Sig,
+    wr_ready: Sig,
+    wr_addr: Sig,
+    wr_data: Sig,
+    words_written: Sig,
+    count_bits: u32,
+    full: Sig,
+    /// Address of the frame's next word.
+    frame_addr: Expr,
+}
+
+/// A frame's beats cut into slot words: `take`, the aligner's beat is consumed this
+/// cycle; `write`, a word goes out.
+struct Words {
+    take: Sig,
+    write: Sig,
+    word: Expr,
+}
+
+/// The DMA descriptor writer's state and its next word.
+struct DmaDesc {
+    busy: Sig,
+    written: Sig,
+    slot: Sig,
+    word: Sig,
+    write: Sig,
+    data: Expr,
+    /// The slot's fields, as [`slot_fields`].
+    info: Vec<Expr>,
+}
+
+/// A one-bit `stat_*` pulse, registered.
+fn stat(m: &mut ModuleBuilder, f: &str, v: Expr) {
+    let o = m.output(&format!("stat_{f}"), 1);
+    let reg = m.reg_reset(&format!("stat_{f}_r"), 1, 0);
+    m.set(&reg, v);
+    m.set(&o, &reg);
+}
+
+fn fifo(m: &mut ModuleBuilder, name: &str, w: u32, depth: u64) -> Result<Inst, HdlErrors> {
+    Ok(m.instance(name, &sync_fifo(SyncFifoCfg::new(w, depth))?))
+}
+
+/// A field of the parser's frame report.
+fn meta(m: &mut ModuleBuilder, parse: Inst, f: &str) -> Sig {
+    m.inst_output(parse, &format!("meta_{f}"))
+}
+
+/// A field of the service table's answer.
+fn result(m: &mut ModuleBuilder, services: Inst, f: &str) -> Sig {
+    m.inst_output(services, &format!("result_{f}"))
+}
+
+/// The fields of a `slot_info` word, as [`slot_fields`] lists them.
+fn info_fields(info: &Sig, process_bits: u32) -> Vec<Expr> {
+    let fields = slot_fields(process_bits);
+    let mut top: u32 = fields.iter().map(|f| f.1).sum();
+    fields
+        .iter()
+        .map(|(_, w)| {
+            top -= w;
+            info.slice(top, *w)
+        })
+        .collect()
+}
+
 pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
-    let (wn, wc) = (cfg.net_width, cfg.coh_width);
+    let (net_bits, coh_bits) = (cfg.net_width, cfg.coh_width);
     let name = format!(
-        "lauberhorn_rpc_rx_w{wn}_c{wc}_a{}_s{}_n{}_p{}_b{}",
+        "lauberhorn_rpc_rx_w{net_bits}_c{coh_bits}_a{}_s{}_n{}_p{}_b{}",
         cfg.aux_lines, cfg.slots, cfg.services, cfg.processes, cfg.buffer_bytes
     );
-    AxisCfg::validate_nic_width(&name, wn)?;
-    let beats = u64::from(cfg.buffer_bytes / (wn / 8));
+    AxisCfg::validate_nic_width(&name, net_bits)?;
+    let beats = u64::from(cfg.buffer_bytes / (net_bits / 8));
     if !cfg.slots.is_power_of_two() || cfg.slots < 4 || beats < 64 || !beats.is_power_of_two() {
         return Err(HdlErrors::param(
             &name,
             "slots: a power of two, at least 4; buffer: a power of two of at least 64 beats",
         ));
     }
-    let sw = clog2(u64::from(cfg.slots));
-    let pw = clog2(u64::from(cfg.processes));
-    let net = AxisCfg::net(wn);
-    let parser = udp_rx_parse(wn)?;
-    let decoder = rpc_decode(wn)?;
+    let net = AxisCfg::net(net_bits);
+    let sh_cfg = ByteShifterCfg::new(net_bits, MAX_ARGS_OFFSET.next_power_of_two());
+    let d = Dims {
+        net,
+        net_bits,
+        coh_bits,
+        slots: cfg.slots,
+        slot_bits: clog2(u64::from(cfg.slots)),
+        process_bits: clog2(u64::from(cfg.processes)),
+        offset_bits: sh_cfg.offset_width(),
+        slot_words: cfg.slot_words(),
+        capacity: cfg.capacity(),
+    };
+    let parser = udp_rx_parse(net_bits)?;
+    let decoder = rpc_decode(net_bits)?;
     let buffer = axis_packet_fifo(PacketFifoCfg::new(net, beats, true))?;
-    let sh_cfg = ByteShifterCfg::new(wn, MAX_ARGS_OFFSET.next_power_of_two());
     let shifter = byte_shifter(sh_cfg)?;
     let table = service_table(ServiceTableCfg {
         services: cfg.services,
@@ -156,85 +367,129 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
 
     let mut m = ModuleBuilder::new(&name);
     m.doc(format!(
-        "Lauberhorn ONC-RPC receive path, {wn}-bit MAC, {wc}-bit slot words: calls into\n\
+        "Lauberhorn ONC-RPC receive path, {net_bits}-bit MAC, {coh_bits}-bit slot words: calls into\n\
          {} slots of {} argument bytes, everything else to m_axis_other.",
         cfg.slots,
         cfg.capacity()
     ));
     let s = Axis::sink(&mut m, "s_axis_rx", net);
-    let local_ip = m.input("local_ip", 32);
-    let reject_to_other = m.input("reject_to_other", 1);
+    let pol = Policy {
+        local_ip: m.input("local_ip", 32),
+        reject_to_other: m.input("reject_to_other", 1),
+        dma_fallback: m.input("dma_fallback", 1),
+        error_replies: m.input("error_replies", 1),
+    };
     m.describe(
-        &reject_to_other,
+        &pol.reject_to_other,
         "Policy: malformed and unmatched calls go to m_axis_other instead of being dropped.",
     );
-    let dma_fallback = m.input("dma_fallback", 1);
     m.describe(
-        &dma_fallback,
+        &pol.dma_fallback,
         "Policy: calls too large for the lines go to an ICT ring (m_axis_dma), not m_axis_other.",
     );
-    let error_replies = m.input("error_replies", 1);
     m.describe(
-        &error_replies,
+        &pol.error_replies,
         "Policy: unmatched calls are answered with an error reply (before reject_to_other).",
     );
-    let stat = |m: &mut ModuleBuilder, f: &str, v: Expr| {
-        let o = m.output(&format!("stat_{f}"), 1);
-        let r = m.reg_reset(&format!("stat_{f}_r"), 1, 0);
-        m.set(&r, v);
-        m.set(&o, &r);
-    };
+    let fe = front_end(&mut m, &d, &s, [&parser, &decoder, &buffer])?;
+    let a = stage_a(&mut m, &fe, &table);
+    let dec = decide(&mut m, &d, &pol, &a)?;
+    let mems = record_slot(&mut m, &d, &a, &dec);
+    let mv = mover(&mut m, &d, &fe, &dec, &shifter);
+    let beats_in = slot_beats(&mut m, &d, &mv, &mems);
+    let wr = slot_writer(&mut m, &d, &mv);
+    let ho = handoff_ports(&mut m, &d);
+    // The slot's last word waits until the previous one of its kind is taken.
+    let out_free = m.node(
+        "slot_out_free",
+        mv.is_error.mux(
+            !&ho.err_pending | &ho.err_fire,
+            !&ho.req_pending | &ho.req_fire,
+        ),
+    );
+    let in_slot_beat = m.node("slot_beat_valid", &mv.valid & &mv.is_slot);
+    let words = pack_words(
+        &mut m,
+        &d,
+        &mv,
+        &beats_in.data,
+        &wr,
+        &out_free,
+        &in_slot_beat,
+    );
+    let dma = dma_descriptor(&mut m, &d, mems.info, &wr, &words.write);
+    let slot_done = write_words(&mut m, &mv, &wr, &words, &dma);
+    let frame_out = move_out(&mut m, &mv, &beats_in.out_beat, &words.take, dec.kinds);
+    hand_over(&mut m, &mv, &ho, &slot_done, &beats_in.info[11], &dma);
+    // Frames in flight: in at their end, out when lost or moved.
+    let inflight = &fe.frames_inflight;
+    let count_bits = inflight.width();
+    m.set(
+        inflight,
+        inflight + fe.in_end.zext(count_bits)
+            - fe.lost.zext(count_bits)
+            - frame_out.zext(count_bits),
+    );
+    free_slots(&mut m, &d, &dec, &ho);
+    meta_view(&mut m, &d, mems.info);
+    m.finish()
+}
 
-    // ---- Taps and buffer, side by side -----------------------------------------------------
-    let tap = crate::blocks::frame_tap::FrameTap::new(&mut m, &s, 12);
+/// The receive front end: the parser and decoder taps and the packet buffer side by side,
+/// each frame's fate (buffered or not), its caller's MAC and its call waiting in FIFOs for
+/// the parser's verdict.
+fn front_end(
+    m: &mut ModuleBuilder,
+    d: &Dims,
+    s: &Axis,
+    [parser, decoder, buffer]: [&Rc<Module>; 3],
+) -> Result<FrontEnd, HdlErrors> {
+    let tap = crate::blocks::frame_tap::FrameTap::new(m, s, 12);
     m.unused(&tap.fire);
-    let p = m.instance("parse", &parser);
-    let dec = m.instance("decode", &decoder);
-    let pf = m.instance("buffer", &buffer);
+    let parse = m.instance("parse", parser);
+    let dec = m.instance("decode", decoder);
+    let buffer = m.instance("buffer", buffer);
     let bad_in = s.tuser.clone().expect("net streams carry tuser");
     let in_end = m.node("in_frame_end", &s.tvalid & &s.tlast);
     let inflight = m.reg_reset("frames_inflight", clog2(FRAME_SLOTS + 1), 0);
     let force = m.node("frames_full", inflight.ge(FRAME_SLOTS));
-    for inst in [p, dec, pf] {
+    for inst in [parse, dec, buffer] {
         m.connect(inst, "s_axis_tdata", &s.tdata);
         m.connect(inst, "s_axis_tkeep", &s.tkeep);
         m.connect(inst, "s_axis_tvalid", &s.tvalid);
         m.connect(inst, "s_axis_tlast", &s.tlast);
-        let r = m.inst_output(inst, "s_axis_tready");
-        m.unused(&r); // all always ready
+        let ready = m.inst_output(inst, "s_axis_tready");
+        m.unused(&ready); // all always ready
     }
-    m.connect(p, "s_axis_tuser", &bad_in);
+    m.connect(parse, "s_axis_tuser", &bad_in);
     m.connect(dec, "s_axis_tuser", &bad_in);
-    m.connect(pf, "s_axis_tuser", &bad_in | (&s.tlast & &force));
+    m.connect(buffer, "s_axis_tuser", &bad_in | (&s.tlast & &force));
     let end_r = m.reg_reset("frame_end_r", 1, 0);
     let forced_r = m.reg("frame_forced_r", 1);
     m.set(&end_r, &in_end);
     m.set(&forced_r, &force);
-    let drop_bad = m.inst_output(pf, "drop_bad");
-    let drop_full = m.inst_output(pf, "drop_full");
-    stat(&mut m, "mac_bad", &drop_bad & !&forced_r);
-    stat(&mut m, "overrun", &drop_full | (&drop_bad & &forced_r));
+    let drop_bad = m.inst_output(buffer, "drop_bad");
+    let drop_full = m.inst_output(buffer, "drop_full");
+    stat(m, "mac_bad", &drop_bad & !&forced_r);
+    stat(m, "overrun", &drop_full | (&drop_bad & &forced_r));
     let lost = m.node("frame_not_buffered", &end_r & (&drop_bad | &drop_full));
-    let fifo1 = |m: &mut ModuleBuilder, name: &str, w: u32, d: u64| -> Result<_, HdlErrors> {
-        Ok(m.instance(name, &sync_fifo(SyncFifoCfg::new(w, d))?))
-    };
-    let fate = fifo1(&mut m, "fate", 1, VERDICT_DEPTH)?;
+    let fate = fifo(m, "fate", 1, VERDICT_DEPTH)?;
     m.connect(fate, "s_valid", &end_r);
     m.connect(fate, "s_data", !&lost);
     // The caller's MAC (bytes 6..12), as the frame ends: from the tap, or, for a frame of
     // a single beat (only 512-bit beats hold a whole minimum frame), from that beat.
     let mac_of = |e: &Expr| cat((6..12).map(|i| e.slice(i * 8, 8)));
     let from_tap = mac_of(&tap.hdr.clone().into());
-    let mac_now = if wn / 8 >= 60 {
+    let mac_now = if d.net_bits / 8 >= 60 {
         tap.index
             .eq(0u64)
             .mux(mac_of(&s.tdata.clone().into()), from_tap)
     } else {
         from_tap
     };
-    let macs = fifo1(&mut m, "callers", 48, VERDICT_DEPTH)?;
-    m.connect(macs, "s_valid", &in_end);
-    m.connect(macs, "s_data", mac_now);
+    let callers = fifo(m, "callers", 48, VERDICT_DEPTH)?;
+    m.connect(callers, "s_valid", &in_end);
+    m.connect(callers, "s_data", mac_now);
     let rpc = |m: &mut ModuleBuilder, f: &str| m.inst_output(dec, &format!("rpc_{f}"));
     let rpc_fields = [
         "ok",
@@ -245,35 +500,33 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
         "args_offset",
         "args_len",
     ];
-    let rpc_v = rpc(&mut m, "valid");
+    let rpc_valid = rpc(m, "valid");
     // Offsets past the aligner's reach cannot be a well-formed call.
-    let ow = sh_cfg.offset_width();
     let rpc_parts: Vec<Expr> = rpc_fields
         .iter()
         .map(|f| {
-            let x = rpc(&mut m, f);
+            let x = rpc(m, f);
             if *f == "args_offset" {
                 m.unused(&x); // its top bits: 0 for every well-formed call
-                x.trunc(ow)
+                x.trunc(d.offset_bits)
             } else {
                 x.into()
             }
         })
         .collect();
     for f in ["cred_flavor", "cred_len", "verf_flavor", "verf_len"] {
-        let x = rpc(&mut m, f);
+        let x = rpc(m, f);
         m.unused(&x); // the handler does not see the credentials
     }
-    let rpc_w: u32 = rpc_parts.iter().map(|e| e.width()).sum();
-    let calls = fifo1(&mut m, "calls", rpc_w, VERDICT_DEPTH)?;
-    m.connect(calls, "s_valid", &rpc_v);
+    let call_bits: u32 = rpc_parts.iter().map(|e| e.width()).sum();
+    let calls = fifo(m, "calls", call_bits, VERDICT_DEPTH)?;
+    m.connect(calls, "s_valid", &rpc_valid);
     m.connect(calls, "s_data", cat(rpc_parts.iter().cloned()));
-    let meta = |m: &mut ModuleBuilder, f: &str| m.inst_output(p, &format!("meta_{f}"));
-    let mv = meta(&mut m, "valid");
-    for (f, o) in [(fate, "m_ready"), (macs, "m_ready"), (calls, "m_ready")] {
-        m.connect(f, o, &mv);
+    let verdict = meta(m, parse, "valid");
+    for (f, o) in [(fate, "m_ready"), (callers, "m_ready"), (calls, "m_ready")] {
+        m.connect(f, o, &verdict);
     }
-    for f in [fate, macs, calls] {
+    for f in [fate, callers, calls] {
         for o in ["s_ready", "m_valid", "count"] {
             let x = m.inst_output(f, o);
             m.unused(&x); // each waits at most the parser's latency for its verdict
@@ -289,61 +542,101 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
         "fragment",
         "proto",
     ] {
-        let x = meta(&mut m, f);
+        let x = meta(m, parse, f);
         m.unused(&x); // `offload` sums them up
     }
-    let kept_now = m.inst_output(fate, "m_data");
+    let buffered = m.inst_output(fate, "m_data");
     let call_now = m.inst_output(calls, "m_data");
-    let mut off = rpc_w;
-    let mut cf = |wd: u32| {
-        off -= wd;
-        call_now.slice(off, wd)
+    let mut top = call_bits;
+    let mut c = rpc_parts.iter().map(|part| {
+        top -= part.width();
+        call_now.slice(top, part.width())
+    });
+    let mut next = || c.next().expect("one part per field");
+    let call = Call {
+        ok: next(),
+        xid: next(),
+        prog: next(),
+        vers: next(),
+        proc_: next(),
+        args_offset: next(),
+        args_len: next(),
     };
-    let c: Vec<Expr> = rpc_parts.iter().map(|s| cf(s.width())).collect();
-    let (c_ok, c_xid, c_prog, c_vers, c_proc, c_off, c_len) =
-        (&c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6]);
+    Ok(FrontEnd {
+        parse,
+        buffer,
+        in_end,
+        frames_inflight: inflight,
+        lost,
+        callers,
+        verdict,
+        buffered,
+        call,
+    })
+}
 
-    // ---- Stage A: the verdict meets its frame; look up the service --------------------------
-    let st = m.instance("services", &table);
-    m.expose(st, "wr_");
-    m.expose(st, "rd_");
-    m.connect(st, "lookup_valid", &mv);
-    m.connect(st, "lookup_prog", c_prog);
-    m.connect(st, "lookup_vers", c_vers);
-    m.connect(st, "lookup_proc", c_proc);
-    let dst_port_now = meta(&mut m, "dst_port");
-    m.connect(st, "lookup_port", &dst_port_now);
-    let a_valid = m.reg_reset("a_valid", 1, 0);
-    m.set(&a_valid, &mv & &kept_now);
+/// Stage A: the verdict meets its frame; the service is looked up.
+fn stage_a(m: &mut ModuleBuilder, fe: &FrontEnd, table: &Rc<Module>) -> StageA {
+    let (call, verdict) = (&fe.call, &fe.verdict);
+    let services = m.instance("services", table);
+    m.expose(services, "wr_");
+    m.expose(services, "rd_");
+    m.connect(services, "lookup_valid", verdict);
+    m.connect(services, "lookup_prog", &call.prog);
+    m.connect(services, "lookup_vers", &call.vers);
+    m.connect(services, "lookup_proc", &call.proc_);
+    let dst_port_now = meta(m, fe.parse, "dst_port");
+    m.connect(services, "lookup_port", &dst_port_now);
+    let valid = m.reg_reset("a_valid", 1, 0);
+    m.set(&valid, verdict & &fe.buffered);
     let a = |m: &mut ModuleBuilder, n: &str, e: Expr| -> Sig {
-        let r = m.reg(&format!("a_{n}"), e.width());
-        m.when(&mv, |m| m.set(&r, e));
-        r
+        let reg = m.reg(&format!("a_{n}"), e.width());
+        m.when(verdict, |m| m.set(&reg, e));
+        reg
     };
     let from_meta = |m: &mut ModuleBuilder, f: &str| {
-        let x = meta(m, f);
+        let x = meta(m, fe.parse, f);
         a(m, f, x.into())
     };
-    let a_offload = from_meta(&mut m, "offload");
-    let a_dst_ip = from_meta(&mut m, "dst_ip");
-    let a_src_ip = from_meta(&mut m, "src_ip");
-    let a_src_port = from_meta(&mut m, "src_port");
-    let a_dst_port = from_meta(&mut m, "dst_port");
-    let a_udp_len = from_meta(&mut m, "udp_len");
-    let mac_head = m.inst_output(macs, "m_data");
-    let a_mac = a(&mut m, "src_mac", mac_head.into());
-    let a_ok = a(&mut m, "call_ok", c_ok.clone());
-    let a_xid = a(&mut m, "xid", c_xid.clone());
-    let a_proc = a(&mut m, "proc", c_proc.clone());
-    let a_off = a(&mut m, "args_offset", c_off.clone());
-    let a_len = a(&mut m, "args_len", c_len.clone());
+    let offload = from_meta(m, "offload");
+    let dst_ip = from_meta(m, "dst_ip");
+    let src_ip = from_meta(m, "src_ip");
+    let src_port = from_meta(m, "src_port");
+    let dst_port = from_meta(m, "dst_port");
+    let udp_len = from_meta(m, "udp_len");
+    let mac_head = m.inst_output(fe.callers, "m_data");
+    StageA {
+        services,
+        valid,
+        offload,
+        dst_ip,
+        src_ip,
+        src_port,
+        dst_port,
+        udp_len,
+        src_mac: a(m, "src_mac", mac_head.into()),
+        call_ok: a(m, "call_ok", call.ok.clone()),
+        xid: a(m, "xid", call.xid.clone()),
+        proc_: a(m, "proc", call.proc_.clone()),
+        args_offset: a(m, "args_offset", call.args_offset.clone()),
+        args_len: a(m, "args_len", call.args_len.clone()),
+    }
+}
 
-    // ---- Stage B: the decision ------------------------------------------------------------
-    let res = |m: &mut ModuleBuilder, f: &str| m.inst_output(st, &format!("result_{f}"));
-    let r_valid = res(&mut m, "valid");
+/// Stage B: the decision ([`kind`]), counted, and queued for the mover with the frame's
+/// aligner offset.
+fn decide(
+    m: &mut ModuleBuilder,
+    d: &Dims,
+    pol: &Policy,
+    a: &StageA,
+) -> Result<Decision, HdlErrors> {
+    let (slot_bits, offset_bits) = (d.slot_bits, d.offset_bits);
+    let res = |m: &mut ModuleBuilder, f: &str| result(m, a.services, f);
+    let r_valid = res(m, "valid");
     m.unused(&r_valid); // a lookup for every verdict: it is `a_valid`'s cycle
-    let (hit, port_known) = (res(&mut m, "hit"), res(&mut m, "port_known"));
-    let (prog_known, vers_known) = (res(&mut m, "prog_known"), res(&mut m, "vers_known"));
+    let (hit, port_known) = (res(m, "hit"), res(m, "port_known"));
+    let (prog_known, vers_known) = (res(m, "prog_known"), res(m, "vers_known"));
     let error_stat = m.node(
         "error_stat",
         (!&prog_known).mux(
@@ -353,25 +646,25 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
     );
     let rpcish = m.node(
         "is_rpc",
-        &a_offload & Expr::from(&a_dst_ip).eq(&local_ip) & &port_known,
+        &a.offload & Expr::from(&a.dst_ip).eq(&pol.local_ip) & &port_known,
     );
-    let fits = m.node("args_fit", a_len.le(u64::from(cfg.capacity())));
-    let free_q = fifo1(&mut m, "free_slots", sw, u64::from(cfg.slots))?;
-    let have_slot = m.inst_output(free_q, "m_valid");
-    let slot_now = m.inst_output(free_q, "m_data");
+    let fits = m.node("args_fit", a.args_len.le(u64::from(d.capacity)));
+    let free_slots = fifo(m, "free_slots", slot_bits, u64::from(d.slots))?;
+    let have_slot = m.inst_output(free_slots, "m_valid");
+    let slot_now = m.inst_output(free_slots, "m_data");
     let k = |v: u64| lit(v, kind::WIDTH);
-    let reject = reject_to_other.mux(k(kind::OTHER), k(kind::DROP));
-    let unmatched = (&error_replies & &have_slot).mux(k(kind::ERROR), reject.clone());
+    let reject = pol.reject_to_other.mux(k(kind::OTHER), k(kind::DROP));
+    let unmatched = (&pol.error_replies & &have_slot).mux(k(kind::ERROR), reject.clone());
     let decided = m.node(
         "decided_kind",
         (!&rpcish).mux(
             k(kind::OTHER),
-            (!&a_ok).mux(
+            (!&a.call_ok).mux(
                 reject,
                 (!&hit).mux(
                     unmatched,
                     (!&fits).mux(
-                        dma_fallback
+                        pol.dma_fallback
                             .mux(have_slot.mux(k(kind::DMA), k(kind::DROP)), k(kind::OTHER)),
                         have_slot.mux(k(kind::SLOT), k(kind::DROP)),
                     ),
@@ -379,464 +672,610 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
             ),
         ),
     );
-    let to_error = m.node("to_error", &a_valid & Expr::from(&decided).eq(kind::ERROR));
-    let to_dma = m.node("to_dma", &a_valid & Expr::from(&decided).eq(kind::DMA));
+    let a_valid = &a.valid;
+    let to_error = m.node("to_error", a_valid & Expr::from(&decided).eq(kind::ERROR));
+    let to_dma = m.node("to_dma", a_valid & Expr::from(&decided).eq(kind::DMA));
     // Slots: for a request, an error reply, or a call's DMA descriptor.
     let to_slot = m.node(
         "to_slot",
-        &a_valid & Expr::from(&decided).eq(kind::SLOT) | &to_error | &to_dma,
+        a_valid & Expr::from(&decided).eq(kind::SLOT) | &to_error | &to_dma,
     );
-    stat(&mut m, "error_replies", to_error.clone().into());
+    stat(m, "error_replies", to_error.clone().into());
+    stat(m, "other", a_valid & Expr::from(&decided).eq(kind::OTHER));
+    let a_ok = &a.call_ok;
+    stat(m, "malformed", a_valid & &rpcish & !a_ok);
+    stat(m, "unmatched", a_valid & &rpcish & a_ok & !&hit);
+    stat(m, "too_large", a_valid & &rpcish & a_ok & &hit & !&fits);
     stat(
-        &mut m,
-        "other",
-        &a_valid & Expr::from(&decided).eq(kind::OTHER),
-    );
-    stat(&mut m, "malformed", &a_valid & &rpcish & !&a_ok);
-    stat(&mut m, "unmatched", &a_valid & &rpcish & &a_ok & !&hit);
-    stat(
-        &mut m,
-        "too_large",
-        &a_valid & &rpcish & &a_ok & &hit & !&fits,
-    );
-    stat(
-        &mut m,
+        m,
         "no_slot",
-        &a_valid & &rpcish & &a_ok & &hit & (&fits | &dma_fallback) & !&have_slot,
+        a_valid & &rpcish & a_ok & &hit & (&fits | &pol.dma_fallback) & !&have_slot,
     );
-    m.connect(free_q, "m_ready", &to_slot);
-    let jobs = fifo1(&mut m, "jobs", sh_cfg.offset_width(), FRAME_SLOTS)?;
-    let kinds = fifo1(&mut m, "kinds", kind::WIDTH + sw, FRAME_SLOTS)?;
+    m.connect(free_slots, "m_ready", &to_slot);
+    let jobs = fifo(m, "jobs", offset_bits, FRAME_SLOTS)?;
+    let kinds = fifo(m, "kinds", kind::WIDTH + slot_bits, FRAME_SLOTS)?;
     for f in [jobs, kinds] {
         for o in ["s_ready", "count"] {
             let x = m.inst_output(f, o);
             m.unused(&x); // frame slots bound them
         }
     }
-    m.connect(jobs, "s_valid", &a_valid);
+    m.connect(jobs, "s_valid", a_valid);
     // Arguments at byte 32 of the slot (an error reply keeps the call's there, unused); a
     // DMA call leaves whole.
     m.connect(
         jobs,
         "s_data",
         (&to_slot & !&to_dma).mux(
-            (a_off.trunc(ow) - lit(u64::from(ctrl::DATA), ow)).trunc(ow),
-            lit(0, ow),
+            (a.args_offset.trunc(offset_bits) - lit(u64::from(ctrl::DATA), offset_bits))
+                .trunc(offset_bits),
+            lit(0, offset_bits),
         ),
     );
-    m.connect(kinds, "s_valid", &a_valid);
+    m.connect(kinds, "s_valid", a_valid);
     m.connect(
         kinds,
         "s_data",
         cat([Expr::from(&decided), Expr::from(&slot_now)]),
     );
-    // The slot's caller and descriptor.
-    let fields = slot_fields(pw);
-    let fw: u32 = fields.iter().map(|f| f.1).sum();
-    let slot_mem = m.memory("slot_info", fw, u64::from(cfg.slots), RamStyle::Distributed);
-    let r_func = res(&mut m, "func");
-    let r_data = res(&mut m, "data");
-    let r_index = res(&mut m, "index");
-    let r_process = res(&mut m, "process");
+    Ok(Decision {
+        free_slots,
+        slot_now,
+        to_slot,
+        to_error,
+        error_stat,
+        jobs,
+        kinds,
+    })
+}
+
+/// The slot's caller and descriptor, written as the decision takes the slot; an error
+/// reply's PROG_MISMATCH versions, which come a cycle later.
+fn record_slot(m: &mut ModuleBuilder, d: &Dims, a: &StageA, dec: &Decision) -> SlotMemories {
+    let fields = slot_fields(d.process_bits);
+    let info_bits: u32 = fields.iter().map(|f| f.1).sum();
+    let info = m.memory(
+        "slot_info",
+        info_bits,
+        u64::from(d.slots),
+        RamStyle::Distributed,
+    );
+    let res = |m: &mut ModuleBuilder, f: &str| result(m, a.services, f);
+    let r_func = res(m, "func");
+    let r_data = res(m, "data");
+    let r_index = res(m, "index");
+    let r_process = res(m, "process");
     let values: Vec<Expr> = vec![
-        (&a_mac).into(),
-        (&a_src_ip).into(),
-        (&a_dst_ip).into(),
-        (&a_src_port).into(),
-        (&a_dst_port).into(),
-        (&a_xid).into(),
-        (&a_len).into(),
+        (&a.src_mac).into(),
+        (&a.src_ip).into(),
+        (&a.dst_ip).into(),
+        (&a.src_port).into(),
+        (&a.dst_port).into(),
+        (&a.xid).into(),
+        (&a.args_len).into(),
         (&r_func).into(),
         (&r_data).into(),
         r_index.zext(8),
-        (&a_proc).into(),
+        (&a.proc_).into(),
         (&r_process).into(),
-        (&error_stat).into(),
-        (&a_udp_len).into(),
+        (&dec.error_stat).into(),
+        (&a.udp_len).into(),
         // The arguments' offset in the ring record: behind its 16-byte header, which
         // takes the place of the frame's 42 bytes of headers.
-        (a_off.zext(16) - lit(42 - 16, 16)).trunc(16),
+        (a.args_offset.zext(16) - lit(42 - 16, 16)).trunc(16),
     ];
-    m.mem_write(slot_mem, &to_slot, &slot_now.clone().into(), &cat(values));
-    // PROG_MISMATCH's versions come a cycle after the decision.
+    m.mem_write(
+        info,
+        &dec.to_slot,
+        &dec.slot_now.clone().into(),
+        &cat(values),
+    );
     let mismatch = m.memory(
         "mismatch_info",
         64,
-        u64::from(cfg.slots),
+        u64::from(d.slots),
         RamStyle::Distributed,
     );
     let err_r = m.reg_reset("to_error_r", 1, 0);
-    let err_slot_r = m.reg("to_error_slot_r", sw);
-    m.set(&err_r, &to_error);
-    m.set(&err_slot_r, &slot_now);
-    let v_low = res(&mut m, "vers_low");
-    let v_high = res(&mut m, "vers_high");
+    let err_slot_r = m.reg("to_error_slot_r", d.slot_bits);
+    m.set(&err_r, &dec.to_error);
+    m.set(&err_slot_r, &dec.slot_now);
+    let v_low = res(m, "vers_low");
+    let v_high = res(m, "vers_high");
     m.mem_write(
         mismatch,
         &err_r,
         &err_slot_r.clone().into(),
         &cat([Expr::from(&v_high), Expr::from(&v_low)]),
     );
-    let split = |e: &Sig| -> Vec<Expr> {
-        let mut off = fw;
-        fields
-            .iter()
-            .map(|(_, w)| {
-                off -= w;
-                e.slice(off, *w)
-            })
-            .collect()
-    };
+    SlotMemories { info, mismatch }
+}
 
-    // ---- The mover: frames leave the buffer in order, each its own way --------------------
-    let sh = m.instance("aligner", &shifter);
-    let j_valid = m.inst_output(jobs, "m_valid");
-    let f_valid = m.inst_output(pf, "m_axis_tvalid");
-    let f_last = m.inst_output(pf, "m_axis_tlast");
-    let sh_ready = m.inst_output(sh, "s_axis_tready");
+/// The mover: frames leave the buffer in order through the aligner, each its own way.
+fn mover(
+    m: &mut ModuleBuilder,
+    d: &Dims,
+    fe: &FrontEnd,
+    dec: &Decision,
+    shifter: &Rc<Module>,
+) -> Mover {
+    let (buffer, jobs, slot_bits) = (fe.buffer, dec.jobs, d.slot_bits);
+    let aligner = m.instance("aligner", shifter);
+    let job_valid = m.inst_output(jobs, "m_valid");
+    let frame_valid = m.inst_output(buffer, "m_axis_tvalid");
+    let frame_last = m.inst_output(buffer, "m_axis_tlast");
+    let aligner_ready = m.inst_output(aligner, "s_axis_tready");
     for f in ["tdata", "tkeep", "tlast", "tuser"] {
-        let x = m.inst_output(pf, &format!("m_axis_{f}"));
-        m.connect(sh, &format!("s_axis_{f}"), &x);
+        let x = m.inst_output(buffer, &format!("m_axis_{f}"));
+        m.connect(aligner, &format!("s_axis_{f}"), &x);
     }
-    m.connect(sh, "s_axis_tvalid", &f_valid & &j_valid);
-    m.connect(pf, "m_axis_tready", &sh_ready & &j_valid);
-    m.connect(jobs, "m_ready", &f_valid & &f_last & &sh_ready & &j_valid);
+    m.connect(aligner, "s_axis_tvalid", &frame_valid & &job_valid);
+    m.connect(buffer, "m_axis_tready", &aligner_ready & &job_valid);
+    m.connect(
+        jobs,
+        "m_ready",
+        &frame_valid & &frame_last & &aligner_ready & &job_valid,
+    );
     let offset_now = m.inst_output(jobs, "m_data");
-    m.connect(sh, "s_offset", &offset_now);
-    let o_valid = m.inst_output(sh, "m_axis_tvalid");
-    let o_data = m.inst_output(sh, "m_axis_tdata");
-    let o_keep = m.inst_output(sh, "m_axis_tkeep");
-    let o_last = m.inst_output(sh, "m_axis_tlast");
-    let o_user = m.inst_output(sh, "m_axis_tuser");
-    let kd = m.inst_output(kinds, "m_data");
-    let k_kind = m.node("mover_kind", kd.slice(sw, kind::WIDTH));
-    let k_slot = m.node("mover_slot", kd.trunc(sw));
-    let k_valid = m.inst_output(kinds, "m_valid");
+    m.connect(aligner, "s_offset", &offset_now);
+    let valid = m.inst_output(aligner, "m_axis_tvalid");
+    let data = m.inst_output(aligner, "m_axis_tdata");
+    let keep = m.inst_output(aligner, "m_axis_tkeep");
+    let last = m.inst_output(aligner, "m_axis_tlast");
+    let user = m.inst_output(aligner, "m_axis_tuser");
+    let kind_and_slot = m.inst_output(dec.kinds, "m_data");
+    let frame_kind = m.node("mover_kind", kind_and_slot.slice(slot_bits, kind::WIDTH));
+    let slot = m.node("mover_slot", kind_and_slot.trunc(slot_bits));
+    let k_valid = m.inst_output(dec.kinds, "m_valid");
     m.unused(&k_valid); // a frame leaves the aligner only after its decision
-    let other = Axis::source(&mut m, "m_axis_other", net);
-    let is_other = m.node("mover_other", Expr::from(&k_kind).eq(kind::OTHER));
-    let is_error = m.node("mover_error", Expr::from(&k_kind).eq(kind::ERROR));
+    let other = Axis::source(m, "m_axis_other", d.net);
+    let is_other = m.node("mover_other", Expr::from(&frame_kind).eq(kind::OTHER));
+    let is_error = m.node("mover_error", Expr::from(&frame_kind).eq(kind::ERROR));
     let is_slot = m.node(
         "mover_slot_kind",
-        Expr::from(&k_kind).eq(kind::SLOT) | &is_error,
+        Expr::from(&frame_kind).eq(kind::SLOT) | &is_error,
     );
-    m.set(&other.tvalid, &o_valid & &is_other);
-    m.set(&other.tdata, &o_data);
-    m.set(&other.tkeep, &o_keep);
-    m.set(&other.tlast, &o_last);
-    m.set(other.tuser.as_ref().unwrap(), &o_user);
-    let dma = Axis::source(&mut m, "m_axis_dma", net);
-    let is_dma = m.node("mover_dma", Expr::from(&k_kind).eq(kind::DMA));
-    m.set(&dma.tvalid, &o_valid & &is_dma);
-    m.set(&dma.tdata, &o_data);
-    m.set(&dma.tkeep, &o_keep);
-    m.set(&dma.tlast, &o_last);
-    m.set(dma.tuser.as_ref().unwrap(), &o_user);
+    let out_to = |m: &mut ModuleBuilder, out: &Axis, when: &Sig| {
+        m.set(&out.tvalid, &valid & when);
+        m.set(&out.tdata, &data);
+        m.set(&out.tkeep, &keep);
+        m.set(&out.tlast, &last);
+        m.set(out.tuser.as_ref().unwrap(), &user);
+    };
+    out_to(m, &other, &is_other);
+    let dma = Axis::source(m, "m_axis_dma", d.net);
+    let is_dma = m.node("mover_dma", Expr::from(&frame_kind).eq(kind::DMA));
+    out_to(m, &dma, &is_dma);
+    Mover {
+        aligner,
+        valid,
+        data,
+        last,
+        slot,
+        is_other,
+        is_error,
+        is_slot,
+        is_dma,
+        other,
+        dma,
+    }
+}
 
-    // The slot writer: the descriptor over the first 32 bytes, then words of `wc` bits.
-    let info = m.mem_read_async(slot_mem, "mover_info", &k_slot.clone().into());
-    let iv = split(&info);
-    let (i_func, i_data, i_process, i_err) = (&iv[7], &iv[8], &iv[11], &iv[12]);
+/// The frame's beats for its slot: the descriptor (a request's, or an error reply's
+/// response) over the first 32 bytes. A DMA call's slot goes out with the frame
+/// (`m_call_*`).
+fn slot_beats(m: &mut ModuleBuilder, d: &Dims, mv: &Mover, mems: &SlotMemories) -> SlotBeats {
+    let net_bits = d.net_bits;
+    let info_word = m.mem_read_async(mems.info, "mover_info", &mv.slot.clone().into());
+    let info = info_fields(&info_word, d.process_bits);
+    let (service_func, service_data, err_stat) = (&info[7], &info[8], &info[12]);
     // A DMA call's slot, with the frame, for the DMA fallback.
     for (f, v) in [
-        ("slot", Expr::from(&k_slot)),
-        ("udp_len", iv[13].clone()),
-        ("args_at", iv[14].clone()),
+        ("slot", Expr::from(&mv.slot)),
+        ("udp_len", info[13].clone()),
+        ("args_at", info[14].clone()),
     ] {
         let p = m.group_port("m_call", f, v.width(), PortDir::Out);
         m.set(&p, v);
     }
-    m.unused(&info); // the caller's fields are the reply path's (meta_* below)
-    let (w0, w3) = request_words(&iv, ctrl::KIND_INLINE);
+    m.unused(&info_word); // the caller's fields are the reply path's (meta_* below)
+    let (w0, w3) = request_words(&info, ctrl::KIND_INLINE);
     // An error reply's response instead: length and accept_stat in word 0, for
     // PROG_MISMATCH the XDR low and high versions as its results at byte 24.
-    let mm = m.mem_read_async(mismatch, "mover_mismatch", &k_slot.clone().into());
+    let versions = m.mem_read_async(mems.mismatch, "mover_mismatch", &mv.slot.clone().into());
     let xdr = |v: Expr| cat((0..4).map(|b| v.slice(8 * b, 8)));
-    let is_mismatch = i_err.eq(accept::PROG_MISMATCH);
-    let e_w0 = cat([
+    let is_mismatch = err_stat.eq(accept::PROG_MISMATCH);
+    let err_w0 = cat([
         lit(0, 32),
         is_mismatch.mux(lit(8, 16), lit(0, 16)),
-        i_err.zext(8),
+        err_stat.zext(8),
         lit(0, ctrl::STAT_LSB),
     ]);
     debug_assert_eq!((ctrl::LEN_LSB, ctrl::STAT_LSB, ctrl::RESULT), (16, 8, 24));
-    let e_w3 = cat([xdr(mm.slice(32, 32)), xdr(mm.trunc(32))]);
+    let err_w3 = cat([xdr(versions.slice(32, 32)), xdr(versions.trunc(32))]);
     let desc = m.node(
         "descriptor",
-        is_error.mux(
-            cat([e_w3, lit(0, 128), e_w0]),
-            cat([w3, i_data.clone(), i_func.clone(), w0]),
+        mv.is_error.mux(
+            cat([err_w3, lit(0, 128), err_w0]),
+            cat([w3, service_data.clone(), service_func.clone(), w0]),
         ),
     );
-    let ob = m.reg_reset("out_beat", 6, 0); // beats of the frame out so far (saturating)
-    let desc_beats = (256 / wn).max(1);
-    let overlaid = if wn >= 256 {
-        let first = if wn > 256 {
-            cat([o_data.slice(256, wn - 256), Expr::from(&desc)])
+    let out_beat = m.reg_reset("out_beat", 6, 0);
+    let desc_beats = (256 / net_bits).max(1);
+    let overlaid = if net_bits >= 256 {
+        let first = if net_bits > 256 {
+            cat([mv.data.slice(256, net_bits - 256), Expr::from(&desc)])
         } else {
             Expr::from(&desc)
         };
-        Expr::from(&ob).eq(0u64).mux(first, &o_data)
+        Expr::from(&out_beat).eq(0u64).mux(first, &mv.data)
     } else {
-        let chunks: Vec<Expr> = (0..desc_beats).map(|i| desc.slice(i * wn, wn)).collect();
-        let cw = clog2(u64::from(desc_beats));
-        Expr::from(&ob)
+        let chunks: Vec<Expr> = (0..desc_beats)
+            .map(|i| desc.slice(i * net_bits, net_bits))
+            .collect();
+        let chunk_bits = clog2(u64::from(desc_beats));
+        Expr::from(&out_beat)
             .lt(u64::from(desc_beats))
-            .mux(select(&chunks, &ob.trunc(cw)), &o_data)
+            .mux(select(&chunks, &out_beat.trunc(chunk_bits)), &mv.data)
     };
-    let data_in = m.node("slot_beat", overlaid);
+    let data = m.node("slot_beat", overlaid);
+    SlotBeats {
+        data,
+        out_beat,
+        info,
+    }
+}
 
+/// The slot write port and the count of the frame's words written.
+fn slot_writer(m: &mut ModuleBuilder, d: &Dims, mv: &Mover) -> SlotWriter {
     let wr_valid = m.group_port("slot_wr", "valid", 1, PortDir::Out);
     let wr_ready = m.group_port("slot_wr", "ready", 1, PortDir::In);
-    let word_w = clog2(u64::from(cfg.slots * cfg.slot_words()));
-    let wr_addr = m.group_port("slot_wr", "addr", word_w, PortDir::Out);
-    let wr_data = m.group_port("slot_wr", "data", wc, PortDir::Out);
-    let sww = clog2(u64::from(cfg.slot_words()) + 1);
-    let wcount = m.reg_reset("slot_words_written", sww, 0);
-    let capped = m.node(
+    let addr_bits = clog2(u64::from(d.slots * d.slot_words));
+    let wr_addr = m.group_port("slot_wr", "addr", addr_bits, PortDir::Out);
+    let wr_data = m.group_port("slot_wr", "data", d.coh_bits, PortDir::Out);
+    let count_bits = clog2(u64::from(d.slot_words) + 1);
+    let words_written = m.reg_reset("slot_words_written", count_bits, 0);
+    let full = m.node(
         "slot_full",
-        Expr::from(&wcount).eq(u64::from(cfg.slot_words())),
+        Expr::from(&words_written).eq(u64::from(d.slot_words)),
     );
-    let main_addr = cat([Expr::from(&k_slot), wcount.trunc(sww - 1)]);
-    // The scheduler request of the last slot filled.
+    let frame_addr = cat([Expr::from(&mv.slot), words_written.trunc(count_bits - 1)]);
+    SlotWriter {
+        wr_valid,
+        wr_ready,
+        wr_addr,
+        wr_data,
+        words_written,
+        count_bits,
+        full,
+        frame_addr,
+    }
+}
+
+/// The scheduler request of the last slot filled (`req`), and an error reply's slot to the
+/// reply path (`err_done`).
+fn handoff_ports(m: &mut ModuleBuilder, d: &Dims) -> Handoff {
+    let slot_bits = d.slot_bits;
     let req_valid = m.group_port("req", "valid", 1, PortDir::Out);
     let req_ready = m.group_port("req", "ready", 1, PortDir::In);
     let req_queued = m.group_port("req", "queued", 1, PortDir::In);
-    let req_slot = m.group_port("req", "slot", sw, PortDir::Out);
-    let req_process = m.group_port("req", "process", pw, PortDir::Out);
-    let rq = m.reg_reset("req_pending", 1, 0);
-    let rq_slot = m.reg("req_slot_r", sw);
-    let rq_proc = m.reg("req_process_r", pw);
-    m.set(&req_valid, &rq);
-    m.set(&req_slot, &rq_slot);
-    m.set(&req_process, &rq_proc);
-    let req_fire = m.node("req_fire", &rq & &req_ready);
-    // An error reply's slot, to the reply path.
-    let ed_valid = m.group_port("err_done", "valid", 1, PortDir::Out);
-    let ed_ready = m.group_port("err_done", "ready", 1, PortDir::In);
-    let ed_slot = m.group_port("err_done", "slot", sw, PortDir::Out);
-    let eq = m.reg_reset("err_pending", 1, 0);
-    let eq_slot = m.reg("err_slot_r", sw);
-    m.set(&ed_valid, &eq);
-    m.set(&ed_slot, &eq_slot);
-    let eq_fire = m.node("err_fire", &eq & &ed_ready);
-    // The slot's last word waits until the previous one of its kind is taken.
-    let out_free = m.node(
-        "slot_out_free",
-        is_error.mux(!&eq | &eq_fire, !&rq | &req_fire),
-    );
-    let in_slot_beat = m.node("slot_beat_valid", &o_valid & &is_slot);
-    // `take`: the aligner's beat is consumed this cycle; `write`: a word goes out.
-    let (take, write, word) = if wn >= wc {
-        let r = wn / wc;
-        let sub = (r > 1).then(|| m.reg_reset("word_of_beat", clog2(u64::from(r)), 0));
-        let at_end = match &sub {
-            Some(s) => Expr::from(s).eq(u64::from(r - 1)),
+    let req_slot_port = m.group_port("req", "slot", slot_bits, PortDir::Out);
+    let req_process_port = m.group_port("req", "process", d.process_bits, PortDir::Out);
+    let req_pending = m.reg_reset("req_pending", 1, 0);
+    let req_slot = m.reg("req_slot_r", slot_bits);
+    let req_process = m.reg("req_process_r", d.process_bits);
+    m.set(&req_valid, &req_pending);
+    m.set(&req_slot_port, &req_slot);
+    m.set(&req_process_port, &req_process);
+    let req_fire = m.node("req_fire", &req_pending & &req_ready);
+    let err_done_valid = m.group_port("err_done", "valid", 1, PortDir::Out);
+    let err_done_ready = m.group_port("err_done", "ready", 1, PortDir::In);
+    let err_done_slot = m.group_port("err_done", "slot", slot_bits, PortDir::Out);
+    let err_pending = m.reg_reset("err_pending", 1, 0);
+    let err_slot = m.reg("err_slot_r", slot_bits);
+    m.set(&err_done_valid, &err_pending);
+    m.set(&err_done_slot, &err_slot);
+    let err_fire = m.node("err_fire", &err_pending & &err_done_ready);
+    Handoff {
+        req_queued,
+        req_pending,
+        req_slot,
+        req_process,
+        req_fire,
+        err_pending,
+        err_slot,
+        err_fire,
+    }
+}
+
+/// The frame's beats cut into (or gathered into) slot words.
+fn pack_words(
+    m: &mut ModuleBuilder,
+    d: &Dims,
+    mv: &Mover,
+    data_in: &Sig,
+    wr: &SlotWriter,
+    out_free: &Sig,
+    in_slot_beat: &Sig,
+) -> Words {
+    let (net_bits, coh_bits) = (d.net_bits, d.coh_bits);
+    let (capped, o_last) = (&wr.full, &mv.last);
+    if net_bits >= coh_bits {
+        let ratio = net_bits / coh_bits;
+        let part = (ratio > 1).then(|| m.reg_reset("word_of_beat", clog2(u64::from(ratio)), 0));
+        let at_end = match &part {
+            Some(s) => Expr::from(s).eq(u64::from(ratio - 1)),
             None => lit(1, 1),
         };
-        let word = match &sub {
-            Some(s) => pick(&data_in.clone().into(), &s.clone().into(), wc),
+        let word = match &part {
+            Some(s) => pick(&data_in.clone().into(), &s.clone().into(), coh_bits),
             None => data_in.clone().into(),
         };
-        let room = m.node("slot_room", &capped | &wr_ready);
+        let room = m.node("slot_room", capped | &wr.wr_ready);
         let step = m.node(
             "slot_step",
-            &in_slot_beat & &room & (!(&o_last & &at_end) | &out_free),
+            in_slot_beat & &room & (!(o_last & &at_end) | out_free),
         );
-        if let Some(s) = &sub {
+        if let Some(s) = &part {
             m.when(&step, |m| {
                 m.set(s, at_end.mux(lit(0, s.width()), s + lit(1, s.width())))
             });
         }
-        (
-            m.node("slot_take", &step & at_end),
-            m.node("slot_write", &step & !&capped),
+        Words {
+            take: m.node("slot_take", &step & at_end),
+            write: m.node("slot_write", &step & !capped),
             word,
-        )
+        }
     } else {
-        let r = wc / wn;
-        let sub = m.reg_reset("beat_of_word", clog2(u64::from(r)), 0);
-        let acc = m.reg("word_acc", wc - wn);
+        let ratio = coh_bits / net_bits;
+        let part = m.reg_reset("beat_of_word", clog2(u64::from(ratio)), 0);
+        let acc = m.reg("word_acc", coh_bits - net_bits);
         let at_end = m.node(
             "word_complete",
-            Expr::from(&sub).eq(u64::from(r - 1)) | &o_last,
+            Expr::from(&part).eq(u64::from(ratio - 1)) | o_last,
         );
-        let room = m.node("slot_room", &capped | &wr_ready | !&at_end);
-        let step = m.node("slot_step", &in_slot_beat & &room & (!&o_last | &out_free));
+        let room = m.node("slot_room", capped | &wr.wr_ready | !&at_end);
+        let step = m.node("slot_step", in_slot_beat & &room & (!o_last | out_free));
         m.when(&step, |m| {
             m.set(
-                &sub,
-                at_end.mux(lit(0, sub.width()), &sub + lit(1, sub.width())),
+                &part,
+                at_end.mux(lit(0, part.width()), &part + lit(1, part.width())),
             );
         });
         // Beats fill the word from its low end; a word cut short by the frame's end is
         // written with the earlier beats in place.
         let word = place(
             &acc.clone().into(),
-            &sub.clone().into(),
+            &part.clone().into(),
             &data_in.clone().into(),
-            r,
+            ratio,
         );
-        m.when(&step & !&at_end, |m| m.set(&acc, word.trunc(wc - wn)));
-        (
-            m.node("slot_take", step.clone()),
-            m.node("slot_write", &step & &at_end & !&capped),
+        m.when(&step & !&at_end, |m| {
+            m.set(&acc, word.trunc(coh_bits - net_bits))
+        });
+        Words {
+            take: m.node("slot_take", step.clone()),
+            write: m.node("slot_write", &step & &at_end & !capped),
             word,
-        )
-    };
-    // The DMA descriptor writer: a delivered call's descriptor into its slot's first
-    // words, in cycles the frame writer leaves free, then the scheduler request.
-    let dv = m.group_port("dma_delivered", "valid", 1, PortDir::In);
-    let dr = m.group_port("dma_delivered", "ready", 1, PortDir::Out);
-    let d_slot = m.group_port("dma_delivered", "slot", sw, PortDir::In);
-    let d_entry = m.group_port("dma_delivered", "entry", 16, PortDir::In);
-    let d_record = m.group_port("dma_delivered", "record", 32, PortDir::In);
-    let d_args = m.group_port("dma_delivered", "args_at", 16, PortDir::In);
-    let dw_busy = m.reg_reset("dma_desc_busy", 1, 0);
-    let dw_req = m.reg_reset("dma_desc_written", 1, 0);
-    let dw_slot = m.reg("dma_desc_slot", sw);
-    let dw_w4 = m.reg("dma_desc_where", 64);
-    let dw_word = m.reg("dma_desc_word", sww - 1);
-    m.set(&dr, !&dw_busy);
-    m.when(&dv & !&dw_busy, |m| {
-        m.set(&dw_busy, 1);
-        m.set(&dw_slot, &d_slot);
-        m.set(&dw_word, lit(0, sww - 1));
+        }
+    }
+}
+
+/// The DMA descriptor writer: a delivered call's descriptor into its slot's first words,
+/// in cycles the frame writer leaves free, then the scheduler request.
+fn dma_descriptor(
+    m: &mut ModuleBuilder,
+    d: &Dims,
+    info_mem: Mem,
+    wr: &SlotWriter,
+    frame_write: &Sig,
+) -> DmaDesc {
+    let (slot_bits, coh_bits) = (d.slot_bits, d.coh_bits);
+    let word_bits = wr.count_bits - 1;
+    let delivered_valid = m.group_port("dma_delivered", "valid", 1, PortDir::In);
+    let delivered_ready = m.group_port("dma_delivered", "ready", 1, PortDir::Out);
+    let delivered_slot = m.group_port("dma_delivered", "slot", slot_bits, PortDir::In);
+    let delivered_entry = m.group_port("dma_delivered", "entry", 16, PortDir::In);
+    let delivered_record = m.group_port("dma_delivered", "record", 32, PortDir::In);
+    let delivered_args_at = m.group_port("dma_delivered", "args_at", 16, PortDir::In);
+    let busy = m.reg_reset("dma_desc_busy", 1, 0);
+    let written = m.reg_reset("dma_desc_written", 1, 0);
+    let slot = m.reg("dma_desc_slot", slot_bits);
+    let where_ = m.reg("dma_desc_where", 64);
+    let word = m.reg("dma_desc_word", word_bits);
+    m.set(&delivered_ready, !&busy);
+    m.when(&delivered_valid & !&busy, |m| {
+        m.set(&busy, 1);
+        m.set(&slot, &delivered_slot);
+        m.set(&word, lit(0, word_bits));
         debug_assert_eq!((ctrl::DMA_ARGS_LSB, ctrl::DMA_RECORD_LSB), (16, 32));
         m.set(
-            &dw_w4,
+            &where_,
             cat([
-                Expr::from(&d_record),
-                Expr::from(&d_args),
-                Expr::from(&d_entry),
+                Expr::from(&delivered_record),
+                Expr::from(&delivered_args_at),
+                Expr::from(&delivered_entry),
             ]),
         );
     });
-    let dinfo = m.mem_read_async(slot_mem, "dma_desc_info", &dw_slot.clone().into());
-    m.unused(&dinfo); // the caller's fields are the reply path's
-    let dvv = split(&dinfo);
-    let (dw0, dw3) = request_words(&dvv, ctrl::KIND_DMA);
+    let info_word = m.mem_read_async(info_mem, "dma_desc_info", &slot.clone().into());
+    m.unused(&info_word); // the caller's fields are the reply path's
+    let info = info_fields(&info_word, d.process_bits);
+    let (w0, w3) = request_words(&info, ctrl::KIND_DMA);
     let desc_bits = 64 * (ctrl::DMA_WORD as u32 + 1);
-    let nw = desc_bits.div_ceil(wc);
-    let dma_desc =
-        cat([Expr::from(&dw_w4), dw3, dvv[8].clone(), dvv[7].clone(), dw0]).zext(nw * wc);
-    let dw_data = if nw == 1 {
-        dma_desc
+    let desc_words = desc_bits.div_ceil(coh_bits);
+    let desc = cat([
+        Expr::from(&where_),
+        w3,
+        info[8].clone(),
+        info[7].clone(),
+        w0,
+    ])
+    .zext(desc_words * coh_bits);
+    let data = if desc_words == 1 {
+        desc
     } else {
-        pick(&dma_desc, &dw_word.trunc(clog2(u64::from(nw))), wc)
+        pick(&desc, &word.trunc(clog2(u64::from(desc_words))), coh_bits)
     };
-    let dw_write = m.node("dma_desc_write", &dw_busy & !&dw_req & !&write);
-    m.when(&dw_write & &wr_ready, |m| {
-        m.set(&dw_word, &dw_word + lit(1, sww - 1));
-        m.when(Expr::from(&dw_word).eq(u64::from(nw - 1)), |m| {
-            m.set(&dw_req, 1)
+    let write = m.node("dma_desc_write", &busy & !&written & !frame_write);
+    m.when(&write & &wr.wr_ready, |m| {
+        m.set(&word, &word + lit(1, word_bits));
+        m.when(Expr::from(&word).eq(u64::from(desc_words - 1)), |m| {
+            m.set(&written, 1)
         });
     });
-    m.set(&wr_valid, &write | &dw_write);
+    DmaDesc {
+        busy,
+        written,
+        slot,
+        word,
+        write,
+        data,
+        info,
+    }
+}
+
+/// The slot write port's word: the frame's or the DMA descriptor's. Returns `slot_filled`,
+/// the frame's last beat taken.
+fn write_words(
+    m: &mut ModuleBuilder,
+    mv: &Mover,
+    wr: &SlotWriter,
+    words: &Words,
+    dma: &DmaDesc,
+) -> Sig {
+    let (write, count, count_bits) = (&words.write, &wr.words_written, wr.count_bits);
+    m.set(&wr.wr_valid, write | &dma.write);
     m.set(
-        &wr_addr,
-        write.mux(main_addr, cat([Expr::from(&dw_slot), Expr::from(&dw_word)])),
-    );
-    m.set(&wr_data, write.mux(word, dw_data));
-    m.when(&write, |m| m.set(&wcount, &wcount + lit(1, sww)));
-    let slot_done = m.node("slot_filled", &take & &o_last);
-    m.when(&slot_done, |m| m.set(&wcount, lit(0, sww)));
-    let o_ready = m.node(
-        "mover_ready",
-        is_other.mux(
-            &other.tready,
-            is_dma.mux(&dma.tready, is_slot.mux(&take, lit(1, 1))),
+        &wr.wr_addr,
+        write.mux(
+            wr.frame_addr.clone(),
+            cat([Expr::from(&dma.slot), Expr::from(&dma.word)]),
         ),
     );
-    m.connect(sh, "m_axis_tready", &o_ready);
-    let o_fire = m.node("mover_fire", &o_valid & &o_ready);
-    m.when(&o_fire, |m| {
+    m.set(&wr.wr_data, write.mux(words.word.clone(), dma.data.clone()));
+    m.when(write, |m| m.set(count, count + lit(1, count_bits)));
+    let slot_done = m.node("slot_filled", &words.take & &mv.last);
+    m.when(&slot_done, |m| m.set(count, lit(0, count_bits)));
+    slot_done
+}
+
+/// The aligner's beat taken by the way the frame goes. Returns `frame_out`, its last beat
+/// taken.
+fn move_out(m: &mut ModuleBuilder, mv: &Mover, out_beat: &Sig, take: &Sig, kinds: Inst) -> Sig {
+    let ready = m.node(
+        "mover_ready",
+        mv.is_other.mux(
+            &mv.other.tready,
+            mv.is_dma
+                .mux(&mv.dma.tready, mv.is_slot.mux(take, lit(1, 1))),
+        ),
+    );
+    m.connect(mv.aligner, "m_axis_tready", &ready);
+    let fire = m.node("mover_fire", &mv.valid & &ready);
+    m.when(&fire, |m| {
         m.set(
-            &ob,
-            o_last.mux(lit(0, 6), Expr::from(&ob).all().mux(&ob, &ob + lit(1, 6))),
+            out_beat,
+            mv.last.mux(
+                lit(0, 6),
+                Expr::from(out_beat)
+                    .all()
+                    .mux(out_beat, out_beat + lit(1, 6)),
+            ),
         )
     });
-    let frame_out = m.node("frame_out", &o_fire & &o_last);
+    let frame_out = m.node("frame_out", &fire & &mv.last);
     m.connect(kinds, "m_ready", &frame_out);
-    m.when(&req_fire, |m| m.set(&rq, 0));
-    m.when(&slot_done & !&is_error, |m| {
-        m.set(&rq, 1);
-        m.set(&rq_slot, &k_slot);
-        m.set(&rq_proc, i_process);
+    frame_out
+}
+
+/// A filled slot's scheduler request or error reply, then a written DMA descriptor's
+/// request when the frame writer is not making one; counted.
+fn hand_over(
+    m: &mut ModuleBuilder,
+    mv: &Mover,
+    ho: &Handoff,
+    slot_done: &Sig,
+    process: &Expr,
+    dma: &DmaDesc,
+) {
+    let (req_pending, req_fire, is_error) = (&ho.req_pending, &ho.req_fire, &mv.is_error);
+    m.when(req_fire, |m| m.set(req_pending, 0));
+    m.when(slot_done & !is_error, |m| {
+        m.set(req_pending, 1);
+        m.set(&ho.req_slot, &mv.slot);
+        m.set(&ho.req_process, process);
     });
-    m.when(&eq_fire, |m| m.set(&eq, 0));
-    m.when(&slot_done & &is_error, |m| {
-        m.set(&eq, 1);
-        m.set(&eq_slot, &k_slot);
+    m.when(&ho.err_fire, |m| m.set(&ho.err_pending, 0));
+    m.when(slot_done & is_error, |m| {
+        m.set(&ho.err_pending, 1);
+        m.set(&ho.err_slot, &mv.slot);
     });
-    // A written DMA descriptor's request, when the frame writer is not making one.
     let dma_req = m.node(
         "dma_request",
-        &dw_req & (!&rq | &req_fire) & !(&slot_done & !&is_error),
+        &dma.written & (!req_pending | req_fire) & !(slot_done & !is_error),
     );
     m.when(&dma_req, |m| {
-        m.set(&rq, 1);
-        m.set(&rq_slot, &dw_slot);
-        m.set(&rq_proc, dvv[11].clone());
-        m.set(&dw_req, 0);
-        m.set(&dw_busy, 0);
+        m.set(req_pending, 1);
+        m.set(&ho.req_slot, &dma.slot);
+        m.set(&ho.req_process, dma.info[11].clone());
+        m.set(&dma.written, 0);
+        m.set(&dma.busy, 0);
     });
-    stat(&mut m, "dma_calls", dma_req.clone().into());
-    stat(&mut m, "calls", &req_fire & &req_queued);
-    stat(&mut m, "refused", &req_fire & !&req_queued);
-    // Frames in flight: in at their end, out when lost or moved.
-    let iw = inflight.width();
-    m.set(
-        &inflight,
-        &inflight + in_end.zext(iw) - lost.zext(iw) - frame_out.zext(iw),
-    );
+    stat(m, "dma_calls", dma_req.clone().into());
+    stat(m, "calls", req_fire & &ho.req_queued);
+    stat(m, "refused", req_fire & !&ho.req_queued);
+}
 
-    // ---- Free slots: all of them after reset, refused ones, and the reply path's ----------
-    let init = m.reg_reset("init_slot", sw + 1, 0);
-    let initing = m.node("initialising", init.lt(u64::from(cfg.slots)));
-    m.when(&initing, |m| m.set(&init, &init + lit(1, sw + 1)));
-    let refused_now = m.node("free_refused", &req_fire & !&req_queued);
+/// Free slots: all of them after reset, refused ones, DMA calls that found no ring, and
+/// the reply path's.
+fn free_slots(m: &mut ModuleBuilder, d: &Dims, dec: &Decision, ho: &Handoff) {
+    let slot_bits = d.slot_bits;
+    let init = m.reg_reset("init_slot", slot_bits + 1, 0);
+    let initing = m.node("initialising", init.lt(u64::from(d.slots)));
+    m.when(&initing, |m| m.set(&init, &init + lit(1, slot_bits + 1)));
+    let refused_now = m.node("free_refused", &ho.req_fire & !&ho.req_queued);
     let free_valid = m.group_port("free", "valid", 1, PortDir::In);
     let free_ready = m.group_port("free", "ready", 1, PortDir::Out);
-    let free_slot = m.group_port("free", "slot", sw, PortDir::In);
-    // DMA calls that found no ring.
-    let fv = m.group_port("dma_failed", "valid", 1, PortDir::In);
-    let fr = m.group_port("dma_failed", "ready", 1, PortDir::Out);
-    let f_slot = m.group_port("dma_failed", "slot", sw, PortDir::In);
-    let failed_now = m.node("free_dma_failed", &fv & !&initing & !&refused_now);
-    m.set(&fr, !&initing & !&refused_now);
-    stat(&mut m, "dma_dropped", failed_now.clone().into());
-    m.set(&free_ready, !&initing & !&refused_now & !&fv);
+    let free_slot = m.group_port("free", "slot", slot_bits, PortDir::In);
+    let failed_valid = m.group_port("dma_failed", "valid", 1, PortDir::In);
+    let failed_ready = m.group_port("dma_failed", "ready", 1, PortDir::Out);
+    let failed_slot = m.group_port("dma_failed", "slot", slot_bits, PortDir::In);
+    let failed_now = m.node("free_dma_failed", &failed_valid & !&initing & !&refused_now);
+    m.set(&failed_ready, !&initing & !&refused_now);
+    stat(m, "dma_dropped", failed_now.clone().into());
+    m.set(&free_ready, !&initing & !&refused_now & !&failed_valid);
+    let q = dec.free_slots;
     m.connect(
-        free_q,
+        q,
         "s_valid",
-        &initing | &refused_now | &fv | &free_valid,
+        &initing | &refused_now | &failed_valid | &free_valid,
     );
     m.connect(
-        free_q,
+        q,
         "s_data",
         initing.mux(
-            init.trunc(sw),
-            refused_now.mux(&rq_slot, fv.mux(&f_slot, &free_slot)),
+            init.trunc(slot_bits),
+            refused_now.mux(&ho.req_slot, failed_valid.mux(&failed_slot, &free_slot)),
         ),
     );
     for o in ["s_ready", "count"] {
-        let x = m.inst_output(free_q, o);
+        let x = m.inst_output(q, o);
         m.unused(&x); // each slot is in it at most once
     }
+}
 
-    // ---- The reply path's view of a slot ---------------------------------------------------
-    let meta_slot = m.group_port("meta", "slot", sw, PortDir::In);
-    let minfo = m.mem_read_async(slot_mem, "meta_info", &meta_slot.into());
-    m.unused(&minfo); // the descriptor's fields are the slot writer's
-    let mv2 = split(&minfo);
-    for (k, (f, w)) in fields.iter().enumerate() {
-        if k < META_FIELDS {
-            let o = m.group_port("meta", f, *w, PortDir::Out);
-            m.set(&o, mv2[k].clone());
-        }
+/// The reply path's view of a slot: the caller's fields ([`META_FIELDS`]).
+fn meta_view(m: &mut ModuleBuilder, d: &Dims, info_mem: Mem) {
+    let meta_slot = m.group_port("meta", "slot", d.slot_bits, PortDir::In);
+    let info_word = m.mem_read_async(info_mem, "meta_info", &meta_slot.into());
+    m.unused(&info_word); // the descriptor's fields are the slot writer's
+    let info = info_fields(&info_word, d.process_bits);
+    let fields = slot_fields(d.process_bits);
+    for (k, (f, w)) in fields.iter().enumerate().take(META_FIELDS) {
+        let o = m.group_port("meta", f, *w, PortDir::Out);
+        m.set(&o, info[k].clone());
     }
-    m.finish()
 }
 
 /// Request words 0 and 3 of a slot's descriptor from its slot-memory fields: VALID, the
