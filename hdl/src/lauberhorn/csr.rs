@@ -13,6 +13,7 @@ use crate::config::LauberhornConfig;
 use crate::ir::{cat, clog2, lit, Expr, HdlErrors, Module, ModuleBuilder, PortDir};
 use crate::lauberhorn::scheduler::mode;
 use crate::lauberhorn::service_table::word;
+use crate::regmap::RegMap;
 use std::rc::Rc;
 
 pub fn csr(cfg: &LauberhornConfig) -> Result<Rc<Module>, HdlErrors> {
@@ -26,8 +27,6 @@ pub fn csr(cfg: &LauberhornConfig) -> Result<Rc<Module>, HdlErrors> {
     }
     let map = regs::regmap(cfg);
     let (nc, np, ns) = (cfg.cores, cfg.processes, cfg.services);
-    let pw = clog2(u64::from(np));
-    let iw = clog2(u64::from(ns));
     let mut m = ModuleBuilder::new(&name);
     m.doc(format!(
         "Lauberhorn registers: settings, {nc} cores' scheduling state, {ns} services,\n\
@@ -50,7 +49,17 @@ pub fn csr(cfg: &LauberhornConfig) -> Result<Rc<Module>, HdlErrors> {
     m.unused(&rs.req.incoming.user);
     let mut rs = rs.check(&mut m, Rules::default());
 
-    // Settings.
+    settings(&mut m, &mut rs, &map, cfg);
+    statistics(&mut m, &mut rs);
+    cores(&mut m, &mut rs, cfg);
+    processes(&mut m, &mut rs, cfg);
+    services(&mut m, &mut rs, &map, cfg);
+    rs.finish(&mut m, &s)?;
+    m.finish()
+}
+
+/// Settings: identification, parameters, and the registers the blocks read.
+fn settings(m: &mut ModuleBuilder, rs: &mut RegSlave, map: &RegMap, cfg: &LauberhornConfig) {
     let id_v = map.reg("GLOBAL", "ID").unwrap().reset;
     rs.dec.read(
         "GLOBAL",
@@ -90,8 +99,8 @@ pub fn csr(cfg: &LauberhornConfig) -> Result<Rc<Module>, HdlErrors> {
             rs.dec.read("GLOBAL", reg, &back);
         };
     setting(
-        &mut rs,
-        &mut m,
+        rs,
+        m,
         "CTRL",
         &[
             ("REJECT_TO_OTHER", "reject_to_other", 0),
@@ -99,36 +108,42 @@ pub fn csr(cfg: &LauberhornConfig) -> Result<Rc<Module>, HdlErrors> {
             ("DMA_FALLBACK", "dma_fallback", 0),
         ],
     );
-    setting(&mut rs, &mut m, "LOCAL_IP", &[("IP", "local_ip", 0)]);
-    setting(&mut rs, &mut m, "LOCAL_MAC", &[("MAC", "local_mac", 0)]);
+    setting(rs, m, "LOCAL_IP", &[("IP", "local_ip", 0)]);
+    setting(rs, m, "LOCAL_MAC", &[("MAC", "local_mac", 0)]);
     setting(
-        &mut rs,
-        &mut m,
+        rs,
+        m,
         "TIMEOUT",
         &[("CYCLES", "timeout", u64::from(cfg.timeout_cycles))],
     );
     let backlog = m.input("backlog", 1);
     rs.dec
         .read("GLOBAL", "BACKLOG", &[("PENDING", backlog.into())]);
+}
 
-    // Statistics: saturating counters of the blocks' pulses.
+/// Statistics: saturating counters of the blocks' pulses.
+fn statistics(m: &mut ModuleBuilder, rs: &mut RegSlave) {
     for (reg, _) in STATS {
         let pulse = m.input(&format!("stat_{}", reg.to_lowercase()), 1);
         let c = m.reg_reset(&format!("count_{}", reg.to_lowercase()), 32, 0);
-        let we = rs.write(&mut m, "GLOBAL", reg);
+        let we = rs.write(m, "GLOBAL", reg);
         let v = rs.field("GLOBAL", reg, "COUNT");
         m.when(&we, |m| m.set(&c, v))
             .elif(&pulse & !c.all(), |m| m.set(&c, &c + 1u64));
         rs.dec.read("GLOBAL", reg, &[("COUNT", c.clone().into())]);
     }
+}
 
-    // Cores: scheduling state and preemption.
+/// Cores: scheduling state and preemption.
+fn cores(m: &mut ModuleBuilder, rs: &mut RegSlave, cfg: &LauberhornConfig) {
+    let nc = cfg.cores;
+    let pw = clog2(u64::from(cfg.processes));
     let core_i = rs.dec.index("CORE");
     let (mut modes, mut procs, mut pre, mut ret, mut ports) =
         (vec![], vec![], vec![], vec![], vec![]);
-    let w_sched = rs.write(&mut m, "CORE", "SCHED");
-    let w_pre = rs.write(&mut m, "CORE", "PREEMPT");
-    let w_port = rs.write(&mut m, "CORE", "TX_PORT");
+    let w_sched = rs.write(m, "CORE", "SCHED");
+    let w_pre = rs.write(m, "CORE", "PREEMPT");
+    let w_port = rs.write(m, "CORE", "TX_PORT");
     let v_mode = rs.field("CORE", "SCHED", "MODE");
     let v_proc = rs.field("CORE", "SCHED", "PROCESS");
     let v_req = rs.field("CORE", "PREEMPT", "REQ");
@@ -186,8 +201,11 @@ pub fn csr(cfg: &LauberhornConfig) -> Result<Rc<Module>, HdlErrors> {
     m.set(&preempt, msb_first(&pre));
     let irq = m.output("irq", nc);
     m.set(&irq, msb_first(&pre));
+}
 
-    // Processes: the scheduler's statistics, by process.
+/// Processes: the scheduler's statistics, by process.
+fn processes(m: &mut ModuleBuilder, rs: &mut RegSlave, cfg: &LauberhornConfig) {
+    let pw = clog2(u64::from(cfg.processes));
     let stat_process = m.output("proc_stat_process", pw);
     m.set(&stat_process, rs.dec.index("PROCESS").resize(pw));
     for (reg, _, _) in PROCESS_STATS {
@@ -199,8 +217,11 @@ pub fn csr(cfg: &LauberhornConfig) -> Result<Rc<Module>, HdlErrors> {
         let v = m.group_port("proc_stat", &reg.to_lowercase(), w, PortDir::In);
         rs.dec.read("PROCESS", reg, &[("COUNT", v.zext(32))]);
     }
+}
 
-    // Services: the table's words, written and read through its ports.
+/// Services: the table's words, written and read through its ports.
+fn services(m: &mut ModuleBuilder, rs: &mut RegSlave, map: &RegMap, cfg: &LauberhornConfig) {
+    let iw = clog2(u64::from(cfg.services));
     let svc_i = rs.dec.index("SERVICE").resize(iw);
     let hits: Vec<Expr> = SERVICE_REGS
         .iter()
@@ -211,16 +232,16 @@ pub fn csr(cfg: &LauberhornConfig) -> Result<Rc<Module>, HdlErrors> {
         encode(&cat(hits.iter().rev().cloned()), word::INDEX_WIDTH),
     );
     let gp = |m: &mut ModuleBuilder, g: &str, f: &str, w: u32, d| m.group_port(g, f, w, d);
-    let t_wv = gp(&mut m, "svc_wr", "valid", 1, PortDir::Out);
-    let t_wi = gp(&mut m, "svc_wr", "index", iw, PortDir::Out);
-    let t_ww = gp(&mut m, "svc_wr", "word", word::INDEX_WIDTH, PortDir::Out);
-    let t_wd = gp(&mut m, "svc_wr", "data", 64, PortDir::Out);
-    let t_ri = gp(&mut m, "svc_rd", "index", iw, PortDir::Out);
-    let t_rw = gp(&mut m, "svc_rd", "word", word::INDEX_WIDTH, PortDir::Out);
-    let t_rd = gp(&mut m, "svc_rd", "data", 64, PortDir::In);
+    let t_wv = gp(m, "svc_wr", "valid", 1, PortDir::Out);
+    let t_wi = gp(m, "svc_wr", "index", iw, PortDir::Out);
+    let t_ww = gp(m, "svc_wr", "word", word::INDEX_WIDTH, PortDir::Out);
+    let t_wd = gp(m, "svc_wr", "data", 64, PortDir::Out);
+    let t_ri = gp(m, "svc_rd", "index", iw, PortDir::Out);
+    let t_rw = gp(m, "svc_rd", "word", word::INDEX_WIDTH, PortDir::Out);
+    let t_rd = gp(m, "svc_rd", "data", 64, PortDir::In);
     let mut any_w: Expr = lit(0, 1);
     for r in SERVICE_REGS {
-        any_w = any_w | rs.write(&mut m, "SERVICE", r);
+        any_w = any_w | rs.write(m, "SERVICE", r);
         let f = map.reg("SERVICE", r).unwrap();
         let fields: Vec<(&str, Expr)> = f
             .fields
@@ -235,7 +256,4 @@ pub fn csr(cfg: &LauberhornConfig) -> Result<Rc<Module>, HdlErrors> {
     m.set(&t_wd, &rs.write_value);
     m.set(&t_ri, &svc_i);
     m.set(&t_rw, &word_now);
-
-    rs.finish(&mut m, &s)?;
-    m.finish()
 }
