@@ -20,7 +20,7 @@ use crate::blocks::reg_slave::{RegSlave, Rules};
 use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::bundles::{Axil, AxilCfg, Side};
 use crate::config::IctConfig;
-use crate::ir::{cat, clog2, lit, Expr, HdlErrors, Module, ModuleBuilder, PortDir};
+use crate::ir::{cat, clog2, lit, Expr, HdlErrors, Module, ModuleBuilder, PortDir, Sig};
 use std::rc::Rc;
 
 /// Normal-path parameters.
@@ -78,8 +78,6 @@ pub fn nic_block(cfg: NicBlockCfg) -> Result<Rc<Module>, HdlErrors> {
             user_width: super::ict::USER_WIDTH,
         },
     );
-    let gin = |m: &mut ModuleBuilder, g: &str, f: &str, w| m.group_port(g, f, w, PortDir::In);
-    let gout = |m: &mut ModuleBuilder, g: &str, f: &str, w| m.group_port(g, f, w, PortDir::Out);
     let malformed_to_np = m.output("malformed_to_np", 1);
     let mac_out = m.output("mac_addr", 48);
     let np_irq = m.output("np_irq", 1);
@@ -94,18 +92,44 @@ pub fn nic_block(cfg: NicBlockCfg) -> Result<Rc<Module>, HdlErrors> {
         ..Rules::default()
     };
     let mut rs = rs.check(&mut m, rules);
+    settings(&mut m, &mut rs, &cfg, &malformed_to_np, &mac_out);
+    let posts = Posts::new(&mut m, &mut rs);
+    let rx = receive(&mut m, &mut rs, &rxq, &cq, &posts);
+    let tx = transmit(&mut m, &mut rs, &txq, &posts);
+    // A post the queue cannot take, or a malformed one, is refused: SLVERR, nothing queued.
+    let align = cfg.data_width.trailing_zeros() - 3;
+    let refuse = (&posts.hit_rx & (!&rx.posted_room | posts.rx_addr.trunc(6).ne(0u64)))
+        | (&posts.hit_tx
+            & (!&tx.queued_room
+                | posts.tx_len.lt(14u64)
+                | posts.tx_len.gt(u64::from(cfg.max_frame))
+                | posts.tx_addr.trunc(align).ne(0u64)));
+    let refused = rs.refused.clone().expect("refusable");
+    m.set(&refused, &rs.req.write & refuse);
+    interrupt(&mut m, &mut rs, &np_irq, &rx, &tx);
+    statistics(&mut m, &mut rs);
+    rs.finish(&mut m, &s)?;
+    m.finish()
+}
 
-    // Settings.
+/// Settings: the receive policy, the MAC address, the parameters.
+fn settings(
+    m: &mut ModuleBuilder,
+    rs: &mut RegSlave,
+    cfg: &NicBlockCfg,
+    malformed_to_np: &Sig,
+    mac_out: &Sig,
+) {
     let ctrl = m.reg_reset("malformed_to_np_r", 1, 0);
     let mac = m.reg_reset("mac_addr_r", 48, 0);
-    let w_ctrl = rs.write(&mut m, "NIC", "CTRL");
-    let w_mac = rs.write(&mut m, "NIC", "MAC_ADDR");
+    let w_ctrl = rs.write(m, "NIC", "CTRL");
+    let w_mac = rs.write(m, "NIC", "MAC_ADDR");
     let v = rs.field("NIC", "CTRL", "MALFORMED_TO_NP");
     m.when(&w_ctrl, |m| m.set(&ctrl, v));
     let v = rs.field("NIC", "MAC_ADDR", "MAC");
     m.when(&w_mac, |m| m.set(&mac, v));
-    m.set(&malformed_to_np, &ctrl);
-    m.set(&mac_out, &mac);
+    m.set(malformed_to_np, &ctrl);
+    m.set(mac_out, &mac);
     rs.dec
         .read("NIC", "CTRL", &[("MALFORMED_TO_NP", ctrl.clone().into())]);
     rs.dec
@@ -120,46 +144,82 @@ pub fn nic_block(cfg: NicBlockCfg) -> Result<Rc<Module>, HdlErrors> {
             ("NP_BUFFER_BYTES", lit(u64::from(cfg.np_buffer_bytes), 16)),
         ],
     );
+}
 
-    // Receive: posted buffers and completions.
-    let hit_rx_post = rs.dec.hit("NIC", "RX_POST");
-    let hit_tx_post = rs.dec.hit("NIC", "TX_POST");
-    let w_rx_post = rs.write(&mut m, "NIC", "RX_POST");
-    let w_tx_post = rs.write(&mut m, "NIC", "TX_POST");
-    let rx_addr = rs.field("NIC", "RX_POST", "ADDR");
-    let tx_addr = rs.field("NIC", "TX_POST", "ADDR");
-    let tx_len = rs.field("NIC", "TX_POST", "LEN");
-    let pq = m.instance("rx_posted", &rxq);
+/// The driver's posts: RX_POST (a receive buffer) and TX_POST (a frame to send).
+struct Posts {
+    hit_rx: Expr,
+    hit_tx: Expr,
+    write_rx: Sig,
+    write_tx: Sig,
+    rx_addr: Expr,
+    tx_addr: Expr,
+    tx_len: Expr,
+}
+
+impl Posts {
+    fn new(m: &mut ModuleBuilder, rs: &mut RegSlave) -> Posts {
+        let hit_rx = rs.dec.hit("NIC", "RX_POST");
+        let hit_tx = rs.dec.hit("NIC", "TX_POST");
+        let write_rx = rs.write(m, "NIC", "RX_POST");
+        let write_tx = rs.write(m, "NIC", "TX_POST");
+        Posts {
+            hit_rx,
+            hit_tx,
+            write_rx,
+            write_tx,
+            rx_addr: rs.field("NIC", "RX_POST", "ADDR"),
+            tx_addr: rs.field("NIC", "TX_POST", "ADDR"),
+            tx_len: rs.field("NIC", "TX_POST", "LEN"),
+        }
+    }
+}
+
+/// What the receive queues tell the refusal and the interrupt.
+struct Receive {
+    posted_room: Sig,
+    completed: Sig,
+}
+
+/// Receive: posted buffers to the engine, its completions back for RX_COMP reads.
+fn receive(
+    m: &mut ModuleBuilder,
+    rs: &mut RegSlave,
+    rxq: &Rc<Module>,
+    cq: &Rc<Module>,
+    posts: &Posts,
+) -> Receive {
+    let pq = m.instance("rx_posted", rxq);
     let pq_room = m.inst_output(pq, "s_ready");
     let pq_count = m.inst_output(pq, "count");
-    m.connect(pq, "s_valid", &w_rx_post);
-    m.connect(pq, "s_data", &rx_addr);
-    let npb_valid = gout(&mut m, "np_buf", "valid", 1);
-    let npb_addr = gout(&mut m, "np_buf", "addr", 64);
-    let npb_ready = gin(&mut m, "np_buf", "ready", 1);
+    m.connect(pq, "s_valid", &posts.write_rx);
+    m.connect(pq, "s_data", &posts.rx_addr);
+    let npb_valid = group_out(m, "np_buf", "valid", 1);
+    let npb_addr = group_out(m, "np_buf", "addr", 64);
+    let npb_ready = group_in(m, "np_buf", "ready", 1);
     let pv = m.inst_output(pq, "m_valid");
     let pd = m.inst_output(pq, "m_data");
     m.set(&npb_valid, &pv);
     m.set(&npb_addr, pd.zext(64));
     m.connect(pq, "m_ready", &npb_ready);
-    let cqi = m.instance("rx_completions", &cq);
+    let cqi = m.instance("rx_completions", cq);
     let cq_count = m.inst_output(cqi, "count");
     let cq_room = m.inst_output(cqi, "s_ready");
     m.unused(&cq_room); // as deep as the posted queue: never full when a buffer completes
-    let npd_valid = gin(&mut m, "np_done", "valid", 1);
-    let npd_ready = gout(&mut m, "np_done", "ready", 1);
+    let npd_valid = group_in(m, "np_done", "valid", 1);
+    let npd_ready = group_out(m, "np_done", "ready", 1);
     let npd = [
-        gin(&mut m, "np_done", "len", 16),
-        gin(&mut m, "np_done", "reason", 2),
-        gin(&mut m, "np_done", "class", 3),
-        gin(&mut m, "np_done", "error", 1),
+        group_in(m, "np_done", "len", 16),
+        group_in(m, "np_done", "reason", 2),
+        group_in(m, "np_done", "class", 3),
+        group_in(m, "np_done", "error", 1),
     ];
     m.set(&npd_ready, 1);
     m.connect(cqi, "s_valid", &npd_valid);
     m.connect(cqi, "s_data", cat(npd.iter().rev().map(Expr::from)));
     let cv = m.inst_output(cqi, "m_valid");
     let cd = m.inst_output(cqi, "m_data");
-    let rd_rx_comp = rs.read(&mut m, "NIC", "RX_COMP");
+    let rd_rx_comp = rs.read(m, "NIC", "RX_COMP");
     m.connect(cqi, "m_ready", &rd_rx_comp & &cv);
     rs.dec.read(
         "NIC",
@@ -177,27 +237,45 @@ pub fn nic_block(cfg: NicBlockCfg) -> Result<Rc<Module>, HdlErrors> {
         "RX_STATUS",
         &[("POSTED", pq_count.zext(16)), ("DONE", cq_count.zext(16))],
     );
+    Receive {
+        posted_room: pq_room,
+        completed: cq_count,
+    }
+}
 
-    // Transmit: descriptors and the completion count.
-    let tq = m.instance("tx_descriptors", &txq);
+/// What the transmit side tells the refusal and the interrupt.
+struct Transmit {
+    queued_room: Sig,
+    done: Sig,
+    acked: Sig,
+}
+
+/// Transmit: descriptors for the engine, the count of frames it has read, the driver's
+/// acknowledgement.
+fn transmit(m: &mut ModuleBuilder, rs: &mut RegSlave, txq: &Rc<Module>, posts: &Posts) -> Transmit {
+    let tq = m.instance("tx_descriptors", txq);
     let tq_room = m.inst_output(tq, "s_ready");
     let tq_count = m.inst_output(tq, "count");
-    m.connect(tq, "s_valid", &w_tx_post);
-    m.connect(tq, "s_data", cat([tx_len.clone(), tx_addr.clone()]));
+    m.connect(tq, "s_valid", &posts.write_tx);
+    m.connect(
+        tq,
+        "s_data",
+        cat([posts.tx_len.clone(), posts.tx_addr.clone()]),
+    );
     let tv = m.inst_output(tq, "m_valid");
     let td = m.inst_output(tq, "m_data");
-    let npt_valid = gout(&mut m, "np_tx", "valid", 1);
-    let npt_addr = gout(&mut m, "np_tx", "addr", 64);
-    let npt_len = gout(&mut m, "np_tx", "len", 16);
-    let npt_ready = gin(&mut m, "np_tx", "ready", 1);
+    let npt_valid = group_out(m, "np_tx", "valid", 1);
+    let npt_addr = group_out(m, "np_tx", "addr", 64);
+    let npt_len = group_out(m, "np_tx", "len", 16);
+    let npt_ready = group_in(m, "np_tx", "ready", 1);
     m.set(&npt_valid, &tv);
     m.set(&npt_addr, td.trunc(48).zext(64));
     m.set(&npt_len, td.slice(48, 16));
     m.connect(tq, "m_ready", &npt_ready);
     rs.dec
         .read("NIC", "TX_STATUS", &[("QUEUED", tq_count.zext(16))]);
-    let ntd_valid = gin(&mut m, "np_tx_done", "valid", 1);
-    let ntd_error = gin(&mut m, "np_tx_done", "error", 1);
+    let ntd_valid = group_in(m, "np_tx_done", "valid", 1);
+    let ntd_error = group_in(m, "np_tx_done", "error", 1);
     let tx_done = m.reg_reset("tx_done_count", 32, 0);
     let tx_errs = m.reg_reset("tx_error_count", 32, 0);
     m.when(&ntd_valid, |m| m.set(&tx_done, &tx_done + 1u64));
@@ -213,25 +291,24 @@ pub fn nic_block(cfg: NicBlockCfg) -> Result<Rc<Module>, HdlErrors> {
         ],
     );
     let tx_ack = m.reg_reset("tx_ack_count", 32, 0);
-    let w_ack = rs.write(&mut m, "NIC", "TX_ACK");
+    let w_ack = rs.write(m, "NIC", "TX_ACK");
     let v = rs.field("NIC", "TX_ACK", "COUNT");
     m.when(&w_ack, |m| m.set(&tx_ack, v));
     rs.dec
         .read("NIC", "TX_ACK", &[("COUNT", tx_ack.clone().into())]);
-    let align = cfg.data_width.trailing_zeros() - 3;
-    let refuse = (&hit_rx_post & (!&pq_room | rx_addr.trunc(6).ne(0u64)))
-        | (&hit_tx_post
-            & (!&tq_room
-                | tx_len.lt(14u64)
-                | tx_len.gt(u64::from(cfg.max_frame))
-                | tx_addr.trunc(align).ne(0u64)));
-    let refused = rs.refused.clone().expect("refusable");
-    m.set(&refused, &rs.req.write & refuse);
+    Transmit {
+        queued_room: tq_room,
+        done: tx_done,
+        acked: tx_ack,
+    }
+}
 
-    // The interrupt.
+/// The interrupt: `np_irq` while completions wait (IRQ_CTRL.RX) or frames sent are not
+/// yet acknowledged (IRQ_CTRL.TX).
+fn interrupt(m: &mut ModuleBuilder, rs: &mut RegSlave, np_irq: &Sig, rx: &Receive, tx: &Transmit) {
     let irq_rx_en = m.reg_reset("irq_rx_en", 1, 0);
     let irq_tx_en = m.reg_reset("irq_tx_en", 1, 0);
-    let w_irq = rs.write(&mut m, "NIC", "IRQ_CTRL");
+    let w_irq = rs.write(m, "NIC", "IRQ_CTRL");
     let (a, b) = (
         rs.field("NIC", "IRQ_CTRL", "RX"),
         rs.field("NIC", "IRQ_CTRL", "TX"),
@@ -248,11 +325,11 @@ pub fn nic_block(cfg: NicBlockCfg) -> Result<Rc<Module>, HdlErrors> {
             ("TX", irq_tx_en.clone().into()),
         ],
     );
-    let rx_pend = m.node("irq_rx_pending", cq_count.ne(0u64));
-    let tx_pend = m.node("irq_tx_pending", tx_done.ne(&tx_ack));
+    let rx_pend = m.node("irq_rx_pending", rx.completed.ne(0u64));
+    let tx_pend = m.node("irq_tx_pending", tx.done.ne(&tx.acked));
     let line = m.reg_reset("np_irq_r", 1, 0);
     m.set(&line, (&irq_rx_en & &rx_pend) | (&irq_tx_en & &tx_pend));
-    m.set(&np_irq, &line);
+    m.set(np_irq, &line);
     rs.dec.read(
         "NIC",
         "IRQ_STATUS",
@@ -262,18 +339,26 @@ pub fn nic_block(cfg: NicBlockCfg) -> Result<Rc<Module>, HdlErrors> {
             ("TX", tx_pend.clone().into()),
         ],
     );
+}
 
-    // Statistics: saturating counters of the engines' pulses.
+/// Statistics: saturating counters of the engines' pulses.
+fn statistics(m: &mut ModuleBuilder, rs: &mut RegSlave) {
     for (reg, _) in NIC_STATS {
         let pulse = m.input(&format!("stat_{}", reg.to_lowercase()), 1);
         let c = m.reg_reset(&format!("count_{}", reg.to_lowercase()), 32, 0);
-        let w = rs.write(&mut m, "NIC", reg);
+        let w = rs.write(m, "NIC", reg);
         let v = rs.field("NIC", reg, "COUNT");
         m.when(&w, |m| m.set(&c, v))
             .elif(&pulse & !c.all(), |m| m.set(&c, &c + 1u64));
         rs.dec.read("NIC", reg, &[("COUNT", c.clone().into())]);
     }
+}
 
-    rs.finish(&mut m, &s)?;
-    m.finish()
+/// Port `<g>_<f>` of the normal path's groups, an input or an output.
+fn group_in(m: &mut ModuleBuilder, g: &str, f: &str, width: u32) -> Sig {
+    m.group_port(g, f, width, PortDir::In)
+}
+
+fn group_out(m: &mut ModuleBuilder, g: &str, f: &str, width: u32) -> Sig {
+    m.group_port(g, f, width, PortDir::Out)
 }
