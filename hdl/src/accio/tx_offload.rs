@@ -234,7 +234,8 @@ struct NormalPath {
     ready: Sig,
 }
 
-/// The ports to the ICT and the NIC block that the scheduler uses.
+/// The ports declared up front: the MAC address, doorbells, the ICT's entry and
+/// normal-path descriptors (the other ports are declared where they are driven).
 struct Ports {
     mac_addr: Sig,
     doorbell_valid: Sig,
@@ -318,9 +319,12 @@ struct Picker {
     rr_after: Sig,
     /// The entry picked among the eligible ones, one-hot.
     pick: Sig,
+    /// IDLE, WAIT, EVAL or READ.
     state: Sig,
+    /// The entry whose turn is set up; the ICT reports it on `tx_info_*`.
     turn_entry: Sig,
     np_first: Sig,
+    /// In idle, a normal-path descriptor or an entry is taken (if the turn FIFO has room).
     take_np: Sig,
     take_entry: Sig,
 }
@@ -374,6 +378,7 @@ struct ReadCommands {
     dma: Inst,
     /// Bytes of the next command.
     chunk: Sig,
+    /// The reader takes a command this cycle.
     fire: Sig,
 }
 
@@ -675,7 +680,9 @@ impl SplitRegs {
 /// The current beat as the splitter reads it: where it lies in its turn and its record,
 /// and the record's header fields as far as they are known.
 struct ParsedBeat {
+    /// Bytes of the turn from this beat on.
     turn_left: Sig,
+    /// Ring offset of the record's first byte.
     record_start: Sig,
     turn_last: Sig,
     /// Posted bytes from the record's start to the turn's end.
@@ -683,6 +690,7 @@ struct ParsedBeat {
     /// Bytes of the record from this beat on.
     record_bytes_left: Sig,
     record_last: Sig,
+    /// The record is bad, or had a DMA error, as far as its beats up to this one tell.
     bad: Sig,
     dma_error: Sig,
     /// The record's bytes in this beat (all of it but the last beat's tail).

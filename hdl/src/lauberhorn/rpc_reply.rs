@@ -214,6 +214,7 @@ struct Free {
     slot: Sig,
 }
 
+/// The path's ports, in the order the module declares them.
 struct Ports {
     done: Done,
     err_done: ErrorDone,
@@ -295,18 +296,24 @@ fn stat(m: &mut ModuleBuilder, field: &str, value: Expr) {
 
 /// The message being sent: a reply from a slot or a datagram from a TX buffer.
 struct Job {
+    /// IDLE, HEAD, PASS, SUM or FREE.
     state: Sig,
     slot: Sig,
     /// The handler wrote a result (an error reply counts as written).
     wrote: Sig,
     /// Result bytes of a reply, payload bytes of a datagram.
     len: Sig,
+    /// The reply's `accept_stat`.
     status: Sig,
+    /// The pass feeds the frame builder (the first one feeds the checksum).
     second_pass: Sig,
+    /// A datagram, not a reply.
     datagram: Sig,
     /// The TX buffer: {endpoint, buffer}.
     tx_buffer: Sig,
+    /// Replies and datagrams take turns.
     last_was_reply: Sig,
+    /// The header word's read has been asked for.
     head_asked: Sig,
     /// This pass has sent its last beat.
     pass_done: Sig,
@@ -334,6 +341,7 @@ impl Job {
         job
     }
 
+    /// The job is in `state`.
     fn at(&self, state: u64) -> Expr {
         Expr::from(&self.state).eq(state)
     }
