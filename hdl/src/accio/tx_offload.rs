@@ -38,7 +38,8 @@ use crate::blocks::rr_arbiter::rr_arbiter;
 use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::blocks::udp_tx_build::udp_tx_build;
 use crate::bundles::{Axis, AxisCfg};
-use crate::ir::{cat, clog2, lit, Expr, HdlErrors, Module, ModuleBuilder, PortDir, Sig};
+use crate::ir::{cat, clog2, lit, Expr, HdlErrors, Inst, Module, ModuleBuilder, PortDir, Sig};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// The TX ring record user code writes at TX_TAIL: the same header layout as an RX
@@ -70,6 +71,14 @@ pub const CHUNK: u32 = 32768;
 /// IPv4 TTL of sent datagrams.
 pub const TTL: u64 = 64;
 const PTR: u32 = 32;
+/// Depth of the header FIFOs between the splitter and the frame builder.
+const HEADER_DEPTH: u64 = 32;
+
+/// Scheduler states: idle, waiting for tx_info, evaluating it, reading a turn.
+const IDLE: u64 = 0;
+const WAIT: u64 = 1;
+const EVAL: u64 = 2;
+const READ: u64 = 3;
 
 /// Parameters of the engine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -102,12 +111,26 @@ impl TxOffloadCfg {
     fn fifo_beats(&self, bytes: u32) -> u64 {
         (2 * u64::from(bytes.div_ceil(self.data_width / 8))).next_power_of_two()
     }
+
+    /// Bytes per bus beat.
+    fn lanes(&self) -> u32 {
+        self.data_width / 8
+    }
+
+    /// Bits of an entry index.
+    fn index_bits(&self) -> u32 {
+        clog2(u64::from(self.entries))
+    }
+
+    /// The stream of host memory and the MAC.
+    fn net(&self) -> AxisCfg {
+        AxisCfg::net(self.data_width)
+    }
 }
 
 pub fn accio_tx_offload(cfg: TxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     let name = cfg.module_name();
-    let w = cfg.data_width;
-    AxisCfg::validate_nic_width(&name, w)?;
+    AxisCfg::validate_nic_width(&name, cfg.data_width)?;
     cfg.dma()
         .validate()
         .map_err(|e| HdlErrors::param(&name, e))?;
@@ -117,604 +140,1153 @@ pub fn accio_tx_offload(cfg: TxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
             "max_payload must be 1 to 8972 and max_frame 60 to 9014 bytes",
         ));
     }
-    let lanes = w / 8;
-    let lb = lanes.trailing_zeros();
-    let iw = clog2(u64::from(cfg.entries));
-    let n = cfg.entries as usize;
-    let net = AxisCfg::net(w);
-    let reader = dma_read(cfg.dma())?;
-    let shifter = byte_shifter(ByteShifterCfg::new(w, record::PAYLOAD as u32 + 1))?;
-    let csum = checksum(w)?;
-    let payload_fifo = axis_packet_fifo(PacketFifoCfg::new(
-        net,
-        cfg.fifo_beats(cfg.max_payload),
-        false,
-    ))?;
-    let np_fifo = axis_packet_fifo(PacketFifoCfg::new(
-        net,
-        cfg.fifo_beats(cfg.max_frame),
-        false,
-    ))?;
-    let builder = udp_tx_build(w)?;
-    let arb = rr_arbiter(2)?;
+    let kids = Children::new(&cfg)?;
 
     let mut m = ModuleBuilder::new(&name);
+    let w = cfg.data_width;
     m.doc(format!(
         "Accio UDP transmit offload, {w}-bit: TX ring records of doorbelled ICT entries become\n\
          UDP/IPv4 frames; normal-path frames are read and sent as they are. One DMA reader."
     ));
-    let gin = |m: &mut ModuleBuilder, g: &str, f: &str, w| m.group_port(g, f, w, PortDir::In);
-    let gout = |m: &mut ModuleBuilder, g: &str, f: &str, w| m.group_port(g, f, w, PortDir::Out);
-    let mac_addr = m.input("mac_addr", 48);
-    m.describe(
-        &mac_addr,
-        "The NIC's MAC address: the source of sent frames.",
-    );
-    let db_valid = gin(&mut m, "db_tx", "valid", 1);
-    let db_index = gin(&mut m, "db_tx", "index", iw);
-    let db_ready = gout(&mut m, "db_tx", "ready", 1);
-    m.set(&db_ready, 1);
-    let info_index = gout(&mut m, "tx_info", "index", iw);
-    let ti = |m: &mut ModuleBuilder, f: &str, w| gin(m, "tx_info", f, w);
-    let i_enabled = ti(&mut m, "enabled", 1);
-    let i_accel = ti(&mut m, "accelerated", 1);
-    let i_lip = ti(&mut m, "local_ip", 32);
-    let i_lport = ti(&mut m, "local_port", 16);
-    let i_remote = ti(&mut m, "remote", 48);
-    let i_mac = ti(&mut m, "remote_mac", 48);
-    let i_base = ti(&mut m, "base", 64);
-    let i_size = ti(&mut m, "size", 32);
-    let i_head = ti(&mut m, "head", PTR);
-    let i_tail = ti(&mut m, "tail", PTR);
-    let np_valid = gin(&mut m, "np_tx", "valid", 1);
-    let np_addr = gin(&mut m, "np_tx", "addr", 64);
-    let np_len = gin(&mut m, "np_tx", "len", 16);
-    let np_ready = gout(&mut m, "np_tx", "ready", 1);
-    let stat = |m: &mut ModuleBuilder, f: &str, v: Expr| {
-        let o = m.output(&format!("stat_{f}"), 1);
-        m.set(&o, v);
-    };
+    // Signals are declared in the order these calls create them: keep it, and the Verilog
+    // keeps its shape.
+    let ports = Ports::new(&mut m, &cfg);
+    // The scheduler.
+    let picker = turn_picker(&mut m, &cfg, &ports);
+    let commands = dma_commands(&mut m, &kids.reader, &picker);
+    let check = turn_check(&mut m, &cfg, &ports.info, &picker);
+    let turns = turn_fifo(&mut m, &cfg, &ports, &picker, &check)?;
+    schedule(&mut m, &ports, &picker, &commands, &check, &turns);
+    // The splitter.
+    let turn = current_turn(&mut m, &cfg, &turns);
+    let beat = dma_beat(&mut m, commands.dma);
+    let regs = SplitRegs::new(&mut m);
+    let parsed = parse_beat(&mut m, &cfg, &turn, &beat, &regs);
+    let steering = steer(&mut m, &cfg, &kids, commands.dma, &turn, &beat, &parsed)?;
+    let record_end = advance_splitter(&mut m, &cfg, &turns, &regs, &parsed, &steering);
+    let reports = report(&mut m, &turn, &parsed, &steering, &record_end);
+    turn_flags(&mut m, &ports, &picker, &check, &turns, &turn, &reports);
+    // Payloads, their sums and headers.
+    let headers = header_fifos(&mut m, &turn, &parsed, &reports, &steering.credit_ok)?;
+    let sums = payload_path(&mut m, &cfg, &kids, steering.align);
+    let verdict = checked_headers(&mut m, &headers, &sums, &parsed, &reports);
+    // The frame builder and the MAC stream.
+    let built = frame_builder(&mut m, &cfg, &kids, &ports, &headers, sums.payloads);
+    return_credits(&mut m, &headers, &reports, &sums, &verdict, &built);
+    mac_arbiter(&mut m, &cfg, &kids.arbiter, built.build, steering.np_frames);
+    m.finish()
+}
 
-    // ---- The scheduler ------------------------------------------------------------------
-    let pending: Vec<Sig> = (0..n)
+/// The child modules.
+struct Children {
+    reader: Rc<Module>,
+    shifter: Rc<Module>,
+    checksum: Rc<Module>,
+    payload_fifo: Rc<Module>,
+    np_fifo: Rc<Module>,
+    builder: Rc<Module>,
+    arbiter: Rc<Module>,
+}
+
+impl Children {
+    fn new(cfg: &TxOffloadCfg) -> Result<Children, HdlErrors> {
+        let w = cfg.data_width;
+        let net = cfg.net();
+        Ok(Children {
+            reader: dma_read(cfg.dma())?,
+            shifter: byte_shifter(ByteShifterCfg::new(w, record::PAYLOAD as u32 + 1))?,
+            checksum: checksum(w)?,
+            payload_fifo: axis_packet_fifo(PacketFifoCfg::new(
+                net,
+                cfg.fifo_beats(cfg.max_payload),
+                false,
+            ))?,
+            np_fifo: axis_packet_fifo(PacketFifoCfg::new(
+                net,
+                cfg.fifo_beats(cfg.max_frame),
+                false,
+            ))?,
+            builder: udp_tx_build(w)?,
+            arbiter: rr_arbiter(2)?,
+        })
+    }
+}
+
+/// The entry the ICT reports on `tx_info_*` (the one `Ports::info_index` names).
+struct TxInfo {
+    enabled: Sig,
+    accelerated: Sig,
+    local_ip: Sig,
+    local_port: Sig,
+    remote: Sig,
+    remote_mac: Sig,
+    base: Sig,
+    size: Sig,
+    head: Sig,
+    tail: Sig,
+}
+
+/// A normal-path transmit descriptor: a frame in host memory.
+struct NormalPath {
+    valid: Sig,
+    addr: Sig,
+    len: Sig,
+    ready: Sig,
+}
+
+/// The ports declared up front: the MAC address, doorbells, the ICT's entry and
+/// normal-path descriptors (the other ports are declared where they are driven).
+struct Ports {
+    mac_addr: Sig,
+    doorbell_valid: Sig,
+    doorbell_index: Sig,
+    info_index: Sig,
+    info: TxInfo,
+    normal_path: NormalPath,
+}
+
+impl Ports {
+    fn new(m: &mut ModuleBuilder, cfg: &TxOffloadCfg) -> Ports {
+        let gin = |m: &mut ModuleBuilder, g: &str, f: &str, w| m.group_port(g, f, w, PortDir::In);
+        let gout = |m: &mut ModuleBuilder, g: &str, f: &str, w| m.group_port(g, f, w, PortDir::Out);
+        let iw = cfg.index_bits();
+        let mac_addr = m.input("mac_addr", 48);
+        m.describe(
+            &mac_addr,
+            "The NIC's MAC address: the source of sent frames.",
+        );
+        let doorbell_valid = gin(m, "db_tx", "valid", 1);
+        let doorbell_index = gin(m, "db_tx", "index", iw);
+        let doorbell_ready = gout(m, "db_tx", "ready", 1);
+        m.set(&doorbell_ready, 1);
+        let info_index = gout(m, "tx_info", "index", iw);
+        let info = TxInfo {
+            enabled: gin(m, "tx_info", "enabled", 1),
+            accelerated: gin(m, "tx_info", "accelerated", 1),
+            local_ip: gin(m, "tx_info", "local_ip", 32),
+            local_port: gin(m, "tx_info", "local_port", 16),
+            remote: gin(m, "tx_info", "remote", 48),
+            remote_mac: gin(m, "tx_info", "remote_mac", 48),
+            base: gin(m, "tx_info", "base", 64),
+            size: gin(m, "tx_info", "size", 32),
+            head: gin(m, "tx_info", "head", PTR),
+            tail: gin(m, "tx_info", "tail", PTR),
+        };
+        let normal_path = NormalPath {
+            valid: gin(m, "np_tx", "valid", 1),
+            addr: gin(m, "np_tx", "addr", 64),
+            len: gin(m, "np_tx", "len", 16),
+            ready: gout(m, "np_tx", "ready", 1),
+        };
+        Ports {
+            mac_addr,
+            doorbell_valid,
+            doorbell_index,
+            info_index,
+            info,
+            normal_path,
+        }
+    }
+}
+
+/// A statistics pulse, `stat_<field>`, for the NIC block's counters.
+fn stat(m: &mut ModuleBuilder, field: &str, value: Expr) {
+    let o = m.output(&format!("stat_{field}"), 1);
+    m.set(&o, value);
+}
+
+/// An output `<group>_<field>` driven from a register, so the logic behind it stays out of
+/// the ICT's and the NIC block's.
+fn registered_output(m: &mut ModuleBuilder, group: &str, field: &str, value: Expr, reset: bool) {
+    let o = m.group_port(group, field, value.width(), PortDir::Out);
+    let r = if reset {
+        m.reg_reset(&format!("{group}_{field}_r"), value.width(), 0)
+    } else {
+        m.reg(&format!("{group}_{field}_r"), value.width())
+    };
+    m.set(&r, value);
+    m.set(&o, &r);
+}
+
+/// Who gets the next turn: entries with a doorbell, round robin, alternating with
+/// normal-path descriptors.
+struct Picker {
+    /// Per entry: a doorbell waits for a turn.
+    doorbell: Vec<Sig>,
+    /// Per entry: the entry's turn is queued or being parsed.
+    in_turn: Vec<Sig>,
+    /// Round robin: entries above the last one picked come first.
+    rr_after: Sig,
+    /// The entry picked among the eligible ones, one-hot.
+    pick: Sig,
+    /// IDLE, WAIT, EVAL or READ.
+    state: Sig,
+    /// The entry whose turn is set up; the ICT reports it on `tx_info_*`.
+    turn_entry: Sig,
+    np_first: Sig,
+    /// In idle, a normal-path descriptor or an entry is taken (if the turn FIFO has room).
+    take_np: Sig,
+    take_entry: Sig,
+}
+
+fn turn_picker(m: &mut ModuleBuilder, cfg: &TxOffloadCfg, ports: &Ports) -> Picker {
+    let n = cfg.entries as usize;
+    let doorbell: Vec<Sig> = (0..n)
         .map(|i| m.reg_reset(&format!("e{i}_doorbell"), 1, 0))
         .collect();
-    let busy: Vec<Sig> = (0..n)
+    let in_turn: Vec<Sig> = (0..n)
         .map(|i| m.reg_reset(&format!("e{i}_in_turn"), 1, 0))
         .collect();
     let bits = |v: &[Sig]| cat(v.iter().rev().map(Expr::from));
-    let eligible = m.node("entries_eligible", bits(&pending) & !bits(&busy));
-    let after = m.reg_reset("rr_after", n as u32, 0);
-    let pick = rr_pick(&mut m, "entry_pick", &eligible, &after);
-    // States: idle, waiting for tx_info, evaluating it, reading a turn.
-    let (idle, wait, eval, read) = (0u64, 1u64, 2u64, 3u64);
-    let state = m.reg_reset("sched_state", 2, idle);
-    let cur = m.reg("turn_entry", iw);
-    let np_next = m.reg_reset("np_first", 1, 0);
+    let eligible = m.node("entries_eligible", bits(&doorbell) & !bits(&in_turn));
+    let rr_after = m.reg_reset("rr_after", n as u32, 0);
+    let pick = rr_pick(m, "entry_pick", &eligible, &rr_after);
+    let state = m.reg_reset("sched_state", 2, IDLE);
+    let turn_entry = m.reg("turn_entry", cfg.index_bits());
+    let np_first = m.reg_reset("np_first", 1, 0);
     m.describe(
-        &np_next,
+        &np_first,
         "The next turn goes to a normal-path descriptor if one waits.",
     );
-    m.set(&info_index, &cur);
-    let is_idle = m.node("sched_idle", state.eq(idle));
+    m.set(&ports.info_index, &turn_entry);
+    let is_idle = m.node("sched_idle", state.eq(IDLE));
     let any_entry = eligible.any();
     let take_np = m.node(
         "take_np",
-        &is_idle & &np_valid & (&np_next | !any_entry.clone()),
+        &is_idle & &ports.normal_path.valid & (&np_first | !any_entry.clone()),
     );
     let take_entry = m.node("take_entry", &is_idle & !&take_np & any_entry);
+    Picker {
+        doorbell,
+        in_turn,
+        rr_after,
+        pick,
+        state,
+        turn_entry,
+        np_first,
+        take_np,
+        take_entry,
+    }
+}
 
-    // The turn being read: its DMA commands.
-    let rd_base = m.reg("read_base", 64);
-    let rd_mask = m.reg("read_mask", 32);
-    let rd_off = m.reg("read_offset", PTR);
-    let rd_left = m.reg("read_left", PTR);
-    let dr = m.instance("dma", &reader);
-    let cmd_ready = m.inst_output(dr, "cmd_ready");
+/// The turn being read: the DMA reader and the commands it gets, [`CHUNK`] bytes at most.
+struct ReadCommands {
+    base: Sig,
+    mask: Sig,
+    offset: Sig,
+    left: Sig,
+    dma: Inst,
+    /// Bytes of the next command.
+    chunk: Sig,
+    /// The reader takes a command this cycle.
+    fire: Sig,
+}
+
+fn dma_commands(m: &mut ModuleBuilder, reader: &Rc<Module>, picker: &Picker) -> ReadCommands {
+    let base = m.reg("read_base", 64);
+    let mask = m.reg("read_mask", 32);
+    let offset = m.reg("read_offset", PTR);
+    let left = m.reg("read_left", PTR);
+    let dma = m.instance("dma", reader);
+    let cmd_ready = m.inst_output(dma, "cmd_ready");
     let chunk = m.node(
         "read_chunk",
-        rd_left
-            .gt(u64::from(CHUNK))
-            .mux(lit(u64::from(CHUNK), PTR), &rd_left),
+        left.gt(u64::from(CHUNK))
+            .mux(lit(u64::from(CHUNK), PTR), &left),
     );
-    let reading = m.node("sched_reading", state.eq(read));
-    m.connect(dr, "cmd_valid", &reading & rd_left.ne(0u64));
-    m.connect(dr, "cmd_base", &rd_base);
-    m.connect(dr, "cmd_mask", &rd_mask);
-    m.connect(dr, "cmd_offset", &rd_off);
-    m.connect(dr, "cmd_len", chunk.trunc(16));
-    m.expose(dr, "m_axi_");
-    let cmd_fire = m.node("read_cmd_fire", &reading & rd_left.ne(0u64) & &cmd_ready);
+    let reading = m.node("sched_reading", picker.state.eq(READ));
+    m.connect(dma, "cmd_valid", &reading & left.ne(0u64));
+    m.connect(dma, "cmd_base", &base);
+    m.connect(dma, "cmd_mask", &mask);
+    m.connect(dma, "cmd_offset", &offset);
+    m.connect(dma, "cmd_len", chunk.trunc(16));
+    m.expose(dma, "m_axi_");
+    let fire = m.node("read_cmd_fire", &reading & left.ne(0u64) & &cmd_ready);
+    ReadCommands {
+        base,
+        mask,
+        offset,
+        left,
+        dma,
+        chunk,
+        fire,
+    }
+}
 
-    // An entry's turn: everything posted, if the entry and its ring make sense.
-    let posted = m.node("posted", &i_tail - &i_head);
+/// An entry's turn: everything posted, if the entry and its ring make sense.
+struct TurnCheck {
+    /// Bytes posted: TX_TAIL − TX_HEAD.
+    posted: Sig,
+    has_work: Sig,
+    /// The entry's turn goes into the turn FIFO this cycle.
+    start_entry: Sig,
+}
+
+fn turn_check(
+    m: &mut ModuleBuilder,
+    cfg: &TxOffloadCfg,
+    info: &TxInfo,
+    picker: &Picker,
+) -> TurnCheck {
+    let lane_bits = cfg.lanes().trailing_zeros();
+    let posted = m.node("posted", &info.tail - &info.head);
     let ring_ok = m.node(
         "tx_ring_sane",
-        &i_enabled
-            & &i_accel
-            & (&i_size & (&i_size - 1u64)).eq(0u64)
-            & i_size.ge(64u64)
-            & i_base.trunc(lb).eq(0u64)
-            & posted.le(&i_size)
-            & posted.trunc(lb).eq(0u64),
+        &info.enabled
+            & &info.accelerated
+            & (&info.size & (&info.size - 1u64)).eq(0u64)
+            & info.size.ge(64u64)
+            & info.base.trunc(lane_bits).eq(0u64)
+            & posted.le(&info.size)
+            & posted.trunc(lane_bits).eq(0u64),
     );
-    let turn_ok = m.node("turn_has_work", &ring_ok & posted.ne(0u64));
-    let in_eval = m.node("sched_eval", state.eq(eval));
+    let has_work = m.node("turn_has_work", &ring_ok & posted.ne(0u64));
+    let in_eval = m.node("sched_eval", picker.state.eq(EVAL));
     // Records posted to an entry that cannot send them (a pointer written while setting an
     // entry up, with nothing posted, is no fault).
-    stat(
-        &mut m,
-        "bad_doorbell",
-        &in_eval & posted.ne(0u64) & !&ring_ok,
-    );
-    let turn_push_entry = m.node("turn_start_entry", &in_eval & &turn_ok);
+    stat(m, "bad_doorbell", &in_eval & posted.ne(0u64) & !&ring_ok);
+    let start_entry = m.node("turn_start_entry", &in_eval & &has_work);
+    TurnCheck {
+        posted,
+        has_work,
+        start_entry,
+    }
+}
 
-    // Turn records for the splitter: kind, entry, start, length, and the header fields.
-    let turn_fields: Vec<(&str, u32)> = vec![
+/// Turn records for the splitter: kind, entry, start, length, and the header fields, most
+/// significant first.
+fn turn_fields(index_bits: u32) -> [(&'static str, u32); 8] {
+    [
         ("np", 1),
-        ("entry", iw),
+        ("entry", index_bits),
         ("head", PTR),
         ("bytes", PTR),
         ("local_ip", 32),
         ("local_port", 16),
         ("remote", 48),
         ("remote_mac", 48),
-    ];
-    let turn_w: u32 = turn_fields.iter().map(|(_, w)| w).sum();
-    let turns = m.instance("turns", &sync_fifo(SyncFifoCfg::new(turn_w, 4))?);
-    let turns_room = m.inst_output(turns, "s_ready");
-    let turns_count = m.inst_output(turns, "count");
-    m.unused(&turns_count);
+    ]
+}
+
+/// The FIFO of turns from the scheduler to the splitter.
+struct TurnFifo {
+    fifo: Inst,
+    /// Bits of a turn record.
+    width: u32,
+    room: Sig,
+}
+
+fn turn_fifo(
+    m: &mut ModuleBuilder,
+    cfg: &TxOffloadCfg,
+    ports: &Ports,
+    picker: &Picker,
+    check: &TurnCheck,
+) -> Result<TurnFifo, HdlErrors> {
+    let iw = cfg.index_bits();
+    let width: u32 = turn_fields(iw).iter().map(|(_, w)| w).sum();
+    let fifo = m.instance("turns", &sync_fifo(SyncFifoCfg::new(width, 4))?);
+    let room = m.inst_output(fifo, "s_ready");
+    let count = m.inst_output(fifo, "count");
+    m.unused(&count);
     m.connect(
-        turns,
+        fifo,
         "s_valid",
-        &turn_push_entry | (&take_np & &turns_room),
+        &check.start_entry | (&picker.take_np & &room),
     );
+    let info = &ports.info;
     m.connect(
-        turns,
+        fifo,
         "s_data",
-        take_np.mux(
+        picker.take_np.mux(
             cat([
                 lit(1, 1),
                 lit(0, iw),
                 lit(0, PTR),
-                np_len.zext(PTR),
+                ports.normal_path.len.zext(PTR),
                 lit(0, 32 + 16 + 48 + 48),
             ]),
             cat([
                 lit(0, 1),
-                Expr::from(&cur),
-                Expr::from(&i_head),
-                Expr::from(&posted),
-                Expr::from(&i_lip),
-                Expr::from(&i_lport),
-                Expr::from(&i_remote),
-                Expr::from(&i_mac),
+                Expr::from(&picker.turn_entry),
+                Expr::from(&info.head),
+                Expr::from(&check.posted),
+                Expr::from(&info.local_ip),
+                Expr::from(&info.local_port),
+                Expr::from(&info.remote),
+                Expr::from(&info.remote_mac),
             ]),
         ),
     );
-    // The scheduler waits in idle while the turn FIFO is full.
-    m.switch(&state, |s| {
-        s.case(idle, |m| {
-            m.when(&take_np & &turns_room, |m| {
-                m.set(&state, read);
-                m.set(&rd_base, &np_addr);
-                m.set(&rd_mask, lit(0xffff_ffff, 32));
-                m.set(&rd_off, lit(0, PTR));
-                m.set(&rd_left, np_len.zext(PTR));
-                m.set(&np_next, 0);
+    Ok(TurnFifo { fifo, width, room })
+}
+
+/// The scheduler's state machine: it waits in idle while the turn FIFO is full.
+fn schedule(
+    m: &mut ModuleBuilder,
+    ports: &Ports,
+    picker: &Picker,
+    read: &ReadCommands,
+    check: &TurnCheck,
+    turns: &TurnFifo,
+) {
+    let (state, np) = (&picker.state, &ports.normal_path);
+    m.switch(state, |s| {
+        s.case(IDLE, |m| {
+            m.when(&picker.take_np & &turns.room, |m| {
+                m.set(state, READ);
+                m.set(&read.base, &np.addr);
+                m.set(&read.mask, lit(0xffff_ffff, 32));
+                m.set(&read.offset, lit(0, PTR));
+                m.set(&read.left, np.len.zext(PTR));
+                m.set(&picker.np_first, 0);
             })
-            .elif(&take_entry & &turns_room, |m| {
-                m.set(&state, wait);
-                m.set(&cur, encode(&pick, iw));
-                m.set(&after, above(&pick));
-                m.set(&np_next, 1);
+            .elif(&picker.take_entry & &turns.room, |m| {
+                m.set(state, WAIT);
+                m.set(
+                    &picker.turn_entry,
+                    encode(&picker.pick, picker.turn_entry.width()),
+                );
+                m.set(&picker.rr_after, above(&picker.pick));
+                m.set(&picker.np_first, 1);
             });
         });
-        s.case(wait, |m| m.set(&state, eval));
-        s.case(eval, |m| {
-            m.set(&state, turn_ok.mux(lit(read, 2), lit(idle, 2)));
-            m.set(&rd_base, &i_base);
-            m.set(&rd_mask, &i_size - 1u64);
-            m.set(&rd_off, &i_head);
-            m.set(&rd_left, &posted);
+        s.case(WAIT, |m| m.set(state, EVAL));
+        s.case(EVAL, |m| {
+            m.set(state, check.has_work.mux(lit(READ, 2), lit(IDLE, 2)));
+            m.set(&read.base, &ports.info.base);
+            m.set(&read.mask, &ports.info.size - 1u64);
+            m.set(&read.offset, &ports.info.head);
+            m.set(&read.left, &check.posted);
         });
-        s.case(read, |m| {
-            m.when(&cmd_fire, |m| {
-                m.set(&rd_off, &rd_off + &chunk);
-                m.set(&rd_left, &rd_left - &chunk);
+        s.case(READ, |m| {
+            m.when(&read.fire, |m| {
+                m.set(&read.offset, &read.offset + &read.chunk);
+                m.set(&read.left, &read.left - &read.chunk);
             });
-            m.when(&cmd_fire & rd_left.le(u64::from(CHUNK)), |m| {
-                m.set(&state, idle)
+            m.when(&read.fire & read.left.le(u64::from(CHUNK)), |m| {
+                m.set(state, IDLE)
             });
         });
     });
     // take_np while the turn FIFO is full is not a take: gate the handshakes with the room.
-    let np_taken = m.node("np_taken", &take_np & &turns_room);
-    m.set(&np_ready, &np_taken);
+    let np_taken = m.node("np_taken", &picker.take_np & &turns.room);
+    m.set(&np.ready, &np_taken);
+}
 
-    // ---- The splitter -------------------------------------------------------------------------
-    let t_valid = m.inst_output(turns, "m_valid");
-    let tq = m.inst_output(turns, "m_data");
-    let mut pos = turn_w;
-    let mut tf = std::collections::BTreeMap::new();
-    for (f, fw) in &turn_fields {
+/// The turn at the head of the turn FIFO, its fields by name.
+struct CurrentTurn {
+    valid: Sig,
+    fields: BTreeMap<&'static str, Expr>,
+    is_np: Sig,
+}
+
+fn current_turn(m: &mut ModuleBuilder, cfg: &TxOffloadCfg, turns: &TurnFifo) -> CurrentTurn {
+    let valid = m.inst_output(turns.fifo, "m_valid");
+    let word = m.inst_output(turns.fifo, "m_data");
+    let mut pos = turns.width;
+    let mut fields = BTreeMap::new();
+    for (f, fw) in turn_fields(cfg.index_bits()) {
         pos -= fw;
-        tf.insert(*f, tq.slice(pos, *fw));
+        fields.insert(f, word.slice(pos, fw));
     }
-    let t_np = m.node("turn_is_np", tf["np"].clone());
-    let d_valid = m.inst_output(dr, "m_axis_tvalid");
-    let d_data = m.inst_output(dr, "m_axis_tdata");
-    let d_keep = m.inst_output(dr, "m_axis_tkeep");
-    let d_last = m.inst_output(dr, "m_axis_tlast");
-    m.unused(&d_last); // turns are counted in bytes; chunk ends do not matter
-    let d_err = m.inst_output(dr, "m_axis_tuser");
-    let in_turn = m.reg_reset("split_in_turn", 1, 0);
-    m.describe(
-        &in_turn,
-        "The turn at the head of the turn FIFO has started.",
+    let is_np = m.node("turn_is_np", fields["np"].clone());
+    CurrentTurn {
+        valid,
+        fields,
+        is_np,
+    }
+}
+
+/// A beat the DMA reader delivers.
+struct DmaBeat {
+    valid: Sig,
+    data: Sig,
+    keep: Sig,
+    error: Sig,
+}
+
+fn dma_beat(m: &mut ModuleBuilder, dma: Inst) -> DmaBeat {
+    let valid = m.inst_output(dma, "m_axis_tvalid");
+    let data = m.inst_output(dma, "m_axis_tdata");
+    let keep = m.inst_output(dma, "m_axis_tkeep");
+    let last = m.inst_output(dma, "m_axis_tlast");
+    m.unused(&last); // turns are counted in bytes; chunk ends do not matter
+    let error = m.inst_output(dma, "m_axis_tuser");
+    DmaBeat {
+        valid,
+        data,
+        keep,
+        error,
+    }
+}
+
+/// What the splitter keeps from beat to beat of a turn and of a record.
+struct SplitRegs {
+    in_turn: Sig,
+    turn_left: Sig,
+    record_start: Sig,
+    record_pos: Sig,
+    record_room: Sig,
+    record_avail: Sig,
+    record_bad: Sig,
+    record_dma_error: Sig,
+    peer_ip: Sig,
+    peer_port: Sig,
+    payload_len: Sig,
+}
+
+impl SplitRegs {
+    fn new(m: &mut ModuleBuilder) -> SplitRegs {
+        let in_turn = m.reg_reset("split_in_turn", 1, 0);
+        m.describe(
+            &in_turn,
+            "The turn at the head of the turn FIFO has started.",
+        );
+        let turn_left = m.reg("split_turn_left", PTR);
+        let record_start = m.reg("split_record_start", PTR);
+        m.describe(
+            &record_start,
+            "Ring offset of the current record's first byte.",
+        );
+        let record_pos = m.reg_reset("split_record_pos", 17, 0);
+        m.describe(&record_pos, "Offset of this beat in its record.");
+        let record_room = m.reg("split_record_room", 19);
+        m.describe(
+            &record_room,
+            "Bytes of the current record from the next beat on (to the turn's end if it runs past it).",
+        );
+        let record_avail = m.reg("split_record_avail", PTR);
+        m.describe(
+            &record_avail,
+            "Posted bytes from the current record's start to the turn's end.",
+        );
+        SplitRegs {
+            in_turn,
+            turn_left,
+            record_start,
+            record_pos,
+            record_room,
+            record_avail,
+            record_bad: m.reg("split_record_bad", 1),
+            record_dma_error: m.reg("split_record_dma_error", 1),
+            peer_ip: m.reg("split_peer_ip", 32),
+            peer_port: m.reg("split_peer_port", 16),
+            payload_len: m.reg("split_payload_len", 16),
+        }
+    }
+}
+
+/// The current beat as the splitter reads it: where it lies in its turn and its record,
+/// and the record's header fields as far as they are known.
+struct ParsedBeat {
+    /// Bytes of the turn from this beat on.
+    turn_left: Sig,
+    /// Ring offset of the record's first byte.
+    record_start: Sig,
+    turn_last: Sig,
+    /// Posted bytes from the record's start to the turn's end.
+    avail: Sig,
+    /// Bytes of the record from this beat on.
+    record_bytes_left: Sig,
+    record_last: Sig,
+    /// The record is bad, or had a DMA error, as far as its beats up to this one tell.
+    bad: Sig,
+    dma_error: Sig,
+    /// The record's bytes in this beat (all of it but the last beat's tail).
+    keep: Expr,
+    peer_ip: Sig,
+    peer_port: Sig,
+    payload_len: Sig,
+}
+
+fn parse_beat(
+    m: &mut ModuleBuilder,
+    cfg: &TxOffloadCfg,
+    turn: &CurrentTurn,
+    beat: &DmaBeat,
+    regs: &SplitRegs,
+) -> ParsedBeat {
+    let lanes = cfg.lanes();
+    let left = m.node(
+        "turn_left_now",
+        regs.in_turn.mux(&regs.turn_left, &turn.fields["bytes"]),
     );
-    let t_left = m.reg("split_turn_left", PTR);
-    let t_head = m.reg("split_record_start", PTR);
-    m.describe(&t_head, "Ring offset of the current record's first byte.");
-    let r_pos = m.reg_reset("split_record_pos", 17, 0);
-    m.describe(&r_pos, "Offset of this beat in its record.");
-    let r_room = m.reg("split_record_room", 19);
-    m.describe(
-        &r_room,
-        "Bytes of the current record from the next beat on (to the turn's end if it runs past it).",
+    let record_start = m.node(
+        "record_start_now",
+        regs.in_turn.mux(&regs.record_start, &turn.fields["head"]),
     );
-    let r_avail = m.reg("split_record_avail", PTR);
-    m.describe(
-        &r_avail,
-        "Posted bytes from the current record's start to the turn's end.",
-    );
-    let r_bad = m.reg("split_record_bad", 1);
-    let r_err = m.reg("split_record_dma_error", 1);
-    let r_ip = m.reg("split_peer_ip", 32);
-    let r_port = m.reg("split_peer_port", 16);
-    let r_len = m.reg("split_payload_len", 16);
-    let left = m.node("turn_left_now", in_turn.mux(&t_left, &tf["bytes"]));
-    let head_now = m.node("record_start_now", in_turn.mux(&t_head, &tf["head"]));
     let turn_last = m.node("turn_last_beat", left.le(u64::from(lanes)));
     // The beat that carries LEN (beat 1 on a 64-bit bus, beat 0 on wider ones).
     let len_pos = u64::from(record::LEN as u32 / lanes * lanes);
-    let byte_at = |i: usize| d_data.slice(8 * (i as u32 % lanes), 8);
-    let at_start = m.node("record_first_beat", r_pos.eq(0u64));
-    let at_len = m.node("record_len_beat", r_pos.eq(len_pos));
+    let byte_at = |i: usize| beat.data.slice(8 * (i as u32 % lanes), 8);
+    let at_start = m.node("record_first_beat", regs.record_pos.eq(0u64));
+    let at_len = m.node("record_len_beat", regs.record_pos.eq(len_pos));
     let before_len: Expr = if len_pos == 0 {
         lit(0, 1)
     } else {
-        m.node("record_before_len", r_pos.lt(len_pos)).into()
+        m.node("record_before_len", regs.record_pos.lt(len_pos))
+            .into()
     };
     let len_here = m.node(
         "len_here",
         cat([byte_at(record::LEN + 1), byte_at(record::LEN)]),
     );
-    let rec_here = m.node("record_bytes_here", len_here.zext(18) + lit(16, 18));
+    let record_bytes = m.node("record_bytes_here", len_here.zext(18) + lit(16, 18));
     // Every value the length beat's decision needs but its length is ready in a register:
     // the posted bytes from the record's start (`left` itself on its first beat).
-    let avail = m.node("record_avail", at_start.mux(&left, &r_avail));
+    let avail = m.node("record_avail", at_start.mux(&left, &regs.record_avail));
     // Records and turns are whole beats: the footprint runs past the posted bytes exactly
     // when the record's bytes do.
     let overrun = m.node(
         "record_overruns",
-        rec_here.zext(PTR + 1).gt(avail.zext(PTR + 1)),
+        record_bytes.zext(PTR + 1).gt(avail.zext(PTR + 1)),
     );
     let too_long = m.node("record_too_long", len_here.gt(u64::from(cfg.max_payload)));
     let pos_here = lit(len_pos, 19);
     let room = m.node(
         "record_bytes_left",
         at_len.mux(
-            overrun.mux(avail.trunc(19), rec_here.zext(19)) - pos_here,
-            Expr::from(&r_room),
+            overrun.mux(avail.trunc(19), record_bytes.zext(19)) - pos_here,
+            Expr::from(&regs.record_room),
         ),
     );
     m.describe(&room, "Bytes of the record from this beat on.");
-    let rec_last = m.node(
+    let record_last = m.node(
         "record_last_beat",
         &turn_last | (!&before_len & room.le(u64::from(lanes))),
     );
-    let bad_acc = m.node(
+    let bad = m.node(
         "record_bad_so_far",
-        !&at_start & &r_bad | (&at_len & (&overrun | &too_long)) | (&turn_last & &before_len),
+        !&at_start & &regs.record_bad
+            | (&at_len & (&overrun | &too_long))
+            | (&turn_last & &before_len),
     );
-    let err_acc = m.node("record_error_so_far", (!&at_start & &r_err) | &d_err);
-    let keep_ring = {
-        let r = room.trunc(lb + 1);
+    let dma_error = m.node(
+        "record_error_so_far",
+        (!&at_start & &regs.record_dma_error) | &beat.error,
+    );
+    let keep = {
+        let r = room.trunc(lanes.trailing_zeros() + 1);
         let thermo = cat((0..lanes).rev().map(|j| r.gt(u64::from(j))));
-        (&rec_last & !&before_len & room.lt(u64::from(lanes))).mux(thermo, !lit(0, lanes))
+        (&record_last & !&before_len & room.lt(u64::from(lanes))).mux(thermo, !lit(0, lanes))
     };
-    let ip_now = m.node(
+    let peer_ip = m.node(
         "peer_ip_now",
-        at_start.mux(cat((0..4).map(|k| byte_at(record::DST_IP + k))), &r_ip),
+        at_start.mux(
+            cat((0..4).map(|k| byte_at(record::DST_IP + k))),
+            &regs.peer_ip,
+        ),
     );
-    let port_now = m.node(
+    let peer_port = m.node(
         "peer_port_now",
         at_len.mux(
             cat([byte_at(record::DST_PORT), byte_at(record::DST_PORT + 1)]),
-            &r_port,
+            &regs.peer_port,
         ),
     );
-    let plen_now = m.node("payload_len_now", at_len.mux(&len_here, &r_len));
+    let payload_len = m.node("payload_len_now", at_len.mux(&len_here, &regs.payload_len));
+    ParsedBeat {
+        turn_left: left,
+        record_start,
+        turn_last,
+        avail,
+        record_bytes_left: room,
+        record_last,
+        bad,
+        dma_error,
+        keep,
+        peer_ip,
+        peer_port,
+        payload_len,
+    }
+}
 
-    // Where the beat goes: the aligner (records) or the normal-path frame FIFO.
+/// Where the beat goes: the aligner (records) or the normal-path frame FIFO.
+struct Steering {
+    align: Inst,
+    np_frames: Inst,
+    /// The header FIFOs have room for another record.
+    credit_ok: Sig,
+    fire: Sig,
+    ring_fire: Sig,
+}
+
+fn steer(
+    m: &mut ModuleBuilder,
+    cfg: &TxOffloadCfg,
+    kids: &Children,
+    dma: Inst,
+    turn: &CurrentTurn,
+    beat: &DmaBeat,
+    parsed: &ParsedBeat,
+) -> Result<Steering, HdlErrors> {
+    let net = cfg.net();
     // A register slice in front of the aligner keeps the splitter's length arithmetic and
     // the aligner's lane steering in separate cycles.
-    let sr = m.instance("split_reg", &axis_register(net)?);
-    let sh = m.instance("align", &shifter);
-    Axis::of_instance(sr, "m_axis", net).feed(&mut m, &Axis::of_instance(sh, "s_axis", net));
-    let npf = m.instance("np_frames", &np_fifo);
-    let sh_ready = m.inst_output(sr, "s_axis_tready");
-    let npf_ready = m.inst_output(npf, "s_axis_tready");
+    let split_reg = m.instance("split_reg", &axis_register(net)?);
+    let align = m.instance("align", &kids.shifter);
+    Axis::of_instance(split_reg, "m_axis", net).feed(m, &Axis::of_instance(align, "s_axis", net));
+    let np_frames = m.instance("np_frames", &kids.np_fifo);
+    let split_reg_ready = m.inst_output(split_reg, "s_axis_tready");
+    let np_frames_ready = m.inst_output(np_frames, "s_axis_tready");
     let credit_ok = m.wire("header_credit", 1);
     let go = m.node(
         "split_ready",
-        &t_valid & t_np.mux(&npf_ready, &sh_ready & &credit_ok),
+        &turn.valid
+            & turn
+                .is_np
+                .mux(&np_frames_ready, &split_reg_ready & &credit_ok),
     );
-    m.connect(dr, "m_axis_tready", &go);
-    let fire = m.node("split_fire", &d_valid & &go);
-    let ring_fire = m.node("split_ring_fire", &fire & !&t_np);
+    m.connect(dma, "m_axis_tready", &go);
+    let fire = m.node("split_fire", &beat.valid & &go);
+    let ring_fire = m.node("split_ring_fire", &fire & !&turn.is_np);
     m.connect(
-        sr,
+        split_reg,
         "s_axis_tvalid",
-        &d_valid & &t_valid & !&t_np & &credit_ok,
+        &beat.valid & &turn.valid & !&turn.is_np & &credit_ok,
     );
-    m.connect(sr, "s_axis_tdata", &d_data);
-    m.connect(sr, "s_axis_tkeep", &keep_ring);
-    m.connect(sr, "s_axis_tlast", &rec_last);
-    m.connect(sr, "s_axis_tuser", &rec_last & (&bad_acc | &err_acc));
-    m.connect(sh, "s_offset", lit(record::PAYLOAD as u64, 5));
-    m.connect(npf, "s_axis_tvalid", &d_valid & &t_valid & &t_np);
-    m.connect(npf, "s_axis_tdata", &d_data);
-    m.connect(npf, "s_axis_tkeep", &d_keep);
-    m.connect(npf, "s_axis_tlast", &turn_last);
-    m.connect(npf, "s_axis_tuser", &turn_last & &err_acc);
-    let new_head = m.node(
+    m.connect(split_reg, "s_axis_tdata", &beat.data);
+    m.connect(split_reg, "s_axis_tkeep", &parsed.keep);
+    m.connect(split_reg, "s_axis_tlast", &parsed.record_last);
+    m.connect(
+        split_reg,
+        "s_axis_tuser",
+        &parsed.record_last & (&parsed.bad | &parsed.dma_error),
+    );
+    m.connect(align, "s_offset", lit(record::PAYLOAD as u64, 5));
+    m.connect(
+        np_frames,
+        "s_axis_tvalid",
+        &beat.valid & &turn.valid & &turn.is_np,
+    );
+    m.connect(np_frames, "s_axis_tdata", &beat.data);
+    m.connect(np_frames, "s_axis_tkeep", &beat.keep);
+    m.connect(np_frames, "s_axis_tlast", &parsed.turn_last);
+    m.connect(
+        np_frames,
+        "s_axis_tuser",
+        &parsed.turn_last & &parsed.dma_error,
+    );
+    Ok(Steering {
+        align,
+        np_frames,
+        credit_ok,
+        fire,
+        ring_fire,
+    })
+}
+
+/// Moves the splitter on by a beat: the next record starts after this one's last beat.
+/// Returns the ring offset past the current record.
+fn advance_splitter(
+    m: &mut ModuleBuilder,
+    cfg: &TxOffloadCfg,
+    turns: &TurnFifo,
+    regs: &SplitRegs,
+    parsed: &ParsedBeat,
+    steering: &Steering,
+) -> Sig {
+    let lanes = cfg.lanes();
+    let record_end = m.node(
         "record_end",
-        &head_now + r_pos.zext(PTR) + lit(u64::from(lanes), PTR),
+        &parsed.record_start + regs.record_pos.zext(PTR) + lit(u64::from(lanes), PTR),
     );
-    m.when(&fire, |m| {
-        m.set(&in_turn, !&turn_last);
-        m.set(&t_left, &left - u64::from(lanes));
-        m.set(&r_bad, &bad_acc);
-        m.set(&r_err, &err_acc);
-        m.set(&r_ip, &ip_now);
-        m.set(&r_port, &port_now);
-        m.set(&r_len, &plen_now);
-        m.set(&r_room, &room - u64::from(lanes));
-        m.set(&r_avail, &avail);
-        m.when(&rec_last, |m| {
-            m.set(&r_pos, 0);
-            m.set(&t_head, &new_head);
+    m.when(&steering.fire, |m| {
+        m.set(&regs.in_turn, !&parsed.turn_last);
+        m.set(&regs.turn_left, &parsed.turn_left - u64::from(lanes));
+        m.set(&regs.record_bad, &parsed.bad);
+        m.set(&regs.record_dma_error, &parsed.dma_error);
+        m.set(&regs.peer_ip, &parsed.peer_ip);
+        m.set(&regs.peer_port, &parsed.peer_port);
+        m.set(&regs.payload_len, &parsed.payload_len);
+        m.set(
+            &regs.record_room,
+            &parsed.record_bytes_left - u64::from(lanes),
+        );
+        m.set(&regs.record_avail, &parsed.avail);
+        m.when(&parsed.record_last, |m| {
+            m.set(&regs.record_pos, 0);
+            m.set(&regs.record_start, &record_end);
         })
         .otherwise(|m| {
-            m.set(&r_pos, &r_pos + u64::from(lanes));
-            m.set(&t_head, &head_now);
+            m.set(&regs.record_pos, &regs.record_pos + u64::from(lanes));
+            m.set(&regs.record_start, &parsed.record_start);
         });
     });
-    m.connect(turns, "m_ready", &fire & &turn_last);
-    let rec_done = m.node("record_done", &ring_fire & &rec_last);
-    // What leaves for the ICT and the NIC block is registered, so the splitter's arithmetic
-    // stays out of their logic.
-    let out_reg = |m: &mut ModuleBuilder, g: &str, f: &str, v: Expr, reset: bool| {
-        let o = gout(m, g, f, v.width());
-        let r = if reset {
-            m.reg_reset(&format!("{g}_{f}_r"), v.width(), 0)
-        } else {
-            m.reg(&format!("{g}_{f}_r"), v.width())
-        };
-        m.set(&r, v);
-        m.set(&o, &r);
-    };
-    out_reg(&mut m, "tx_upd", "valid", rec_done.clone().into(), true);
-    out_reg(&mut m, "tx_upd", "index", tf["entry"].clone(), false);
-    out_reg(&mut m, "tx_upd", "head", new_head.clone().into(), false);
-    let turn_done = m.node("entry_turn_done", &ring_fire & &turn_last);
-    let np_done = m.node("np_frame_read", &fire & &t_np & &turn_last);
-    out_reg(&mut m, "np_tx_done", "valid", np_done.clone().into(), true);
-    out_reg(&mut m, "np_tx_done", "error", err_acc.clone().into(), false);
-    out_reg(
-        &mut m,
-        "ev_dma",
-        "valid",
-        (&rec_done | &np_done) & &err_acc,
-        true,
+    m.connect(turns.fifo, "m_ready", &steering.fire & &parsed.turn_last);
+    record_end
+}
+
+/// Records and normal-path frames the splitter has finished.
+struct Reports {
+    record_done: Sig,
+    entry_turn_done: Sig,
+    np_done: Sig,
+}
+
+/// What leaves for the ICT (TX_HEAD advances, DMA errors) and the NIC block (normal-path
+/// completions), registered so the splitter's arithmetic stays out of their logic.
+fn report(
+    m: &mut ModuleBuilder,
+    turn: &CurrentTurn,
+    parsed: &ParsedBeat,
+    steering: &Steering,
+    record_end: &Sig,
+) -> Reports {
+    let record_done = m.node("record_done", &steering.ring_fire & &parsed.record_last);
+    registered_output(m, "tx_upd", "valid", record_done.clone().into(), true);
+    registered_output(m, "tx_upd", "index", turn.fields["entry"].clone(), false);
+    registered_output(m, "tx_upd", "head", record_end.clone().into(), false);
+    let entry_turn_done = m.node("entry_turn_done", &steering.ring_fire & &parsed.turn_last);
+    let np_done = m.node(
+        "np_frame_read",
+        &steering.fire & &turn.is_np & &parsed.turn_last,
     );
-    out_reg(
-        &mut m,
-        "ev_dma",
-        "info",
-        cat([lit(0, 24), t_np.mux(lit(0xffff, 16), tf["entry"].zext(16))]),
+    registered_output(m, "np_tx_done", "valid", np_done.clone().into(), true);
+    registered_output(
+        m,
+        "np_tx_done",
+        "error",
+        parsed.dma_error.clone().into(),
         false,
     );
-    for i in 0..n {
-        let here = tf["entry"].eq(i as u64);
-        m.when(&turn_push_entry & cur.eq(i as u64), |m| m.set(&busy[i], 1))
-            .elif(&turn_done & here, |m| m.set(&busy[i], 0));
-        m.when(&db_valid & db_index.eq(i as u64), |m| m.set(&pending[i], 1))
-            .elif(&take_entry & &turns_room & pick.bit(i as u32), |m| {
-                m.set(&pending[i], 0)
-            });
-    }
-
-    // ---- Payloads, their sums and headers ----------------------------------------------------
-    let hdr_fields: Vec<(&str, Expr, u32)> = vec![
-        ("bad", Expr::from(&bad_acc), 1),
-        ("error", Expr::from(&err_acc), 1),
-        ("peer_ip", Expr::from(&ip_now), 32),
-        ("peer_port", Expr::from(&port_now), 16),
-        ("len", Expr::from(&plen_now), 16),
-        ("local_ip", tf["local_ip"].clone(), 32),
-        ("local_port", tf["local_port"].clone(), 16),
-        ("remote", tf["remote"].clone(), 48),
-        ("remote_mac", tf["remote_mac"].clone(), 48),
-    ];
-    let hdr_w: u32 = hdr_fields.iter().map(|f| f.2).sum();
-    const HDR_DEPTH: u64 = 32;
-    let hq = m.instance("headers", &sync_fifo(SyncFifoCfg::new(hdr_w, HDR_DEPTH))?);
-    m.connect(hq, "s_valid", &rec_done);
-    m.connect(hq, "s_data", cat(hdr_fields.iter().map(|f| f.1.clone())));
-    let rq = m.instance(
-        "ready_headers",
-        &sync_fifo(SyncFifoCfg::new(hdr_w - 2 + 16, HDR_DEPTH))?,
+    registered_output(
+        m,
+        "ev_dma",
+        "valid",
+        (&record_done | &np_done) & &parsed.dma_error,
+        true,
     );
-    for q in [hq, rq] {
+    registered_output(
+        m,
+        "ev_dma",
+        "info",
+        cat([
+            lit(0, 24),
+            turn.is_np
+                .mux(lit(0xffff, 16), turn.fields["entry"].zext(16)),
+        ]),
+        false,
+    );
+    Reports {
+        record_done,
+        entry_turn_done,
+        np_done,
+    }
+}
+
+/// Per entry: a doorbell waits until the entry is picked; a turn lasts from its start until
+/// it has been parsed.
+fn turn_flags(
+    m: &mut ModuleBuilder,
+    ports: &Ports,
+    picker: &Picker,
+    check: &TurnCheck,
+    turns: &TurnFifo,
+    turn: &CurrentTurn,
+    reports: &Reports,
+) {
+    for i in 0..picker.doorbell.len() {
+        let here = turn.fields["entry"].eq(i as u64);
+        m.when(&check.start_entry & picker.turn_entry.eq(i as u64), |m| {
+            m.set(&picker.in_turn[i], 1)
+        })
+        .elif(&reports.entry_turn_done & here, |m| {
+            m.set(&picker.in_turn[i], 0)
+        });
+        m.when(
+            &ports.doorbell_valid & ports.doorbell_index.eq(i as u64),
+            |m| m.set(&picker.doorbell[i], 1),
+        )
+        .elif(
+            &picker.take_entry & &turns.room & picker.pick.bit(i as u32),
+            |m| m.set(&picker.doorbell[i], 0),
+        );
+    }
+}
+
+/// Per record, the header fields wait in `fifo` for the payload's sum, then with the sum
+/// (and without the bad and error flags) in `ready_fifo` for the frame builder.
+struct Headers {
+    fifo: Inst,
+    ready_fifo: Inst,
+    /// The fields of `fifo`, most significant first: (name, value, bits).
+    fields: Vec<(&'static str, Expr, u32)>,
+    width: u32,
+    /// Credits: records between the splitter and the builder, at most HEADER_DEPTH - 2.
+    in_flight: Sig,
+}
+
+fn header_fifos(
+    m: &mut ModuleBuilder,
+    turn: &CurrentTurn,
+    parsed: &ParsedBeat,
+    reports: &Reports,
+    credit_ok: &Sig,
+) -> Result<Headers, HdlErrors> {
+    let fields: Vec<(&str, Expr, u32)> = vec![
+        ("bad", Expr::from(&parsed.bad), 1),
+        ("error", Expr::from(&parsed.dma_error), 1),
+        ("peer_ip", Expr::from(&parsed.peer_ip), 32),
+        ("peer_port", Expr::from(&parsed.peer_port), 16),
+        ("len", Expr::from(&parsed.payload_len), 16),
+        ("local_ip", turn.fields["local_ip"].clone(), 32),
+        ("local_port", turn.fields["local_port"].clone(), 16),
+        ("remote", turn.fields["remote"].clone(), 48),
+        ("remote_mac", turn.fields["remote_mac"].clone(), 48),
+    ];
+    let width: u32 = fields.iter().map(|f| f.2).sum();
+    let fifo = m.instance(
+        "headers",
+        &sync_fifo(SyncFifoCfg::new(width, HEADER_DEPTH))?,
+    );
+    m.connect(fifo, "s_valid", &reports.record_done);
+    m.connect(fifo, "s_data", cat(fields.iter().map(|f| f.1.clone())));
+    let ready_fifo = m.instance(
+        "ready_headers",
+        &sync_fifo(SyncFifoCfg::new(width - 2 + 16, HEADER_DEPTH))?,
+    );
+    for q in [fifo, ready_fifo] {
         for o in ["s_ready", "count"] {
             let x = m.inst_output(q, o);
             m.unused(&x); // the credit counter bounds both
         }
     }
-    // Credits: records between the splitter and the builder, at most HDR_DEPTH - 2.
-    let in_flight = m.reg_reset("records_in_flight", clog2(HDR_DEPTH + 1), 0);
-    m.set(&credit_ok, in_flight.lt(HDR_DEPTH - 2));
+    let in_flight = m.reg_reset("records_in_flight", clog2(HEADER_DEPTH + 1), 0);
+    m.set(credit_ok, in_flight.lt(HEADER_DEPTH - 2));
+    Ok(Headers {
+        fifo,
+        ready_fifo,
+        fields,
+        width,
+        in_flight,
+    })
+}
 
-    let sh_take = m.wire("aligned_take", 1);
-    let (sh_valid, sh_pl) = Axis::of_instance(sh, "m_axis", net).source(&mut m, &sh_take);
-    let sh_data = sh_pl.slice(0, w);
-    let sh_keep = sh_pl.slice(w, lanes);
-    let sh_last = sh_pl.bit(w + lanes);
-    let sh_user = sh_pl.bit(w + lanes + 1);
-    let empty = m.node("payload_empty", &sh_last & sh_keep.eq(0u64));
+/// The aligned payloads: buffered whole in a FIFO, and summed as they enter it.
+struct Sums {
+    payloads: Inst,
+    valid: Sig,
+    sum: Sig,
+}
+
+fn payload_path(m: &mut ModuleBuilder, cfg: &TxOffloadCfg, kids: &Children, align: Inst) -> Sums {
+    let (w, lanes, net) = (cfg.data_width, cfg.lanes(), cfg.net());
+    let take = m.wire("aligned_take", 1);
+    let (valid, aligned) = Axis::of_instance(align, "m_axis", net).source(m, &take);
+    let data = aligned.slice(0, w);
+    let keep = aligned.slice(w, lanes);
+    let last = aligned.bit(w + lanes);
+    let user = aligned.bit(w + lanes + 1);
+    let empty = m.node("payload_empty", &last & keep.eq(0u64));
     m.describe(
         &empty,
         "A record without payload: summed (to 0) but not buffered.",
     );
-    let pf = m.instance("payloads", &payload_fifo);
-    let pf_ready = m.inst_output(pf, "s_axis_tready");
-    m.set(&sh_take, &empty | &pf_ready);
-    let sh_fire = m.node("aligned_fire", &sh_valid & &sh_take);
-    m.connect(pf, "s_axis_tvalid", &sh_valid & !&empty);
-    m.connect(pf, "s_axis_tdata", &sh_data);
-    m.connect(pf, "s_axis_tkeep", &sh_keep);
-    m.connect(pf, "s_axis_tlast", &sh_last);
-    m.connect(pf, "s_axis_tuser", &sh_user);
+    let payloads = m.instance("payloads", &kids.payload_fifo);
+    let payloads_ready = m.inst_output(payloads, "s_axis_tready");
+    m.set(&take, &empty | &payloads_ready);
+    let fire = m.node("aligned_fire", &valid & &take);
+    m.connect(payloads, "s_axis_tvalid", &valid & !&empty);
+    m.connect(payloads, "s_axis_tdata", &data);
+    m.connect(payloads, "s_axis_tkeep", &keep);
+    m.connect(payloads, "s_axis_tlast", &last);
+    m.connect(payloads, "s_axis_tuser", &user);
     for o in ["drop_bad", "drop_full"] {
-        let x = m.inst_output(pf, o);
+        let x = m.inst_output(payloads, o);
         m.unused(&x); // its header says the record was bad
     }
-    let cs = m.instance("payload_sum", &csum);
-    m.connect(cs, "s_axis_tvalid", &sh_fire);
-    m.connect(cs, "s_axis_tdata", &sh_data);
-    m.connect(cs, "s_axis_tkeep", &sh_keep);
-    m.connect(cs, "s_axis_tlast", &sh_last);
-    let cs_ready = m.inst_output(cs, "s_axis_tready");
-    m.unused(&cs_ready); // always ready
-    let sum_valid = m.inst_output(cs, "csum_valid");
-    let sum = m.inst_output(cs, "csum");
-    let hd = m.inst_output(hq, "m_data");
-    let hq_valid = m.inst_output(hq, "m_valid");
-    m.unused(&hq_valid); // every sum has its header
-    m.connect(hq, "m_ready", &sum_valid);
-    let h_bad = hd.msb();
-    let h_err = hd.bit(hdr_w - 2);
-    let good = m.node("record_good", &sum_valid & !&h_bad & !&h_err);
-    m.connect(rq, "s_valid", &good);
-    m.connect(rq, "s_data", cat([hd.trunc(hdr_w - 2), Expr::from(&sum)]));
-    stat(&mut m, "bad_record", &sum_valid & &h_bad & !&h_err);
-    stat(&mut m, "dma_error", (&rec_done | &np_done) & &err_acc);
-
-    // ---- The frame builder and the MAC stream ------------------------------------------------------
-    let b = m.instance("build", &builder);
-    let rv = m.inst_output(rq, "m_valid");
-    let rd = m.inst_output(rq, "m_data");
-    let b_hready = m.inst_output(b, "hdr_ready");
-    m.connect(rq, "m_ready", &b_hready);
-    let built = m.node("header_taken", &rv & &b_hready);
-    let mut pos = hdr_w - 2 + 16;
-    let mut rf = std::collections::BTreeMap::new();
-    for (f, _, fw) in hdr_fields.iter().skip(2) {
-        pos -= fw;
-        rf.insert(*f, rd.slice(pos, *fw));
+    let summer = m.instance("payload_sum", &kids.checksum);
+    m.connect(summer, "s_axis_tvalid", &fire);
+    m.connect(summer, "s_axis_tdata", &data);
+    m.connect(summer, "s_axis_tkeep", &keep);
+    m.connect(summer, "s_axis_tlast", &last);
+    let summer_ready = m.inst_output(summer, "s_axis_tready");
+    m.unused(&summer_ready); // always ready
+    Sums {
+        payloads,
+        valid: m.inst_output(summer, "csum_valid"),
+        sum: m.inst_output(summer, "csum"),
     }
-    let r_sum = rd.trunc(16);
+}
+
+/// The flags of the header a sum meets: a bad record or one with a DMA error is dropped.
+struct Verdict {
+    bad: Expr,
+    dma_error: Expr,
+}
+
+/// Pairs each payload's sum with its header; good records go on to the builder.
+fn checked_headers(
+    m: &mut ModuleBuilder,
+    headers: &Headers,
+    sums: &Sums,
+    parsed: &ParsedBeat,
+    reports: &Reports,
+) -> Verdict {
+    let header = m.inst_output(headers.fifo, "m_data");
+    let header_valid = m.inst_output(headers.fifo, "m_valid");
+    m.unused(&header_valid); // every sum has its header
+    m.connect(headers.fifo, "m_ready", &sums.valid);
+    let bad = header.msb();
+    let dma_error = header.bit(headers.width - 2);
+    let good = m.node("record_good", &sums.valid & !&bad & !&dma_error);
+    m.connect(headers.ready_fifo, "s_valid", &good);
+    m.connect(
+        headers.ready_fifo,
+        "s_data",
+        cat([header.trunc(headers.width - 2), Expr::from(&sums.sum)]),
+    );
+    stat(m, "bad_record", &sums.valid & &bad & !&dma_error);
+    stat(
+        m,
+        "dma_error",
+        (&reports.record_done | &reports.np_done) & &parsed.dma_error,
+    );
+    Verdict { bad, dma_error }
+}
+
+/// The frame builder: headers and payloads become frames.
+struct Built {
+    build: Inst,
+    header_taken: Sig,
+}
+
+fn frame_builder(
+    m: &mut ModuleBuilder,
+    cfg: &TxOffloadCfg,
+    kids: &Children,
+    ports: &Ports,
+    headers: &Headers,
+    payloads: Inst,
+) -> Built {
+    let (w, lanes, net) = (cfg.data_width, cfg.lanes(), cfg.net());
+    let build = m.instance("build", &kids.builder);
+    let ready_valid = m.inst_output(headers.ready_fifo, "m_valid");
+    let ready_word = m.inst_output(headers.ready_fifo, "m_data");
+    let header_ready = m.inst_output(build, "hdr_ready");
+    m.connect(headers.ready_fifo, "m_ready", &header_ready);
+    let header_taken = m.node("header_taken", &ready_valid & &header_ready);
+    let mut pos = headers.width - 2 + 16;
+    let mut field = BTreeMap::new();
+    for (f, _, fw) in headers.fields.iter().skip(2) {
+        pos -= fw;
+        field.insert(*f, ready_word.slice(pos, *fw));
+    }
+    let sum = ready_word.trunc(16);
     let ip_id = m.reg_reset("ip_id", 16, 0);
     m.describe(
         &ip_id,
         "IPv4 identification of the next datagram (RFC 6864: any value with DF).",
     );
-    m.when(&built, |m| m.set(&ip_id, &ip_id + 1u64));
-    let remote = rf["remote"].clone();
-    let peer_ip = rf["peer_ip"].clone();
-    let peer_port = rf["peer_port"].clone();
-    m.connect(b, "hdr_valid", &rv);
-    m.connect(b, "hdr_dst_mac", rf["remote_mac"].clone());
-    m.connect(b, "hdr_src_mac", &mac_addr);
-    m.connect(b, "hdr_src_ip", rf["local_ip"].clone());
+    m.when(&header_taken, |m| m.set(&ip_id, &ip_id + 1u64));
+    let remote = field["remote"].clone();
+    let peer_ip = field["peer_ip"].clone();
+    let peer_port = field["peer_port"].clone();
+    m.connect(build, "hdr_valid", &ready_valid);
+    m.connect(build, "hdr_dst_mac", field["remote_mac"].clone());
+    m.connect(build, "hdr_src_mac", &ports.mac_addr);
+    m.connect(build, "hdr_src_ip", field["local_ip"].clone());
     m.connect(
-        b,
+        build,
         "hdr_dst_ip",
         peer_ip.eq(0u64).mux(remote.slice(16, 32), peer_ip.clone()),
     );
-    m.connect(b, "hdr_src_port", rf["local_port"].clone());
+    m.connect(build, "hdr_src_port", field["local_port"].clone());
     m.connect(
-        b,
+        build,
         "hdr_dst_port",
         peer_port.eq(0u64).mux(remote.trunc(16), peer_port.clone()),
     );
-    m.connect(b, "hdr_len", rf["len"].clone());
-    m.connect(b, "hdr_sum", r_sum);
-    m.connect(b, "hdr_ttl", lit(TTL, 8));
-    m.connect(b, "hdr_id", &ip_id);
-    stat(&mut m, "frames", built.clone().into());
-    let pf_out = Axis::of_instance(pf, "m_axis", net);
-    let b_pready = m.inst_output(b, "s_axis_tready");
-    let (pv, ppl) = pf_out.source(&mut m, &b_pready);
-    m.connect(b, "s_axis_tvalid", &pv);
-    m.connect(b, "s_axis_tdata", ppl.slice(0, w));
-    m.connect(b, "s_axis_tkeep", ppl.slice(w, lanes));
-    m.connect(b, "s_axis_tlast", ppl.bit(w + lanes));
-    let pf_user = m.inst_output(pf, "m_axis_tuser");
-    m.unused(&pf_user); // bad payloads never leave the FIFO
+    m.connect(build, "hdr_len", field["len"].clone());
+    m.connect(build, "hdr_sum", sum);
+    m.connect(build, "hdr_ttl", lit(TTL, 8));
+    m.connect(build, "hdr_id", &ip_id);
+    stat(m, "frames", header_taken.clone().into());
+    let payload_ready = m.inst_output(build, "s_axis_tready");
+    let (valid, payload) = Axis::of_instance(payloads, "m_axis", net).source(m, &payload_ready);
+    m.connect(build, "s_axis_tvalid", &valid);
+    m.connect(build, "s_axis_tdata", payload.slice(0, w));
+    m.connect(build, "s_axis_tkeep", payload.slice(w, lanes));
+    m.connect(build, "s_axis_tlast", payload.bit(w + lanes));
+    let payloads_user = m.inst_output(payloads, "m_axis_tuser");
+    m.unused(&payloads_user); // bad payloads never leave the FIFO
+    Built {
+        build,
+        header_taken,
+    }
+}
+
+/// The credit counter: a record takes a credit when the splitter finishes it and returns it
+/// when it is dropped or its header goes to the builder.
+fn return_credits(
+    m: &mut ModuleBuilder,
+    headers: &Headers,
+    reports: &Reports,
+    sums: &Sums,
+    verdict: &Verdict,
+    built: &Built,
+) {
+    let in_flight = &headers.in_flight;
     let (old, new) = (
-        Expr::from(&in_flight).zext(in_flight.width() + 1),
-        Expr::from(&rec_done).zext(in_flight.width() + 1),
+        Expr::from(in_flight).zext(in_flight.width() + 1),
+        Expr::from(&reports.record_done).zext(in_flight.width() + 1),
     );
-    let freed = (&sum_valid & (&h_bad | &h_err)) | &built;
+    let freed = (&sums.valid & (&verdict.bad | &verdict.dma_error)) | &built.header_taken;
     m.set(
-        &in_flight,
+        in_flight,
         (old + new - freed.zext(in_flight.width() + 1)).trunc(in_flight.width()),
     );
+}
 
-    // Frames take turns on the MAC stream, whole frames at a time.
-    let out = Axis::source(&mut m, "m_axis_tx", net);
-    let a = m.instance("mac_arbiter", &arb);
+/// Frames take turns on the MAC stream, whole frames at a time.
+fn mac_arbiter(
+    m: &mut ModuleBuilder,
+    cfg: &TxOffloadCfg,
+    arbiter: &Rc<Module>,
+    build: Inst,
+    np_frames: Inst,
+) {
+    let (w, lanes, net) = (cfg.data_width, cfg.lanes(), cfg.net());
+    let last_bit = w + lanes;
+    let out = Axis::source(m, "m_axis_tx", net);
+    let arb = m.instance("mac_arbiter", arbiter);
     let sources = [
-        (Axis::of_instance(b, "m_axis", net), "built"),
-        (Axis::of_instance(npf, "m_axis", net), "normal"),
+        (Axis::of_instance(build, "m_axis", net), "built"),
+        (Axis::of_instance(np_frames, "m_axis", net), "normal"),
     ];
-    let grant = m.inst_output(a, "grant");
-    let g_index = m.inst_output(a, "grant_index");
-    let g_valid = m.inst_output(a, "grant_valid");
-    m.unused(&g_index);
-    let mut reqs = Vec::new();
+    let grant = m.inst_output(arb, "grant");
+    let grant_index = m.inst_output(arb, "grant_index");
+    let grant_valid = m.inst_output(arb, "grant_valid");
+    m.unused(&grant_index);
+    let mut requests = Vec::new();
     let mut payloads = Vec::new();
     let mut valids = Vec::new();
-    for (k, (src, nm)) in sources.iter().enumerate() {
+    for (k, (source, name)) in sources.iter().enumerate() {
         let ready = &grant.bit(k as u32) & &out.tready;
-        let (v, pl) = src.source(&mut m, ready);
-        let mid = m.reg_reset(&format!("{nm}_mid_frame"), 1, 0);
-        m.describe(&mid, "Inside a frame: keep the grant through gaps.");
-        let f = &v & grant.bit(k as u32) & &out.tready;
-        m.when(&f, |m| m.set(&mid, !pl.bit(w + lanes)));
-        reqs.push(&v | &mid);
-        payloads.push(pl);
-        valids.push(v);
+        let (valid, payload) = source.source(m, ready);
+        let mid_frame = m.reg_reset(&format!("{name}_mid_frame"), 1, 0);
+        m.describe(&mid_frame, "Inside a frame: keep the grant through gaps.");
+        let beat_out = &valid & grant.bit(k as u32) & &out.tready;
+        m.when(&beat_out, |m| m.set(&mid_frame, !payload.bit(last_bit)));
+        requests.push(&valid | &mid_frame);
+        payloads.push(payload);
+        valids.push(valid);
     }
-    m.connect(a, "req", cat([reqs[1].clone(), reqs[0].clone()]));
-    let sel = grant.bit(1);
-    let pl = sel.mux(payloads[1].clone(), payloads[0].clone());
-    let ov = &g_valid & sel.mux(valids[1].clone(), valids[0].clone());
-    out.drive(&mut m, ov.clone(), &pl);
-    m.connect(a, "ack", &ov & &out.tready & pl.bit(w + lanes));
-    let np_out = m.node(
+    m.connect(arb, "req", cat([requests[1].clone(), requests[0].clone()]));
+    let np_granted = grant.bit(1);
+    let payload = np_granted.mux(payloads[1].clone(), payloads[0].clone());
+    let out_valid = &grant_valid & np_granted.mux(valids[1].clone(), valids[0].clone());
+    out.drive(m, out_valid.clone(), &payload);
+    m.connect(arb, "ack", &out_valid & &out.tready & payload.bit(last_bit));
+    let np_sent = m.node(
         "np_frame_sent",
-        &ov & &out.tready & pl.bit(w + lanes) & &sel,
+        &out_valid & &out.tready & payload.bit(last_bit) & &np_granted,
     );
-    stat(&mut m, "np_frames", np_out.into());
+    stat(m, "np_frames", np_sent.into());
     for o in ["drop_bad", "drop_full"] {
-        let x = m.inst_output(npf, o);
+        let x = m.inst_output(np_frames, o);
         m.unused(&x); // reported at the descriptor's completion
     }
-    m.finish()
 }

@@ -26,7 +26,7 @@ use crate::blocks::pieces::{pick, place};
 use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::blocks::udp_tx_build::{udp_tx_build, FIELDS};
 use crate::bundles::{Axis, AxisCfg};
-use crate::ir::{cat, clog2, lit, Expr, HdlErrors, Module, ModuleBuilder, PortDir};
+use crate::ir::{cat, clog2, lit, Expr, HdlErrors, Inst, Module, ModuleBuilder, PortDir, Sig};
 use crate::lauberhorn::coherence::{ctrl, tx, KERNEL, LINE_BITS, LINE_BYTES};
 use crate::lauberhorn::endpoints::EndpointsCfg;
 use std::rc::Rc;
@@ -39,6 +39,17 @@ pub const SYSTEM_ERR: u64 = 5;
 pub const TTL: u64 = 64;
 /// Read words in flight or waiting, at most.
 const READ_DEPTH: u64 = 4;
+
+/// States of the message being sent.
+const IDLE: u64 = 0;
+/// Reading word 0 of the slot, or the TX buffer's descriptor.
+const HEAD: u64 = 1;
+/// A pass over the payload.
+const PASS: u64 = 2;
+/// Waiting for the first pass's sum.
+const SUM: u64 = 3;
+/// Handing the slot or the TX buffer back.
+const FREE: u64 = 4;
 
 /// Parameters of [`rpc_reply`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -79,11 +90,8 @@ pub fn rpc_reply(cfg: RpcReplyCfg) -> Result<Rc<Module>, HdlErrors> {
     );
     let ecfg = cfg.endpoints();
     ecfg.validate(&name)?;
-    let ew = ecfg.ep_width();
     AxisCfg::validate_nic_width(&name, wn)?;
-    let sw = clog2(u64::from(cfg.slots));
-    let (bn, bc) = (wn / 8, wc / 8);
-    let swl = cfg.slot_words().trailing_zeros();
+    let d = Dims::new(&cfg);
     let builder = udp_tx_build(wn)?;
     let summer = checksum(wn)?;
     let mut m = ModuleBuilder::new(&name);
@@ -93,286 +101,636 @@ pub fn rpc_reply(cfg: RpcReplyCfg) -> Result<Rc<Module>, HdlErrors> {
         cfg.capacity(),
         cfg.cores
     ));
-    let gp = |m: &mut ModuleBuilder, g: &str, f: &str, w: u32, d| m.group_port(g, f, w, d);
-    let done_valid = gp(&mut m, "done", "valid", 1, PortDir::In);
-    let done_ready = gp(&mut m, "done", "ready", 1, PortDir::Out);
-    let done_slot = gp(&mut m, "done", "slot", sw, PortDir::In);
-    let done_wrote = gp(&mut m, "done", "wrote", 1, PortDir::In);
-    // Error replies the receive path wrote into slots.
-    let err_valid = gp(&mut m, "err_done", "valid", 1, PortDir::In);
-    let err_ready = gp(&mut m, "err_done", "ready", 1, PortDir::Out);
-    let err_slot = gp(&mut m, "err_done", "slot", sw, PortDir::In);
-    let meta_slot = gp(&mut m, "meta", "slot", sw, PortDir::Out);
-    let caller: Vec<_> = [
-        ("src_mac", 48),
-        ("src_ip", 32),
-        ("dst_ip", 32),
-        ("src_port", 16),
-        ("dst_port", 16),
-        ("xid", 32),
-    ]
-    .iter()
-    .map(|(f, w)| gp(&mut m, "meta", f, *w, PortDir::In))
-    .collect();
-    let send_valid = gp(&mut m, "tx_send", "valid", 1, PortDir::In);
-    let send_ready = gp(&mut m, "tx_send", "ready", 1, PortDir::Out);
-    let send_ep = gp(&mut m, "tx_send", "ep", ew, PortDir::In);
-    let send_buf = gp(&mut m, "tx_send", "buf", 1, PortDir::In);
-    let sent_valid = gp(&mut m, "tx_done", "valid", 1, PortDir::Out);
-    let sent_ep = gp(&mut m, "tx_done", "ep", ew, PortDir::Out);
-    let sent_buf = gp(&mut m, "tx_done", "buf", 1, PortDir::Out);
-    let word_w = ecfg.rd_addr_width();
-    let rd_valid = gp(&mut m, "slot_rd", "valid", 1, PortDir::Out);
-    let rd_ready = gp(&mut m, "slot_rd", "ready", 1, PortDir::In);
-    let rd_addr = gp(&mut m, "slot_rd", "addr", word_w, PortDir::Out);
-    let rd_data = gp(&mut m, "slot_rd", "data", wc, PortDir::In);
-    let rd_dv = gp(&mut m, "slot_rd", "data_valid", 1, PortDir::In);
-    let free_valid = gp(&mut m, "free", "valid", 1, PortDir::Out);
-    let free_ready = gp(&mut m, "free", "ready", 1, PortDir::In);
-    let free_slot = gp(&mut m, "free", "slot", sw, PortDir::Out);
-    let local_mac = m.input("local_mac", 48);
-    let local_ip = m.input("local_ip", 32);
-    let tx_port = m.input("tx_port", 16 * cfg.cores);
-    let stat = |m: &mut ModuleBuilder, f: &str, v: Expr| {
-        let o = m.output(&format!("stat_{f}"), 1);
-        let r = m.reg_reset(&format!("stat_{f}_r"), 1, 0);
-        m.set(&r, v);
-        m.set(&o, &r);
-    };
+    // Signals are declared in the order these calls create them: keep it, and the Verilog
+    // keeps its shape.
+    let ports = Ports::new(&mut m, &cfg, &d);
+    let job = Job::new(&mut m, &d, &ports);
+    take_turns(&mut m, &ports, &job);
+    let size = payload_size(&mut m, &d, &job);
+    let reads = slot_reads(&mut m, &d, &ports, &job, &size)?;
+    let head_in = header_read(&mut m, &cfg, &d, &ports, &job, &reads);
+    let beats = words_to_beats(&mut m, &d, &job, &size, &reads, &head_in.arrives);
+    let payload = payload_beats(&mut m, &d, &ports.caller.xid, &job, &size, &beats);
+    let sinks = pass_sinks(&mut m, &summer, &builder, &job, &beats, &payload);
+    frame_header(
+        &mut m,
+        &ports,
+        &job,
+        &size,
+        &reads,
+        &head_in.descriptor,
+        &sinks,
+    );
+    release(&mut m, &ports, &job, &payload.pass_end);
+    mac_output(&mut m, &d, sinks.builder);
+    m.finish()
+}
 
-    // The reply being built.
-    const IDLE: u64 = 0;
-    const HEAD: u64 = 1;
-    const PASS: u64 = 2;
-    const SUM: u64 = 3;
-    const FREE: u64 = 4;
-    let state = m.reg_reset("state", 3, IDLE);
-    let at = |s: u64| Expr::from(&state).eq(s);
-    let slot = m.reg("slot", sw);
-    let wrote = m.reg("wrote", 1);
-    let len = m.reg("result_len", 16);
-    let status = m.reg("accept_stat", 8);
-    let second = m.reg("second_pass", 1);
-    let datagram = m.reg("datagram", 1);
-    let txb = m.reg("tx_buffer", ew + 1);
-    let last_reply = m.reg_reset("last_was_reply", 1, 0);
-    let head_asked = m.reg_reset("head_asked", 1, 0);
-    let pass_done = m.reg_reset("pass_done", 1, 0);
-    m.set(&meta_slot, &slot);
-    m.set(&free_slot, &slot);
-    m.set(&sent_ep, txb.slice(1, ew));
-    m.set(&sent_buf, txb.bit(0));
-    // Replies and datagrams take turns when both wait.
-    let reply_turn = m.node("reply_turn", at(IDLE) & (!&send_valid | !&last_reply));
-    let take_done = m.node("take_done", &reply_turn & &done_valid);
-    let take_err = m.node("take_error", &reply_turn & &err_valid & !&done_valid);
+/// Sizes derived from the configuration.
+struct Dims {
+    /// Bits of a MAC beat and of a slot word.
+    beat_bits: u32,
+    word_bits: u32,
+    /// Bytes of a MAC beat and of a slot word.
+    beat_bytes: u32,
+    word_bytes: u32,
+    /// Bits of a slot number, of a word's index in its slot, of an endpoint number and of
+    /// `slot_rd_addr`.
+    slot_bits: u32,
+    slot_word_bits: u32,
+    endpoint_bits: u32,
+    read_addr_bits: u32,
+}
+
+impl Dims {
+    fn new(cfg: &RpcReplyCfg) -> Dims {
+        let ecfg = cfg.endpoints();
+        Dims {
+            beat_bits: cfg.net_width,
+            word_bits: cfg.coh_width,
+            beat_bytes: cfg.net_width / 8,
+            word_bytes: cfg.coh_width / 8,
+            slot_bits: clog2(u64::from(cfg.slots)),
+            slot_word_bits: cfg.slot_words().trailing_zeros(),
+            endpoint_bits: ecfg.ep_width(),
+            read_addr_bits: ecfg.rd_addr_width(),
+        }
+    }
+}
+
+/// A handler finished a slot, and whether it wrote a result.
+struct Done {
+    valid: Sig,
+    ready: Sig,
+    slot: Sig,
+    wrote: Sig,
+}
+
+/// The receive path wrote an error reply into a slot.
+struct ErrorDone {
+    valid: Sig,
+    ready: Sig,
+    slot: Sig,
+}
+
+/// The call a reply answers, as `rpc_rx` kept it, of the slot on `meta_slot`.
+struct Caller {
+    src_mac: Sig,
+    src_ip: Sig,
+    dst_ip: Sig,
+    src_port: Sig,
+    dst_port: Sig,
+    xid: Sig,
+}
+
+/// A core rang the doorbell on a TX buffer.
+struct TxSend {
+    valid: Sig,
+    ready: Sig,
+    ep: Sig,
+    buf: Sig,
+}
+
+/// A TX buffer goes back to its endpoint.
+struct TxDone {
+    valid: Sig,
+    ep: Sig,
+    buf: Sig,
+}
+
+/// Word reads from the slot RAM and the TX buffers.
+struct SlotRead {
+    valid: Sig,
+    ready: Sig,
+    addr: Sig,
+    data: Sig,
+    data_valid: Sig,
+}
+
+/// A slot goes back to the receive path.
+struct Free {
+    valid: Sig,
+    ready: Sig,
+    slot: Sig,
+}
+
+/// The path's ports, in the order the module declares them.
+struct Ports {
+    done: Done,
+    err_done: ErrorDone,
+    meta_slot: Sig,
+    caller: Caller,
+    send: TxSend,
+    sent: TxDone,
+    slot_rd: SlotRead,
+    free: Free,
+    local_mac: Sig,
+    local_ip: Sig,
+    /// Per core, the source port its user endpoint may send from.
+    tx_port: Sig,
+}
+
+impl Ports {
+    fn new(m: &mut ModuleBuilder, cfg: &RpcReplyCfg, d: &Dims) -> Ports {
+        let gp = |m: &mut ModuleBuilder, g: &str, f: &str, w: u32, d| m.group_port(g, f, w, d);
+        let slot_bits = d.slot_bits;
+        let endpoint_bits = d.endpoint_bits;
+        Ports {
+            done: Done {
+                valid: gp(m, "done", "valid", 1, PortDir::In),
+                ready: gp(m, "done", "ready", 1, PortDir::Out),
+                slot: gp(m, "done", "slot", slot_bits, PortDir::In),
+                wrote: gp(m, "done", "wrote", 1, PortDir::In),
+            },
+            err_done: ErrorDone {
+                valid: gp(m, "err_done", "valid", 1, PortDir::In),
+                ready: gp(m, "err_done", "ready", 1, PortDir::Out),
+                slot: gp(m, "err_done", "slot", slot_bits, PortDir::In),
+            },
+            meta_slot: gp(m, "meta", "slot", slot_bits, PortDir::Out),
+            caller: Caller {
+                src_mac: gp(m, "meta", "src_mac", 48, PortDir::In),
+                src_ip: gp(m, "meta", "src_ip", 32, PortDir::In),
+                dst_ip: gp(m, "meta", "dst_ip", 32, PortDir::In),
+                src_port: gp(m, "meta", "src_port", 16, PortDir::In),
+                dst_port: gp(m, "meta", "dst_port", 16, PortDir::In),
+                xid: gp(m, "meta", "xid", 32, PortDir::In),
+            },
+            send: TxSend {
+                valid: gp(m, "tx_send", "valid", 1, PortDir::In),
+                ready: gp(m, "tx_send", "ready", 1, PortDir::Out),
+                ep: gp(m, "tx_send", "ep", endpoint_bits, PortDir::In),
+                buf: gp(m, "tx_send", "buf", 1, PortDir::In),
+            },
+            sent: TxDone {
+                valid: gp(m, "tx_done", "valid", 1, PortDir::Out),
+                ep: gp(m, "tx_done", "ep", endpoint_bits, PortDir::Out),
+                buf: gp(m, "tx_done", "buf", 1, PortDir::Out),
+            },
+            slot_rd: SlotRead {
+                valid: gp(m, "slot_rd", "valid", 1, PortDir::Out),
+                ready: gp(m, "slot_rd", "ready", 1, PortDir::In),
+                addr: gp(m, "slot_rd", "addr", d.read_addr_bits, PortDir::Out),
+                data: gp(m, "slot_rd", "data", d.word_bits, PortDir::In),
+                data_valid: gp(m, "slot_rd", "data_valid", 1, PortDir::In),
+            },
+            free: Free {
+                valid: gp(m, "free", "valid", 1, PortDir::Out),
+                ready: gp(m, "free", "ready", 1, PortDir::In),
+                slot: gp(m, "free", "slot", slot_bits, PortDir::Out),
+            },
+            local_mac: m.input("local_mac", 48),
+            local_ip: m.input("local_ip", 32),
+            tx_port: m.input("tx_port", 16 * cfg.cores),
+        }
+    }
+}
+
+/// A statistics pulse, `stat_<field>`, from a register.
+fn stat(m: &mut ModuleBuilder, field: &str, value: Expr) {
+    let o = m.output(&format!("stat_{field}"), 1);
+    let r = m.reg_reset(&format!("stat_{field}_r"), 1, 0);
+    m.set(&r, value);
+    m.set(&o, &r);
+}
+
+/// The message being sent: a reply from a slot or a datagram from a TX buffer.
+struct Job {
+    /// IDLE, HEAD, PASS, SUM or FREE.
+    state: Sig,
+    slot: Sig,
+    /// The handler wrote a result (an error reply counts as written).
+    wrote: Sig,
+    /// Result bytes of a reply, payload bytes of a datagram.
+    len: Sig,
+    /// The reply's `accept_stat`.
+    status: Sig,
+    /// The pass feeds the frame builder (the first one feeds the checksum).
+    second_pass: Sig,
+    /// A datagram, not a reply.
+    datagram: Sig,
+    /// The TX buffer: {endpoint, buffer}.
+    tx_buffer: Sig,
+    /// Replies and datagrams take turns.
+    last_was_reply: Sig,
+    /// The header word's read has been asked for.
+    head_asked: Sig,
+    /// This pass has sent its last beat.
+    pass_done: Sig,
+}
+
+impl Job {
+    fn new(m: &mut ModuleBuilder, d: &Dims, ports: &Ports) -> Job {
+        let job = Job {
+            state: m.reg_reset("state", 3, IDLE),
+            slot: m.reg("slot", d.slot_bits),
+            wrote: m.reg("wrote", 1),
+            len: m.reg("result_len", 16),
+            status: m.reg("accept_stat", 8),
+            second_pass: m.reg("second_pass", 1),
+            datagram: m.reg("datagram", 1),
+            tx_buffer: m.reg("tx_buffer", d.endpoint_bits + 1),
+            last_was_reply: m.reg_reset("last_was_reply", 1, 0),
+            head_asked: m.reg_reset("head_asked", 1, 0),
+            pass_done: m.reg_reset("pass_done", 1, 0),
+        };
+        m.set(&ports.meta_slot, &job.slot);
+        m.set(&ports.free.slot, &job.slot);
+        m.set(&ports.sent.ep, job.tx_buffer.slice(1, d.endpoint_bits));
+        m.set(&ports.sent.buf, job.tx_buffer.bit(0));
+        job
+    }
+
+    /// The job is in `state`.
+    fn at(&self, state: u64) -> Expr {
+        Expr::from(&self.state).eq(state)
+    }
+}
+
+/// Replies and datagrams take turns when both wait.
+fn take_turns(m: &mut ModuleBuilder, ports: &Ports, job: &Job) {
+    let (done, err, send) = (&ports.done, &ports.err_done, &ports.send);
+    let reply_turn = m.node(
+        "reply_turn",
+        job.at(IDLE) & (!&send.valid | !&job.last_was_reply),
+    );
+    let take_done = m.node("take_done", &reply_turn & &done.valid);
+    let take_err = m.node("take_error", &reply_turn & &err.valid & !&done.valid);
     let take_reply = m.node("take_reply", &take_done | &take_err);
-    let take_send = m.node("take_send", at(IDLE) & &send_valid & !&take_reply);
-    m.set(&done_ready, &take_done);
-    m.set(&err_ready, &take_err);
-    m.set(&send_ready, &take_send);
+    let take_send = m.node("take_send", job.at(IDLE) & &send.valid & !&take_reply);
+    m.set(&done.ready, &take_done);
+    m.set(&err.ready, &take_err);
+    m.set(&send.ready, &take_send);
     m.when(&take_reply | &take_send, |m| {
-        m.set(&datagram, &take_send);
-        m.set(&last_reply, &take_reply);
-        m.set(&slot, take_err.mux(&err_slot, &done_slot));
-        m.set(&wrote, &take_err | &done_wrote);
-        m.set(&txb, cat([Expr::from(&send_ep), Expr::from(&send_buf)]));
-        m.set(&state, HEAD);
-        m.set(&head_asked, 0);
+        m.set(&job.datagram, &take_send);
+        m.set(&job.last_was_reply, &take_reply);
+        m.set(&job.slot, take_err.mux(&err.slot, &done.slot));
+        m.set(&job.wrote, &take_err | &done.wrote);
+        m.set(
+            &job.tx_buffer,
+            cat([Expr::from(&send.ep), Expr::from(&send.buf)]),
+        );
+        m.set(&job.state, HEAD);
+        m.set(&job.head_asked, 0);
     });
+}
 
-    // Reads: word 0 of a slot, or the TX buffer's last 16 bytes, for the header; then
-    // the payload's words, pass after pass.
-    let total = m.node(
+/// The payload's size in bytes, slot words and MAC beats.
+struct PayloadSize {
+    bytes: Sig,
+    words: Sig,
+    beats: Sig,
+}
+
+fn payload_size(m: &mut ModuleBuilder, d: &Dims, job: &Job) -> PayloadSize {
+    let (beat_bytes, word_bytes) = (d.beat_bytes, d.word_bytes);
+    let bytes = m.node(
         "payload_bytes",
-        datagram.mux(
-            len.zext(17),
-            len.zext(17) + lit(u64::from(REPLY_HEADER), 17),
+        job.datagram.mux(
+            job.len.zext(17),
+            job.len.zext(17) + lit(u64::from(REPLY_HEADER), 17),
         ),
     );
-    let words_needed = m.node(
+    let words = m.node(
         "payload_words",
-        (&total + lit(u64::from(bc) - 1, 17)).shr(bc.trailing_zeros()),
+        (&bytes + lit(u64::from(word_bytes) - 1, 17)).shr(word_bytes.trailing_zeros()),
     );
-    let beats_needed = m.node(
+    let beats = m.node(
         "payload_beats",
-        (&total + lit(u64::from(bn) - 1, 17)).shr(bn.trailing_zeros()),
+        (&bytes + lit(u64::from(beat_bytes) - 1, 17)).shr(beat_bytes.trailing_zeros()),
     );
-    let rq = m.reg_reset("words_asked", 17, 0);
+    PayloadSize {
+        bytes,
+        words,
+        beats,
+    }
+}
+
+/// The words read, waiting in a FIFO for their beats.
+struct Reads {
+    words_asked: Sig,
+    words: Inst,
+}
+
+/// Reads: word 0 of a slot, or the TX buffer's last 16 bytes, for the header; then the
+/// payload's words, pass after pass.
+fn slot_reads(
+    m: &mut ModuleBuilder,
+    d: &Dims,
+    ports: &Ports,
+    job: &Job,
+    size: &PayloadSize,
+) -> Result<Reads, HdlErrors> {
+    let (word_bits, slot_word_bits, addr_bits) = (d.word_bits, d.slot_word_bits, d.read_addr_bits);
+    let rd = &ports.slot_rd;
+    let asked = m.reg_reset("words_asked", 17, 0);
     let inflight = m.reg_reset("reads_inflight", 3, 0);
-    let rf = m.instance("read_words", &sync_fifo(SyncFifoCfg::new(wc, READ_DEPTH))?);
-    let rf_count = m.inst_output(rf, "count");
-    let rf_sready = m.inst_output(rf, "s_ready");
-    m.unused(&rf_sready); // the reads in flight leave room
+    let words = m.instance(
+        "read_words",
+        &sync_fifo(SyncFifoCfg::new(word_bits, READ_DEPTH))?,
+    );
+    let words_count = m.inst_output(words, "count");
+    let words_sready = m.inst_output(words, "s_ready");
+    m.unused(&words_sready); // the reads in flight leave room
     let room = m.node(
         "read_room",
-        (rf_count.zext(4) + inflight.zext(4)).lt(READ_DEPTH),
+        (words_count.zext(4) + inflight.zext(4)).lt(READ_DEPTH),
     );
     // A TX buffer's descriptor is in its last word (words are at least 16 bytes).
-    let line_words = LINE_BITS / wc;
-    let lww = line_words.trailing_zeros();
-    let head_rd = m.node("read_head", at(HEAD) & !&head_asked);
+    let line_words = LINE_BITS / word_bits;
+    let line_word_bits = line_words.trailing_zeros();
+    let head_rd = m.node("read_head", job.at(HEAD) & !&job.head_asked);
     let body_rd = m.node(
         "read_body",
-        at(PASS) & Expr::from(&rq).lt(&words_needed) & &room,
+        job.at(PASS) & Expr::from(&asked).lt(&size.words) & &room,
     );
-    m.set(&rd_valid, &head_rd | &body_rd);
-    let slot_addr =
-        cat([Expr::from(&slot), head_rd.mux(lit(0, swl), rq.trunc(swl))]).zext(word_w - 1);
-    let mut tx_word = vec![Expr::from(&txb)];
-    if lww > 0 {
-        let last = lit(u64::from(line_words - 1), lww);
-        tx_word.push(head_rd.mux(last, rq.trunc(lww)));
+    m.set(&rd.valid, &head_rd | &body_rd);
+    let slot_addr = cat([
+        Expr::from(&job.slot),
+        head_rd.mux(lit(0, slot_word_bits), asked.trunc(slot_word_bits)),
+    ])
+    .zext(addr_bits - 1);
+    let mut tx_word = vec![Expr::from(&job.tx_buffer)];
+    if line_word_bits > 0 {
+        let last = lit(u64::from(line_words - 1), line_word_bits);
+        tx_word.push(head_rd.mux(last, asked.trunc(line_word_bits)));
     }
-    let tx_addr = cat(tx_word).zext(word_w - 1);
+    let tx_addr = cat(tx_word).zext(addr_bits - 1);
     m.set(
-        &rd_addr,
-        cat([Expr::from(&datagram), datagram.mux(tx_addr, slot_addr)]),
+        &rd.addr,
+        cat([
+            Expr::from(&job.datagram),
+            job.datagram.mux(tx_addr, slot_addr),
+        ]),
     );
-    m.when(&head_rd & &rd_ready, |m| m.set(&head_asked, 1));
-    m.when(&body_rd & &rd_ready, |m| m.set(&rq, &rq + lit(1, 17)));
-    let body_dv = m.node("body_data", &rd_dv & at(PASS));
+    m.when(&head_rd & &rd.ready, |m| m.set(&job.head_asked, 1));
+    m.when(&body_rd & &rd.ready, |m| m.set(&asked, &asked + lit(1, 17)));
+    let body_dv = m.node("body_data", &rd.data_valid & job.at(PASS));
     m.set(
         &inflight,
-        &inflight + (&body_rd & &rd_ready).zext(3) - body_dv.zext(3),
+        &inflight + (&body_rd & &rd.ready).zext(3) - body_dv.zext(3),
     );
-    m.connect(rf, "s_valid", &body_dv);
-    m.connect(rf, "s_data", &rd_data);
+    m.connect(words, "s_valid", &body_dv);
+    m.connect(words, "s_data", &rd.data);
+    Ok(Reads {
+        words_asked: asked,
+        words,
+    })
+}
 
-    // Word 0 sets the reply's length and status.
-    let w0 = rd_data.trunc(64);
-    let r_len = w0.slice(ctrl::LEN_LSB, 16);
-    let r_stat = w0.slice(ctrl::STAT_LSB, 8);
-    let good = m.node("result_ok", &wrote & r_len.le(u64::from(cfg.capacity())));
-    // The TX descriptor: {port word, address word}, the last 16 bytes of the line.
-    let desc = m.reg("tx_descriptor", 128);
-    m.unused(&desc); // the length is taken as it arrives
-    let desc_next = m.node("tx_descriptor_next", rd_data.slice(wc - 128, 128));
-    let head_in = m.node("head_in", &rd_dv & at(HEAD));
-    m.when(&head_in, |m| m.set(&desc, &desc_next));
-    let d_field = |word: usize, lsb: u32, w: u32| {
-        desc_next.slice((word as u32 - tx::ADDR_WORD as u32) * 64 + lsb, w)
-    };
-    let d_len = d_field(tx::ADDR_WORD, tx::LEN_LSB, 16);
-    let d_sport = d_field(tx::PORT_WORD, tx::SRC_PORT_LSB, 16);
-    let allowed_port = if cfg.cores == 1 {
-        Expr::from(&tx_port)
-    } else {
-        pick(&tx_port.clone().into(), &txb.slice(2, ew - 1), 16)
-    };
-    let is_kernel = txb.bit(1).eq(u64::from(KERNEL));
-    let dg_ok = m.node(
-        "datagram_ok",
-        d_len.ne(0u64) & d_len.le(u64::from(tx::PAYLOAD)) & (is_kernel | d_sport.eq(allowed_port)),
+/// The header word as it arrives.
+struct HeaderIn {
+    /// The word arrives this cycle.
+    arrives: Sig,
+    /// The TX descriptor: {port word, address word}, the last 16 bytes of the line.
+    descriptor: Sig,
+}
+
+/// Word 0 sets a reply's length and status; a TX buffer's descriptor, a datagram's length
+/// and whether it may be sent.
+fn header_read(
+    m: &mut ModuleBuilder,
+    cfg: &RpcReplyCfg,
+    d: &Dims,
+    ports: &Ports,
+    job: &Job,
+    reads: &Reads,
+) -> HeaderIn {
+    let (rd, endpoint_bits) = (&ports.slot_rd, d.endpoint_bits);
+    let word0 = rd.data.trunc(64);
+    let result_len = word0.slice(ctrl::LEN_LSB, 16);
+    let result_stat = word0.slice(ctrl::STAT_LSB, 8);
+    let good = m.node(
+        "result_ok",
+        &job.wrote & result_len.le(u64::from(cfg.capacity())),
     );
-    m.when(&head_in, |m| {
+    let descriptor = m.reg("tx_descriptor", 128);
+    m.unused(&descriptor); // the length is taken as it arrives
+    let desc_next = m.node("tx_descriptor_next", rd.data.slice(d.word_bits - 128, 128));
+    let arrives = m.node("head_in", &rd.data_valid & job.at(HEAD));
+    m.when(&arrives, |m| m.set(&descriptor, &desc_next));
+    let tx_len = descriptor_field(&desc_next, tx::ADDR_WORD, tx::LEN_LSB, 16);
+    let tx_src_port = descriptor_field(&desc_next, tx::PORT_WORD, tx::SRC_PORT_LSB, 16);
+    let allowed_port = if cfg.cores == 1 {
+        Expr::from(&ports.tx_port)
+    } else {
+        pick(
+            &ports.tx_port.clone().into(),
+            &job.tx_buffer.slice(2, endpoint_bits - 1),
+            16,
+        )
+    };
+    let is_kernel = job.tx_buffer.bit(1).eq(u64::from(KERNEL));
+    let datagram_ok = m.node(
+        "datagram_ok",
+        tx_len.ne(0u64)
+            & tx_len.le(u64::from(tx::PAYLOAD))
+            & (is_kernel | tx_src_port.eq(allowed_port)),
+    );
+    m.when(&arrives, |m| {
         m.set(
-            &len,
-            datagram.mux(d_len.clone(), good.mux(r_len, lit(0, 16))),
+            &job.len,
+            job.datagram
+                .mux(tx_len.clone(), good.mux(result_len, lit(0, 16))),
         );
-        m.set(&status, good.mux(r_stat, lit(SYSTEM_ERR, 8)));
-        m.set(&second, 0);
-        m.set(&rq, lit(0, 17));
-        m.set(&pass_done, 0);
+        m.set(&job.status, good.mux(result_stat, lit(SYSTEM_ERR, 8)));
+        m.set(&job.second_pass, 0);
+        m.set(&reads.words_asked, lit(0, 17));
+        m.set(&job.pass_done, 0);
         m.set(
-            &state,
-            (&datagram & !&dg_ok).mux(lit(FREE, 3), lit(PASS, 3)),
+            &job.state,
+            (&job.datagram & !&datagram_ok).mux(lit(FREE, 3), lit(PASS, 3)),
         );
     });
-    stat(&mut m, "bad_result", &head_in & !&datagram & !&good);
-    stat(&mut m, "tx_dropped", &head_in & &datagram & !&dg_ok);
+    stat(m, "bad_result", &arrives & !&job.datagram & !&good);
+    stat(m, "tx_dropped", &arrives & &job.datagram & !&datagram_ok);
+    HeaderIn {
+        arrives,
+        descriptor,
+    }
+}
 
-    // Words to beats.
-    let rf_valid = m.inst_output(rf, "m_valid");
-    let rf_data = m.inst_output(rf, "m_data");
-    let out_beat = m.reg_reset("beat_index", 17, 0);
-    let beat_valid;
-    let beat_data: Expr;
+/// Bits `lsb..lsb + width` of 64-bit `word` of a TX buffer, in its 128-bit descriptor.
+fn descriptor_field(descriptor: &Sig, word: usize, lsb: u32, width: u32) -> Expr {
+    descriptor.slice((word as u32 - tx::ADDR_WORD as u32) * 64 + lsb, width)
+}
+
+/// MAC beats made of the words read, one beat in flight at a time.
+struct Beats {
+    index: Sig,
+    valid: Sig,
+    data: Expr,
+    /// The pass's sink takes a beat.
+    sink_ready: Sig,
+    take: Sig,
+}
+
+/// The read words at the head of their FIFO.
+struct WordOut {
+    fifo: Inst,
+    valid: Sig,
+    data: Sig,
+}
+
+fn words_to_beats(
+    m: &mut ModuleBuilder,
+    d: &Dims,
+    job: &Job,
+    size: &PayloadSize,
+    reads: &Reads,
+    head_in: &Sig,
+) -> Beats {
+    let words = WordOut {
+        fifo: reads.words,
+        valid: m.inst_output(reads.words, "m_valid"),
+        data: m.inst_output(reads.words, "m_data"),
+    };
+    let index = m.reg_reset("beat_index", 17, 0);
     let sink_ready = m.wire("sink_ready", 1);
-    let beat_take = m.node("beat_take", Expr::from(&sink_ready));
-    if wc >= wn {
-        let r = wc / wn;
-        let sub = (r > 1).then(|| m.reg_reset("beat_of_word", clog2(u64::from(r)), 0));
-        let last_sub = match &sub {
-            Some(s) => Expr::from(s).eq(u64::from(r - 1)),
-            None => lit(1, 1),
-        };
-        // Beats of the last word past the payload's end are skipped without going out.
-        let extra = m.node("beat_extra", Expr::from(&pass_done));
-        beat_valid = m.node("beat_valid", &rf_valid & !&extra);
-        beat_data = match &sub {
-            Some(s) => pick(&rf_data.clone().into(), &s.clone().into(), wn),
-            None => rf_data.clone().into(),
-        };
-        // The rest of a word past the payload's end goes at once, so the next pass (or
-        // reply) starts with a fresh word.
-        let step = m.node("beat_step", &beat_valid & &beat_take);
-        if let Some(s) = &sub {
-            m.when(&step, |m| {
-                m.set(s, last_sub.mux(lit(0, s.width()), s + lit(1, s.width())))
-            });
-            m.when(&rf_valid & &extra, |m| m.set(s, lit(0, s.width())));
-        }
-        m.connect(rf, "m_ready", &rf_valid & (&extra | (&step & last_sub)));
+    let take = m.node("beat_take", Expr::from(&sink_ready));
+    let (valid, data) = if d.word_bits >= d.beat_bits {
+        split_words(m, d, job, &words, &take)
     } else {
-        let r = wn / wc;
-        m.unused(&pass_done); // beats end with the payload's last word: none to skip
-        let got = m.reg_reset("words_in_beat", clog2(u64::from(r)), 0);
-        let acc = m.reg("beat_acc", wn - wc);
-        let words_used = m.reg_reset("words_used", 17, 0);
-        let last_word = m.node("last_word", (&words_used + lit(1, 17)).eq(&words_needed));
-        let completes = m.node(
-            "beat_completes",
-            Expr::from(&got).eq(u64::from(r - 1)) | &last_word,
-        );
-        beat_valid = m.node("beat_valid", &rf_valid & &completes);
-        beat_data = place(
-            &acc.clone().into(),
-            &got.clone().into(),
-            &rf_data.clone().into(),
-            r,
-        );
-        let step = m.node("beat_step", &rf_valid & (!&completes | &beat_take));
+        gather_words(m, d, job, size, &words, &take, head_in)
+    };
+    Beats {
+        index,
+        valid,
+        data,
+        sink_ready,
+        take,
+    }
+}
+
+/// Words as wide as a beat or wider: each word is cut into beats.
+fn split_words(
+    m: &mut ModuleBuilder,
+    d: &Dims,
+    job: &Job,
+    words: &WordOut,
+    take: &Sig,
+) -> (Sig, Expr) {
+    let beats_per_word = d.word_bits / d.beat_bits;
+    let beat_of_word = (beats_per_word > 1)
+        .then(|| m.reg_reset("beat_of_word", clog2(u64::from(beats_per_word)), 0));
+    let last_of_word = match &beat_of_word {
+        Some(s) => Expr::from(s).eq(u64::from(beats_per_word - 1)),
+        None => lit(1, 1),
+    };
+    // Beats of the last word past the payload's end are skipped without going out.
+    let extra = m.node("beat_extra", Expr::from(&job.pass_done));
+    let valid = m.node("beat_valid", &words.valid & !&extra);
+    let data = match &beat_of_word {
+        Some(s) => pick(&words.data.clone().into(), &s.clone().into(), d.beat_bits),
+        None => words.data.clone().into(),
+    };
+    // The rest of a word past the payload's end goes at once, so the next pass (or
+    // reply) starts with a fresh word.
+    let step = m.node("beat_step", &valid & take);
+    if let Some(s) = &beat_of_word {
         m.when(&step, |m| {
             m.set(
-                &got,
-                completes.mux(lit(0, got.width()), &got + lit(1, got.width())),
-            );
-            m.set(&words_used, &words_used + lit(1, 17));
-            m.when(!&completes, |m| m.set(&acc, beat_data.trunc(wn - wc)));
+                s,
+                last_of_word.mux(lit(0, s.width()), s + lit(1, s.width())),
+            )
         });
-        m.when(&head_in, |m| m.set(&words_used, lit(0, 17)));
-        m.when(&step & &completes & last_word.clone(), |m| {
-            m.set(&words_used, lit(0, 17))
-        });
-        m.connect(rf, "m_ready", &step);
+        m.when(&words.valid & &extra, |m| m.set(s, lit(0, s.width())));
     }
-    let beat_last = m.node("beat_last", (&out_beat + lit(1, 17)).eq(&beats_needed));
+    m.connect(
+        words.fifo,
+        "m_ready",
+        &words.valid & (&extra | (&step & last_of_word)),
+    );
+    (valid, data)
+}
+
+/// Words narrower than a beat: words are gathered into beats; the payload's last word
+/// completes a beat.
+fn gather_words(
+    m: &mut ModuleBuilder,
+    d: &Dims,
+    job: &Job,
+    size: &PayloadSize,
+    words: &WordOut,
+    take: &Sig,
+    head_in: &Sig,
+) -> (Sig, Expr) {
+    let (beat_bits, word_bits) = (d.beat_bits, d.word_bits);
+    let words_per_beat = beat_bits / word_bits;
+    m.unused(&job.pass_done); // beats end with the payload's last word: none to skip
+    let got = m.reg_reset("words_in_beat", clog2(u64::from(words_per_beat)), 0);
+    let acc = m.reg("beat_acc", beat_bits - word_bits);
+    let words_used = m.reg_reset("words_used", 17, 0);
+    let last_word = m.node("last_word", (&words_used + lit(1, 17)).eq(&size.words));
+    let completes = m.node(
+        "beat_completes",
+        Expr::from(&got).eq(u64::from(words_per_beat - 1)) | &last_word,
+    );
+    let valid = m.node("beat_valid", &words.valid & &completes);
+    let data = place(
+        &acc.clone().into(),
+        &got.clone().into(),
+        &words.data.clone().into(),
+        words_per_beat,
+    );
+    let step = m.node("beat_step", &words.valid & (!&completes | take));
+    m.when(&step, |m| {
+        m.set(
+            &got,
+            completes.mux(lit(0, got.width()), &got + lit(1, got.width())),
+        );
+        m.set(&words_used, &words_used + lit(1, 17));
+        m.when(!&completes, |m| {
+            m.set(&acc, data.trunc(beat_bits - word_bits))
+        });
+    });
+    m.when(head_in, |m| m.set(&words_used, lit(0, 17)));
+    m.when(&step & &completes & last_word.clone(), |m| {
+        m.set(&words_used, lit(0, 17))
+    });
+    m.connect(words.fifo, "m_ready", &step);
+    (valid, data)
+}
+
+/// The payload beat as it goes out: a reply's header over its first bytes, the bytes kept.
+struct Payload {
+    data: Sig,
+    keep: Sig,
+    last: Sig,
+    /// The pass's last beat goes out.
+    pass_end: Sig,
+}
+
+fn payload_beats(
+    m: &mut ModuleBuilder,
+    d: &Dims,
+    xid: &Sig,
+    job: &Job,
+    size: &PayloadSize,
+    beats: &Beats,
+) -> Payload {
+    let beat_bytes = d.beat_bytes;
+    let last = m.node("beat_last", (&beats.index + lit(1, 17)).eq(&size.beats));
     // The reply header over the payload's first 24 bytes.
-    let xid = &caller[5];
-    let mut hdr: Vec<Expr> = (0..4).rev().map(|i| xid.slice(i * 8, 8)).collect();
-    for word in [1u64, 0, 0, 0] {
-        hdr.extend((0..4).rev().map(|i| lit(word >> (8 * i) & 0xff, 8)));
-    }
-    hdr.extend([lit(0, 8), lit(0, 8), lit(0, 8), Expr::from(&status)]);
-    let lanes: Vec<Expr> = (0..bn)
+    let header = reply_header(xid, &job.status);
+    let lanes: Vec<Expr> = (0..beat_bytes)
         .map(|j| {
-            let own = beat_data.slice(j * 8, 8);
-            let covered: Vec<u32> = (0..REPLY_HEADER.div_ceil(bn))
-                .filter(|k| k * bn + j < REPLY_HEADER)
+            let own = beats.data.slice(j * 8, 8);
+            let covered: Vec<u32> = (0..REPLY_HEADER.div_ceil(beat_bytes))
+                .filter(|k| k * beat_bytes + j < REPLY_HEADER)
                 .collect();
             covered.iter().fold(own, |acc, &k| {
-                (Expr::from(&out_beat).eq(u64::from(k)) & !&datagram)
-                    .mux(hdr[(k * bn + j) as usize].clone(), acc)
+                (Expr::from(&beats.index).eq(u64::from(k)) & !&job.datagram)
+                    .mux(header[(k * beat_bytes + j) as usize].clone(), acc)
             })
         })
         .rev()
         .collect();
-    let payload = m.node("payload_beat", cat(lanes));
-    let rem = total.trunc(bn.trailing_zeros());
+    let data = m.node("payload_beat", cat(lanes));
+    let rem = size.bytes.trunc(beat_bytes.trailing_zeros());
     // Lane j of the last beat holds a byte when the remainder is past j, or is 0 (full).
-    let keep_last = cat((0..bn).rev().map(|j| {
-        if j + 1 == bn {
+    let keep_last = cat((0..beat_bytes).rev().map(|j| {
+        if j + 1 == beat_bytes {
             rem.eq(0u64)
         } else {
             rem.eq(0u64) | rem.gt(u64::from(j))
@@ -380,80 +738,149 @@ pub fn rpc_reply(cfg: RpcReplyCfg) -> Result<Rc<Module>, HdlErrors> {
     }));
     let keep = m.node(
         "payload_keep",
-        beat_last.mux(keep_last, lit(1, 1).repeat(bn)),
+        last.mux(keep_last, lit(1, 1).repeat(beat_bytes)),
     );
-    m.when(&beat_valid & &beat_take, |m| {
-        m.set(&out_beat, beat_last.mux(lit(0, 17), &out_beat + lit(1, 17)));
+    m.when(&beats.valid & &beats.take, |m| {
+        m.set(
+            &beats.index,
+            last.mux(lit(0, 17), &beats.index + lit(1, 17)),
+        );
     });
-    let pass_end = m.node("pass_end", &beat_valid & &beat_take & &beat_last);
-    m.when(&pass_end, |m| m.set(&pass_done, 1));
+    let pass_end = m.node("pass_end", &beats.valid & &beats.take & &last);
+    m.when(&pass_end, |m| m.set(&job.pass_done, 1));
+    Payload {
+        data,
+        keep,
+        last,
+        pass_end,
+    }
+}
 
-    // Pass 1: the checksum; pass 2: the builder.
-    let cs = m.instance("payload_sum", &summer);
-    m.connect(cs, "s_axis_tvalid", &beat_valid & !&second & at(PASS));
-    m.connect(cs, "s_axis_tdata", &payload);
-    m.connect(cs, "s_axis_tkeep", &keep);
-    m.connect(cs, "s_axis_tlast", &beat_last);
-    let cs_ready = m.inst_output(cs, "s_axis_tready");
-    m.unused(&cs_ready); // always ready
-    let b = m.instance("builder", &builder);
-    let b_ready = m.inst_output(b, "s_axis_tready");
-    m.connect(b, "s_axis_tvalid", &beat_valid & &second & at(PASS));
-    m.connect(b, "s_axis_tdata", &payload);
-    m.connect(b, "s_axis_tkeep", &keep);
-    m.connect(b, "s_axis_tlast", &beat_last);
-    m.set(&sink_ready, at(PASS) & (!&second | &b_ready));
-    m.when(&pass_end & !&second, |m| m.set(&state, SUM));
-    let sum = m.reg("payload_sum_r", 16);
-    let sum_valid = m.inst_output(cs, "csum_valid");
-    let sum_now = m.inst_output(cs, "csum");
-    let hdr_go = m.reg_reset("header_go", 1, 0);
-    m.when(at(SUM) & &sum_valid, |m| {
-        m.set(&sum, &sum_now);
-        m.set(&hdr_go, 1);
+/// The accepted-reply header's bytes in wire order: `xid`, REPLY, MSG_ACCEPTED, an
+/// AUTH_NONE verifier (flavor and length 0) and `accept_stat`.
+fn reply_header(xid: &Sig, status: &Sig) -> Vec<Expr> {
+    let mut header: Vec<Expr> = (0..4).rev().map(|i| xid.slice(i * 8, 8)).collect();
+    for word in [1u64, 0, 0, 0] {
+        header.extend((0..4).rev().map(|i| lit(word >> (8 * i) & 0xff, 8)));
+    }
+    header.extend([lit(0, 8), lit(0, 8), lit(0, 8), Expr::from(status)]);
+    header
+}
+
+/// Where a pass's beats go: the checksum (pass 1) and the frame builder (pass 2).
+struct Sinks {
+    summer: Inst,
+    builder: Inst,
+}
+
+fn pass_sinks(
+    m: &mut ModuleBuilder,
+    summer: &Rc<Module>,
+    builder: &Rc<Module>,
+    job: &Job,
+    beats: &Beats,
+    payload: &Payload,
+) -> Sinks {
+    let summer = m.instance("payload_sum", summer);
+    m.connect(
+        summer,
+        "s_axis_tvalid",
+        &beats.valid & !&job.second_pass & job.at(PASS),
+    );
+    m.connect(summer, "s_axis_tdata", &payload.data);
+    m.connect(summer, "s_axis_tkeep", &payload.keep);
+    m.connect(summer, "s_axis_tlast", &payload.last);
+    let summer_ready = m.inst_output(summer, "s_axis_tready");
+    m.unused(&summer_ready); // always ready
+    let builder = m.instance("builder", builder);
+    let builder_ready = m.inst_output(builder, "s_axis_tready");
+    m.connect(
+        builder,
+        "s_axis_tvalid",
+        &beats.valid & &job.second_pass & job.at(PASS),
+    );
+    m.connect(builder, "s_axis_tdata", &payload.data);
+    m.connect(builder, "s_axis_tkeep", &payload.keep);
+    m.connect(builder, "s_axis_tlast", &payload.last);
+    m.set(
+        &beats.sink_ready,
+        job.at(PASS) & (!&job.second_pass | &builder_ready),
+    );
+    m.when(&payload.pass_end & !&job.second_pass, |m| {
+        m.set(&job.state, SUM)
     });
-    let h_ready = m.inst_output(b, "hdr_ready");
-    m.connect(b, "hdr_valid", &hdr_go);
-    let id = m.reg_reset("ip_id", 16, 0);
-    // Replies go back to the caller; datagrams where their descriptor says.
-    let dg = |d: Expr, r: &crate::ir::Sig| datagram.mux(d, r);
-    let d_now = |word: usize, lsb: u32, w: u32| {
-        desc.slice((word as u32 - tx::ADDR_WORD as u32) * 64 + lsb, w)
-    };
+    Sinks { summer, builder }
+}
+
+/// With the first pass's sum, the frame's header goes to the builder and the second pass
+/// starts. Replies go back to the caller; datagrams where their descriptor says.
+fn frame_header(
+    m: &mut ModuleBuilder,
+    ports: &Ports,
+    job: &Job,
+    size: &PayloadSize,
+    reads: &Reads,
+    descriptor: &Sig,
+    sinks: &Sinks,
+) {
+    let builder = sinks.builder;
+    let sum = m.reg("payload_sum_r", 16);
+    let sum_valid = m.inst_output(sinks.summer, "csum_valid");
+    let sum_now = m.inst_output(sinks.summer, "csum");
+    let header_go = m.reg_reset("header_go", 1, 0);
+    m.when(job.at(SUM) & &sum_valid, |m| {
+        m.set(&sum, &sum_now);
+        m.set(&header_go, 1);
+    });
+    let header_ready = m.inst_output(builder, "hdr_ready");
+    m.connect(builder, "hdr_valid", &header_go);
+    let ip_id = m.reg_reset("ip_id", 16, 0);
+    let caller = &ports.caller;
+    let dg = |datagram: Expr, reply: &Sig| job.datagram.mux(datagram, reply);
+    let desc = |word, lsb, width| descriptor_field(descriptor, word, lsb, width);
+    // In the order of FIELDS.
     let values: Vec<Expr> = vec![
-        dg(d_now(tx::ADDR_WORD, 0, 48), &caller[0]),
-        (&local_mac).into(),
-        dg(local_ip.clone().into(), &caller[2]),
-        dg(d_now(tx::PORT_WORD, 0, 32), &caller[1]),
-        dg(d_now(tx::PORT_WORD, tx::SRC_PORT_LSB, 16), &caller[4]),
-        dg(d_now(tx::PORT_WORD, tx::DST_PORT_LSB, 16), &caller[3]),
-        total.trunc(16),
+        dg(desc(tx::ADDR_WORD, 0, 48), &caller.src_mac),
+        (&ports.local_mac).into(),
+        dg(ports.local_ip.clone().into(), &caller.dst_ip),
+        dg(desc(tx::PORT_WORD, 0, 32), &caller.src_ip),
+        dg(desc(tx::PORT_WORD, tx::SRC_PORT_LSB, 16), &caller.dst_port),
+        dg(desc(tx::PORT_WORD, tx::DST_PORT_LSB, 16), &caller.src_port),
+        size.bytes.trunc(16),
         (&sum).into(),
         lit(TTL, 8),
-        (&id).into(),
+        (&ip_id).into(),
     ];
     for ((f, _), v) in FIELDS.iter().zip(values) {
-        m.connect(b, &format!("hdr_{f}"), v);
+        m.connect(builder, &format!("hdr_{f}"), v);
     }
-    m.when(&hdr_go & &h_ready, |m| {
-        m.set(&hdr_go, 0);
-        m.set(&id, &id + lit(1, 16));
-        m.set(&second, 1);
-        m.set(&rq, lit(0, 17));
-        m.set(&pass_done, 0);
-        m.set(&state, PASS);
+    m.when(&header_go & &header_ready, |m| {
+        m.set(&header_go, 0);
+        m.set(&ip_id, &ip_id + lit(1, 16));
+        m.set(&job.second_pass, 1);
+        m.set(&reads.words_asked, lit(0, 17));
+        m.set(&job.pass_done, 0);
+        m.set(&job.state, PASS);
     });
-    m.when(&pass_end & &second, |m| m.set(&state, FREE));
-    stat(&mut m, "sent", &pass_end & &second & &datagram);
-    // A slot goes back to the receive path; a TX buffer to the endpoints, at once.
-    m.set(&free_valid, at(FREE) & !&datagram);
-    m.set(&sent_valid, at(FREE) & &datagram);
-    let freed = m.node("freed", at(FREE) & (&datagram | &free_ready));
-    m.when(&freed, |m| m.set(&state, IDLE));
-    stat(&mut m, "replies", &freed & !&datagram);
-    let out = Axis::source(&mut m, "m_axis_tx", AxisCfg::net(wn));
+}
+
+/// After the second pass: a slot goes back to the receive path; a TX buffer to the
+/// endpoints, at once.
+fn release(m: &mut ModuleBuilder, ports: &Ports, job: &Job, pass_end: &Sig) {
+    m.when(pass_end & &job.second_pass, |m| m.set(&job.state, FREE));
+    stat(m, "sent", pass_end & &job.second_pass & &job.datagram);
+    m.set(&ports.free.valid, job.at(FREE) & !&job.datagram);
+    m.set(&ports.sent.valid, job.at(FREE) & &job.datagram);
+    let freed = m.node("freed", job.at(FREE) & (&job.datagram | &ports.free.ready));
+    m.when(&freed, |m| m.set(&job.state, IDLE));
+    stat(m, "replies", &freed & !&job.datagram);
+}
+
+/// The builder's frames are the MAC stream.
+fn mac_output(m: &mut ModuleBuilder, d: &Dims, builder: Inst) {
+    let out = Axis::source(m, "m_axis_tx", AxisCfg::net(d.beat_bits));
     for f in ["tdata", "tkeep", "tlast", "tvalid", "tuser"] {
-        let x = m.inst_output(b, &format!("m_axis_{f}"));
+        let x = m.inst_output(builder, &format!("m_axis_{f}"));
         let o = match f {
             "tdata" => &out.tdata,
             "tkeep" => &out.tkeep,
@@ -463,6 +890,5 @@ pub fn rpc_reply(cfg: RpcReplyCfg) -> Result<Rc<Module>, HdlErrors> {
         };
         m.set(o, &x);
     }
-    m.connect(b, "m_axis_tready", &out.tready);
-    m.finish()
+    m.connect(builder, "m_axis_tready", &out.tready);
 }
