@@ -36,14 +36,18 @@ fn declare(m: &mut ModuleBuilder, prefix: &str, side: Side, f: Field) -> Sig {
 /// one call. Fields are `forward` (driven by the source side) or `backward`. Ports are
 /// named `<prefix>_<field>`.
 ///
-/// ```ignore
-/// port_group! {
+/// ```
+/// use hdl::ir::{ModuleBuilder, Sig};
+/// hdl::port_group! {
 ///     /// A lookup request.
 ///     pub struct Lookup = "lookup" { valid: forward, ip: forward, port: forward }
 /// }
+/// let mut m = ModuleBuilder::new("table");
 /// let widths = Lookup { valid: 1, ip: 32, port: 16 };
 /// let req: Lookup<Sig> = widths.sink(&mut m); // lookup_valid, lookup_ip, lookup_port
-/// Lookup::connect(&mut m, engine, table);    // engine's outputs into the table's inputs
+/// assert_eq!(req.ip.width(), 32);
+/// // In a parent: Lookup::connect(&mut m, engine, table) wires the engine's outputs
+/// // into the table's inputs.
 /// ```
 #[macro_export]
 macro_rules! port_group {

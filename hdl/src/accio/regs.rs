@@ -183,15 +183,40 @@ pub fn nic_block() -> RegBlock {
 
 /// The Accio register map for this configuration.
 pub fn regmap(cfg: &IctConfig) -> RegMap {
-    let ptr = |name: &str, off, user, doc: &str| {
-        Register::new(name, off, RW, user, doc).field(
-            "PTR",
-            0,
-            32,
-            "Byte offset, free-running modulo 2^32.",
-        )
-    };
-    let global = RegBlock {
+    let (global, core, entry) = (global_block(cfg), core_block(cfg), entry_block(cfg));
+    let nic = nic_block();
+    use event::*;
+    let c = |n: &str, v: u64, d: &str| (n.to_string(), v, d.to_string());
+    RegMap {
+        name: "ACCIO".into(),
+        doc: "Accio I/O Connection Table (ICT), hardware ready queues, prioritised I/O interrupts, \
+              the control event queue and the NIC block (normal path, settings, statistics), \
+              behind one AXI4-Lite slave. The requesting core comes in AxUSER."
+            .into(),
+        data_width: 64,
+        blocks: vec![global, core, entry, nic],
+        consts: vec![
+            c("EV_LINK_UP", LINK_UP, "Event: link up."),
+            c("EV_LINK_DOWN", LINK_DOWN, "Event: link down."),
+            c("EV_MALFORMED", MALFORMED, "Event: malformed frame, DATA[7:0] = class."),
+            c("EV_RING_OVERFLOW", RING_OVERFLOW, "Event: RX ring full, DATA[15:0] = entry."),
+            c("EV_ICT_MISS", ICT_MISS, "Event: non-resident accelerated flow, DATA[47:16] = IPv4, DATA[15:0] = port."),
+            c("EV_PROT_FAULT", PROT_FAULT, "Event: denied MMIO access, DATA = entry[15:0] core[23:16] asid[39:24] write[40] privileged[41] addr[16:3] at [55:42]."),
+            c("EV_DMA_ERROR", DMA_ERROR, "Event: DMA error, DATA[39:0] from the DMA engine."),
+            c("RQ_EMPTY", 0, "RQ_POP / RQ_PEEK value when no entry is ready."),
+            c("LOOKUP_LATENCY", LOOKUP_LATENCY, "Cycles from a lookup request to its result."),
+            c("MMIO_READ_LATENCY", MMIO_READ_LATENCY, "Cycles from AR handshake to rvalid."),
+            c("MISS_FILTER_BITS", cfg.miss_filter_bits as u64, "Bits of GLOBAL.MISS_FILTER."),
+        ],
+        c_code: C_HASH
+            .replace("{MASK}", &format!("{}u", cfg.miss_filter_bits - 1))
+            .replace("{LOG2}", &format!("{}u", cfg.miss_filter_bits.trailing_zeros())),
+    }
+}
+
+/// GLOBAL: identification, the control event queue, slot replacement, the miss filter.
+fn global_block(cfg: &IctConfig) -> RegBlock {
+    RegBlock {
         name: "GLOBAL".into(),
         base: 0,
         count: 1,
@@ -295,8 +320,12 @@ pub fn regmap(cfg: &IctConfig) -> RegMap {
             )
             .array(cfg.miss_filter_bits / 64),
         ],
-    };
-    let core = RegBlock {
+    }
+}
+
+/// CORE[c]: context, ready queue, interrupt.
+fn core_block(cfg: &IctConfig) -> RegBlock {
+    RegBlock {
         name: "CORE".into(),
         base: 0x800,
         count: cfg.cores,
@@ -331,8 +360,20 @@ pub fn regmap(cfg: &IctConfig) -> RegMap {
                 .field("ELIGIBLE", 2, 1, "Some ready entry of this core may interrupt it (IRQ_PRIO above \
                        the running accelerated thread's PRIO, or the core runs no accelerated thread)."),
         ],
+    }
+}
+
+/// ENTRY[i]: one ICT slot.
+fn entry_block(cfg: &IctConfig) -> RegBlock {
+    let ptr = |name: &str, off, user, doc: &str| {
+        Register::new(name, off, RW, user, doc).field(
+            "PTR",
+            0,
+            32,
+            "Byte offset, free-running modulo 2^32.",
+        )
     };
-    let entry = RegBlock {
+    RegBlock {
         name: "ENTRY".into(),
         base: 0x10000,
         count: cfg.entries,
@@ -389,34 +430,6 @@ pub fn regmap(cfg: &IctConfig) -> RegMap {
             Register::new("DROPS", 0x88, RW, RO, "Datagrams dropped because the RX ring was full.")
                 .field("COUNT", 0, 32, "Saturating count; the kernel may write it."),
         ],
-    };
-    let nic = nic_block();
-    use event::*;
-    let c = |n: &str, v: u64, d: &str| (n.to_string(), v, d.to_string());
-    RegMap {
-        name: "ACCIO".into(),
-        doc: "Accio I/O Connection Table (ICT), hardware ready queues, prioritised I/O interrupts, \
-              the control event queue and the NIC block (normal path, settings, statistics), \
-              behind one AXI4-Lite slave. The requesting core comes in AxUSER."
-            .into(),
-        data_width: 64,
-        blocks: vec![global, core, entry, nic],
-        consts: vec![
-            c("EV_LINK_UP", LINK_UP, "Event: link up."),
-            c("EV_LINK_DOWN", LINK_DOWN, "Event: link down."),
-            c("EV_MALFORMED", MALFORMED, "Event: malformed frame, DATA[7:0] = class."),
-            c("EV_RING_OVERFLOW", RING_OVERFLOW, "Event: RX ring full, DATA[15:0] = entry."),
-            c("EV_ICT_MISS", ICT_MISS, "Event: non-resident accelerated flow, DATA[47:16] = IPv4, DATA[15:0] = port."),
-            c("EV_PROT_FAULT", PROT_FAULT, "Event: denied MMIO access, DATA = entry[15:0] core[23:16] asid[39:24] write[40] privileged[41] addr[16:3] at [55:42]."),
-            c("EV_DMA_ERROR", DMA_ERROR, "Event: DMA error, DATA[39:0] from the DMA engine."),
-            c("RQ_EMPTY", 0, "RQ_POP / RQ_PEEK value when no entry is ready."),
-            c("LOOKUP_LATENCY", LOOKUP_LATENCY, "Cycles from a lookup request to its result."),
-            c("MMIO_READ_LATENCY", MMIO_READ_LATENCY, "Cycles from AR handshake to rvalid."),
-            c("MISS_FILTER_BITS", cfg.miss_filter_bits as u64, "Bits of GLOBAL.MISS_FILTER."),
-        ],
-        c_code: C_HASH
-            .replace("{MASK}", &format!("{}u", cfg.miss_filter_bits - 1))
-            .replace("{LOG2}", &format!("{}u", cfg.miss_filter_bits.trailing_zeros())),
     }
 }
 
