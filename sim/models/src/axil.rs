@@ -77,7 +77,7 @@ pub struct Access {
     pub addr: u64,
     pub data: u64,
     pub strb: u8,
-    /// AxPROT[0].
+    /// AxPROT\[0\].
     pub privileged: bool,
     /// AxUSER: the requesting core.
     pub core: u8,

@@ -11,7 +11,7 @@
 //! service port an accelerated ICT entry with an RX ring in host memory (the NIC's
 //! `m_axi` writes land in a [`HostMem`]); cores read `KIND_DMA` requests' arguments from
 //! those rings, and the kernel gives the space back: RX_HEAD moves past each record once
-//! its request was served, in ring order ([`RingHeads`]).
+//! its request was served, in ring order (`RingHeads`).
 //!
 //! The MAC starts a frame only while fewer than [`HostCfg::outstanding`] of the calls it
 //! sent (frames [`expects_reply`] says a slot will take) wait for their reply, so a replay
