@@ -7,7 +7,7 @@
 //! emitter temporaries `_t<n>`.
 
 use super::check::ranges;
-use super::expr::{Expr, Kind, UnOp};
+use super::expr::{BinOp, Expr, Kind, UnOp};
 use super::module::{Driver, HdlError, HdlErrors, MemPort, Module, PortDir, SigKind, Val};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
@@ -120,6 +120,19 @@ fn is_leaf(e: &Expr) -> bool {
     )
 }
 
+/// The operands of a tree of one associative operator, left to right, so `((a | b) | c)`
+/// (what folding a list builds) prints as `a | b | c`. All operands have one width, so
+/// Verilog's left-to-right grouping computes the same value.
+fn chain<'a>(op: BinOp, e: &'a Expr, out: &mut Vec<&'a Expr>) {
+    match e.kind() {
+        Kind::Bin(o, a, b) if *o == op => {
+            chain(op, a, out);
+            chain(op, b, out);
+        }
+        _ => out.push(e),
+    }
+}
+
 impl Emitter {
     /// A name for `e`: the signal itself, or a temporary wire holding it.
     fn named(&mut self, e: &Expr, lo: u32, width: u32) -> String {
@@ -169,6 +182,12 @@ impl Emitter {
                     UnOp::ReduceXor => "^",
                 };
                 format!("{o}{a}")
+            }
+            Kind::Bin(op, _, _) if op.is_associative() => {
+                let mut terms = Vec::new();
+                chain(*op, e, &mut terms);
+                let terms: Vec<String> = terms.into_iter().map(|t| self.sub(t)).collect();
+                terms.join(&format!(" {} ", op.verilog()))
             }
             Kind::Bin(op, a, b) => {
                 let (a, b) = (self.sub(a), self.sub(b));

@@ -45,6 +45,11 @@ impl BinOp {
         }
     }
 
+    /// `a op (b op c)` is `(a op b) op c`: the emitter may print a chain flat.
+    pub(crate) fn is_associative(self) -> bool {
+        matches!(self, BinOp::And | BinOp::Or | BinOp::Xor)
+    }
+
     fn is_compare(self) -> bool {
         matches!(
             self,
