@@ -50,6 +50,11 @@ impl BinOp {
         matches!(self, BinOp::And | BinOp::Or | BinOp::Xor)
     }
 
+    /// `(a op b) op c` prints as `a op b op c`: same precedence, grouped from the left.
+    pub(crate) fn chains(self) -> bool {
+        self.is_associative() || matches!(self, BinOp::Add | BinOp::Sub)
+    }
+
     fn is_compare(self) -> bool {
         matches!(
             self,

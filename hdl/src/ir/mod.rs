@@ -5,6 +5,7 @@ mod bits;
 mod check;
 mod emit;
 mod expr;
+mod layout;
 mod module;
 
 pub use bits::Bits;
