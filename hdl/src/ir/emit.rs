@@ -123,19 +123,14 @@ fn is_leaf(e: &Expr) -> bool {
     )
 }
 
-/// The operands of a chain of one operator, left to right, so `((a | b) | c)` (what
-/// folding a list builds) prints as `a | b | c`. Verilog groups `a + b + c` from the left,
-/// so a left-nested chain needs no parentheses; an associative operator (all operands of
-/// one width) may also be regrouped on the right.
+/// The operands of a left-nested chain of one operator, so `((a | b) | c)` (what folding
+/// a list builds) prints as `a | b | c`. Verilog groups such a chain from the left, so the
+/// tools see exactly the tree of the description (a right operand keeps its parentheses).
 fn chain<'a>(op: BinOp, e: &'a Expr, out: &mut Vec<&'a Expr>) {
     match e.kind() {
         Kind::Bin(o, a, b) if *o == op => {
             chain(op, a, out);
-            if op.is_associative() {
-                chain(op, b, out);
-            } else {
-                out.push(b);
-            }
+            out.push(b);
         }
         _ => out.push(e),
     }

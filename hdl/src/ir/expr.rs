@@ -45,14 +45,13 @@ impl BinOp {
         }
     }
 
-    /// `a op (b op c)` is `(a op b) op c`: the emitter may print a chain flat.
-    pub(crate) fn is_associative(self) -> bool {
-        matches!(self, BinOp::And | BinOp::Or | BinOp::Xor)
-    }
-
-    /// `(a op b) op c` prints as `a op b op c`: same precedence, grouped from the left.
+    /// `(a op b) op c` prints as `a op b op c`: Verilog groups it from the left, and a
+    /// person writes it so (comparisons are not chained).
     pub(crate) fn chains(self) -> bool {
-        self.is_associative() || matches!(self, BinOp::Add | BinOp::Sub)
+        matches!(
+            self,
+            BinOp::And | BinOp::Or | BinOp::Xor | BinOp::Add | BinOp::Sub
+        )
     }
 
     fn is_compare(self) -> bool {
