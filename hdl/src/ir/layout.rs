@@ -4,10 +4,11 @@
 //!
 //! ```text
 //! assign x = (a & b)
-//!          | (c & d);
-//! assign y = sel ? {p0, p1, p2,
-//!                   p3, p4}
-//!          : z;
+//!            | (c & d);
+//! assign y = sel
+//!            ? {p0, p1, p2,
+//!               p3, p4}
+//!            : z;
 //! ```
 
 /// The longest line the emitter writes, unless one name or constant is longer.
