@@ -99,13 +99,15 @@ impl Bits {
         }
     }
 
-    /// Verilog literal: `1'b0`, `8'd17`, `512'h...`; always sized, so no WIDTH warnings.
+    /// Verilog literal: `1'b0`, `8'd17`, `32'h4143_4349`; always sized, so no WIDTH
+    /// warnings. Fields of up to a byte read best in decimal, wider values (magic numbers,
+    /// masks, addresses) in hex grouped by 16 bits.
     pub fn to_verilog(&self) -> String {
         if self.width == 1 {
             return format!("1'b{}", u8::from(self.bit(0)));
         }
         match self.to_u64() {
-            Some(v) if v < (1 << 32) => format!("{}'d{}", self.width, v),
+            Some(v) if self.width <= 8 => format!("{}'d{}", self.width, v),
             _ => format!("{}'h{}", self.width, self.hex()),
         }
     }
@@ -123,11 +125,20 @@ impl Bits {
             s.push(char::from_digit(nib as u32, 16).unwrap());
         }
         let trimmed = s.trim_start_matches('0');
-        if trimmed.is_empty() {
-            "0".into()
+        let digits: Vec<char> = if trimmed.is_empty() {
+            vec!['0']
         } else {
-            trimmed.into()
+            trimmed.chars().collect()
+        };
+        if digits.len() <= 4 {
+            return digits.into_iter().collect();
         }
+        let groups: Vec<String> = digits
+            .rchunks(4)
+            .rev()
+            .map(|g| g.iter().collect())
+            .collect();
+        groups.join("_")
     }
 }
 
@@ -149,8 +160,14 @@ mod tests {
     fn literals_are_sized() {
         assert_eq!(Bits::from_u64(1, 1).unwrap().to_verilog(), "1'b1");
         assert_eq!(Bits::from_u64(17, 8).unwrap().to_verilog(), "8'd17");
-        assert_eq!(Bits::ones(68).to_verilog(), "68'hfffffffffffffffff");
-        assert_eq!(Bits::zero(1024).to_verilog(), "1024'd0");
+        assert_eq!(Bits::from_u64(255, 8).unwrap().to_verilog(), "8'd255");
+        assert_eq!(Bits::from_u64(64, 16).unwrap().to_verilog(), "16'h40");
+        assert_eq!(
+            Bits::from_u64(0x4143_4349, 32).unwrap().to_verilog(),
+            "32'h4143_4349"
+        );
+        assert_eq!(Bits::ones(68).to_verilog(), "68'hf_ffff_ffff_ffff_ffff");
+        assert_eq!(Bits::zero(1024).to_verilog(), "1024'h0");
         assert!(Bits::from_u64(256, 8).is_none());
     }
 

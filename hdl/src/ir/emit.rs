@@ -4,10 +4,12 @@
 //! every name comes from the Rust description, and registers are `always @(posedge clk)`
 //! blocks inside the module that owns them, in the if/else shape Yosys maps to clock
 //! enables. Verilog can only slice a name, so slices of computed values go through
-//! emitter temporaries `_t<n>`.
+//! emitter temporaries `_t<n>`. Expressions are laid out by `layout`: chains of one
+//! operator without nested parentheses, and no line longer than `layout::MAX_LINE`.
 
 use super::check::ranges;
-use super::expr::{Expr, Kind, UnOp};
+use super::expr::{BinOp, Expr, Kind, SigId, UnOp};
+use super::layout::{line, Doc, Sep};
 use super::netlist::{Driver, HdlError, HdlErrors, MemPort, Module, PortDir, SigKind, Val};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
@@ -91,13 +93,14 @@ fn range(width: u32) -> String {
     }
 }
 
+const CLK: &str = "clk";
 const LINT_OFF: &str = "/* verilator lint_off UNUSEDSIGNAL */";
 const LINT_ON: &str = "/* verilator lint_on UNUSEDSIGNAL */";
 
 struct Temp {
     name: String,
     width: u32,
-    value: String,
+    value: Doc,
     used: Vec<bool>,
 }
 
@@ -118,6 +121,23 @@ fn is_leaf(e: &Expr) -> bool {
             | Kind::Index(..)
             | Kind::PartSel(..)
     )
+}
+
+/// The operands of a left-nested chain of one operator, so `((a | b) | c)` (what folding
+/// a list builds) prints as `a | b | c`. Verilog groups such a chain from the left, so the
+/// tools see exactly the tree of the description (a right operand keeps its parentheses).
+fn chain<'a>(op: BinOp, e: &'a Expr, out: &mut Vec<&'a Expr>) {
+    match e.kind() {
+        Kind::Bin(o, a, b) if *o == op => {
+            chain(op, a, out);
+            out.push(b);
+        }
+        _ => out.push(e),
+    }
+}
+
+fn text(s: impl Into<String>) -> Doc {
+    Doc::text(s)
 }
 
 impl Emitter {
@@ -147,81 +167,95 @@ impl Emitter {
         t.name.clone()
     }
 
-    fn sub(&mut self, e: &Expr) -> String {
-        let s = self.expr(e);
+    fn sub(&mut self, e: &Expr) -> Doc {
+        let d = self.expr(e);
         if is_leaf(e) {
-            s
+            d
         } else {
-            format!("({s})")
+            d.paren()
         }
     }
 
-    fn expr(&mut self, e: &Expr) -> String {
+    fn expr(&mut self, e: &Expr) -> Doc {
         match e.kind() {
-            Kind::Const(b) => b.to_verilog(),
-            Kind::Sig { name, .. } => name.to_string(),
+            Kind::Const(b) => text(b.to_verilog()),
+            Kind::Sig { name, .. } => text(&**name),
             Kind::Un(op, a) => {
-                let a = self.sub(a);
                 let o = match op {
                     UnOp::Not => "~",
                     UnOp::ReduceAnd => "&",
                     UnOp::ReduceOr => "|",
                     UnOp::ReduceXor => "^",
                 };
-                format!("{o}{a}")
+                Doc::seq(vec![text(o), self.sub(a)])
             }
             Kind::Bin(op, a, b) => {
-                let (a, b) = (self.sub(a), self.sub(b));
-                format!("{a} {} {b}", op.verilog())
-            }
-            Kind::Mux(c, a, b) => {
-                let c = self.sub(c);
-                let a = self.sub(a);
-                let b = if matches!(b.kind(), Kind::Mux(..)) {
-                    self.expr(b)
+                let mut terms = Vec::new();
+                if op.chains() {
+                    chain(*op, e, &mut terms);
                 } else {
-                    self.sub(b)
-                };
-                format!("{c} ? {a} : {b}")
+                    terms = vec![a, b];
+                }
+                let terms = terms.into_iter().map(|t| self.sub(t)).collect();
+                Doc::list(terms, Sep::Op(op.verilog()))
             }
-            Kind::Concat(parts) => {
-                let ps: Vec<String> = parts.iter().map(|p| self.expr(p)).collect();
-                format!("{{{}}}", ps.join(", "))
-            }
+            Kind::Mux(..) => self.mux_chain(e),
+            Kind::Concat(parts) => Doc::List {
+                open: "{",
+                items: parts.iter().map(|p| self.expr(p)).collect(),
+                sep: Sep::Comma,
+                close: "}",
+            },
             Kind::Repeat(a, n) => {
                 let a = self.expr(a);
-                format!("{{{n}{{{a}}}}}")
+                Doc::seq(vec![text(format!("{{{n}{{")), a, text("}}")])
             }
             Kind::Slice(a, lo) => {
                 let name = self.named(a, *lo, e.width());
                 if e.width() == 1 {
-                    format!("{name}[{lo}]")
+                    text(format!("{name}[{lo}]"))
                 } else {
-                    format!("{name}[{}:{lo}]", lo + e.width() - 1)
+                    text(format!("{name}[{}:{lo}]", lo + e.width() - 1))
                 }
             }
             Kind::Index(a, i) => {
                 let name = self.named(a, 0, a.width());
                 let i = self.expr(i);
-                format!("{name}[{i}]")
+                Doc::seq(vec![text(format!("{name}[")), i, text("]")])
             }
             Kind::PartSel(a, base) => {
                 let name = self.named(a, 0, a.width());
                 let base = self.expr(base);
-                format!("{name}[{base} +: {}]", e.width())
+                let w = e.width();
+                Doc::seq(vec![
+                    text(format!("{name}[")),
+                    base,
+                    text(format!(" +: {w}]")),
+                ])
             }
-            Kind::ShlVar(a, b) => format!("{} << {}", self.sub(a), self.sub(b)),
-            Kind::ShrVar(a, b) => format!("{} >> {}", self.sub(a), self.sub(b)),
+            Kind::ShlVar(a, b) => Doc::seq(vec![self.sub(a), text(" << "), self.sub(b)]),
+            Kind::ShrVar(a, b) => Doc::seq(vec![self.sub(a), text(" >> "), self.sub(b)]),
             Kind::Error(msg) => unreachable!("checked module holds an error: {msg}"),
         }
     }
 
-    fn cond(&mut self, c: &Expr, negate: bool) -> String {
-        let s = self.expr(c);
+    /// `c0 ? a0 : c1 ? a1 : b` as one list, so a long chain breaks before each `:`.
+    fn mux_chain(&mut self, mut e: &Expr) -> Doc {
+        let mut arms = Vec::new();
+        while let Kind::Mux(c, a, b) = e.kind() {
+            arms.push(Doc::list(vec![self.sub(c), self.sub(a)], Sep::Op("?")));
+            e = b;
+        }
+        arms.push(self.sub(e));
+        Doc::list(arms, Sep::Op(":"))
+    }
+
+    fn cond(&mut self, c: &Expr, negate: bool) -> Doc {
+        let d = self.expr(c);
         match (negate, is_leaf(c)) {
-            (false, _) => s,
-            (true, true) => format!("!{s}"),
-            (true, false) => format!("!({s})"),
+            (false, _) => d,
+            (true, true) => Doc::seq(vec![text("!"), d]),
+            (true, false) => Doc::seq(vec![text("!"), d.paren()]),
         }
     }
 
@@ -232,7 +266,7 @@ impl Emitter {
             Val::Hold => {}
             Val::E(e) => {
                 let e = self.expr(e);
-                let _ = writeln!(out, "{pad}{target} <= {e};");
+                line(out, &format!("{pad}{target} <= "), &e, ";");
             }
             Val::If(c, a, b) => {
                 let (c, a, b) = if matches!(**a, Val::Hold) {
@@ -240,7 +274,7 @@ impl Emitter {
                 } else {
                     (self.cond(c, false), &**a, &**b)
                 };
-                let _ = writeln!(out, "{pad}if ({c}) begin");
+                line(out, &format!("{pad}if ("), &c, ") begin");
                 self.val_stmts(target, a, ind + 1, out);
                 self.else_chain(target, b, ind, out);
             }
@@ -255,7 +289,7 @@ impl Emitter {
             }
             Val::If(c2, a2, b2) if !matches!(**a2, Val::Hold) => {
                 let c2 = self.cond(c2, false);
-                let _ = writeln!(out, "{pad}end else if ({c2}) begin");
+                line(out, &format!("{pad}end else if ("), &c2, ") begin");
                 self.val_stmts(target, a2, ind + 1, out);
                 self.else_chain(target, b2, ind, out);
             }
@@ -267,31 +301,75 @@ impl Emitter {
         }
     }
 
-    /// A combinational value tree as one expression (nested `?:`).
-    fn val_expr(&mut self, v: &Val) -> String {
+    /// A combinational value tree as one expression (a `?:` chain).
+    fn val_expr(&mut self, v: &Val) -> Doc {
+        let mut arms = Vec::new();
+        let mut v = v;
+        while let Val::If(c, a, b) = v {
+            let c = self.sub(c);
+            let a = self.val_sub(a);
+            arms.push(Doc::list(vec![c, a], Sep::Op("?")));
+            v = b;
+        }
         match v {
             Val::Hold => unreachable!("latches are rejected by the checks"),
-            Val::E(e) => self.expr(e),
-            Val::If(c, a, b) => {
-                let c = self.sub(c);
-                let a = match **a {
-                    Val::E(_) => self.val_sub(a),
-                    _ => format!("({})", self.val_expr(a)),
-                };
-                let b = match **b {
-                    Val::If(..) => self.val_expr(b),
-                    _ => self.val_sub(b),
-                };
-                format!("{c} ? {a} : {b}")
+            Val::E(e) if arms.is_empty() => self.expr(e),
+            _ => {
+                arms.push(self.val_sub(v));
+                Doc::list(arms, Sep::Op(":"))
             }
         }
     }
 
-    fn val_sub(&mut self, v: &Val) -> String {
+    fn val_sub(&mut self, v: &Val) -> Doc {
         match v {
             Val::E(e) => self.sub(e),
-            _ => format!("({})", self.val_expr(v)),
+            _ => self.val_expr(v).paren(),
         }
+    }
+
+    /// One memory port in the shape the synthesis tools infer RAM from.
+    fn mem_port(&mut self, m: &Module, mem: &str, port: &MemPort, body: &mut String) {
+        let out_name = |out: &SigId| &m.signals[out.0 as usize].name;
+        let mut blk = String::new();
+        match port {
+            MemPort::Write { en, addr, data } => {
+                let (en, addr, data) = (self.expr(en), self.expr(addr), self.expr(data));
+                line(&mut blk, "        if (", &en, ") begin");
+                let store = Doc::seq(vec![text(format!("{mem}[")), addr, text("] <= "), data]);
+                line(&mut blk, "            ", &store, ";");
+                blk.push_str("        end\n");
+            }
+            MemPort::ReadSync { en, addr, out } => {
+                line(&mut blk, "        if (", &self.expr(en), ") begin");
+                let prefix = format!("            {} <= {mem}[", out_name(out));
+                line(&mut blk, &prefix, &self.expr(addr), "];");
+                blk.push_str("        end\n");
+            }
+            MemPort::ReadAsync { addr, out } => {
+                let prefix = format!("    assign {} = {mem}[", out_name(out));
+                line(body, &prefix, &self.expr(addr), "];");
+                return;
+            }
+            MemPort::ReadWrite {
+                en,
+                we,
+                addr,
+                data,
+                out,
+            } => {
+                let (en, we) = (self.expr(en), self.expr(we));
+                let (addr, data) = (self.expr(addr), self.expr(data));
+                line(&mut blk, "        if (", &en, ") begin");
+                let prefix = format!("            {} <= {mem}[", out_name(out));
+                line(&mut blk, &prefix, &addr, "];");
+                line(&mut blk, "            if (", &we, ") begin");
+                let store = Doc::seq(vec![text(format!("{mem}[")), addr, text("] <= "), data]);
+                line(&mut blk, "                ", &store, ";");
+                blk.push_str("            end\n        end\n");
+            }
+        }
+        let _ = write!(body, "\n    always @(posedge {CLK}) begin\n{blk}    end\n");
     }
 }
 
@@ -318,11 +396,16 @@ fn emit_module(m: &Module) -> String {
                 PortDir::In => em.expr(&inst.inputs[&p.name]),
                 PortDir::Out => {
                     let id = inst.outputs.iter().find(|(q, _)| *q == p.name).unwrap().1;
-                    m.signals[id.0 as usize].name.to_string()
+                    text(&*m.signals[id.0 as usize].name)
                 }
             };
-            let comma = if i + 1 < n { "," } else { "" };
-            let _ = writeln!(body, "        .{:w$} ({conn}){comma}", p.name);
+            let comma = if i + 1 < n { ")," } else { ")" };
+            line(
+                &mut body,
+                &format!("        .{:w$} (", p.name),
+                &conn,
+                comma,
+            );
         }
         let _ = writeln!(body, "    );\n");
     }
@@ -332,16 +415,15 @@ fn emit_module(m: &Module) -> String {
         if let Driver::Comb(v) = d {
             let name = &m.signals[id.0 as usize].name;
             let e = em.val_expr(v);
-            let _ = writeln!(body, "    assign {name} = {e};");
+            line(&mut body, &format!("    assign {name} = "), &e, ";");
         }
     }
 
     // Registers.
-    let clk = "clk";
     for (id, d) in &m.drivers {
         let Driver::Reg(v) = d else { continue };
         let s = &m.signals[id.0 as usize];
-        let _ = writeln!(body, "\n    always @(posedge {clk}) begin");
+        let _ = writeln!(body, "\n    always @(posedge {CLK}) begin");
         match &s.kind {
             SigKind::Reg { reset: Some(r) } => {
                 let _ = writeln!(
@@ -360,49 +442,7 @@ fn emit_module(m: &Module) -> String {
     // Memory ports.
     for mem in &m.memories {
         for port in &mem.ports {
-            let mut blk = String::new();
-            match port {
-                MemPort::Write { en, addr, data } => {
-                    let (en, addr, data) = (em.expr(en), em.expr(addr), em.expr(data));
-                    let _ = writeln!(
-                        blk,
-                        "        if ({en}) begin\n            {}[{addr}] <= {data};\n        end",
-                        mem.name
-                    );
-                }
-                MemPort::ReadSync { en, addr, out } => {
-                    let (en, addr) = (em.expr(en), em.expr(addr));
-                    let o = &m.signals[out.0 as usize].name;
-                    let _ = writeln!(
-                        blk,
-                        "        if ({en}) begin\n            {o} <= {}[{addr}];\n        end",
-                        mem.name
-                    );
-                }
-                MemPort::ReadAsync { addr, out } => {
-                    let addr = em.expr(addr);
-                    let o = &m.signals[out.0 as usize].name;
-                    let _ = writeln!(body, "    assign {o} = {}[{addr}];", mem.name);
-                    continue;
-                }
-                MemPort::ReadWrite {
-                    en,
-                    we,
-                    addr,
-                    data,
-                    out,
-                } => {
-                    let (en, we, addr, data) =
-                        (em.expr(en), em.expr(we), em.expr(addr), em.expr(data));
-                    let o = &m.signals[out.0 as usize].name;
-                    let _ = writeln!(
-                        blk,
-                        "        if ({en}) begin\n            {o} <= {n}[{addr}];\n            if ({we}) begin\n                {n}[{addr}] <= {data};\n            end\n        end",
-                        n = mem.name
-                    );
-                }
-            }
-            let _ = write!(body, "\n    always @(posedge {clk}) begin\n{blk}    end\n");
+            em.mem_port(m, &mem.name, port, &mut body);
         }
     }
 
@@ -485,7 +525,10 @@ fn emit_module(m: &Module) -> String {
         }
     }
     for t in &em.temps {
-        let decl = format!("    wire {:dw$} {} = {};", range(t.width), t.name, t.value);
+        let mut decl = String::new();
+        let prefix = format!("    wire {:dw$} {} = ", range(t.width), t.name);
+        line(&mut decl, &prefix, &t.value, ";");
+        let decl = decl.trim_end();
         if t.used.iter().all(|&b| b) {
             let _ = writeln!(decls, "{decl}");
         } else {

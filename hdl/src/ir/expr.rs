@@ -45,6 +45,15 @@ impl BinOp {
         }
     }
 
+    /// `(a op b) op c` prints as `a op b op c`: Verilog groups it from the left, and a
+    /// person writes it so (comparisons are not chained).
+    pub(crate) fn chains(self) -> bool {
+        matches!(
+            self,
+            BinOp::And | BinOp::Or | BinOp::Xor | BinOp::Add | BinOp::Sub
+        )
+    }
+
     fn is_compare(self) -> bool {
         matches!(
             self,
@@ -132,11 +141,38 @@ pub fn cat(parts: impl IntoIterator<Item = impl Into<Expr>>) -> Expr {
     if let Some(e) = parts.iter().find(|p| p.is_error()) {
         return e.clone();
     }
-    match parts.len() {
-        0 => err("concatenation of nothing".into()),
-        1 => parts.into_iter().next().unwrap(),
-        _ => mk(parts.iter().map(|p| p.width()).sum(), Kind::Concat(parts)),
+    // Neighbouring slices of one value become one slice (`{x[7:4], x[3:0]}` is `x[7:0]`,
+    // or plain `x`), so the emitted Verilog reads as written by hand.
+    let mut merged: Vec<Expr> = Vec::with_capacity(parts.len());
+    for p in parts {
+        match merged.last().and_then(|hi| joined(hi, &p)) {
+            Some(j) => *merged.last_mut().unwrap() = j,
+            None => merged.push(p),
+        }
     }
+    match merged.len() {
+        0 => err("concatenation of nothing".into()),
+        1 => merged.into_iter().next().unwrap(),
+        _ => mk(merged.iter().map(|p| p.width()).sum(), Kind::Concat(merged)),
+    }
+}
+
+/// The value `e` reads bits of, and the lowest of those bits.
+fn view(e: &Expr) -> (&Expr, u32) {
+    match e.kind() {
+        Kind::Slice(inner, lo) => (inner, *lo),
+        _ => (e, 0),
+    }
+}
+
+/// `{hi, lo}` as one slice, when `hi` continues `lo` upwards in the same value.
+fn joined(hi: &Expr, lo: &Expr) -> Option<Expr> {
+    let ((hb, hl), (lb, ll)) = (view(hi), view(lo));
+    let same = hb.ptr_eq(lb)
+        || matches!((hb.kind(), lb.kind()),
+            (Kind::Sig { id, module, .. }, Kind::Sig { id: i2, module: m2, .. })
+                if id == i2 && module == m2);
+    (same && hl == ll + lo.width()).then(|| lb.slice(ll, lo.width() + hi.width()))
 }
 
 /// A value usable as an operand: an expression, or an integer that takes the width of the
@@ -595,6 +631,24 @@ mod tests {
         assert_eq!((a + 1u32).width(), 8);
         assert_eq!(lit(255, 8).add_carry(lit(1, 8)).width(), 9);
         assert_eq!(lit(0b10, 2).spread(3).width(), 6);
+    }
+
+    #[test]
+    fn adjacent_slices_merge_in_a_concatenation() {
+        let x = Expr::sig(SigId(0), 1, "x".into(), 8);
+        let y = Expr::sig(SigId(1), 1, "y".into(), 8);
+        assert!(cat([x.slice(4, 4), x.slice(0, 4)]).ptr_eq(&x));
+        let e = cat([y.clone(), x.slice(5, 2), x.slice(2, 3), x.slice(0, 1)]);
+        let Kind::Concat(parts) = e.kind() else {
+            panic!("{e:?}")
+        };
+        assert_eq!(parts.len(), 3);
+        assert!(matches!(parts[1].kind(), Kind::Slice(_, 2)) && parts[1].width() == 5);
+        // The wrong order is a byte swap, not a slice.
+        assert!(matches!(
+            cat([x.slice(0, 4), x.slice(4, 4)]).kind(),
+            Kind::Concat(_)
+        ));
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod bits;
 mod check;
 mod emit;
 mod expr;
+mod layout;
 mod module;
 mod netlist;
 
