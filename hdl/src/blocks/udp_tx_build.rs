@@ -57,6 +57,68 @@ fn sum16(terms: &[Expr]) -> Expr {
         .unwrap()
 }
 
+/// Field `n` of the per-datagram fields `v`, in [`FIELDS`] order.
+fn field(v: &[Sig], n: &str) -> Expr {
+    Expr::from(&v[FIELDS.iter().position(|(x, _)| *x == n).unwrap()])
+}
+
+/// The 16-bit terms of the IPv4 header checksum and of the UDP checksum (the payload's
+/// sum, the pseudo header and the UDP header), from the fields on `hdr_*`: summed in
+/// stage A, so stage B only folds.
+fn checksum_terms(hin: &[Sig]) -> (Vec<Expr>, Vec<Expr>) {
+    let words =
+        |e: Expr| -> Vec<Expr> { (0..e.width() / 16).map(|i| e.slice(16 * i, 16)).collect() };
+    let udp_len = field(hin, "len") + lit(8, 16);
+    let total = field(hin, "len") + lit(28, 16);
+    let mut ip_terms = vec![
+        lit(0x4500, 16),
+        total.clone(),
+        field(hin, "id"),
+        cat([field(hin, "ttl"), lit(17, 8)]),
+    ];
+    ip_terms.extend(words(field(hin, "src_ip")));
+    ip_terms.extend(words(field(hin, "dst_ip")));
+    let mut udp_terms = vec![
+        field(hin, "sum"),
+        lit(17, 16),
+        udp_len.clone(),
+        udp_len.clone(),
+        field(hin, "src_port"),
+        field(hin, "dst_port"),
+    ];
+    udp_terms.extend(words(field(hin, "src_ip")));
+    udp_terms.extend(words(field(hin, "dst_ip")));
+    (ip_terms, udp_terms)
+}
+
+/// The frame's header bytes, byte 0 first, from stage B's fields (`fb`) and checksums.
+fn header_bytes(fb: &dyn Fn(&str) -> Expr, b_ip: &Sig, b_udp: &Sig) -> Vec<Expr> {
+    let be = |e: Expr| -> Vec<Expr> {
+        (0..e.width() / 8)
+            .rev()
+            .map(|i| e.slice(8 * i, 8))
+            .collect()
+    };
+    let mut hdr_bytes: Vec<Expr> = Vec::new();
+    hdr_bytes.extend(be(fb("dst_mac")));
+    hdr_bytes.extend(be(fb("src_mac")));
+    hdr_bytes.extend(be(lit(0x0800, 16)));
+    hdr_bytes.extend(be(lit(0x4500, 16)));
+    hdr_bytes.extend(be(fb("len") + lit(28, 16)));
+    hdr_bytes.extend(be(fb("id")));
+    hdr_bytes.extend(be(lit(0, 16)));
+    hdr_bytes.extend(be(cat([fb("ttl"), lit(17, 8)])));
+    hdr_bytes.extend(be(b_ip.clone().into()));
+    hdr_bytes.extend(be(fb("src_ip")));
+    hdr_bytes.extend(be(fb("dst_ip")));
+    hdr_bytes.extend(be(fb("src_port")));
+    hdr_bytes.extend(be(fb("dst_port")));
+    hdr_bytes.extend(be(fb("len") + lit(8, 16)));
+    hdr_bytes.extend(be(b_udp.clone().into()));
+    assert_eq!(hdr_bytes.len() as u32, HEADER_BYTES);
+    hdr_bytes
+}
+
 pub fn udp_tx_build(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     let name = format!("udp_tx_build_w{data_width}");
     AxisCfg::validate_nic_width(&name, data_width)?;
@@ -98,31 +160,7 @@ pub fn udp_tx_build(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
         .iter()
         .map(|(n, w)| m.reg(&format!("a_{n}"), *w))
         .collect();
-    let f = |v: &[Sig], n: &str| -> Expr {
-        Expr::from(&v[FIELDS.iter().position(|(x, _)| *x == n).unwrap()])
-    };
-    let words =
-        |e: Expr| -> Vec<Expr> { (0..e.width() / 16).map(|i| e.slice(16 * i, 16)).collect() };
-    let udp_len = f(&hin, "len") + lit(8, 16);
-    let total = f(&hin, "len") + lit(28, 16);
-    let mut ip_terms = vec![
-        lit(0x4500, 16),
-        total.clone(),
-        f(&hin, "id"),
-        cat([f(&hin, "ttl"), lit(17, 8)]),
-    ];
-    ip_terms.extend(words(f(&hin, "src_ip")));
-    ip_terms.extend(words(f(&hin, "dst_ip")));
-    let mut udp_terms = vec![
-        f(&hin, "sum"),
-        lit(17, 16),
-        udp_len.clone(),
-        udp_len.clone(),
-        f(&hin, "src_port"),
-        f(&hin, "dst_port"),
-    ];
-    udp_terms.extend(words(f(&hin, "src_ip")));
-    udp_terms.extend(words(f(&hin, "dst_ip")));
+    let (ip_terms, udp_terms) = checksum_terms(&hin);
     let a_ip = m.reg("a_ip_sum", 20);
     let a_udp = m.reg("a_udp_sum", 20);
 
@@ -143,30 +181,7 @@ pub fn udp_tx_build(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
         "The lanes that spill into the next beat: the header's tail, then each payload beat's top.",
     );
 
-    // The frame's header bytes, byte 0 first.
-    let be = |e: Expr| -> Vec<Expr> {
-        (0..e.width() / 8)
-            .rev()
-            .map(|i| e.slice(8 * i, 8))
-            .collect()
-    };
-    let mut hdr_bytes: Vec<Expr> = Vec::new();
-    hdr_bytes.extend(be(fb("dst_mac")));
-    hdr_bytes.extend(be(fb("src_mac")));
-    hdr_bytes.extend(be(lit(0x0800, 16)));
-    hdr_bytes.extend(be(lit(0x4500, 16)));
-    hdr_bytes.extend(be(fb("len") + lit(28, 16)));
-    hdr_bytes.extend(be(fb("id")));
-    hdr_bytes.extend(be(lit(0, 16)));
-    hdr_bytes.extend(be(cat([fb("ttl"), lit(17, 8)])));
-    hdr_bytes.extend(be(b_ip.clone().into()));
-    hdr_bytes.extend(be(fb("src_ip")));
-    hdr_bytes.extend(be(fb("dst_ip")));
-    hdr_bytes.extend(be(fb("src_port")));
-    hdr_bytes.extend(be(fb("dst_port")));
-    hdr_bytes.extend(be(fb("len") + lit(8, 16)));
-    hdr_bytes.extend(be(b_udp.clone().into()));
-    assert_eq!(hdr_bytes.len() as u32, HEADER_BYTES);
+    let hdr_bytes = header_bytes(&fb, &b_ip, &b_udp);
     let lanes_of = |bytes: &[Expr]| cat(bytes.iter().rev().cloned()); // byte 0 in lane 0
     let tail = lanes_of(&hdr_bytes[(HEADER_BYTES - s) as usize..]);
 
@@ -244,7 +259,7 @@ pub fn udp_tx_build(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     m.set(&hr, !&a_valid | &a_to_b);
     m.when(&take_hdr, |m| {
         for (r, (n, _)) in a.iter().zip(&kept) {
-            m.set(r, f(&hin, n));
+            m.set(r, field(&hin, n));
         }
         m.set(&a_ip, sum16(&ip_terms));
         m.set(&a_udp, sum16(&udp_terms));
