@@ -16,11 +16,13 @@
 
 use super::csr::csr;
 use super::dma_fallback::{dma_fallback, DmaFallbackCfg};
-use super::endpoints::{endpoints, EndpointsCfg};
+use super::endpoints::{
+    endpoints, EndpointsCfg, RequestDone, SlotAssign, SlotRead, SlotWrite, TxBufferDone, TxSend,
+};
 use super::regs::STATS;
 use super::rpc_reply::{rpc_reply, RpcReplyCfg};
-use super::rpc_rx::{rpc_rx, RpcRxCfg};
-use super::scheduler::{scheduler, SchedulerCfg};
+use super::rpc_rx::{rpc_rx, CallMeta, ErrorDone, FreeSlot, RpcRxCfg};
+use super::scheduler::{scheduler, Request, SchedulerCfg};
 use crate::accio::ict::accio_ict;
 use crate::accio::ict::DmaEvent;
 use crate::accio::nic::link_rx_ict;
@@ -117,7 +119,7 @@ pub fn lauberhorn_nic(cfg: &Config, net_width: u32) -> Result<Rc<Module>, HdlErr
     link_dma_fallback(&mut m, t);
     ring_engine_without_normal_path(&mut m, t);
     ict_for_receive_rings(&mut m, t);
-    link_reply_metadata(&mut m, t);
+    CallMeta::connect(&mut m, t.rx, t.reply);
     link_receive_statistics(&mut m, t);
     interrupts(&mut m, t, l.cores);
     m.finish()
@@ -188,60 +190,23 @@ fn link_settings(m: &mut ModuleBuilder, t: Insts) {
 
 /// Requests into slots, to the scheduler, to the endpoints.
 fn link_requests(m: &mut ModuleBuilder, t: Insts) {
-    let (ri, ei, si) = (t.rx, t.endpoints, t.scheduler);
-    link_all(
-        m,
-        &[
-            (ri, "slot_wr_valid", ei, "slot_wr_valid"),
-            (ri, "slot_wr_addr", ei, "slot_wr_addr"),
-            (ri, "slot_wr_data", ei, "slot_wr_data"),
-            (ei, "slot_wr_ready", ri, "slot_wr_ready"),
-            (ri, "req_valid", si, "req_valid"),
-            (ri, "req_slot", si, "req_slot"),
-            (ri, "req_process", si, "req_process"),
-            (si, "req_ready", ri, "req_ready"),
-            (si, "req_queued", ri, "req_queued"),
-            (ei, "waiting", si, "waiting"),
-            (si, "assign_valid", ei, "assign_valid"),
-            (si, "assign_ep", ei, "assign_ep"),
-            (si, "assign_slot", ei, "assign_slot"),
-            (ei, "assign_ok", si, "assign_ok"),
-        ],
-    );
+    SlotWrite::connect(m, t.rx, t.endpoints);
+    Request::connect(m, t.rx, t.scheduler);
+    link_all(m, &[(t.endpoints, "waiting", t.scheduler, "waiting")]);
+    SlotAssign::connect(m, t.scheduler, t.endpoints);
 }
 
 /// Finished requests to the reply path, which frees their slots; rung TX buffers to the
 /// transmit path, which hands them back; error replies from the receive path's slots.
 fn link_replies(m: &mut ModuleBuilder, t: Insts) {
     let (ri, pi, ei) = (t.rx, t.reply, t.endpoints);
-    link_all(
-        m,
-        &[
-            (ei, "done_valid", pi, "done_valid"),
-            (ei, "done_slot", pi, "done_slot"),
-            (ei, "done_wrote", pi, "done_wrote"),
-            (pi, "done_ready", ei, "done_ready"),
-            (pi, "slot_rd_valid", ei, "slot_rd_valid"),
-            (pi, "slot_rd_addr", ei, "slot_rd_addr"),
-            (ei, "slot_rd_ready", pi, "slot_rd_ready"),
-            (ei, "slot_rd_data", pi, "slot_rd_data"),
-            (ei, "slot_rd_data_valid", pi, "slot_rd_data_valid"),
-            (ei, "tx_send_valid", pi, "tx_send_valid"),
-            (ei, "tx_send_ep", pi, "tx_send_ep"),
-            (ei, "tx_send_buf", pi, "tx_send_buf"),
-            (pi, "tx_send_ready", ei, "tx_send_ready"),
-            (pi, "tx_done_valid", ei, "tx_done_valid"),
-            (pi, "tx_done_ep", ei, "tx_done_ep"),
-            (pi, "tx_done_buf", ei, "tx_done_buf"),
-            (ri, "err_done_valid", pi, "err_done_valid"),
-            (ri, "err_done_slot", pi, "err_done_slot"),
-            (pi, "err_done_ready", ri, "err_done_ready"),
-            (pi, "meta_slot", ri, "meta_slot"),
-            (pi, "free_valid", ri, "free_valid"),
-            (pi, "free_slot", ri, "free_slot"),
-            (ri, "free_ready", pi, "free_ready"),
-        ],
-    );
+    RequestDone::connect(m, ei, pi);
+    SlotRead::connect(m, pi, ei);
+    TxSend::connect(m, ei, pi);
+    TxBufferDone::connect(m, pi, ei);
+    ErrorDone::connect(m, ri, pi);
+    link_all(m, &[(pi, "meta_slot", ri, "meta_slot")]);
+    FreeSlot::connect(m, pi, ri);
 }
 
 /// The scheduler's, reply path's and endpoints' counters into the registers.
@@ -396,14 +361,6 @@ fn ict_for_receive_rings(m: &mut ModuleBuilder, t: Insts) {
         let x = m.inst_output(ii, from);
         let o = m.output(out, x.width());
         m.set(&o, &x);
-    }
-}
-
-/// A call's addresses, ports and XID, for the reply to it.
-fn link_reply_metadata(m: &mut ModuleBuilder, t: Insts) {
-    for f in ["src_mac", "src_ip", "dst_ip", "src_port", "dst_port", "xid"] {
-        let p = format!("meta_{f}");
-        link_all(m, &[(t.rx, &p, t.reply, &p)]);
     }
 }
 
