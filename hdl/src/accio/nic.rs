@@ -10,8 +10,11 @@
 //! * `s_axis_rx_*` / `m_axis_tx_*`: the MAC's AXI4-Stream ports;
 //! * `irq` (one per core), `evq_irq` and `np_irq`; `link_up` from the MAC.
 
-use super::ict::{accio_ict, IctLookup, IctResult, MalformedEvent, RxUpdate, USER_WIDTH};
-use super::nic_block::{self, nic_block, NicBlockCfg};
+use super::ict::{
+    accio_ict, IctLookup, IctResult, MalformedEvent, RxUpdate, TxDoorbell, TxInfo, TxUpdate,
+    USER_WIDTH,
+};
+use super::nic_block::{self, nic_block, NicBlockCfg, NpBuffer, NpDone, NpTx, NpTxDone};
 use super::regs::{self, NIC_STATS};
 use super::rx_offload::{accio_rx_offload, RxOffloadCfg};
 use super::tx_offload::{accio_tx_offload, TxOffloadCfg};
@@ -218,31 +221,9 @@ fn receive_engine_to_ict(m: &mut ModuleBuilder, t: Insts) {
 /// The transmit engine reads an entry's TX state, updates its head, takes its doorbells.
 fn transmit_engine_to_ict(m: &mut ModuleBuilder, t: Insts, link_up: &Sig) {
     let (ti, ii) = (t.tx, t.ict);
-    wire(m, ti, "tx_info_index", ii, "tx_info_index");
-    for f in [
-        "enabled",
-        "accelerated",
-        "local_ip",
-        "local_port",
-        "remote",
-        "remote_mac",
-        "base",
-        "size",
-        "head",
-        "tail",
-    ] {
-        let p = format!("tx_info_{f}");
-        wire(m, ii, &p, ti, &p);
-    }
-    for f in ["valid", "index", "head"] {
-        let p = format!("tx_upd_{f}");
-        wire(m, ti, &p, ii, &p);
-    }
-    for f in ["valid", "index"] {
-        let p = format!("db_tx_{f}");
-        wire(m, ii, &p, ti, &p);
-    }
-    wire(m, ti, "db_tx_ready", ii, "db_tx_ready");
+    TxInfo::connect(m, ii, ti);
+    TxUpdate::connect(m, ti, ii);
+    TxDoorbell::connect(m, ii, ti);
     m.connect(ii, "link_up", link_up);
 }
 
@@ -274,25 +255,10 @@ fn engines_to_nic_block(m: &mut ModuleBuilder, t: Insts) {
     let (ri, ti, ni) = (t.rx, t.tx, t.nic);
     wire(m, ni, "malformed_to_np", ri, "malformed_to_np");
     wire(m, ni, "mac_addr", ti, "mac_addr");
-    for f in ["valid", "addr"] {
-        let p = format!("np_buf_{f}");
-        wire(m, ni, &p, ri, &p);
-    }
-    wire(m, ri, "np_buf_ready", ni, "np_buf_ready");
-    for f in ["valid", "len", "reason", "class", "error"] {
-        let p = format!("np_done_{f}");
-        wire(m, ri, &p, ni, &p);
-    }
-    wire(m, ni, "np_done_ready", ri, "np_done_ready");
-    for f in ["valid", "addr", "len"] {
-        let p = format!("np_tx_{f}");
-        wire(m, ni, &p, ti, &p);
-    }
-    wire(m, ti, "np_tx_ready", ni, "np_tx_ready");
-    for f in ["valid", "error"] {
-        let p = format!("np_tx_done_{f}");
-        wire(m, ti, &p, ni, &p);
-    }
+    NpBuffer::connect(m, ni, ri);
+    NpDone::connect(m, ri, ni);
+    NpTx::connect(m, ni, ti);
+    NpTxDone::connect(m, ti, ni);
     for (reg, _) in NIC_STATS {
         let (engine, pulse) = stat_source(reg);
         let inst = if engine == "rx" { ri } else { ti };
