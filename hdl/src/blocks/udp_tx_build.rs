@@ -119,6 +119,64 @@ fn header_bytes(fb: &dyn Fn(&str) -> Expr, b_ip: &Sig, b_udp: &Sig) -> Vec<Expr>
     hdr_bytes
 }
 
+/// Stage A: the fields, and both checksums' sums before folding.
+struct StageA {
+    valid: Sig,
+    /// The `kept` fields.
+    fields: Vec<Sig>,
+    ip_sum: Sig,
+    udp_sum: Sig,
+}
+
+fn stage_a(m: &mut ModuleBuilder, kept: &[(&str, u32)]) -> StageA {
+    StageA {
+        valid: m.reg_reset("a_valid", 1, 0),
+        fields: kept
+            .iter()
+            .map(|(n, w)| m.reg(&format!("a_{n}"), *w))
+            .collect(),
+        ip_sum: m.reg("a_ip_sum", 20),
+        udp_sum: m.reg("a_udp_sum", 20),
+    }
+}
+
+/// Stage B: the frame being sent, its checksums and where in it the output is.
+struct StageB {
+    valid: Sig,
+    /// The `kept` fields.
+    fields: Vec<Sig>,
+    ip_csum: Sig,
+    udp_csum: Sig,
+    beat: Sig,
+    carry: Sig,
+}
+
+/// With `lb` the log2 of the bus's lanes and `s` the header's bytes past its last full beat.
+fn stage_b(m: &mut ModuleBuilder, kept: &[(&str, u32)], lb: u32, s: u32) -> StageB {
+    let valid = m.reg_reset("b_valid", 1, 0);
+    let fields = kept
+        .iter()
+        .map(|(n, w)| m.reg(&format!("b_{n}"), *w))
+        .collect();
+    let ip_csum = m.reg("b_ip_csum", 16);
+    let udp_csum = m.reg("b_udp_csum", 16);
+    let beat = m.reg_reset("b_beat", 16 - lb, 0);
+    m.describe(&beat, "Output beat of the frame being sent.");
+    let carry = m.reg("b_carry", s * 8);
+    m.describe(
+        &carry,
+        "The lanes that spill into the next beat: the header's tail, then each payload beat's top.",
+    );
+    StageB {
+        valid,
+        fields,
+        ip_csum,
+        udp_csum,
+        beat,
+        carry,
+    }
+}
+
 pub fn udp_tx_build(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     let name = format!("udp_tx_build_w{data_width}");
     AxisCfg::validate_nic_width(&name, data_width)?;
@@ -148,38 +206,28 @@ pub fn udp_tx_build(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     m.unused(&sp.tkeep); // and says which bytes of the last beat count
     let out = Axis::source(&mut m, "m_axis", AxisCfg::net(data_width));
 
-    // Stage A: the fields, the UDP length and both sums before folding.
-    let a_valid = m.reg_reset("a_valid", 1, 0);
     // Every field but the payload sum travels on (the sum goes into the UDP checksum).
     let kept: Vec<(&str, u32)> = FIELDS
         .iter()
         .copied()
         .filter(|(n, _)| *n != "sum")
         .collect();
-    let a: Vec<Sig> = kept
-        .iter()
-        .map(|(n, w)| m.reg(&format!("a_{n}"), *w))
-        .collect();
+    let StageA {
+        valid: a_valid,
+        fields: a,
+        ip_sum: a_ip,
+        udp_sum: a_udp,
+    } = stage_a(&mut m, &kept);
     let (ip_terms, udp_terms) = checksum_terms(&hin);
-    let a_ip = m.reg("a_ip_sum", 20);
-    let a_udp = m.reg("a_udp_sum", 20);
-
-    // Stage B: the frame being sent.
-    let b_valid = m.reg_reset("b_valid", 1, 0);
-    let b: Vec<Sig> = kept
-        .iter()
-        .map(|(n, w)| m.reg(&format!("b_{n}"), *w))
-        .collect();
+    let StageB {
+        valid: b_valid,
+        fields: b,
+        ip_csum: b_ip,
+        udp_csum: b_udp,
+        beat,
+        carry,
+    } = stage_b(&mut m, &kept, lb, s);
     let fb = |n: &str| -> Expr { Expr::from(&b[kept.iter().position(|(x, _)| *x == n).unwrap()]) };
-    let b_ip = m.reg("b_ip_csum", 16);
-    let b_udp = m.reg("b_udp_csum", 16);
-    let beat = m.reg_reset("b_beat", 16 - lb, 0);
-    m.describe(&beat, "Output beat of the frame being sent.");
-    let carry = m.reg("b_carry", s * 8);
-    m.describe(
-        &carry,
-        "The lanes that spill into the next beat: the header's tail, then each payload beat's top.",
-    );
 
     let hdr_bytes = header_bytes(&fb, &b_ip, &b_udp);
     let lanes_of = |bytes: &[Expr]| cat(bytes.iter().rev().cloned()); // byte 0 in lane 0
