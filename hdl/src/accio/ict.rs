@@ -101,6 +101,33 @@ crate::port_group! {
     pub struct DmaEvent = "ev_dma" { valid: forward, info: forward }
 }
 
+crate::port_group! {
+    /// An entry's TX state for the transmit engine, for the `index` it names.
+    pub struct TxInfo = "tx_info" {
+        index: backward,
+        enabled: forward,
+        accelerated: forward,
+        local_ip: forward,
+        local_port: forward,
+        remote: forward,
+        remote_mac: forward,
+        base: forward,
+        size: forward,
+        head: forward,
+        tail: forward,
+    }
+}
+
+crate::port_group! {
+    /// The transmit engine's TX_HEAD advance.
+    pub struct TxUpdate = "tx_upd" { valid: forward, index: forward, head: forward }
+}
+
+crate::port_group! {
+    /// A TX_TAIL doorbell for the transmit engine.
+    pub struct TxDoorbell = "db_tx" { valid: forward, index: forward, ready: backward }
+}
+
 impl IctLookup<u32> {
     pub fn widths() -> Self {
         IctLookup {

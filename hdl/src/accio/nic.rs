@@ -10,8 +10,11 @@
 //! * `s_axis_rx_*` / `m_axis_tx_*`: the MAC's AXI4-Stream ports;
 //! * `irq` (one per core), `evq_irq` and `np_irq`; `link_up` from the MAC.
 
-use super::ict::{accio_ict, IctLookup, IctResult, MalformedEvent, RxUpdate, USER_WIDTH};
-use super::nic_block::{self, nic_block, NicBlockCfg};
+use super::ict::{
+    accio_ict, IctLookup, IctResult, MalformedEvent, RxUpdate, TxDoorbell, TxInfo, TxUpdate,
+    USER_WIDTH,
+};
+use super::nic_block::{self, nic_block, NicBlockCfg, NpBuffer, NpDone, NpTx, NpTxDone};
 use super::regs::{self, NIC_STATS};
 use super::rx_offload::{accio_rx_offload, RxOffloadCfg};
 use super::tx_offload::{accio_tx_offload, TxOffloadCfg};
@@ -19,7 +22,8 @@ use crate::blocks::axil_split::{axil_split, Target};
 use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::bundles::{Axil, AxilCfg, Axis, AxisCfg, Side};
 use crate::config::Config;
-use crate::ir::{HdlErrors, Inst, Module, ModuleBuilder};
+use crate::ir::{HdlErrors, Inst, Module, ModuleBuilder, Sig};
+use crate::regmap::RegMap;
 use std::rc::Rc;
 
 /// The engines' parameters at bus width `w` from the configuration.
@@ -72,6 +76,26 @@ pub fn link_rx_ict(m: &mut ModuleBuilder, ri: Inst, ii: Inst) {
     MalformedEvent::connect(m, ri, ii);
 }
 
+/// The top's own ports, declared in this order.
+struct Ports {
+    s_axil: Axil,
+    s_rx: Axis,
+    m_tx: Axis,
+    link_up: Sig,
+    irq: Sig,
+    evq_irq: Sig,
+    np_irq: Sig,
+}
+
+/// The instances: the ICT, the receive and transmit engines, the NIC block.
+#[derive(Clone, Copy)]
+struct Insts {
+    ict: Inst,
+    rx: Inst,
+    tx: Inst,
+    nic: Inst,
+}
+
 pub fn accio_nic(c: &Config, w: u32) -> Result<Rc<Module>, HdlErrors> {
     let (rx_cfg, tx_cfg, np_cfg) = parts(c, w);
     let name = format!("accio_nic_w{w}_n{}_c{}", c.ict.entries, c.ict.cores);
@@ -87,39 +111,52 @@ pub fn accio_nic(c: &Config, w: u32) -> Result<Rc<Module>, HdlErrors> {
         c.ict.entries, c.ict.cores
     ));
     let net = AxisCfg::net(w);
-    let s_axil = Axil::new(
-        &mut m,
-        "s_axil",
-        Side::Sink,
-        AxilCfg {
-            addr_width: map.addr_width(),
-            data_width: map.data_width,
-            user_width: USER_WIDTH,
-        },
-    );
-    let s_rx = Axis::sink(&mut m, "s_axis_rx", net);
-    let m_tx = Axis::source(&mut m, "m_axis_tx", net);
-    let link_up = m.input("link_up", 1);
-    let irq = m.output("irq", c.ict.cores);
-    let evq_irq = m.output("evq_irq", 1);
-    let np_irq = m.output("np_irq", 1);
+    let p = Ports {
+        s_axil: Axil::new(
+            &mut m,
+            "s_axil",
+            Side::Sink,
+            AxilCfg {
+                addr_width: map.addr_width(),
+                data_width: map.data_width,
+                user_width: USER_WIDTH,
+            },
+        ),
+        s_rx: Axis::sink(&mut m, "s_axis_rx", net),
+        m_tx: Axis::source(&mut m, "m_axis_tx", net),
+        link_up: m.input("link_up", 1),
+        irq: m.output("irq", c.ict.cores),
+        evq_irq: m.output("evq_irq", 1),
+        np_irq: m.output("np_irq", 1),
+    };
+    let t = Insts {
+        ict: m.instance("ict", &ict),
+        rx: m.instance("rx", &rx),
+        tx: m.instance("tx", &tx),
+        nic: m.instance("nic", &nb),
+    };
+    split_registers(&mut m, &p.s_axil, t, &map);
+    mac_and_host_memory(&mut m, &p, t);
+    receive_engine_to_ict(&mut m, t);
+    transmit_engine_to_ict(&mut m, t, &p.link_up);
+    dma_events(&mut m, t)?;
+    engines_to_nic_block(&mut m, t);
+    interrupts(&mut m, &p, t);
+    m.finish()
+}
 
-    let ii = m.instance("ict", &ict);
-    let ri = m.instance("rx", &rx);
-    let ti = m.instance("tx", &tx);
-    let ni = m.instance("nic", &nb);
-
-    // Registers.
+/// The NIC block's addresses go to the NIC block, everything else to the ICT.
+fn split_registers(m: &mut ModuleBuilder, s_axil: &Axil, t: Insts, map: &RegMap) {
     axil_split(
-        &mut m,
-        &s_axil,
+        m,
+        s_axil,
         &Target {
-            inst: ii,
+            inst: t.ict,
             prefix: "s_axil",
             addr_width: map.only(&regs::ICT_BLOCKS).addr_width(),
         },
         &Target {
-            inst: ni,
+            inst: t.nic,
             prefix: "s_axil",
             addr_width: nic_block::addr_width(),
         },
@@ -128,26 +165,25 @@ pub fn accio_nic(c: &Config, w: u32) -> Result<Rc<Module>, HdlErrors> {
             a.ge(lo) & a.lt(hi)
         },
     );
+}
 
-    // Wires between two instances: `from`'s output `out` drives `to`'s input `inp`.
-    let wire = |m: &mut ModuleBuilder, from, out: &str, to, inp: &str| {
-        let v = m.inst_output(from, out);
-        m.connect(to, inp, &v);
-    };
-    // The MAC streams.
+/// The MAC streams into the receive engine and out of the transmit engine; both engines'
+/// host memory masters.
+fn mac_and_host_memory(m: &mut ModuleBuilder, p: &Ports, t: Insts) {
+    let (ri, ti, s_rx, m_tx) = (t.rx, t.tx, &p.s_rx, &p.m_tx);
     for f in ["tdata", "tkeep", "tvalid", "tlast", "tuser"] {
-        let p = match f {
+        let port = match f {
             "tdata" => &s_rx.tdata,
             "tkeep" => &s_rx.tkeep,
             "tvalid" => &s_rx.tvalid,
             "tlast" => &s_rx.tlast,
             _ => s_rx.tuser.as_ref().unwrap(),
         };
-        m.connect(ri, &format!("s_axis_rx_{f}"), p);
+        m.connect(ri, &format!("s_axis_rx_{f}"), port);
     }
     let rx_ready = m.inst_output(ri, "s_axis_rx_tready");
     m.set(&s_rx.tready, &rx_ready);
-    for (f, p) in [
+    for (f, port) in [
         ("tdata", &m_tx.tdata),
         ("tkeep", &m_tx.tkeep),
         ("tvalid", &m_tx.tvalid),
@@ -155,59 +191,46 @@ pub fn accio_nic(c: &Config, w: u32) -> Result<Rc<Module>, HdlErrors> {
         ("tuser", m_tx.tuser.as_ref().unwrap()),
     ] {
         let v = m.inst_output(ti, &format!("m_axis_tx_{f}"));
-        m.set(p, &v);
+        m.set(port, &v);
     }
     m.connect(ti, "m_axis_tx_tready", &m_tx.tready);
     m.expose(ri, "m_axi_");
     m.expose(ti, "m_axi_");
+}
 
-    link_rx_ict(&mut m, ri, ii);
-    let left = m.inst_output(ri, "frame_left");
+/// Wires between two instances: `from`'s output `out` drives `to`'s input `inp`.
+fn wire(m: &mut ModuleBuilder, from: Inst, out: &str, to: Inst, inp: &str) {
+    let v = m.inst_output(from, out);
+    m.connect(to, inp, &v);
+}
+
+/// Lookups, ring updates and events; the receive engine needs neither back-pressure nor
+/// doorbells.
+fn receive_engine_to_ict(m: &mut ModuleBuilder, t: Insts) {
+    link_rx_ict(m, t.rx, t.ict);
+    let left = m.inst_output(t.rx, "frame_left");
     m.unused(&left); // the engine paces itself: the MAC is never held back
                      // RX_HEAD doorbells: the RX engine reads RX_HEAD with every lookup, so it needs none.
-    m.connect(ii, "db_rx_ready", 1);
+    m.connect(t.ict, "db_rx_ready", 1);
     for f in ["valid", "index"] {
-        let x = m.inst_output(ii, &format!("db_rx_{f}"));
+        let x = m.inst_output(t.ict, &format!("db_rx_{f}"));
         m.unused(&x);
     }
-    // TX engine <-> ICT.
-    wire(&mut m, ti, "tx_info_index", ii, "tx_info_index");
-    for f in [
-        "enabled",
-        "accelerated",
-        "local_ip",
-        "local_port",
-        "remote",
-        "remote_mac",
-        "base",
-        "size",
-        "head",
-        "tail",
-    ] {
-        wire(
-            &mut m,
-            ii,
-            &format!("tx_info_{f}"),
-            ti,
-            &format!("tx_info_{f}"),
-        );
-    }
-    for f in ["valid", "index", "head"] {
-        wire(
-            &mut m,
-            ti,
-            &format!("tx_upd_{f}"),
-            ii,
-            &format!("tx_upd_{f}"),
-        );
-    }
-    for f in ["valid", "index"] {
-        wire(&mut m, ii, &format!("db_tx_{f}"), ti, &format!("db_tx_{f}"));
-    }
-    wire(&mut m, ti, "db_tx_ready", ii, "db_tx_ready");
-    m.connect(ii, "link_up", &link_up);
-    // DMA errors from both engines into the one event source: the receive engine's go
-    // first, the transmit engine's wait in a small queue.
+}
+
+/// The transmit engine reads an entry's TX state, updates its head, takes its doorbells.
+fn transmit_engine_to_ict(m: &mut ModuleBuilder, t: Insts, link_up: &Sig) {
+    let (ti, ii) = (t.tx, t.ict);
+    TxInfo::connect(m, ii, ti);
+    TxUpdate::connect(m, ti, ii);
+    TxDoorbell::connect(m, ii, ti);
+    m.connect(ii, "link_up", link_up);
+}
+
+/// DMA errors from both engines into the one event source: the receive engine's go
+/// first, the transmit engine's wait in a small queue.
+fn dma_events(m: &mut ModuleBuilder, t: Insts) -> Result<(), HdlErrors> {
+    let (ri, ti, ii) = (t.rx, t.tx, t.ict);
     let rx_ev = m.inst_output(ri, "ev_dma_valid");
     let rx_info = m.inst_output(ri, "ev_dma_info");
     let tx_ev = m.inst_output(ti, "ev_dma_valid");
@@ -224,63 +247,33 @@ pub fn accio_nic(c: &Config, w: u32) -> Result<Rc<Module>, HdlErrors> {
     m.connect(q, "m_ready", &qv & !&rx_ev);
     m.connect(ii, "ev_dma_valid", &rx_ev | &qv);
     m.connect(ii, "ev_dma_info", rx_ev.mux(&rx_info, &qd));
+    Ok(())
+}
 
-    // Engines <-> NIC block.
-    wire(&mut m, ni, "malformed_to_np", ri, "malformed_to_np");
-    wire(&mut m, ni, "mac_addr", ti, "mac_addr");
-    for f in ["valid", "addr"] {
-        wire(
-            &mut m,
-            ni,
-            &format!("np_buf_{f}"),
-            ri,
-            &format!("np_buf_{f}"),
-        );
-    }
-    wire(&mut m, ri, "np_buf_ready", ni, "np_buf_ready");
-    for f in ["valid", "len", "reason", "class", "error"] {
-        wire(
-            &mut m,
-            ri,
-            &format!("np_done_{f}"),
-            ni,
-            &format!("np_done_{f}"),
-        );
-    }
-    wire(&mut m, ni, "np_done_ready", ri, "np_done_ready");
-    for f in ["valid", "addr", "len"] {
-        wire(&mut m, ni, &format!("np_tx_{f}"), ti, &format!("np_tx_{f}"));
-    }
-    wire(&mut m, ti, "np_tx_ready", ni, "np_tx_ready");
-    for f in ["valid", "error"] {
-        wire(
-            &mut m,
-            ti,
-            &format!("np_tx_done_{f}"),
-            ni,
-            &format!("np_tx_done_{f}"),
-        );
-    }
+/// The normal path's buffers and frames through the engines; the engines' counters.
+fn engines_to_nic_block(m: &mut ModuleBuilder, t: Insts) {
+    let (ri, ti, ni) = (t.rx, t.tx, t.nic);
+    wire(m, ni, "malformed_to_np", ri, "malformed_to_np");
+    wire(m, ni, "mac_addr", ti, "mac_addr");
+    NpBuffer::connect(m, ni, ri);
+    NpDone::connect(m, ri, ni);
+    NpTx::connect(m, ni, ti);
+    NpTxDone::connect(m, ti, ni);
     for (reg, _) in NIC_STATS {
         let (engine, pulse) = stat_source(reg);
         let inst = if engine == "rx" { ri } else { ti };
-        wire(
-            &mut m,
-            inst,
-            &pulse,
-            ni,
-            &format!("stat_{}", reg.to_lowercase()),
-        );
+        wire(m, inst, &pulse, ni, &format!("stat_{}", reg.to_lowercase()));
     }
+}
 
-    // Interrupts.
+/// The ICT's per-core and event-queue interrupts, the NIC block's.
+fn interrupts(m: &mut ModuleBuilder, p: &Ports, t: Insts) {
     for (port, inst, out) in [
-        (&irq, ii, "irq"),
-        (&evq_irq, ii, "evq_irq"),
-        (&np_irq, ni, "np_irq"),
+        (&p.irq, t.ict, "irq"),
+        (&p.evq_irq, t.ict, "evq_irq"),
+        (&p.np_irq, t.nic, "np_irq"),
     ] {
         let v = m.inst_output(inst, out);
         m.set(port, &v);
     }
-    m.finish()
 }

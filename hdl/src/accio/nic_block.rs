@@ -23,6 +23,33 @@ use crate::config::IctConfig;
 use crate::ir::{cat, clog2, lit, Expr, HdlErrors, Module, ModuleBuilder, PortDir, Sig};
 use std::rc::Rc;
 
+crate::port_group! {
+    /// A normal-path receive buffer for the receive engine.
+    pub struct NpBuffer = "np_buf" { valid: forward, addr: forward, ready: backward }
+}
+
+crate::port_group! {
+    /// A frame the receive engine wrote into a normal-path buffer.
+    pub struct NpDone = "np_done" {
+        valid: forward,
+        len: forward,
+        reason: forward,
+        class: forward,
+        error: forward,
+        ready: backward,
+    }
+}
+
+crate::port_group! {
+    /// A normal-path frame for the transmit engine to send.
+    pub struct NpTx = "np_tx" { valid: forward, addr: forward, len: forward, ready: backward }
+}
+
+crate::port_group! {
+    /// The transmit engine sent a normal-path frame.
+    pub struct NpTxDone = "np_tx_done" { valid: forward, error: forward }
+}
+
 /// Normal-path parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct NicBlockCfg {

@@ -57,6 +57,126 @@ fn sum16(terms: &[Expr]) -> Expr {
         .unwrap()
 }
 
+/// Field `n` of the per-datagram fields `v`, in [`FIELDS`] order.
+fn field(v: &[Sig], n: &str) -> Expr {
+    Expr::from(&v[FIELDS.iter().position(|(x, _)| *x == n).unwrap()])
+}
+
+/// The 16-bit terms of the IPv4 header checksum and of the UDP checksum (the payload's
+/// sum, the pseudo header and the UDP header), from the fields on `hdr_*`: summed in
+/// stage A, so stage B only folds.
+fn checksum_terms(hin: &[Sig]) -> (Vec<Expr>, Vec<Expr>) {
+    let words =
+        |e: Expr| -> Vec<Expr> { (0..e.width() / 16).map(|i| e.slice(16 * i, 16)).collect() };
+    let udp_len = field(hin, "len") + lit(8, 16);
+    let total = field(hin, "len") + lit(28, 16);
+    let mut ip_terms = vec![
+        lit(0x4500, 16),
+        total.clone(),
+        field(hin, "id"),
+        cat([field(hin, "ttl"), lit(17, 8)]),
+    ];
+    ip_terms.extend(words(field(hin, "src_ip")));
+    ip_terms.extend(words(field(hin, "dst_ip")));
+    let mut udp_terms = vec![
+        field(hin, "sum"),
+        lit(17, 16),
+        udp_len.clone(),
+        udp_len.clone(),
+        field(hin, "src_port"),
+        field(hin, "dst_port"),
+    ];
+    udp_terms.extend(words(field(hin, "src_ip")));
+    udp_terms.extend(words(field(hin, "dst_ip")));
+    (ip_terms, udp_terms)
+}
+
+/// The frame's header bytes, byte 0 first, from stage B's fields (`fb`) and checksums.
+fn header_bytes(fb: &dyn Fn(&str) -> Expr, b_ip: &Sig, b_udp: &Sig) -> Vec<Expr> {
+    let be = |e: Expr| -> Vec<Expr> {
+        (0..e.width() / 8)
+            .rev()
+            .map(|i| e.slice(8 * i, 8))
+            .collect()
+    };
+    let mut hdr_bytes: Vec<Expr> = Vec::new();
+    hdr_bytes.extend(be(fb("dst_mac")));
+    hdr_bytes.extend(be(fb("src_mac")));
+    hdr_bytes.extend(be(lit(0x0800, 16)));
+    hdr_bytes.extend(be(lit(0x4500, 16)));
+    hdr_bytes.extend(be(fb("len") + lit(28, 16)));
+    hdr_bytes.extend(be(fb("id")));
+    hdr_bytes.extend(be(lit(0, 16)));
+    hdr_bytes.extend(be(cat([fb("ttl"), lit(17, 8)])));
+    hdr_bytes.extend(be(b_ip.clone().into()));
+    hdr_bytes.extend(be(fb("src_ip")));
+    hdr_bytes.extend(be(fb("dst_ip")));
+    hdr_bytes.extend(be(fb("src_port")));
+    hdr_bytes.extend(be(fb("dst_port")));
+    hdr_bytes.extend(be(fb("len") + lit(8, 16)));
+    hdr_bytes.extend(be(b_udp.clone().into()));
+    assert_eq!(hdr_bytes.len() as u32, HEADER_BYTES);
+    hdr_bytes
+}
+
+/// Stage A: the fields, and both checksums' sums before folding.
+struct StageA {
+    valid: Sig,
+    /// The `kept` fields.
+    fields: Vec<Sig>,
+    ip_sum: Sig,
+    udp_sum: Sig,
+}
+
+fn stage_a(m: &mut ModuleBuilder, kept: &[(&str, u32)]) -> StageA {
+    StageA {
+        valid: m.reg_reset("a_valid", 1, 0),
+        fields: kept
+            .iter()
+            .map(|(n, w)| m.reg(&format!("a_{n}"), *w))
+            .collect(),
+        ip_sum: m.reg("a_ip_sum", 20),
+        udp_sum: m.reg("a_udp_sum", 20),
+    }
+}
+
+/// Stage B: the frame being sent, its checksums and where in it the output is.
+struct StageB {
+    valid: Sig,
+    /// The `kept` fields.
+    fields: Vec<Sig>,
+    ip_csum: Sig,
+    udp_csum: Sig,
+    beat: Sig,
+    carry: Sig,
+}
+
+/// With `lb` the log2 of the bus's lanes and `s` the header's bytes past its last full beat.
+fn stage_b(m: &mut ModuleBuilder, kept: &[(&str, u32)], lb: u32, s: u32) -> StageB {
+    let valid = m.reg_reset("b_valid", 1, 0);
+    let fields = kept
+        .iter()
+        .map(|(n, w)| m.reg(&format!("b_{n}"), *w))
+        .collect();
+    let ip_csum = m.reg("b_ip_csum", 16);
+    let udp_csum = m.reg("b_udp_csum", 16);
+    let beat = m.reg_reset("b_beat", 16 - lb, 0);
+    m.describe(&beat, "Output beat of the frame being sent.");
+    let carry = m.reg("b_carry", s * 8);
+    m.describe(
+        &carry,
+        "The lanes that spill into the next beat: the header's tail, then each payload beat's top.",
+    );
+    StageB {
+        valid,
+        fields,
+        ip_csum,
+        udp_csum,
+        beat,
+        carry,
+    }
+}
+
 pub fn udp_tx_build(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     let name = format!("udp_tx_build_w{data_width}");
     AxisCfg::validate_nic_width(&name, data_width)?;
@@ -86,87 +206,30 @@ pub fn udp_tx_build(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     m.unused(&sp.tkeep); // and says which bytes of the last beat count
     let out = Axis::source(&mut m, "m_axis", AxisCfg::net(data_width));
 
-    // Stage A: the fields, the UDP length and both sums before folding.
-    let a_valid = m.reg_reset("a_valid", 1, 0);
     // Every field but the payload sum travels on (the sum goes into the UDP checksum).
     let kept: Vec<(&str, u32)> = FIELDS
         .iter()
         .copied()
         .filter(|(n, _)| *n != "sum")
         .collect();
-    let a: Vec<Sig> = kept
-        .iter()
-        .map(|(n, w)| m.reg(&format!("a_{n}"), *w))
-        .collect();
-    let f = |v: &[Sig], n: &str| -> Expr {
-        Expr::from(&v[FIELDS.iter().position(|(x, _)| *x == n).unwrap()])
-    };
-    let words =
-        |e: Expr| -> Vec<Expr> { (0..e.width() / 16).map(|i| e.slice(16 * i, 16)).collect() };
-    let udp_len = f(&hin, "len") + lit(8, 16);
-    let total = f(&hin, "len") + lit(28, 16);
-    let mut ip_terms = vec![
-        lit(0x4500, 16),
-        total.clone(),
-        f(&hin, "id"),
-        cat([f(&hin, "ttl"), lit(17, 8)]),
-    ];
-    ip_terms.extend(words(f(&hin, "src_ip")));
-    ip_terms.extend(words(f(&hin, "dst_ip")));
-    let mut udp_terms = vec![
-        f(&hin, "sum"),
-        lit(17, 16),
-        udp_len.clone(),
-        udp_len.clone(),
-        f(&hin, "src_port"),
-        f(&hin, "dst_port"),
-    ];
-    udp_terms.extend(words(f(&hin, "src_ip")));
-    udp_terms.extend(words(f(&hin, "dst_ip")));
-    let a_ip = m.reg("a_ip_sum", 20);
-    let a_udp = m.reg("a_udp_sum", 20);
-
-    // Stage B: the frame being sent.
-    let b_valid = m.reg_reset("b_valid", 1, 0);
-    let b: Vec<Sig> = kept
-        .iter()
-        .map(|(n, w)| m.reg(&format!("b_{n}"), *w))
-        .collect();
+    let StageA {
+        valid: a_valid,
+        fields: a,
+        ip_sum: a_ip,
+        udp_sum: a_udp,
+    } = stage_a(&mut m, &kept);
+    let (ip_terms, udp_terms) = checksum_terms(&hin);
+    let StageB {
+        valid: b_valid,
+        fields: b,
+        ip_csum: b_ip,
+        udp_csum: b_udp,
+        beat,
+        carry,
+    } = stage_b(&mut m, &kept, lb, s);
     let fb = |n: &str| -> Expr { Expr::from(&b[kept.iter().position(|(x, _)| *x == n).unwrap()]) };
-    let b_ip = m.reg("b_ip_csum", 16);
-    let b_udp = m.reg("b_udp_csum", 16);
-    let beat = m.reg_reset("b_beat", 16 - lb, 0);
-    m.describe(&beat, "Output beat of the frame being sent.");
-    let carry = m.reg("b_carry", s * 8);
-    m.describe(
-        &carry,
-        "The lanes that spill into the next beat: the header's tail, then each payload beat's top.",
-    );
 
-    // The frame's header bytes, byte 0 first.
-    let be = |e: Expr| -> Vec<Expr> {
-        (0..e.width() / 8)
-            .rev()
-            .map(|i| e.slice(8 * i, 8))
-            .collect()
-    };
-    let mut hdr_bytes: Vec<Expr> = Vec::new();
-    hdr_bytes.extend(be(fb("dst_mac")));
-    hdr_bytes.extend(be(fb("src_mac")));
-    hdr_bytes.extend(be(lit(0x0800, 16)));
-    hdr_bytes.extend(be(lit(0x4500, 16)));
-    hdr_bytes.extend(be(fb("len") + lit(28, 16)));
-    hdr_bytes.extend(be(fb("id")));
-    hdr_bytes.extend(be(lit(0, 16)));
-    hdr_bytes.extend(be(cat([fb("ttl"), lit(17, 8)])));
-    hdr_bytes.extend(be(b_ip.clone().into()));
-    hdr_bytes.extend(be(fb("src_ip")));
-    hdr_bytes.extend(be(fb("dst_ip")));
-    hdr_bytes.extend(be(fb("src_port")));
-    hdr_bytes.extend(be(fb("dst_port")));
-    hdr_bytes.extend(be(fb("len") + lit(8, 16)));
-    hdr_bytes.extend(be(b_udp.clone().into()));
-    assert_eq!(hdr_bytes.len() as u32, HEADER_BYTES);
+    let hdr_bytes = header_bytes(&fb, &b_ip, &b_udp);
     let lanes_of = |bytes: &[Expr]| cat(bytes.iter().rev().cloned()); // byte 0 in lane 0
     let tail = lanes_of(&hdr_bytes[(HEADER_BYTES - s) as usize..]);
 
@@ -244,7 +307,7 @@ pub fn udp_tx_build(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     m.set(&hr, !&a_valid | &a_to_b);
     m.when(&take_hdr, |m| {
         for (r, (n, _)) in a.iter().zip(&kept) {
-            m.set(r, f(&hin, n));
+            m.set(r, field(&hin, n));
         }
         m.set(&a_ip, sum16(&ip_terms));
         m.set(&a_udp, sum16(&udp_terms));

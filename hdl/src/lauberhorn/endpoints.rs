@@ -48,6 +48,42 @@ use crate::lauberhorn::coherence::{
 };
 use std::rc::Rc;
 
+crate::port_group! {
+    /// The receive path's writes of a request's lines into a slot.
+    pub struct SlotWrite = "slot_wr" { valid: forward, addr: forward, data: forward, ready: backward }
+}
+
+crate::port_group! {
+    /// The scheduler binds a slot to a waiting endpoint; `ok` when it took it.
+    pub struct SlotAssign = "assign" { valid: forward, ep: forward, slot: forward, ok: backward }
+}
+
+crate::port_group! {
+    /// A request acknowledged by its core, its slot handed to the reply path.
+    pub struct RequestDone = "done" { valid: forward, slot: forward, wrote: forward, ready: backward }
+}
+
+crate::port_group! {
+    /// The reply path's reads of a response from its slot.
+    pub struct SlotRead = "slot_rd" {
+        valid: forward,
+        addr: forward,
+        ready: backward,
+        data: backward,
+        data_valid: backward,
+    }
+}
+
+crate::port_group! {
+    /// A rung TX buffer queued to the transmitter.
+    pub struct TxSend = "tx_send" { valid: forward, ep: forward, buf: forward, ready: backward }
+}
+
+crate::port_group! {
+    /// A sent TX buffer handed back to its endpoint.
+    pub struct TxBufferDone = "tx_done" { valid: forward, ep: forward, buf: forward }
+}
+
 /// Parameters of [`endpoints`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct EndpointsCfg {

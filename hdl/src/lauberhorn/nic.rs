@@ -16,11 +16,13 @@
 
 use super::csr::csr;
 use super::dma_fallback::{dma_fallback, DmaFallbackCfg};
-use super::endpoints::{endpoints, EndpointsCfg};
+use super::endpoints::{
+    endpoints, EndpointsCfg, RequestDone, SlotAssign, SlotRead, SlotWrite, TxBufferDone, TxSend,
+};
 use super::regs::STATS;
 use super::rpc_reply::{rpc_reply, RpcReplyCfg};
-use super::rpc_rx::{rpc_rx, RpcRxCfg};
-use super::scheduler::{scheduler, SchedulerCfg};
+use super::rpc_rx::{rpc_rx, CallMeta, ErrorDone, FreeSlot, RpcRxCfg};
+use super::scheduler::{scheduler, Request, SchedulerCfg};
 use crate::accio::ict::accio_ict;
 use crate::accio::ict::DmaEvent;
 use crate::accio::nic::link_rx_ict;
@@ -54,6 +56,22 @@ pub fn parts(cfg: &Config, net_width: u32) -> (RpcRxCfg, RpcReplyCfg, EndpointsC
     )
 }
 
+/// The instances of the top, named once for the sub-generators that wire them.
+#[derive(Clone, Copy)]
+struct Insts {
+    /// The ONC-RPC receive path.
+    rx: Inst,
+    reply: Inst,
+    endpoints: Inst,
+    scheduler: Inst,
+    /// The LAUBERHORN register map.
+    regs: Inst,
+    /// The DMA fallback's ICT, ring engine and the fallback itself.
+    ict: Inst,
+    ring_rx: Inst,
+    fallback: Inst,
+}
+
 pub fn lauberhorn_nic(cfg: &Config, net_width: u32) -> Result<Rc<Module>, HdlErrors> {
     let l = &cfg.lauberhorn;
     let name = format!("lauberhorn_nic_w{net_width}_c{}_s{}", l.cores, l.slots);
@@ -83,182 +101,200 @@ pub fn lauberhorn_nic(cfg: &Config, net_width: u32) -> Result<Rc<Module>, HdlErr
          responses. Registers: the LAUBERHORN map.",
         l.slots, l.cores
     ));
-    let ri = m.instance("rpc_rx", &rx);
-    let pi = m.instance("reply", &reply);
-    let ei = m.instance("endpoints", &eps);
-    let si = m.instance("scheduler", &sched);
-    let ci = m.instance("regs", &regs);
-    let ii = m.instance("ict", &ict);
-    let ai = m.instance("ring_rx", &ring_rx);
-    let di = m.instance("dma_fallback", &fallback);
-    m.expose_as(ii, "s_axil", "s_axil_ict");
-    m.expose(ai, "m_axi_");
-    link_rx_ict(&mut m, ai, ii);
+    let t = Insts {
+        rx: m.instance("rpc_rx", &rx),
+        reply: m.instance("reply", &reply),
+        endpoints: m.instance("endpoints", &eps),
+        scheduler: m.instance("scheduler", &sched),
+        regs: m.instance("regs", &regs),
+        ict: m.instance("ict", &ict),
+        ring_rx: m.instance("ring_rx", &ring_rx),
+        fallback: m.instance("dma_fallback", &fallback),
+    };
+    expose_ports(&mut m, t);
+    link_settings(&mut m, t);
+    link_requests(&mut m, t);
+    link_replies(&mut m, t);
+    link_statistics(&mut m, t);
+    link_dma_fallback(&mut m, t);
+    ring_engine_without_normal_path(&mut m, t);
+    ict_for_receive_rings(&mut m, t);
+    CallMeta::connect(&mut m, t.rx, t.reply);
+    link_receive_statistics(&mut m, t);
+    interrupts(&mut m, t, l.cores);
+    m.finish()
+}
+
+/// Output `from.p` drives input `to.q`, for each `(from, p, to, q)`.
+fn link_all(m: &mut ModuleBuilder, links: &[(Inst, &str, Inst, &str)]) {
+    for &(from, p, to, q) in links {
+        let w = m.inst_output(from, p);
+        m.connect(to, q, &w);
+    }
+}
+
+/// Outputs of an instance nothing here reads.
+fn ignore(m: &mut ModuleBuilder, inst: Inst, outs: &[&str]) {
+    for f in outs {
+        let x = m.inst_output(inst, f);
+        m.unused(&x);
+    }
+}
+
+/// The top's ports, each an instance's own; the ring engine's ICT traffic.
+fn expose_ports(m: &mut ModuleBuilder, t: Insts) {
+    m.expose_as(t.ict, "s_axil", "s_axil_ict");
+    m.expose(t.ring_rx, "m_axi_");
+    link_rx_ict(m, t.ring_rx, t.ict);
     for (inst, prefix) in [
-        (ri, "s_axis_rx"),
-        (ri, "m_axis_other"),
-        (pi, "m_axis_tx"),
-        (ei, "c2n_"),
-        (ei, "n2c_"),
-        (ci, "s_axil"),
+        (t.rx, "s_axis_rx"),
+        (t.rx, "m_axis_other"),
+        (t.reply, "m_axis_tx"),
+        (t.endpoints, "c2n_"),
+        (t.endpoints, "n2c_"),
+        (t.regs, "s_axil"),
     ] {
         m.expose(inst, prefix);
     }
-    // Output `from.p` drives input `to.q`.
-    let link = |m: &mut ModuleBuilder, from: Inst, p: &str, to: Inst, q: &str| {
-        let w = m.inst_output(from, p);
-        m.connect(to, q, &w);
-    };
-    let links: Vec<(Inst, &str, Inst, &str)> = vec![
-        // Settings.
-        (ci, "local_ip", ri, "local_ip"),
-        (ci, "reject_to_other", ri, "reject_to_other"),
-        (ci, "dma_fallback", ri, "dma_fallback"),
-        (ci, "error_replies", ri, "error_replies"),
-        (ci, "local_mac", pi, "local_mac"),
-        (ci, "timeout", ei, "timeout"),
-        (ci, "preempt", ei, "preempt"),
-        (ci, "retire", ei, "retire"),
-        (ci, "local_ip", pi, "local_ip"),
-        (ci, "tx_port", pi, "tx_port"),
-        (ci, "core_mode", si, "core_mode"),
-        (ci, "core_process", si, "core_process"),
-        // The service table, inside the receive path.
-        (ci, "svc_wr_valid", ri, "wr_valid"),
-        (ci, "svc_wr_index", ri, "wr_index"),
-        (ci, "svc_wr_word", ri, "wr_word"),
-        (ci, "svc_wr_data", ri, "wr_data"),
-        (ci, "svc_rd_index", ri, "rd_index"),
-        (ci, "svc_rd_word", ri, "rd_word"),
-        (ri, "rd_data", ci, "svc_rd_data"),
-        // Requests into slots, to the scheduler, to the endpoints.
-        (ri, "slot_wr_valid", ei, "slot_wr_valid"),
-        (ri, "slot_wr_addr", ei, "slot_wr_addr"),
-        (ri, "slot_wr_data", ei, "slot_wr_data"),
-        (ei, "slot_wr_ready", ri, "slot_wr_ready"),
-        (ri, "req_valid", si, "req_valid"),
-        (ri, "req_slot", si, "req_slot"),
-        (ri, "req_process", si, "req_process"),
-        (si, "req_ready", ri, "req_ready"),
-        (si, "req_queued", ri, "req_queued"),
-        (ei, "waiting", si, "waiting"),
-        (si, "assign_valid", ei, "assign_valid"),
-        (si, "assign_ep", ei, "assign_ep"),
-        (si, "assign_slot", ei, "assign_slot"),
-        (ei, "assign_ok", si, "assign_ok"),
-        // Finished requests to the reply path, which frees their slots.
-        (ei, "done_valid", pi, "done_valid"),
-        (ei, "done_slot", pi, "done_slot"),
-        (ei, "done_wrote", pi, "done_wrote"),
-        (pi, "done_ready", ei, "done_ready"),
-        (pi, "slot_rd_valid", ei, "slot_rd_valid"),
-        (pi, "slot_rd_addr", ei, "slot_rd_addr"),
-        (ei, "slot_rd_ready", pi, "slot_rd_ready"),
-        (ei, "slot_rd_data", pi, "slot_rd_data"),
-        (ei, "slot_rd_data_valid", pi, "slot_rd_data_valid"),
-        // Rung TX buffers to the transmit path, which hands them back.
-        (ei, "tx_send_valid", pi, "tx_send_valid"),
-        (ei, "tx_send_ep", pi, "tx_send_ep"),
-        (ei, "tx_send_buf", pi, "tx_send_buf"),
-        (pi, "tx_send_ready", ei, "tx_send_ready"),
-        (pi, "tx_done_valid", ei, "tx_done_valid"),
-        (pi, "tx_done_ep", ei, "tx_done_ep"),
-        (pi, "tx_done_buf", ei, "tx_done_buf"),
-        // Error replies, from the receive path's slots.
-        (ri, "err_done_valid", pi, "err_done_valid"),
-        (ri, "err_done_slot", pi, "err_done_slot"),
-        (pi, "err_done_ready", ri, "err_done_ready"),
-        (pi, "meta_slot", ri, "meta_slot"),
-        (pi, "free_valid", ri, "free_valid"),
-        (pi, "free_slot", ri, "free_slot"),
-        (ri, "free_ready", pi, "free_ready"),
-        // Statistics.
-        (si, "backlog", ci, "backlog"),
-        (ci, "proc_stat_process", si, "stat_process"),
-        (si, "stat_queued", ci, "proc_stat_queued"),
-        (si, "stat_arrived", ci, "proc_stat_arrived"),
-        (si, "stat_dispatched", ci, "proc_stat_dispatched"),
-        (si, "stat_refused", ci, "proc_stat_refused"),
-        (pi, "stat_replies", ci, "stat_replies"),
-        (pi, "stat_bad_result", ci, "stat_bad_results"),
-        (pi, "stat_sent", ci, "stat_sent"),
-        (pi, "stat_tx_dropped", ci, "stat_tx_dropped"),
-        (ei, "ev_tryagain", ci, "stat_tryagains"),
-        (ei, "ev_violation", ci, "stat_violations"),
-    ];
-    for (a, p, b, q) in links {
-        link(&mut m, a, p, b, q);
-    }
-    // The DMA fallback: too-large calls through it into the ring engine; its outcomes
-    // back to the receive path.
+}
+
+/// The kernel's settings from the registers, and the service table inside the receive path.
+fn link_settings(m: &mut ModuleBuilder, t: Insts) {
+    let (ci, ri, pi, ei, si) = (t.regs, t.rx, t.reply, t.endpoints, t.scheduler);
+    link_all(
+        m,
+        &[
+            (ci, "local_ip", ri, "local_ip"),
+            (ci, "reject_to_other", ri, "reject_to_other"),
+            (ci, "dma_fallback", ri, "dma_fallback"),
+            (ci, "error_replies", ri, "error_replies"),
+            (ci, "local_mac", pi, "local_mac"),
+            (ci, "timeout", ei, "timeout"),
+            (ci, "preempt", ei, "preempt"),
+            (ci, "retire", ei, "retire"),
+            (ci, "local_ip", pi, "local_ip"),
+            (ci, "tx_port", pi, "tx_port"),
+            (ci, "core_mode", si, "core_mode"),
+            (ci, "core_process", si, "core_process"),
+            // The service table.
+            (ci, "svc_wr_valid", ri, "wr_valid"),
+            (ci, "svc_wr_index", ri, "wr_index"),
+            (ci, "svc_wr_word", ri, "wr_word"),
+            (ci, "svc_wr_data", ri, "wr_data"),
+            (ci, "svc_rd_index", ri, "rd_index"),
+            (ci, "svc_rd_word", ri, "rd_word"),
+            (ri, "rd_data", ci, "svc_rd_data"),
+        ],
+    );
+}
+
+/// Requests into slots, to the scheduler, to the endpoints.
+fn link_requests(m: &mut ModuleBuilder, t: Insts) {
+    SlotWrite::connect(m, t.rx, t.endpoints);
+    Request::connect(m, t.rx, t.scheduler);
+    link_all(m, &[(t.endpoints, "waiting", t.scheduler, "waiting")]);
+    SlotAssign::connect(m, t.scheduler, t.endpoints);
+}
+
+/// Finished requests to the reply path, which frees their slots; rung TX buffers to the
+/// transmit path, which hands them back; error replies from the receive path's slots.
+fn link_replies(m: &mut ModuleBuilder, t: Insts) {
+    let (ri, pi, ei) = (t.rx, t.reply, t.endpoints);
+    RequestDone::connect(m, ei, pi);
+    SlotRead::connect(m, pi, ei);
+    TxSend::connect(m, ei, pi);
+    TxBufferDone::connect(m, pi, ei);
+    ErrorDone::connect(m, ri, pi);
+    link_all(m, &[(pi, "meta_slot", ri, "meta_slot")]);
+    FreeSlot::connect(m, pi, ri);
+}
+
+/// The scheduler's, reply path's and endpoints' counters into the registers.
+fn link_statistics(m: &mut ModuleBuilder, t: Insts) {
+    let (ci, pi, ei, si) = (t.regs, t.reply, t.endpoints, t.scheduler);
+    link_all(
+        m,
+        &[
+            (si, "backlog", ci, "backlog"),
+            (ci, "proc_stat_process", si, "stat_process"),
+            (si, "stat_queued", ci, "proc_stat_queued"),
+            (si, "stat_arrived", ci, "proc_stat_arrived"),
+            (si, "stat_dispatched", ci, "proc_stat_dispatched"),
+            (si, "stat_refused", ci, "proc_stat_refused"),
+            (pi, "stat_replies", ci, "stat_replies"),
+            (pi, "stat_bad_result", ci, "stat_bad_results"),
+            (pi, "stat_sent", ci, "stat_sent"),
+            (pi, "stat_tx_dropped", ci, "stat_tx_dropped"),
+            (ei, "ev_tryagain", ci, "stat_tryagains"),
+            (ei, "ev_violation", ci, "stat_violations"),
+        ],
+    );
+}
+
+/// The DMA fallback: too-large calls through it into the ring engine; its outcomes back
+/// to the receive path.
+fn link_dma_fallback(m: &mut ModuleBuilder, t: Insts) {
+    let (ri, di, ai) = (t.rx, t.fallback, t.ring_rx);
     for f in ["tdata", "tkeep", "tvalid", "tlast", "tuser"] {
-        link(
-            &mut m,
-            ri,
-            &format!("m_axis_dma_{f}"),
-            di,
-            &format!("s_axis_{f}"),
+        let (dma, s, rx) = (
+            format!("m_axis_dma_{f}"),
+            format!("s_axis_{f}"),
+            format!("s_axis_rx_{f}"),
         );
-        link(
-            &mut m,
-            di,
-            &format!("m_axis_{f}"),
-            ai,
-            &format!("s_axis_rx_{f}"),
+        link_all(
+            m,
+            &[(ri, &dma, di, &s), (di, &format!("m_axis_{f}"), ai, &rx)],
         );
     }
-    link(&mut m, di, "s_axis_tready", ri, "m_axis_dma_tready");
-    link(&mut m, ai, "s_axis_rx_tready", di, "m_axis_tready");
+    link_all(
+        m,
+        &[
+            (di, "s_axis_tready", ri, "m_axis_dma_tready"),
+            (ai, "s_axis_rx_tready", di, "m_axis_tready"),
+        ],
+    );
     for f in ["slot", "udp_len", "args_at"] {
-        link(
-            &mut m,
-            ri,
-            &format!("m_call_{f}"),
-            di,
-            &format!("s_call_{f}"),
+        link_all(
+            m,
+            &[(ri, &format!("m_call_{f}"), di, &format!("s_call_{f}"))],
         );
     }
     for f in ["valid", "slot", "entry", "record", "args_at"] {
         let o = format!("dma_delivered_{f}");
-        link(&mut m, di, &format!("delivered_{f}"), ri, &o);
+        link_all(m, &[(di, &format!("delivered_{f}"), ri, &o)]);
     }
-    link(&mut m, ri, "dma_delivered_ready", di, "delivered_ready");
+    link_all(m, &[(ri, "dma_delivered_ready", di, "delivered_ready")]);
     for f in ["valid", "slot"] {
-        link(
-            &mut m,
-            di,
-            &format!("failed_{f}"),
-            ri,
-            &format!("dma_failed_{f}"),
+        link_all(
+            m,
+            &[(di, &format!("failed_{f}"), ri, &format!("dma_failed_{f}"))],
         );
     }
-    link(&mut m, ri, "dma_failed_ready", di, "failed_ready");
+    link_all(m, &[(ri, "dma_failed_ready", di, "failed_ready")]);
     let st = |m: &mut ModuleBuilder, f: &str| m.inst_output(ai, &format!("stat_{f}"));
-    let ring = st(&mut m, "offloaded");
+    let ring = st(m, "offloaded");
     let mut decided = Expr::from(&ring);
     for f in ["ring_full", "normal", "no_buffer", "malformed_dropped"] {
-        decided = decided | st(&mut m, f);
+        decided = decided | st(m, f);
     }
     m.connect(di, "decided_valid", decided);
     m.connect(di, "decided_ring", &ring);
     let upd = |m: &mut ModuleBuilder, f: &str| m.inst_output(ai, &format!("rx_upd_{f}"));
-    let (uv, ua) = (upd(&mut m, "valid"), upd(&mut m, "advance"));
+    let (uv, ua) = (upd(m, "valid"), upd(m, "advance"));
     m.connect(di, "ring_done_valid", &uv & &ua);
-    let ui = upd(&mut m, "index");
+    let ui = upd(m, "index");
     m.connect(di, "ring_done_index", &ui);
-    let ut = upd(&mut m, "tail");
+    let ut = upd(m, "tail");
     m.connect(di, "ring_done_tail", &ut);
-    link(&mut m, ai, "frame_left", di, "frame_left");
-    // Outputs of an instance nothing here reads.
-    let ignore = |m: &mut ModuleBuilder, inst: Inst, outs: &[&str]| {
-        for f in outs {
-            let x = m.inst_output(inst, f);
-            m.unused(&x);
-        }
-    };
+    link_all(m, &[(ai, "frame_left", di, "frame_left")]);
+}
+
+/// The ring engine has no normal path behind it: calls that find no ring are dropped.
+fn ring_engine_without_normal_path(m: &mut ModuleBuilder, t: Insts) {
+    let ai = t.ring_rx;
     // Nothing is lost there (the fallback's credits); DMA errors are events.
     ignore(
-        &mut m,
+        m,
         ai,
         &[
             "stat_frames",
@@ -267,13 +303,12 @@ pub fn lauberhorn_nic(cfg: &Config, net_width: u32) -> Result<Rc<Module>, HdlErr
             "stat_dma_error",
         ],
     );
-    // The ring engine: no normal path behind it (calls that find no ring are dropped).
     m.connect(ai, "malformed_to_np", 0);
     m.connect(ai, "np_buf_valid", 0);
     m.connect(ai, "np_buf_addr", 0);
     m.connect(ai, "np_done_ready", 1);
     ignore(
-        &mut m,
+        m,
         ai,
         &[
             "np_buf_ready",
@@ -284,8 +319,13 @@ pub fn lauberhorn_nic(cfg: &Config, net_width: u32) -> Result<Rc<Module>, HdlErr
             "np_done_error",
         ],
     );
-    // The ICT: its rings' DMA errors as events; no transmit engine, so its TX side idles.
-    DmaEvent::connect(&mut m, ai, ii);
+}
+
+/// The ICT serves the receive rings only: their DMA errors as events; no transmit engine,
+/// so its TX side idles. Its interrupts are the top's.
+fn ict_for_receive_rings(m: &mut ModuleBuilder, t: Insts) {
+    let ii = t.ict;
+    DmaEvent::connect(m, t.ring_rx, ii);
     m.connect(ii, "link_up", 1);
     m.connect(ii, "db_rx_ready", 1);
     m.connect(ii, "db_tx_ready", 1);
@@ -298,7 +338,7 @@ pub fn lauberhorn_nic(cfg: &Config, net_width: u32) -> Result<Rc<Module>, HdlErr
         m.connect(ii, f, 0);
     }
     ignore(
-        &mut m,
+        m,
         ii,
         &[
             "tx_info_enabled",
@@ -322,30 +362,35 @@ pub fn lauberhorn_nic(cfg: &Config, net_width: u32) -> Result<Rc<Module>, HdlErr
         let o = m.output(out, x.width());
         m.set(&o, &x);
     }
-    for f in ["src_mac", "src_ip", "dst_ip", "src_port", "dst_port", "xid"] {
-        link(&mut m, ri, &format!("meta_{f}"), pi, &format!("meta_{f}"));
-    }
+}
+
+/// The receive path's counters into the registers: every statistic counted nowhere else.
+fn link_receive_statistics(m: &mut ModuleBuilder, t: Insts) {
+    let elsewhere = [
+        "replies",
+        "bad_results",
+        "tryagains",
+        "violations",
+        "sent",
+        "tx_dropped",
+    ];
     for (reg, _) in STATS {
         let s = reg.to_lowercase();
-        let elsewhere = [
-            "replies",
-            "bad_results",
-            "tryagains",
-            "violations",
-            "sent",
-            "tx_dropped",
-        ];
         if !elsewhere.contains(&s.as_str()) {
-            link(&mut m, ri, &format!("stat_{s}"), ci, &format!("stat_{s}"));
+            let p = format!("stat_{s}");
+            link_all(m, &[(t.rx, &p, t.regs, &p)]);
         }
     }
-    let done_ep = m.inst_output(ei, "done_ep");
+}
+
+/// One PREEMPT.REQ line per core, and BACKLOG.PENDING; the one endpoint output unread.
+fn interrupts(m: &mut ModuleBuilder, t: Insts, cores: u32) {
+    let done_ep = m.inst_output(t.endpoints, "done_ep");
     m.unused(&done_ep); // the slot says it all
-    let irq = m.output("irq", l.cores);
-    let i = m.inst_output(ci, "irq");
+    let irq = m.output("irq", cores);
+    let i = m.inst_output(t.regs, "irq");
     m.set(&irq, &i);
     let backlog = m.output("backlog_irq", 1);
-    let b = m.inst_output(si, "backlog");
+    let b = m.inst_output(t.scheduler, "backlog");
     m.set(&backlog, &b);
-    m.finish()
 }

@@ -77,6 +77,28 @@ pub mod accept {
     pub const PROC_UNAVAIL: u64 = 3;
 }
 
+crate::port_group! {
+    /// A slot holding an error reply the receive path wrote, for the reply path.
+    pub struct ErrorDone = "err_done" { valid: forward, slot: forward, ready: backward }
+}
+
+crate::port_group! {
+    /// A slot the reply path is done with, back to the receive path.
+    pub struct FreeSlot = "free" { valid: forward, slot: forward, ready: backward }
+}
+
+crate::port_group! {
+    /// A call's addresses, ports and XID, for the reply to it.
+    pub struct CallMeta = "meta" {
+        src_mac: forward,
+        src_ip: forward,
+        dst_ip: forward,
+        src_port: forward,
+        dst_port: forward,
+        xid: forward,
+    }
+}
+
 /// Parameters of [`rpc_rx`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct RpcRxCfg {

@@ -38,6 +38,17 @@ pub mod mode {
 /// Bits of each statistics counter.
 pub const STAT_WIDTH: u32 = 32;
 
+crate::port_group! {
+    /// A request in a slot for a process, from the receive path; `queued` when it waits.
+    pub struct Request = "req" {
+        valid: forward,
+        slot: forward,
+        process: forward,
+        ready: backward,
+        queued: backward,
+    }
+}
+
 /// Parameters of [`scheduler`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct SchedulerCfg {
