@@ -1,5 +1,5 @@
-//! `cargo run -p gen`: writes the Verilog of every top, one file per module, a filelist per
-//! top, and for tops with registers the register map as a C header, Rust constants and a
+//! `cargo run -p gen`: writes the Verilog of every top, one file per module, a filelist and
+//! a timing constraint (`<top>.xdc`, the `[timing]` clock period) per top, and for tops with registers the register map as a C header, Rust constants and a
 //! Markdown reference (`<map>_regs.h`, `.rs`, `.md`). Output appears all at once or not at
 //! all: everything is written to a scratch directory beside the output and renamed into
 //! place only when it all succeeded.
@@ -85,6 +85,10 @@ fn run(args: Args) -> Result<()> {
             }
         }
         filelists.push((format!("{}.f", design.top_name()), design.filelist()));
+        filelists.push((
+            format!("{}.xdc", design.top_name()),
+            hdl::constraints::timing_xdc(&design.top, cfg.timing.clock_period_ps),
+        ));
         if let Some(map) = t.regmap(&cfg) {
             map.validate()
                 .map_err(|e| anyhow::anyhow!("top `{}`: register map:\n{e}", t.name))?;

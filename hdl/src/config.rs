@@ -25,6 +25,25 @@ pub struct Config {
     pub np: NpConfig,
     /// Lauberhorn: coherent CONTROL-line endpoints and ONC-RPC dispatch.
     pub lauberhorn: LauberhornConfig,
+    /// Timing target written into each top's constraints (`<top>.xdc`).
+    pub timing: TimingConfig,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TimingConfig {
+    /// Period of every top's `clk` in picoseconds, 1000 to 20000 (an integer, so the
+    /// constraint is exact): 4000 is 250 MHz (the NIC core clock), 3103 is 322.27 MHz (a
+    /// 100G MAC's clock). Default 4000.
+    pub clock_period_ps: u32,
+}
+
+impl Default for TimingConfig {
+    fn default() -> Self {
+        TimingConfig {
+            clock_period_ps: 4000,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -318,6 +337,7 @@ impl Default for Config {
             tx: TxConfig::default(),
             np: NpConfig::default(),
             lauberhorn: LauberhornConfig::default(),
+            timing: TimingConfig::default(),
         }
     }
 }
@@ -408,6 +428,12 @@ impl Config {
         p.extend(self.tx.problems());
         p.extend(self.np.problems());
         p.extend(self.lauberhorn.problems());
+        let t = self.timing.clock_period_ps;
+        if !(1000..=20000).contains(&t) {
+            p.push(format!(
+                "timing.clock_period_ps = {t}: must be 1000 to 20000 (1 GHz to 50 MHz)"
+            ));
+        }
         p
     }
 
@@ -500,6 +526,11 @@ queue_limit = 16
 services = 16
 # RPC receive buffer in bytes (a power of two of at least 64 MAC beats).
 buffer_bytes = 16384
+
+[timing]
+# Period of every top's clk in picoseconds (4000 = 250 MHz, 3103 = 322.27 MHz), written
+# into <top>.xdc as create_clock; 1000 to 20000.
+clock_period_ps = 4000
 "#;
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod accio;
 pub mod blocks;
 pub mod bundles;
 pub mod config;
+pub mod constraints;
 pub mod lauberhorn;
 pub mod library;
 pub mod proto;

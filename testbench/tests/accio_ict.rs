@@ -595,6 +595,68 @@ fn ready_queue_pops_in_exact_round_robin_order() {
     );
 }
 
+/// The ready queue's head is a pipeline (`HEAD_LATENCY` edges): pops, peeks and interrupt
+/// status read back to back while the RX and TX engines make entries ready at random
+/// cycles, so every cycle offset between a change and a read occurs; the model follows
+/// the pipeline pin for pin.
+#[test]
+fn ready_queue_head_follows_engine_updates_cycle_by_cycle() {
+    let (mut b, mut rng) = Bench::new("ready_queue_pipeline");
+    const MEMBERS: usize = 24;
+    for i in 0..MEMBERS {
+        b.program(i * 2, 0x0a00_0003, 7000 + i as u16, 0x20, (i % 2) as u8, 1);
+    }
+    for k in 0..2 {
+        b.kwrite(Bench::c(k, core::IRQ_CTRL), 1);
+    }
+    let mut tails = [0u32; MEMBERS];
+    let (mut pops, mut empty) = (0, 0);
+    while b.cycle < 40_000 {
+        if b.mmio.idle() {
+            let k = rng.gen_range(0..2);
+            let a = match rng.gen_range(0..10) {
+                0..=3 => Access::read(Bench::c(k, core::RQ_POP), true, 0),
+                4..=6 => Access::read(Bench::c(k, core::RQ_PEEK), true, 0),
+                7 => Access::read(Bench::c(k, core::IRQ_STATUS), true, 0),
+                // The thread waits again (RX, TX or both).
+                _ => Access::write(
+                    Bench::e(rng.gen_range(0..MEMBERS) * 2, entry::WAIT),
+                    rng.gen_range(1..4),
+                    true,
+                    0,
+                ),
+            };
+            b.mmio.push(a);
+        }
+        let i = rng.gen_range(0..MEMBERS);
+        b.inp.rx_upd_valid = rng.gen_bool(0.1);
+        b.inp.rx_upd_index = i * 2;
+        b.inp.rx_upd_advance = true;
+        tails[i] = (tails[i] + 64) % 8192;
+        b.inp.rx_upd_tail = tails[i];
+        b.inp.tx_upd_valid = rng.gen_bool(0.05);
+        b.inp.tx_upd_index = rng.gen_range(0..MEMBERS) * 2;
+        b.inp.tx_upd_head = rng.gen_range(0..64) * 64;
+        b.step();
+        if let Some(c) = b.done.pop() {
+            let head_read = (0..2).any(|k| {
+                [core::RQ_POP, core::RQ_PEEK]
+                    .map(|r| Bench::c(k, r))
+                    .contains(&c.access.addr)
+            });
+            if head_read && core::RQ_POP::VALID.get(c.data) == 1 {
+                pops += 1;
+            } else if head_read {
+                empty += 1;
+            }
+        }
+    }
+    b.inp = IctIn::default();
+    b.drain();
+    println!("{pops} reads found a head, {empty} did not");
+    assert!(pops > 500 && empty > 200, "{pops} {empty}");
+}
+
 #[test]
 fn interrupt_gating_and_wake_latency() {
     let (mut b, _) = Bench::new("interrupt_gating");

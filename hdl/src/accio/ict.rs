@@ -30,7 +30,7 @@
 //! packets hit.
 
 use super::event_queue::{event_queue, LOST_WIDTH};
-use super::ready_queue::{ready_queue, CORE_WIDTH, PRIO_WIDTH};
+use super::ready_queue::{ready_queue, CORE_WIDTH, HEAD_LATENCY, PRIO_WIDTH};
 use super::regs::{self, event};
 use crate::blocks::onehot::{above, encode, lowest_set, rr_pick, select};
 use crate::blocks::reg_slave::{RegSlave, Rules};
@@ -473,6 +473,8 @@ struct Mmio {
     wd: Sig,
     wptr: Expr,
     fault: Sig,
+    /// Edges until the ready queue's head is up to date (see [`mmio_front`]).
+    rq_settle: Sig,
 }
 
 /// The register front end with the ICT's rules: user code reaches only the entries its
@@ -518,8 +520,19 @@ fn mmio_front<'a>(
     let hit_rx_tail = pending.dec.hit("ENTRY", "RX_TAIL");
     let hit_drops = pending.dec.hit("ENTRY", "DROPS");
     let hit_tx_head = pending.dec.hit("ENTRY", "TX_HEAD");
-    let stall = &pending.req.write
-        & ((&hit_rx_tail & &upd_adv) | (&hit_drops & &upd_drop) | (&hit_tx_head & &eng.tu_valid));
+    // The ready queue's head shows the state HEAD_LATENCY edges ago: a read of it waits
+    // until the last write or pop has passed through (`rq_settle` counts that down).
+    let rq_settle = m.reg_reset("rq_settle", clog2(HEAD_LATENCY as u64 + 1), 0);
+    m.describe(
+        &rq_settle,
+        "Edges until the ready queue's head shows the last MMIO write or pop.",
+    );
+    let reads_head = pending.dec.hit("CORE", "RQ_POP")
+        | pending.dec.hit("CORE", "RQ_PEEK")
+        | pending.dec.hit("CORE", "IRQ_STATUS");
+    let stall = (&pending.req.write
+        & ((&hit_rx_tail & &upd_adv) | (&hit_drops & &upd_drop) | (&hit_tx_head & &eng.tu_valid)))
+        | (!&pending.req.write & reads_head & rq_settle.ne(0u64));
     let rules = Rules {
         user_check: Some(owner_ok),
         stall: Some(stall),
@@ -543,6 +556,7 @@ fn mmio_front<'a>(
         wd,
         wptr,
         fault,
+        rq_settle,
     };
     (rs, mmio)
 }
@@ -816,6 +830,10 @@ fn core_registers(
     );
     let pops = cat((0..c).rev().map(|k| &popped & kidx.eq(k as u64)));
     m.connect(kids.rqi, "pop", pops);
+    let changed = rs.do_write(m) | &popped;
+    let settle = &mmio.rq_settle;
+    m.when(changed, |m| m.set(settle, HEAD_LATENCY as u64))
+        .elif(settle.ne(0u64), |m| m.set(settle, settle - 1u64));
     for k in 0..c as usize {
         let here = kidx.eq(k as u64);
         m.when(&wr_ctx & &here, |m| {

@@ -10,7 +10,7 @@ mod check;
 mod emit;
 mod expr;
 mod layout;
-mod module;
+pub(crate) mod module;
 mod netlist;
 
 pub use bits::Bits;

@@ -98,7 +98,8 @@ pub struct Inst(usize);
 
 static NEXT_BUILDER: AtomicU64 = AtomicU64::new(1);
 
-const CLK: &str = "clk";
+/// The name of every module's clock input (constraints refer to it).
+pub const CLK: &str = "clk";
 const RST: &str = "rst";
 
 /// Builds one module. Rust functions are the generators: `fn fifo(cfg) -> Result<Module>`.

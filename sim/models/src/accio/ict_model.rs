@@ -145,6 +145,11 @@ struct Core {
     /// Round robin: the search starts here (one past the entry popped last).
     rr_from: usize,
     irq_line: bool,
+    /// The head pipeline (see `ready_queue`): the pick made at the last edge, and the head
+    /// reads show (the pick of the edge before); `eligible` likewise registered.
+    pick: Option<usize>,
+    head: Option<usize>,
+    eligible: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -233,7 +238,14 @@ pub struct IctModel {
     lk2: Option<(bool, usize, bool)>,
     res: Option<LookupResult>,
     tx_info: TxInfo,
+    /// Each entry's core as of the last edge (the ready queue's registered compare).
+    owner_core: Vec<u8>,
+    /// Edges until the head shows the last MMIO write or pop; reads of it wait.
+    rq_settle: u32,
 }
+
+/// Edges from a change to the ready queue's head showing it (`HEAD_LATENCY` in hdl).
+const HEAD_LATENCY: u32 = 3;
 
 const OKAY: u8 = 0;
 const SLVERR: u8 = 2;
@@ -271,6 +283,8 @@ impl IctModel {
             lk2: None,
             res: None,
             tx_info: TxInfo::default(),
+            owner_core: vec![0; n],
+            rq_settle: 0,
         }
     }
 
@@ -294,18 +308,25 @@ impl IctModel {
         self.idle() && i.axil.arvalid && !(i.axil.awvalid && i.axil.wvalid)
     }
 
+    /// The head reads show.
     fn rq_head(&self, core: usize) -> Option<usize> {
+        self.cores[core].head
+    }
+
+    /// The round robin's pick now, over the owners of the last edge.
+    fn rq_pick(&self, core: usize) -> Option<usize> {
         let c = &self.cores[core];
         rr_first(self.n(), c.rr_from, |i| {
-            self.entries[i].ready() && self.entries[i].core as usize == core
+            self.entries[i].ready() && self.owner_core[i] as usize == core
         })
     }
 
-    fn eligible(&self, core: usize) -> bool {
+    /// Some ready entry of `core` may interrupt it now.
+    fn eligible_now(&self, core: usize) -> bool {
         let c = &self.cores[core];
-        self.entries.iter().any(|e| {
+        self.entries.iter().enumerate().any(|(i, e)| {
             e.ready()
-                && e.core as usize == core
+                && self.owner_core[i] as usize == core
                 && e.irq_prio != 0
                 && (!c.accel || e.irq_prio > c.prio)
         })
@@ -405,7 +426,7 @@ impl IctModel {
                                 "READY",
                                 self.rq_head(t.instance).is_some() as u64,
                             )
-                            | f("CORE", reg, "ELIGIBLE", self.eligible(t.instance) as u64)
+                            | f("CORE", reg, "ELIGIBLE", c.eligible as u64)
                     }
                     _ => unreachable!("CORE.{reg}"),
                 }
@@ -489,13 +510,18 @@ impl IctModel {
         let mut finished = false;
         if let Some(req) = self.exec.clone() {
             let t = decode(&self.map, req.addr);
-            let stall = req.write
-                && t.as_ref().is_some_and(|t| {
+            let stall = t.as_ref().is_some_and(|t| {
+                if req.write {
                     t.block == "ENTRY"
                         && ((t.reg == "RX_TAIL" && upd_adv)
                             || (t.reg == "DROPS" && upd_drop)
                             || (t.reg == "TX_HEAD" && i.tx_upd_valid))
-                });
+                } else {
+                    t.block == "CORE"
+                        && matches!(t.reg.as_str(), "RQ_POP" | "RQ_PEEK" | "IRQ_STATUS")
+                        && self.rq_settle != 0
+                }
+            });
             if !stall {
                 finished = true;
                 let core_ok = (req.user as usize) < self.cores.len();
@@ -571,6 +597,8 @@ impl IctModel {
             self.rvalid = false;
         }
 
+        let wrote = write.is_some();
+
         // ---- Lookup pipeline.
         let key_of = |e: &Entry| (e.local_ip as u64) << 16 | e.local_port as u64;
         let key0 = (i.lookup_ip as u64) << 16 | i.lookup_port as u64;
@@ -628,8 +656,13 @@ impl IctModel {
 
         // ---- Interrupt lines and other registered views of the old state.
         let lines: Vec<bool> = (0..self.cores.len())
-            .map(|k| self.cores[k].irq_en && self.eligible(k))
+            .map(|k| self.cores[k].irq_en && self.eligible_now(k))
             .collect();
+        let picks: Vec<Option<usize>> = (0..self.cores.len()).map(|k| self.rq_pick(k)).collect();
+        let eligibles: Vec<bool> = (0..self.cores.len())
+            .map(|k| self.eligible_now(k))
+            .collect();
+        let owners: Vec<u8> = self.entries.iter().map(|e| e.core).collect();
         let evq_line = self.evq_irq_en && self.fifo_out.is_some();
         let rq_heads: Vec<Option<usize>> = (0..self.cores.len()).map(|k| self.rq_head(k)).collect();
         let victim = self.victim().0;
@@ -670,6 +703,7 @@ impl IctModel {
 
         // ---- Apply: MMIO read side effects.
         let mut evq_pop = false;
+        let mut popped = false;
         if let Some(t) = read {
             match (t.block.as_str(), t.reg.as_str()) {
                 ("GLOBAL", "EVQ_POP") => evq_pop = self.fifo_out.is_some(),
@@ -679,6 +713,7 @@ impl IctModel {
                     let head = rq_heads[k];
                     self.cores[k].handle = head.map_or(0, |h| self.entries[h].handle);
                     if let (Some(h), "RQ_POP") = (head, t.reg.as_str()) {
+                        popped = true;
                         self.cores[k].rr_from = h + 1;
                         self.entries[h].rx_waiting = false;
                         self.entries[h].tx_waiting = false;
@@ -842,8 +877,18 @@ impl IctModel {
 
         // ---- Registered outputs and the new request.
         for (k, l) in lines.into_iter().enumerate() {
-            self.cores[k].irq_line = l;
+            let c = &mut self.cores[k];
+            c.irq_line = l;
+            c.head = c.pick;
+            c.pick = picks[k];
+            c.eligible = eligibles[k];
         }
+        self.owner_core = owners;
+        self.rq_settle = if wrote || popped {
+            HEAD_LATENCY
+        } else {
+            self.rq_settle.saturating_sub(1)
+        };
         self.evq_line = evq_line;
         self.lk1 = lk1_new;
         self.lk2 = lk2_new;
