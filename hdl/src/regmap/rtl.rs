@@ -4,9 +4,23 @@ use super::{RegMap, Register};
 use crate::ir::{cat, clog2, lit, Expr, HdlError, HdlErrors, ModuleBuilder, Sig};
 use std::collections::BTreeSet;
 
-/// `lo <= v < hi`, leaving out comparisons that are always true (Verilator warns on them).
+/// `lo <= v < hi`. A range made of few aligned power-of-two pieces (a block of the map
+/// usually is one) is decoded as bit patterns, `v[w-1:k] == lo[w-1:k]` per piece: a LUT
+/// tree, not a compare on the carry chain behind it. Comparisons that are always true are
+/// left out (Verilator warns on them).
 fn range_check(v: &Expr, lo: u64, hi: u64) -> Expr {
     let w = v.width();
+    let pieces = aligned_pieces(lo, hi.min(1u64 << w));
+    if pieces.len() <= 2 {
+        return pieces
+            .into_iter()
+            .map(|(start, k)| match k {
+                _ if k >= w => lit(1, 1),
+                _ => v.slice(k, w - k).eq(lit(start >> k, w - k)),
+            })
+            .reduce(|a, b| a | b)
+            .unwrap_or_else(|| lit(0, 1));
+    }
     let above = (lo > 0).then(|| v.ge(lit(lo, w)));
     let below = (hi < 1u64 << w).then(|| v.lt(lit(hi, w)));
     match (above, below) {
@@ -14,6 +28,21 @@ fn range_check(v: &Expr, lo: u64, hi: u64) -> Expr {
         (Some(a), None) | (None, Some(a)) => a,
         (None, None) => lit(1, 1),
     }
+}
+
+/// `[lo, hi)` as the fewest aligned pieces `(start, log2 size)`, each `start` a multiple
+/// of its size.
+fn aligned_pieces(mut lo: u64, hi: u64) -> Vec<(u64, u32)> {
+    let mut pieces = Vec::new();
+    while lo < hi {
+        let mut k = if lo == 0 { 63 } else { lo.trailing_zeros() };
+        while k > 0 && (k >= 64 || lo + (1u64 << k) > hi) {
+            k -= 1;
+        }
+        pieces.push((lo, k));
+        lo += 1u64 << k;
+    }
+    pieces
 }
 
 /// The AXI4-Lite address decode of a [`RegMap`] inside a module, and the bookkeeping that
@@ -362,6 +391,22 @@ impl<'a> RegDecode<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ranges_split_into_aligned_pieces() {
+        assert_eq!(aligned_pieces(0x1_0000, 0x1_4000), vec![(0x1_0000, 14)]);
+        assert_eq!(aligned_pieces(0, 1 << 20), vec![(0, 20)]);
+        assert_eq!(aligned_pieces(3, 8), vec![(3, 0), (4, 2)]);
+        assert_eq!(aligned_pieces(5, 5), vec![]);
+        for (lo, hi) in [(1u64, 100u64), (7, 9), (0, 37), (64, 1000)] {
+            let pieces = aligned_pieces(lo, hi);
+            let covered: u64 = pieces.iter().map(|&(_, k)| 1u64 << k).sum();
+            assert_eq!(covered, hi - lo);
+            assert!(pieces
+                .iter()
+                .all(|&(s, k)| s % (1 << k) == 0 && s >= lo && s < hi));
+        }
+    }
     use crate::regmap::tests::map;
     use crate::regmap::Access::{ReadOnly as RO, ReadWrite as RW};
 
