@@ -83,13 +83,14 @@ pub fn reg_slave_fixture(
     // A register of `block` instance (or array word) `k` of `n`, written by its strobe.
     let store = |rs: &mut RegSlave, m: &mut ModuleBuilder, block: &str, reg: &str, n: u32, sel: &Expr| {
         let we = rs.write(m, block, reg);
-        let v = rs.field(block, reg, "V");
         let reset = map.reg(block, reg).unwrap().reset;
         let words: Vec<Expr> = (0..n)
             .map(|k| {
                 let r = m.reg_reset(&format!("{}_{}{k}", block.to_lowercase(), reg.to_lowercase()), 64, reset);
                 let here = if n == 1 { lit(1, 1) } else { sel.eq(u64::from(k)) };
-                m.when(&we & here, |m| m.set(&r, v.clone()));
+                // The write's bytes merge into this word's own value.
+                let v = rs.field_from(block, reg, "V", &Expr::from(&r));
+                m.when(&we & here, |m| m.set(&r, v));
                 Expr::from(&r)
             })
             .collect();

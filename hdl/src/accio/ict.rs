@@ -469,9 +469,6 @@ struct Mmio {
     /// The RX engine advances a tail, or drops, this cycle.
     upd_adv: Sig,
     upd_drop: Sig,
-    /// The value a write stores, and its pointer bits.
-    wd: Sig,
-    wptr: Expr,
     fault: Sig,
     /// Edges until the ready queue's head is up to date (see [`mmio_front`]).
     rq_settle: Sig,
@@ -539,8 +536,6 @@ fn mmio_front<'a>(
         refusable: false,
     };
     let rs = pending.check(m, rules);
-    let wd = rs.write_value.clone();
-    let wptr = wd.trunc(PTR);
     let fault = rs.fault(m);
     let mmio = Mmio {
         entry,
@@ -553,8 +548,6 @@ fn mmio_front<'a>(
         req_asid,
         upd_adv,
         upd_drop,
-        wd,
-        wptr,
         fault,
         rq_settle,
     };
@@ -654,7 +647,6 @@ fn global_registers(
             ),
         ],
     );
-    let wd = rs.write_value.clone();
     let ev_head = kids.ev_valid.repeat(64) & &kids.ev_data;
     rs.dec.read(
         "GLOBAL",
@@ -675,7 +667,8 @@ fn global_registers(
     );
     let wr_lost = rs.write(m, "GLOBAL", "EVQ_LOST");
     m.connect(kids.eq, "lost_we", &wr_lost);
-    m.connect(kids.eq, "lost_wdata", wd.trunc(LOST_WIDTH));
+    let lost_wdata = rs.written("GLOBAL", "EVQ_LOST", LOST_WIDTH);
+    m.connect(kids.eq, "lost_wdata", lost_wdata);
     let evq_irq_en = m.reg_reset("evq_irq_en", 1, 0);
     rs.dec.read(
         "GLOBAL",
@@ -683,7 +676,8 @@ fn global_registers(
         &[("IRQ_EN", evq_irq_en.clone().into())],
     );
     let wr_evq_ctrl = rs.write(m, "GLOBAL", "EVQ_CTRL");
-    m.when(&wr_evq_ctrl, |m| m.set(&evq_irq_en, wd.bit(0)));
+    let irq_en = rs.field("GLOBAL", "EVQ_CTRL", "IRQ_EN");
+    m.when(&wr_evq_ctrl, |m| m.set(&evq_irq_en, irq_en));
     let evq_irq_line = m.reg_reset("evq_irq_line", 1, 0);
     m.set(&evq_irq_line, &evq_irq_en & &kids.ev_valid);
 
@@ -717,7 +711,8 @@ fn global_registers(
     let rd_victim = rs.read(m, "GLOBAL", "VICTIM");
     m.when(&rd_victim, |m| m.set(&hand, above(&victim)));
     let wr_usage_clear = rs.write(m, "GLOBAL", "USAGE_CLEAR");
-    let clear_used = m.node("clear_used", &wr_usage_clear & wd.bit(0));
+    let clear_all = rs.field("GLOBAL", "USAGE_CLEAR", "ALL");
+    let clear_used = m.node("clear_used", &wr_usage_clear & clear_all);
     let link_state = m.reg_reset("link_state", 1, 0);
     m.set(&link_state, &eng.link_up);
     rs.dec
@@ -750,7 +745,8 @@ fn global_registers(
         &[("BITS", filter_mmio.clone().into())],
     );
     let wr_filter = rs.write(m, "GLOBAL", "MISS_FILTER");
-    m.mem_write(filter, &wr_filter, &filter_k, &wd);
+    let filter_word = rs.written("GLOBAL", "MISS_FILTER", 64);
+    m.mem_write(filter, &wr_filter, &filter_k, &filter_word);
     Global {
         evq_irq_line,
         clear_used,
@@ -776,7 +772,6 @@ fn core_registers(
 ) -> Pops {
     let (c, iw) = (d.cores, d.index_bits);
     let (kidx, cores) = (&mmio.core, &mmio.cores);
-    let wd = rs.write_value.clone();
     let bit_of = |v: &Sig, k: &Expr| {
         if v.width() == 1 {
             v.clone().into()
@@ -841,7 +836,8 @@ fn core_registers(
             m.set(&cores.ctx_accel[k], rs.field("CORE", "CTX", "ACCEL"));
             m.set(&cores.ctx_prio[k], rs.field("CORE", "CTX", "PRIO"));
         });
-        m.when(&wr_irq_ctrl & &here, |m| m.set(&cores.irq_en[k], wd.bit(0)));
+        let en = rs.field("CORE", "IRQ_CTRL", "EN");
+        m.when(&wr_irq_ctrl & &here, |m| m.set(&cores.irq_en[k], en));
         m.when((&rd_pop | &rd_peek) & &here, |m| {
             m.set(
                 &cores.rq_handle[k],
@@ -876,7 +872,6 @@ fn entry_registers(
     mmio: &Mmio,
 ) -> EntryWrites {
     let (eidx, mems) = (&mmio.entry, &mmio.mems);
-    let (wd, wptr) = (&mmio.wd, &mmio.wptr);
     let sel_entry = |v: &[Sig]| pick(v, eidx);
     rs.dec.read(
         "ENTRY",
@@ -973,10 +968,21 @@ fn entry_registers(
         ("TX_SIZE", &mems.tx_size, 32),
     ] {
         let w = rs.write(m, "ENTRY", reg);
-        m.mem_write(mm.mem, &w, eidx, &wd.trunc(width));
+        let v = rs.written("ENTRY", reg, width);
+        m.mem_write(mm.mem, &w, eidx, &v);
     }
-    m.mem_write(mems.rx_head.mem, &w_rx_head, eidx, wptr);
-    m.mem_write(mems.tx_tail.mem, &w_tx_tail, eidx, wptr);
+    // What a write of each pointer (and of DROPS) stores, merged with its own old value.
+    let mut written = |reg: &str, width: u32| {
+        let v = rs.written("ENTRY", reg, width);
+        m.node(&format!("written_{}", reg.to_lowercase()), v)
+    };
+    let new_rx_head = written("RX_HEAD", PTR);
+    let new_rx_tail = written("RX_TAIL", PTR);
+    let new_tx_head = written("TX_HEAD", PTR);
+    let new_tx_tail = written("TX_TAIL", PTR);
+    let new_drops = written("DROPS", 32);
+    m.mem_write(mems.rx_head.mem, &w_rx_head, eidx, &new_rx_head);
+    m.mem_write(mems.tx_tail.mem, &w_tx_tail, eidx, &new_tx_tail);
     m.mem_write(
         mems.protocol.mem,
         &w_ctrl,
@@ -995,13 +1001,13 @@ fn entry_registers(
         mems.rx_tail.mem,
         upd_adv | &w_rx_tail,
         &upd_adv.mux(&eng.rx_upd.index, eidx),
-        &upd_adv.mux(&eng.rx_upd.tail, wptr),
+        &upd_adv.mux(&eng.rx_upd.tail, &new_rx_tail),
     );
     m.mem_write(
         mems.tx_head.mem,
         &eng.tu_valid | &w_tx_head,
         &eng.tu_valid.mux(&eng.tu_index, eidx),
-        &eng.tu_valid.mux(&eng.tu_head, wptr),
+        &eng.tu_valid.mux(&eng.tu_head, &new_tx_head),
     );
     let drops_at_upd = m.mem_read_async(mems.drops.mem, "drops_upd", &eng.rx_upd.index);
     let drops_inc = drops_at_upd.add_carry(1u64);
@@ -1012,19 +1018,19 @@ fn entry_registers(
         mems.drops.mem,
         upd_drop | &w_drops,
         &upd_drop.mux(&eng.rx_upd.index, eidx),
-        &upd_drop.mux(drops_next, wd.trunc(32)),
+        &upd_drop.mux(drops_next, &new_drops),
     );
 
     // RX pending = RX_HEAD != RX_TAIL, kept per entry as the pointers change.
     let head_at_upd = m.mem_read_async(mems.rx_head.mem, "rx_head_upd", &eng.rx_upd.index);
     let same = m.node("upd_is_mmio_entry", eng.rx_upd.index.eq(eidx));
-    let mmio_head = w_rx_head.mux(wptr, &mems.rx_head.mmio);
+    let mmio_head = w_rx_head.mux(&new_rx_head, &mems.rx_head.mmio);
     let mmio_tail = w_rx_tail.mux(
-        wptr.clone(),
+        &new_rx_tail,
         (upd_adv & &same).mux(&eng.rx_upd.tail, &mems.rx_tail.mmio),
     );
     let pend_mmio = m.node("pending_after_mmio", mmio_head.ne(mmio_tail));
-    let upd_head = (&w_rx_head & &same).mux(wptr, &head_at_upd);
+    let upd_head = (&w_rx_head & &same).mux(&new_rx_head, &head_at_upd);
     let pend_upd = m.node("pending_after_upd", upd_head.ne(&eng.rx_upd.tail));
     EntryWrites {
         ctrl: w_ctrl,

@@ -151,9 +151,9 @@ fn settings(
     let mac = m.reg_reset("mac_addr_r", 48, 0);
     let w_ctrl = rs.write(m, "NIC", "CTRL");
     let w_mac = rs.write(m, "NIC", "MAC_ADDR");
-    let v = rs.field("NIC", "CTRL", "MALFORMED_TO_NP");
+    let v = rs.field_from("NIC", "CTRL", "MALFORMED_TO_NP", &ctrl.clone().into());
     m.when(&w_ctrl, |m| m.set(&ctrl, v));
-    let v = rs.field("NIC", "MAC_ADDR", "MAC");
+    let v = rs.field_from("NIC", "MAC_ADDR", "MAC", &mac.clone().into());
     m.when(&w_mac, |m| m.set(&mac, v));
     m.set(malformed_to_np, &ctrl);
     m.set(mac_out, &mac);
@@ -319,7 +319,7 @@ fn transmit(m: &mut ModuleBuilder, rs: &mut RegSlave, txq: &Rc<Module>, posts: &
     );
     let tx_ack = m.reg_reset("tx_ack_count", 32, 0);
     let w_ack = rs.write(m, "NIC", "TX_ACK");
-    let v = rs.field("NIC", "TX_ACK", "COUNT");
+    let v = rs.field_from("NIC", "TX_ACK", "COUNT", &tx_ack.clone().into());
     m.when(&w_ack, |m| m.set(&tx_ack, v));
     rs.dec
         .read("NIC", "TX_ACK", &[("COUNT", tx_ack.clone().into())]);
@@ -337,8 +337,8 @@ fn interrupt(m: &mut ModuleBuilder, rs: &mut RegSlave, np_irq: &Sig, rx: &Receiv
     let irq_tx_en = m.reg_reset("irq_tx_en", 1, 0);
     let w_irq = rs.write(m, "NIC", "IRQ_CTRL");
     let (a, b) = (
-        rs.field("NIC", "IRQ_CTRL", "RX"),
-        rs.field("NIC", "IRQ_CTRL", "TX"),
+        rs.field_from("NIC", "IRQ_CTRL", "RX", &irq_rx_en.clone().into()),
+        rs.field_from("NIC", "IRQ_CTRL", "TX", &irq_tx_en.clone().into()),
     );
     m.when(&w_irq, |m| {
         m.set(&irq_rx_en, a);
@@ -374,7 +374,7 @@ fn statistics(m: &mut ModuleBuilder, rs: &mut RegSlave) {
         let pulse = m.input(&format!("stat_{}", reg.to_lowercase()), 1);
         let c = m.reg_reset(&format!("count_{}", reg.to_lowercase()), 32, 0);
         let w = rs.write(m, "NIC", reg);
-        let v = rs.field("NIC", reg, "COUNT");
+        let v = rs.field_from("NIC", reg, "COUNT", &c.clone().into());
         m.when(&w, |m| m.set(&c, v))
             .elif(&pulse & !c.all(), |m| m.set(&c, &c + 1u64));
         rs.dec.read("NIC", reg, &[("COUNT", c.clone().into())]);

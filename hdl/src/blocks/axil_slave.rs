@@ -44,19 +44,6 @@ pub struct AxilRequest {
     rvalid: Sig,
 }
 
-impl AxilRequest {
-    /// `wstrb` widened to a bit mask.
-    pub fn wmask(&self) -> Expr {
-        self.wstrb.spread(8)
-    }
-
-    /// `old` with the strobed bytes of `wdata` written over it.
-    pub fn merge(&self, old: &Expr) -> Expr {
-        let mask = self.wmask();
-        (old & !&mask) | (&self.wdata & &mask)
-    }
-}
-
 /// Builds the handshakes of slave `s`; the caller decides `done`, `resp` and `rdata` with
 /// [`finish`].
 pub fn axil_slave(m: &mut ModuleBuilder, s: &Axil) -> AxilRequest {

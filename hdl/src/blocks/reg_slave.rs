@@ -60,11 +60,10 @@ pub struct RegSlave<'a> {
     /// An allowed write, or read, ends this cycle: made when first asked for.
     do_write: Option<Sig>,
     do_read: Option<Sig>,
-    /// The addressed register with the write's strobed bytes merged in.
-    pub write_value: Sig,
     done: Expr,
     cur: Sig,
-    old: Sig,
+    /// `wstrb` widened to one bit per data bit.
+    wmask: Sig,
     width: u32,
 }
 
@@ -111,10 +110,52 @@ impl<'a> RegSlave<'a> {
         m.node(&strobe_name("rd", block, reg), &go & h)
     }
 
-    /// Field `field` of the value a write of `block.reg` stores.
+    /// Field `field` of the value a write of `block.reg` stores: the strobed bytes from
+    /// the bus, the others from the register's own read value (give that first). Merging
+    /// per register keeps the map's read multiplexer off every write path.
     pub fn field(&mut self, block: &str, reg: &str, field: &str) -> Expr {
-        self.dec
-            .field(&self.write_value.clone().into(), block, reg, field)
+        let Some((lsb, width)) = self.dec.field_bits(block, reg, field) else {
+            return lit(0, 1);
+        };
+        let old = self.dec.value(block, reg).slice(lsb, width);
+        self.merge_bits(&old, lsb)
+    }
+
+    /// [`field`](Self::field) over `old`, the field's own storage (a register per
+    /// instance needs no multiplexer at all). A register no one may read has no old
+    /// value: the bytes a write does not strobe become zero.
+    pub fn field_from(&mut self, block: &str, reg: &str, field: &str, old: &Expr) -> Expr {
+        let Some((lsb, width)) = self.dec.field_bits(block, reg, field) else {
+            return lit(0, 1);
+        };
+        let old = match self.dec.readable(block, reg) {
+            true => old.clone(),
+            false => lit(0, width),
+        };
+        self.merge_bits(&old, lsb)
+    }
+
+    /// `old` with the write's strobed bytes merged in, for a block whose registers share
+    /// one storage (a table read at the addressed word).
+    pub fn merged(&self, old: &Expr) -> Expr {
+        self.merge_bits(old, 0)
+    }
+
+    /// `old`, bits `lsb..` of a register, with the write's strobed bytes over it.
+    fn merge_bits(&self, old: &Expr, lsb: u32) -> Expr {
+        let mask = self.wmask.slice(lsb, old.width());
+        let new = self.req.wdata.slice(lsb, old.width()) & &mask;
+        match old.as_const() {
+            Some(b) if b.is_zero() => new,
+            _ => (old & !&mask) | new,
+        }
+    }
+
+    /// The whole value a write of `block.reg` stores, its low `width` bits (see
+    /// [`field`](Self::field)).
+    pub fn written(&mut self, block: &str, reg: &str, width: u32) -> Expr {
+        let old = self.dec.value(block, reg).trunc(width);
+        self.merge_bits(&old, 0)
     }
 
     /// A known access the rules deny ends this cycle (e.g. to raise a fault event).
@@ -126,9 +167,8 @@ impl<'a> RegSlave<'a> {
     /// request with its response. Fails if a register of the map has no RTL.
     pub fn finish(self, m: &mut ModuleBuilder, s: &Axil) -> Result<(), HdlErrors> {
         let width = self.width;
-        let (rdata, wbase) = self.dec.finish(m)?;
+        let rdata = self.dec.finish(m)?;
         m.set(&self.cur, &rdata);
-        m.set(&self.old, &wbase);
         let ok = &self.ok;
         let resp = self
             .known
@@ -167,12 +207,9 @@ impl<'a> Decoding<'a> {
         );
         let cur = m.wire("cur_value", width);
         m.describe(&cur, "The addressed register's value: the read data.");
-        let old = m.wire("old_value", width);
-        m.describe(
-            &old,
-            "The addressed writable register's value, which a write merges its strobed bytes into.",
-        );
-        let write_value = m.node("write_value", req.merge(&old));
+        let wmask = m.node("req_wmask", req.wstrb.spread(8));
+        m.describe(&wmask, "The write strobes, one bit per data bit.");
+        m.unused(&wmask);
         let refused = rules.refusable.then(|| {
             let r = m.wire("req_refused", 1);
             m.describe(&r, "The block refuses the access: SLVERR, nothing changes.");
@@ -201,10 +238,9 @@ impl<'a> Decoding<'a> {
             finishing,
             do_write: None,
             do_read: None,
-            write_value,
             done,
             cur,
-            old,
+            wmask,
             width,
         }
     }

@@ -10,7 +10,7 @@ use crate::blocks::onehot::encode;
 use crate::blocks::reg_slave::{RegSlave, Rules};
 use crate::bundles::{Axil, AxilCfg, Side};
 use crate::config::LauberhornConfig;
-use crate::ir::{cat, clog2, lit, Expr, HdlErrors, Module, ModuleBuilder, PortDir};
+use crate::ir::{cat, clog2, lit, Expr, HdlErrors, Module, ModuleBuilder, PortDir, Sig};
 use crate::lauberhorn::scheduler::mode;
 use crate::lauberhorn::service_table::word;
 use crate::regmap::RegMap;
@@ -90,7 +90,7 @@ fn settings(m: &mut ModuleBuilder, rs: &mut RegSlave, map: &RegMap, cfg: &Lauber
             for (f, out, reset) in fields {
                 let w = map.reg("GLOBAL", reg).unwrap().get_field(f).unwrap().width;
                 let r = m.reg_reset(&format!("{out}_r"), w, *reset);
-                let v = rs.field("GLOBAL", reg, f);
+                let v = rs.field_from("GLOBAL", reg, f, &r.clone().into());
                 m.when(&we, |m| m.set(&r, v));
                 let o = m.output(out, w);
                 m.set(&o, &r);
@@ -127,7 +127,7 @@ fn statistics(m: &mut ModuleBuilder, rs: &mut RegSlave) {
         let pulse = m.input(&format!("stat_{}", reg.to_lowercase()), 1);
         let c = m.reg_reset(&format!("count_{}", reg.to_lowercase()), 32, 0);
         let we = rs.write(m, "GLOBAL", reg);
-        let v = rs.field("GLOBAL", reg, "COUNT");
+        let v = rs.field_from("GLOBAL", reg, "COUNT", &c.clone().into());
         m.when(&we, |m| m.set(&c, v))
             .elif(&pulse & !c.all(), |m| m.set(&c, &c + 1u64));
         rs.dec.read("GLOBAL", reg, &[("COUNT", c.clone().into())]);
@@ -144,11 +144,6 @@ fn cores(m: &mut ModuleBuilder, rs: &mut RegSlave, cfg: &LauberhornConfig) {
     let w_sched = rs.write(m, "CORE", "SCHED");
     let w_pre = rs.write(m, "CORE", "PREEMPT");
     let w_port = rs.write(m, "CORE", "TX_PORT");
-    let v_mode = rs.field("CORE", "SCHED", "MODE");
-    let v_proc = rs.field("CORE", "SCHED", "PROCESS");
-    let v_req = rs.field("CORE", "PREEMPT", "REQ");
-    let v_ret = rs.field("CORE", "PREEMPT", "RETIRE");
-    let v_port = rs.field("CORE", "TX_PORT", "PORT");
     for c in 0..nc {
         let me = if nc == 1 {
             lit(1, 1)
@@ -160,15 +155,21 @@ fn cores(m: &mut ModuleBuilder, rs: &mut RegSlave, cfg: &LauberhornConfig) {
         let pe = m.reg_reset(&format!("core{c}_preempt"), 1, 0);
         let rt = m.reg_reset(&format!("core{c}_retire"), 1, 0);
         let tp = m.reg_reset(&format!("core{c}_tx_port"), 16, 0);
+        // Each field merges the write's bytes into this core's own register.
+        let mut own =
+            |reg: &str, field: &str, r: &Sig| rs.field_from("CORE", reg, field, &Expr::from(r));
+        let (v_mode, v_proc) = (own("SCHED", "MODE", &md), own("SCHED", "PROCESS", &pr));
+        let (v_req, v_ret) = (own("PREEMPT", "REQ", &pe), own("PREEMPT", "RETIRE", &rt));
+        let v_port = own("TX_PORT", "PORT", &tp);
         m.when(&w_sched & me.clone(), |m| {
-            m.set(&md, v_mode.clone());
-            m.set(&pr, v_proc.clone());
+            m.set(&md, v_mode);
+            m.set(&pr, v_proc);
         });
         m.when(&w_pre & me.clone(), |m| {
-            m.set(&pe, v_req.clone());
-            m.set(&rt, v_ret.clone());
+            m.set(&pe, v_req);
+            m.set(&rt, v_ret);
         });
-        m.when(&w_port & me, |m| m.set(&tp, v_port.clone()));
+        m.when(&w_port & me, |m| m.set(&tp, v_port));
         modes.push(Expr::from(&md));
         procs.push(Expr::from(&pr));
         pre.push(Expr::from(&pe));
@@ -253,7 +254,7 @@ fn services(m: &mut ModuleBuilder, rs: &mut RegSlave, map: &RegMap, cfg: &Lauber
     m.set(&t_wv, any_w);
     m.set(&t_wi, &svc_i);
     m.set(&t_ww, &word_now);
-    m.set(&t_wd, &rs.write_value);
+    m.set(&t_wd, rs.merged(&t_rd));
     m.set(&t_ri, &svc_i);
     m.set(&t_rw, &word_now);
 }

@@ -274,6 +274,41 @@ impl<'a> RegDecode<'a> {
         }
     }
 
+    /// The value `block.reg` reads as, as given to [`read`](Self::read): zero for a
+    /// register no privilege may read, an error for a readable one not given yet.
+    pub fn value(&mut self, block: &str, reg: &str) -> Expr {
+        let dw = self.map.data_width;
+        let Some((b, r)) = self.find(block, reg) else {
+            return lit(0, dw);
+        };
+        if let Some((_, _, v)) = self.reads.iter().find(|(bb, rr, _)| (*bb, *rr) == (b, r)) {
+            return v.clone();
+        }
+        if self.readable(block, reg) {
+            self.errors.push(format!(
+                "{block}.{reg}: a write needs the register's read value; give it first"
+            ));
+        }
+        lit(0, dw)
+    }
+
+    /// Some privilege may read `block.reg`.
+    pub fn readable(&self, block: &str, reg: &str) -> bool {
+        self.map
+            .reg(block, reg)
+            .is_some_and(|r| r.kernel.can_read() || r.user.can_read())
+    }
+
+    /// `(lsb, width)` of `block.reg.field`, or an error.
+    pub fn field_bits(&mut self, block: &str, reg: &str, field: &str) -> Option<(u32, u32)> {
+        let f = self.map.reg(block, reg).and_then(|r| r.get_field(field));
+        if f.is_none() {
+            self.errors
+                .push(format!("no field {block}.{reg}.{field} in the map"));
+        }
+        f.map(|f| (f.lsb, f.width))
+    }
+
     /// A register value with `fields` at their places (zero elsewhere).
     pub fn pack(&self, block: &str, reg: &str, fields: &[(&str, Expr)]) -> Result<Expr, String> {
         let r = self
@@ -338,11 +373,9 @@ impl<'a> RegDecode<'a> {
         }
     }
 
-    /// The read data of the selected register (zero when none is selected), the value a
-    /// write merges its strobed bytes into (the same, over the writable registers only, so
-    /// read-only logic stays off the write path), and the check that every readable
-    /// register has a value and every writable one was claimed.
-    pub fn finish(mut self, m: &mut ModuleBuilder) -> Result<(Expr, Expr), HdlErrors> {
+    /// The read data of the selected register (zero when none is selected), and the check
+    /// that every readable register has a value and every writable one was claimed.
+    pub fn finish(mut self, m: &mut ModuleBuilder) -> Result<Expr, HdlErrors> {
         for (b, blk) in self.map.blocks.iter().enumerate() {
             for (r, reg) in blk.regs.iter().enumerate() {
                 let readable = reg.kernel.can_read() || reg.user.can_read();
@@ -376,15 +409,12 @@ impl<'a> RegDecode<'a> {
             ));
         }
         let dw = self.map.data_width;
-        let mux = |only_writable: bool| {
-            self.reads
-                .iter()
-                .filter(|(b, r, _)| !only_writable || self.writes.contains(&(*b, *r)))
-                .map(|(b, r, v)| self.blocks[*b].regs[*r].hit.repeat(dw) & v)
-                .reduce(|a, b| a | b)
-                .unwrap_or_else(|| lit(0, dw))
-        };
-        Ok((mux(false), mux(true)))
+        Ok(self
+            .reads
+            .iter()
+            .map(|(b, r, v)| self.blocks[*b].regs[*r].hit.repeat(dw) & v)
+            .reduce(|a, b| a | b)
+            .unwrap_or_else(|| lit(0, dw)))
     }
 }
 
