@@ -21,6 +21,7 @@
 //!     ],
 //!     clock: Some("clk".into()),
 //!     extra_cpp: vec![],
+//!     view: None,
 //! }];
 //! build_models(&specs)?;
 //! # Ok(()) }
@@ -154,7 +155,7 @@ pub mod verilate;
 
 pub use model::{Model, ModelCore, ModelDesc, PortInfo, TIME_PER_CYCLE};
 pub use ports::{Input, Output, PortRead, PortWrite, Storage, WideInput, WideOutput};
-pub use verilate::{PortDir, TraceMode};
+pub use verilate::{GroupSide, GroupType, PortDir, TraceMode};
 
 /// Imports for testbenches: the port traits, [`Model`], and the AXI4-Stream beat and views
 /// ([`axis`]).
