@@ -458,7 +458,17 @@ fn views(s: &mut String, models: &[GenModel<'_>]) -> Result<()> {
             };
             let _ = writeln!(s, "        {line},");
         }
-        s.push_str("    }\n\n");
+        let _ = write!(
+            s,
+            "    }}\n\n\
+             \x20   /// The view is the model: `p.tick()`, `p.eval()`, ...\n\
+             \x20   impl ::sim::Model for {ty}<'_> {{\n\
+             \x20       #[inline]\n\
+             \x20       fn core(&self) -> &::sim::ModelCore {{\n\
+             \x20           self.dut.core()\n\
+             \x20       }}\n\
+             \x20   }}\n\n"
+        );
     }
     s.push_str("}\n");
     Ok(())
