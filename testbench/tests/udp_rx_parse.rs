@@ -131,7 +131,7 @@ fn run_directed(p: &UdpRxParse, frames: &[(Vec<u8>, bool)]) -> Vec<(RxMeta, u64)
         gaps: 0.0,
     });
     run_frames(p.dut, p.rst, &p.s_axis, &mut junk, frames, 32, || {
-        p.meta.valid.bit(0).then(|| meta(&p))
+        p.meta.valid.bit(0).then(|| meta(p))
     })
     .into_iter()
     .map(|r| (r.report, r.latency))

@@ -265,6 +265,10 @@ impl ViewField {
 /// A struct of port references, `(field, direction)` in port order.
 type PortStruct = Vec<(String, PortDir)>;
 
+/// A view struct a bundle needs: its name, its group type's path (`None` for a bundle
+/// without one) and its fields.
+type BundleStruct = (String, Option<String>, PortStruct);
+
 fn ref_type(dir: PortDir) -> &'static str {
     match dir {
         PortDir::In => "&'a dyn ::sim::PortWrite",
@@ -281,10 +285,7 @@ fn side_name(t: &GroupType) -> &'static str {
 
 /// The view of one model: its fields, and the structs its bundles need (name, group path
 /// or `None`, fields).
-fn view_of(
-    m: &GenModel<'_>,
-    view: &str,
-) -> Result<(Vec<ViewField>, Vec<(String, Option<String>, PortStruct)>)> {
+fn view_of(m: &GenModel<'_>, view: &str) -> Result<(Vec<ViewField>, Vec<BundleStruct>)> {
     let mut fields = Vec::new();
     let mut structs = Vec::new();
     for f in self::fields(m)? {
@@ -834,6 +835,7 @@ fn model(s: &mut String, m: &GenModel<'_>, trace_expr: &str, wave_dir: &str) -> 
 
 #[cfg(test)]
 mod tests {
+    use super::super::GroupSide;
     use super::*;
 
     #[test]
@@ -845,5 +847,76 @@ mod tests {
         assert!(rust_ident("self", "x").is_err());
         assert!(rust_ident("__core", "x").is_err());
         assert!(rust_ident("a$b", "x").is_err());
+    }
+
+    fn port(
+        name: &str,
+        dir: PortDir,
+        width: u32,
+        group: Option<(&str, &str, GroupSide)>,
+    ) -> TablePort {
+        TablePort {
+            name: name.into(),
+            dir,
+            width,
+            group: group.map(|(g, f, _)| (g.into(), f.into())),
+            group_type: group.map(|(_, _, side)| GroupType {
+                name: "Lookup".into(),
+                path: "hdl::x::Lookup".into(),
+                side,
+            }),
+        }
+    }
+
+    /// A block at `width` with a `lookup` group (source side) and an untyped `cfg` bundle.
+    fn table(width: u32) -> Vec<TablePort> {
+        let lk = |f| Some(("lookup", f, GroupSide::Source));
+        vec![
+            port("clk", PortDir::In, 1, None),
+            port("rst", PortDir::In, 1, None),
+            port("lookup_valid", PortDir::Out, 1, lk("valid")),
+            port("lookup_ip", PortDir::Out, width, lk("ip")),
+            TablePort {
+                group: Some(("cfg".into(), "mode".into())),
+                ..port("cfg_mode", PortDir::In, 2, None)
+            },
+        ]
+    }
+
+    #[test]
+    fn models_of_one_view_share_its_types() {
+        let (t8, t64) = (table(8), table(64));
+        let gen = |top, table, view| GenModel {
+            top,
+            table,
+            clock: Some(0),
+            view,
+        };
+        let models = [
+            gen("blk_w8", &t8[..], Some("blk")),
+            gen("blk_w64", &t64[..], Some("blk")),
+        ];
+        let code = generate(&models, TraceMode::Off, "/w").unwrap();
+        assert_eq!(code.matches("pub struct Blk<'a>").count(), 1);
+        assert_eq!(code.matches("pub struct LookupSource<'a>").count(), 1);
+        assert_eq!(code.matches("pub struct BlkCfg<'a>").count(), 1);
+        assert_eq!(
+            code.matches("pub fn view(&self) -> super::views::Blk<'_>")
+                .count(),
+            2
+        );
+        assert!(code.contains("pub lookup: LookupSource<'a>,"));
+        assert!(code.contains("pub valid: &'a dyn ::sim::PortRead,"));
+        assert!(code.contains("pub mode: &'a dyn ::sim::PortWrite,"));
+
+        // A model of the same view with another port is refused.
+        let mut other = table(8);
+        other.push(port("extra", PortDir::In, 1, None));
+        let models = [
+            gen("blk_w8", &t8[..], Some("blk")),
+            gen("blk_x", &other[..], Some("blk")),
+        ];
+        let err = generate(&models, TraceMode::Off, "/w").unwrap_err();
+        assert!(err.to_string().contains("share view `blk`"), "{err}");
     }
 }
