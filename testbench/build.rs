@@ -12,7 +12,8 @@ fn main() -> anyhow::Result<()> {
     for w in [8, 64, 512] {
         let mut spec = hdl_model(hdl::blocks::axis_register::axis_register(
             hdl::bundles::AxisCfg::net(w),
-        ))?;
+        ))?
+        .with_view("axis_register");
         if w == 512 {
             spec.extra_cpp.push((
                 "axis_register_bench.cpp".into(),
@@ -34,31 +35,33 @@ fn main() -> anyhow::Result<()> {
     // tests/dma.rs
     for w in [64, 512] {
         let cfg = hdl::blocks::dma_burst::DmaCfg::new(w, 8);
-        specs.push(hdl_model(hdl::blocks::dma_write::dma_write(cfg))?);
-        specs.push(hdl_model(hdl::blocks::dma_read::dma_read(cfg))?);
+        specs.push(hdl_model(hdl::blocks::dma_write::dma_write(cfg))?.with_view("dma_write"));
+        specs.push(hdl_model(hdl::blocks::dma_read::dma_read(cfg))?.with_view("dma_read"));
     }
     // tests/udp_rx_parse.rs, tests/udp_tx_build.rs, tests/rpc_decode.rs
     for w in [64, 128, 256, 512] {
-        specs.push(hdl_model(hdl::blocks::udp_rx_parse::udp_rx_parse(w))?);
-        specs.push(hdl_model(hdl::blocks::udp_tx_build::udp_tx_build(w))?);
-        specs.push(hdl_model(hdl::lauberhorn::rpc_decode::rpc_decode(w))?);
+        specs
+            .push(hdl_model(hdl::blocks::udp_rx_parse::udp_rx_parse(w))?.with_view("udp_rx_parse"));
+        specs
+            .push(hdl_model(hdl::blocks::udp_tx_build::udp_tx_build(w))?.with_view("udp_tx_build"));
+        specs.push(hdl_model(hdl::lauberhorn::rpc_decode::rpc_decode(w))?.with_view("rpc_decode"));
     }
     // tests/accio_rx.rs, tests/accio_tx.rs
     for w in [64, 512] {
         let cfg = hdl::library::small_rx(w);
-        specs.push(hdl_model(hdl::accio::rx_offload::accio_rx_offload(cfg))?);
+        specs.push(hdl_model(hdl::accio::rx_offload::accio_rx_offload(cfg))?.with_view("accio_rx"));
         let cfg = hdl::library::small_tx(w);
-        specs.push(hdl_model(hdl::accio::tx_offload::accio_tx_offload(cfg))?);
+        specs.push(hdl_model(hdl::accio::tx_offload::accio_tx_offload(cfg))?.with_view("accio_tx"));
         // tests/accio_nic.rs and the replay tool
-        specs.push(hdl_model(hdl::accio::nic::accio_nic(
-            &hdl::library::small_nic(),
-            w,
-        ))?);
+        specs.push(
+            hdl_model(hdl::accio::nic::accio_nic(&hdl::library::small_nic(), w))?
+                .with_view("accio_nic"),
+        );
     }
     // tests/lauberhorn_endpoints.rs: one, two and eight beats per line.
     for w in [1024, 512, 128] {
         let cfg = hdl::library::small_endpoints(w);
-        specs.push(hdl_model(hdl::lauberhorn::endpoints::endpoints(cfg))?);
+        specs.push(hdl_model(hdl::lauberhorn::endpoints::endpoints(cfg))?.with_view("endpoints"));
     }
     // tests/lauberhorn_scheduler.rs
     specs.push(hdl_model(hdl::lauberhorn::scheduler::scheduler(
@@ -71,10 +74,10 @@ fn main() -> anyhow::Result<()> {
     // tests/lauberhorn_rpc_rx.rs
     for (net, coh) in [(64, 512), (512, 512), (512, 128)] {
         let cfg = hdl::library::small_rpc_rx(net, coh);
-        specs.push(hdl_model(hdl::lauberhorn::rpc_rx::rpc_rx(cfg))?);
+        specs.push(hdl_model(hdl::lauberhorn::rpc_rx::rpc_rx(cfg))?.with_view("rpc_rx"));
         // tests/lauberhorn_rpc_reply.rs
         let cfg = hdl::library::small_rpc_reply(net, coh);
-        specs.push(hdl_model(hdl::lauberhorn::rpc_reply::rpc_reply(cfg))?);
+        specs.push(hdl_model(hdl::lauberhorn::rpc_reply::rpc_reply(cfg))?.with_view("rpc_reply"));
     }
     // tests/accio_ict.rs: the default configuration, and its register constants.
     let ict = hdl::config::IctConfig::default();
@@ -85,7 +88,9 @@ fn main() -> anyhow::Result<()> {
     // tests/lauberhorn_nic.rs and tests/lauberhorn_dma_fallback.rs
     for w in [64, 512] {
         let cfg = hdl::library::small_lauberhorn_nic();
-        specs.push(hdl_model(hdl::lauberhorn::nic::lauberhorn_nic(&cfg, w))?);
+        specs.push(
+            hdl_model(hdl::lauberhorn::nic::lauberhorn_nic(&cfg, w))?.with_view("lauberhorn_nic"),
+        );
         let cfg = hdl::library::small_dma_fallback(w);
         specs.push(hdl_model(hdl::lauberhorn::dma_fallback::dma_fallback(cfg))?);
     }
@@ -150,6 +155,7 @@ fn bridge_selftest() -> ModelSpec {
             "bridge_selftest_bench.cpp".into(),
             include_str!("rtl/bridge_selftest_bench.cpp").into(),
         )],
+        view: None,
     }
 }
 
@@ -171,11 +177,11 @@ fn fifo_and_arbiter_models() -> anyhow::Result<Vec<ModelSpec>> {
     for (w, depth) in [(64, 64), (512, 512)] {
         for drop_when_full in [true, false] {
             let cfg = PacketFifoCfg::new(AxisCfg::net(w), depth, drop_when_full);
-            specs.push(hdl_model(axis_packet_fifo(cfg))?);
+            specs.push(hdl_model(axis_packet_fifo(cfg))?.with_view("axis_packet_fifo"));
         }
     }
     for n in [1, 4, 5] {
-        specs.push(hdl_model(rr_arbiter(n))?);
+        specs.push(hdl_model(rr_arbiter(n))?.with_view("rr_arbiter"));
     }
     Ok(specs)
 }

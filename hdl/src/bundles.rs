@@ -2,10 +2,10 @@
 //! AXI4. Port names follow the AMBA conventions (`s_axis_tdata`, `m_axi_awaddr`, ...) so
 //! Vivado infers the interfaces.
 
-use crate::ir::{cat, Expr, HdlErrors, Inst, ModuleBuilder, PortDir, Sig};
+use crate::ir::{cat, Expr, GroupType, HdlErrors, Inst, ModuleBuilder, PortDir, Sig};
 
 /// Which side of a bundle a module is on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Side {
     /// Receives the forward signals (`s_` prefix by convention).
     Sink,
@@ -36,8 +36,15 @@ fn declare(m: &mut ModuleBuilder, prefix: &str, side: Side, f: Field) -> Sig {
 /// one call. Fields are `forward` (driven by the source side) or `backward`. Ports are
 /// named `<prefix>_<field>`.
 ///
+/// The type also describes itself ([`PortGroup`]: `PREFIX`, `PATH`, `FIELDS`), and every
+/// port it declares records it ([`crate::ir::Port::group_type`]), so the Verilator bridge
+/// gives testbenches a typed view of the group. Ports declared by hand (to keep a
+/// module's port order) are recognised as the group with `Group::mark(m, side)`, which
+/// also checks them against the fields.
+///
 /// ```
-/// use hdl::ir::{ModuleBuilder, Sig};
+/// use hdl::bundles::{PortGroup, Side};
+/// use hdl::ir::{ModuleBuilder, PortDir, Sig};
 /// hdl::port_group! {
 ///     /// A lookup request.
 ///     pub struct Lookup = "lookup" { valid: forward, ip: forward, port: forward }
@@ -46,8 +53,16 @@ fn declare(m: &mut ModuleBuilder, prefix: &str, side: Side, f: Field) -> Sig {
 /// let widths = Lookup { valid: 1, ip: 32, port: 16 };
 /// let req: Lookup<Sig> = widths.sink(&mut m); // lookup_valid, lookup_ip, lookup_port
 /// assert_eq!(req.ip.width(), 32);
+/// assert_eq!(Lookup::PREFIX, "lookup");
+/// assert_eq!(Lookup::FIELDS[1].name, "ip");
 /// // In a parent: Lookup::connect(&mut m, engine, table) wires the engine's outputs
 /// // into the table's inputs.
+///
+/// let mut m = ModuleBuilder::new("engine");
+/// let ip = m.group_port("lookup", "ip", 32, PortDir::Out);
+/// let valid = m.group_port("lookup", "valid", 1, PortDir::Out);
+/// let port = m.group_port("lookup", "port", 16, PortDir::Out);
+/// Lookup::mark(&mut m, Side::Source); // these ports are a `Lookup`, source side
 /// ```
 #[macro_export]
 macro_rules! port_group {
@@ -58,6 +73,22 @@ macro_rules! port_group {
         #[derive(Clone, Debug)]
         $vis struct $name<T> {
             $($(#[$fmeta])* pub $field: T,)*
+        }
+
+        impl $crate::bundles::PortGroup for $name<u32> {
+            const NAME: &'static str = stringify!($name);
+            const PREFIX: &'static str = $prefix;
+            const PATH: &'static str = concat!(module_path!(), "::", stringify!($name));
+            const FIELDS: &'static [$crate::bundles::GroupField] = &[$(
+                $crate::bundles::GroupField {
+                    name: stringify!($field),
+                    forward: $crate::port_group!(@forward $flow),
+                },
+            )*];
+
+            fn widths(&self) -> ::std::vec::Vec<u32> {
+                ::std::vec![$(self.$field),*]
+            }
         }
 
         impl $name<u32> {
@@ -76,12 +107,31 @@ macro_rules! port_group {
                 m: &mut $crate::ir::ModuleBuilder,
                 side: $crate::bundles::Side,
             ) -> $name<$crate::ir::Sig> {
-                $name {
+                let sigs = $name {
                     $($field: $crate::bundles::group_port(
                         m, $prefix, stringify!($field), self.$field,
                         $crate::port_group!(@forward $flow), side,
                     ),)*
-                }
+                };
+                <Self as $crate::bundles::PortGroup>::mark(m, side);
+                sigs
+            }
+
+            /// Records that the module's ports `<prefix>_*`, declared by hand, are this
+            /// group's `side`; a missing, extra or wrongly directed port is an error of the
+            /// module.
+            pub fn mark(m: &mut $crate::ir::ModuleBuilder, side: $crate::bundles::Side) {
+                <Self as $crate::bundles::PortGroup>::mark(m, side)
+            }
+
+            /// [`mark`](Self::mark) for a bundle that also has the fields `extra` (name,
+            /// forward) of its own, which the group's `connect` leaves to its module.
+            pub fn mark_with(
+                m: &mut $crate::ir::ModuleBuilder,
+                side: $crate::bundles::Side,
+                extra: &[(&str, bool)],
+            ) {
+                <Self as $crate::bundles::PortGroup>::mark_with(m, side, extra)
             }
 
             /// Wires the group of instance `source` to that of instance `sink`.
@@ -99,6 +149,52 @@ macro_rules! port_group {
     };
     (@forward forward) => { true };
     (@forward backward) => { false };
+}
+
+/// One field of a [`port_group!`]: its name, and whether the source side drives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GroupField {
+    pub name: &'static str,
+    pub forward: bool,
+}
+
+/// What a [`port_group!`] type says about itself (implemented by `Group<u32>`).
+pub trait PortGroup {
+    /// The type's name, e.g. `IctLookup`.
+    const NAME: &'static str;
+    /// The ports' prefix: field `f` is port `<PREFIX>_<f>`.
+    const PREFIX: &'static str;
+    /// The type's Rust path, e.g. `hdl::accio::ict::IctLookup`.
+    const PATH: &'static str;
+    /// The fields in declaration order.
+    const FIELDS: &'static [GroupField];
+
+    /// The fields' widths, in the order of [`FIELDS`](Self::FIELDS).
+    fn widths(&self) -> Vec<u32>;
+
+    /// This type on `side`.
+    fn group_type(side: Side) -> GroupType {
+        GroupType {
+            name: Self::NAME,
+            path: Self::PATH,
+            side,
+        }
+    }
+
+    /// Checks the module's ports `<PREFIX>_*` against the fields and records them as this
+    /// group's `side` (see [`ModuleBuilder::mark_group`]).
+    fn mark(m: &mut ModuleBuilder, side: Side) {
+        Self::mark_with(m, side, &[]);
+    }
+
+    /// [`mark`](Self::mark) for a bundle with fields of its own besides the group's:
+    /// `extra` (name, forward).
+    fn mark_with(m: &mut ModuleBuilder, side: Side, extra: &[(&str, bool)]) {
+        let mut fields: Vec<(&str, bool)> =
+            Self::FIELDS.iter().map(|f| (f.name, f.forward)).collect();
+        fields.extend_from_slice(extra);
+        m.mark_group(Self::PREFIX, Self::group_type(side), &fields);
+    }
 }
 
 /// A port of a [`port_group!`]: an input or output as the side and the field's flow say.
@@ -287,12 +383,26 @@ impl Axis {
 
     /// Ports of a stream this module receives.
     pub fn sink(m: &mut ModuleBuilder, prefix: &str, cfg: AxisCfg) -> Axis {
-        Self::build(cfg, |f| declare(m, prefix, Side::Sink, *f))
+        let s = Self::build(cfg, |f| declare(m, prefix, Side::Sink, *f));
+        m.set_group_type(prefix, Self::group_type(Side::Sink));
+        s
     }
 
     /// Ports of a stream this module sends.
     pub fn source(m: &mut ModuleBuilder, prefix: &str, cfg: AxisCfg) -> Axis {
-        Self::build(cfg, |f| declare(m, prefix, Side::Source, *f))
+        let s = Self::build(cfg, |f| declare(m, prefix, Side::Source, *f));
+        m.set_group_type(prefix, Self::group_type(Side::Source));
+        s
+    }
+
+    /// The stream's group type on `side` (its `tuser` is optional, so it is no
+    /// [`port_group!`]).
+    pub fn group_type(side: Side) -> GroupType {
+        GroupType {
+            name: "Axis",
+            path: "hdl::bundles::Axis",
+            side,
+        }
     }
 
     /// Internal wires `{prefix}_tdata`, ... for a stream between two instances.

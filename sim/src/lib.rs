@@ -21,6 +21,7 @@
 //!     ],
 //!     clock: Some("clk".into()),
 //!     extra_cpp: vec![],
+//!     view: None,
 //! }];
 //! build_models(&specs)?;
 //! # Ok(()) }
@@ -76,6 +77,43 @@
 //! [`WideOutput`]; see [`ports`]): outputs have no setters, and setting a value that does not
 //! fit the port width panics. The clock is not a port of the handle; it is driven by
 //! `tick()`.
+//!
+//! ## Views
+//!
+//! A model whose spec has a view ([`verilate::ModelSpec::with_view`]) also gets `view()`,
+//! returning `views::<View>`: one struct shared by every model with that view (a design at
+//! several widths), with the model itself (`dut`, and the view implements [`Model`]), every
+//! port by name as `&dyn PortWrite` (inputs) or `&dyn PortRead` (outputs), and every bundle
+//! as one value:
+//!
+//! * a bundle the design declared as a port group (`hdl::port_group!`, checked with
+//!   `Group::mark` where it is declared by hand; [`verilate::PortSpec::group_type`]) is a
+//!   `views::<Group><Side>`, one type for every model on that side of the group
+//!   (`views::IctLookupSource` in the receive engine, `views::IctLookupSink` in the ICT);
+//! * an AXI4-Stream bundle is an [`axis::AxisIn`] or [`axis::AxisOut`];
+//! * any other bundle is a `views::<View><Bundle>` (`views::AccioRxMAxi`).
+//!
+//! Testbenches write one function against the view and run it on every width, with no pin
+//! lists of their own:
+//!
+//! ```ignore
+//! use testbench::models::views::AccioRx;   // generated for `.with_view("accio_rx")`
+//!
+//! fn run(p: &AccioRx) {
+//!     p.rst.set_bit(0, true);
+//!     p.tick()?;                            // the view is the model
+//!     let lk = &p.lookup;                   // views::IctLookupSource
+//!     if lk.valid.bit(0) {
+//!         let ip = lk.ip.get_bits(0, 32);
+//!     }
+//!     p.s_axis_rx.drive(&beat);             // AxisIn
+//! }
+//! run(&Rx64::new().view());
+//! run(&Rx512::new().view());
+//! ```
+//!
+//! `build_models` refuses models that share a view but differ in ports, bundles or
+//! directions, and two bundles that would give one view type different fields.
 //!
 //! ## AXI4-Stream
 //!
@@ -154,7 +192,7 @@ pub mod verilate;
 
 pub use model::{Model, ModelCore, ModelDesc, PortInfo, TIME_PER_CYCLE};
 pub use ports::{Input, Output, PortRead, PortWrite, Storage, WideInput, WideOutput};
-pub use verilate::{PortDir, TraceMode};
+pub use verilate::{GroupSide, GroupType, PortDir, TraceMode};
 
 /// Imports for testbenches: the port traits, [`Model`], and the AXI4-Stream beat and views
 /// ([`axis`]).

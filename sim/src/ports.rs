@@ -414,6 +414,61 @@ fn fmt_port(f: &mut fmt::Formatter<'_>, kind: &str, port: &dyn PortRead) -> fmt:
 }
 
 // ---------------------------------------------------------------------------------------
+// References
+
+// A reference to a port is a port, so that code which takes `&port` of a handle's field
+// (`&dut.m_axi.awid`, a `&Input<u8>`) takes the same field of a view
+// (`&view.m_axi.awid`, a `&&dyn PortWrite`) as well.
+
+impl<T: sealed::Words + ?Sized> sealed::Words for &T {
+    #[inline]
+    fn word_count(&self) -> usize {
+        (**self).word_count()
+    }
+    #[inline]
+    fn top_mask(&self) -> u32 {
+        (**self).top_mask()
+    }
+    #[inline]
+    fn load_word(&self, index: usize) -> u32 {
+        (**self).load_word(index)
+    }
+    #[inline]
+    fn store_word(&self, index: usize, word: u32) {
+        (**self).store_word(index, word)
+    }
+    #[inline]
+    fn load_words(&self, out: &mut [u32]) {
+        (**self).load_words(out)
+    }
+    #[inline]
+    fn store_words(&self, src: &[u32]) {
+        (**self).store_words(src)
+    }
+    #[inline]
+    fn load_bytes(&self, out: &mut [u8]) {
+        (**self).load_bytes(out)
+    }
+    #[inline]
+    fn store_bytes(&self, src: &[u8]) {
+        (**self).store_bytes(src)
+    }
+}
+
+impl<T: PortRead + ?Sized> PortRead for &T {
+    #[inline]
+    fn name(&self) -> &'static str {
+        (**self).name()
+    }
+    #[inline]
+    fn width(&self) -> u32 {
+        (**self).width()
+    }
+}
+
+impl<T: PortWrite + ?Sized> PortWrite for &T {}
+
+// ---------------------------------------------------------------------------------------
 // Ports of up to 64 bits
 
 macro_rules! narrow_port {

@@ -15,6 +15,7 @@
 //!         ],
 //!         clock: Some("clk".into()),
 //!         extra_cpp: vec![],
+//!         view: None,
 //!     }];
 //!     build_models(&specs)
 //! }
@@ -95,6 +96,31 @@ pub struct PortSpec {
     /// then be `"<prefix>_<field>"`. Grouped ports become fields of a nested struct in the
     /// handle (`dut.s_axis.tdata`).
     pub group: Option<(String, String)>,
+    /// The type of the bundle and the model's side of it, when the bundle is a declared
+    /// group (`hdl::port_group!`, `Axis`): in a model's view the bundle is then a value of
+    /// one type shared by every model with it on that side (see the crate docs).
+    pub group_type: Option<GroupType>,
+}
+
+/// The side of a port group a model is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GroupSide {
+    /// Drives the group's forward fields.
+    Source,
+    /// Receives the group's forward fields.
+    Sink,
+}
+
+/// The type of a port group (every port of the bundle carries the same one).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct GroupType {
+    /// The type's name, e.g. `IctLookup`; with the side it names the view type
+    /// (`views::IctLookupSink`).
+    pub name: String,
+    /// Its path, e.g. `hdl::accio::ict::IctLookup` (two types of one name are an error).
+    pub path: String,
+    /// The model's side.
+    pub side: GroupSide,
 }
 
 impl PortSpec {
@@ -105,6 +131,7 @@ impl PortSpec {
             dir: PortDir::In,
             width,
             group: None,
+            group_type: None,
         }
     }
 
@@ -115,6 +142,7 @@ impl PortSpec {
             dir: PortDir::Out,
             width,
             group: None,
+            group_type: None,
         }
     }
 
@@ -125,6 +153,7 @@ impl PortSpec {
             dir,
             width,
             group: Some((prefix.to_string(), field.to_string())),
+            group_type: None,
         }
     }
 }
@@ -149,6 +178,11 @@ pub struct ModelSpec {
     /// per-thread pointer to the last context), as `testbench/rtl/bridge_selftest_bench.cpp`
     /// does.
     pub extra_cpp: Vec<(String, String)>,
+    /// The view this model has, if any: `Some("accio_rx")` generates `views::AccioRx`, a
+    /// struct of references to every port by name with bundles as typed values, and
+    /// `view()` on the handle. Models sharing a view (e.g. one design at several widths)
+    /// must have the same ports, bundles and directions; widths may differ.
+    pub view: Option<String>,
 }
 
 impl ModelSpec {
@@ -167,6 +201,14 @@ impl ModelSpec {
                 },
                 width: p.width,
                 group: p.group.clone(),
+                group_type: p.group_type.map(|t| GroupType {
+                    name: t.name.to_string(),
+                    path: t.path.to_string(),
+                    side: match t.side {
+                        hdl::bundles::Side::Source => GroupSide::Source,
+                        hdl::bundles::Side::Sink => GroupSide::Sink,
+                    },
+                }),
             })
             .collect();
         let clock = ports
@@ -183,7 +225,14 @@ impl ModelSpec {
             ports,
             clock,
             extra_cpp: Vec::new(),
+            view: None,
         }
+    }
+
+    /// This spec with view `name` (see [`view`](Self::view)).
+    pub fn with_view(mut self, name: &str) -> Self {
+        self.view = Some(name.to_string());
+        self
     }
 
     /// Builds, checks and emits `module`, then makes its spec.
@@ -337,6 +386,7 @@ pub fn build_models_with(specs: &[ModelSpec], opts: &BuildOptions) -> Result<Bui
             top: &spec.top,
             table,
             clock: *clock,
+            view: spec.view.as_deref(),
         })
         .collect();
     let wave_dir = opts.default_wave_dir.to_string_lossy();
@@ -511,6 +561,12 @@ fn validate(specs: &[ModelSpec]) -> Result<Vec<(Vec<TablePort>, Option<usize>)>>
             if p.width == 0 {
                 return Err(ctx(format!("port `{}` has width 0", p.name)));
             }
+            if p.group_type.is_some() && p.group.is_none() {
+                return Err(ctx(format!(
+                    "port `{}` has a group type but no group",
+                    p.name
+                )));
+            }
             if let Some((prefix, field)) = &p.group {
                 if p.name != format!("{prefix}_{field}") {
                     return Err(ctx(format!(
@@ -525,6 +581,7 @@ fn validate(specs: &[ModelSpec]) -> Result<Vec<(Vec<TablePort>, Option<usize>)>>
                 dir: p.dir,
                 width: p.width,
                 group: p.group.clone(),
+                group_type: p.group_type.clone(),
             });
         }
         let clock = match &spec.clock {
@@ -545,6 +602,7 @@ fn validate(specs: &[ModelSpec]) -> Result<Vec<(Vec<TablePort>, Option<usize>)>>
                         dir: PortDir::In,
                         width: 1,
                         group: None,
+                        group_type: None,
                     });
                     Some(table.len() - 1)
                 }

@@ -18,9 +18,10 @@ use sim::axis::frame_to_beats;
 use sim::prelude::*;
 use sim_models::accio::rx_model::{RxAction, RxEntry, RxModel};
 use sim_models::axi_slave_ports;
-use sim_models::hostmem::{AxiPorts, HostMem, HostMemCfg};
+use sim_models::hostmem::{HostMem, HostMemCfg};
 use sim_models::traces::{pad, random_rx_frame, udp_frame_to};
 use std::collections::{BTreeMap, VecDeque};
+use testbench::models::views::AccioRx;
 use testbench::models::{
     AccioRxOffloadW512N4B8192P2048O16 as Rx512, AccioRxOffloadW64N4B8192P2048O16 as Rx64,
 };
@@ -30,80 +31,6 @@ use hdl::accio::regs::LOOKUP_LATENCY;
 use hdl::accio::rx_offload::record;
 
 const NP_BYTES: usize = 2048;
-
-struct Pins<'a> {
-    dut: &'a dyn Model,
-    rst: &'a dyn PortWrite,
-    s: AxisIn<'a>,
-    policy: &'a dyn PortWrite,
-    lk: [&'a dyn PortRead; 3],
-    res: [&'a dyn PortWrite; 11],
-    upd: [&'a dyn PortRead; 5],
-    np_buf: (&'a dyn PortWrite, &'a dyn PortWrite, &'a dyn PortRead),
-    np_done_ready: &'a dyn PortWrite,
-    np_done: [&'a dyn PortRead; 5],
-    ev: [&'a dyn PortRead; 4],
-    axi: AxiPorts<'a>,
-    stats: Vec<(&'static str, &'a dyn PortRead)>,
-}
-
-macro_rules! pins {
-    ($d:expr) => {
-        Pins {
-            dut: &$d,
-            rst: &$d.rst,
-            s: axis_in!($d.s_axis_rx),
-            policy: &$d.malformed_to_np,
-            lk: [&$d.lookup.valid, &$d.lookup.ip, &$d.lookup.port],
-            res: [
-                &$d.res.valid,
-                &$d.res.hit,
-                &$d.res.miss,
-                &$d.res.index,
-                &$d.res.accelerated,
-                &$d.res.core,
-                &$d.res.conn_id,
-                &$d.res.rx_base,
-                &$d.res.rx_size,
-                &$d.res.rx_head,
-                &$d.res.rx_tail,
-            ],
-            upd: [
-                &$d.rx_upd.valid,
-                &$d.rx_upd.index,
-                &$d.rx_upd.advance,
-                &$d.rx_upd.tail,
-                &$d.rx_upd.drop,
-            ],
-            np_buf: (&$d.np_buf.valid, &$d.np_buf.addr, &$d.np_buf.ready),
-            np_done_ready: &$d.np_done.ready,
-            np_done: [
-                &$d.np_done.valid,
-                &$d.np_done.len,
-                &$d.np_done.reason,
-                &$d.np_done.class,
-                &$d.np_done.error,
-            ],
-            ev: [
-                &$d.ev_malformed.valid,
-                &$d.ev_malformed.class,
-                &$d.ev_dma.valid,
-                &$d.ev_dma.info,
-            ],
-            axi: axi_slave_ports!($d.m_axi, write),
-            stats: vec![
-                ("frames", &$d.stat_frames),
-                ("mac_bad", &$d.stat_mac_bad),
-                ("overrun", &$d.stat_overrun),
-                ("offloaded", &$d.stat_offloaded),
-                ("ring_full", &$d.stat_ring_full),
-                ("normal", &$d.stat_normal),
-                ("no_buffer", &$d.stat_no_buffer),
-                ("malformed_dropped", &$d.stat_malformed_dropped),
-            ],
-        }
-    };
-}
 
 fn get(p: &dyn PortRead) -> u64 {
     p.get_bits(0, p.width().min(64))
@@ -151,8 +78,19 @@ fn np_addr(k: usize) -> u64 {
     0x8_0000_0000 + (k as u64) * 0x1000
 }
 
-fn run(p: &Pins, rng: &mut ChaCha8Rng, sc: &Scenario) -> Outcome {
-    let lanes = p.s.lanes();
+fn run(p: &AccioRx, rng: &mut ChaCha8Rng, sc: &Scenario) -> Outcome {
+    let lanes = p.s_axis_rx.lanes();
+    let axi = axi_slave_ports!(p.m_axi, write);
+    let stats = [
+        ("frames", p.stat_frames),
+        ("mac_bad", p.stat_mac_bad),
+        ("overrun", p.stat_overrun),
+        ("offloaded", p.stat_offloaded),
+        ("ring_full", p.stat_ring_full),
+        ("normal", p.stat_normal),
+        ("no_buffer", p.stat_no_buffer),
+        ("malformed_dropped", p.stat_malformed_dropped),
+    ];
     let mut mem = HostMem::new(sc.mem.clone(), ChaCha8Rng::seed_from_u64(rng.gen()));
     let mut table = sc.entries.clone();
     let mut out = Outcome {
@@ -160,9 +98,9 @@ fn run(p: &Pins, rng: &mut ChaCha8Rng, sc: &Scenario) -> Outcome {
         drops: vec![0; table.len()],
         ..Outcome::default()
     };
-    p.policy.set_bit(0, sc.malformed_to_np);
+    p.malformed_to_np.set_bit(0, sc.malformed_to_np);
     p.rst.set_bit(0, true);
-    p.s.idle();
+    p.s_axis_rx.idle();
     p.dut.tick().unwrap();
     p.rst.set_bit(0, false);
     // Input beats with their frame index.
@@ -181,7 +119,8 @@ fn run(p: &Pins, rng: &mut ChaCha8Rng, sc: &Scenario) -> Outcome {
     let mut posted: VecDeque<u64> = (0..sc.np_buffers).map(np_addr).collect();
     let mut np_in_flight: VecDeque<u64> = VecDeque::new();
     let mut lookups: VecDeque<(u64, u32, u16)> = VecDeque::new();
-    let mut results: VecDeque<(u64, [u64; 11])> = VecDeque::new();
+    // (due cycle, hit entry, the entry or a default one)
+    let mut results: VecDeque<(u64, Option<usize>, RxEntry)> = VecDeque::new();
     let mut writes_seen = 0usize;
     let (mut cycle, mut idle) = (0u64, 0u64);
     let mut prev_start = true;
@@ -204,24 +143,37 @@ fn run(p: &Pins, rng: &mut ChaCha8Rng, sc: &Scenario) -> Outcome {
             _ => None,
         };
         match &beat {
-            Some((_, b)) => p.s.drive(&b.with_unkept(rng.gen())),
-            None => p.s.idle(),
+            Some((_, b)) => p.s_axis_rx.drive(&b.with_unkept(rng.gen())),
+            None => p.s_axis_rx.idle(),
         }
         match results.front() {
-            Some((due, r)) if *due == cycle => {
-                for (port, v) in p.res.iter().zip(r) {
-                    port.set_bits(0, port.width().min(64), *v);
+            Some((due, hit, e)) if *due == cycle => {
+                let r = &p.res;
+                for (port, v) in [
+                    (r.valid, 1),
+                    (r.hit, hit.is_some() as u64),
+                    (r.miss, 0),
+                    (r.index, hit.unwrap_or(0) as u64),
+                    (r.accelerated, e.accelerated as u64),
+                    (r.core, 0),
+                    (r.conn_id, 0),
+                    (r.rx_base, e.base),
+                    (r.rx_size, e.size as u64),
+                    (r.rx_head, e.head as u64),
+                    (r.rx_tail, e.tail as u64),
+                ] {
+                    port.set_bits(0, port.width().min(64), v);
                 }
                 results.pop_front();
             }
-            _ => p.res[0].set_bit(0, false),
+            _ => p.res.valid.set_bit(0, false),
         }
-        p.np_buf.0.set_bit(0, !posted.is_empty());
+        p.np_buf.valid.set_bit(0, !posted.is_empty());
         p.np_buf
-            .1
+            .addr
             .set_bits(0, 64, posted.front().copied().unwrap_or(0));
-        p.np_done_ready.set_bit(0, rng.gen_bool(sc.np_take));
-        mem.drive(&p.axi);
+        p.np_done.ready.set_bit(0, rng.gen_bool(sc.np_take));
+        mem.drive(&axi);
         p.dut.eval().unwrap();
 
         // Outputs.
@@ -240,37 +192,39 @@ fn run(p: &Pins, rng: &mut ChaCha8Rng, sc: &Scenario) -> Outcome {
                 }
             }
         }
-        if p.lk[0].bit(0) {
-            lookups.push_back((cycle, get(p.lk[1]) as u32, get(p.lk[2]) as u16));
+        let lk = &p.lookup;
+        if lk.valid.bit(0) {
+            lookups.push_back((cycle, get(lk.ip) as u32, get(lk.port) as u16));
         }
-        if p.np_buf.0.bit(0) && p.np_buf.2.bit(0) {
+        if p.np_buf.valid.bit(0) && p.np_buf.ready.bit(0) {
             np_in_flight.push_back(posted.pop_front().unwrap());
         }
-        if p.np_done[0].bit(0) && p.np_done_ready.bit(0) {
+        let done = &p.np_done;
+        if done.valid.bit(0) && done.ready.bit(0) {
             let addr = np_in_flight
                 .pop_front()
                 .expect("a completion has its buffer");
-            let len = get(p.np_done[1]) as usize;
+            let len = get(done.len) as usize;
             out.np.push((
                 addr,
                 mem.read(addr, len),
-                get(p.np_done[2]) as u8,
-                get(p.np_done[3]) as u8,
-                p.np_done[4].bit(0),
+                get(done.reason) as u8,
+                get(done.class) as u8,
+                done.error.bit(0),
             ));
             posted.push_back(addr);
             busy = true;
         }
-        if p.ev[0].bit(0) {
-            out.malformed_events.push(get(p.ev[1]) as u8);
+        if p.ev_malformed.valid.bit(0) {
+            out.malformed_events.push(get(p.ev_malformed.class) as u8);
         }
-        if p.ev[2].bit(0) {
+        if p.ev_dma.valid.bit(0) {
             out.dma_events += 1;
         }
-        for (name, port) in &p.stats {
+        for (name, port) in stats {
             if port.bit(0) {
                 *out.stats.entry(name).or_default() += 1;
-                if *name == "overrun" {
+                if name == "overrun" {
                     let &(i, _) = ends
                         .iter()
                         .find(|(_, at)| at + 1 == cycle)
@@ -279,8 +233,10 @@ fn run(p: &Pins, rng: &mut ChaCha8Rng, sc: &Scenario) -> Outcome {
                 }
             }
         }
-        let upd: Vec<u64> = p.upd.iter().map(|x| get(*x)).collect();
-        mem.sample(&p.axi);
+        let u = &p.rx_upd;
+        let (upd_valid, upd_advance, upd_drop) = (u.valid.bit(0), u.advance.bit(0), u.drop.bit(0));
+        let (upd_index, upd_tail) = (get(u.index) as usize, get(u.tail) as u32);
+        mem.sample(&axi);
         for w in &mem.writes[writes_seen..] {
             for i in 0..lanes as u64 {
                 if w.strb >> i & 1 == 1 {
@@ -302,39 +258,24 @@ fn run(p: &Pins, rng: &mut ChaCha8Rng, sc: &Scenario) -> Outcome {
                 .iter()
                 .position(|e| e.enabled && e.local_ip == ip && e.local_port == port);
             let e = hit.map(|i| table[i].clone()).unwrap_or_default();
-            results.push_back((
-                cycle + 1,
-                [
-                    1,
-                    hit.is_some() as u64,
-                    0,
-                    hit.unwrap_or(0) as u64,
-                    e.accelerated as u64,
-                    0,
-                    0,
-                    e.base,
-                    e.size as u64,
-                    e.head as u64,
-                    e.tail as u64,
-                ],
-            ));
+            results.push_back((cycle + 1, hit, e));
         }
-        if upd[0] == 1 {
-            let e = upd[1] as usize;
-            assert!(upd[2] != upd[4], "one of advance and drop");
-            if upd[2] == 1 {
+        if upd_valid {
+            let e = upd_index;
+            assert!(upd_advance != upd_drop, "one of advance and drop");
+            if upd_advance {
                 let t = &mut table[e];
-                let grow = (upd[3] as u32).wrapping_sub(t.tail);
+                let grow = upd_tail.wrapping_sub(t.tail);
                 assert!(
                     grow > 0
                         && grow % 64 == 0
                         && t.tail.wrapping_add(grow).wrapping_sub(t.head) <= t.size,
                     "entry {e}: tail {:#x} -> {:#x} with head {:#x}",
                     t.tail,
-                    upd[3],
+                    upd_tail,
                     t.head
                 );
-                t.tail = upd[3] as u32;
+                t.tail = upd_tail;
                 out.tail_updates.push((e, cycle));
             } else {
                 out.drops[e] += 1;
@@ -546,9 +487,9 @@ fn mem_cfg(lanes: usize, rng: &mut ChaCha8Rng, stall: f64) -> HostMemCfg {
 }
 
 /// Random traffic into rings that never fill, consumed as it comes; both policies.
-fn random_traffic(p: Pins, name: &str) {
+fn random_traffic(p: AccioRx, name: &str) {
     let mut rng = seed::rng(name);
-    let lanes = p.s.lanes();
+    let lanes = p.s_axis_rx.lanes();
     for round in 0..4 {
         let frames = traffic(&mut rng, 400, 1472);
         let sc = Scenario {
@@ -577,22 +518,22 @@ fn random_traffic(p: Pins, name: &str) {
 #[test]
 fn w64_random_traffic_matches_the_model() {
     let d = Rx64::new();
-    random_traffic(pins!(d), "accio_rx_w64");
+    random_traffic(d.view(), "accio_rx_w64");
 }
 
 #[test]
 fn w512_random_traffic_matches_the_model() {
     let d = Rx512::new();
-    random_traffic(pins!(d), "accio_rx_w512");
+    random_traffic(d.view(), "accio_rx_w512");
 }
 
 /// Small rings nobody consumes until the end: records fill each ring to the byte the
 /// model says, the rest are dropped and counted per entry; after the host empties the
 /// rings, the next record carries FLAG_LOSS and the ones after it do not. Also rings the engine must not
 /// use (size not a power of two, misaligned base): everything for them is dropped.
-fn rings_fill_up(p: Pins, name: &str) {
+fn rings_fill_up(p: AccioRx, name: &str) {
     let mut rng = seed::rng(name);
-    let lanes = p.s.lanes();
+    let lanes = p.s_axis_rx.lanes();
     let mut ents = entries(4096);
     ents[1].size = 3000; // not a power of two: never used
                          // Then, once the host has emptied the rings, four datagrams to entry 0.
@@ -628,13 +569,13 @@ fn rings_fill_up(p: Pins, name: &str) {
 #[test]
 fn w64_full_rings_drop_and_count() {
     let d = Rx64::new();
-    rings_fill_up(pins!(d), "accio_rx_full_w64");
+    rings_fill_up(d.view(), "accio_rx_full_w64");
 }
 
 #[test]
 fn w512_full_rings_drop_and_count() {
     let d = Rx512::new();
-    rings_fill_up(pins!(d), "accio_rx_full_w512");
+    rings_fill_up(d.view(), "accio_rx_full_w512");
 }
 
 /// Small rings the host consumes at random while they fill: which datagrams find room
@@ -642,9 +583,9 @@ fn w512_full_rings_drop_and_count() {
 /// subsequence of the datagrams sent to it, byte-exact; the ones missing are exactly its
 /// drop count; a record has FLAG_LOSS exactly when datagrams were dropped just before it;
 /// and (in `run`) no write ever lands on unconsumed data.
-fn rings_under_pressure(p: Pins, name: &str) {
+fn rings_under_pressure(p: AccioRx, name: &str) {
     let mut rng = seed::rng(name);
-    let lanes = p.s.lanes();
+    let lanes = p.s_axis_rx.lanes();
     for consume in [0.03, 0.08] {
         let sc = Scenario {
             entries: entries(2048),
@@ -720,13 +661,13 @@ fn rings_under_pressure(p: Pins, name: &str) {
 #[test]
 fn w64_rings_under_pressure_keep_their_invariants() {
     let d = Rx64::new();
-    rings_under_pressure(pins!(d), "accio_rx_pressure_w64");
+    rings_under_pressure(d.view(), "accio_rx_pressure_w64");
 }
 
 #[test]
 fn w512_rings_under_pressure_keep_their_invariants() {
     let d = Rx512::new();
-    rings_under_pressure(pins!(d), "accio_rx_pressure_w512");
+    rings_under_pressure(d.view(), "accio_rx_pressure_w512");
 }
 
 /// Back-to-back datagrams of `len` frame bytes to entry 0, host and memory always ready.
@@ -770,9 +711,9 @@ fn latencies(sc: &Scenario, out: &Outcome, lanes: usize) -> (u64, u64) {
 /// back) 60-byte and 1514-byte frames (64 and 1518 bytes on the wire with the FCS) all
 /// reach the ring with the same delay after their last beat whether 100 or 400 are sent:
 /// no backlog builds up, the engine keeps up with the bus.
-fn line_rate(p: Pins, name: &str, first_to_tail: u64) {
+fn line_rate(p: AccioRx, name: &str, first_to_tail: u64) {
     let mut rng = seed::rng(name);
-    let lanes = p.s.lanes();
+    let lanes = p.s_axis_rx.lanes();
     let one = line_rate_scenario(&mut rng, lanes, 1, 64);
     let out = run(&p, &mut rng, &one);
     compare(&one, &out);
@@ -802,13 +743,13 @@ fn line_rate(p: Pins, name: &str, first_to_tail: u64) {
 #[test]
 fn w64_keeps_up_with_the_line_and_publishes_in_exact_cycles() {
     let d = Rx64::new();
-    line_rate(pins!(d), "accio_rx_rate_w64", 34);
+    line_rate(d.view(), "accio_rx_rate_w64", 34);
 }
 
 #[test]
 fn w512_keeps_up_with_the_line_and_publishes_in_exact_cycles() {
     let d = Rx512::new();
-    line_rate(pins!(d), "accio_rx_rate_w512", 22);
+    line_rate(d.view(), "accio_rx_rate_w512", 22);
 }
 
 /// The golden receive trace (testbench/traces/rx_golden*.pcap) through the engine at both
@@ -881,7 +822,7 @@ fn golden_trace_rings_counters_and_events() {
     let mut texts = Vec::new();
     for w in [64usize, 512] {
         let (d64, d512) = (Rx64::new(), Rx512::new());
-        let p = if w == 64 { pins!(d64) } else { pins!(d512) };
+        let p = if w == 64 { d64.view() } else { d512.view() };
         let sc = Scenario {
             mem: HostMemCfg {
                 beat_bytes: w / 8,
@@ -945,7 +886,7 @@ fn golden_trace_rings_counters_and_events() {
 fn back_to_back_into_one_small_ring() {
     for w in [64usize, 512] {
         let (d64, d512) = (Rx64::new(), Rx512::new());
-        let p = if w == 64 { pins!(d64) } else { pins!(d512) };
+        let p = if w == 64 { d64.view() } else { d512.view() };
         let mut rng = seed::rng("accio_rx_one_ring");
         let mut ents = entries(1024);
         ents[0].head = 0;

@@ -16,8 +16,9 @@ use sim::axis::Beat;
 use sim::prelude::*;
 use sim_models::accio::tx_model::{frame_of, parse_turn, record_header, TxEntry, TxOutcome};
 use sim_models::axi_slave_ports;
-use sim_models::hostmem::{AxiPorts, HostMem, HostMemCfg};
+use sim_models::hostmem::{HostMem, HostMemCfg};
 use std::collections::{BTreeMap, VecDeque};
+use testbench::models::views::AccioTx;
 use testbench::models::{
     AccioTxOffloadW512N4P1472F1514O16 as Tx512, AccioTxOffloadW64N4P1472F1514O16 as Tx64,
 };
@@ -25,70 +26,6 @@ use testbench::seed;
 
 const MAX_PAYLOAD: usize = 1472;
 const MAC: [u8; 6] = [0x02, 0x00, 0x00, 0x00, 0x00, 0x01];
-
-struct Pins<'a> {
-    dut: &'a dyn Model,
-    rst: &'a dyn PortWrite,
-    mac: &'a dyn PortWrite,
-    db: (&'a dyn PortWrite, &'a dyn PortWrite, &'a dyn PortRead),
-    info_index: &'a dyn PortRead,
-    /// enabled, accelerated, local_ip, local_port, remote, remote_mac, base, size, head, tail
-    info: [&'a dyn PortWrite; 10],
-    upd: [&'a dyn PortRead; 3],
-    np: (
-        &'a dyn PortWrite,
-        &'a dyn PortWrite,
-        &'a dyn PortWrite,
-        &'a dyn PortRead,
-    ),
-    np_done: (&'a dyn PortRead, &'a dyn PortRead),
-    ev: (&'a dyn PortRead, &'a dyn PortRead),
-    axi: AxiPorts<'a>,
-    out: AxisOut<'a>,
-    stats: Vec<(&'static str, &'a dyn PortRead)>,
-}
-
-macro_rules! pins {
-    ($d:expr) => {
-        Pins {
-            dut: &$d,
-            rst: &$d.rst,
-            mac: &$d.mac_addr,
-            db: (&$d.db_tx.valid, &$d.db_tx.index, &$d.db_tx.ready),
-            info_index: &$d.tx_info.index,
-            info: [
-                &$d.tx_info.enabled,
-                &$d.tx_info.accelerated,
-                &$d.tx_info.local_ip,
-                &$d.tx_info.local_port,
-                &$d.tx_info.remote,
-                &$d.tx_info.remote_mac,
-                &$d.tx_info.base,
-                &$d.tx_info.size,
-                &$d.tx_info.head,
-                &$d.tx_info.tail,
-            ],
-            upd: [&$d.tx_upd.valid, &$d.tx_upd.index, &$d.tx_upd.head],
-            np: (
-                &$d.np_tx.valid,
-                &$d.np_tx.addr,
-                &$d.np_tx.len,
-                &$d.np_tx.ready,
-            ),
-            np_done: (&$d.np_tx_done.valid, &$d.np_tx_done.error),
-            ev: (&$d.ev_dma.valid, &$d.ev_dma.info),
-            axi: axi_slave_ports!($d.m_axi, read),
-            out: axis_out!($d.m_axis_tx),
-            stats: vec![
-                ("frames", &$d.stat_frames),
-                ("bad_record", &$d.stat_bad_record),
-                ("bad_doorbell", &$d.stat_bad_doorbell),
-                ("dma_error", &$d.stat_dma_error),
-                ("np_frames", &$d.stat_np_frames),
-            ],
-        }
-    };
-}
 
 fn get(p: &dyn PortRead) -> u64 {
     p.get_bits(0, p.width().min(64))
@@ -132,8 +69,16 @@ fn np_addr(k: usize) -> u64 {
     0x9_0000_0000 + k as u64 * 0x1000
 }
 
-fn run(p: &Pins, rng: &mut ChaCha8Rng, sc: &Scenario) -> Outcome {
-    let lanes = p.out.lanes();
+fn run(p: &AccioTx, rng: &mut ChaCha8Rng, sc: &Scenario) -> Outcome {
+    let lanes = p.m_axis_tx.lanes();
+    let axi = axi_slave_ports!(p.m_axi, read);
+    let stats = [
+        ("frames", p.stat_frames),
+        ("bad_record", p.stat_bad_record),
+        ("bad_doorbell", p.stat_bad_doorbell),
+        ("dma_error", p.stat_dma_error),
+        ("np_frames", p.stat_np_frames),
+    ];
     let mut mem = HostMem::new(sc.mem.clone(), ChaCha8Rng::seed_from_u64(rng.gen()));
     let mut table: Vec<TxEntry> = sc.rings.iter().map(|r| r.entry.clone()).collect();
     // Write every batch into its ring up front; the tail moves batch by batch.
@@ -160,7 +105,7 @@ fn run(p: &Pins, rng: &mut ChaCha8Rng, sc: &Scenario) -> Outcome {
         ..Outcome::default()
     };
     let mac = MAC.iter().fold(0u64, |a, b| a << 8 | u64::from(*b));
-    p.mac.set_bits(0, 48, mac);
+    p.mac_addr.set_bits(0, 48, mac);
     p.rst.set_bit(0, true);
     p.dut.tick().unwrap();
     p.rst.set_bit(0, false);
@@ -181,49 +126,49 @@ fn run(p: &Pins, rng: &mut ChaCha8Rng, sc: &Scenario) -> Outcome {
                 out.doorbells.push((e, cycle));
             }
         }
-        p.db.0.set_bit(0, !doorbells.is_empty());
-        p.db.1.set_bits(
+        let db = &p.db_tx;
+        db.valid.set_bit(0, !doorbells.is_empty());
+        db.index.set_bits(
             0,
-            p.db.1.width(),
+            db.index.width(),
             doorbells.front().copied().unwrap_or(0) as u64,
         );
         // The ICT's registered read of the entry indexed in the previous cycle.
         if let Some(i) = info_at {
-            let e = &table[i];
-            let v = [
-                e.enabled as u64,
-                e.accelerated as u64,
-                e.local_ip as u64,
-                e.local_port as u64,
-                e.remote(),
-                e.mac(),
-                e.base,
-                e.size as u64,
-                e.head as u64,
-                e.tail as u64,
-            ];
-            for (port, x) in p.info.iter().zip(v) {
+            let (e, t) = (&table[i], &p.tx_info);
+            for (port, x) in [
+                (t.enabled, e.enabled as u64),
+                (t.accelerated, e.accelerated as u64),
+                (t.local_ip, e.local_ip as u64),
+                (t.local_port, e.local_port as u64),
+                (t.remote, e.remote()),
+                (t.remote_mac, e.mac()),
+                (t.base, e.base),
+                (t.size, e.size as u64),
+                (t.head, e.head as u64),
+                (t.tail, e.tail as u64),
+            ] {
                 port.set_bits(0, port.width(), x);
             }
         }
-        p.np.0.set_bit(0, !nps.is_empty());
+        p.np_tx.valid.set_bit(0, !nps.is_empty());
         let (a, l) = nps.front().copied().unwrap_or((0, 0));
-        p.np.1.set_bits(0, 64, a);
-        p.np.2.set_bits(0, 16, l as u64);
-        p.out.set_ready(rng.gen_bool(sc.mac_ready));
-        mem.drive(&p.axi);
+        p.np_tx.addr.set_bits(0, 64, a);
+        p.np_tx.len.set_bits(0, 16, l as u64);
+        p.m_axis_tx.set_ready(rng.gen_bool(sc.mac_ready));
+        mem.drive(&axi);
         p.dut.eval().unwrap();
 
         let mut busy = false;
-        if p.db.0.bit(0) && p.db.2.bit(0) {
+        if db.valid.bit(0) && db.ready.bit(0) {
             doorbells.pop_front();
         }
-        info_at = Some(get(p.info_index) as usize);
-        if p.np.0.bit(0) && p.np.3.bit(0) {
+        info_at = Some(get(p.tx_info.index) as usize);
+        if p.np_tx.valid.bit(0) && p.np_tx.ready.bit(0) {
             nps.pop_front();
         }
-        if p.out.fires() {
-            let b = p.out.beat();
+        if p.m_axis_tx.fires() {
+            let b = p.m_axis_tx.beat();
             if beats.is_empty() {
                 first = cycle;
             }
@@ -236,9 +181,9 @@ fn run(p: &Pins, rng: &mut ChaCha8Rng, sc: &Scenario) -> Outcome {
             }
             busy = true;
         }
-        if p.upd[0].bit(0) {
-            let e = get(p.upd[1]) as usize;
-            let h = get(p.upd[2]) as u32;
+        if p.tx_upd.valid.bit(0) {
+            let e = get(p.tx_upd.index) as usize;
+            let h = get(p.tx_upd.head) as u32;
             let t = &mut table[e];
             let step = h.wrapping_sub(t.head);
             assert!(
@@ -253,19 +198,19 @@ fn run(p: &Pins, rng: &mut ChaCha8Rng, sc: &Scenario) -> Outcome {
             out.heads[e].push(h);
             busy = true;
         }
-        if p.np_done.0.bit(0) {
-            assert!(!p.np_done.1.bit(0));
+        if p.np_tx_done.valid.bit(0) {
+            assert!(!p.np_tx_done.error.bit(0));
             out.np_done += 1;
         }
-        if p.ev.0.bit(0) {
+        if p.ev_dma.valid.bit(0) {
             out.dma_events += 1;
         }
-        for (name, port) in &p.stats {
+        for (name, port) in stats {
             if port.bit(0) {
                 *out.stats.entry(name).or_default() += 1;
             }
         }
-        mem.sample(&p.axi);
+        mem.sample(&axi);
         p.dut.tick().unwrap();
         cycle += 1;
         let posted_all =
@@ -422,7 +367,7 @@ fn np_frame(rng: &mut ChaCha8Rng) -> Vec<u8> {
     f
 }
 
-fn random_traffic(p: Pins, name: &str, data_width: u32) {
+fn random_traffic(p: AccioTx, name: &str, data_width: u32) {
     let mut rng = seed::rng(name);
     let lanes = data_width as usize / 8;
     for round in 0..3 {
@@ -466,19 +411,19 @@ fn random_traffic(p: Pins, name: &str, data_width: u32) {
 #[test]
 fn w64_random_records_match_the_model() {
     let d = Tx64::new();
-    random_traffic(pins!(d), "accio_tx_w64", 64);
+    random_traffic(d.view(), "accio_tx_w64", 64);
 }
 
 #[test]
 fn w512_random_records_match_the_model() {
     let d = Tx512::new();
-    random_traffic(pins!(d), "accio_tx_w512", 512);
+    random_traffic(d.view(), "accio_tx_w512", 512);
 }
 
 /// Records that lie: one longer than the posted bytes (it and the rest of its batch are
 /// consumed unsent), a header cut off by the tail, lengths past the MTU; the batches after
 /// them are sent normally. Also a doorbell on a disabled entry: nothing is read.
-fn lying_records(p: Pins, name: &str, data_width: u32) {
+fn lying_records(p: AccioTx, name: &str, data_width: u32) {
     let mut rng = seed::rng(name);
     let lanes = data_width as usize / 8;
     let mut rings = empty_rings();
@@ -534,20 +479,20 @@ fn lying_records(p: Pins, name: &str, data_width: u32) {
 #[test]
 fn w64_lying_records_are_skipped() {
     let d = Tx64::new();
-    lying_records(pins!(d), "accio_tx_lies_w64", 64);
+    lying_records(d.view(), "accio_tx_lies_w64", 64);
 }
 
 #[test]
 fn w512_lying_records_are_skipped() {
     let d = Tx512::new();
-    lying_records(pins!(d), "accio_tx_lies_w512", 512);
+    lying_records(d.view(), "accio_tx_lies_w512", 512);
 }
 
 /// Exact figures with an always-ready MAC and a memory answering after `latency` cycles:
 /// a doorbell for one 60-byte frame to its first beat on the wire; and one batch of
 /// back-to-back 60-byte and 1514-byte frames (64 and 1518 on the wire with the FCS) leaves
 /// at one beat per cycle: each frame's first beat follows the previous frame's last.
-fn line_rate(p: Pins, name: &str, data_width: u32, doorbell_to_wire: u64) {
+fn line_rate(p: AccioTx, name: &str, data_width: u32, doorbell_to_wire: u64) {
     let mut rng = seed::rng(name);
     let lanes = data_width as usize / 8;
     let mem = HostMemCfg {
@@ -617,19 +562,19 @@ fn line_rate(p: Pins, name: &str, data_width: u32, doorbell_to_wire: u64) {
 #[test]
 fn w64_sends_at_line_rate_in_exact_cycles() {
     let d = Tx64::new();
-    line_rate(pins!(d), "accio_tx_rate_w64", 64, 26);
+    line_rate(d.view(), "accio_tx_rate_w64", 64, 26);
 }
 
 #[test]
 fn w512_sends_at_line_rate_in_exact_cycles() {
     let d = Tx512::new();
-    line_rate(pins!(d), "accio_tx_rate_w512", 512, 24);
+    line_rate(d.view(), "accio_tx_rate_w512", 512, 24);
 }
 
 /// Peer regressions: payloads of 0 to 18 bytes (verilog-ethernet's small-payload checksum
 /// deadlock and misalignment) back to back while the MAC back-pressures hard, so the header
 /// FIFOs fill (the header/payload drift it suffered when they did). Every frame exact.
-fn tiny_payloads_under_back_pressure(p: Pins, name: &str, data_width: u32) {
+fn tiny_payloads_under_back_pressure(p: AccioTx, name: &str, data_width: u32) {
     let mut rng = seed::rng(name);
     let lanes = data_width as usize / 8;
     let rings = entries()
@@ -662,13 +607,13 @@ fn tiny_payloads_under_back_pressure(p: Pins, name: &str, data_width: u32) {
 #[test]
 fn w64_tiny_payloads_under_back_pressure() {
     let d = Tx64::new();
-    tiny_payloads_under_back_pressure(pins!(d), "accio_tx_tiny_w64", 64);
+    tiny_payloads_under_back_pressure(d.view(), "accio_tx_tiny_w64", 64);
 }
 
 #[test]
 fn w512_tiny_payloads_under_back_pressure() {
     let d = Tx512::new();
-    tiny_payloads_under_back_pressure(pins!(d), "accio_tx_tiny_w512", 512);
+    tiny_payloads_under_back_pressure(d.view(), "accio_tx_tiny_w512", 512);
 }
 
 /// The golden transmit run: a payload sweep (every length 0 to 130, so every tkeep
@@ -733,7 +678,7 @@ fn golden_transmit_frames() {
     let mut wires = Vec::new();
     for w in [64u32, 512] {
         let (d64, d512) = (Tx64::new(), Tx512::new());
-        let p = if w == 64 { pins!(d64) } else { pins!(d512) };
+        let p = if w == 64 { d64.view() } else { d512.view() };
         let (sc, seed) = frames_for(w, &mut ChaCha8Rng::seed_from_u64(3));
         let out = run(&p, &mut ChaCha8Rng::seed_from_u64(seed), &sc);
         compare(&sc, &out, w);
@@ -769,7 +714,7 @@ fn golden_transmit_frames() {
 fn turns_alternate_between_entries_and_the_normal_path() {
     for w in [64u32, 512] {
         let (d64, d512) = (Tx64::new(), Tx512::new());
-        let p = if w == 64 { pins!(d64) } else { pins!(d512) };
+        let p = if w == 64 { d64.view() } else { d512.view() };
         let mut rng = seed::rng("accio_tx_fairness");
         let lanes = w as usize / 8;
         let rings = entries()

@@ -16,6 +16,7 @@ use rand_chacha::ChaCha8Rng;
 use sim::axis::keep_mask;
 use sim::prelude::*;
 use std::collections::VecDeque;
+use testbench::models::views::AxisPacketFifo;
 use testbench::models::{
     AxisPacketFifoW512u1D512BramBp, AxisPacketFifoW512u1D512BramDrop, AxisPacketFifoW64u1D64DistBp,
     AxisPacketFifoW64u1D64DistDrop,
@@ -29,31 +30,11 @@ const LATENCY: u64 = 2;
 /// only.
 type Frame = Vec<Beat>;
 
-/// The ports of one packet FIFO model, whatever its width.
-struct Pins<'a> {
-    dut: &'a dyn Model,
-    rst: &'a dyn PortWrite,
-    s: AxisIn<'a>,
-    m: AxisOut<'a>,
-    drop_bad: &'a dyn PortRead,
-    drop_full: &'a dyn PortRead,
+/// One packet FIFO model, whatever its width, and its parameters.
+struct Fifo<'a> {
+    v: AxisPacketFifo<'a>,
     depth: usize,
     drop_when_full: bool,
-}
-
-macro_rules! pins {
-    ($dut:expr, $depth:expr, $drop_when_full:expr) => {
-        Pins {
-            dut: &$dut,
-            rst: &$dut.rst,
-            s: axis_in!($dut.s_axis),
-            m: axis_out!($dut.m_axis),
-            drop_bad: &$dut.drop_bad,
-            drop_full: &$dut.drop_full,
-            depth: $depth,
-            drop_when_full: $drop_when_full,
-        }
-    };
 }
 
 /// Frames as the FIFO outputs them: `tuser` 0.
@@ -99,7 +80,7 @@ struct Stats {
 
 /// The DUT and the model side by side.
 struct Bench<'a> {
-    p: Pins<'a>,
+    p: Fifo<'a>,
     /// Beats of committed frames not yet popped, each with the first cycle it may be valid.
     committed: VecDeque<(Beat, u64)>,
     /// Beats of the frame being written.
@@ -116,7 +97,7 @@ struct Bench<'a> {
 }
 
 impl<'a> Bench<'a> {
-    fn new(p: Pins<'a>) -> Self {
+    fn new(p: Fifo<'a>) -> Self {
         let b = Bench {
             p,
             committed: VecDeque::new(),
@@ -129,11 +110,11 @@ impl<'a> Bench<'a> {
             delivered: Vec::new(),
             stats: Stats::default(),
         };
-        b.p.rst.set_bit(0, true);
-        b.p.s.idle();
-        b.p.m.set_ready(false);
-        b.p.dut.tick().unwrap();
-        b.p.rst.set_bit(0, false);
+        b.p.v.rst.set_bit(0, true);
+        b.p.v.s_axis.idle();
+        b.p.v.m_axis.set_ready(false);
+        b.p.v.dut.tick().unwrap();
+        b.p.v.rst.set_bit(0, false);
         b
     }
 
@@ -141,16 +122,16 @@ impl<'a> Bench<'a> {
     fn step(&mut self, beat: Option<&Beat>, ready: bool) -> Cycle {
         let p = &self.p;
         match beat {
-            Some(b) => p.s.drive(b),
-            None => p.s.idle(),
+            Some(b) => p.v.s_axis.drive(b),
+            None => p.v.s_axis.idle(),
         }
-        p.m.set_ready(ready);
-        p.dut.eval().unwrap();
+        p.v.m_axis.set_ready(ready);
+        p.v.dut.eval().unwrap();
         let t = self.cycle;
 
         // The memory holds everything committed or written but not yet in the output
         // register (state before this cycle's edge).
-        let m_valid = p.m.valid();
+        let m_valid = p.v.m_axis.valid();
         let in_mem = self.committed.len() + self.cur.len() - m_valid as usize;
         let full = in_mem == p.depth;
         let committed_in_mem = self.committed.len() - m_valid as usize;
@@ -165,7 +146,7 @@ impl<'a> Bench<'a> {
         );
         let mut out = Cycle::default();
         if m_valid {
-            let got = p.m.beat();
+            let got = p.v.m_axis.beat();
             let want = &self.committed.front().unwrap().0;
             let want = Beat {
                 user: 0,
@@ -184,8 +165,8 @@ impl<'a> Bench<'a> {
         }
 
         // Drop pulses for frames that ended in the previous cycle.
-        out.drop_bad = p.drop_bad.bit(0);
-        out.drop_full = p.drop_full.bit(0);
+        out.drop_bad = p.v.drop_bad.bit(0);
+        out.drop_full = p.v.drop_full.bit(0);
         assert_eq!(out.drop_bad, self.pulse_bad, "cycle {t}: drop_bad");
         assert_eq!(out.drop_full, self.pulse_full, "cycle {t}: drop_full");
         self.pulse_bad = false;
@@ -194,7 +175,7 @@ impl<'a> Bench<'a> {
         // Input side.
         let want_ready = p.drop_when_full || !full || committed_in_mem == 0 || self.dropping;
         assert_eq!(
-            p.s.ready(),
+            p.v.s_axis.ready(),
             want_ready,
             "cycle {t}: s_axis_tready ({in_mem} beats in memory, {} of the current frame)",
             self.cur.len()
@@ -231,7 +212,7 @@ impl<'a> Bench<'a> {
                 }
             }
         }
-        self.p.dut.tick().unwrap();
+        self.p.v.dut.tick().unwrap();
         self.cycle += 1;
         out
     }
@@ -265,7 +246,7 @@ impl<'a> Bench<'a> {
         (0..len)
             .map(|i| {
                 let last = i + 1 == len;
-                let lanes = self.p.s.lanes();
+                let lanes = self.p.v.s_axis.lanes();
                 let n = if last {
                     rng.gen_range(1..=lanes)
                 } else {
@@ -299,7 +280,7 @@ fn random_len(rng: &mut impl Rng, depth: usize) -> usize {
     }
 }
 
-fn random_traffic(p: Pins<'_>, name: &str, cycles: u64) {
+fn random_traffic(p: Fifo<'_>, name: &str, cycles: u64) {
     let mut rng = seed::rng(name);
     let depth = p.depth;
     let mut b = Bench::new(p);
@@ -343,7 +324,7 @@ fn random_traffic(p: Pins<'_>, name: &str, cycles: u64) {
 }
 
 /// Good, bad, good back to back: the bad one vanishes, the others arrive intact.
-fn bad_between_good(p: Pins<'_>) {
+fn bad_between_good(p: Fifo<'_>) {
     let mut rng = ChaCha8Rng::seed_from_u64(1);
     let mut b = Bench::new(p);
     for (la, lb, lc) in [(3, 5, 2), (1, 1, 1), (7, 1, 4)] {
@@ -359,7 +340,7 @@ fn bad_between_good(p: Pins<'_>) {
 
 /// A frame of exactly `depth` beats fits an empty FIFO; the output register then takes its
 /// first beat, which leaves room for one more beat.
-fn exactly_filling(p: Pins<'_>) {
+fn exactly_filling(p: Fifo<'_>) {
     let mut rng = ChaCha8Rng::seed_from_u64(2);
     let depth = p.depth;
     let drop_mode = p.drop_when_full;
@@ -392,7 +373,7 @@ fn exactly_filling(p: Pins<'_>) {
 
 /// A frame one beat longer than the FIFO is dropped (also in back-pressure mode, where it
 /// could never fit); the frame after it is not harmed.
-fn too_long(p: Pins<'_>) {
+fn too_long(p: Fifo<'_>) {
     let mut rng = ChaCha8Rng::seed_from_u64(3);
     let depth = p.depth;
     let mut b = Bench::new(p);
@@ -411,7 +392,7 @@ fn too_long(p: Pins<'_>) {
 
 /// Back-to-back frames of one length go in at one beat per cycle and come out at one beat
 /// per cycle, starting `LATENCY` cycles after the first frame's last beat, without a gap.
-fn full_throughput(p: Pins<'_>) {
+fn full_throughput(p: Fifo<'_>) {
     let mut rng = ChaCha8Rng::seed_from_u64(4);
     let mut b = Bench::new(p);
     for len in [1, 2, 5, 8] {
@@ -442,36 +423,44 @@ macro_rules! variant {
         mod $mod {
             use super::*;
 
+            fn fifo(dut: &$ty) -> Fifo<'_> {
+                Fifo {
+                    v: dut.view(),
+                    depth: $depth,
+                    drop_when_full: $drop,
+                }
+            }
+
             #[test]
             fn random() {
                 let dut = $ty::new();
                 // Enough cycles for a few thousand frames at any depth.
                 let cycles = 100_000.max(1_000 * $depth);
-                random_traffic(pins!(dut, $depth, $drop), stringify!($mod), cycles);
+                random_traffic(fifo(&dut), stringify!($mod), cycles);
             }
 
             #[test]
             fn bad_frame_between_good_frames() {
                 let dut = $ty::new();
-                bad_between_good(pins!(dut, $depth, $drop));
+                bad_between_good(fifo(&dut));
             }
 
             #[test]
             fn frame_exactly_filling() {
                 let dut = $ty::new();
-                exactly_filling(pins!(dut, $depth, $drop));
+                exactly_filling(fifo(&dut));
             }
 
             #[test]
             fn frame_too_long() {
                 let dut = $ty::new();
-                too_long(pins!(dut, $depth, $drop));
+                too_long(fifo(&dut));
             }
 
             #[test]
             fn one_beat_per_cycle() {
                 let dut = $ty::new();
-                full_throughput(pins!(dut, $depth, $drop));
+                full_throughput(fifo(&dut));
             }
         }
     };

@@ -8,41 +8,22 @@ use rand::Rng;
 use sim::axis::keep_mask;
 use sim::prelude::*;
 use std::collections::VecDeque;
+use testbench::models::views::AxisRegister;
 use testbench::models::{AxisRegisterW512u1, AxisRegisterW64u1, AxisRegisterW8u1};
 use testbench::seed;
 
-/// The ports of one register slice model, whatever its width.
-struct Pins<'a> {
-    dut: &'a dyn Model,
-    rst: &'a dyn PortWrite,
-    s: AxisIn<'a>,
-    m: AxisOut<'a>,
+/// Holds reset for two cycles.
+fn reset(p: &AxisRegister) {
+    p.rst.set_bits(0, 1, 1);
+    p.dut.ticks(2).unwrap();
+    p.rst.set_bits(0, 1, 0);
 }
 
-macro_rules! pins {
-    ($dut:expr) => {
-        Pins {
-            dut: &$dut,
-            rst: &$dut.rst,
-            s: axis_in!($dut.s_axis),
-            m: axis_out!($dut.m_axis),
-        }
-    };
-}
-
-impl Pins<'_> {
-    fn reset(&self) {
-        self.rst.set_bits(0, 1, 1);
-        self.dut.ticks(2).unwrap();
-        self.rst.set_bits(0, 1, 0);
-    }
-
-    /// Offers `beat`, or idles with `junk` on the other inputs.
-    fn drive(&self, beat: Option<&Beat>, junk: &Beat) {
-        match beat {
-            Some(b) => self.s.drive(b),
-            None => self.s.idle_with(junk),
-        }
+/// Offers `beat`, or idles with `junk` on the other inputs.
+fn offer(p: &AxisRegister, beat: Option<&Beat>, junk: &Beat) {
+    match beat {
+        Some(b) => p.s_axis.drive(b),
+        None => p.s_axis.idle_with(junk),
     }
 }
 
@@ -56,10 +37,10 @@ fn random_beat(rng: &mut impl Rng, bytes: usize) -> Beat {
 }
 
 /// Runs `cycles` random cycles, checking every output against the two-entry queue model.
-fn random_run(p: &Pins, name: &str, cycles: u64) {
+fn random_run(p: &AxisRegister, name: &str, cycles: u64) {
     let mut rng = seed::rng(name);
-    let bytes = p.s.lanes();
-    p.reset();
+    let bytes = p.s_axis.lanes();
+    reset(p);
     let mut held: VecDeque<Beat> = VecDeque::new();
     let mut offered: Option<Beat> = None;
     let (mut sent, mut received) = (0u64, 0u64);
@@ -75,22 +56,27 @@ fn random_run(p: &Pins, name: &str, cycles: u64) {
             offered = Some(random_beat(&mut rng, bytes));
         }
         let junk = random_beat(&mut rng, bytes);
-        p.drive(offered.as_ref(), &junk);
+        offer(p, offered.as_ref(), &junk);
         let ready = rng.gen_bool(p_ready);
-        p.m.set_ready(ready);
+        p.m_axis.set_ready(ready);
         p.dut.eval().unwrap();
 
         let ctx = || format!("{name}: cycle {cycle}, {} held", held.len());
-        assert_eq!(p.s.ready(), held.len() < 2, "s_axis_tready, {}", ctx());
-        assert_eq!(p.m.valid(), !held.is_empty(), "m_axis_tvalid, {}", ctx());
+        assert_eq!(p.s_axis.ready(), held.len() < 2, "s_axis_tready, {}", ctx());
+        assert_eq!(
+            p.m_axis.valid(),
+            !held.is_empty(),
+            "m_axis_tvalid, {}",
+            ctx()
+        );
         if let Some(front) = held.front() {
-            assert_eq!(&p.m.beat(), front, "output beat {received}, {}", ctx());
+            assert_eq!(&p.m_axis.beat(), front, "output beat {received}, {}", ctx());
             if ready {
                 held.pop_front();
                 received += 1;
             }
         }
-        if p.s.ready() {
+        if p.s_axis.ready() {
             if let Some(b) = offered.take() {
                 held.push_back(b);
                 sent += 1;
@@ -106,23 +92,27 @@ fn random_run(p: &Pins, name: &str, cycles: u64) {
 }
 
 /// Always-valid input and always-ready output: one beat per cycle after one cycle of latency.
-fn full_throughput(p: &Pins) {
-    p.reset();
-    let bytes = p.s.lanes();
+fn full_throughput(p: &AxisRegister) {
+    reset(p);
+    let bytes = p.s_axis.lanes();
     let mut rng = seed::rng("full_throughput");
     let beats: Vec<Beat> = (0..64).map(|_| random_beat(&mut rng, bytes)).collect();
-    p.m.set_ready(true);
+    p.m_axis.set_ready(true);
     let mut out = Vec::new();
     for cycle in 0..beats.len() + 1 {
-        p.drive(beats.get(cycle), &beats[0]);
+        offer(p, beats.get(cycle), &beats[0]);
         p.dut.eval().unwrap();
         if cycle < beats.len() {
-            assert!(p.s.ready(), "input stalled at cycle {cycle}");
+            assert!(p.s_axis.ready(), "input stalled at cycle {cycle}");
         }
         // The beat accepted in cycle c is on the output in cycle c + 1.
-        assert_eq!(p.m.valid(), cycle > 0, "m_axis_tvalid at cycle {cycle}");
+        assert_eq!(
+            p.m_axis.valid(),
+            cycle > 0,
+            "m_axis_tvalid at cycle {cycle}"
+        );
         if cycle > 0 {
-            out.push(p.m.beat());
+            out.push(p.m_axis.beat());
         }
         p.dut.tick().unwrap();
     }
@@ -131,34 +121,34 @@ fn full_throughput(p: &Pins) {
 
 /// A stalled output fills the slice after exactly two beats, and releasing it drains them
 /// in order while the input resumes without a lost cycle.
-fn stall_and_release(p: &Pins) {
-    p.reset();
-    let bytes = p.s.lanes();
+fn stall_and_release(p: &AxisRegister) {
+    reset(p);
+    let bytes = p.s_axis.lanes();
     let mut rng = seed::rng("stall_and_release");
     let beats: Vec<Beat> = (0..4).map(|_| random_beat(&mut rng, bytes)).collect();
-    p.m.set_ready(false);
+    p.m_axis.set_ready(false);
     let mut next = 0;
     let mut readies = Vec::new();
     for _ in 0..4 {
-        p.drive(beats.get(next), &beats[0]);
+        offer(p, beats.get(next), &beats[0]);
         p.dut.eval().unwrap();
-        readies.push(p.s.ready());
-        if p.s.ready() {
+        readies.push(p.s_axis.ready());
+        if p.s_axis.ready() {
             next += 1;
         }
         p.dut.tick().unwrap();
     }
     assert_eq!(readies, [true, true, false, false]);
     assert_eq!(next, 2);
-    p.m.set_ready(true);
+    p.m_axis.set_ready(true);
     let mut out = Vec::new();
     for _ in 0..6 {
-        p.drive(beats.get(next), &beats[0]);
+        offer(p, beats.get(next), &beats[0]);
         p.dut.eval().unwrap();
-        if p.m.valid() {
-            out.push(p.m.beat());
+        if p.m_axis.valid() {
+            out.push(p.m_axis.beat());
         }
-        if p.s.ready() && next < beats.len() {
+        if p.s_axis.ready() && next < beats.len() {
             next += 1;
         }
         p.dut.tick().unwrap();
@@ -174,19 +164,19 @@ macro_rules! tests_for {
             #[test]
             fn random_traffic_matches_the_model() {
                 let dut = <$model>::new();
-                random_run(&pins!(dut), stringify!($modname), $cycles);
+                random_run(&dut.view(), stringify!($modname), $cycles);
             }
 
             #[test]
             fn full_throughput_one_beat_per_cycle() {
                 let dut = <$model>::new();
-                full_throughput(&pins!(dut));
+                full_throughput(&dut.view());
             }
 
             #[test]
             fn stall_fills_two_and_drains_in_order() {
                 let dut = <$model>::new();
-                stall_and_release(&pins!(dut));
+                stall_and_release(&dut.view());
             }
         }
     };

@@ -12,8 +12,9 @@ use rand_chacha::ChaCha8Rng;
 use sim::axis::{frame_to_beats, Beat};
 use sim::prelude::*;
 use sim_models::axi_slave_ports;
-use sim_models::hostmem::{AxiPorts, HostMem, HostMemCfg, DECERR, SLVERR};
+use sim_models::hostmem::{HostMem, HostMemCfg, DECERR, SLVERR};
 use std::collections::{HashMap, VecDeque};
+use testbench::models::views::{DmaRead, DmaWrite};
 use testbench::models::{DmaReadW512B64O8, DmaReadW64B256O8, DmaWriteW512B64O8, DmaWriteW64B256O8};
 use testbench::seed;
 
@@ -67,38 +68,22 @@ fn random_cmd(rng: &mut ChaCha8Rng, bb: usize, tag: u16, max_len: usize) -> Cmd 
     }
 }
 
-struct CmdPins<'a> {
-    valid: &'a dyn PortWrite,
-    ready: &'a dyn PortRead,
-    base: &'a dyn PortWrite,
-    mask: &'a dyn PortWrite,
-    offset: &'a dyn PortWrite,
-    len: &'a dyn PortWrite,
-}
-
-impl CmdPins<'_> {
-    fn drive(&self, c: Option<&Cmd>) {
-        self.valid.set_bit(0, c.is_some());
-        if let Some(c) = c {
-            self.base.set_bits(0, 64, c.base);
-            self.mask.set_bits(0, 32, c.mask as u64);
-            self.offset.set_bits(0, 32, c.offset as u64);
-            self.len.set_bits(0, 16, (c.len & 0xffff) as u64);
-        }
+/// Offers `c` (or nothing) on a model's `cmd_*` ports.
+fn offer_cmd(
+    c: Option<&Cmd>,
+    valid: &dyn PortWrite,
+    base: &dyn PortWrite,
+    mask: &dyn PortWrite,
+    offset: &dyn PortWrite,
+    len: &dyn PortWrite,
+) {
+    valid.set_bit(0, c.is_some());
+    if let Some(c) = c {
+        base.set_bits(0, 64, c.base);
+        mask.set_bits(0, 32, c.mask as u64);
+        offset.set_bits(0, 32, c.offset as u64);
+        len.set_bits(0, 16, (c.len & 0xffff) as u64);
     }
-}
-
-macro_rules! cmd_pins {
-    ($c:expr) => {
-        CmdPins {
-            valid: &$c.valid,
-            ready: &$c.ready,
-            base: &$c.base,
-            mask: &$c.mask,
-            offset: &$c.offset,
-            len: &$c.len,
-        }
-    };
 }
 
 /// What the bursts on one channel did, walked against the commands in order.
@@ -129,36 +114,6 @@ fn check_bursts(bursts: &[sim_models::hostmem::Burst], cmds: &[Cmd], bb: usize) 
     assert!(it.next().is_none(), "bursts beyond the commands");
 }
 
-struct WritePins<'a> {
-    dut: &'a dyn Model,
-    rst: &'a dyn PortWrite,
-    cmd: CmdPins<'a>,
-    tag: &'a dyn PortWrite,
-    s: AxisIn<'a>,
-    axi: AxiPorts<'a>,
-    done_valid: &'a dyn PortRead,
-    done_ready: &'a dyn PortWrite,
-    done_tag: &'a dyn PortRead,
-    done_error: &'a dyn PortRead,
-}
-
-macro_rules! write_pins {
-    ($d:expr) => {
-        WritePins {
-            dut: &$d,
-            rst: &$d.rst,
-            cmd: cmd_pins!($d.cmd),
-            tag: &$d.cmd.tag,
-            s: axis_in!($d.s_axis, no_tuser),
-            axi: axi_slave_ports!($d.m_axi, write),
-            done_valid: &$d.done.valid,
-            done_ready: &$d.done.ready,
-            done_tag: &$d.done.tag,
-            done_error: &$d.done.error,
-        }
-    };
-}
-
 struct Traffic {
     /// Probability the source holds back a beat / the consumer holds back a completion.
     gaps: f64,
@@ -174,14 +129,15 @@ struct WriteRun {
 }
 
 fn run_write(
-    p: &WritePins,
+    p: &DmaWrite,
     rng: &mut ChaCha8Rng,
     cmds: &[Cmd],
     datas: &[Vec<u8>],
     t: &Traffic,
     errors: &[(u64, u64, u8)],
 ) -> WriteRun {
-    let lanes = p.s.lanes();
+    let lanes = p.s_axis.lanes();
+    let axi = axi_slave_ports!(p.m_axi, write);
     let mut mem = HostMem::new(t.mem.clone(), ChaCha8Rng::seed_from_u64(rng.gen()));
     for &(a, b, r) in errors {
         mem.error_region(a, b, r);
@@ -199,44 +155,41 @@ fn run_write(
     let limit = 2_000_000;
     let mut cycle = 0u64;
     while done.len() < cmds.len() {
-        p.cmd.drive(pending.front().copied());
-        if let Some(c) = pending.front() {
-            p.tag.set_bits(0, 16, c.tag as u64);
+        let cmd = &p.cmd;
+        let c = pending.front().copied();
+        offer_cmd(c, cmd.valid, cmd.base, cmd.mask, cmd.offset, cmd.len);
+        if let Some(c) = c {
+            cmd.tag.set_bits(0, 16, c.tag as u64);
         }
         let offer = !beats.is_empty() && !rng.gen_bool(t.gaps);
         match (offer, beats.front()) {
-            (true, Some(b)) => p.s.drive(b),
-            _ => p.s.idle(),
+            (true, Some(b)) => p.s_axis.drive(b),
+            _ => p.s_axis.idle(),
         }
-        p.done_ready.set_bit(0, !rng.gen_bool(t.gaps));
-        mem.drive(&p.axi);
+        p.done.ready.set_bit(0, !rng.gen_bool(t.gaps));
+        mem.drive(&axi);
         p.dut.eval().unwrap();
         if p.cmd.valid.bit(0) && p.cmd.ready.bit(0) {
             pending.pop_front();
         }
-        if p.s.fires() {
+        if p.s_axis.fires() {
             beats.pop_front();
         }
-        if p.axi.write.as_ref().unwrap().wvalid.bit(0)
-            && p.axi.write.as_ref().unwrap().wready.bit(0)
-        {
+        let a = &p.m_axi;
+        if a.wvalid.bit(0) && a.wready.bit(0) {
             w_span = (w_span.0.min(cycle), cycle);
         }
-        if p.done_valid.bit(0) && p.done_ready.bit(0) {
-            done.push((p.done_tag.get_bits(0, 16) as u16, p.done_error.bit(0)));
+        if p.done.valid.bit(0) && p.done.ready.bit(0) {
+            done.push((p.done.tag.get_bits(0, 16) as u16, p.done.error.bit(0)));
         }
-        if p.axi.write.as_ref().unwrap().awvalid.bit(0)
-            && p.axi.write.as_ref().unwrap().awready.bit(0)
-        {
+        if a.awvalid.bit(0) && a.awready.bit(0) {
             in_flight += 1;
             max_in_flight = max_in_flight.max(in_flight);
         }
-        if p.axi.write.as_ref().unwrap().bvalid.bit(0)
-            && p.axi.write.as_ref().unwrap().bready.bit(0)
-        {
+        if a.bvalid.bit(0) && a.bready.bit(0) {
             in_flight -= 1;
         }
-        mem.sample(&p.axi);
+        mem.sample(&axi);
         p.dut.tick().unwrap();
         cycle += 1;
         assert!(
@@ -259,9 +212,9 @@ fn run_write(
     }
 }
 
-fn write_random(p: WritePins, name: &str) {
+fn write_random(p: DmaWrite, name: &str) {
     let mut rng = seed::rng(name);
-    let bb = p.s.lanes();
+    let bb = p.s_axis.lanes();
     for round in 0..3 {
         let cmds: Vec<Cmd> = (0..150)
             .map(|k| random_cmd(&mut rng, bb, k, 6000))
@@ -314,20 +267,20 @@ fn write_random(p: WritePins, name: &str) {
 #[test]
 fn write_engine_w64_random_rings() {
     let d = DmaWriteW64B256O8::new();
-    write_random(write_pins!(d), "dma_write_w64");
+    write_random(d.view(), "dma_write_w64");
 }
 
 #[test]
 fn write_engine_w512_random_rings() {
     let d = DmaWriteW512B64O8::new();
-    write_random(write_pins!(d), "dma_write_w512");
+    write_random(d.view(), "dma_write_w512");
 }
 
 /// Back to back, memory always ready: one beat per cycle, exactly, for long commands and
 /// for a stream of one-beat commands (one command per cycle: what 64-byte records need).
-fn write_full_rate(p: WritePins, name: &str) {
+fn write_full_rate(p: DmaWrite, name: &str) {
     let mut rng = seed::rng(name);
-    let bb = p.s.lanes();
+    let bb = p.s_axis.lanes();
     let long: Vec<Cmd> = (0..4)
         .map(|k| Cmd {
             base: 0x2_0000_0040 + k * 0x10_0000,
@@ -352,8 +305,8 @@ fn write_full_rate(p: WritePins, name: &str) {
     }
 }
 
-fn write_at_full_rate(p: &WritePins, rng: &mut ChaCha8Rng, cmds: &[Cmd], latency: u64) {
-    let bb = p.s.lanes();
+fn write_at_full_rate(p: &DmaWrite, rng: &mut ChaCha8Rng, cmds: &[Cmd], latency: u64) {
+    let bb = p.s_axis.lanes();
     let datas: Vec<Vec<u8>> = cmds
         .iter()
         .map(|c| (0..c.len).map(|_| rng.gen()).collect())
@@ -380,15 +333,15 @@ fn write_at_full_rate(p: &WritePins, rng: &mut ChaCha8Rng, cmds: &[Cmd], latency
 #[test]
 fn write_engine_moves_a_beat_per_cycle() {
     let d = DmaWriteW64B256O8::new();
-    write_full_rate(write_pins!(d), "dma_write_rate_w64");
+    write_full_rate(d.view(), "dma_write_rate_w64");
     let d = DmaWriteW512B64O8::new();
-    write_full_rate(write_pins!(d), "dma_write_rate_w512");
+    write_full_rate(d.view(), "dma_write_rate_w512");
 }
 
 #[test]
 fn write_errors_are_reported_per_command() {
     let d = DmaWriteW512B64O8::new();
-    let p = write_pins!(d);
+    let p = d.view();
     let mut rng = seed::rng("dma_write_errors");
     let bad = (0x3_0000_0000u64, 0x3_0000_1000u64);
     let cmds = vec![
@@ -461,34 +414,15 @@ fn write_errors_are_reported_per_command() {
     assert_eq!(run.mem.read(0x3_0002_0100, 64), vec![0xa5; 64]);
 }
 
-struct ReadPins<'a> {
-    dut: &'a dyn Model,
-    rst: &'a dyn PortWrite,
-    cmd: CmdPins<'a>,
-    m: AxisOut<'a>,
-    axi: AxiPorts<'a>,
-}
-
-macro_rules! read_pins {
-    ($d:expr) => {
-        ReadPins {
-            dut: &$d,
-            rst: &$d.rst,
-            cmd: cmd_pins!($d.cmd),
-            m: axis_out!($d.m_axis),
-            axi: axi_slave_ports!($d.m_axi, read),
-        }
-    };
-}
-
 /// Runs `cmds`; returns each command's beats and the cycles of the first and last beat.
 fn run_read(
-    p: &ReadPins,
+    p: &DmaRead,
     rng: &mut ChaCha8Rng,
     mem: &mut HostMem,
     cmds: &[Cmd],
     gaps: f64,
 ) -> (Vec<Vec<Beat>>, (u64, u64), usize) {
+    let axi = axi_slave_ports!(p.m_axi, read);
     p.rst.set_bit(0, true);
     p.dut.tick().unwrap();
     p.rst.set_bit(0, false);
@@ -497,35 +431,39 @@ fn run_read(
     let (mut span, mut cycle, mut in_flight, mut max_in_flight) =
         ((u64::MAX, 0), 0u64, 0usize, 0usize);
     while out.len() <= cmds.len() {
-        p.cmd.drive(pending.front().copied());
-        p.m.set_ready(!rng.gen_bool(gaps));
-        mem.drive(&p.axi);
+        let cmd = &p.cmd;
+        offer_cmd(
+            pending.front().copied(),
+            cmd.valid,
+            cmd.base,
+            cmd.mask,
+            cmd.offset,
+            cmd.len,
+        );
+        p.m_axis.set_ready(!rng.gen_bool(gaps));
+        mem.drive(&axi);
         p.dut.eval().unwrap();
         if p.cmd.valid.bit(0) && p.cmd.ready.bit(0) {
             pending.pop_front();
         }
-        if p.axi.read.as_ref().unwrap().arvalid.bit(0)
-            && p.axi.read.as_ref().unwrap().arready.bit(0)
-        {
+        let a = &p.m_axi;
+        if a.arvalid.bit(0) && a.arready.bit(0) {
             in_flight += 1;
             max_in_flight = max_in_flight.max(in_flight);
         }
-        if p.axi.read.as_ref().unwrap().rvalid.bit(0)
-            && p.axi.read.as_ref().unwrap().rready.bit(0)
-            && p.axi.read.as_ref().unwrap().rlast.bit(0)
-        {
+        if a.rvalid.bit(0) && a.rready.bit(0) && a.rlast.bit(0) {
             in_flight -= 1;
         }
-        if p.m.fires() {
+        if p.m_axis.fires() {
             span = (span.0.min(cycle), cycle);
-            let b = p.m.beat();
+            let b = p.m_axis.beat();
             let last = b.last;
             out.last_mut().unwrap().push(b);
             if last {
                 out.push(Vec::new());
             }
         }
-        mem.sample(&p.axi);
+        mem.sample(&axi);
         p.dut.tick().unwrap();
         cycle += 1;
         assert!(cycle < 2_000_000, "stuck after {} commands", out.len() - 1);
@@ -559,9 +497,9 @@ fn check_read(cmds: &[Cmd], out: &[Vec<Beat>], mem: &HostMem, lanes: usize) {
     }
 }
 
-fn read_random(p: ReadPins, name: &str) {
+fn read_random(p: DmaRead, name: &str) {
     let mut rng = seed::rng(name);
-    let lanes = p.m.lanes();
+    let lanes = p.m_axis.lanes();
     for round in 0..3 {
         let cmds: Vec<Cmd> = (0..150)
             .map(|k| random_cmd(&mut rng, lanes, k, 6000))
@@ -594,24 +532,20 @@ fn read_random(p: ReadPins, name: &str) {
 #[test]
 fn read_engine_w64_random_rings() {
     let d = DmaReadW64B256O8::new();
-    read_random(read_pins!(d), "dma_read_w64");
+    read_random(d.view(), "dma_read_w64");
 }
 
 #[test]
 fn read_engine_w512_random_rings() {
     let d = DmaReadW512B64O8::new();
-    read_random(read_pins!(d), "dma_read_w512");
+    read_random(d.view(), "dma_read_w512");
 }
 
 #[test]
 fn read_engine_moves_a_beat_per_cycle_and_flags_errors() {
     for w in [64usize, 512] {
         let (d64, d512) = (DmaReadW64B256O8::new(), DmaReadW512B64O8::new());
-        let p = if w == 64 {
-            read_pins!(d64)
-        } else {
-            read_pins!(d512)
-        };
+        let p = if w == 64 { d64.view() } else { d512.view() };
         let mut rng = seed::rng("dma_read_rate");
         let lanes = w / 8;
         let cmds: Vec<Cmd> = (0..4)

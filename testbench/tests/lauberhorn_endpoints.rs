@@ -20,67 +20,13 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use sim::prelude::*;
 use sim_models::coh_ports;
-use sim_models::lauberhorn::cpu::{is_tx, CohPorts, Cpu, CpuCfg, Datagram, Request, Sends};
+use sim_models::lauberhorn::cpu::{is_tx, Cpu, CpuCfg, Datagram, Request, Sends};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use testbench::models::views::Endpoints;
 use testbench::models::{
     LauberhornEndpointsC2W1024A3S8, LauberhornEndpointsC2W128A3S8, LauberhornEndpointsC2W512A3S8,
 };
 use testbench::seed;
-
-struct Pins<'a> {
-    dut: &'a dyn Model,
-    rst: &'a dyn PortWrite,
-    coh: CohPorts<'a>,
-    timeout: &'a dyn PortWrite,
-    preempt: &'a dyn PortWrite,
-    retire: &'a dyn PortWrite,
-    waiting: &'a dyn PortRead,
-    assign: [&'a dyn PortWrite; 3],
-    assign_ok: &'a dyn PortRead,
-    done: [&'a dyn PortRead; 4],
-    done_ready: &'a dyn PortWrite,
-    wr: [&'a dyn PortWrite; 3],
-    wr_ready: &'a dyn PortRead,
-    rd: [&'a dyn PortWrite; 2],
-    rd_ready: &'a dyn PortRead,
-    rd_data: &'a dyn PortRead,
-    rd_data_valid: &'a dyn PortRead,
-    send: [&'a dyn PortRead; 3],
-    send_ready: &'a dyn PortWrite,
-    sent: [&'a dyn PortWrite; 3],
-    ev_violation: &'a dyn PortRead,
-    ev_tryagain: &'a dyn PortRead,
-}
-
-macro_rules! pins {
-    ($d:expr) => {{
-        let d = &$d;
-        Pins {
-            dut: d,
-            rst: &d.rst,
-            coh: coh_ports!(d),
-            timeout: &d.timeout,
-            preempt: &d.preempt,
-            retire: &d.retire,
-            waiting: &d.waiting,
-            assign: [&d.assign.valid, &d.assign.ep, &d.assign.slot],
-            assign_ok: &d.assign.ok,
-            done: [&d.done.valid, &d.done.ep, &d.done.slot, &d.done.wrote],
-            done_ready: &d.done.ready,
-            wr: [&d.slot_wr.valid, &d.slot_wr.addr, &d.slot_wr.data],
-            wr_ready: &d.slot_wr.ready,
-            rd: [&d.slot_rd.valid, &d.slot_rd.addr],
-            rd_ready: &d.slot_rd.ready,
-            rd_data: &d.slot_rd.data,
-            rd_data_valid: &d.slot_rd.data_valid,
-            send: [&d.tx_send.valid, &d.tx_send.ep, &d.tx_send.buf],
-            send_ready: &d.tx_send.ready,
-            sent: [&d.tx_done.valid, &d.tx_done.ep, &d.tx_done.buf],
-            ev_violation: &d.ev_violation,
-            ev_tryagain: &d.ev_tryagain,
-        }
-    }};
-}
 
 fn get(p: &dyn PortRead) -> u64 {
     p.get_bits(0, p.width())
@@ -224,7 +170,7 @@ struct Outcome {
     timeout_waits: Vec<u64>,
 }
 
-fn run(p: &Pins, ecfg: EndpointsCfg, s: &Setup, rng: &mut ChaCha8Rng) -> Outcome {
+fn run(p: &Endpoints, ecfg: EndpointsCfg, s: &Setup, rng: &mut ChaCha8Rng) -> Outcome {
     use rand::SeedableRng;
     let bytes = (ecfg.coh_width / 8) as usize;
     let beats = ecfg.beats() as usize;
@@ -237,6 +183,7 @@ fn run(p: &Pins, ecfg: EndpointsCfg, s: &Setup, rng: &mut ChaCha8Rng) -> Outcome
     if s.sends > 0 {
         cpu.set_sends(sends(s.sends));
     }
+    let coh = coh_ports!(p);
     p.timeout.set_bits(0, 24, s.timeout);
     p.preempt.set_bits(0, ecfg.cores, 0);
     p.retire.set_bits(0, ecfg.cores, 0);
@@ -312,11 +259,11 @@ fn run(p: &Pins, ecfg: EndpointsCfg, s: &Setup, rng: &mut ChaCha8Rng) -> Outcome
         }
         match writing.as_ref().and_then(|w| w.1.front()) {
             Some((addr, data)) => {
-                p.wr[0].set_bit(0, true);
-                p.wr[1].set_bits(0, p.wr[1].width(), *addr);
-                p.wr[2].set_bytes(data);
+                p.slot_wr.valid.set_bit(0, true);
+                p.slot_wr.addr.set_bits(0, p.slot_wr.addr.width(), *addr);
+                p.slot_wr.data.set_bytes(data);
             }
-            None => p.wr[0].set_bit(0, false),
+            None => p.slot_wr.valid.set_bit(0, false),
         }
         // Kernel: preempt or retire a core now and then; let it go once it took the
         // interrupt or left its loop.
@@ -372,37 +319,41 @@ fn run(p: &Pins, ecfg: EndpointsCfg, s: &Setup, rng: &mut ChaCha8Rng) -> Outcome
         }
         match try_ep {
             Some((ep, slot)) => {
-                p.assign[0].set_bit(0, true);
-                p.assign[1].set_bits(0, p.assign[1].width(), u64::from(ep));
-                p.assign[2].set_bits(0, p.assign[2].width(), u64::from(slot));
+                p.assign.valid.set_bit(0, true);
+                p.assign.ep.set_bits(0, p.assign.ep.width(), u64::from(ep));
+                p.assign
+                    .slot
+                    .set_bits(0, p.assign.slot.width(), u64::from(slot));
             }
-            None => p.assign[0].set_bit(0, false),
+            None => p.assign.valid.set_bit(0, false),
         }
         // Reply path: take finished slots, read them back; transmitter: take rung TX
         // buffers, read them, hand them back later.
         // One of them may start in a cycle: they take turns.
         let reader_free = task.is_none() && rng.gen_bool(s.done_ready);
-        p.done_ready.set_bit(0, reader_free && cycle % 2 == 0);
-        p.send_ready.set_bit(0, reader_free && cycle % 2 == 1);
+        p.done.ready.set_bit(0, reader_free && cycle % 2 == 0);
+        p.tx_send.ready.set_bit(0, reader_free && cycle % 2 == 1);
         let read_now = task.as_ref().and_then(|t| t.next_read(&ecfg));
         let back_now = tx_back.iter().position(|b| b.0 <= cycle);
         match back_now {
             Some(i) => {
-                p.sent[0].set_bit(0, true);
-                p.sent[1].set_bits(0, p.sent[1].width(), u64::from(tx_back[i].1));
-                p.sent[2].set_bits(0, 1, u64::from(tx_back[i].2));
+                p.tx_done.valid.set_bit(0, true);
+                p.tx_done
+                    .ep
+                    .set_bits(0, p.tx_done.ep.width(), u64::from(tx_back[i].1));
+                p.tx_done.buf.set_bits(0, 1, u64::from(tx_back[i].2));
                 tx_back.remove(i);
             }
-            None => p.sent[0].set_bit(0, false),
+            None => p.tx_done.valid.set_bit(0, false),
         }
         match read_now {
             Some(w) => {
-                p.rd[0].set_bit(0, rng.gen_bool(0.8));
-                p.rd[1].set_bits(0, p.rd[1].width(), w);
+                p.slot_rd.valid.set_bit(0, rng.gen_bool(0.8));
+                p.slot_rd.addr.set_bits(0, p.slot_rd.addr.width(), w);
             }
-            None => p.rd[0].set_bit(0, false),
+            None => p.slot_rd.valid.set_bit(0, false),
         }
-        cpu.drive(&p.coh);
+        cpu.drive(&coh);
         p.dut.eval().unwrap();
 
         // What happened this cycle.
@@ -413,7 +364,7 @@ fn run(p: &Pins, ecfg: EndpointsCfg, s: &Setup, rng: &mut ChaCha8Rng) -> Outcome
         if p.ev_tryagain.bit(0) {
             out.tryagains += 1;
         }
-        if p.wr[0].get_bits(0, 1) == 1 && p.wr_ready.bit(0) {
+        if p.slot_wr.valid.get_bits(0, 1) == 1 && p.slot_wr.ready.bit(0) {
             let w = writing.as_mut().unwrap();
             w.1.pop_front();
             if w.1.is_empty() {
@@ -423,7 +374,7 @@ fn run(p: &Pins, ecfg: EndpointsCfg, s: &Setup, rng: &mut ChaCha8Rng) -> Outcome
             }
         }
         if let Some((ep, slot)) = try_ep {
-            let ok = p.assign_ok.bit(0);
+            let ok = p.assign.ok.bit(0);
             let waiting_now = get(p.waiting) >> ep & 1 == 1;
             assert!(
                 !ok || waiting_now,
@@ -440,11 +391,11 @@ fn run(p: &Pins, ecfg: EndpointsCfg, s: &Setup, rng: &mut ChaCha8Rng) -> Outcome
                 gap = s.assign_gap;
             }
         }
-        if p.done_ready.get_bits(0, 1) == 1 && p.done[0].bit(0) {
+        if p.done.ready.get_bits(0, 1) == 1 && p.done.valid.bit(0) {
             let (ep, slot, wrote) = (
-                get(p.done[1]) as u32,
-                get(p.done[2]) as u32,
-                p.done[3].bit(0),
+                get(p.done.ep) as u32,
+                get(p.done.slot) as u32,
+                p.done.wrote.bit(0),
             );
             let (seq, _, assigned) = &in_slot[&slot];
             assert_eq!(
@@ -458,27 +409,27 @@ fn run(p: &Pins, ecfg: EndpointsCfg, s: &Setup, rng: &mut ChaCha8Rng) -> Outcome
             );
             task = Some(Task::new(ep, slot, false));
         }
-        let send_valid = p.send[0].bit(0);
-        send_log.push(send_valid.then(|| get(p.send[1]) as u32));
-        if p.send_ready.get_bits(0, 1) == 1 && send_valid {
+        let send_valid = p.tx_send.valid.bit(0);
+        send_log.push(send_valid.then(|| get(p.tx_send.ep) as u32));
+        if p.tx_send.ready.get_bits(0, 1) == 1 && send_valid {
             task = Some(Task::new(
-                get(p.send[1]) as u32,
-                get(p.send[2]) as u32,
+                get(p.tx_send.ep) as u32,
+                get(p.tx_send.buf) as u32,
                 true,
             ));
         }
         if let (Some(t), true) = (
             task.as_mut(),
-            p.rd[0].get_bits(0, 1) == 1 && p.rd_ready.bit(0),
+            p.slot_rd.valid.get_bits(0, 1) == 1 && p.slot_rd.ready.bit(0),
         ) {
             reads += 1;
             t.asked += 1;
         }
-        if p.rd_data_valid.bit(0) {
+        if p.slot_rd.data_valid.bit(0) {
             assert!(reads > 0, "read data was asked for");
             reads -= 1;
             let t = task.as_mut().unwrap();
-            t.data.extend(p.rd_data.get_bytes());
+            t.data.extend(p.slot_rd.data.get_bytes());
             if t.data.len() == t.words(&ecfg) * bytes {
                 let t = task.take().unwrap();
                 if t.tx {
@@ -514,12 +465,12 @@ fn run(p: &Pins, ecfg: EndpointsCfg, s: &Setup, rng: &mut ChaCha8Rng) -> Outcome
                 }
             }
         }
-        cpu.sample(&p.coh);
+        cpu.sample(&coh);
         p.dut.tick().unwrap();
         cycle += 1;
     }
     // Every request served once, by the assigned endpoint's core; no error answers.
-    assert_eq!(cpu.link_errors(&p.coh), 0, "error answers on the link");
+    assert_eq!(cpu.link_errors(&coh), 0, "error answers on the link");
     let mut served = BTreeSet::new();
     for c in 0..ecfg.cores as usize {
         for sv in cpu.served(c) {
@@ -674,7 +625,7 @@ fn check_response(data: &[u8], seq: u32, args: &[u8], max: usize) {
 
 /// `runs` runs of `requests` requests each (the model reset between them), every one
 /// without a protocol violation or an error answer (`run` asserts both).
-fn random_run(p: &Pins, ecfg: EndpointsCfg, name: &str, runs: usize, requests: usize) {
+fn random_run(p: &Endpoints, ecfg: EndpointsCfg, name: &str, runs: usize, requests: usize) {
     let mut rng = seed::rng(name);
     for _ in 0..runs {
         random_run_once(p, ecfg, name, requests, &mut rng);
@@ -682,7 +633,7 @@ fn random_run(p: &Pins, ecfg: EndpointsCfg, name: &str, runs: usize, requests: u
 }
 
 fn random_run_once(
-    p: &Pins,
+    p: &Endpoints,
     ecfg: EndpointsCfg,
     name: &str,
     requests: usize,
@@ -724,7 +675,7 @@ fn random_run_once(
 fn random_requests_evictions_and_preemptions_w512() {
     let d = LauberhornEndpointsC2W512A3S8::new();
     random_run(
-        &pins!(d),
+        &d.view(),
         hdl::library::small_endpoints(512),
         "endpoints_w512",
         3,
@@ -736,7 +687,7 @@ fn random_requests_evictions_and_preemptions_w512() {
 fn random_requests_evictions_and_preemptions_w128() {
     let d = LauberhornEndpointsC2W128A3S8::new();
     random_run(
-        &pins!(d),
+        &d.view(),
         hdl::library::small_endpoints(128),
         "endpoints_w128",
         3,
@@ -748,7 +699,7 @@ fn random_requests_evictions_and_preemptions_w128() {
 fn random_requests_evictions_and_preemptions_w1024() {
     let d = LauberhornEndpointsC2W1024A3S8::new();
     random_run(
-        &pins!(d),
+        &d.view(),
         hdl::library::small_endpoints(1024),
         "endpoints_w1024",
         3,
@@ -778,15 +729,15 @@ fn exact(ecfg: EndpointsCfg) -> Outcome {
     let o = match w {
         512 => {
             let d = LauberhornEndpointsC2W512A3S8::new();
-            run(&pins!(d), ecfg, &s, &mut rng)
+            run(&d.view(), ecfg, &s, &mut rng)
         }
         128 => {
             let d = LauberhornEndpointsC2W128A3S8::new();
-            run(&pins!(d), ecfg, &s, &mut rng)
+            run(&d.view(), ecfg, &s, &mut rng)
         }
         _ => {
             let d = LauberhornEndpointsC2W1024A3S8::new();
-            run(&pins!(d), ecfg, &s, &mut rng)
+            run(&d.view(), ecfg, &s, &mut rng)
         }
     };
     println!(
@@ -846,7 +797,7 @@ struct Msg {
 
 /// Drives the link by hand: messages in, and every `n2c` message out (always ready).
 struct Link<'a, 'b> {
-    p: &'b Pins<'a>,
+    p: &'b Endpoints<'a>,
     bytes: usize,
     got: Vec<Msg>,
     partial: Vec<u8>,
@@ -856,7 +807,7 @@ struct Link<'a, 'b> {
 impl<'a, 'b> Link<'a, 'b> {
     /// Resets the endpoints (held loads time out after `timeout` cycles, no core preempted
     /// or retired) to drive their link by hand.
-    fn start(p: &'b Pins<'a>, timeout: u64) -> Self {
+    fn start(p: &'b Endpoints<'a>, timeout: u64) -> Self {
         p.timeout.set_bits(0, 24, timeout);
         p.preempt.set_bits(0, p.preempt.width(), 0);
         p.retire.set_bits(0, p.retire.width(), 0);
@@ -865,7 +816,7 @@ impl<'a, 'b> Link<'a, 'b> {
         p.rst.set_bit(0, false);
         Link {
             p,
-            bytes: (p.coh.c2n_data.width() / 8) as usize,
+            bytes: (p.c2n.data.width() / 8) as usize,
             got: Vec::new(),
             partial: Vec::new(),
             violations: 0,
@@ -874,17 +825,17 @@ impl<'a, 'b> Link<'a, 'b> {
 
     fn cycle(&mut self) {
         let p = self.p;
-        p.coh.n2c_ready.set_bit(0, true);
+        p.n2c.ready.set_bit(0, true);
         p.dut.eval().unwrap();
         self.violations += p.ev_violation.bit(0) as u32;
-        if p.coh.n2c_valid.bit(0) {
-            self.partial.extend(p.coh.n2c_data.get_bytes());
-            if p.coh.n2c_last.bit(0) {
+        if p.n2c.valid.bit(0) {
+            self.partial.extend(p.n2c.data.get_bytes());
+            if p.n2c.last.bit(0) {
                 self.got.push(Msg {
-                    op: get(p.coh.n2c_op),
-                    line: get(p.coh.n2c_line),
-                    id: get(p.coh.n2c_id),
-                    err: p.coh.n2c_err.bit(0),
+                    op: get(p.n2c.op),
+                    line: get(p.n2c.line),
+                    id: get(p.n2c.id),
+                    err: p.n2c.err.bit(0),
                     data: std::mem::take(&mut self.partial),
                 });
             }
@@ -899,22 +850,22 @@ impl<'a, 'b> Link<'a, 'b> {
             None => vec![&[]],
         };
         for (i, c) in chunks.iter().enumerate() {
-            p.coh.c2n_valid.set_bit(0, true);
-            p.coh.c2n_op.set_bits(0, 3, op);
-            p.coh.c2n_line.set_bits(0, 25, line);
-            p.coh.c2n_id.set_bits(0, p.coh.c2n_id.width(), id);
-            p.coh.c2n_data.set_bytes(c);
-            p.coh.c2n_last.set_bit(0, i + 1 == chunks.len());
+            p.c2n.valid.set_bit(0, true);
+            p.c2n.op.set_bits(0, 3, op);
+            p.c2n.line.set_bits(0, 25, line);
+            p.c2n.id.set_bits(0, p.c2n.id.width(), id);
+            p.c2n.data.set_bytes(c);
+            p.c2n.last.set_bit(0, i + 1 == chunks.len());
             loop {
                 p.dut.eval().unwrap();
-                let taken = p.coh.c2n_ready.bit(0);
+                let taken = p.c2n.ready.bit(0);
                 self.cycle();
                 if taken {
                     break;
                 }
             }
         }
-        p.coh.c2n_valid.set_bit(0, false);
+        p.c2n.valid.set_bit(0, false);
     }
 
     /// Runs `n` cycles and returns what came out.
@@ -935,7 +886,7 @@ impl<'a, 'b> Link<'a, 'b> {
 fn protocol_violations_are_answered_with_err_and_change_nothing() {
     use hdl::lauberhorn::coherence::{down, line, line_addr, up};
     let d = LauberhornEndpointsC2W512A3S8::new();
-    let p = pins!(d);
+    let p = d.view();
     let ecfg = hdl::library::small_endpoints(512);
     let mut l = Link::start(&p, 5000);
     let err = |line: u64, id: u64| Msg {
@@ -948,12 +899,16 @@ fn protocol_violations_are_answered_with_err_and_change_nothing() {
     // The request in slot 3.
     let request: Vec<u8> = (0..128u32).map(|i| (i * 7 + 1) as u8).collect();
     for b in 0..2u32 {
-        p.wr[0].set_bit(0, true);
-        p.wr[1].set_bits(0, p.wr[1].width(), ecfg.word(3, 0, b));
-        p.wr[2].set_bytes(&request[b as usize * 64..(b as usize + 1) * 64]);
+        p.slot_wr.valid.set_bit(0, true);
+        p.slot_wr
+            .addr
+            .set_bits(0, p.slot_wr.addr.width(), ecfg.word(3, 0, b));
+        p.slot_wr
+            .data
+            .set_bytes(&request[b as usize * 64..(b as usize + 1) * 64]);
         l.cycle();
     }
-    p.wr[0].set_bit(0, false);
+    p.slot_wr.valid.set_bit(0, false);
     let (c0, c1) = (
         line_addr(0, line::control(0)),
         line_addr(0, line::control(1)),
@@ -975,13 +930,13 @@ fn protocol_violations_are_answered_with_err_and_change_nothing() {
     assert_eq!(l.wait(10), vec![]);
     assert_eq!(l.violations, 5);
     // The assignment answers the held load with the slot's line.
-    p.assign[0].set_bit(0, true);
-    p.assign[1].set_bits(0, p.assign[1].width(), 0);
-    p.assign[2].set_bits(0, p.assign[2].width(), 3);
+    p.assign.valid.set_bit(0, true);
+    p.assign.ep.set_bits(0, p.assign.ep.width(), 0);
+    p.assign.slot.set_bits(0, p.assign.slot.width(), 3);
     p.dut.eval().unwrap();
-    assert!(p.assign_ok.bit(0));
+    assert!(p.assign.ok.bit(0));
     l.cycle();
-    p.assign[0].set_bit(0, false);
+    p.assign.valid.set_bit(0, false);
     let data = |line: u64, data: &[u8]| Msg {
         op: down::DATA,
         line,
@@ -1003,27 +958,29 @@ fn protocol_violations_are_answered_with_err_and_change_nothing() {
     assert_eq!(l.wait(10), vec![inv]);
     l.send(up::RD_EXCL, c0, 0, None);
     assert_eq!(l.wait(10), vec![err(c0, 0)]);
-    assert!(!p.done[0].bit(0), "nothing done before the answer");
+    assert!(!p.done.valid.bit(0), "nothing done before the answer");
     let response: Vec<u8> = (0..128u32).map(|i| (i * 13 + 5) as u8).collect();
     l.send(up::ACK_DATA, c0, 0, Some(&response));
     l.wait(3);
     p.dut.eval().unwrap();
-    assert!(p.done[0].bit(0));
+    assert!(p.done.valid.bit(0));
     assert_eq!(
-        (get(p.done[1]), get(p.done[2]), p.done[3].bit(0)),
+        (get(p.done.ep), get(p.done.slot), p.done.wrote.bit(0)),
         (0, 3, true)
     );
     assert_eq!(l.violations, 6);
     // The slot holds the response; the acknowledging load now waits for the next request.
     let mut back = Vec::new();
     for b in 0..2u32 {
-        p.rd[0].set_bit(0, true);
-        p.rd[1].set_bits(0, p.rd[1].width(), ecfg.word(3, 0, b));
+        p.slot_rd.valid.set_bit(0, true);
+        p.slot_rd
+            .addr
+            .set_bits(0, p.slot_rd.addr.width(), ecfg.word(3, 0, b));
         l.cycle();
-        p.rd[0].set_bit(0, false);
+        p.slot_rd.valid.set_bit(0, false);
         p.dut.eval().unwrap();
-        assert!(p.rd_data_valid.bit(0));
-        back.extend(p.rd_data.get_bytes());
+        assert!(p.slot_rd.data_valid.bit(0));
+        back.extend(p.slot_rd.data.get_bytes());
     }
     assert_eq!(back, response);
     assert_eq!(get(p.waiting), 1, "the load of CONTROL 1 is held");
@@ -1041,7 +998,7 @@ fn protocol_violations_are_answered_with_err_and_change_nothing() {
 fn tx_lines_by_hand() {
     use hdl::lauberhorn::coherence::{down, line, line_addr, up};
     let d = LauberhornEndpointsC2W512A3S8::new();
-    let p = pins!(d);
+    let p = d.view();
     let ecfg = hdl::library::small_endpoints(512);
     let mut l = Link::start(&p, 40);
     let msg = |op: u64, line: u64, err: bool, data: &[u8]| Msg {
@@ -1061,34 +1018,41 @@ fn tx_lines_by_hand() {
     };
     let (t0, t1) = (line_addr(0, line::tx(0)), line_addr(0, line::tx(1)));
     // What the transmitter sees queued, and the buffer it reads.
-    let queued = |p: &Pins| {
+    let queued = |p: &Endpoints| {
         p.dut.eval().unwrap();
-        p.send[0].bit(0).then(|| (get(p.send[1]), get(p.send[2])))
+        p.tx_send
+            .valid
+            .bit(0)
+            .then(|| (get(p.tx_send.ep), get(p.tx_send.buf)))
     };
     let take = |l: &mut Link| {
-        l.p.send_ready.set_bit(0, true);
+        l.p.tx_send.ready.set_bit(0, true);
         l.cycle();
-        l.p.send_ready.set_bit(0, false);
+        l.p.tx_send.ready.set_bit(0, false);
     };
     let read_buffer = |l: &mut Link, ep: u32, buf: u32| {
         let mut back = Vec::new();
         for b in 0..2 {
-            l.p.rd[0].set_bit(0, true);
-            l.p.rd[1].set_bits(0, l.p.rd[1].width(), ecfg.rd_tx(ecfg.tx_word(ep, buf, b)));
+            l.p.slot_rd.valid.set_bit(0, true);
+            l.p.slot_rd.addr.set_bits(
+                0,
+                l.p.slot_rd.addr.width(),
+                ecfg.rd_tx(ecfg.tx_word(ep, buf, b)),
+            );
             l.cycle();
-            l.p.rd[0].set_bit(0, false);
+            l.p.slot_rd.valid.set_bit(0, false);
             l.p.dut.eval().unwrap();
-            assert!(l.p.rd_data_valid.bit(0));
-            back.extend(l.p.rd_data.get_bytes());
+            assert!(l.p.slot_rd.data_valid.bit(0));
+            back.extend(l.p.slot_rd.data.get_bytes());
         }
         back
     };
     let hand_back = |l: &mut Link, ep: u64, buf: u64| {
-        l.p.sent[0].set_bit(0, true);
-        l.p.sent[1].set_bits(0, l.p.sent[1].width(), ep);
-        l.p.sent[2].set_bits(0, 1, buf);
+        l.p.tx_done.valid.set_bit(0, true);
+        l.p.tx_done.ep.set_bits(0, l.p.tx_done.ep.width(), ep);
+        l.p.tx_done.buf.set_bits(0, 1, buf);
         l.cycle();
-        l.p.sent[0].set_bit(0, false);
+        l.p.tx_done.valid.set_bit(0, false);
     };
 
     // The first message: load TX 0, write it, ring the doorbell.
@@ -1160,7 +1124,7 @@ fn tx_lines_by_hand() {
 /// request. The legal race beside it: the core evicts the TRYAGAIN line while the INV is
 /// on its way and loads the line again before answering the INV (rule 2: the INV is
 /// answered even so): no violation, and the load is held until the answer is in.
-fn tryagain_then_reload(p: &Pins, ecfg: EndpointsCfg) {
+fn tryagain_then_reload(p: &Endpoints, ecfg: EndpointsCfg) {
     use hdl::lauberhorn::coherence::{down, line, line_addr, up};
     let w = ecfg.coh_width;
     let timeout = 40;
@@ -1183,20 +1147,22 @@ fn tryagain_then_reload(p: &Pins, ecfg: EndpointsCfg) {
     // The request, in slot 5.
     let request: Vec<u8> = (0..128u32).map(|i| (i * 3 + 9) as u8).collect();
     for (b, chunk) in request.chunks((w / 8) as usize).enumerate() {
-        p.wr[0].set_bit(0, true);
-        p.wr[1].set_bits(0, p.wr[1].width(), ecfg.word(5, 0, b as u32));
-        p.wr[2].set_bytes(chunk);
+        p.slot_wr.valid.set_bit(0, true);
+        p.slot_wr
+            .addr
+            .set_bits(0, p.slot_wr.addr.width(), ecfg.word(5, 0, b as u32));
+        p.slot_wr.data.set_bytes(chunk);
         l.cycle();
     }
-    p.wr[0].set_bit(0, false);
+    p.slot_wr.valid.set_bit(0, false);
     let assign = |l: &mut Link| {
-        p.assign[0].set_bit(0, true);
-        p.assign[1].set_bits(0, p.assign[1].width(), 0);
-        p.assign[2].set_bits(0, p.assign[2].width(), 5);
+        p.assign.valid.set_bit(0, true);
+        p.assign.ep.set_bits(0, p.assign.ep.width(), 0);
+        p.assign.slot.set_bits(0, p.assign.slot.width(), 5);
         p.dut.eval().unwrap();
-        let ok = p.assign_ok.bit(0);
+        let ok = p.assign.ok.bit(0);
         l.cycle();
-        p.assign[0].set_bit(0, false);
+        p.assign.valid.set_bit(0, false);
         ok
     };
 
@@ -1245,17 +1211,17 @@ fn tryagain_then_reload(p: &Pins, ecfg: EndpointsCfg) {
 #[test]
 fn tryagain_then_reload_w128() {
     let d = LauberhornEndpointsC2W128A3S8::new();
-    tryagain_then_reload(&pins!(d), hdl::library::small_endpoints(128));
+    tryagain_then_reload(&d.view(), hdl::library::small_endpoints(128));
 }
 
 #[test]
 fn tryagain_then_reload_w512() {
     let d = LauberhornEndpointsC2W512A3S8::new();
-    tryagain_then_reload(&pins!(d), hdl::library::small_endpoints(512));
+    tryagain_then_reload(&d.view(), hdl::library::small_endpoints(512));
 }
 
 #[test]
 fn tryagain_then_reload_w1024() {
     let d = LauberhornEndpointsC2W1024A3S8::new();
-    tryagain_then_reload(&pins!(d), hdl::library::small_endpoints(1024));
+    tryagain_then_reload(&d.view(), hdl::library::small_endpoints(1024));
 }

@@ -20,6 +20,7 @@ use sim::prelude::*;
 use sim_models::net::{classify, rpc_call};
 use sim_models::traces::{random_rx_frame, rpc_call_frame, RpcCallSpec};
 use std::collections::{BTreeMap, VecDeque};
+use testbench::models::views::RpcRx;
 use testbench::models::{
     LauberhornRpcRxW512C128A3S8N4P4B8192, LauberhornRpcRxW512C512A3S8N4P4B8192,
     LauberhornRpcRxW64C512A3S8N4P4B8192,
@@ -270,75 +271,6 @@ fn frame(rng: &mut ChaCha8Rng, cap: usize, only_calls: bool) -> (Vec<u8>, bool) 
     (f, false)
 }
 
-struct Pins<'a> {
-    dut: &'a dyn Model,
-    rst: &'a dyn PortWrite,
-    rx: AxisIn<'a>,
-    other: AxisOut<'a>,
-    local_ip: &'a dyn PortWrite,
-    reject: &'a dyn PortWrite,
-    wr: [&'a dyn PortWrite; 4],
-    slot_wr: [&'a dyn PortRead; 3],
-    slot_wr_ready: &'a dyn PortWrite,
-    req: [&'a dyn PortRead; 3],
-    req_ready: &'a dyn PortWrite,
-    req_queued: &'a dyn PortWrite,
-    free: [&'a dyn PortWrite; 2],
-    free_ready: &'a dyn PortRead,
-    meta_slot: &'a dyn PortWrite,
-    meta: [&'a dyn PortRead; 6],
-    stats: [(&'static str, &'a dyn PortRead); 10],
-    error_replies: &'a dyn PortWrite,
-    err: [&'a dyn PortRead; 2],
-    err_ready: &'a dyn PortWrite,
-}
-
-macro_rules! pins {
-    ($d:expr) => {{
-        let d = &$d;
-        Pins {
-            dut: d,
-            rst: &d.rst,
-            rx: sim::axis_in!(d.s_axis_rx),
-            other: sim::axis_out!(d.m_axis_other),
-            local_ip: &d.local_ip,
-            reject: &d.reject_to_other,
-            error_replies: &d.error_replies,
-            err: [&d.err_done.valid, &d.err_done.slot],
-            err_ready: &d.err_done.ready,
-            wr: [&d.wr.valid, &d.wr.index, &d.wr.word, &d.wr.data],
-            slot_wr: [&d.slot_wr.valid, &d.slot_wr.addr, &d.slot_wr.data],
-            slot_wr_ready: &d.slot_wr.ready,
-            req: [&d.req.valid, &d.req.slot, &d.req.process],
-            req_ready: &d.req.ready,
-            req_queued: &d.req.queued,
-            free: [&d.free.valid, &d.free.slot],
-            free_ready: &d.free.ready,
-            meta_slot: &d.meta.slot,
-            meta: [
-                &d.meta.src_mac,
-                &d.meta.src_ip,
-                &d.meta.dst_ip,
-                &d.meta.src_port,
-                &d.meta.dst_port,
-                &d.meta.xid,
-            ],
-            stats: [
-                ("other", &d.stat_other),
-                ("malformed", &d.stat_malformed),
-                ("unmatched", &d.stat_unmatched),
-                ("too_large", &d.stat_too_large),
-                ("mac_bad", &d.stat_mac_bad),
-                ("calls", &d.stat_calls),
-                ("refused", &d.stat_refused),
-                ("no_slot", &d.stat_no_slot),
-                ("overrun", &d.stat_overrun),
-                ("error_replies", &d.stat_error_replies),
-            ],
-        }
-    }};
-}
-
 fn get(p: &dyn PortRead) -> u64 {
     p.get_bits(0, p.width())
 }
@@ -369,15 +301,27 @@ struct Seen {
     error_stats: BTreeMap<u64, u64>,
 }
 
-fn run(p: &Pins, cfg: RpcRxCfg, play: &Play, rng: &mut ChaCha8Rng) -> (Seen, Counts) {
+fn run(p: &RpcRx, cfg: RpcRxCfg, play: &Play, rng: &mut ChaCha8Rng) -> (Seen, Counts) {
     let cap = cfg.capacity() as usize;
+    let stats = [
+        ("other", p.stat_other),
+        ("malformed", p.stat_malformed),
+        ("unmatched", p.stat_unmatched),
+        ("too_large", p.stat_too_large),
+        ("mac_bad", p.stat_mac_bad),
+        ("calls", p.stat_calls),
+        ("refused", p.stat_refused),
+        ("no_slot", p.stat_no_slot),
+        ("overrun", p.stat_overrun),
+        ("error_replies", p.stat_error_replies),
+    ];
     p.rst.set_bit(0, true);
-    p.rx.idle();
+    p.s_axis_rx.idle();
     p.dut.tick().unwrap();
     p.rst.set_bit(0, false);
     p.local_ip
         .set_bits(0, 32, u64::from(u32::from_be_bytes(LOCAL_IP)));
-    p.reject.set_bit(0, play.policy.reject_to_other);
+    p.reject_to_other.set_bit(0, play.policy.reject_to_other);
     p.error_replies.set_bit(0, play.policy.error_replies);
     // The kernel fills the service table.
     for (i, s) in SERVICES.iter().enumerate() {
@@ -393,14 +337,14 @@ fn run(p: &Pins, cfg: RpcRxCfg, play: &Play, rng: &mut ChaCha8Rng) -> (Seen, Cou
             s.process,
         ];
         for (k, v) in words.iter().enumerate() {
-            p.wr[0].set_bit(0, true);
-            p.wr[1].set_bits(0, p.wr[1].width(), i as u64);
-            p.wr[2].set_bits(0, 3, k as u64);
-            p.wr[3].set_bits(0, 64, *v);
+            p.wr.valid.set_bit(0, true);
+            p.wr.index.set_bits(0, p.wr.index.width(), i as u64);
+            p.wr.word.set_bits(0, 3, k as u64);
+            p.wr.data.set_bits(0, 64, *v);
             p.dut.tick().unwrap();
         }
     }
-    p.wr[0].set_bit(0, false);
+    p.wr.valid.set_bit(0, false);
     for _ in 0..2 * cfg.slots {
         p.dut.tick().unwrap(); // the free-slot list fills
     }
@@ -436,27 +380,29 @@ fn run(p: &Pins, cfg: RpcRxCfg, play: &Play, rng: &mut ChaCha8Rng) -> (Seen, Cou
             beats.front().cloned()
         };
         match &beat {
-            Some(b) => p.rx.drive(&b.with_unkept(rng.gen())),
-            None => p.rx.idle(),
+            Some(b) => p.s_axis_rx.drive(&b.with_unkept(rng.gen())),
+            None => p.s_axis_rx.idle(),
         }
-        p.other.set_ready(rng.gen_bool(play.other_ready));
-        p.slot_wr_ready.set_bit(0, rng.gen_bool(play.wr_ready));
-        p.req_ready.set_bit(0, rng.gen_bool(play.req_ready));
-        p.req_queued.set_bit(0, rng.gen_bool(play.queued));
+        p.m_axis_other.set_ready(rng.gen_bool(play.other_ready));
+        p.slot_wr.ready.set_bit(0, rng.gen_bool(play.wr_ready));
+        p.req.ready.set_bit(0, rng.gen_bool(play.req_ready));
+        p.req.queued.set_bit(0, rng.gen_bool(play.queued));
         let free_now = frees.iter().position(|&(at, _)| at <= cycle);
-        p.free[0].set_bit(0, free_now.is_some());
+        p.free.valid.set_bit(0, free_now.is_some());
         if let Some(k) = free_now {
-            p.free[1].set_bits(0, p.free[1].width(), u64::from(frees[k].1));
+            let slot = u64::from(frees[k].1);
+            p.free.slot.set_bits(0, p.free.slot.width(), slot);
         }
         // The reply path looks at a request's slot, or else at an error reply's.
-        let req_now = p.req[0].bit(0);
+        let req_now = p.req.valid.bit(0);
         let slot_pending = if req_now {
-            get(p.req[1])
+            get(p.req.slot)
         } else {
-            get(p.err[1])
+            get(p.err_done.slot)
         };
-        p.meta_slot.set_bits(0, p.meta_slot.width(), slot_pending);
-        p.err_ready
+        p.meta.slot.set_bits(0, p.meta.slot.width(), slot_pending);
+        p.err_done
+            .ready
             .set_bit(0, !req_now && rng.gen_bool(play.req_ready));
         p.dut.eval().unwrap();
 
@@ -464,13 +410,13 @@ fn run(p: &Pins, cfg: RpcRxCfg, play: &Play, rng: &mut ChaCha8Rng) -> (Seen, Cou
         if beat.is_some() {
             beats.pop_front();
         }
-        for (name, s) in p.stats {
+        for (name, s) in stats {
             if s.bit(0) {
                 *seen.counts.entry(name).or_default() += 1;
             }
         }
-        if p.other.fires() {
-            let b = p.other.beat();
+        if p.m_axis_other.fires() {
+            let b = p.m_axis_other.beat();
             let last = b.last;
             out.push(b);
             if last {
@@ -484,12 +430,12 @@ fn run(p: &Pins, cfg: RpcRxCfg, play: &Play, rng: &mut ChaCha8Rng) -> (Seen, Cou
             }
             active = true;
         }
-        if p.slot_wr[0].bit(0) && p.slot_wr_ready_bit() {
-            ram.insert(get(p.slot_wr[1]), p.slot_wr[2].get_bytes());
+        if p.slot_wr.valid.bit(0) && p.slot_wr.ready.bit(0) {
+            ram.insert(get(p.slot_wr.addr), p.slot_wr.data.get_bytes());
             active = true;
         }
         if let Some(k) = free_now {
-            if p.free_ready.bit(0) {
+            if p.free.ready.bit(0) {
                 frees.swap_remove(k);
             }
         }
@@ -517,14 +463,17 @@ fn run(p: &Pins, cfg: RpcRxCfg, play: &Play, rng: &mut ChaCha8Rng) -> (Seen, Cou
             }
             out
         };
-        if p.err[0].bit(0) && p.err_ready.get_bits(0, 1) == 1 {
+        if p.err_done.valid.bit(0) && p.err_done.ready.bit(0) {
             active = true;
-            let slot = get(p.err[1]);
+            let slot = get(p.err_done.slot);
             let (stat, range, f) = want_errors
                 .pop_front()
                 .expect("an error reply the model expects");
-            let got: Vec<u64> = p.meta.iter().map(|x| get(*x)).collect();
-            assert_eq!(got, caller(&f), "cycle {cycle}: error slot {slot}'s caller");
+            assert_eq!(
+                meta(p),
+                caller(&f),
+                "cycle {cycle}: error slot {slot}'s caller"
+            );
             let bytes = slot_bytes(&ram, slot, 32);
             let w0 = u64::from_le_bytes(bytes[..8].try_into().unwrap());
             let len = if range.is_some() { 8 } else { 0 };
@@ -550,13 +499,12 @@ fn run(p: &Pins, cfg: RpcRxCfg, play: &Play, rng: &mut ChaCha8Rng) -> (Seen, Cou
                 frees.push((cycle + rng.gen_range(0..=h), slot as u32));
             }
         }
-        if p.req[0].bit(0) && p.req_ready_bit() {
+        if p.req.valid.bit(0) && p.req.ready.bit(0) {
             active = true;
-            let slot = get(p.req[1]);
+            let slot = get(p.req.slot);
             let (entry, f) = want_slots.pop_front().expect("a request the model expects");
             let c = rpc_call(&f);
-            let got: Vec<u64> = p.meta.iter().map(|x| get(*x)).collect();
-            assert_eq!(got, caller(&f), "cycle {cycle}: slot {slot}'s caller");
+            assert_eq!(meta(p), caller(&f), "cycle {cycle}: slot {slot}'s caller");
             // The slot: descriptor, then the arguments.
             let bytes = slot_bytes(&ram, slot, 32 + c.args_len);
             let word = |i: usize| u64::from_le_bytes(bytes[i * 8..i * 8 + 8].try_into().unwrap());
@@ -575,7 +523,7 @@ fn run(p: &Pins, cfg: RpcRxCfg, play: &Play, rng: &mut ChaCha8Rng) -> (Seen, Cou
                 "cycle {cycle}: arguments"
             );
             assert_eq!(
-                get(p.req[2]),
+                get(p.req.process),
                 SERVICES[entry].process,
                 "cycle {cycle}: process"
             );
@@ -583,7 +531,7 @@ fn run(p: &Pins, cfg: RpcRxCfg, play: &Play, rng: &mut ChaCha8Rng) -> (Seen, Cou
             for k in 0..sw {
                 ram.remove(&(slot * sw + k));
             }
-            if p.req_queued_bit() {
+            if p.req.queued.bit(0) {
                 if let Some(h) = play.hold {
                     frees.push((cycle + rng.gen_range(0..=h), slot as u32));
                 }
@@ -606,19 +554,14 @@ fn run(p: &Pins, cfg: RpcRxCfg, play: &Play, rng: &mut ChaCha8Rng) -> (Seen, Cou
     (seen, counts)
 }
 
-impl Pins<'_> {
-    fn slot_wr_ready_bit(&self) -> bool {
-        self.slot_wr_ready.get_bits(0, 1) == 1
-    }
-    fn req_ready_bit(&self) -> bool {
-        self.req_ready.get_bits(0, 1) == 1
-    }
-    fn req_queued_bit(&self) -> bool {
-        self.req_queued.get_bits(0, 1) == 1
-    }
+/// The call the receive path shows for the slot on `meta_slot`: source MAC, source and
+/// destination IP, source and destination port, xid.
+fn meta(p: &RpcRx) -> [u64; 6] {
+    let m = &p.meta;
+    [m.src_mac, m.src_ip, m.dst_ip, m.src_port, m.dst_port, m.xid].map(get)
 }
 
-fn random_mix(p: &Pins, cfg: RpcRxCfg, name: &str, policy: Policy) {
+fn random_mix(p: &RpcRx, cfg: RpcRxCfg, name: &str, policy: Policy) {
     let mut rng = seed::rng(name);
     // Slots are taken when a frame is decided, so the MAC's pace must leave the mover
     // (wn / wc cycles per beat into narrower slot words) time enough to keep them free.
@@ -670,7 +613,7 @@ fn random_mix(p: &Pins, cfg: RpcRxCfg, name: &str, policy: Policy) {
 fn random_mix_w64_c512_drop_rejects_error_replies() {
     let d = LauberhornRpcRxW64C512A3S8N4P4B8192::new();
     random_mix(
-        &pins!(d),
+        &d.view(),
         hdl::library::small_rpc_rx(64, 512),
         "rpc_rx_w64_c512",
         Policy {
@@ -684,7 +627,7 @@ fn random_mix_w64_c512_drop_rejects_error_replies() {
 fn random_mix_w512_c512_rejects_to_other() {
     let d = LauberhornRpcRxW512C512A3S8N4P4B8192::new();
     random_mix(
-        &pins!(d),
+        &d.view(),
         hdl::library::small_rpc_rx(512, 512),
         "rpc_rx_w512_c512",
         Policy {
@@ -698,7 +641,7 @@ fn random_mix_w512_c512_rejects_to_other() {
 fn random_mix_w512_c128_rejects_to_other_error_replies() {
     let d = LauberhornRpcRxW512C128A3S8N4P4B8192::new();
     random_mix(
-        &pins!(d),
+        &d.view(),
         hdl::library::small_rpc_rx(512, 128),
         "rpc_rx_w512_c128",
         Policy {
@@ -729,7 +672,7 @@ fn calls_beyond_the_free_slots_are_dropped_and_counted() {
         hold: None,
         only_calls: true,
     };
-    let (seen, want) = run(&pins!(d), cfg, &play, &mut rng);
+    let (seen, want) = run(&d.view(), cfg, &play, &mut rng);
     let c = |n: &str| seen.counts.get(n).copied().unwrap_or(0);
     assert_eq!(want.slots, 40);
     assert_eq!((c("calls"), c("no_slot"), seen.slots_checked), (8, 32, 8));

@@ -9,64 +9,30 @@ use rand_chacha::ChaCha8Rng;
 use sim::prelude::*;
 use sim_models::net::{rpc_call, RpcCall};
 use sim_models::traces::{fix_ip_checksum, fix_udp_checksum, pad, udp_frame};
+use testbench::models::views::RpcDecode;
 use testbench::models::{RpcDecodeW128, RpcDecodeW256, RpcDecodeW512, RpcDecodeW64};
 use testbench::seed;
 use testbench::tap::{run_frames, Frame};
 
-struct Pins<'a> {
-    dut: &'a dyn Model,
-    rst: &'a dyn PortWrite,
-    s: AxisIn<'a>,
-    valid: &'a dyn PortRead,
-    f: [&'a dyn PortRead; 12],
-}
-
-macro_rules! pins {
-    ($d:expr) => {{
-        let r = &$d.rpc;
-        Pins {
-            dut: &$d,
-            rst: &$d.rst,
-            s: axis_in!($d.s_axis),
-            valid: &r.valid,
-            f: [
-                &r.ok,
-                &r.xid,
-                &r.prog,
-                &r.vers,
-                &r.proc,
-                &r.cred_flavor,
-                &r.cred_len,
-                &r.verf_flavor,
-                &r.verf_len,
-                &r.args_offset,
-                &r.args_len,
-                &r.ok,
-            ],
-        }
-    }};
-}
-
-impl Pins<'_> {
-    fn call(&self) -> RpcCall {
-        let g = |i: usize| self.f[i].get_bits(0, self.f[i].width());
-        let ok = g(0) == 1;
-        if !ok {
-            return RpcCall::default();
-        }
-        RpcCall {
-            ok,
-            xid: g(1) as u32,
-            prog: g(2) as u32,
-            vers: g(3) as u32,
-            proc_: g(4) as u32,
-            cred_flavor: g(5) as u32,
-            cred_len: g(6) as u32,
-            verf_flavor: g(7) as u32,
-            verf_len: g(8) as u32,
-            args_offset: g(9) as usize,
-            args_len: g(10) as usize,
-        }
+/// The decoded call on `rpc_*` (all zero unless `ok`).
+fn call(p: &RpcDecode) -> RpcCall {
+    let r = &p.rpc;
+    let g = |port: &dyn PortRead| port.get_bits(0, port.width());
+    if g(r.ok) == 0 {
+        return RpcCall::default();
+    }
+    RpcCall {
+        ok: true,
+        xid: g(r.xid) as u32,
+        prog: g(r.prog) as u32,
+        vers: g(r.vers) as u32,
+        proc_: g(r.proc) as u32,
+        cred_flavor: g(r.cred_flavor) as u32,
+        cred_len: g(r.cred_len) as u32,
+        verf_flavor: g(r.verf_flavor) as u32,
+        verf_len: g(r.verf_len) as u32,
+        args_offset: g(r.args_offset) as usize,
+        args_len: g(r.args_len) as usize,
     }
 }
 
@@ -113,7 +79,7 @@ fn rpc_frame(rng: &mut ChaCha8Rng) -> Vec<u8> {
     pad(f, rng)
 }
 
-fn run(p: Pins, name: &str) {
+fn run(p: RpcDecode, name: &str) {
     let mut rng = seed::rng(name);
     let frames: Vec<Frame> = (0..2000)
         .map(|n| Frame {
@@ -122,8 +88,8 @@ fn run(p: Pins, name: &str) {
             gaps: if n < 700 { 0.0 } else { 0.3 },
         })
         .collect();
-    let got = run_frames(p.dut, p.rst, &p.s, &mut rng, frames, 8, || {
-        p.valid.bit(0).then(|| p.call())
+    let got = run_frames(p.dut, p.rst, &p.s_axis, &mut rng, frames, 8, || {
+        p.rpc.valid.bit(0).then(|| call(&p))
     });
     let mut ok = 0;
     for (k, r) in got.iter().enumerate() {
@@ -150,23 +116,23 @@ fn run(p: Pins, name: &str) {
 #[test]
 fn w64_matches_the_reference() {
     let d = RpcDecodeW64::new();
-    run(pins!(d), "rpc_decode_w64");
+    run(d.view(), "rpc_decode_w64");
 }
 
 #[test]
 fn w128_matches_the_reference() {
     let d = RpcDecodeW128::new();
-    run(pins!(d), "rpc_decode_w128");
+    run(d.view(), "rpc_decode_w128");
 }
 
 #[test]
 fn w256_matches_the_reference() {
     let d = RpcDecodeW256::new();
-    run(pins!(d), "rpc_decode_w256");
+    run(d.view(), "rpc_decode_w256");
 }
 
 #[test]
 fn w512_matches_the_reference() {
     let d = RpcDecodeW512::new();
-    run(pins!(d), "rpc_decode_w512");
+    run(d.view(), "rpc_decode_w512");
 }

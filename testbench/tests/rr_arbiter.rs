@@ -3,35 +3,13 @@
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sim::prelude::*;
+use testbench::models::views::RrArbiter;
 use testbench::models::{RrArbiterN1, RrArbiterN4, RrArbiterN5};
 use testbench::seed;
 
-/// The ports of one arbiter model, whatever its N.
-struct Pins<'a> {
-    dut: &'a dyn Model,
-    rst: &'a dyn PortWrite,
-    req: &'a dyn PortWrite,
-    ack: &'a dyn PortWrite,
-    grant: &'a dyn PortRead,
-    grant_index: &'a dyn PortRead,
-    grant_valid: &'a dyn PortRead,
-    n: usize,
-}
-
-macro_rules! pins {
-    ($dut:expr) => {
-        Pins {
-            dut: &$dut,
-            rst: &$dut.rst,
-            req: &$dut.req,
-            ack: &$dut.ack,
-            grant: &$dut.grant,
-            grant_index: &$dut.grant_index,
-            grant_valid: &$dut.grant_valid,
-            n: $dut.req.width() as usize,
-        }
-    };
+/// The arbiter's N: a `req` bit per requester.
+fn n(p: &RrArbiter) -> usize {
+    p.req.width() as usize
 }
 
 /// The documented rule: at each edge the grant is released if `ack`, or the holder's `req`
@@ -69,7 +47,7 @@ impl RefModel {
 }
 
 struct Bench<'a> {
-    p: Pins<'a>,
+    p: RrArbiter<'a>,
     model: RefModel,
     cycle: u64,
     /// The requester newly granted at the latest edge.
@@ -77,13 +55,13 @@ struct Bench<'a> {
 }
 
 impl<'a> Bench<'a> {
-    fn new(p: Pins<'a>) -> Self {
+    fn new(p: RrArbiter<'a>) -> Self {
         p.rst.set_bit(0, true);
-        p.req.set_bits(0, p.n as u32, 0);
+        p.req.set_bits(0, n(&p) as u32, 0);
         p.ack.set_bit(0, false);
         p.dut.tick().unwrap();
         p.rst.set_bit(0, false);
-        let model = RefModel::new(p.n);
+        let model = RefModel::new(n(&p));
         Bench {
             p,
             model,
@@ -95,7 +73,7 @@ impl<'a> Bench<'a> {
     /// The grant in this cycle (checked against the model), then one edge with `req`/`ack`.
     fn step(&mut self, req: u64, ack: bool) -> Option<usize> {
         let p = &self.p;
-        p.req.set_bits(0, p.n as u32, req);
+        p.req.set_bits(0, n(&p) as u32, req);
         p.ack.set_bit(0, ack);
         p.dut.eval().unwrap();
         let t = self.cycle;
@@ -106,7 +84,11 @@ impl<'a> Bench<'a> {
             "cycle {t}: grant_valid"
         );
         let onehot = want.map_or(0, |g| 1 << g);
-        assert_eq!(p.grant.get_bits(0, p.n as u32), onehot, "cycle {t}: grant");
+        assert_eq!(
+            p.grant.get_bits(0, n(&p) as u32),
+            onehot,
+            "cycle {t}: grant"
+        );
         if let Some(g) = want {
             let w = p.grant_index.width();
             assert_eq!(
@@ -127,9 +109,9 @@ impl<'a> Bench<'a> {
 /// requester withdraws (the holder too, without ack), and `ack` comes with no grant held.
 /// Every cycle is checked against the model, and a requester must be granted before N-1
 /// grants to others have passed since it asked.
-fn random_traffic(p: Pins<'_>, name: &str, cycles: u64) {
+fn random_traffic(p: RrArbiter<'_>, name: &str, cycles: u64) {
     let mut rng = seed::rng(name);
-    let n = p.n;
+    let n = n(&p);
     let mut b = Bench::new(p);
     let mut req = 0u64;
     // Grants to others since each requester asked.
@@ -192,8 +174,8 @@ fn random_traffic(p: Pins<'_>, name: &str, cycles: u64) {
 
 /// All requesting, ack every `hold` cycles: each requester holds the grant for `hold`
 /// cycles in turn, 0, 1, ..., N-1, so each gets exactly 1/N of the grants.
-fn fairness(p: Pins<'_>) {
-    let n = p.n;
+fn fairness(p: RrArbiter<'_>) {
+    let n = n(&p);
     let all = (1u64 << n) - 1;
     let mut b = Bench::new(p);
     for hold in [1u64, 3] {
@@ -221,8 +203,8 @@ fn fairness(p: Pins<'_>) {
 
 /// A requester that asks and waits is granted before N-1 grants to others have passed,
 /// however the others ask and however late holders ack.
-fn starvation_freedom(p: Pins<'_>) {
-    let n = p.n;
+fn starvation_freedom(p: RrArbiter<'_>) {
+    let n = n(&p);
     let mut rng = ChaCha8Rng::seed_from_u64(7);
     let mut b = Bench::new(p);
     for round in 0..20 * n {
@@ -259,8 +241,8 @@ fn starvation_freedom(p: Pins<'_>) {
 
 /// A holder that drops `req` without `ack` loses the grant at the next edge; `ack` with no
 /// grant held changes nothing.
-fn withdraw_and_stray_ack(p: Pins<'_>) {
-    let n = p.n;
+fn withdraw_and_stray_ack(p: RrArbiter<'_>) {
+    let n = n(&p);
     let mut b = Bench::new(p);
     assert_eq!(b.step(0, true), None);
     assert_eq!(b.step(1, true), None, "granted from the next cycle");
@@ -290,25 +272,25 @@ macro_rules! variant {
             #[test]
             fn random() {
                 let dut = $ty::new();
-                random_traffic(pins!(dut), stringify!($mod), 100_000);
+                random_traffic(dut.view(), stringify!($mod), 100_000);
             }
 
             #[test]
             fn fair_under_full_load() {
                 let dut = $ty::new();
-                fairness(pins!(dut));
+                fairness(dut.view());
             }
 
             #[test]
             fn no_starvation() {
                 let dut = $ty::new();
-                starvation_freedom(pins!(dut));
+                starvation_freedom(dut.view());
             }
 
             #[test]
             fn withdraw_and_ack_without_grant() {
                 let dut = $ty::new();
-                withdraw_and_stray_ack(pins!(dut));
+                withdraw_and_stray_ack(dut.view());
             }
         }
     };

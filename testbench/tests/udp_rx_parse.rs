@@ -14,69 +14,34 @@ use sim_models::traces::{
     fix_ip_checksum, fix_udp_checksum, pad, random_rx_frame, raw_header_sum, udp_frame,
 };
 use std::path::PathBuf;
+use testbench::models::views::UdpRxParse;
 use testbench::models::{UdpRxParseW128, UdpRxParseW256, UdpRxParseW512, UdpRxParseW64};
 use testbench::seed;
 use testbench::tap::{run_frames, Frame};
 
-struct Pins<'a> {
-    dut: &'a dyn Model,
-    rst: &'a dyn PortWrite,
-    s: AxisIn<'a>,
-    valid: &'a dyn PortRead,
-    fields: [&'a dyn PortRead; 14],
-}
-
-macro_rules! pins {
-    ($d:expr) => {{
-        let m = &$d.meta;
-        Pins {
-            dut: &$d,
-            rst: &$d.rst,
-            s: axis_in!($d.s_axis),
-            valid: &m.valid,
-            fields: [
-                &m.offload,
-                &m.error,
-                &m.len,
-                &m.broadcast,
-                &m.multicast,
-                &m.ipv4,
-                &m.options,
-                &m.fragment,
-                &m.proto,
-                &m.src_ip,
-                &m.dst_ip,
-                &m.src_port,
-                &m.dst_port,
-                &m.udp_len,
-            ],
-        }
-    }};
-}
-
-impl Pins<'_> {
-    fn meta(&self) -> RxMeta {
-        let f = |i: usize| self.fields[i].get_bits(0, self.fields[i].width());
-        RxMeta {
-            offload: f(0) == 1,
-            error: f(1) as u8,
-            len: f(2) as usize,
-            broadcast: f(3) == 1,
-            multicast: f(4) == 1,
-            ipv4: f(5) == 1,
-            options: f(6) == 1,
-            fragment: f(7) == 1,
-            proto: f(8) as u8,
-            src_ip: f(9) as u32,
-            dst_ip: f(10) as u32,
-            src_port: f(11) as u16,
-            dst_port: f(12) as u16,
-            udp_len: f(13) as u16,
-        }
+/// The report on `meta_*`.
+fn meta(p: &UdpRxParse) -> RxMeta {
+    let m = &p.meta;
+    let f = |port: &dyn PortRead| port.get_bits(0, port.width());
+    RxMeta {
+        offload: f(m.offload) == 1,
+        error: f(m.error) as u8,
+        len: f(m.len) as usize,
+        broadcast: f(m.broadcast) == 1,
+        multicast: f(m.multicast) == 1,
+        ipv4: f(m.ipv4) == 1,
+        options: f(m.options) == 1,
+        fragment: f(m.fragment) == 1,
+        proto: f(m.proto) as u8,
+        src_ip: f(m.src_ip) as u32,
+        dst_ip: f(m.dst_ip) as u32,
+        src_port: f(m.src_port) as u16,
+        dst_port: f(m.dst_port) as u16,
+        udp_len: f(m.udp_len) as u16,
     }
 }
 
-fn run(p: Pins, name: &str, latency: u64) {
+fn run(p: UdpRxParse, name: &str, latency: u64) {
     let mut rng = seed::rng(name);
     // Phases: back to back, then gaps inside and between frames.
     let frames: Vec<Frame> = (0..3000)
@@ -89,9 +54,15 @@ fn run(p: Pins, name: &str, latency: u64) {
             }
         })
         .collect();
-    let got = run_frames(p.dut, p.rst, &p.s, &mut rng, frames, latency + 4, || {
-        p.valid.bit(0).then(|| p.meta())
-    });
+    let got = run_frames(
+        p.dut,
+        p.rst,
+        &p.s_axis,
+        &mut rng,
+        frames,
+        latency + 4,
+        || p.meta.valid.bit(0).then(|| meta(&p)),
+    );
     let mut kinds = std::collections::BTreeMap::new();
     for (k, r) in got.iter().enumerate() {
         let want = classify(&r.bytes, r.bad);
@@ -114,7 +85,7 @@ fn run(p: Pins, name: &str, latency: u64) {
 fn w64_matches_the_reference() {
     let d = UdpRxParseW64::new();
     run(
-        pins!(d),
+        d.view(),
         "udp_rx_parse_w64",
         hdl::blocks::udp_rx_parse::latency(64) as u64,
     );
@@ -124,7 +95,7 @@ fn w64_matches_the_reference() {
 fn w128_matches_the_reference() {
     let d = UdpRxParseW128::new();
     run(
-        pins!(d),
+        d.view(),
         "udp_rx_parse_w128",
         hdl::blocks::udp_rx_parse::latency(128) as u64,
     );
@@ -134,7 +105,7 @@ fn w128_matches_the_reference() {
 fn w256_matches_the_reference() {
     let d = UdpRxParseW256::new();
     run(
-        pins!(d),
+        d.view(),
         "udp_rx_parse_w256",
         hdl::blocks::udp_rx_parse::latency(256) as u64,
     );
@@ -144,7 +115,7 @@ fn w256_matches_the_reference() {
 fn w512_matches_the_reference() {
     let d = UdpRxParseW512::new();
     run(
-        pins!(d),
+        d.view(),
         "udp_rx_parse_w512",
         hdl::blocks::udp_rx_parse::latency(512) as u64,
     );
@@ -152,15 +123,15 @@ fn w512_matches_the_reference() {
 
 /// Runs `frames` back to back (no gaps), with the MAC's bad-frame flag where the second
 /// element says so, and returns the reports with their latencies.
-fn run_directed(p: &Pins, frames: &[(Vec<u8>, bool)]) -> Vec<(RxMeta, u64)> {
+fn run_directed(p: &UdpRxParse, frames: &[(Vec<u8>, bool)]) -> Vec<(RxMeta, u64)> {
     let mut junk = ChaCha8Rng::seed_from_u64(0); // only fills unkept lanes
     let frames = frames.iter().map(|(bytes, bad)| Frame {
         bytes: bytes.clone(),
         bad: *bad,
         gaps: 0.0,
     });
-    run_frames(p.dut, p.rst, &p.s, &mut junk, frames, 32, || {
-        p.valid.bit(0).then(|| p.meta())
+    run_frames(p.dut, p.rst, &p.s_axis, &mut junk, frames, 32, || {
+        p.meta.valid.bit(0).then(|| meta(p))
     })
     .into_iter()
     .map(|r| (r.report, r.latency))
@@ -192,7 +163,7 @@ fn peer_regressions_carry_twice_and_back_to_back_minimum_frames() {
         .collect();
     let mut frames = vec![(twice.clone(), false); 3];
     frames.extend(minimum.into_iter().map(|f| (f, false)));
-    let checks = |name: &str, p: Pins, latency: u32| {
+    let checks = |name: &str, p: UdpRxParse, latency: u32| {
         let got = run_directed(&p, &frames);
         assert_eq!(got.len(), frames.len(), "{name}: one report per frame");
         for (k, ((f, _), (meta, lat))) in frames.iter().zip(&got).enumerate() {
@@ -213,10 +184,10 @@ fn peer_regressions_carry_twice_and_back_to_back_minimum_frames() {
         UdpRxParseW256::new(),
         UdpRxParseW512::new(),
     );
-    checks("w64", pins!(a), lat(64));
-    checks("w128", pins!(b), lat(128));
-    checks("w256", pins!(c), lat(256));
-    checks("w512", pins!(d), lat(512));
+    checks("w64", a.view(), lat(64));
+    checks("w128", b.view(), lat(128));
+    checks("w256", c.view(), lat(256));
+    checks("w512", d.view(), lat(512));
 }
 
 fn trace_path(name: &str) -> PathBuf {
@@ -315,10 +286,10 @@ fn golden_trace_verdicts() {
         UdpRxParseW512::new(),
     );
     let texts = [
-        dissect(&run_directed(&pins!(a), &frames)),
-        dissect(&run_directed(&pins!(b), &frames)),
-        dissect(&run_directed(&pins!(c), &frames)),
-        dissect(&run_directed(&pins!(d), &frames)),
+        dissect(&run_directed(&a.view(), &frames)),
+        dissect(&run_directed(&b.view(), &frames)),
+        dissect(&run_directed(&c.view(), &frames)),
+        dissect(&run_directed(&d.view(), &frames)),
     ];
     for (t, w) in texts.iter().zip([64, 128, 256, 512]).skip(1) {
         assert_eq!(t, &texts[0], "{w} bits differs from 64 bits");

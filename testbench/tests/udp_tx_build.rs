@@ -9,49 +9,12 @@
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use sim::axis::{beats_to_frame, frame_to_beats, Beat};
-use sim::prelude::*;
 use sim_models::net::{classify, ones_sum};
 use sim_models::traces::{udp_tx_frame, TxFields};
 use std::collections::VecDeque;
+use testbench::models::views::UdpTxBuild;
 use testbench::models::{UdpTxBuildW128, UdpTxBuildW256, UdpTxBuildW512, UdpTxBuildW64};
 use testbench::seed;
-
-struct Pins<'a> {
-    dut: &'a dyn Model,
-    rst: &'a dyn PortWrite,
-    hv: &'a dyn PortWrite,
-    hr: &'a dyn PortRead,
-    /// dst_mac, src_mac, src_ip, dst_ip, src_port, dst_port, len, sum, ttl, id.
-    h: [&'a dyn PortWrite; 10],
-    s: AxisIn<'a>,
-    m: AxisOut<'a>,
-}
-
-macro_rules! pins {
-    ($d:expr) => {{
-        let h = &$d.hdr;
-        Pins {
-            dut: &$d,
-            rst: &$d.rst,
-            hv: &h.valid,
-            hr: &h.ready,
-            h: [
-                &h.dst_mac,
-                &h.src_mac,
-                &h.src_ip,
-                &h.dst_ip,
-                &h.src_port,
-                &h.dst_port,
-                &h.len,
-                &h.sum,
-                &h.ttl,
-                &h.id,
-            ],
-            s: axis_in!($d.s_axis, no_tuser),
-            m: axis_out!($d.m_axis),
-        }
-    }};
-}
 
 struct Datagram {
     f: TxFields,
@@ -85,8 +48,13 @@ fn random_datagram(rng: &mut ChaCha8Rng) -> Datagram {
 }
 
 /// Sends `dgrams`; returns the frames and the cycles of the first and last output beat.
-fn run(p: &Pins, rng: &mut ChaCha8Rng, dgrams: &[Datagram], gaps: f64) -> (Vec<Vec<u8>>, u64, u64) {
-    let lanes = p.s.lanes();
+fn run(
+    p: &UdpTxBuild,
+    rng: &mut ChaCha8Rng,
+    dgrams: &[Datagram],
+    gaps: f64,
+) -> (Vec<Vec<u8>>, u64, u64) {
+    let lanes = p.s_axis.lanes();
     p.rst.set_bit(0, true);
     p.dut.tick().unwrap();
     p.rst.set_bit(0, false);
@@ -101,41 +69,42 @@ fn run(p: &Pins, rng: &mut ChaCha8Rng, dgrams: &[Datagram], gaps: f64) -> (Vec<V
     while frames.len() < dgrams.len() {
         match hdrs.front().filter(|_| !rng.gen_bool(gaps)) {
             Some(d) => {
-                p.hv.set_bit(0, true);
+                p.hdr.valid.set_bit(0, true);
                 let sum = ones_sum(&d.payload, 0) as u64;
-                let v = [
-                    mac(d.f.dst_mac),
-                    mac(d.f.src_mac),
-                    d.f.src_ip as u64,
-                    d.f.dst_ip as u64,
-                    d.f.src_port as u64,
-                    d.f.dst_port as u64,
-                    d.payload.len() as u64,
-                    sum,
-                    d.f.ttl as u64,
-                    d.f.id as u64,
+                let h = &p.hdr;
+                let fields = [
+                    (h.dst_mac, mac(d.f.dst_mac)),
+                    (h.src_mac, mac(d.f.src_mac)),
+                    (h.src_ip, d.f.src_ip as u64),
+                    (h.dst_ip, d.f.dst_ip as u64),
+                    (h.src_port, d.f.src_port as u64),
+                    (h.dst_port, d.f.dst_port as u64),
+                    (h.len, d.payload.len() as u64),
+                    (h.sum, sum),
+                    (h.ttl, d.f.ttl as u64),
+                    (h.id, d.f.id as u64),
                 ];
-                for (port, v) in p.h.iter().zip(v) {
+                for (port, v) in fields {
                     port.set_bits(0, port.width(), v);
                 }
             }
-            None => p.hv.set_bit(0, false),
+            None => p.hdr.valid.set_bit(0, false),
         }
         match payload.front().filter(|_| !rng.gen_bool(gaps)) {
-            Some(b) => p.s.drive(&b.with_unkept(rng.gen())),
-            None => p.s.idle(),
+            Some(b) => p.s_axis.drive(&b.with_unkept(rng.gen())),
+            None => p.s_axis.idle(),
         }
-        p.m.set_ready(!rng.gen_bool(gaps));
+        p.m_axis.set_ready(!rng.gen_bool(gaps));
         p.dut.eval().unwrap();
-        if p.hv.bit(0) && p.hr.bit(0) {
+        if p.hdr.valid.bit(0) && p.hdr.ready.bit(0) {
             hdrs.pop_front();
         }
-        if p.s.fires() {
+        if p.s_axis.fires() {
             payload.pop_front();
         }
-        if p.m.fires() {
+        if p.m_axis.fires() {
             (first, last) = (first.min(cycle), cycle);
-            let b = p.m.beat();
+            let b = p.m_axis.beat();
             assert_eq!(b.user, 0);
             let end = b.last;
             cur.push(b);
@@ -152,7 +121,7 @@ fn run(p: &Pins, rng: &mut ChaCha8Rng, dgrams: &[Datagram], gaps: f64) -> (Vec<V
     (frames, first, last)
 }
 
-fn random(p: Pins, name: &str) {
+fn random(p: UdpTxBuild, name: &str) {
     let mut rng = seed::rng(name);
     for gaps in [0.0, 0.3, 0.6] {
         let dgrams: Vec<Datagram> = (0..400).map(|_| random_datagram(&mut rng)).collect();
@@ -181,25 +150,25 @@ fn random(p: Pins, name: &str) {
 #[test]
 fn w64_matches_the_reference() {
     let d = UdpTxBuildW64::new();
-    random(pins!(d), "udp_tx_build_w64");
+    random(d.view(), "udp_tx_build_w64");
 }
 
 #[test]
 fn w128_matches_the_reference() {
     let d = UdpTxBuildW128::new();
-    random(pins!(d), "udp_tx_build_w128");
+    random(d.view(), "udp_tx_build_w128");
 }
 
 #[test]
 fn w256_matches_the_reference() {
     let d = UdpTxBuildW256::new();
-    random(pins!(d), "udp_tx_build_w256");
+    random(d.view(), "udp_tx_build_w256");
 }
 
 #[test]
 fn w512_matches_the_reference() {
     let d = UdpTxBuildW512::new();
-    random(pins!(d), "udp_tx_build_w512");
+    random(d.view(), "udp_tx_build_w512");
 }
 
 /// A payload whose UDP sum complements to 0 goes out with checksum 0xFFFF, and
@@ -212,9 +181,9 @@ fn zero_checksum_and_full_rate() {
         UdpTxBuildW256::new(),
         UdpTxBuildW512::new(),
     );
-    for p in [pins!(a), pins!(b), pins!(c), pins!(d)] {
+    for p in [a.view(), b.view(), c.view(), d.view()] {
         let mut rng = seed::rng("udp_tx_build_rate");
-        let lanes = p.s.lanes() as u64;
+        let lanes = p.s_axis.lanes() as u64;
         // Find a datagram whose computed UDP checksum is 0 (about one in 65536).
         let zero = (0..2_000_000)
             .map(|_| {

@@ -231,6 +231,10 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
     m.set(&eng.evq_irq, &global.evq_irq_line);
     // A denied read returns zeros, never the register's value (the front end masks it).
     rs.finish(&mut m, &s)?;
+    // The transmit engine's groups, declared by hand in port order.
+    TxUpdate::mark(&mut m, Side::Sink);
+    TxInfo::mark(&mut m, Side::Source);
+    TxDoorbell::mark(&mut m, Side::Source);
     m.finish()
 }
 

@@ -136,6 +136,11 @@ pub fn nic_block(cfg: NicBlockCfg) -> Result<Rc<Module>, HdlErrors> {
     interrupt(&mut m, &mut rs, &np_irq, &rx, &tx);
     statistics(&mut m, &mut rs);
     rs.finish(&mut m, &s)?;
+    // Port groups declared by hand where they are used, in port order.
+    NpBuffer::mark(&mut m, Side::Source);
+    NpDone::mark(&mut m, Side::Sink);
+    NpTx::mark(&mut m, Side::Source);
+    NpTxDone::mark(&mut m, Side::Sink);
     m.finish()
 }
 

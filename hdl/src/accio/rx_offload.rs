@@ -44,6 +44,7 @@
 //! can ever back-pressure the fixed-latency decision.
 
 use super::ict::{DmaEvent, IctLookup, IctResult, MalformedEvent, RxUpdate};
+use super::nic_block::{NpBuffer, NpDone};
 use super::regs::LOOKUP_LATENCY;
 use crate::blocks::axis_packet_fifo::{axis_packet_fifo, PacketFifoCfg};
 use crate::blocks::axis_register::axis_register;
@@ -53,7 +54,7 @@ use crate::blocks::dma_write::{dma_write, TAG_WIDTH};
 use crate::blocks::onehot::select;
 use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::blocks::udp_rx_parse::udp_rx_parse;
-use crate::bundles::{Axis, AxisCfg};
+use crate::bundles::{Axis, AxisCfg, Side};
 use crate::ir::{
     cat, clog2, lit, Expr, HdlErrors, Inst, Module, ModuleBuilder, PortDir, RamStyle, Sig,
 };
@@ -201,6 +202,9 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     cutter(&mut m, &cfg, &children, &queues, &mover);
     let done = completions(&mut m, &cfg, &decision, &queues, &mover)?;
     bookkeeping(&mut m, &cfg, &front, &decision, &mover, &done);
+    // Port groups declared by hand where they are used, in port order.
+    NpBuffer::mark(&mut m, Side::Sink);
+    NpDone::mark(&mut m, Side::Source);
     m.finish()
 }
 

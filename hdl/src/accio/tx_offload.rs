@@ -27,6 +27,8 @@
 //! frame is complete in a FIFO before its first beat goes out, so the MAC never waits
 //! inside a frame.
 
+use super::ict::{self, DmaEvent, TxDoorbell, TxUpdate};
+use super::nic_block::{NpTx, NpTxDone};
 use crate::blocks::axis_packet_fifo::{axis_packet_fifo, PacketFifoCfg};
 use crate::blocks::axis_register::axis_register;
 use crate::blocks::byte_shifter::{byte_shifter, ByteShifterCfg};
@@ -37,7 +39,7 @@ use crate::blocks::onehot::{above, encode, rr_pick};
 use crate::blocks::rr_arbiter::rr_arbiter;
 use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::blocks::udp_tx_build::udp_tx_build;
-use crate::bundles::{Axis, AxisCfg};
+use crate::bundles::{Axis, AxisCfg, Side};
 use crate::ir::{cat, clog2, lit, Expr, HdlErrors, Inst, Module, ModuleBuilder, PortDir, Sig};
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -174,6 +176,13 @@ pub fn accio_tx_offload(cfg: TxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     let built = frame_builder(&mut m, &cfg, &kids, &ports, &headers, sums.payloads);
     return_credits(&mut m, &headers, &reports, &sums, &verdict, &built);
     mac_arbiter(&mut m, &cfg, &kids.arbiter, built.build, steering.np_frames);
+    // Port groups declared by hand where they are used, in port order.
+    TxDoorbell::mark(&mut m, Side::Sink);
+    ict::TxInfo::mark(&mut m, Side::Sink);
+    NpTx::mark(&mut m, Side::Sink);
+    TxUpdate::mark(&mut m, Side::Source);
+    NpTxDone::mark(&mut m, Side::Source);
+    DmaEvent::mark(&mut m, Side::Source);
     m.finish()
 }
 

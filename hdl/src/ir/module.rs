@@ -5,8 +5,8 @@ use super::bits::Bits;
 use super::check::{self, Parts};
 use super::expr::{clog2, Expr, Operand, SigId};
 use super::netlist::{
-    HdlError, HdlErrors, Instance, MemPort, Memory, Module, Port, PortDir, RamStyle, SigKind,
-    Signal, Stmt,
+    GroupType, HdlError, HdlErrors, Instance, MemPort, Memory, Module, Port, PortDir, RamStyle,
+    SigKind, Signal, Stmt,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Deref;
@@ -351,9 +351,73 @@ impl ModuleBuilder {
             dir,
             width,
             group: group.map(|(g, f)| (g.to_string(), f.to_string())),
+            group_type: None,
             sig: s.id,
         });
         s
+    }
+
+    /// Records that the ports of bundle `prefix` are side `ty.side` of group type `ty`,
+    /// after checking them against its fields (name, forward): every field present once, in
+    /// the direction the side gives it, and no other port in the bundle.
+    pub fn mark_group(&mut self, prefix: &str, ty: GroupType, fields: &[(&str, bool)]) {
+        let in_group = |p: &Port| p.group.as_ref().is_some_and(|(g, _)| g == prefix);
+        for &(field, forward) in fields {
+            let want = match (ty.side, forward) {
+                (crate::bundles::Side::Sink, true) | (crate::bundles::Side::Source, false) => {
+                    PortDir::In
+                }
+                _ => PortDir::Out,
+            };
+            let found = self
+                .ports
+                .iter()
+                .find(|p| in_group(p) && p.group.as_ref().is_some_and(|(_, f)| f == field))
+                .map(|p| p.dir);
+            let port = format!("{prefix}_{field}");
+            match found {
+                None => self.error(
+                    Some(&port),
+                    format!("missing: bundle `{prefix}` is not a `{}`", ty.path),
+                ),
+                Some(dir) if dir != want => {
+                    let word = |d| {
+                        if d == PortDir::In {
+                            "an input"
+                        } else {
+                            "an output"
+                        }
+                    };
+                    let msg = format!("is {}, but {} of a `{}`", word(dir), word(want), ty.path);
+                    self.error(Some(&port), msg)
+                }
+                Some(_) => {}
+            }
+        }
+        let extra: Vec<String> = self
+            .ports
+            .iter()
+            .filter(|p| in_group(p))
+            .filter(|p| {
+                let f = &p.group.as_ref().expect("in a group").1;
+                !fields.iter().any(|(name, _)| name == f)
+            })
+            .map(|p| p.name.clone())
+            .collect();
+        for name in extra {
+            self.error(Some(&name), format!("is not a field of `{}`", ty.path));
+        }
+        self.set_group_type(prefix, ty);
+    }
+
+    /// Records group type `ty` on every port of bundle `prefix` (declared by that type's
+    /// own constructor, so not checked).
+    pub(crate) fn set_group_type(&mut self, prefix: &str, ty: GroupType) {
+        for p in &mut self.ports {
+            if p.group.as_ref().is_some_and(|(g, _)| g == prefix) {
+                p.group_type = Some(ty);
+            }
+        }
     }
 
     pub fn input(&mut self, name: &str, width: u32) -> Sig {
@@ -715,6 +779,7 @@ impl ModuleBuilder {
             });
             let group = g.as_ref().map(|(g, f)| (g.as_str(), f.as_str()));
             let outer = self.port(&rename(&p.name), p.width, p.dir, group);
+            self.ports.last_mut().expect("just declared").group_type = p.group_type;
             if p.dir == PortDir::In {
                 self.connect(inst, &p.name, &outer);
             } else {

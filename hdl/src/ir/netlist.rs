@@ -63,14 +63,30 @@ pub enum PortDir {
 }
 
 /// A port as the outside world sees it. `group` names the bundle it belongs to
-/// (prefix, field), so testbench handles can nest `dut.s_axis.tdata`.
+/// (prefix, field), so testbench handles can nest `dut.s_axis.tdata`; `group_type` names
+/// the bundle's type and side when it is a declared group (a `port_group!`, `Axis`), so
+/// testbenches get one typed view of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Port {
     pub name: String,
     pub dir: PortDir,
     pub width: u32,
     pub group: Option<(String, String)>,
+    pub group_type: Option<GroupType>,
     pub(crate) sig: SigId,
+}
+
+/// The type of a port group and the side a module is on: recorded on every port of the
+/// group by its declaration (`port_group!`'s `source`/`sink`, [`crate::bundles::Axis`])
+/// or by a check of hand-declared ports (`Group::mark`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GroupType {
+    /// The Rust type's name, e.g. `IctLookup`.
+    pub name: &'static str,
+    /// Its path, e.g. `hdl::accio::ict::IctLookup`.
+    pub path: &'static str,
+    /// The side of this module.
+    pub side: crate::bundles::Side,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

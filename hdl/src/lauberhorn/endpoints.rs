@@ -575,6 +575,14 @@ pub fn endpoints(cfg: EndpointsCfg) -> Result<Rc<Module>, HdlErrors> {
     let head = issue(&mut m, &d, &q)?;
     let (ram_q, tx_q) = read_port(&mut m, &d, ram, txram, &head);
     serialize(&mut m, &d, &head, &ram_q, &tx_q, &n2c);
+    // Port groups declared by hand where they are used, in port order.
+    SlotAssign::mark(&mut m, Side::Sink);
+    // With the endpoint whose core acknowledged (the NIC leaves it unread).
+    RequestDone::mark_with(&mut m, Side::Source, &[("ep", true)]);
+    TxSend::mark(&mut m, Side::Source);
+    TxBufferDone::mark(&mut m, Side::Sink);
+    SlotWrite::mark(&mut m, Side::Sink);
+    SlotRead::mark(&mut m, Side::Sink);
     m.finish()
 }
 

@@ -25,10 +25,11 @@ use crate::blocks::checksum::checksum;
 use crate::blocks::pieces::{pick, place};
 use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::blocks::udp_tx_build::{udp_tx_build, FIELDS};
-use crate::bundles::{Axis, AxisCfg};
+use crate::bundles::{Axis, AxisCfg, Side};
 use crate::ir::{cat, clog2, lit, Expr, HdlErrors, Inst, Module, ModuleBuilder, PortDir, Sig};
 use crate::lauberhorn::coherence::{ctrl, tx, KERNEL, LINE_BITS, LINE_BYTES};
-use crate::lauberhorn::endpoints::EndpointsCfg;
+use crate::lauberhorn::endpoints::{self, EndpointsCfg};
+use crate::lauberhorn::rpc_rx;
 use std::rc::Rc;
 
 /// Bytes of the accepted-reply header in front of the results.
@@ -123,6 +124,14 @@ pub fn rpc_reply(cfg: RpcReplyCfg) -> Result<Rc<Module>, HdlErrors> {
     );
     release(&mut m, &ports, &job, &payload.pass_end);
     mac_output(&mut m, &d, sinks.builder);
+    // Port groups declared by hand where they are used, in port order.
+    endpoints::RequestDone::mark(&mut m, Side::Sink);
+    rpc_rx::ErrorDone::mark(&mut m, Side::Sink);
+    rpc_rx::CallMeta::mark_with(&mut m, Side::Sink, &[("slot", false)]);
+    endpoints::TxSend::mark(&mut m, Side::Sink);
+    endpoints::TxBufferDone::mark(&mut m, Side::Source);
+    endpoints::SlotRead::mark(&mut m, Side::Source);
+    rpc_rx::FreeSlot::mark(&mut m, Side::Source);
     m.finish()
 }
 

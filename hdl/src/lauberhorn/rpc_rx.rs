@@ -42,11 +42,12 @@ use crate::blocks::onehot::select;
 use crate::blocks::pieces::{pick, place};
 use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::blocks::udp_rx_parse::udp_rx_parse;
-use crate::bundles::{Axis, AxisCfg};
+use crate::bundles::{Axis, AxisCfg, Side};
 use crate::ir::{
     cat, clog2, lit, Expr, HdlErrors, Inst, Mem, Module, ModuleBuilder, PortDir, RamStyle, Sig,
 };
 use crate::lauberhorn::coherence::{ctrl, LINE_BITS, LINE_BYTES};
+use crate::lauberhorn::endpoints::SlotWrite;
 use crate::lauberhorn::rpc_decode::{rpc_decode, RPC_OFFSET};
 use crate::lauberhorn::service_table::{service_table, ServiceTableCfg};
 use crate::proto::oncrpc;
@@ -454,6 +455,13 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
     );
     free_slots(&mut m, &d, &dec, &ho);
     meta_view(&mut m, &d, mems.info);
+    // Port groups declared by hand where they are used, in port order.
+    SlotWrite::mark(&mut m, Side::Source);
+    crate::lauberhorn::scheduler::Request::mark(&mut m, Side::Source);
+    ErrorDone::mark(&mut m, Side::Source);
+    FreeSlot::mark(&mut m, Side::Sink);
+    // The reply path names the slot whose call it answers (wired apart in the NIC).
+    CallMeta::mark_with(&mut m, Side::Source, &[("slot", false)]);
     m.finish()
 }
 

@@ -276,5 +276,8 @@ pub fn scheduler(cfg: SchedulerCfg) -> Result<Rc<Module>, HdlErrors> {
     read(&mut m, "arrived", &arrived);
     read(&mut m, "dispatched", &dispatched);
     read(&mut m, "refused", &refused);
+    // Port groups declared by hand where they are used, in port order.
+    Request::mark(&mut m, crate::bundles::Side::Sink);
+    crate::lauberhorn::endpoints::SlotAssign::mark(&mut m, crate::bundles::Side::Source);
     m.finish()
 }

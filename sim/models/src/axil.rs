@@ -14,7 +14,7 @@ use rand_chacha::ChaCha8Rng;
 use sim::{PortRead, PortWrite};
 use std::collections::VecDeque;
 
-/// The ports of one AXI4-Lite slave: `axil_master!(dut.s_axil)`.
+/// The ports of one AXI4-Lite slave: `axil_master!(dut.s_axil)`, `dut` a handle or a view.
 pub struct AxilPorts<'a> {
     pub awaddr: &'a dyn PortWrite,
     pub awprot: &'a dyn PortWrite,

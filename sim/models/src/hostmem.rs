@@ -54,7 +54,8 @@ pub struct AxiReadPorts<'a> {
 }
 
 /// The ports of one AXI4 master (either half may be absent): `axi_slave_ports!(dut.m_axi)`,
-/// or `axi_slave_ports!(dut.m_axi, write)` / `(.., read)` for a master with one half.
+/// or `axi_slave_ports!(dut.m_axi, write)` / `(.., read)` for a master with one half; `dut`
+/// a handle or a view.
 pub struct AxiPorts<'a> {
     pub write: Option<AxiWritePorts<'a>>,
     pub read: Option<AxiReadPorts<'a>>,

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use anyhow::{bail, Result};
 
-use super::{PortDir, TraceMode};
+use super::{GroupType, PortDir, TraceMode};
 
 /// One entry of a model's port table (the spec's ports plus an unlisted clock).
 #[derive(Debug, Clone)]
@@ -13,6 +13,7 @@ pub(crate) struct TablePort {
     pub dir: PortDir,
     pub width: u32,
     pub group: Option<(String, String)>,
+    pub group_type: Option<GroupType>,
 }
 
 /// What the generator needs to know about one model.
@@ -20,6 +21,7 @@ pub(crate) struct GenModel<'a> {
     pub top: &'a str,
     pub table: &'a [TablePort],
     pub clock: Option<usize>,
+    pub view: Option<&'a str>,
 }
 
 const KEYWORDS: &[&str] = &[
@@ -218,7 +220,318 @@ pub(crate) fn generate(
     for m in models {
         model(&mut s, m, trace_expr, wave_dir)?;
     }
+    views(&mut s, models)?;
     Ok(s)
+}
+
+// -----------------------------------------------------------------------------------------
+// Views
+
+/// A view type's field: a port (by reference, writable or readable), a bundle of a group
+/// type (the shared type `<Type><Side>`), a stream (`AxisIn`/`AxisOut`) or another bundle
+/// (`<View><Bundle>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum ViewField {
+    Port {
+        name: String,
+        dir: PortDir,
+    },
+    Group {
+        name: String,
+        ty: String,
+    },
+    Stream {
+        name: String,
+        sink: bool,
+        tuser: bool,
+    },
+    Bundle {
+        name: String,
+        ty: String,
+    },
+}
+
+impl ViewField {
+    fn name(&self) -> &str {
+        match self {
+            Self::Port { name, .. }
+            | Self::Group { name, .. }
+            | Self::Stream { name, .. }
+            | Self::Bundle { name, .. } => name,
+        }
+    }
+}
+
+/// A struct of port references, `(field, direction)` in port order.
+type PortStruct = Vec<(String, PortDir)>;
+
+/// A view struct a bundle needs: its name, its group type's path (`None` for a bundle
+/// without one) and its fields.
+type BundleStruct = (String, Option<String>, PortStruct);
+
+fn ref_type(dir: PortDir) -> &'static str {
+    match dir {
+        PortDir::In => "&'a dyn ::sim::PortWrite",
+        PortDir::Out => "&'a dyn ::sim::PortRead",
+    }
+}
+
+fn side_name(t: &GroupType) -> &'static str {
+    match t.side {
+        super::GroupSide::Source => "Source",
+        super::GroupSide::Sink => "Sink",
+    }
+}
+
+/// The view of one model: its fields, and the structs its bundles need (name, group path
+/// or `None`, fields).
+fn view_of(m: &GenModel<'_>, view: &str) -> Result<(Vec<ViewField>, Vec<BundleStruct>)> {
+    let mut fields = Vec::new();
+    let mut structs = Vec::new();
+    for f in self::fields(m)? {
+        match f {
+            Field::Port(_, p) => fields.push(ViewField::Port {
+                name: p.name.clone(),
+                dir: p.dir,
+            }),
+            Field::Group(g, members) => {
+                let ports: PortStruct = members
+                    .iter()
+                    .map(|(_, p)| (p.group.as_ref().expect("grouped").1.clone(), p.dir))
+                    .collect();
+                let types: Vec<Option<&GroupType>> =
+                    members.iter().map(|(_, p)| p.group_type.as_ref()).collect();
+                let ty = types[0];
+                if types.iter().any(|t| *t != ty) {
+                    bail!(
+                        "model `{}`: the ports of bundle `{g}` disagree on its group type",
+                        m.top
+                    );
+                }
+                match ty {
+                    Some(t) if t.name == "Axis" => {
+                        let sink = t.side == super::GroupSide::Sink;
+                        let has = |f: &str| ports.iter().any(|(n, _)| n == f);
+                        for f in ["tdata", "tkeep", "tvalid", "tlast", "tready"] {
+                            if !has(f) {
+                                bail!("model `{}`: stream `{g}` has no `{f}`", m.top);
+                            }
+                        }
+                        fields.push(ViewField::Stream {
+                            name: g,
+                            sink,
+                            tuser: has("tuser"),
+                        });
+                    }
+                    Some(t) => {
+                        let ty = format!("{}{}", t.name, side_name(t));
+                        structs.push((ty.clone(), Some(t.path.clone()), ports));
+                        fields.push(ViewField::Group { name: g, ty });
+                    }
+                    None => {
+                        let ty = format!("{}{}", camel_case(view), camel_case(&g));
+                        structs.push((ty.clone(), None, ports));
+                        fields.push(ViewField::Bundle { name: g, ty });
+                    }
+                }
+            }
+        }
+    }
+    if fields.iter().any(|f| f.name() == "dut") {
+        bail!(
+            "model `{}`: a port or bundle named `dut` clashes with the view's model field",
+            m.top
+        );
+    }
+    Ok((fields, structs))
+}
+
+/// `pub mod views`: one struct per view, one per group type and side, one per other bundle.
+fn views(s: &mut String, models: &[GenModel<'_>]) -> Result<()> {
+    // view name -> (fields, first model)
+    let mut view_defs: Vec<(String, Vec<ViewField>, &str)> = Vec::new();
+    // struct name -> (group path, fields, first model)
+    let mut structs: Vec<(String, Option<String>, PortStruct, &str)> = Vec::new();
+    for m in models {
+        let Some(view) = m.view else { continue };
+        rust_ident(view, "view name")?;
+        let (fields, needed) = view_of(m, view)?;
+        match view_defs.iter().find(|(v, _, _)| v == view) {
+            Some((_, f, first)) if *f != fields => bail!(
+                "models `{first}` and `{}` share view `{view}` but differ in ports, bundles \
+                 or directions",
+                m.top
+            ),
+            Some(_) => {}
+            None => view_defs.push((view.to_string(), fields, m.top)),
+        }
+        for (name, path, ports) in needed {
+            match structs.iter().find(|(n, ..)| *n == name) {
+                Some((_, p, f, first)) if *p != path || *f != ports => bail!(
+                    "models `{first}` and `{}`: view type `{name}` stands for two different \
+                     bundles (fields or directions differ, or two group types share a name)",
+                    m.top
+                ),
+                Some(_) => {}
+                None => structs.push((name, path, ports, m.top)),
+            }
+        }
+    }
+    if view_defs.is_empty() {
+        return Ok(());
+    }
+    let _ = write!(
+        s,
+        "\n/// Views of the models: each port by name (`&dyn PortWrite` for inputs, `&dyn\n\
+         /// PortRead` for outputs, whatever the width), each declared port group as one value\n\
+         /// of a type shared by every model (`<Group><Side>`), streams as [`::sim::axis`] views.\n\
+         /// Get one with `view()` on a handle.\n\
+         #[allow(dead_code, clippy::all)]\n\
+         pub mod views {{\n"
+    );
+    let mut taken: Vec<String> = Vec::new();
+    for (name, path, ports, _) in &structs {
+        let what = match path {
+            Some(p) => {
+                let side = if name.ends_with("Sink") {
+                    "sink"
+                } else {
+                    "source"
+                };
+                format!("The {side} side of port group [`{p}`](::{p}).")
+            }
+            None => "A bundle without a declared group type.".to_string(),
+        };
+        let _ = write!(
+            s,
+            "    /// {what}\n\
+             \x20   #[derive(Clone, Copy)]\n\
+             \x20   pub struct {name}<'a> {{\n"
+        );
+        for (f, dir) in ports {
+            let _ = writeln!(
+                s,
+                "        pub {}: {},",
+                rust_ident(f, "bundle field name")?,
+                ref_type(*dir)
+            );
+        }
+        s.push_str("    }\n\n");
+        taken.push(name.clone());
+    }
+    for (view, fields, _) in &view_defs {
+        let ty = camel_case(view);
+        if taken.contains(&ty) {
+            bail!("view `{view}`: its type name `{ty}` is also a bundle's view type");
+        }
+        taken.push(ty.clone());
+        let users: Vec<&str> = models
+            .iter()
+            .filter(|m| m.view == Some(view.as_str()))
+            .map(|m| m.top)
+            .collect();
+        let _ = write!(
+            s,
+            "    /// View `{view}` of {}.\n\
+             \x20   #[derive(Clone, Copy)]\n\
+             \x20   pub struct {ty}<'a> {{\n\
+             \x20       /// The model, to evaluate and clock it.\n\
+             \x20       pub dut: &'a dyn ::sim::Model,\n",
+            users
+                .iter()
+                .map(|t| format!("[`{}`](super::{})", camel_case(t), camel_case(t)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        for f in fields {
+            let line = match f {
+                ViewField::Port { name, dir } => {
+                    format!("pub {}: {}", rust_ident(name, "port name")?, ref_type(*dir))
+                }
+                ViewField::Group { name, ty } | ViewField::Bundle { name, ty } => {
+                    format!("pub {}: {ty}<'a>", rust_ident(name, "bundle name")?)
+                }
+                ViewField::Stream { name, sink, .. } => format!(
+                    "pub {}: ::sim::axis::{}<'a>",
+                    rust_ident(name, "bundle name")?,
+                    if *sink { "AxisIn" } else { "AxisOut" }
+                ),
+            };
+            let _ = writeln!(s, "        {line},");
+        }
+        let _ = write!(
+            s,
+            "    }}\n\n\
+             \x20   /// The view is the model: `p.tick()`, `p.eval()`, ...\n\
+             \x20   impl ::sim::Model for {ty}<'_> {{\n\
+             \x20       #[inline]\n\
+             \x20       fn core(&self) -> &::sim::ModelCore {{\n\
+             \x20           self.dut.core()\n\
+             \x20       }}\n\
+             \x20   }}\n\n"
+        );
+    }
+    s.push_str("}\n");
+    Ok(())
+}
+
+/// `view()` on the handle of a model that has a view.
+fn view_method(s: &mut String, m: &GenModel<'_>) -> Result<()> {
+    let Some(view) = m.view else { return Ok(()) };
+    let (fields, needed) = view_of(m, view)?;
+    let ty = camel_case(view);
+    let _ = write!(
+        s,
+        "    impl {handle} {{\n\
+         \x20       /// This model's [`views::{ty}`](super::views::{ty}).\n\
+         \x20       pub fn view(&self) -> super::views::{ty}<'_> {{\n\
+         \x20           super::views::{ty} {{\n\
+         \x20               dut: self,\n",
+        handle = camel_case(m.top)
+    );
+    for f in &fields {
+        match f {
+            ViewField::Port { name, .. } => {
+                let n = rust_ident(name, "port name")?;
+                let _ = writeln!(s, "                {n}: &self.{n},");
+            }
+            ViewField::Group { name, ty } | ViewField::Bundle { name, ty } => {
+                let n = rust_ident(name, "bundle name")?;
+                let (_, _, ports) = needed
+                    .iter()
+                    .find(|(t, ..)| t == ty)
+                    .expect("the view's own struct");
+                let _ = writeln!(s, "                {n}: super::views::{ty} {{");
+                for (f, _) in ports {
+                    let f = rust_ident(f, "bundle field name")?;
+                    let _ = writeln!(s, "                    {f}: &self.{n}.{f},");
+                }
+                s.push_str("                },\n");
+            }
+            ViewField::Stream { name, sink, tuser } => {
+                let n = rust_ident(name, "bundle name")?;
+                let user = if *tuser {
+                    format!("Some(&self.{n}.tuser)")
+                } else {
+                    "None".to_string()
+                };
+                let _ = writeln!(
+                    s,
+                    "                {n}: ::sim::axis::{}::new(\n\
+                     \x20                   &self.{n}.tdata,\n\
+                     \x20                   &self.{n}.tkeep,\n\
+                     \x20                   &self.{n}.tvalid,\n\
+                     \x20                   &self.{n}.tlast,\n\
+                     \x20                   {user},\n\
+                     \x20                   &self.{n}.tready,\n\
+                     \x20               ),",
+                    if *sink { "AxisIn" } else { "AxisOut" }
+                );
+            }
+        }
+    }
+    s.push_str("            }\n        }\n    }\n\n");
+    Ok(())
 }
 
 fn model(s: &mut String, m: &GenModel<'_>, trace_expr: &str, wave_dir: &str) -> Result<()> {
@@ -355,6 +668,8 @@ fn model(s: &mut String, m: &GenModel<'_>, trace_expr: &str, wave_dir: &str) -> 
             s.push_str("    }\n\n");
         }
     }
+
+    view_method(s, m)?;
 
     // Constructors and methods.
     let _ = write!(
@@ -520,6 +835,7 @@ fn model(s: &mut String, m: &GenModel<'_>, trace_expr: &str, wave_dir: &str) -> 
 
 #[cfg(test)]
 mod tests {
+    use super::super::GroupSide;
     use super::*;
 
     #[test]
@@ -531,5 +847,76 @@ mod tests {
         assert!(rust_ident("self", "x").is_err());
         assert!(rust_ident("__core", "x").is_err());
         assert!(rust_ident("a$b", "x").is_err());
+    }
+
+    fn port(
+        name: &str,
+        dir: PortDir,
+        width: u32,
+        group: Option<(&str, &str, GroupSide)>,
+    ) -> TablePort {
+        TablePort {
+            name: name.into(),
+            dir,
+            width,
+            group: group.map(|(g, f, _)| (g.into(), f.into())),
+            group_type: group.map(|(_, _, side)| GroupType {
+                name: "Lookup".into(),
+                path: "hdl::x::Lookup".into(),
+                side,
+            }),
+        }
+    }
+
+    /// A block at `width` with a `lookup` group (source side) and an untyped `cfg` bundle.
+    fn table(width: u32) -> Vec<TablePort> {
+        let lk = |f| Some(("lookup", f, GroupSide::Source));
+        vec![
+            port("clk", PortDir::In, 1, None),
+            port("rst", PortDir::In, 1, None),
+            port("lookup_valid", PortDir::Out, 1, lk("valid")),
+            port("lookup_ip", PortDir::Out, width, lk("ip")),
+            TablePort {
+                group: Some(("cfg".into(), "mode".into())),
+                ..port("cfg_mode", PortDir::In, 2, None)
+            },
+        ]
+    }
+
+    #[test]
+    fn models_of_one_view_share_its_types() {
+        let (t8, t64) = (table(8), table(64));
+        let gen = |top, table, view| GenModel {
+            top,
+            table,
+            clock: Some(0),
+            view,
+        };
+        let models = [
+            gen("blk_w8", &t8[..], Some("blk")),
+            gen("blk_w64", &t64[..], Some("blk")),
+        ];
+        let code = generate(&models, TraceMode::Off, "/w").unwrap();
+        assert_eq!(code.matches("pub struct Blk<'a>").count(), 1);
+        assert_eq!(code.matches("pub struct LookupSource<'a>").count(), 1);
+        assert_eq!(code.matches("pub struct BlkCfg<'a>").count(), 1);
+        assert_eq!(
+            code.matches("pub fn view(&self) -> super::views::Blk<'_>")
+                .count(),
+            2
+        );
+        assert!(code.contains("pub lookup: LookupSource<'a>,"));
+        assert!(code.contains("pub valid: &'a dyn ::sim::PortRead,"));
+        assert!(code.contains("pub mode: &'a dyn ::sim::PortWrite,"));
+
+        // A model of the same view with another port is refused.
+        let mut other = table(8);
+        other.push(port("extra", PortDir::In, 1, None));
+        let models = [
+            gen("blk_w8", &t8[..], Some("blk")),
+            gen("blk_x", &other[..], Some("blk")),
+        ];
+        let err = generate(&models, TraceMode::Off, "/w").unwrap_err();
+        assert!(err.to_string().contains("share view `blk`"), "{err}");
     }
 }

@@ -28,6 +28,7 @@ fn spec(verilog: &str) -> ModelSpec {
         ],
         clock: Some("clk".into()),
         extra_cpp: vec![],
+        view: None,
     }
 }
 

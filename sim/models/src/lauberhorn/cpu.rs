@@ -34,7 +34,8 @@ use rand_chacha::ChaCha8Rng;
 use sim::{ModelCore, PortRead, PortWrite};
 use std::collections::{BTreeMap, VecDeque};
 
-/// The coherence ports of a model: `coh_ports!(dut)` for a model with `c2n`/`n2c` bundles.
+/// The coherence ports of a model: `coh_ports!(dut)` for a handle or a view (`dut.view()`)
+/// with `c2n`/`n2c` bundles.
 pub struct CohPorts<'a> {
     /// The model's clock: the CPU checks it runs every cycle the model is clocked.
     pub clock: &'a ModelCore,
