@@ -227,6 +227,7 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
         &mut m, &mut rs, &dims, &eng, &flops, &mmio, &global, &pops, &writes, &lookup,
     );
     events(&mut m, &rs, &eng, &mmio, &kids, &global, &lookup);
+    settle_views(&mut m, &mut rs, &mmio, &pops, &global);
     m.set(&eng.irq, &kids.rq_irq);
     m.set(&eng.evq_irq, &global.evq_irq_line);
     // A denied read returns zeros, never the register's value (the front end masks it).
@@ -474,8 +475,9 @@ struct Mmio {
     upd_adv: Sig,
     upd_drop: Sig,
     fault: Sig,
-    /// Edges until the ready queue's head is up to date (see [`mmio_front`]).
-    rq_settle: Sig,
+    /// Edges until the ready queue's head and the victim are up to date (see
+    /// [`mmio_front`]); a pop or a VICTIM read restarts it.
+    views_settle: Sig,
 }
 
 /// The register front end with the ICT's rules: user code reaches only the entries its
@@ -521,19 +523,21 @@ fn mmio_front<'a>(
     let hit_rx_tail = pending.dec.hit("ENTRY", "RX_TAIL");
     let hit_drops = pending.dec.hit("ENTRY", "DROPS");
     let hit_tx_head = pending.dec.hit("ENTRY", "TX_HEAD");
-    // The ready queue's head shows the state HEAD_LATENCY edges ago: a read of it waits
-    // until the last write or pop has passed through (`rq_settle` counts that down).
-    let rq_settle = m.reg_reset("rq_settle", clog2(HEAD_LATENCY as u64 + 1), 0);
+    // The ready queue's head and the victim are registered views of the entries (the head
+    // HEAD_LATENCY edges behind them): a read of a view waits until the last write, pop
+    // or VICTIM read has passed through (`views_settle` counts that down).
+    let views_settle = m.reg_reset("views_settle", clog2(HEAD_LATENCY as u64 + 1), 0);
     m.describe(
-        &rq_settle,
-        "Edges until the ready queue's head shows the last MMIO write or pop.",
+        &views_settle,
+        "Edges until the ready queue's head and the victim show the last MMIO write, pop or VICTIM read.",
     );
-    let reads_head = pending.dec.hit("CORE", "RQ_POP")
+    let reads_view = pending.dec.hit("CORE", "RQ_POP")
         | pending.dec.hit("CORE", "RQ_PEEK")
-        | pending.dec.hit("CORE", "IRQ_STATUS");
+        | pending.dec.hit("CORE", "IRQ_STATUS")
+        | pending.dec.hit("GLOBAL", "VICTIM");
     let stall = (&pending.req.write
         & ((&hit_rx_tail & &upd_adv) | (&hit_drops & &upd_drop) | (&hit_tx_head & &eng.tu_valid)))
-        | (!&pending.req.write & reads_head & rq_settle.ne(0u64));
+        | (!&pending.req.write & reads_view & views_settle.ne(0u64));
     let rules = Rules {
         user_check: Some(owner_ok),
         stall: Some(stall),
@@ -553,7 +557,7 @@ fn mmio_front<'a>(
         upd_adv,
         upd_drop,
         fault,
-        rq_settle,
+        views_settle,
     };
     (rs, mmio)
 }
@@ -613,6 +617,8 @@ struct Global {
     clear_used: Sig,
     link_state: Sig,
     filter: Mem,
+    /// A VICTIM read moves the clock hand.
+    victim_read: Sig,
 }
 
 /// The GLOBAL block: identification, the event queue, slot replacement, the link and the
@@ -703,17 +709,31 @@ fn global_registers(
     if n == 1 {
         m.unused(&victim); // the only slot: index and hand are constants
     }
+    // VICTIM reads a registered copy, so the pick and the hand's move are not one path.
+    let victim_q = m.reg_reset("victim_q", n, 1);
+    m.describe(
+        &victim_q,
+        "The victim as of the last edge, one-hot: what VICTIM reads.",
+    );
+    m.set(&victim_q, &victim);
+    let victim_free = m.reg_reset("victim_is_free", 1, 1);
+    m.set(&victim_free, free_vec.any());
+    let victim_unused = m.reg_reset("victim_is_unused", 1, 0);
+    m.set(&victim_unused, !free_vec.any() & unused_vec.any());
+    if n == 1 {
+        m.unused(&victim_q);
+    }
     rs.dec.read(
         "GLOBAL",
         "VICTIM",
         &[
-            ("INDEX", encode(&victim, iw).zext(16)),
-            ("FREE", free_vec.any()),
-            ("UNUSED", !free_vec.any() & unused_vec.any()),
+            ("INDEX", encode(&victim_q, iw).zext(16)),
+            ("FREE", victim_free.into()),
+            ("UNUSED", victim_unused.into()),
         ],
     );
-    let rd_victim = rs.read(m, "GLOBAL", "VICTIM");
-    m.when(&rd_victim, |m| m.set(&hand, above(&victim)));
+    let victim_read = rs.read(m, "GLOBAL", "VICTIM");
+    m.when(&victim_read, |m| m.set(&hand, above(&victim_q)));
     let wr_usage_clear = rs.write(m, "GLOBAL", "USAGE_CLEAR");
     let clear_all = rs.field("GLOBAL", "USAGE_CLEAR", "ALL");
     let clear_used = m.node("clear_used", &wr_usage_clear & clear_all);
@@ -756,6 +776,7 @@ fn global_registers(
         clear_used,
         link_state,
         filter,
+        victim_read,
     }
 }
 
@@ -763,6 +784,15 @@ fn global_registers(
 struct Pops {
     rq_head: Sig,
     popped: Sig,
+}
+
+/// Restarts `views_settle` on every change the registered views (the ready queue's head,
+/// the victim) must catch up with: an MMIO write, a pop, a VICTIM read.
+fn settle_views(m: &mut ModuleBuilder, rs: &mut RegSlave, mmio: &Mmio, pops: &Pops, g: &Global) {
+    let changed = rs.do_write(m) | &pops.popped | &g.victim_read;
+    let settle = &mmio.views_settle;
+    m.when(changed, |m| m.set(settle, HEAD_LATENCY as u64))
+        .elif(settle.ne(0u64), |m| m.set(settle, settle - 1u64));
 }
 
 /// The CORE block: context, the ready queue's head (pop and peek), interrupts.
@@ -829,10 +859,6 @@ fn core_registers(
     );
     let pops = cat((0..c).rev().map(|k| &popped & kidx.eq(k as u64)));
     m.connect(kids.rqi, "pop", pops);
-    let changed = rs.do_write(m) | &popped;
-    let settle = &mmio.rq_settle;
-    m.when(changed, |m| m.set(settle, HEAD_LATENCY as u64))
-        .elif(settle.ne(0u64), |m| m.set(settle, settle - 1u64));
     for k in 0..c as usize {
         let here = kidx.eq(k as u64);
         m.when(&wr_ctx & &here, |m| {

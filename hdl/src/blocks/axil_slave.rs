@@ -109,7 +109,8 @@ pub fn axil_slave(m: &mut ModuleBuilder, s: &Axil) -> AxilRequest {
     }
 }
 
-/// Ends the request at `done` with `resp` (and `rdata` for a read).
+/// Ends the request at `done` with `resp` (and `rdata` for a read; the bus sees it only
+/// with an OKAY response, zeros otherwise).
 pub fn finish(
     m: &mut ModuleBuilder,
     s: &Axil,
@@ -136,5 +137,7 @@ pub fn finish(
     });
     m.set(&s.bresp, &bresp);
     m.set(&s.rresp, &rresp);
-    m.set(&s.rdata, &rdata_r);
+    // Only an OKAY read shows data: masked after the register, so the mask is not on the
+    // path through the read multiplexer.
+    m.set(&s.rdata, rresp.eq(OKAY).repeat(s.cfg.data_width) & &rdata_r);
 }

@@ -64,7 +64,6 @@ pub struct RegSlave<'a> {
     cur: Sig,
     /// `wstrb` widened to one bit per data bit.
     wmask: Sig,
-    width: u32,
 }
 
 impl<'a> RegSlave<'a> {
@@ -166,15 +165,13 @@ impl<'a> RegSlave<'a> {
     /// Drives the read data from the registers the block gave the decode, and ends each
     /// request with its response. Fails if a register of the map has no RTL.
     pub fn finish(self, m: &mut ModuleBuilder, s: &Axil) -> Result<(), HdlErrors> {
-        let width = self.width;
         let rdata = self.dec.finish(m)?;
         m.set(&self.cur, &rdata);
         let ok = &self.ok;
         let resp = self
             .known
             .mux(ok.mux(lit(OKAY, 2), lit(SLVERR, 2)), lit(DECERR, 2));
-        let rdata_out = ok.repeat(width) & &self.cur;
-        finish(m, s, &self.req, &self.done, &resp, &rdata_out);
+        finish(m, s, &self.req, &self.done, &resp, &self.cur.clone().into());
         Ok(())
     }
 }
@@ -241,7 +238,6 @@ impl<'a> Decoding<'a> {
             done,
             cur,
             wmask,
-            width,
         }
     }
 }

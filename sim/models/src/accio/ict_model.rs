@@ -213,6 +213,8 @@ pub struct IctModel {
     evq_irq_en: bool,
     evq_line: bool,
     victim_from: usize,
+    /// The victim as of the last edge (slot, free, unused): what VICTIM reads.
+    victim_q: (usize, bool, bool),
     db_rx_from: usize,
     db_tx_from: usize,
     link: bool,
@@ -240,8 +242,9 @@ pub struct IctModel {
     tx_info: TxInfo,
     /// Each entry's core as of the last edge (the ready queue's registered compare).
     owner_core: Vec<u8>,
-    /// Edges until the head shows the last MMIO write or pop; reads of it wait.
-    rq_settle: u32,
+    /// Edges until the ready queue's head and the victim show the last MMIO write, pop or
+    /// VICTIM read; reads of them wait.
+    views_settle: u32,
 }
 
 /// Edges from a change to the ready queue's head showing it (`HEAD_LATENCY` in hdl).
@@ -262,6 +265,7 @@ impl IctModel {
             evq_irq_en: false,
             evq_line: false,
             victim_from: 0,
+            victim_q: (0, true, false),
             db_rx_from: 0,
             db_tx_from: 0,
             link: false,
@@ -284,7 +288,7 @@ impl IctModel {
             res: None,
             tx_info: TxInfo::default(),
             owner_core: vec![0; n],
-            rq_settle: 0,
+            views_settle: 0,
         }
     }
 
@@ -389,7 +393,7 @@ impl IctModel {
             ("GLOBAL", "EVQ_LOST") => self.lost as u64,
             ("GLOBAL", "EVQ_CTRL") => self.evq_irq_en as u64,
             ("GLOBAL", "VICTIM") => {
-                let (i, free, unused) = self.victim();
+                let (i, free, unused) = self.victim_q;
                 f("GLOBAL", "VICTIM", "INDEX", i as u64)
                     | f("GLOBAL", "VICTIM", "FREE", free as u64)
                     | f("GLOBAL", "VICTIM", "UNUSED", unused as u64)
@@ -519,7 +523,8 @@ impl IctModel {
                 } else {
                     t.block == "CORE"
                         && matches!(t.reg.as_str(), "RQ_POP" | "RQ_PEEK" | "IRQ_STATUS")
-                        && self.rq_settle != 0
+                        && self.views_settle != 0
+                        || t.block == "GLOBAL" && t.reg == "VICTIM" && self.views_settle != 0
                 }
             });
             if !stall {
@@ -665,7 +670,7 @@ impl IctModel {
         let owners: Vec<u8> = self.entries.iter().map(|e| e.core).collect();
         let evq_line = self.evq_irq_en && self.fifo_out.is_some();
         let rq_heads: Vec<Option<usize>> = (0..self.cores.len()).map(|k| self.rq_head(k)).collect();
-        let victim = self.victim().0;
+        let (victim, victim_next) = (self.victim_q.0, self.victim());
 
         // ---- Engine and event inputs.
         if upd_drop {
@@ -703,17 +708,20 @@ impl IctModel {
 
         // ---- Apply: MMIO read side effects.
         let mut evq_pop = false;
-        let mut popped = false;
+        let mut hand_moved = false;
         if let Some(t) = read {
             match (t.block.as_str(), t.reg.as_str()) {
                 ("GLOBAL", "EVQ_POP") => evq_pop = self.fifo_out.is_some(),
-                ("GLOBAL", "VICTIM") => self.victim_from = victim + 1,
+                ("GLOBAL", "VICTIM") => {
+                    self.victim_from = victim + 1;
+                    hand_moved = true;
+                }
                 ("CORE", "RQ_POP") | ("CORE", "RQ_PEEK") => {
                     let k = t.instance;
                     let head = rq_heads[k];
                     self.cores[k].handle = head.map_or(0, |h| self.entries[h].handle);
                     if let (Some(h), "RQ_POP") = (head, t.reg.as_str()) {
-                        popped = true;
+                        hand_moved = true;
                         self.cores[k].rr_from = h + 1;
                         self.entries[h].rx_waiting = false;
                         self.entries[h].tx_waiting = false;
@@ -884,10 +892,11 @@ impl IctModel {
             c.eligible = eligibles[k];
         }
         self.owner_core = owners;
-        self.rq_settle = if wrote || popped {
+        self.victim_q = victim_next;
+        self.views_settle = if wrote || hand_moved {
             HEAD_LATENCY
         } else {
-            self.rq_settle.saturating_sub(1)
+            self.views_settle.saturating_sub(1)
         };
         self.evq_line = evq_line;
         self.lk1 = lk1_new;
