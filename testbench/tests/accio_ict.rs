@@ -657,6 +657,63 @@ fn ready_queue_head_follows_engine_updates_cycle_by_cycle() {
     assert!(pops > 500 && empty > 200, "{pops} {empty}");
 }
 
+/// VICTIM reads a registered victim: lookups mark slots used at random cycles while the
+/// kernel reads VICTIM back to back, ages the slots and frees some, so the clock hand's
+/// every case (free, unused, at the hand) meets every cycle offset; the model follows
+/// pin for pin.
+#[test]
+fn victim_follows_lookups_cycle_by_cycle() {
+    let (mut b, mut rng) = Bench::new("victim_pipeline");
+    let key = |i: usize| (0x0a00_0100 + i as u32, 8000 + i as u16);
+    for i in 0..N {
+        b.program(i, key(i).0, key(i).1, 0x30, 0, 0);
+    }
+    let (mut free, mut unused, mut at_hand) = (0, 0, 0);
+    while b.cycle < 30_000 {
+        if b.mmio.idle() {
+            let a = match rng.gen_range(0..40) {
+                0..=29 => Access::read(Bench::g(global::VICTIM, 0), true, 0),
+                30 => Access::write(Bench::g(global::USAGE_CLEAR, 0), 1, true, 0),
+                31 => {
+                    // A connection closes: its slot is free.
+                    Access::write(Bench::e(rng.gen_range(0..N), entry::CTRL), 0, true, 0)
+                }
+                _ => Access::read(Bench::e(rng.gen_range(0..N), entry::STATUS), true, 0),
+            };
+            b.mmio.push(a);
+        }
+        b.inp.lookup_valid = rng.gen_bool(0.9);
+        (b.inp.lookup_ip, b.inp.lookup_port) = key(rng.gen_range(0..N));
+        b.step();
+        if let Some(c) = b.done.pop() {
+            if !c.access.write && c.access.addr == Bench::g(global::VICTIM, 0) {
+                match (
+                    global::VICTIM::FREE.get(c.data),
+                    global::VICTIM::UNUSED.get(c.data),
+                ) {
+                    (1, _) => {
+                        // The kernel fills the free slot it was given.
+                        let i = global::VICTIM::INDEX.get(c.data) as usize;
+                        let on = entry::CTRL::ENABLED.put(0, 1);
+                        b.mmio
+                            .push(Access::write(Bench::e(i, entry::CTRL), on, true, 0));
+                        free += 1
+                    }
+                    (_, 1) => unused += 1,
+                    _ => at_hand += 1,
+                }
+            }
+        }
+    }
+    b.inp = IctIn::default();
+    b.drain();
+    println!("VICTIM: {free} free, {unused} unused, {at_hand} at the hand");
+    assert!(
+        free > 100 && unused > 100 && at_hand > 20,
+        "{free} {unused} {at_hand}"
+    );
+}
+
 #[test]
 fn interrupt_gating_and_wake_latency() {
     let (mut b, _) = Bench::new("interrupt_gating");
