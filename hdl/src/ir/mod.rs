@@ -3,9 +3,10 @@
 //!
 //! Imports run one way: `netlist` (the checked module and its parts) is read by `check`
 //! (which turns a builder's parts into a netlist), `check` by the builder in `module`, and
-//! `emit` writes the netlist out.
+//! `emit` writes the netlist out (with `layout` for long lines and `case` for tables).
 
 mod bits;
+mod case;
 mod check;
 mod emit;
 mod expr;
