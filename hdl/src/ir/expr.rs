@@ -110,7 +110,7 @@ fn mk(width: u32, kind: Kind) -> Expr {
     Expr(Rc::new(Node { width, kind }))
 }
 
-fn err(msg: String) -> Expr {
+pub(crate) fn err(msg: String) -> Expr {
     mk(1, Kind::Error(msg.into()))
 }
 

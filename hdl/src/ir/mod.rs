@@ -13,9 +13,11 @@ mod expr;
 mod layout;
 mod module;
 mod netlist;
+mod record;
 
 pub use bits::Bits;
 pub use emit::{emit_design, Design, VerilogFile};
 pub use expr::{cat, clog2, konst, lit, Expr, Operand};
 pub use module::{valid_name, Inst, Mem, ModuleBuilder, Sig, Switch, When};
 pub use netlist::{HdlError, HdlErrors, Module, Port, PortDir, RamStyle};
+pub use record::{Layout, Record};
