@@ -458,13 +458,13 @@ fn decide(
         ("malformed", v.error.ne(0u64)),
         ("error", v.error.clone()),
         ("offload", v.offload.clone()),
-        ("hit", Expr::from(&v.res.valid & &v.res.hit)),
+        ("hit", &v.res.valid & &v.res.hit),
         ("accel", Expr::from(&v.res.accelerated)),
         ("index", Expr::from(&v.res.index)),
         ("base", Expr::from(r_base)),
         ("size", Expr::from(r_size)),
         ("tail", tail_seen.clone().into()),
-        ("used", Expr::from(&tail_seen - &v.res.rx_head)),
+        ("used", &tail_seen - &v.res.rx_head),
         ("room", r_size.zext(33) - need.zext(33)),
         ("need", need.clone().into()),
         ("ring_ok", ring_ok.clone().into()),
@@ -947,7 +947,7 @@ fn bookkeeping(
             .elif(up, |m| m.set(&d.loss[e], 0));
     }
     let freed = [
-        Expr::from(&f.end_r & !&f.forced_r & (&f.drop_bad | &f.drop_full)),
+        &f.end_r & !&f.forced_r & (&f.drop_bad | &f.drop_full),
         &mv.start & !mv.kind.bit(1),
         Expr::from(&done.fire),
     ];
