@@ -20,7 +20,7 @@ use crate::blocks::reg_slave::{RegSlave, Rules};
 use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::bundles::{Axil, AxilCfg, Side};
 use crate::config::IctConfig;
-use crate::ir::{cat, clog2, lit, Expr, HdlErrors, Module, ModuleBuilder, PortDir, Sig};
+use crate::ir::{clog2, lit, Expr, HdlErrors, Layout, Module, ModuleBuilder, PortDir, Sig};
 use std::rc::Rc;
 
 crate::port_group! {
@@ -87,8 +87,14 @@ pub fn nic_block(cfg: NicBlockCfg) -> Result<Rc<Module>, HdlErrors> {
     }
     let map = regs::regmap(&IctConfig::default()).only(&regs::NIC_BLOCKS);
     let rxq = sync_fifo(SyncFifoCfg::new(48, u64::from(cfg.rx_buffers)))?;
-    let cq = sync_fifo(SyncFifoCfg::new(22, u64::from(cfg.rx_buffers)))?;
-    let txq = sync_fifo(SyncFifoCfg::new(64, u64::from(cfg.tx_descriptors)))?;
+    let cq = sync_fifo(SyncFifoCfg::new(
+        completion().width(),
+        u64::from(cfg.rx_buffers),
+    ))?;
+    let txq = sync_fifo(SyncFifoCfg::new(
+        descriptor().width(),
+        u64::from(cfg.tx_descriptors),
+    ))?;
     let mut m = ModuleBuilder::new(&name);
     m.doc(format!(
         "Accio NIC block: normal-path queues ({} receive buffers, {} transmit descriptors),\n\
@@ -213,6 +219,16 @@ struct Receive {
     completed: Sig,
 }
 
+/// A receive completion as it waits for its RX_COMP read.
+fn completion() -> Layout {
+    Layout::new(&[("len", 16), ("reason", 2), ("class", 3), ("error", 1)])
+}
+
+/// A transmit descriptor as it waits for the engine.
+fn descriptor() -> Layout {
+    Layout::new(&[("addr", 48), ("len", 16)])
+}
+
 /// Receive: posted buffers to the engine, its completions back for RX_COMP reads.
 fn receive(
     m: &mut ModuleBuilder,
@@ -240,27 +256,32 @@ fn receive(
     m.unused(&cq_room); // as deep as the posted queue: never full when a buffer completes
     let npd_valid = group_in(m, "np_done", "valid", 1);
     let npd_ready = group_out(m, "np_done", "ready", 1);
-    let npd = [
-        group_in(m, "np_done", "len", 16),
-        group_in(m, "np_done", "reason", 2),
-        group_in(m, "np_done", "class", 3),
-        group_in(m, "np_done", "error", 1),
-    ];
+    let comp = completion();
+    let npd: Vec<(&str, _)> = [("len", 16), ("reason", 2), ("class", 3), ("error", 1)]
+        .map(|(f, w)| (f, group_in(m, "np_done", f, w).into()))
+        .to_vec();
     m.set(&npd_ready, 1);
     m.connect(cqi, "s_valid", &npd_valid);
-    m.connect(cqi, "s_data", cat(npd.iter().rev().map(Expr::from)));
+    m.connect(cqi, "s_data", comp.pack(&npd));
     let cv = m.inst_output(cqi, "m_valid");
     let cd = m.inst_output(cqi, "m_data");
+    let cd = comp.unpack(m, "rx_comp", &cd);
     let rd_rx_comp = rs.read(m, "NIC", "RX_COMP");
     m.connect(cqi, "m_ready", &rd_rx_comp & &cv);
+    // Zero while no completion waits.
+    let shown = |f: &str| {
+        let v = cd.get(f);
+        let w = v.width();
+        v & cv.repeat(w)
+    };
     rs.dec.read(
         "NIC",
         "RX_COMP",
         &[
-            ("LEN", cd.slice(0, 16) & cv.repeat(16)),
-            ("REASON", cd.slice(16, 2) & cv.repeat(2)),
-            ("CLASS", cd.slice(18, 3) & cv.repeat(3)),
-            ("ERROR", cd.bit(21) & &cv),
+            ("LEN", shown("len")),
+            ("REASON", shown("reason")),
+            ("CLASS", shown("class")),
+            ("ERROR", shown("error")),
             ("VALID", cv.clone().into()),
         ],
     );
@@ -289,20 +310,22 @@ fn transmit(m: &mut ModuleBuilder, rs: &mut RegSlave, txq: &Rc<Module>, posts: &
     let tq_room = m.inst_output(tq, "s_ready");
     let tq_count = m.inst_output(tq, "count");
     m.connect(tq, "s_valid", &posts.write_tx);
-    m.connect(
-        tq,
-        "s_data",
-        cat([posts.tx_len.clone(), posts.tx_addr.clone()]),
-    );
+    let desc = descriptor();
+    let posted = [
+        ("addr", posts.tx_addr.clone()),
+        ("len", posts.tx_len.clone()),
+    ];
+    m.connect(tq, "s_data", desc.pack(&posted));
     let tv = m.inst_output(tq, "m_valid");
     let td = m.inst_output(tq, "m_data");
+    let td = desc.unpack(m, "tx_desc", &td);
     let npt_valid = group_out(m, "np_tx", "valid", 1);
     let npt_addr = group_out(m, "np_tx", "addr", 64);
     let npt_len = group_out(m, "np_tx", "len", 16);
     let npt_ready = group_in(m, "np_tx", "ready", 1);
     m.set(&npt_valid, &tv);
-    m.set(&npt_addr, td.trunc(48).zext(64));
-    m.set(&npt_len, td.slice(48, 16));
+    m.set(&npt_addr, td.get("addr").zext(64));
+    m.set(&npt_len, td.get("len"));
     m.connect(tq, "m_ready", &npt_ready);
     rs.dec
         .read("NIC", "TX_STATUS", &[("QUEUED", tq_count.zext(16))]);

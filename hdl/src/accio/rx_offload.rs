@@ -56,7 +56,7 @@ use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::blocks::udp_rx_parse::udp_rx_parse;
 use crate::bundles::{Axis, AxisCfg, Side};
 use crate::ir::{
-    cat, clog2, lit, Expr, HdlErrors, Inst, Module, ModuleBuilder, PortDir, RamStyle, Sig,
+    cat, clog2, lit, Expr, HdlErrors, Inst, Layout, Module, ModuleBuilder, PortDir, RamStyle, Sig,
 };
 use std::rc::Rc;
 
@@ -462,13 +462,13 @@ fn decide(
         ("malformed", v.error.ne(0u64)),
         ("error", v.error.clone()),
         ("offload", v.offload.clone()),
-        ("hit", Expr::from(&v.res.valid & &v.res.hit)),
+        ("hit", &v.res.valid & &v.res.hit),
         ("accel", Expr::from(&v.res.accelerated)),
         ("index", Expr::from(&v.res.index)),
         ("base", Expr::from(r_base)),
         ("size", Expr::from(r_size)),
         ("tail", tail_seen.clone().into()),
-        ("used", Expr::from(&tail_seen - &v.res.rx_head)),
+        ("used", &tail_seen - &v.res.rx_head),
         ("room", r_size.zext(33) - need.zext(33)),
         ("need", need.clone().into()),
         ("ring_ok", ring_ok.clone().into()),
@@ -577,10 +577,27 @@ fn decide(
 /// The queues between the decision and the mover, the cutter and the completions.
 struct Queues {
     jobs: Inst,
-    job_width: u32,
     cuts: Inst,
     dones: Inst,
-    done_width: u32,
+}
+
+/// A frame's job for the mover: its DMA command, if it has one (`dma`), and where it goes.
+fn job_layout() -> Layout {
+    let fields = [("len", 16), ("offset", PTR), ("mask", 32), ("base", 64)];
+    Layout::new(&[&fields[..], &[("ring", 1), ("dma", 1)]].concat())
+}
+
+/// The cutter's parameters for a DMA job: the record's LEN and FLAGS words are patched
+/// into a ring record (`ring`).
+fn cut_layout() -> Layout {
+    Layout::new(&[("flags", 16), ("payload_len", 16), ("ring", 1), ("len", 16)])
+}
+
+/// What a DMA job's completion reports.
+fn completion_layout(entries: u32) -> Layout {
+    let iw = clog2(u64::from(entries));
+    let fields = [("class", 3), ("reason", 2), ("len", 16), ("tail", PTR)];
+    Layout::new(&[&fields[..], &[("index", iw), ("ring", 1)]].concat())
 }
 
 /// Jobs for the mover, cutter parameters, completion records: one entry per frame (jobs)
@@ -590,17 +607,12 @@ fn queue_jobs(
     cfg: &RxOffloadCfg,
     d: &Decision,
 ) -> Result<Queues, HdlErrors> {
-    let iw = clog2(u64::from(cfg.entries));
     let dma_job = m.node("dma_job", &d.to_ring | &d.to_np);
-    let job_w = 1 + 1 + 64 + 32 + PTR + 16;
-    let jobs = m.instance("jobs", &sync_fifo(SyncFifoCfg::new(job_w, FRAME_SLOTS))?);
-    let cut_w = 16 + 1 + 16 + 16;
-    let cuts = m.instance("cuts", &sync_fifo(SyncFifoCfg::new(cut_w, FRAME_SLOTS))?);
-    let done_w = 1 + iw + PTR + 16 + 2 + 3;
-    let dones = m.instance(
-        "completions",
-        &sync_fifo(SyncFifoCfg::new(done_w, FRAME_SLOTS))?,
-    );
+    let (job, cut, done) = (job_layout(), cut_layout(), completion_layout(cfg.entries));
+    let fifo = |l: &Layout| sync_fifo(SyncFifoCfg::new(l.width(), FRAME_SLOTS));
+    let jobs = m.instance("jobs", &fifo(&job)?);
+    let cuts = m.instance("cuts", &fifo(&cut)?);
+    let dones = m.instance("completions", &fifo(&done)?);
     for q in [jobs, cuts, dones] {
         for o in ["s_ready", "count"] {
             let x = m.inst_output(q, o);
@@ -614,46 +626,40 @@ fn queue_jobs(
     m.connect(
         jobs,
         "s_data",
-        cat([
-            Expr::from(&dma_job),
-            Expr::from(to_ring),
-            to_ring.mux(&d.base, &d.np_addr),
-            to_ring.mux(&d.size - 1u64, full_mask),
-            to_ring.mux(&d.tail, lit(0, PTR)),
-            to_ring.mux(&d.rec_len, &np_len16),
+        job.pack(&[
+            ("dma", Expr::from(&dma_job)),
+            ("ring", Expr::from(to_ring)),
+            ("base", to_ring.mux(&d.base, &d.np_addr)),
+            ("mask", to_ring.mux(&d.size - 1u64, full_mask)),
+            ("offset", to_ring.mux(&d.tail, lit(0, PTR))),
+            ("len", to_ring.mux(&d.rec_len, &np_len16)),
         ]),
     );
     m.connect(cuts, "s_valid", &dma_job);
     m.connect(
         cuts,
         "s_data",
-        cat([
-            to_ring.mux(&d.rec_len, &np_len16),
-            Expr::from(to_ring),
-            &d.udp_len - lit(8, 16),
-            cat([lit(0, 15), Expr::from(&d.loss_now)]),
+        cut.pack(&[
+            ("len", to_ring.mux(&d.rec_len, &np_len16)),
+            ("ring", Expr::from(to_ring)),
+            ("payload_len", &d.udp_len - lit(8, 16)),
+            ("flags", cat([lit(0, 15), Expr::from(&d.loss_now)])),
         ]),
     );
     m.connect(dones, "s_valid", &dma_job);
     m.connect(
         dones,
         "s_data",
-        cat([
-            Expr::from(to_ring),
-            d.index.clone(),
-            Expr::from(&d.new_tail),
-            np_len16,
-            d.reason.clone().into(),
-            d.error.clone(),
+        done.pack(&[
+            ("ring", Expr::from(to_ring)),
+            ("index", d.index.clone()),
+            ("tail", Expr::from(&d.new_tail)),
+            ("len", np_len16),
+            ("reason", d.reason.clone().into()),
+            ("class", d.error.clone()),
         ]),
     );
-    Ok(Queues {
-        jobs,
-        job_width: job_w,
-        cuts,
-        dones,
-        done_width: done_w,
-    })
+    Ok(Queues { jobs, cuts, dones })
 }
 
 /// The mover's state the cutter, completions and bookkeeping need.
@@ -684,13 +690,9 @@ fn mover(
     m.unused(&pf_user); // 0: the buffer never releases a bad frame
     let jv = m.inst_output(q.jobs, "m_valid");
     let job = m.inst_output(q.jobs, "m_data");
-    let mut pos = q.job_width;
-    let mut jf = |width: u32| {
-        pos -= width;
-        job.slice(pos, width)
-    };
-    let (j_dma, j_ring, j_base, j_mask, j_off, j_len) =
-        (jf(1), jf(1), jf(64), jf(32), jf(PTR), jf(16));
+    let job = job_layout().unpack(m, "job", &job);
+    let [j_dma, j_ring, j_base, j_mask, j_off, j_len] =
+        ["dma", "ring", "base", "mask", "offset", "len"].map(|f| job.get(f));
     let dw = m.instance("dma", &c.dma);
     let cmd_ready = m.inst_output(dw, "cmd_ready");
     let kinds = m.instance("kinds", &sync_fifo(SyncFifoCfg::new(2, FRAME_SLOTS))?);
@@ -771,12 +773,9 @@ fn cutter(m: &mut ModuleBuilder, cfg: &RxOffloadCfg, c: &Children, q: &Queues, m
     m.unused(&sh_user); // frames are never shorter than their offset
     let cv = m.inst_output(q.cuts, "m_valid");
     let cut = m.inst_output(q.cuts, "m_data");
-    let (c_len, c_patch, c_paylen, c_flags) = (
-        cut.slice(33, 16),
-        cut.bit(32),
-        cut.slice(16, 16),
-        cut.slice(0, 16),
-    );
+    let cut = cut_layout().unpack(m, "cut", &cut);
+    let [c_len, c_patch, c_paylen, c_flags] =
+        ["len", "ring", "payload_len", "flags"].map(|f| cut.get(f));
     let cpos = m.reg_reset("cut_position", 17, 0);
     m.describe(&cpos, "Byte offset of the aligned beat in its output.");
     let cut_done = m.reg_reset("cut_done", 1, 0);
@@ -856,13 +855,9 @@ fn completions(
     let dq = m.inst_output(q.dones, "m_data");
     let dq_valid = m.inst_output(q.dones, "m_valid");
     m.unused(&dq_valid); // a DMA completion always has its record
-    let mut pos = q.done_width;
-    let mut df = |width: u32| {
-        pos -= width;
-        dq.slice(pos, width)
-    };
-    let (q_ring, q_index, q_tail, q_len, q_reason, q_class) =
-        (df(1), df(iw), df(PTR), df(16), df(2), df(3));
+    let dq = completion_layout(cfg.entries).unpack(m, "completion", &dq);
+    let [q_ring, q_index, q_tail, q_len, q_reason, q_class] =
+        ["ring", "index", "tail", "len", "reason", "class"].map(|f| dq.get(f));
     let npd_valid = m.group_port("np_done", "valid", 1, PortDir::Out);
     let npd_ready = m.group_port("np_done", "ready", 1, PortDir::In);
     for (f, v) in [
@@ -956,7 +951,7 @@ fn bookkeeping(
             .elif(up, |m| m.set(&d.loss[e], 0));
     }
     let freed = [
-        Expr::from(&f.end_r & !&f.forced_r & (&f.drop_bad | &f.drop_full)),
+        &f.end_r & !&f.forced_r & (&f.drop_bad | &f.drop_full),
         &mv.start & !mv.kind.bit(1),
         Expr::from(&done.fire),
     ];

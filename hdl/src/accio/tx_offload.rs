@@ -40,8 +40,9 @@ use crate::blocks::rr_arbiter::rr_arbiter;
 use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::blocks::udp_tx_build::udp_tx_build;
 use crate::bundles::{Axis, AxisCfg, Side};
-use crate::ir::{cat, clog2, lit, Expr, HdlErrors, Inst, Module, ModuleBuilder, PortDir, Sig};
-use std::collections::BTreeMap;
+use crate::ir::{
+    cat, clog2, lit, Expr, HdlErrors, Inst, Layout, Module, ModuleBuilder, PortDir, Record, Sig,
+};
 use std::rc::Rc;
 
 /// The TX ring record user code writes at TX_TAIL: the same header layout as an RX
@@ -160,7 +161,7 @@ pub fn accio_tx_offload(cfg: TxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     let turns = turn_fifo(&mut m, &cfg, &ports, &picker, &check)?;
     schedule(&mut m, &ports, &picker, &commands, &check, &turns);
     // The splitter.
-    let turn = current_turn(&mut m, &cfg, &turns);
+    let turn = current_turn(&mut m, &turns);
     let beat = dma_beat(&mut m, commands.dma);
     let regs = SplitRegs::new(&mut m);
     let parsed = parse_beat(&mut m, &cfg, &turn, &beat, &regs);
@@ -464,24 +465,24 @@ fn turn_check(
 
 /// Turn records for the splitter: kind, entry, start, length, and the header fields, most
 /// significant first.
-fn turn_fields(index_bits: u32) -> [(&'static str, u32); 8] {
-    [
-        ("np", 1),
-        ("entry", index_bits),
-        ("head", PTR),
-        ("bytes", PTR),
-        ("local_ip", 32),
-        ("local_port", 16),
-        ("remote", 48),
+fn turn_layout(index_bits: u32) -> Layout {
+    Layout::new(&[
         ("remote_mac", 48),
-    ]
+        ("remote", 48),
+        ("local_port", 16),
+        ("local_ip", 32),
+        ("bytes", PTR),
+        ("head", PTR),
+        ("entry", index_bits),
+        ("np", 1),
+    ])
 }
 
 /// The FIFO of turns from the scheduler to the splitter.
 struct TurnFifo {
     fifo: Inst,
-    /// Bits of a turn record.
-    width: u32,
+    /// A turn record.
+    layout: Layout,
     room: Sig,
 }
 
@@ -493,8 +494,8 @@ fn turn_fifo(
     check: &TurnCheck,
 ) -> Result<TurnFifo, HdlErrors> {
     let iw = cfg.index_bits();
-    let width: u32 = turn_fields(iw).iter().map(|(_, w)| w).sum();
-    let fifo = m.instance("turns", &sync_fifo(SyncFifoCfg::new(width, 4))?);
+    let layout = turn_layout(iw);
+    let fifo = m.instance("turns", &sync_fifo(SyncFifoCfg::new(layout.width(), 4))?);
     let room = m.inst_output(fifo, "s_ready");
     let count = m.inst_output(fifo, "count");
     m.unused(&count);
@@ -508,26 +509,30 @@ fn turn_fifo(
         fifo,
         "s_data",
         picker.take_np.mux(
-            cat([
-                lit(1, 1),
-                lit(0, iw),
-                lit(0, PTR),
-                ports.normal_path.len.zext(PTR),
-                lit(0, 32 + 16 + 48 + 48),
+            // A normal-path turn has only its length.
+            layout.pack(&[
+                ("np", lit(1, 1)),
+                ("entry", lit(0, iw)),
+                ("head", lit(0, PTR)),
+                ("bytes", ports.normal_path.len.zext(PTR)),
+                ("local_ip", lit(0, 32)),
+                ("local_port", lit(0, 16)),
+                ("remote", lit(0, 48)),
+                ("remote_mac", lit(0, 48)),
             ]),
-            cat([
-                lit(0, 1),
-                Expr::from(&picker.turn_entry),
-                Expr::from(&info.head),
-                Expr::from(&check.posted),
-                Expr::from(&info.local_ip),
-                Expr::from(&info.local_port),
-                Expr::from(&info.remote),
-                Expr::from(&info.remote_mac),
+            layout.pack(&[
+                ("np", lit(0, 1)),
+                ("entry", Expr::from(&picker.turn_entry)),
+                ("head", Expr::from(&info.head)),
+                ("bytes", Expr::from(&check.posted)),
+                ("local_ip", Expr::from(&info.local_ip)),
+                ("local_port", Expr::from(&info.local_port)),
+                ("remote", Expr::from(&info.remote)),
+                ("remote_mac", Expr::from(&info.remote_mac)),
             ]),
         ),
     );
-    Ok(TurnFifo { fifo, width, room })
+    Ok(TurnFifo { fifo, layout, room })
 }
 
 /// The scheduler's state machine: it waits in idle while the turn FIFO is full.
@@ -586,20 +591,15 @@ fn schedule(
 /// The turn at the head of the turn FIFO, its fields by name.
 struct CurrentTurn {
     valid: Sig,
-    fields: BTreeMap<&'static str, Expr>,
+    fields: Record,
     is_np: Sig,
 }
 
-fn current_turn(m: &mut ModuleBuilder, cfg: &TxOffloadCfg, turns: &TurnFifo) -> CurrentTurn {
+fn current_turn(m: &mut ModuleBuilder, turns: &TurnFifo) -> CurrentTurn {
     let valid = m.inst_output(turns.fifo, "m_valid");
     let word = m.inst_output(turns.fifo, "m_data");
-    let mut pos = turns.width;
-    let mut fields = BTreeMap::new();
-    for (f, fw) in turn_fields(cfg.index_bits()) {
-        pos -= fw;
-        fields.insert(f, word.slice(pos, fw));
-    }
-    let is_np = m.node("turn_is_np", fields["np"].clone());
+    let fields = turns.layout.unpack(m, "cur_turn", &word);
+    let is_np = m.node("turn_is_np", fields.get("np"));
     CurrentTurn {
         valid,
         fields,
@@ -719,11 +719,12 @@ fn parse_beat(
     let lanes = cfg.lanes();
     let left = m.node(
         "turn_left_now",
-        regs.in_turn.mux(&regs.turn_left, &turn.fields["bytes"]),
+        regs.in_turn.mux(&regs.turn_left, turn.fields.get("bytes")),
     );
     let record_start = m.node(
         "record_start_now",
-        regs.in_turn.mux(&regs.record_start, &turn.fields["head"]),
+        regs.in_turn
+            .mux(&regs.record_start, turn.fields.get("head")),
     );
     let turn_last = m.node("turn_last_beat", left.le(u64::from(lanes)));
     // The beat that carries LEN (beat 1 on a 64-bit bus, beat 0 on wider ones).
@@ -945,7 +946,7 @@ fn report(
 ) -> Reports {
     let record_done = m.node("record_done", &steering.ring_fire & &parsed.record_last);
     registered_output(m, "tx_upd", "valid", record_done.clone().into(), true);
-    registered_output(m, "tx_upd", "index", turn.fields["entry"].clone(), false);
+    registered_output(m, "tx_upd", "index", turn.fields.get("entry"), false);
     registered_output(m, "tx_upd", "head", record_end.clone().into(), false);
     let entry_turn_done = m.node("entry_turn_done", &steering.ring_fire & &parsed.turn_last);
     let np_done = m.node(
@@ -974,7 +975,7 @@ fn report(
         cat([
             lit(0, 24),
             turn.is_np
-                .mux(lit(0xffff, 16), turn.fields["entry"].zext(16)),
+                .mux(lit(0xffff, 16), turn.fields.get("entry").zext(16)),
         ]),
         false,
     );
@@ -997,7 +998,7 @@ fn turn_flags(
     reports: &Reports,
 ) {
     for i in 0..picker.doorbell.len() {
-        let here = turn.fields["entry"].eq(i as u64);
+        let here = turn.fields.get("entry").eq(i as u64);
         m.when(&check.start_entry & picker.turn_entry.eq(i as u64), |m| {
             m.set(&picker.in_turn[i], 1)
         })
@@ -1020,11 +1021,29 @@ fn turn_flags(
 struct Headers {
     fifo: Inst,
     ready_fifo: Inst,
-    /// The fields of `fifo`, most significant first: (name, value, bits).
-    fields: Vec<(&'static str, Expr, u32)>,
-    width: u32,
     /// Credits: records between the splitter and the builder, at most HEADER_DEPTH - 2.
     in_flight: Sig,
+}
+
+/// A record's header fields, least significant first.
+const HEADER_FIELDS: [(&str, u32); 7] = [
+    ("remote_mac", 48),
+    ("remote", 48),
+    ("local_port", 16),
+    ("local_ip", 32),
+    ("len", 16),
+    ("peer_port", 16),
+    ("peer_ip", 32),
+];
+
+/// A header as the splitter queues it: the fields, the DMA error and bad-record flags.
+fn header_layout() -> Layout {
+    Layout::new(&[&HEADER_FIELDS[..], &[("error", 1), ("bad", 1)]].concat())
+}
+
+/// A good record's header for the builder: the payload's sum, then the fields.
+fn ready_layout() -> Layout {
+    Layout::new(&[&[("sum", 16)][..], &HEADER_FIELDS[..]].concat())
 }
 
 fn header_fifos(
@@ -1034,28 +1053,22 @@ fn header_fifos(
     reports: &Reports,
     credit_ok: &Sig,
 ) -> Result<Headers, HdlErrors> {
-    let fields: Vec<(&str, Expr, u32)> = vec![
-        ("bad", Expr::from(&parsed.bad), 1),
-        ("error", Expr::from(&parsed.dma_error), 1),
-        ("peer_ip", Expr::from(&parsed.peer_ip), 32),
-        ("peer_port", Expr::from(&parsed.peer_port), 16),
-        ("len", Expr::from(&parsed.payload_len), 16),
-        ("local_ip", turn.fields["local_ip"].clone(), 32),
-        ("local_port", turn.fields["local_port"].clone(), 16),
-        ("remote", turn.fields["remote"].clone(), 48),
-        ("remote_mac", turn.fields["remote_mac"].clone(), 48),
+    let fields = [
+        ("bad", Expr::from(&parsed.bad)),
+        ("error", Expr::from(&parsed.dma_error)),
+        ("peer_ip", Expr::from(&parsed.peer_ip)),
+        ("peer_port", Expr::from(&parsed.peer_port)),
+        ("len", Expr::from(&parsed.payload_len)),
+        ("local_ip", turn.fields.get("local_ip")),
+        ("local_port", turn.fields.get("local_port")),
+        ("remote", turn.fields.get("remote")),
+        ("remote_mac", turn.fields.get("remote_mac")),
     ];
-    let width: u32 = fields.iter().map(|f| f.2).sum();
-    let fifo = m.instance(
-        "headers",
-        &sync_fifo(SyncFifoCfg::new(width, HEADER_DEPTH))?,
-    );
+    let fifo_of = |l: Layout| sync_fifo(SyncFifoCfg::new(l.width(), HEADER_DEPTH));
+    let fifo = m.instance("headers", &fifo_of(header_layout())?);
     m.connect(fifo, "s_valid", &reports.record_done);
-    m.connect(fifo, "s_data", cat(fields.iter().map(|f| f.1.clone())));
-    let ready_fifo = m.instance(
-        "ready_headers",
-        &sync_fifo(SyncFifoCfg::new(width - 2 + 16, HEADER_DEPTH))?,
-    );
+    m.connect(fifo, "s_data", header_layout().pack(&fields));
+    let ready_fifo = m.instance("ready_headers", &fifo_of(ready_layout())?);
     for q in [fifo, ready_fifo] {
         for o in ["s_ready", "count"] {
             let x = m.inst_output(q, o);
@@ -1067,8 +1080,6 @@ fn header_fifos(
     Ok(Headers {
         fifo,
         ready_fifo,
-        fields,
-        width,
         in_flight,
     })
 }
@@ -1138,15 +1149,14 @@ fn checked_headers(
     let header_valid = m.inst_output(headers.fifo, "m_valid");
     m.unused(&header_valid); // every sum has its header
     m.connect(headers.fifo, "m_ready", &sums.valid);
-    let bad = header.msb();
-    let dma_error = header.bit(headers.width - 2);
+    let header = header_layout().unpack(m, "pending_hdr", &header);
+    let bad = header.get("bad");
+    let dma_error = header.get("error");
     let good = m.node("record_good", &sums.valid & !&bad & !&dma_error);
     m.connect(headers.ready_fifo, "s_valid", &good);
-    m.connect(
-        headers.ready_fifo,
-        "s_data",
-        cat([header.trunc(headers.width - 2), Expr::from(&sums.sum)]),
-    );
+    let mut ready: Vec<(&str, Expr)> = HEADER_FIELDS.map(|(f, _)| (f, header.get(f))).to_vec();
+    ready.push(("sum", Expr::from(&sums.sum)));
+    m.connect(headers.ready_fifo, "s_data", ready_layout().pack(&ready));
     stat(m, "bad_record", &sums.valid & &bad & !&dma_error);
     stat(
         m,
@@ -1177,38 +1187,33 @@ fn frame_builder(
     let header_ready = m.inst_output(build, "hdr_ready");
     m.connect(headers.ready_fifo, "m_ready", &header_ready);
     let header_taken = m.node("header_taken", &ready_valid & &header_ready);
-    let mut pos = headers.width - 2 + 16;
-    let mut field = BTreeMap::new();
-    for (f, _, fw) in headers.fields.iter().skip(2) {
-        pos -= fw;
-        field.insert(*f, ready_word.slice(pos, *fw));
-    }
-    let sum = ready_word.trunc(16);
+    let field = ready_layout().unpack(m, "ready_hdr", &ready_word);
+    let sum = field.get("sum");
     let ip_id = m.reg_reset("ip_id", 16, 0);
     m.describe(
         &ip_id,
         "IPv4 identification of the next datagram (RFC 6864: any value with DF).",
     );
     m.when(&header_taken, |m| m.set(&ip_id, &ip_id + 1u64));
-    let remote = field["remote"].clone();
-    let peer_ip = field["peer_ip"].clone();
-    let peer_port = field["peer_port"].clone();
+    let remote = field.get("remote");
+    let peer_ip = field.get("peer_ip");
+    let peer_port = field.get("peer_port");
     m.connect(build, "hdr_valid", &ready_valid);
-    m.connect(build, "hdr_dst_mac", field["remote_mac"].clone());
+    m.connect(build, "hdr_dst_mac", field.get("remote_mac"));
     m.connect(build, "hdr_src_mac", &ports.mac_addr);
-    m.connect(build, "hdr_src_ip", field["local_ip"].clone());
+    m.connect(build, "hdr_src_ip", field.get("local_ip"));
     m.connect(
         build,
         "hdr_dst_ip",
         peer_ip.eq(0u64).mux(remote.slice(16, 32), peer_ip.clone()),
     );
-    m.connect(build, "hdr_src_port", field["local_port"].clone());
+    m.connect(build, "hdr_src_port", field.get("local_port"));
     m.connect(
         build,
         "hdr_dst_port",
         peer_port.eq(0u64).mux(remote.trunc(16), peer_port.clone()),
     );
-    m.connect(build, "hdr_len", field["len"].clone());
+    m.connect(build, "hdr_len", field.get("len"));
     m.connect(build, "hdr_sum", sum);
     m.connect(build, "hdr_ttl", lit(TTL, 8));
     m.connect(build, "hdr_id", &ip_id);

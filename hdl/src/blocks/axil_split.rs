@@ -35,13 +35,7 @@ pub fn axil_split(
     let aw_b = m.node("split_aw_to_b", to_b(&s.awaddr.clone().into()));
     let ar_b = m.node("split_ar_to_b", to_b(&s.araddr.clone().into()));
     let targets = [
-        (
-            a,
-            Expr::from(!&aw_b),
-            Expr::from(!&ar_b),
-            Expr::from(!&w_to_b),
-            Expr::from(!&r_to_b),
-        ),
+        (a, !&aw_b, !&ar_b, !&w_to_b, !&r_to_b),
         (
             b,
             Expr::from(&aw_b),

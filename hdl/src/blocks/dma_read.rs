@@ -8,7 +8,7 @@
 use super::dma_burst::{burst_planner, CmdPorts, DmaCfg};
 use super::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::bundles::{AxiCfg, AxiRead, Axis, AxisCfg, Side};
-use crate::ir::{cat, lit, Expr, HdlErrors, Module, ModuleBuilder};
+use crate::ir::{cat, lit, HdlErrors, Layout, Module, ModuleBuilder};
 use std::rc::Rc;
 
 pub fn dma_read(cfg: DmaCfg) -> Result<Rc<Module>, HdlErrors> {
@@ -16,8 +16,12 @@ pub fn dma_read(cfg: DmaCfg) -> Result<Rc<Module>, HdlErrors> {
     cfg.validate().map_err(|e| HdlErrors::param(&name, e))?;
     let bb = cfg.beat_bytes();
     let lb = bb.trailing_zeros();
-    // Per burst: "last of its command" and the valid bytes - 1 of the command's last beat.
-    let info_fifo = sync_fifo(SyncFifoCfg::new(1 + lb, cfg.outstanding as u64))?;
+    // Per burst: the valid bytes - 1 of its command's last beat, and "last of its command".
+    let info_layout = Layout::new(&[("tail", lb), ("last", 1)]);
+    let info_fifo = sync_fifo(SyncFifoCfg::new(
+        info_layout.width(),
+        cfg.outstanding as u64,
+    ))?;
     let mut m = ModuleBuilder::new(&name);
     m.doc(format!(
         "DMA read engine: {}-bit AXI4 master, bursts of up to {} beats that never cross\n\
@@ -49,19 +53,20 @@ pub fn dma_read(cfg: DmaCfg) -> Result<Rc<Module>, HdlErrors> {
     let handshake = plan.drive_channel(&mut m, cfg, &axi.ar, &room.clone().into());
     m.set(&issue, handshake);
     m.connect(iq, "s_valid", &issue);
-    m.connect(
-        iq,
-        "s_data",
-        cat([Expr::from(&plan.last), Expr::from(&plan.extra)]),
-    );
+    let burst = [
+        ("tail", (&plan.extra).into()),
+        ("last", (&plan.last).into()),
+    ];
+    m.connect(iq, "s_data", info_layout.pack(&burst));
 
     let info_valid = m.inst_output(iq, "m_valid");
     let info = m.inst_output(iq, "m_data");
+    let info = info_layout.unpack(&mut m, "info", &info);
     let r = &axi.r;
-    let end = m.node("cmd_end", &r.last & info.msb());
+    let end = m.node("cmd_end", &r.last & info.get("last"));
     let keep_last = cat((0..bb).rev().map(|i| match i {
         0 => lit(1, 1), // byte 0 is always valid
-        _ => info.trunc(lb).ge(i as u64),
+        _ => info.get("tail").ge(i as u64),
     }));
     m.set(&r.ready, &out.tready & &info_valid);
     m.set(&out.tvalid, &r.valid & &info_valid);

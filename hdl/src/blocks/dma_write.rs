@@ -14,7 +14,7 @@
 use super::dma_burst::{burst_planner, CmdPorts, DmaCfg};
 use super::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::bundles::{AxiCfg, AxiWrite, Axis, AxisCfg, Side};
-use crate::ir::{cat, lit, Expr, HdlErrors, Module, ModuleBuilder, PortDir};
+use crate::ir::{lit, HdlErrors, Layout, Module, ModuleBuilder, PortDir};
 use std::rc::Rc;
 
 /// Width of `cmd_tag` / `done_tag`.
@@ -27,7 +27,8 @@ pub fn dma_write(cfg: DmaCfg) -> Result<Rc<Module>, HdlErrors> {
     let depth = cfg.outstanding as u64;
     // Per burst: its beats for the W side; its "last of command" flag and tag for the B side.
     let w_fifo = sync_fifo(SyncFifoCfg::new(bw, depth))?;
-    let b_fifo = sync_fifo(SyncFifoCfg::new(1 + TAG_WIDTH, depth))?;
+    let b_layout = Layout::new(&[("tag", TAG_WIDTH), ("last", 1)]);
+    let b_fifo = sync_fifo(SyncFifoCfg::new(b_layout.width(), depth))?;
     let mut m = ModuleBuilder::new(&name);
     m.doc(format!(
         "DMA write engine: {}-bit AXI4 master, bursts of up to {} beats that never cross\n\
@@ -83,11 +84,8 @@ pub fn dma_write(cfg: DmaCfg) -> Result<Rc<Module>, HdlErrors> {
     m.connect(wq, "s_valid", &issue);
     m.connect(wq, "s_data", &plan.beats);
     m.connect(bq, "s_valid", &issue);
-    m.connect(
-        bq,
-        "s_data",
-        cat([Expr::from(&plan.last), Expr::from(&plan.extra)]),
-    );
+    let burst = [("tag", (&plan.extra).into()), ("last", (&plan.last).into())];
+    m.connect(bq, "s_data", b_layout.pack(&burst));
 
     // Write data: the stream, cut into the bursts in order.
     let w_valid = m.inst_output(wq, "m_valid");
@@ -108,6 +106,7 @@ pub fn dma_write(cfg: DmaCfg) -> Result<Rc<Module>, HdlErrors> {
 
     // Responses: one per burst, in order; the command is done at its last burst's.
     let b_info = m.inst_output(bq, "m_data");
+    let b_info = b_layout.unpack(&mut m, "b_info", &b_info);
     let b_valid_info = m.inst_output(bq, "m_valid");
     let done_v = m.reg_reset("done_valid_r", 1, 0);
     let done_t = m.reg("done_tag_r", TAG_WIDTH);
@@ -122,13 +121,13 @@ pub fn dma_write(cfg: DmaCfg) -> Result<Rc<Module>, HdlErrors> {
     m.set(&b.ready, &b_take);
     let b_fire = m.node("b_fire", &b_take & &b.valid);
     let b_err = b.resp.ne(0u64);
-    let cmd_last = b_info.msb();
+    let cmd_last = b_info.get("last");
     m.connect(bq, "m_ready", &b_fire);
     m.when(&done_v & &done_ready, |m| m.set(&done_v, 0));
     m.when(&b_fire, |m| {
         m.when(&cmd_last, |m| {
             m.set(&done_v, 1);
-            m.set(&done_t, b_info.trunc(TAG_WIDTH));
+            m.set(&done_t, b_info.get("tag"));
             m.set(&done_e, &err_acc | &b_err);
             m.set(&err_acc, 0);
         })

@@ -29,7 +29,7 @@ use super::onehot::encode;
 use super::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::blocks::frame_tap::{FrameTap, OFFSET_WIDTH};
 use crate::bundles::{Axis, AxisCfg};
-use crate::ir::{cat, lit, Expr, HdlErrors, Module, ModuleBuilder, PortDir};
+use crate::ir::{cat, lit, Expr, HdlErrors, Layout, Module, ModuleBuilder, PortDir};
 use crate::proto::{ethernet, frame, ipv4, udp, Field};
 use std::rc::Rc;
 
@@ -162,10 +162,13 @@ pub fn udp_rx_parse(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
         ("udp_len", udp_len.clone().into()),
         ("udp_csum", field(frame::UDP_CHECKSUM)),
     ];
-    let word = cat(fields.iter().map(|(_, e)| e.clone()));
+    // The list reads from the most significant field down, the layout from the least up.
+    let widths: Vec<(&str, u32)> = fields.iter().rev().map(|(n, e)| (*n, e.width())).collect();
+    let meta = Layout::new(&widths);
+    let word = meta.pack(&fields);
     let mq = m.instance(
         "meta_fifo",
-        &sync_fifo(SyncFifoCfg::new(word.width(), META_DEPTH))?,
+        &sync_fifo(SyncFifoCfg::new(meta.width(), META_DEPTH))?,
     );
     m.connect(mq, "s_valid", &b_valid & &b_last);
     m.connect(mq, "s_data", &word);
@@ -175,13 +178,8 @@ pub fn udp_rx_parse(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
         m.unused(&o); // at most latency/1 frames are ever queued, far below the depth
     }
     let q = m.inst_output(mq, "m_data");
-    let mut pos = word.width();
-    let mut f = std::collections::BTreeMap::new();
-    for (n, e) in &fields {
-        pos -= e.width();
-        f.insert(*n, m.node(&format!("q_{n}"), q.slice(pos, e.width())));
-    }
-    let g = |n: &str| Expr::from(&f[n]);
+    let q = meta.unpack(&mut m, "q", &q);
+    let g = |n: &str| q.get(n);
 
     // The verdict.
     let total = g("total_len");

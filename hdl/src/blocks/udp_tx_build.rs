@@ -260,6 +260,7 @@ pub fn udp_tx_build(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     let merged = if q == 0 {
         cat([pdata.trunc(data_width - s * 8), Expr::from(&carry)])
     } else {
+        // One header beat per value of `b_beat`: a table, emitted as a `case`.
         let header_beat = (0..q)
             .map(|k| {
                 (
@@ -269,6 +270,7 @@ pub fn udp_tx_build(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
             })
             .rev()
             .fold(lit(0, data_width), |acc, (c, v)| c.mux(v, acc));
+        let header_beat = m.node("header_beat", header_beat);
         beat.lt(q as u64).mux(
             header_beat,
             cat([pdata.trunc(data_width - s * 8), Expr::from(&carry)]),

@@ -3,15 +3,17 @@
 //! The output is deterministic (declaration order, no hashing), every literal is sized,
 //! every name comes from the Rust description, and registers are `always @(posedge clk)`
 //! blocks inside the module that owns them, in the if/else shape Yosys maps to clock
-//! enables. Verilog can only slice a name, so slices of computed values go through
+//! enables. A chain that compares one selector with constants is a `case` (see `case`).
+//! Verilog can only slice a name, so slices of computed values go through
 //! emitter temporaries `_t<n>`. Expressions are laid out by `layout`: chains of one
 //! operator without nested parentheses, and no line longer than `layout::MAX_LINE`.
 
+use super::case::{self, Arm, Case};
 use super::check::ranges;
 use super::expr::{BinOp, Expr, Kind, SigId, UnOp};
 use super::layout::{line, Doc, Sep};
 use super::netlist::{Driver, HdlError, HdlErrors, MemPort, Module, PortDir, SigKind, Val};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write;
 use std::rc::Rc;
 
@@ -262,6 +264,10 @@ impl Emitter {
     /// Renders a register's value tree as if/else statements; `Hold` leaves vanish.
     fn val_stmts(&mut self, target: &str, v: &Val, ind: usize, out: &mut String) {
         let pad = "    ".repeat(ind);
+        if let Some(c) = case::recognise(Arm::Val(v)) {
+            self.reg_case(target, &c, ind, out);
+            return;
+        }
         match v {
             Val::Hold => {}
             Val::E(e) => {
@@ -287,7 +293,9 @@ impl Emitter {
             Val::Hold => {
                 let _ = writeln!(out, "{pad}end");
             }
-            Val::If(c2, a2, b2) if !matches!(**a2, Val::Hold) => {
+            Val::If(c2, a2, b2)
+                if !matches!(**a2, Val::Hold) && case::recognise(Arm::Val(b)).is_none() =>
+            {
                 let c2 = self.cond(c2, false);
                 line(out, &format!("{pad}end else if ("), &c2, ") begin");
                 self.val_stmts(target, a2, ind + 1, out);
@@ -298,6 +306,68 @@ impl Emitter {
                 self.val_stmts(target, b, ind + 1, out);
                 let _ = writeln!(out, "{pad}end");
             }
+        }
+    }
+
+    /// A register's table: `case (sel)` with one item per constant, in the chain's order.
+    fn reg_case(&mut self, target: &str, c: &Case<'_>, ind: usize, out: &mut String) {
+        let pad = "    ".repeat(ind);
+        let sel = self.expr(c.sel);
+        line(out, &format!("{pad}case ("), &sel, ")");
+        for (k, arm) in &c.items {
+            self.reg_item(target, &k.to_verilog(), *arm, ind + 1, out);
+        }
+        // A default that holds after items for every value of the selector is dead.
+        let every = c.sel.width() < 32 && c.items.len() as u64 == 1u64 << c.sel.width();
+        if !(every && case::is_hold(c.default)) {
+            self.reg_item(target, "default", c.default, ind + 1, out);
+        }
+        let _ = writeln!(out, "{pad}endcase");
+    }
+
+    fn reg_item(&mut self, target: &str, key: &str, arm: Arm<'_>, ind: usize, out: &mut String) {
+        let pad = "    ".repeat(ind);
+        match arm {
+            Arm::Val(Val::Hold) => {
+                let _ = writeln!(out, "{pad}{key}: ;");
+            }
+            Arm::Val(Val::E(e)) | Arm::Expr(e) => {
+                let e = self.expr(e);
+                line(out, &format!("{pad}{key}: {target} <= "), &e, ";");
+            }
+            Arm::Val(v) => {
+                let _ = writeln!(out, "{pad}{key}: begin");
+                self.val_stmts(target, v, ind + 1, out);
+                let _ = writeln!(out, "{pad}end");
+            }
+        }
+    }
+
+    /// A combinational table as an `always @*` block around a `case` (the target is
+    /// declared `reg`, as Verilog-2005 wants for a procedural assignment).
+    fn comb_case(&mut self, target: &str, c: &Case<'_>, out: &mut String) {
+        let sel = self.expr(c.sel);
+        if !out.is_empty() && !out.ends_with("\n\n") {
+            out.push('\n');
+        }
+        let _ = writeln!(out, "    always @* begin");
+        line(out, "        case (", &sel, ")");
+        for (k, arm) in c
+            .items
+            .iter()
+            .map(|(k, a)| (k.to_verilog(), *a))
+            .chain([("default".to_string(), c.default)])
+        {
+            let v = self.arm_expr(arm);
+            line(out, &format!("            {k}: {target} = "), &v, ";");
+        }
+        let _ = writeln!(out, "        endcase\n    end");
+    }
+
+    fn arm_expr(&mut self, arm: Arm<'_>) -> Doc {
+        match arm {
+            Arm::Val(v) => self.val_expr(v),
+            Arm::Expr(e) => self.expr(e),
         }
     }
 
@@ -410,12 +480,21 @@ fn emit_module(m: &Module) -> String {
         let _ = writeln!(body, "    );\n");
     }
 
-    // Combinational assignments.
+    // Combinational assignments; tables become `always @*` blocks driving a `reg`.
+    let mut procedural = BTreeSet::new();
     for (id, d) in &m.drivers {
         if let Driver::Comb(v) = d {
             let name = &m.signals[id.0 as usize].name;
-            let e = em.val_expr(v);
-            line(&mut body, &format!("    assign {name} = "), &e, ";");
+            if let Some(c) = case::recognise(Arm::Val(v)) {
+                em.comb_case(name, &c, &mut body);
+                procedural.insert(*id);
+            } else {
+                if body.ends_with("    end\n") {
+                    body.push('\n');
+                }
+                let e = em.val_expr(v);
+                line(&mut body, &format!("    assign {name} = "), &e, ";");
+            }
         }
     }
 
@@ -472,10 +551,10 @@ fn emit_module(m: &Module) -> String {
             group = g;
         }
         let s = &m.signals[p.sig.0 as usize];
-        let dir = if p.dir == PortDir::In {
-            "input  wire"
-        } else {
-            "output wire"
+        let dir = match p.dir {
+            PortDir::In => "input  wire",
+            PortDir::Out if procedural.contains(&p.sig) => "output reg ",
+            PortDir::Out => "output wire",
         };
         let comma = if i + 1 < m.ports.len() { "," } else { "" };
         let decl = format!("    {dir} {:rw$} {}{comma}", range(p.width), p.name);
@@ -506,9 +585,11 @@ fn emit_module(m: &Module) -> String {
         .chain(em.temps.iter().map(|t| range(t.width).len()))
         .max()
         .unwrap_or(0);
-    for s in &m.signals {
+    for (i, s) in m.signals.iter().enumerate() {
+        let id = SigId(i as u32);
         let kw = match s.kind {
             SigKind::Input | SigKind::Output => continue,
+            SigKind::Wire if procedural.contains(&id) => "reg ",
             SigKind::Wire => "wire",
             SigKind::Reg { .. } => "reg ",
         };

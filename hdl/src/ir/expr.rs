@@ -110,7 +110,7 @@ fn mk(width: u32, kind: Kind) -> Expr {
     Expr(Rc::new(Node { width, kind }))
 }
 
-fn err(msg: String) -> Expr {
+pub(crate) fn err(msg: String) -> Expr {
     mk(1, Kind::Error(msg.into()))
 }
 
@@ -242,6 +242,45 @@ impl Expr {
 
     pub(crate) fn ptr_eq(&self, other: &Expr) -> bool {
         Rc::ptr_eq(&self.0, &other.0)
+    }
+
+    /// Structural equality: the same operators over the same signals and constants, so two
+    /// separately built `state == 3` compare equal (`ptr_eq` asks for the same node).
+    pub fn same_value(&self, other: &Expr) -> bool {
+        if self.ptr_eq(other) {
+            return true;
+        }
+        if self.width() != other.width() {
+            return false;
+        }
+        match (self.kind(), other.kind()) {
+            (Kind::Const(a), Kind::Const(b)) => a == b,
+            (
+                Kind::Sig { id, module, .. },
+                Kind::Sig {
+                    id: i2, module: m2, ..
+                },
+            ) => id == i2 && module == m2,
+            (Kind::Un(o1, a1), Kind::Un(o2, a2)) => o1 == o2 && a1.same_value(a2),
+            (Kind::Bin(o1, a1, b1), Kind::Bin(o2, a2, b2)) => {
+                o1 == o2 && a1.same_value(a2) && b1.same_value(b2)
+            }
+            (Kind::Mux(c1, a1, b1), Kind::Mux(c2, a2, b2)) => {
+                c1.same_value(c2) && a1.same_value(a2) && b1.same_value(b2)
+            }
+            (Kind::Concat(p1), Kind::Concat(p2)) => {
+                p1.len() == p2.len() && p1.iter().zip(p2).all(|(a, b)| a.same_value(b))
+            }
+            (Kind::Slice(a1, l1), Kind::Slice(a2, l2)) => l1 == l2 && a1.same_value(a2),
+            (Kind::Repeat(a1, n1), Kind::Repeat(a2, n2)) => n1 == n2 && a1.same_value(a2),
+            (Kind::Index(a1, b1), Kind::Index(a2, b2))
+            | (Kind::PartSel(a1, b1), Kind::PartSel(a2, b2))
+            | (Kind::ShlVar(a1, b1), Kind::ShlVar(a2, b2))
+            | (Kind::ShrVar(a1, b1), Kind::ShrVar(a2, b2)) => {
+                a1.same_value(a2) && b1.same_value(b2)
+            }
+            _ => false,
+        }
     }
 
     fn bin(&self, op: BinOp, rhs: impl Operand) -> Expr {
@@ -649,6 +688,21 @@ mod tests {
             cat([x.slice(0, 4), x.slice(4, 4)]).kind(),
             Kind::Concat(_)
         ));
+    }
+
+    #[test]
+    fn same_value_is_structural() {
+        let x = Expr::sig(SigId(0), 1, "x".into(), 4);
+        let x2 = Expr::sig(SigId(0), 1, "x".into(), 4);
+        let y = Expr::sig(SigId(1), 1, "y".into(), 4);
+        let other_module = Expr::sig(SigId(0), 2, "x".into(), 4);
+        assert!((&x + &y).eq(3).same_value(&(&x2 + &y).eq(3)));
+        assert!(!(&x + &y).eq(3).same_value(&(&x + &y).eq(4)));
+        assert!(!(&x + &y).same_value(&(&y + &x)));
+        assert!(!x.same_value(&other_module));
+        assert!(x.slice(1, 2).same_value(&x2.slice(1, 2)));
+        assert!(!x.slice(1, 2).same_value(&x2.slice(2, 2)));
+        assert!(lit(5, 4).same_value(&lit(5, 4)) && !lit(5, 4).same_value(&lit(5, 8)));
     }
 
     #[test]

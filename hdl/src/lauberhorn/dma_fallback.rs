@@ -23,7 +23,7 @@
 use crate::accio::rx_offload::record;
 use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::bundles::{Axis, AxisCfg};
-use crate::ir::{cat, clog2, lit, Expr, HdlErrors, Module, ModuleBuilder, PortDir};
+use crate::ir::{clog2, lit, Expr, HdlErrors, Layout, Module, ModuleBuilder, PortDir};
 use std::rc::Rc;
 
 /// Calls between this block and their outcome, at most.
@@ -127,14 +127,16 @@ pub fn dma_fallback(cfg: DmaFallbackCfg) -> Result<Rc<Module>, HdlErrors> {
     let big = m.node("frame_dropped", &begin & &too_big);
 
     // Frames awaiting their decision, then (bound for a ring) their completion.
-    let entry_w = sw + 16 + 16;
+    let entry = Layout::new(&[("args_at", 16), ("udp_len", 16), ("slot", sw)]);
+    let delivery = Layout::new(&[("args_at", 16), ("record", 32), ("entry", 16), ("slot", sw)]);
+    let entry_w = entry.width();
     let fifo = |m: &mut ModuleBuilder, n: &str, wd: u32| -> Result<_, HdlErrors> {
         Ok(m.instance(n, &sync_fifo(SyncFifoCfg::new(wd, INFLIGHT))?))
     };
     let sent = fifo(&mut m, "sent", entry_w)?;
     let in_buffer = fifo(&mut m, "in_buffer", cw)?;
     let ringed = fifo(&mut m, "ringed", entry_w)?;
-    let delivered = fifo(&mut m, "delivered", sw + 16 + 32 + 16)?;
+    let delivered = fifo(&mut m, "delivered", delivery.width())?;
     let failed = fifo(&mut m, "failed", sw)?;
     for f in [sent, in_buffer, ringed, delivered, failed] {
         for p in ["s_ready", "count"] {
@@ -151,24 +153,30 @@ pub fn dma_fallback(cfg: DmaFallbackCfg) -> Result<Rc<Module>, HdlErrors> {
     m.connect(in_buffer, "m_ready", &frame_left);
     let leaving = m.inst_output(in_buffer, "m_data");
     m.connect(sent, "s_valid", &start);
+    let call = [
+        ("slot", &s_slot),
+        ("udp_len", &s_udp_len),
+        ("args_at", &s_args),
+    ];
     m.connect(
         sent,
         "s_data",
-        cat([
-            Expr::from(&s_slot),
-            Expr::from(&s_udp_len),
-            Expr::from(&s_args),
-        ]),
+        entry.pack(&call.map(|(f, v)| (f, v.into()))),
     );
     let head = m.inst_output(sent, "m_data");
     m.connect(sent, "m_ready", &dec_valid);
     m.connect(ringed, "s_valid", &dec_valid & &dec_ring);
     m.connect(ringed, "s_data", &head);
     m.connect(failed, "s_valid", &lost | &big);
-    m.connect(failed, "s_data", lost.mux(head.slice(32, sw), &s_slot));
+    m.connect(
+        failed,
+        "s_data",
+        lost.mux(entry.get(&head, "slot"), &s_slot),
+    );
     let done = m.inst_output(ringed, "m_data");
     m.connect(ringed, "m_ready", &rd_valid);
-    let (d_slot, d_len, d_args) = (done.slice(32, sw), done.slice(16, 16), done.trunc(16));
+    let done = entry.unpack(&mut m, "ringed", &done);
+    let (d_slot, d_len, d_args) = (done.get("slot"), done.get("udp_len"), done.get("args_at"));
     // The record began where RX_TAIL was: its footprint before the new tail.
     let align = record::ALIGN as u64;
     let footprint = ((d_len.zext(32) + lit(8 + align - 1, 32)).shr(align.trailing_zeros()))
@@ -177,16 +185,15 @@ pub fn dma_fallback(cfg: DmaFallbackCfg) -> Result<Rc<Module>, HdlErrors> {
     m.connect(
         delivered,
         "s_data",
-        cat([
-            d_slot,
-            rd_index.zext(16),
-            (Expr::from(&rd_tail) - footprint).trunc(32),
-            d_args,
+        delivery.pack(&[
+            ("slot", d_slot),
+            ("entry", rd_index.zext(16)),
+            ("record", (Expr::from(&rd_tail) - footprint).trunc(32)),
+            ("args_at", d_args),
         ]),
     );
 
     // The outcomes, out; a frame's credit back as its outcome is taken.
-    let mut off = sw + 64;
     let dv = m.inst_output(delivered, "m_valid");
     let dd = m.inst_output(delivered, "m_data");
     let dr = gp(&mut m, "delivered", "ready", 1, PortDir::In);
@@ -194,9 +201,8 @@ pub fn dma_fallback(cfg: DmaFallbackCfg) -> Result<Rc<Module>, HdlErrors> {
     m.set(&p, &dv);
     m.connect(delivered, "m_ready", &dr);
     for (f, wd) in [("slot", sw), ("entry", 16), ("record", 32), ("args_at", 16)] {
-        off -= wd;
         let p = gp(&mut m, "delivered", f, wd, PortDir::Out);
-        m.set(&p, dd.slice(off, wd));
+        m.set(&p, delivery.get(&dd, f));
     }
     let fv = m.inst_output(failed, "m_valid");
     let fd = m.inst_output(failed, "m_data");

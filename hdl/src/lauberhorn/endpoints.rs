@@ -41,7 +41,8 @@ use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::bundles::Side;
 use crate::config::LauberhornConfig;
 use crate::ir::{
-    cat, clog2, lit, Expr, HdlErrors, Inst, Mem, Module, ModuleBuilder, PortDir, RamStyle, Sig,
+    cat, clog2, lit, Expr, HdlErrors, Inst, Layout, Mem, Module, ModuleBuilder, PortDir, RamStyle,
+    Sig,
 };
 use crate::lauberhorn::coherence::{
     ctrl, down, line, line_beats, tx, up, CohCfg, CohChannel, LINE_ADDR_WIDTH, LINE_BITS, OP_WIDTH,
@@ -281,21 +282,44 @@ impl Dims {
         }
     }
 
-    /// Bits of a job: {kind, core, line, slot, slot line, TX buffer, retire, preempt}.
-    fn job_bits(&self) -> u32 {
-        job::WIDTH
-            + self.id_bits
-            + LINE_ADDR_WIDTH
-            + self.slot_bits
-            + self.slot_line_bits
-            + self.ep_bits
-            + 1
-            + 2
+    /// A job for the serializer: its kind, the core and line it answers, the slot line or
+    /// TX buffer it reads, and for a TRYAGAIN the stop bits {retire, preempt}.
+    fn job_layout(&self) -> Layout {
+        Layout::new(&[
+            ("stop", 2),
+            ("tx_buffer", self.ep_bits + 1),
+            ("slot_line", self.slot_line_bits),
+            ("slot", self.slot_bits),
+            ("line", LINE_ADDR_WIDTH),
+            ("id", self.id_bits),
+            ("kind", job::WIDTH),
+        ])
     }
 
-    /// Bits of an `n2c` beat's header: {op, line, core, err, last}.
-    fn out_header_bits(&self) -> u32 {
-        OP_WIDTH + LINE_ADDR_WIDTH + self.id_bits + 1 + 1
+    /// A request handed to the reply path: the endpoint, its slot, whether the core wrote.
+    fn done_layout(&self) -> Layout {
+        Layout::new(&[("wrote", 1), ("slot", self.slot_bits), ("ep", self.ep_bits)])
+    }
+
+    /// A TX line the core rang: the endpoint and its TX buffer.
+    fn send_layout(&self) -> Layout {
+        Layout::new(&[("buf", 1), ("ep", self.ep_bits)])
+    }
+
+    /// The header of an `n2c` beat.
+    fn out_header_layout(&self) -> Layout {
+        Layout::new(&out_header_fields(self.id_bits))
+    }
+
+    /// An `n2c` beat as it waits to leave: its data under its header.
+    fn out_beat_layout(&self) -> Layout {
+        Layout::new(
+            &[
+                &[("data", self.data_bits)][..],
+                &out_header_fields(self.id_bits),
+            ]
+            .concat(),
+        )
     }
 }
 
@@ -518,17 +542,15 @@ fn beat_part(beat: &Option<Sig>) -> Vec<Expr> {
     beat.iter().map(Expr::from).collect()
 }
 
-/// Fields of a packed word, taken from its top.
-struct Unpack {
-    word: Sig,
-    top: u32,
-}
-
-impl Unpack {
-    fn next(&mut self, width: u32) -> Expr {
-        self.top -= width;
-        self.word.slice(self.top, width)
-    }
+/// The fields of an `n2c` beat's header, least significant first.
+fn out_header_fields(id_bits: u32) -> [(&'static str, u32); 5] {
+    [
+        ("last", 1),
+        ("err", 1),
+        ("id", id_bits),
+        ("line", LINE_ADDR_WIDTH),
+        ("op", OP_WIDTH),
+    ]
 }
 
 pub fn endpoints(cfg: EndpointsCfg) -> Result<Rc<Module>, HdlErrors> {
@@ -591,15 +613,14 @@ fn queues(m: &mut ModuleBuilder, d: &Dims) -> Result<Queues, HdlErrors> {
     let (ep_bits, slot_bits) = (d.ep_bits, d.slot_bits);
     let jobs = m.instance(
         "jobs",
-        &sync_fifo(SyncFifoCfg::new(d.job_bits(), JOB_DEPTH))?,
+        &sync_fifo(SyncFifoCfg::new(d.job_layout().width(), JOB_DEPTH))?,
     );
     let job_room = m.inst_output(jobs, "s_ready");
     let jobs_count = m.inst_output(jobs, "count");
     m.unused(&jobs_count);
-    let done_bits = ep_bits + slot_bits + 1;
     let dones = m.instance(
         "dones",
-        &sync_fifo(SyncFifoCfg::new(done_bits, DONE_DEPTH))?,
+        &sync_fifo(SyncFifoCfg::new(d.done_layout().width(), DONE_DEPTH))?,
     );
     let done_room = m.inst_output(dones, "s_ready");
     let dones_count = m.inst_output(dones, "count");
@@ -610,17 +631,13 @@ fn queues(m: &mut ModuleBuilder, d: &Dims) -> Result<Queues, HdlErrors> {
     let done_ready = m.group_port("done", "ready", 1, PortDir::In);
     m.set(&done_valid, &done_head_valid);
     m.connect(dones, "m_ready", &done_ready);
-    for (f, lo, wd) in [
-        ("ep", slot_bits + 1, ep_bits),
-        ("slot", 1, slot_bits),
-        ("wrote", 0, 1),
-    ] {
+    for (f, wd) in [("ep", ep_bits), ("slot", slot_bits), ("wrote", 1)] {
         let p = m.group_port("done", f, wd, PortDir::Out);
-        m.set(&p, done_data.slice(lo, wd));
+        m.set(&p, d.done_layout().get(&done_data, f));
     }
     let sends = m.instance(
         "sends",
-        &sync_fifo(SyncFifoCfg::new(ep_bits + 1, SEND_DEPTH))?,
+        &sync_fifo(SyncFifoCfg::new(d.send_layout().width(), SEND_DEPTH))?,
     );
     let send_room = m.inst_output(sends, "s_ready");
     let sends_count = m.inst_output(sends, "count");
@@ -631,9 +648,9 @@ fn queues(m: &mut ModuleBuilder, d: &Dims) -> Result<Queues, HdlErrors> {
     let send_ready = m.group_port("tx_send", "ready", 1, PortDir::In);
     m.set(&send_valid, &send_head_valid);
     m.connect(sends, "m_ready", &send_ready);
-    for (f, lo, wd) in [("ep", 1, ep_bits), ("buf", 0, 1)] {
+    for (f, wd) in [("ep", ep_bits), ("buf", 1)] {
         let p = m.group_port("tx_send", f, wd, PortDir::Out);
-        m.set(&p, send_data.slice(lo, wd));
+        m.set(&p, d.send_layout().get(&send_data, f));
     }
     let tx_done = TxDone {
         valid: m.group_port("tx_done", "valid", 1, PortDir::In),
@@ -1075,10 +1092,10 @@ fn hand_off(m: &mut ModuleBuilder, d: &Dims, st: &EpState, ev: &Events, q: &Queu
     m.connect(
         q.dones,
         "s_data",
-        cat([
-            Expr::from(&complete_ep),
-            st.pick(&complete_ep, |e| (&e.slot).into()),
-            st.pick(&complete_ep, |e| (&e.written).into()),
+        d.done_layout().pack(&[
+            ("ep", Expr::from(&complete_ep)),
+            ("slot", st.pick(&complete_ep, |e| (&e.slot).into())),
+            ("wrote", st.pick(&complete_ep, |e| (&e.written).into())),
         ]),
     );
     let tx_complete_ep = m.node(
@@ -1096,7 +1113,10 @@ fn hand_off(m: &mut ModuleBuilder, d: &Dims, st: &EpState, ev: &Events, q: &Queu
     m.connect(
         q.sends,
         "s_data",
-        cat([Expr::from(&tx_complete_ep), Expr::from(&tx_complete_parity)]),
+        d.send_layout().pack(&[
+            ("ep", Expr::from(&tx_complete_ep)),
+            ("buf", Expr::from(&tx_complete_parity)),
+        ]),
     );
 }
 
@@ -1147,7 +1167,15 @@ fn queue_jobs(
                   tx_buffer: Expr,
                   stop: Expr| {
         let addr = cat([ep.clone(), line]).zext(LINE_ADDR_WIDTH);
-        cat([kind, d.core_id(&ep), addr, slot, slot_line, tx_buffer, stop])
+        d.job_layout().pack(&[
+            ("kind", kind),
+            ("id", d.core_id(&ep)),
+            ("line", addr),
+            ("slot", slot),
+            ("slot_line", slot_line),
+            ("tx_buffer", tx_buffer),
+            ("stop", stop),
+        ])
     };
     let job_assign = job_of(
         kind(job::SLOT),
@@ -1186,14 +1214,14 @@ fn queue_jobs(
         lit(0, 2),
     );
     // Answers to c2n loads go to the requester, at the line it asked for.
-    let job_c2n = cat([
-        msg.rd_serve.mux(kind(job::SLOT), kind(job::ERR)),
-        Expr::from(&c2n.id),
-        Expr::from(&c2n.line),
-        Expr::from(&msg.ep_slot),
-        Expr::from(&msg.slot_line),
-        no_tx(),
-        lit(0, 2),
+    let job_c2n = d.job_layout().pack(&[
+        ("kind", msg.rd_serve.mux(kind(job::SLOT), kind(job::ERR))),
+        ("id", Expr::from(&c2n.id)),
+        ("line", Expr::from(&c2n.line)),
+        ("slot", Expr::from(&msg.ep_slot)),
+        ("slot_line", Expr::from(&msg.slot_line)),
+        ("tx_buffer", no_tx()),
+        ("stop", lit(0, 2)),
     ]);
     let c2n_job = m.node("c2n_job", &msg.event & (&msg.rd_serve | &msg.rd_error));
     m.connect(
@@ -1257,23 +1285,22 @@ fn slot_rams(m: &mut ModuleBuilder, d: &Dims, c2n: &CohChannel, msg: &C2nMsg) ->
 fn issue(m: &mut ModuleBuilder, d: &Dims, q: &Queues) -> Result<Issue, HdlErrors> {
     let beat_bits = d.beat_bits;
     let valid = m.inst_output(q.jobs, "m_valid");
-    let mut job = Unpack {
-        word: m.inst_output(q.jobs, "m_data"),
-        top: d.job_bits(),
-    };
-    let kind = m.node("job_kind", job.next(job::WIDTH));
-    let id = m.node("job_id", job.next(d.id_bits));
-    let line = m.node("job_line", job.next(LINE_ADDR_WIDTH));
-    let slot = m.node("job_slot", job.next(d.slot_bits));
-    let slot_line = m.node("job_slot_line", job.next(d.slot_line_bits));
-    let tx_buffer = m.node("job_tx_buffer", job.next(d.ep_bits + 1));
-    let stop = m.node("job_stop", job.next(2));
+    let word = m.inst_output(q.jobs, "m_data");
+    let job = d.job_layout().unpack(m, "job", &word);
+    let field = |f: &str| job.sig(f).cloned().expect("a field of the job layout");
+    let [kind, id, line, slot, slot_line, tx_buffer, stop] = [
+        "kind",
+        "id",
+        "line",
+        "slot",
+        "slot_line",
+        "tx_buffer",
+        "stop",
+    ]
+    .map(field);
     let beats_out = m.instance(
         "beats_out",
-        &sync_fifo(SyncFifoCfg::new(
-            d.out_header_bits() + d.data_bits,
-            OUT_DEPTH,
-        ))?,
+        &sync_fifo(SyncFifoCfg::new(d.out_beat_layout().width(), OUT_DEPTH))?,
     );
     let out_count = m.inst_output(beats_out, "count");
     let s1_valid = m.reg_reset("s1_valid", 1, 0);
@@ -1373,7 +1400,8 @@ fn serialize(
     let s1_kind = m.reg("s1_kind", job::WIDTH);
     let s1_stop = m.reg("s1_stop", 2);
     let s1_beat = head.beat.as_ref().map(|_| m.reg("s1_beat", d.beat_bits));
-    let s1_hdr = m.reg("s1_header", d.out_header_bits());
+    let header = d.out_header_layout();
+    let s1_hdr = m.reg("s1_header", header.width());
     m.set(&head.s1_valid, &head.issue);
     m.when(&head.issue, |m| {
         m.set(&s1_kind, &head.kind);
@@ -1383,13 +1411,16 @@ fn serialize(
         }
         m.set(
             &s1_hdr,
-            cat([
-                head.is_inv
-                    .mux(lit(down::INV, OP_WIDTH), lit(down::DATA, OP_WIDTH)),
-                Expr::from(&head.line),
-                Expr::from(&head.id),
-                Expr::from(&head.kind).eq(job::ERR),
-                Expr::from(&head.last),
+            header.pack(&[
+                (
+                    "op",
+                    head.is_inv
+                        .mux(lit(down::INV, OP_WIDTH), lit(down::DATA, OP_WIDTH)),
+                ),
+                ("line", Expr::from(&head.line)),
+                ("id", Expr::from(&head.id)),
+                ("err", Expr::from(&head.kind).eq(job::ERR)),
+                ("last", Expr::from(&head.last)),
             ]),
         );
     });
@@ -1424,24 +1455,20 @@ fn serialize(
     );
     let outq = head.beats_out;
     m.connect(outq, "s_valid", &head.s1_valid);
-    m.connect(
-        outq,
-        "s_data",
-        cat([Expr::from(&s1_hdr), Expr::from(&s1_data)]),
-    );
+    let beat = d.out_beat_layout();
+    let mut fields = vec![("data", Expr::from(&s1_data))];
+    fields.extend(out_header_fields(id_bits).map(|(f, _)| (f, header.get(&s1_hdr, f))));
+    m.connect(outq, "s_data", beat.pack(&fields));
     let o_valid = m.inst_output(outq, "m_valid");
-    let mut beat_out = Unpack {
-        word: m.inst_output(outq, "m_data"),
-        top: d.out_header_bits() + data_bits,
-    };
+    let beat_out = m.inst_output(outq, "m_data");
     let out_ready = m.inst_output(outq, "s_ready");
     m.unused(&out_ready); // `out_space` keeps a place free
-    m.set(&n2c.op, beat_out.next(OP_WIDTH));
-    m.set(&n2c.line, beat_out.next(LINE_ADDR_WIDTH));
-    m.set(&n2c.id, beat_out.next(id_bits));
-    m.set(n2c.err.as_ref().unwrap(), beat_out.next(1));
-    m.set(&n2c.last, beat_out.next(1));
-    m.set(&n2c.data, beat_out.next(data_bits));
+    m.set(&n2c.op, beat.get(&beat_out, "op"));
+    m.set(&n2c.line, beat.get(&beat_out, "line"));
+    m.set(&n2c.id, beat.get(&beat_out, "id"));
+    m.set(n2c.err.as_ref().unwrap(), beat.get(&beat_out, "err"));
+    m.set(&n2c.last, beat.get(&beat_out, "last"));
+    m.set(&n2c.data, beat.get(&beat_out, "data"));
     m.set(&n2c.valid, &o_valid);
     m.connect(outq, "m_ready", &n2c.ready);
 }

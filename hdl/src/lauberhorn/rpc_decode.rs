@@ -73,7 +73,7 @@ pub fn rpc_decode(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     let covered = m.node(
         "verf_here",
         &b_valid
-            & (&b_idx).ne(0u64)
+            & b_idx.ne(0u64)
             & verf_at.ge(&win_base)
             & rel.le((2 * lanes - 8) as u64)
             & &cred_fits,

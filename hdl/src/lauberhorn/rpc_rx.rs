@@ -44,7 +44,8 @@ use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::blocks::udp_rx_parse::udp_rx_parse;
 use crate::bundles::{Axis, AxisCfg, Side};
 use crate::ir::{
-    cat, clog2, lit, Expr, HdlErrors, Inst, Mem, Module, ModuleBuilder, PortDir, RamStyle, Sig,
+    cat, clog2, lit, Expr, HdlErrors, Inst, Layout, Mem, Module, ModuleBuilder, PortDir, RamStyle,
+    Sig,
 };
 use crate::lauberhorn::coherence::{ctrl, LINE_BITS, LINE_BYTES};
 use crate::lauberhorn::endpoints::SlotWrite;
@@ -186,6 +187,11 @@ struct Call {
     proc_: Expr,
     args_offset: Expr,
     args_len: Expr,
+}
+
+/// A decided frame's way out: its kind and, for a slot, which.
+fn kind_layout(slot_bits: u32) -> Layout {
+    Layout::new(&[("slot", slot_bits), ("kind", kind::WIDTH)])
 }
 
 /// The receive front end: the parser (whose verdicts drive everything behind it), the
@@ -532,15 +538,15 @@ fn front_end(
     ];
     let rpc_valid = rpc(m, "valid");
     // Offsets past the aligner's reach cannot be a well-formed call.
-    let rpc_parts: Vec<Expr> = rpc_fields
+    let rpc_parts: Vec<(&str, Expr)> = rpc_fields
         .iter()
         .map(|f| {
             let x = rpc(m, f);
             if *f == "args_offset" {
                 m.unused(&x); // its top bits: 0 for every well-formed call
-                x.trunc(d.offset_bits)
+                (*f, x.trunc(d.offset_bits))
             } else {
-                x.into()
+                (*f, x.into())
             }
         })
         .collect();
@@ -548,10 +554,16 @@ fn front_end(
         let x = rpc(m, f);
         m.unused(&x); // the handler does not see the credentials
     }
-    let call_bits: u32 = rpc_parts.iter().map(|e| e.width()).sum();
-    let calls = fifo(m, "calls", call_bits, VERDICT_DEPTH)?;
+    // The fields from the least significant up: the list's last first.
+    let widths: Vec<(&str, u32)> = rpc_parts
+        .iter()
+        .rev()
+        .map(|(f, e)| (*f, e.width()))
+        .collect();
+    let call_layout = Layout::new(&widths);
+    let calls = fifo(m, "calls", call_layout.width(), VERDICT_DEPTH)?;
     m.connect(calls, "s_valid", &rpc_valid);
-    m.connect(calls, "s_data", cat(rpc_parts.iter().cloned()));
+    m.connect(calls, "s_data", call_layout.pack(&rpc_parts));
     let verdict = meta(m, parse, "valid");
     for (f, o) in [(fate, "m_ready"), (callers, "m_ready"), (calls, "m_ready")] {
         m.connect(f, o, &verdict);
@@ -577,20 +589,15 @@ fn front_end(
     }
     let buffered = m.inst_output(fate, "m_data");
     let call_now = m.inst_output(calls, "m_data");
-    let mut top = call_bits;
-    let mut c = rpc_parts.iter().map(|part| {
-        top -= part.width();
-        call_now.slice(top, part.width())
-    });
-    let mut next = || c.next().expect("one part per field");
+    let c = call_layout.unpack(m, "call", &call_now);
     let call = Call {
-        ok: next(),
-        xid: next(),
-        prog: next(),
-        vers: next(),
-        proc_: next(),
-        args_offset: next(),
-        args_len: next(),
+        ok: c.get("ok"),
+        xid: c.get("xid"),
+        prog: c.get("prog"),
+        vers: c.get("vers"),
+        proc_: c.get("proc"),
+        args_offset: c.get("args_offset"),
+        args_len: c.get("args_len"),
     };
     Ok(FrontEnd {
         parse,
@@ -723,7 +730,7 @@ fn decide(
     );
     m.connect(free_slots, "m_ready", &to_slot);
     let jobs = fifo(m, "jobs", offset_bits, FRAME_SLOTS)?;
-    let kinds = fifo(m, "kinds", kind::WIDTH + slot_bits, FRAME_SLOTS)?;
+    let kinds = fifo(m, "kinds", kind_layout(slot_bits).width(), FRAME_SLOTS)?;
     for f in [jobs, kinds] {
         for o in ["s_ready", "count"] {
             let x = m.inst_output(f, o);
@@ -743,11 +750,8 @@ fn decide(
         ),
     );
     m.connect(kinds, "s_valid", a_valid);
-    m.connect(
-        kinds,
-        "s_data",
-        cat([Expr::from(&decided), Expr::from(&slot_now)]),
-    );
+    let kind_and_slot = [("kind", (&decided).into()), ("slot", (&slot_now).into())];
+    m.connect(kinds, "s_data", kind_layout(slot_bits).pack(&kind_and_slot));
     Ok(Decision {
         free_slots,
         slot_now,
@@ -854,8 +858,9 @@ fn mover(
     let last = m.inst_output(aligner, "m_axis_tlast");
     let user = m.inst_output(aligner, "m_axis_tuser");
     let kind_and_slot = m.inst_output(dec.kinds, "m_data");
-    let frame_kind = m.node("mover_kind", kind_and_slot.slice(slot_bits, kind::WIDTH));
-    let slot = m.node("mover_slot", kind_and_slot.trunc(slot_bits));
+    let k = kind_layout(slot_bits).unpack(m, "mover", &kind_and_slot);
+    let field = |f: &str| k.sig(f).cloned().expect("a field of the kind layout");
+    let (frame_kind, slot) = (field("kind"), field("slot"));
     let k_valid = m.inst_output(dec.kinds, "m_valid");
     m.unused(&k_valid); // a frame leaves the aligner only after its decision
     let other = Axis::source(m, "m_axis_other", d.net);
