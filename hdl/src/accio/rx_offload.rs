@@ -3,12 +3,12 @@
 //! to (as a [`record`]), handed to the normal path in the next posted host buffer, or
 //! dropped and counted. One DMA write engine serves both destinations, in frame order.
 //!
-//! **Pipeline.** The MAC stream (never back-pressured) feeds the
+//! **Pipeline.** The receive front end ([`rx_front`](crate::blocks::rx_front), shared with
+//! Lauberhorn's receive path) feeds the MAC stream (never back-pressured) to the
 //! [`udp_rx_parse`](crate::blocks::udp_rx_parse) tap and a store-and-forward packet buffer
-//! side by side. Each frame's verdict comes a fixed time after its last beat; the buffer's
-//! own drop pulses (MAC-bad, no room) come one cycle after it, into a small *fate* FIFO,
-//! so every verdict is paired with the frame it describes and verdicts of frames the buffer
-//! dropped are discarded. Offloadable datagrams look up the ICT (one per cycle, result
+//! side by side, and pairs each frame's verdict, a fixed time after its last beat, with
+//! whether the buffer kept the frame; verdicts of frames the buffer dropped (MAC-bad, no
+//! room) are discarded. Offloadable datagrams look up the ICT (one per cycle, result
 //! [`LOOKUP_LATENCY`] cycles later); the other verdicts wait beside them in a delay line.
 //! The *decision* then picks, for each buffered frame, one job, at one frame per cycle:
 //!
@@ -39,19 +39,20 @@
 //! older than the real one, which only understates the room.
 //!
 //! **Frame slots.** At most [`FRAME_SLOTS`] frames are between their last beat and their
-//! completion. A frame ending while all slots are taken is dropped like one that finds the
-//! buffer full (`stat_overrun`), which bounds every queue behind the buffer so none of them
-//! can ever back-pressure the fixed-latency decision.
+//! completion. The front end drops a frame ending while all slots are taken like one that
+//! finds the buffer full (`stat_overrun`), which bounds every queue behind the buffer so
+//! none of them can ever back-pressure the fixed-latency decision. A frame refused so
+//! never takes a slot.
 
 use super::ict::{DmaEvent, IctLookup, IctResult, MalformedEvent, RxUpdate};
 use super::nic_block::{NpBuffer, NpDone};
 use super::regs::LOOKUP_LATENCY;
-use crate::blocks::axis_packet_fifo::{axis_packet_fifo, PacketFifoCfg};
 use crate::blocks::axis_register::axis_register;
 use crate::blocks::byte_shifter::{byte_shifter, ByteShifterCfg};
 use crate::blocks::dma_burst::DmaCfg;
 use crate::blocks::dma_write::{dma_write, TAG_WIDTH};
 use crate::blocks::onehot::select;
+use crate::blocks::rx_front::{RxFront, RxFrontCfg};
 use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::blocks::udp_rx_parse::udp_rx_parse;
 use crate::bundles::{Axis, AxisCfg, Side};
@@ -172,7 +173,6 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     let net = AxisCfg::net(w);
     let children = Children {
         parser: udp_rx_parse(w)?,
-        buffer: axis_packet_fifo(PacketFifoCfg::new(net, beats, true))?,
         shifter: byte_shifter(ByteShifterCfg::new(w, 32))?,
         dma: dma_write(cfg.dma())?,
         out_reg: axis_register(AxisCfg {
@@ -194,7 +194,17 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
         &malformed_to_np,
         "Policy: deliver malformed frames to the normal path instead of dropping them.",
     );
-    let front = tap_and_buffer(&mut m, &s, &children)?;
+    let front_cfg = RxFrontCfg {
+        buffer_beats: beats,
+        frame_slots: FRAME_SLOTS,
+        verdict_depth: 16,
+        header_bytes: 0,
+        refused_take_slot: false,
+    };
+    let front = RxFront::new(&mut m, &s, front_cfg, &children.parser, &[])?;
+    stat(&mut m, "frames", front.in_end.clone().into());
+    stat(&mut m, "mac_bad", front.mac_bad());
+    stat(&mut m, "overrun", front.overrun());
     let verdicts = verdicts(&mut m, &cfg, &front);
     let decision = decide(&mut m, &cfg, &verdicts, &malformed_to_np);
     let queues = queue_jobs(&mut m, &cfg, &decision)?;
@@ -211,7 +221,6 @@ pub fn accio_rx_offload(cfg: RxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
 /// The engine's child modules.
 struct Children {
     parser: Rc<Module>,
-    buffer: Rc<Module>,
     shifter: Rc<Module>,
     dma: Rc<Module>,
     out_reg: Rc<Module>,
@@ -229,83 +238,6 @@ fn out(m: &mut ModuleBuilder, g: &str, f: &str, v: Expr) {
     m.set(&o, v);
 }
 
-/// The MAC stream's tap and buffer, and what they say per frame.
-struct Front {
-    parse: Inst,
-    buffer: Inst,
-    in_end: Sig,
-    slots: Sig,
-    force: Sig,
-    end_r: Sig,
-    forced_r: Sig,
-    drop_bad: Sig,
-    drop_full: Sig,
-    fate: Inst,
-    kept_now: Sig,
-}
-
-/// The parser tap and the packet buffer, side by side; the fate FIFO pairs each verdict
-/// with whether the buffer kept its frame.
-fn tap_and_buffer(m: &mut ModuleBuilder, s: &Axis, c: &Children) -> Result<Front, HdlErrors> {
-    m.set(&s.tready, 1);
-    let p = m.instance("parse", &c.parser);
-    let pf = m.instance("buffer", &c.buffer);
-    let bad_in = s.tuser.clone().expect("net streams carry tuser");
-    let in_end = m.node("in_frame_end", &s.tvalid & &s.tlast);
-    let slots = m.reg_reset("slots_used", clog2(FRAME_SLOTS + 1), 0);
-    m.describe(
-        &slots,
-        "Frames between their last beat and their completion.",
-    );
-    let force = m.node("slots_full", slots.ge(FRAME_SLOTS));
-    m.describe(
-        &force,
-        "No frame slot is free: a frame ending now is dropped.",
-    );
-    for inst in [p, pf] {
-        m.connect(inst, "s_axis_tdata", &s.tdata);
-        m.connect(inst, "s_axis_tkeep", &s.tkeep);
-        m.connect(inst, "s_axis_tvalid", &s.tvalid);
-        m.connect(inst, "s_axis_tlast", &s.tlast);
-        let r = m.inst_output(inst, "s_axis_tready");
-        m.unused(&r); // both always ready
-    }
-    m.connect(p, "s_axis_tuser", &bad_in);
-    // A frame without a slot is marked bad so the buffer rolls it back.
-    m.connect(pf, "s_axis_tuser", &bad_in | (&s.tlast & &force));
-    let end_r = m.reg_reset("frame_end_r", 1, 0);
-    let forced_r = m.reg("frame_forced_r", 1);
-    m.set(&end_r, &in_end);
-    m.set(&forced_r, &force);
-    let drop_bad = m.inst_output(pf, "drop_bad");
-    let drop_full = m.inst_output(pf, "drop_full");
-    stat(m, "frames", in_end.clone().into());
-    stat(m, "mac_bad", &drop_bad & !&forced_r);
-    stat(m, "overrun", &drop_full | (&drop_bad & &forced_r));
-    let lost = m.node("frame_not_buffered", &end_r & (&drop_bad | &drop_full));
-    let fate = m.instance("fate", &sync_fifo(SyncFifoCfg::new(1, 16))?);
-    m.connect(fate, "s_valid", &end_r);
-    m.connect(fate, "s_data", !&lost);
-    for o in ["s_ready", "m_valid", "count"] {
-        let x = m.inst_output(fate, o);
-        m.unused(&x); // a fate waits at most the parser's latency for its verdict
-    }
-    let kept_now = m.inst_output(fate, "m_data");
-    Ok(Front {
-        parse: p,
-        buffer: pf,
-        in_end,
-        slots,
-        force,
-        end_r,
-        forced_r,
-        drop_bad,
-        drop_full,
-        fate,
-        kept_now,
-    })
-}
-
 /// A kept frame's verdict, [`DECIDE_DELAY`] cycles later, beside its lookup result.
 struct Verdicts {
     valid: Expr,
@@ -319,10 +251,9 @@ struct Verdicts {
 
 /// The verdicts of kept frames: offloadable ones look up the ICT; every verdict waits in
 /// a delay line for the lookup's result; malformed frames raise an event.
-fn verdicts(m: &mut ModuleBuilder, cfg: &RxOffloadCfg, f: &Front) -> Verdicts {
+fn verdicts(m: &mut ModuleBuilder, cfg: &RxOffloadCfg, f: &RxFront) -> Verdicts {
     let meta = |m: &mut ModuleBuilder, name: &str| m.inst_output(f.parse, &format!("meta_{name}"));
-    let mv = meta(m, "valid");
-    m.connect(f.fate, "m_ready", &mv);
+    let mv = f.verdict.clone();
     let offload = meta(m, "offload");
     let error = meta(m, "error");
     let len = meta(m, "len");
@@ -342,7 +273,7 @@ fn verdicts(m: &mut ModuleBuilder, cfg: &RxOffloadCfg, f: &Front) -> Verdicts {
         let x = meta(m, name);
         m.unused(&x); // the record takes these from the frame itself
     }
-    let kept = m.node("verdict_kept", &mv & &f.kept_now);
+    let kept = m.node("verdict_kept", &mv & &f.kept);
     let lookup = IctLookup::widths().source(m);
     m.set(&lookup.valid, &kept & &offload);
     m.set(&lookup.ip, &dst_ip);
@@ -678,7 +609,7 @@ fn mover(
     m: &mut ModuleBuilder,
     cfg: &RxOffloadCfg,
     c: &Children,
-    f: &Front,
+    f: &RxFront,
     q: &Queues,
 ) -> Result<Mover, HdlErrors> {
     let w = cfg.data_width;
@@ -924,7 +855,7 @@ fn completions(
 fn bookkeeping(
     m: &mut ModuleBuilder,
     cfg: &RxOffloadCfg,
-    f: &Front,
+    f: &RxFront,
     d: &Decision,
     mv: &Mover,
     done: &Done,
@@ -950,15 +881,6 @@ fn bookkeeping(
         m.when(&d.ring_full & &here, |m| m.set(&d.loss[e], 1))
             .elif(up, |m| m.set(&d.loss[e], 0));
     }
-    let freed = [
-        &f.end_r & !&f.forced_r & (&f.drop_bad | &f.drop_full),
-        &mv.start & !mv.kind.bit(1),
-        Expr::from(&done.fire),
-    ];
-    let sw = f.slots.width();
-    let delta = freed.iter().fold(
-        f.slots.zext(sw + 1) + (&f.in_end & !&f.force).zext(sw + 1),
-        |a, x| a - x.zext(sw + 1),
-    );
-    m.set(&f.slots, delta.trunc(sw));
+    // A frame leaves when the mover drains it or its DMA job completes.
+    f.count_slots(m, &[&mv.start & !mv.kind.bit(1), Expr::from(&done.fire)]);
 }

@@ -14,6 +14,7 @@ pub mod onehot;
 pub mod pieces;
 pub mod reg_slave;
 pub mod rr_arbiter;
+pub mod rx_front;
 pub mod sync_fifo;
 pub mod udp_rx_parse;
 pub mod udp_tx_build;

@@ -1,12 +1,12 @@
 //! The ONC-RPC receive path (Lauberhorn §5.1): frames from the MAC become requests in
 //! slots, ready for the scheduler, with everything else passed on unchanged.
 //!
-//! **Pipeline.** The MAC stream (never back-pressured) feeds the
+//! **Pipeline.** The receive front end ([`rx_front`](crate::blocks::rx_front), shared with
+//! the Accio RX engine) feeds the MAC stream (never back-pressured) to the
 //! [`udp_rx_parse`](crate::blocks::udp_rx_parse) and [`rpc_decode`](super::rpc_decode)
-//! taps and a store-and-forward packet buffer side by side. As in the Accio RX engine, the
-//! buffer's drop pulses go into a *fate* FIFO so each verdict meets the frame it belongs
-//! to; the decoder's reports and the caller's MAC wait in FIFOs for the parser's later
-//! verdict. The [`service_table`](super::service_table) is looked up, and the decision
+//! taps and a store-and-forward packet buffer side by side, and pairs each verdict with
+//! the frame it belongs to (its *fate* FIFO); the decoder's reports and the caller's MAC
+//! wait beside it in FIFOs for the parser's later verdict. The [`service_table`](super::service_table) is looked up, and the decision
 //! takes each buffered frame one way ([`kind`]):
 //! * **slot**: a well-formed call to `local_ip` on a port some service listens on,
 //!   matching a service, whose arguments fit the CONTROL and AUX lines, while a slot is
@@ -34,12 +34,14 @@
 //! ports, `xid`) stays in a small memory the reply path reads (`meta_*`); it frees the
 //! slot (`free_*`) once the reply is out. At most [`FRAME_SLOTS`] frames are between their
 //! last beat and their departure; one ending while all are taken is dropped and counted
-//! as an overrun, which bounds every queue behind the buffer.
+//! as an overrun, which bounds every queue behind the buffer. A frame refused so counts
+//! as taking a slot until its drop a cycle later
+//! ([`refused_take_slot`](crate::blocks::rx_front::RxFrontCfg::refused_take_slot)).
 
-use crate::blocks::axis_packet_fifo::{axis_packet_fifo, PacketFifoCfg};
 use crate::blocks::byte_shifter::{byte_shifter, ByteShifterCfg};
 use crate::blocks::onehot::select;
 use crate::blocks::pieces::{pick, place};
+use crate::blocks::rx_front::{RxFront, RxFrontCfg};
 use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::blocks::udp_rx_parse::udp_rx_parse;
 use crate::bundles::{Axis, AxisCfg, Side};
@@ -194,21 +196,12 @@ fn kind_layout(slot_bits: u32) -> Layout {
     Layout::new(&[("slot", slot_bits), ("kind", kind::WIDTH)])
 }
 
-/// The receive front end: the parser (whose verdicts drive everything behind it), the
-/// packet buffer, and what waits in FIFOs for each verdict.
+/// The receive front end ([`RxFront`]: the parser, whose verdicts drive everything behind
+/// it, and the packet buffer), with what waits beside the fate FIFO for each verdict.
 struct FrontEnd {
-    parse: Inst,
-    buffer: Inst,
-    /// A frame's last beat comes in.
-    in_end: Sig,
-    frames_inflight: Sig,
-    /// A frame ended but the buffer dropped it.
-    lost: Sig,
-    callers: Inst,
-    /// The parser's verdict on a frame (`meta_valid`).
-    verdict: Sig,
-    /// The frame of this verdict is in the buffer.
-    buffered: Sig,
+    rx: RxFront,
+    /// The caller's MAC, for this verdict's frame.
+    src_mac: Sig,
     call: Call,
 }
 
@@ -387,7 +380,6 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
     };
     let parser = udp_rx_parse(net_bits)?;
     let decoder = rpc_decode(net_bits)?;
-    let buffer = axis_packet_fifo(PacketFifoCfg::new(net, beats, true))?;
     let shifter = byte_shifter(sh_cfg)?;
     let table = service_table(ServiceTableCfg {
         services: cfg.services,
@@ -420,7 +412,7 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
         &pol.error_replies,
         "Policy: unmatched calls are answered with an error reply (before reject_to_other).",
     );
-    let fe = front_end(&mut m, &d, &s, [&parser, &decoder, &buffer])?;
+    let fe = front_end(&mut m, &d, &s, beats, [&parser, &decoder])?;
     let a = stage_a(&mut m, &fe, &table);
     let dec = decide(&mut m, &d, &pol, &a)?;
     let mems = record_slot(&mut m, &d, &a, &dec);
@@ -450,15 +442,7 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
     let slot_done = write_words(&mut m, &mv, &wr, &words, &dma);
     let frame_out = move_out(&mut m, &mv, &beats_in.out_beat, &words.take, dec.kinds);
     hand_over(&mut m, &mv, &ho, &slot_done, &beats_in.info[11], &dma);
-    // Frames in flight: in at their end, out when lost or moved.
-    let inflight = &fe.frames_inflight;
-    let count_bits = inflight.width();
-    m.set(
-        inflight,
-        inflight + fe.in_end.zext(count_bits)
-            - fe.lost.zext(count_bits)
-            - frame_out.zext(count_bits),
-    );
+    fe.rx.count_slots(&mut m, &[frame_out.into()]);
     free_slots(&mut m, &d, &dec, &ho);
     meta_view(&mut m, &d, mems.info);
     // Port groups declared by hand where they are used, in port order.
@@ -478,40 +462,20 @@ fn front_end(
     m: &mut ModuleBuilder,
     d: &Dims,
     s: &Axis,
-    [parser, decoder, buffer]: [&Rc<Module>; 3],
+    beats: u64,
+    [parser, decoder]: [&Rc<Module>; 2],
 ) -> Result<FrontEnd, HdlErrors> {
-    let tap = crate::blocks::frame_tap::FrameTap::new(m, s, 12);
-    m.unused(&tap.fire);
-    let parse = m.instance("parse", parser);
-    let dec = m.instance("decode", decoder);
-    let buffer = m.instance("buffer", buffer);
-    let bad_in = s.tuser.clone().expect("net streams carry tuser");
-    let in_end = m.node("in_frame_end", &s.tvalid & &s.tlast);
-    let inflight = m.reg_reset("frames_inflight", clog2(FRAME_SLOTS + 1), 0);
-    let force = m.node("frames_full", inflight.ge(FRAME_SLOTS));
-    for inst in [parse, dec, buffer] {
-        m.connect(inst, "s_axis_tdata", &s.tdata);
-        m.connect(inst, "s_axis_tkeep", &s.tkeep);
-        m.connect(inst, "s_axis_tvalid", &s.tvalid);
-        m.connect(inst, "s_axis_tlast", &s.tlast);
-        let ready = m.inst_output(inst, "s_axis_tready");
-        m.unused(&ready); // all always ready
-    }
-    m.connect(parse, "s_axis_tuser", &bad_in);
-    m.connect(dec, "s_axis_tuser", &bad_in);
-    m.connect(buffer, "s_axis_tuser", &bad_in | (&s.tlast & &force));
-    let end_r = m.reg_reset("frame_end_r", 1, 0);
-    let forced_r = m.reg("frame_forced_r", 1);
-    m.set(&end_r, &in_end);
-    m.set(&forced_r, &force);
-    let drop_bad = m.inst_output(buffer, "drop_bad");
-    let drop_full = m.inst_output(buffer, "drop_full");
-    stat(m, "mac_bad", &drop_bad & !&forced_r);
-    stat(m, "overrun", &drop_full | (&drop_bad & &forced_r));
-    let lost = m.node("frame_not_buffered", &end_r & (&drop_bad | &drop_full));
-    let fate = fifo(m, "fate", 1, VERDICT_DEPTH)?;
-    m.connect(fate, "s_valid", &end_r);
-    m.connect(fate, "s_data", !&lost);
+    let cfg = RxFrontCfg {
+        buffer_beats: beats,
+        frame_slots: FRAME_SLOTS,
+        verdict_depth: VERDICT_DEPTH,
+        header_bytes: 12,
+        refused_take_slot: true,
+    };
+    let rx = RxFront::new(m, s, cfg, parser, &[("decode", decoder)])?;
+    let (dec, tap) = (rx.taps[0], rx.header.as_ref().expect("12 header bytes"));
+    stat(m, "mac_bad", rx.mac_bad());
+    stat(m, "overrun", rx.overrun());
     // The caller's MAC (bytes 6..12), as the frame ends: from the tap, or, for a frame of
     // a single beat (only 512-bit beats hold a whole minimum frame), from that beat.
     let mac_of = |e: &Expr| cat((6..12).map(|i| e.slice(i * 8, 8)));
@@ -523,9 +487,7 @@ fn front_end(
     } else {
         from_tap
     };
-    let callers = fifo(m, "callers", 48, VERDICT_DEPTH)?;
-    m.connect(callers, "s_valid", &in_end);
-    m.connect(callers, "s_data", mac_now);
+    let src_mac = rx.await_verdict(m, "callers", &rx.in_end, mac_now)?;
     let rpc = |m: &mut ModuleBuilder, f: &str| m.inst_output(dec, &format!("rpc_{f}"));
     let rpc_fields = [
         "ok",
@@ -561,19 +523,7 @@ fn front_end(
         .map(|(f, e)| (*f, e.width()))
         .collect();
     let call_layout = Layout::new(&widths);
-    let calls = fifo(m, "calls", call_layout.width(), VERDICT_DEPTH)?;
-    m.connect(calls, "s_valid", &rpc_valid);
-    m.connect(calls, "s_data", call_layout.pack(&rpc_parts));
-    let verdict = meta(m, parse, "valid");
-    for (f, o) in [(fate, "m_ready"), (callers, "m_ready"), (calls, "m_ready")] {
-        m.connect(f, o, &verdict);
-    }
-    for f in [fate, callers, calls] {
-        for o in ["s_ready", "m_valid", "count"] {
-            let x = m.inst_output(f, o);
-            m.unused(&x); // each waits at most the parser's latency for its verdict
-        }
-    }
+    let call_now = rx.await_verdict(m, "calls", &rpc_valid, call_layout.pack(&rpc_parts))?;
     for f in [
         "error",
         "len",
@@ -584,11 +534,9 @@ fn front_end(
         "fragment",
         "proto",
     ] {
-        let x = meta(m, parse, f);
+        let x = meta(m, rx.parse, f);
         m.unused(&x); // `offload` sums them up
     }
-    let buffered = m.inst_output(fate, "m_data");
-    let call_now = m.inst_output(calls, "m_data");
     let c = call_layout.unpack(m, "call", &call_now);
     let call = Call {
         ok: c.get("ok"),
@@ -599,22 +547,12 @@ fn front_end(
         args_offset: c.get("args_offset"),
         args_len: c.get("args_len"),
     };
-    Ok(FrontEnd {
-        parse,
-        buffer,
-        in_end,
-        frames_inflight: inflight,
-        lost,
-        callers,
-        verdict,
-        buffered,
-        call,
-    })
+    Ok(FrontEnd { rx, src_mac, call })
 }
 
 /// Stage A: the verdict meets its frame; the service is looked up.
 fn stage_a(m: &mut ModuleBuilder, fe: &FrontEnd, table: &Rc<Module>) -> StageA {
-    let (call, verdict) = (&fe.call, &fe.verdict);
+    let (call, verdict) = (&fe.call, &fe.rx.verdict);
     let services = m.instance("services", table);
     m.expose(services, "wr_");
     m.expose(services, "rd_");
@@ -622,17 +560,17 @@ fn stage_a(m: &mut ModuleBuilder, fe: &FrontEnd, table: &Rc<Module>) -> StageA {
     m.connect(services, "lookup_prog", &call.prog);
     m.connect(services, "lookup_vers", &call.vers);
     m.connect(services, "lookup_proc", &call.proc_);
-    let dst_port_now = meta(m, fe.parse, "dst_port");
+    let dst_port_now = meta(m, fe.rx.parse, "dst_port");
     m.connect(services, "lookup_port", &dst_port_now);
     let valid = m.reg_reset("a_valid", 1, 0);
-    m.set(&valid, verdict & &fe.buffered);
+    m.set(&valid, verdict & &fe.rx.kept);
     let a = |m: &mut ModuleBuilder, n: &str, e: Expr| -> Sig {
         let reg = m.reg(&format!("a_{n}"), e.width());
         m.when(verdict, |m| m.set(&reg, e));
         reg
     };
     let from_meta = |m: &mut ModuleBuilder, f: &str| {
-        let x = meta(m, fe.parse, f);
+        let x = meta(m, fe.rx.parse, f);
         a(m, f, x.into())
     };
     let offload = from_meta(m, "offload");
@@ -641,7 +579,6 @@ fn stage_a(m: &mut ModuleBuilder, fe: &FrontEnd, table: &Rc<Module>) -> StageA {
     let src_port = from_meta(m, "src_port");
     let dst_port = from_meta(m, "dst_port");
     let udp_len = from_meta(m, "udp_len");
-    let mac_head = m.inst_output(fe.callers, "m_data");
     StageA {
         services,
         valid,
@@ -651,7 +588,7 @@ fn stage_a(m: &mut ModuleBuilder, fe: &FrontEnd, table: &Rc<Module>) -> StageA {
         src_port,
         dst_port,
         udp_len,
-        src_mac: a(m, "src_mac", mac_head.into()),
+        src_mac: a(m, "src_mac", fe.src_mac.clone().into()),
         call_ok: a(m, "call_ok", call.ok.clone()),
         xid: a(m, "xid", call.xid.clone()),
         proc_: a(m, "proc", call.proc_.clone()),
@@ -833,7 +770,7 @@ fn mover(
     dec: &Decision,
     shifter: &Rc<Module>,
 ) -> Mover {
-    let (buffer, jobs, slot_bits) = (fe.buffer, dec.jobs, d.slot_bits);
+    let (buffer, jobs, slot_bits) = (fe.rx.buffer, dec.jobs, d.slot_bits);
     let aligner = m.instance("aligner", shifter);
     let job_valid = m.inst_output(jobs, "m_valid");
     let frame_valid = m.inst_output(buffer, "m_axis_tvalid");
