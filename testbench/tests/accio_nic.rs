@@ -261,6 +261,35 @@ struct Bench<'a> {
     out: Vec<sim::axis::Beat>,
 }
 
+impl<'a> Bench<'a> {
+    /// The NIC out of reset with its link up, host memory answering in 3 cycles.
+    fn new(p: NicPins<'a>, np_irq: &'a dyn PortRead, w: u32) -> Self {
+        let b = Bench {
+            p,
+            np_irq,
+            mmio: sim_models::axil::AxilMaster::new(ChaCha8Rng::seed_from_u64(1)),
+            mem: sim_models::hostmem::HostMem::new(
+                HostMemCfg {
+                    beat_bytes: w as usize / 8,
+                    latency: 3,
+                    stall: 0.0,
+                    max_outstanding: 64,
+                },
+                ChaCha8Rng::seed_from_u64(2),
+            ),
+            rx: Default::default(),
+            wire: Vec::new(),
+            out: Vec::new(),
+        };
+        b.p.rst.set_bit(0, true);
+        b.p.rx.idle();
+        b.p.dut.tick().unwrap();
+        b.p.rst.set_bit(0, false);
+        b.p.link_up.set_bit(0, true);
+        b
+    }
+}
+
 impl Bench<'_> {
     fn cycle(&mut self) -> Option<sim_models::axil::Completion> {
         match self.rx.front() {
@@ -326,28 +355,7 @@ fn normal_path_contract(p: NicPins, np_irq: &dyn PortRead, w: u32) {
     use testbench::accio_regs::nic;
     let a = |r: testbench::accio_regs::Reg| nic::addr(0, r, 0);
     let lanes = w as usize / 8;
-    let mut b = Bench {
-        p,
-        np_irq,
-        mmio: sim_models::axil::AxilMaster::new(ChaCha8Rng::seed_from_u64(1)),
-        mem: sim_models::hostmem::HostMem::new(
-            HostMemCfg {
-                beat_bytes: lanes,
-                latency: 3,
-                stall: 0.0,
-                max_outstanding: 64,
-            },
-            ChaCha8Rng::seed_from_u64(2),
-        ),
-        rx: Default::default(),
-        wire: Vec::new(),
-        out: Vec::new(),
-    };
-    b.p.rst.set_bit(0, true);
-    b.p.rx.idle();
-    b.p.dut.tick().unwrap();
-    b.p.rst.set_bit(0, false);
-    b.p.link_up.set_bit(0, true);
+    let mut b = Bench::new(p, np_irq, w);
     // Kernel only: a user write answers SLVERR and changes nothing.
     assert_eq!(b.kw(a(nic::MAC_ADDR), 0x0200_0000_0001), 0);
     let (resp, _) = b.access(Access::write(a(nic::MAC_ADDR), 0x0200_0000_0bad, false, 0));
@@ -432,4 +440,165 @@ fn normal_path_register_contract() {
     normal_path_contract(nic_pins!(d), &d.np_irq, 64);
     let d = Nic512::new();
     normal_path_contract(nic_pins!(d), &d.np_irq, 512);
+}
+
+/// What user code may do with an ICT entry it owns, by literal offset: written here by
+/// hand from the papers' semantics (Accio: user code drives its own rings and sleeps on
+/// them; everything that names a flow, a physical address or the protection itself is the
+/// kernel's), not read from the register map. `(offset, name, read, write, why)`.
+#[rustfmt::skip]
+const USER_RIGHTS: [(u64, &str, bool, bool, &str); 18] = [
+    (0x00, "CTRL", true, false, "sees whether its slot is live; enable, accelerate and IRQ priority are kernel policy"),
+    (0x08, "LOCAL", false, false, "the lookup key: rewriting it would steal another flow's datagrams"),
+    (0x10, "REMOTE", false, false, "the destination: rewriting it would send to anyone as this connection"),
+    (0x18, "REMOTE_MAC", false, false, "the next hop is the kernel's routing decision"),
+    (0x20, "CONN_ID", true, false, "names its own socket"),
+    (0x28, "OWNER", false, false, "the protection itself"),
+    (0x30, "HANDLE", false, false, "a kernel pointer: not to be leaked or forged"),
+    (0x38, "RX_BASE", false, false, "a physical address: writing it points DMA anywhere"),
+    (0x40, "RX_SIZE", true, false, "needed to walk the ring; writing it lets DMA run past the ring"),
+    (0x48, "RX_HEAD", true, true, "the consumer pointer user code owns"),
+    (0x50, "RX_TAIL", true, false, "the NIC's producer pointer"),
+    (0x58, "TX_BASE", false, false, "a physical address: writing it lets the NIC read anywhere"),
+    (0x60, "TX_SIZE", true, false, "needed to walk the ring; writing it lets DMA run past the ring"),
+    (0x68, "TX_HEAD", true, false, "the NIC's consumer pointer"),
+    (0x70, "TX_TAIL", true, true, "the producer pointer user code owns (the TX doorbell)"),
+    (0x78, "WAIT", true, true, "its own thread's sleep bits"),
+    (0x80, "STATUS", true, false, "derived state"),
+    (0x88, "DROPS", true, false, "its ring's losses; counters are reset by the kernel"),
+];
+
+/// The generated map grants user code exactly [`USER_RIGHTS`] in an entry and nothing
+/// outside the ENTRY block, and the whole NIC enforces it: driven as the owning user
+/// (core 1, the entry's ASID), every access the table denies answers SLVERR with zero
+/// data and changes nothing, every one it allows answers OKAY; a user with another ASID
+/// is refused everything. The other blocks are refused to user code whatever its ASID.
+fn user_rights(p: NicPins, np_irq: &dyn PortRead, w: u32) {
+    use sim_models::axil::Access;
+    use testbench::accio_regs::{core, entry, global, nic, Reg, EV_PROT_FAULT};
+    let map: Vec<(u64, &str, bool, bool)> = entry::ALL
+        .iter()
+        .map(|r| (r.offset, r.name, r.user.can_read(), r.user.can_write()))
+        .collect();
+    let table: Vec<(u64, &str, bool, bool)> = USER_RIGHTS
+        .iter()
+        .map(|&(o, n, r, w, _)| (o, n, r, w))
+        .collect();
+    assert_eq!(
+        map, table,
+        "the ENTRY block's user rights differ from the table"
+    );
+    let mut b = Bench::new(p, np_irq, w);
+    let mut rng = ChaCha8Rng::seed_from_u64(0x5eed ^ w as u64);
+    const OWNER_ASID: u64 = 0x2b1;
+    const OWNER_CORE: u8 = 1;
+    const OTHER_CORE: u8 = 2;
+    let i = 5;
+    let ctx = |k: u32| core::addr(k, core::CTX, 0);
+    assert_eq!(b.kw(ctx(OWNER_CORE.into()), OWNER_ASID), 0);
+    assert_eq!(b.kw(ctx(OTHER_CORE.into()), OWNER_ASID ^ 0x100), 0);
+    let at = |off: u64| entry::addr(i, entry::CTRL, 0) + off;
+    // Every kernel-writable register of the entry holds a value of its own; the slot stays
+    // disabled so that no engine moves its pointers underneath the test.
+    for r in entry::ALL.iter().filter(|r| r.kernel.can_write()) {
+        let v = if r.name == "OWNER" {
+            OWNER_ASID | u64::from(OWNER_CORE) << 16
+        } else if r.name == "CTRL" || r.name == "WAIT" {
+            0
+        } else {
+            rng.gen::<u64>() & r.mask
+        };
+        assert_eq!(b.kw(at(r.offset), v), 0, "kernel write of {}", r.name);
+    }
+    // Each refusal is reported by exactly one PROT_FAULT event naming the core.
+    let fault = |b: &mut Bench, core_: u8, what: &str| {
+        b.run(4);
+        let pop = global::addr(0, global::EVQ_POP, 0);
+        let ev = b.kr(pop);
+        assert_eq!(
+            global::EVQ_POP::TYPE.get(ev),
+            EV_PROT_FAULT,
+            "{what}: event {ev:#x}"
+        );
+        assert_eq!(
+            global::EVQ_POP::DATA.get(ev) >> 16 & 0xff,
+            u64::from(core_),
+            "{what}"
+        );
+        assert_eq!(b.kr(pop), 0, "{what}: one event");
+    };
+    // The link came up at reset: that event goes first.
+    while b.kr(global::addr(0, global::EVQ_POP, 0)) != 0 {}
+    let mut denied = 0;
+    for &(off, name, may_read, may_write, _) in &USER_RIGHTS {
+        for (who, core_) in [("owner", OWNER_CORE), ("other ASID", OTHER_CORE)] {
+            let owner = who == "owner";
+            let before = b.kr(at(off));
+            let (resp, data) = b.access(Access::read(at(off), false, core_));
+            if owner && may_read {
+                assert_eq!((resp, data), (0, before), "{who} read of {name}");
+            } else {
+                assert_eq!(
+                    (resp, data),
+                    (2, 0),
+                    "{who} read of {name}: SLVERR, no data"
+                );
+                fault(&mut b, core_, &format!("{who} read of {name}"));
+                denied += 1;
+            }
+            let value = rng.gen::<u64>();
+            let (resp, _) = b.access(Access::write(at(off), value, false, core_));
+            if owner && may_write {
+                assert_eq!(resp, 0, "{who} write of {name}");
+                b.kw(at(off), before);
+            } else {
+                assert_eq!(resp, 2, "{who} write of {name}: SLVERR");
+                fault(&mut b, core_, &format!("{who} write of {name}"));
+                assert_eq!(b.kr(at(off)), before, "{who} write of {name} changed it");
+                denied += 1;
+            }
+        }
+    }
+    // Outside the entries user code has no rights at all, even with a matching ASID.
+    // The NIC block answers its refusals itself, without an event (the event queue is the
+    // ICT's); the ICT reports them.
+    let blocks: [(&[Reg], fn(Reg) -> u64, bool); 3] = [
+        (global::ALL, |r| global::addr(0, r, 0), true),
+        (core::ALL, |r| core::addr(OWNER_CORE.into(), r, 0), true),
+        (nic::ALL, |r| nic::addr(0, r, 0), false),
+    ];
+    for (regs, addr, reported) in blocks {
+        for r in regs {
+            assert_eq!(r.user, testbench::accio_regs::Access::None, "{}", r.name);
+            let report = |b: &mut Bench, what: String| {
+                if reported {
+                    fault(b, OWNER_CORE, &what);
+                } else {
+                    b.run(4);
+                    assert_eq!(b.kr(global::addr(0, global::EVQ_POP, 0)), 0, "{what}");
+                }
+            };
+            let (resp, data) = b.access(Access::read(addr(*r), false, OWNER_CORE));
+            assert_eq!((resp, data), (2, 0), "user read of {}", r.name);
+            report(&mut b, format!("user read of {}", r.name));
+            let observe = r.kernel.can_read() && !r.read_effect;
+            let before = observe.then(|| b.kr(addr(*r)));
+            let (resp, _) = b.access(Access::write(addr(*r), rng.gen(), false, OWNER_CORE));
+            assert_eq!(resp, 2, "user write of {}", r.name);
+            report(&mut b, format!("user write of {}", r.name));
+            if let Some(v) = before {
+                assert_eq!(b.kr(addr(*r)), v, "user write of {} changed it", r.name);
+            }
+            denied += 2;
+        }
+    }
+    println!("{w} bits: {denied} denied accesses, each SLVERR and without effect");
+}
+
+#[test]
+fn user_rights_follow_the_hand_written_table() {
+    let d = Nic64::new();
+    user_rights(nic_pins!(d), &d.np_irq, 64);
+    let d = Nic512::new();
+    user_rights(nic_pins!(d), &d.np_irq, 512);
 }

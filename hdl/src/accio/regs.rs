@@ -33,7 +33,8 @@ pub mod event {
     /// A packet for a flow marked accelerated but not resident: `DATA[47:16]` its
     /// destination IPv4 address, `DATA[15:0]` its destination UDP port.
     pub const ICT_MISS: u64 = 5;
-    /// A denied MMIO access: `DATA[15:0]` entry (0xFFFF outside the ENTRY block),
+    /// A denied MMIO access to the ICT's blocks (GLOBAL, CORE, ENTRY; the NIC block answers
+    /// SLVERR without an event): `DATA[15:0]` entry (0xFFFF outside the ENTRY block),
     /// `[23:16]` core, `[39:24]` that core's current ASID, `[40]` write, `[41]` privileged,
     /// `[55:42]` address bits 16:3.
     pub const PROT_FAULT: u64 = 6;
