@@ -562,7 +562,8 @@ fn user_rights(p: NicPins, np_irq: &dyn PortRead, w: u32) {
     // Outside the entries user code has no rights at all, even with a matching ASID.
     // The NIC block answers its refusals itself, without an event (the event queue is the
     // ICT's); the ICT reports them.
-    let blocks: [(&[Reg], fn(Reg) -> u64, bool); 3] = [
+    type Block = (&'static [Reg], fn(Reg) -> u64, bool);
+    let blocks: [Block; 3] = [
         (global::ALL, |r| global::addr(0, r, 0), true),
         (core::ALL, |r| core::addr(OWNER_CORE.into(), r, 0), true),
         (nic::ALL, |r| nic::addr(0, r, 0), false),
