@@ -136,7 +136,7 @@ fn main() -> Result<()> {
                 s.len()
             );
         }
-        conns.push(Conn {
+        let conn = Conn {
             local_ip,
             local_port,
             remote_ip,
@@ -146,7 +146,18 @@ fn main() -> Result<()> {
             rx_ring_bytes: c.rx_ring_bytes,
             tx_ring_bytes: c.tx_ring_bytes,
             send: c.send.iter().map(|s| s.as_bytes().to_vec()).collect(),
-        });
+        };
+        let records = conn.tx_footprint(args.width);
+        if records > u64::from(c.tx_ring_bytes) {
+            bail!(
+                "conn {i}: its {} datagrams take {records} bytes of TX ring records at {} bits, \
+                 more than tx_ring_bytes = {} (they are all queued before the first doorbell)",
+                c.send.len(),
+                args.width,
+                c.tx_ring_bytes
+            );
+        }
+        conns.push(conn);
     }
     let frames: Vec<(Vec<u8>, bool)> = sim_models::pcap::read(&args.input)
         .with_context(|| format!("cannot read {}", args.input.display()))?

@@ -20,7 +20,7 @@ use hdl::lauberhorn::coherence::ctrl;
 use serde::Deserialize;
 use serde_json::json;
 use sim_models::lauberhorn::cpu::CpuCfg;
-use sim_models::lauberhorn::host::{run, Builtin, HostCfg, Notify, Role, Service};
+use sim_models::lauberhorn::host::{try_run, Builtin, HostCfg, Notify, Role, Service};
 use sim_models::lauberhorn_pins;
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
@@ -228,16 +228,21 @@ fn main() -> Result<()> {
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     // Waveforms (models built with NICSIM_WAVE) go into the output directory.
     std::env::set_var("NICSIM_WAVE_DIR", &args.out);
-    let report = match args.width {
+    let result = match args.width {
         64 => {
             let d = LauberhornNicW64C2S8::new();
-            run(&lauberhorn_pins!(d), &nic_cfg, &host, &frames, args.seed)
+            try_run(&lauberhorn_pins!(d), &nic_cfg, &host, &frames, args.seed)
         }
         512 => {
             let d = LauberhornNicW512C2S8::new();
-            run(&lauberhorn_pins!(d), &nic_cfg, &host, &frames, args.seed)
+            try_run(&lauberhorn_pins!(d), &nic_cfg, &host, &frames, args.seed)
         }
         w => bail!("--width {w}: the replay NIC is built at 64 and 512 bits"),
+    };
+    // A run that could not finish still writes what happened until it stopped.
+    let (report, failure) = match result {
+        Ok(r) => (r, None),
+        Err(f) => (*f.report, Some(f.why)),
     };
     sim_models::pcap::write(&args.out.join("replies.pcap"), &report.replies)?;
     sim_models::pcap::write(&args.out.join("other.pcap"), &report.others)?;
@@ -290,6 +295,12 @@ fn main() -> Result<()> {
         report.cycles,
         args.out.display()
     );
+    if let Some(why) = failure {
+        bail!(
+            "{why} (what happened until then is in {})",
+            args.out.display()
+        );
+    }
     // The CPU model follows the coherence protocol: anything the NIC calls a violation, or
     // answers with an error line, is a bug (on a board, a crashed handler).
     let violations = report.counters.get("VIOLATIONS").copied().unwrap_or(0);

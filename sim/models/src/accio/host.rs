@@ -37,6 +37,17 @@ pub struct Conn {
     pub send: Vec<Vec<u8>>,
 }
 
+impl Conn {
+    /// Bytes of TX ring its datagrams take as records at `data_width` bits (the host writes
+    /// them all before the first doorbell, so they must fit the ring).
+    pub fn tx_footprint(&self, data_width: u32) -> u64 {
+        self.send
+            .iter()
+            .map(|d| tx_record::footprint(d.len(), data_width) as u64)
+            .sum()
+    }
+}
+
 /// What the host does besides its connections.
 #[derive(Clone, Debug)]
 pub struct HostCfg {
@@ -217,7 +228,7 @@ pub fn run(
             tail = tail.wrapping_add(r.len() as u32);
         }
         assert!(
-            tail <= c.tx_ring_bytes,
+            c.tx_footprint(data_width) <= u64::from(c.tx_ring_bytes),
             "connection {i}: datagrams to send exceed the TX ring"
         );
         let e = |r: &str| map.entry(i, r);

@@ -261,6 +261,8 @@ pub struct Cpu {
     pub waits: Vec<LoadWait>,
     /// Error answers (protocol violations the NIC saw).
     errors: u64,
+    /// Why a core stopped: a program that cannot go on (see [`Cpu::failure`]).
+    failure: Option<String>,
     cycle: u64,
     /// The model's clock when the CPU last sampled the link.
     sampled_at: Option<u64>,
@@ -298,6 +300,7 @@ impl Cpu {
             up_driven: false,
             down: Vec::new(),
             owner: BTreeMap::new(),
+            failure: None,
             inv_open: BTreeMap::new(),
             waits: Vec::new(),
             errors: 0,
@@ -369,6 +372,12 @@ impl Cpu {
     /// The core left its dispatch loop on a RETIRE.
     pub fn retired(&self, core: usize) -> bool {
         matches!(self.cores[core].pc, Pc::Retired)
+    }
+
+    /// Why a core's program stopped, if one did: a handler's result larger than the lines
+    /// hold (the NIC has no path for it yet). That core stays out of its loop.
+    pub fn failure(&self) -> Option<&str> {
+        self.failure.as_deref()
     }
 
     /// Requests each core served, in order.
@@ -689,7 +698,17 @@ impl Cpu {
                 }
                 let (result, status) = (self.handler)(core, &req);
                 let max = (ctrl::RESULT_INLINE + LINE_BYTES * self.cfg.aux_lines) as usize;
-                assert!(result.len() <= max, "a handler's result fits the lines");
+                if result.len() > max {
+                    let xid = u64::from_le_bytes(req.control[..8].try_into().unwrap()) >> 32;
+                    self.failure = Some(format!(
+                        "core {core}: the result for xid {xid:#010x} is {} bytes, more than the \
+                         {max} the CONTROL and AUX lines hold (a result cannot go out through \
+                         a ring yet)",
+                        result.len()
+                    ));
+                    self.cores[core].pc = Pc::Retired;
+                    return;
+                }
                 let sends = self.sender.as_ref().map_or(Vec::new(), |f| f(core, &req));
                 let endpoint = self.cores[core].endpoint;
                 let work = self.rng.gen_range(0..=self.cfg.work) as u64;

@@ -361,8 +361,26 @@ fn is_notification(f: &[u8], n: &Notify) -> bool {
     f.len() >= 38 && f[30..34] == n.ip.to_be_bytes() && f[36..38] == n.port.to_be_bytes()
 }
 
-/// Runs `frames` through the NIC built from `cfg` (its `[lauberhorn]` and, for the DMA
-/// fallback's ICT, `[ict]`).
+/// A run that could not finish: why, and what happened until then (the statistics read
+/// after it stopped).
+#[derive(Debug)]
+pub struct Failed {
+    pub why: String,
+    pub report: Box<Report>,
+}
+
+impl std::fmt::Display for Failed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.why)
+    }
+}
+
+impl std::error::Error for Failed {}
+
+/// Cycles without any frame, reply or request moving after which a run has stalled.
+pub const STALL_CYCLES: u64 = 200_000;
+
+/// [`try_run`] for tests: a run that cannot finish panics with the reason.
 pub fn run(
     p: &NicPins,
     cfg: &hdl::config::Config,
@@ -370,6 +388,46 @@ pub fn run(
     frames: &[Vec<u8>],
     seed: u64,
 ) -> Report {
+    try_run(p, cfg, host, frames, seed).unwrap_or_else(|f| panic!("{f}"))
+}
+
+/// What a stalled run waits for, as far as the host can tell.
+fn stall_reason(host: &HostCfg, replies: usize, expected: usize, unsent: usize) -> String {
+    let mut why =
+        format!("no progress for {STALL_CYCLES} cycles: {replies} of {expected} replies out");
+    if unsent > 0 {
+        why += &format!(
+            ", {unsent} frames not sent (the MAC lets {} calls wait at once)",
+            host.outstanding
+        );
+    }
+    let kernel = host.roles.contains(&Role::Kernel);
+    let mut unserved: Vec<u32> = host
+        .services
+        .iter()
+        .map(|s| s.process)
+        .filter(|p| !kernel && !host.roles.contains(&Role::User(*p)))
+        .collect();
+    unserved.sort_unstable();
+    unserved.dedup();
+    if !unserved.is_empty() {
+        why += &format!(
+            "; calls for process(es) {unserved:?} wait: no core runs them and none is in the kernel"
+        );
+    }
+    why
+}
+
+/// Runs `frames` through the NIC built from `cfg` (its `[lauberhorn]` and, for the DMA
+/// fallback's ICT, `[ict]`). Fails, with the statistics read, when a core's program cannot
+/// go on ([`Cpu::failure`]) or nothing moves for [`STALL_CYCLES`].
+pub fn try_run(
+    p: &NicPins,
+    cfg: &hdl::config::Config,
+    host: &HostCfg,
+    frames: &[Vec<u8>],
+    seed: u64,
+) -> Result<Report, Failed> {
     let lh = &cfg.lauberhorn;
     let map = hdl::lauberhorn::regs::regmap(lh);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -500,11 +558,21 @@ pub fn run(
     // moved for long. Every cycle runs the whole system, the cores too: a cycle in which
     // the CPU did not drive the link would send its last beat again.
     let mut stats: Option<VecDeque<&str>> = None;
+    let mut stop: Option<String> = None;
     loop {
+        if stats.is_none() && stop.is_none() {
+            stop = cpu.failure().map(str::to_string).or_else(|| {
+                (idle >= STALL_CYCLES).then(|| {
+                    let unsent = beats.iter().filter(|(b, _)| b.last).count();
+                    stall_reason(host, rep.replies.len(), expected, unsent)
+                })
+            });
+        }
         if stats.is_none()
-            && beats.is_empty()
-            && rep.replies.len() >= expected
-            && idle > 4 * host.timeout.max(500)
+            && (stop.is_some()
+                || beats.is_empty()
+                    && rep.replies.len() >= expected
+                    && idle > 4 * host.timeout.max(500))
         {
             let names: VecDeque<&str> = hdl::lauberhorn::regs::STATS.iter().map(|s| s.0).collect();
             for name in &names {
@@ -517,11 +585,6 @@ pub fn run(
             break;
         }
         cycle += 1;
-        assert!(
-            idle < 200_000,
-            "no progress: {} of {expected} replies",
-            rep.replies.len()
-        );
         for (c, role) in host.roles.iter().enumerate() {
             if !started[c] && cpu.interrupted(c) && setup_done {
                 started[c] = true;
@@ -622,5 +685,28 @@ pub fn run(
         .map(|c| cpu.served(c).to_vec())
         .collect();
     rep.first_out = first_out;
-    rep
+    match stop {
+        None => Ok(rep),
+        Some(mut why) => {
+            let dropped: Vec<String> = ["NO_SLOT", "REFUSED", "DMA_DROPPED"]
+                .iter()
+                .filter_map(|n| {
+                    rep.counters
+                        .get(*n)
+                        .filter(|v| **v > 0)
+                        .map(|v| format!("{n} {v}"))
+                })
+                .collect();
+            if !dropped.is_empty() {
+                why += &format!(
+                    "; the NIC dropped calls, which are never answered ({})",
+                    dropped.join(", ")
+                );
+            }
+            Err(Failed {
+                why,
+                report: Box::new(rep),
+            })
+        }
+    }
 }
