@@ -41,6 +41,10 @@
 //!   the core only once it took the interrupt, flushing its CONTROL lines (as
 //!   [`super::cpu::Cpu::resume`]) and clearing the input.
 
+// The messages, cache states and endpoint registers are named as in `coherence.rs` and the
+// RTL (`ep{i}_par`, `ep{i}_held`, ...), which document them.
+#![allow(missing_docs)]
+
 use std::collections::VecDeque;
 
 use stateright::{Model, Property};
@@ -247,6 +251,8 @@ pub enum Fault {
     ForgetInv,
     /// A core forgets to answer an `INV` of a line it no longer holds.
     NoAckWhenGone,
+    /// The NIC takes a timed-out load's line back without answering the load.
+    SilentTimeout,
 }
 
 /// The configuration checked.
@@ -533,7 +539,9 @@ impl Model for LineModel {
                 e.wanted = false;
                 e.todo |= 1 << ctrl(e.parity);
                 let idx = ctrl(e.parity);
-                answer(&mut s, i, idx, Tok::TryAgain { preempt });
+                if !self.fault(Fault::SilentTimeout) {
+                    answer(&mut s, i, idx, Tok::TryAgain { preempt });
+                }
             }
             Action::Invalidate(i) => {
                 let e = &mut s.eps[usize::from(i)];
