@@ -333,17 +333,21 @@ impl LineModel {
             && s.n2c.is_empty()
             && s.sends.is_empty()
             && s.done.len() == usize::from(self.cfg.requests)
-            && s.cores.iter().zip(&s.eps).enumerate().all(|(c, (core, ep))| {
-                let held = Line {
-                    ep: c as u8,
-                    idx: ctrl(ep.parity),
-                };
-                core.miss.is_some_and(|(l, _)| l == held)
-                    && ep.wanted
-                    && ep.bound.is_none()
-                    && ep.quiet()
-                    && !ep.tx_wanted
-            })
+            && s.cores
+                .iter()
+                .zip(&s.eps)
+                .enumerate()
+                .all(|(c, (core, ep))| {
+                    let held = Line {
+                        ep: c as u8,
+                        idx: ctrl(ep.parity),
+                    };
+                    core.miss.is_some_and(|(l, _)| l == held)
+                        && ep.wanted
+                        && ep.bound.is_none()
+                        && ep.quiet()
+                        && !ep.tx_wanted
+                })
     }
 
     fn is_terminal(&self, s: &State) -> bool {
@@ -494,7 +498,9 @@ impl Model for LineModel {
             }
             if b.evictions > 0 {
                 for (idx, l) in core.cache.iter().enumerate() {
-                    let busy = core.miss.is_some_and(|(m, _)| m.ep == c && m.idx == idx as u8);
+                    let busy = core
+                        .miss
+                        .is_some_and(|(m, _)| m.ep == c && m.idx == idx as u8);
                     if l.is_some() && !busy {
                         out.push(Action::Evict(c, idx as u8));
                     }
@@ -558,7 +564,10 @@ impl Model for LineModel {
             }
             Action::Complete(i) => {
                 // The core must hold none of the lines taken back.
-                if s.cores[usize::from(i)].cache[..2].iter().any(Option::is_some) {
+                if s.cores[usize::from(i)].cache[..2]
+                    .iter()
+                    .any(Option::is_some)
+                {
                     s.broken |= broken::HOLDER;
                 }
                 let e = &mut s.eps[usize::from(i)];
@@ -614,7 +623,9 @@ impl Model for LineModel {
             Action::Step(c, shared) => self.step(&mut s, c, shared),
             Action::Evict(c, idx) => {
                 s.budget.evictions -= 1;
-                let (st, tok) = s.cores[usize::from(c)].cache[usize::from(idx)].take().unwrap();
+                let (st, tok) = s.cores[usize::from(c)].cache[usize::from(idx)]
+                    .take()
+                    .unwrap();
                 let op = if st == Mesi::Modified {
                     Up::EvictDirty(tok)
                 } else {
@@ -665,32 +676,40 @@ impl Model for LineModel {
                     && s.done.iter().all(|&(id, t)| t == Tok::Resp(id, last))
                     && s.sent.iter().all(|t| matches!(t, Tok::Msg(_)))
             }),
-            Property::always("no request lost or served twice", |_: &LineModel, s: &State| {
-                no_request_lost_or_twice(s)
-            }),
-            Property::always("every INV gets exactly one answer", |_: &LineModel, s: &State| {
-                s.broken & broken::INV == 0 && invs_balance(s)
-            }),
+            Property::always(
+                "no request lost or served twice",
+                |_: &LineModel, s: &State| no_request_lost_or_twice(s),
+            ),
+            Property::always(
+                "every INV gets exactly one answer",
+                |_: &LineModel, s: &State| s.broken & broken::INV == 0 && invs_balance(s),
+            ),
             Property::always("every load is answered once", |m: &LineModel, s: &State| {
                 s.broken & broken::LOAD == 0 && (!m.is_terminal(s) || m.finished_well(s))
             }),
-            Property::always("no err answer to a well-behaved core", |_: &LineModel, s: &State| {
-                s.broken & broken::ERR == 0
-            }),
+            Property::always(
+                "no err answer to a well-behaved core",
+                |_: &LineModel, s: &State| s.broken & broken::ERR == 0,
+            ),
             Property::eventually("every request is served", |m: &LineModel, s: &State| {
                 s.done.len() == usize::from(m.cfg.requests)
             }),
-            Property::sometimes("a request was served", |_: &LineModel, s: &State| !s.done.is_empty()),
-            Property::sometimes("a held load timed out (TRYAGAIN)", |_: &LineModel, s: &State| {
-                s.n2c.iter().any(|m| {
-                    m.line.idx < 2
-                        && m.op
-                            == Down::Data {
-                                tok: Tok::TryAgain { preempt: false },
-                                err: false,
-                            }
-                })
+            Property::sometimes("a request was served", |_: &LineModel, s: &State| {
+                !s.done.is_empty()
             }),
+            Property::sometimes(
+                "a held load timed out (TRYAGAIN)",
+                |_: &LineModel, s: &State| {
+                    s.n2c.iter().any(|m| {
+                        m.line.idx < 2
+                            && m.op
+                                == Down::Data {
+                                    tok: Tok::TryAgain { preempt: false },
+                                    err: false,
+                                }
+                    })
+                },
+            ),
             Property::sometimes("an INV crossed an eviction", |_: &LineModel, s: &State| {
                 s.n2c.iter().any(|d| {
                     d.op == Down::Inv
@@ -701,34 +720,52 @@ impl Model for LineModel {
                         })
                 })
             }),
-            Property::sometimes("a dirty line came back with ACK_DATA", |_: &LineModel, s: &State| {
-                s.c2n
-                    .iter()
-                    .any(|u| u.line.idx < 2 && matches!(u.op, Up::AckData(_)))
-            }),
+            Property::sometimes(
+                "a dirty line came back with ACK_DATA",
+                |_: &LineModel, s: &State| {
+                    s.c2n
+                        .iter()
+                        .any(|u| u.line.idx < 2 && matches!(u.op, Up::AckData(_)))
+                },
+            ),
             Property::sometimes("a core was preempted", |_: &LineModel, s: &State| {
                 s.cores.iter().any(|c| c.pc == Pc::Interrupted)
             }),
-            Property::sometimes("a stray load was answered err", |_: &LineModel, s: &State| {
-                s.n2c
-                    .iter()
-                    .any(|d| matches!(d.op, Down::Data { err: true, .. }))
-            }),
+            Property::sometimes(
+                "a stray load was answered err",
+                |_: &LineModel, s: &State| {
+                    s.n2c
+                        .iter()
+                        .any(|d| matches!(d.op, Down::Data { err: true, .. }))
+                },
+            ),
         ];
         if self.cfg.tx {
-            p.push(Property::sometimes("a datagram was sent", |_: &LineModel, s: &State| {
-                !s.sent.is_empty()
-            }));
-            p.push(Property::sometimes("a TX load was answered TRYAGAIN", |_: &LineModel, s: &State| {
-                s.n2c.iter().any(|m| {
-                    m.line.idx >= 2 && matches!(m.op, Down::Data { tok: Tok::TryAgain { .. }, .. })
-                })
-            }));
+            p.push(Property::sometimes(
+                "a datagram was sent",
+                |_: &LineModel, s: &State| !s.sent.is_empty(),
+            ));
+            p.push(Property::sometimes(
+                "a TX load was answered TRYAGAIN",
+                |_: &LineModel, s: &State| {
+                    s.n2c.iter().any(|m| {
+                        m.line.idx >= 2
+                            && matches!(
+                                m.op,
+                                Down::Data {
+                                    tok: Tok::TryAgain { .. },
+                                    ..
+                                }
+                            )
+                    })
+                },
+            ));
         }
         if self.cfg.cores == 2 {
-            p.push(Property::sometimes("both cores served a request", |_: &LineModel, s: &State| {
-                s.cores.iter().all(|c: &Core| c.request.is_some())
-            }));
+            p.push(Property::sometimes(
+                "both cores served a request",
+                |_: &LineModel, s: &State| s.cores.iter().all(|c: &Core| c.request.is_some()),
+            ));
         }
         p
     }
