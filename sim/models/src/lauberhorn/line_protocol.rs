@@ -395,8 +395,7 @@ impl Model for LineModel {
             request: None,
             expect: Tok::Zero,
         };
-        // Out of reset the TX line 0 load is held, as after a doorbell (the RTL's TX
-        // buffers start free, and a core's first TX load is held and granted at once).
+        // Out of reset nothing is held and the TX buffers are free (never written).
         let ep = Ep {
             parity: 0,
             bound: None,
