@@ -84,6 +84,7 @@ fn faults_are_found() {
         (Fault::ForgetInv, "one holder per line"),
         (Fault::NoAckWhenGone, "every INV gets exactly one answer"),
         (Fault::SilentTimeout, "every load is answered once"),
+        (Fault::GrantStray, "one holder per line"),
     ] {
         let faulty = LineCfg {
             fault: Some(fault),

@@ -135,11 +135,20 @@ pub enum Pc {
     Interrupted,
 }
 
-/// A core: its program, its cache of its own endpoint's lines and its one outstanding load.
+/// Endpoints whose lines a cache can hold: every core's (a second one with one core, which
+/// does not exist, is where that core's stray loads go).
+const EPS: usize = 2;
+
+/// A cached line: its state and data.
+pub type Cached = Option<(Mesi, Tok)>;
+
+/// A core: its program, its cache and its one outstanding load.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Core {
     pub pc: Pc,
-    pub cache: [Option<(Mesi, Tok)>; LINES],
+    /// Per endpoint and line. Only the core's own endpoint's lines should ever be there: a
+    /// NIC that granted another's would show in "one holder per line".
+    pub cache: [[Cached; LINES]; EPS],
     /// The outstanding load (a line of another endpoint for a stray load) and whether it
     /// asked for the line exclusively.
     pub miss: Option<(Line, bool)>,
@@ -169,6 +178,31 @@ pub struct Ep {
     pub tx_written: [bool; 2],
     pub tx_busy: [bool; 2],
     pub tx_buf: [Tok; 2],
+}
+
+impl Core {
+    fn at(&self, l: Line) -> Cached {
+        self.cache[usize::from(l.ep)][usize::from(l.idx)]
+    }
+
+    fn at_mut(&mut self, l: Line) -> &mut Cached {
+        &mut self.cache[usize::from(l.ep)][usize::from(l.idx)]
+    }
+
+    /// The lines in the cache.
+    fn lines(&self) -> impl Iterator<Item = (Line, Mesi)> + '_ {
+        self.cache.iter().enumerate().flat_map(|(ep, lines)| {
+            lines.iter().enumerate().filter_map(move |(idx, l)| {
+                l.map(|(st, _)| {
+                    let line = Line {
+                        ep: ep as u8,
+                        idx: idx as u8,
+                    };
+                    (line, st)
+                })
+            })
+        })
+    }
 }
 
 impl Ep {
@@ -253,6 +287,8 @@ pub enum Fault {
     NoAckWhenGone,
     /// The NIC takes a timed-out load's line back without answering the load.
     SilentTimeout,
+    /// The NIC grants a load of a line that is not the requester's instead of refusing it.
+    GrantStray,
 }
 
 /// The configuration checked.
@@ -299,7 +335,7 @@ pub enum Action {
     /// A core's next program step; `true` loads a missing CONTROL line shared first.
     Step(u8, bool),
     /// A core evicts a line of its cache.
-    Evict(u8, u8),
+    Evict(u8, Line),
     /// A core loads a line of another endpoint.
     Stray(u8),
     Preempt(u8),
@@ -388,7 +424,7 @@ impl Model for LineModel {
         let n = usize::from(self.cfg.cores);
         let core = Core {
             pc: Pc::Fetch,
-            cache: [None; LINES],
+            cache: [[None; LINES]; EPS],
             miss: None,
             parity: 0,
             tx_parity: 0,
@@ -476,7 +512,7 @@ impl Model for LineModel {
             let c = c as u8;
             if core.miss.is_none() {
                 if let Some(idx) = program_line(core) {
-                    match (core.pc, core.cache[usize::from(idx)]) {
+                    match (core.pc, core.at(Line { ep: c, idx })) {
                         // Spinning on a TRYAGAIN in the cache until the NIC takes it back
                         // changes nothing: no step.
                         (_, Some((_, Tok::TryAgain { .. }))) => {}
@@ -496,12 +532,9 @@ impl Model for LineModel {
                 }
             }
             if b.evictions > 0 {
-                for (idx, l) in core.cache.iter().enumerate() {
-                    let busy = core
-                        .miss
-                        .is_some_and(|(m, _)| m.ep == c && m.idx == idx as u8);
-                    if l.is_some() && !busy {
-                        out.push(Action::Evict(c, idx as u8));
+                for (l, _) in core.lines() {
+                    if core.miss.is_none_or(|(m, _)| m != l) {
+                        out.push(Action::Evict(c, l));
                     }
                 }
             }
@@ -562,11 +595,9 @@ impl Model for LineModel {
                 }
             }
             Action::Complete(i) => {
-                // The core must hold none of the lines taken back.
-                if s.cores[usize::from(i)].cache[..2]
-                    .iter()
-                    .any(Option::is_some)
-                {
+                // No core may hold the lines taken back.
+                let taken = |(l, _): (Line, Mesi)| l.ep == i && l.idx < 2;
+                if s.cores.iter().any(|c| c.lines().any(taken)) {
                     s.broken |= broken::HOLDER;
                 }
                 let e = &mut s.eps[usize::from(i)];
@@ -620,17 +651,15 @@ impl Model for LineModel {
                 self.core_take(&mut s, m);
             }
             Action::Step(c, shared) => self.step(&mut s, c, shared),
-            Action::Evict(c, idx) => {
+            Action::Evict(c, line) => {
                 s.budget.evictions -= 1;
-                let (st, tok) = s.cores[usize::from(c)].cache[usize::from(idx)]
-                    .take()
-                    .unwrap();
+                let (st, tok) = s.cores[usize::from(c)].at_mut(line).take().unwrap();
                 let op = if st == Mesi::Modified {
                     Up::EvictDirty(tok)
                 } else {
                     Up::EvictClean
                 };
-                send(&mut s, c, Line { ep: c, idx }, op);
+                send(&mut s, c, line, op);
             }
             Action::Stray(c) => {
                 s.budget.strays -= 1;
@@ -647,14 +676,14 @@ impl Model for LineModel {
             }
             Action::Resume(c) => {
                 for idx in [ctrl(0), ctrl(1)] {
-                    if let Some((st, tok)) = s.cores[usize::from(c)].cache[usize::from(idx)].take()
-                    {
+                    let line = Line { ep: c, idx };
+                    if let Some((st, tok)) = s.cores[usize::from(c)].at_mut(line).take() {
                         let op = if st == Mesi::Modified {
                             Up::EvictDirty(tok)
                         } else {
                             Up::EvictClean
                         };
-                        send(&mut s, c, Line { ep: c, idx }, op);
+                        send(&mut s, c, line, op);
                     }
                 }
                 s.stop[usize::from(c)] = false;
@@ -667,7 +696,7 @@ impl Model for LineModel {
     fn properties(&self) -> Vec<Property<Self>> {
         let mut p = vec![
             Property::always("one holder per line", |_: &LineModel, s: &State| {
-                s.broken & broken::HOLDER == 0 && nic_tracks_cached_lines(s)
+                s.broken & broken::HOLDER == 0 && one_holder(s) && nic_tracks_cached_lines(s)
             }),
             Property::always("data integrity", |m: &LineModel, s: &State| {
                 let last = m.cfg.writes - 1;
@@ -783,7 +812,7 @@ impl LineModel {
                     line: m.line,
                     op: Down::Data {
                         tok: Tok::Zero,
-                        err: true,
+                        err: !self.fault(Fault::GrantStray),
                     },
                 });
             }
@@ -865,11 +894,10 @@ impl LineModel {
     /// A core receives an `n2c` message.
     fn core_take(&self, s: &mut State, m: Msg<Down>) {
         let c = usize::from(m.core);
-        let idx = usize::from(m.line.idx);
         match m.op {
             Down::Inv => {
                 let core = &mut s.cores[c];
-                let op = match core.cache[idx].take() {
+                let op = match core.at_mut(m.line).take() {
                     Some((Mesi::Modified, t)) => Up::AckData(t),
                     Some(_) => Up::Ack,
                     None if self.fault(Fault::NoAckWhenGone) => return,
@@ -887,20 +915,25 @@ impl LineModel {
                     s.broken |= broken::LOAD;
                     return;
                 }
-                if err || m.line.ep != m.core {
-                    // Only a stray load may be refused, and a stray load must be.
-                    if err != (m.line.ep != m.core) {
-                        s.broken |= if err { broken::ERR } else { broken::HOLDER };
+                if err {
+                    // Only a stray load may be refused.
+                    if m.line.ep == m.core {
+                        s.broken |= broken::ERR;
                     }
                     return;
                 }
-                match core.cache[idx] {
+                match core.at(m.line) {
                     None => {}
                     Some((Mesi::Shared, _)) if excl => {}
                     Some(_) => s.broken |= broken::HOLDER,
                 }
                 let st = if excl { Mesi::Exclusive } else { Mesi::Shared };
-                core.cache[idx] = Some((st, tok));
+                *core.at_mut(m.line) = Some((st, tok));
+                // A stray load granted: cached (for "one holder per line" to see), nothing
+                // for the program.
+                if m.line.ep != m.core {
+                    return;
+                }
                 match core.pc {
                     Pc::Fetch | Pc::Ack => {
                         if core.pc == Pc::Ack {
@@ -944,9 +977,8 @@ impl LineModel {
         let core = &mut s.cores[usize::from(c)];
         let idx = program_line(core).unwrap();
         let line = Line { ep: c, idx };
-        let slot = &mut core.cache[usize::from(idx)];
         let store = |pc: Pc| matches!(pc, Pc::Write(_) | Pc::Send);
-        match *slot {
+        match core.at(line) {
             Some((st, _)) if store(core.pc) && st != Mesi::Shared => {
                 let id = core.request.unwrap();
                 let (tok, next) = match core.pc {
@@ -954,7 +986,7 @@ impl LineModel {
                     Pc::Write(k) => (Tok::Resp(id, k), if tx_on { Pc::Send } else { Pc::Ack }),
                     _ => (Tok::Msg(id), Pc::Bell),
                 };
-                *slot = Some((Mesi::Modified, tok));
+                *core.at_mut(line) = Some((Mesi::Modified, tok));
                 if idx < 2 {
                     core.expect = tok;
                 }
@@ -970,23 +1002,42 @@ impl LineModel {
     }
 }
 
+/// A line is cached only by the core it belongs to, so never by two cores, nor exclusive in
+/// one while in another.
+fn one_holder(s: &State) -> bool {
+    (0..EPS as u8).all(|ep| {
+        (0..LINES as u8).all(|idx| {
+            let l = Line { ep, idx };
+            let holders: Vec<(usize, Mesi)> = (s.cores.iter().enumerate())
+                .filter_map(|(c, core)| core.at(l).map(|(st, _)| (c, st)))
+                .collect();
+            let owned = holders.iter().any(|&(_, st)| st != Mesi::Shared);
+            holders.iter().all(|&(c, _)| c == usize::from(ep)) && !(owned && holders.len() > 1)
+        })
+    })
+}
+
 /// Every line a core caches is one the NIC knows it may hold: granted (`held`), to be
 /// invalidated (`todo`) or with its `INV` on the way. A line the NIC does not know about
 /// would be treated as home while the core holds it.
 fn nic_tracks_cached_lines(s: &State) -> bool {
     s.cores.iter().enumerate().all(|(c, core)| {
-        let e = &s.eps[c];
-        core.cache.iter().enumerate().all(|(idx, l)| {
-            l.is_none()
-                || e.held & (1 << idx) != 0
-                || e.todo & (1 << idx) != 0
-                || s.n2c.iter().any(|d| {
-                    d.op == Down::Inv && usize::from(d.core) == c && usize::from(d.line.idx) == idx
-                })
-        }) && core.cache[2..]
-            .iter()
-            .zip(&e.tx_busy)
-            .all(|(l, &busy)| !(busy && matches!(l, Some((Mesi::Modified, _)))))
+        core.lines().all(|(l, st)| {
+            let bit = 1 << l.idx;
+            let Some(e) = s
+                .eps
+                .get(usize::from(l.ep))
+                .filter(|_| usize::from(l.ep) == c)
+            else {
+                return false;
+            };
+            let tracked = e.held & bit != 0
+                || e.todo & bit != 0
+                || s.n2c.iter().any(|d| d.op == Down::Inv && d.line == l);
+            // A TX buffer being sent is the NIC's: the core holds no newer data of it.
+            let sending = l.idx >= 2 && e.tx_busy[usize::from(l.idx - 2)];
+            tracked && !(sending && st == Mesi::Modified)
+        })
     })
 }
 
