@@ -67,7 +67,7 @@ fn one_core_control() {
 
 #[test]
 fn one_core_control_and_tx() {
-    holds(cfg(1, 2, 2, true));
+    holds(cfg(1, 3, 1, true));
 }
 
 #[test]
@@ -121,7 +121,7 @@ fn shortest_counterexample(cfg: LineCfg, property: &'static str) -> Option<Vec<A
 /// `eventually` and the check of the states without a successor exact.
 #[test]
 fn state_graph_is_acyclic() {
-    for cfg in [cfg(1, 3, 2, false), cfg(1, 2, 2, true)] {
+    for cfg in [cfg(1, 3, 2, false), cfg(1, 3, 1, true)] {
         let m = LineModel::new(cfg);
         // Iterative DFS: a state is grey while on the stack, black once finished.
         let mut black: HashMap<State, bool> = HashMap::new();

@@ -362,13 +362,15 @@ impl LineModel {
         }
     }
 
-    /// The states with no successor must have served every request and have nothing in
-    /// flight: every core's load held for want of a request.
+    /// The states with no successor must have served every request (and sent its
+    /// datagram) and have nothing in flight: every core's load held for want of a request.
     pub fn finished_well(&self, s: &State) -> bool {
+        let all = usize::from(self.cfg.requests);
         s.c2n.is_empty()
             && s.n2c.is_empty()
             && s.sends.is_empty()
-            && s.done.len() == usize::from(self.cfg.requests)
+            && s.done.len() == all
+            && s.sent.len() == if self.cfg.tx { all } else { 0 }
             && s.cores
                 .iter()
                 .zip(&s.eps)
