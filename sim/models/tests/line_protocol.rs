@@ -85,11 +85,13 @@ fn faults_are_found() {
         (Fault::NoAckWhenGone, "every INV gets exactly one answer"),
         (Fault::SilentTimeout, "every load is answered once"),
         (Fault::GrantStray, "one holder per line"),
+        (Fault::TxSendEarly, "every load is answered once"),
     ] {
+        let tx = fault == Fault::TxSendEarly;
         let faulty = LineCfg {
             fault: Some(fault),
             budget: SMALL,
-            ..cfg(1, 2, 1, false)
+            ..cfg(1, 2, 1, tx)
         };
         let actions = shortest_counterexample(faulty, property)
             .unwrap_or_else(|| panic!("{fault:?}: no counterexample to {property:?}"));

@@ -289,6 +289,9 @@ pub enum Fault {
     SilentTimeout,
     /// The NIC grants a load of a line that is not the requester's instead of refusing it.
     GrantStray,
+    /// The NIC completes a doorbell once the `INV` is sent, not answered: the datagram
+    /// goes before the core's `ACK_DATA` brings it.
+    TxSendEarly,
 }
 
 /// The configuration checked.
@@ -497,7 +500,7 @@ impl Model for LineModel {
             if e.tx_ready() && !free && b.timeouts > 0 {
                 out.push(Action::TxExpire(i));
             }
-            if e.tx_completing && e.quiet() {
+            if e.tx_completing && (e.quiet() || self.fault(Fault::TxSendEarly) && e.todo == 0) {
                 out.push(Action::TxComplete(i));
             }
         }
