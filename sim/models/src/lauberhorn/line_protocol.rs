@@ -22,6 +22,14 @@
 //! check of the states without a successor (no load is left unanswered but for want of
 //! work) are exact.
 //!
+//! The properties ([`LineModel`]'s `properties`): one holder per line, data integrity, no
+//! request lost or served twice, every `INV` answered exactly once, every load answered
+//! once, no `err` to a well-behaved core, and every request eventually served; `sometimes`
+//! properties show the interesting cases happen (a TRYAGAIN, an `INV` crossing an eviction,
+//! an `ACK_DATA`, a preemption, a stray load refused, a datagram sent, ...). A [`Fault`]
+//! breaks the NIC or a core on purpose, for the test to show the checker finds it
+//! (`sim/models/tests/line_protocol.rs`, which also gives the configurations checked).
+//!
 //! Where the documentation is silent the model follows the RTL, and assumes:
 //! * One endpoint per core (the user one): the kernel endpoint behaves the same and
 //!   shares nothing with it but the link. No AUX lines: they are answered from the slot
@@ -62,7 +70,8 @@ fn tx(p: u8) -> u8 {
     2 + p
 }
 
-/// A line: its endpoint (= the core it belongs to) and its index ([`LINES`]).
+/// A line: its endpoint (= the core it belongs to) and its index: CONTROL 0 and 1, TX 0
+/// and 1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Line {
     pub ep: u8,
