@@ -31,9 +31,11 @@
 //! (`sim/models/tests/line_protocol.rs`, which also gives the configurations checked).
 //!
 //! Where the documentation is silent the model follows the RTL, and assumes:
-//! * One endpoint per core (the user one): the kernel endpoint behaves the same and
-//!   shares nothing with it but the link. No AUX lines: they are answered from the slot
-//!   like CONTROL `p` and invalidated with it. No RETIRE: it is PREEMPT with another bit.
+//! * One endpoint per core (the user one): the kernel endpoint has the same registers and
+//!   lines again, and a core's program uses one endpoint at a time. No AUX lines: they are
+//!   answered from the slot like CONTROL `p` and invalidated with it. No RETIRE: it is
+//!   PREEMPT with another bit. Any queued request may go to any waiting core (the real
+//!   scheduler picks by service and process).
 //! * The NIC's events (assignment, TRYAGAIN, an `INV`, a completion, a `c2n` message) are
 //!   interleaved in any order rather than in the RTL's fixed priority, which only adds
 //!   behaviours. The job FIFO and serializer are folded into `n2c` (both keep order).
@@ -42,9 +44,13 @@
 //!   (the core never writes a line it was asked for: it is waiting on its load then).
 //! * A core re-fetching its request's CONTROL line (after an eviction) may first read it
 //!   shared (`RD_SHARED`, reading the arguments) and then upgrade (`RD_EXCL`) to write.
-//! * A TX load is always answered at once by a free buffer; a TX TRYAGAIN (buffer still
+//! * A held TX load is granted whenever its buffer is free; a TX TRYAGAIN (buffer still
 //!   sending) spends the timeout budget even on a preempted core, so the core's retries
 //!   cannot cycle. A preempted core's CONTROL loads expire at once, for free.
+//! * A core whose load hits a TRYAGAIN still in its cache takes no step until the NIC's
+//!   `INV` removes it (the CPU model spins on it, changing nothing). A stray load is a
+//!   `RD_SHARED` of CONTROL 0 of the other core's endpoint (with one core, of an endpoint
+//!   that does not exist).
 //! * A preemption is the scheduler setting the core's `preempt` input; the kernel resumes
 //!   the core only once it took the interrupt, flushing its CONTROL lines (as
 //!   [`super::cpu::Cpu::resume`]) and clearing the input.
@@ -308,8 +314,9 @@ pub enum Fault {
 pub struct LineCfg {
     /// Cores, each with one endpoint (1 or 2).
     pub cores: u8,
-    /// Requests that arrive in all, and at most waiting at once.
+    /// Requests that arrive in all.
     pub requests: u8,
+    /// Requests waiting in the scheduler's queue at most.
     pub queue: u8,
     /// Writes a core makes into the CONTROL line per response (the last one counts).
     pub writes: u8,
@@ -770,6 +777,20 @@ impl Model for LineModel {
                         .any(|u| u.line.idx < 2 && matches!(u.op, Up::AckData(_)))
                 },
             ),
+            Property::sometimes(
+                "a core re-fetched its request's line",
+                |_: &LineModel, s: &State| {
+                    s.cores.iter().any(|c| {
+                        matches!(c.pc, Pc::Write(_)) && c.miss.is_some_and(|(l, _)| l.idx < 2)
+                    })
+                },
+            ),
+            Property::sometimes("a shared line was upgraded", |_: &LineModel, s: &State| {
+                s.cores.iter().any(|c| {
+                    c.miss
+                        .is_some_and(|(l, excl)| excl && matches!(c.at(l), Some((Mesi::Shared, _))))
+                })
+            }),
             Property::sometimes("a core was preempted", |_: &LineModel, s: &State| {
                 s.cores.iter().any(|c| c.pc == Pc::Interrupted)
             }),
