@@ -172,7 +172,7 @@ fn state_graph_is_acyclic() {
 }
 
 /// Larger configurations, run with `--ignored`: two cores with three requests (1,395,516
-/// states, 10 s), and with two requests and the TX lines (3,963,170 states, 45 s).
+/// states), and with two requests and the TX lines (3,963,170): about 35 s of CPU.
 #[test]
 #[ignore]
 fn two_cores_deeper() {
