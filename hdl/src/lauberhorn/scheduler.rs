@@ -278,7 +278,10 @@ pub fn scheduler(cfg: SchedulerCfg) -> Result<Rc<Module>, HdlErrors> {
     m.when(&taken & taken_kernel, |m| {
         m.set(
             &k_after,
-            cat((0..np).rev().map(|p| Expr::from(&taken_proc).lt(u64::from(p)))),
+            cat((0..np).rev().map(|p| match p {
+                0 => lit(0, 1),
+                _ => Expr::from(&taken_proc).lt(u64::from(p)),
+            })),
         );
     });
     let after_head = m.mem_read_async(next, "next_of_head", &taken_slot.clone().into());
