@@ -14,10 +14,10 @@
 //!
 //! Endpoints and, for kernel endpoints, processes are picked round robin, in a pipeline
 //! that keeps every stage shallow: the scheduling state and `waiting` are registered on
-//! entry; a cycle picks the endpoint (and the kernel endpoints' process), the next
-//! resolves the pick's process and the head of its queue, the next offers it from
-//! registers. A taken offer updates its queue one cycle later, and the offers picked
-//! before that update are dropped, so an assignment is offered at most every third cycle.
+//! entry; a cycle picks the endpoint (and the kernel endpoints' process), the next offers
+//! the head of the pick's queue. A taken offer updates its queue one cycle later, and the
+//! pick made before that update is dropped, so an assignment is offered at most every
+//! third cycle.
 //! `backlog` says a request waits for a process no core runs, so the kernel knows to
 //! dispatch (or to move a core over); the per-process counters (`stat_*`, read by process) are the load
 //! statistics it reallocates cores by.
@@ -221,18 +221,23 @@ pub fn scheduler(cfg: SchedulerCfg) -> Result<Rc<Module>, HdlErrors> {
         &cand.clone().into(),
         &e_after.clone().into(),
     );
-    let picked = m.reg_reset("picked", n_ep, 0);
+    // The pick is the offer of the next cycle: its queue is non-empty then, unless a taken
+    // assignment updates the queues now (the pick does not see that update).
+    let offer_valid = m.reg_reset("offer_valid", 1, 0);
+    let picked = m.reg("picked", n_ep);
+    let offer_ep = m.reg("offer_ep", ew);
     // One-hot: its index is its encoding, so bit 0 is never read.
     let picked_kernel = m.reg("picked_kernel", np);
     m.unused(&picked_kernel);
     let picked_procs = m.reg("picked_procs", pw * nc);
+    m.set(&offer_valid, e_pick.any() & !&taken);
     m.set(&picked, &e_pick);
+    m.set(&offer_ep, encode(&e_pick.clone().into(), ew));
     m.set(&picked_kernel, &k_pick);
     m.set(&picked_procs, &proc_r);
 
-    // Resolve: the pick's process and the head of its queue, an offer unless the queue
-    // emptied or a taken assignment is updating the queues.
-    let ep = m.node("pick_ep", encode(&picked.clone().into(), ew));
+    // Offer: the pick's process and the head of its queue; taken when the endpoints
+    // accept.
     let k_proc = encode(&picked_kernel.clone().into(), pw);
     let procs: Vec<Expr> = (0..n_ep)
         .map(|e| {
@@ -243,31 +248,17 @@ pub fn scheduler(cfg: SchedulerCfg) -> Result<Rc<Module>, HdlErrors> {
             }
         })
         .collect();
-    let proc_ = m.node("pick_process", select(&procs, &ep.clone().into()));
+    let proc_ = m.node("offer_process", select(&procs, &offer_ep.clone().into()));
     let heads: Vec<Expr> = head.iter().map(Expr::from).collect();
-    let offer_valid = m.reg_reset("offer_valid", 1, 0);
-    let offer_pick = m.reg("offer_pick", n_ep);
-    let offer_ep = m.reg("offer_ep", ew);
-    let offer_proc = m.reg("offer_proc", pw);
-    let offer_slot = m.reg("offer_slot", sw);
-    m.set(
-        &offer_valid,
-        picked.any() & nonempty.index(&proc_.clone().into()) & !&taken,
-    );
-    m.set(&offer_pick, &picked);
-    m.set(&offer_ep, &ep);
-    m.set(&offer_proc, &proc_);
-    m.set(&offer_slot, select(&heads, &proc_.clone().into()));
-
-    // Offer: from registers; taken when the endpoints accept.
+    let slot = m.node("offer_slot", select(&heads, &proc_.clone().into()));
     let offering = m.node("offering", &offer_valid & !&taken);
     m.set(&assign_valid, &offering);
     m.set(&assign_ep, &offer_ep);
-    m.set(&assign_slot, &offer_slot);
+    m.set(&assign_slot, &slot);
     m.set(&taken, &offering & &assign_ok);
-    m.set(&taken_pick, &offer_pick);
-    m.set(&taken_proc, &offer_proc);
-    m.set(&taken_slot, &offer_slot);
+    m.set(&taken_pick, &picked);
+    m.set(&taken_proc, &proc_);
+    m.set(&taken_slot, &slot);
     m.when(&taken, |m| {
         m.set(&e_after, above(&taken_pick.clone().into()));
     });

@@ -1,6 +1,6 @@
 //! Cycle-accurate reference of `hdl::lauberhorn::scheduler`: the same queues, the same
-//! round-robin picks, the same pipeline (inputs registered, pick, resolve, offer, the
-//! queue updated a cycle after the take), the same outputs for the same inputs in every
+//! round-robin picks, the same pipeline (inputs registered, pick, offer, the queue
+//! updated a cycle after the take), the same outputs for the same inputs in every
 //! cycle.
 
 // Fields are the RTL ports of the same names.
@@ -57,12 +57,12 @@ pub struct SchedModel {
     modes: Vec<u64>,
     processes: Vec<u32>,
     waiting: u64,
-    /// The pick: endpoint, the kernel endpoints' process, the cores' processes it saw.
+    /// The pick, offered now: endpoint, the kernel endpoints' process, the cores'
+    /// processes it saw.
     picked: Option<u32>,
     picked_kernel: Option<u32>,
     picked_processes: Vec<u32>,
-    /// The resolved offer, and the assignment taken last cycle (its queue updates now).
-    offer: Option<Offer>,
+    /// The assignment taken last cycle: its queue updates now.
     taken: Option<Offer>,
 }
 
@@ -93,7 +93,6 @@ impl SchedModel {
             picked: None,
             picked_kernel: None,
             picked_processes: vec![0; nc],
-            offer: None,
             taken: None,
         }
     }
@@ -134,22 +133,19 @@ impl SchedModel {
         rr(cand, self.e_after)
     }
 
-    /// The pick of last cycle resolved: its process and the head of that queue, unless the
-    /// queue is empty or a taken assignment updates the queues.
-    fn resolve(&self) -> Option<Offer> {
-        let e = self.picked?;
+    /// The assignment offered this cycle: last cycle's pick, its process and the head of
+    /// that queue, unless a taken assignment updates the queues.
+    fn offering(&self) -> Option<Offer> {
+        let e = self.picked.filter(|_| self.taken.is_none())?;
         let p = if e % 2 == 0 {
             self.picked_processes[(e / 2) as usize]
         } else {
             self.picked_kernel.expect("a kernel endpoint is picked with an orphan")
         };
-        let head = *self.queues[p as usize].front()?;
-        self.taken.is_none().then_some((e, p, head))
-    }
-
-    /// The assignment offered this cycle.
-    fn offering(&self) -> Option<Offer> {
-        self.offer.filter(|_| self.taken.is_none())
+        let head = *self.queues[p as usize]
+            .front()
+            .expect("the queue of a pick is not empty");
+        Some((e, p, head))
     }
 
     pub fn outputs(&self, i: &SchedIn) -> SchedOut {
@@ -171,9 +167,9 @@ impl SchedModel {
     /// The clock edge.
     pub fn step(&mut self, i: &SchedIn) {
         let out = self.outputs(i);
-        let picked = self.pick();
+        // A pick made while the queues update does not see the update: dropped.
+        let picked = self.pick().filter(|_| self.taken.is_none());
         let picked_kernel = rr(self.orphans(), self.k_after);
-        let offer = self.resolve();
         let taken = self.offering().filter(|_| i.assign_ok);
         if let Some((e, p, slot)) = self.taken {
             self.e_after = above(e);
@@ -194,7 +190,6 @@ impl SchedModel {
         self.picked_processes = self.processes.clone();
         self.picked = picked;
         self.picked_kernel = picked_kernel;
-        self.offer = offer;
         self.taken = taken;
         self.modes = i.modes.clone();
         self.processes = i.processes.clone();
