@@ -2,9 +2,10 @@
 //! cycle-accurate `sim_models::lauberhorn::sched_model`, with random scheduling state that the
 //! kernel changes now and then, random waiting endpoints and acceptances, and requests for
 //! random processes. Besides matching the model in every cycle, the run checks the rules
-//! themselves: a user endpoint only gets requests of the process its core runs in user
-//! mode, in arrival order; a kernel endpoint only of processes no core runs in user mode;
-//! a full queue refuses; every queued slot is dispatched exactly once.
+//! themselves, by the scheduling state and waiting endpoints the scheduler saw (its inputs
+//! [`SEEN`] cycles before the offer): a user endpoint only gets requests of the process its
+//! core runs in user mode, in arrival order; a kernel endpoint only of processes no core
+//! runs in user mode; a full queue refuses; every queued slot is dispatched exactly once.
 
 use hdl::lauberhorn::scheduler::mode;
 use rand::Rng;
@@ -13,6 +14,9 @@ use sim_models::lauberhorn::sched_model::{SchedIn, SchedModel};
 use std::collections::{BTreeMap, VecDeque};
 use testbench::models::LauberhornSchedulerC3P5S16Q6;
 use testbench::seed;
+
+/// Cycles from the inputs an offer is picked by to the offer: registered on entry, picked.
+const SEEN: usize = 2;
 
 fn get(p: &dyn PortRead) -> u64 {
     p.get_bits(0, p.width())
@@ -36,6 +40,8 @@ fn matches_the_model_and_follows_the_scheduling_state() {
     let mut modes = vec![mode::OTHER; nc];
     let mut procs = vec![0u32; nc];
     let (mut dispatched, mut refused, mut to_kernel) = (0u64, 0u64, 0u64);
+    // The last inputs, the latest last: `seen[0]` are those `SEEN` cycles back.
+    let mut seen: VecDeque<SchedIn> = VecDeque::new();
     for cycle in 0..80_000u64 {
         // The kernel changes one core's state now and then.
         if rng.gen_bool(0.01) {
@@ -122,7 +128,9 @@ fn matches_the_model_and_follows_the_scheduling_state() {
 
         // The rules, independently of the model.
         if let (Some((e, slot)), true) = (want.assign, i.assign_ok) {
-            assert!(i.waiting >> e & 1 == 1, "only waiting endpoints");
+            let then = &seen[0];
+            let (modes, procs) = (&then.modes, &then.processes);
+            assert!(then.waiting >> e & 1 == 1, "only waiting endpoints");
             let c = (e / 2) as usize;
             let p = *order
                 .iter()
@@ -158,6 +166,10 @@ fn matches_the_model_and_follows_the_scheduling_state() {
             }
         }
         model.step(&i);
+        seen.push_back(i);
+        if seen.len() > SEEN {
+            seen.pop_front();
+        }
         d.tick().unwrap();
         busy.retain(|&(at, slot)| {
             if at <= cycle {

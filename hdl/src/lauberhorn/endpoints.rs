@@ -323,6 +323,59 @@ impl Dims {
     }
 }
 
+/// A held load's timer, counting up and saturating, and whether it reached the timeout:
+/// a register set as the count steps, so no compare lies between the count and the events
+/// it starts.
+struct Timer {
+    count: Sig,
+    reached: Sig,
+}
+
+/// The held-load timeout, registered: the steps that set a timer's `reached` compare with
+/// it. A new timeout applies to a timer's next step.
+struct Timeout {
+    /// `timeout` - 1, and `timeout` is 0.
+    less_one: Sig,
+    zero: Sig,
+}
+
+impl Timeout {
+    fn new(m: &mut ModuleBuilder, timeout: &Sig) -> Self {
+        let less_one = m.reg("timeout_less_one", TIMER_WIDTH);
+        let zero = m.reg("timeout_zero", 1);
+        m.set(&less_one, timeout - lit(1, TIMER_WIDTH));
+        m.set(&zero, Expr::from(timeout).eq(0u64));
+        Timeout { less_one, zero }
+    }
+}
+
+impl Timer {
+    fn new(m: &mut ModuleBuilder, name: &str) -> Self {
+        Timer {
+            count: m.reg(name, TIMER_WIDTH),
+            reached: m.reg(&format!("{name}_reached"), 1),
+        }
+    }
+
+    /// Counts while `run`; the step to `count + 1` reaches the timeout when `count` is at
+    /// least `timeout - 1`.
+    fn tick(&self, m: &mut ModuleBuilder, run: &Sig, t: &Timeout) {
+        m.when(run & !Expr::from(&self.count).all(), |m| {
+            m.set(&self.count, &self.count + lit(1, TIMER_WIDTH));
+            m.set(
+                &self.reached,
+                &t.zero | Expr::from(&self.count).ge(&t.less_one),
+            );
+        });
+    }
+
+    /// From 0 (under the enclosing conditions).
+    fn restart(&self, m: &mut ModuleBuilder, t: &Timeout) {
+        m.set(&self.count, lit(0, TIMER_WIDTH));
+        m.set(&self.reached, &t.zero);
+    }
+}
+
 /// Per-endpoint state registers.
 struct Ep {
     /// The CONTROL line carrying the current request.
@@ -342,12 +395,12 @@ struct Ep {
     to_invalidate: Sig,
     /// Invalidations sent and not yet answered.
     outstanding: Sig,
-    timer: Sig,
+    timer: Timer,
     /// TX: the current TX line, a held TX load and its timer, a doorbell being collected,
     /// and per buffer: written since it was last sent, being sent.
     tx_parity: Sig,
     tx_wanted: Sig,
-    tx_timer: Sig,
+    tx_timer: Timer,
     tx_completing: Sig,
     tx_written: Sig,
     tx_busy: Sig,
@@ -381,10 +434,10 @@ impl EpState {
                     held: r(m, "held", d.tracked_lines),
                     to_invalidate: r(m, "todo", d.tracked_lines),
                     outstanding: r(m, "outst", d.outstanding_bits),
-                    timer: m.reg(&format!("ep{i}_timer"), TIMER_WIDTH),
+                    timer: Timer::new(m, &format!("ep{i}_timer")),
                     tx_parity: r(m, "tx_par", 1),
                     tx_wanted: r(m, "tx_want", 1),
-                    tx_timer: m.reg(&format!("ep{i}_tx_timer"), TIMER_WIDTH),
+                    tx_timer: Timer::new(m, &format!("ep{i}_tx_timer")),
                     tx_completing: r(m, "tx_flip", 1),
                     tx_written: r(m, "tx_wrote", 2),
                     tx_busy: r(m, "tx_busy", 2),
@@ -431,7 +484,7 @@ impl EpState {
 /// The scheduler's side: the held-load timeout, the cores' preemption and retirement, and
 /// slot assignments.
 struct Scheduler {
-    timeout: Sig,
+    timeout: Timeout,
     preempt: Sig,
     retire: Sig,
     /// A preempted or retired core gets no requests, and its held loads are answered.
@@ -573,7 +626,7 @@ pub fn endpoints(cfg: EndpointsCfg) -> Result<Rc<Module>, HdlErrors> {
     let retire = m.input("retire", cfg.cores);
     let stop = m.node("stop", &preempt | &retire);
     let sched = Scheduler {
-        timeout,
+        timeout: Timeout::new(&mut m, &timeout),
         preempt,
         retire,
         stop,
@@ -590,7 +643,7 @@ pub fn endpoints(cfg: EndpointsCfg) -> Result<Rc<Module>, HdlErrors> {
     let q = queues(&mut m, &d)?;
     let ev = select_events(&mut m, &d, &st, &q, &sched);
     let msg = decode_c2n(&mut m, &d, &st, &c2n, &ev.c2n_take);
-    update_endpoints(&mut m, &d, &st, &ev, &msg, &sched.assign, &q.tx_done);
+    update_endpoints(&mut m, &d, &st, &ev, &msg, &sched, &q.tx_done);
     hand_off(&mut m, &d, &st, &ev, &q);
     queue_jobs(&mut m, &d, &st, &ev, &c2n, &msg, &q, &sched);
     let (ram, txram) = slot_rams(&mut m, &d, &c2n, &msg);
@@ -677,7 +730,7 @@ fn select_events(
     sched: &Scheduler,
 ) -> Events {
     let (eps, quiet, assign) = (&st.eps, &st.quiet, &sched.assign);
-    let (timeout, stop) = (&sched.timeout, &sched.stop);
+    let stop = &sched.stop;
     let complete_req = m.node("complete_req", st.each(|i, e| &e.completing & &quiet[i]));
     let complete_pick = m.node("complete_pick", lowest_set(&complete_req.clone().into()));
     let do_complete = m.node("do_complete", complete_req.any() & &q.done_room);
@@ -718,7 +771,7 @@ fn select_events(
     let stopped = |i: usize| stop.bit(Dims::core_of(i as u32));
     let rx_expired = m.node(
         "expire_req",
-        st.each(|i, e| st.ready_for[i].clone() & (Expr::from(&e.timer).ge(timeout) | stopped(i))),
+        st.each(|i, e| st.ready_for[i].clone() & (Expr::from(&e.timer.reached) | stopped(i))),
     );
     let tx_expired = m.node(
         "tx_expire_req",
@@ -727,7 +780,7 @@ fn select_events(
                 & !&e.tx_completing
                 & &quiet[i]
                 & !tx_free_now[i].clone()
-                & (Expr::from(&e.tx_timer).ge(timeout) | stopped(i))
+                & (Expr::from(&e.tx_timer.reached) | stopped(i))
         }),
     );
     // Receive lines first, then TX lines.
@@ -923,9 +976,10 @@ fn update_endpoints(
     st: &EpState,
     ev: &Events,
     msg: &C2nMsg,
-    assign: &Assign,
+    sched: &Scheduler,
     tx_done: &TxDone,
 ) {
+    let (assign, timeout) = (&sched.assign, &sched.timeout);
     let (rx_count, tracked) = (d.rx_lines, d.tracked_lines);
     let line_onehot = m.node(
         "c2n_line_onehot",
@@ -980,17 +1034,14 @@ fn update_endpoints(
         );
         let assigned = m.node(&format!("ep{i}_assign"), &ev.do_assign & at_me(&assign.ep));
         // Timers: count while a load is held, saturating.
-        for (wanted, timer) in [(&e.wanted, &e.timer), (&e.tx_wanted, &e.tx_timer)] {
-            m.when(wanted & !Expr::from(timer).all(), |m| {
-                m.set(timer, timer + lit(1, TIMER_WIDTH))
-            });
-        }
+        e.timer.tick(m, &e.wanted, timeout);
+        e.tx_timer.tick(m, &e.tx_wanted, timeout);
         m.when(&msg_here & &msg.rd_serve, |m| {
             m.set(&e.held, &e.held | &line_onehot)
         });
         m.when(&msg_here & &msg.rd_hold, |m| {
             m.set(&e.wanted, 1);
-            m.set(&e.timer, lit(0, TIMER_WIDTH));
+            e.timer.restart(m, timeout);
         });
         m.when(&msg_here & &msg.rd_ack, |m| {
             m.set(&e.completing, 1);
@@ -1002,7 +1053,7 @@ fn update_endpoints(
         });
         m.when(&msg_here & &msg.rd_tx_hold, |m| {
             m.set(&e.tx_wanted, 1);
-            m.set(&e.tx_timer, lit(0, TIMER_WIDTH));
+            e.tx_timer.restart(m, timeout);
         });
         m.when(&msg_here & &msg.rd_doorbell, |m| {
             m.set(&e.tx_completing, 1);
@@ -1053,14 +1104,14 @@ fn update_endpoints(
             m.set(&e.parity, !&e.parity);
             m.set(&e.completing, 0);
             m.set(&e.wanted, 1);
-            m.set(&e.timer, lit(0, TIMER_WIDTH));
+            e.timer.restart(m, timeout);
         });
         // A completed doorbell queues the written buffer and holds the load for the next.
         m.when(&tx_complete, |m| {
             m.set(&e.tx_parity, !&e.tx_parity);
             m.set(&e.tx_completing, 0);
             m.set(&e.tx_wanted, 1);
-            m.set(&e.tx_timer, lit(0, TIMER_WIDTH));
+            e.tx_timer.restart(m, timeout);
         });
         // Buffer bits: set and cleared by independent events in the same cycle.
         let tx_parity_buf = buf_onehot(&e.tx_parity.clone().into());

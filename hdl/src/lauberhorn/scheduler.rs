@@ -5,16 +5,21 @@
 //! (`core_mode`, `core_process`; see [`mode`]). Requests (a slot already holding the
 //! request, and the process the service table named) join their process's queue, a
 //! linked list through the slots, up to `queue_limit` per process (past it the request is
-//! refused and the caller frees the slot). Each cycle one waiting endpoint is served:
+//! refused and the caller frees the slot). Waiting endpoints are served one at a time:
 //! * the user endpoint of a core in [`mode::USER`] takes the head of its process's queue;
 //! * the kernel endpoint of a core in [`mode::KERNEL`] takes the head of a queue whose
 //!   process no core runs in user mode (the kernel then switches to that process), so
 //!   requests for a running process stay with its cores;
 //! * a core in [`mode::OTHER`] gets nothing.
 //!
-//! Endpoints and, for kernel endpoints, processes are picked round robin. `backlog` says a
-//! request waits for a process no core runs, so the kernel knows to dispatch (or to move
-//! a core over); the per-process counters (`stat_*`, read by process) are the load
+//! Endpoints and, for kernel endpoints, processes are picked round robin, in a pipeline
+//! that keeps every stage shallow: the scheduling state and `waiting` are registered on
+//! entry; a cycle picks the endpoint (and the kernel endpoints' process), the next offers
+//! the head of the pick's queue. A taken offer updates its queue one cycle later, and the
+//! pick made before that update is dropped, so an assignment is offered at most every
+//! third cycle.
+//! `backlog` says a request waits for a process no core runs, so the kernel knows to
+//! dispatch (or to move a core over); the per-process counters (`stat_*`, read by process) are the load
 //! statistics it reallocates cores by.
 
 use crate::blocks::onehot::{above, encode, rr_pick, select};
@@ -110,7 +115,7 @@ pub fn scheduler(cfg: SchedulerCfg) -> Result<Rc<Module>, HdlErrors> {
     let mut m = ModuleBuilder::new(&name);
     m.doc(format!(
         "Lauberhorn scheduler: {nc} cores (user and kernel endpoints), {np} process queues of\n\
-         up to {} requests in {} slots; one assignment per cycle.",
+         up to {} requests in {} slots; picks, resolves and offers in a pipeline.",
         cfg.queue_limit, cfg.slots
     ));
     let port =
@@ -151,18 +156,27 @@ pub fn scheduler(cfg: SchedulerCfg) -> Result<Rc<Module>, HdlErrors> {
         "Queues are linked lists through the slots: `next[slot]`.",
     );
 
-    // Which processes run in user mode somewhere, and which have requests.
-    let c_mode = |c: u32| core_mode.slice(c * mode::WIDTH, mode::WIDTH);
-    let c_proc = |c: u32| core_process.slice(c * pw, pw);
-    let served = m.node(
-        "served",
-        cat((0..np).rev().map(|p| {
-            (0..nc)
-                .map(|c| c_mode(c).eq(mode::USER) & c_proc(c).eq(u64::from(p)))
-                .reduce(|a, b| a | b)
-                .unwrap()
-        })),
-    );
+    // The scheduling state and the waiting endpoints, registered on entry: the pick reads
+    // them one cycle late, together.
+    let mode_r = m.reg_reset("core_mode_r", mode::WIDTH * nc, 0);
+    let proc_r = m.reg("core_process_r", pw * nc);
+    let waiting_r = m.reg_reset("waiting_r", n_ep, 0);
+    let c_mode = |c: u32| mode_r.slice(c * mode::WIDTH, mode::WIDTH);
+    let c_proc = |c: u32| proc_r.slice(c * pw, pw);
+    let served_now = cat((0..np).rev().map(|p| {
+        (0..nc)
+            .map(|c| {
+                core_mode.slice(c * mode::WIDTH, mode::WIDTH).eq(mode::USER)
+                    & core_process.slice(c * pw, pw).eq(u64::from(p))
+            })
+            .reduce(|a, b| a | b)
+            .unwrap()
+    }));
+    let served = m.reg_reset("served", np, 0);
+    m.set(&mode_r, &core_mode);
+    m.set(&proc_r, &core_process);
+    m.set(&waiting_r, &waiting);
+    m.set(&served, served_now);
     let nonempty = m.node(
         "nonempty",
         cat((0..np)
@@ -172,7 +186,15 @@ pub fn scheduler(cfg: SchedulerCfg) -> Result<Rc<Module>, HdlErrors> {
     let orphans = m.node("orphans", &nonempty & !&served);
     m.set(&backlog, orphans.any());
 
-    // The kernel endpoints' process: round robin over the orphaned queues.
+    // A taken assignment updates its queue one cycle later (`taken`), from registers.
+    let taken = m.reg_reset("taken", 1, 0);
+    let taken_pick = m.reg("taken_pick", n_ep);
+    let taken_proc = m.reg("taken_proc", pw);
+    let taken_slot = m.reg("taken_slot", sw);
+
+    // Pick: the endpoint (round robin over the candidates) and, for kernel endpoints, the
+    // process (round robin over the orphaned queues). Endpoint 2c is core c's user
+    // endpoint, 2c + 1 its kernel endpoint; the one just taken is no candidate.
     let k_after = m.reg_reset("kernel_after", np, 0);
     let k_pick = rr_pick(
         &mut m,
@@ -180,16 +202,15 @@ pub fn scheduler(cfg: SchedulerCfg) -> Result<Rc<Module>, HdlErrors> {
         &orphans.clone().into(),
         &k_after.clone().into(),
     );
-    let k_proc = m.node("kernel_process", encode(&k_pick.clone().into(), pw));
-    // Candidates: endpoint 2c is core c's user endpoint, 2c + 1 its kernel endpoint.
     let cand = m.node(
         "candidates",
         cat((0..n_ep).rev().map(|e| {
             let c = e / 2;
+            let free = waiting_r.bit(e) & !(&taken & taken_pick.bit(e));
             if e % 2 == 0 {
-                waiting.bit(e) & c_mode(c).eq(mode::USER) & nonempty.index(&c_proc(c))
+                free & c_mode(c).eq(mode::USER) & nonempty.index(&c_proc(c))
             } else {
-                waiting.bit(e) & c_mode(c).eq(mode::KERNEL) & orphans.any()
+                free & c_mode(c).eq(mode::KERNEL) & orphans.any()
             }
         })),
     );
@@ -200,35 +221,67 @@ pub fn scheduler(cfg: SchedulerCfg) -> Result<Rc<Module>, HdlErrors> {
         &cand.clone().into(),
         &e_after.clone().into(),
     );
-    let ep = m.node("pick_ep", encode(&e_pick.clone().into(), ew));
-    let user_procs: Vec<Expr> = (0..n_ep)
+    // The pick is the offer of the next cycle: its queue is non-empty then, unless a taken
+    // assignment updates the queues now (the pick does not see that update).
+    let offer_valid = m.reg_reset("offer_valid", 1, 0);
+    let picked = m.reg("picked", n_ep);
+    let offer_ep = m.reg("offer_ep", ew);
+    // One-hot: its index is its encoding, so bit 0 is never read.
+    let picked_kernel = m.reg("picked_kernel", np);
+    m.unused(&picked_kernel);
+    let picked_procs = m.reg("picked_procs", pw * nc);
+    m.set(&offer_valid, e_pick.any() & !&taken);
+    m.set(&picked, &e_pick);
+    m.set(&offer_ep, encode(&e_pick.clone().into(), ew));
+    m.set(&picked_kernel, &k_pick);
+    m.set(&picked_procs, &proc_r);
+
+    // Offer: the pick's process and the head of its queue; taken when the endpoints
+    // accept.
+    let k_proc = encode(&picked_kernel.clone().into(), pw);
+    let procs: Vec<Expr> = (0..n_ep)
         .map(|e| {
             if e % 2 == 0 {
-                c_proc(e / 2)
+                picked_procs.slice(e / 2 * pw, pw)
             } else {
-                k_proc.clone().into()
+                k_proc.clone()
             }
         })
         .collect();
-    let proc_ = m.node("pick_process", select(&user_procs, &ep.clone().into()));
-    let is_kernel = ep.bit(0);
+    let proc_ = m.node("offer_process", select(&procs, &offer_ep.clone().into()));
     let heads: Vec<Expr> = head.iter().map(Expr::from).collect();
-    let slot = m.node("pick_slot", select(&heads, &proc_.clone().into()));
-    let any = m.node("pick_any", cand.any());
-    m.set(&assign_valid, &any);
-    m.set(&assign_ep, &ep);
+    let slot = m.node("offer_slot", select(&heads, &proc_.clone().into()));
+    let offering = m.node("offering", &offer_valid & !&taken);
+    m.set(&assign_valid, &offering);
+    m.set(&assign_ep, &offer_ep);
     m.set(&assign_slot, &slot);
-    let take = m.node("dispatch", &any & &assign_ok);
-    m.when(&take, |m| {
-        m.set(&e_after, above(&e_pick.clone().into()));
+    m.set(&taken, &offering & &assign_ok);
+    m.set(&taken_pick, &picked);
+    m.set(&taken_proc, &proc_);
+    m.set(&taken_slot, &slot);
+    m.when(&taken, |m| {
+        m.set(&e_after, above(&taken_pick.clone().into()));
     });
-    m.when(&take & &is_kernel, |m| {
-        m.set(&k_after, above(&k_pick.clone().into()));
+    let taken_kernel = (0..nc)
+        .map(|c| taken_pick.bit(2 * c + 1))
+        .reduce(|a, b| a | b)
+        .unwrap();
+    m.when(&taken & taken_kernel, |m| {
+        m.set(
+            &k_after,
+            cat((0..np).rev().map(|p| match p {
+                0 => lit(0, 1),
+                _ => Expr::from(&taken_proc).lt(u64::from(p)),
+            })),
+        );
     });
-    let after_head = m.mem_read_async(next, "next_of_head", &slot.clone().into());
+    let after_head = m.mem_read_async(next, "next_of_head", &taken_slot.clone().into());
 
-    // A request joins its queue, unless its process is being dispatched this cycle.
-    let clash = m.node("clash", &any & Expr::from(&proc_).eq(&req_process));
+    // A request joins its queue, unless that queue is being updated this cycle.
+    let clash = m.node(
+        "clash",
+        &taken & Expr::from(&taken_proc).eq(&req_process),
+    );
     m.set(&req_ready, !&clash);
     let counts: Vec<Expr> = count.iter().map(Expr::from).collect();
     let tails: Vec<Expr> = tail.iter().map(Expr::from).collect();
@@ -245,7 +298,7 @@ pub fn scheduler(cfg: SchedulerCfg) -> Result<Rc<Module>, HdlErrors> {
     );
     for p in 0..np as usize {
         let me_req = Expr::from(&req_process).eq(p as u64);
-        let me_take = &take & Expr::from(&proc_).eq(p as u64);
+        let me_take = &taken & Expr::from(&taken_proc).eq(p as u64);
         m.when(&join & &me_req, |m| {
             m.when(Expr::from(&count[p]).eq(0u64), |m| {
                 m.set(&head[p], &req_slot)
