@@ -149,6 +149,38 @@ struct StageB {
     udp_csum: Sig,
     beat: Sig,
     carry: Sig,
+    shape: FrameShape<Sig>,
+}
+
+/// A frame's length and beats, from its payload length: computed as it moves from stage A
+/// to stage B, so a beat of stage B only compares its beat counter with them.
+struct FrameShape<T> {
+    /// Header and payload bytes.
+    end: T,
+    /// Bytes with the padding.
+    len: T,
+    last_beat: T,
+    /// The beat after the last that takes a payload beat.
+    payload_end: T,
+}
+
+impl FrameShape<Expr> {
+    fn of(len: &Expr, lanes: u32, q: u32) -> Self {
+        let lb = lanes.trailing_zeros();
+        let end = len.zext(17) + lit(HEADER_BYTES as u64, 17);
+        let frame_len = end
+            .lt(MIN_FRAME as u64)
+            .mux(lit(MIN_FRAME as u64, 17), &end);
+        let last_beat = (&frame_len - lit(1, 17)).slice(lb, 17 - lb).trunc(16 - lb);
+        // Payload beats: ceil(len / lanes); beat k >= q takes payload beat k - q.
+        let payload_beats = (len.zext(17) + lit(lanes as u64 - 1, 17)).slice(lb, 17 - lb);
+        FrameShape {
+            end,
+            len: frame_len,
+            last_beat,
+            payload_end: payload_beats + lit(q as u64, 17 - lb),
+        }
+    }
 }
 
 /// With `lb` the log2 of the bus's lanes and `s` the header's bytes past its last full beat.
@@ -167,6 +199,12 @@ fn stage_b(m: &mut ModuleBuilder, kept: &[(&str, u32)], lb: u32, s: u32) -> Stag
         &carry,
         "The lanes that spill into the next beat: the header's tail, then each payload beat's top.",
     );
+    let shape = FrameShape {
+        end: m.reg("b_frame_end", 17),
+        len: m.reg("b_frame_len", 17),
+        last_beat: m.reg("b_last_beat", 16 - lb),
+        payload_end: m.reg("b_payload_end", 17 - lb),
+    };
     StageB {
         valid,
         fields,
@@ -174,6 +212,7 @@ fn stage_b(m: &mut ModuleBuilder, kept: &[(&str, u32)], lb: u32, s: u32) -> Stag
         udp_csum,
         beat,
         carry,
+        shape,
     }
 }
 
@@ -226,36 +265,22 @@ pub fn udp_tx_build(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
         udp_csum: b_udp,
         beat,
         carry,
+        shape,
     } = stage_b(&mut m, &kept, lb, s);
     let fb = |n: &str| -> Expr { Expr::from(&b[kept.iter().position(|(x, _)| *x == n).unwrap()]) };
+    let fa = |n: &str| -> Expr { Expr::from(&a[kept.iter().position(|(x, _)| *x == n).unwrap()]) };
 
     let hdr_bytes = header_bytes(&fb, &b_ip, &b_udp);
     let lanes_of = |bytes: &[Expr]| cat(bytes.iter().rev().cloned()); // byte 0 in lane 0
     let tail = lanes_of(&hdr_bytes[(HEADER_BYTES - s) as usize..]);
 
-    // Frame length and beat count.
-    let len = fb("len");
-    let end = m.node("frame_end", len.zext(17) + lit(HEADER_BYTES as u64, 17));
-    let frame_len = m.node(
-        "frame_len",
-        end.lt(MIN_FRAME as u64)
-            .mux(lit(MIN_FRAME as u64, 17), &end),
-    );
-    let last_beat = m.node(
-        "last_beat",
-        (&frame_len - lit(1, 17)).slice(lb, 17 - lb).trunc(16 - lb),
-    );
-    let is_last = m.node("is_last", beat.eq(&last_beat));
-    // Payload beats: ceil(len / lanes); beat k >= q takes payload beat k - q while any remain.
-    let pay_beats = m.node(
-        "payload_beats",
-        (len.zext(17) + lit(lanes as u64 - 1, 17))
-            .slice(lb, 17 - lb)
-            .trunc(16 - lb),
-    );
-    let p_index = m.node("payload_index", &beat - lit(q as u64, 16 - lb));
+    let (end, frame_len) = (&shape.end, &shape.len);
+    let is_last = m.node("is_last", beat.eq(&shape.last_beat));
     let after_header = if q == 0 { lit(1, 1) } else { beat.ge(q as u64) };
-    let takes = m.node("takes_payload", after_header & p_index.lt(&pay_beats));
+    let takes = m.node(
+        "takes_payload",
+        after_header & beat.zext(17 - lb).lt(&shape.payload_end),
+    );
     let pdata = takes.mux(&sp.tdata, lit(0, data_width));
     let merged = if q == 0 {
         cat([pdata.trunc(data_width - s * 8), Expr::from(&carry)])
@@ -287,10 +312,10 @@ pub fn udp_tx_build(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     let base = m.node("beat_offset", cat([Expr::from(&beat), lit(0, lb)]).zext(17));
     let valid_bytes = cat((0..lanes)
         .rev()
-        .map(|j| (&base + lit(j as u64, 17)).lt(&end)));
+        .map(|j| (&base + lit(j as u64, 17)).lt(end)));
     let in_frame = cat((0..lanes)
         .rev()
-        .map(|j| (&base + lit(j as u64, 17)).lt(&frame_len)));
+        .map(|j| (&base + lit(j as u64, 17)).lt(frame_len)));
     let data = m.node("out_data", merged & valid_bytes.spread(8));
 
     let out_valid = m.node("out_valid", &b_valid & (!&takes | &sp.tvalid));
@@ -337,6 +362,11 @@ pub fn udp_tx_build(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
         m.set(&b_ip, !fold(&a_ip));
         m.set(&b_udp, udp_c.eq(0u64).mux(lit(0xffff, 16), &udp_c));
         m.set(&beat, 0u64);
+        let next = FrameShape::of(&fa("len"), lanes, q);
+        m.set(&shape.end, next.end);
+        m.set(&shape.len, next.len);
+        m.set(&shape.last_beat, next.last_beat);
+        m.set(&shape.payload_end, next.payload_end);
     });
     m.when(&a_to_b, |m| m.set(&b_valid, 1))
         .elif(&done, |m| m.set(&b_valid, 0));
