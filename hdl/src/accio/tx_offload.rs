@@ -77,11 +77,14 @@ const PTR: u32 = 32;
 /// Depth of the header FIFOs between the splitter and the frame builder.
 const HEADER_DEPTH: u64 = 32;
 
-/// Scheduler states: idle, waiting for tx_info, evaluating it, reading a turn.
+/// Scheduler states: idle, waiting for tx_info, evaluating it, queueing the turn its
+/// verdict allows (a cycle after the checks, which are deep), reading a turn.
 const IDLE: u64 = 0;
 const WAIT: u64 = 1;
 const EVAL: u64 = 2;
-const READ: u64 = 3;
+const QUEUE: u64 = 3;
+const READ: u64 = 4;
+const STATE_BITS: u32 = 3;
 
 /// Parameters of the engine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -157,8 +160,8 @@ pub fn accio_tx_offload(cfg: TxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     // The scheduler.
     let picker = turn_picker(&mut m, &cfg, &ports);
     let commands = dma_commands(&mut m, &kids.reader, &picker);
-    let check = turn_check(&mut m, &cfg, &ports.info, &picker);
-    let turns = turn_fifo(&mut m, &cfg, &ports, &picker, &check)?;
+    let check = turn_check(&mut m, &cfg, &ports.info, &picker, &commands);
+    let turns = turn_fifo(&mut m, &cfg, &ports, &picker, &commands, &check)?;
     schedule(&mut m, &ports, &picker, &commands, &check, &turns);
     // The splitter.
     let turn = current_turn(&mut m, &turns);
@@ -329,7 +332,7 @@ struct Picker {
     rr_after: Sig,
     /// The entry picked among the eligible ones, one-hot.
     pick: Sig,
-    /// IDLE, WAIT, EVAL or READ.
+    /// IDLE, WAIT, EVAL, QUEUE or READ.
     state: Sig,
     /// The entry whose turn is set up; the ICT reports it on `tx_info_*`.
     turn_entry: Sig,
@@ -351,7 +354,7 @@ fn turn_picker(m: &mut ModuleBuilder, cfg: &TxOffloadCfg, ports: &Ports) -> Pick
     let eligible = m.node("entries_eligible", bits(&doorbell) & !bits(&in_turn));
     let rr_after = m.reg_reset("rr_after", n as u32, 0);
     let pick = rr_pick(m, "entry_pick", &eligible, &rr_after);
-    let state = m.reg_reset("sched_state", 2, IDLE);
+    let state = m.reg_reset("sched_state", STATE_BITS, IDLE);
     let turn_entry = m.reg("turn_entry", cfg.index_bits());
     let np_first = m.reg_reset("np_first", 1, 0);
     m.describe(
@@ -428,6 +431,8 @@ struct TurnCheck {
     /// Bytes posted: TX_TAIL − TX_HEAD.
     posted: Sig,
     has_work: Sig,
+    /// `has_work`, registered in EVAL for QUEUE.
+    turn_ok: Sig,
     /// The entry's turn goes into the turn FIFO this cycle.
     start_entry: Sig,
 }
@@ -437,6 +442,7 @@ fn turn_check(
     cfg: &TxOffloadCfg,
     info: &TxInfo,
     picker: &Picker,
+    read: &ReadCommands,
 ) -> TurnCheck {
     let lane_bits = cfg.lanes().trailing_zeros();
     let posted = m.node("posted", &info.tail - &info.head);
@@ -451,14 +457,16 @@ fn turn_check(
             & posted.trunc(lane_bits).eq(0u64),
     );
     let has_work = m.node("turn_has_work", &ring_ok & posted.ne(0u64));
-    let in_eval = m.node("sched_eval", picker.state.eq(EVAL));
+    let turn_ok = m.reg("turn_ok", 1);
+    let in_queue = m.node("sched_queue", picker.state.eq(QUEUE));
     // Records posted to an entry that cannot send them (a pointer written while setting an
-    // entry up, with nothing posted, is no fault).
-    stat(m, "bad_doorbell", &in_eval & posted.ne(0u64) & !&ring_ok);
-    let start_entry = m.node("turn_start_entry", &in_eval & &has_work);
+    // entry up, with nothing posted, is no fault); `read_left` holds what was posted.
+    stat(m, "bad_doorbell", &in_queue & read.left.ne(0u64) & !&turn_ok);
+    let start_entry = m.node("turn_start_entry", &in_queue & &turn_ok);
     TurnCheck {
         posted,
         has_work,
+        turn_ok,
         start_entry,
     }
 }
@@ -491,6 +499,7 @@ fn turn_fifo(
     cfg: &TxOffloadCfg,
     ports: &Ports,
     picker: &Picker,
+    read: &ReadCommands,
     check: &TurnCheck,
 ) -> Result<TurnFifo, HdlErrors> {
     let iw = cfg.index_bits();
@@ -523,8 +532,9 @@ fn turn_fifo(
             layout.pack(&[
                 ("np", lit(0, 1)),
                 ("entry", Expr::from(&picker.turn_entry)),
-                ("head", Expr::from(&info.head)),
-                ("bytes", Expr::from(&check.posted)),
+                // As EVAL registered them for the reads.
+                ("head", Expr::from(&read.offset)),
+                ("bytes", Expr::from(&read.left)),
                 ("local_ip", Expr::from(&info.local_ip)),
                 ("local_port", Expr::from(&info.local_port)),
                 ("remote", Expr::from(&info.remote)),
@@ -567,11 +577,20 @@ fn schedule(
         });
         s.case(WAIT, |m| m.set(state, EVAL));
         s.case(EVAL, |m| {
-            m.set(state, check.has_work.mux(lit(READ, 2), lit(IDLE, 2)));
+            m.set(state, QUEUE);
+            m.set(&check.turn_ok, &check.has_work);
             m.set(&read.base, &ports.info.base);
             m.set(&read.mask, &ports.info.size - 1u64);
             m.set(&read.offset, &ports.info.head);
             m.set(&read.left, &check.posted);
+        });
+        s.case(QUEUE, |m| {
+            m.set(
+                state,
+                check
+                    .turn_ok
+                    .mux(lit(READ, STATE_BITS), lit(IDLE, STATE_BITS)),
+            );
         });
         s.case(READ, |m| {
             m.when(&read.fire, |m| {
