@@ -148,6 +148,9 @@ struct StageB {
     ip_csum: Sig,
     udp_csum: Sig,
     beat: Sig,
+    /// The beat is the frame's last; it takes a payload beat: flags decided a beat early.
+    is_last: Sig,
+    takes: Sig,
     carry: Sig,
     shape: FrameShape<Sig>,
 }
@@ -194,6 +197,10 @@ fn stage_b(m: &mut ModuleBuilder, kept: &[(&str, u32)], lb: u32, s: u32) -> Stag
     let udp_csum = m.reg("b_udp_csum", 16);
     let beat = m.reg_reset("b_beat", 16 - lb, 0);
     m.describe(&beat, "Output beat of the frame being sent.");
+    let is_last = m.reg("b_is_last", 1);
+    m.describe(&is_last, "`b_beat` is the frame's last beat.");
+    let takes = m.reg("b_takes", 1);
+    m.describe(&takes, "`b_beat` takes a payload beat.");
     let carry = m.reg("b_carry", s * 8);
     m.describe(
         &carry,
@@ -211,6 +218,8 @@ fn stage_b(m: &mut ModuleBuilder, kept: &[(&str, u32)], lb: u32, s: u32) -> Stag
         ip_csum,
         udp_csum,
         beat,
+        is_last,
+        takes,
         carry,
         shape,
     }
@@ -264,6 +273,8 @@ pub fn udp_tx_build(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
         ip_csum: b_ip,
         udp_csum: b_udp,
         beat,
+        is_last,
+        takes,
         carry,
         shape,
     } = stage_b(&mut m, &kept, lb, s);
@@ -275,12 +286,6 @@ pub fn udp_tx_build(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     let tail = lanes_of(&hdr_bytes[(HEADER_BYTES - s) as usize..]);
 
     let (end, frame_len) = (&shape.end, &shape.len);
-    let is_last = m.node("is_last", beat.eq(&shape.last_beat));
-    let after_header = if q == 0 { lit(1, 1) } else { beat.ge(q as u64) };
-    let takes = m.node(
-        "takes_payload",
-        after_header & beat.zext(17 - lb).lt(&shape.payload_end),
-    );
     let pdata = takes.mux(&sp.tdata, lit(0, data_width));
     let merged = if q == 0 {
         cat([pdata.trunc(data_width - s * 8), Expr::from(&carry)])
@@ -342,14 +347,25 @@ pub fn udp_tx_build(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     m.when(&take_hdr, |m| m.set(&a_valid, 1))
         .elif(&a_to_b, |m| m.set(&a_valid, 0));
     let udp_c = !fold(&a_udp);
+    let next_beat = m.node("next_beat", &beat + 1u64);
     m.when(&fire, |m| {
-        m.set(&beat, is_last.mux(lit(0, 16 - lb), &beat + 1u64));
+        m.set(&beat, is_last.mux(lit(0, 16 - lb), &next_beat));
+        m.set(&is_last, next_beat.eq(&shape.last_beat));
+        let after_header = if q == 0 {
+            lit(1, 1)
+        } else {
+            next_beat.ge(q as u64)
+        };
+        m.set(
+            &takes,
+            after_header & next_beat.zext(17 - lb).lt(&shape.payload_end),
+        );
         // The spill for the next beat: the header's tail before the payload, then the top
         // lanes of the payload beat just sent.
         let next = if q == 0 {
             pdata.slice(data_width - s * 8, s * 8)
         } else {
-            (&beat + 1u64)
+            next_beat
                 .eq(q as u64)
                 .mux(tail.clone(), pdata.slice(data_width - s * 8, s * 8))
         };
@@ -362,7 +378,17 @@ pub fn udp_tx_build(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
         m.set(&b_ip, !fold(&a_ip));
         m.set(&b_udp, udp_c.eq(0u64).mux(lit(0xffff, 16), &udp_c));
         m.set(&beat, 0u64);
-        let next = FrameShape::of(&fa("len"), lanes, q);
+        // Beat 0 is the last of a frame that fits one beat; it takes a payload beat when
+        // the header leaves room in it and there is a payload.
+        let len = fa("len");
+        let one_beat = if lanes >= MIN_FRAME {
+            len.le(u64::from(lanes - HEADER_BYTES))
+        } else {
+            lit(0, 1)
+        };
+        m.set(&is_last, one_beat);
+        m.set(&takes, lit(u64::from(q == 0), 1) & len.ne(0u64));
+        let next = FrameShape::of(&len, lanes, q);
         m.set(&shape.end, next.end);
         m.set(&shape.len, next.len);
         m.set(&shape.last_beat, next.last_beat);
