@@ -77,11 +77,14 @@ const PTR: u32 = 32;
 /// Depth of the header FIFOs between the splitter and the frame builder.
 const HEADER_DEPTH: u64 = 32;
 
-/// Scheduler states: idle, waiting for tx_info, evaluating it, reading a turn.
+/// Scheduler states: idle, waiting for tx_info, evaluating it, queueing the turn its
+/// verdict allows (a cycle after the checks, which are deep), reading a turn.
 const IDLE: u64 = 0;
 const WAIT: u64 = 1;
 const EVAL: u64 = 2;
-const READ: u64 = 3;
+const QUEUE: u64 = 3;
+const READ: u64 = 4;
+const STATE_BITS: u32 = 3;
 
 /// Parameters of the engine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -157,13 +160,13 @@ pub fn accio_tx_offload(cfg: TxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     // The scheduler.
     let picker = turn_picker(&mut m, &cfg, &ports);
     let commands = dma_commands(&mut m, &kids.reader, &picker);
-    let check = turn_check(&mut m, &cfg, &ports.info, &picker);
-    let turns = turn_fifo(&mut m, &cfg, &ports, &picker, &check)?;
+    let check = turn_check(&mut m, &cfg, &ports.info, &picker, &commands);
+    let turns = turn_fifo(&mut m, &cfg, &ports, &picker, &commands, &check)?;
     schedule(&mut m, &ports, &picker, &commands, &check, &turns);
     // The splitter.
     let turn = current_turn(&mut m, &turns);
     let beat = dma_beat(&mut m, commands.dma);
-    let regs = SplitRegs::new(&mut m);
+    let regs = SplitRegs::new(&mut m, &cfg);
     let parsed = parse_beat(&mut m, &cfg, &turn, &beat, &regs);
     let steering = steer(&mut m, &cfg, &kids, commands.dma, &turn, &beat, &parsed)?;
     let record_end = advance_splitter(&mut m, &cfg, &turns, &regs, &parsed, &steering);
@@ -329,7 +332,7 @@ struct Picker {
     rr_after: Sig,
     /// The entry picked among the eligible ones, one-hot.
     pick: Sig,
-    /// IDLE, WAIT, EVAL or READ.
+    /// IDLE, WAIT, EVAL, QUEUE or READ.
     state: Sig,
     /// The entry whose turn is set up; the ICT reports it on `tx_info_*`.
     turn_entry: Sig,
@@ -351,7 +354,7 @@ fn turn_picker(m: &mut ModuleBuilder, cfg: &TxOffloadCfg, ports: &Ports) -> Pick
     let eligible = m.node("entries_eligible", bits(&doorbell) & !bits(&in_turn));
     let rr_after = m.reg_reset("rr_after", n as u32, 0);
     let pick = rr_pick(m, "entry_pick", &eligible, &rr_after);
-    let state = m.reg_reset("sched_state", 2, IDLE);
+    let state = m.reg_reset("sched_state", STATE_BITS, IDLE);
     let turn_entry = m.reg("turn_entry", cfg.index_bits());
     let np_first = m.reg_reset("np_first", 1, 0);
     m.describe(
@@ -428,6 +431,8 @@ struct TurnCheck {
     /// Bytes posted: TX_TAIL − TX_HEAD.
     posted: Sig,
     has_work: Sig,
+    /// `has_work`, registered in EVAL for QUEUE.
+    turn_ok: Sig,
     /// The entry's turn goes into the turn FIFO this cycle.
     start_entry: Sig,
 }
@@ -437,6 +442,7 @@ fn turn_check(
     cfg: &TxOffloadCfg,
     info: &TxInfo,
     picker: &Picker,
+    read: &ReadCommands,
 ) -> TurnCheck {
     let lane_bits = cfg.lanes().trailing_zeros();
     let posted = m.node("posted", &info.tail - &info.head);
@@ -451,14 +457,16 @@ fn turn_check(
             & posted.trunc(lane_bits).eq(0u64),
     );
     let has_work = m.node("turn_has_work", &ring_ok & posted.ne(0u64));
-    let in_eval = m.node("sched_eval", picker.state.eq(EVAL));
+    let turn_ok = m.reg("turn_ok", 1);
+    let in_queue = m.node("sched_queue", picker.state.eq(QUEUE));
     // Records posted to an entry that cannot send them (a pointer written while setting an
-    // entry up, with nothing posted, is no fault).
-    stat(m, "bad_doorbell", &in_eval & posted.ne(0u64) & !&ring_ok);
-    let start_entry = m.node("turn_start_entry", &in_eval & &has_work);
+    // entry up, with nothing posted, is no fault); `read_left` holds what was posted.
+    stat(m, "bad_doorbell", &in_queue & read.left.ne(0u64) & !&turn_ok);
+    let start_entry = m.node("turn_start_entry", &in_queue & &turn_ok);
     TurnCheck {
         posted,
         has_work,
+        turn_ok,
         start_entry,
     }
 }
@@ -491,6 +499,7 @@ fn turn_fifo(
     cfg: &TxOffloadCfg,
     ports: &Ports,
     picker: &Picker,
+    read: &ReadCommands,
     check: &TurnCheck,
 ) -> Result<TurnFifo, HdlErrors> {
     let iw = cfg.index_bits();
@@ -523,8 +532,9 @@ fn turn_fifo(
             layout.pack(&[
                 ("np", lit(0, 1)),
                 ("entry", Expr::from(&picker.turn_entry)),
-                ("head", Expr::from(&info.head)),
-                ("bytes", Expr::from(&check.posted)),
+                // As EVAL registered them for the reads.
+                ("head", Expr::from(&read.offset)),
+                ("bytes", Expr::from(&read.left)),
                 ("local_ip", Expr::from(&info.local_ip)),
                 ("local_port", Expr::from(&info.local_port)),
                 ("remote", Expr::from(&info.remote)),
@@ -567,11 +577,20 @@ fn schedule(
         });
         s.case(WAIT, |m| m.set(state, EVAL));
         s.case(EVAL, |m| {
-            m.set(state, check.has_work.mux(lit(READ, 2), lit(IDLE, 2)));
+            m.set(state, QUEUE);
+            m.set(&check.turn_ok, &check.has_work);
             m.set(&read.base, &ports.info.base);
             m.set(&read.mask, &ports.info.size - 1u64);
             m.set(&read.offset, &ports.info.head);
             m.set(&read.left, &check.posted);
+        });
+        s.case(QUEUE, |m| {
+            m.set(
+                state,
+                check
+                    .turn_ok
+                    .mux(lit(READ, STATE_BITS), lit(IDLE, STATE_BITS)),
+            );
         });
         s.case(READ, |m| {
             m.when(&read.fire, |m| {
@@ -630,14 +649,20 @@ fn dma_beat(m: &mut ModuleBuilder, dma: Inst) -> DmaBeat {
     }
 }
 
-/// What the splitter keeps from beat to beat of a turn and of a record.
+/// What the splitter keeps from beat to beat of a turn and of a record. The record's
+/// position and its end are kept as flags decided a beat early, so a beat's decision is a
+/// few gates on its length bytes and these registers, with no arithmetic on the way.
 struct SplitRegs {
     in_turn: Sig,
     turn_left: Sig,
-    record_start: Sig,
-    record_pos: Sig,
-    record_room: Sig,
+    next_offset: Sig,
     record_avail: Sig,
+    record_first: Sig,
+    /// Only on a bus that carries LEN in the record's second beat.
+    record_second: Option<Sig>,
+    record_room: Sig,
+    record_ends: Sig,
+    record_tail_keep: Sig,
     record_bad: Sig,
     record_dma_error: Sig,
     peer_ip: Sig,
@@ -646,37 +671,49 @@ struct SplitRegs {
 }
 
 impl SplitRegs {
-    fn new(m: &mut ModuleBuilder) -> SplitRegs {
+    fn new(m: &mut ModuleBuilder, cfg: &TxOffloadCfg) -> SplitRegs {
         let in_turn = m.reg_reset("split_in_turn", 1, 0);
         m.describe(
             &in_turn,
             "The turn at the head of the turn FIFO has started.",
         );
         let turn_left = m.reg("split_turn_left", PTR);
-        let record_start = m.reg("split_record_start", PTR);
-        m.describe(
-            &record_start,
-            "Ring offset of the current record's first byte.",
-        );
-        let record_pos = m.reg_reset("split_record_pos", 17, 0);
-        m.describe(&record_pos, "Offset of this beat in its record.");
-        let record_room = m.reg("split_record_room", 19);
-        m.describe(
-            &record_room,
-            "Bytes of the current record from the next beat on (to the turn's end if it runs past it).",
-        );
+        let next_offset = m.reg("split_next_offset", PTR);
+        m.describe(&next_offset, "Ring offset of the turn's next beat.");
         let record_avail = m.reg("split_record_avail", PTR);
         m.describe(
             &record_avail,
             "Posted bytes from the current record's start to the turn's end.",
         );
+        let record_first = m.reg_reset("split_record_first", 1, 1);
+        m.describe(&record_first, "The next beat starts a record.");
+        let record_second = (len_beat(cfg) == 1).then(|| {
+            let r = m.reg_reset("split_record_second", 1, 0);
+            m.describe(&r, "The next beat is a record's second, its LEN beat.");
+            r
+        });
+        let record_room = m.reg("split_record_room", 19);
+        m.describe(
+            &record_room,
+            "Bytes of the current record from the next beat on, once its length is known.",
+        );
+        let record_ends = m.reg("split_record_ends", 1);
+        m.describe(
+            &record_ends,
+            "The next beat is the current record's last, by its length.",
+        );
+        let record_tail_keep = m.reg("split_record_tail_keep", cfg.lanes());
+        m.describe(&record_tail_keep, "The record's bytes in its last beat.");
         SplitRegs {
             in_turn,
             turn_left,
-            record_start,
-            record_pos,
-            record_room,
+            next_offset,
             record_avail,
+            record_first,
+            record_second,
+            record_room,
+            record_ends,
+            record_tail_keep,
             record_bad: m.reg("split_record_bad", 1),
             record_dma_error: m.reg("split_record_dma_error", 1),
             peer_ip: m.reg("split_peer_ip", 32),
@@ -686,18 +723,27 @@ impl SplitRegs {
     }
 }
 
+/// The beat of a record that carries LEN: 1 on a 64-bit bus, 0 on wider ones.
+fn len_beat(cfg: &TxOffloadCfg) -> u32 {
+    record::LEN as u32 / cfg.lanes()
+}
+
 /// The current beat as the splitter reads it: where it lies in its turn and its record,
 /// and the record's header fields as far as they are known.
 struct ParsedBeat {
     /// Bytes of the turn from this beat on.
     turn_left: Sig,
-    /// Ring offset of the record's first byte.
-    record_start: Sig,
+    /// Ring offset of this beat.
+    offset: Sig,
     turn_last: Sig,
     /// Posted bytes from the record's start to the turn's end.
     avail: Sig,
-    /// Bytes of the record from this beat on.
-    record_bytes_left: Sig,
+    at_len: Sig,
+    /// The record's bytes from its length beat's end on, and the next beat is its last.
+    room_after_len: Expr,
+    ends_after_len: Expr,
+    /// The record's bytes in its last beat.
+    tail_keep: Sig,
     record_last: Sig,
     /// The record is bad, or had a DMA error, as far as its beats up to this one tell.
     bad: Sig,
@@ -717,35 +763,35 @@ fn parse_beat(
     regs: &SplitRegs,
 ) -> ParsedBeat {
     let lanes = cfg.lanes();
+    let lb = lanes.trailing_zeros();
     let left = m.node(
         "turn_left_now",
         regs.in_turn.mux(&regs.turn_left, turn.fields.get("bytes")),
     );
-    let record_start = m.node(
-        "record_start_now",
-        regs.in_turn
-            .mux(&regs.record_start, turn.fields.get("head")),
+    let offset = m.node(
+        "beat_offset_now",
+        regs.in_turn.mux(&regs.next_offset, turn.fields.get("head")),
     );
     let turn_last = m.node("turn_last_beat", left.le(u64::from(lanes)));
-    // The beat that carries LEN (beat 1 on a 64-bit bus, beat 0 on wider ones).
-    let len_pos = u64::from(record::LEN as u32 / lanes * lanes);
+    // Where LEN is: the record's first beat on a wide bus, its second on a 64-bit one.
+    let len_pos = u64::from(len_beat(cfg) * lanes);
     let byte_at = |i: usize| beat.data.slice(8 * (i as u32 % lanes), 8);
-    let at_start = m.node("record_first_beat", regs.record_pos.eq(0u64));
-    let at_len = m.node("record_len_beat", regs.record_pos.eq(len_pos));
-    let before_len: Expr = if len_pos == 0 {
-        lit(0, 1)
-    } else {
-        m.node("record_before_len", regs.record_pos.lt(len_pos))
-            .into()
+    let at_start = Expr::from(&regs.record_first);
+    let (at_len, before_len) = match &regs.record_second {
+        Some(second) => (Expr::from(second), at_start.clone()),
+        None => (at_start.clone(), lit(0, 1)),
     };
+    let at_len = m.node("record_len_beat", at_len);
     let len_here = m.node(
         "len_here",
         cat([byte_at(record::LEN + 1), byte_at(record::LEN)]),
     );
     let record_bytes = m.node("record_bytes_here", len_here.zext(18) + lit(16, 18));
-    // Every value the length beat's decision needs but its length is ready in a register:
-    // the posted bytes from the record's start (`left` itself on its first beat).
-    let avail = m.node("record_avail", at_start.mux(&left, &regs.record_avail));
+    // Posted bytes from the record's start: `left` on a turn's first beat.
+    let avail = m.node(
+        "record_avail",
+        regs.in_turn.mux(&regs.record_avail, turn.fields.get("bytes")),
+    );
     // Records and turns are whole beats: the footprint runs past the posted bytes exactly
     // when the record's bytes do.
     let overrun = m.node(
@@ -753,19 +799,27 @@ fn parse_beat(
         record_bytes.zext(PTR + 1).gt(avail.zext(PTR + 1)),
     );
     let too_long = m.node("record_too_long", len_here.gt(u64::from(cfg.max_payload)));
-    let pos_here = lit(len_pos, 19);
-    let room = m.node(
-        "record_bytes_left",
-        at_len.mux(
-            overrun.mux(avail.trunc(19), record_bytes.zext(19)) - pos_here,
-            Expr::from(&regs.record_room),
-        ),
+    // The record ends in its length beat, or in the next one: compares of LEN with
+    // constants. A record that runs past the posted bytes ends with the turn instead (its
+    // end lies beyond), so these need not know about overruns.
+    let len_for = |beats: u64| len_pos + beats * u64::from(lanes) - record::PAYLOAD as u64;
+    let ends_here = m.node("record_ends_in_len_beat", len_here.le(len_for(1)));
+    let ends_after_len = len_here.le(len_for(2));
+    let room_after_len = record_bytes.zext(19) - lit(len_pos + u64::from(lanes), 19);
+    // The last beat's bytes: a thermometer of the record's length modulo the beat.
+    let tail_keep = {
+        let r = record_bytes.trunc(lb);
+        // The top lane is only ever kept whole-beat (r = 0).
+        let thermo = cat([lit(0, 1)]
+            .into_iter()
+            .chain((0..lanes - 1).rev().map(|j| r.gt(u64::from(j)))));
+        m.node("record_tail_keep_here", r.eq(0u64).mux(!lit(0, lanes), thermo))
+    };
+    let ends_now = m.node(
+        "record_ends_now",
+        at_len.mux(&ends_here, !&before_len & &regs.record_ends),
     );
-    m.describe(&room, "Bytes of the record from this beat on.");
-    let record_last = m.node(
-        "record_last_beat",
-        &turn_last | (!&before_len & room.le(u64::from(lanes))),
-    );
+    let record_last = m.node("record_last_beat", &turn_last | &ends_now);
     let bad = m.node(
         "record_bad_so_far",
         !&at_start & &regs.record_bad
@@ -776,11 +830,10 @@ fn parse_beat(
         "record_error_so_far",
         (!&at_start & &regs.record_dma_error) | &beat.error,
     );
-    let keep = {
-        let r = room.trunc(lanes.trailing_zeros() + 1);
-        let thermo = cat((0..lanes).rev().map(|j| r.gt(u64::from(j))));
-        (&record_last & !&before_len & room.lt(u64::from(lanes))).mux(thermo, !lit(0, lanes))
-    };
+    let keep = ends_now.mux(
+        at_len.mux(&tail_keep, &regs.record_tail_keep),
+        !lit(0, lanes),
+    );
     let peer_ip = m.node(
         "peer_ip_now",
         at_start.mux(
@@ -798,10 +851,13 @@ fn parse_beat(
     let payload_len = m.node("payload_len_now", at_len.mux(&len_here, &regs.payload_len));
     ParsedBeat {
         turn_left: left,
-        record_start,
+        offset,
         turn_last,
         avail,
-        record_bytes_left: room,
+        at_len,
+        room_after_len,
+        ends_after_len,
+        tail_keep,
         record_last,
         bad,
         dma_error,
@@ -897,35 +953,39 @@ fn advance_splitter(
     parsed: &ParsedBeat,
     steering: &Steering,
 ) -> Sig {
-    let lanes = cfg.lanes();
-    let record_end = m.node(
-        "record_end",
-        &parsed.record_start + regs.record_pos.zext(PTR) + lit(u64::from(lanes), PTR),
-    );
+    let lanes = u64::from(cfg.lanes());
+    let beat_end = m.node("beat_end", &parsed.offset + lit(lanes, PTR));
     m.when(&steering.fire, |m| {
         m.set(&regs.in_turn, !&parsed.turn_last);
-        m.set(&regs.turn_left, &parsed.turn_left - u64::from(lanes));
+        m.set(&regs.turn_left, &parsed.turn_left - lanes);
+        m.set(&regs.next_offset, &beat_end);
         m.set(&regs.record_bad, &parsed.bad);
         m.set(&regs.record_dma_error, &parsed.dma_error);
         m.set(&regs.peer_ip, &parsed.peer_ip);
         m.set(&regs.peer_port, &parsed.peer_port);
         m.set(&regs.payload_len, &parsed.payload_len);
-        m.set(
-            &regs.record_room,
-            &parsed.record_bytes_left - u64::from(lanes),
-        );
-        m.set(&regs.record_avail, &parsed.avail);
-        m.when(&parsed.record_last, |m| {
-            m.set(&regs.record_pos, 0);
-            m.set(&regs.record_start, &record_end);
+        m.set(&regs.record_first, &parsed.record_last);
+        if let Some(second) = &regs.record_second {
+            m.set(second, !&parsed.record_last & &regs.record_first);
+        }
+        m.when(&parsed.at_len, |m| {
+            m.set(&regs.record_room, &parsed.room_after_len);
+            m.set(&regs.record_ends, &parsed.ends_after_len);
+            m.set(&regs.record_tail_keep, &parsed.tail_keep);
         })
         .otherwise(|m| {
-            m.set(&regs.record_pos, &regs.record_pos + u64::from(lanes));
-            m.set(&regs.record_start, &parsed.record_start);
+            m.set(&regs.record_room, &regs.record_room - lanes);
+            m.set(&regs.record_ends, regs.record_room.le(2 * lanes));
         });
+        m.set(
+            &regs.record_avail,
+            parsed
+                .record_last
+                .mux(&parsed.turn_left - lanes, &parsed.avail),
+        );
     });
     m.connect(turns.fifo, "m_ready", &steering.fire & &parsed.turn_last);
-    record_end
+    beat_end
 }
 
 /// Records and normal-path frames the splitter has finished.

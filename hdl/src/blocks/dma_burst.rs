@@ -177,7 +177,11 @@ pub fn burst_planner(
         rem.clone().into(),
     );
     let beats = min(m, "plan_beats", lim, lim2);
-    let last = m.node("plan_last", rem.le(&beats));
+    // `rem <= beats`, without the minimum in its way: three compares side by side.
+    let last = m.node(
+        "plan_last",
+        rem.le(&to_page) & rem.le(cfg.max_beats as u64) & rem.le(&to_wrap),
+    );
     let advance = m.node("plan_advance", &busy & (!&out_valid | ready));
     // The next command is taken as the last burst of this one leaves, so commands of one
     // burst each go out at one per cycle.

@@ -148,7 +148,42 @@ struct StageB {
     ip_csum: Sig,
     udp_csum: Sig,
     beat: Sig,
+    /// The beat is the frame's last; it takes a payload beat: flags decided a beat early.
+    is_last: Sig,
+    takes: Sig,
     carry: Sig,
+    shape: FrameShape<Sig>,
+}
+
+/// A frame's length and beats, from its payload length: computed as it moves from stage A
+/// to stage B, so a beat of stage B only compares its beat counter with them.
+struct FrameShape<T> {
+    /// Header and payload bytes.
+    end: T,
+    /// Bytes with the padding.
+    len: T,
+    last_beat: T,
+    /// The beat after the last that takes a payload beat.
+    payload_end: T,
+}
+
+impl FrameShape<Expr> {
+    fn of(len: &Expr, lanes: u32, q: u32) -> Self {
+        let lb = lanes.trailing_zeros();
+        let end = len.zext(17) + lit(HEADER_BYTES as u64, 17);
+        let frame_len = end
+            .lt(MIN_FRAME as u64)
+            .mux(lit(MIN_FRAME as u64, 17), &end);
+        let last_beat = (&frame_len - lit(1, 17)).slice(lb, 17 - lb).trunc(16 - lb);
+        // Payload beats: ceil(len / lanes); beat k >= q takes payload beat k - q.
+        let payload_beats = (len.zext(17) + lit(lanes as u64 - 1, 17)).slice(lb, 17 - lb);
+        FrameShape {
+            end,
+            len: frame_len,
+            last_beat,
+            payload_end: payload_beats + lit(q as u64, 17 - lb),
+        }
+    }
 }
 
 /// With `lb` the log2 of the bus's lanes and `s` the header's bytes past its last full beat.
@@ -162,18 +197,31 @@ fn stage_b(m: &mut ModuleBuilder, kept: &[(&str, u32)], lb: u32, s: u32) -> Stag
     let udp_csum = m.reg("b_udp_csum", 16);
     let beat = m.reg_reset("b_beat", 16 - lb, 0);
     m.describe(&beat, "Output beat of the frame being sent.");
+    let is_last = m.reg("b_is_last", 1);
+    m.describe(&is_last, "`b_beat` is the frame's last beat.");
+    let takes = m.reg("b_takes", 1);
+    m.describe(&takes, "`b_beat` takes a payload beat.");
     let carry = m.reg("b_carry", s * 8);
     m.describe(
         &carry,
         "The lanes that spill into the next beat: the header's tail, then each payload beat's top.",
     );
+    let shape = FrameShape {
+        end: m.reg("b_frame_end", 17),
+        len: m.reg("b_frame_len", 17),
+        last_beat: m.reg("b_last_beat", 16 - lb),
+        payload_end: m.reg("b_payload_end", 17 - lb),
+    };
     StageB {
         valid,
         fields,
         ip_csum,
         udp_csum,
         beat,
+        is_last,
+        takes,
         carry,
+        shape,
     }
 }
 
@@ -225,37 +273,19 @@ pub fn udp_tx_build(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
         ip_csum: b_ip,
         udp_csum: b_udp,
         beat,
+        is_last,
+        takes,
         carry,
+        shape,
     } = stage_b(&mut m, &kept, lb, s);
     let fb = |n: &str| -> Expr { Expr::from(&b[kept.iter().position(|(x, _)| *x == n).unwrap()]) };
+    let fa = |n: &str| -> Expr { Expr::from(&a[kept.iter().position(|(x, _)| *x == n).unwrap()]) };
 
     let hdr_bytes = header_bytes(&fb, &b_ip, &b_udp);
     let lanes_of = |bytes: &[Expr]| cat(bytes.iter().rev().cloned()); // byte 0 in lane 0
     let tail = lanes_of(&hdr_bytes[(HEADER_BYTES - s) as usize..]);
 
-    // Frame length and beat count.
-    let len = fb("len");
-    let end = m.node("frame_end", len.zext(17) + lit(HEADER_BYTES as u64, 17));
-    let frame_len = m.node(
-        "frame_len",
-        end.lt(MIN_FRAME as u64)
-            .mux(lit(MIN_FRAME as u64, 17), &end),
-    );
-    let last_beat = m.node(
-        "last_beat",
-        (&frame_len - lit(1, 17)).slice(lb, 17 - lb).trunc(16 - lb),
-    );
-    let is_last = m.node("is_last", beat.eq(&last_beat));
-    // Payload beats: ceil(len / lanes); beat k >= q takes payload beat k - q while any remain.
-    let pay_beats = m.node(
-        "payload_beats",
-        (len.zext(17) + lit(lanes as u64 - 1, 17))
-            .slice(lb, 17 - lb)
-            .trunc(16 - lb),
-    );
-    let p_index = m.node("payload_index", &beat - lit(q as u64, 16 - lb));
-    let after_header = if q == 0 { lit(1, 1) } else { beat.ge(q as u64) };
-    let takes = m.node("takes_payload", after_header & p_index.lt(&pay_beats));
+    let (end, frame_len) = (&shape.end, &shape.len);
     let pdata = takes.mux(&sp.tdata, lit(0, data_width));
     let merged = if q == 0 {
         cat([pdata.trunc(data_width - s * 8), Expr::from(&carry)])
@@ -287,10 +317,10 @@ pub fn udp_tx_build(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     let base = m.node("beat_offset", cat([Expr::from(&beat), lit(0, lb)]).zext(17));
     let valid_bytes = cat((0..lanes)
         .rev()
-        .map(|j| (&base + lit(j as u64, 17)).lt(&end)));
+        .map(|j| (&base + lit(j as u64, 17)).lt(end)));
     let in_frame = cat((0..lanes)
         .rev()
-        .map(|j| (&base + lit(j as u64, 17)).lt(&frame_len)));
+        .map(|j| (&base + lit(j as u64, 17)).lt(frame_len)));
     let data = m.node("out_data", merged & valid_bytes.spread(8));
 
     let out_valid = m.node("out_valid", &b_valid & (!&takes | &sp.tvalid));
@@ -317,14 +347,25 @@ pub fn udp_tx_build(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     m.when(&take_hdr, |m| m.set(&a_valid, 1))
         .elif(&a_to_b, |m| m.set(&a_valid, 0));
     let udp_c = !fold(&a_udp);
+    let next_beat = m.node("next_beat", &beat + 1u64);
     m.when(&fire, |m| {
-        m.set(&beat, is_last.mux(lit(0, 16 - lb), &beat + 1u64));
+        m.set(&beat, is_last.mux(lit(0, 16 - lb), &next_beat));
+        m.set(&is_last, next_beat.eq(&shape.last_beat));
+        let after_header = if q == 0 {
+            lit(1, 1)
+        } else {
+            next_beat.ge(q as u64)
+        };
+        m.set(
+            &takes,
+            after_header & next_beat.zext(17 - lb).lt(&shape.payload_end),
+        );
         // The spill for the next beat: the header's tail before the payload, then the top
         // lanes of the payload beat just sent.
         let next = if q == 0 {
             pdata.slice(data_width - s * 8, s * 8)
         } else {
-            (&beat + 1u64)
+            next_beat
                 .eq(q as u64)
                 .mux(tail.clone(), pdata.slice(data_width - s * 8, s * 8))
         };
@@ -337,6 +378,21 @@ pub fn udp_tx_build(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
         m.set(&b_ip, !fold(&a_ip));
         m.set(&b_udp, udp_c.eq(0u64).mux(lit(0xffff, 16), &udp_c));
         m.set(&beat, 0u64);
+        // Beat 0 is the last of a frame that fits one beat; it takes a payload beat when
+        // the header leaves room in it and there is a payload.
+        let len = fa("len");
+        let one_beat = if lanes >= MIN_FRAME {
+            len.le(u64::from(lanes - HEADER_BYTES))
+        } else {
+            lit(0, 1)
+        };
+        m.set(&is_last, one_beat);
+        m.set(&takes, lit(u64::from(q == 0), 1) & len.ne(0u64));
+        let next = FrameShape::of(&len, lanes, q);
+        m.set(&shape.end, next.end);
+        m.set(&shape.len, next.len);
+        m.set(&shape.last_beat, next.last_beat);
+        m.set(&shape.payload_end, next.payload_end);
     });
     m.when(&a_to_b, |m| m.set(&b_valid, 1))
         .elif(&done, |m| m.set(&b_valid, 0));
