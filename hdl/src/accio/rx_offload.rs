@@ -735,17 +735,25 @@ fn cutter(m: &mut ModuleBuilder, cfg: &RxOffloadCfg, c: &Children, q: &Queues, m
     let cut = cut_layout().unpack(m, "cut", &cut);
     let [c_len, c_patch, c_paylen, c_flags] =
         ["len", "ring", "payload_len", "flags"].map(|f| cut.get(f));
-    let cpos = m.reg_reset("cut_position", 17, 0);
-    m.describe(&cpos, "Byte offset of the aligned beat in its output.");
+    let cend = m.reg_reset("cut_beat_end", 17, u64::from(lanes));
+    m.describe(
+        &cend,
+        "Byte offset in its output just past the aligned beat.",
+    );
     let cut_done = m.reg_reset("cut_done", 1, 0);
     m.describe(
         &cut_done,
         "The job's bytes are out: drop the rest of the frame.",
     );
-    let rem = m.node("cut_remaining", c_len.zext(17) - &cpos);
-    let cut_last = m.node("cut_last", rem.le(u64::from(lanes)));
+    let cut_last = m.node("cut_last", c_len.zext(17).le(&cend));
+    // In the last beat the job has 1..=lanes bytes left: its length's low bits, or all
+    // lanes when they are 0.
     let lb = lanes.trailing_zeros();
-    let thermo = cat((0..lanes).rev().map(|j| rem.trunc(lb + 1).gt(u64::from(j))));
+    let tail = c_len.trunc(lb);
+    let thermo = cat((0..lanes).rev().map(|j| match j + 1 < lanes {
+        true => tail.eq(0u64) | tail.gt(u64::from(j)),
+        false => tail.eq(0u64),
+    }));
     let keep = m.node("cut_keep", &sh_keep & cut_last.mux(thermo, !lit(0, lanes)));
     let at = record::LEN as u32 / lanes * lanes;
     let lo = record::LEN as u32 % lanes;
@@ -757,7 +765,7 @@ fn cutter(m: &mut ModuleBuilder, cfg: &RxOffloadCfg, c: &Children, q: &Queues, m
     if lo > 0 {
         parts.push(sh_data.trunc(8 * lo));
     }
-    let patch = m.node("cut_patch", &c_patch & cpos.eq(u64::from(at)));
+    let patch = m.node("cut_patch", &c_patch & cend.eq(u64::from(at + lanes)));
     m.describe(&patch, "This beat holds the record's LEN and FLAGS.");
     let data = m.node("cut_data", patch.mux(cat(parts), &sh_data));
     let oreg = m.instance("out_reg", &c.out_reg);
@@ -771,11 +779,11 @@ fn cutter(m: &mut ModuleBuilder, cfg: &RxOffloadCfg, c: &Children, q: &Queues, m
     m.connect(q.cuts, "m_ready", &sh_fire & &sh_last);
     m.when(&sh_fire, |m| {
         m.when(&sh_last, |m| {
-            m.set(&cpos, 0);
+            m.set(&cend, u64::from(lanes));
             m.set(&cut_done, 0);
         })
         .otherwise(|m| {
-            m.set(&cpos, &cpos + u64::from(lanes));
+            m.set(&cend, &cend + u64::from(lanes));
             m.when(&cut_last, |m| m.set(&cut_done, 1));
         });
     });
