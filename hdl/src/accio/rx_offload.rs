@@ -349,6 +349,9 @@ struct Decision {
     tail: Sig,
     new_tail: Sig,
     rec_len: Sig,
+    /// The record, or the frame, fits in one beat.
+    rec_one_beat: Sig,
+    np_one_beat: Sig,
     udp_len: Sig,
     len: Sig,
     error: Sig,
@@ -446,6 +449,9 @@ fn decide(
     let len = s2(m, "len", v.len.trunc(16));
     let udp_len = s2(m, "udp_len", v.udp_len.clone());
     let rec_len = s2(m, "record_len", &v.udp_len + lit(8, 16));
+    let lanes = u64::from(cfg.data_width / 8);
+    let rec_one_beat = s2(m, "record_one_beat", (&v.udp_len + lit(8, 16)).le(lanes));
+    let np_one_beat = s2(m, "frame_one_beat", v.len.trunc(16).le(lanes));
     let np_fits = s2(m, "np_fits", v.len.le(u64::from(cfg.np_buffer_bytes)));
     // The previous decision, forwarded: for the same entry, its reservation counts (its
     // head may be older than this lookup's, which only understates the room).
@@ -521,6 +527,8 @@ fn decide(
         tail,
         new_tail,
         rec_len,
+        rec_one_beat,
+        np_one_beat,
         udp_len,
         len,
         error,
@@ -547,9 +555,10 @@ fn job_layout() -> Layout {
 }
 
 /// The cutter's parameters for a DMA job: the record's LEN and FLAGS words are patched
-/// into a ring record (`ring`).
+/// into a ring record (`ring`); `one_beat`: the job's bytes fit in one beat.
 fn cut_layout() -> Layout {
-    Layout::new(&[("flags", 16), ("payload_len", 16), ("ring", 1), ("len", 16)])
+    let fields = [("flags", 16), ("payload_len", 16), ("ring", 1), ("len", 16)];
+    Layout::new(&[&fields[..], &[("one_beat", 1)]].concat())
 }
 
 /// What a DMA job's completion reports.
@@ -599,6 +608,7 @@ fn queue_jobs(
         cuts,
         "s_data",
         cut.pack(&[
+            ("one_beat", to_ring.mux(&d.rec_one_beat, &d.np_one_beat)),
             ("len", to_ring.mux(&d.rec_len, &np_len16)),
             ("ring", Expr::from(to_ring)),
             ("payload_len", &d.udp_len - lit(8, 16)),
@@ -733,8 +743,8 @@ fn cutter(m: &mut ModuleBuilder, cfg: &RxOffloadCfg, c: &Children, q: &Queues, m
     let cv = m.inst_output(q.cuts, "m_valid");
     let cut = m.inst_output(q.cuts, "m_data");
     let cut = cut_layout().unpack(m, "cut", &cut);
-    let [c_len, c_patch, c_paylen, c_flags] =
-        ["len", "ring", "payload_len", "flags"].map(|f| cut.get(f));
+    let [c_len, c_patch, c_paylen, c_flags, c_one_beat] =
+        ["len", "ring", "payload_len", "flags", "one_beat"].map(|f| cut.get(f));
     let cend = m.reg_reset("cut_beat_end", 17, u64::from(lanes));
     m.describe(
         &cend,
@@ -745,7 +755,15 @@ fn cutter(m: &mut ModuleBuilder, cfg: &RxOffloadCfg, c: &Children, q: &Queues, m
         &cut_done,
         "The job's bytes are out: drop the rest of the frame.",
     );
-    let cut_last = m.node("cut_last", c_len.zext(17).le(&cend));
+    // Whether the aligned beat is the job's last is known before it comes: from the job in
+    // its first beat, from the previous beat's position after that.
+    let first = m.reg_reset("cut_first_beat", 1, 1);
+    let next_last = m.reg("cut_next_is_last", 1);
+    m.describe(
+        &next_last,
+        "The job's bytes end in the next beat (past its first).",
+    );
+    let cut_last = m.node("cut_last", first.mux(&c_one_beat, &next_last));
     // In the last beat the job has 1..=lanes bytes left: its length's low bits, or all
     // lanes when they are 0.
     let lb = lanes.trailing_zeros();
@@ -780,10 +798,13 @@ fn cutter(m: &mut ModuleBuilder, cfg: &RxOffloadCfg, c: &Children, q: &Queues, m
     m.when(&sh_fire, |m| {
         m.when(&sh_last, |m| {
             m.set(&cend, u64::from(lanes));
+            m.set(&first, 1);
             m.set(&cut_done, 0);
         })
         .otherwise(|m| {
             m.set(&cend, &cend + u64::from(lanes));
+            m.set(&first, 0);
+            m.set(&next_last, c_len.zext(17).le(&cend + u64::from(lanes)));
             m.when(&cut_last, |m| m.set(&cut_done, 1));
         });
     });
