@@ -212,9 +212,13 @@ pub fn burst_planner(
             .reduce(|a, b| a | b)
             .unwrap()
     };
+    // Limit `x` less limit i (0 when x is the shortest itself).
     let less = |x: &str| {
-        let xv = limits[at(x)].1.clone();
-        move |i: usize| (&xv - &limits[i].1).trunc(cw)
+        let k = at(x);
+        move |i: usize| match i == k {
+            true => lit(0, cw),
+            false => (&limits[k].1 - &limits[i].1).trunc(cw),
+        }
     };
     // The shortest limit is never more than the longest burst.
     let beats = m.node("plan_beats", pick(&|i| limits[i].1.trunc(bw)));
