@@ -245,9 +245,14 @@ struct Verdicts {
     error: Expr,
     len: Expr,
     udp_len: Expr,
+    /// The record's footprint in [`record::ALIGN`]-byte units, worked out on the way.
+    blocks: Expr,
     /// The ICT's answer to the frame's lookup.
     res: IctResult<Sig>,
 }
+
+/// Bits of a record's footprint in [`record::ALIGN`]-byte units.
+const BLOCKS_WIDTH: u32 = 17 - record::ALIGN.trailing_zeros();
 
 /// The verdicts of kept frames: offloadable ones look up the ICT; every verdict waits in
 /// a delay line for the lookup's result; malformed frames raise an event.
@@ -282,11 +287,20 @@ fn verdicts(m: &mut ModuleBuilder, cfg: &RxOffloadCfg, f: &RxFront) -> Verdicts 
     m.set(&malformed.valid, &mv & error.ne(0u64));
     m.set(&malformed.class, error.zext(8));
 
+    // The footprint is worked out in the first stage of the line, off the decision's path:
+    // a record of `udp_len + 8` bytes (header, payload) rounded up to whole blocks.
+    let align = record::ALIGN as u64;
+    let lb = record::ALIGN.trailing_zeros();
     let line: Vec<(&str, Expr)> = vec![
         ("offload", offload.clone().into()),
         ("error", error.clone().into()),
         ("len", len.clone().into()),
         ("udp_len", udp_len.clone().into()),
+        (
+            "blocks",
+            (udp_len.zext(17) + lit((record::PAYLOAD - 8) as u64 + align - 1, 17))
+                .slice(lb, BLOCKS_WIDTH),
+        ),
     ];
     let mut d_valid: Expr = kept.clone().into();
     let mut d: Vec<Expr> = line.iter().map(|(_, e)| e.clone()).collect();
@@ -309,13 +323,14 @@ fn verdicts(m: &mut ModuleBuilder, cfg: &RxOffloadCfg, f: &RxFront) -> Verdicts 
         m.unused(x); // the ICT raises miss events; core and id are the OS's business
     }
     let mut d = d.into_iter();
-    let mut next = || d.next().expect("four delayed fields");
+    let mut next = || d.next().expect("five delayed fields");
     Verdicts {
         valid: d_valid,
         offload: next(),
         error: next(),
         len: next(),
         udp_len: next(),
+        blocks: next(),
         res,
     }
 }
@@ -328,24 +343,33 @@ struct Decision {
     to_np: Sig,
     np_addr: Sig,
     /// The entry, the ring's base, size and tail, and the record.
-    index: Expr,
-    base: Expr,
-    size: Expr,
+    index: Sig,
+    base: Sig,
+    size: Sig,
     tail: Sig,
     new_tail: Sig,
     rec_len: Sig,
-    udp_len: Expr,
-    len: Expr,
-    error: Expr,
+    /// The record, or the frame, fits in one beat.
+    rec_one_beat: Sig,
+    np_one_beat: Sig,
+    udp_len: Sig,
+    len: Sig,
+    error: Sig,
     loss_now: Sig,
     reason: Sig,
+    /// The decision, registered: a ring drop and its entry.
+    dropped: Sig,
+    dropped_index: Sig,
     inflight: Vec<Sig>,
     loss: Vec<Sig>,
 }
 
 /// The decision, in two stages: stage 1 (the lookup result's cycle) reads the entry's
-/// bookkeeping; stage 2 decides, with the previous decision forwarded (it may have been
-/// for the same entry, and its updates land only as stage 2 of this frame runs).
+/// bookkeeping and works out everything that does not depend on the previous decision;
+/// stage 2 decides, with the previous decision forwarded (it may have been for the same
+/// entry, and its updates land only as stage 2 of this frame runs). Stage 2 compares the
+/// ring's use both as stage 1 saw it and as the previous decision left it, side by side,
+/// and only then picks one, so the decision is a few levels off registers.
 fn decide(
     m: &mut ModuleBuilder,
     cfg: &RxOffloadCfg,
@@ -371,57 +395,64 @@ fn decide(
     let exprs = |s: &[Sig]| s.iter().map(Expr::from).collect::<Vec<_>>();
     let busy_bits: Vec<Expr> = inflight.iter().map(|c| c.ne(0u64)).collect();
     let busy = m.node("entry_in_flight", select(&busy_bits, &v.res.index));
-    // Stage 1 also works out what does not depend on the previous decision: the ring's
-    // sanity, the record's footprint, the bytes in use as this lookup saw them, and the
-    // room a record may take (size - footprint; the borrow says it can never fit).
+    // Stage 1: the ring's sanity, the record's footprint, the bytes in use as this lookup
+    // saw them, and the room a record may take (size - footprint; the borrow says it can
+    // never fit).
     let tail_seen = m.node("ring_tail_seen", busy.mux(&shadow_rd, &v.res.rx_tail));
-    let rec_len = m.node("record_len", &v.udp_len + lit(8, 16));
-    let need = m.node(
-        "record_footprint",
-        cat([(rec_len.zext(17) + lit(63, 17)).slice(6, 11), lit(0, 6)]),
-    );
+    let lb = record::ALIGN.trailing_zeros();
+    let need = m.node("record_footprint", cat([v.blocks.clone(), lit(0, lb)]));
     let (r_size, r_base) = (&v.res.rx_size, &v.res.rx_base);
+    let room = m.node("ring_room", r_size.zext(PTR + 1) - need.zext(PTR + 1));
     let ring_ok = m.node(
         "ring_sane",
-        (r_size & (r_size - 1u64)).eq(0u64) & r_size.ge(64u64) & r_base.trunc(6).eq(0u64),
+        (r_size & (r_size - 1u64)).eq(0u64)
+            & r_size.ge(record::ALIGN as u64)
+            & r_base.trunc(lb).eq(0u64),
     );
     m.describe(
         &ring_ok,
         "RX_SIZE is a power of two of at least 64 and RX_BASE is 64-byte aligned.",
     );
-    let stage1: Vec<(&str, Expr)> = vec![
-        ("malformed", v.error.ne(0u64)),
-        ("error", v.error.clone()),
-        ("offload", v.offload.clone()),
-        ("hit", &v.res.valid & &v.res.hit),
-        ("accel", Expr::from(&v.res.accelerated)),
-        ("index", Expr::from(&v.res.index)),
-        ("base", Expr::from(r_base)),
-        ("size", Expr::from(r_size)),
-        ("tail", tail_seen.clone().into()),
-        ("used", &tail_seen - &v.res.rx_head),
-        ("room", r_size.zext(33) - need.zext(33)),
-        ("need", need.clone().into()),
-        ("ring_ok", ring_ok.clone().into()),
-        ("loss", select(&exprs(&loss), &v.res.index)),
-        ("len", v.len.clone()),
-        ("udp_len", v.udp_len.clone()),
-    ];
-    let deciding = m.reg_reset("s2_valid", 1, 0);
-    m.set(&deciding, v.valid.clone());
-    let mut s2 = std::collections::BTreeMap::new();
-    for (f, e) in &stage1 {
+    let hit = &v.res.valid & &v.res.hit;
+    let ring_hit = &v.valid & &v.offload & &hit & &v.res.accelerated;
+    let s2 = |m: &mut ModuleBuilder, f: &str, e: Expr| -> Sig {
         let r = m.reg(&format!("s2_{f}"), e.width());
         m.set(&r, e);
-        s2.insert(*f, r);
-    }
-    let g = |f: &str| Expr::from(&s2[f]);
-    let malformed = m.node("malformed", g("malformed"));
-    let hit = m.node("ring_hit", g("offload") & g("hit") & g("accel"));
+        r
+    };
+    let deciding = m.reg_reset("s2_valid", 1, 0);
+    m.set(&deciding, v.valid.clone());
+    let index = s2(m, "index", v.res.index.clone().into());
+    // The frame in stage 2 now is the previous decision when this one is in stage 2.
+    let same = s2(m, "same_entry_as_prev", index.eq(&v.res.index));
+    let hit_ring = s2(m, "ring_hit", ring_hit.clone());
     m.describe(
-        &hit,
+        &hit_ring,
         "An offloadable datagram of an accelerated entry: it goes to the ring or nowhere.",
     );
+    let may_fit = s2(m, "ring_may_fit", &ring_hit & &ring_ok & !room.msb());
+    m.describe(
+        &may_fit,
+        "A ring hit, on a sane ring the record can fit in.",
+    );
+    let malformed = s2(m, "malformed", v.error.ne(0u64));
+    let error = s2(m, "error", v.error.clone());
+    let offload = s2(m, "offload", v.offload.clone());
+    let hit = s2(m, "hit", hit);
+    let base = s2(m, "base", r_base.clone().into());
+    let size = s2(m, "size", r_size.clone().into());
+    let tail_own = s2(m, "tail", tail_seen.clone().into());
+    let used_own = s2(m, "used", &tail_seen - &v.res.rx_head);
+    let room = s2(m, "room", room.trunc(PTR));
+    let need = s2(m, "need", need.into());
+    let loss_own = s2(m, "loss", select(&exprs(&loss), &v.res.index));
+    let len = s2(m, "len", v.len.trunc(16));
+    let udp_len = s2(m, "udp_len", v.udp_len.clone());
+    let rec_len = s2(m, "record_len", &v.udp_len + lit(8, 16));
+    let lanes = u64::from(cfg.data_width / 8);
+    let rec_one_beat = s2(m, "record_one_beat", (&v.udp_len + lit(8, 16)).le(lanes));
+    let np_one_beat = s2(m, "frame_one_beat", v.len.trunc(16).le(lanes));
+    let np_fits = s2(m, "np_fits", v.len.le(u64::from(cfg.np_buffer_bytes)));
     // The previous decision, forwarded: for the same entry, its reservation counts (its
     // head may be older than this lookup's, which only understates the room).
     let p_ring = m.reg_reset("prev_to_ring", 1, 0);
@@ -429,40 +460,41 @@ fn decide(
     let p_index = m.reg("prev_index", iw);
     let p_tail = m.reg("prev_new_tail", PTR);
     let p_used = m.reg("prev_used_after", PTR);
-    let same = m.node("same_entry_as_prev", p_index.eq(g("index")));
     let fwd = m.node("forward_prev", &p_ring & &same);
-    let tail = m.node("ring_tail", fwd.mux(&p_tail, g("tail")));
-    let used = m.node("ring_used", fwd.mux(&p_used, g("used")));
+    let fits_own = m.node("ring_fits_as_seen", used_own.le(&room));
+    let fits_prev = m.node("ring_fits_after_prev", p_used.le(&room));
+    let to_ring = m.node("to_ring", &may_fit & fwd.mux(&fits_prev, &fits_own));
+    let ring_full = m.node("ring_full", &hit_ring & !&to_ring);
+    let tail = m.node("ring_tail", fwd.mux(&p_tail, &tail_own));
+    let used = m.node("ring_used", fwd.mux(&p_used, &used_own));
     let loss_now = m.node(
         "entry_loss",
-        ((&p_ring | &p_full) & &same).mux(Expr::from(&p_full), g("loss")),
+        ((&p_ring | &p_full) & &same).mux(Expr::from(&p_full), &loss_own),
     );
-    let (room, need) = (g("room"), g("need"));
-    let (udp_len, len, error, offload, index) =
-        (g("udp_len"), g("len"), g("error"), g("offload"), g("index"));
-    let rec_len = m.node("record_len_s2", &udp_len + lit(8, 16));
-    let fits = m.node("ring_fits", !room.msb() & used.zext(33).le(&room));
-    let to_ring = m.node("to_ring", &deciding & &hit & g("ring_ok") & &fits);
-    let ring_full = m.node("ring_full", &deciding & &hit & !(g("ring_ok") & &fits));
     let np_wanted = m.node(
         "np_wanted",
-        &deciding & !&hit & (!&malformed | malformed_to_np),
+        &deciding & !&hit_ring & (!&malformed | malformed_to_np),
     );
     let np_valid = m.group_port("np_buf", "valid", 1, PortDir::In);
     let np_addr = m.group_port("np_buf", "addr", 64, PortDir::In);
     let np_ready = m.group_port("np_buf", "ready", 1, PortDir::Out);
-    let np_fits = len.le(u64::from(cfg.np_buffer_bytes));
-    let to_np = m.node("to_np", &np_wanted & &np_valid & np_fits);
+    let to_np = m.node("to_np", &np_wanted & &np_valid & &np_fits);
     m.set(&np_ready, &to_np);
-    stat(m, "offloaded", to_ring.clone().into());
-    stat(m, "ring_full", ring_full.clone().into());
-    stat(m, "normal", to_np.clone().into());
-    stat(m, "no_buffer", &np_wanted & !&to_np);
-    stat(
-        m,
-        "malformed_dropped",
-        &deciding & &malformed & !malformed_to_np,
-    );
+    // The statistics count the registered decision.
+    for (f, e) in [
+        ("offloaded", Expr::from(&to_ring)),
+        ("ring_full", Expr::from(&ring_full)),
+        ("normal", Expr::from(&to_np)),
+        ("no_buffer", &np_wanted & !&to_np),
+        (
+            "malformed_dropped",
+            &deciding & &malformed & !malformed_to_np,
+        ),
+    ] {
+        let r = m.reg_reset(&format!("stat_{f}_r"), 1, 0);
+        m.set(&r, e);
+        stat(m, f, r.into());
+    }
     let new_tail = m.node("new_tail", &tail + need.zext(PTR));
     m.mem_write(shadow, &to_ring, &index, &new_tail);
     m.set(&p_used, &used + need.zext(PTR));
@@ -474,7 +506,7 @@ fn decide(
         "np_reason",
         malformed.mux(
             lit(np_reason::MALFORMED, 2),
-            (&offload & g("hit")).mux(
+            (&offload & &hit).mux(
                 lit(np_reason::NOT_ACCELERATED, 2),
                 offload.mux(
                     lit(np_reason::ICT_MISS, 2),
@@ -490,16 +522,20 @@ fn decide(
         to_np,
         np_addr,
         index,
-        base: g("base"),
-        size: g("size"),
+        base,
+        size,
         tail,
         new_tail,
         rec_len,
+        rec_one_beat,
+        np_one_beat,
         udp_len,
         len,
         error,
         loss_now,
         reason,
+        dropped: p_full,
+        dropped_index: p_index,
         inflight,
         loss,
     }
@@ -519,9 +555,10 @@ fn job_layout() -> Layout {
 }
 
 /// The cutter's parameters for a DMA job: the record's LEN and FLAGS words are patched
-/// into a ring record (`ring`).
+/// into a ring record (`ring`); `one_beat`: the job's bytes fit in one beat.
 fn cut_layout() -> Layout {
-    Layout::new(&[("flags", 16), ("payload_len", 16), ("ring", 1), ("len", 16)])
+    let fields = [("flags", 16), ("payload_len", 16), ("ring", 1), ("len", 16)];
+    Layout::new(&[&fields[..], &[("one_beat", 1)]].concat())
 }
 
 /// What a DMA job's completion reports.
@@ -551,7 +588,7 @@ fn queue_jobs(
         }
     }
     let full_mask = lit(0xffff_ffff, 32);
-    let np_len16 = d.len.trunc(16);
+    let np_len16 = Expr::from(&d.len);
     let to_ring = &d.to_ring;
     m.connect(jobs, "s_valid", &d.deciding);
     m.connect(
@@ -571,6 +608,7 @@ fn queue_jobs(
         cuts,
         "s_data",
         cut.pack(&[
+            ("one_beat", to_ring.mux(&d.rec_one_beat, &d.np_one_beat)),
             ("len", to_ring.mux(&d.rec_len, &np_len16)),
             ("ring", Expr::from(to_ring)),
             ("payload_len", &d.udp_len - lit(8, 16)),
@@ -583,11 +621,11 @@ fn queue_jobs(
         "s_data",
         done.pack(&[
             ("ring", Expr::from(to_ring)),
-            ("index", d.index.clone()),
+            ("index", Expr::from(&d.index)),
             ("tail", Expr::from(&d.new_tail)),
             ("len", np_len16),
             ("reason", d.reason.clone().into()),
-            ("class", d.error.clone()),
+            ("class", Expr::from(&d.error)),
         ]),
     );
     Ok(Queues { jobs, cuts, dones })
@@ -705,19 +743,35 @@ fn cutter(m: &mut ModuleBuilder, cfg: &RxOffloadCfg, c: &Children, q: &Queues, m
     let cv = m.inst_output(q.cuts, "m_valid");
     let cut = m.inst_output(q.cuts, "m_data");
     let cut = cut_layout().unpack(m, "cut", &cut);
-    let [c_len, c_patch, c_paylen, c_flags] =
-        ["len", "ring", "payload_len", "flags"].map(|f| cut.get(f));
-    let cpos = m.reg_reset("cut_position", 17, 0);
-    m.describe(&cpos, "Byte offset of the aligned beat in its output.");
+    let [c_len, c_patch, c_paylen, c_flags, c_one_beat] =
+        ["len", "ring", "payload_len", "flags", "one_beat"].map(|f| cut.get(f));
+    let cend = m.reg_reset("cut_beat_end", 17, u64::from(lanes));
+    m.describe(
+        &cend,
+        "Byte offset in its output just past the aligned beat.",
+    );
     let cut_done = m.reg_reset("cut_done", 1, 0);
     m.describe(
         &cut_done,
         "The job's bytes are out: drop the rest of the frame.",
     );
-    let rem = m.node("cut_remaining", c_len.zext(17) - &cpos);
-    let cut_last = m.node("cut_last", rem.le(u64::from(lanes)));
+    // Whether the aligned beat is the job's last is known before it comes: from the job in
+    // its first beat, from the previous beat's position after that.
+    let first = m.reg_reset("cut_first_beat", 1, 1);
+    let next_last = m.reg("cut_next_is_last", 1);
+    m.describe(
+        &next_last,
+        "The job's bytes end in the next beat (past its first).",
+    );
+    let cut_last = m.node("cut_last", first.mux(&c_one_beat, &next_last));
+    // In the last beat the job has 1..=lanes bytes left: its length's low bits, or all
+    // lanes when they are 0.
     let lb = lanes.trailing_zeros();
-    let thermo = cat((0..lanes).rev().map(|j| rem.trunc(lb + 1).gt(u64::from(j))));
+    let tail = c_len.trunc(lb);
+    let thermo = cat((0..lanes).rev().map(|j| match j + 1 < lanes {
+        true => tail.eq(0u64) | tail.gt(u64::from(j)),
+        false => tail.eq(0u64),
+    }));
     let keep = m.node("cut_keep", &sh_keep & cut_last.mux(thermo, !lit(0, lanes)));
     let at = record::LEN as u32 / lanes * lanes;
     let lo = record::LEN as u32 % lanes;
@@ -729,7 +783,7 @@ fn cutter(m: &mut ModuleBuilder, cfg: &RxOffloadCfg, c: &Children, q: &Queues, m
     if lo > 0 {
         parts.push(sh_data.trunc(8 * lo));
     }
-    let patch = m.node("cut_patch", &c_patch & cpos.eq(u64::from(at)));
+    let patch = m.node("cut_patch", &c_patch & cend.eq(u64::from(at + lanes)));
     m.describe(&patch, "This beat holds the record's LEN and FLAGS.");
     let data = m.node("cut_data", patch.mux(cat(parts), &sh_data));
     let oreg = m.instance("out_reg", &c.out_reg);
@@ -743,11 +797,14 @@ fn cutter(m: &mut ModuleBuilder, cfg: &RxOffloadCfg, c: &Children, q: &Queues, m
     m.connect(q.cuts, "m_ready", &sh_fire & &sh_last);
     m.when(&sh_fire, |m| {
         m.when(&sh_last, |m| {
-            m.set(&cpos, 0);
+            m.set(&cend, u64::from(lanes));
+            m.set(&first, 1);
             m.set(&cut_done, 0);
         })
         .otherwise(|m| {
-            m.set(&cpos, &cpos + u64::from(lanes));
+            m.set(&cend, &cend + u64::from(lanes));
+            m.set(&first, 0);
+            m.set(&next_last, c_len.zext(17).le(&cend + u64::from(lanes)));
             m.when(&cut_last, |m| m.set(&cut_done, 1));
         });
     });
@@ -804,8 +861,8 @@ fn completions(
         let x = m.inst_output(drops, o);
         m.unused(&x); // one in and one out per cycle at most
     }
-    m.connect(drops, "s_valid", &d.ring_full);
-    m.connect(drops, "s_data", &d.index);
+    m.connect(drops, "s_valid", &d.dropped);
+    m.connect(drops, "s_data", &d.dropped_index);
     let drop_valid = m.inst_output(drops, "m_valid");
     let drop_index = m.inst_output(drops, "m_data");
     m.connect(drops, "m_ready", &drop_valid);

@@ -161,27 +161,70 @@ pub fn burst_planner(
     let cmd_extra = m.reg("plan_extra", extra.width());
     let out_extra = m.reg("burst_extra", extra.width());
 
-    let min = |m: &mut ModuleBuilder, n: &str, a: Expr, b: Expr| -> Expr {
-        m.node(n, a.lt(&b).mux(&a, &b)).into()
+    // The burst is the shortest of the limits: the beats to the page boundary, to the
+    // ring's end, left in the command, and the longest burst where that is shorter than a
+    // page. Each limit is compared with each other side by side, and each counter's next
+    // value is worked out for every limit being the shortest, so a step is a pick among
+    // differences of registers rather than a chain of minimum, subtraction and mux.
+    let mut limits: Vec<(&str, Expr)> = vec![
+        ("page", to_page.clone().into()),
+        ("wrap", to_wrap.clone().into()),
+        ("rem", rem.clone().into()),
+    ];
+    if u64::from(cfg.max_beats) < page_beats {
+        limits.push(("max", lit(u64::from(cfg.max_beats), cw)));
+    }
+    let limits: &[(&str, Expr)] = &limits;
+    let n = limits.len();
+    let at = |name: &str| limits.iter().position(|(l, _)| *l == name).unwrap();
+    // `fits[i][j]`: limit i is at most limit j.
+    let fits: Vec<Vec<Expr>> = (0..n)
+        .map(|i| (0..n).map(|j| limits[i].1.le(&limits[j].1)).collect())
+        .collect();
+    let at_most_all = |i: usize| -> Expr {
+        (0..n)
+            .filter(|&j| j != i)
+            .map(|j| fits[i][j].clone())
+            .reduce(|a, b| a & b)
+            .unwrap()
     };
-    let lim = min(
-        m,
-        "plan_limit_page",
-        to_page.clone().into(),
-        lit(cfg.max_beats as u64, cw),
-    );
-    let lim2 = min(
-        m,
-        "plan_limit_wrap",
-        to_wrap.clone().into(),
-        rem.clone().into(),
-    );
-    let beats = min(m, "plan_beats", lim, lim2);
-    // `rem <= beats`, without the minimum in its way: three compares side by side.
-    let last = m.node(
-        "plan_last",
-        rem.le(&to_page) & rem.le(cfg.max_beats as u64) & rem.le(&to_wrap),
-    );
+    // One-hot: the first of the shortest limits.
+    let shortest: Vec<Sig> = (0..n)
+        .map(|i| {
+            let sel = (0..n)
+                .filter(|&j| j != i)
+                .map(|j| match j > i {
+                    true => fits[i][j].clone(),
+                    false => !fits[j][i].clone(),
+                })
+                .reduce(|a, b| a & b)
+                .unwrap();
+            m.node(&format!("plan_{}_shortest", limits[i].0), sel)
+        })
+        .collect();
+    // The value of `of(i)` for the shortest limit i.
+    let pick = |of: &dyn Fn(usize) -> Expr| -> Expr {
+        (0..n)
+            .map(|i| {
+                let v = of(i);
+                shortest[i].repeat(v.width()) & v
+            })
+            .reduce(|a, b| a | b)
+            .unwrap()
+    };
+    // Limit `x` less limit i (0 when x is the shortest itself).
+    let less = |x: &str| {
+        let k = at(x);
+        move |i: usize| match i == k {
+            true => lit(0, cw),
+            false => (&limits[k].1 - &limits[i].1).trunc(cw),
+        }
+    };
+    // The shortest limit is never more than the longest burst.
+    let beats = m.node("plan_beats", pick(&|i| limits[i].1.trunc(bw)));
+    let last = m.node("plan_last", at_most_all(at("rem")));
+    let wraps = m.node("plan_wraps", at_most_all(at("wrap")));
+    let page_ends = m.node("plan_page_ends", at_most_all(at("page")));
     let advance = m.node("plan_advance", &busy & (!&out_valid | ready));
     // The next command is taken as the last burst of this one leaves, so commands of one
     // burst each go out at one per cycle.
@@ -193,27 +236,27 @@ pub fn burst_planner(
     );
     m.set(&cmd.ready, &free);
     let pos = m.node("plan_position", &off & &mask);
-    let step_bytes = m.node("plan_step", cat([beats.trunc(MASK_WIDTH - lb), lit(0, lb)]));
-    let wraps = m.node("plan_wraps", to_wrap.eq(&beats));
+    let off_after = m.node(
+        "plan_offset_after",
+        pick(&|i| &off + cat([limits[i].1.trunc(bw).zext(MASK_WIDTH - lb), lit(0, lb)])),
+    );
+    let rem_after = m.node("plan_remaining_after", pick(&less("rem")));
+    let wrap_after = m.node("plan_to_wrap_after", pick(&less("wrap")));
+    let page_after = m.node("plan_to_page_after", pick(&less("page")));
     m.when(&advance, |m| {
         m.set(&out_addr, &base + pos.zext(ADDR_WIDTH));
-        m.set(&out_beats, beats.trunc(bw));
+        m.set(&out_beats, &beats);
         m.set(&out_last, &last);
         m.set(&out_extra, &cmd_extra);
-        m.set(&off, &off + &step_bytes);
-        m.set(&rem, &rem - &beats);
+        m.set(&off, &off_after);
+        m.set(&rem, &rem_after);
         m.when(&wraps, |m| {
             m.set(&to_wrap, &ring_beats);
             m.set(&to_page, &base_to_page);
         })
         .otherwise(|m| {
-            m.set(&to_wrap, &to_wrap - &beats);
-            m.set(
-                &to_page,
-                to_page
-                    .eq(&beats)
-                    .mux(lit(page_beats, cw), &to_page - &beats),
-            );
+            m.set(&to_wrap, &wrap_after);
+            m.set(&to_page, page_ends.mux(lit(page_beats, cw), &page_after));
         });
         m.when(&last, |m| m.set(&busy, 0));
     });

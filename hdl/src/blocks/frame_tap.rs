@@ -19,6 +19,8 @@ pub struct FrameTap {
     pub index: Sig,
     /// The captured bytes, byte 0 in bits 7:0.
     pub hdr: Sig,
+    /// The beat passing (`tdata`).
+    beat: Sig,
 }
 
 impl FrameTap {
@@ -45,7 +47,13 @@ impl FrameTap {
         }
         let hdr = m.node("hdr", cat(chunks.iter().rev().map(Expr::from)));
         m.unused(&hdr); // callers read only the fields they need
-        FrameTap { fire, index, hdr }
+        let beat = s.tdata.clone();
+        FrameTap {
+            fire,
+            index,
+            hdr,
+            beat,
+        }
     }
 
     /// Frame byte `i`.
@@ -56,5 +64,23 @@ impl FrameTap {
     /// The big-endian field at frame bytes `f` (network byte order).
     pub fn field(&self, f: Field) -> Expr {
         cat(f.map(|k| self.byte(k as u32)))
+    }
+
+    /// The beat-sized chunk that holds field `f` (the beat index that carries it).
+    pub fn chunk_of(&self, f: &Field) -> u32 {
+        let lanes = self.beat.width() / 8;
+        assert_eq!(
+            f.start as u32 / lanes,
+            (f.end as u32 - 1) / lanes,
+            "field {f:?} spans two beats"
+        );
+        f.start as u32 / lanes
+    }
+
+    /// Field `f` as the beat passing now carries it: meaningful in the beat
+    /// [`chunk_of`](Self::chunk_of) `f`, before it reaches `hdr`.
+    pub fn field_in_beat(&self, f: Field) -> Expr {
+        let at = self.chunk_of(&f) * (self.beat.width() / 8);
+        cat(f.map(|k| self.beat.byte(k as u32 - at)))
     }
 }

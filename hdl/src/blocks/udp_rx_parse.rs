@@ -82,7 +82,6 @@ pub fn udp_rx_parse(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     let (fire, idx) = (tap.fire.clone(), tap.index.clone());
     const IW: u32 = OFFSET_WIDTH;
     let field = |f: Field| tap.field(f);
-    let ihl = m.node("ip_ihl", field(frame::IP_VER_IHL).trunc(4));
     let udp_len = m.node("udp_len", field(frame::UDP_LENGTH));
     // Frame offsets as IW + 1-bit constants.
     let offset = |o: usize| lit(o as u64, IW + 1);
@@ -103,24 +102,67 @@ pub fn udp_rx_parse(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
         m.set(&b_idx, &idx);
     });
     let base = m.node("b_offset", cat([Expr::from(&b_idx), lit(0, lb)]));
-    // Lanes of this beat whose frame offset is below `limit` (IW + 1 bits).
-    let below = |m: &mut ModuleBuilder, n: &str, limit: Expr| -> Expr {
-        let w = IW + 1;
-        let over = limit.gt(base.zext(w));
-        let d = (limit - base.zext(w)).trunc(w);
-        let all = d.ge(lanes as u64);
-        let thermo = cat((0..lanes).rev().map(|j| d.trunc(lb + 1).gt(j as u64)));
-        m.node(n, over.mux(all.mux(!lit(0, lanes), thermo), lit(0, lanes)))
-            .into()
+    // The lanes of the beat in stage B below each checksum's bounds are worked out a cycle
+    // early, as the beat passes the tap, from `limit - offset` of that beat (`LW` bits,
+    // signed): the whole beat is below, none of it is, or the low bits say where it ends.
+    // Stage B then only combines registered flags with its keep mask.
+    const LW: u32 = IW + 2;
+    let tap_offset = cat([Expr::from(&idx), lit(0, lb)]).zext(LW);
+    let lanes_below = |m: &mut ModuleBuilder, n: &str, left: Expr| -> Expr {
+        let left = m.node(&format!("{n}_left"), left);
+        let none = m.reg(&format!("{n}_none"), 1);
+        let all = m.reg(&format!("{n}_all"), 1);
+        let low = m.reg(&format!("{n}_low"), lb);
+        m.when(&fire, |m| {
+            m.set(&none, left.msb() | left.eq(0u64));
+            m.set(&all, !left.msb() & left.slice(lb, LW - 1 - lb).any());
+            m.set(&low, left.trunc(lb));
+        });
+        let thermo = cat((0..lanes).rev().map(|j| match j + 1 < lanes {
+            true => &all | low.gt(j as u64),
+            false => Expr::from(&all),
+        }));
+        m.node(n, !none.repeat(lanes) & thermo).into()
     };
-    let ip_end = cat([lit(0, IW + 1 - 6), ihl.clone().into(), lit(0, 2)]) + offset(frame::IPV4);
-    let udp_end = udp_len.zext(IW + 1) + offset(frame::UDP);
+    let signed = |v: i64| lit(v as u64 & ((1u64 << LW) - 1), LW);
+    let fixed = |m: &mut ModuleBuilder, n: &str, limit: usize| {
+        lanes_below(m, n, signed(limit as i64) - &tap_offset)
+    };
+    // A bound `scaled(field) + add` from header field `f`: in the beat that carries the
+    // field it comes from the beat itself (it reaches the captured header only with that
+    // beat), after it from a register; before it the register is stale, but no bound can
+    // fall in a beat before its field's.
+    let from_field =
+        |m: &mut ModuleBuilder, n: &str, f: Field, scaled: &dyn Fn(Expr) -> Expr, add: usize| {
+            let k = tap.chunk_of(&f);
+            let here = m.node(&format!("{n}_field_here"), idx.eq(k as u64));
+            let value = scaled(tap.field_in_beat(f));
+            let limit = m.reg_reset(&format!("{n}_limit"), IW + 1, add as u64);
+            m.when(&fire & &here, |m| {
+                m.set(&limit, &value + lit(add as u64, IW + 1))
+            });
+            let in_beat = value.zext(LW) + signed(add as i64 - (k * lanes) as i64);
+            let later = limit.zext(LW) - &tap_offset;
+            lanes_below(m, n, here.mux(in_beat, later))
+        };
     // The IPv4 header is summed from its start, the UDP checksum from the pseudo header's
     // addresses.
-    let from14 = below(&mut m, "lanes_below_14", offset(frame::IPV4));
-    let from26 = below(&mut m, "lanes_below_26", offset(frame::IP_ADDRS.start));
-    let to_ip = below(&mut m, "lanes_below_ip_end", ip_end);
-    let to_udp = below(&mut m, "lanes_below_udp_end", udp_end);
+    let from14 = fixed(&mut m, "lanes_below_14", frame::IPV4);
+    let from26 = fixed(&mut m, "lanes_below_26", frame::IP_ADDRS.start);
+    let to_ip = from_field(
+        &mut m,
+        "lanes_below_ip_end",
+        frame::IP_VER_IHL,
+        &|b| cat([lit(0, IW + 1 - 6), b.trunc(4), lit(0, 2)]),
+        frame::IPV4,
+    );
+    let to_udp = from_field(
+        &mut m,
+        "lanes_below_udp_end",
+        frame::UDP_LENGTH,
+        &|l| l.zext(IW + 1),
+        frame::UDP,
+    );
     let ip_keep = m.node("ip_keep", &b_keep & !from14 & to_ip);
     let udp_keep = m.node("udp_keep", &b_keep & !from26 & to_udp);
     let mut sums = Vec::new();
@@ -145,6 +187,10 @@ pub fn udp_rx_parse(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
         "frame_len",
         base.zext(IW + 1) + encode(&top, lb).zext(IW + 1) + lit(1, IW + 1),
     );
+    // The pseudo header's protocol and length, folded into 16 bits as the frame is queued
+    // (never 0: the protocol is not), so the verdict adds only the unit's sum to it.
+    let pseudo = udp_len.zext(17) + lit(ipv4::PROTOCOL_UDP, 17);
+    let pseudo_sum = m.node("udp_pseudo_sum", pseudo.trunc(16) + pseudo.msb().zext(16));
     let fields: Vec<(&str, Expr)> = vec![
         ("frame_len", frame_len.clone().into()),
         ("mac_bad", b_bad.clone().into()),
@@ -161,6 +207,7 @@ pub fn udp_rx_parse(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
         ("dst_port", field(frame::UDP_DST_PORT)),
         ("udp_len", udp_len.clone().into()),
         ("udp_csum", field(frame::UDP_CHECKSUM)),
+        ("pseudo_sum", pseudo_sum.into()),
     ];
     // The list reads from the most significant field down, the layout from the least up.
     let widths: Vec<(&str, u32)> = fields.iter().rev().map(|(n, e)| (*n, e.width())).collect();
@@ -184,11 +231,6 @@ pub fn udp_rx_parse(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     // The verdict.
     let total = g("total_len");
     let ip_hdr_len = cat([lit(0, 10), g("ver_ihl").trunc(4), lit(0, 2)]);
-    let udp_fold = {
-        let s1 = udp_sum.add_carry(lit(ipv4::PROTOCOL_UDP, 16)).zext(18) + g("udp_len").zext(18);
-        let s2 = s1.trunc(16).add_carry(s1.slice(16, 2).zext(16));
-        s2.trunc(16) + s2.msb().zext(16)
-    };
     let is_ipv4 = m.node("is_ipv4", g("ethertype").eq(ethernet::ETHERTYPE_IPV4));
     let len = g("frame_len");
     let short = m.node(
@@ -206,7 +248,12 @@ pub fn udp_rx_parse(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     let is_udp = g("proto").eq(ipv4::PROTOCOL_UDP);
     let udp_len_bad = g("udp_len").lt(udp::HEADER_LEN as u64)
         | g("udp_len").gt(total - lit(ipv4::HEADER_LEN as u64, 16));
-    let udp_sum_bad = g("udp_csum").ne(0u64) & udp_fold.ne(0xffffu64);
+    // The ones'-complement sum of the unit's sum `a` and the pseudo header's `b` (both
+    // 1..=0xffff or `a` = 0) is 0xffff exactly when a + b is 0xffff or 0x1fffe: when b is
+    // ~a, or both are 0xffff. Two equalities side by side instead of a chain of folds.
+    let pseudo = g("pseudo_sum");
+    let udp_verifies = pseudo.eq(!&udp_sum) | (udp_sum.all() & pseudo.all());
+    let udp_sum_bad = g("udp_csum").ne(0u64) & !udp_verifies;
     let ip_ok_so_far = &is_ipv4 & !&options & !&fragment & &is_udp;
     let error = m.node(
         "verdict_error",
