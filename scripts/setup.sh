@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the tests need on a fresh Debian machine (Verilator, Yosys, Icarus, a C++
+# Installs what the tests need on a fresh Debian machine (Verilator, Yosys, z3, Icarus, a C++
 # toolchain, zlib for FST waveforms). Idempotent: does nothing when everything is there.
 set -euo pipefail
 
@@ -11,6 +11,7 @@ have iverilog || need+=(iverilog)
 have g++ || need+=(g++)
 have make || need+=(make)
 have python3 || need+=(python3)
+have z3 || need+=(z3)
 dpkg -s zlib1g-dev >/dev/null 2>&1 || need+=(zlib1g-dev)
 
 if ((${#need[@]})); then
