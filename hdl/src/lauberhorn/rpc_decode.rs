@@ -79,27 +79,22 @@ pub fn rpc_decode(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     let c_last = m.reg("c_last", 1);
     let c_first = m.reg("c_first", 1);
     let c_window = m.reg("c_window", 2 * data_width);
-    let c_base = m.reg("c_window_base", IW);
-    let c_verf_at = m.reg("c_verf_offset", IW);
-    let c_cred_fits = m.reg("c_cred_fits", 1);
+    let c_rel = m.reg("c_verf_in_window", IW);
+    let c_in_window = m.reg("c_verf_in_range", 1);
+    let rel_b = m.node("verf_in_window", &verf_at - &win_base);
     m.set(&c_valid, &b_valid);
     m.when(&b_valid, |m| {
         m.set(&c_last, &b_last);
         m.set(&c_first, b_idx.eq(0u64));
         m.set(&c_window, cat([Expr::from(&b_data), Expr::from(&p_data)]));
-        m.set(&c_base, &win_base);
-        m.set(&c_verf_at, &verf_at);
-        m.set(&c_cred_fits, &cred_fits);
+        m.set(&c_rel, &rel_b);
+        m.set(
+            &c_in_window,
+            verf_at.ge(&win_base) & rel_b.le((2 * lanes - 8) as u64) & &cred_fits,
+        );
     });
-    let rel = m.node("verf_in_window", &c_verf_at - &c_base);
-    let covered = m.node(
-        "verf_here",
-        &c_valid
-            & !&c_first
-            & c_verf_at.ge(&c_base)
-            & rel.le((2 * lanes - 8) as u64)
-            & &c_cred_fits,
-    );
+    let rel = c_rel.clone();
+    let covered = m.node("verf_here", &c_valid & !&c_first & &c_in_window);
     // The verifier starts 2 bytes past a multiple of 4 (offset 42 + 4k): select among those
     // positions only, one-hot.
     let positions: Vec<u32> = (0..2 * lanes - 7).filter(|p| p % 4 == 2).collect();
