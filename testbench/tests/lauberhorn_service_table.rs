@@ -2,11 +2,13 @@
 //! entries and single words, entries disabled and re-enabled, duplicates, ANY_PROC) and
 //! read-backs, interleaved with lookups drawn mostly from what the table holds (and
 //! near misses: another version, procedure or port). Every result is compared with the
-//! lowest matching entry of a model of the table, one cycle after the lookup; and a cycle
-//! later the lowest and highest version of the program on the port (for PROG_MISMATCH),
-//! over the entries the lookup saw, as the table then holds them.
+//! lowest matching entry of a model of the table, one cycle after the lookup; and
+//! `versions_lag` cycles later the lowest and highest version of the program on the port
+//! (for PROG_MISMATCH), over the entries the lookup saw, as the table holds them a cycle
+//! after the lookup.
 
-use hdl::lauberhorn::service_table::word;
+use hdl::lauberhorn::service_table::{versions_lag, word};
+use std::collections::VecDeque;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use sim::prelude::*;
@@ -105,7 +107,9 @@ fn lookups_match_the_lowest_entry_the_kernel_wrote() {
     // Entries a lookup found the program in, for the versions a cycle after its result;
     // then those versions as the table holds them.
     let mut prog_pending: Option<Vec<usize>> = None;
-    let mut versions_due: Option<(u32, u32)> = None;
+    // The versions of the lookups of the last `versions_lag` cycles, oldest first.
+    let lag = versions_lag(cfg.services) as usize;
+    let mut versions_due: VecDeque<Option<(u32, u32)>> = vec![None; lag].into();
     let mut ranges = 0;
     for cycle in 0..20_000 {
         // The kernel: a write now and then (whole entries are written word by word).
@@ -185,7 +189,7 @@ fn lookups_match_the_lowest_entry_the_kernel_wrote() {
                 near += w.2 as u32;
             }
         }
-        if let Some((lo, hi)) = versions_due.take() {
+        if let Some((lo, hi)) = versions_due.pop_front().flatten() {
             assert_eq!(
                 (get(&d.result.vers_low), get(&d.result.vers_high)),
                 (u64::from(lo), u64::from(hi)),
@@ -195,12 +199,11 @@ fn lookups_match_the_lowest_entry_the_kernel_wrote() {
         }
         // The versions come from the table a cycle after the lookup (before that cycle's
         // write).
-        if let Some(ids) = prog_pending.take() {
+        let due = prog_pending.take().and_then(|ids| {
             let v: Vec<u32> = ids.iter().map(|&i| table[i][0] as u32).collect();
-            if let (Some(lo), Some(hi)) = (v.iter().min(), v.iter().max()) {
-                versions_due = Some((*lo, *hi));
-            }
-        }
+            Some((*v.iter().min()?, *v.iter().max()?))
+        });
+        versions_due.push_back(due);
         // The lookup sees the table as it was before this cycle's write.
         prog_pending = look.as_ref().map(|c| program_entries(&table, c));
         pending = look.map(|c| expect(&table, &c));

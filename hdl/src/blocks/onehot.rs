@@ -1,5 +1,5 @@
 //! One-hot helpers shared by the arbiters and queues: lowest set bit, round-robin pick,
-//! one-hot to index, and a run-time select from a list of values.
+//! one-hot to index, and a run-time select from a list of values (by index or one-hot).
 
 use crate::ir::{cat, clog2, konst, lit, Bits, Expr, ModuleBuilder, Sig};
 
@@ -64,6 +64,16 @@ pub fn rr_pick(m: &mut ModuleBuilder, name: &str, req: &Expr, after: &Expr) -> S
         m.unused(&pick);
     }
     pick
+}
+
+/// The item a one-hot (or zero) `onehot` picks (zero for zero), every item the same width:
+/// an AND-OR, two LUT levels for up to 18 items, where a binary index is a level deeper.
+pub fn select_onehot(items: &[Expr], onehot: &Expr) -> Expr {
+    let w = items[0].width();
+    (0..items.len())
+        .map(|i| onehot.bit(i as u32).mux(&items[i], lit(0, w)))
+        .reduce(|a, b| a | b)
+        .expect("at least one item")
 }
 
 /// `items[index]`, every item the same width, `index` exactly `clog2(items.len())` bits

@@ -43,7 +43,7 @@ use crate::blocks::onehot::select;
 use crate::blocks::pieces::{pick, place};
 use crate::blocks::rx_front::{RxFront, RxFrontCfg};
 use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
-use crate::blocks::udp_rx_parse::udp_rx_parse;
+use crate::blocks::udp_rx_parse::{latency as parse_latency, udp_rx_parse};
 use crate::bundles::{Axis, AxisCfg, Side};
 use crate::ir::{
     cat, clog2, lit, Expr, HdlErrors, Inst, Layout, Mem, Module, ModuleBuilder, PortDir, RamStyle,
@@ -51,8 +51,8 @@ use crate::ir::{
 };
 use crate::lauberhorn::coherence::{ctrl, LINE_BITS, LINE_BYTES};
 use crate::lauberhorn::endpoints::SlotWrite;
-use crate::lauberhorn::rpc_decode::{rpc_decode, RPC_OFFSET};
-use crate::lauberhorn::service_table::{service_table, ServiceTableCfg};
+use crate::lauberhorn::rpc_decode::{rpc_decode, LATENCY as DECODE_LATENCY, RPC_OFFSET};
+use crate::lauberhorn::service_table::{service_table, versions_lag, ServiceTableCfg};
 use crate::proto::oncrpc;
 use std::rc::Rc;
 
@@ -170,6 +170,8 @@ struct Dims {
     slot_words: u32,
     /// Argument bytes a slot holds.
     capacity: u32,
+    /// Cycles from the service table's results to its PROG_MISMATCH versions.
+    versions_lag: u32,
 }
 
 /// The policy inputs.
@@ -191,9 +193,16 @@ struct Call {
     args_len: Expr,
 }
 
-/// A decided frame's way out: its kind and, for a slot, which.
+/// A decided frame's way out and, for a slot, which: its kind as flags, decoded before
+/// the queue so the mover steers by registers.
 fn kind_layout(slot_bits: u32) -> Layout {
-    Layout::new(&[("slot", slot_bits), ("kind", kind::WIDTH)])
+    Layout::new(&[
+        ("slot", slot_bits),
+        ("other", 1),
+        ("dma", 1),
+        ("slot_kind", 1),
+        ("error", 1),
+    ])
 }
 
 /// The receive front end ([`RxFront`]: the parser, whose verdicts drive everything behind
@@ -211,6 +220,8 @@ struct StageA {
     services: Inst,
     valid: Sig,
     offload: Sig,
+    /// The frame is for `local_ip`.
+    local: Sig,
     dst_ip: Sig,
     src_ip: Sig,
     src_port: Sig,
@@ -222,6 +233,8 @@ struct StageA {
     proc_: Sig,
     args_offset: Sig,
     args_len: Sig,
+    /// The arguments fit the CONTROL and AUX lines.
+    fits: Sig,
 }
 
 /// Stage B: the decision on a frame, and the queues that carry it to the mover.
@@ -377,7 +390,14 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
         offset_bits: sh_cfg.offset_width(),
         slot_words: cfg.slot_words(),
         capacity: cfg.capacity(),
+        versions_lag: versions_lag(cfg.services),
     };
+    if d.versions_lag > 3 {
+        return Err(HdlErrors::param(
+            &name,
+            "the PROG_MISMATCH versions come at most 3 cycles after a lookup's results",
+        ));
+    }
     let parser = udp_rx_parse(net_bits)?;
     let decoder = rpc_decode(net_bits)?;
     let shifter = byte_shifter(sh_cfg)?;
@@ -413,7 +433,7 @@ pub fn rpc_rx(cfg: RpcRxCfg) -> Result<Rc<Module>, HdlErrors> {
         "Policy: unmatched calls are answered with an error reply (before reject_to_other).",
     );
     let fe = front_end(&mut m, &d, &s, beats, [&parser, &decoder])?;
-    let a = stage_a(&mut m, &fe, &table);
+    let a = stage_a(&mut m, &d, &pol, &fe, &table);
     let dec = decide(&mut m, &d, &pol, &a)?;
     let mems = record_slot(&mut m, &d, &a, &dec);
     let mv = mover(&mut m, &d, &fe, &dec, &shifter);
@@ -472,6 +492,14 @@ fn front_end(
         header_bytes: 12,
         refused_take_slot: true,
     };
+    // A call waits in `calls` for its verdict: it must be there (two cycles after its
+    // push) by then.
+    if DECODE_LATENCY + 2 > u64::from(parse_latency(d.net_bits)) {
+        return Err(HdlErrors::param(
+            m.name(),
+            "the RPC decoder reports after the parser's verdict",
+        ));
+    }
     let rx = RxFront::new(m, s, cfg, parser, &[("decode", decoder)])?;
     let (dec, tap) = (rx.taps[0], rx.header.as_ref().expect("12 header bytes"));
     stat(m, "mac_bad", rx.mac_bad());
@@ -551,7 +579,13 @@ fn front_end(
 }
 
 /// Stage A: the verdict meets its frame; the service is looked up.
-fn stage_a(m: &mut ModuleBuilder, fe: &FrontEnd, table: &Rc<Module>) -> StageA {
+fn stage_a(
+    m: &mut ModuleBuilder,
+    d: &Dims,
+    pol: &Policy,
+    fe: &FrontEnd,
+    table: &Rc<Module>,
+) -> StageA {
     let (call, verdict) = (&fe.call, &fe.rx.verdict);
     let services = m.instance("services", table);
     m.expose(services, "wr_");
@@ -574,7 +608,11 @@ fn stage_a(m: &mut ModuleBuilder, fe: &FrontEnd, table: &Rc<Module>) -> StageA {
         a(m, f, x.into())
     };
     let offload = from_meta(m, "offload");
-    let dst_ip = from_meta(m, "dst_ip");
+    let dst_ip_now = meta(m, fe.rx.parse, "dst_ip");
+    // The decision's compares, a cycle early.
+    let local = a(m, "local", dst_ip_now.eq(&pol.local_ip));
+    let fits = a(m, "fits", call.args_len.le(u64::from(d.capacity)));
+    let dst_ip = a(m, "dst_ip", dst_ip_now.into());
     let src_ip = from_meta(m, "src_ip");
     let src_port = from_meta(m, "src_port");
     let dst_port = from_meta(m, "dst_port");
@@ -583,6 +621,7 @@ fn stage_a(m: &mut ModuleBuilder, fe: &FrontEnd, table: &Rc<Module>) -> StageA {
         services,
         valid,
         offload,
+        local,
         dst_ip,
         src_ip,
         src_port,
@@ -594,6 +633,7 @@ fn stage_a(m: &mut ModuleBuilder, fe: &FrontEnd, table: &Rc<Module>) -> StageA {
         proc_: a(m, "proc", call.proc_.clone()),
         args_offset: a(m, "args_offset", call.args_offset.clone()),
         args_len: a(m, "args_len", call.args_len.clone()),
+        fits,
     }
 }
 
@@ -620,9 +660,9 @@ fn decide(
     );
     let rpcish = m.node(
         "is_rpc",
-        &a.offload & Expr::from(&a.dst_ip).eq(&pol.local_ip) & &port_known,
+        &a.offload & &a.local & &port_known,
     );
-    let fits = m.node("args_fit", a.args_len.le(u64::from(d.capacity)));
+    let fits = a.fits.clone();
     let free_slots = fifo(m, "free_slots", slot_bits, u64::from(d.slots))?;
     let have_slot = m.inst_output(free_slots, "m_valid");
     let slot_now = m.inst_output(free_slots, "m_data");
@@ -687,7 +727,14 @@ fn decide(
         ),
     );
     m.connect(kinds, "s_valid", a_valid);
-    let kind_and_slot = [("kind", (&decided).into()), ("slot", (&slot_now).into())];
+    let is = |v: u64| Expr::from(&decided).eq(v);
+    let kind_and_slot = [
+        ("other", is(kind::OTHER)),
+        ("dma", is(kind::DMA)),
+        ("slot_kind", is(kind::SLOT) | is(kind::ERROR)),
+        ("error", is(kind::ERROR)),
+        ("slot", (&slot_now).into()),
+    ];
     m.connect(kinds, "s_data", kind_layout(slot_bits).pack(&kind_and_slot));
     Ok(Decision {
         free_slots,
@@ -747,10 +794,16 @@ fn record_slot(m: &mut ModuleBuilder, d: &Dims, a: &StageA, dec: &Decision) -> S
         u64::from(d.slots),
         RamStyle::Distributed,
     );
-    let err_r = m.reg_reset("to_error_r", 1, 0);
-    let err_slot_r = m.reg("to_error_slot_r", d.slot_bits);
-    m.set(&err_r, &dec.to_error);
-    m.set(&err_slot_r, &dec.slot_now);
+    // The versions come `versions_lag` cycles after the decision; the mover reads them no
+    // sooner than four cycles after it (the kinds FIFO, two; the aligner, two).
+    let (mut err_r, mut err_slot_r) = (dec.to_error.clone(), dec.slot_now.clone());
+    for k in 0..d.versions_lag {
+        let (v, s) = (err_r, err_slot_r);
+        err_r = m.reg_reset(&format!("to_error_r{k}"), 1, 0);
+        err_slot_r = m.reg(&format!("to_error_slot_r{k}"), d.slot_bits);
+        m.set(&err_r, &v);
+        m.set(&err_slot_r, &s);
+    }
     let v_low = res(m, "vers_low");
     let v_high = res(m, "vers_high");
     m.mem_write(
@@ -797,16 +850,12 @@ fn mover(
     let kind_and_slot = m.inst_output(dec.kinds, "m_data");
     let k = kind_layout(slot_bits).unpack(m, "mover", &kind_and_slot);
     let field = |f: &str| k.sig(f).cloned().expect("a field of the kind layout");
-    let (frame_kind, slot) = (field("kind"), field("slot"));
+    let slot = field("slot");
     let k_valid = m.inst_output(dec.kinds, "m_valid");
     m.unused(&k_valid); // a frame leaves the aligner only after its decision
     let other = Axis::source(m, "m_axis_other", d.net);
-    let is_other = m.node("mover_other", Expr::from(&frame_kind).eq(kind::OTHER));
-    let is_error = m.node("mover_error", Expr::from(&frame_kind).eq(kind::ERROR));
-    let is_slot = m.node(
-        "mover_slot_kind",
-        Expr::from(&frame_kind).eq(kind::SLOT) | &is_error,
-    );
+    let (is_other, is_error) = (field("other"), field("error"));
+    let is_slot = field("slot_kind");
     let out_to = |m: &mut ModuleBuilder, out: &Axis, when: &Sig| {
         m.set(&out.tvalid, &valid & when);
         m.set(&out.tdata, &data);
@@ -816,7 +865,7 @@ fn mover(
     };
     out_to(m, &other, &is_other);
     let dma = Axis::source(m, "m_axis_dma", d.net);
-    let is_dma = m.node("mover_dma", Expr::from(&frame_kind).eq(kind::DMA));
+    let is_dma = field("dma");
     out_to(m, &dma, &is_dma);
     Mover {
         aligner,

@@ -9,10 +9,17 @@
 //! listens on the port (so the datagram is an RPC at all) and knew the program (and the
 //! version) there, so the receive path can answer `PROG_UNAVAIL`, `PROG_MISMATCH` or
 //! `PROC_UNAVAIL` as RFC 5531 asks; for `PROG_MISMATCH`, the lowest and highest version
-//! of the program on the port come a cycle after the other results (`vers_low`,
-//! `vers_high`: a tree of comparisons over the registered hits, off the lookup's path).
+//! of the program on the port come [`versions_lag`] cycles after the other results
+//! (`vers_low`, `vers_high`: a tree of comparisons over the registered hits, off the
+//! lookup's path, as the table holds the entries a cycle after the lookup).
+//!
+//! **Timing.** A lookup is three LUT levels of compares per entry, then the lowest hit,
+//! one-hot, picks the entry's words by an AND-OR (three more); an index there would need
+//! an encoder and a binary mux, a level deeper. The version tree is cut by registers
+//! every [`TREE_LEVELS_PER_STAGE`] levels (a 32-bit compare and a mux each, three LUT
+//! levels).
 
-use crate::blocks::onehot::{encode, lowest_set, select};
+use crate::blocks::onehot::{encode, lowest_set, select, select_onehot};
 use crate::ir::{cat, clog2, Expr, HdlErrors, Module, ModuleBuilder, PortDir, Sig};
 use std::rc::Rc;
 
@@ -34,6 +41,15 @@ pub mod word {
     pub const INDEX_WIDTH: u32 = 3;
     pub const ENABLE: u32 = 0;
     pub const ANY_PROC: u32 = 1;
+}
+
+/// Levels of the version tree between two registers.
+pub const TREE_LEVELS_PER_STAGE: u32 = 2;
+
+/// Cycles from the results of a lookup to its `vers_low` and `vers_high`, for `services`
+/// entries.
+pub fn versions_lag(services: u32) -> u32 {
+    clog2(u64::from(services)).div_ceil(TREE_LEVELS_PER_STAGE)
 }
 
 /// Parameters of [`service_table`].
@@ -94,19 +110,18 @@ pub fn service_table(cfg: ServiceTableCfg) -> Result<Rc<Module>, HdlErrors> {
             m.when(hit, |m| m.set(r, wr_data.trunc(r.width())));
         }
     }
-    let rd_items: Vec<Expr> = entries
-        .iter()
-        .map(|e| {
-            select(
-                &e.words
-                    .iter()
-                    .map(|r| Expr::from(r).zext(64))
-                    .collect::<Vec<_>>(),
-                &rd_word.clone().into(),
-            )
+    // The entry first, then its word: the index's mux trees are shared by the bits of
+    // a word.
+    let rd_words: Vec<Expr> = (0..word::COUNT)
+        .map(|k| {
+            let of_entries: Vec<Expr> = entries
+                .iter()
+                .map(|e| Expr::from(&e.words[k]).zext(64))
+                .collect();
+            select(&of_entries, &rd_index.clone().into())
         })
         .collect();
-    m.set(&rd_data, select(&rd_items, &rd_index.clone().into()));
+    m.set(&rd_data, select(&rd_words, &rd_word.clone().into()));
 
     // Lookup: compare with every entry at once.
     let lk_valid = gp(&mut m, "lookup", "valid", 1, PortDir::In);
@@ -128,7 +143,8 @@ pub fn service_table(cfg: ServiceTableCfg) -> Result<Rc<Module>, HdlErrors> {
     }
     let msb_first = |v: Vec<Expr>| cat(v.into_iter().rev());
     let hits = m.node("hits", msb_first(full));
-    let index = m.node("hit_index", encode(&lowest_set(&hits.clone().into()), iw));
+    let first = m.node("hit_first", lowest_set(&hits.clone().into()));
+    let prog_hits = m.node("prog_hits", msb_first(prog_hit));
     let funcs: Vec<Expr> = entries.iter().map(|e| Expr::from(&e.words[2])).collect();
     let datas: Vec<Expr> = entries.iter().map(|e| Expr::from(&e.words[3])).collect();
     let procs: Vec<Expr> = entries.iter().map(|e| Expr::from(&e.words[4])).collect();
@@ -144,15 +160,14 @@ pub fn service_table(cfg: ServiceTableCfg) -> Result<Rc<Module>, HdlErrors> {
     m.set(&rv, &rv_r);
     out(&mut m, "hit", hits.any());
     out(&mut m, "port_known", msb_first(port_hit).any());
-    let prog_hits = m.node("prog_hits", msb_first(prog_hit));
     out(&mut m, "prog_known", prog_hits.any());
     out(&mut m, "vers_known", msb_first(vers_hit).any());
-    out(&mut m, "index", index.clone().into());
-    out(&mut m, "func", select(&funcs, &index.clone().into()));
-    out(&mut m, "data", select(&datas, &index.clone().into()));
-    out(&mut m, "process", select(&procs, &index.into()));
+    out(&mut m, "index", encode(&first.clone().into(), iw));
+    out(&mut m, "func", select_onehot(&funcs, &first.clone().into()));
+    out(&mut m, "data", select_onehot(&datas, &first.clone().into()));
+    out(&mut m, "process", select_onehot(&procs, &first.into()));
 
-    // The program's versions on the port, a cycle later.
+    // The program's versions on the port, `versions_lag` cycles after the results.
     let hits_r = m.reg("prog_hits_r", n);
     m.when(&lk_valid, |m| m.set(&hits_r, &prog_hits));
     let versions: Vec<(Expr, Expr)> = entries
@@ -161,13 +176,35 @@ pub fn service_table(cfg: ServiceTableCfg) -> Result<Rc<Module>, HdlErrors> {
         .map(|(i, e)| (hits_r.bit(i as u32), e.words[0].trunc(32)))
         .collect();
     for (f, lower) in [("vers_low", true), ("vers_high", false)] {
-        let (_, v) = reduce(versions.clone(), lower);
+        let v = staged_tree(&mut m, f, versions.clone(), lower);
         let p = m.group_port("result", f, 32, PortDir::Out);
         let r = m.reg(&format!("result_{f}_r"), 32);
         m.set(&r, v);
         m.set(&p, &r);
     }
     m.finish()
+}
+
+/// [`reduce`], registered after every [`TREE_LEVELS_PER_STAGE`] levels but the last ones;
+/// the value.
+fn staged_tree(m: &mut ModuleBuilder, name: &str, mut items: Vec<(Expr, Expr)>, lower: bool) -> Expr {
+    let mut stage = 0;
+    while items.len() > 1 << TREE_LEVELS_PER_STAGE {
+        items = items
+            .chunks(1 << TREE_LEVELS_PER_STAGE)
+            .enumerate()
+            .map(|(k, c)| {
+                let (v, x) = reduce(c.to_vec(), lower);
+                let valid = m.reg(&format!("{name}_s{stage}_{k}_valid"), 1);
+                let value = m.reg(&format!("{name}_s{stage}_{k}"), x.width());
+                m.set(&valid, v);
+                m.set(&value, x);
+                (valid.into(), value.into())
+            })
+            .collect();
+        stage += 1;
+    }
+    reduce(items, lower).1
 }
 
 /// The lowest (or highest) value of the valid ones among (valid, value) pairs, by a tree of
