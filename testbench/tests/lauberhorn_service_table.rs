@@ -8,10 +8,10 @@
 //! after the lookup.
 
 use hdl::lauberhorn::service_table::{versions_lag, word};
-use std::collections::VecDeque;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use sim::prelude::*;
+use std::collections::VecDeque;
 use testbench::models::LauberhornServiceTableN6P5;
 use testbench::seed;
 

@@ -461,7 +461,11 @@ fn turn_check(
     let in_queue = m.node("sched_queue", picker.state.eq(QUEUE));
     // Records posted to an entry that cannot send them (a pointer written while setting an
     // entry up, with nothing posted, is no fault); `read_left` holds what was posted.
-    stat(m, "bad_doorbell", &in_queue & read.left.ne(0u64) & !&turn_ok);
+    stat(
+        m,
+        "bad_doorbell",
+        &in_queue & read.left.ne(0u64) & !&turn_ok,
+    );
     let start_entry = m.node("turn_start_entry", &in_queue & &turn_ok);
     TurnCheck {
         posted,
@@ -790,7 +794,8 @@ fn parse_beat(
     // Posted bytes from the record's start: `left` on a turn's first beat.
     let avail = m.node(
         "record_avail",
-        regs.in_turn.mux(&regs.record_avail, turn.fields.get("bytes")),
+        regs.in_turn
+            .mux(&regs.record_avail, turn.fields.get("bytes")),
     );
     // Records and turns are whole beats: the footprint runs past the posted bytes exactly
     // when the record's bytes do.
@@ -813,7 +818,10 @@ fn parse_beat(
         let thermo = cat([lit(0, 1)]
             .into_iter()
             .chain((0..lanes - 1).rev().map(|j| r.gt(u64::from(j)))));
-        m.node("record_tail_keep_here", r.eq(0u64).mux(!lit(0, lanes), thermo))
+        m.node(
+            "record_tail_keep_here",
+            r.eq(0u64).mux(!lit(0, lanes), thermo),
+        )
     };
     let ends_now = m.node(
         "record_ends_now",

@@ -154,7 +154,13 @@ pub fn rpc_decode(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     let d = stage(&mut m, "d", &c_end, &d_from);
     let d_end = m.reg_reset("d_valid", 1, 0);
     m.set(&d_end, &c_end);
-    let f = |n: &str| d.iter().find(|(k, _)| *k == n).expect("a stage D field").1.clone();
+    let f = |n: &str| {
+        d.iter()
+            .find(|(k, _)| *k == n)
+            .expect("a stage D field")
+            .1
+            .clone()
+    };
     let v = f("verf");
     let verf_flavor = v.slice(32, 32);
     let verf_len = m.node("verf_len", v.trunc(32));

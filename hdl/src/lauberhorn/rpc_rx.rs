@@ -658,10 +658,7 @@ fn decide(
             (!&vers_known).mux(lit(accept::PROG_MISMATCH, 2), lit(accept::PROC_UNAVAIL, 2)),
         ),
     );
-    let rpcish = m.node(
-        "is_rpc",
-        &a.offload & &a.local & &port_known,
-    );
+    let rpcish = m.node("is_rpc", &a.offload & &a.local & &port_known);
     let fits = a.fits.clone();
     let free_slots = fifo(m, "free_slots", slot_bits, u64::from(d.slots))?;
     let have_slot = m.inst_output(free_slots, "m_valid");

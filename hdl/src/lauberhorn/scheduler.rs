@@ -278,10 +278,7 @@ pub fn scheduler(cfg: SchedulerCfg) -> Result<Rc<Module>, HdlErrors> {
     let after_head = m.mem_read_async(next, "next_of_head", &taken_slot.clone().into());
 
     // A request joins its queue, unless that queue is being updated this cycle.
-    let clash = m.node(
-        "clash",
-        &taken & Expr::from(&taken_proc).eq(&req_process),
-    );
+    let clash = m.node("clash", &taken & Expr::from(&taken_proc).eq(&req_process));
     m.set(&req_ready, !&clash);
     let counts: Vec<Expr> = count.iter().map(Expr::from).collect();
     let tails: Vec<Expr> = tail.iter().map(Expr::from).collect();

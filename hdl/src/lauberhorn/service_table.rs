@@ -187,7 +187,12 @@ pub fn service_table(cfg: ServiceTableCfg) -> Result<Rc<Module>, HdlErrors> {
 
 /// [`reduce`], registered after every [`TREE_LEVELS_PER_STAGE`] levels but the last ones;
 /// the value.
-fn staged_tree(m: &mut ModuleBuilder, name: &str, mut items: Vec<(Expr, Expr)>, lower: bool) -> Expr {
+fn staged_tree(
+    m: &mut ModuleBuilder,
+    name: &str,
+    mut items: Vec<(Expr, Expr)>,
+    lower: bool,
+) -> Expr {
     let mut stage = 0;
     while items.len() > 1 << TREE_LEVELS_PER_STAGE {
         items = items

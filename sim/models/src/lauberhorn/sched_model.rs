@@ -140,7 +140,8 @@ impl SchedModel {
         let p = if e % 2 == 0 {
             self.picked_processes[(e / 2) as usize]
         } else {
-            self.picked_kernel.expect("a kernel endpoint is picked with an orphan")
+            self.picked_kernel
+                .expect("a kernel endpoint is picked with an orphan")
         };
         let head = *self.queues[p as usize]
             .front()
