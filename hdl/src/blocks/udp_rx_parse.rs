@@ -29,7 +29,7 @@ use super::onehot::encode;
 use super::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::blocks::frame_tap::{FrameTap, OFFSET_WIDTH};
 use crate::bundles::{Axis, AxisCfg};
-use crate::ir::{cat, lit, Expr, HdlErrors, Layout, Module, ModuleBuilder, PortDir};
+use crate::ir::{cat, lit, Expr, HdlErrors, Layout, Module, ModuleBuilder, PortDir, Record, Sig};
 use crate::proto::{ethernet, frame, ipv4, udp, Field};
 use std::rc::Rc;
 
@@ -68,9 +68,6 @@ const IHL_MIN: u64 = (ipv4::HEADER_LEN / 4) as u64;
 pub fn udp_rx_parse(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     let name = format!("udp_rx_parse_w{data_width}");
     AxisCfg::validate_nic_width(&name, data_width)?;
-    let lanes = data_width / 8;
-    let lb = lanes.trailing_zeros();
-    let csum = checksum(data_width)?;
     let mut m = ModuleBuilder::new(&name);
     m.doc(format!(
         "Ethernet/IPv4/UDP receive parser, {data_width}-bit: headers and a verdict per frame,\n\
@@ -79,41 +76,104 @@ pub fn udp_rx_parse(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     ));
     let s = Axis::sink(&mut m, "s_axis", AxisCfg::net(data_width));
     let tap = FrameTap::new(&mut m, &s, HDR_BYTES);
-    let (fire, idx) = (tap.fire.clone(), tap.index.clone());
-    const IW: u32 = OFFSET_WIDTH;
-    let field = |f: Field| tap.field(f);
-    let udp_len = m.node("udp_len", field(frame::UDP_LENGTH));
-    // Frame offsets as IW + 1-bit constants.
-    let offset = |o: usize| lit(o as u64, IW + 1);
+    let udp_len = m.node("udp_len", tap.field(frame::UDP_LENGTH));
+    let b = StageB::new(&mut m, &s, &tap);
+    let sums = checksums(&mut m, &tap, &b)?;
+    let q = queue_headers(&mut m, &tap, &b, &udp_len, &sums.done)?;
+    verdict(&mut m, &q, &sums);
+    m.finish()
+}
 
-    // Stage B: the beat again, one cycle later, with the header up to and including it.
-    let b_valid = m.reg_reset("b_valid", 1, 0);
-    let b_data = m.reg("b_data", data_width);
-    let b_keep = m.reg("b_keep", lanes);
-    let b_last = m.reg("b_last", 1);
-    let b_bad = m.reg("b_bad", 1);
-    let b_idx = m.reg("b_index", IW - lb);
-    m.set(&b_valid, &fire);
-    m.when(&fire, |m| {
-        m.set(&b_data, &s.tdata);
-        m.set(&b_keep, &s.tkeep);
-        m.set(&b_last, &s.tlast);
-        m.set(&b_bad, s.tuser.as_ref().unwrap());
-        m.set(&b_idx, &idx);
-    });
-    let base = m.node("b_offset", cat([Expr::from(&b_idx), lit(0, lb)]));
+/// Stage B: the beat again, one cycle later, with the header up to and including it.
+struct StageB {
+    valid: Sig,
+    data: Sig,
+    keep: Sig,
+    last: Sig,
+    bad: Sig,
+    /// The byte offset of the beat in its frame.
+    offset: Sig,
+}
+
+impl StageB {
+    fn new(m: &mut ModuleBuilder, s: &Axis, tap: &FrameTap) -> StageB {
+        let lanes = s.tkeep.width();
+        let lb = lanes.trailing_zeros();
+        let valid = m.reg_reset("b_valid", 1, 0);
+        let data = m.reg("b_data", s.tdata.width());
+        let keep = m.reg("b_keep", lanes);
+        let last = m.reg("b_last", 1);
+        let bad = m.reg("b_bad", 1);
+        let index = m.reg("b_index", OFFSET_WIDTH - lb);
+        m.set(&valid, &tap.fire);
+        m.when(&tap.fire, |m| {
+            m.set(&data, &s.tdata);
+            m.set(&keep, &s.tkeep);
+            m.set(&last, &s.tlast);
+            m.set(&bad, s.tuser.as_ref().unwrap());
+            m.set(&index, &tap.index);
+        });
+        let offset = m.node("b_offset", cat([Expr::from(&index), lit(0, lb)]));
+        StageB {
+            valid,
+            data,
+            keep,
+            last,
+            bad,
+            offset,
+        }
+    }
+}
+
+/// The two checksum units' results, valid together at `done`, a frame's last beat plus
+/// the unit's latency after stage B.
+struct Sums {
+    done: Sig,
+    ip: Sig,
+    udp: Sig,
+}
+
+/// The IPv4 header and UDP checksums of the beats in stage B, each unit fed the beat masked
+/// to the lanes within its bounds.
+fn checksums(m: &mut ModuleBuilder, tap: &FrameTap, b: &StageB) -> Result<Sums, HdlErrors> {
+    let (ip_keep, udp_keep) = checksum_keeps(m, tap, b);
+    let csum = checksum(b.data.width())?;
+    let mut sums = Vec::new();
+    for (unit, keep) in [("ip_sum", &ip_keep), ("udp_sum", &udp_keep)] {
+        let i = m.instance(unit, &csum);
+        m.connect(i, "s_axis_tdata", &b.data);
+        m.connect(i, "s_axis_tkeep", keep);
+        m.connect(i, "s_axis_tvalid", &b.valid);
+        m.connect(i, "s_axis_tlast", &b.last);
+        let ready = m.inst_output(i, "s_axis_tready");
+        m.unused(&ready); // always ready
+        sums.push((m.inst_output(i, "csum_valid"), m.inst_output(i, "csum")));
+    }
+    let (udp_done, udp) = sums.pop().unwrap();
+    let (done, ip) = sums.pop().unwrap();
+    m.unused(&udp_done); // same latency as the IPv4 unit's
+    Ok(Sums { done, ip, udp })
+}
+
+/// The keep masks of the beat in stage B for the IPv4 header checksum (bytes 14 to
+/// 14 + 4·IHL) and the UDP checksum (bytes 26 to 34 + `udp_len`).
+fn checksum_keeps(m: &mut ModuleBuilder, tap: &FrameTap, b: &StageB) -> (Sig, Sig) {
+    let lanes = b.keep.width();
+    let lb = lanes.trailing_zeros();
+    let (fire, idx) = (&tap.fire, &tap.index);
+    const IW: u32 = OFFSET_WIDTH;
     // The lanes of the beat in stage B below each checksum's bounds are worked out a cycle
     // early, as the beat passes the tap, from `limit - offset` of that beat (`LW` bits,
     // signed): the whole beat is below, none of it is, or the low bits say where it ends.
     // Stage B then only combines registered flags with its keep mask.
     const LW: u32 = IW + 2;
-    let tap_offset = cat([Expr::from(&idx), lit(0, lb)]).zext(LW);
+    let tap_offset = cat([Expr::from(idx), lit(0, lb)]).zext(LW);
     let lanes_below = |m: &mut ModuleBuilder, n: &str, left: Expr| -> Expr {
         let left = m.node(&format!("{n}_left"), left);
         let none = m.reg(&format!("{n}_none"), 1);
         let all = m.reg(&format!("{n}_all"), 1);
         let low = m.reg(&format!("{n}_low"), lb);
-        m.when(&fire, |m| {
+        m.when(fire, |m| {
             m.set(&none, left.msb() | left.eq(0u64));
             m.set(&all, !left.msb() & left.slice(lb, LW - 1 - lb).any());
             m.set(&low, left.trunc(lb));
@@ -138,7 +198,7 @@ pub fn udp_rx_parse(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
             let here = m.node(&format!("{n}_field_here"), idx.eq(k as u64));
             let value = scaled(tap.field_in_beat(f));
             let limit = m.reg_reset(&format!("{n}_limit"), IW + 1, add as u64);
-            m.when(&fire & &here, |m| {
+            m.when(fire & &here, |m| {
                 m.set(&limit, &value + lit(add as u64, IW + 1))
             });
             let in_beat = value.zext(LW) + signed(add as i64 - (k * lanes) as i64);
@@ -147,45 +207,44 @@ pub fn udp_rx_parse(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
         };
     // The IPv4 header is summed from its start, the UDP checksum from the pseudo header's
     // addresses.
-    let from14 = fixed(&mut m, "lanes_below_14", frame::IPV4);
-    let from26 = fixed(&mut m, "lanes_below_26", frame::IP_ADDRS.start);
+    let from14 = fixed(m, "lanes_below_14", frame::IPV4);
+    let from26 = fixed(m, "lanes_below_26", frame::IP_ADDRS.start);
     let to_ip = from_field(
-        &mut m,
+        m,
         "lanes_below_ip_end",
         frame::IP_VER_IHL,
         &|b| cat([lit(0, IW + 1 - 6), b.trunc(4), lit(0, 2)]),
         frame::IPV4,
     );
     let to_udp = from_field(
-        &mut m,
+        m,
         "lanes_below_udp_end",
         frame::UDP_LENGTH,
         &|l| l.zext(IW + 1),
         frame::UDP,
     );
-    let ip_keep = m.node("ip_keep", &b_keep & !from14 & to_ip);
-    let udp_keep = m.node("udp_keep", &b_keep & !from26 & to_udp);
-    let mut sums = Vec::new();
-    for (unit, keep) in [("ip_sum", &ip_keep), ("udp_sum", &udp_keep)] {
-        let i = m.instance(unit, &csum);
-        m.connect(i, "s_axis_tdata", &b_data);
-        m.connect(i, "s_axis_tkeep", keep);
-        m.connect(i, "s_axis_tvalid", &b_valid);
-        m.connect(i, "s_axis_tlast", &b_last);
-        let ready = m.inst_output(i, "s_axis_tready");
-        m.unused(&ready); // always ready
-        sums.push((m.inst_output(i, "csum_valid"), m.inst_output(i, "csum")));
-    }
-    let (ip_done, ip_sum) = sums[0].clone();
-    let (udp_done, udp_sum) = sums.pop().unwrap();
-    m.unused(&udp_done); // same latency as ip_done
+    let ip_keep = m.node("ip_keep", &b.keep & !from14 & to_ip);
+    let udp_keep = m.node("udp_keep", &b.keep & !from26 & to_udp);
+    (ip_keep, udp_keep)
+}
 
-    // At the frame's last beat: its length and header fields, queued for the checksums.
-    let top = m.node("b_keep_top", &b_keep & !b_keep.shr(1));
+/// At each frame's last beat, its length and header fields, queued until its checksums are
+/// known (`done`).
+fn queue_headers(
+    m: &mut ModuleBuilder,
+    tap: &FrameTap,
+    b: &StageB,
+    udp_len: &Sig,
+    done: &Sig,
+) -> Result<Record, HdlErrors> {
+    const IW: u32 = OFFSET_WIDTH;
+    let lb = b.keep.width().trailing_zeros();
+    let field = |f: Field| tap.field(f);
+    let top = m.node("b_keep_top", &b.keep & !b.keep.shr(1));
     m.unused(&top); // lane 0 is index 0
     let frame_len = m.node(
         "frame_len",
-        base.zext(IW + 1) + encode(&top, lb).zext(IW + 1) + lit(1, IW + 1),
+        b.offset.zext(IW + 1) + encode(&top, lb).zext(IW + 1) + lit(1, IW + 1),
     );
     // The pseudo header's protocol and length, folded into 16 bits as the frame is queued
     // (never 0: the protocol is not), so the verdict adds only the unit's sum to it.
@@ -193,7 +252,7 @@ pub fn udp_rx_parse(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     let pseudo_sum = m.node("udp_pseudo_sum", pseudo.trunc(16) + pseudo.msb().zext(16));
     let fields: Vec<(&str, Expr)> = vec![
         ("frame_len", frame_len.clone().into()),
-        ("mac_bad", b_bad.clone().into()),
+        ("mac_bad", b.bad.clone().into()),
         ("dst_mac_group", tap.byte(0).bit(0)),
         ("dst_mac_bcast", field(ethernet::DESTINATION).all()),
         ("ethertype", field(frame::ETHERTYPE)),
@@ -217,18 +276,24 @@ pub fn udp_rx_parse(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
         "meta_fifo",
         &sync_fifo(SyncFifoCfg::new(meta.width(), META_DEPTH))?,
     );
-    m.connect(mq, "s_valid", &b_valid & &b_last);
+    m.connect(mq, "s_valid", &b.valid & &b.last);
     m.connect(mq, "s_data", &word);
-    m.connect(mq, "m_ready", &ip_done);
+    m.connect(mq, "m_ready", done);
     for p in ["s_ready", "m_valid", "count"] {
         let o = m.inst_output(mq, p);
         m.unused(&o); // at most latency/1 frames are ever queued, far below the depth
     }
     let q = m.inst_output(mq, "m_data");
-    let q = meta.unpack(&mut m, "q", &q);
-    let g = |n: &str| q.get(n);
+    Ok(meta.unpack(m, "q", &q))
+}
 
-    // The verdict.
+/// The verdict on the frame at the head of the queue, registered onto the `meta` outputs
+/// when its checksums are known.
+fn verdict(m: &mut ModuleBuilder, q: &Record, sums: &Sums) {
+    const IW: u32 = OFFSET_WIDTH;
+    let g = |n: &str| q.get(n);
+    let offset = |o: usize| lit(o as u64, IW + 1);
+    let (ip_sum, udp_sum, ip_done) = (&sums.ip, &sums.udp, &sums.done);
     let total = g("total_len");
     let ip_hdr_len = cat([lit(0, 10), g("ver_ihl").trunc(4), lit(0, 2)]);
     let is_ipv4 = m.node("is_ipv4", g("ethertype").eq(ethernet::ETHERTYPE_IPV4));
@@ -252,7 +317,7 @@ pub fn udp_rx_parse(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     // 1..=0xffff or `a` = 0) is 0xffff exactly when a + b is 0xffff or 0x1fffe: when b is
     // ~a, or both are 0xffff. Two equalities side by side instead of a chain of folds.
     let pseudo = g("pseudo_sum");
-    let udp_verifies = pseudo.eq(!&udp_sum) | (udp_sum.all() & pseudo.all());
+    let udp_verifies = pseudo.eq(!udp_sum) | (udp_sum.all() & pseudo.all());
     let udp_sum_bad = g("udp_csum").ne(0u64) & !udp_verifies;
     let ip_ok_so_far = &is_ipv4 & !&options & !&fragment & &is_udp;
     let error = m.node(
@@ -280,30 +345,25 @@ pub fn udp_rx_parse(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     let out = |m: &mut ModuleBuilder, n: &str, v: Expr| {
         let p = m.group_port("meta", n, v.width(), PortDir::Out);
         let r = m.reg(&format!("meta_{n}_r"), v.width());
-        m.when(&ip_done, |m| m.set(&r, v));
+        m.when(ip_done, |m| m.set(&r, v));
         m.set(&p, &r);
     };
     let mv = m.group_port("meta", "valid", 1, PortDir::Out);
     let mv_r = m.reg_reset("meta_valid_r", 1, 0);
-    m.set(&mv_r, &ip_done);
+    m.set(&mv_r, ip_done);
     m.set(&mv, &mv_r);
-    out(&mut m, "offload", offload);
-    out(&mut m, "error", error.clone().into());
-    out(&mut m, "len", g("frame_len"));
-    out(&mut m, "broadcast", g("dst_mac_bcast"));
-    out(
-        &mut m,
-        "multicast",
-        g("dst_mac_group") & !g("dst_mac_bcast"),
-    );
-    out(&mut m, "ipv4", is_ipv4.clone().into());
-    out(&mut m, "options", &is_ipv4 & options);
-    out(&mut m, "fragment", &is_ipv4 & fragment);
-    out(&mut m, "proto", g("proto"));
-    out(&mut m, "src_ip", g("src_ip"));
-    out(&mut m, "dst_ip", g("dst_ip"));
-    out(&mut m, "src_port", g("src_port"));
-    out(&mut m, "dst_port", g("dst_port"));
-    out(&mut m, "udp_len", g("udp_len"));
-    m.finish()
+    out(m, "offload", offload);
+    out(m, "error", error.clone().into());
+    out(m, "len", g("frame_len"));
+    out(m, "broadcast", g("dst_mac_bcast"));
+    out(m, "multicast", g("dst_mac_group") & !g("dst_mac_bcast"));
+    out(m, "ipv4", is_ipv4.clone().into());
+    out(m, "options", &is_ipv4 & options);
+    out(m, "fragment", &is_ipv4 & fragment);
+    out(m, "proto", g("proto"));
+    out(m, "src_ip", g("src_ip"));
+    out(m, "dst_ip", g("dst_ip"));
+    out(m, "src_port", g("src_port"));
+    out(m, "dst_port", g("dst_port"));
+    out(m, "udp_len", g("udp_len"));
 }

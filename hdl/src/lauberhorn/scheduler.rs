@@ -24,7 +24,9 @@
 
 use crate::blocks::onehot::{above, encode, rr_pick, select};
 use crate::config::LauberhornConfig;
-use crate::ir::{cat, clog2, lit, Expr, HdlErrors, Module, ModuleBuilder, PortDir, RamStyle};
+use crate::ir::{
+    cat, clog2, lit, Expr, HdlErrors, Mem, Module, ModuleBuilder, PortDir, RamStyle, Sig,
+};
 use std::rc::Rc;
 
 /// Core modes, as the kernel writes them.
@@ -111,7 +113,6 @@ pub fn scheduler(cfg: SchedulerCfg) -> Result<Rc<Module>, HdlErrors> {
     let ew = clog2(u64::from(n_ep));
     let pw = cfg.process_width();
     let sw = clog2(u64::from(cfg.slots));
-    let cw = cfg.count_width();
     let mut m = ModuleBuilder::new(&name);
     m.doc(format!(
         "Lauberhorn scheduler: {nc} cores (user and kernel endpoints), {np} process queues of\n\
@@ -120,49 +121,30 @@ pub fn scheduler(cfg: SchedulerCfg) -> Result<Rc<Module>, HdlErrors> {
     ));
     let port =
         |m: &mut ModuleBuilder, g: &str, f: &str, w: u32, d: PortDir| m.group_port(g, f, w, d);
-    let req_valid = port(&mut m, "req", "valid", 1, PortDir::In);
-    let req_ready = port(&mut m, "req", "ready", 1, PortDir::Out);
-    let req_slot = port(&mut m, "req", "slot", sw, PortDir::In);
-    let req_process = port(&mut m, "req", "process", pw, PortDir::In);
-    let req_queued = port(&mut m, "req", "queued", 1, PortDir::Out);
+    let req = Req {
+        valid: port(&mut m, "req", "valid", 1, PortDir::In),
+        ready: port(&mut m, "req", "ready", 1, PortDir::Out),
+        slot: port(&mut m, "req", "slot", sw, PortDir::In),
+        process: port(&mut m, "req", "process", pw, PortDir::In),
+        queued: port(&mut m, "req", "queued", 1, PortDir::Out),
+    };
     let core_mode = m.input("core_mode", mode::WIDTH * nc);
     let core_process = m.input("core_process", pw * nc);
     let waiting = m.input("waiting", n_ep);
-    let assign_valid = port(&mut m, "assign", "valid", 1, PortDir::Out);
-    let assign_ep = port(&mut m, "assign", "ep", ew, PortDir::Out);
-    let assign_slot = port(&mut m, "assign", "slot", sw, PortDir::Out);
-    let assign_ok = port(&mut m, "assign", "ok", 1, PortDir::In);
-    let backlog = m.output("backlog", 1);
-
-    // Per process: its queue (head, tail, length) and counters.
-    let head: Vec<_> = (0..np).map(|p| m.reg(&format!("p{p}_head"), sw)).collect();
-    let tail: Vec<_> = (0..np).map(|p| m.reg(&format!("p{p}_tail"), sw)).collect();
-    let count: Vec<_> = (0..np)
-        .map(|p| m.reg_reset(&format!("p{p}_count"), cw, 0))
-        .collect();
-    let ctr = |m: &mut ModuleBuilder, what: &str| -> Vec<_> {
-        (0..np)
-            .map(|p| m.reg_reset(&format!("p{p}_{what}"), STAT_WIDTH, 0))
-            .collect()
+    let assign = Assign {
+        valid: port(&mut m, "assign", "valid", 1, PortDir::Out),
+        ep: port(&mut m, "assign", "ep", ew, PortDir::Out),
+        slot: port(&mut m, "assign", "slot", sw, PortDir::Out),
+        ok: port(&mut m, "assign", "ok", 1, PortDir::In),
     };
-    let (arrived, dispatched, refused) = (
-        ctr(&mut m, "arrived"),
-        ctr(&mut m, "dispatched"),
-        ctr(&mut m, "refused"),
-    );
-    let next = m.memory("next", sw, u64::from(cfg.slots), RamStyle::Distributed);
-    m.describe(
-        &head[0],
-        "Queues are linked lists through the slots: `next[slot]`.",
-    );
+    let backlog = m.output("backlog", 1);
+    let q = Queues::new(&mut m, cfg);
 
     // The scheduling state and the waiting endpoints, registered on entry: the pick reads
     // them one cycle late, together.
     let mode_r = m.reg_reset("core_mode_r", mode::WIDTH * nc, 0);
     let proc_r = m.reg("core_process_r", pw * nc);
     let waiting_r = m.reg_reset("waiting_r", n_ep, 0);
-    let c_mode = |c: u32| mode_r.slice(c * mode::WIDTH, mode::WIDTH);
-    let c_proc = |c: u32| proc_r.slice(c * pw, pw);
     let served_now = cat((0..np).rev().map(|p| {
         (0..nc)
             .map(|c| {
@@ -181,23 +163,138 @@ pub fn scheduler(cfg: SchedulerCfg) -> Result<Rc<Module>, HdlErrors> {
         "nonempty",
         cat((0..np)
             .rev()
-            .map(|p| Expr::from(&count[p as usize]).ne(0u64))),
+            .map(|p| Expr::from(&q.count[p as usize]).ne(0u64))),
     );
     let orphans = m.node("orphans", &nonempty & !&served);
     m.set(&backlog, orphans.any());
 
     // A taken assignment updates its queue one cycle later (`taken`), from registers.
-    let taken = m.reg_reset("taken", 1, 0);
-    let taken_pick = m.reg("taken_pick", n_ep);
-    let taken_proc = m.reg("taken_proc", pw);
-    let taken_slot = m.reg("taken_slot", sw);
+    let taken = Taken {
+        valid: m.reg_reset("taken", 1, 0),
+        pick: m.reg("taken_pick", n_ep),
+        process: m.reg("taken_proc", pw),
+        slot: m.reg("taken_slot", sw),
+    };
+    let entry = Entry {
+        mode: mode_r,
+        process: proc_r,
+        waiting: waiting_r,
+        nonempty,
+        orphans,
+    };
+    pick_and_offer(&mut m, cfg, &q, &entry, &taken, &assign);
+    let after_head = m.mem_read_async(q.next, "next_of_head", &taken.slot.clone().into());
+    update_queues(&mut m, cfg, &q, &req, &taken, &after_head);
+    statistics(&mut m, &q, pw);
+    // Port groups declared by hand where they are used, in port order.
+    Request::mark(&mut m, crate::bundles::Side::Sink);
+    crate::lauberhorn::endpoints::SlotAssign::mark(&mut m, crate::bundles::Side::Source);
+    m.finish()
+}
 
-    // Pick: the endpoint (round robin over the candidates) and, for kernel endpoints, the
-    // process (round robin over the orphaned queues). Endpoint 2c is core c's user
-    // endpoint, 2c + 1 its kernel endpoint; the one just taken is no candidate.
+/// The request port ([`Request`]).
+struct Req {
+    valid: Sig,
+    ready: Sig,
+    slot: Sig,
+    process: Sig,
+    queued: Sig,
+}
+
+/// The assignment port (`SlotAssign`).
+struct Assign {
+    valid: Sig,
+    ep: Sig,
+    slot: Sig,
+    ok: Sig,
+}
+
+/// Per process: its queue (head, tail, length) and counters.
+struct Queues {
+    head: Vec<Sig>,
+    tail: Vec<Sig>,
+    count: Vec<Sig>,
+    arrived: Vec<Sig>,
+    dispatched: Vec<Sig>,
+    refused: Vec<Sig>,
+    next: Mem,
+}
+
+impl Queues {
+    fn new(m: &mut ModuleBuilder, cfg: SchedulerCfg) -> Queues {
+        let np = cfg.processes;
+        let sw = clog2(u64::from(cfg.slots));
+        let per_process = |m: &mut ModuleBuilder, what: &str, w: u32, reset: bool| -> Vec<Sig> {
+            (0..np)
+                .map(|p| match reset {
+                    true => m.reg_reset(&format!("p{p}_{what}"), w, 0),
+                    false => m.reg(&format!("p{p}_{what}"), w),
+                })
+                .collect()
+        };
+        let head = per_process(m, "head", sw, false);
+        let tail = per_process(m, "tail", sw, false);
+        let count = per_process(m, "count", cfg.count_width(), true);
+        let arrived = per_process(m, "arrived", STAT_WIDTH, true);
+        let dispatched = per_process(m, "dispatched", STAT_WIDTH, true);
+        let refused = per_process(m, "refused", STAT_WIDTH, true);
+        let next = m.memory("next", sw, u64::from(cfg.slots), RamStyle::Distributed);
+        m.describe(
+            &head[0],
+            "Queues are linked lists through the slots: `next[slot]`.",
+        );
+        Queues {
+            head,
+            tail,
+            count,
+            arrived,
+            dispatched,
+            refused,
+            next,
+        }
+    }
+}
+
+/// The scheduling state registered on entry, and the queues it makes candidates.
+struct Entry {
+    mode: Sig,
+    process: Sig,
+    waiting: Sig,
+    nonempty: Sig,
+    orphans: Sig,
+}
+
+/// The assignment taken last cycle.
+struct Taken {
+    valid: Sig,
+    pick: Sig,
+    process: Sig,
+    slot: Sig,
+}
+
+/// Pick: the endpoint (round robin over the candidates) and, for kernel endpoints, the
+/// process (round robin over the orphaned queues); the next cycle offers the head of the
+/// pick's queue.
+fn pick_and_offer(
+    m: &mut ModuleBuilder,
+    cfg: SchedulerCfg,
+    q: &Queues,
+    entry: &Entry,
+    taken: &Taken,
+    assign: &Assign,
+) {
+    let (nc, np) = (cfg.cores, cfg.processes);
+    let n_ep = 2 * nc;
+    let ew = clog2(u64::from(n_ep));
+    let pw = cfg.process_width();
+    let c_mode = |c: u32| entry.mode.slice(c * mode::WIDTH, mode::WIDTH);
+    let c_proc = |c: u32| entry.process.slice(c * pw, pw);
+    let (orphans, nonempty) = (&entry.orphans, &entry.nonempty);
+    // Endpoint 2c is core c's user endpoint, 2c + 1 its kernel endpoint; the one just taken
+    // is no candidate.
     let k_after = m.reg_reset("kernel_after", np, 0);
     let k_pick = rr_pick(
-        &mut m,
+        m,
         "kernel_pick",
         &orphans.clone().into(),
         &k_after.clone().into(),
@@ -206,7 +303,7 @@ pub fn scheduler(cfg: SchedulerCfg) -> Result<Rc<Module>, HdlErrors> {
         "candidates",
         cat((0..n_ep).rev().map(|e| {
             let c = e / 2;
-            let free = waiting_r.bit(e) & !(&taken & taken_pick.bit(e));
+            let free = entry.waiting.bit(e) & !(&taken.valid & taken.pick.bit(e));
             if e % 2 == 0 {
                 free & c_mode(c).eq(mode::USER) & nonempty.index(&c_proc(c))
             } else {
@@ -216,7 +313,7 @@ pub fn scheduler(cfg: SchedulerCfg) -> Result<Rc<Module>, HdlErrors> {
     );
     let e_after = m.reg_reset("endpoint_after", n_ep, 0);
     let e_pick = rr_pick(
-        &mut m,
+        m,
         "endpoint_pick",
         &cand.clone().into(),
         &e_after.clone().into(),
@@ -230,11 +327,11 @@ pub fn scheduler(cfg: SchedulerCfg) -> Result<Rc<Module>, HdlErrors> {
     let picked_kernel = m.reg("picked_kernel", np);
     m.unused(&picked_kernel);
     let picked_procs = m.reg("picked_procs", pw * nc);
-    m.set(&offer_valid, e_pick.any() & !&taken);
+    m.set(&offer_valid, e_pick.any() & !&taken.valid);
     m.set(&picked, &e_pick);
     m.set(&offer_ep, encode(&e_pick.clone().into(), ew));
     m.set(&picked_kernel, &k_pick);
-    m.set(&picked_procs, &proc_r);
+    m.set(&picked_procs, &entry.process);
 
     // Offer: the pick's process and the head of its queue; taken when the endpoints
     // accept.
@@ -249,85 +346,97 @@ pub fn scheduler(cfg: SchedulerCfg) -> Result<Rc<Module>, HdlErrors> {
         })
         .collect();
     let proc_ = m.node("offer_process", select(&procs, &offer_ep.clone().into()));
-    let heads: Vec<Expr> = head.iter().map(Expr::from).collect();
+    let heads: Vec<Expr> = q.head.iter().map(Expr::from).collect();
     let slot = m.node("offer_slot", select(&heads, &proc_.clone().into()));
-    let offering = m.node("offering", &offer_valid & !&taken);
-    m.set(&assign_valid, &offering);
-    m.set(&assign_ep, &offer_ep);
-    m.set(&assign_slot, &slot);
-    m.set(&taken, &offering & &assign_ok);
-    m.set(&taken_pick, &picked);
-    m.set(&taken_proc, &proc_);
-    m.set(&taken_slot, &slot);
-    m.when(&taken, |m| {
-        m.set(&e_after, above(&taken_pick.clone().into()));
+    let offering = m.node("offering", &offer_valid & !&taken.valid);
+    m.set(&assign.valid, &offering);
+    m.set(&assign.ep, &offer_ep);
+    m.set(&assign.slot, &slot);
+    m.set(&taken.valid, &offering & &assign.ok);
+    m.set(&taken.pick, &picked);
+    m.set(&taken.process, &proc_);
+    m.set(&taken.slot, &slot);
+    m.when(&taken.valid, |m| {
+        m.set(&e_after, above(&taken.pick.clone().into()));
     });
     let taken_kernel = (0..nc)
-        .map(|c| taken_pick.bit(2 * c + 1))
+        .map(|c| taken.pick.bit(2 * c + 1))
         .reduce(|a, b| a | b)
         .unwrap();
-    m.when(&taken & taken_kernel, |m| {
+    m.when(&taken.valid & taken_kernel, |m| {
         m.set(
             &k_after,
             cat((0..np).rev().map(|p| match p {
                 0 => lit(0, 1),
-                _ => Expr::from(&taken_proc).lt(u64::from(p)),
+                _ => Expr::from(&taken.process).lt(u64::from(p)),
             })),
         );
     });
-    let after_head = m.mem_read_async(next, "next_of_head", &taken_slot.clone().into());
+}
 
-    // A request joins its queue, unless that queue is being updated this cycle.
-    let clash = m.node("clash", &taken & Expr::from(&taken_proc).eq(&req_process));
-    m.set(&req_ready, !&clash);
-    let counts: Vec<Expr> = count.iter().map(Expr::from).collect();
-    let tails: Vec<Expr> = tail.iter().map(Expr::from).collect();
-    let r_count = m.node("req_count", select(&counts, &req_process.clone().into()));
+/// A request joins its queue, and a taken assignment leaves it (`after_head` is the slot
+/// behind the taken one).
+fn update_queues(
+    m: &mut ModuleBuilder,
+    cfg: SchedulerCfg,
+    q: &Queues,
+    req: &Req,
+    taken: &Taken,
+    after_head: &Sig,
+) {
+    let (np, cw) = (cfg.processes, cfg.count_width());
+    // A request joins unless its queue is being updated this cycle.
+    let clash = m.node(
+        "clash",
+        &taken.valid & Expr::from(&taken.process).eq(&req.process),
+    );
+    m.set(&req.ready, !&clash);
+    let counts: Vec<Expr> = q.count.iter().map(Expr::from).collect();
+    let tails: Vec<Expr> = q.tail.iter().map(Expr::from).collect();
+    let r_count = m.node("req_count", select(&counts, &req.process.clone().into()));
     let fits = m.node("req_fits", r_count.lt(u64::from(cfg.queue_limit)));
-    m.set(&req_queued, &fits);
-    let fire = m.node("req_fire", &req_valid & !&clash);
+    m.set(&req.queued, &fits);
+    let fire = m.node("req_fire", &req.valid & !&clash);
     let join = m.node("req_join", &fire & &fits);
     m.mem_write(
-        next,
+        q.next,
         &join & r_count.ne(0u64),
-        &select(&tails, &req_process.clone().into()),
-        &req_slot.clone().into(),
+        &select(&tails, &req.process.clone().into()),
+        &req.slot.clone().into(),
     );
     for p in 0..np as usize {
-        let me_req = Expr::from(&req_process).eq(p as u64);
-        let me_take = &taken & Expr::from(&taken_proc).eq(p as u64);
+        let me_req = Expr::from(&req.process).eq(p as u64);
+        let me_take = &taken.valid & Expr::from(&taken.process).eq(p as u64);
         m.when(&join & &me_req, |m| {
-            m.when(Expr::from(&count[p]).eq(0u64), |m| {
-                m.set(&head[p], &req_slot)
+            m.when(Expr::from(&q.count[p]).eq(0u64), |m| {
+                m.set(&q.head[p], &req.slot)
             });
-            m.set(&tail[p], &req_slot);
-            m.set(&count[p], &count[p] + lit(1, cw));
-            m.set(&arrived[p], &arrived[p] + lit(1, STAT_WIDTH));
+            m.set(&q.tail[p], &req.slot);
+            m.set(&q.count[p], &q.count[p] + lit(1, cw));
+            m.set(&q.arrived[p], &q.arrived[p] + lit(1, STAT_WIDTH));
         });
         m.when(&fire & !&fits & &me_req, |m| {
-            m.set(&refused[p], &refused[p] + lit(1, STAT_WIDTH));
+            m.set(&q.refused[p], &q.refused[p] + lit(1, STAT_WIDTH));
         });
         m.when(&me_take, |m| {
-            m.set(&head[p], &after_head);
-            m.set(&count[p], &count[p] - lit(1, cw));
-            m.set(&dispatched[p], &dispatched[p] + lit(1, STAT_WIDTH));
+            m.set(&q.head[p], after_head);
+            m.set(&q.count[p], &q.count[p] - lit(1, cw));
+            m.set(&q.dispatched[p], &q.dispatched[p] + lit(1, STAT_WIDTH));
         });
     }
+}
 
-    // Load statistics, read by process.
+/// Load statistics, read by process.
+fn statistics(m: &mut ModuleBuilder, q: &Queues, pw: u32) {
     let stat_process = m.input("stat_process", pw);
-    let read = |m: &mut ModuleBuilder, f: &str, regs: &[crate::ir::Sig]| {
+    let read = |m: &mut ModuleBuilder, f: &str, regs: &[Sig]| {
         let items: Vec<Expr> = regs.iter().map(Expr::from).collect();
         let wd = items[0].width();
         let o = m.group_port("stat", f, wd, PortDir::Out);
         m.set(&o, select(&items, &stat_process.clone().into()));
     };
-    read(&mut m, "queued", &count);
-    read(&mut m, "arrived", &arrived);
-    read(&mut m, "dispatched", &dispatched);
-    read(&mut m, "refused", &refused);
-    // Port groups declared by hand where they are used, in port order.
-    Request::mark(&mut m, crate::bundles::Side::Sink);
-    crate::lauberhorn::endpoints::SlotAssign::mark(&mut m, crate::bundles::Side::Source);
-    m.finish()
+    read(m, "queued", &q.count);
+    read(m, "arrived", &q.arrived);
+    read(m, "dispatched", &q.dispatched);
+    read(m, "refused", &q.refused);
 }
