@@ -4,7 +4,7 @@
 
 use super::expr::{Expr, Kind, SigId};
 use super::netlist::{
-    Driver, HdlError, HdlErrors, Instance, MemPort, Memory, Module, Port, PortDir, SigKind, Signal,
+    Domain, Driver, HdlError, HdlErrors, Instance, MemPort, Memory, Module, Port, PortDir, SigKind, Signal,
     Stmt, Val,
 };
 use std::collections::{BTreeMap, BTreeSet};
@@ -30,6 +30,7 @@ pub(crate) fn finish(p: Parts) -> Result<Module, HdlErrors> {
         drivers,
         memories: p.memories.clone(),
         instances: p.instances.clone(),
+        domains: p.domains.clone(),
         comb_deps,
     })
 }
@@ -45,8 +46,7 @@ pub(crate) struct Parts {
     pub(crate) memories: Vec<Memory>,
     pub(crate) instances: Vec<Instance>,
     pub(crate) errors: Vec<HdlError>,
-    pub(crate) clk: Option<SigId>,
-    pub(crate) rst: Option<SigId>,
+    pub(crate) domains: Vec<Domain>,
 }
 
 struct Checker<'a> {
@@ -190,7 +190,7 @@ impl Checker<'_> {
             let n = m.name.to_string();
             for port in &m.ports {
                 match port {
-                    MemPort::Write { en, addr, data } => {
+                    MemPort::Write { en, addr, data, .. } => {
                         self.check_expr(en, &n, Some(1), "write enable");
                         self.check_expr(addr, &n, None, "write address");
                         self.check_expr(data, &n, None, "write data");
@@ -309,7 +309,7 @@ impl Checker<'_> {
         for m in &p.memories {
             for port in &m.ports {
                 match port {
-                    MemPort::Write { en, addr, data } => exprs.extend([en, addr, data]),
+                    MemPort::Write { en, addr, data, .. } => exprs.extend([en, addr, data]),
                     MemPort::ReadSync { en, addr, .. } => exprs.extend([en, addr]),
                     MemPort::ReadAsync { addr, .. } => exprs.push(addr),
                     MemPort::ReadWrite {
@@ -324,19 +324,24 @@ impl Checker<'_> {
         for e in exprs {
             mark_used(e, &mut used);
         }
-        // The clock and reset are read by every register and memory port.
-        let has_reset = p
-            .signals
-            .iter()
-            .any(|s| matches!(&s.kind, SigKind::Reg { reset: Some(_) }));
-        let has_seq = p
-            .signals
-            .iter()
-            .any(|s| matches!(s.kind, SigKind::Reg { .. }))
-            || !p.memories.is_empty();
-        for (id, flag) in [(p.clk, has_seq), (p.rst, has_reset)] {
-            if let (Some(id), true) = (id, flag) {
-                used[id.0 as usize].fill(true);
+        // A domain's clock is read by its registers and memory ports, its reset by its
+        // registers that have one.
+        for (d, dom) in p.domains.iter().enumerate() {
+            let regs = || {
+                p.signals
+                    .iter()
+                    .filter(move |s| s.domain == d && matches!(s.kind, SigKind::Reg { .. }))
+            };
+            let writes = p.memories.iter().flat_map(|m| &m.ports).any(
+                |port| matches!(port, MemPort::Write { domain, .. } if *domain == d),
+            );
+            // Domain 0 keeps its clock with any memory, as before domains existed.
+            let has_seq = regs().next().is_some() || writes || (d == 0 && !p.memories.is_empty());
+            let has_reset = regs().any(|s| matches!(&s.kind, SigKind::Reg { reset: Some(_) }));
+            for (id, flag) in [(dom.clk, has_seq), (dom.rst, has_reset)] {
+                if let (Some(id), true) = (id, flag) {
+                    used[id.0 as usize].fill(true);
+                }
             }
         }
         for (i, s) in p.signals.iter().enumerate() {
