@@ -46,9 +46,9 @@ pub fn handshake_sync(width: u32, stages: u32) -> Result<Rc<Module>, HdlErrors> 
         let ack = m.reg_reset("ack", 1, 0);
         let taken = m.reg("taken", width);
         let valid_q = m.reg_reset("valid_q", 1, 0);
-        let new = m.node("new", req_synced.ne(&ack));
-        m.set(&valid_q, &new);
-        m.when(&new, |m| {
+        let fresh = m.node("fresh", req_synced.ne(&ack));
+        m.set(&valid_q, &fresh);
+        m.when(&fresh, |m| {
             m.set(&ack, &req_synced);
             m.set(&taken, &held);
         });

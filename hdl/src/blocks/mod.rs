@@ -3,6 +3,7 @@
 pub mod async_fifo;
 pub mod axil_slave;
 pub mod axil_split;
+pub mod axis_async_packet_fifo;
 pub mod axis_packet_fifo;
 pub mod axis_register;
 pub mod byte_shifter;

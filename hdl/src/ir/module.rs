@@ -266,6 +266,7 @@ const KEYWORDS: &[&str] = &[
     "continue",
     "unique",
     "priority",
+    "new",
 ];
 
 /// True if `name` is a plain identifier usable in Verilog, XDC and Tcl.
