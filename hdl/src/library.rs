@@ -4,13 +4,13 @@
 use crate::accio::ict::accio_ict;
 use crate::blocks::async_fifo::{async_fifo, AsyncFifoCfg};
 use crate::blocks::axis_async_packet_fifo::axis_async_packet_fifo;
-use crate::blocks::handshake_sync::handshake_sync;
-use crate::blocks::pulse_sync::pulse_sync;
-use crate::blocks::reset_sync::reset_sync;
 use crate::blocks::axis_packet_fifo::{axis_packet_fifo, PacketFifoCfg};
 use crate::blocks::axis_register::axis_register;
 use crate::blocks::byte_shifter::{byte_shifter, ByteShifterCfg};
 use crate::blocks::checksum::checksum;
+use crate::blocks::handshake_sync::handshake_sync;
+use crate::blocks::pulse_sync::pulse_sync;
+use crate::blocks::reset_sync::reset_sync;
 use crate::blocks::rr_arbiter::rr_arbiter;
 use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::bundles::AxisCfg;

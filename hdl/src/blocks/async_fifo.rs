@@ -86,8 +86,12 @@ pub(crate) fn gray_pointers(
     let pop = m.wire("pop", 1);
     let wr_ptr = m.in_domain(wr, |m| gray_ptr(m, "wr_ptr", width, &push));
     let rd_ptr = m.in_domain(rd, |m| gray_ptr(m, "rd_ptr", width, &pop));
-    let rd_synced = m.in_domain(wr, |m| sync_chain(m, "rd_ptr_gray", &rd_ptr.gray, stages, 0));
-    let wr_synced = m.in_domain(rd, |m| sync_chain(m, "wr_ptr_gray", &wr_ptr.gray, stages, 0));
+    let rd_synced = m.in_domain(wr, |m| {
+        sync_chain(m, "rd_ptr_gray", &rd_ptr.gray, stages, 0)
+    });
+    let wr_synced = m.in_domain(rd, |m| {
+        sync_chain(m, "wr_ptr_gray", &wr_ptr.gray, stages, 0)
+    });
     // Full: the writer is a whole lap ahead, which in Gray code is the two top bits
     // inverted and the rest equal.
     let lap = lit(0b11 << (width - 2), width);
@@ -154,7 +158,9 @@ pub fn async_fifo(cfg: AsyncFifoCfg) -> Result<Rc<Module>, HdlErrors> {
     m.set(&p.push, &s_valid & !&p.full);
     m.set(&s_ready, !&p.full);
     let avail: Expr = !&p.empty;
-    let out = m.in_domain(&rd, |m| read_stage(m, mem, &p.rd.bin.trunc(a), &avail, &m_ready));
+    let out = m.in_domain(&rd, |m| {
+        read_stage(m, mem, &p.rd.bin.trunc(a), &avail, &m_ready)
+    });
     m.set(&p.pop, &out.fetch);
     m.set(&m_valid, &out.valid);
     m.set(&m_data, &out.data);

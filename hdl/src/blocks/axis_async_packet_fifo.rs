@@ -71,11 +71,17 @@ pub fn axis_async_packet_fifo(cfg: PacketFifoCfg, stages: u32) -> Result<Rc<Modu
     m.connect(hs, "dst_rst", rd.rst.as_ref().expect("declared"));
     let hs_ready = m.inst_output(hs, "src_ready");
     m.unused(&hs_ready);
-    let (hs_valid, hs_data) = (m.inst_output(hs, "dst_valid"), m.inst_output(hs, "dst_data"));
+    let (hs_valid, hs_data) = (
+        m.inst_output(hs, "dst_valid"),
+        m.inst_output(hs, "dst_data"),
+    );
 
     m.in_domain(&rd, |m| {
         let commit_rd = m.reg_reset("commit_rd", a + 1, 0);
-        m.describe(&commit_rd, "The writer's commit pointer, as last handed over.");
+        m.describe(
+            &commit_rd,
+            "The writer's commit pointer, as last handed over.",
+        );
         m.when(&hs_valid, |m| m.set(&commit_rd, &hs_data));
         let avail = commit_rd.ne(&rd_ptr.bin);
         let stage = read_stage(m, ws.mem, &rd_ptr.bin.trunc(a), &avail, &out.tready);
@@ -84,4 +90,3 @@ pub fn axis_async_packet_fifo(cfg: PacketFifoCfg, stages: u32) -> Result<Rc<Modu
     });
     m.finish()
 }
-

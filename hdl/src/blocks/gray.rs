@@ -40,4 +40,3 @@ pub fn gray_ptr(m: &mut ModuleBuilder, name: &str, width: u32, step: &Expr) -> G
     });
     GrayPtr { bin, gray }
 }
-

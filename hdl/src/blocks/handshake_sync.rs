@@ -38,7 +38,10 @@ pub fn handshake_sync(width: u32, stages: u32) -> Result<Rc<Module>, HdlErrors> 
     let (req, held, ack_synced) = m.in_domain(&src, |m| {
         let req = m.reg_reset("req", 1, 0);
         let held = m.reg("held", width);
-        m.describe(&held, "Stable from the request toggle until it is acknowledged.");
+        m.describe(
+            &held,
+            "Stable from the request toggle until it is acknowledged.",
+        );
         (req, held, m.wire("ack_synced", 1))
     });
     let (ack, taken, valid_q) = m.in_domain(&dst, |m| {

@@ -4,8 +4,8 @@
 
 use super::expr::{Expr, Kind, SigId};
 use super::netlist::{
-    Domain, Driver, HdlError, HdlErrors, Instance, MemPort, Memory, Module, Port, PortDir, SigKind, Signal,
-    Stmt, Val,
+    Domain, Driver, HdlError, HdlErrors, Instance, MemPort, Memory, Module, Port, PortDir, SigKind,
+    Signal, Stmt, Val,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -332,9 +332,11 @@ impl Checker<'_> {
                     .iter()
                     .filter(move |s| s.domain == d && matches!(s.kind, SigKind::Reg { .. }))
             };
-            let writes = p.memories.iter().flat_map(|m| &m.ports).any(
-                |port| matches!(port, MemPort::Write { domain, .. } if *domain == d),
-            );
+            let writes = p
+                .memories
+                .iter()
+                .flat_map(|m| &m.ports)
+                .any(|port| matches!(port, MemPort::Write { domain, .. } if *domain == d));
             // Domain 0 keeps its clock with any memory, as before domains existed.
             let has_seq = regs().next().is_some() || writes || (d == 0 && !p.memories.is_empty());
             let has_reset = regs().any(|s| matches!(&s.kind, SigKind::Reg { reset: Some(_) }));

@@ -164,16 +164,9 @@ pub(crate) enum MemPort {
         domain: usize,
     },
     /// Registered read (BRAM): `out` is a register loaded when `en`.
-    ReadSync {
-        en: Expr,
-        addr: Expr,
-        out: SigId,
-    },
+    ReadSync { en: Expr, addr: Expr, out: SigId },
     /// Combinational read (LUTRAM): `out` is a wire.
-    ReadAsync {
-        addr: Expr,
-        out: SigId,
-    },
+    ReadAsync { addr: Expr, out: SigId },
     /// A true-dual-port side: read-first registered read plus write at the same address.
     ReadWrite {
         en: Expr,
