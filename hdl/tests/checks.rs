@@ -283,7 +283,9 @@ fn clock_domains_clock_their_registers_memory_ports_and_instances() {
     m.connect(inst, "d", rb.bit(0));
     let cq = m.inst_output(inst, "q");
     m.set(&z, &cq);
-    let text = emit_design(&m.finish().unwrap()).unwrap().files[1].text.clone();
+    let text = emit_design(&m.finish().unwrap()).unwrap().files[1]
+        .text
+        .clone();
     for want in [
         "always @(posedge a_clk) begin\n        if (a_rst) begin\n            ra <= 4'd0;",
         "    (* ASYNC_REG = \"TRUE\" *)\n    reg  [3:0] rb;",
@@ -295,7 +297,10 @@ fn clock_domains_clock_their_registers_memory_ports_and_instances() {
     ] {
         assert!(text.contains(want), "{want:?} not in\n{text}");
     }
-    assert!(!text.contains("input  wire       clk"), "no module clock: {text}");
+    assert!(
+        !text.contains("input  wire       clk"),
+        "no module clock: {text}"
+    );
 }
 
 #[test]
@@ -311,8 +316,14 @@ fn clock_domain_misuse_is_reported() {
     m.mark_async_reg(&x);
     let _ = unused;
     let e = errors(m);
-    assert!(e.contains("signal `r`: has a reset, but its clock domain has none"), "{e}");
-    assert!(e.contains("signal `x`: only a register can be a synchronizer flop"), "{e}");
+    assert!(
+        e.contains("signal `r`: has a reset, but its clock domain has none"),
+        "{e}"
+    );
+    assert!(
+        e.contains("signal `x`: only a register can be a synchronizer flop"),
+        "{e}"
+    );
     assert!(e.contains("signal `u_clk`: input is never read"), "{e}");
     assert!(e.contains("signal `u_rst`: input is never read"), "{e}");
 }
@@ -325,7 +336,9 @@ fn async_reset_domain_emits_both_edges() {
     let r = m.in_domain(&d, |m| m.reg_reset("r", 1, 1));
     m.set(&r, lit(0, 1));
     m.set(&y, &r);
-    let text = emit_design(&m.finish().unwrap()).unwrap().files[0].text.clone();
+    let text = emit_design(&m.finish().unwrap()).unwrap().files[0]
+        .text
+        .clone();
     assert!(
         text.contains("always @(posedge clk or posedge arst_in) begin\n        if (arst_in) begin"),
         "{text}"
