@@ -213,9 +213,10 @@ struct FifoBench<'a> {
     fetched: u64,
     push_now: bool,
     pop_now: bool,
-    /// Probabilities of offering a word and of `m_ready`, changed in phases.
+    /// Probabilities of offering a word and of `m_ready`, changed in phases if `phases`.
     p_valid: f64,
     p_ready: f64,
+    phases: bool,
     wr: GrayWatch,
     rd: GrayWatch,
     full_edges: u64,
@@ -253,7 +254,7 @@ impl Sides for FifoBench<'_> {
                 self.push_now,
             );
             self.rd.synced(p.dbg[3].get_bits(0, p.dbg[3].width()));
-            if self.pushed % 700 == 0 && self.push_now {
+            if self.phases && self.pushed % 700 == 0 && self.push_now {
                 self.p_valid = [0.2, 0.6, 1.0][rng.gen_range(0..3)];
             }
             if self.offered.is_none() && self.to_send > 0 && rng.gen_bool(self.p_valid) {
@@ -272,7 +273,7 @@ impl Sides for FifoBench<'_> {
             self.rd
                 .source(p.dbg[1].get_bits(0, p.dbg[1].width()), fetched, stepped);
             self.wr.synced(p.dbg[2].get_bits(0, p.dbg[2].width()));
-            if self.popped % 500 == 0 && self.pop_now {
+            if self.phases && self.popped % 500 == 0 && self.pop_now {
                 self.p_ready = [0.1, 0.5, 1.0][rng.gen_range(0..3)];
             }
             p.m_ready.set_bit(0, rng.gen_bool(self.p_ready));
@@ -281,6 +282,32 @@ impl Sides for FifoBench<'_> {
 
     fn done(&self) -> bool {
         self.to_send == 0 && self.offered.is_none() && self.model.is_empty()
+    }
+}
+
+impl<'a> FifoBench<'a> {
+    /// `words` to send, `m_ready` with probability `p_ready`, in random phases or not.
+    fn new(p: FifoPorts<'a>, words: u64, p_ready: f64, phases: bool) -> Self {
+        let (width, ptr_bits) = (p.m_data.width(), p.dbg[0].width());
+        FifoBench {
+            p,
+            width,
+            model: VecDeque::new(),
+            offered: None,
+            to_send: words,
+            pushed: 0,
+            popped: 0,
+            fetched: 0,
+            push_now: false,
+            pop_now: false,
+            p_valid: 1.0,
+            p_ready,
+            phases,
+            wr: GrayWatch::new("wr_ptr_gray", ptr_bits),
+            rd: GrayWatch::new("rd_ptr_gray", ptr_bits),
+            full_edges: 0,
+            empty_edges: 0,
+        }
     }
 }
 
@@ -312,25 +339,7 @@ macro_rules! async_fifo_runs {
             let d = <$model>::new();
             let clks: [&dyn PortWrite; 2] = [&d.wr_clk, &d.rd_clk];
             reset(&d, clks, [&d.wr_rst, &d.rd_rst], &mut clocks);
-            let ptr_bits = d.dbg_wr_gray.width();
-            let mut b = FifoBench {
-                p: fifo_ports!(d),
-                width: d.s_data.width(),
-                model: VecDeque::new(),
-                offered: None,
-                to_send: $words,
-                pushed: 0,
-                popped: 0,
-                fetched: 0,
-                push_now: false,
-                pop_now: false,
-                p_valid: 1.0,
-                p_ready: 0.5,
-                wr: GrayWatch::new("wr_ptr_gray", ptr_bits),
-                rd: GrayWatch::new("rd_ptr_gray", ptr_bits),
-                full_edges: 0,
-                empty_edges: 0,
-            };
+            let mut b = FifoBench::new(fifo_ports!(d), $words, 0.5, true);
             run(&d, clks, &mut clocks, &mut b, &mut rng, 400 * $words);
             assert_eq!(b.popped, $words);
             coverage[0] += b.full_edges;
@@ -359,6 +368,38 @@ macro_rules! async_fifo_runs {
 #[test]
 fn async_fifo_shallow_no_loss_duplication_or_reordering() {
     async_fifo_runs!(AsyncFifoW16D16S2Dist, "async_fifo_w16_d16", 4000, 4);
+}
+
+/// Both sides never wait on their own: from 250 to 322 MHz the writer is never refused a
+/// word (16 words cover the pointers' round trip through the synchronizers); from 322 to
+/// 250 MHz the reader gets a word at every edge once the first has crossed.
+#[test]
+fn async_fifo_keeps_up_at_line_rate() {
+    let mut rng = seed::rng("async_fifo_line_rate");
+    for (periods, slow_side) in [([SLOW, FAST], WR), ([FAST, SLOW], RD)] {
+        let mut clocks = Clocks::new(&periods);
+        let d = AsyncFifoW16D16S2Dist::new();
+        let clks: [&dyn PortWrite; 2] = [&d.wr_clk, &d.rd_clk];
+        reset(&d, clks, [&d.wr_rst, &d.rd_rst], &mut clocks);
+        let mut b = FifoBench::new(fifo_ports!(d), 5000, 1.0, false);
+        run(&d, clks, &mut clocks, &mut b, &mut rng, 100_000);
+        if slow_side == WR {
+            assert_eq!(b.full_edges, 0, "the writer waited");
+        } else {
+            // Before the first word: its synchronizer and the read (at most 4 edges).
+            assert!(
+                b.empty_edges <= 4,
+                "{} empty edges: the reader waited",
+                b.empty_edges
+            );
+        }
+        println!(
+            "async_fifo line rate: {}: 5000 words, {} edges refused / {} edges empty",
+            ratio(&clocks),
+            b.full_edges,
+            b.empty_edges
+        );
+    }
 }
 
 #[test]
@@ -394,14 +435,18 @@ struct PacketBench<'a> {
     oversize: u64,
     drop_bad_seen: u64,
     drop_full_seen: u64,
+    /// Beats the writer offered that the FIFO did not take.
+    stalls: u64,
     p_valid: f64,
     p_ready: f64,
+    phases: bool,
 }
 
 impl Sides for PacketBench<'_> {
     fn before(&mut self, side: usize) {
         if side == WR {
             self.accepted_now = self.offering && self.s.ready();
+            self.stalls += u64::from(self.offering && !self.s.ready());
             if self.drop_when_full {
                 assert!(self.s.ready(), "a dropping FIFO never back-pressures");
             }
@@ -474,7 +519,7 @@ impl Sides for PacketBench<'_> {
                 self.s.idle();
             }
         } else {
-            if self.delivered % 40 == 0 && self.out.is_empty() {
+            if self.phases && self.delivered % 40 == 0 && self.out.is_empty() {
                 self.p_ready = [0.05, 0.5, 1.0][rng.gen_range(0..3)];
                 self.p_valid = [0.3, 0.8, 1.0][rng.gen_range(0..3)];
             }
@@ -489,6 +534,37 @@ impl Sides for PacketBench<'_> {
             && self.out.is_empty()
             && (self.candidates.is_empty() || (self.drop_when_full && self.idle_rd_edges > 500))
     }
+}
+
+/// A [`PacketBench`] over model `d` (64 beats deep).
+macro_rules! packet_bench {
+    ($d:expr, $drop:expr, $frames:expr, $phases:expr) => {
+        PacketBench {
+            s: axis_in!($d.s_axis),
+            m: axis_out!($d.m_axis),
+            drop_bad: &$d.drop_bad,
+            drop_full: &$d.drop_full,
+            depth: 64,
+            drop_when_full: $drop,
+            to_send: $frames,
+            beat: 0,
+            offering: false,
+            accepted_now: false,
+            candidates: VecDeque::new(),
+            out: Vec::new(),
+            idle_rd_edges: 0,
+            delivered: 0,
+            skipped: 0,
+            bad: 0,
+            oversize: 0,
+            drop_bad_seen: 0,
+            drop_full_seen: 0,
+            stalls: 0,
+            p_valid: 1.0,
+            p_ready: 1.0,
+            phases: $phases,
+        }
+    };
 }
 
 /// Random frames of 8-byte beats: mostly fitting, some exactly `depth` beats, some longer,
@@ -531,29 +607,7 @@ macro_rules! packet_fifo_runs {
             reset(&d, clks, [&d.wr_rst, &d.rd_rst], &mut clocks);
             let depth = 64;
             let frames = random_frames(&mut rng, 400, depth);
-            let mut b = PacketBench {
-                s: axis_in!(d.s_axis),
-                m: axis_out!(d.m_axis),
-                drop_bad: &d.drop_bad,
-                drop_full: &d.drop_full,
-                depth,
-                drop_when_full: $drop,
-                to_send: frames,
-                beat: 0,
-                offering: false,
-                accepted_now: false,
-                candidates: VecDeque::new(),
-                out: Vec::new(),
-                idle_rd_edges: 0,
-                delivered: 0,
-                skipped: 0,
-                bad: 0,
-                oversize: 0,
-                drop_bad_seen: 0,
-                drop_full_seen: 0,
-                p_valid: 1.0,
-                p_ready: 1.0,
-            };
+            let mut b = packet_bench!(d, $drop, frames, true);
             b.m.set_ready(true);
             run(&d, clks, &mut clocks, &mut b, &mut rng, 2_000_000);
             // The last drop pulse follows the last beat by an edge.
@@ -595,6 +649,39 @@ macro_rules! packet_fifo_runs {
             );
         }
     }};
+}
+
+/// A writer at 250 MHz offering good frames of 1 to 8 beats back to back is never
+/// refused by the 322 MHz side: commits cross in batches, one per handshake round trip,
+/// and 64 beats cover it.
+#[test]
+fn async_packet_fifo_keeps_up_at_line_rate() {
+    let mut rng = seed::rng("async_packet_fifo_line_rate");
+    let mut clocks = Clocks::new(&[SLOW, FAST]);
+    let d = AxisAsyncPacketFifoW64u1D64DistBpS2::new();
+    let clks: [&dyn PortWrite; 2] = [&d.wr_clk, &d.rd_clk];
+    reset(&d, clks, [&d.wr_rst, &d.rd_rst], &mut clocks);
+    let frames: VecDeque<Frame> = random_frames(&mut rng, 2000, 64)
+        .into_iter()
+        .map(|f| {
+            let n = 1 + f.len() % 8;
+            let mut f: Frame = f.into_iter().take(n).collect();
+            let last = f.last_mut().unwrap();
+            (last.last, last.user) = (true, 0);
+            f
+        })
+        .collect();
+    let beats: usize = frames.iter().map(Vec::len).sum();
+    let mut b = packet_bench!(d, false, frames, false);
+    b.m.set_ready(true);
+    run(&d, clks, &mut clocks, &mut b, &mut rng, 1_000_000);
+    assert_eq!(b.delivered, 2000);
+    assert_eq!(b.stalls, 0, "the writer was refused a beat");
+    println!(
+        "async_packet_fifo line rate: {}: 2000 frames, {beats} beats in {} writer edges",
+        ratio(&clocks),
+        clocks.edges(WR)
+    );
 }
 
 #[test]
