@@ -344,3 +344,36 @@ fn async_reset_domain_emits_both_edges() {
         "{text}"
     );
 }
+
+#[test]
+fn synchronizer_flops_sample_flops_of_another_domain() {
+    let mut m = ModuleBuilder::new("bad_sync");
+    let a = m.domain("a_clk", None);
+    let b = m.domain("b_clk", None);
+    let x = m.input("x", 2);
+    let y = m.output("y", 3);
+    let (ra, own) = m.in_domain(&a, |m| {
+        let ra = m.reg("ra", 2);
+        m.set(&ra, &x);
+        let own = m.reg("own", 1);
+        m.mark_async_reg(&own);
+        m.set(&own, ra.bit(0));
+        (ra, own)
+    });
+    let glitchy = m.in_domain(&b, |m| {
+        let g = m.reg("glitchy", 1);
+        m.mark_async_reg(&g);
+        m.set(&g, ra.bit(0) ^ ra.bit(1));
+        g
+    });
+    m.set(&y, hdl::cat([&own, &glitchy, &own]));
+    let e = errors(m);
+    assert!(
+        e.contains("signal `own`: samples a register of its own clock domain"),
+        "{e}"
+    );
+    assert!(
+        e.contains("signal `glitchy`: a synchronizer flop samples logic, not a flop"),
+        "{e}"
+    );
+}

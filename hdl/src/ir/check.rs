@@ -18,6 +18,7 @@ pub(crate) fn finish(p: Parts) -> Result<Module, HdlErrors> {
     let drivers = c.derive_drivers();
     c.check_instances();
     c.check_usage(&drivers);
+    c.check_synchronizers(&drivers);
     let comb_deps = c.check_loops(&drivers);
     if !c.errors.is_empty() {
         return Err(HdlErrors(c.errors));
@@ -366,6 +367,52 @@ impl Checker<'_> {
                     "{what} bits {} are never read (mark it with `unused` if that is intended)",
                     ranges(bits)
                 )
+            };
+            self.err(Some(&s.name), msg);
+        }
+    }
+
+    /// A synchronizer flop samples another clock, so what it samples must come straight
+    /// from a flop (or an input port, or a constant): logic between clocks can glitch
+    /// through values the source never had. The first flop of a chain samples a register
+    /// of another domain; the next ones, the flop before them in the same domain.
+    fn check_synchronizers(&mut self, drivers: &BTreeMap<SigId, Driver>) {
+        let p = self.p;
+        for (i, s) in p.signals.iter().enumerate().filter(|(_, s)| s.async_reg) {
+            let d = match drivers.get(&SigId(i as u32)) {
+                Some(Driver::Reg(Val::E(e))) => e,
+                _ => {
+                    self.err(
+                        Some(&s.name),
+                        "a synchronizer flop must sample unconditionally",
+                    );
+                    continue;
+                }
+            };
+            let src = match d.kind() {
+                Kind::Const(_) => continue,
+                Kind::Sig { id, .. } => *id,
+                Kind::Slice(a, _) if matches!(a.kind(), Kind::Sig { .. }) => match a.kind() {
+                    Kind::Sig { id, .. } => *id,
+                    _ => unreachable!("matched above"),
+                },
+                _ => {
+                    self.err(
+                        Some(&s.name),
+                        "a synchronizer flop samples logic, not a flop",
+                    );
+                    continue;
+                }
+            };
+            let from = &p.signals[src.0 as usize];
+            let msg = match (&from.kind, from.async_reg, from.domain == s.domain) {
+                (SigKind::Input, ..) | (SigKind::Reg { .. }, true, true) => continue,
+                (SigKind::Reg { .. }, false, false) => continue,
+                (SigKind::Reg { .. }, true, false) => {
+                    "follows a synchronizer flop of another clock domain"
+                }
+                (SigKind::Reg { .. }, false, true) => "samples a register of its own clock domain",
+                _ => "a synchronizer flop samples logic, not a flop",
             };
             self.err(Some(&s.name), msg);
         }
