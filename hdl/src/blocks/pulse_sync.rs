@@ -35,8 +35,6 @@ pub fn pulse_sync(pending: u64, stages: u32) -> Result<Rc<Module>, HdlErrors> {
     let dst_pulse = m.output("dst_pulse", 1);
 
     let p = gray_pointers(&mut m, &src, &dst, clog2(pending) + 1, stages);
-    m.unused(&p.wr.bin);
-    m.unused(&p.rd.bin);
     m.set(&p.push, &src_pulse & !&p.full);
     m.set(&src_full, &p.full);
     m.set(&p.pop, !&p.empty);
