@@ -35,14 +35,14 @@ pub fn handshake_sync(width: u32, stages: u32) -> Result<Rc<Module>, HdlErrors> 
     let dst_valid = m.output("dst_valid", 1);
     let dst_data = m.output("dst_data", width);
 
-    let (req, held, ack_synced) = m.in_domain(&src, |m| {
+    let (req, held) = m.in_domain(&src, |m| {
         let req = m.reg_reset("req", 1, 0);
         let held = m.reg("held", width);
         m.describe(
             &held,
             "Stable from the request toggle until it is acknowledged.",
         );
-        (req, held, m.wire("ack_synced", 1))
+        (req, held)
     });
     let (ack, taken, valid_q) = m.in_domain(&dst, |m| {
         let req_synced = sync_chain(m, "req", &req, stages, 0);
@@ -58,8 +58,7 @@ pub fn handshake_sync(width: u32, stages: u32) -> Result<Rc<Module>, HdlErrors> 
         (ack, taken, valid_q)
     });
     m.in_domain(&src, |m| {
-        let synced = sync_chain(m, "ack", &ack, stages, 0);
-        m.set(&ack_synced, &synced);
+        let ack_synced = sync_chain(m, "ack", &ack, stages, 0);
         let ready = m.node("ready", req.eq(&ack_synced));
         m.when(&src_valid & &ready, |m| {
             m.set(&req, !&req);
