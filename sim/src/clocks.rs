@@ -23,7 +23,8 @@
 //! model sees time `2 T` for the settled phase before the edges at `T` ps and `2 T + 1`
 //! right after them (in the waveform too). Only edges are scheduled: both phases of a
 //! clock are evaluated at its rising edge, since the designs use no falling edges.
-//! Single-clock models keep `tick()`, whose path this does not touch.
+//! Evaluate such a model only through `settle` and `edge` (its own `eval()` keeps a time
+//! base of its own). Single-clock models keep `tick()`, whose path this does not touch.
 
 use crate::{Model, PortWrite, SimError};
 
