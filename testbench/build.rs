@@ -32,6 +32,7 @@ fn main() -> anyhow::Result<()> {
         specs.push(hdl_model(hdl::blocks::byte_shifter::byte_shifter(cfg))?);
     }
     specs.extend(fifo_and_arbiter_models()?);
+    specs.extend(cdc_models()?);
     // tests/dma.rs
     for w in [64, 512] {
         let cfg = hdl::blocks::dma_burst::DmaCfg::new(w, 8);
@@ -162,6 +163,33 @@ fn bridge_selftest() -> ModelSpec {
 /// The `ModelSpec` of an hdl block (a generator's result).
 fn hdl_model(top: Result<std::rc::Rc<hdl::Module>, hdl::HdlErrors>) -> anyhow::Result<ModelSpec> {
     ModelSpec::from_module(&top?)
+}
+
+/// Clock-domain-crossing blocks (tests/cdc.rs): models with two clocks (no `clk`) and the
+/// reset synchronizer (clocked by `clk`).
+fn cdc_models() -> anyhow::Result<Vec<ModelSpec>> {
+    use hdl::blocks::async_fifo::{async_fifo, AsyncFifoCfg};
+    use hdl::blocks::axis_async_packet_fifo::axis_async_packet_fifo;
+    use hdl::blocks::axis_packet_fifo::PacketFifoCfg;
+    use hdl::bundles::AxisCfg;
+    let deep = AsyncFifoCfg {
+        stages: 3,
+        ..AsyncFifoCfg::new(64, 512)
+    };
+    let mut specs = vec![
+        hdl_model(async_fifo(AsyncFifoCfg::new(16, 16)))?,
+        hdl_model(async_fifo(deep))?,
+        hdl_model(hdl::blocks::pulse_sync::pulse_sync(16, 2))?,
+        hdl_model(hdl::blocks::handshake_sync::handshake_sync(32, 2))?,
+    ];
+    for drop_when_full in [true, false] {
+        let cfg = PacketFifoCfg::new(AxisCfg::net(64), 64, drop_when_full);
+        specs.push(hdl_model(axis_async_packet_fifo(cfg, 2))?);
+    }
+    for stages in [2, 3] {
+        specs.push(hdl_model(hdl::blocks::reset_sync::reset_sync(stages))?);
+    }
+    Ok(specs)
 }
 
 /// FIFOs and arbiters (tests/sync_fifo.rs, tests/axis_packet_fifo.rs, tests/rr_arbiter.rs).

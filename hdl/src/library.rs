@@ -2,10 +2,15 @@
 //! with `verilator -Wall` and synthesized by the test gate. Add a new block here.
 
 use crate::accio::ict::accio_ict;
+use crate::blocks::async_fifo::{async_fifo, AsyncFifoCfg};
+use crate::blocks::axis_async_packet_fifo::axis_async_packet_fifo;
 use crate::blocks::axis_packet_fifo::{axis_packet_fifo, PacketFifoCfg};
 use crate::blocks::axis_register::axis_register;
 use crate::blocks::byte_shifter::{byte_shifter, ByteShifterCfg};
 use crate::blocks::checksum::checksum;
+use crate::blocks::handshake_sync::handshake_sync;
+use crate::blocks::pulse_sync::pulse_sync;
+use crate::blocks::reset_sync::reset_sync;
 use crate::blocks::rr_arbiter::rr_arbiter;
 use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::bundles::AxisCfg;
@@ -34,6 +39,7 @@ pub fn blocks() -> Result<Vec<Rc<Module>>, HdlErrors> {
     for n in [1, 4, 5] {
         out.push(rr_arbiter(n)?);
     }
+    out.extend(cdc_blocks()?);
     // The Verilator-tested widths (testbench/tests/checksum.rs, byte_shifter.rs).
     for w in [64, 512] {
         out.push(checksum(w)?);
@@ -83,6 +89,31 @@ pub fn blocks() -> Result<Vec<Rc<Module>>, HdlErrors> {
         out.push(crate::accio::rx_offload::accio_rx_offload(small_rx(w))?);
         out.push(crate::accio::tx_offload::accio_tx_offload(small_tx(w))?);
         out.push(crate::accio::nic::accio_nic(&small_nic(), w)?);
+    }
+    Ok(out)
+}
+
+/// The clock-domain-crossing blocks as testbench/tests/cdc.rs drives them (a shallow
+/// LUTRAM and a deep block-RAM FIFO, packet FIFOs at both NIC widths and both full
+/// modes, the synchronizers with two and three flops).
+pub fn cdc_blocks() -> Result<Vec<Rc<Module>>, HdlErrors> {
+    let mut out = vec![
+        async_fifo(AsyncFifoCfg::new(16, 16))?,
+        async_fifo(AsyncFifoCfg {
+            stages: 3,
+            ..AsyncFifoCfg::new(64, 512)
+        })?,
+    ];
+    for (w, depth) in [(64, 64), (512, 512)] {
+        for drop_when_full in [true, false] {
+            let cfg = PacketFifoCfg::new(AxisCfg::net(w), depth, drop_when_full);
+            out.push(axis_async_packet_fifo(cfg, 2)?);
+        }
+    }
+    for stages in [2, 3] {
+        out.push(reset_sync(stages)?);
+        out.push(pulse_sync(16, stages)?);
+        out.push(handshake_sync(32, stages)?);
     }
     Ok(out)
 }

@@ -244,3 +244,136 @@ fn memory_address_width_is_checked() {
     m.set(&q, &rd);
     assert!(errors(m).contains("signal `store`: address is 5 bits; depth 64 needs 6"));
 }
+
+#[test]
+fn clock_domains_clock_their_registers_memory_ports_and_instances() {
+    let mut child = ModuleBuilder::new("child");
+    let d = child.input("d", 1);
+    let q = child.output("q", 1);
+    let r = child.reg_reset("r", 1, 0);
+    child.set(&r, &d);
+    child.set(&q, &r);
+    let child = child.finish().unwrap();
+
+    let mut m = ModuleBuilder::new("two_clocks");
+    let a = m.domain("a_clk", Some("a_rst"));
+    let b = m.domain("b_clk", None);
+    let x = m.input("x", 4);
+    let y = m.output("y", 4);
+    let z = m.output("z", 1);
+    let ra = m.in_domain(&a, |m| {
+        let ra = m.reg_reset("ra", 4, 0);
+        m.set(&ra, &x);
+        ra
+    });
+    let rb = m.in_domain(&b, |m| {
+        let rb = m.reg("rb", 4);
+        m.mark_async_reg(&rb);
+        m.set(&rb, &ra);
+        rb
+    });
+    let mem = m.in_domain(&a, |m| {
+        let mem = m.memory("mem", 4, 4, RamStyle::Distributed);
+        m.mem_write(mem, lit(1, 1), &x.trunc(2), &x);
+        mem
+    });
+    let rd = m.in_domain(&b, |m| m.mem_read_sync(mem, "rd", lit(1, 1), &rb.trunc(2)));
+    m.set(&y, &rb ^ &rd);
+    let inst = m.in_domain(&a, |m| m.instance("c", &child));
+    m.connect(inst, "d", rb.bit(0));
+    let cq = m.inst_output(inst, "q");
+    m.set(&z, &cq);
+    let text = emit_design(&m.finish().unwrap()).unwrap().files[1]
+        .text
+        .clone();
+    for want in [
+        "always @(posedge a_clk) begin\n        if (a_rst) begin\n            ra <= 4'd0;",
+        "    (* ASYNC_REG = \"TRUE\" *)\n    reg  [3:0] rb;",
+        "always @(posedge b_clk) begin\n        rb <= ra;",
+        "always @(posedge a_clk) begin\n        if (1'b1) begin\n            mem[x[1:0]] <= x;",
+        "always @(posedge b_clk) begin\n        if (1'b1) begin\n            rd <= mem[rb[1:0]];",
+        ".clk (a_clk),",
+        ".rst (a_rst),",
+    ] {
+        assert!(text.contains(want), "{want:?} not in\n{text}");
+    }
+    assert!(
+        !text.contains("input  wire       clk"),
+        "no module clock: {text}"
+    );
+}
+
+#[test]
+fn clock_domain_misuse_is_reported() {
+    let mut m = ModuleBuilder::new("misuse");
+    let b = m.domain("b_clk", None);
+    let unused = m.domain("u_clk", Some("u_rst"));
+    let x = m.input("x", 1);
+    let y = m.output("y", 1);
+    let r = m.in_domain(&b, |m| m.reg_reset("r", 1, 0));
+    m.set(&r, &x);
+    m.set(&y, &r);
+    m.mark_async_reg(&x);
+    let _ = unused;
+    let e = errors(m);
+    assert!(
+        e.contains("signal `r`: has a reset, but its clock domain has none"),
+        "{e}"
+    );
+    assert!(
+        e.contains("signal `x`: only a register can be a synchronizer flop"),
+        "{e}"
+    );
+    assert!(e.contains("signal `u_clk`: input is never read"), "{e}");
+    assert!(e.contains("signal `u_rst`: input is never read"), "{e}");
+}
+
+#[test]
+fn async_reset_domain_emits_both_edges() {
+    let mut m = ModuleBuilder::new("arst");
+    let d = m.domain_async_reset("clk", "arst_in");
+    let y = m.output("y", 1);
+    let r = m.in_domain(&d, |m| m.reg_reset("r", 1, 1));
+    m.set(&r, lit(0, 1));
+    m.set(&y, &r);
+    let text = emit_design(&m.finish().unwrap()).unwrap().files[0]
+        .text
+        .clone();
+    assert!(
+        text.contains("always @(posedge clk or posedge arst_in) begin\n        if (arst_in) begin"),
+        "{text}"
+    );
+}
+
+#[test]
+fn synchronizer_flops_sample_flops_of_another_domain() {
+    let mut m = ModuleBuilder::new("bad_sync");
+    let a = m.domain("a_clk", None);
+    let b = m.domain("b_clk", None);
+    let x = m.input("x", 2);
+    let y = m.output("y", 3);
+    let (ra, own) = m.in_domain(&a, |m| {
+        let ra = m.reg("ra", 2);
+        m.set(&ra, &x);
+        let own = m.reg("own", 1);
+        m.mark_async_reg(&own);
+        m.set(&own, ra.bit(0));
+        (ra, own)
+    });
+    let glitchy = m.in_domain(&b, |m| {
+        let g = m.reg("glitchy", 1);
+        m.mark_async_reg(&g);
+        m.set(&g, ra.bit(0) ^ ra.bit(1));
+        g
+    });
+    m.set(&y, hdl::cat([&own, &glitchy, &own]));
+    let e = errors(m);
+    assert!(
+        e.contains("signal `own`: samples a register of its own clock domain"),
+        "{e}"
+    );
+    assert!(
+        e.contains("signal `glitchy`: a synchronizer flop samples logic, not a flop"),
+        "{e}"
+    );
+}

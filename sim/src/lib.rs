@@ -135,6 +135,10 @@
 //!   accesses. In per-cycle loops read wide outputs with `read_words_into`/`read_bytes_into`
 //!   (no allocation) rather than `get_words`/`get_bytes`. `cargo bench -p testbench --bench
 //!   sim_speed` compares this path with a C++ harness driving the same model.
+//! * A model with several clocks (no `ModelSpec::clock`; its clocks are ordinary inputs) is
+//!   stepped by [`clocks::Clocks`]: given each clock's period in ps, it advances time to the
+//!   next rising edge of whichever clocks are due, settles the model, raises those clocks
+//!   and evaluates. `tick()` and its fast path are not involved.
 //! * `cycle()` counts rising edges. Simulation time (`$time`) is `10 * cycle` in the low phase
 //!   and `10 * cycle + 5` right after the edge ([`TIME_PER_CYCLE`]).
 //!
@@ -185,6 +189,7 @@
 #![warn(missing_docs)]
 
 pub mod axis;
+pub mod clocks;
 pub mod ffi;
 mod model;
 pub mod ports;

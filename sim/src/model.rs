@@ -63,6 +63,8 @@ pub struct ModelCore {
     finished: Cell<bool>,
     /// Neither failed nor finished.
     live: Cell<bool>,
+    /// The last time [`ModelCore::eval_at`] wrote to the waveform.
+    dumped_at: Cell<Option<u64>>,
     /// Live, clocked and writing no waveform: `eval` and `tick` take their short paths
     /// (checking this one flag).
     fast: Cell<bool>,
@@ -152,6 +154,7 @@ impl ModelCore {
             failed: RefCell::new(None),
             finished: Cell::new(false),
             live: Cell::new(true),
+            dumped_at: Cell::new(None),
             fast: Cell::new(clock.is_some()),
         };
         if let Some(clk) = core.clock {
@@ -384,6 +387,27 @@ impl ModelCore {
         self.steps.set(step + 1);
         self.raw_eval(step * TIME_PER_CYCLE)?;
         self.dump(step * TIME_PER_CYCLE)
+    }
+
+    /// Evaluates a model without a clock of its own (its clocks are inputs, scheduled by
+    /// [`crate::clocks::Clocks`]) at simulation time `time`, and writes the waveform there
+    /// the first time `time` is used. Times must not decrease. Errors as for
+    /// [`eval`](Self::eval). Panics if the model has a `ModelSpec::clock` (use `tick`).
+    pub fn eval_at(&self, time: u64) -> Result<(), SimError> {
+        assert!(
+            self.clock.is_none(),
+            "model `{}` has a clock: step it with tick()",
+            self.desc.top
+        );
+        if !self.live.get() {
+            return Err(self.unusable());
+        }
+        self.raw_eval(time)?;
+        if self.dumped_at.get() == Some(time) {
+            return Ok(());
+        }
+        self.dumped_at.set(Some(time));
+        self.dump(time)
     }
 
     /// One clock cycle: settles the low phase if [`eval`](Self::eval) has not done so since

@@ -23,7 +23,7 @@
 
 use super::sync_fifo::{check_depth, ram_style_for, read_stage, style_tag};
 use crate::bundles::{Axis, AxisCfg};
-use crate::ir::{cat, clog2, lit, HdlErrors, Module, ModuleBuilder, RamStyle};
+use crate::ir::{cat, clog2, lit, Expr, HdlErrors, Mem, Module, ModuleBuilder, RamStyle, Sig};
 use std::rc::Rc;
 
 /// Parameters of [`axis_packet_fifo`].
@@ -61,41 +61,37 @@ impl PacketFifoCfg {
     }
 }
 
-pub fn axis_packet_fifo(cfg: PacketFifoCfg) -> Result<Rc<Module>, HdlErrors> {
-    let name = format!("axis_packet_fifo_{}", cfg.tag());
-    cfg.axis.validate(&name)?;
-    check_depth(&name, cfg.depth)?;
-    if cfg.axis.user_width != 1 {
-        return Err(HdlErrors::param(
-            &name,
-            format!(
-                "tuser is the 1-bit bad-frame flag, not {} bits",
-                cfg.axis.user_width
-            ),
-        ));
-    }
+/// What the write side keeps and tells the read side.
+pub(crate) struct WriteSide {
+    /// The beats, `{tlast, tkeep, tdata}`.
+    pub mem: Mem,
+    /// End of the last complete good frame: the reader's limit (with a wrap bit).
+    pub commit_ptr: Sig,
+    /// The read pointer as the write side knows it (from `rd_ptr` of [`write_side`]).
+    pub rd_ptr: Sig,
+    /// A bad frame's last beat is in: the frame is dropped.
+    pub bad: Sig,
+    /// A frame that did not fit has ended: it is dropped.
+    pub lost: Expr,
+}
+
+/// The write side: beats into the memory, commit or roll back at each frame's end, drop
+/// what does not fit (see the module docs). `rd_ptr` declares the read pointer as this
+/// side sees it (the pointer itself in one clock, its synchronized copy across clocks).
+pub(crate) fn write_side(
+    m: &mut ModuleBuilder,
+    cfg: &PacketFifoCfg,
+    s: &Axis,
+    rd_ptr: impl FnOnce(&mut ModuleBuilder) -> Sig,
+) -> WriteSide {
     let depth = cfg.depth;
-    let mut m = ModuleBuilder::new(&name);
-    m.doc(format!(
-        "AXI4-Stream store-and-forward packet FIFO, {depth} beats: a frame is released once its\n\
-         last beat is in; bad frames (tuser on the last beat) are dropped.\n{}",
-        if cfg.drop_when_full {
-            "Frames that do not fit the free space are dropped; never back-pressures."
-        } else {
-            "Back-pressures while full; frames longer than the FIFO are dropped."
-        }
-    ));
-    let s = Axis::sink(&mut m, "s_axis", cfg.axis);
-    let out = Axis::source(&mut m, "m_axis", cfg.axis);
-    let drop_bad = m.output("drop_bad", 1);
-    let drop_full = m.output("drop_full", 1);
     let bad_flag = s.tuser.clone().expect("user_width is 1");
 
     // Pointers carry a wrap bit, so a full memory differs from an empty one.
     let pw = clog2(depth) + 1;
     let wr_ptr = m.reg_reset("wr_ptr", pw, 0);
     let commit_ptr = m.reg_reset("commit_ptr", pw, 0);
-    let rd_ptr = m.reg_reset("rd_ptr", pw, 0);
+    let rd_ptr = rd_ptr(m);
     let dropping = m.reg_reset("dropping", 1, 0);
     m.describe(
         &commit_ptr,
@@ -135,24 +131,73 @@ pub fn axis_packet_fifo(cfg: PacketFifoCfg) -> Result<Rc<Module>, HdlErrors> {
         .elif(&store, |m| m.set(&wr_ptr, &wr_next));
     m.when(&commit, |m| m.set(&commit_ptr, &wr_next));
     m.when(&lose, |m| m.set(&dropping, !&s.tlast));
+    WriteSide {
+        mem,
+        commit_ptr,
+        rd_ptr,
+        bad,
+        lost: &lose & &s.tlast,
+    }
+}
 
+/// `drop_bad` and `drop_full` as registered pulses: the drop reporting adds no path from
+/// the input.
+pub(crate) fn drop_pulses(m: &mut ModuleBuilder, ws: &WriteSide, drop_bad: &Sig, drop_full: &Sig) {
+    let bad_pulse = m.reg_reset("bad_pulse", 1, 0);
+    let full_pulse = m.reg_reset("full_pulse", 1, 0);
+    m.set(&bad_pulse, &ws.bad);
+    m.set(&full_pulse, &ws.lost);
+    m.set(drop_bad, &bad_pulse);
+    m.set(drop_full, &full_pulse);
+}
+
+/// Rejects a stream or depth the packet FIFOs cannot take.
+pub(crate) fn check_cfg(name: &str, cfg: &PacketFifoCfg) -> Result<(), HdlErrors> {
+    cfg.axis.validate(name)?;
+    check_depth(name, cfg.depth)?;
+    if cfg.axis.user_width != 1 {
+        return Err(HdlErrors::param(
+            name,
+            format!(
+                "tuser is the 1-bit bad-frame flag, not {} bits",
+                cfg.axis.user_width
+            ),
+        ));
+    }
+    Ok(())
+}
+
+pub fn axis_packet_fifo(cfg: PacketFifoCfg) -> Result<Rc<Module>, HdlErrors> {
+    let name = format!("axis_packet_fifo_{}", cfg.tag());
+    check_cfg(&name, &cfg)?;
+    let depth = cfg.depth;
+    let mut m = ModuleBuilder::new(&name);
+    m.doc(format!(
+        "AXI4-Stream store-and-forward packet FIFO, {depth} beats: a frame is released once its\n\
+         last beat is in; bad frames (tuser on the last beat) are dropped.\n{}",
+        if cfg.drop_when_full {
+            "Frames that do not fit the free space are dropped; never back-pressures."
+        } else {
+            "Back-pressures while full; frames longer than the FIFO are dropped."
+        }
+    ));
+    let s = Axis::sink(&mut m, "s_axis", cfg.axis);
+    let out = Axis::source(&mut m, "m_axis", cfg.axis);
+    let drop_bad = m.output("drop_bad", 1);
+    let drop_full = m.output("drop_full", 1);
+    let pw = clog2(depth) + 1;
+    let ws = write_side(&mut m, &cfg, &s, |m| m.reg_reset("rd_ptr", pw, 0));
+    let rd_ptr = ws.rd_ptr.clone();
     let rd = read_stage(
         &mut m,
-        mem,
-        &rd_ptr.trunc(a),
-        &commit_ptr.ne(&rd_ptr),
+        ws.mem,
+        &rd_ptr.trunc(pw - 1),
+        &ws.commit_ptr.ne(&rd_ptr),
         &out.tready,
     );
     m.when(&rd.fetch, |m| m.set(&rd_ptr, &rd_ptr + 1));
     out.drive(&mut m, &rd.valid, &cat([lit(0, 1), (&rd.data).into()]));
-
-    // Registered pulses: the drop reporting adds no path from the input.
-    let bad_pulse = m.reg_reset("bad_pulse", 1, 0);
-    let full_pulse = m.reg_reset("full_pulse", 1, 0);
-    m.set(&bad_pulse, &bad);
-    m.set(&full_pulse, &lose & &s.tlast);
-    m.set(&drop_bad, &bad_pulse);
-    m.set(&drop_full, &full_pulse);
+    drop_pulses(&mut m, &ws, &drop_bad, &drop_full);
     m.finish()
 }
 

@@ -4,8 +4,8 @@
 
 use super::expr::{Expr, Kind, SigId};
 use super::netlist::{
-    Driver, HdlError, HdlErrors, Instance, MemPort, Memory, Module, Port, PortDir, SigKind, Signal,
-    Stmt, Val,
+    Domain, Driver, HdlError, HdlErrors, Instance, MemPort, Memory, Module, Port, PortDir, SigKind,
+    Signal, Stmt, Val,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -18,6 +18,7 @@ pub(crate) fn finish(p: Parts) -> Result<Module, HdlErrors> {
     let drivers = c.derive_drivers();
     c.check_instances();
     c.check_usage(&drivers);
+    c.check_synchronizers(&drivers);
     let comb_deps = c.check_loops(&drivers);
     if !c.errors.is_empty() {
         return Err(HdlErrors(c.errors));
@@ -30,6 +31,7 @@ pub(crate) fn finish(p: Parts) -> Result<Module, HdlErrors> {
         drivers,
         memories: p.memories.clone(),
         instances: p.instances.clone(),
+        domains: p.domains.clone(),
         comb_deps,
     })
 }
@@ -45,8 +47,7 @@ pub(crate) struct Parts {
     pub(crate) memories: Vec<Memory>,
     pub(crate) instances: Vec<Instance>,
     pub(crate) errors: Vec<HdlError>,
-    pub(crate) clk: Option<SigId>,
-    pub(crate) rst: Option<SigId>,
+    pub(crate) domains: Vec<Domain>,
 }
 
 struct Checker<'a> {
@@ -190,7 +191,7 @@ impl Checker<'_> {
             let n = m.name.to_string();
             for port in &m.ports {
                 match port {
-                    MemPort::Write { en, addr, data } => {
+                    MemPort::Write { en, addr, data, .. } => {
                         self.check_expr(en, &n, Some(1), "write enable");
                         self.check_expr(addr, &n, None, "write address");
                         self.check_expr(data, &n, None, "write data");
@@ -309,7 +310,7 @@ impl Checker<'_> {
         for m in &p.memories {
             for port in &m.ports {
                 match port {
-                    MemPort::Write { en, addr, data } => exprs.extend([en, addr, data]),
+                    MemPort::Write { en, addr, data, .. } => exprs.extend([en, addr, data]),
                     MemPort::ReadSync { en, addr, .. } => exprs.extend([en, addr]),
                     MemPort::ReadAsync { addr, .. } => exprs.push(addr),
                     MemPort::ReadWrite {
@@ -324,19 +325,26 @@ impl Checker<'_> {
         for e in exprs {
             mark_used(e, &mut used);
         }
-        // The clock and reset are read by every register and memory port.
-        let has_reset = p
-            .signals
-            .iter()
-            .any(|s| matches!(&s.kind, SigKind::Reg { reset: Some(_) }));
-        let has_seq = p
-            .signals
-            .iter()
-            .any(|s| matches!(s.kind, SigKind::Reg { .. }))
-            || !p.memories.is_empty();
-        for (id, flag) in [(p.clk, has_seq), (p.rst, has_reset)] {
-            if let (Some(id), true) = (id, flag) {
-                used[id.0 as usize].fill(true);
+        // A domain's clock is read by its registers and memory ports, its reset by its
+        // registers that have one.
+        for (d, dom) in p.domains.iter().enumerate() {
+            let regs = || {
+                p.signals
+                    .iter()
+                    .filter(move |s| s.domain == d && matches!(s.kind, SigKind::Reg { .. }))
+            };
+            let writes = p
+                .memories
+                .iter()
+                .flat_map(|m| &m.ports)
+                .any(|port| matches!(port, MemPort::Write { domain, .. } if *domain == d));
+            // Domain 0 keeps its clock with any memory, as before domains existed.
+            let has_seq = regs().next().is_some() || writes || (d == 0 && !p.memories.is_empty());
+            let has_reset = regs().any(|s| matches!(&s.kind, SigKind::Reg { reset: Some(_) }));
+            for (id, flag) in [(dom.clk, has_seq), (dom.rst, has_reset)] {
+                if let (Some(id), true) = (id, flag) {
+                    used[id.0 as usize].fill(true);
+                }
             }
         }
         for (i, s) in p.signals.iter().enumerate() {
@@ -359,6 +367,52 @@ impl Checker<'_> {
                     "{what} bits {} are never read (mark it with `unused` if that is intended)",
                     ranges(bits)
                 )
+            };
+            self.err(Some(&s.name), msg);
+        }
+    }
+
+    /// A synchronizer flop samples another clock, so what it samples must come straight
+    /// from a flop (or an input port, or a constant): logic between clocks can glitch
+    /// through values the source never had. The first flop of a chain samples a register
+    /// of another domain; the next ones, the flop before them in the same domain.
+    fn check_synchronizers(&mut self, drivers: &BTreeMap<SigId, Driver>) {
+        let p = self.p;
+        for (i, s) in p.signals.iter().enumerate().filter(|(_, s)| s.async_reg) {
+            let d = match drivers.get(&SigId(i as u32)) {
+                Some(Driver::Reg(Val::E(e))) => e,
+                _ => {
+                    self.err(
+                        Some(&s.name),
+                        "a synchronizer flop must sample unconditionally",
+                    );
+                    continue;
+                }
+            };
+            let src = match d.kind() {
+                Kind::Const(_) => continue,
+                Kind::Sig { id, .. } => *id,
+                Kind::Slice(a, _) if matches!(a.kind(), Kind::Sig { .. }) => match a.kind() {
+                    Kind::Sig { id, .. } => *id,
+                    _ => unreachable!("matched above"),
+                },
+                _ => {
+                    self.err(
+                        Some(&s.name),
+                        "a synchronizer flop samples logic, not a flop",
+                    );
+                    continue;
+                }
+            };
+            let from = &p.signals[src.0 as usize];
+            let msg = match (&from.kind, from.async_reg, from.domain == s.domain) {
+                (SigKind::Input, ..) | (SigKind::Reg { .. }, true, true) => continue,
+                (SigKind::Reg { .. }, false, false) => continue,
+                (SigKind::Reg { .. }, true, false) => {
+                    "follows a synchronizer flop of another clock domain"
+                }
+                (SigKind::Reg { .. }, false, true) => "samples a register of its own clock domain",
+                _ => "a synchronizer flop samples logic, not a flop",
             };
             self.err(Some(&s.name), msg);
         }

@@ -403,7 +403,7 @@ impl Emitter {
         let out_name = |out: &SigId| &m.signals[out.0 as usize].name;
         let mut blk = String::new();
         match port {
-            MemPort::Write { en, addr, data } => {
+            MemPort::Write { en, addr, data, .. } => {
                 let (en, addr, data) = (self.expr(en), self.expr(addr), self.expr(data));
                 line(&mut blk, "        if (", &en, ") begin");
                 let store = Doc::seq(vec![text(format!("{mem}[")), addr, text("] <= "), data]);
@@ -439,7 +439,28 @@ impl Emitter {
                 blk.push_str("            end\n        end\n");
             }
         }
-        let _ = write!(body, "\n    always @(posedge {CLK}) begin\n{blk}    end\n");
+        let domain = match port {
+            MemPort::Write { domain, .. } => *domain,
+            MemPort::ReadSync { out, .. } | MemPort::ReadWrite { out, .. } => {
+                m.signals[out.0 as usize].domain
+            }
+            MemPort::ReadAsync { .. } => unreachable!("returned above"),
+        };
+        let (event, _) = clocking(m, domain);
+        let _ = write!(body, "\n    always @({event}) begin\n{blk}    end\n");
+    }
+}
+
+/// The event control of domain `d`'s clocked blocks and the name of its reset.
+fn clocking(m: &Module, d: usize) -> (String, &str) {
+    let dom = &m.domains[d];
+    let name = |id: Option<SigId>| id.map(|i| &*m.signals[i.0 as usize].name);
+    let clk = name(dom.clk).unwrap_or(CLK);
+    let rst = name(dom.rst).unwrap_or("rst");
+    if dom.async_reset {
+        (format!("posedge {clk} or posedge {rst}"), rst)
+    } else {
+        (format!("posedge {clk}"), rst)
     }
 }
 
@@ -502,12 +523,13 @@ fn emit_module(m: &Module) -> String {
     for (id, d) in &m.drivers {
         let Driver::Reg(v) = d else { continue };
         let s = &m.signals[id.0 as usize];
-        let _ = writeln!(body, "\n    always @(posedge {CLK}) begin");
+        let (event, rst) = clocking(m, s.domain);
+        let _ = writeln!(body, "\n    always @({event}) begin");
         match &s.kind {
             SigKind::Reg { reset: Some(r) } => {
                 let _ = writeln!(
                     body,
-                    "        if (rst) begin\n            {} <= {};",
+                    "        if ({rst}) begin\n            {} <= {};",
                     s.name,
                     r.to_verilog()
                 );
@@ -597,6 +619,9 @@ fn emit_module(m: &Module) -> String {
             for line in doc.lines() {
                 let _ = writeln!(decls, "{}", format!("    // {line}").trim_end());
             }
+        }
+        if s.async_reg {
+            let _ = writeln!(decls, "    (* ASYNC_REG = \"TRUE\" *)");
         }
         let decl = format!("    {kw} {:dw$} {};", range(s.width), s.name);
         if s.unused_ok {

@@ -18,6 +18,6 @@ mod record;
 pub use bits::Bits;
 pub use emit::{emit_design, Design, VerilogFile};
 pub use expr::{cat, clog2, konst, lit, Expr, Operand};
-pub use module::{valid_name, Inst, Mem, ModuleBuilder, Sig, Switch, When};
+pub use module::{valid_name, ClockDomain, Inst, Mem, ModuleBuilder, Sig, Switch, When};
 pub use netlist::{GroupType, HdlError, HdlErrors, Module, Port, PortDir, RamStyle};
 pub use record::{Layout, Record};

@@ -5,8 +5,8 @@ use super::bits::Bits;
 use super::check::{self, Parts};
 use super::expr::{clog2, Expr, Operand, SigId};
 use super::netlist::{
-    GroupType, HdlError, HdlErrors, Instance, MemPort, Memory, Module, Port, PortDir, RamStyle,
-    SigKind, Signal, Stmt,
+    Domain, GroupType, HdlError, HdlErrors, Instance, MemPort, Memory, Module, Port, PortDir,
+    RamStyle, SigKind, Signal, Stmt,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Deref;
@@ -92,6 +92,16 @@ impl std::ops::Not for Sig {
 #[derive(Clone, Copy, Debug)]
 pub struct Mem(usize);
 
+/// A clock domain other than the module's own `clk`/`rst`, returned by
+/// [`ModuleBuilder::domain`]: registers, memory ports and instances created inside
+/// [`ModuleBuilder::in_domain`] are clocked by `clk` and reset by `rst`.
+#[derive(Clone, Debug)]
+pub struct ClockDomain {
+    id: usize,
+    pub clk: Sig,
+    pub rst: Option<Sig>,
+}
+
 /// An instance handle returned by [`ModuleBuilder::instance`].
 #[derive(Clone, Copy, Debug)]
 pub struct Inst(usize);
@@ -123,6 +133,10 @@ pub struct ModuleBuilder {
     errors: Vec<HdlError>,
     clk: Option<Sig>,
     rst: Option<Sig>,
+    /// Domains declared with `domain`; index 0 stands for `clk`/`rst`.
+    domains: Vec<Domain>,
+    /// The domain new registers, memory ports and instances are clocked by.
+    cur_domain: usize,
 }
 
 const KEYWORDS: &[&str] = &[
@@ -252,6 +266,7 @@ const KEYWORDS: &[&str] = &[
     "continue",
     "unique",
     "priority",
+    "new",
 ];
 
 /// True if `name` is a plain identifier usable in Verilog, XDC and Tcl.
@@ -281,6 +296,8 @@ impl ModuleBuilder {
             errors: Vec::new(),
             clk: None,
             rst: None,
+            domains: vec![Domain::default()],
+            cur_domain: 0,
         };
         if !valid_name(&name) {
             b.error(None, format!("`{name}` is not a plain Verilog identifier"));
@@ -332,6 +349,8 @@ impl ModuleBuilder {
             kind,
             doc: None,
             unused_ok: false,
+            domain: self.cur_domain,
+            async_reg: false,
         });
         Sig {
             id,
@@ -472,7 +491,7 @@ impl ModuleBuilder {
 
     /// A register without reset (datapath: cheaper, no reset fan-out).
     pub fn reg(&mut self, name: &str, width: u32) -> Sig {
-        self.clk();
+        self.domain_clk();
         self.declare(name, width, SigKind::Reg { reset: None })
     }
 
@@ -491,9 +510,68 @@ impl ModuleBuilder {
     }
 
     pub fn reg_reset_bits(&mut self, name: &str, value: Bits) -> Sig {
-        self.clk();
-        self.rst();
+        self.domain_clk();
+        if self.cur_domain == 0 {
+            self.rst();
+        } else if self.domains[self.cur_domain].rst.is_none() {
+            self.error(Some(name), "has a reset, but its clock domain has none");
+        }
         self.declare(name, value.width(), SigKind::Reg { reset: Some(value) })
+    }
+
+    /// Declares clock input `clk` (and, if given, a synchronous active-high reset input
+    /// `rst`) as a clock domain of its own, for blocks that cross between clocks.
+    pub fn domain(&mut self, clk: &str, rst: Option<&str>) -> ClockDomain {
+        self.new_domain(clk, rst, false)
+    }
+
+    /// A clock domain whose reset asserts at once, without a clock edge, and deasserts at
+    /// one (`always @(posedge clk or posedge rst)`): for reset synchronizers only.
+    pub fn domain_async_reset(&mut self, clk: &str, rst: &str) -> ClockDomain {
+        self.new_domain(clk, Some(rst), true)
+    }
+
+    fn new_domain(&mut self, clk: &str, rst: Option<&str>, async_reset: bool) -> ClockDomain {
+        let clk = self.input(clk, 1);
+        let rst = rst.map(|r| self.input(r, 1));
+        self.domains.push(Domain {
+            clk: Some(clk.id),
+            rst: rst.as_ref().map(|r| r.id),
+            async_reset,
+        });
+        ClockDomain {
+            id: self.domains.len() - 1,
+            clk,
+            rst,
+        }
+    }
+
+    /// Runs `body` with `d` as the clock domain of the registers, memory ports and
+    /// instances it creates (instances get `d`'s clock and reset as their `clk`/`rst`).
+    pub fn in_domain<R>(&mut self, d: &ClockDomain, body: impl FnOnce(&mut Self) -> R) -> R {
+        let outer = std::mem::replace(&mut self.cur_domain, d.id);
+        let r = body(self);
+        self.cur_domain = outer;
+        r
+    }
+
+    /// Creates the module clock if registers are being declared in the module's own domain.
+    fn domain_clk(&mut self) {
+        if self.cur_domain == 0 {
+            self.clk();
+        }
+    }
+
+    /// Marks `sig`, a register, as a synchronizer flop: `(* ASYNC_REG = "TRUE" *)` tells
+    /// Vivado to place the chain close together and keep it out of retiming.
+    pub fn mark_async_reg(&mut self, sig: &Sig) {
+        let s = &mut self.signals[sig.id.0 as usize];
+        if matches!(s.kind, SigKind::Reg { .. }) {
+            s.async_reg = true;
+        } else {
+            let name = s.name.to_string();
+            self.error(Some(&name), "only a register can be a synchronizer flop");
+        }
     }
 
     /// Attach a doc comment to a signal (emitted above its declaration).
@@ -576,7 +654,7 @@ impl ModuleBuilder {
 
     /// A memory of `depth` words of `width` bits, inferred as the given RAM style.
     pub fn memory(&mut self, name: &str, width: u32, depth: u64, style: RamStyle) -> Mem {
-        self.clk();
+        self.domain_clk();
         self.claim_name(name);
         if depth < 2 {
             self.error(Some(name), format!("memory depth {depth} is less than 2"));
@@ -628,10 +706,12 @@ impl ModuleBuilder {
     pub fn mem_write(&mut self, mem: Mem, en: impl Into<Expr>, addr: &Expr, data: &Expr) {
         self.check_mem_port(mem, addr, Some(data));
         let en = self.gated(en.into());
+        self.domain_clk();
         self.memories[mem.0].ports.push(MemPort::Write {
             en,
             addr: addr.clone(),
             data: data.clone(),
+            domain: self.cur_domain,
         });
     }
 
@@ -639,6 +719,7 @@ impl ModuleBuilder {
     pub fn mem_read_sync(&mut self, mem: Mem, name: &str, en: impl Into<Expr>, addr: &Expr) -> Sig {
         self.check_mem_port(mem, addr, None);
         let width = self.memories[mem.0].width;
+        self.domain_clk();
         let out = self.declare(name, width, SigKind::Reg { reset: None });
         let en = self.gated(en.into());
         self.memories[mem.0].ports.push(MemPort::ReadSync {
@@ -674,6 +755,7 @@ impl ModuleBuilder {
     ) -> Sig {
         self.check_mem_port(mem, addr, Some(data));
         let width = self.memories[mem.0].width;
+        self.domain_clk();
         let out = self.declare(name, width, SigKind::Reg { reset: None });
         let en = self.gated(en.into());
         let we = we.into();
@@ -687,8 +769,8 @@ impl ModuleBuilder {
         out
     }
 
-    /// Instantiate `module`. Its `clk`/`rst` connect to this module's automatically; other
-    /// inputs with [`connect`](Self::connect); outputs appear as wires `{name}_{port}`.
+    /// Instantiate `module`. Its `clk`/`rst` connect to this module's (or to those of the
+    /// domain of [`in_domain`](Self::in_domain)) automatically; other inputs with [`connect`](Self::connect); outputs appear as wires `{name}_{port}`.
     pub fn instance(&mut self, name: &str, module: &Rc<Module>) -> Inst {
         if self.blocks.len() > 1 {
             self.error(Some(name), "instances cannot be created inside `when`");
@@ -698,11 +780,10 @@ impl ModuleBuilder {
         let mut outputs = Vec::new();
         for p in &module.ports {
             match (p.dir, p.name.as_str()) {
-                (PortDir::In, CLK) => {
-                    inputs.insert(p.name.clone(), self.clk().expr);
-                }
-                (PortDir::In, RST) => {
-                    inputs.insert(p.name.clone(), self.rst().expr);
+                (PortDir::In, CLK | RST) => {
+                    if let Some(e) = self.domain_port(name, &p.name) {
+                        inputs.insert(p.name.clone(), e);
+                    }
                 }
                 (PortDir::In, _) => {}
                 (PortDir::Out, _) => {
@@ -718,6 +799,23 @@ impl ModuleBuilder {
             outputs,
         });
         Inst(self.instances.len() - 1)
+    }
+
+    /// The current domain's clock or reset for input `port` of instance `inst`.
+    fn domain_port(&mut self, inst: &str, port: &str) -> Option<Expr> {
+        if self.cur_domain == 0 {
+            return Some(if port == CLK { self.clk() } else { self.rst() }.expr);
+        }
+        let d = &self.domains[self.cur_domain];
+        let id = if port == CLK { d.clk } else { d.rst };
+        match id {
+            Some(id) => Some(self.sig_handle(id).expr),
+            None => {
+                let msg = format!("needs `{port}`, but its clock domain has no reset");
+                self.error(Some(inst), msg);
+                None
+            }
+        }
     }
 
     /// Drive input `port` of instance `inst`.
@@ -827,6 +925,9 @@ impl ModuleBuilder {
             _ => 2,
         });
         let mut blocks = self.blocks;
+        let mut domains = self.domains;
+        domains[0].clk = self.clk.as_ref().map(|c| c.id);
+        domains[0].rst = self.rst.as_ref().map(|r| r.id);
         Parts {
             uid: self.uid,
             name: self.name,
@@ -837,8 +938,7 @@ impl ModuleBuilder {
             memories: self.memories,
             instances: self.instances,
             errors: self.errors,
-            clk: self.clk.map(|c| c.id),
-            rst: self.rst.map(|r| r.id),
+            domains,
         }
     }
 }

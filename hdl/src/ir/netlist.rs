@@ -108,6 +108,23 @@ pub(crate) struct Signal {
     pub(crate) doc: Option<String>,
     /// Some bits are left unread on purpose (the emitter writes a narrow lint pragma).
     pub(crate) unused_ok: bool,
+    /// The clock domain (index into the module's domains) a register is clocked by.
+    pub(crate) domain: usize,
+    /// A synchronizer flop: emitted with `(* ASYNC_REG = "TRUE" *)`, so Vivado places the
+    /// chain close together and does not retime it.
+    pub(crate) async_reg: bool,
+}
+
+/// A clock domain: the clock input its registers and memory ports sample and their reset.
+/// Domain 0 is the module's own `clk`/`rst`, created on first use; the others are declared
+/// by blocks that cross between clocks (`ModuleBuilder::domain`).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Domain {
+    pub(crate) clk: Option<SigId>,
+    pub(crate) rst: Option<SigId>,
+    /// The reset acts at once (`always @(posedge clk or posedge rst)`), not at the edge:
+    /// only reset synchronizers want this.
+    pub(crate) async_reset: bool,
 }
 
 /// Inferred RAM primitive (Vivado/Yosys `ram_style`).
@@ -144,18 +161,12 @@ pub(crate) enum MemPort {
         en: Expr,
         addr: Expr,
         data: Expr,
+        domain: usize,
     },
     /// Registered read (BRAM): `out` is a register loaded when `en`.
-    ReadSync {
-        en: Expr,
-        addr: Expr,
-        out: SigId,
-    },
+    ReadSync { en: Expr, addr: Expr, out: SigId },
     /// Combinational read (LUTRAM): `out` is a wire.
-    ReadAsync {
-        addr: Expr,
-        out: SigId,
-    },
+    ReadAsync { addr: Expr, out: SigId },
     /// A true-dual-port side: read-first registered read plus write at the same address.
     ReadWrite {
         en: Expr,
@@ -215,6 +226,7 @@ pub struct Module {
     pub(crate) drivers: BTreeMap<SigId, Driver>,
     pub(crate) memories: Vec<Memory>,
     pub(crate) instances: Vec<Instance>,
+    pub(crate) domains: Vec<Domain>,
     /// Output port → input ports it depends on combinationally (for parents' loop checks).
     pub(crate) comb_deps: BTreeMap<String, BTreeSet<String>>,
 }
