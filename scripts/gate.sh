@@ -25,7 +25,8 @@ mkdir -p "$out/synth" "$cache"
 depth_tool=scripts/lut-depth.py
 limits=scripts/depth-limits
 synth_script='synth_xilinx -family xcup -flatten -top %s; stat; write_json %s'
-tools_id=$( { yosys -V; verilator --version; python3 --version; cat "$0" "$depth_tool" "$limits"; } | sha256sum | cut -c1-64)
+# A top's limit is part of its own key (below), so changing another top's limit keeps this cache.
+tools_id=$( { yosys -V; verilator --version; python3 --version; cat "$0" "$depth_tool"; } | sha256sum | cut -c1-64)
 
 # The LUT-level limit of a top: the first pattern in scripts/depth-limits that matches.
 limit_of() {
