@@ -30,7 +30,7 @@
 //! and includes the generated handles:
 //! `pub mod models { include!(concat!(env!("OUT_DIR"), "/models.rs")); }`.
 //!
-//! For each model, `build_models` runs `verilator --cc -O3 --x-assign fast --x-initial fast
+//! For each model, `build_models` runs `verilator --cc -O3 --x-assign fast --x-initial unique
 //! --assert --no-timing` (see [`verilate::VERILATOR_FLAGS`]), checks the ports in the
 //! `ModelSpec` against the Verilated class (names, directions, widths, none missing),
 //! generates an `extern "C"` shim (whose per-cycle entry points carry their own copy of the
@@ -190,7 +190,7 @@ mod model;
 pub mod ports;
 pub mod verilate;
 
-pub use model::{Model, ModelCore, ModelDesc, PortInfo, TIME_PER_CYCLE};
+pub use model::{reset_seed_for, Model, ModelCore, ModelDesc, PortInfo, TIME_PER_CYCLE};
 pub use ports::{Input, Output, PortRead, PortWrite, Storage, WideInput, WideOutput};
 pub use verilate::{GroupSide, GroupType, PortDir, TraceMode};
 
