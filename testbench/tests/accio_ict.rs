@@ -199,7 +199,8 @@ impl Bench {
             defined(&got),
             defined(&want),
             "cycle {}: outputs differ from the model ({})",
-            self.cycle, self.seed_note
+            self.cycle,
+            self.seed_note
         );
         let (_, done) = self.mmio.sample(&ports);
         if let Some(c) = done {

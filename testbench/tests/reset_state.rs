@@ -29,8 +29,20 @@ fn a_missing_reset_differs_between_seeds() {
     for (i, (counted, forgot, wide, mem)) in runs.iter().enumerate() {
         assert_eq!(*counted, 1, "seed {}: the reset counter", i + 1);
         for (j, other) in runs.iter().enumerate().skip(i + 1) {
-            assert_ne!(*forgot, other.1, "seeds {} and {}: the counter without reset", i + 1, j + 1);
-            assert_ne!(*wide, other.2, "seeds {} and {}: the wide register", i + 1, j + 1);
+            assert_ne!(
+                *forgot,
+                other.1,
+                "seeds {} and {}: the counter without reset",
+                i + 1,
+                j + 1
+            );
+            assert_ne!(
+                *wide,
+                other.2,
+                "seeds {} and {}: the wide register",
+                i + 1,
+                j + 1
+            );
             assert_ne!(*mem, other.3, "seeds {} and {}: the memory", i + 1, j + 1);
         }
     }

@@ -778,7 +778,9 @@ fn global_registers(
         "MISS_FILTER",
         &[(
             "BITS",
-            filter_written.index(&filter_k).mux(&filter_mmio, lit(0, 64)),
+            filter_written
+                .index(&filter_k)
+                .mux(&filter_mmio, lit(0, 64)),
         )],
     );
     let wr_filter = rs.write(m, "GLOBAL", "MISS_FILTER");

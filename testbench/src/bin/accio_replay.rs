@@ -193,12 +193,14 @@ fn main() -> Result<()> {
         .collect();
     let (report, wave) = match args.width {
         64 => {
-            let d = AccioNicW64N16C4::with_reset_seed(testbench::seed::replay_reset_seed(args.seed));
+            let d =
+                AccioNicW64N16C4::with_reset_seed(testbench::seed::replay_reset_seed(args.seed));
             let r = run(&nic_pins!(d), &conns, &host, &frames, &names, 64, args.seed);
             (r, d.wave_path().map(|p| p.to_path_buf()))
         }
         512 => {
-            let d = AccioNicW512N16C4::with_reset_seed(testbench::seed::replay_reset_seed(args.seed));
+            let d =
+                AccioNicW512N16C4::with_reset_seed(testbench::seed::replay_reset_seed(args.seed));
             let r = run(
                 &nic_pins!(d),
                 &conns,
