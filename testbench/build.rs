@@ -7,7 +7,7 @@ use sim::verilate::{build_models, ModelSpec, PortDir, PortSpec};
 
 fn main() -> anyhow::Result<()> {
     #[allow(unused_mut)]
-    let mut specs = vec![bridge_selftest()];
+    let mut specs = vec![bridge_selftest(), reset_probe()];
     // tests/axis_register.rs; benches/sim_speed.rs (w = 512, with its C++ half)
     for w in [8, 64, 512] {
         let mut spec = hdl_model(hdl::blocks::axis_register::axis_register(
@@ -156,6 +156,31 @@ fn bridge_selftest() -> ModelSpec {
             "bridge_selftest_bench.cpp".into(),
             include_str!("rtl/bridge_selftest_bench.cpp").into(),
         )],
+        view: None,
+    }
+}
+
+/// tests/reset_state.rs: registers with and without reset, and a memory.
+fn reset_probe() -> ModelSpec {
+    ModelSpec {
+        top: "reset_probe".into(),
+        files: vec![(
+            "reset_probe.v".into(),
+            include_str!("rtl/reset_probe.v").into(),
+        )],
+        ports: vec![
+            PortSpec::input("clk", 1),
+            PortSpec::input("rst", 1),
+            PortSpec::input("addr", 2),
+            PortSpec::input("we", 1),
+            PortSpec::input("wdata", 32),
+            PortSpec::output("counted", 32),
+            PortSpec::output("forgot", 32),
+            PortSpec::output("wide", 100),
+            PortSpec::output("mem_word", 32),
+        ],
+        clock: Some("clk".into()),
+        extra_cpp: vec![],
         view: None,
     }
 }

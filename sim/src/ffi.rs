@@ -57,8 +57,9 @@ pub struct RuntimeFns {
 
 /// Per-model entry points of a generated shim.
 pub struct ModelFns {
-    /// `NicsimModel* nicsim_<top>_new(void)`: null if construction failed.
-    pub new: unsafe extern "C" fn() -> *mut RawModel,
+    /// `NicsimModel* nicsim_<top>_new(reset_seed)`: null if construction failed. Every
+    /// variable starts at a value drawn from `reset_seed`, or at 0 if it is 0.
+    pub new: unsafe extern "C" fn(reset_seed: u32) -> *mut RawModel,
     /// `size_t nicsim_<top>_ports(model, out, n)`: writes the address of each port's storage
     /// (in [`crate::ModelDesc::ports`] order) to `out[0..n]` if `n` is large enough, and
     /// returns the number of ports.

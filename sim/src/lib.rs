@@ -30,7 +30,7 @@
 //! and includes the generated handles:
 //! `pub mod models { include!(concat!(env!("OUT_DIR"), "/models.rs")); }`.
 //!
-//! For each model, `build_models` runs `verilator --cc -O3 --x-assign fast --x-initial fast
+//! For each model, `build_models` runs `verilator --cc -O3 --x-assign fast --x-initial unique
 //! --assert --no-timing` (see [`verilate::VERILATOR_FLAGS`]), checks the ports in the
 //! `ModelSpec` against the Verilated class (names, directions, widths, none missing),
 //! generates an `extern "C"` shim (whose per-cycle entry points carry their own copy of the
@@ -171,6 +171,21 @@
 //! slows them down) and `new_traced` returns [`SimError::Trace`]. The waveform shows, per cycle,
 //! the settled low phase at `10 * cycle` and the state after the edge at `10 * cycle + 5`.
 //!
+//! ## Initial state
+//!
+//! Models are built with `--x-initial unique`: Verilator's constructor gives every variable
+//! a value drawn from the model's reset seed, so a register the RTL does not reset starts
+//! at a random value (as a real flip-flop or RAM after a warm reset holds an arbitrary one)
+//! and a missing reset shows up as a test failure instead of a silent 0. `new()` takes the
+//! seed from `NICSIM_RESET_SEED` (decimal or `0x` hex) or draws a fresh one per model, and
+//! prints it to stderr, which the test harness shows for a failing test:
+//! `nicsim: <top>: random initial state; rerun with NICSIM_RESET_SEED=0x1a2b3c4d to get the
+//! same one`. `with_reset_seed(seed)` chooses it (prints nothing); seed 0 starts every
+//! variable at 0. Inputs always start at 0. The same seed gives the same state on any
+//! thread ([`reset_seed_for`]). Only construction changes: the generated eval code is
+//! the same as with `--x-initial fast` (`--x-assign fast` stays, so nothing is drawn while
+//! the model runs).
+//!
 //! ## Environment variables
 //!
 //! | variable | when | meaning |
@@ -179,6 +194,7 @@
 //! | `NICSIM_CACHE_DIR` | build | cache directory |
 //! | `NICSIM_BUILD_JOBS` | build | parallel compile jobs (default 2) |
 //! | `NICSIM_WAVE_DIR` | run | waveform directory |
+//! | `NICSIM_RESET_SEED` | run | seed of every model's initial state (0: zeros) |
 //!
 //! ## Threads
 //!
@@ -195,7 +211,7 @@ mod model;
 pub mod ports;
 pub mod verilate;
 
-pub use model::{Model, ModelCore, ModelDesc, PortInfo, TIME_PER_CYCLE};
+pub use model::{reset_seed_for, Model, ModelCore, ModelDesc, PortInfo, TIME_PER_CYCLE};
 pub use ports::{Input, Output, PortRead, PortWrite, Storage, WideInput, WideOutput};
 pub use verilate::{GroupSide, GroupType, PortDir, TraceMode};
 

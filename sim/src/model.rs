@@ -49,6 +49,8 @@ pub struct ModelDesc {
 pub struct ModelCore {
     raw: NonNull<RawModel>,
     desc: &'static ModelDesc,
+    /// Seed of the initial state (0: all zeros).
+    reset_seed: u32,
     ports: Box<[*mut c_void]>,
     clock: Option<NonNull<u8>>,
     /// Rising edges so far.
@@ -92,6 +94,57 @@ unsafe extern "C" fn print_hook(text: *const c_char, len: usize) {
     let _ = std::panic::catch_unwind(|| print!("{text}"));
 }
 
+/// The seed of a new model's initial state: `NICSIM_RESET_SEED` (decimal or `0x` hex, 32
+/// bits) if set, else a fresh random nonzero seed. Either way it is printed to stderr (the test
+/// harness shows it for a failing test) with how to rerun with the same initial state.
+///
+/// Models are built with `--x-initial unique`: every register and memory word starts at a
+/// value drawn from this seed, so a register the RTL forgets to reset gives different
+/// post-reset behaviour from run to run instead of a silent 0. Seed 0 starts everything at 0.
+///
+/// Panics if `NICSIM_RESET_SEED` is set but not a 32-bit number.
+pub fn reset_seed_for(top: &str) -> u32 {
+    match std::env::var("NICSIM_RESET_SEED") {
+        Ok(text) => {
+            let seed = parse_seed(&text).unwrap_or_else(|| {
+                panic!("NICSIM_RESET_SEED={text:?} is not a 32-bit number (decimal or 0x hex)")
+            });
+            eprintln!("nicsim: {top}: initial state from NICSIM_RESET_SEED={seed:#x}");
+            seed
+        }
+        Err(_) => {
+            let seed = fresh_seed();
+            eprintln!(
+                "nicsim: {top}: random initial state; rerun with NICSIM_RESET_SEED={seed:#x} \
+                 to get the same one"
+            );
+            seed
+        }
+    }
+}
+
+fn parse_seed(text: &str) -> Option<u32> {
+    let text = text.trim();
+    match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) => u32::from_str_radix(hex, 16).ok(),
+        None => text.parse().ok(),
+    }
+}
+
+/// A nonzero seed from the standard library's per-process random hash keys, the time and a
+/// counter (no dependency on a random number crate).
+fn fresh_seed() -> u32 {
+    use std::hash::{BuildHasher, Hasher};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    if let Ok(t) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        h.write_u128(t.as_nanos());
+    }
+    let v = h.finish();
+    ((v ^ (v >> 32)) as u32).max(1)
+}
+
 impl ModelCore {
     /// Constructs the C++ model, clock low, nothing evaluated yet. Does not open a waveform
     /// (see [`ModelCore::open_default_wave`] and [`ModelCore::open_wave`]).
@@ -104,6 +157,17 @@ impl ModelCore {
     /// guarantees this by emitting both from the same [`crate::verilate::ModelSpec`] and
     /// checking them against the Verilated header.
     pub unsafe fn new(desc: &'static ModelDesc) -> Self {
+        let seed = reset_seed_for(desc.top);
+        // SAFETY: as required of the caller.
+        unsafe { Self::with_reset_seed(desc, seed) }
+    }
+
+    /// Like [`ModelCore::new`], with the initial state drawn from `reset_seed` instead of
+    /// `NICSIM_RESET_SEED` or a fresh seed (0: every variable starts at 0). Prints nothing.
+    ///
+    /// # Safety
+    /// As for [`ModelCore::new`].
+    pub unsafe fn with_reset_seed(desc: &'static ModelDesc, reset_seed: u32) -> Self {
         let rt = desc.runtime;
         // SAFETY (all FFI calls below): function pointers from generated code, called with
         // a model pointer they returned.
@@ -120,7 +184,7 @@ impl ModelCore {
              (models.rs and the linked libraries come from different builds)",
             desc.top, desc.trace
         );
-        let raw = NonNull::new(unsafe { (desc.model.new)() })
+        let raw = NonNull::new(unsafe { (desc.model.new)(reset_seed) })
             .unwrap_or_else(|| panic!("constructing Verilated model `{}` failed", desc.top));
         let n = desc.ports.len();
         let mut ports = vec![std::ptr::null_mut::<c_void>(); n].into_boxed_slice();
@@ -145,6 +209,7 @@ impl ModelCore {
         let core = Self {
             raw,
             desc,
+            reset_seed,
             ports,
             clock,
             cycle: Cell::new(0),
@@ -157,9 +222,18 @@ impl ModelCore {
             dumped_at: Cell::new(None),
             fast: Cell::new(clock.is_some()),
         };
-        if let Some(clk) = core.clock {
-            // SAFETY: the clock's CData storage inside the live model.
-            unsafe { clk.as_ptr().write(0) };
+        // Verilator's constructor draws the inputs' initial values too; a new model's inputs
+        // (the clock among them) are 0.
+        for (info, &ptr) in desc.ports.iter().zip(core.ports.iter()) {
+            if info.dir == PortDir::In {
+                let bytes = match info.width {
+                    0..=64 => crate::ports::storage_bits(info.width) / 8,
+                    w => 4 * w.div_ceil(32),
+                };
+                // SAFETY: the port's storage inside the live model, `bytes` long (the port
+                // table was checked against the Verilated header).
+                unsafe { ptr.cast::<u8>().write_bytes(0, bytes as usize) };
+            }
         }
         core
     }
@@ -179,6 +253,12 @@ impl ModelCore {
     /// Verilog top module name.
     pub fn top(&self) -> &'static str {
         self.desc.top
+    }
+
+    /// The seed the initial state of every register and memory was drawn from (0: all
+    /// zeros); see [`reset_seed_for`].
+    pub fn reset_seed(&self) -> u32 {
+        self.reset_seed
     }
 
     /// Number of rising clock edges so far.

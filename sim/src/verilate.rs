@@ -57,14 +57,17 @@ const GENERATOR_SOURCES: &[&str] = &[
 
 /// Verilator options of every model (besides `--prefix`, `--top-module`, `--Mdir`, tracing).
 /// Assertions stay enabled so `$stop`/`$fatal` and `assert` work; `--no-timing` because the
-/// models are driven cycle by cycle (delays are ignored).
+/// models are driven cycle by cycle (delays are ignored). `--x-initial unique`: every
+/// variable's initial value is drawn at construction from the model's reset seed (see
+/// [`crate::reset_seed_for`]), so a missing reset shows; `--x-assign fast` keeps explicit X
+/// assignments constant (no random draws while the model runs).
 pub const VERILATOR_FLAGS: &[&str] = &[
     "--cc",
     "-O3",
     "--x-assign",
     "fast",
     "--x-initial",
-    "fast",
+    "unique",
     "--assert",
     "--no-timing",
 ];

@@ -26,3 +26,10 @@ pub fn rng(name: &str) -> ChaCha8Rng {
     println!("{name}: SEED={seed:#x}");
     ChaCha8Rng::seed_from_u64(seed)
 }
+
+/// The reset seed (see `sim::reset_seed_for`) a replay command with `--seed seed` gives its
+/// NIC: its registers' initial state follows the one seed it prints nothing for, so a run
+/// repeats exactly and stderr carries only errors. Never 0 (that would start from zeros).
+pub fn replay_reset_seed(seed: u64) -> u32 {
+    ((seed ^ (seed >> 32)) as u32).max(1)
+}

@@ -6,7 +6,12 @@
 //! **Storage.** What must be seen for every entry at once lives in flip-flops: the lookup
 //! key (a CAM), the enable/accelerated bits, the core and interrupt priority, the wait bits
 //! and the derived RX-pending bit. Everything else (ring addresses and pointers, peer,
-//! handle, ...) lives in LUTRAM with one asynchronous read port per reader.
+//! handle, ...) lives in LUTRAM with one asynchronous read port per reader. LUTRAM has no
+//! reset: those fields hold whatever they held (random in simulation) until the kernel
+//! writes them, so a driver writes every one of an entry's registers once after reset
+//! (OWNER.ASID gates user access, and the pointers are the engines' ring state). The engines
+//! read them only for an enabled entry; `tx_info_enabled` and the miss filter's
+//! written-since-reset bit per word (an unwritten word reads as 0) do reset.
 //!
 //! **Protection.** A privileged access (AxPROT[0] = 1) may do what the map's kernel column
 //! says. A user access needs the map's user column to allow it *and* an ENTRY register
@@ -617,6 +622,8 @@ struct Global {
     clear_used: Sig,
     link_state: Sig,
     filter: Mem,
+    /// Per filter word: written since reset (an unwritten word reads as 0).
+    filter_written: Sig,
     /// A VICTIM read moves the clock hand.
     victim_read: Sig,
 }
@@ -755,27 +762,42 @@ fn global_registers(
         "USAGE",
         &[("BITS", select(&usage_words, &usage_k))],
     );
+    let filter_depth = d.filter_words.max(2);
     let filter = m.memory(
         "mem_miss_filter",
         64,
-        (d.filter_words as u64).max(2),
+        filter_depth as u64,
         RamStyle::Distributed,
     );
+    // The memory has no reset: a word reads as 0 until the kernel has written it.
+    let filter_written = m.reg_reset("miss_filter_written", filter_depth, 0);
     let filter_k = rs.dec.word("GLOBAL", "MISS_FILTER");
     let filter_mmio = m.mem_read_async(filter, "miss_filter_mmio", &filter_k);
     rs.dec.read(
         "GLOBAL",
         "MISS_FILTER",
-        &[("BITS", filter_mmio.clone().into())],
+        &[(
+            "BITS",
+            filter_written
+                .index(&filter_k)
+                .mux(&filter_mmio, lit(0, 64)),
+        )],
     );
     let wr_filter = rs.write(m, "GLOBAL", "MISS_FILTER");
     let filter_word = rs.written("GLOBAL", "MISS_FILTER", 64);
     m.mem_write(filter, &wr_filter, &filter_k, &filter_word);
+    m.when(&wr_filter, |m| {
+        m.set(
+            &filter_written,
+            &filter_written | lit(1, filter_depth).shl_by(&filter_k),
+        )
+    });
     Global {
         evq_irq_line,
         clear_used,
         link_state,
         filter,
+        filter_written,
         victim_read,
     }
 }
@@ -1136,7 +1158,10 @@ fn lookup(
         lit(0, 1)
     };
     let fword = m.mem_read_async(global.filter, "miss_filter_lookup", &fword_addr);
-    let marked = m.node("lk1_marked", fword.index(&hash.trunc(6)));
+    let marked = m.node(
+        "lk1_marked",
+        fword.index(&hash.trunc(6)) & global.filter_written.index(&fword_addr),
+    );
     let miss_last_valid = m.reg_reset("miss_last_valid", 1, 0);
     let miss_last_key = m.reg("miss_last_key", 48);
     m.describe(
@@ -1201,7 +1226,12 @@ fn lookup(
 /// The TX engine's view of an entry, registered: one cycle.
 fn tx_info(m: &mut ModuleBuilder, eng: &Engines, f: &EntryFlops, mems: &EntryMems) {
     let at: Expr = eng.ti_index.clone().into();
-    registered(m, "tx_info", "enabled", pick(&f.enabled, &at));
+    // `enabled` qualifies the rest (the TX engine reads nothing else of a disabled entry),
+    // so it resets: the edge that resets the entries would otherwise load a stale one.
+    let port = m.group_port("tx_info", "enabled", 1, PortDir::Out);
+    let enabled = m.reg_reset("tx_info_enabled_r", 1, 0);
+    m.set(&enabled, pick(&f.enabled, &at));
+    m.set(&port, &enabled);
     registered(m, "tx_info", "accelerated", pick(&f.accel, &at));
     registered(m, "tx_info", "local_ip", pick(&f.lip, &at));
     registered(m, "tx_info", "local_port", pick(&f.lport, &at));

@@ -420,17 +420,23 @@ fn decide(
         m.set(&r, e);
         r
     };
-    let deciding = m.reg_reset("s2_valid", 1, 0);
-    m.set(&deciding, v.valid.clone());
+    // Stage-2 bits that carry stage 1's valid (and are used without `deciding`) reset, so
+    // the cycle after reset decides nothing.
+    let s2_valid_bit = |m: &mut ModuleBuilder, f: &str, e: Expr| -> Sig {
+        let r = m.reg_reset(&format!("s2_{f}"), 1, 0);
+        m.set(&r, e);
+        r
+    };
+    let deciding = s2_valid_bit(m, "valid", v.valid.clone());
     let index = s2(m, "index", v.res.index.clone().into());
     // The frame in stage 2 now is the previous decision when this one is in stage 2.
     let same = s2(m, "same_entry_as_prev", index.eq(&v.res.index));
-    let hit_ring = s2(m, "ring_hit", ring_hit.clone());
+    let hit_ring = s2_valid_bit(m, "ring_hit", ring_hit.clone());
     m.describe(
         &hit_ring,
         "An offloadable datagram of an accelerated entry: it goes to the ring or nowhere.",
     );
-    let may_fit = s2(m, "ring_may_fit", &ring_hit & &ring_ok & !room.msb());
+    let may_fit = s2_valid_bit(m, "ring_may_fit", &ring_hit & &ring_ok & !room.msb());
     m.describe(
         &may_fit,
         "A ring hit, on a sane ring the record can fit in.",

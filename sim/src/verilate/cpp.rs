@@ -340,14 +340,16 @@ pub(crate) fn shim(top: &str, ports: &[HeaderPort], eval_step: Option<EvalStep>)
 {syms_include}
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <utility>
 
 namespace {{
 
 class Model final : public NicsimModel {{
 public:
-    Model()
-        : model{{new {class}{{ctx, "TOP"}}}} {{}}
+    explicit Model(uint32_t reset_seed)
+        : NicsimModel{{reset_seed}}
+        , model{{new {class}{{ctx, "TOP"}}}} {{}}
     ~Model() override {{ delete model; }}
     void final_model() override {{ model->final(); }}
 #if VM_TRACE
@@ -374,9 +376,10 @@ public:
     let _ = write!(
         s,
         r#"
-extern "C" NicsimModel* nicsim_{top}_new(void) {{
+extern "C" NicsimModel* nicsim_{top}_new(uint32_t reset_seed) {{
     try {{
-        return new Model;
+        const std::lock_guard<std::mutex> lock{{nicsim_construct_lock()}};
+        return new Model{{reset_seed}};
     }} catch (const NicsimFatal& f) {{
         VL_PRINTF("%%Error: constructing {top}: %s\n", f.msg.c_str());
     }} catch (...) {{

@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <mutex>
 #include <string>
 
 #if VM_TRACE_FST
@@ -52,7 +53,11 @@ struct NicsimFatal {
 
 class NicsimModel {
 public:
-    NicsimModel();
+    // `reset_seed` seeds the model's initial state (see nicsim_construct_lock): 0 starts
+    // every variable at 0, any other value at values drawn from that seed. The model is
+    // built with `--x-initial unique`, so Verilator's constructor draws each variable's
+    // initial value (VL_RAND_RESET) from the thread context set up here.
+    explicit NicsimModel(uint32_t reset_seed);
     virtual ~NicsimModel();
     NicsimModel(const NicsimModel&) = delete;
     NicsimModel& operator=(const NicsimModel&) = delete;
@@ -80,6 +85,12 @@ public:
     virtual void trace_model(NicsimTrace* tfp, int levels) = 0;
 #endif
 };
+
+// Held by a shim while it constructs a model. Verilator 5.006 draws initial values from a
+// thread-local generator that reseeds itself whenever any context's seed changes (a global
+// epoch), so a model constructed while another thread sets its seed would restart its draws
+// part way; holding this makes a model's initial state a function of its seed alone.
+std::mutex& nicsim_construct_lock();
 
 // Records a fatal error (the first one of a call wins). Defined in nicsim_runtime.cpp.
 void nicsim_set_fatal(NicsimModel* m, const std::string& msg);

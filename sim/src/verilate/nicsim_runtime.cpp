@@ -84,6 +84,11 @@ void nicsim_set_fatal(NicsimModel* m, const std::string& msg) {
 
 void nicsim_set_thread_context(VerilatedContext* ctx) { Verilated::threadContextp(ctx); }
 
+std::mutex& nicsim_construct_lock() {
+    static std::mutex lock;
+    return lock;
+}
+
 void nicsim_clear_log(NicsimModel* m) { m->log.clear(); }
 
 void nicsim_caught(NicsimModel* m) {
@@ -162,7 +167,7 @@ void vl_fatal(const char* filename, int linenum, const char* hier, const char* m
 //======================================================================
 // NicsimModel
 
-NicsimModel::NicsimModel()
+NicsimModel::NicsimModel(uint32_t reset_seed)
     : ctx{new VerilatedContext}
     , status{NICSIM_OK}
     , finished{0}
@@ -180,6 +185,10 @@ NicsimModel::NicsimModel()
     // that many minus one idle worker threads when a model is added. Our models are
     // single-threaded (no --threads), so ask for none.
     ctx->threads(1);
+    // Initial values: 0 for seed 0, else random from the seed (Verilator treats seed 0 as
+    // "seed from the system clock", which is why 0 means zeros instead).
+    ctx->randReset(reset_seed == 0 ? 0 : 2);
+    if (reset_seed != 0) ctx->randSeed(static_cast<int>(reset_seed));
 #if VM_TRACE
     // Must be set before the Verilated model is constructed.
     ctx->traceEverOn(true);

@@ -186,7 +186,7 @@ pub(crate) fn generate(
         let t = m.top;
         let _ = writeln!(
             s,
-            "        pub fn nicsim_{t}_new() -> *mut RawModel;\n\
+            "        pub fn nicsim_{t}_new(reset_seed: u32) -> *mut RawModel;\n\
              \x20       pub fn nicsim_{t}_ports(model: *mut RawModel, out: *mut *mut c_void, n: usize) -> usize;\n\
              \x20       pub fn nicsim_{t}_eval(model: *mut RawModel, time: u64) -> c_int;\n\
              \x20       pub fn nicsim_{t}_edge(model: *mut RawModel, clk: *mut u8, edge_time: u64) -> c_int;\n\
@@ -677,13 +677,19 @@ fn model(s: &mut String, m: &GenModel<'_>, trace_expr: &str, wave_dir: &str) -> 
         "    impl {handle} {{\n\
          \x20       /// Verilog top module name.\n\
          \x20       pub const TOP: &'static str = {top_lit};\n\n\
-         \x20       /// A new model: clock low, all inputs 0, nothing evaluated yet. If the model was\n\
-         \x20       /// built with waveform support (`NICSIM_WAVE` at build time) it writes a waveform\n\
-         \x20       /// to `$NICSIM_WAVE_DIR/{top}-<pid>-<n>.<ext>` (default directory\n\
+         \x20       /// A new model: clock low, all inputs 0, registers and memories at random values\n\
+         \x20       /// (seed from `NICSIM_RESET_SEED` or fresh, printed; see\n\
+         \x20       /// [`::sim::reset_seed_for`]), nothing evaluated yet. If the model was built with\n\
+         \x20       /// waveform support (`NICSIM_WAVE` at build time) it writes a waveform to\n\
+         \x20       /// `$NICSIM_WAVE_DIR/{top}-<pid>-<n>.<ext>` (default directory\n\
          \x20       /// `<workspace>/target/waves`); panics if that file cannot be created.\n\
          \x20       pub fn new() -> Self {{\n\
+         \x20           Self::with_reset_seed(::sim::reset_seed_for(Self::TOP))\n\
+         \x20       }}\n\n\
+         \x20       /// Like `new`, with the initial state drawn from `reset_seed` (0: all zeros).\n\
+         \x20       pub fn with_reset_seed(reset_seed: u32) -> Self {{\n\
          \x20           // SAFETY: DESC and the C++ shim were generated from the same ModelSpec.\n\
-         \x20           let mut core = unsafe {{ ::sim::ModelCore::new(&DESC) }};\n\
+         \x20           let mut core = unsafe {{ ::sim::ModelCore::with_reset_seed(&DESC, reset_seed) }};\n\
          \x20           if let Err(e) = core.open_default_wave() {{\n\
          \x20               panic!(\"{top}: {{e}}\");\n\
          \x20           }}\n\

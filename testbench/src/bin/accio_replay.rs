@@ -34,7 +34,8 @@ struct Args {
     /// Bus width of the NIC: 64 or 512.
     #[arg(long, default_value_t = 512)]
     width: u32,
-    /// Seed of the host's random timing (gaps, back-pressure, memory stalls).
+    /// Seed of the host's random timing (gaps, back-pressure, memory stalls) and of the NIC's
+    /// initial register state.
     #[arg(long, default_value_t = 1)]
     seed: u64,
 }
@@ -192,12 +193,14 @@ fn main() -> Result<()> {
         .collect();
     let (report, wave) = match args.width {
         64 => {
-            let d = AccioNicW64N16C4::new();
+            let d =
+                AccioNicW64N16C4::with_reset_seed(testbench::seed::replay_reset_seed(args.seed));
             let r = run(&nic_pins!(d), &conns, &host, &frames, &names, 64, args.seed);
             (r, d.wave_path().map(|p| p.to_path_buf()))
         }
         512 => {
-            let d = AccioNicW512N16C4::new();
+            let d =
+                AccioNicW512N16C4::with_reset_seed(testbench::seed::replay_reset_seed(args.seed));
             let r = run(
                 &nic_pins!(d),
                 &conns,

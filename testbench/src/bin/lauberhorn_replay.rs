@@ -41,7 +41,8 @@ struct Args {
     /// MAC width of the NIC: 64 or 512.
     #[arg(long, default_value_t = 512)]
     width: u32,
-    /// Seed of the random timing (gaps, back-pressure, evictions).
+    /// Seed of the random timing (gaps, back-pressure, evictions) and of the NIC's
+    /// initial register state.
     #[arg(long, default_value_t = 1)]
     seed: u64,
 }
@@ -230,11 +231,15 @@ fn main() -> Result<()> {
     std::env::set_var("NICSIM_WAVE_DIR", &args.out);
     let result = match args.width {
         64 => {
-            let d = LauberhornNicW64C2S8::new();
+            let d = LauberhornNicW64C2S8::with_reset_seed(testbench::seed::replay_reset_seed(
+                args.seed,
+            ));
             try_run(&lauberhorn_pins!(d), &nic_cfg, &host, &frames, args.seed)
         }
         512 => {
-            let d = LauberhornNicW512C2S8::new();
+            let d = LauberhornNicW512C2S8::with_reset_seed(testbench::seed::replay_reset_seed(
+                args.seed,
+            ));
             try_run(&lauberhorn_pins!(d), &nic_cfg, &host, &frames, args.seed)
         }
         w => bail!("--width {w}: the replay NIC is built at 64 and 512 bits"),
