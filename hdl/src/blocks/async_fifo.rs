@@ -16,9 +16,11 @@
 //! synchronizer (`stages` `rd_clk` edges) and one more edge for the read. `s_ready` and
 //! `m_valid` come from registers and the synchronizers only, so no path crosses.
 //!
-//! `wr_rst` and `rd_rst` reset their own side. Reset both together (each released in its
-//! own clock by a `reset_sync` from one source): a side reset alone would leave the other's
-//! pointer where it was.
+//! `wr_rst` and `rd_rst` reset their own side, synchronously. Reset both together: raise
+//! both and hold them until each clock has risen at least once (as `reset_sync`s in each
+//! domain from one source do when the source lasts a slow-clock edge), then release each in
+//! its own clock. A side released before the other side's pointer was reset would read that
+//! stale pointer; a side reset alone leaves the other's pointer where it was.
 
 use super::cdc_sync::{check_stages, sync_chain};
 use super::gray::{gray_ptr, GrayPtr};
