@@ -4,7 +4,9 @@
 //! * `reg_slave_probe`: the register front end ([`RegSlave`]) with every rule it offers
 //!   (DECERR, the map's kernel and user columns, a user check, a stall, a refusal) over
 //!   three registers, so the proof covers the front end and not one block's registers.
+//! * `async_fifo_w4_d4_s2_dist`: the asynchronous FIFO at a depth a proof can fill.
 
+use hdl::blocks::async_fifo::{async_fifo, AsyncFifoCfg};
 use hdl::blocks::reg_slave::{RegSlave, Rules};
 use hdl::bundles::{Axil, AxilCfg, Side};
 use hdl::ir::{lit, HdlErrors, Module, ModuleBuilder};
@@ -15,7 +17,7 @@ use std::rc::Rc;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = PathBuf::from(std::env::args().nth(1).ok_or("usage: formal_blocks DIR")?);
     std::fs::create_dir_all(&dir)?;
-    for m in [reg_slave_probe()?] {
+    for m in [reg_slave_probe()?, async_fifo(AsyncFifoCfg::new(4, 4))?] {
         let d = hdl::emit_design(&m)?;
         for f in &d.files {
             std::fs::write(dir.join(&f.name), &f.text)?;
