@@ -59,6 +59,10 @@ fn main() -> anyhow::Result<()> {
                 .with_view("accio_nic"),
         );
     }
+    // tests/board_vcu118.rs: the VCU118 board core around the 512-bit NIC (two clocks).
+    specs.push(hdl_model(hdl::boards::vcu118::accio_vcu118_core(
+        &hdl::library::small_nic(),
+    ))?);
     // tests/lauberhorn_endpoints.rs: one, two and eight beats per line.
     for w in [1024, 512, 128] {
         let cfg = hdl::library::small_endpoints(w);

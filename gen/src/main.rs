@@ -20,6 +20,11 @@ struct Args {
     /// Output directory; it is replaced by exactly what this run generates.
     #[arg(long, value_name = "DIR", default_value = "build/verilog")]
     out: PathBuf,
+    /// Generate a board's core instead of the library's tops: `vcu118` writes
+    /// `accio_vcu118_core` (the 512-bit Accio NIC with its CMAC-side clock crossings) for
+    /// `fpga/vcu118/`.
+    #[arg(long, value_name = "BOARD")]
+    board: Option<String>,
     /// Generate only this top (repeatable). Default: every top.
     #[arg(long = "top", value_name = "NAME")]
     tops: Vec<String>,
@@ -51,7 +56,15 @@ fn run(args: Args) -> Result<()> {
         }
         None => Config::default(),
     };
-    let all = hdl::tops::all();
+    let all = match &args.board {
+        None => hdl::tops::all(),
+        Some(b) => hdl::tops::board(b).with_context(|| {
+            format!(
+                "unknown board `{b}`; known boards: {}",
+                hdl::tops::BOARDS.join(", ")
+            )
+        })?,
+    };
     if args.list {
         for t in all {
             let module = t.build(&cfg).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -87,7 +100,7 @@ fn run(args: Args) -> Result<()> {
         filelists.push((format!("{}.f", design.top_name()), design.filelist()));
         filelists.push((
             format!("{}.xdc", design.top_name()),
-            hdl::constraints::timing_xdc(&design.top, cfg.timing.clock_period_ps),
+            t.xdc(&cfg, &design.top),
         ));
         if let Some(map) = t.regmap(&cfg) {
             map.validate()

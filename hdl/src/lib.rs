@@ -5,6 +5,7 @@ pub mod ir;
 pub use ir::*;
 pub mod accio;
 pub mod blocks;
+pub mod boards;
 pub mod bundles;
 pub mod config;
 pub mod constraints;

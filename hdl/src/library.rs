@@ -90,6 +90,9 @@ pub fn blocks() -> Result<Vec<Rc<Module>>, HdlErrors> {
         out.push(crate::accio::tx_offload::accio_tx_offload(small_tx(w))?);
         out.push(crate::accio::nic::accio_nic(&small_nic(), w)?);
     }
+    // The VCU118 board core around the 512-bit NIC, as testbench/tests/board_vcu118.rs
+    // drives it.
+    out.push(crate::boards::vcu118::accio_vcu118_core(&small_nic())?);
     Ok(out)
 }
 

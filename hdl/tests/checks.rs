@@ -377,3 +377,47 @@ fn synchronizer_flops_sample_flops_of_another_domain() {
         "{e}"
     );
 }
+
+#[test]
+fn a_domain_reset_by_a_synchronizer_resets_its_registers_and_instances() {
+    let mut child = ModuleBuilder::new("child_r");
+    let d = child.input("d", 1);
+    let q = child.output("q", 1);
+    let r = child.reg_reset("r", 1, 0);
+    child.set(&r, &d);
+    child.set(&q, &r);
+    let child = child.finish().unwrap();
+
+    let mut m = ModuleBuilder::new("synced_reset");
+    let clk = m.domain("a_clk", None);
+    let rst_in = m.input("rst_in", 1);
+    let y = m.output("y", 1);
+    let rst = m.wire("a_rst", 1);
+    m.set(&rst, &rst_in);
+    let a = m.domain_reset_by(&clk, &rst);
+    let ra = m.in_domain(&a, |m| m.reg_reset("ra", 1, 1));
+    let inst = m.in_domain(&a, |m| m.instance("c", &child));
+    m.connect(inst, "d", &ra);
+    let cq = m.inst_output(inst, "q");
+    m.set(&ra, &cq);
+    m.set(&y, &ra);
+    let text = emit_design(&m.finish().unwrap()).unwrap().files[1]
+        .text
+        .clone();
+    for want in [
+        "always @(posedge a_clk) begin\n        if (a_rst) begin\n            ra <= 1'b1;",
+        ".clk (a_clk),",
+        ".rst (a_rst),",
+    ] {
+        assert!(text.contains(want), "{want:?} not in\n{text}");
+    }
+    let mut m = ModuleBuilder::new("wide_reset");
+    let clk = m.domain("a_clk", None);
+    let wide = m.input("wide", 2);
+    let _ = m.domain_reset_by(&clk, &wide);
+    let e = errors(m);
+    assert!(
+        e.contains("signal `wide`: a reset must be 1 bit wide"),
+        "{e}"
+    );
+}

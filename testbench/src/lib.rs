@@ -20,6 +20,7 @@ pub mod lauberhorn_regs {
     include!(concat!(env!("OUT_DIR"), "/lauberhorn_regs.rs"));
 }
 
+pub mod accio_check;
 pub mod cli;
 pub mod seed;
 pub mod tap;

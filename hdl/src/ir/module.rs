@@ -531,6 +531,26 @@ impl ModuleBuilder {
         self.new_domain(clk, Some(rst), true)
     }
 
+    /// `d`'s clock with `rst`, a 1-bit signal of this module, as its synchronous reset: for
+    /// a board top whose domains are reset by reset synchronizers inside it (built in `d`)
+    /// rather than by reset ports.
+    pub fn domain_reset_by(&mut self, d: &ClockDomain, rst: &Sig) -> ClockDomain {
+        if rst.width() != 1 {
+            let name = self.signals[rst.id.0 as usize].name.to_string();
+            self.error(Some(&name), "a reset must be 1 bit wide");
+        }
+        self.domains.push(Domain {
+            clk: Some(d.clk.id),
+            rst: Some(rst.id),
+            async_reset: false,
+        });
+        ClockDomain {
+            id: self.domains.len() - 1,
+            clk: d.clk.clone(),
+            rst: Some(rst.clone()),
+        }
+    }
+
     fn new_domain(&mut self, clk: &str, rst: Option<&str>, async_reset: bool) -> ClockDomain {
         let clk = self.input(clk, 1);
         let rst = rst.map(|r| self.input(r, 1));

@@ -12,7 +12,7 @@
 // Connection fields are documented by the TOML format in the README.
 #![allow(missing_docs)]
 
-use crate::axil::{Access, AxilMaster, AxilPorts};
+use crate::axil::{Access, AxilMaster, AxilPorts, Completion};
 use crate::hostmem::{AxiPorts, HostMem, HostMemCfg};
 use hdl::accio::rx_offload::record as rx_record;
 use hdl::accio::tx_offload::record as tx_record;
@@ -186,284 +186,394 @@ pub fn run(
     data_width: u32,
     seed: u64,
 ) -> Report {
-    let map = Map::new();
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut mem = HostMem::new(host.mem.clone(), ChaCha8Rng::seed_from_u64(rng.gen()));
-    let mut mmio = AxilMaster::new(ChaCha8Rng::seed_from_u64(rng.gen()));
-    let mut why: VecDeque<Why> = VecDeque::new();
-    let push = |mmio: &mut AxilMaster, why: &mut VecDeque<Why>, a: Access, w: Why| {
-        mmio.push(a);
-        why.push_back(w);
-    };
-    let kw = |addr: u64, v: u64| Access::write(addr, v, true, 0);
-    let kr = |addr: u64| Access::read(addr, true, 0);
-    // Setup: the NIC block, every entry, the posted buffers, the TX rings.
-    push(
-        &mut mmio,
-        &mut why,
-        kw(map.nic("MAC_ADDR"), mac_u64(host.mac)),
-        Why::Setup,
-    );
-    push(
-        &mut mmio,
-        &mut why,
-        kw(map.nic("CTRL"), host.malformed_to_np as u64),
-        Why::Setup,
-    );
-    let mut heads: Vec<u32> = vec![0; conns.len()];
-    for (i, c) in conns.iter().enumerate() {
-        let rx_base = RX_RING_BASE + i as u64 * 0x100_0000;
-        let tx_base = TX_RING_BASE + i as u64 * 0x100_0000;
-        // TX records, written before the doorbell.
-        let mut tail = 0u32;
-        for d in &c.send {
-            let mut r = vec![0u8; tx_record::PAYLOAD];
-            r[tx_record::LEN..tx_record::LEN + 2].copy_from_slice(&(d.len() as u16).to_le_bytes());
-            r.extend(d);
-            r.resize(tx_record::footprint(d.len(), data_width), 0);
-            for (k, b) in r.iter().enumerate() {
-                let off = (tail as u64 + k as u64) & u64::from(c.tx_ring_bytes - 1);
-                mem.write_byte(tx_base + off, *b);
-            }
-            tail = tail.wrapping_add(r.len() as u32);
-        }
-        assert!(
-            c.tx_footprint(data_width) <= u64::from(c.tx_ring_bytes),
-            "connection {i}: datagrams to send exceed the TX ring"
-        );
-        let e = |r: &str| map.entry(i, r);
-        for (a, v) in [
-            (
-                e("LOCAL"),
-                map.pack(
-                    "ENTRY",
-                    "LOCAL",
-                    &[("IP", c.local_ip.into()), ("PORT", c.local_port.into())],
-                ),
-            ),
-            (
-                e("REMOTE"),
-                map.pack(
-                    "ENTRY",
-                    "REMOTE",
-                    &[("IP", c.remote_ip.into()), ("PORT", c.remote_port.into())],
-                ),
-            ),
-            (e("REMOTE_MAC"), mac_u64(c.remote_mac)),
-            (e("RX_BASE"), rx_base),
-            (e("RX_SIZE"), u64::from(c.rx_ring_bytes)),
-            (e("RX_HEAD"), 0),
-            (e("RX_TAIL"), 0),
-            (e("TX_BASE"), tx_base),
-            (e("TX_SIZE"), u64::from(c.tx_ring_bytes)),
-            (e("TX_HEAD"), 0),
-            (e("TX_TAIL"), 0),
-            (e("DROPS"), 0),
-            (
-                e("CTRL"),
-                map.pack(
-                    "ENTRY",
-                    "CTRL",
-                    &[
-                        ("ENABLED", 1),
-                        ("ACCELERATED", c.accelerated as u64),
-                        ("PROTOCOL", 17),
-                    ],
-                ),
-            ),
-        ] {
-            push(&mut mmio, &mut why, kw(a, v), Why::Setup);
-        }
-        if tail != 0 {
-            push(
-                &mut mmio,
-                &mut why,
-                kw(e("TX_TAIL"), u64::from(tail)),
-                Why::Setup,
-            );
-        }
-    }
-    let mut posted: VecDeque<u64> = VecDeque::new();
-    for k in 0..host.np_buffers {
-        let a = NP_BASE + k as u64 * 0x1000;
-        push(&mut mmio, &mut why, kw(map.nic("RX_POST"), a), Why::Setup);
-        posted.push_back(a);
-    }
-    for (k, f) in host.np_send.iter().enumerate() {
-        let a = NP_TX_BASE + k as u64 * 0x4000;
-        mem.write(a, f);
-        push(
-            &mut mmio,
-            &mut why,
-            kw(
-                map.nic("TX_POST"),
-                map.pack("NIC", "TX_POST", &[("ADDR", a), ("LEN", f.len() as u64)]),
-            ),
-            Why::Setup,
-        );
-    }
-
-    let mut report = Report {
-        rings: vec![Vec::new(); conns.len()],
-        drops: vec![0; conns.len()],
-        ..Report::default()
-    };
+    let mut h = Host::new(conns, host, frames, stat_names, data_width, seed);
     p.link_up.set_bit(0, true);
     p.rst.set_bit(0, true);
     p.rx.idle();
     p.dut.tick().unwrap();
     p.rst.set_bit(0, false);
-    let mut beats: VecDeque<Beat> = frames
-        .iter()
-        .flat_map(|(f, bad)| frame_to_beats(f, p.rx.lanes(), *bad as u64))
-        .collect();
-    let mut out: Vec<Beat> = Vec::new();
-    let (mut cycle, mut quiet, mut poll) = (0u64, 0u64, 0usize);
-    let mut draining = false;
-    let mut setup_done = false;
     loop {
-        // Frames from the MAC, once the NIC is set up.
-        let beat = if setup_done && !rng.gen_bool(host.rx_gaps) {
-            beats.front().cloned()
+        h.mac_drive(&p.rx, &p.tx);
+        h.host_drive(&p.axil, &p.axi);
+        p.dut.eval().unwrap();
+        h.mac_sample(&p.rx, &p.tx);
+        let done = h.host_sample(&p.axil, &p.axi);
+        p.dut.tick().unwrap();
+        if done {
+            break;
+        }
+    }
+    h.finish()
+}
+
+/// The host and the MAC of [`run`], in two halves that may run on different clocks: the
+/// MAC side (`mac_drive`, `mac_sample`: the received frames, the transmit stream) and the
+/// host side (`host_drive`, `host_sample`: the driver's register accesses over AXI4-Lite,
+/// host memory behind the AXI4 master). Each clock cycle of a side is its `_drive` (the
+/// inputs for the coming edge) and, once the outputs have settled, its `_sample` (the
+/// handshakes the edge completes). [`run`] runs both on the NIC's one clock; a board test
+/// runs the MAC side on the MAC's clock. The run is over when `host_sample` says so, after
+/// [`HostCfg::quiet`] host cycles without activity on either side.
+pub struct Host<'a> {
+    conns: &'a [Conn],
+    cfg: &'a HostCfg,
+    stat_names: &'a [&'a str],
+    map: Map,
+    rng: ChaCha8Rng,
+    mem: HostMem,
+    mmio: AxilMaster,
+    why: VecDeque<Why>,
+    heads: Vec<u32>,
+    posted: VecDeque<u64>,
+    report: Report,
+    beats: VecDeque<Beat>,
+    out: Vec<Beat>,
+    /// A received beat is on the MAC stream this MAC cycle.
+    driving: bool,
+    /// Something happened on either side since the last host cycle.
+    active: bool,
+    quiet: u64,
+    poll: usize,
+    draining: bool,
+    setup_done: bool,
+}
+
+impl<'a> Host<'a> {
+    /// The host set up for `conns`: the setup accesses queued, the TX rings and the
+    /// normal-path frames written into host memory, `frames` waiting at the MAC.
+    pub fn new(
+        conns: &'a [Conn],
+        host: &'a HostCfg,
+        frames: &[(Vec<u8>, bool)],
+        stat_names: &'a [&'a str],
+        data_width: u32,
+        seed: u64,
+    ) -> Self {
+        let map = Map::new();
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut mem = HostMem::new(host.mem.clone(), ChaCha8Rng::seed_from_u64(rng.gen()));
+        let mut mmio = AxilMaster::new(ChaCha8Rng::seed_from_u64(rng.gen()));
+        let mut why: VecDeque<Why> = VecDeque::new();
+        let push = |mmio: &mut AxilMaster, why: &mut VecDeque<Why>, a: Access, w: Why| {
+            mmio.push(a);
+            why.push_back(w);
+        };
+        // Setup: the NIC block, every entry, the posted buffers, the TX rings.
+        push(
+            &mut mmio,
+            &mut why,
+            kw(map.nic("MAC_ADDR"), mac_u64(host.mac)),
+            Why::Setup,
+        );
+        push(
+            &mut mmio,
+            &mut why,
+            kw(map.nic("CTRL"), host.malformed_to_np as u64),
+            Why::Setup,
+        );
+        let heads: Vec<u32> = vec![0; conns.len()];
+        for (i, c) in conns.iter().enumerate() {
+            let rx_base = RX_RING_BASE + i as u64 * 0x100_0000;
+            let tx_base = TX_RING_BASE + i as u64 * 0x100_0000;
+            // TX records, written before the doorbell.
+            let mut tail = 0u32;
+            for d in &c.send {
+                let mut r = vec![0u8; tx_record::PAYLOAD];
+                r[tx_record::LEN..tx_record::LEN + 2]
+                    .copy_from_slice(&(d.len() as u16).to_le_bytes());
+                r.extend(d);
+                r.resize(tx_record::footprint(d.len(), data_width), 0);
+                for (k, b) in r.iter().enumerate() {
+                    let off = (tail as u64 + k as u64) & u64::from(c.tx_ring_bytes - 1);
+                    mem.write_byte(tx_base + off, *b);
+                }
+                tail = tail.wrapping_add(r.len() as u32);
+            }
+            assert!(
+                c.tx_footprint(data_width) <= u64::from(c.tx_ring_bytes),
+                "connection {i}: datagrams to send exceed the TX ring"
+            );
+            let e = |r: &str| map.entry(i, r);
+            for (a, v) in [
+                (
+                    e("LOCAL"),
+                    map.pack(
+                        "ENTRY",
+                        "LOCAL",
+                        &[("IP", c.local_ip.into()), ("PORT", c.local_port.into())],
+                    ),
+                ),
+                (
+                    e("REMOTE"),
+                    map.pack(
+                        "ENTRY",
+                        "REMOTE",
+                        &[("IP", c.remote_ip.into()), ("PORT", c.remote_port.into())],
+                    ),
+                ),
+                (e("REMOTE_MAC"), mac_u64(c.remote_mac)),
+                (e("RX_BASE"), rx_base),
+                (e("RX_SIZE"), u64::from(c.rx_ring_bytes)),
+                (e("RX_HEAD"), 0),
+                (e("RX_TAIL"), 0),
+                (e("TX_BASE"), tx_base),
+                (e("TX_SIZE"), u64::from(c.tx_ring_bytes)),
+                (e("TX_HEAD"), 0),
+                (e("TX_TAIL"), 0),
+                (e("DROPS"), 0),
+                (
+                    e("CTRL"),
+                    map.pack(
+                        "ENTRY",
+                        "CTRL",
+                        &[
+                            ("ENABLED", 1),
+                            ("ACCELERATED", c.accelerated as u64),
+                            ("PROTOCOL", 17),
+                        ],
+                    ),
+                ),
+            ] {
+                push(&mut mmio, &mut why, kw(a, v), Why::Setup);
+            }
+            if tail != 0 {
+                push(
+                    &mut mmio,
+                    &mut why,
+                    kw(e("TX_TAIL"), u64::from(tail)),
+                    Why::Setup,
+                );
+            }
+        }
+        let mut posted: VecDeque<u64> = VecDeque::new();
+        for k in 0..host.np_buffers {
+            let a = NP_BASE + k as u64 * 0x1000;
+            push(&mut mmio, &mut why, kw(map.nic("RX_POST"), a), Why::Setup);
+            posted.push_back(a);
+        }
+        for (k, f) in host.np_send.iter().enumerate() {
+            let a = NP_TX_BASE + k as u64 * 0x4000;
+            mem.write(a, f);
+            push(
+                &mut mmio,
+                &mut why,
+                kw(
+                    map.nic("TX_POST"),
+                    map.pack("NIC", "TX_POST", &[("ADDR", a), ("LEN", f.len() as u64)]),
+                ),
+                Why::Setup,
+            );
+        }
+        let beats = frames
+            .iter()
+            .flat_map(|(f, bad)| frame_to_beats(f, data_width as usize / 8, *bad as u64))
+            .collect();
+        Host {
+            conns,
+            cfg: host,
+            stat_names,
+            map,
+            rng,
+            mem,
+            mmio,
+            why,
+            heads,
+            posted,
+            report: Report {
+                rings: vec![Vec::new(); conns.len()],
+                drops: vec![0; conns.len()],
+                ..Report::default()
+            },
+            beats,
+            out: Vec::new(),
+            driving: false,
+            active: false,
+            quiet: 0,
+            poll: 0,
+            draining: false,
+            setup_done: false,
+        }
+    }
+
+    /// MAC side, after its clock edge: the next received beat (once the NIC is set up,
+    /// with random gaps) and the transmit side's random ready.
+    pub fn mac_drive(&mut self, rx: &AxisIn, tx: &AxisOut) {
+        let beat = if self.setup_done && !self.rng.gen_bool(self.cfg.rx_gaps) {
+            self.beats.front().cloned()
         } else {
             None
         };
         match &beat {
-            Some(b) => p.rx.drive(&b.with_unkept(rng.gen())),
-            None => p.rx.idle(),
+            Some(b) => rx.drive(&b.with_unkept(self.rng.gen())),
+            None => rx.idle(),
         }
-        p.tx.set_ready(rng.gen_bool(host.tx_ready));
-        // The driver's polling, one access at a time.
-        if setup_done && !draining && mmio.idle() {
-            let n = conns.len();
-            let k = poll % (n + 2);
-            poll += 1;
-            let w = if k < n {
+        self.driving = beat.is_some();
+        tx.set_ready(self.rng.gen_bool(self.cfg.tx_ready));
+    }
+
+    /// Host side, after its clock edge: the driver's next poll when nothing is pending
+    /// (RX_TAIL of each entry, RX_COMP, the event queue, in turn), the register and
+    /// memory ports.
+    pub fn host_drive(&mut self, axil: &AxilPorts, axi: &AxiPorts) {
+        let map = &self.map;
+        if self.setup_done && !self.draining && self.mmio.idle() {
+            let n = self.conns.len();
+            let k = self.poll % (n + 2);
+            self.poll += 1;
+            let (a, w) = if k < n {
                 (kr(map.entry(k, "RX_TAIL")), Why::RxTail(k))
             } else if k == n {
                 (kr(map.nic("RX_COMP")), Why::RxComp)
             } else {
                 (kr(map.at("GLOBAL", 0, "EVQ_POP")), Why::Event)
             };
-            push(&mut mmio, &mut why, w.0, w.1);
+            self.push(a, w);
         }
-        mmio.drive(&p.axil);
-        mem.drive(&p.axi);
-        p.dut.eval().unwrap();
+        self.mmio.drive(axil);
+        self.mem.drive(axi);
+    }
 
-        let mut active = beat.is_some();
-        if beat.is_some() {
-            beats.pop_front();
+    /// MAC side, outputs settled before its edge: the beat the NIC takes (it never holds
+    /// the receive side back), the beat it sends.
+    pub fn mac_sample(&mut self, rx: &AxisIn, tx: &AxisOut) {
+        if self.driving {
+            assert!(rx.ready(), "the NIC held the MAC's receive stream back");
+            self.beats.pop_front();
+            self.active = true;
         }
-        if p.tx.fires() {
-            let b = p.tx.beat();
+        if tx.fires() {
+            let b = tx.beat();
             let last = b.last;
-            out.push(b);
+            self.out.push(b);
             if last {
-                report.wire.push(beats_to_frame(&out));
-                out.clear();
+                self.report.wire.push(beats_to_frame(&self.out));
+                self.out.clear();
             }
-            active = true;
+            self.active = true;
         }
-        let (_, done) = mmio.sample(&p.axil);
+    }
+
+    /// Host side, outputs settled before its edge: the completed access and what the
+    /// driver does about it, the memory's handshakes. True when the run is over.
+    pub fn host_sample(&mut self, axil: &AxilPorts, axi: &AxiPorts) -> bool {
+        let (_, done) = self.mmio.sample(axil);
         if let Some(c) = done {
-            let w = why.pop_front().expect("every access has a purpose");
-            assert_eq!(c.resp, 0, "{w:?}: {:?} answered {}", c.access, c.resp);
-            match w {
-                Why::Setup => {}
-                Why::RxTail(i) => {
-                    let t = c.data as u32;
-                    let size = conns[i].rx_ring_bytes;
-                    let base = RX_RING_BASE + i as u64 * 0x100_0000;
-                    let rd = |off: u32, n: usize| -> Vec<u8> {
-                        (0..n)
-                            .map(|k| {
-                                mem.read_byte(
-                                    base + u64::from(off.wrapping_add(k as u32) & (size - 1)),
-                                )
-                            })
-                            .collect()
-                    };
-                    let mut h = heads[i];
-                    while h != t {
-                        let hdr = rd(h, rx_record::PAYLOAD);
-                        let len = u16::from_le_bytes([hdr[rx_record::LEN], hdr[rx_record::LEN + 1]])
-                            as usize;
-                        report.rings[i].push(rd(h, rx_record::PAYLOAD + len));
-                        h = h.wrapping_add(rx_record::footprint(len) as u32);
-                        active = true;
-                    }
-                    if h != heads[i] {
-                        heads[i] = h;
-                        push(
-                            &mut mmio,
-                            &mut why,
-                            kw(map.entry(i, "RX_HEAD"), u64::from(h)),
-                            Why::Setup,
-                        );
-                    }
-                }
-                Why::RxComp => {
-                    if map.get("NIC", "RX_COMP", "VALID", c.data) == 1 {
-                        let a = posted.pop_front().expect("a completion has its buffer");
-                        let len = map.get("NIC", "RX_COMP", "LEN", c.data) as usize;
-                        report.normal.push((mem.read(a, len), c.data));
-                        posted.push_back(a);
-                        push(&mut mmio, &mut why, kw(map.nic("RX_POST"), a), Why::Setup);
-                        // Drain the completions before polling anything else.
-                        push(&mut mmio, &mut why, kr(map.nic("RX_COMP")), Why::RxComp);
-                        active = true;
-                    }
-                }
-                Why::Event => {
-                    if c.data != 0 {
-                        report.events.push(c.data);
-                        active = true;
-                    }
-                }
-                Why::Stat(k) => {
-                    report.stats.insert(stat_names[k].to_string(), c.data);
-                }
-                Why::Drops(i) => report.drops[i] = c.data,
-            }
+            self.complete(c);
         }
-        if !setup_done && why.iter().all(|w| *w != Why::Setup) {
-            setup_done = true;
+        if !self.setup_done && self.why.iter().all(|w| *w != Why::Setup) {
+            self.setup_done = true;
         }
-        mem.sample(&p.axi);
-        p.dut.tick().unwrap();
-        cycle += 1;
-        quiet = if active || !beats.is_empty() || !setup_done {
+        self.mem.sample(axi);
+        self.report.cycles += 1;
+        self.quiet = if self.active || !self.beats.is_empty() || !self.setup_done {
             0
         } else {
-            quiet + 1
+            self.quiet + 1
         };
-        if quiet > host.quiet && !draining {
+        self.active = false;
+        if self.quiet > self.cfg.quiet && !self.draining {
             // Read the statistics and every entry's drop count, then stop.
-            draining = true;
-            for (k, _) in stat_names.iter().enumerate() {
-                push(
-                    &mut mmio,
-                    &mut why,
-                    kr(map.nic(stat_names[k])),
-                    Why::Stat(k),
-                );
+            self.draining = true;
+            for (k, name) in self.stat_names.iter().enumerate() {
+                let a = kr(self.map.nic(name));
+                self.push(a, Why::Stat(k));
             }
-            for i in 0..conns.len() {
-                push(
-                    &mut mmio,
-                    &mut why,
-                    kr(map.entry(i, "DROPS")),
-                    Why::Drops(i),
-                );
+            for i in 0..self.conns.len() {
+                let a = kr(self.map.entry(i, "DROPS"));
+                self.push(a, Why::Drops(i));
             }
         }
-        if draining && why.is_empty() {
-            break;
-        }
-        assert!(cycle < 50_000_000, "the NIC never went quiet");
+        assert!(self.report.cycles < 50_000_000, "the NIC never went quiet");
+        self.draining && self.why.is_empty()
     }
-    assert!(mem.violations.is_empty(), "AXI: {:#?}", mem.violations);
-    report.cycles = cycle;
-    report
+
+    /// The report, once [`host_sample`](Self::host_sample) said the run is over.
+    pub fn finish(self) -> Report {
+        assert!(
+            self.mem.violations.is_empty(),
+            "AXI: {:#?}",
+            self.mem.violations
+        );
+        self.report
+    }
+
+    fn push(&mut self, a: Access, w: Why) {
+        self.mmio.push(a);
+        self.why.push_back(w);
+    }
+
+    /// What the driver does with the answer to an access.
+    fn complete(&mut self, c: Completion) {
+        let w = self.why.pop_front().expect("every access has a purpose");
+        assert_eq!(c.resp, 0, "{w:?}: {:?} answered {}", c.access, c.resp);
+        let map = &self.map;
+        match w {
+            Why::Setup => {}
+            Why::RxTail(i) => {
+                let t = c.data as u32;
+                let size = self.conns[i].rx_ring_bytes;
+                let base = RX_RING_BASE + i as u64 * 0x100_0000;
+                let mem = &self.mem;
+                let rd = |off: u32, n: usize| -> Vec<u8> {
+                    (0..n)
+                        .map(|k| {
+                            mem.read_byte(base + u64::from(off.wrapping_add(k as u32) & (size - 1)))
+                        })
+                        .collect()
+                };
+                let mut h = self.heads[i];
+                while h != t {
+                    let hdr = rd(h, rx_record::PAYLOAD);
+                    let len =
+                        u16::from_le_bytes([hdr[rx_record::LEN], hdr[rx_record::LEN + 1]]) as usize;
+                    self.report.rings[i].push(rd(h, rx_record::PAYLOAD + len));
+                    h = h.wrapping_add(rx_record::footprint(len) as u32);
+                    self.active = true;
+                }
+                if h != self.heads[i] {
+                    self.heads[i] = h;
+                    let a = kw(map.entry(i, "RX_HEAD"), u64::from(h));
+                    self.push(a, Why::Setup);
+                }
+            }
+            Why::RxComp => {
+                if map.get("NIC", "RX_COMP", "VALID", c.data) == 1 {
+                    let a = self
+                        .posted
+                        .pop_front()
+                        .expect("a completion has its buffer");
+                    let len = map.get("NIC", "RX_COMP", "LEN", c.data) as usize;
+                    self.report.normal.push((self.mem.read(a, len), c.data));
+                    self.posted.push_back(a);
+                    let (post, comp) = (kw(map.nic("RX_POST"), a), kr(map.nic("RX_COMP")));
+                    self.push(post, Why::Setup);
+                    // Drain the completions before polling anything else.
+                    self.push(comp, Why::RxComp);
+                    self.active = true;
+                }
+            }
+            Why::Event => {
+                if c.data != 0 {
+                    self.report.events.push(c.data);
+                    self.active = true;
+                }
+            }
+            Why::Stat(k) => {
+                self.report
+                    .stats
+                    .insert(self.stat_names[k].to_string(), c.data);
+            }
+            Why::Drops(i) => self.report.drops[i] = c.data,
+        }
+    }
+}
+
+/// A kernel write.
+fn kw(addr: u64, v: u64) -> Access {
+    Access::write(addr, v, true, 0)
+}
+
+/// A kernel read.
+fn kr(addr: u64) -> Access {
+    Access::read(addr, true, 0)
 }
