@@ -12,6 +12,7 @@ have g++ || need+=(g++)
 have make || need+=(make)
 have python3 || need+=(python3)
 have z3 || need+=(z3)
+have tclsh || need+=(tcl)
 dpkg -s zlib1g-dev >/dev/null 2>&1 || need+=(zlib1g-dev)
 
 if ((${#need[@]})); then
