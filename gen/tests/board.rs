@@ -62,5 +62,8 @@ fn unknown_board_lists_the_known_ones() {
     let r = gen(&["--board", "vcu119"]);
     assert!(!r.status.success());
     let err = String::from_utf8_lossy(&r.stderr);
-    assert!(err.contains("unknown board `vcu119`; known boards: vcu118"), "{err}");
+    assert!(
+        err.contains("unknown board `vcu119`; known boards: vcu118"),
+        "{err}"
+    );
 }

@@ -35,6 +35,18 @@ pub fn conns(rng: &mut ChaCha8Rng, sends: usize) -> Vec<Conn> {
         .collect()
 }
 
+/// `n` frames for the host to send on the normal path: random bytes of 60 to 1514, typed
+/// ARP so that no receive path takes them for a datagram.
+pub fn np_frames(rng: &mut ChaCha8Rng, n: usize) -> Vec<Vec<u8>> {
+    (0..n)
+        .map(|_| {
+            let mut f: Vec<u8> = (0..rng.gen_range(60..=1514)).map(|_| rng.gen()).collect();
+            f[12..14].copy_from_slice(&[0x08, 0x06]);
+            f
+        })
+        .collect()
+}
+
 /// Datagrams to the connections (and one address nobody listens on), and random frames.
 pub fn traffic(rng: &mut ChaCha8Rng, n: usize) -> Vec<(Vec<u8>, bool)> {
     (0..n)

@@ -17,7 +17,7 @@ use sim::PortRead;
 use sim_models::accio::host::{run, HostCfg, NicPins};
 use sim_models::hostmem::HostMemCfg;
 use sim_models::nic_pins;
-use testbench::accio_check::{check, conns, stat_names, traffic, MAC};
+use testbench::accio_check::{check, conns, np_frames, stat_names, traffic, MAC};
 use testbench::models::{AccioNicW512N16C4 as Nic512, AccioNicW64N16C4 as Nic64};
 use testbench::seed;
 
@@ -26,13 +26,7 @@ fn random_run(p: NicPins, name: &str, w: u32) {
     for policy in [false, true] {
         let cs = conns(&mut rng, 8);
         let frames = traffic(&mut rng, 200);
-        let np_send: Vec<Vec<u8>> = (0..6)
-            .map(|_| {
-                let mut f: Vec<u8> = (0..rng.gen_range(60..=1514)).map(|_| rng.gen()).collect();
-                f[12..14].copy_from_slice(&[0x08, 0x06]);
-                f
-            })
-            .collect();
+        let np_send = np_frames(&mut rng, 6);
         let host = HostCfg {
             mac: MAC,
             malformed_to_np: policy,

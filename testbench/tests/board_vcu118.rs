@@ -19,7 +19,7 @@ use sim::prelude::*;
 use sim_models::accio::host::{Host, HostCfg};
 use sim_models::hostmem::HostMemCfg;
 use sim_models::traces::{pad, udp_frame_to};
-use testbench::accio_check::{check, conns, stat_names, traffic, MAC};
+use testbench::accio_check::{check, conns, np_frames, stat_names, traffic, MAC};
 use testbench::models::AccioVcu118Core as Core;
 use testbench::seed;
 
@@ -91,13 +91,7 @@ fn run(rng: &mut ChaCha8Rng, d: &Core, malformed_to_np: bool) {
     let frames = traffic(rng, 200);
     let frames = with_bad_frames(rng, frames, 8);
     let bad = frames.iter().filter(|(_, b)| *b).count() as u64;
-    let np_send: Vec<Vec<u8>> = (0..4)
-        .map(|_| {
-            let mut f: Vec<u8> = (0..rng.gen_range(60..=1514)).map(|_| rng.gen()).collect();
-            f[12..14].copy_from_slice(&[0x08, 0x06]);
-            f
-        })
-        .collect();
+    let np_send = np_frames(rng, 4);
     let host = HostCfg {
         mac: MAC,
         malformed_to_np,
