@@ -565,7 +565,11 @@ fn rings_fill_up(p: AccioRx, name: &str) {
             .map(|(_, r)| u16::from_le_bytes([r[record::FLAGS], r[record::FLAGS + 1]]))
             .collect()
     };
-    assert_eq!(flags(after), [record::FLAG_LOSS, 0, 0, 0]);
+    // Losses are flagged on the next record written. Whether that is the first after the
+    // drain depends on whether a smaller datagram still fitted after the last drop (the
+    // model comparison above checks every record's flags exactly); the rest carry none.
+    assert!(flags(&out.records[0]).contains(&record::FLAG_LOSS));
+    assert_eq!(flags(&after[1..]), [0, 0, 0]);
 }
 
 #[test]
