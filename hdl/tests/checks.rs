@@ -245,15 +245,20 @@ fn memory_address_width_is_checked() {
     assert!(errors(m).contains("signal `store`: address is 5 bits; depth 64 needs 6"));
 }
 
+/// A module with one reset register between `d` and `q`, to instantiate in a domain.
+fn one_register(name: &str) -> std::rc::Rc<hdl::ir::Module> {
+    let mut m = ModuleBuilder::new(name);
+    let d = m.input("d", 1);
+    let q = m.output("q", 1);
+    let r = m.reg_reset("r", 1, 0);
+    m.set(&r, &d);
+    m.set(&q, &r);
+    m.finish().unwrap()
+}
+
 #[test]
 fn clock_domains_clock_their_registers_memory_ports_and_instances() {
-    let mut child = ModuleBuilder::new("child");
-    let d = child.input("d", 1);
-    let q = child.output("q", 1);
-    let r = child.reg_reset("r", 1, 0);
-    child.set(&r, &d);
-    child.set(&q, &r);
-    let child = child.finish().unwrap();
+    let child = one_register("child");
 
     let mut m = ModuleBuilder::new("two_clocks");
     let a = m.domain("a_clk", Some("a_rst"));
@@ -380,13 +385,7 @@ fn synchronizer_flops_sample_flops_of_another_domain() {
 
 #[test]
 fn a_domain_reset_by_a_synchronizer_resets_its_registers_and_instances() {
-    let mut child = ModuleBuilder::new("child_r");
-    let d = child.input("d", 1);
-    let q = child.output("q", 1);
-    let r = child.reg_reset("r", 1, 0);
-    child.set(&r, &d);
-    child.set(&q, &r);
-    let child = child.finish().unwrap();
+    let child = one_register("child_r");
 
     let mut m = ModuleBuilder::new("synced_reset");
     let clk = m.domain("a_clk", None);
