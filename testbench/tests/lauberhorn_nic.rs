@@ -432,7 +432,7 @@ fn exact_cycles_of_a_dma_call() {
         "lauberhorn_nic_dma_exact",
         &|rng| plain_calls(rng, 6, Some(1), 600),
         true,
-        [(512, 87, 121), (64, 232, 265)],
+        [(512, 88, 122), (64, 233, 266)],
     );
 }
 

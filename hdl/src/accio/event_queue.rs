@@ -5,7 +5,9 @@
 //! `<source>_data`) and is never stalled. Each source has a one-word holding register; each
 //! cycle the lowest-numbered held event moves into the FIFO if it has room. An event that
 //! finds its source's holding register still full is lost and counted in `lost`
-//! (saturating, one cycle after the loss), so nothing disappears silently. An event offered
+//! (saturating, one cycle after the loss), so nothing disappears silently; a kernel write
+//! of `lost` takes effect a cycle after the write strobe, and the losses of that cycle add
+//! to the written value. An event offered
 //! in cycle t is at the head of an empty queue from cycle t+3 (holding register, FIFO write,
 //! FIFO read stage).
 
@@ -93,8 +95,15 @@ pub fn event_queue(sources: &[&str], depth: u64) -> Result<Rc<Module>, HdlErrors
             .reduce(|a, b| a + b)
             .unwrap(),
     );
+    // The kernel's write too lands a cycle later, off registers: the write strobe comes
+    // out of the register front end's decode, which with the adder and the saturation
+    // would be seven LUT levels.
+    let set_r = m.reg_reset("lost_set", 1, 0);
+    let set_value = m.reg("lost_set_value", LOST_WIDTH);
+    m.set(&set_r, &lost_we);
+    m.set(&set_value, &lost_wdata);
     let lost_r = m.reg_reset("lost_count", LOST_WIDTH, 0);
-    let base = m.node("lost_base", lost_we.mux(&lost_wdata, &lost_r));
+    let base = m.node("lost_base", set_r.mux(&set_value, &lost_r));
     let sum = base.add_carry(lost_now.zext(LOST_WIDTH));
     let saturated = sum.msb();
     m.set(

@@ -11,7 +11,8 @@
 //!   their outcome, and no more beats than its buffer holds are in it (a frame's beats
 //!   come back as it leaves the buffer, `frame_left`, in order), so a frame starts only
 //!   when it fits (the receive path waits, which is where a burst of large calls is
-//!   paced). A frame larger than the whole buffer is dropped here and fails.
+//!   paced; every frame waits a cycle for the registered check). A frame larger than the
+//!   whole buffer is dropped here and fails.
 //! * **Outcomes in order.** Every frame then reaches the engine's decision, in order
 //!   (`decided_*`: a ring, or not: no accelerated entry, ring full). A frame decided for a
 //!   ring completes later, in order among rings, with the entry's new RX_TAIL
@@ -98,18 +99,28 @@ pub fn dma_fallback(cfg: DmaFallbackCfg) -> Result<Rc<Module>, HdlErrors> {
     let beats = m.reg_reset("beats_out", cw, 0);
     let mid = m.reg_reset("mid_frame", 1, 0);
     let dropping = m.reg("dropping_frame", 1);
-    let need = m.node("frame_beats", beats_of(&s_udp_len.clone().into()));
-    let too_big = m.node("frame_too_big", Expr::from(&need).gt(buffer_beats));
-    let lost = m.node("decided_no_ring", &dec_valid & !&dec_ring);
-    let room = m.node("outcome_room", Expr::from(&frames).lt(INFLIGHT));
     // A frame starts when it fits; one too big for the buffer when its failure has room.
+    // The check is registered: the frame's first beat waits here a cycle (`armed`) while
+    // its call's size, read from the receive path's slot memory, is turned into beats and
+    // compared. Credits only come back while a frame waits, so a check a cycle old never
+    // lets too much in.
+    let need_now = m.node("call_beats", beats_of(&s_udp_len.clone().into()));
+    let need = m.reg("frame_beats", cw);
+    let too_big = m.reg("frame_too_big", 1);
+    let fits_buffer = m.reg("buffer_room", 1);
+    let room = m.reg("outcome_room", 1);
+    let armed = m.reg_reset("frame_armed", 1, 0);
+    m.set(&need, &need_now);
+    m.set(&too_big, Expr::from(&need_now).gt(buffer_beats));
+    m.set(
+        &fits_buffer,
+        (Expr::from(&beats) + Expr::from(&need_now)).le(buffer_beats),
+    );
+    m.set(&room, Expr::from(&frames).lt(INFLIGHT));
+    let lost = m.node("decided_no_ring", &dec_valid & !&dec_ring);
     let fits = m.node(
         "credit_ok",
-        &room
-            & too_big.mux(
-                !&lost,
-                (Expr::from(&beats) + Expr::from(&need)).le(buffer_beats),
-            ),
+        &armed & &room & too_big.mux(!&lost, &fits_buffer),
     );
     let go = m.node("pass", &mid | &fits);
     let drop_now = m.node("drop_beat", mid.mux(&dropping, &too_big));
@@ -121,6 +132,7 @@ pub fn dma_fallback(cfg: DmaFallbackCfg) -> Result<Rc<Module>, HdlErrors> {
     m.set(o.tuser.as_ref().unwrap(), s.tuser.as_ref().unwrap());
     let fire = m.node("beat_fire", &s.tvalid & &s.tready);
     let begin = m.node("frame_begin", &fire & !&mid);
+    m.set(&armed, &s.tvalid & !&mid & !&begin);
     m.when(&fire, |m| m.set(&mid, !&s.tlast));
     m.when(&begin, |m| m.set(&dropping, &too_big));
     let start = m.node("frame_start", &begin & !&too_big);

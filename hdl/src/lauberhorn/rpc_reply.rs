@@ -107,9 +107,9 @@ pub fn rpc_reply(cfg: RpcReplyCfg) -> Result<Rc<Module>, HdlErrors> {
     let ports = Ports::new(&mut m, &cfg, &d);
     let job = Job::new(&mut m, &d, &ports);
     take_turns(&mut m, &ports, &job);
-    let size = payload_size(&mut m, &d, &job);
+    let size = payload_size(&mut m);
     let reads = slot_reads(&mut m, &d, &ports, &job, &size)?;
-    let head_in = header_read(&mut m, &cfg, &d, &ports, &job, &reads);
+    let head_in = header_read(&mut m, &cfg, &d, &ports, &job, &reads, &size);
     let beats = words_to_beats(&mut m, &d, &job, &size, &reads, &head_in.arrives);
     let payload = payload_beats(&mut m, &d, &ports.caller.xid, &job, &size, &beats);
     let sinks = pass_sinks(&mut m, &summer, &builder, &job, &beats, &payload);
@@ -310,8 +310,6 @@ struct Job {
     slot: Sig,
     /// The handler wrote a result (an error reply counts as written).
     wrote: Sig,
-    /// Result bytes of a reply, payload bytes of a datagram.
-    len: Sig,
     /// The reply's `accept_stat`.
     status: Sig,
     /// The pass feeds the frame builder (the first one feeds the checksum).
@@ -334,7 +332,6 @@ impl Job {
             state: m.reg_reset("state", 3, IDLE),
             slot: m.reg("slot", d.slot_bits),
             wrote: m.reg("wrote", 1),
-            len: m.reg("result_len", 16),
             status: m.reg("accept_stat", 8),
             second_pass: m.reg("second_pass", 1),
             datagram: m.reg("datagram", 1),
@@ -384,34 +381,45 @@ fn take_turns(m: &mut ModuleBuilder, ports: &Ports, job: &Job) {
     });
 }
 
-/// The payload's size in bytes, slot words and MAC beats.
+/// The payload's size: bytes, and the index of its last slot word and of its last MAC
+/// beat (every payload sent has a byte: a reply its header, a datagram is checked for it).
+/// Registered as the header word arrives, from the length it brings: computed from a
+/// registered length after, the adders and compares put in front of the checksum made a
+/// path of seven LUT levels.
 struct PayloadSize {
     bytes: Sig,
-    words: Sig,
-    beats: Sig,
+    last_word: Sig,
+    last_beat: Sig,
 }
 
-fn payload_size(m: &mut ModuleBuilder, d: &Dims, job: &Job) -> PayloadSize {
-    let (beat_bytes, word_bytes) = (d.beat_bytes, d.word_bytes);
-    let bytes = m.node(
-        "payload_bytes",
-        job.datagram.mux(
-            job.len.zext(17),
-            job.len.zext(17) + lit(u64::from(REPLY_HEADER), 17),
-        ),
-    );
-    let words = m.node(
-        "payload_words",
-        (&bytes + lit(u64::from(word_bytes) - 1, 17)).shr(word_bytes.trailing_zeros()),
-    );
-    let beats = m.node(
-        "payload_beats",
-        (&bytes + lit(u64::from(beat_bytes) - 1, 17)).shr(beat_bytes.trailing_zeros()),
-    );
+fn payload_size(m: &mut ModuleBuilder) -> PayloadSize {
     PayloadSize {
-        bytes,
-        words,
-        beats,
+        bytes: m.reg("payload_bytes", 16),
+        last_word: m.reg("payload_last_word", 17),
+        last_beat: m.reg("payload_last_beat", 17),
+    }
+}
+
+impl PayloadSize {
+    /// Sets the size when `arrives`, for a payload of `len` bytes (and a reply's header
+    /// unless `datagram`).
+    fn load(&self, m: &mut ModuleBuilder, d: &Dims, arrives: &Sig, len: &Expr, datagram: &Sig) {
+        let len = len.zext(17);
+        let header = lit(u64::from(REPLY_HEADER), 17);
+        let bytes = datagram.mux(len.clone(), &len + header.clone());
+        let last_byte = datagram.mux(len.clone() - lit(1, 17), len + header - lit(1, 17));
+        m.when(arrives, |m| {
+            // A payload fits an IPv4 datagram: 16 bits.
+            m.set(&self.bytes, bytes.trunc(16));
+            m.set(
+                &self.last_word,
+                last_byte.shr(d.word_bytes.trailing_zeros()),
+            );
+            m.set(
+                &self.last_beat,
+                last_byte.shr(d.beat_bytes.trailing_zeros()),
+            );
+        });
     }
 }
 
@@ -451,7 +459,7 @@ fn slot_reads(
     let head_rd = m.node("read_head", job.at(HEAD) & !&job.head_asked);
     let body_rd = m.node(
         "read_body",
-        job.at(PASS) & Expr::from(&asked).lt(&size.words) & &room,
+        job.at(PASS) & Expr::from(&asked).le(&size.last_word) & &room,
     );
     m.set(&rd.valid, &head_rd | &body_rd);
     let slot_addr = cat([
@@ -504,6 +512,7 @@ fn header_read(
     ports: &Ports,
     job: &Job,
     reads: &Reads,
+    size: &PayloadSize,
 ) -> HeaderIn {
     let (rd, endpoint_bits) = (&ports.slot_rd, d.endpoint_bits);
     let word0 = rd.data.trunc(64);
@@ -536,12 +545,13 @@ fn header_read(
             & tx_len.le(u64::from(tx::PAYLOAD))
             & (is_kernel | tx_src_port.eq(allowed_port)),
     );
+    let len = m.node(
+        "payload_len",
+        job.datagram
+            .mux(tx_len.clone(), good.mux(result_len, lit(0, 16))),
+    );
+    size.load(m, d, &arrives, &len.clone().into(), &job.datagram);
     m.when(&arrives, |m| {
-        m.set(
-            &job.len,
-            job.datagram
-                .mux(tx_len.clone(), good.mux(result_len, lit(0, 16))),
-        );
         m.set(&job.status, good.mux(result_stat, lit(SYSTEM_ERR, 8)));
         m.set(&job.second_pass, 0);
         m.set(&reads.words_asked, lit(0, 17));
@@ -670,7 +680,7 @@ fn gather_words(
     let got = m.reg_reset("words_in_beat", clog2(u64::from(words_per_beat)), 0);
     let acc = m.reg("beat_acc", beat_bits - word_bits);
     let words_used = m.reg_reset("words_used", 17, 0);
-    let last_word = m.node("last_word", (&words_used + lit(1, 17)).eq(&size.words));
+    let last_word = m.node("last_word", Expr::from(&words_used).eq(&size.last_word));
     let completes = m.node(
         "beat_completes",
         Expr::from(&got).eq(u64::from(words_per_beat - 1)) | &last_word,
@@ -719,7 +729,7 @@ fn payload_beats(
     beats: &Beats,
 ) -> Payload {
     let beat_bytes = d.beat_bytes;
-    let last = m.node("beat_last", (&beats.index + lit(1, 17)).eq(&size.beats));
+    let last = m.node("beat_last", Expr::from(&beats.index).eq(&size.last_beat));
     // The reply header over the payload's first 24 bytes.
     let header = reply_header(xid, &job.status);
     let lanes: Vec<Expr> = (0..beat_bytes)
@@ -855,7 +865,7 @@ fn frame_header(
         dg(desc(tx::PORT_WORD, 0, 32), &caller.src_ip),
         dg(desc(tx::PORT_WORD, tx::SRC_PORT_LSB, 16), &caller.dst_port),
         dg(desc(tx::PORT_WORD, tx::DST_PORT_LSB, 16), &caller.src_port),
-        size.bytes.trunc(16),
+        (&size.bytes).into(),
         (&sum).into(),
         lit(TTL, 8),
         (&ip_id).into(),

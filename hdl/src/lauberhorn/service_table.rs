@@ -13,11 +13,14 @@
 //! (`vers_low`, `vers_high`: a tree of comparisons over the registered hits, off the
 //! lookup's path, as the table holds the entries a cycle after the lookup).
 //!
-//! **Timing.** A lookup is three LUT levels of compares per entry, then the lowest hit,
-//! one-hot, picks the entry's words by an AND-OR (three more); an index there would need
-//! an encoder and a binary mux, a level deeper. The version tree is cut by registers
-//! every [`TREE_LEVELS_PER_STAGE`] levels (a 32-bit compare and a mux each, three LUT
-//! levels).
+//! **Timing.** A lookup is four LUT levels of compares per entry and their AND, registered
+//! as the hit vector and as the four `*_known`/`hit` flags. In the result cycle the lowest
+//! hit, one-hot, picks the entry's words (`index`, `func`, `data`, `process`) by an AND-OR
+//! from those registers (about four levels, combinational: register them before use); the
+//! words are the entry's as the table holds them in that cycle, like the versions. Picking
+//! the words in the lookup's cycle put compare, priority and select in one path of seven
+//! levels. The version tree is cut by registers every [`TREE_LEVELS_PER_STAGE`] levels (a
+//! 32-bit compare and a mux each, three LUT levels).
 
 use crate::blocks::onehot::{encode, lowest_set, select, select_onehot};
 use crate::ir::{cat, clog2, Expr, HdlErrors, Module, ModuleBuilder, PortDir, Sig};
@@ -143,11 +146,7 @@ pub fn service_table(cfg: ServiceTableCfg) -> Result<Rc<Module>, HdlErrors> {
     }
     let msb_first = |v: Vec<Expr>| cat(v.into_iter().rev());
     let hits = m.node("hits", msb_first(full));
-    let first = m.node("hit_first", lowest_set(&hits.clone().into()));
     let prog_hits = m.node("prog_hits", msb_first(prog_hit));
-    let funcs: Vec<Expr> = entries.iter().map(|e| Expr::from(&e.words[2])).collect();
-    let datas: Vec<Expr> = entries.iter().map(|e| Expr::from(&e.words[3])).collect();
-    let procs: Vec<Expr> = entries.iter().map(|e| Expr::from(&e.words[4])).collect();
     let out = |m: &mut ModuleBuilder, f: &str, v: Expr| {
         let p = m.group_port("result", f, v.width(), PortDir::Out);
         let r = m.reg(&format!("result_{f}_r"), v.width());
@@ -162,10 +161,20 @@ pub fn service_table(cfg: ServiceTableCfg) -> Result<Rc<Module>, HdlErrors> {
     out(&mut m, "port_known", msb_first(port_hit).any());
     out(&mut m, "prog_known", prog_hits.any());
     out(&mut m, "vers_known", msb_first(vers_hit).any());
-    out(&mut m, "index", encode(&first.clone().into(), iw));
-    out(&mut m, "func", select_onehot(&funcs, &first.clone().into()));
-    out(&mut m, "data", select_onehot(&datas, &first.clone().into()));
-    out(&mut m, "process", select_onehot(&procs, &first.into()));
+    // The entry's words, selected by the registered hits.
+    let hits_r = m.reg("hits_r", n);
+    m.when(&lk_valid, |m| m.set(&hits_r, &hits));
+    let first = m.node("hit_first", lowest_set(&hits_r.into()));
+    let word_of = |m: &mut ModuleBuilder, f: &str, k: usize| {
+        let words: Vec<Expr> = entries.iter().map(|e| Expr::from(&e.words[k])).collect();
+        let p = m.group_port("result", f, words[0].width(), PortDir::Out);
+        m.set(&p, select_onehot(&words, &first.clone().into()));
+    };
+    let index = m.group_port("result", "index", iw, PortDir::Out);
+    m.set(&index, encode(&first.clone().into(), iw));
+    word_of(&mut m, "func", word::FUNC as usize);
+    word_of(&mut m, "data", word::DATA as usize);
+    word_of(&mut m, "process", word::PROCESS as usize);
 
     // The program's versions on the port, `versions_lag` cycles after the results.
     let hits_r = m.reg("prog_hits_r", n);

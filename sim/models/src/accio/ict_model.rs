@@ -223,6 +223,8 @@ pub struct IctModel {
     lost: u32,
     /// Events lost in the previous cycle: the counter adds them one cycle late.
     lost_pending: u64,
+    /// A kernel write of EVQ_LOST in the previous cycle: it too lands one cycle late.
+    lost_write_pending: Option<u32>,
     held: [Option<u64>; EVQ_SOURCES],
     fifo_mem: VecDeque<u64>,
     fifo_out: Option<u64>,
@@ -273,6 +275,7 @@ impl IctModel {
             miss_last: None,
             lost: 0,
             lost_pending: 0,
+            lost_write_pending: None,
             held: [None; EVQ_SOURCES],
             fifo_mem: VecDeque::new(),
             fifo_out: None,
@@ -869,9 +872,10 @@ impl IctModel {
                 }
             }
         }
-        let base = lost_write.unwrap_or(self.lost) as u64;
+        let base = self.lost_write_pending.unwrap_or(self.lost) as u64;
         self.lost = (base + self.lost_pending).min(u32::MAX as u64) as u32;
         self.lost_pending = losses;
+        self.lost_write_pending = lost_write;
         let fetch = !self.fifo_mem.is_empty() && (self.fifo_out.is_none() || evq_pop);
         if evq_pop {
             self.fifo_out = None;
