@@ -780,7 +780,7 @@ fn exact_cycles_assignment_and_timeout() {
         }
         assert!(!o.bell_to_send.is_empty());
         for &c in &o.bell_to_send {
-            assert_eq!(c, 10 + beats - 1, "w{w}: doorbell to the queued message");
+            assert_eq!(c, 11 + beats - 1, "w{w}: doorbell to the queued message");
         }
     }
 }

@@ -35,7 +35,7 @@
 //! last is bounded by earlier work, so `c2n` never waits for long. Answers queue in a job
 //! FIFO; the serializer turns each into `n2c` beats, reading slot lines from the RAM.
 
-use crate::blocks::onehot::{encode, lowest_set, select};
+use crate::blocks::onehot::{encode, lowest_set, select, select_onehot};
 use crate::blocks::pieces::pick;
 use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::bundles::Side;
@@ -791,19 +791,34 @@ fn select_events(
     );
     let expire_any = m.node("expire_any", rx_expired.any() | tx_expired.any());
     let do_expire = m.node("do_expire", &free_after_grant & &expire_any);
+    // The next line to invalidate, picked a cycle ahead into registers: the lowest
+    // endpoint with lines to invalidate, its lowest such line (picked per endpoint in
+    // parallel, then by the endpoint's one-hot). Picked in the cycle it is sent, the two
+    // priority picks and their encoders made a path of seven LUT levels into the job
+    // queue. Only an invalidation clears a line's bit, so the candidate stays true until
+    // it is sent; the cycle after, it is the one just sent, and waits for the next pick.
     let inv_req = m.node(
         "inv_req",
         st.each(|_, e| Expr::from(&e.to_invalidate).any()),
     );
-    let inv_pick = m.node("inv_pick", lowest_set(&inv_req.clone().into()));
-    let do_inv = m.node("do_inv", &free_after_grant & !&expire_any & inv_req.any());
-    let c2n_take = m.node(
-        "c2n_take",
-        &free_after_grant & !&expire_any & !inv_req.any(),
+    let line_first: Vec<Expr> = st
+        .eps
+        .iter()
+        .map(|e| lowest_set(&e.to_invalidate.clone().into()))
+        .collect();
+    let ep_first = m.node("inv_ep_first", lowest_set(&inv_req.clone().into()));
+    let inv_pick = m.reg("inv_pick", d.endpoints);
+    let inv_line_onehot = m.reg("inv_line_onehot", d.tracked_lines);
+    let inv_ready = m.reg_reset("inv_ready", 1, 0);
+    m.set(&inv_pick, &ep_first);
+    m.set(
+        &inv_line_onehot,
+        select_onehot(&line_first, &ep_first.clone().into()),
     );
+    let do_inv = m.node("do_inv", &free_after_grant & !&expire_any & &inv_ready);
+    m.set(&inv_ready, inv_req.any() & !&do_inv);
+    let c2n_take = m.node("c2n_take", &free_after_grant & !&expire_any & !&inv_ready);
     let inv_ep = m.node("inv_ep", encode(&inv_pick.clone().into(), d.ep_bits));
-    let inv_todo = st.pick(&inv_ep, |e| Expr::from(&e.to_invalidate));
-    let inv_line_onehot = m.node("inv_line_onehot", lowest_set(&inv_todo));
     // Tracked line to page line: the receive lines at 0.., the TX lines at the page's end.
     let mut page = vec![inv_line_onehot.slice(d.rx_lines, 2)];
     if line::tx(0) > d.rx_lines {
