@@ -130,13 +130,23 @@ pub fn nic_block(cfg: NicBlockCfg) -> Result<Rc<Module>, HdlErrors> {
     let rx = receive(&mut m, &mut rs, &rxq, &cq, &posts);
     let tx = transmit(&mut m, &mut rs, &txq, &posts);
     // A post the queue cannot take, or a malformed one, is refused: SLVERR, nothing queued.
+    // Whether a post is malformed is worked out in the request's decode cycle, from the
+    // write data registered then: in the execution cycle the compares came before the
+    // refusal, the strobes and the queues' counters, a path of eight LUT levels.
     let align = cfg.data_width.trailing_zeros() - 3;
-    let refuse = (&posts.hit_rx & (!&rx.posted_room | posts.rx_addr.trunc(6).ne(0u64)))
-        | (&posts.hit_tx
-            & (!&tx.queued_room
-                | posts.tx_len.lt(14u64)
+    let bad_rx = m.reg("post_bad_rx", 1);
+    let bad_tx = m.reg("post_bad_tx", 1);
+    m.when(&rs.req.incoming.accept, |m| {
+        m.set(&bad_rx, posts.rx_addr.trunc(6).ne(0u64));
+        m.set(
+            &bad_tx,
+            posts.tx_len.lt(14u64)
                 | posts.tx_len.gt(u64::from(cfg.max_frame))
-                | posts.tx_addr.trunc(align).ne(0u64)));
+                | posts.tx_addr.trunc(align).ne(0u64),
+        );
+    });
+    let refuse = (&posts.hit_rx & (!&rx.posted_room | &bad_rx))
+        | (&posts.hit_tx & (!&tx.queued_room | &bad_tx));
     let refused = rs.refused.clone().expect("refusable");
     m.set(&refused, &rs.req.write & refuse);
     interrupt(&mut m, &mut rs, &np_irq, &rx, &tx);
