@@ -299,7 +299,7 @@ impl AxisCfg {
 
     /// Rejects widths that cannot form a stream (data must be whole bytes).
     pub fn validate(&self, module: &str) -> Result<(), HdlErrors> {
-        if self.data_width == 0 || self.data_width % 8 != 0 {
+        if self.data_width == 0 || !self.data_width.is_multiple_of(8) {
             return Err(HdlErrors::param(
                 module,
                 format!(

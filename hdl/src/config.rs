@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// Network data path.
@@ -325,22 +325,6 @@ pub struct ShifterConfig {
     pub max_offset: u32,
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            net: NetConfig::default(),
-            fifo: FifoConfig::default(),
-            arbiter: ArbiterConfig::default(),
-            shifter: ShifterConfig::default(),
-            ict: IctConfig::default(),
-            rx: RxConfig::default(),
-            tx: TxConfig::default(),
-            np: NpConfig::default(),
-            lauberhorn: LauberhornConfig::default(),
-            timing: TimingConfig::default(),
-        }
-    }
-}
 impl Default for IctConfig {
     fn default() -> Self {
         IctConfig {
@@ -406,7 +390,7 @@ impl Config {
     pub fn problems(&self) -> Vec<String> {
         let mut p = Vec::new();
         let w = self.net.data_width;
-        if w == 0 || w % 8 != 0 {
+        if w == 0 || !w.is_multiple_of(8) {
             p.push(format!(
                 "net.data_width = {w}: must be a positive multiple of 8"
             ));

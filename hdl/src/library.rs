@@ -158,12 +158,14 @@ pub fn small_tx(data_width: u32) -> crate::accio::tx_offload::TxOffloadCfg {
 /// The Accio NIC as testbench/tests/accio_nic.rs and the replay tool run it: 16 entries,
 /// 4 cores, a 64-buffer normal path; the rest at the defaults.
 pub fn small_nic() -> crate::config::Config {
-    let mut c = crate::config::Config::default();
-    c.ict = crate::config::IctConfig {
-        entries: 16,
-        cores: 4,
-        miss_filter_bits: 128,
-        event_queue_depth: 64,
+    let mut c = crate::config::Config {
+        ict: crate::config::IctConfig {
+            entries: 16,
+            cores: 4,
+            miss_filter_bits: 128,
+            event_queue_depth: 64,
+        },
+        ..Default::default()
     };
     c.np.rx_buffers = 64;
     c.np.tx_descriptors = 16;

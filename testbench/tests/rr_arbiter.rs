@@ -73,7 +73,7 @@ impl<'a> Bench<'a> {
     /// The grant in this cycle (checked against the model), then one edge with `req`/`ack`.
     fn step(&mut self, req: u64, ack: bool) -> Option<usize> {
         let p = &self.p;
-        p.req.set_bits(0, n(&p) as u32, req);
+        p.req.set_bits(0, n(p) as u32, req);
         p.ack.set_bit(0, ack);
         p.dut.eval().unwrap();
         let t = self.cycle;
@@ -85,7 +85,7 @@ impl<'a> Bench<'a> {
         );
         let onehot = want.map_or(0, |g| 1 << g);
         assert_eq!(
-            p.grant.get_bits(0, n(&p) as u32),
+            p.grant.get_bits(0, n(p) as u32),
             onehot,
             "cycle {t}: grant"
         );

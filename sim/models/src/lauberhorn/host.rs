@@ -279,13 +279,13 @@ fn addr(map: &RegMap, block: &str, i: usize, reg: &str) -> u64 {
 }
 
 /// The service a call is for, by the table's rule: the lowest enabled entry matching.
-pub fn service_of<'a>(
-    services: &'a [Service],
+pub fn service_of(
+    services: &[Service],
     prog: u32,
     vers: u32,
     proc_: u32,
     port: u16,
-) -> Option<(usize, &'a Service)> {
+) -> Option<(usize, &Service)> {
     services.iter().enumerate().find(|(_, s)| {
         s.prog == prog && s.vers == vers && s.port == port && s.proc_.is_none_or(|p| p == proc_)
     })
