@@ -104,7 +104,8 @@ pub fn rpc_reply(cfg: RpcReplyCfg) -> Result<Rc<Module>, HdlErrors> {
     ));
     // Signals are declared in the order these calls create them: keep it, and the Verilog
     // keeps its shape.
-    let ports = Ports::new(&mut m, &cfg, &d);
+    let mut ports = Ports::new(&mut m, &cfg, &d);
+    ports.caller = ports.caller.registered(&mut m);
     let job = Job::new(&mut m, &d, &ports);
     take_turns(&mut m, &ports, &job);
     let size = payload_size(&mut m);
@@ -190,6 +191,28 @@ struct Caller {
     src_port: Sig,
     dst_port: Sig,
     xid: Sig,
+}
+
+impl Caller {
+    /// The fields registered. They come out of the receive path's slot memory (a LUTRAM
+    /// read at `meta_slot`), and the header's checksum adders came right after: seven LUT
+    /// levels. The job's slot is set at least two cycles before the payload or the header
+    /// uses them (the job waits in HEAD for the slot's word 0).
+    fn registered(&self, m: &mut ModuleBuilder) -> Caller {
+        let r = |m: &mut ModuleBuilder, f: &str, v: &Sig| {
+            let reg = m.reg(&format!("caller_{f}"), v.width());
+            m.set(&reg, v);
+            reg
+        };
+        Caller {
+            src_mac: r(m, "src_mac", &self.src_mac),
+            src_ip: r(m, "src_ip", &self.src_ip),
+            dst_ip: r(m, "dst_ip", &self.dst_ip),
+            src_port: r(m, "src_port", &self.src_port),
+            dst_port: r(m, "dst_port", &self.dst_port),
+            xid: r(m, "xid", &self.xid),
+        }
+    }
 }
 
 /// A core rang the doorbell on a TX buffer.
