@@ -23,4 +23,5 @@ pub mod lauberhorn_regs {
 pub mod accio_check;
 pub mod cli;
 pub mod seed;
+pub mod soak;
 pub mod tap;
