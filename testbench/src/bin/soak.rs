@@ -33,7 +33,7 @@ struct Args {
     frames: u64,
     /// Seed of everything random (frames, timing, the NIC's initial register state);
     /// a fresh one if not given. Printed, so that a run repeats.
-    #[arg(long)]
+    #[arg(long, value_parser = testbench::seed::parse)]
     seed: Option<u64>,
 }
 

@@ -40,7 +40,7 @@ impl Tally {
 
     fn note(&mut self, what: impl FnOnce() -> String) {
         if self.first.is_none() {
-            self.first = Some(what());
+            self.first = Some(format!("after frame {}: {}", self.frames, what()));
         }
     }
 
