@@ -81,8 +81,9 @@ fn run(a: Args) -> Result<()> {
     bar.finish_and_clear();
     let summary = t.summary(start.elapsed().as_secs_f64());
     if !t.clean() {
-        bail!("{what}: FAILED: {summary}");
+        bail!("{what}: FAILED: {summary} ({})", t.seen);
     }
     println!("soak: {what}: {summary}");
+    println!("soak: {what}: {}", t.seen);
     Ok(())
 }

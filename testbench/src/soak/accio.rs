@@ -70,6 +70,8 @@ struct RxRing {
     /// The model's records not yet seen, and those the NIC left out.
     expect: VecDeque<Vec<u8>>,
     missing: u64,
+    /// Records the NIC published.
+    records: u64,
 }
 
 /// The host's view of a TX ring, and the datagrams queued in it not yet on the wire.
@@ -112,6 +114,8 @@ struct Soak<'a> {
     /// with the drops, they account for EVQ_LOST.
     events_missing: u64,
     overflow_events: u64,
+    /// MALFORMED events the model raised (malformed frames, MAC-bad ones included).
+    malformed_raised: u64,
     /// Mean hold length in cycles (long enough to fill a ring at this width).
     hold: u64,
     cycle: u64,
@@ -217,6 +221,7 @@ impl<'a> Soak<'a> {
                     next_hold: rng.gen_range(0..6 * hold),
                     expect: VecDeque::new(),
                     missing: 0,
+                    records: 0,
                 })
             })
             .collect();
@@ -252,6 +257,7 @@ impl<'a> Soak<'a> {
             evq_lost: 0,
             events_missing: 0,
             overflow_events: 0,
+            malformed_raised: 0,
             hold,
             cycle: 0,
             quiet: 0,
@@ -376,6 +382,7 @@ impl<'a> Soak<'a> {
             RxAction::Dropped(_) => {}
         }
         self.model.np_buffers.clear();
+        self.malformed_raised += self.model.malformed_events.len() as u64;
         self.malformed
             .extend(self.model.malformed_events.drain(..).map(u64::from));
         let lanes = self.width as usize / 8;
@@ -461,6 +468,7 @@ impl<'a> Soak<'a> {
             let got = rx_record_at(&self.mem, i, RING, r.seen);
             let len = got.len() - record::PAYLOAD;
             r.seen = r.seen.wrapping_add(record::footprint(len) as u32);
+            r.records += 1;
             let same = |want: &Vec<u8>| {
                 want.len() == got.len()
                     && want[..record::FLAGS] == got[..record::FLAGS]
@@ -710,6 +718,17 @@ impl<'a> Soak<'a> {
         self.t.expect(left, (0, 0), || {
             "normal-path frames and queued datagrams never seen".into()
         });
+        let records: u64 = self.rx.iter().flatten().map(|r| r.records).sum();
+        self.t.seen = format!(
+            "RX records {records}, RX_RING_FULL {}, normal-path frames {}, MALFORMED events {}, \
+             MAC-bad {}, EVQ_LOST {}, MALFORMED_TO_NP {}",
+            stat("RX_RING_FULL"),
+            stat("RX_NORMAL"),
+            self.malformed_raised,
+            stat("RX_MAC_BAD"),
+            self.evq_lost,
+            self.model.malformed_to_np as u8,
+        );
         for v in std::mem::take(&mut self.mem.violations) {
             self.t.mismatch(|| format!("AXI: {v}"));
         }

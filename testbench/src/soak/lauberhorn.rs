@@ -121,6 +121,14 @@ pub fn run(p: &NicPins, frames: u64, seed: u64, progress: &mut dyn FnMut(u64)) -
     ] {
         t.expect(n(name), want, || name.into());
     }
+    t.seen = format!(
+        "calls {}, through the DMA fallback {}, RPC-malformed {}, other frames {}, TRYAGAINS {}",
+        s.calls,
+        s.big,
+        s.malformed,
+        s.other_count,
+        n("TRYAGAINS")
+    );
     t.expect((s.notes.len(), s.others.len()), (0, 0), || {
         "notifications and other frames never seen".into()
     });

@@ -29,6 +29,8 @@ pub struct Tally {
     pub drops_model: u64,
     /// The first mismatch or bad write, described.
     pub first: Option<String>,
+    /// What else the run saw, for the record (`name value`, comma separated).
+    pub seen: String,
 }
 
 impl Tally {
