@@ -22,8 +22,8 @@ pub struct Tally {
     pub outside: u64,
     /// DMA writes landing on data the host had been given and not yet released.
     pub overwrites: u64,
-    /// Drops the NIC reported (per-entry DROPS, RX_RING_FULL; Lauberhorn: NO_SLOT,
-    /// DMA_DROPPED) ...
+    /// Drops the NIC reported (Accio: RX_RING_FULL, checked against every entry's DROPS;
+    /// Lauberhorn: NO_SLOT + REFUSED + DMA_DROPPED) ...
     pub drops_nic: u64,
     /// ... and the frames or datagrams missing from what the model says the host receives.
     pub drops_model: u64,
