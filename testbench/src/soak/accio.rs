@@ -4,20 +4,21 @@
 //! transmit side and random host-memory latency and stalls.
 //!
 //! The host polls like a driver: RX_TAIL of every entry, TX_HEAD of every accelerated
-//! entry, RX_COMP, the event queue. Each RX record is checked as it is published against
+//! entry, TX_DONE, RX_COMP, the event queue. Each RX record is checked as it is published against
 //! the RX model's (which sees each frame as the MAC starts it, with rings that never fill);
 //! at random times the host holds a ring's RX_HEAD back, so its 4 KiB ring fills and the
 //! NIC drops. A connection's records must then be the model's in order with some missing,
 //! FLAG_LOSS on exactly the record after a gap, and the number missing equal to its DROPS.
-//! Each TX ring (4 KiB) is refilled with random datagrams as TX_HEAD frees it; each frame
-//! on the wire is checked against the TX model. Every byte the NIC writes to host memory
+//! Each TX ring (4 KiB) is refilled with random datagrams as TX_HEAD frees it, the normal
+//! path's transmit queue with random frames as TX_DONE frees their buffers; each frame on
+//! the wire is checked against the TX model, or is the next normal-path frame unchanged. Every byte the NIC writes to host memory
 //! must land in an accelerated ring on bytes not published and unreleased (a published
 //! record stays protected until the host moves RX_HEAD past it) or in a posted normal-path
 //! buffer (the host posts from a pool twice the queue's size, so a buffer it got back is
 //! not posted again at once).
 
 use super::{Tally, PROGRESS_EVERY};
-use crate::accio_check::{conns, random_frame, sender, stat_names, wire_frame, MAC};
+use crate::accio_check::{conns, np_frames, random_frame, sender, stat_names, wire_frame, MAC};
 use hdl::accio::regs::event;
 use hdl::accio::rx_offload::record;
 use hdl::accio::tx_offload::record as tx_record;
@@ -25,8 +26,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sim::axis::{beats_to_frame, frame_to_beats, Beat};
 use sim_models::accio::host::{
-    kr, kw, np_buffer, rx_base, rx_record_at, setup_writes, write_tx_record, Conn, HostCfg, Map,
-    NicPins,
+    kr, kw, np_buffer, np_tx_buffer, rx_base, rx_record_at, setup_writes, write_tx_record, Conn,
+    HostCfg, Map, NicPins,
 };
 use sim_models::accio::rx_model::{RxAction, RxEntry, RxModel};
 use sim_models::axil::{AxilMaster, Completion};
@@ -39,6 +40,8 @@ const RING: u32 = 4096;
 const NP_POSTED: usize = 32;
 /// Bytes of a normal-path buffer (`rx.np_buffer_bytes`).
 const NP_BYTES: usize = 2048;
+/// Normal-path transmit buffers (frames queued with TX_POST at once, at most).
+const NP_TX: usize = 8;
 /// Cycles without activity after the last frame before the statistics are read.
 const QUIET: u64 = 3000;
 /// Cycles without activity before then: the NIC stopped.
@@ -50,6 +53,7 @@ enum Why {
     Write,
     RxTail(usize),
     TxHead(usize),
+    TxDone,
     RxComp,
     Event,
     Stat(usize),
@@ -100,6 +104,13 @@ struct Soak<'a> {
     /// Normal-path buffers posted, in order, and the ones free to post.
     posted: VecDeque<u64>,
     free: VecDeque<u64>,
+    /// Normal-path transmit buffers queued with TX_POST (in order) and free; the frames
+    /// queued, not yet on the wire; TX_DONE.COUNT as last read; frames queued in all.
+    np_tx_posted: VecDeque<u64>,
+    np_tx_free: VecDeque<u64>,
+    np_tx_sent: VecDeque<Vec<u8>>,
+    np_tx_done: u32,
+    np_tx_count: u64,
     /// The model's normal-path frames (bytes, RX_COMP reason, class) and MALFORMED event
     /// classes, not yet seen.
     normal: VecDeque<(Vec<u8>, u64, u64)>,
@@ -208,7 +219,7 @@ impl<'a> Soak<'a> {
         let n = conns.len();
         let mut polls: Vec<Why> = (0..n).map(Why::RxTail).collect();
         polls.extend((0..n).filter(|i| conns[*i].accelerated).map(Why::TxHead));
-        polls.extend([Why::RxComp, Why::Event]);
+        polls.extend([Why::TxDone, Why::RxComp, Why::Event]);
         let hold = 40_000 / (width as u64 / 8);
         let rx = conns
             .iter()
@@ -245,6 +256,11 @@ impl<'a> Soak<'a> {
                     sent: VecDeque::new(),
                 })
                 .collect(),
+            np_tx_posted: VecDeque::new(),
+            np_tx_free: (0..NP_TX).map(np_tx_buffer).collect(),
+            np_tx_sent: VecDeque::new(),
+            np_tx_done: 0,
+            np_tx_count: 0,
             posted: pool[..NP_POSTED].iter().copied().collect(),
             free: pool[NP_POSTED..].iter().copied().collect(),
             normal: VecDeque::new(),
@@ -301,6 +317,7 @@ impl<'a> Soak<'a> {
             let a = match w {
                 Why::RxTail(i) => self.map.entry(i, "RX_TAIL"),
                 Why::TxHead(i) => self.map.entry(i, "TX_HEAD"),
+                Why::TxDone => self.map.nic("TX_DONE"),
                 Why::RxComp => self.map.nic("RX_COMP"),
                 _ => self.map.at("GLOBAL", 0, "EVQ_POP"),
             };
@@ -390,12 +407,18 @@ impl<'a> Soak<'a> {
         self.t.frames += 1;
     }
 
-    /// A frame on the wire: the next datagram of its connection, as the TX model builds it.
+    /// A frame on the wire: the next datagram of its connection, as the TX model builds it,
+    /// or else the next normal-path frame, unchanged.
     fn wire(&mut self, f: &[u8]) {
         let Some(i) = sender(&self.conns, f) else {
-            return self
-                .t
-                .mismatch(|| format!("a frame on the wire from no connection: {f:02x?}"));
+            return match self.np_tx_sent.pop_front() {
+                Some(want) => self
+                    .t
+                    .expect(f, &want[..], || "a normal-path frame on the wire".into()),
+                None => self
+                    .t
+                    .mismatch(|| format!("a frame on the wire nobody sent: {f:02x?}")),
+            };
         };
         let Some(d) = self.tx[i].sent.pop_front() else {
             return self.t.mismatch(|| {
@@ -423,6 +446,7 @@ impl<'a> Soak<'a> {
             Why::Write => false,
             Why::RxTail(i) => self.rx_tail(i, c.data as u32),
             Why::TxHead(i) => self.tx_head(i, c.data as u32),
+            Why::TxDone => self.tx_done(c.data),
             Why::RxComp => self.rx_comp(c.data),
             Why::Event => self.event(c.data),
             Why::Stat(k) => {
@@ -545,6 +569,42 @@ impl<'a> Soak<'a> {
             self.push(Why::Write, a);
         }
         moved
+    }
+
+    /// TX_DONE read: the buffers of the frames the NIC has read are free again; until all
+    /// frames are in, some of them queued again with new frames.
+    fn tx_done(&mut self, word: u64) -> bool {
+        let count = self.map.get("NIC", "TX_DONE", "COUNT", word) as u32;
+        let errors = self.map.get("NIC", "TX_DONE", "ERRORS", word);
+        self.t.expect(errors, 0, || "TX_DONE.ERRORS".into());
+        let n = count.wrapping_sub(self.np_tx_done) as usize;
+        if n > self.np_tx_posted.len() {
+            let queued = self.np_tx_posted.len();
+            self.t.mismatch(|| {
+                format!("TX_DONE.COUNT {count} says {n} frames were read, {queued} were queued")
+            });
+            return false;
+        }
+        self.np_tx_done = count;
+        let freed: Vec<u64> = self.np_tx_posted.drain(..n).collect();
+        self.np_tx_free.extend(freed);
+        if self.ending() {
+            return n > 0;
+        }
+        while !self.np_tx_free.is_empty() && self.rng.gen_bool(0.5) {
+            let a = self.np_tx_free.pop_front().unwrap();
+            let f = np_frames(&mut self.rng, 1).remove(0);
+            self.mem.write(a, &f);
+            let post = self
+                .map
+                .pack("NIC", "TX_POST", &[("ADDR", a), ("LEN", f.len() as u64)]);
+            let w = kw(self.map.nic("TX_POST"), post);
+            self.push(Why::Write, w);
+            self.np_tx_posted.push_back(a);
+            self.np_tx_sent.push_back(f);
+            self.np_tx_count += 1;
+        }
+        n > 0
     }
 
     /// An RX_COMP word: the frame in the oldest posted buffer is the model's next normal-path
@@ -697,7 +757,7 @@ impl<'a> Soak<'a> {
             ("TX_FRAMES", self.t.tx),
             ("TX_BAD_RECORD", 0),
             ("TX_BAD_DOORBELL", 0),
-            ("TX_NORMAL", 0),
+            ("TX_NORMAL", self.np_tx_count),
             ("TX_DMA_ERROR", 0),
         ] {
             self.t.expect(stat(name), want, || name.into());
@@ -712,18 +772,19 @@ impl<'a> Soak<'a> {
             || "EVQ_LOST vs. the MALFORMED and RING_OVERFLOW events never seen".into(),
         );
         let left = (
-            self.normal.len(),
+            self.normal.len() + self.np_tx_sent.len(),
             self.tx.iter().map(|t| t.sent.len()).sum::<usize>(),
         );
         self.t.expect(left, (0, 0), || {
-            "normal-path frames and queued datagrams never seen".into()
+            "normal-path frames (received and sent) and queued datagrams never seen".into()
         });
         let records: u64 = self.rx.iter().flatten().map(|r| r.records).sum();
         self.t.seen = format!(
-            "RX records {records}, RX_RING_FULL {}, normal-path frames {}, MALFORMED events {}, \
-             MAC-bad {}, EVQ_LOST {}, MALFORMED_TO_NP {}",
+            "RX records {records}, RX_RING_FULL {}, normal-path frames in {} and out {}, \
+             MALFORMED events {}, MAC-bad {}, EVQ_LOST {}, MALFORMED_TO_NP {}",
             stat("RX_RING_FULL"),
             stat("RX_NORMAL"),
+            self.np_tx_count,
             self.malformed_raised,
             stat("RX_MAC_BAD"),
             self.evq_lost,

@@ -135,7 +135,11 @@ pub fn np_buffer(k: usize) -> u64 {
     0x3_0000_0000 + k as u64 * 0x1000
 }
 
-const NP_TX_BASE: u64 = 0x4_0000_0000;
+/// Normal-path transmit buffer `k` (16 KiB each).
+pub fn np_tx_buffer(k: usize) -> u64 {
+    0x4_0000_0000 + k as u64 * 0x4000
+}
+
 /// Addresses of the ACCIO register map, from its one definition in `hdl`.
 pub struct Map(hdl::regmap::RegMap);
 
@@ -289,7 +293,7 @@ impl<'a> Host<'a> {
             posted.push_back(np_buffer(k));
         }
         for (k, f) in host.np_send.iter().enumerate() {
-            let a = NP_TX_BASE + k as u64 * 0x4000;
+            let a = np_tx_buffer(k);
             mem.write(a, f);
             setup.push((
                 map.nic("TX_POST"),
