@@ -4,18 +4,18 @@
 //! transmit side and random host-memory latency and stalls.
 //!
 //! The host polls like a driver: RX_TAIL of every entry, TX_HEAD of every accelerated
-//! entry, TX_DONE, RX_COMP, the event queue. Each RX record is checked as it is published against
-//! the RX model's (which sees each frame as the MAC starts it, with rings that never fill);
-//! at random times the host holds a ring's RX_HEAD back, so its 4 KiB ring fills and the
-//! NIC drops. A connection's records must then be the model's in order with some missing,
-//! FLAG_LOSS on exactly the record after a gap, and the number missing equal to its DROPS.
-//! Each TX ring (4 KiB) is refilled with random datagrams as TX_HEAD frees it, the normal
-//! path's transmit queue with random frames as TX_DONE frees their buffers; each frame on
-//! the wire is checked against the TX model, or is the next normal-path frame unchanged. Every byte the NIC writes to host memory
-//! must land in an accelerated ring on bytes not published and unreleased (a published
-//! record stays protected until the host moves RX_HEAD past it) or in a posted normal-path
-//! buffer (the host posts from a pool twice the queue's size, so a buffer it got back is
-//! not posted again at once).
+//! entry, TX_DONE, RX_COMP, the event queue. Each RX record is checked as it is published
+//! against the RX model's (which sees each frame as the MAC starts it, with rings that
+//! never fill); at random times the host holds a ring's RX_HEAD back, so its 4 KiB ring
+//! fills and the NIC drops. A connection's records must then be the model's in order with
+//! some missing, FLAG_LOSS on exactly the record after a gap, and the number missing equal
+//! to its DROPS. Each TX ring (4 KiB) is refilled with random datagrams as TX_HEAD frees
+//! it, the normal path's transmit queue with random frames as TX_DONE frees their buffers;
+//! each frame on the wire is checked against the TX model, or is the next normal-path
+//! frame unchanged. Every byte the NIC writes to host memory must land in an accelerated
+//! ring on bytes not published and unreleased (a published record stays protected until
+//! the host moves RX_HEAD past it) or in a posted normal-path buffer (the host posts from a
+//! pool twice the queue's size, so a buffer it got back is not posted again at once).
 
 use super::{Tally, PROGRESS_EVERY};
 use crate::accio_check::{conns, np_frames, random_frame, sender, stat_names, wire_frame, MAC};
