@@ -66,13 +66,21 @@ pub type Call = (Vec<u8>, u32, u32, Vec<u8>);
 /// A call with id `xid` to a random service: up to `max_args` bytes of arguments (480 for
 /// process 0, whose reversed result must fit the lines), a random credential.
 pub fn call(rng: &mut ChaCha8Rng, xid: u32, max_args: usize) -> Call {
-    let s = SERVICES[rng.gen_range(0..2)];
-    let max = if s.4 == 0 {
+    let svc = rng.gen_range(0..2);
+    let max = if SERVICES[svc].4 == 0 {
         max_args.min(480)
     } else {
         max_args
     };
-    let args: Vec<u8> = (0..rng.gen_range(0..=max)).map(|_| rng.gen()).collect();
+    let n = rng.gen_range(0..=max);
+    call_to(rng, xid, svc, n)
+}
+
+/// A call with id `xid` to service `svc` of [`SERVICES`] with `n` random bytes of
+/// arguments and a random credential.
+pub fn call_to(rng: &mut ChaCha8Rng, xid: u32, svc: usize, n: usize) -> Call {
+    let s = SERVICES[svc];
+    let args: Vec<u8> = (0..n).map(|_| rng.gen()).collect();
     let spec = RpcCallSpec {
         xid,
         prog: s.0,

@@ -1,21 +1,25 @@
 //! The Lauberhorn soak: the whole `lauberhorn_nic` (2 cores, 8 slots, 3 AUX lines) in one
 //! continuous run of `sim_models::lauberhorn::host::stream`, set up as in
 //! `tests/lauberhorn_nic.rs` (core 0 in process 0's user loop, core 1 in the kernel's
-//! dispatch loop, a notification per request, the DMA fallback with 4 KiB ICT rings),
-//! with random evictions, random gaps and back-pressure on the MAC and the coherence link,
-//! and random host-memory latency and stalls.
+//! dispatch loop, a notification per request, the DMA fallback with a 4 KiB ICT ring for
+//! process 1's port and none for process 0's), with random evictions, random gaps and
+//! back-pressure on the MAC and the coherence link, and random host-memory latency and
+//! stalls.
 //!
-//! Each frame is made as the MAC needs it: 70% calls with up to 700 bytes of arguments
-//! (process 1's past 480 go through the DMA fallback's rings), 10% calls broken at the RPC
-//! layer (`RpcDefect`), 20% other datagrams. Checked as they come: every reply against its
-//! call (by xid, each once), every notification, every other frame unchanged and in order,
-//! every request served where the scheduling state says; every DMA write inside a ring and
-//! off the records of requests served but not yet given back (RX_HEAD not past them). At
-//! the end: no call unanswered beyond the NIC's own drop counts, and the counters.
+//! Each frame is made as the MAC needs it: 60% calls with up to 700 bytes of arguments
+//! (process 1's past 480 go through the DMA fallback's ring), 10% calls to process 0 too
+//! large for the lines (no ring: the NIC must drop them, DMA_DROPPED), 10% calls broken at
+//! the RPC layer (`RpcDefect`), 20% other datagrams. Checked as they come: every reply
+//! against its call (by xid, each once), every notification, every other frame unchanged
+//! and in order, every request served where the scheduling state says; every DMA write
+//! inside a ring and off the records of requests served but not yet given back (RX_HEAD
+//! not past them). At the end: the calls unanswered are the ones the NIC must drop, as
+//! many as its drop counters say, and the counters.
 
 use super::{Tally, PROGRESS_EVERY};
 use crate::lauberhorn_check::{
-    call, dispatch_problem, host, notification_problem, reply_problem, xid_of, Call, NOTIFY,
+    call, call_to, dispatch_problem, host, notification_problem, reply_problem, xid_of, Call,
+    NOTIFY,
 };
 use hdl::lauberhorn::coherence::ctrl;
 use rand::{Rng, SeedableRng};
@@ -42,6 +46,8 @@ struct Soak<'p> {
     others: VecDeque<Vec<u8>>,
     calls: u64,
     big: u64,
+    /// Calls too large for the lines to the service without a ring: the NIC drops them.
+    too_large: u64,
     malformed: u64,
     other_count: u64,
     /// Per ring: bytes of served records not yet given back, and RX_HEAD.
@@ -68,6 +74,8 @@ pub fn run(p: &NicPins, frames: u64, seed: u64, progress: &mut dyn FnMut(u64)) -
     let mut h = host(cpu, 0.3, 0.8, 4);
     h.notify = Some(NOTIFY);
     h.dma_ring = Some(RING);
+    // Process 0's port gets no ring: its calls too large for the lines are dropped.
+    h.services[0].ring = false;
     h.mem_latency = rng.gen_range(1..40);
     let rings = dma_ports(&h.services).len();
     let mut s = Soak {
@@ -80,6 +88,7 @@ pub fn run(p: &NicPins, frames: u64, seed: u64, progress: &mut dyn FnMut(u64)) -
         others: VecDeque::new(),
         calls: 0,
         big: 0,
+        too_large: 0,
         malformed: 0,
         other_count: 0,
         protected: vec![vec![false; RING as usize]; rings],
@@ -104,9 +113,12 @@ pub fn run(p: &NicPins, frames: u64, seed: u64, progress: &mut dyn FnMut(u64)) -
     });
     let n = |k: &str| end.counters.get(k).copied().unwrap_or(u64::MAX);
     t.drops_nic = n("NO_SLOT") + n("REFUSED") + n("DMA_DROPPED");
-    t.drops_model = s.replies.len() as u64;
+    // The calls the NIC must drop, and any other it never answered.
+    t.drops_model = s.too_large + s.replies.len() as u64;
     for (name, want) in [
         ("CALLS", s.calls),
+        ("TOO_LARGE", s.big + s.too_large),
+        ("DMA_DROPPED", s.too_large),
         ("REPLIES", s.calls),
         ("OTHER", s.other_count),
         ("MALFORMED", s.malformed),
@@ -122,9 +134,11 @@ pub fn run(p: &NicPins, frames: u64, seed: u64, progress: &mut dyn FnMut(u64)) -
         t.expect(n(name), want, || name.into());
     }
     t.seen = format!(
-        "calls {}, through the DMA fallback {}, RPC-malformed {}, other frames {}, TRYAGAINS {}",
+        "calls answered {}, through the DMA fallback {}, dropped as too large {}, \
+         RPC-malformed {}, other frames {}, TRYAGAINS {}",
         s.calls,
         s.big,
+        s.too_large,
         s.malformed,
         s.other_count,
         n("TRYAGAINS")
@@ -158,6 +172,13 @@ impl Traffic for Soak<'_> {
         if kind < 8 {
             let xid = self.next_xid;
             self.next_xid = xid.wrapping_add(1);
+            if kind == 6 {
+                // Too large for the lines, for the service whose port has no ring.
+                let n = rng.gen_range(481..=700);
+                let c = call_to(rng, xid, 0, n);
+                self.too_large += 1;
+                return Some(c.0);
+            }
             let mut c = call(rng, xid, 700);
             if kind == 7 {
                 RpcDefect::ALL[rng.gen_range(0..RpcDefect::ALL.len())].apply(&mut c.0);
