@@ -49,18 +49,45 @@ pub fn np_frames(rng: &mut ChaCha8Rng, n: usize) -> Vec<Vec<u8>> {
 
 /// Datagrams to the connections (and one address nobody listens on), and random frames.
 pub fn traffic(rng: &mut ChaCha8Rng, n: usize) -> Vec<(Vec<u8>, bool)> {
-    (0..n)
-        .map(|_| {
-            if rng.gen_bool(0.6) {
-                let i = rng.gen_range(1..=5u8);
-                let plen = rng.gen_range(0..=1472);
-                let f = udp_frame_to(rng, [10, 1, 0, i], 4000 + u16::from(i), plen);
-                (pad(f, rng), false)
-            } else {
-                random_rx_frame(rng)
-            }
-        })
-        .collect()
+    (0..n).map(|_| random_frame(rng)).collect()
+}
+
+/// One frame of [`traffic`]: 60% datagrams to one of the [`conns`] or to the address after
+/// them (nobody listens), 40% random frames of every kind (`random_rx_frame`); with the
+/// MAC's bad flag.
+pub fn random_frame(rng: &mut ChaCha8Rng) -> (Vec<u8>, bool) {
+    if rng.gen_bool(0.6) {
+        let i = rng.gen_range(1..=5u8);
+        let plen = rng.gen_range(0..=1472);
+        let f = udp_frame_to(rng, [10, 1, 0, i], 4000 + u16::from(i), plen);
+        (pad(f, rng), false)
+    } else {
+        random_rx_frame(rng)
+    }
+}
+
+/// The frame the TX model says connection `c` sends for datagram `payload` with IPv4
+/// identification `id`.
+pub fn wire_frame(c: &Conn, payload: &[u8], id: u16) -> Vec<u8> {
+    let e = TxEntry {
+        local_ip: c.local_ip,
+        local_port: c.local_port,
+        remote_mac: c.remote_mac,
+        ..TxEntry::default()
+    };
+    frame_of(&e, MAC, c.remote_ip, c.remote_port, payload, id)
+}
+
+/// The connection whose datagram a wire frame is, by its IPv4 source address and port.
+pub fn sender(conns: &[Conn], f: &[u8]) -> Option<usize> {
+    if f.len() < 36 || f[12..14] != [8, 0] {
+        return None;
+    }
+    let src = (
+        u32::from_be_bytes(f[26..30].try_into().unwrap()),
+        u16::from_be_bytes([f[34], f[35]]),
+    );
+    conns.iter().position(|c| src == (c.local_ip, c.local_port))
 }
 
 /// The NIC block's statistics registers.
@@ -168,23 +195,9 @@ pub fn check(conns: &[Conn], host: &HostCfg, frames: &[(Vec<u8>, bool)], r: &Rep
     let mut np = host.np_send.iter();
     let mut id = 0u16;
     for (k, f) in r.wire.iter().enumerate() {
-        let src = (
-            u32::from_be_bytes(f[26..30].try_into().unwrap()),
-            u16::from_be_bytes([f[34], f[35]]),
-        );
-        match conns
-            .iter()
-            .position(|c| f[12..14] == [8, 0] && src == (c.local_ip, c.local_port))
-        {
+        match sender(conns, f) {
             Some(i) => {
-                let c = &conns[i];
-                let e = TxEntry {
-                    local_ip: c.local_ip,
-                    local_port: c.local_port,
-                    remote_mac: c.remote_mac,
-                    ..TxEntry::default()
-                };
-                let want = frame_of(&e, MAC, c.remote_ip, c.remote_port, &c.send[next[i]], id);
+                let want = wire_frame(&conns[i], &conns[i].send[next[i]], id);
                 assert_eq!(
                     f, &want,
                     "wire frame {k}: connection {i}, datagram {}",

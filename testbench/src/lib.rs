@@ -22,5 +22,7 @@ pub mod lauberhorn_regs {
 
 pub mod accio_check;
 pub mod cli;
+pub mod lauberhorn_check;
 pub mod seed;
+pub mod soak;
 pub mod tap;

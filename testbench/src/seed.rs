@@ -7,16 +7,19 @@ use rand_chacha::ChaCha8Rng;
 /// The seed from `SEED` (decimal or `0x` hex), or a fresh random one.
 pub fn seed() -> u64 {
     match std::env::var("SEED") {
-        Ok(s) => {
-            let s = s.trim();
-            let parsed = match s.strip_prefix("0x") {
-                Some(hex) => u64::from_str_radix(hex, 16),
-                None => s.parse(),
-            };
-            parsed.unwrap_or_else(|_| panic!("SEED={s:?} is not a decimal or 0x-hex u64"))
-        }
+        Ok(s) => parse(&s).unwrap_or_else(|e| panic!("SEED={s:?}: {e}")),
         Err(_) => rand::random(),
     }
+}
+
+/// A seed written in decimal or `0x` hex.
+pub fn parse(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    match s.strip_prefix("0x") {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => s.parse(),
+    }
+    .map_err(|_| format!("{s:?} is not a decimal or 0x-hex u64"))
 }
 
 /// A ChaCha RNG for test `name`, seeded by [`seed`]. The seed is printed; the test harness

@@ -13,71 +13,21 @@
 //! With nothing random, the exact cycles from a call's last beat to the CONTROL line at
 //! the waiting core, and to the reply's first beat.
 
-use hdl::lauberhorn::coherence::{ctrl, KERNEL, USER};
+use hdl::lauberhorn::coherence::{ctrl, USER};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use sim_models::lauberhorn::cpu::CpuCfg;
-use sim_models::lauberhorn::host::{run, tx_port, Builtin, HostCfg, Notify, Report, Role, Service};
+use sim_models::lauberhorn::host::{run, Builtin, HostCfg, Report, Service};
 use sim_models::lauberhorn_pins;
 use sim_models::net::classify;
 use sim_models::traces::{rpc_call_frame, RpcCallSpec};
 use std::collections::BTreeMap;
+use testbench::lauberhorn_check::{
+    calls, dispatch_problem, host, notification_problem, reply_problem, xid_of, Call, LOCAL_IP,
+    NOTIFY, SERVICES,
+};
 use testbench::models::{LauberhornNicW512C2S8, LauberhornNicW64C2S8};
 use testbench::seed;
-
-const LOCAL_IP: [u8; 4] = [10, 1, 0, 1];
-const LOCAL_MAC: [u8; 6] = [0x02, 0, 0, 0, 0, 0x01];
-const NOTIFY: Notify = Notify {
-    mac: [0x02, 0, 0, 0, 0, 0x99],
-    ip: 0x0a01_0063,
-    port: 9999,
-};
-/// (program, version, procedure, port, process).
-const SERVICES: [(u32, u32, u32, u16, u32); 2] =
-    [(0x2000_0001, 1, 1, 4000, 0), (0x2000_0002, 1, 3, 5000, 1)];
-
-/// Core 0 runs process 0's user loop, core 1 the kernel's dispatch loop; both services
-/// reverse their arguments.
-fn host(cpu: CpuCfg, rx_gaps: f64, tx_ready: f64, outstanding: usize) -> HostCfg {
-    HostCfg {
-        local_ip: u32::from_be_bytes(LOCAL_IP),
-        local_mac: LOCAL_MAC,
-        timeout: 500,
-        reject_to_other: false,
-        error_replies: false,
-        services: SERVICES
-            .iter()
-            .enumerate()
-            .map(|(i, s)| Service {
-                prog: s.0,
-                vers: s.1,
-                proc_: Some(s.2),
-                port: s.3,
-                process: s.4,
-                func: 0x1000 + i as u64,
-                data: 0x2000 + i as u64,
-                handler: HANDLERS[s.4 as usize],
-                ring: true,
-            })
-            .collect(),
-        roles: vec![Role::User(0), Role::Kernel],
-        cpu,
-        rx_gaps,
-        tx_ready,
-        outstanding,
-        notify: None,
-        dma_ring: None,
-        mem_latency: 20,
-        mem_stall: 0.1,
-    }
-}
-
-/// The services' handlers, by process: process 0's reverses its arguments (its results
-/// must fit the lines, so its calls do too), process 1's sums them.
-const HANDLERS: [Builtin; 2] = [Builtin::Reverse, Builtin::Sum];
-
-/// A call: (frame, xid, process, args).
-type Call = (Vec<u8>, u32, u32, Vec<u8>);
 
 fn nic(w: u32, h: &HostCfg, frames: &[Vec<u8>], seed: u64) -> Report {
     let lh = hdl::library::small_lauberhorn_nic();
@@ -90,77 +40,25 @@ fn nic(w: u32, h: &HostCfg, frames: &[Vec<u8>], seed: u64) -> Report {
     }
 }
 
-fn calls(rng: &mut ChaCha8Rng, n: usize, max_args: usize) -> Vec<Call> {
-    (0..n)
-        .map(|_| {
-            let s = SERVICES[rng.gen_range(0..2)];
-            let max = if s.4 == 0 {
-                max_args.min(480)
-            } else {
-                max_args
-            };
-            let args: Vec<u8> = (0..rng.gen_range(0..=max)).map(|_| rng.gen()).collect();
-            let spec = RpcCallSpec {
-                xid: rng.gen(),
-                prog: s.0,
-                vers: s.1,
-                proc_: s.2,
-                cred: (1, (0..rng.gen_range(0..3) * 4).map(|_| rng.gen()).collect()),
-                verf: (0, vec![]),
-                args: args.clone(),
-                dst_ip: LOCAL_IP,
-                dst_port: s.3,
-            };
-            (rpc_call_frame(rng, &spec), spec.xid, s.4, args)
-        })
-        .collect()
-}
-
 /// Every call answered once, correctly, by the core the scheduling state says; the other
 /// frames passed on unchanged; the counters.
 fn check(calls: &[Call], others: &[Vec<u8>], r: &Report) {
     assert_eq!(r.replies.len(), calls.len(), "one reply per call");
     assert_eq!(r.link_errors, 0, "no error answers on the link");
-    for f in &r.replies {
-        let m = classify(f, false);
-        assert!(
-            m.offload,
-            "the reply is a clean UDP/IPv4 datagram with valid checksums"
-        );
-        assert_eq!(m.src_ip, u32::from_be_bytes(LOCAL_IP));
-    }
     let replies = by_xid(&r.replies, "answered");
-    for (f, xid, process, args) in calls {
+    for c in calls {
         let rf = replies
-            .get(xid)
-            .unwrap_or_else(|| panic!("xid {xid:#x} answered"));
-        assert_eq!(&rf[0..6], &f[6..12], "to the caller's MAC");
-        assert_eq!(&rf[30..34], &f[26..30], "to the caller's IP");
-        assert_eq!(&rf[34..36], &f[36..38], "from the service port");
-        assert_eq!(&rf[36..38], &f[34..36], "to the caller's port");
-        let words: Vec<u32> = (0..6)
-            .map(|k| u32::from_be_bytes(rf[42 + 4 * k..46 + 4 * k].try_into().unwrap()))
-            .collect();
-        assert_eq!(
-            words,
-            vec![*xid, 1, 0, 0, 0, 0],
-            "an accepted reply, SUCCESS, AUTH_NONE verifier"
-        );
-        let ul = u16::from_be_bytes([rf[38], rf[39]]) as usize;
-        let want = HANDLERS[*process as usize].apply(args);
-        assert_eq!(
-            &rf[66..34 + ul],
-            &want[..],
-            "xid {xid:#x}: the handler's result"
-        );
+            .get(&c.1)
+            .unwrap_or_else(|| panic!("xid {:#x} answered", c.1));
+        if let Some(why) = reply_problem(c, rf) {
+            panic!("{why}");
+        }
     }
     // Dispatch follows the scheduling state: process 0 on core 0's user endpoint, process
     // 1 (which no core runs) on core 1's kernel endpoint.
-    for (c, list) in r.served.iter().enumerate() {
-        for s in list {
-            let process = s.request.control[24];
-            let want = if process == 0 { (0, USER) } else { (1, KERNEL) };
-            assert_eq!((c, s.endpoint), want, "process {process} on core {c}");
+    for s in r.served.iter().flatten() {
+        if let Some(why) = dispatch_problem(s) {
+            panic!("{why}");
         }
     }
     assert_eq!(r.served.iter().map(Vec::len).sum::<usize>(), calls.len());
@@ -189,29 +87,14 @@ fn check_notifications(h: &HostCfg, calls: &[Call], r: &Report) {
         calls.len(),
         "one notification per call"
     );
-    for f in &r.notifications {
-        let m = classify(f, false);
-        assert!(m.offload, "a clean UDP/IPv4 datagram with valid checksums");
-        assert_eq!(
-            (m.src_ip, m.dst_ip),
-            (u32::from_be_bytes(LOCAL_IP), NOTIFY.ip)
-        );
-        assert_eq!((&f[0..6], &f[6..12]), (&NOTIFY.mac[..], &LOCAL_MAC[..]));
-    }
     let notes = by_xid(&r.notifications, "notified");
-    for (_, xid, process, args) in calls {
+    for c in calls {
         let f = notes
-            .get(xid)
-            .unwrap_or_else(|| panic!("xid {xid:#x} notified"));
-        let port = |o: usize| u16::from_be_bytes([f[o], f[o + 1]]);
-        assert_eq!(
-            (port(34), port(36)),
-            (tx_port(&h.services, *process), NOTIFY.port)
-        );
-        let ul = port(38) as usize;
-        let mut want = HANDLERS[*process as usize].apply(args);
-        want.truncate(108);
-        assert_eq!(&f[46..34 + ul], &want[..], "xid {xid:#x}: the result");
+            .get(&c.1)
+            .unwrap_or_else(|| panic!("xid {:#x} notified", c.1));
+        if let Some(why) = notification_problem(h, c, f) {
+            panic!("{why}");
+        }
     }
     assert_eq!(
         (r.counters["SENT"], r.counters["TX_DROPPED"]),
@@ -223,7 +106,7 @@ fn check_notifications(h: &HostCfg, calls: &[Call], r: &Report) {
 fn by_xid<'a>(frames: &'a [Vec<u8>], what: &str) -> BTreeMap<u32, &'a Vec<u8>> {
     let mut out = BTreeMap::new();
     for f in frames {
-        let xid = u32::from_be_bytes(f[42..46].try_into().unwrap());
+        let xid = xid_of(f).expect("an xid");
         assert!(out.insert(xid, f).is_none(), "xid {xid:#x} {what} twice");
     }
     out

@@ -120,20 +120,38 @@ enum Why {
     Drops(usize),
 }
 
-const RX_RING_BASE: u64 = 0x1_0000_0000;
-const TX_RING_BASE: u64 = 0x2_0000_0000;
-const NP_BASE: u64 = 0x3_0000_0000;
-const NP_TX_BASE: u64 = 0x4_0000_0000;
-/// Addresses of the ACCIO register map, from its one definition in `hdl`.
-struct Map(hdl::regmap::RegMap);
+/// Where connection `i`'s RX ring is in host memory.
+pub fn rx_base(i: usize) -> u64 {
+    0x1_0000_0000 + i as u64 * 0x100_0000
+}
 
-impl Map {
-    fn new() -> Self {
+/// Where connection `i`'s TX ring is in host memory.
+pub fn tx_base(i: usize) -> u64 {
+    0x2_0000_0000 + i as u64 * 0x100_0000
+}
+
+/// Normal-path receive buffer `k` (one per 4 KiB page).
+pub fn np_buffer(k: usize) -> u64 {
+    0x3_0000_0000 + k as u64 * 0x1000
+}
+
+/// Normal-path transmit buffer `k` (16 KiB each).
+pub fn np_tx_buffer(k: usize) -> u64 {
+    0x4_0000_0000 + k as u64 * 0x4000
+}
+
+/// Addresses of the ACCIO register map, from its one definition in `hdl`.
+pub struct Map(hdl::regmap::RegMap);
+
+impl Default for Map {
+    fn default() -> Self {
         Map(hdl::accio::regs::regmap(&hdl::config::IctConfig::default()))
     }
+}
 
+impl Map {
     /// Register `reg` of instance `i` of `block`.
-    fn at(&self, block: &str, i: usize, reg: &str) -> u64 {
+    pub fn at(&self, block: &str, i: usize, reg: &str) -> u64 {
         let b = self
             .0
             .block(block)
@@ -145,16 +163,16 @@ impl Map {
         b.base + b.stride * i as u64 + r.offset
     }
 
-    fn entry(&self, i: usize, reg: &str) -> u64 {
+    pub fn entry(&self, i: usize, reg: &str) -> u64 {
         self.at("ENTRY", i, reg)
     }
 
-    fn nic(&self, reg: &str) -> u64 {
+    pub fn nic(&self, reg: &str) -> u64 {
         self.at("NIC", 0, reg)
     }
 
     /// A value of `block.reg` with `fields` set.
-    fn pack(&self, block: &str, reg: &str, fields: &[(&str, u64)]) -> u64 {
+    pub fn pack(&self, block: &str, reg: &str, fields: &[(&str, u64)]) -> u64 {
         let r = self.0.reg(block, reg).unwrap();
         fields.iter().fold(0, |v, (f, x)| {
             let f = r
@@ -165,13 +183,13 @@ impl Map {
     }
 
     /// Field `field` of a `block.reg` value.
-    fn get(&self, block: &str, reg: &str, field: &str, v: u64) -> u64 {
+    pub fn get(&self, block: &str, reg: &str, field: &str, v: u64) -> u64 {
         let f = self.0.reg(block, reg).unwrap().get_field(field).unwrap();
         v >> f.lsb & ((1u128 << f.width) - 1) as u64
     }
 }
 
-fn mac_u64(m: [u8; 6]) -> u64 {
+pub fn mac_u64(m: [u8; 6]) -> u64 {
     m.iter().fold(0, |a, b| a << 8 | u64::from(*b))
 }
 
@@ -249,121 +267,44 @@ impl<'a> Host<'a> {
         data_width: u32,
         seed: u64,
     ) -> Self {
-        let map = Map::new();
+        let map = Map::default();
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut mem = HostMem::new(host.mem.clone(), ChaCha8Rng::seed_from_u64(rng.gen()));
         let mut mmio = AxilMaster::new(ChaCha8Rng::seed_from_u64(rng.gen()));
         let mut why: VecDeque<Why> = VecDeque::new();
-        let push = |mmio: &mut AxilMaster, why: &mut VecDeque<Why>, a: Access, w: Why| {
-            mmio.push(a);
-            why.push_back(w);
-        };
-        // Setup: the NIC block, every entry, the posted buffers, the TX rings.
-        push(
-            &mut mmio,
-            &mut why,
-            kw(map.nic("MAC_ADDR"), mac_u64(host.mac)),
-            Why::Setup,
-        );
-        push(
-            &mut mmio,
-            &mut why,
-            kw(map.nic("CTRL"), host.malformed_to_np as u64),
-            Why::Setup,
-        );
-        let heads: Vec<u32> = vec![0; conns.len()];
+        let mut setup = setup_writes(&map, conns, host);
+        // The TX rings' records, written before their doorbells.
         for (i, c) in conns.iter().enumerate() {
-            let rx_base = RX_RING_BASE + i as u64 * 0x100_0000;
-            let tx_base = TX_RING_BASE + i as u64 * 0x100_0000;
-            // TX records, written before the doorbell.
-            let mut tail = 0u32;
-            for d in &c.send {
-                let mut r = vec![0u8; tx_record::PAYLOAD];
-                r[tx_record::LEN..tx_record::LEN + 2]
-                    .copy_from_slice(&(d.len() as u16).to_le_bytes());
-                r.extend(d);
-                r.resize(tx_record::footprint(d.len(), data_width), 0);
-                for (k, b) in r.iter().enumerate() {
-                    let off = (tail as u64 + k as u64) & u64::from(c.tx_ring_bytes - 1);
-                    mem.write_byte(tx_base + off, *b);
-                }
-                tail = tail.wrapping_add(r.len() as u32);
-            }
             assert!(
                 c.tx_footprint(data_width) <= u64::from(c.tx_ring_bytes),
                 "connection {i}: datagrams to send exceed the TX ring"
             );
-            let e = |r: &str| map.entry(i, r);
-            for (a, v) in [
-                (
-                    e("LOCAL"),
-                    map.pack(
-                        "ENTRY",
-                        "LOCAL",
-                        &[("IP", c.local_ip.into()), ("PORT", c.local_port.into())],
-                    ),
-                ),
-                (
-                    e("REMOTE"),
-                    map.pack(
-                        "ENTRY",
-                        "REMOTE",
-                        &[("IP", c.remote_ip.into()), ("PORT", c.remote_port.into())],
-                    ),
-                ),
-                (e("REMOTE_MAC"), mac_u64(c.remote_mac)),
-                (e("RX_BASE"), rx_base),
-                (e("RX_SIZE"), u64::from(c.rx_ring_bytes)),
-                (e("RX_HEAD"), 0),
-                (e("RX_TAIL"), 0),
-                (e("TX_BASE"), tx_base),
-                (e("TX_SIZE"), u64::from(c.tx_ring_bytes)),
-                (e("TX_HEAD"), 0),
-                (e("TX_TAIL"), 0),
-                (e("DROPS"), 0),
-                (
-                    e("CTRL"),
-                    map.pack(
-                        "ENTRY",
-                        "CTRL",
-                        &[
-                            ("ENABLED", 1),
-                            ("ACCELERATED", c.accelerated as u64),
-                            ("PROTOCOL", 17),
-                        ],
-                    ),
-                ),
-            ] {
-                push(&mut mmio, &mut why, kw(a, v), Why::Setup);
+            let mut tail = 0u32;
+            for d in &c.send {
+                tail = write_tx_record(&mut mem, i, c.tx_ring_bytes, tail, d, data_width);
             }
             if tail != 0 {
-                push(
-                    &mut mmio,
-                    &mut why,
-                    kw(e("TX_TAIL"), u64::from(tail)),
-                    Why::Setup,
-                );
+                setup.push((map.entry(i, "TX_TAIL"), u64::from(tail)));
             }
         }
         let mut posted: VecDeque<u64> = VecDeque::new();
         for k in 0..host.np_buffers {
-            let a = NP_BASE + k as u64 * 0x1000;
-            push(&mut mmio, &mut why, kw(map.nic("RX_POST"), a), Why::Setup);
-            posted.push_back(a);
+            setup.push((map.nic("RX_POST"), np_buffer(k)));
+            posted.push_back(np_buffer(k));
         }
         for (k, f) in host.np_send.iter().enumerate() {
-            let a = NP_TX_BASE + k as u64 * 0x4000;
+            let a = np_tx_buffer(k);
             mem.write(a, f);
-            push(
-                &mut mmio,
-                &mut why,
-                kw(
-                    map.nic("TX_POST"),
-                    map.pack("NIC", "TX_POST", &[("ADDR", a), ("LEN", f.len() as u64)]),
-                ),
-                Why::Setup,
-            );
+            setup.push((
+                map.nic("TX_POST"),
+                map.pack("NIC", "TX_POST", &[("ADDR", a), ("LEN", f.len() as u64)]),
+            ));
         }
+        for (a, v) in setup {
+            mmio.push(kw(a, v));
+            why.push_back(Why::Setup);
+        }
+        let heads: Vec<u32> = vec![0; conns.len()];
         let beats = frames
             .iter()
             .flat_map(|(f, bad)| frame_to_beats(f, data_width as usize / 8, *bad as u64))
@@ -512,22 +453,11 @@ impl<'a> Host<'a> {
             Why::RxTail(i) => {
                 let t = c.data as u32;
                 let size = self.conns[i].rx_ring_bytes;
-                let base = RX_RING_BASE + i as u64 * 0x100_0000;
-                let mem = &self.mem;
-                let rd = |off: u32, n: usize| -> Vec<u8> {
-                    (0..n)
-                        .map(|k| {
-                            mem.read_byte(base + u64::from(off.wrapping_add(k as u32) & (size - 1)))
-                        })
-                        .collect()
-                };
                 let mut h = self.heads[i];
                 while h != t {
-                    let hdr = rd(h, rx_record::PAYLOAD);
-                    let len =
-                        u16::from_le_bytes([hdr[rx_record::LEN], hdr[rx_record::LEN + 1]]) as usize;
-                    self.report.rings[i].push(rd(h, rx_record::PAYLOAD + len));
-                    h = h.wrapping_add(rx_record::footprint(len) as u32);
+                    let r = rx_record_at(&self.mem, i, size, h);
+                    h = h.wrapping_add(rx_record::footprint(r.len() - rx_record::PAYLOAD) as u32);
+                    self.report.rings[i].push(r);
                     self.active = true;
                 }
                 if h != self.heads[i] {
@@ -568,12 +498,99 @@ impl<'a> Host<'a> {
     }
 }
 
+/// The kernel's setup writes (address, value) for `conns`: the NIC block, then every
+/// entry with its rings empty, enabled last.
+pub fn setup_writes(map: &Map, conns: &[Conn], host: &HostCfg) -> Vec<(u64, u64)> {
+    let mut w = vec![
+        (map.nic("MAC_ADDR"), mac_u64(host.mac)),
+        (map.nic("CTRL"), host.malformed_to_np as u64),
+    ];
+    for (i, c) in conns.iter().enumerate() {
+        let e = |r: &str| map.entry(i, r);
+        w.extend([
+            (
+                e("LOCAL"),
+                map.pack(
+                    "ENTRY",
+                    "LOCAL",
+                    &[("IP", c.local_ip.into()), ("PORT", c.local_port.into())],
+                ),
+            ),
+            (
+                e("REMOTE"),
+                map.pack(
+                    "ENTRY",
+                    "REMOTE",
+                    &[("IP", c.remote_ip.into()), ("PORT", c.remote_port.into())],
+                ),
+            ),
+            (e("REMOTE_MAC"), mac_u64(c.remote_mac)),
+            (e("RX_BASE"), rx_base(i)),
+            (e("RX_SIZE"), u64::from(c.rx_ring_bytes)),
+            (e("RX_HEAD"), 0),
+            (e("RX_TAIL"), 0),
+            (e("TX_BASE"), tx_base(i)),
+            (e("TX_SIZE"), u64::from(c.tx_ring_bytes)),
+            (e("TX_HEAD"), 0),
+            (e("TX_TAIL"), 0),
+            (e("DROPS"), 0),
+            (
+                e("CTRL"),
+                map.pack(
+                    "ENTRY",
+                    "CTRL",
+                    &[
+                        ("ENABLED", 1),
+                        ("ACCELERATED", c.accelerated as u64),
+                        ("PROTOCOL", 17),
+                    ],
+                ),
+            ),
+        ]);
+    }
+    w
+}
+
+/// Writes datagram `d` as a TX record at free-running offset `tail` of connection `i`'s
+/// TX ring of `size` bytes; the offset past it.
+pub fn write_tx_record(
+    mem: &mut HostMem,
+    i: usize,
+    size: u32,
+    tail: u32,
+    d: &[u8],
+    data_width: u32,
+) -> u32 {
+    let mut r = vec![0u8; tx_record::PAYLOAD];
+    r[tx_record::LEN..tx_record::LEN + 2].copy_from_slice(&(d.len() as u16).to_le_bytes());
+    r.extend(d);
+    r.resize(tx_record::footprint(d.len(), data_width), 0);
+    for (k, b) in r.iter().enumerate() {
+        let off = tail.wrapping_add(k as u32) & (size - 1);
+        mem.write_byte(tx_base(i) + u64::from(off), *b);
+    }
+    tail.wrapping_add(r.len() as u32)
+}
+
+/// The RX record (header and payload) at free-running offset `off` of connection `i`'s RX
+/// ring of `size` bytes.
+pub fn rx_record_at(mem: &HostMem, i: usize, size: u32, off: u32) -> Vec<u8> {
+    let rd = |at: u32, n: usize| -> Vec<u8> {
+        (0..n)
+            .map(|k| mem.read_byte(rx_base(i) + u64::from(at.wrapping_add(k as u32) & (size - 1))))
+            .collect()
+    };
+    let hdr = rd(off, rx_record::PAYLOAD);
+    let len = u16::from_le_bytes([hdr[rx_record::LEN], hdr[rx_record::LEN + 1]]) as usize;
+    rd(off, rx_record::PAYLOAD + len)
+}
+
 /// A kernel write.
-fn kw(addr: u64, v: u64) -> Access {
+pub fn kw(addr: u64, v: u64) -> Access {
     Access::write(addr, v, true, 0)
 }
 
 /// A kernel read.
-fn kr(addr: u64) -> Access {
+pub fn kr(addr: u64) -> Access {
     Access::read(addr, true, 0)
 }

@@ -380,9 +380,15 @@ impl Cpu {
         self.failure.as_deref()
     }
 
-    /// Requests each core served, in order.
+    /// Requests each core served, in order, since the last [`take_served`](Self::take_served).
     pub fn served(&self, core: usize) -> &[Served] {
         &self.cores[core].served
+    }
+
+    /// The requests core `core` served since the last call (a long run's memory stays
+    /// bounded).
+    pub fn take_served(&mut self, core: usize) -> Vec<Served> {
+        std::mem::take(&mut self.cores[core].served)
     }
 
     /// Nothing in flight on the link and no answer pending.

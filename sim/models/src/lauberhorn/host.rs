@@ -22,7 +22,7 @@
 
 use super::cpu::{CohPorts, Cpu, CpuCfg, Datagram, Handler, Request, Sends, Served};
 use crate::axil::{Access, AxilMaster, AxilPorts};
-use crate::hostmem::{AxiPorts, HostMem, HostMemCfg};
+use crate::hostmem::{AxiPorts, HostMem, HostMemCfg, WriteRecord};
 use crate::net::{classify, rpc_call};
 use hdl::config::LauberhornConfig;
 use hdl::lauberhorn::coherence::{ctrl, tx, KERNEL};
@@ -186,7 +186,7 @@ pub fn dma_ports(services: &[Service]) -> Vec<u16> {
 }
 
 /// Where a `KIND_DMA` request's record is: (ICT entry, ring pointer, footprint in bytes).
-fn dma_record(control: &[u8]) -> (usize, u64, u64) {
+pub fn dma_record(control: &[u8]) -> (usize, u64, u64) {
     let word = |k: usize| u64::from_le_bytes(control[8 * k..8 * k + 8].try_into().unwrap());
     let (w0, w4) = (word(0), word(ctrl::DMA_WORD));
     let len = w0 >> ctrl::LEN_LSB & 0xffff;
@@ -201,35 +201,27 @@ fn dma_record(control: &[u8]) -> (usize, u64, u64) {
 
 /// The kernel's side of the DMA fallback's rings: records served, RX_HEAD past those
 /// served in ring order (cores may serve them out of order).
+#[derive(Default)]
 struct RingHeads {
-    seen: Vec<usize>,
     heads: BTreeMap<usize, u64>,
     served: BTreeMap<(usize, u64), u64>,
 }
 
 impl RingHeads {
-    /// RX_HEAD writes (entry, value) for the requests served since the last call.
-    fn update(&mut self, cpu: &Cpu) -> Vec<(usize, u64)> {
-        let mut writes = Vec::new();
-        for (c, seen) in self.seen.iter_mut().enumerate() {
-            for sv in &cpu.served(c)[*seen..] {
-                let w0 = u64::from_le_bytes(sv.request.control[..8].try_into().unwrap());
-                if w0 >> ctrl::KIND_LSB & 3 == ctrl::KIND_DMA {
-                    let (e, at, fp) = dma_record(&sv.request.control);
-                    self.served.insert((e, at), (at + fp) & 0xffff_ffff);
-                    let head = self.heads.entry(e).or_insert(0);
-                    let before = *head;
-                    while let Some(end) = self.served.remove(&(e, *head)) {
-                        *head = end;
-                    }
-                    if *head != before {
-                        writes.push((e, *head));
-                    }
-                }
-            }
-            *seen = cpu.served(c).len();
+    /// The RX_HEAD write (entry, value) once request `sv` was served, if it moves one.
+    fn update(&mut self, sv: &Served) -> Option<(usize, u64)> {
+        let w0 = u64::from_le_bytes(sv.request.control[..8].try_into().unwrap());
+        if w0 >> ctrl::KIND_LSB & 3 != ctrl::KIND_DMA {
+            return None;
         }
-        writes
+        let (e, at, fp) = dma_record(&sv.request.control);
+        self.served.insert((e, at), (at + fp) & 0xffff_ffff);
+        let head = self.heads.entry(e).or_insert(0);
+        let before = *head;
+        while let Some(end) = self.served.remove(&(e, *head)) {
+            *head = end;
+        }
+        (*head != before).then_some((e, *head))
     }
 }
 
@@ -428,6 +420,112 @@ pub fn try_run(
     frames: &[Vec<u8>],
     seed: u64,
 ) -> Result<Report, Failed> {
+    let mut c = Collect {
+        frames: frames.iter(),
+        rep: Report {
+            served: vec![Vec::new(); host.roles.len()],
+            ..Report::default()
+        },
+    };
+    let end = stream(p, cfg, host, &mut c, seed);
+    let mut rep = c.rep;
+    rep.counters = end.counters;
+    rep.cycles = end.cycles;
+    rep.link_errors = end.link_errors;
+    match end.stop {
+        None => Ok(rep),
+        Some(why) => Err(Failed {
+            why,
+            report: Box::new(rep),
+        }),
+    }
+}
+
+/// What a streamed run sees, as it happens.
+pub enum Seen<'a> {
+    /// The last beat of a frame [`expects_reply`] says a slot will take went in, at this
+    /// cycle.
+    CallIn(u64),
+    /// A request's CONTROL line reached a core, at this cycle.
+    Control(u64),
+    /// A reply left on `m_axis_tx`; the cycle of its first beat.
+    Reply(Vec<u8>, u64),
+    /// A notification (see [`HostCfg::notify`]) left on `m_axis_tx`.
+    Notification(Vec<u8>),
+    /// A frame left on `m_axis_other`.
+    Other(Vec<u8>),
+    /// A core served a request.
+    Served(Served),
+    /// The NIC wrote a beat into host memory (the DMA fallback's rings).
+    Write(&'a WriteRecord),
+    /// The kernel moved RX_HEAD of the DMA fallback's ICT entry to this offset.
+    Released(usize, u64),
+}
+
+/// Where a streamed run's frames come from, and where what it sees goes: [`try_run`]
+/// takes a list and collects a [`Report`]; a soak makes and checks them as they come.
+pub trait Traffic {
+    /// The next frame for the MAC; None when there are no more.
+    fn next_frame(&mut self) -> Option<Vec<u8>>;
+    /// Frames [`next_frame`](Self::next_frame) still has (for a stall's reason).
+    fn unsent(&self) -> usize;
+    fn seen(&mut self, s: Seen);
+}
+
+/// How a streamed run ended.
+#[derive(Clone, Debug, Default)]
+pub struct End {
+    /// GLOBAL statistics counters by register name.
+    pub counters: BTreeMap<String, u64>,
+    /// Cycles until every frame was in, every reply out and nothing moved for a while.
+    pub cycles: u64,
+    pub link_errors: u64,
+    /// Why the run stopped early (a stall, a core's program that cannot go on), if it did.
+    pub stop: Option<String>,
+}
+
+/// [`Traffic`] of [`try_run`]: a list of frames in, a [`Report`] out.
+struct Collect<'a> {
+    frames: std::slice::Iter<'a, Vec<u8>>,
+    rep: Report,
+}
+
+impl Traffic for Collect<'_> {
+    fn next_frame(&mut self) -> Option<Vec<u8>> {
+        self.frames.next().cloned()
+    }
+
+    fn unsent(&self) -> usize {
+        self.frames.len()
+    }
+
+    fn seen(&mut self, s: Seen) {
+        let r = &mut self.rep;
+        match s {
+            Seen::CallIn(c) => r.last_in.push(c),
+            Seen::Control(c) => r.ctrl_at.push(c),
+            Seen::Reply(f, c) => {
+                r.replies.push(f);
+                r.first_out.push(c);
+            }
+            Seen::Notification(f) => r.notifications.push(f),
+            Seen::Other(f) => r.others.push(f),
+            Seen::Served(sv) => r.served[sv.core].push(sv),
+            Seen::Write(_) | Seen::Released(..) => {}
+        }
+    }
+}
+
+/// Runs the frames of `traffic` through the NIC built from `cfg`, telling it what happens
+/// as it happens. Stops early, with the statistics read, when a core's program cannot go
+/// on ([`Cpu::failure`]) or nothing moves for [`STALL_CYCLES`].
+pub fn stream(
+    p: &NicPins,
+    cfg: &hdl::config::Config,
+    host: &HostCfg,
+    traffic: &mut dyn Traffic,
+    seed: u64,
+) -> End {
     let lh = &cfg.lauberhorn;
     let map = hdl::lauberhorn::regs::regmap(lh);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -452,11 +550,7 @@ pub fn try_run(
     let mut ict = AxilMaster::new(ChaCha8Rng::seed_from_u64(rng.gen()));
     let amap = hdl::accio::regs::regmap(&cfg.ict);
     let entry_reg = |i: usize, r: &str| addr(&amap, "ENTRY", i, r);
-    let mut rings = RingHeads {
-        seen: vec![0; host.roles.len()],
-        heads: BTreeMap::new(),
-        served: BTreeMap::new(),
-    };
+    let mut rings = RingHeads::default();
     if let Some(bytes) = host.dma_ring {
         let m = Rc::clone(&mem);
         cpu.set_dma_reader(Box::new(move |l| dma_args(&m.borrow(), bytes, l)));
@@ -536,42 +630,51 @@ pub fn try_run(
     for (a, v) in &setup {
         mmio.push(Access::write(*a, *v, true, 0));
     }
-    let expect: Vec<bool> = frames.iter().map(|f| expects_reply(f, host, lh)).collect();
+    // Beats of the frame at the MAC, each with whether it ends a call.
     let mut beats: VecDeque<(Beat, bool)> = VecDeque::new();
     let lanes = p.rx.lanes();
-    for (f, e) in frames.iter().zip(&expect) {
-        let bs = frame_to_beats(f, lanes, 0);
-        let n = bs.len();
-        for (i, b) in bs.into_iter().enumerate() {
-            beats.push_back((b, *e && i + 1 == n));
-        }
-    }
-    let expected = expect.iter().filter(|e| **e).count();
-    let mut rep = Report::default();
+    let (mut calls_in, mut expected, mut replies, mut exhausted) = (0usize, 0usize, 0usize, false);
+    let mut end = End::default();
     let (mut txb, mut ob): (Vec<Beat>, Vec<Beat>) = (Vec::new(), Vec::new());
     let mut started = vec![false; host.roles.len()];
     let (mut ctrl_beat, mut ctrl_req) = (0u32, false);
     let (mut setup_done, mut at_boundary) = (false, true);
     let (mut cycle, mut idle) = (0u64, 0u64);
-    let (mut first_out, mut tx_start) = (Vec::new(), 0u64);
+    let mut tx_start = 0u64;
     // The statistics, read once every frame is in, every expected reply out, and nothing
     // moved for long. Every cycle runs the whole system, the cores too: a cycle in which
     // the CPU did not drive the link would send its last beat again.
     let mut stats: Option<VecDeque<&str>> = None;
-    let mut stop: Option<String> = None;
     loop {
-        if stats.is_none() && stop.is_none() {
-            stop = cpu.failure().map(str::to_string).or_else(|| {
+        if beats.is_empty() && !exhausted {
+            match traffic.next_frame() {
+                Some(f) => {
+                    let e = expects_reply(&f, host, lh);
+                    expected += usize::from(e);
+                    let bs = frame_to_beats(&f, lanes, 0);
+                    let n = bs.len();
+                    beats.extend(
+                        bs.into_iter()
+                            .enumerate()
+                            .map(|(i, b)| (b, e && i + 1 == n)),
+                    );
+                }
+                None => exhausted = true,
+            }
+        }
+        if stats.is_none() && end.stop.is_none() {
+            end.stop = cpu.failure().map(str::to_string).or_else(|| {
                 (idle >= STALL_CYCLES).then(|| {
-                    let unsent = beats.iter().filter(|(b, _)| b.last).count();
-                    stall_reason(host, rep.replies.len(), expected, unsent)
+                    let unsent = traffic.unsent() + usize::from(!beats.is_empty());
+                    stall_reason(host, replies, expected, unsent)
                 })
             });
         }
         if stats.is_none()
-            && (stop.is_some()
-                || beats.is_empty()
-                    && rep.replies.len() >= expected
+            && (end.stop.is_some()
+                || exhausted
+                    && beats.is_empty()
+                    && replies >= expected
                     && idle > 4 * host.timeout.max(500))
         {
             let names: VecDeque<&str> = hdl::lauberhorn::regs::STATS.iter().map(|s| s.0).collect();
@@ -579,7 +682,7 @@ pub fn try_run(
                 mmio.push(Access::read(g(name), true, 0));
             }
             stats = Some(names);
-            rep.cycles = cycle;
+            end.cycles = cycle;
         }
         if stats.as_ref().is_some_and(VecDeque::is_empty) {
             break;
@@ -593,8 +696,7 @@ pub fn try_run(
                 }
             }
         }
-        let room =
-            !at_boundary || rep.last_in.len().saturating_sub(rep.replies.len()) < host.outstanding;
+        let room = !at_boundary || calls_in.saturating_sub(replies) < host.outstanding;
         let beat = if setup_done && room && !rng.gen_bool(host.rx_gaps) {
             beats.front().cloned()
         } else {
@@ -616,7 +718,8 @@ pub fn try_run(
             beats.pop_front();
             at_boundary = b.last;
             if last_call {
-                rep.last_in.push(cycle);
+                calls_in += 1;
+                traffic.seen(Seen::CallIn(cycle));
             }
         }
         for (port, buf, is_tx) in [(&p.tx, &mut txb, true), (&p.other, &mut ob, false)] {
@@ -630,14 +733,14 @@ pub fn try_run(
                 if last {
                     let f = beats_to_frame(buf);
                     buf.clear();
-                    if !is_tx {
-                        rep.others.push(f);
+                    traffic.seen(if !is_tx {
+                        Seen::Other(f)
                     } else if host.notify.is_some_and(|n| is_notification(&f, &n)) {
-                        rep.notifications.push(f);
+                        Seen::Notification(f)
                     } else {
-                        first_out.push(tx_start);
-                        rep.replies.push(f);
-                    }
+                        replies += 1;
+                        Seen::Reply(f, tx_start)
+                    });
                 }
                 moved = true;
             }
@@ -651,7 +754,7 @@ pub fn try_run(
             ctrl_beat += 1;
             if coh.n2c_last.bit(0) {
                 if ctrl_req {
-                    rep.ctrl_at.push(cycle);
+                    traffic.seen(Seen::Control(cycle));
                     moved = true;
                 }
                 ctrl_beat = 0;
@@ -662,51 +765,57 @@ pub fn try_run(
         if let Some(c) = done {
             assert_eq!(c.resp, 0, "register access {:?}", c.access);
             if let Some(name) = stats.as_mut().and_then(VecDeque::pop_front) {
-                rep.counters.insert(name.to_string(), c.data);
+                end.counters.insert(name.to_string(), c.data);
             }
         }
         let (_, done) = ict.sample(&p.ict);
         if let Some(c) = done {
             assert_eq!(c.resp, 0, "ICT register access {:?}", c.access);
         }
-        mem.borrow_mut().sample(&p.mem);
+        {
+            let mut m = mem.borrow_mut();
+            m.sample(&p.mem);
+            for w in std::mem::take(&mut m.writes) {
+                traffic.seen(Seen::Write(&w));
+            }
+            m.write_bursts.clear();
+        }
         setup_done |= mmio.idle() && ict.idle();
         cpu.sample(&p.coh);
-        for (e, head) in rings.update(&cpu) {
-            ict.push(Access::write(entry_reg(e, "RX_HEAD"), head, true, 0));
+        // Nothing here reads the load log; a long run must not keep it.
+        cpu.waits.clear();
+        for c in 0..host.roles.len() {
+            for sv in cpu.take_served(c) {
+                let release = rings.update(&sv);
+                traffic.seen(Seen::Served(sv));
+                if let Some((e, head)) = release {
+                    ict.push(Access::write(entry_reg(e, "RX_HEAD"), head, true, 0));
+                    traffic.seen(Seen::Released(e, head));
+                }
+            }
         }
         p.dut.tick().unwrap();
         idle = if moved || !setup_done { 0 } else { idle + 1 };
     }
-    rep.link_errors = cpu.link_errors(&p.coh);
+    end.link_errors = cpu.link_errors(&p.coh);
     let violations = &mem.borrow().violations;
     assert!(violations.is_empty(), "host memory: {violations:?}");
-    rep.served = (0..host.roles.len())
-        .map(|c| cpu.served(c).to_vec())
-        .collect();
-    rep.first_out = first_out;
-    match stop {
-        None => Ok(rep),
-        Some(mut why) => {
-            let dropped: Vec<String> = ["NO_SLOT", "REFUSED", "DMA_DROPPED"]
-                .iter()
-                .filter_map(|n| {
-                    rep.counters
-                        .get(*n)
-                        .filter(|v| **v > 0)
-                        .map(|v| format!("{n} {v}"))
-                })
-                .collect();
-            if !dropped.is_empty() {
-                why += &format!(
-                    "; the NIC dropped calls, which are never answered ({})",
-                    dropped.join(", ")
-                );
-            }
-            Err(Failed {
-                why,
-                report: Box::new(rep),
+    if let Some(why) = &mut end.stop {
+        let dropped: Vec<String> = ["NO_SLOT", "REFUSED", "DMA_DROPPED"]
+            .iter()
+            .filter_map(|n| {
+                end.counters
+                    .get(*n)
+                    .filter(|v| **v > 0)
+                    .map(|v| format!("{n} {v}"))
             })
+            .collect();
+        if !dropped.is_empty() {
+            *why += &format!(
+                "; the NIC dropped calls, which are never answered ({})",
+                dropped.join(", ")
+            );
         }
     }
+    end
 }
