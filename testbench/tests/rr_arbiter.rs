@@ -84,11 +84,7 @@ impl<'a> Bench<'a> {
             "cycle {t}: grant_valid"
         );
         let onehot = want.map_or(0, |g| 1 << g);
-        assert_eq!(
-            p.grant.get_bits(0, n(p) as u32),
-            onehot,
-            "cycle {t}: grant"
-        );
+        assert_eq!(p.grant.get_bits(0, n(p) as u32), onehot, "cycle {t}: grant");
         if let Some(g) = want {
             let w = p.grant_index.width();
             assert_eq!(

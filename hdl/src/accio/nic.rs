@@ -163,8 +163,9 @@ fn split_registers(m: &mut ModuleBuilder, s_axil: &Axil, t: Insts, map: &RegMap)
         |a| {
             // The window is aligned to its power-of-two span, so the bits above the span
             // decide: one compare, not two carry chains on the path from the bus.
-            const _: () =
-                assert!(regs::NIC_SPAN.is_power_of_two() && regs::NIC_BASE.is_multiple_of(regs::NIC_SPAN));
+            const _: () = assert!(
+                regs::NIC_SPAN.is_power_of_two() && regs::NIC_BASE.is_multiple_of(regs::NIC_SPAN)
+            );
             let k = regs::NIC_SPAN.trailing_zeros();
             a.slice(k, a.width() - k).eq(regs::NIC_BASE >> k)
         },
