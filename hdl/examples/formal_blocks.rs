@@ -55,16 +55,7 @@ fn reg_slave_probe() -> Result<Rc<Module>, HdlErrors> {
     };
     let mut m = ModuleBuilder::new("reg_slave_probe");
     m.doc("The register front end with every rule, for scripts/formal.sh.");
-    let s = Axil::new(
-        &mut m,
-        "s_axil",
-        Side::Sink,
-        AxilCfg {
-            addr_width: map.addr_width(),
-            data_width: map.data_width,
-            user_width: 1,
-        },
-    );
+    let s = Axil::new(&mut m, "s_axil", Side::Sink, AxilCfg::for_map(&map, 1));
     let stall = m.input("stall", 1);
     let refuse = m.input("refuse", 1);
     let a_out = m.output("a_value", 64);

@@ -516,6 +516,18 @@ pub struct AxilCfg {
     pub user_width: u32,
 }
 
+impl AxilCfg {
+    /// The slave port of register map `map`: its address and data widths, with
+    /// `user_width` bits of AxUSER (the requesting core, where the block checks it).
+    pub fn for_map(map: &crate::regmap::RegMap, user_width: u32) -> Self {
+        AxilCfg {
+            addr_width: map.addr_width(),
+            data_width: map.data_width,
+            user_width,
+        }
+    }
+}
+
 /// An AXI4-Lite interface (five channels). Names: `{prefix}_awaddr`, ...
 #[derive(Clone, Debug)]
 pub struct Axil {

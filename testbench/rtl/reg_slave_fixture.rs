@@ -58,11 +58,7 @@ pub fn reg_slave_fixture(
     let map = fixture_map();
     let mut m = ModuleBuilder::new("reg_slave_fixture");
     m.doc("The register front end's test fixture.");
-    let cfg = AxilCfg {
-        addr_width: map.addr_width(),
-        data_width: 64,
-        user_width: 8,
-    };
+    let cfg = AxilCfg::for_map(&map, 8);
     let s = Axil::new(&mut m, "s_axil", Side::Sink, cfg);
     let user_ok = m.input("user_ok", 1);
     let stall = m.input("stall", 1);

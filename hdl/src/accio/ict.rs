@@ -212,11 +212,7 @@ pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
          {}-event control queue. Registers: see the ACCIO register map.",
         dims.entries, dims.cores, cfg.miss_filter_bits, cfg.event_queue_depth
     ));
-    let axil_cfg = AxilCfg {
-        addr_width: map.addr_width(),
-        data_width: map.data_width,
-        user_width: USER_WIDTH,
-    };
+    let axil_cfg = AxilCfg::for_map(&map, USER_WIDTH);
     let s = Axil::new(&mut m, "s_axil", Side::Sink, axil_cfg);
     let eng = Engines::ports(&mut m, &dims);
     let flops = EntryFlops::new(&mut m, &dims);

@@ -116,11 +116,7 @@ pub fn accio_nic(c: &Config, w: u32) -> Result<Rc<Module>, HdlErrors> {
             &mut m,
             "s_axil",
             Side::Sink,
-            AxilCfg {
-                addr_width: map.addr_width(),
-                data_width: map.data_width,
-                user_width: USER_WIDTH,
-            },
+            AxilCfg::for_map(&map, USER_WIDTH),
         ),
         s_rx: Axis::sink(&mut m, "s_axis_rx", net),
         m_tx: Axis::source(&mut m, "m_axis_tx", net),

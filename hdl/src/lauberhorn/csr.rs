@@ -32,16 +32,7 @@ pub fn csr(cfg: &LauberhornConfig) -> Result<Rc<Module>, HdlErrors> {
         "Lauberhorn registers: settings, {nc} cores' scheduling state, {ns} services,\n\
          {np} processes' statistics. The LAUBERHORN register map; kernel only."
     ));
-    let s = Axil::new(
-        &mut m,
-        "s_axil",
-        Side::Sink,
-        AxilCfg {
-            addr_width: map.addr_width(),
-            data_width: map.data_width,
-            user_width: 0,
-        },
-    );
+    let s = Axil::new(&mut m, "s_axil", Side::Sink, AxilCfg::for_map(&map, 0));
     let rs = RegSlave::start(&mut m, &s, &map);
     // Kernel only: the core does not matter, and the map allows user code nothing.
     m.unused(&rs.req.user);
