@@ -24,6 +24,21 @@ pub const SERVICES: [(u32, u32, u32, u16, u32); 2] =
 /// must fit the lines, so its calls do too), process 1's sums them.
 pub const HANDLERS: [Builtin; 2] = [Builtin::Reverse, Builtin::Sum];
 
+/// The CPU of the random whole-NIC runs: two cores that evict now and then, a coherence
+/// link with back-pressure and gaps, invalidations answered late, handlers that work.
+pub fn busy_cpu() -> CpuCfg {
+    CpuCfg {
+        cores: 2,
+        coh_width: 512,
+        aux_lines: 3,
+        evict: 0.02,
+        n2c_ready: 0.7,
+        c2n_gaps: 0.2,
+        inv_delay: 10,
+        work: 40,
+    }
+}
+
 /// Core 0 runs process 0's user loop, core 1 the kernel's dispatch loop; both services
 /// reverse their arguments.
 pub fn host(cpu: CpuCfg, rx_gaps: f64, tx_ready: f64, outstanding: usize) -> HostCfg {

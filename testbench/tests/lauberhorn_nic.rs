@@ -23,8 +23,8 @@ use sim_models::net::classify;
 use sim_models::traces::{rpc_call_frame, RpcCallSpec};
 use std::collections::BTreeMap;
 use testbench::lauberhorn_check::{
-    calls, dispatch_problem, host, notification_problem, reply_problem, xid_of, Call, LOCAL_IP,
-    NOTIFY, SERVICES,
+    busy_cpu, calls, dispatch_problem, host, notification_problem, reply_problem, xid_of, Call,
+    LOCAL_IP, NOTIFY, SERVICES,
 };
 use testbench::models::{LauberhornNicW512C2S8, LauberhornNicW64C2S8};
 use testbench::seed;
@@ -139,16 +139,7 @@ fn random_run(name: &str, w: u32) {
     // fallback's rings.
     let c = calls(&mut rng, 150, 700);
     let frames = mix(&mut rng, &c, &others);
-    let cpu = CpuCfg {
-        cores: 2,
-        coh_width: 512,
-        aux_lines: 3,
-        evict: 0.02,
-        n2c_ready: 0.7,
-        c2n_gaps: 0.2,
-        inv_delay: 10,
-        work: 40,
-    };
+    let cpu = busy_cpu();
     let mut h = host(cpu, 0.5, 0.7, 4);
     h.notify = Some(NOTIFY);
     // Rings of a few records: they wrap, and the kernel must give the space back.

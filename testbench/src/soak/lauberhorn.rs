@@ -18,13 +18,12 @@
 
 use super::{Tally, PROGRESS_EVERY};
 use crate::lauberhorn_check::{
-    call, call_to, dispatch_problem, host, notification_problem, reply_problem, xid_of, Call,
-    NOTIFY,
+    busy_cpu, call, call_to, dispatch_problem, host, notification_problem, reply_problem, xid_of,
+    Call, NOTIFY,
 };
 use hdl::lauberhorn::coherence::ctrl;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sim_models::lauberhorn::cpu::CpuCfg;
 use sim_models::lauberhorn::host::{
     dma_ports, dma_record, stream, HostCfg, NicPins, Seen, Traffic, DMA_RING_BASE, DMA_RING_STRIDE,
 };
@@ -61,16 +60,7 @@ struct Soak<'p> {
 /// then. The random choices all follow `seed`.
 pub fn run(p: &NicPins, frames: u64, seed: u64, progress: &mut dyn FnMut(u64)) -> Tally {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let cpu = CpuCfg {
-        cores: 2,
-        coh_width: 512,
-        aux_lines: 3,
-        evict: 0.02,
-        n2c_ready: 0.7,
-        c2n_gaps: 0.2,
-        inv_delay: 10,
-        work: 40,
-    };
+    let cpu = busy_cpu();
     let mut h = host(cpu, 0.3, 0.8, 4);
     h.notify = Some(NOTIFY);
     h.dma_ring = Some(RING);
