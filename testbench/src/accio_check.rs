@@ -98,24 +98,26 @@ pub fn stat_names() -> Vec<&'static str> {
         .collect()
 }
 
+/// The RX model's entry of connection `c`, with a ring of `size` bytes at 0.
+pub fn rx_entry(c: &Conn, size: u32) -> RxEntry {
+    RxEntry {
+        enabled: true,
+        accelerated: c.accelerated,
+        local_ip: c.local_ip,
+        local_port: c.local_port,
+        base: 0,
+        size,
+        ..RxEntry::default()
+    }
+}
+
 /// Checks a run of `frames` through the NIC at `w` bits against the reference models:
 /// every RX record of every connection, every normal-path frame and its RX_COMP word, the
 /// statistics and malformed-frame events, every frame on the wire (offloaded ones rebuilt
 /// by the TX model, normal-path ones unchanged).
 pub fn check(conns: &[Conn], host: &HostCfg, frames: &[(Vec<u8>, bool)], r: &Report, w: u32) {
     // Receive side.
-    let entries: Vec<RxEntry> = conns
-        .iter()
-        .map(|c| RxEntry {
-            enabled: true,
-            accelerated: c.accelerated,
-            local_ip: c.local_ip,
-            local_port: c.local_port,
-            base: 0,
-            size: c.rx_ring_bytes,
-            ..RxEntry::default()
-        })
-        .collect();
+    let entries: Vec<RxEntry> = conns.iter().map(|c| rx_entry(c, c.rx_ring_bytes)).collect();
     let mut m = RxModel::new(entries, 2048);
     m.malformed_to_np = host.malformed_to_np;
     m.np_buffers = (0..frames.len() as u64).collect();

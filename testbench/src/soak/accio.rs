@@ -18,7 +18,9 @@
 //! pool twice the queue's size, so a buffer it got back is not posted again at once).
 
 use super::{Tally, PROGRESS_EVERY};
-use crate::accio_check::{conns, np_frames, random_frame, sender, stat_names, wire_frame, MAC};
+use crate::accio_check::{
+    conns, np_frames, random_frame, rx_entry, sender, stat_names, wire_frame, MAC,
+};
 use hdl::accio::regs::event;
 use hdl::accio::rx_offload::record;
 use hdl::accio::tx_offload::record as tx_record;
@@ -29,7 +31,7 @@ use sim_models::accio::host::{
     kr, kw, np_buffer, np_tx_buffer, rx_base, rx_record_at, setup_writes, write_tx_record, Conn,
     HostCfg, Map, NicPins,
 };
-use sim_models::accio::rx_model::{RxAction, RxEntry, RxModel};
+use sim_models::accio::rx_model::{RxAction, RxModel};
 use sim_models::axil::{AxilMaster, Completion};
 use sim_models::hostmem::{HostMem, HostMemCfg, WriteRecord};
 use std::collections::VecDeque;
@@ -203,17 +205,7 @@ impl<'a> Soak<'a> {
         }
         // The model: rings that never fill (the NIC's drops depend on timing it does not
         // know), a normal-path buffer for every frame (the host keeps them posted).
-        let entries = conns
-            .iter()
-            .map(|c| RxEntry {
-                enabled: true,
-                accelerated: c.accelerated,
-                local_ip: c.local_ip,
-                local_port: c.local_port,
-                size: 1 << 30,
-                ..RxEntry::default()
-            })
-            .collect();
+        let entries = conns.iter().map(|c| rx_entry(c, 1 << 30)).collect();
         let mut model = RxModel::new(entries, NP_BYTES);
         model.malformed_to_np = host.malformed_to_np;
         let n = conns.len();
