@@ -187,10 +187,27 @@ impl DmaEvent<u32> {
     }
 }
 
-/// One LUTRAM per memory-backed register: `mmio` reads it at the addressed entry.
+/// One LUTRAM per memory-backed register. `mmio` holds the word of the addressed entry:
+/// a register loaded every cycle from `next`, the LUTRAM read at the incoming address
+/// (stable from a request's decode cycle through its execution), so that no LUTRAM read
+/// lies on the path from the register read multiplexer to the response. It is exactly the
+/// memory's word during execution: an engine's write in the same cycle is forwarded (see
+/// [`EntryMem::refresh`]), and MMIO writes end cycles before the next request executes.
 struct EntryMem {
     mem: Mem,
+    next: Sig,
     mmio: Sig,
+}
+
+impl EntryMem {
+    /// Loads `mmio` from `next`, or from `data` while an engine writes it there (`hit`).
+    fn refresh(&self, m: &mut ModuleBuilder, forward: Option<(Expr, &Expr)>) {
+        let v = match forward {
+            Some((hit, data)) => hit.mux(data, &self.next),
+            None => self.next.clone().into(),
+        };
+        m.set(&self.mmio, v);
+    }
 }
 
 pub fn accio_ict(cfg: &IctConfig) -> Result<Rc<Module>, HdlErrors> {
@@ -416,6 +433,8 @@ impl CoreRegs {
 }
 
 /// Everything else per entry, in LUTRAM with a read port at the addressed entry.
+/// `rx_tail`, `tx_head` and `drops`, which engines write too, are refreshed by
+/// [`entry_registers`]; the others here.
 struct EntryMems {
     protocol: EntryMem,
     remote: EntryMem,
@@ -435,13 +454,14 @@ struct EntryMems {
 }
 
 impl EntryMems {
-    fn new(m: &mut ModuleBuilder, d: &Dims, entry: &Expr) -> EntryMems {
+    fn new(m: &mut ModuleBuilder, d: &Dims, at: &Expr) -> EntryMems {
         let mut emem = |f: &'static str, w: u32| {
             let mem = m.memory(&format!("mem_{f}"), w, d.mem_depth, RamStyle::Distributed);
-            let mmio = m.mem_read_async(mem, &format!("{f}_mmio"), entry);
-            EntryMem { mem, mmio }
+            let next = m.mem_read_async(mem, &format!("{f}_next"), at);
+            let mmio = m.reg(&format!("{f}_mmio"), w);
+            EntryMem { mem, next, mmio }
         };
-        EntryMems {
+        let mems = EntryMems {
             protocol: emem("protocol", 8),
             remote: emem("remote", 48),
             mac: emem("remote_mac", 48),
@@ -457,7 +477,24 @@ impl EntryMems {
             tx_head: emem("tx_head", PTR),
             tx_tail: emem("tx_tail", PTR),
             drops: emem("drops", 32),
+        };
+        for mm in [
+            &mems.protocol,
+            &mems.remote,
+            &mems.mac,
+            &mems.conn,
+            &mems.asid,
+            &mems.handle,
+            &mems.rx_base,
+            &mems.rx_size,
+            &mems.rx_head,
+            &mems.tx_base,
+            &mems.tx_size,
+            &mems.tx_tail,
+        ] {
+            mm.refresh(m, None);
         }
+        mems
     }
 }
 
@@ -465,6 +502,8 @@ impl EntryMems {
 struct Mmio {
     /// The addressed entry and core, and per entry "this one is addressed".
     entry: Expr,
+    /// The entry the incoming address names (the same as `entry` during execution).
+    entry_next: Expr,
     core: Expr,
     entry_sel: Vec<Expr>,
     in_entry: Expr,
@@ -507,15 +546,12 @@ fn mmio_front<'a>(
     m.unused(&req.addr);
     let req_core_ok = m.node("req_core_ok", req.user.lt(d.cores as u64));
     let req_asid = m.node("req_asid", asid_of(&req.user));
-    let mems = EntryMems::new(m, d, &entry);
+    let entry_next = pending.dec.index_incoming("ENTRY");
+    let mems = EntryMems::new(m, d, &entry_next);
 
     let in_entry = pending.dec.block_hit("ENTRY");
     let inc = &pending.req.incoming;
-    let owner_asid = m.mem_read_async(
-        mems.asid.mem,
-        "asid_incoming",
-        &pending.dec.index_incoming("ENTRY"),
-    );
+    let owner_asid = &mems.asid.next;
     let owner_ok = pending.dec.block_hit_incoming("ENTRY")
         & inc.user.lt(d.cores as u64)
         & owner_asid.eq(asid_of(&inc.user));
@@ -548,6 +584,7 @@ fn mmio_front<'a>(
     let fault = rs.fault(m);
     let mmio = Mmio {
         entry,
+        entry_next,
         core,
         entry_sel,
         in_entry,
@@ -1066,8 +1103,16 @@ fn entry_registers(
         mems.drops.mem,
         upd_drop | &w_drops,
         &upd_drop.mux(&eng.rx_upd.index, eidx),
-        &upd_drop.mux(drops_next, &new_drops),
+        &upd_drop.mux(&drops_next, &new_drops),
     );
+    // The addressed words, with the engines' writes of this cycle forwarded.
+    let at = &mmio.entry_next;
+    let rx_here = m.node("rx_upd_at_next", eng.rx_upd.index.eq(at));
+    let tx_here = &eng.tu_valid & eng.tu_index.eq(at);
+    let (rx_tail, tx_head) = (eng.rx_upd.tail.clone().into(), eng.tu_head.clone().into());
+    mems.rx_tail.refresh(m, Some((upd_adv & &rx_here, &rx_tail)));
+    mems.drops.refresh(m, Some((upd_drop & &rx_here, &drops_next)));
+    mems.tx_head.refresh(m, Some((tx_here, &tx_head)));
 
     // RX pending = RX_HEAD != RX_TAIL, kept per entry as the pointers change.
     let head_at_upd = m.mem_read_async(mems.rx_head.mem, "rx_head_upd", &eng.rx_upd.index);
