@@ -136,16 +136,6 @@ pub fn unmatched_call(rng: &mut ChaCha8Rng, xid: u32, h: &HostCfg, max_args: usi
     }
 }
 
-/// `n` calls of [`call`] with random xids.
-pub fn calls(rng: &mut ChaCha8Rng, n: usize, max_args: usize) -> Vec<Call> {
-    (0..n)
-        .map(|_| {
-            let xid = rng.gen();
-            call(rng, xid, max_args)
-        })
-        .collect()
-}
-
 /// The xid at UDP payload byte 0 of a reply or notification.
 pub fn xid_of(f: &[u8]) -> Option<u32> {
     Some(u32::from_be_bytes(f.get(42..46)?.try_into().ok()?))

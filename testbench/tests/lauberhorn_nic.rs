@@ -4,12 +4,19 @@
 //! `sim_models::lauberhorn::cpu` cores serve the requests on the coherence link, and the MAC sends
 //! ONC-RPC calls mixed with other traffic.
 //!
-//! Checked: every call is answered exactly once, to its caller, with its xid and the
-//! handler's result, in a frame whose checksums verify; in the random runs every request
-//! also sends exactly one notification through its core's TX lines, from its process's
-//! port (CORE.TX_PORT for the user core), with the xid and the result; process 0's calls are served by
-//! core 0 on its user endpoint, process 1's (which no core runs) by core 1 on its kernel
-//! endpoint; every other frame leaves on `m_axis_other` unchanged; the statistics agree.
+//! Checked, in every run, against each frame's fate as `sim_models::lauberhorn::rx_fate`
+//! works it out from the RFC decoders and the services the test configured (not from the
+//! RTL): the replies are exactly the fates' (xid, caller, service port, accept_stat, and
+//! the handler's result, computed apart from the cores' handlers, or PROG_MISMATCH's
+//! version range), each once, in frames whose checksums verify; the frames passed on on
+//! `m_axis_other` are exactly the fates', unchanged and in order; every counter but
+//! TRYAGAINS is what the fates add up to. Process 0's calls are served by core 0 on its
+//! user endpoint, process 1's (which no core runs) by core 1 on its kernel endpoint. In the
+//! random runs (one with error replies, half its calls unmatched or malformed) every
+//! request also sends exactly one notification through its core's TX lines, from its
+//! process's port (CORE.TX_PORT for the user core), with the xid and the result, and DMA
+//! calls, TRYAGAINs, evictions, the kernel endpoint's service (and each RFC 5531 error)
+//! must each have happened. The golden runs also keep their insta snapshots as records.
 //! With nothing random, the exact cycles from a call's last beat to the CONTROL line at
 //! the waiting core, and to the reply's first beat.
 

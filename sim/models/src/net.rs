@@ -269,3 +269,36 @@ fn be(frame: &[u8], f: Field) -> u64 {
         v << 8 | u64::from(frame.get(i).copied().unwrap_or(0))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::traces::{udp_tx_frame, TxFields};
+
+    /// A PROG_MISMATCH reply written out word by word (RFC 5531 §9): xid, REPLY,
+    /// MSG_ACCEPTED, an AUTH_SYS verifier with a 5-byte body (padded), PROG_MISMATCH, low 1,
+    /// high 3.
+    #[test]
+    fn rpc_reply_reads_an_rfc_5531_reply() {
+        let words: [u32; 10] = [0x1234_5678, 1, 0, 1, 5, 0x0102_0304, 0x0500_0000, 2, 1, 3];
+        let payload: Vec<u8> = words.iter().flat_map(|w| w.to_be_bytes()).collect();
+        let f = udp_tx_frame(&TxFields::default(), &payload);
+        let r = rpc_reply(&f).expect("a reply");
+        assert_eq!(
+            r,
+            RpcReply {
+                xid: 0x1234_5678,
+                verf_flavor: 1,
+                verf_body: vec![1, 2, 3, 4, 5],
+                accept_stat: accept_stat::PROG_MISMATCH,
+                body: vec![0, 0, 0, 1, 0, 0, 0, 3],
+            }
+        );
+        // A call, and a reply cut inside its verifier, are no replies.
+        let mut call = payload.clone();
+        call[7] = 0;
+        assert_eq!(rpc_reply(&udp_tx_frame(&TxFields::default(), &call)), None);
+        let cut = udp_tx_frame(&TxFields::default(), &payload[..22]);
+        assert_eq!(rpc_reply(&cut), None);
+    }
+}
