@@ -5,8 +5,9 @@ use hdl::lauberhorn::coherence::{KERNEL, USER};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use sim_models::lauberhorn::cpu::{CpuCfg, Served};
-use sim_models::lauberhorn::host::{tx_port, Builtin, HostCfg, Notify, Role, Service};
-use sim_models::net::classify;
+use sim_models::lauberhorn::host::{service_of, tx_port, Builtin, HostCfg, Notify, Role, Service};
+use sim_models::lauberhorn::rx_fate::{Fate, Kind, Way};
+use sim_models::net::{accept_stat, classify, rpc_call, rpc_reply};
 use sim_models::traces::{rpc_call_frame, RpcCallSpec};
 
 pub const LOCAL_IP: [u8; 4] = [10, 1, 0, 1];
@@ -94,30 +95,45 @@ pub fn call(rng: &mut ChaCha8Rng, xid: u32, max_args: usize) -> Call {
 /// A call with id `xid` to service `svc` of [`SERVICES`] with `n` random bytes of
 /// arguments and a random credential.
 pub fn call_to(rng: &mut ChaCha8Rng, xid: u32, svc: usize, n: usize) -> Call {
+    let spec = spec_to(rng, xid, svc, n);
+    (rpc_call_frame(rng, &spec), xid, SERVICES[svc].4, spec.args)
+}
+
+/// The call of [`call_to`], before it becomes a frame.
+fn spec_to(rng: &mut ChaCha8Rng, xid: u32, svc: usize, n: usize) -> RpcCallSpec {
     let s = SERVICES[svc];
-    let args: Vec<u8> = (0..n).map(|_| rng.gen()).collect();
-    let spec = RpcCallSpec {
+    RpcCallSpec {
         xid,
         prog: s.0,
         vers: s.1,
         proc_: s.2,
         cred: (1, (0..rng.gen_range(0..3) * 4).map(|_| rng.gen()).collect()),
         verf: (0, vec![]),
-        args: args.clone(),
+        args: (0..n).map(|_| rng.gen()).collect(),
         dst_ip: LOCAL_IP,
         dst_port: s.3,
-    };
-    (rpc_call_frame(rng, &spec), xid, s.4, args)
+    }
 }
 
-/// `n` calls of [`call`] with random xids.
-pub fn calls(rng: &mut ChaCha8Rng, n: usize, max_args: usize) -> Vec<Call> {
-    (0..n)
-        .map(|_| {
-            let xid = rng.gen();
-            call(rng, xid, max_args)
-        })
-        .collect()
+/// A call with id `xid` to a port of [`SERVICES`] that no entry of `host` matches, up to
+/// `max_args` bytes of arguments: a program unknown everywhere, the other port's program,
+/// a version of the port's program the port does not have, or a procedure it does not.
+pub fn unmatched_call(rng: &mut ChaCha8Rng, xid: u32, h: &HostCfg, max_args: usize) -> Vec<u8> {
+    loop {
+        let svc = rng.gen_range(0..SERVICES.len());
+        let n = rng.gen_range(0..=max_args);
+        let mut spec = spec_to(rng, xid, svc, n);
+        match rng.gen_range(0..4) {
+            0 => spec.prog = rng.gen_range(0x3000_0000..0x4000_0000),
+            1 => spec.prog = SERVICES[1 - svc].0,
+            2 => spec.vers = rng.gen_range(0..8),
+            _ => spec.proc_ = rng.gen_range(0..8),
+        }
+        let (p, v, pr, port) = (spec.prog, spec.vers, spec.proc_, spec.dst_port);
+        if service_of(&h.services, p, v, pr, port).is_none() {
+            return rpc_call_frame(rng, &spec);
+        }
+    }
 }
 
 /// The xid at UDP payload byte 0 of a reply or notification.
@@ -125,45 +141,123 @@ pub fn xid_of(f: &[u8]) -> Option<u32> {
     Some(u32::from_be_bytes(f.get(42..46)?.try_into().ok()?))
 }
 
-/// What is wrong with `rf` as the reply to call `c`, if anything: a clean UDP/IPv4
-/// datagram from the NIC with valid checksums, to the caller from the service port, an
-/// accepted SUCCESS reply with its xid and the handler's result.
-pub fn reply_problem(c: &Call, rf: &[u8]) -> Option<String> {
-    let (f, xid, process, args) = c;
-    let m = classify(rf, false);
-    let ul = if rf.len() >= 66 {
-        u16::from_be_bytes([rf[38], rf[39]]) as usize
-    } else {
-        0
-    };
-    if !m.offload || m.src_ip != u32::from_be_bytes(LOCAL_IP) || ul < 32 {
-        return Some(format!(
-            "xid {xid:#x}: the reply is not a clean datagram from the NIC: {rf:02x?}"
-        ));
+/// A reply as RFC 5531 reads it, and where it goes: what the tests compare replies by.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Answer {
+    pub xid: u32,
+    /// The caller's MAC, IP address and port.
+    pub to: ([u8; 6], u32, u16),
+    /// The service port it comes from.
+    pub from_port: u16,
+    pub accept_stat: u32,
+    /// What follows `accept_stat`: the handler's result (SUCCESS), the lowest and highest
+    /// version (PROG_MISMATCH's `mismatch_info`), or nothing.
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    /// The reply the call `frame` must get: to its sender, from the port it was sent to.
+    pub fn to_call(frame: &[u8], accept_stat: u32, body: Vec<u8>) -> Answer {
+        let m = classify(frame, false);
+        Answer {
+            xid: rpc_call(frame).xid,
+            to: (
+                frame[6..12].try_into().expect("a source MAC"),
+                m.src_ip,
+                m.src_port,
+            ),
+            from_port: m.dst_port,
+            accept_stat,
+            body,
+        }
     }
-    let want_words = [*xid, 1, 0, 0, 0, 0];
-    let words: Vec<u32> = (0..6)
-        .map(|k| u32::from_be_bytes(rf[42 + 4 * k..46 + 4 * k].try_into().unwrap()))
-        .collect();
-    let want = HANDLERS[*process as usize].apply(args);
-    let checks = [
-        (rf[0..6] == f[6..12], "to the caller's MAC"),
-        (rf[30..34] == f[26..30], "to the caller's IP"),
-        (rf[34..36] == f[36..38], "from the service port"),
-        (rf[36..38] == f[34..36], "to the caller's port"),
-        (
-            words == want_words,
-            "an accepted reply, SUCCESS, AUTH_NONE verifier",
-        ),
-        (
-            rf.get(66..34 + ul) == Some(&want[..]),
-            "the handler's result",
-        ),
-    ];
-    checks
-        .iter()
-        .find(|(ok, _)| !ok)
-        .map(|(_, what)| format!("xid {xid:#x}: {what}: {rf:02x?}"))
+}
+
+/// The reply `rf` as an [`Answer`], or what makes it no reply from the NIC `h`: a clean
+/// UDP/IPv4 datagram whose checksums verify, from LOCAL_MAC and LOCAL_IP, an accepted
+/// RFC 5531 reply with an AUTH_NONE verifier.
+pub fn answer_of(h: &HostCfg, rf: &[u8]) -> Result<Answer, String> {
+    let m = classify(rf, false);
+    let r = rpc_reply(rf);
+    let problem = if !m.offload {
+        "not a clean datagram with valid checksums"
+    } else if (m.src_ip, &rf[6..12]) != (h.local_ip, &h.local_mac[..]) {
+        "not from the NIC's addresses"
+    } else if r
+        .as_ref()
+        .is_none_or(|r| r.verf_flavor != 0 || !r.verf_body.is_empty())
+    {
+        "not an accepted reply with an AUTH_NONE verifier"
+    } else {
+        let r = r.expect("a reply");
+        return Ok(Answer {
+            xid: r.xid,
+            to: (rf[0..6].try_into().expect("a MAC"), m.dst_ip, m.dst_port),
+            from_port: m.src_port,
+            accept_stat: r.accept_stat,
+            body: r.body,
+        });
+    };
+    Err(format!("{problem}: {rf:02x?}"))
+}
+
+/// The result a built-in handler must return for `args`, written apart from
+/// [`Builtin::apply`] (which the cores run), so a wrong handler shows.
+pub fn expected_result(handler: Builtin, args: &[u8]) -> Vec<u8> {
+    match handler {
+        Builtin::Echo => args.to_vec(),
+        Builtin::Reverse => {
+            let mut r = args.to_vec();
+            r.reverse();
+            r
+        }
+        Builtin::Sum => {
+            // XDR integers, big-endian; a short tail counts as zero-padded.
+            let mut words = args.to_vec();
+            words.resize(args.len().div_ceil(4) * 4, 0);
+            let sum: u64 = words
+                .chunks_exact(4)
+                .map(|w| u64::from(u32::from_be_bytes(w.try_into().expect("a word"))))
+                .sum();
+            (sum as u32).to_be_bytes().to_vec()
+        }
+    }
+}
+
+/// The reply the frame must get by its fate, if any: SUCCESS with its service's result, or
+/// its RFC 5531 error.
+pub fn expected_answer(h: &HostCfg, frame: &[u8], fate: &Fate) -> Option<Answer> {
+    match (&fate.way, &fate.kind) {
+        (Way::Served { entry, .. }, _) => {
+            let c = rpc_call(frame);
+            let args = &frame[c.args_offset..c.args_offset + c.args_len];
+            let result = expected_result(h.services[*entry].handler, args);
+            Some(Answer::to_call(frame, accept_stat::SUCCESS, result))
+        }
+        (Way::Error, Kind::Unmatched { stat, mismatch }) => {
+            let body = mismatch.map_or_else(Vec::new, |(low, high)| {
+                [low.to_be_bytes(), high.to_be_bytes()].concat()
+            });
+            Some(Answer::to_call(frame, *stat, body))
+        }
+        _ => None,
+    }
+}
+
+/// What is wrong with `rf` as the reply to call `c` of [`host`]'s services, if anything:
+/// it must be SUCCESS with the handler's result, to the caller (see [`answer_of`]).
+pub fn reply_problem(h: &HostCfg, c: &Call, rf: &[u8]) -> Option<String> {
+    let (f, xid, process, args) = c;
+    let want = Answer::to_call(
+        f,
+        accept_stat::SUCCESS,
+        expected_result(HANDLERS[*process as usize], args),
+    );
+    match answer_of(h, rf) {
+        Err(why) => Some(format!("xid {xid:#x}: {why}")),
+        Ok(a) if a != want => Some(format!("xid {xid:#x}: the reply {a:02x?}, not {want:02x?}")),
+        Ok(_) => None,
+    }
 }
 
 /// What is wrong with `f` as the notification a core sends for call `c`, if anything: a
@@ -179,7 +273,7 @@ pub fn notification_problem(h: &HostCfg, c: &Call, f: &[u8]) -> Option<String> {
     }
     let port = |o: usize| u16::from_be_bytes([f[o], f[o + 1]]);
     let ul = port(38) as usize;
-    let mut want = HANDLERS[*process as usize].apply(args);
+    let mut want = expected_result(HANDLERS[*process as usize], args);
     want.truncate(108);
     let checks = [
         (

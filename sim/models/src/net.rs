@@ -217,9 +217,88 @@ pub fn rpc_call(frame: &[u8]) -> RpcCall {
     }
 }
 
+/// RFC 5531 `accept_stat`: how an accepted call went.
+pub mod accept_stat {
+    pub const SUCCESS: u32 = 0;
+    pub const PROG_UNAVAIL: u32 = 1;
+    pub const PROG_MISMATCH: u32 = 2;
+    pub const PROC_UNAVAIL: u32 = 3;
+    pub const GARBAGE_ARGS: u32 = 4;
+    pub const SYSTEM_ERR: u32 = 5;
+}
+
+/// An accepted ONC-RPC reply (RFC 5531 `rpc_msg` with `MSG_ACCEPTED`) as a UDP/IPv4 frame
+/// (IHL 5) carries it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RpcReply {
+    pub xid: u32,
+    pub verf_flavor: u32,
+    pub verf_body: Vec<u8>,
+    pub accept_stat: u32,
+    /// What follows `accept_stat`: the results (SUCCESS), `mismatch_info` (PROG_MISMATCH),
+    /// nothing (the other errors).
+    pub body: Vec<u8>,
+}
+
+/// Decodes the reply the UDP payload of `frame` carries; `None` unless it is a whole
+/// REPLY, MSG_ACCEPTED, with a verifier of at most 400 bytes.
+pub fn rpc_reply(frame: &[u8]) -> Option<RpcReply> {
+    let udp_len = be(frame, frame::UDP_LENGTH) as usize;
+    let msg = frame.get(frame::PAYLOAD..(frame::UDP + udp_len).max(frame::PAYLOAD))?;
+    let word = |at: usize| Some(u32::from_be_bytes(msg.get(at..at + 4)?.try_into().ok()?));
+    // xid, msg_type, reply_stat, then the verifier's flavor and length.
+    let (xid, msg_type, reply_stat) = (word(0)?, word(4)?, word(8)?);
+    let (verf_flavor, verf_len) = (word(12)?, word(16)? as usize);
+    if u64::from(msg_type) != oncrpc::REPLY || reply_stat != 0 || verf_len as u64 > oncrpc::MAX_AUTH
+    {
+        return None;
+    }
+    let stat_at = 20 + verf_len.div_ceil(4) * 4;
+    Some(RpcReply {
+        xid,
+        verf_flavor,
+        verf_body: msg.get(20..20 + verf_len)?.to_vec(),
+        accept_stat: word(stat_at)?,
+        body: msg[stat_at + 4..].to_vec(),
+    })
+}
+
 /// The big-endian value of `frame`'s bytes `f`; bytes past the frame's end read 0.
 fn be(frame: &[u8], f: Field) -> u64 {
     f.fold(0, |v, i| {
         v << 8 | u64::from(frame.get(i).copied().unwrap_or(0))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::traces::{udp_tx_frame, TxFields};
+
+    /// A PROG_MISMATCH reply written out word by word (RFC 5531 §9): xid, REPLY,
+    /// MSG_ACCEPTED, an AUTH_SYS verifier with a 5-byte body (padded), PROG_MISMATCH, low 1,
+    /// high 3.
+    #[test]
+    fn rpc_reply_reads_an_rfc_5531_reply() {
+        let words: [u32; 10] = [0x1234_5678, 1, 0, 1, 5, 0x0102_0304, 0x0500_0000, 2, 1, 3];
+        let payload: Vec<u8> = words.iter().flat_map(|w| w.to_be_bytes()).collect();
+        let f = udp_tx_frame(&TxFields::default(), &payload);
+        let r = rpc_reply(&f).expect("a reply");
+        assert_eq!(
+            r,
+            RpcReply {
+                xid: 0x1234_5678,
+                verf_flavor: 1,
+                verf_body: vec![1, 2, 3, 4, 5],
+                accept_stat: accept_stat::PROG_MISMATCH,
+                body: vec![0, 0, 0, 1, 0, 0, 0, 3],
+            }
+        );
+        // A call, and a reply cut inside its verifier, are no replies.
+        let mut call = payload.clone();
+        call[7] = 0;
+        assert_eq!(rpc_reply(&udp_tx_frame(&TxFields::default(), &call)), None);
+        let cut = udp_tx_frame(&TxFields::default(), &payload[..22]);
+        assert_eq!(rpc_reply(&cut), None);
+    }
 }

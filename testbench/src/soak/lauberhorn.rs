@@ -199,7 +199,7 @@ impl Traffic for Soak<'_> {
             Seen::CallIn(_) | Seen::Control(_) => {}
             Seen::Reply(f, _) => match xid_of(&f).and_then(|x| self.replies.remove(&x)) {
                 Some(c) => {
-                    if let Some(why) = reply_problem(&c, &f) {
+                    if let Some(why) = reply_problem(&self.host, &c, &f) {
                         self.t.mismatch(|| why);
                     }
                     self.t.tx += 1;

@@ -261,6 +261,8 @@ pub struct Cpu {
     pub waits: Vec<LoadWait>,
     /// Error answers (protocol violations the NIC saw).
     errors: u64,
+    /// Voluntary evictions sent (for the tests' coverage).
+    pub evictions: u64,
     /// Why a core stopped: a program that cannot go on (see [`Cpu::failure`]).
     failure: Option<String>,
     cycle: u64,
@@ -304,6 +306,7 @@ impl Cpu {
             inv_open: BTreeMap::new(),
             waits: Vec::new(),
             errors: 0,
+            evictions: 0,
             cycle: 0,
             sampled_at: None,
         }
@@ -614,6 +617,7 @@ impl Cpu {
             let line = *c.cache.keys().nth(k).unwrap();
             if c.miss.is_none_or(|(l, _, _)| l != line) {
                 self.give_back(core, line, up::EVICT_CLEAN, up::EVICT_DIRTY);
+                self.evictions += 1;
             }
         }
         if self.cores[core].miss.is_some() {

@@ -21,9 +21,9 @@
 #![allow(missing_docs)]
 
 use super::cpu::{CohPorts, Cpu, CpuCfg, Datagram, Handler, Request, Sends, Served};
+use super::rx_fate::Way;
 use crate::axil::{Access, AxilMaster, AxilPorts};
 use crate::hostmem::{AxiPorts, HostMem, HostMemCfg, WriteRecord};
-use crate::net::{classify, rpc_call};
 use hdl::config::LauberhornConfig;
 use hdl::lauberhorn::coherence::{ctrl, tx, KERNEL};
 use hdl::lauberhorn::scheduler::mode;
@@ -261,6 +261,8 @@ pub struct Report {
     pub cycles: u64,
     /// Error answers on the coherence link.
     pub link_errors: u64,
+    /// Lines the cores evicted of their own accord.
+    pub evictions: u64,
 }
 
 /// Address of register `reg` of instance `i` of `block` in the LAUBERHORN map.
@@ -283,18 +285,14 @@ pub fn service_of(
     })
 }
 
-/// The frame is a call the NIC will put in a slot (and so answer): a clean datagram to
-/// `local_ip`, a well-formed call matching a service, arguments that fit the lines (or go
-/// through the DMA fallback).
+/// The frame is a call the NIC will answer (see [`rx_fate`](super::rx_fate)): a call
+/// for a service whose arguments fit the lines (or go through the DMA fallback), or with
+/// error replies on, a call no service matches.
 pub fn expects_reply(frame: &[u8], host: &HostCfg, lh: &LauberhornConfig) -> bool {
-    let m = classify(frame, false);
-    let c = rpc_call(frame);
-    let cap = (ctrl::INLINE + 128 * lh.aux_lines) as usize;
-    m.offload
-        && m.dst_ip == host.local_ip
-        && c.ok
-        && service_of(&host.services, c.prog, c.vers, c.proc_, m.dst_port)
-            .is_some_and(|(_, s)| c.args_len <= cap || host.dma_ring.is_some() && s.ring)
+    matches!(
+        super::rx_fate::fate(frame, host, lh).way,
+        Way::Served { .. } | Way::Error
+    )
 }
 
 /// The service-table entry a request names.
@@ -432,6 +430,7 @@ pub fn try_run(
     rep.counters = end.counters;
     rep.cycles = end.cycles;
     rep.link_errors = end.link_errors;
+    rep.evictions = end.evictions;
     match end.stop {
         None => Ok(rep),
         Some(why) => Err(Failed {
@@ -480,6 +479,8 @@ pub struct End {
     /// Cycles until every frame was in, every reply out and nothing moved for a while.
     pub cycles: u64,
     pub link_errors: u64,
+    /// Lines the cores evicted of their own accord.
+    pub evictions: u64,
     /// Why the run stopped early (a stall, a core's program that cannot go on), if it did.
     pub stop: Option<String>,
 }
@@ -798,6 +799,7 @@ pub fn stream(
         idle = if moved || !setup_done { 0 } else { idle + 1 };
     }
     end.link_errors = cpu.link_errors(&p.coh);
+    end.evictions = cpu.evictions;
     let violations = &mem.borrow().violations;
     assert!(violations.is_empty(), "host memory: {violations:?}");
     if let Some(why) = &mut end.stop {

@@ -1,8 +1,9 @@
 //! Host-side models of the Lauberhorn hardware: the CPU on the coherence link, the host
-//! around a whole NIC (kernel, cores, MAC), the scheduler's reference, and a model check of
-//! the CONTROL/TX line protocol.
+//! around a whole NIC (kernel, cores, MAC), the scheduler's reference, a model check of
+//! the CONTROL/TX line protocol, and the fate of every frame a whole NIC receives.
 
 pub mod cpu;
 pub mod host;
 pub mod line_protocol;
+pub mod rx_fate;
 pub mod sched_model;
