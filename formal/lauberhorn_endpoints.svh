@@ -6,14 +6,15 @@
 //
 // The proof takes the NIC's view: the moment the endpoint queues a message for the core
 // (a job: an answer or an INV) is the moment it sends it. The job and output FIFOs after
-// it keep order and are proven on their own (formal/sync_fifo.svh). Per tracked line of
+// it keep order (the FIFO generator is proven in formal/sync_fifo.svh). Per tracked line of
 // each endpoint (bit 5 * ep + j; j = 0, 1: CONTROL 0, 1; 2: AUX 0; 3, 4: TX 0, 1) the
 // scoreboard keeps what the core can hold by then:
 //   f_open    a load of the line received and not yet answered (f_open_x: RD_EXCL);
 //   f_granted the line was answered with data (not `err`) and not yet given back by an
 //             eviction or by the ACK of an INV (f_shared: granted for RD_SHARED; f_try:
 //             the data was a TRYAGAIN line);
-//   f_inv     INVs of the line sent and not yet answered (two bits: see A1 below).
+//   f_inv     INVs of the line sent and not yet answered (two bits: see the bound at
+//             the end).
 //
 // The core obeys the channel rules of coherence.rs (assumed, A1-A5 below). Proven:
 // * one holder per line: the NIC grants a line only to the core whose endpoint it is, and
