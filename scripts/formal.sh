@@ -4,7 +4,9 @@
 # the emitted module (just before `endmodule`; yosys 0.23 has no `bind`), then runs bounded
 # model checking from reset to BMC steps and k-induction (yosys-smtbmc -i) of IND steps.
 # Prints one line per proof; fails on a counterexample and names the trace VCD. Tops the
-# default build has no use for come from `cargo run -p hdl --example formal_blocks`.
+# default build has no use for come from `cargo run -p hdl --example formal_blocks`. The
+# modules a top instantiates are read from the files beside it (yosys hierarchy -libdir),
+# unchanged: properties go into the top only.
 #   scripts/formal.sh
 # Results are cached by content in build/formal/cache (emitted Verilog, property file,
 # this script, tool versions); FORMAL_CACHE=0 turns it off.
@@ -34,6 +36,7 @@ proofs=(
     "sync_fifo sync_fifo_w4_d4_dist formal/sync_fifo.svh 14 4 dffunmap -"
     "reg_slave reg_slave_probe formal/reg_slave.svh 12 3 dffunmap --unroll"
     "async_fifo async_fifo_w4_d4_s2_dist formal/async_fifo.svh 16 4 clk2fflogic --unroll"
+    "lauberhorn_endpoints lauberhorn_endpoints_c1_w1024_a1_s4 formal/lauberhorn_endpoints.svh 10 2 dffunmap --unroll"
 )
 
 mut=${FORMAL_MUTATE:-}
@@ -45,7 +48,10 @@ for p in "${proofs[@]}"; do
     [ "$opts" = - ] && opts=
     src=$verilog/$top.v
     [ -f "$src" ] || src=$examples/$top.v
-    key=$( { echo "$tools_id $bmc $ind $clocking $opts"; cat "$src" "$props"; } | sha256sum | cut -c1-64)
+    # The modules the top instantiates (one level: they instantiate none).
+    subs=$(sed -nE 's/^ +([A-Za-z_][A-Za-z0-9_]*) [A-Za-z_][A-Za-z0-9_]* \($/\1/p' "$src" | sort -u)
+    key=$( { echo "$tools_id $bmc $ind $clocking $opts"; cat "$src" "$props";
+        for m in $subs; do cat "$(dirname "$src")/$m.v"; done; } | sha256sum | cut -c1-64)
     mutated=0
     [ -n "${FORMAL_MUTATE:-}" ] && [ "$mut_name" = "$name" ] && mutated=1
     if [ "${FORMAL_CACHE:-1}" = 1 ] && [ $mutated = 0 ] && [ -f "$cache/$key" ]; then
@@ -62,7 +68,7 @@ for p in "${proofs[@]}"; do
             echo "formal: FORMAL_MUTATE changed nothing in $name" >&2; exit 2
         fi
     fi
-    yosys -q -l "$dir/yosys.log" -p "read_verilog -formal -sv $dir/$top.v; prep -top $top; memory_map; opt -fast; $clocking; write_smt2 -wires $dir/$top.smt2" >/dev/null
+    yosys -q -l "$dir/yosys.log" -p "read_verilog -formal -sv $dir/$top.v; hierarchy -libdir $(dirname "$src") -top $top; prep -top $top; memory_map; opt -fast; $clocking; write_smt2 -wires $dir/$top.smt2" >/dev/null
     bmc_res=passed
     if ! yosys-smtbmc -s z3 $opts -t "$bmc" --dump-vcd "$dir/bmc.vcd" "$dir/$top.smt2" >"$dir/bmc.log" 2>&1; then
         bmc_res="FAILED (trace $dir/bmc.vcd, log $dir/bmc.log)"

@@ -5,11 +5,15 @@
 //!   (DECERR, the map's kernel and user columns, a user check, a stall, a refusal) over
 //!   three registers, so the proof covers the front end and not one block's registers.
 //! * `async_fifo_w4_d4_s2_dist`: the asynchronous FIFO at a depth a proof can fill.
+//! * `lauberhorn_endpoints_c1_w1024_a1_s4`: the CONTROL-line endpoints at their smallest
+//!   (one core, so two endpoints; one AUX line; four slots; a line in one beat), so the
+//!   one-holder-per-line proof has few lines to track and no multi-beat messages.
 
 use hdl::blocks::async_fifo::{async_fifo, AsyncFifoCfg};
 use hdl::blocks::reg_slave::{RegSlave, Rules};
 use hdl::bundles::{Axil, AxilCfg, Side};
 use hdl::ir::{lit, HdlErrors, Module, ModuleBuilder};
+use hdl::lauberhorn::endpoints::{endpoints, EndpointsCfg};
 use hdl::regmap::{Access, RegBlock, RegMap, Register};
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -17,7 +21,17 @@ use std::rc::Rc;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = PathBuf::from(std::env::args().nth(1).ok_or("usage: formal_blocks DIR")?);
     std::fs::create_dir_all(&dir)?;
-    for m in [reg_slave_probe()?, async_fifo(AsyncFifoCfg::new(4, 4))?] {
+    let smallest_endpoints = EndpointsCfg {
+        cores: 1,
+        coh_width: 1024,
+        aux_lines: 1,
+        slots: 4,
+    };
+    for m in [
+        reg_slave_probe()?,
+        async_fifo(AsyncFifoCfg::new(4, 4))?,
+        endpoints(smallest_endpoints)?,
+    ] {
         let d = hdl::emit_design(&m)?;
         for f in &d.files {
             std::fs::write(dir.join(&f.name), &f.text)?;
