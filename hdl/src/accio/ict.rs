@@ -1110,8 +1110,10 @@ fn entry_registers(
     let rx_here = m.node("rx_upd_at_next", eng.rx_upd.index.eq(at));
     let tx_here = &eng.tu_valid & eng.tu_index.eq(at);
     let (rx_tail, tx_head) = (eng.rx_upd.tail.clone().into(), eng.tu_head.clone().into());
-    mems.rx_tail.refresh(m, Some((upd_adv & &rx_here, &rx_tail)));
-    mems.drops.refresh(m, Some((upd_drop & &rx_here, &drops_next)));
+    mems.rx_tail
+        .refresh(m, Some((upd_adv & &rx_here, &rx_tail)));
+    mems.drops
+        .refresh(m, Some((upd_drop & &rx_here, &drops_next)));
     mems.tx_head.refresh(m, Some((tx_here, &tx_head)));
 
     // RX pending = RX_HEAD != RX_TAIL, kept per entry as the pointers change.

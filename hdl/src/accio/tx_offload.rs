@@ -302,10 +302,14 @@ impl Ports {
     }
 }
 
-/// A statistics pulse, `stat_<field>`, for the NIC block's counters.
+/// A statistics pulse, `stat_<field>`, for the NIC block's counters, a cycle after the
+/// event: registered, so the logic deciding it and the counters' enables do not meet in
+/// one path.
 fn stat(m: &mut ModuleBuilder, field: &str, value: Expr) {
     let o = m.output(&format!("stat_{field}"), 1);
-    m.set(&o, value);
+    let r = m.reg_reset(&format!("stat_{field}_r"), 1, 0);
+    m.set(&r, value);
+    m.set(&o, &r);
 }
 
 /// An output `<group>_<field>` driven from a register, so the logic behind it stays out of
@@ -402,10 +406,10 @@ fn dma_commands(m: &mut ModuleBuilder, reader: &Rc<Module>, picker: &Picker) -> 
     let left = m.reg("read_left", PTR);
     let dma = m.instance("dma", reader);
     let cmd_ready = m.inst_output(dma, "cmd_ready");
-    let chunk = m.node(
-        "read_chunk",
-        left.gt(u64::from(CHUNK))
-            .mux(lit(u64::from(CHUNK), PTR), &left),
+    let chunk = m.reg("read_chunk", PTR);
+    m.describe(
+        &chunk,
+        "The next command's length, min(read_left, CHUNK), set with read_left so that no compare lies before the DMA reader's command.",
     );
     let reading = m.node("sched_reading", picker.state.eq(READ));
     m.connect(dma, "cmd_valid", &reading & left.ne(0u64));
@@ -423,6 +427,15 @@ fn dma_commands(m: &mut ModuleBuilder, reader: &Rc<Module>, picker: &Picker) -> 
         dma,
         chunk,
         fire,
+    }
+}
+
+impl ReadCommands {
+    /// Bytes still to read: `read_left` and the next command's length.
+    fn set_left(&self, m: &mut ModuleBuilder, bytes: &Expr) {
+        let chunk = lit(u64::from(CHUNK), PTR);
+        m.set(&self.left, bytes);
+        m.set(&self.chunk, bytes.gt(u64::from(CHUNK)).mux(chunk, bytes));
     }
 }
 
@@ -559,6 +572,7 @@ fn schedule(
     turns: &TurnFifo,
 ) {
     let (state, np) = (&picker.state, &ports.normal_path);
+    let left_after = m.node("read_left_after", &read.left - &read.chunk).into();
     m.switch(state, |s| {
         s.case(IDLE, |m| {
             m.when(&picker.take_np & &turns.room, |m| {
@@ -566,7 +580,7 @@ fn schedule(
                 m.set(&read.base, &np.addr);
                 m.set(&read.mask, lit(0xffff_ffff, 32));
                 m.set(&read.offset, lit(0, PTR));
-                m.set(&read.left, np.len.zext(PTR));
+                read.set_left(m, &np.len.zext(PTR));
                 m.set(&picker.np_first, 0);
             })
             .elif(&picker.take_entry & &turns.room, |m| {
@@ -586,7 +600,7 @@ fn schedule(
             m.set(&read.base, &ports.info.base);
             m.set(&read.mask, &ports.info.size - 1u64);
             m.set(&read.offset, &ports.info.head);
-            m.set(&read.left, &check.posted);
+            read.set_left(m, &check.posted.clone().into());
         });
         s.case(QUEUE, |m| {
             m.set(
@@ -599,7 +613,7 @@ fn schedule(
         s.case(READ, |m| {
             m.when(&read.fire, |m| {
                 m.set(&read.offset, &read.offset + &read.chunk);
-                m.set(&read.left, &read.left - &read.chunk);
+                read.set_left(m, &left_after);
             });
             m.when(&read.fire & read.left.le(u64::from(CHUNK)), |m| {
                 m.set(state, IDLE)

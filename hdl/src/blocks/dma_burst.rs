@@ -223,8 +223,6 @@ pub fn burst_planner(
     // The shortest limit is never more than the longest burst.
     let beats = m.node("plan_beats", pick(&|i| limits[i].1.trunc(bw)));
     let last = m.node("plan_last", at_most_all(at("rem")));
-    let wraps = m.node("plan_wraps", at_most_all(at("wrap")));
-    let page_ends = m.node("plan_page_ends", at_most_all(at("page")));
     let advance = m.node("plan_advance", &busy & (!&out_valid | ready));
     // The next command is taken as the last burst of this one leaves, so commands of one
     // burst each go out at one per cycle.
@@ -241,8 +239,32 @@ pub fn burst_planner(
         pick(&|i| &off + cat([limits[i].1.trunc(bw).zext(MASK_WIDTH - lb), lit(0, lb)])),
     );
     let rem_after = m.node("plan_remaining_after", pick(&less("rem")));
-    let wrap_after = m.node("plan_to_wrap_after", pick(&less("wrap")));
-    let page_after = m.node("plan_to_page_after", pick(&less("page")));
+    // A burst reaches the ring's end (or a page boundary) exactly when that limit is at
+    // most the shortest one; folding this into each candidate keeps the restart from the
+    // ring's base off the end of the pick.
+    let fits = &fits;
+    let reaches = |x: &str| {
+        let k = at(x);
+        move |i: usize| match i == k {
+            true => lit(1, 1),
+            false => fits[k][i].clone(),
+        }
+    };
+    let (wraps_at, page_ends_at) = (reaches("wrap"), reaches("page"));
+    let (wrap_less, page_less) = (less("wrap"), less("page"));
+    let wrap_after = m.node(
+        "plan_to_wrap_after",
+        pick(&|i| wraps_at(i).mux(&ring_beats, wrap_less(i))),
+    );
+    let page_after = m.node(
+        "plan_to_page_after",
+        pick(&|i| {
+            wraps_at(i).mux(
+                &base_to_page,
+                page_ends_at(i).mux(lit(page_beats, cw), page_less(i)),
+            )
+        }),
+    );
     m.when(&advance, |m| {
         m.set(&out_addr, &base + pos.zext(ADDR_WIDTH));
         m.set(&out_beats, &beats);
@@ -250,14 +272,8 @@ pub fn burst_planner(
         m.set(&out_extra, &cmd_extra);
         m.set(&off, &off_after);
         m.set(&rem, &rem_after);
-        m.when(&wraps, |m| {
-            m.set(&to_wrap, &ring_beats);
-            m.set(&to_page, &base_to_page);
-        })
-        .otherwise(|m| {
-            m.set(&to_wrap, &wrap_after);
-            m.set(&to_page, page_ends.mux(lit(page_beats, cw), &page_after));
-        });
+        m.set(&to_wrap, &wrap_after);
+        m.set(&to_page, &page_after);
         m.when(&last, |m| m.set(&busy, 0));
     });
     // The command's counters, from its fields (registered as it is taken).

@@ -250,15 +250,34 @@ fn queue_headers(
     // (never 0: the protocol is not), so the verdict adds only the unit's sum to it.
     let pseudo = udp_len.zext(17) + lit(ipv4::PROTOCOL_UDP, 17);
     let pseudo_sum = m.node("udp_pseudo_sum", pseudo.trunc(16) + pseudo.msb().zext(16));
+    // The checks that need only header fields (registers in the tap by now) are made as the
+    // frame is queued, so the verdict, which waits for the checksums, ANDs bits.
+    let total = field(frame::IP_TOTAL_LEN);
+    let ver_ihl = field(frame::IP_VER_IHL);
+    let ihl = ver_ihl.trunc(4);
+    let ip_hdr_len = cat([lit(0, 10), ihl.clone(), lit(0, 2)]);
+    let ip_hdr_bad = ver_ihl.slice(4, 4).ne(4u64) | ihl.lt(IHL_MIN) | total.lt(&ip_hdr_len);
+    let options = ihl.ne(IHL_MIN);
+    let frag = field(frame::IP_FLAGS_FRAG);
+    let fragment = frag.bit(13) | frag.trunc(13).ne(0u64);
+    let is_ipv4 = field(frame::ETHERTYPE).eq(ethernet::ETHERTYPE_IPV4);
+    let is_udp = field(frame::IP_PROTOCOL).eq(ipv4::PROTOCOL_UDP);
+    let udp_len_bad = udp_len.lt(udp::HEADER_LEN as u64)
+        | udp_len.gt(total.clone() - lit(ipv4::HEADER_LEN as u64, 16));
+    // Where the IPv4 datagram ends in the frame, for the length check against the frame's.
+    let ip_end = total.zext(IW + 1) + lit(frame::IPV4 as u64, IW + 1);
     let fields: Vec<(&str, Expr)> = vec![
         ("frame_len", frame_len.clone().into()),
         ("mac_bad", b.bad.clone().into()),
         ("dst_mac_group", tap.byte(0).bit(0)),
         ("dst_mac_bcast", field(ethernet::DESTINATION).all()),
-        ("ethertype", field(frame::ETHERTYPE)),
-        ("ver_ihl", field(frame::IP_VER_IHL)),
-        ("total_len", field(frame::IP_TOTAL_LEN)),
-        ("frag", field(frame::IP_FLAGS_FRAG).trunc(14)),
+        ("is_ipv4", is_ipv4),
+        ("ip_hdr_bad", ip_hdr_bad),
+        ("options", options),
+        ("fragment", fragment),
+        ("is_udp", is_udp),
+        ("udp_len_bad", udp_len_bad),
+        ("ip_end", ip_end),
         ("proto", field(frame::IP_PROTOCOL)),
         ("src_ip", field(frame::IP_SRC)),
         ("dst_ip", field(frame::IP_DST)),
@@ -290,49 +309,38 @@ fn queue_headers(
 /// The verdict on the frame at the head of the queue, registered onto the `meta` outputs
 /// when its checksums are known.
 fn verdict(m: &mut ModuleBuilder, q: &Record, sums: &Sums) {
-    const IW: u32 = OFFSET_WIDTH;
     let g = |n: &str| q.get(n);
-    let offset = |o: usize| lit(o as u64, IW + 1);
     let (ip_sum, udp_sum, ip_done) = (&sums.ip, &sums.udp, &sums.done);
-    let total = g("total_len");
-    let ip_hdr_len = cat([lit(0, 10), g("ver_ihl").trunc(4), lit(0, 2)]);
-    let is_ipv4 = m.node("is_ipv4", g("ethertype").eq(ethernet::ETHERTYPE_IPV4));
+    let is_ipv4 = g("is_ipv4");
     let len = g("frame_len");
     let short = m.node(
         "truncated",
         len.lt(frame::IPV4 as u64)
-            | (&is_ipv4
-                & (len.lt(frame::UDP as u64) | len.lt(total.zext(IW + 1) + offset(frame::IPV4)))),
+            | (&is_ipv4 & (len.lt(frame::UDP as u64) | len.lt(&g("ip_end")))),
     );
-    let ip_hdr_bad = g("ver_ihl").slice(4, 4).ne(4u64)
-        | g("ver_ihl").trunc(4).lt(IHL_MIN)
-        | total.lt(&ip_hdr_len);
-    let ip_sum_bad = ip_sum.ne(0xffffu64);
-    let options = g("ver_ihl").trunc(4).ne(IHL_MIN);
-    let fragment = g("frag").bit(13) | g("frag").trunc(13).ne(0u64);
-    let is_udp = g("proto").eq(ipv4::PROTOCOL_UDP);
-    let udp_len_bad = g("udp_len").lt(udp::HEADER_LEN as u64)
-        | g("udp_len").gt(total - lit(ipv4::HEADER_LEN as u64, 16));
+    let ip_sum_bad = m.node("ip_sum_bad", ip_sum.ne(0xffffu64));
+    let (ip_hdr_bad, udp_len_bad) = (g("ip_hdr_bad"), g("udp_len_bad"));
+    let (options, fragment) = (g("options"), g("fragment"));
     // The ones'-complement sum of the unit's sum `a` and the pseudo header's `b` (both
     // 1..=0xffff or `a` = 0) is 0xffff exactly when a + b is 0xffff or 0x1fffe: when b is
     // ~a, or both are 0xffff. Two equalities side by side instead of a chain of folds.
     let pseudo = g("pseudo_sum");
     let udp_verifies = pseudo.eq(!udp_sum) | (udp_sum.all() & pseudo.all());
-    let udp_sum_bad = g("udp_csum").ne(0u64) & !udp_verifies;
-    let ip_ok_so_far = &is_ipv4 & !&options & !&fragment & &is_udp;
+    let udp_sum_bad = m.node("udp_sum_bad", g("udp_csum").ne(0u64) & !udp_verifies);
+    let ip_ok_so_far = &is_ipv4 & !&options & !&fragment & g("is_udp");
     let error = m.node(
         "verdict_error",
         g("mac_bad").mux(
             lit(err::MAC_BAD, 3),
             short.mux(
                 lit(err::TRUNCATED, 3),
-                (&is_ipv4 & ip_hdr_bad.clone()).mux(
+                (&is_ipv4 & &ip_hdr_bad).mux(
                     lit(err::IP_HEADER, 3),
-                    (&is_ipv4 & ip_sum_bad).mux(
+                    (&is_ipv4 & &ip_sum_bad).mux(
                         lit(err::IP_CHECKSUM, 3),
-                        (&ip_ok_so_far & udp_len_bad).mux(
+                        (&ip_ok_so_far & &udp_len_bad).mux(
                             lit(err::UDP_LENGTH, 3),
-                            (&ip_ok_so_far & udp_sum_bad)
+                            (&ip_ok_so_far & &udp_sum_bad)
                                 .mux(lit(err::UDP_CHECKSUM, 3), lit(err::NONE, 3)),
                         ),
                     ),
@@ -340,7 +348,16 @@ fn verdict(m: &mut ModuleBuilder, q: &Record, sums: &Sums) {
             ),
         ),
     );
-    let offload = error.eq(err::NONE) & &ip_ok_so_far & !g("dst_mac_group");
+    // `error` is NONE and the frame is plain unicast UDP/IPv4, as one AND of the checks
+    // rather than a compare after the error's priority chain.
+    let offload = &ip_ok_so_far
+        & !g("dst_mac_group")
+        & !g("mac_bad")
+        & !&short
+        & !&ip_hdr_bad
+        & !&ip_sum_bad
+        & !&udp_len_bad
+        & !&udp_sum_bad;
 
     let out = |m: &mut ModuleBuilder, n: &str, v: Expr| {
         let p = m.group_port("meta", n, v.width(), PortDir::Out);
