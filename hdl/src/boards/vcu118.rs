@@ -22,13 +22,14 @@
 //! `core_clk` through a synchronizer and is the NIC's `link_up`.
 
 use crate::accio::nic::accio_nic;
+use crate::blocks::async_fifo::crossing;
 use crate::blocks::axis_async_packet_fifo::axis_async_packet_fifo;
 use crate::blocks::axis_packet_fifo::PacketFifoCfg;
 use crate::blocks::cdc_sync::sync_chain;
 use crate::blocks::reset_sync::reset_sync;
 use crate::bundles::{Axis, AxisCfg};
 use crate::config::Config;
-use crate::ir::{ClockDomain, HdlErrors, Inst, Module, ModuleBuilder, Sig};
+use crate::ir::{ClockDomain, HdlErrors, Module, ModuleBuilder, Sig};
 use std::rc::Rc;
 
 /// The module name Vivado and `fpga/vcu118/fpga.v` know the core by.
@@ -74,10 +75,10 @@ pub fn accio_vcu118_core(c: &Config) -> Result<Rc<Module>, HdlErrors> {
     }
     let link_up = m.output("link_up", 1);
 
-    let rx = fifo_between(&mut m, "rx_fifo", &rx_fifo, &mac, &core);
+    let rx = crossing(&mut m, "rx_fifo", &rx_fifo, &mac, &core);
     m.expose_as(rx, "s_axis_", "rx_axis_");
     Axis::of_instance(rx, "m_axis", axis).feed(&mut m, &Axis::of_instance(n, "s_axis_rx", axis));
-    let tx = fifo_between(&mut m, "tx_fifo", &tx_fifo, &core, &mac);
+    let tx = crossing(&mut m, "tx_fifo", &tx_fifo, &core, &mac);
     Axis::of_instance(n, "m_axis_tx", axis).feed(&mut m, &Axis::of_instance(tx, "s_axis", axis));
     m.expose_as(tx, "m_axis_", "tx_axis_");
 
@@ -111,26 +112,6 @@ fn synchronized_reset(
     let rst = m.wire(&format!("{name}_rst"), 1);
     m.set(&rst, &out);
     m.domain_reset_by(clk, &rst)
-}
-
-/// A clock-crossing FIFO written in `wr` and read in `rd`.
-fn fifo_between(
-    m: &mut ModuleBuilder,
-    name: &str,
-    fifo: &Rc<Module>,
-    wr: &ClockDomain,
-    rd: &ClockDomain,
-) -> Inst {
-    let f = m.instance(name, fifo);
-    for (side, d) in [("wr", wr), ("rd", rd)] {
-        m.connect(f, &format!("{side}_clk"), &d.clk);
-        m.connect(
-            f,
-            &format!("{side}_rst"),
-            d.rst.as_ref().expect("reset by a reset_sync"),
-        );
-    }
-    f
 }
 
 /// The core's constraints out of context (`accio_vcu118_core.xdc`): both clocks, and the
