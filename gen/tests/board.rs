@@ -1,6 +1,7 @@
 //! `gen --board vcu118` and `--board enzian`: the board core alone, lint clean, and
-//! `fpga/vcu118/` consistent with it (`fpga/vcu118/check.tcl` under tclsh: the Vivado top's connections, the constraints'
-//! object names, the IP and build scripts with Vivado's commands stubbed).
+//! `fpga/vcu118/` and `fpga/enzian/` consistent with them (each `check.tcl` under tclsh: the
+//! Vivado top's connections, the constraints' object names, the IP and build scripts with
+//! Vivado's commands stubbed).
 
 use std::fs;
 use std::path::Path;
@@ -66,15 +67,22 @@ fn vcu118_core_lints_clean_and_the_vivado_flow_matches_it() {
             "create_clock -period 4.000 -name core_clk [get_ports core_clk]",
         ],
     );
+    vivado_flow_matches("vcu118", &dir);
+}
+
+/// `fpga/board/check.tcl` under tclsh passes against the core in `dir`.
+fn vivado_flow_matches(board: &str, dir: &tempfile::TempDir) {
     let out = dir.path().join("verilog");
-    let board = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fpga/vcu118");
-    let check = run("tclsh", &["check.tcl", out.to_str().unwrap()], &board);
+    let at = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fpga")
+        .join(board);
+    let check = run("tclsh", &["check.tcl", out.to_str().unwrap()], &at);
     assert!(check.contains("consistent with"), "{check}");
 }
 
 #[test]
-fn enzian_core_lints_clean() {
-    board_core(
+fn enzian_core_lints_clean_and_the_vivado_flow_matches_it() {
+    let dir = board_core(
         "enzian",
         "lauberhorn_enzian_core",
         &[
@@ -84,6 +92,7 @@ fn enzian_core_lints_clean() {
             "set_max_delay -datapath_only -from [get_clocks shell_clk] -to [get_clocks app_clk] 3.103",
         ],
     );
+    vivado_flow_matches("enzian", &dir);
 }
 
 #[test]
