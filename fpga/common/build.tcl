@@ -1,8 +1,8 @@
 # The Vivado batch flow of a board, sourced by fpga/BOARD/build.tcl, which sets `here` (its
 # directory), `board`, `part`, `project` and `core` (the emitted core's module).
-# Reads the core's filelist, fpga.v and fpga.xdc, creates every IP from ip/*.tcl, runs
-# synthesis, implementation and the bitstream, writes utilization and timing reports to
-# build/, and fails if timing is not met.
+# Reads the core's filelist, fpga.v, the shared fpga/common/*.v and fpga.xdc, creates every
+# IP from ip/*.tcl, runs synthesis, implementation and the bitstream, writes utilization
+# and timing reports to build/, and fails if timing is not met.
 
 set verilog [file join $here build verilog]
 set out [file join $here build]
@@ -27,6 +27,7 @@ foreach line [split [read $fh] "\n"] {
 close $fh
 add_files -norecurse $sources
 add_files -norecurse [file join $here fpga.v]
+add_files -norecurse [glob [file join $here .. common *.v]]
 set_property top fpga [current_fileset]
 add_files -fileset constrs_1 -norecurse [file join $here fpga.xdc]
 

@@ -97,6 +97,10 @@ if {![dict exists $modules $core]} {
 set board [parse_modules [read_file [file join $here fpga.v]]]
 set fpga [dict get $board fpga]
 set modules [dict merge $modules $board]
+# The boards' shared Verilog (fpga/common/*.v), which fpga.v may instantiate.
+foreach f [glob [file join $here .. common *.v]] {
+    set modules [dict merge $modules [parse_modules [read_file $f]]]
+}
 
 # Every register pin the hierarchy under `mod` (at `path`) has, as Vivado names them.
 proc reg_pins {mod path} {
@@ -323,10 +327,18 @@ foreach ip [lsort [glob [file join $here ip *.tcl]]] {
     }
     lappend created {*}$made
 }
-# Every IP fpga.v instantiates is created, and every one created is used.
+# Every IP fpga.v instantiates (itself or in a shared module) is created, and every one
+# created is used.
 set instantiated {}
 foreach i [dict get $fpga insts] {
-    lappend instantiated [lindex $i 0]
+    set mod [lindex $i 0]
+    lappend instantiated $mod
+    # A shared module's instances (the IP it wraps) count as fpga.v's.
+    if {$mod ne $core && [dict exists $modules $mod]} {
+        foreach j [dict get $modules $mod insts] {
+            lappend instantiated [lindex $j 0]
+        }
+    }
 }
 foreach ip $created {
     if {$ip ni $instantiated} {

@@ -9,7 +9,7 @@
 //   s_io_axil (the CPU's I/O window, clk_sys) -- axil_io_cdc (to app_clk) -- axil_io_xbar:
 //       [0x000000, 0x100000) the LAUBERHORN registers (s_axil),
 //       [0x100000, 0x200000) the DMA fallback's ICT (s_axil_ict; bits [19:17] name the core)
-//   F_MAC0 (QSFP28, CAUI-4, 156.25 MHz reference) -- cmac_usplus_0 -- mac_clk: gt_txusrclk2
+//   F_MAC0 (QSFP28, CAUI-4, 156.25 MHz reference) -- cmac_100g (cmac_usplus_0) -- mac_clk: gt_txusrclk2
 //   prgc0 (programmed to 100 MHz by the shell)     -- the CMAC's init_clk
 //
 // Not connected here, since the shell gives an application no path for them: the NIC's
@@ -678,61 +678,30 @@ assign m_axis_other_tready = 1'b1;
 
 assign stat_rx_aligned = rx_aligned;
 
-cmac_usplus_0 cmac (
-    .gt_rxp_in              (F_MAC0_RX_P),
-    .gt_rxn_in              (F_MAC0_RX_N),
-    .gt_txp_out             (F_MAC0_TX_P),
-    .gt_txn_out             (F_MAC0_TX_N),
-    .gt_ref_clk_p           (F_MAC0C_CLK_P),
-    .gt_ref_clk_n           (F_MAC0C_CLK_N),
-    .gt_txusrclk2           (mac_clk),
-    .gt_loopback_in         (12'd0),
-    .gtwiz_reset_tx_datapath(1'b0),
-    .gtwiz_reset_rx_datapath(1'b0),
-    .init_clk               (init_clk),
-    .sys_reset              (init_rst),
-    .core_drp_reset         (1'b0),
-    .drp_clk                (1'b0),
-    .drp_addr               (10'd0),
-    .drp_di                 (16'd0),
-    .drp_en                 (1'b0),
-    .drp_we                 (1'b0),
-    .drp_do                 (),
-    .drp_rdy                (),
-
-    // Both AXI4-Stream ports run on gt_txusrclk2 (the RX FIFO inside the CMAC).
-    .rx_clk                 (mac_clk),
-    .usr_rx_reset           (mac_rx_rst),
-    .core_rx_reset          (1'b0),
-    .ctl_rx_enable          (1'b1),
-    .ctl_rx_force_resync    (1'b0),
-    .ctl_rx_test_pattern    (1'b0),
-    .ctl_rsfec_ieee_error_indication_mode (1'b0),
-    .ctl_rx_rsfec_enable    (1'b1),
-    .ctl_rx_rsfec_enable_correction (1'b1),
-    .ctl_rx_rsfec_enable_indication (1'b1),
-    .stat_rx_aligned        (rx_aligned),
-    .rx_axis_tvalid         (rx_axis_tvalid),
-    .rx_axis_tdata          (rx_axis_tdata),
-    .rx_axis_tlast          (rx_axis_tlast),
-    .rx_axis_tkeep          (rx_axis_tkeep),
-    .rx_axis_tuser          (rx_axis_tuser),
-
-    .usr_tx_reset           (mac_tx_rst),
-    .core_tx_reset          (1'b0),
-    .ctl_tx_enable          (1'b1),
-    .ctl_tx_test_pattern    (1'b0),
-    .ctl_tx_rsfec_enable    (1'b1),
-    .ctl_tx_send_idle       (1'b0),
-    .ctl_tx_send_rfi        (1'b0),
-    .ctl_tx_send_lfi        (1'b0),
-    .tx_preamblein          (56'd0),
-    .tx_axis_tready         (tx_axis_tready),
-    .tx_axis_tvalid         (tx_axis_tvalid),
-    .tx_axis_tdata          (tx_axis_tdata),
-    .tx_axis_tlast          (tx_axis_tlast),
-    .tx_axis_tkeep          (tx_axis_tkeep),
-    .tx_axis_tuser          (tx_axis_tuser)
+cmac_100g cmac (
+    .gt_rxp         (F_MAC0_RX_P),
+    .gt_rxn         (F_MAC0_RX_N),
+    .gt_txp         (F_MAC0_TX_P),
+    .gt_txn         (F_MAC0_TX_N),
+    .gt_ref_clk_p   (F_MAC0C_CLK_P),
+    .gt_ref_clk_n   (F_MAC0C_CLK_N),
+    .init_clk       (init_clk),
+    .sys_reset      (init_rst),
+    .mac_clk        (mac_clk),
+    .tx_rst         (mac_tx_rst),
+    .rx_rst         (mac_rx_rst),
+    .rx_aligned     (rx_aligned),
+    .rx_axis_tdata  (rx_axis_tdata),
+    .rx_axis_tkeep  (rx_axis_tkeep),
+    .rx_axis_tvalid (rx_axis_tvalid),
+    .rx_axis_tlast  (rx_axis_tlast),
+    .rx_axis_tuser  (rx_axis_tuser),
+    .tx_axis_tdata  (tx_axis_tdata),
+    .tx_axis_tkeep  (tx_axis_tkeep),
+    .tx_axis_tvalid (tx_axis_tvalid),
+    .tx_axis_tready (tx_axis_tready),
+    .tx_axis_tlast  (tx_axis_tlast),
+    .tx_axis_tuser  (tx_axis_tuser)
 );
 
 endmodule
