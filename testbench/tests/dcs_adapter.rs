@@ -182,6 +182,9 @@ impl Bench {
                         "line {line:#x}"
                     );
                     count(self, "r");
+                    if err {
+                        count(self, "r_err");
+                    }
                     self.lines.insert(line, St::Held);
                 }
             }
@@ -241,6 +244,7 @@ impl Bench {
                     match self.lines.get(&line) {
                         Some(St::Held) if rng.gen_bool(0.5) => {
                             self.slices[s].lci.pop_front();
+                            count(self, "lci_write_back");
                             self.write_back(s, line, true, rng);
                         }
                         Some(St::Reading) | Some(St::Writing) => {}
@@ -547,7 +551,12 @@ fn run(rng: &mut ChaCha8Rng, d: &Dut, periods: [u64; 2], reads: u64) {
     for k in ["lci", "ack", "ul"] {
         assert_eq!(c[k], c["inv"], "{k} per INV");
     }
+    // Not vacuous: invalidations, write-backs (some answering an LCI) and err answers.
     assert!(c["inv"] > 10 && c["evict"] > 10, "not vacuous: {c:?}");
+    assert!(
+        c.contains_key("lci_write_back") && c.contains_key("r_err"),
+        "{c:?}"
+    );
     println!(
         "periods {periods:?} ps: {c:?}, {} shell / {} app edges",
         clocks.edges(SHELL),
