@@ -68,6 +68,10 @@ fn main() -> anyhow::Result<()> {
         let cfg = hdl::library::small_endpoints(w);
         specs.push(hdl_model(hdl::lauberhorn::endpoints::endpoints(cfg))?.with_view("endpoints"));
     }
+    // tests/dcs_adapter.rs: the Enzian DCS adapter, four cores (two clocks).
+    specs.push(hdl_model(hdl::lauberhorn::dcs_adapter::dcs_adapter(
+        hdl::lauberhorn::dcs_adapter::DcsAdapterCfg { cores: 4 },
+    ))?);
     // tests/lauberhorn_scheduler.rs
     specs.push(hdl_model(hdl::lauberhorn::scheduler::scheduler(
         hdl::library::small_scheduler(),

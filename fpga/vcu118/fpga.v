@@ -1,7 +1,7 @@
 // VCU118 board top for the Accio NIC: the vendor IP around `accio_vcu118_core` (emitted by
 // `cargo run -p gen -- --board vcu118`), which holds every clock-domain crossing.
 //
-//   QSFP28 port 1 -- cmac_usplus_0 (100GBASE-R, RS-FEC) -- mac_clk: gt_txusrclk2, 322.265625 MHz
+//   QSFP28 port 1 -- cmac_100g (cmac_usplus_0, 100GBASE-R, RS-FEC) -- mac_clk: gt_txusrclk2, 322.265625 MHz
 //   PCIe x16 Gen3 -- xdma_0 (AXI Bridge mode)            -- core_clk: axi_aclk, 250 MHz
 //     m_axib (512-bit AXI4, BAR0) -> axi_regs_dwidth (512 -> 64 bits)
 //                                 -> axi_regs_lite (AXI4 -> AXI4-Lite) -> core s_axil
@@ -589,61 +589,30 @@ assign qsfp1_modsell = 1'b0;
 assign qsfp1_resetl = 1'b1;
 assign qsfp1_lpmode = 1'b0;
 
-cmac_usplus_0 cmac (
-    .gt_rxp_in              ({qsfp1_rx4_p, qsfp1_rx3_p, qsfp1_rx2_p, qsfp1_rx1_p}),
-    .gt_rxn_in              ({qsfp1_rx4_n, qsfp1_rx3_n, qsfp1_rx2_n, qsfp1_rx1_n}),
-    .gt_txp_out             ({qsfp1_tx4_p, qsfp1_tx3_p, qsfp1_tx2_p, qsfp1_tx1_p}),
-    .gt_txn_out             ({qsfp1_tx4_n, qsfp1_tx3_n, qsfp1_tx2_n, qsfp1_tx1_n}),
-    .gt_ref_clk_p           (qsfp1_mgt_refclk_0_p),
-    .gt_ref_clk_n           (qsfp1_mgt_refclk_0_n),
-    .gt_txusrclk2           (mac_clk),
-    .gt_loopback_in         (12'd0),
-    .gtwiz_reset_tx_datapath(1'b0),
-    .gtwiz_reset_rx_datapath(1'b0),
-    .init_clk               (clk_125mhz),
-    .sys_reset              (rst_125mhz),
-    .core_drp_reset         (1'b0),
-    .drp_clk                (1'b0),
-    .drp_addr               (10'd0),
-    .drp_di                 (16'd0),
-    .drp_en                 (1'b0),
-    .drp_we                 (1'b0),
-    .drp_do                 (),
-    .drp_rdy                (),
-
-    // Both AXI4-Stream ports run on gt_txusrclk2 (the RX FIFO inside the CMAC).
-    .rx_clk                 (mac_clk),
-    .usr_rx_reset           (mac_rx_rst),
-    .core_rx_reset          (1'b0),
-    .ctl_rx_enable          (1'b1),
-    .ctl_rx_force_resync    (1'b0),
-    .ctl_rx_test_pattern    (1'b0),
-    .ctl_rsfec_ieee_error_indication_mode (1'b0),
-    .ctl_rx_rsfec_enable    (1'b1),
-    .ctl_rx_rsfec_enable_correction (1'b1),
-    .ctl_rx_rsfec_enable_indication (1'b1),
-    .stat_rx_aligned        (rx_aligned),
-    .rx_axis_tvalid         (rx_axis_tvalid),
-    .rx_axis_tdata          (rx_axis_tdata),
-    .rx_axis_tlast          (rx_axis_tlast),
-    .rx_axis_tkeep          (rx_axis_tkeep),
-    .rx_axis_tuser          (rx_axis_tuser),
-
-    .usr_tx_reset           (mac_tx_rst),
-    .core_tx_reset          (1'b0),
-    .ctl_tx_enable          (1'b1),
-    .ctl_tx_test_pattern    (1'b0),
-    .ctl_tx_rsfec_enable    (1'b1),
-    .ctl_tx_send_idle       (1'b0),
-    .ctl_tx_send_rfi        (1'b0),
-    .ctl_tx_send_lfi        (1'b0),
-    .tx_preamblein          (56'd0),
-    .tx_axis_tready         (tx_axis_tready),
-    .tx_axis_tvalid         (tx_axis_tvalid),
-    .tx_axis_tdata          (tx_axis_tdata),
-    .tx_axis_tlast          (tx_axis_tlast),
-    .tx_axis_tkeep          (tx_axis_tkeep),
-    .tx_axis_tuser          (tx_axis_tuser)
+cmac_100g cmac (
+    .gt_rxp         ({qsfp1_rx4_p, qsfp1_rx3_p, qsfp1_rx2_p, qsfp1_rx1_p}),
+    .gt_rxn         ({qsfp1_rx4_n, qsfp1_rx3_n, qsfp1_rx2_n, qsfp1_rx1_n}),
+    .gt_txp         ({qsfp1_tx4_p, qsfp1_tx3_p, qsfp1_tx2_p, qsfp1_tx1_p}),
+    .gt_txn         ({qsfp1_tx4_n, qsfp1_tx3_n, qsfp1_tx2_n, qsfp1_tx1_n}),
+    .gt_ref_clk_p   (qsfp1_mgt_refclk_0_p),
+    .gt_ref_clk_n   (qsfp1_mgt_refclk_0_n),
+    .init_clk       (clk_125mhz),
+    .sys_reset      (rst_125mhz),
+    .mac_clk        (mac_clk),
+    .tx_rst         (mac_tx_rst),
+    .rx_rst         (mac_rx_rst),
+    .rx_aligned     (rx_aligned),
+    .rx_axis_tdata  (rx_axis_tdata),
+    .rx_axis_tkeep  (rx_axis_tkeep),
+    .rx_axis_tvalid (rx_axis_tvalid),
+    .rx_axis_tlast  (rx_axis_tlast),
+    .rx_axis_tuser  (rx_axis_tuser),
+    .tx_axis_tdata  (tx_axis_tdata),
+    .tx_axis_tkeep  (tx_axis_tkeep),
+    .tx_axis_tvalid (tx_axis_tvalid),
+    .tx_axis_tready (tx_axis_tready),
+    .tx_axis_tlast  (tx_axis_tlast),
+    .tx_axis_tuser  (tx_axis_tuser)
 );
 
 // LEDs: 0 the MAC's lanes aligned, 1 the NIC's link_up, 2 the PCIe link, 3 an MSI pending.

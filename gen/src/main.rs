@@ -22,7 +22,8 @@ struct Args {
     out: PathBuf,
     /// Generate a board's core instead of the library's tops: `vcu118` writes
     /// `accio_vcu118_core` (the 512-bit Accio NIC with its CMAC-side clock crossings) for
-    /// `fpga/vcu118/`.
+    /// `fpga/vcu118/`; `enzian` writes `lauberhorn_enzian_core` (the 512-bit Lauberhorn NIC
+    /// behind the Enzian shell's DCS slices and a CMAC port) for `fpga/enzian/`.
     #[arg(long, value_name = "BOARD")]
     board: Option<String>,
     /// Generate only this top (repeatable). Default: every top.

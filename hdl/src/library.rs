@@ -82,6 +82,10 @@ pub fn blocks() -> Result<Vec<Rc<Module>>, HdlErrors> {
             net, coh,
         ))?);
     }
+    // The Enzian DCS adapter as testbench/tests/dcs_adapter.rs drives it.
+    out.push(crate::lauberhorn::dcs_adapter::dcs_adapter(
+        crate::lauberhorn::dcs_adapter::DcsAdapterCfg { cores: 4 },
+    )?);
     // A small ICT (the default one is emitted and checked by the gate; tests/accio.rs
     // lints the largest), its ready queue and event queue.
     out.push(accio_ict(&small_ict())?);

@@ -7,7 +7,7 @@ use crate::blocks::byte_shifter::{byte_shifter, ByteShifterCfg};
 use crate::blocks::checksum::checksum;
 use crate::blocks::rr_arbiter::rr_arbiter;
 use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
-use crate::boards::vcu118;
+use crate::boards::{enzian, vcu118};
 use crate::bundles::AxisCfg;
 use crate::config::Config;
 use crate::ir::{HdlErrors, Module};
@@ -49,7 +49,7 @@ fn one_clock(c: &Config, top: &Module) -> String {
 }
 
 /// The boards `gen --board NAME` knows.
-pub const BOARDS: &[&str] = &["vcu118"];
+pub const BOARDS: &[&str] = &["vcu118", "enzian"];
 
 /// The tops `gen --board NAME` writes instead of [`all`], if `name` is a board.
 pub fn board(name: &str) -> Option<&'static [Top]> {
@@ -60,6 +60,13 @@ pub fn board(name: &str) -> Option<&'static [Top]> {
             build: vcu118::accio_vcu118_core,
             regs: Some(|c| crate::accio::regs::regmap(&c.ict)),
             xdc: |c, _| vcu118::core_xdc(c),
+        }]),
+        "enzian" => Some(&[Top {
+            name: enzian::CORE,
+            about: "the 512-bit Lauberhorn NIC in app_clk, its coherence link from the shell's DCS slices in shell_clk, packet FIFOs to the CMAC's mac_clk (lauberhorn.*, ict.*, rx.*, timing.*)",
+            build: enzian::lauberhorn_enzian_core,
+            regs: Some(|c| crate::lauberhorn::regs::regmap(&c.lauberhorn)),
+            xdc: |c, _| enzian::core_xdc(c),
         }]),
         _ => None,
     }

@@ -25,7 +25,9 @@
 use super::cdc_sync::{check_stages, sync_chain};
 use super::gray::{gray_ptr, GrayPtr};
 use super::sync_fifo::{check_depth, ram_style_for, read_stage, style_tag};
-use crate::ir::{clog2, lit, ClockDomain, Expr, HdlErrors, Module, ModuleBuilder, RamStyle, Sig};
+use crate::ir::{
+    clog2, lit, ClockDomain, Expr, HdlErrors, Inst, Module, ModuleBuilder, RamStyle, Sig,
+};
 use std::rc::Rc;
 
 /// Parameters of [`async_fifo`].
@@ -167,6 +169,28 @@ pub fn async_fifo(cfg: AsyncFifoCfg) -> Result<Rc<Module>, HdlErrors> {
     m.set(&m_valid, &out.valid);
     m.set(&m_data, &out.data);
     m.finish()
+}
+
+/// An instance of a clock-crossing `fifo` (an [`async_fifo`] or a block built on one, with
+/// `wr_clk`/`wr_rst` and `rd_clk`/`rd_rst`) written in `wr` and read in `rd`, both domains
+/// reset by a `reset_sync` of their own (the FIFO's reset contract).
+pub fn crossing(
+    m: &mut ModuleBuilder,
+    name: &str,
+    fifo: &Rc<Module>,
+    wr: &ClockDomain,
+    rd: &ClockDomain,
+) -> Inst {
+    let f = m.instance(name, fifo);
+    for (side, d) in [("wr", wr), ("rd", rd)] {
+        m.connect(f, &format!("{side}_clk"), &d.clk);
+        m.connect(
+            f,
+            &format!("{side}_rst"),
+            d.rst.as_ref().expect("a domain with a reset"),
+        );
+    }
+    f
 }
 
 #[cfg(test)]

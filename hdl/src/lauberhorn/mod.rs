@@ -9,6 +9,7 @@
 
 pub mod coherence;
 pub mod csr;
+pub mod dcs_adapter;
 pub mod dma_fallback;
 pub mod endpoints;
 pub mod nic;
