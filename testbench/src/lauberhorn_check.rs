@@ -73,6 +73,8 @@ pub fn host(cpu: CpuCfg, rx_gaps: f64, tx_ready: f64, outstanding: usize) -> Hos
         dma_ring: None,
         mem_latency: 20,
         mem_stall: 0.1,
+        preempt: 0.0,
+        retire: 0.0,
     }
 }
 

@@ -224,6 +224,8 @@ fn main() -> Result<()> {
         dma_ring: file.dma_ring,
         mem_latency: 20,
         mem_stall: 0.0,
+        preempt: 0.0,
+        retire: 0.0,
     };
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;

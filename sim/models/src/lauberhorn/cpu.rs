@@ -178,6 +178,9 @@ pub struct LoadWait {
     pub retire: bool,
     /// The load acknowledged a request (its wait began with collecting the response).
     pub acknowledges: bool,
+    /// A load of the expected CONTROL line (or an acknowledging one) answered with a new
+    /// request, not a reload of the one being served.
+    pub request: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -532,6 +535,7 @@ impl Cpu {
                     preempt: tryagain && w0 >> ctrl::PREEMPT & 1 == 1,
                     retire: tryagain && w0 >> ctrl::RETIRE & 1 == 1,
                     acknowledges: c.acking,
+                    request: !err && !tryagain && matches!(c.pc, Pc::Fetch | Pc::Ack),
                 });
                 if err {
                     self.errors += 1;

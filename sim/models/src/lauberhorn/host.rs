@@ -20,18 +20,18 @@
 // Fields are the registers' and the frames' own.
 #![allow(missing_docs)]
 
-use super::cpu::{CohPorts, Cpu, CpuCfg, Datagram, Handler, Request, Sends, Served};
+use super::cpu::{CohPorts, Cpu, CpuCfg, Datagram, Handler, LoadWait, Request, Sends, Served};
 use super::rx_fate::Way;
-use crate::axil::{Access, AxilMaster, AxilPorts};
+use crate::axil::{Access, AxilMaster, AxilPorts, Completion};
 use crate::hostmem::{AxiPorts, HostMem, HostMemCfg, WriteRecord};
 use hdl::config::LauberhornConfig;
-use hdl::lauberhorn::coherence::{ctrl, tx, KERNEL};
+use hdl::lauberhorn::coherence::{ctrl, tx, KERNEL, USER};
 use hdl::lauberhorn::scheduler::mode;
 use hdl::regmap::RegMap;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sim::axis::{beats_to_frame, frame_to_beats, AxisIn, AxisOut, Beat};
-use sim::{Model, PortWrite};
+use sim::{Model, PortRead, PortWrite};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
@@ -48,6 +48,8 @@ pub struct NicPins<'a> {
     pub rx: AxisIn<'a>,
     pub tx: AxisOut<'a>,
     pub other: AxisOut<'a>,
+    /// One interrupt line per core (its CORE.PREEMPT.REQ).
+    pub irq: &'a dyn PortRead,
 }
 
 /// [`NicPins`] of a `lauberhorn_nic` model handle.
@@ -64,6 +66,7 @@ macro_rules! lauberhorn_pins {
             rx: $crate::sim::axis_in!($d.s_axis_rx),
             tx: $crate::sim::axis_out!($d.m_axis_tx),
             other: $crate::sim::axis_out!($d.m_axis_other),
+            irq: &$d.irq,
         }
     };
 }
@@ -166,6 +169,11 @@ pub struct HostCfg {
     /// Host memory: cycles to a write's response, and the probability of a stall cycle.
     pub mem_latency: u64,
     pub mem_stall: f64,
+    /// Per cycle, the probability the kernel preempts a core running a process's user loop
+    /// (CORE.PREEMPT.REQ), and retires a core in its dispatch loop (CORE.PREEMPT.RETIRE: a
+    /// kernel thread is not preempted), each for a while ([`Stops`]). 0 and 0: never.
+    pub preempt: f64,
+    pub retire: f64,
 }
 
 /// Host memory of the DMA fallback's rings: ring `i` (the `i`-th distinct service port's
@@ -263,6 +271,237 @@ pub struct Report {
     pub link_errors: u64,
     /// Lines the cores evicted of their own accord.
     pub evictions: u64,
+    /// The kernel's preemptions and retirements.
+    pub stops: Stops,
+}
+
+/// What the kernel's preemptions and retirements ([`HostCfg::preempt`]) did, as the kernel
+/// and the cores saw it (the tests judge it).
+#[derive(Clone, Debug, Default)]
+pub struct Stops {
+    /// TRYAGAINs the cores saw carrying PREEMPT, and RETIRE.
+    pub preemptions: u64,
+    pub retirements: u64,
+    /// Every load a core had answered after the kernel's write stopping it was answered,
+    /// until the write letting it go.
+    pub loads: Vec<StopLoad>,
+    /// (core, cycle): `irq` was not CORE.PREEMPT.REQ as last written (outside the writes'
+    /// address-to-response cycles, when it may change).
+    pub irq_mismatches: Vec<(usize, u64)>,
+}
+
+/// A load answered while its core was stopped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StopLoad {
+    pub core: usize,
+    /// RETIRE (else PREEMPT.REQ) stopped the core.
+    pub retire: bool,
+    pub line: u64,
+    /// The NIC took the load after the write's response: the core was stopped by then.
+    pub after_stop: bool,
+    /// Cycles with no `n2c` beat offered from the write's response to the load's answer,
+    /// and from the later of that and the NIC taking the load.
+    pub idle_since_stop: u64,
+    pub idle_since_load: u64,
+    pub acknowledges: bool,
+    pub answer: StopAnswer,
+}
+
+/// How a [`StopLoad`] was answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StopAnswer {
+    Tryagain {
+        preempt: bool,
+        retire: bool,
+    },
+    /// A new request on the expected (or acknowledging) CONTROL line.
+    Request,
+    /// Anything else: a line of the request being served, a TX buffer.
+    Data,
+}
+
+/// A core the kernel stopped.
+struct Stop {
+    retire: bool,
+    /// The cycle the setting write was answered.
+    set: Option<u64>,
+    /// From then on, the kernel lets the core go once it left its loop.
+    until: u64,
+    clearing: bool,
+}
+
+/// The kernel's preemptions and retirements: it stops a core at random with a CORE.PREEMPT
+/// write, lets it go (a write of 0) once the core left its loop and its time is up, and
+/// resumes it on its endpoint when that write is answered. Its own random stream, so a run
+/// without stops keeps the timing it had before they existed.
+struct Kernel {
+    rng: ChaCha8Rng,
+    preempt: f64,
+    retire: f64,
+    roles: Vec<Role>,
+    /// CORE[c].PREEMPT, and its fields' bits.
+    addr: Vec<u64>,
+    req: u64,
+    ret: u64,
+    stop: Vec<Option<Stop>>,
+    /// REQ as last written, and a write between its address and response handshakes.
+    req_now: Vec<bool>,
+    writing: Vec<bool>,
+    /// Cycles without an `n2c` beat offered, up to each cycle (kept only when the kernel
+    /// stops cores).
+    idle: Vec<u64>,
+    log: Stops,
+}
+
+impl Kernel {
+    fn new(host: &HostCfg, map: &RegMap, seed: u64) -> Kernel {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(1);
+        let reg = map.reg("CORE", "PREEMPT").expect("CORE.PREEMPT");
+        let bit = |f: &str| 1 << reg.get_field(f).expect(f).lsb;
+        let n = host.roles.len();
+        Kernel {
+            rng,
+            preempt: host.preempt,
+            retire: host.retire,
+            roles: host.roles.clone(),
+            addr: (0..n).map(|c| addr(map, "CORE", c, "PREEMPT")).collect(),
+            req: bit("REQ"),
+            ret: bit("RETIRE"),
+            stop: (0..n).map(|_| None).collect(),
+            req_now: vec![false; n],
+            writing: vec![false; n],
+            idle: vec![0],
+            log: Stops::default(),
+        }
+    }
+
+    /// Cycle `k`: stops a core in its loop (`may`) at random, lets go of those whose time
+    /// is up.
+    fn schedule(&mut self, k: u64, may: &dyn Fn(usize) -> bool, cpu: &Cpu, mmio: &mut AxilMaster) {
+        for c in 0..self.roles.len() {
+            match &mut self.stop[c] {
+                None if may(c) => {
+                    let (p, retire) = match self.roles[c] {
+                        Role::User(_) => (self.preempt, false),
+                        Role::Kernel => (self.retire, true),
+                        Role::Other => (0.0, false),
+                    };
+                    if p > 0.0 && self.rng.gen_bool(p) {
+                        let v = if retire { self.ret } else { self.req };
+                        mmio.push(Access::write(self.addr[c], v, true, 0));
+                        self.stop[c] = Some(Stop {
+                            retire,
+                            set: None,
+                            until: k + self.rng.gen_range(50..300),
+                            clearing: false,
+                        });
+                    }
+                }
+                Some(st) if st.set.is_some() && !st.clearing && k >= st.until => {
+                    let out = if st.retire {
+                        cpu.retired(c)
+                    } else {
+                        cpu.interrupted(c)
+                    };
+                    if out {
+                        mmio.push(Access::write(self.addr[c], 0, true, 0));
+                        st.clearing = true;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Cycle `k`, the model settled: `irq` against REQ, the interrupts it raises, and
+    /// whether the link idles.
+    fn sample(&mut self, k: u64, irq: u64, n2c_valid: bool, cpu: &mut Cpu) {
+        for (c, (&want, &writing)) in self.req_now.iter().zip(&self.writing).enumerate() {
+            let high = irq >> c & 1 == 1;
+            if !writing && high != want {
+                self.log.irq_mismatches.push((c, k));
+            }
+            if high {
+                cpu.interrupt(c);
+            }
+        }
+        if self.preempt > 0.0 || self.retire > 0.0 {
+            let last = *self.idle.last().unwrap();
+            self.idle.push(last + u64::from(!n2c_valid));
+        }
+    }
+
+    /// Cycle `k`'s register address handshake and answer: the core to resume (and its
+    /// endpoint) when the write letting it go was answered.
+    fn mmio(
+        &mut self,
+        k: u64,
+        accepted: Option<&Access>,
+        done: Option<&Completion>,
+    ) -> Option<(usize, u32)> {
+        let core = |a: &Access| self.addr.iter().position(|&x| a.write && x == a.addr);
+        if let Some(c) = accepted.and_then(core) {
+            self.writing[c] = true;
+        }
+        let d = done?;
+        let c = core(&d.access)?;
+        self.writing[c] = false;
+        self.req_now[c] = d.access.data & self.req != 0;
+        let st = self.stop[c].as_mut().expect("a stop in progress");
+        if !st.clearing {
+            st.set = Some(k);
+            return None;
+        }
+        self.stop[c] = None;
+        Some((
+            c,
+            if self.roles[c] == Role::Kernel {
+                KERNEL
+            } else {
+                USER
+            },
+        ))
+    }
+
+    /// The loads answered in this cycle.
+    fn loads(&mut self, waits: &[LoadWait]) {
+        for w in waits {
+            self.log.preemptions += u64::from(w.tryagain && w.preempt);
+            self.log.retirements += u64::from(w.tryagain && w.retire);
+            let Some((retire, s)) = self.stop[w.core]
+                .as_ref()
+                .and_then(|st| st.set.map(|s| (st.retire, s)))
+            else {
+                continue;
+            };
+            if w.answered <= s {
+                continue;
+            }
+            let idle = |a: u64| self.idle[w.answered as usize + 1] - self.idle[a as usize + 1];
+            let answer = if w.tryagain {
+                StopAnswer::Tryagain {
+                    preempt: w.preempt,
+                    retire: w.retire,
+                }
+            } else if w.request {
+                StopAnswer::Request
+            } else {
+                StopAnswer::Data
+            };
+            let load = StopLoad {
+                core: w.core,
+                retire,
+                line: w.line,
+                after_stop: w.sent > s,
+                idle_since_stop: idle(s),
+                idle_since_load: idle(s.max(w.sent)),
+                acknowledges: w.acknowledges,
+                answer,
+            };
+            self.log.loads.push(load);
+        }
+    }
 }
 
 /// Address of register `reg` of instance `i` of `block` in the LAUBERHORN map.
@@ -431,6 +670,7 @@ pub fn try_run(
     rep.cycles = end.cycles;
     rep.link_errors = end.link_errors;
     rep.evictions = end.evictions;
+    rep.stops = end.stops;
     match end.stop {
         None => Ok(rep),
         Some(why) => Err(Failed {
@@ -481,6 +721,7 @@ pub struct End {
     pub link_errors: u64,
     /// Lines the cores evicted of their own accord.
     pub evictions: u64,
+    pub stops: Stops,
     /// Why the run stopped early (a stall, a core's program that cannot go on), if it did.
     pub stop: Option<String>,
 }
@@ -531,6 +772,7 @@ pub fn stream(
     let map = hdl::lauberhorn::regs::regmap(lh);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut mmio = AxilMaster::new(ChaCha8Rng::seed_from_u64(rng.gen()));
+    let mut kernel = Kernel::new(host, &map, seed);
     let mut cpu = Cpu::new(
         host.cpu.clone(),
         handler(&host.services),
@@ -689,6 +931,8 @@ pub fn stream(
             break;
         }
         cycle += 1;
+        // The cycle as the register master and the CPU count it.
+        let k = cycle - 1;
         for (c, role) in host.roles.iter().enumerate() {
             if !started[c] && cpu.interrupted(c) && setup_done {
                 started[c] = true;
@@ -697,6 +941,11 @@ pub fn stream(
                 }
             }
         }
+        // No stops once the statistics are read; a kernel core only once in its loop.
+        let in_loop = |c: usize| {
+            setup_done && stats.is_none() && (started[c] || host.roles[c] != Role::Kernel)
+        };
+        kernel.schedule(k, &in_loop, &cpu, &mut mmio);
         let room = !at_boundary || calls_in.saturating_sub(replies) < host.outstanding;
         let beat = if setup_done && room && !rng.gen_bool(host.rx_gaps) {
             beats.front().cloned()
@@ -714,6 +963,8 @@ pub fn stream(
         mem.borrow_mut().drive(&p.mem);
         cpu.drive(&p.coh);
         p.dut.eval().unwrap();
+        let irq = p.irq.get_bits(0, host.roles.len() as u32);
+        kernel.sample(k, irq, p.coh.n2c_valid.bit(0), &mut cpu);
         let mut moved = beat.is_some();
         if let Some((b, last_call)) = beat {
             beats.pop_front();
@@ -762,10 +1013,18 @@ pub fn stream(
                 ctrl_req = false;
             }
         }
-        let (_, done) = mmio.sample(&p.axil);
+        let (accepted, done) = mmio.sample(&p.axil);
+        if let Some((c, ep)) = kernel.mmio(k, accepted.as_ref(), done.as_ref()) {
+            cpu.resume(c, ep);
+        }
         if let Some(c) = done {
             assert_eq!(c.resp, 0, "register access {:?}", c.access);
-            if let Some(name) = stats.as_mut().and_then(VecDeque::pop_front) {
+            let stat = !c.access.write;
+            if let Some(name) = stats
+                .as_mut()
+                .filter(|_| stat)
+                .and_then(VecDeque::pop_front)
+            {
                 end.counters.insert(name.to_string(), c.data);
             }
         }
@@ -783,7 +1042,8 @@ pub fn stream(
         }
         setup_done |= mmio.idle() && ict.idle();
         cpu.sample(&p.coh);
-        // Nothing here reads the load log; a long run must not keep it.
+        // Only the kernel reads the load log; a long run must not keep it.
+        kernel.loads(&cpu.waits);
         cpu.waits.clear();
         for c in 0..host.roles.len() {
             for sv in cpu.take_served(c) {
@@ -800,6 +1060,7 @@ pub fn stream(
     }
     end.link_errors = cpu.link_errors(&p.coh);
     end.evictions = cpu.evictions;
+    end.stops = kernel.log;
     let violations = &mem.borrow().violations;
     assert!(violations.is_empty(), "host memory: {violations:?}");
     if let Some(why) = &mut end.stop {
