@@ -24,7 +24,7 @@ use hdl::lauberhorn::coherence::{ctrl, USER};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use sim_models::lauberhorn::cpu::CpuCfg;
-use sim_models::lauberhorn::host::{run, Builtin, HostCfg, Report, Service};
+use sim_models::lauberhorn::host::{run, Builtin, HostCfg, Report, Service, StopAnswer};
 use sim_models::lauberhorn::rx_fate::{counters, fate, kind, Fate, Kind, Way};
 use sim_models::lauberhorn_pins;
 use sim_models::net::{accept_stat, classify, rpc_call};
@@ -190,6 +190,7 @@ fn random_run(name: &str, w: u32, h: &HostCfg, bad: f64) {
     let r = nic(w, h, &frames, rng.gen());
     let served = check(h, &frames, &r);
     check_notifications(h, &served, &r);
+    check_stops(h, &r);
     let n = |k: &str| r.counters[k];
     let answered = |stat: u32| {
         let has = |rf: &Vec<u8>| answer_of(h, rf).is_ok_and(|a| a.accept_stat == stat);
@@ -199,6 +200,8 @@ fn random_run(name: &str, w: u32, h: &HostCfg, bad: f64) {
         ("DMA calls", n("DMA_CALLS")),
         ("TRYAGAINs", n("TRYAGAINS")),
         ("evictions", r.evictions),
+        ("preemptions", r.stops.preemptions),
+        ("retirements", r.stops.retirements),
         (
             "requests on core 1's kernel endpoint",
             r.served[1].len() as u64,
@@ -217,13 +220,17 @@ fn random_run(name: &str, w: u32, h: &HostCfg, bad: f64) {
     }
     println!(
         "{name}: {} replies ({} errors, {} DMA calls, {} through core 1's kernel endpoint), \
-         {} other frames, {} TRYAGAINs, {} evictions in {} cycles",
+         {} other frames, {} TRYAGAINs ({} preemptions, {} retirements, {} loads of stopped \
+         cores), {} evictions in {} cycles",
         r.replies.len(),
         n("ERROR_REPLIES"),
         n("DMA_CALLS"),
         r.served[1].len(),
         r.others.len(),
         n("TRYAGAINS"),
+        r.stops.preemptions,
+        r.stops.retirements,
+        r.stops.loads.len(),
         r.evictions,
         r.cycles
     );
@@ -235,7 +242,43 @@ fn random_host() -> HostCfg {
     let mut h = host(busy_cpu(), 0.5, 0.7, 4);
     h.notify = Some(NOTIFY);
     h.dma_ring = Some(4096);
+    h.preempt = 0.002;
+    h.retire = 0.002;
     h
+}
+
+/// The kernel's preemptions and retirements, judged by their semantics (README, "the
+/// endpoints"): `irq` is high exactly while REQ is set; every load a stopped core had
+/// outstanding, but an acknowledging one (which first collects the lines), is answered
+/// within `6 + beats - 1` cycles in which the link offers nothing (the README's figure for
+/// a held load's TRYAGAIN once it is due; the link's back-pressure and other messages do
+/// not count), counted from the stop or the core's last message (the load, or an answer to
+/// an INV the NIC waits for), whichever is later: so never by the timeout; a TRYAGAIN carries the stop's flag and a stopped
+/// core gets no new request, unless the NIC took the load before the stop and answered it
+/// within that bound (a race the stop may lose).
+fn check_stops(h: &HostCfg, r: &Report) {
+    let st = &r.stops;
+    assert!(
+        st.irq_mismatches.is_empty(),
+        "irq is not REQ: {:?}",
+        st.irq_mismatches
+    );
+    let bound = 6 + u64::from(1024 / h.cpu.coh_width) - 1;
+    for l in &st.loads {
+        let raced = !l.after_stop && l.idle_since_stop <= bound;
+        let ok = match l.answer {
+            StopAnswer::Tryagain { preempt, retire } => {
+                raced || (preempt, retire) == (!l.retire, l.retire)
+            }
+            StopAnswer::Request => raced,
+            StopAnswer::Data => true,
+        };
+        assert!(ok, "a stopped core's load: {l:?}");
+        assert!(
+            l.acknowledges || l.idle_since_load <= bound,
+            "a stopped core's load answered late: {l:?}"
+        );
+    }
 }
 
 /// [`random_host`] with error replies, and a version 3 of process 0's program on its port

@@ -173,6 +173,9 @@ pub struct LoadWait {
     /// Cycle the NIC took the request, and the cycle its answer's last beat arrived.
     pub sent: u64,
     pub answered: u64,
+    /// Cycle the NIC took the core's last message before the answer: the load, or a later
+    /// answer to an INV (the NIC waits for those before it answers the load).
+    pub settled: u64,
     pub tryagain: bool,
     pub preempt: bool,
     pub retire: bool,
@@ -234,6 +237,11 @@ struct Core {
     miss: Option<(u64, bool, u64)>,
     /// The outstanding miss is an acknowledging load.
     acking: bool,
+    /// The cycle the NIC took this core's last message.
+    last_up: u64,
+    /// A new request arrived and the program has not taken it yet: if the line is evicted
+    /// before then, the next load of it is a reload, not a new request.
+    unread: bool,
     request: Option<Request>,
     result: Vec<u8>,
     status: u8,
@@ -285,6 +293,8 @@ impl Cpu {
                 tx_parity: [0; 2],
                 miss: None,
                 acking: false,
+                unread: false,
+                last_up: 0,
                 request: None,
                 result: Vec::new(),
                 status: 0,
@@ -469,8 +479,9 @@ impl Cpu {
             if self.up_beat == n {
                 self.up_beat = 0;
                 let msg = self.up.pop_front().unwrap();
+                let c = &mut self.cores[msg.core];
+                c.last_up = self.cycle;
                 if msg.op <= up::RD_EXCL {
-                    let c = &mut self.cores[msg.core];
                     if let Some((l, _, t)) = &mut c.miss {
                         if *l == msg.line {
                             *t = self.cycle;
@@ -526,17 +537,21 @@ impl Cpu {
                     } else {
                         is_control(line) && w0 >> ctrl::VALID & 1 == 0
                     };
+                let request = !err && !tryagain && matches!(c.pc, Pc::Fetch | Pc::Ack) && !c.unread;
                 self.waits.push(LoadWait {
                     core,
                     line,
                     sent,
                     answered: self.cycle,
+                    settled: c.last_up,
                     tryagain,
                     preempt: tryagain && w0 >> ctrl::PREEMPT & 1 == 1,
                     retire: tryagain && w0 >> ctrl::RETIRE & 1 == 1,
-                    acknowledges: c.acking,
-                    request: !err && !tryagain && matches!(c.pc, Pc::Fetch | Pc::Ack),
+                    acknowledges: c.acking && !c.unread,
+                    request,
                 });
+                c.unread |= request;
+                c.acking = false;
                 if err {
                     self.errors += 1;
                     return;
@@ -656,6 +671,7 @@ impl Cpu {
                 let Some(data) = self.load(core, l, true) else {
                     return;
                 };
+                self.cores[core].unread = false;
                 if matches!(pc, Pc::Ack) {
                     let c = &mut self.cores[core];
                     c.parity[c.endpoint as usize] ^= 1;
@@ -777,7 +793,6 @@ impl Cpu {
                 let msg = self.cores[core].sends[k].line();
                 // The line is the buffer only if the load was not answered TRYAGAIN; a
                 // TRYAGAIN stays in the cache until the NIC takes it back.
-                self.cores[core].acking = false;
                 let Some(data) = self.load(core, tx_line(tpar), true) else {
                     return;
                 };

@@ -300,7 +300,8 @@ pub struct StopLoad {
     /// The NIC took the load after the write's response: the core was stopped by then.
     pub after_stop: bool,
     /// Cycles with no `n2c` beat offered from the write's response to the load's answer,
-    /// and from the later of that and the NIC taking the load.
+    /// and from the later of that and the NIC taking the core's last message (the load, or
+    /// an answer to an INV the NIC had to wait for: [`LoadWait::settled`]).
     pub idle_since_stop: u64,
     pub idle_since_load: u64,
     pub acknowledges: bool,
@@ -495,7 +496,7 @@ impl Kernel {
                 line: w.line,
                 after_stop: w.sent > s,
                 idle_since_stop: idle(s),
-                idle_since_load: idle(s.max(w.sent)),
+                idle_since_load: idle(s.max(w.settled)),
                 acknowledges: w.acknowledges,
                 answer,
             };
