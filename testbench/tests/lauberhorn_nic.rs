@@ -258,10 +258,12 @@ fn random_host() -> HostCfg {
 /// within that bound (a race the stop may lose).
 fn check_stops(h: &HostCfg, r: &Report) {
     let st = &r.stops;
+    let bad = &st.irq_mismatches;
     assert!(
-        st.irq_mismatches.is_empty(),
-        "irq is not REQ: {:?}",
-        st.irq_mismatches
+        bad.is_empty(),
+        "irq is not REQ in {} cycles, the first (core, cycle): {:?}",
+        bad.len(),
+        &bad[..bad.len().min(8)]
     );
     let bound = 6 + u64::from(1024 / h.cpu.coh_width) - 1;
     for l in &st.loads {
