@@ -1,8 +1,9 @@
 //! DMA burst planning, shared by the read and write engines: a transfer of `len` bytes at
 //! `offset` in a ring of `mask + 1` bytes at `base` (byte i goes to
 //! `base + ((offset + i) & mask)`; `mask = 0xFFFF_FFFF` for a plain buffer) becomes AXI4
-//! INCR bursts that never cross a 4 KiB boundary, never run past the ring's end (they wrap
-//! to `base`), and are at most `max_beats` long.
+//! INCR bursts that never run past the ring's end (they wrap to `base`) and never cross a
+//! multiple of the longest burst (`max_beats` beats: 4 KiB, or 2 KiB at 64 bits, where AXI4's
+//! 256 beats are the limit), so they never cross 4 KiB and are at most `max_beats` long.
 //!
 //! `base`, `offset` and `mask + 1` must be multiples of the beat size; `len` is 1 to
 //! 65535 bytes (0 means 65536). A command is taken when the planner is idle or is handing
@@ -23,7 +24,8 @@ pub const LEN_WIDTH: u32 = 16;
 pub struct DmaCfg {
     /// AXI data width in bits (64 to 512).
     pub data_width: u32,
-    /// Longest burst in beats (at most 256, and at most 4 KiB).
+    /// Longest burst in beats (a power of two, at most 256, and at most 4 KiB): bursts end
+    /// at its multiples.
     pub max_beats: u32,
     /// Bursts in flight at most (issued, not yet answered); a power of two, at least 2.
     pub outstanding: u32,
@@ -63,10 +65,12 @@ impl DmaCfg {
         if !(64..=512).contains(&w) || !w.is_power_of_two() {
             return Err(format!("DMA data width {w} is not 64, 128, 256 or 512"));
         }
-        if self.max_beats == 0 || self.max_beats > 256 || self.max_beats * self.beat_bytes() > 4096
+        if !self.max_beats.is_power_of_two()
+            || self.max_beats > 256
+            || self.max_beats * self.beat_bytes() > 4096
         {
             return Err(format!(
-                "DMA bursts of {} beats exceed AXI4's 256 beats or 4 KiB",
+                "DMA bursts of {} beats: not a power of two, or over AXI4's 256 beats or 4 KiB",
                 self.max_beats
             ));
         }
@@ -127,11 +131,14 @@ pub fn burst_planner(
 ) -> Burst {
     let lb = cfg.beat_bytes().trailing_zeros();
     let bw = cfg.beats_width();
-    // Beats to the next 4 KiB boundary and to the ring's end are kept as counters, updated
-    // by each burst, so the per-burst loop (pick the burst, step the state) is a few
-    // subtractions and a minimum, not an address addition.
+    // Beats to the next multiple of the longest burst (its "page") and to the ring's end
+    // are kept as counters, updated by each burst, so the per-burst loop (pick the burst,
+    // step the state) is a few subtractions and a minimum, not an address addition. Ending
+    // bursts at those multiples, not only at 4 KiB, makes the longest burst no limit of its
+    // own: three limits side by side, not four.
     let cw = MASK_WIDTH - lb + 1;
-    let page_beats = 1u64 << (12 - lb);
+    let page_beats = u64::from(cfg.max_beats);
+    let page_bits = lb + cfg.max_beats.trailing_zeros();
     let busy = m.reg_reset("plan_busy", 1, 0);
     let base = m.reg("plan_base", ADDR_WIDTH);
     let mask = m.reg("plan_mask", MASK_WIDTH);
@@ -141,7 +148,7 @@ pub fn burst_planner(
     let to_page = m.reg("plan_to_page", cw);
     m.describe(
         &to_page,
-        "Beats from the next burst's address to the next 4 KiB boundary.",
+        "Beats from the next burst's address to the next multiple of the longest burst.",
     );
     let to_wrap = m.reg("plan_to_wrap", cw);
     m.describe(
@@ -152,7 +159,7 @@ pub fn burst_planner(
     let base_to_page = m.reg("plan_base_to_page", cw);
     m.describe(
         &base_to_page,
-        "Beats from the ring's base to its first 4 KiB boundary.",
+        "Beats from the ring's base to its first multiple of the longest burst.",
     );
     let out_valid = m.reg_reset("burst_valid", 1, 0);
     let out_addr = m.reg("burst_addr", ADDR_WIDTH);
@@ -162,19 +169,15 @@ pub fn burst_planner(
     let out_extra = m.reg("burst_extra", extra.width());
 
     // The burst is the shortest of the limits: the beats to the page boundary, to the
-    // ring's end, left in the command, and the longest burst where that is shorter than a
-    // page. Each limit is compared with each other side by side, and each counter's next
-    // value is worked out for every limit being the shortest, so a step is a pick among
-    // differences of registers rather than a chain of minimum, subtraction and mux.
-    let mut limits: Vec<(&str, Expr)> = vec![
+    // ring's end, and left in the command. Each limit is compared with each other side by
+    // side, and each counter's next value is worked out for every limit being the
+    // shortest, so a step is a pick among differences of registers rather than a chain of
+    // minimum, subtraction and mux.
+    let limits: &[(&str, Expr)] = &[
         ("page", to_page.clone().into()),
         ("wrap", to_wrap.clone().into()),
         ("rem", rem.clone().into()),
     ];
-    if u64::from(cfg.max_beats) < page_beats {
-        limits.push(("max", lit(u64::from(cfg.max_beats), cw)));
-    }
-    let limits: &[(&str, Expr)] = &limits;
     let n = limits.len();
     let at = |name: &str| limits.iter().position(|(l, _)| *l == name).unwrap();
     // `fits[i][j]`: limit i is at most limit j.
@@ -285,8 +288,9 @@ pub fn burst_planner(
         lit(1 << LEN_WIDTH, LEN_WIDTH + 1),
         cmd.len.zext(LEN_WIDTH + 1),
     );
-    let page_of = |low12: Expr| -> Expr { lit(page_beats, cw) - low12.slice(lb, 12 - lb).zext(cw) };
-    let c_page = page_of((cmd.base.trunc(12) + c_pos.trunc(12)).trunc(12));
+    let page_of =
+        |low: Expr| -> Expr { lit(page_beats, cw) - low.slice(lb, page_bits - lb).zext(cw) };
+    let c_page = page_of((cmd.base.trunc(page_bits) + c_pos.trunc(page_bits)).trunc(page_bits));
     // After the advance: a command taken in its cycle wins.
     m.when(&take, |m| {
         m.set(&busy, 1);
@@ -303,7 +307,7 @@ pub fn burst_planner(
             &ring_beats,
             cmd.mask.slice(lb, MASK_WIDTH - lb).zext(cw) + lit(1, cw),
         );
-        m.set(&base_to_page, page_of(cmd.base.trunc(12)));
+        m.set(&base_to_page, page_of(cmd.base.trunc(page_bits)));
         m.set(&cmd_extra, extra);
     });
     m.when(&advance, |m| m.set(&out_valid, 1))
