@@ -562,13 +562,13 @@ fn line_rate(p: AccioTx, name: &str, data_width: u32, doorbell_to_wire: u64) {
 #[test]
 fn w64_sends_at_line_rate_in_exact_cycles() {
     let d = Tx64::new();
-    line_rate(d.view(), "accio_tx_rate_w64", 64, 28);
+    line_rate(d.view(), "accio_tx_rate_w64", 64, 29);
 }
 
 #[test]
 fn w512_sends_at_line_rate_in_exact_cycles() {
     let d = Tx512::new();
-    line_rate(d.view(), "accio_tx_rate_w512", 512, 26);
+    line_rate(d.view(), "accio_tx_rate_w512", 512, 27);
 }
 
 /// Peer regressions: payloads of 0 to 18 bytes (verilog-ethernet's small-payload checksum

@@ -1186,10 +1186,10 @@ fn lookup(
     m.set(&lk1_key, &key0);
     let first = m.node("lk1_first", lowest_set(&lk1_match));
     let hit1 = m.node("lk1_hit", lk1_match.any());
-    // The miss-filter bit's address is hashed from the request, ahead of its use.
-    let hash = m.reg("lk1_hash", fw);
-    m.set(
-        &hash,
+    // The request's miss-filter bit is read as the request comes, beside the CAM compare:
+    // read a cycle later, the LUTRAM read and its bit select ran on into the event queue.
+    let hash = m.node(
+        "lk0_hash",
         (0..48u32.div_ceil(fw))
             .map(|j| key0.slice(j * fw, fw.min(48 - j * fw)).zext(fw))
             .reduce(|a, b| a ^ b)
@@ -1201,8 +1201,9 @@ fn lookup(
         lit(0, 1)
     };
     let fword = m.mem_read_async(global.filter, "miss_filter_lookup", &fword_addr);
-    let marked = m.node(
-        "lk1_marked",
+    let marked = m.reg("lk1_marked", 1);
+    m.set(
+        &marked,
         fword.index(&hash.trunc(6)) & global.filter_written.index(&fword_addr),
     );
     let miss_last_valid = m.reg_reset("miss_last_valid", 1, 0);

@@ -30,7 +30,7 @@
 use super::ict::{self, DmaEvent, TxDoorbell, TxUpdate};
 use super::nic_block::{NpTx, NpTxDone};
 use crate::blocks::axis_packet_fifo::{axis_packet_fifo, PacketFifoCfg};
-use crate::blocks::axis_register::axis_register;
+use crate::blocks::axis_register::{axis_register, register_source};
 use crate::blocks::byte_shifter::{byte_shifter, ByteShifterCfg};
 use crate::blocks::checksum::checksum;
 use crate::blocks::dma_burst::DmaCfg;
@@ -179,7 +179,7 @@ pub fn accio_tx_offload(cfg: TxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     // The frame builder and the MAC stream.
     let built = frame_builder(&mut m, &cfg, &kids, &ports, &headers, sums.payloads);
     return_credits(&mut m, &headers, &reports, &sums, &verdict, &built);
-    mac_arbiter(&mut m, &cfg, &kids.arbiter, built.build, steering.np_frames);
+    mac_arbiter(&mut m, &cfg, &kids.arbiter, built.build, steering.np_frames)?;
     // Port groups declared by hand where they are used, in port order.
     TxDoorbell::mark(&mut m, Side::Sink);
     ict::TxInfo::mark(&mut m, Side::Sink);
@@ -1343,10 +1343,13 @@ fn mac_arbiter(
     arbiter: &Rc<Module>,
     build: Inst,
     np_frames: Inst,
-) {
+) -> Result<(), HdlErrors> {
     let (w, lanes, net) = (cfg.data_width, cfg.lanes(), cfg.net());
     let last_bit = w + lanes;
-    let out = Axis::source(m, "m_axis_tx", net);
+    // The frames leave through a register slice: the builder's last-beat masks and the
+    // arbiter's mux end at a flop, not at the MAC.
+    let port = Axis::source(m, "m_axis_tx", net);
+    let out = register_source(m, "mac_reg", &port)?;
     let arb = m.instance("mac_arbiter", arbiter);
     let sources = [
         (Axis::of_instance(build, "m_axis", net), "built"),
@@ -1385,4 +1388,5 @@ fn mac_arbiter(
         let x = m.inst_output(np_frames, o);
         m.unused(&x); // reported at the descriptor's completion
     }
+    Ok(())
 }

@@ -45,3 +45,15 @@ pub fn axis_register(cfg: AxisCfg) -> Result<Rc<Module>, HdlErrors> {
     });
     m.finish()
 }
+
+/// Drives source stream `out` (a port) through a register slice instance named `name`,
+/// so nothing combinational reaches the port; returns the stream to drive in its place
+/// (wires `{name}_in_*`).
+pub fn register_source(m: &mut ModuleBuilder, name: &str, out: &Axis) -> Result<Axis, HdlErrors> {
+    let slice = m.instance(name, &axis_register(out.cfg)?);
+    let into = Axis::wires(m, &format!("{name}_in"), out.cfg);
+    Axis::of_instance(slice, "s_axis", out.cfg).connect_sink(m, &into);
+    let (valid, payload) = Axis::of_instance(slice, "m_axis", out.cfg).source(m, &out.tready);
+    out.drive(m, valid, &payload);
+    Ok(into)
+}

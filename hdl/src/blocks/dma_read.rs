@@ -7,7 +7,7 @@
 //! leave through a register slice, so no path runs from the R channel into the consumer's
 //! logic, or from the consumer's `tready` back to `rready`.
 
-use super::axis_register::axis_register;
+use super::axis_register::register_source;
 use super::dma_burst::{burst_planner, CmdPorts, DmaCfg};
 use super::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::bundles::{AxiCfg, AxiRead, Axis, AxisCfg, Side};
@@ -45,8 +45,7 @@ pub fn dma_read(cfg: DmaCfg) -> Result<Rc<Module>, HdlErrors> {
     m.unused(&axi.r.id);
     let net = AxisCfg::net(cfg.data_width);
     let out = Axis::source(&mut m, "m_axis", net);
-    let out_reg = m.instance("out_reg", &axis_register(net)?);
-    let beat = Axis::wires(&mut m, "r_beat", net);
+    let beat = register_source(&mut m, "out_reg", &out)?;
 
     let iq = m.instance("bursts", &info_fifo);
     let room = m.inst_output(iq, "s_ready");
@@ -81,8 +80,5 @@ pub fn dma_read(cfg: DmaCfg) -> Result<Rc<Module>, HdlErrors> {
     m.set(&beat.tkeep, end.mux(keep_last, !lit(0, bb)));
     m.set(beat.tuser.as_ref().unwrap(), r.resp.ne(0u64));
     m.connect(iq, "m_ready", &r.valid & &r.ready & &r.last);
-    Axis::of_instance(out_reg, "s_axis", net).connect_sink(&mut m, &beat);
-    let (valid, payload) = Axis::of_instance(out_reg, "m_axis", net).source(&mut m, &out.tready);
-    out.drive(&mut m, valid, &payload);
     m.finish()
 }

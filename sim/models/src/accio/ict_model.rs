@@ -236,8 +236,8 @@ pub struct IctModel {
     rvalid: bool,
     rresp: u8,
     rdata: u64,
-    /// Lookup stage 1: valid, first matching entry, key.
-    lk1: Option<(Option<usize>, u64)>,
+    /// Lookup stage 1: valid, first matching entry, key, its miss-filter bit.
+    lk1: Option<(Option<usize>, u64, bool)>,
     /// Lookup stage 2: hit, index, miss.
     lk2: Option<(bool, usize, bool)>,
     res: Option<LookupResult>,
@@ -610,20 +610,20 @@ impl IctModel {
         // ---- Lookup pipeline.
         let key_of = |e: &Entry| (e.local_ip as u64) << 16 | e.local_port as u64;
         let key0 = (i.lookup_ip as u64) << 16 | i.lookup_port as u64;
+        // The miss filter is read with the request, as the CAM is.
         let lk1_new = i.lookup_valid.then(|| {
+            let h = regs::miss_filter_hash(i.lookup_ip, i.lookup_port, self.cfg.miss_filter_bits);
             (
                 self.entries
                     .iter()
                     .position(|e| e.enabled && key_of(e) == key0),
                 key0,
+                self.filter[(h / 64) as usize] >> (h % 64) & 1 == 1,
             )
         });
         let mut lk2_new = None;
         let mut used_set = None;
-        if let Some((first, key)) = self.lk1 {
-            let bits = self.cfg.miss_filter_bits;
-            let h = regs::miss_filter_hash((key >> 16) as u32, key as u16, bits);
-            let marked = self.filter[(h / 64) as usize] >> (h % 64) & 1 == 1;
+        if let Some((first, key, marked)) = self.lk1 {
             let miss = first.is_none() && marked;
             if miss && self.miss_last != Some(key) {
                 ev[1] = Some(regs::event_word(event::ICT_MISS, key));
