@@ -143,6 +143,26 @@ impl Tap {
         Ok(Tap { fd })
     }
 
+    /// A permanent ARP entry in `ns` for the host ([`HOST_IP`] at [`HOST_MAC`]), for a
+    /// host with no stack on its normal path to answer ARP.
+    pub fn host_neighbour(&self, ns: &Netns) -> Result<()> {
+        let [a, b, c, d] = HOST_IP;
+        let mac = HOST_MAC.map(|o| format!("{o:02x}")).join(":");
+        let ip = format!("{a}.{b}.{c}.{d}");
+        ns.ip(&[
+            "neigh",
+            "replace",
+            &ip,
+            "lladdr",
+            &mac,
+            "dev",
+            TAP_NAME,
+            "nud",
+            "permanent",
+        ])?;
+        Ok(())
+    }
+
     /// The next frame Linux sent, if any.
     pub fn recv(&self) -> Option<Vec<u8>> {
         let mut buf = vec![0u8; 65536];
