@@ -165,13 +165,15 @@ impl Tap {
 
     /// The next frame Linux sent, if any.
     pub fn recv(&self) -> Option<Vec<u8>> {
-        let mut buf = vec![0u8; 65536];
-        // SAFETY: buf is valid for its length.
-        let n = unsafe { libc::read(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+        // Asked every cycle while the model runs: no zeroing of the buffer.
+        let mut buf: Vec<u8> = Vec::with_capacity(65536);
+        // SAFETY: the spare capacity is valid for writes of its length.
+        let n = unsafe { libc::read(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.capacity()) };
         if n <= 0 {
             return None;
         }
-        buf.truncate(n as usize);
+        // SAFETY: read wrote the first n bytes.
+        unsafe { buf.set_len(n as usize) };
         Some(buf)
     }
 
