@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine (Verilator, Yosys, z3, Icarus, a C++
-# toolchain, zlib for FST waveforms). Idempotent: does nothing when everything is there.
+# toolchain, zlib for FST waveforms, iproute2 and ping for the TAP tests). Idempotent: does
+# nothing when everything is there.
 set -euo pipefail
 
 need=()
@@ -13,6 +14,8 @@ have make || need+=(make)
 have python3 || need+=(python3)
 have z3 || need+=(z3)
 have tclsh || need+=(tcl)
+have ip || need+=(iproute2)
+have ping || need+=(iputils-ping)
 dpkg -s zlib1g-dev >/dev/null 2>&1 || need+=(zlib1g-dev)
 
 if ((${#need[@]})); then

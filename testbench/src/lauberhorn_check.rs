@@ -25,6 +25,21 @@ pub const SERVICES: [(u32, u32, u32, u16, u32); 2] =
 /// must fit the lines, so its calls do too), process 1's sums them.
 pub const HANDLERS: [Builtin; 2] = [Builtin::Reverse, Builtin::Sum];
 
+/// The CPU of the volume runs and the TAP bridge: two cores evicting 1 % of cycles, a
+/// link with light back-pressure and gaps, handlers working up to 20 cycles.
+pub fn calm_cpu() -> CpuCfg {
+    CpuCfg {
+        cores: 2,
+        coh_width: 512,
+        aux_lines: 3,
+        evict: 0.01,
+        n2c_ready: 0.9,
+        c2n_gaps: 0.1,
+        inv_delay: 8,
+        work: 20,
+    }
+}
+
 /// The CPU of the random whole-NIC runs: two cores that evict now and then, a coherence
 /// link with back-pressure and gaps, invalidations answered late, handlers that work.
 pub fn busy_cpu() -> CpuCfg {

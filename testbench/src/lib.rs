@@ -21,8 +21,11 @@ pub mod lauberhorn_regs {
 }
 
 pub mod accio_check;
+pub mod accio_tap;
 pub mod cli;
 pub mod lauberhorn_check;
+pub mod lauberhorn_tap;
+pub mod linux_tap;
 pub mod seed;
 pub mod soak;
 pub mod tap;

@@ -31,8 +31,8 @@ use sim_models::net::{accept_stat, classify, rpc_call};
 use sim_models::traces::{rpc_call_frame, RpcCallSpec, RpcDefect};
 use std::collections::BTreeMap;
 use testbench::lauberhorn_check::{
-    answer_of, busy_cpu, call, dispatch_problem, expected_answer, host, notification_problem,
-    unmatched_call, xid_of, Answer, Call, LOCAL_IP, NOTIFY, SERVICES,
+    answer_of, busy_cpu, call, calm_cpu, dispatch_problem, expected_answer, host,
+    notification_problem, unmatched_call, xid_of, Answer, Call, LOCAL_IP, NOTIFY, SERVICES,
 };
 use testbench::models::{LauberhornNicW512C2S8, LauberhornNicW64C2S8};
 use testbench::seed;
@@ -328,17 +328,7 @@ fn volume_run(name: &str, w: u32, runs: usize, calls: usize) {
     for run in 0..runs {
         let mix = sim_models::traces::rpc_mix(&mut rng, calls, &services, LOCAL_IP, 400);
         let frames: Vec<Vec<u8>> = mix.iter().map(|f| f.bytes.clone()).collect();
-        let cpu = CpuCfg {
-            cores: 2,
-            coh_width: 512,
-            aux_lines: 3,
-            evict: 0.01,
-            n2c_ready: 0.9,
-            c2n_gaps: 0.1,
-            inv_delay: 8,
-            work: 20,
-        };
-        let h = host(cpu, 0.0, 1.0, 4);
+        let h = host(calm_cpu(), 0.0, 1.0, 4);
         let r = nic(w, &h, &frames, rng.gen());
         let served = check(&h, &frames, &r);
         // The fates agree with what the generator made.

@@ -118,7 +118,13 @@ enum Why {
     Event,
     Stat(usize),
     Drops(usize),
+    TxHead(usize),
+    TxDone,
 }
+
+/// Normal-path transmit buffers [`Host::send_normal`] cycles through (and so descriptors it
+/// keeps in flight): the transmit descriptors of `hdl::library::small_nic`.
+pub const NP_TX_SLOTS: u64 = 16;
 
 /// Where connection `i`'s RX ring is in host memory.
 pub fn rx_base(i: usize) -> u64 {
@@ -254,6 +260,15 @@ pub struct Host<'a> {
     poll: usize,
     draining: bool,
     setup_done: bool,
+    data_width: u32,
+    /// Per connection, the free-running TX ring offsets written so far and last read back.
+    tx_tails: Vec<u32>,
+    tx_heads: Vec<u32>,
+    /// Normal-path frames posted for transmission and those the NIC has read (TX_DONE).
+    np_posted: u64,
+    np_done: u64,
+    /// A TX_DONE or TX_HEAD read is queued, so a full queue asks only once.
+    asked: Vec<Why>,
 }
 
 impl<'a> Host<'a> {
@@ -273,6 +288,7 @@ impl<'a> Host<'a> {
         let mut mmio = AxilMaster::new(ChaCha8Rng::seed_from_u64(rng.gen()));
         let mut why: VecDeque<Why> = VecDeque::new();
         let mut setup = setup_writes(&map, conns, host);
+        let mut tx_tails = vec![0u32; conns.len()];
         // The TX rings' records, written before their doorbells.
         for (i, c) in conns.iter().enumerate() {
             assert!(
@@ -286,6 +302,7 @@ impl<'a> Host<'a> {
             if tail != 0 {
                 setup.push((map.entry(i, "TX_TAIL"), u64::from(tail)));
             }
+            tx_tails[i] = tail;
         }
         let mut posted: VecDeque<u64> = VecDeque::new();
         for k in 0..host.np_buffers {
@@ -333,6 +350,91 @@ impl<'a> Host<'a> {
             poll: 0,
             draining: false,
             setup_done: false,
+            data_width,
+            tx_heads: vec![0; conns.len()],
+            tx_tails,
+            np_posted: host.np_send.len() as u64,
+            np_done: 0,
+            asked: Vec::new(),
+        }
+    }
+
+    /// Queues `frame` at the MAC behind the frames still waiting (a frame arriving now).
+    pub fn receive(&mut self, frame: &[u8]) {
+        let bytes = self.data_width as usize / 8;
+        self.beats.extend(frame_to_beats(frame, bytes, 0));
+    }
+
+    /// Host cycles so far.
+    pub fn cycles(&self) -> u64 {
+        self.report.cycles
+    }
+
+    /// Host cycles since the last activity on either side (a frame moving, a record or
+    /// completion consumed).
+    pub fn quiet_cycles(&self) -> u64 {
+        self.quiet
+    }
+
+    /// Frames the NIC transmitted since the last call.
+    pub fn take_wire(&mut self) -> Vec<Vec<u8>> {
+        std::mem::take(&mut self.report.wire)
+    }
+
+    /// Normal-path frames received since the last call, with their RX_COMP words.
+    pub fn take_normal(&mut self) -> Vec<(Vec<u8>, u64)> {
+        std::mem::take(&mut self.report.normal)
+    }
+
+    /// RX records connection `i`'s ring received since the last call.
+    pub fn take_ring(&mut self, i: usize) -> Vec<Vec<u8>> {
+        std::mem::take(&mut self.report.rings[i])
+    }
+
+    /// Queues datagram `d` on connection `i` (a record and a doorbell); false when the ring
+    /// has no room as far as the host last read `TX_HEAD` (it reads it again).
+    #[must_use]
+    pub fn send_datagram(&mut self, i: usize, d: &[u8]) -> bool {
+        let size = self.conns[i].tx_ring_bytes;
+        let need = tx_record::footprint(d.len(), self.data_width) as u32;
+        if self.tx_tails[i].wrapping_sub(self.tx_heads[i]) + need > size {
+            self.ask(Why::TxHead(i), kr(self.map.entry(i, "TX_HEAD")));
+            return false;
+        }
+        let tail = write_tx_record(&mut self.mem, i, size, self.tx_tails[i], d, self.data_width);
+        self.tx_tails[i] = tail;
+        let a = kw(self.map.entry(i, "TX_TAIL"), u64::from(tail));
+        self.push(a, Why::Setup);
+        true
+    }
+
+    /// Queues `frame` on the normal path (`TX_POST`); false when all [`NP_TX_SLOTS`]
+    /// buffers wait for the NIC as far as the host last read `TX_DONE` (it reads it again).
+    #[must_use]
+    pub fn send_normal(&mut self, frame: &[u8]) -> bool {
+        if self.np_posted - self.np_done >= NP_TX_SLOTS {
+            self.ask(Why::TxDone, kr(self.map.nic("TX_DONE")));
+            return false;
+        }
+        // Past the buffers of `HostCfg::np_send`, which are never reused.
+        let k = self.cfg.np_send.len() + (self.np_posted % NP_TX_SLOTS) as usize;
+        let a = np_tx_buffer(k);
+        self.mem.write(a, frame);
+        self.np_posted += 1;
+        let v = self.map.pack(
+            "NIC",
+            "TX_POST",
+            &[("ADDR", a), ("LEN", frame.len() as u64)],
+        );
+        let post = kw(self.map.nic("TX_POST"), v);
+        self.push(post, Why::Setup);
+        true
+    }
+
+    fn ask(&mut self, w: Why, a: Access) {
+        if !self.asked.contains(&w) {
+            self.asked.push(w);
+            self.push(a, w);
         }
     }
 
@@ -494,6 +596,16 @@ impl<'a> Host<'a> {
                     .insert(self.stat_names[k].to_string(), c.data);
             }
             Why::Drops(i) => self.report.drops[i] = c.data,
+            Why::TxHead(i) => {
+                self.asked.retain(|a| *a != w);
+                self.tx_heads[i] = c.data as u32;
+            }
+            Why::TxDone => {
+                self.asked.retain(|a| *a != w);
+                let count = map.get("NIC", "TX_DONE", "COUNT", c.data);
+                // COUNT is free-running over 32 bits; the host's count is not.
+                self.np_done += count.wrapping_sub(self.np_done) & 0xffff_ffff;
+            }
         }
     }
 }

@@ -705,8 +705,14 @@ pub enum Seen<'a> {
 /// Where a streamed run's frames come from, and where what it sees goes: [`try_run`]
 /// takes a list and collects a [`Report`]; a soak makes and checks them as they come.
 pub trait Traffic {
-    /// The next frame for the MAC; None when there are no more.
+    /// The next frame for the MAC; None when there are no more (or, from a
+    /// [`live`](Self::live) source, none now).
     fn next_frame(&mut self) -> Option<Vec<u8>>;
+    /// Frames come as they arrive (a network's): no frame now is not the end, and while
+    /// nothing is in flight the run is waiting, not stalled. False by default.
+    fn live(&self) -> bool {
+        false
+    }
     /// Frames [`next_frame`](Self::next_frame) still has (for a stall's reason).
     fn unsent(&self) -> usize;
     fn seen(&mut self, s: Seen);
@@ -903,7 +909,7 @@ pub fn stream(
                             .map(|(i, b)| (b, e && i + 1 == n)),
                     );
                 }
-                None => exhausted = true,
+                None => exhausted = !traffic.live(),
             }
         }
         if stats.is_none() && end.stop.is_none() {
@@ -1057,7 +1063,12 @@ pub fn stream(
             }
         }
         p.dut.tick().unwrap();
-        idle = if moved || !setup_done { 0 } else { idle + 1 };
+        let waiting = !exhausted && beats.is_empty() && replies >= expected && traffic.live();
+        idle = if moved || !setup_done || waiting {
+            0
+        } else {
+            idle + 1
+        };
     }
     end.link_errors = cpu.link_errors(&p.coh);
     end.evictions = cpu.evictions;
