@@ -210,10 +210,12 @@ pub mod ffi;
 mod model;
 pub mod ports;
 pub mod verilate;
+pub mod wire;
 
 pub use model::{reset_seed_for, Model, ModelCore, ModelDesc, PortInfo, TIME_PER_CYCLE};
 pub use ports::{Input, Output, PortRead, PortWrite, Storage, WideInput, WideOutput};
 pub use verilate::{GroupSide, GroupType, PortDir, TraceMode};
+pub use wire::{Cycles, EdgeCount, Wire};
 
 /// Imports for testbenches: the port traits, [`Model`], and the AXI4-Stream beat and views
 /// ([`axis`]).
