@@ -18,7 +18,7 @@
 //! nothing else crosses.
 
 use hdl::lauberhorn::coherence::{down, up, LINE_BYTES};
-use hdl::lauberhorn::dcs_adapter::{alias, core_of, lcl, slice_of, unalias};
+use hdl::lauberhorn::dcs_adapter::{alias, core_of, slice_of, unalias};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use sim::clocks::{period_ps, Clocks};
@@ -190,29 +190,20 @@ impl Bench {
                 }
             }
             if p.lci_valid.bit(0) && p.lci_ready.get_bits(0, 1) == 1 {
-                let w = p.lci_data.get_bits(0, 64);
-                assert_eq!(w >> lcl::OPCODE_LSB, lcl::LCI);
-                assert_eq!(p.lci_vc.get_bits(0, 5), lcl::LCI_VC + s as u64);
-                let line = unalias(w >> 7 & ((1 << 25) - 1));
-                assert_eq!(w, lcl::lci(alias(line)), "LCI word of line {line:#x}");
-                assert_eq!(slice_of(line), s, "LCI of {line:#x} on the wrong slice");
+                let line = dcs_shell::lci_line(&p, s);
                 count(self, "lci");
-                self.slices[s]
-                    .lci
-                    .push_back(w & ((1 << lcl::ADDR_WIDTH) - 1));
+                self.slices[s].lci.push_back(alias(line) << 7);
             }
             if p.lcia_valid.get_bits(0, 1) == 1 && p.lcia_ready.bit(0) {
                 let a = self.slices[s].lcia.take().unwrap();
                 self.slices[s].ul_wait.push_back(a);
             }
             if p.ul_valid.bit(0) && p.ul_ready.get_bits(0, 1) == 1 {
-                let w = p.ul_data.get_bits(0, 64);
                 let a = self.slices[s]
                     .ul_wait
                     .pop_front()
                     .expect("UL without an LCIA");
-                assert_eq!(w, lcl::ul(a), "UL of the LCIA's address");
-                assert_eq!(p.ul_vc.get_bits(0, 5), lcl::UL_VC + s as u64);
+                dcs_shell::check_ul(&p, s, a);
                 count(self, "ul");
                 self.lines.remove(&unalias(a >> 7));
             }

@@ -452,11 +452,7 @@ impl Shell {
             }
         }
         if p.lci_valid.bit(0) && p.lci_ready.bit(0) {
-            let w = p.lci_data.get_bits(0, 64);
-            let line = unalias(w >> 7 & ((1 << LINE_ADDR_WIDTH) - 1));
-            assert_eq!(w, lcl::lci(alias(line)), "LCI word of line {line:#x}");
-            assert_eq!(p.lci_vc.get_bits(0, lcl::VC_WIDTH), lcl::LCI_VC + s as u64);
-            assert_eq!(slice_of(line), s, "LCI of {line:#x} on the wrong slice");
+            let line = lci_line(p, s);
             let id_width = DcsAdapterCfg {
                 cores: self.cfg.cores,
             }
@@ -472,13 +468,11 @@ impl Shell {
             self.slices[s].ul_wait.push_back(a);
         }
         if p.ul_valid.bit(0) && p.ul_ready.bit(0) {
-            let w = p.ul_data.get_bits(0, 64);
             let a = self.slices[s]
                 .ul_wait
                 .pop_front()
                 .expect("UL without an LCIA");
-            assert_eq!(w, lcl::ul(a), "UL of the LCIA's address");
-            assert_eq!(p.ul_vc.get_bits(0, lcl::VC_WIDTH), lcl::UL_VC + s as u64);
+            check_ul(p, s, a);
             release(&mut self.locked, unalias(a >> 7));
             self.count("ul");
         }
@@ -602,6 +596,27 @@ impl Shell {
             }
         }
     }
+}
+
+/// The line of the LCI offered on slice `s`, its word checked: opcode, fixed fields, the
+/// aliased address, the slice's VC, the line's slice.
+pub fn lci_line(p: &DcsPorts, s: usize) -> u64 {
+    let w = p.lci_data.get_bits(0, 64);
+    let line = unalias(w >> 7 & ((1 << LINE_ADDR_WIDTH) - 1));
+    assert_eq!(w, lcl::lci(alias(line)), "LCI word of line {line:#x}");
+    assert_eq!(p.lci_vc.get_bits(0, lcl::VC_WIDTH), lcl::LCI_VC + s as u64);
+    assert_eq!(slice_of(line), s, "LCI of {line:#x} on the wrong slice");
+    line
+}
+
+/// Checks the UL offered on slice `s` unlocks LCIA address `a`, on the slice's VC.
+pub fn check_ul(p: &DcsPorts, s: usize, a: u64) {
+    assert_eq!(
+        p.ul_data.get_bits(0, 64),
+        lcl::ul(a),
+        "UL of the LCIA's address"
+    );
+    assert_eq!(p.ul_vc.get_bits(0, lcl::VC_WIDTH), lcl::UL_VC + s as u64);
 }
 
 /// One fewer of `line` in a per-line count.
