@@ -63,6 +63,11 @@ fn main() -> anyhow::Result<()> {
     specs.push(hdl_model(hdl::boards::vcu118::accio_vcu118_core(
         &hdl::library::small_nic(),
     ))?);
+    // tests/enzian_core.rs: the Enzian board core around the 512-bit Lauberhorn NIC (three
+    // clocks).
+    specs.push(hdl_model(hdl::boards::enzian::lauberhorn_enzian_core(
+        &hdl::library::small_lauberhorn_nic(),
+    ))?);
     // tests/lauberhorn_endpoints.rs: one, two and eight beats per line.
     for w in [1024, 512, 128] {
         let cfg = hdl::library::small_endpoints(w);

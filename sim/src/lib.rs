@@ -138,7 +138,9 @@
 //! * A model with several clocks (no `ModelSpec::clock`; its clocks are ordinary inputs) is
 //!   stepped by [`clocks::Clocks`]: given each clock's period in ps, it advances time to the
 //!   next rising edge of whichever clocks are due, settles the model, raises those clocks
-//!   and evaluates. `tick()` and its fast path are not involved.
+//!   and evaluates. `tick()` and its fast path are not involved. A Rust model between such
+//!   a model and another Rust model gives the inner one [`Wire`]s and an [`EdgeCount`] of
+//!   its domain ([`wire`]).
 //! * `cycle()` counts rising edges. Simulation time (`$time`) is `10 * cycle` in the low phase
 //!   and `10 * cycle + 5` right after the edge ([`TIME_PER_CYCLE`]).
 //!
@@ -210,10 +212,12 @@ pub mod ffi;
 mod model;
 pub mod ports;
 pub mod verilate;
+pub mod wire;
 
 pub use model::{reset_seed_for, Model, ModelCore, ModelDesc, PortInfo, TIME_PER_CYCLE};
 pub use ports::{Input, Output, PortRead, PortWrite, Storage, WideInput, WideOutput};
 pub use verilate::{GroupSide, GroupType, PortDir, TraceMode};
+pub use wire::{Cycles, EdgeCount, Wire};
 
 /// Imports for testbenches: the port traits, [`Model`], and the AXI4-Stream beat and views
 /// ([`axis`]).

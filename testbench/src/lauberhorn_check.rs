@@ -5,8 +5,10 @@ use hdl::lauberhorn::coherence::{KERNEL, USER};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use sim_models::lauberhorn::cpu::{CpuCfg, Served};
-use sim_models::lauberhorn::host::{service_of, tx_port, Builtin, HostCfg, Notify, Role, Service};
-use sim_models::lauberhorn::rx_fate::{Fate, Kind, Way};
+use sim_models::lauberhorn::host::{
+    service_of, tx_port, Builtin, HostCfg, Notify, Report, Role, Service,
+};
+use sim_models::lauberhorn::rx_fate::{counters, fate, Fate, Kind, Way};
 use sim_models::net::{accept_stat, classify, rpc_call, rpc_reply};
 use sim_models::traces::{rpc_call_frame, RpcCallSpec};
 
@@ -325,4 +327,79 @@ pub fn dispatch_problem(sv: &Served) -> Option<String> {
             sv.core, sv.endpoint, want.0, want.1
         )
     })
+}
+
+/// Every frame's fate ([`rx_fate`], from the RFC decoders and the services `h` configures)
+/// asserted: the replies (xid, caller, service port, accept_stat, results or version
+/// range) are exactly those the fates call for, each once; the frames passed on are
+/// exactly those, unchanged and in order; every request was served where the scheduling
+/// state says; every counter but TRYAGAINS is what the fates add up to. Returns the calls
+/// served.
+pub fn check(h: &HostCfg, frames: &[Vec<u8>], r: &Report) -> Vec<Call> {
+    assert_eq!(r.link_errors, 0, "no error answers on the link");
+    let lh = hdl::library::small_lauberhorn_nic().lauberhorn;
+    let fates: Vec<Fate> = frames.iter().map(|f| fate(f, h, &lh)).collect();
+    let want: Vec<Answer> = frames
+        .iter()
+        .zip(&fates)
+        .filter_map(|(f, fate)| expected_answer(h, f, fate))
+        .collect();
+    let have: Vec<Answer> = r
+        .replies
+        .iter()
+        .map(|rf| answer_of(h, rf).unwrap_or_else(|why| panic!("a reply: {why}")))
+        .collect();
+    same_answers(have, want);
+    let others: Vec<&Vec<u8>> = frames
+        .iter()
+        .zip(&fates)
+        .filter(|(_, fate)| fate.way == Way::Other)
+        .map(|(f, _)| f)
+        .collect();
+    assert!(
+        r.others.iter().eq(others.iter().copied()),
+        "the frames passed on: {} of {} as expected, in order",
+        r.others.len(),
+        others.len()
+    );
+    // Dispatch follows the scheduling state: process 0 on core 0's user endpoint, process
+    // 1 (which no core runs) on core 1's kernel endpoint.
+    for s in r.served.iter().flatten() {
+        if let Some(why) = dispatch_problem(s) {
+            panic!("{why}");
+        }
+    }
+    let served: Vec<Call> = frames
+        .iter()
+        .zip(&fates)
+        .filter_map(|(f, fate)| match fate.way {
+            Way::Served { entry, .. } => {
+                let c = rpc_call(f);
+                let args = f[c.args_offset..c.args_offset + c.args_len].to_vec();
+                Some((f.clone(), c.xid, h.services[entry].process, args))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(r.served.iter().map(Vec::len).sum::<usize>(), served.len());
+    let mut have = r.counters.clone();
+    have.remove("TRYAGAINS");
+    assert_eq!(have, counters(h, &fates), "the statistics");
+    served
+}
+
+/// `have` and `want` hold the same answers, as many times each (in any order).
+pub fn same_answers(mut have: Vec<Answer>, mut want: Vec<Answer>) {
+    have.sort();
+    want.sort();
+    if have != want {
+        let missing: Vec<&Answer> = want.iter().filter(|a| !have.contains(a)).collect();
+        let extra: Vec<&Answer> = have.iter().filter(|a| !want.contains(a)).collect();
+        panic!(
+            "{} replies, {} expected; expected and not sent: {missing:02x?}; sent and not \
+             expected: {extra:02x?}",
+            have.len(),
+            want.len()
+        );
+    }
 }

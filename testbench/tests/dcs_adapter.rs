@@ -18,11 +18,12 @@
 //! nothing else crosses.
 
 use hdl::lauberhorn::coherence::{down, up, LINE_BYTES};
-use hdl::lauberhorn::dcs_adapter::{alias, core_of, lcl, slice_of, unalias, SLICES};
+use hdl::lauberhorn::dcs_adapter::{alias, core_of, slice_of, unalias};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use sim::clocks::{period_ps, Clocks};
 use sim::prelude::*;
+use sim_models::lauberhorn::dcs_shell::{self, DcsPorts};
 use std::collections::{BTreeMap, VecDeque};
 use testbench::models::DcsAdapterC4 as Dut;
 use testbench::seed;
@@ -189,29 +190,20 @@ impl Bench {
                 }
             }
             if p.lci_valid.bit(0) && p.lci_ready.get_bits(0, 1) == 1 {
-                let w = p.lci_data.get_bits(0, 64);
-                assert_eq!(w >> lcl::OPCODE_LSB, lcl::LCI);
-                assert_eq!(p.lci_vc.get_bits(0, 5), lcl::LCI_VC + s as u64);
-                let line = unalias(w >> 7 & ((1 << 25) - 1));
-                assert_eq!(w, lcl::lci(alias(line)), "LCI word of line {line:#x}");
-                assert_eq!(slice_of(line), s, "LCI of {line:#x} on the wrong slice");
+                let line = dcs_shell::lci_line(&p, s);
                 count(self, "lci");
-                self.slices[s]
-                    .lci
-                    .push_back(w & ((1 << lcl::ADDR_WIDTH) - 1));
+                self.slices[s].lci.push_back(alias(line) << 7);
             }
             if p.lcia_valid.get_bits(0, 1) == 1 && p.lcia_ready.bit(0) {
                 let a = self.slices[s].lcia.take().unwrap();
                 self.slices[s].ul_wait.push_back(a);
             }
             if p.ul_valid.bit(0) && p.ul_ready.get_bits(0, 1) == 1 {
-                let w = p.ul_data.get_bits(0, 64);
                 let a = self.slices[s]
                     .ul_wait
                     .pop_front()
                     .expect("UL without an LCIA");
-                assert_eq!(w, lcl::ul(a), "UL of the LCIA's address");
-                assert_eq!(p.ul_vc.get_bits(0, 5), lcl::UL_VC + s as u64);
+                dcs_shell::check_ul(&p, s, a);
                 count(self, "ul");
                 self.lines.remove(&unalias(a >> 7));
             }
@@ -403,107 +395,14 @@ impl Bench {
 }
 
 /// One slice's ports.
-struct Ports<'a> {
-    ar_valid: &'a dyn PortWrite,
-    ar_ready: &'a dyn PortRead,
-    ar_id: &'a dyn PortWrite,
-    ar_addr: &'a dyn PortWrite,
-    r_valid: &'a dyn PortRead,
-    r_ready: &'a dyn PortWrite,
-    r_id: &'a dyn PortRead,
-    r_data: &'a dyn PortRead,
-    r_resp: &'a dyn PortRead,
-    r_last: &'a dyn PortRead,
-    aw_valid: &'a dyn PortWrite,
-    aw_ready: &'a dyn PortRead,
-    aw_id: &'a dyn PortWrite,
-    aw_addr: &'a dyn PortWrite,
-    w_valid: &'a dyn PortWrite,
-    w_ready: &'a dyn PortRead,
-    w_data: &'a dyn PortWrite,
-    w_last: &'a dyn PortWrite,
-    b_valid: &'a dyn PortRead,
-    b_ready: &'a dyn PortWrite,
-    b_id: &'a dyn PortRead,
-    b_resp: &'a dyn PortRead,
-    lci_valid: &'a dyn PortRead,
-    lci_ready: &'a dyn PortWrite,
-    lci_data: &'a dyn PortRead,
-    lci_vc: &'a dyn PortRead,
-    lcia_valid: &'a dyn PortWrite,
-    lcia_ready: &'a dyn PortRead,
-    lcia_data: &'a dyn PortWrite,
-    ul_valid: &'a dyn PortRead,
-    ul_ready: &'a dyn PortWrite,
-    ul_data: &'a dyn PortRead,
-    ul_vc: &'a dyn PortRead,
-}
-
-macro_rules! slice_ports {
-    ($a:expr, $lci:expr, $lcia:expr, $ul:expr) => {
-        Ports {
-            ar_valid: &$a.arvalid,
-            ar_ready: &$a.arready,
-            ar_id: &$a.arid,
-            ar_addr: &$a.araddr,
-            r_valid: &$a.rvalid,
-            r_ready: &$a.rready,
-            r_id: &$a.rid,
-            r_data: &$a.rdata,
-            r_resp: &$a.rresp,
-            r_last: &$a.rlast,
-            aw_valid: &$a.awvalid,
-            aw_ready: &$a.awready,
-            aw_id: &$a.awid,
-            aw_addr: &$a.awaddr,
-            w_valid: &$a.wvalid,
-            w_ready: &$a.wready,
-            w_data: &$a.wdata,
-            w_last: &$a.wlast,
-            b_valid: &$a.bvalid,
-            b_ready: &$a.bready,
-            b_id: &$a.bid,
-            b_resp: &$a.bresp,
-            lci_valid: &$lci.valid,
-            lci_ready: &$lci.ready,
-            lci_data: &$lci.data,
-            lci_vc: &$lci.vc,
-            lcia_valid: &$lcia.valid,
-            lcia_ready: &$lcia.ready,
-            lcia_data: &$lcia.data,
-            ul_valid: &$ul.valid,
-            ul_ready: &$ul.ready,
-            ul_data: &$ul.data,
-            ul_vc: &$ul.vc,
-        }
-    };
-}
-
-fn ports(d: &Dut, s: usize) -> Ports<'_> {
-    match SLICES[s] {
-        "even" => slice_ports!(d.s_axi_even, d.lci_even, d.lcia_even, d.ul_even),
-        _ => slice_ports!(d.s_axi_odd, d.lci_odd, d.lcia_odd, d.ul_odd),
-    }
+fn ports(d: &Dut, s: usize) -> DcsPorts<'_> {
+    let slices = sim_models::dcs_ports!(d);
+    slices.into_iter().nth(s).expect("a slice")
 }
 
 /// Idle inputs, then both resets for four edges of each clock.
 fn reset(d: &Dut, c: &mut Clocks) {
-    for s in 0..2 {
-        let p = ports(d, s);
-        for x in [
-            p.ar_valid,
-            p.aw_valid,
-            p.w_valid,
-            p.lcia_valid,
-            p.b_ready,
-            p.r_ready,
-        ] {
-            x.set_bit(0, false);
-        }
-        for x in [p.lci_ready, p.ul_ready] {
-            x.set_bit(0, false);
-        }
-    }
+    dcs_shell::idle(&sim_models::dcs_ports!(d));
     d.n2c.valid.set_bit(0, false);
     d.c2n.ready.set_bit(0, false);
     let clks: [&dyn PortWrite; 2] = [&d.shell_clk, &d.app_clk];

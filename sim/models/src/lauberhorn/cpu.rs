@@ -31,14 +31,15 @@ use hdl::lauberhorn::coherence::{
 };
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use sim::{ModelCore, PortRead, PortWrite};
+use sim::{Cycles, PortRead, PortWrite};
 use std::collections::{BTreeMap, VecDeque};
 
 /// The coherence ports of a model: `coh_ports!(dut)` for a handle or a view (`dut.view()`)
 /// with `c2n`/`n2c` bundles.
 pub struct CohPorts<'a> {
-    /// The model's clock: the CPU checks it runs every cycle the model is clocked.
-    pub clock: &'a ModelCore,
+    /// The clock of the link's far side (a model's, or a shell model's [`sim::EdgeCount`]):
+    /// the CPU checks it runs every cycle that side is clocked.
+    pub clock: &'a dyn Cycles,
     pub c2n_valid: &'a dyn PortWrite,
     pub c2n_ready: &'a dyn PortRead,
     pub c2n_op: &'a dyn PortWrite,

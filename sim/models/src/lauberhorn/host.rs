@@ -506,10 +506,61 @@ impl Kernel {
 }
 
 /// Address of register `reg` of instance `i` of `block` in the LAUBERHORN map.
-fn addr(map: &RegMap, block: &str, i: usize, reg: &str) -> u64 {
+pub fn addr(map: &RegMap, block: &str, i: usize, reg: &str) -> u64 {
     let b = map.block(block).expect("a block of the map");
     let r = map.reg(block, reg).expect("a register of the block");
     b.base + b.stride * i as u64 + r.offset
+}
+
+/// The kernel's set-up of the NIC for `host`, as register writes (address, value) in
+/// order: addresses, timeout, policy, the service table, each core's scheduling state. A
+/// core not in a user loop starts in the kernel: `cpu` has its interrupt raised (it waits
+/// on its kernel endpoint, or idles).
+pub fn kernel_setup(host: &HostCfg, map: &RegMap, cpu: &mut Cpu) -> Vec<(u64, u64)> {
+    let g = |r: &str| addr(map, "GLOBAL", 0, r);
+    let mut setup = vec![
+        (g("LOCAL_IP"), u64::from(host.local_ip)),
+        (
+            g("LOCAL_MAC"),
+            host.local_mac.iter().fold(0, |a, b| a << 8 | u64::from(*b)),
+        ),
+        (g("TIMEOUT"), host.timeout),
+        (g("CTRL"), {
+            let ctrl = map.reg("GLOBAL", "CTRL").expect("CTRL");
+            let bit = |f: &str, on: bool| u64::from(on) << ctrl.get_field(f).expect(f).lsb;
+            bit("REJECT_TO_OTHER", host.reject_to_other)
+                | bit("ERROR_REPLIES", host.error_replies)
+                | bit("DMA_FALLBACK", host.dma_ring.is_some())
+        }),
+    ];
+    for (i, s) in host.services.iter().enumerate() {
+        let a = |r: &str| addr(map, "SERVICE", i, r);
+        setup.push((a("MATCH"), u64::from(s.prog) << 32 | u64::from(s.vers)));
+        setup.push((a("FUNC"), s.func));
+        setup.push((a("DATA"), s.data));
+        setup.push((a("PROCESS"), u64::from(s.process)));
+        let sel = u64::from(s.proc_.unwrap_or(0)) << 32
+            | u64::from(s.port) << 16
+            | (s.proc_.is_none() as u64) << 1
+            | 1;
+        setup.push((a("SELECT"), sel));
+    }
+    for (c, role) in host.roles.iter().enumerate() {
+        let v = match role {
+            Role::User(pr) => mode::USER | u64::from(*pr) << 8,
+            Role::Kernel => mode::KERNEL,
+            Role::Other => mode::OTHER,
+        };
+        setup.push((addr(map, "CORE", c, "SCHED"), v));
+        if let Role::User(pr) = role {
+            let port = tx_port(&host.services, *pr);
+            setup.push((addr(map, "CORE", c, "TX_PORT"), u64::from(port)));
+        }
+        if !matches!(role, Role::User(_)) {
+            cpu.interrupt(c);
+        }
+    }
+    setup
 }
 
 /// The service a call is for, by the table's rule: the lowest enabled entry matching.
@@ -835,48 +886,7 @@ pub fn stream(
     p.rst.set_bit(0, false);
     // The kernel's setup.
     let g = |r: &str| addr(&map, "GLOBAL", 0, r);
-    let mut setup = vec![
-        (g("LOCAL_IP"), u64::from(host.local_ip)),
-        (
-            g("LOCAL_MAC"),
-            host.local_mac.iter().fold(0, |a, b| a << 8 | u64::from(*b)),
-        ),
-        (g("TIMEOUT"), host.timeout),
-        (g("CTRL"), {
-            let ctrl = map.reg("GLOBAL", "CTRL").expect("CTRL");
-            let bit = |f: &str, on: bool| u64::from(on) << ctrl.get_field(f).expect(f).lsb;
-            bit("REJECT_TO_OTHER", host.reject_to_other)
-                | bit("ERROR_REPLIES", host.error_replies)
-                | bit("DMA_FALLBACK", host.dma_ring.is_some())
-        }),
-    ];
-    for (i, s) in host.services.iter().enumerate() {
-        let a = |r: &str| addr(&map, "SERVICE", i, r);
-        setup.push((a("MATCH"), u64::from(s.prog) << 32 | u64::from(s.vers)));
-        setup.push((a("FUNC"), s.func));
-        setup.push((a("DATA"), s.data));
-        setup.push((a("PROCESS"), u64::from(s.process)));
-        let sel = u64::from(s.proc_.unwrap_or(0)) << 32
-            | u64::from(s.port) << 16
-            | (s.proc_.is_none() as u64) << 1
-            | 1;
-        setup.push((a("SELECT"), sel));
-    }
-    for (c, role) in host.roles.iter().enumerate() {
-        let v = match role {
-            Role::User(pr) => mode::USER | u64::from(*pr) << 8,
-            Role::Kernel => mode::KERNEL,
-            Role::Other => mode::OTHER,
-        };
-        setup.push((addr(&map, "CORE", c, "SCHED"), v));
-        if let Role::User(pr) = role {
-            let port = tx_port(&host.services, *pr);
-            setup.push((addr(&map, "CORE", c, "TX_PORT"), u64::from(port)));
-        }
-        if !matches!(role, Role::User(_)) {
-            cpu.interrupt(c); // starts in the kernel: on its kernel endpoint, or idle
-        }
-    }
+    let setup = kernel_setup(host, &map, &mut cpu);
     for (a, v) in &setup {
         mmio.push(Access::write(*a, *v, true, 0));
     }
