@@ -1186,8 +1186,10 @@ fn lookup(
     m.set(&lk1_key, &key0);
     let first = m.node("lk1_first", lowest_set(&lk1_match));
     let hit1 = m.node("lk1_hit", lk1_match.any());
-    // The request's miss-filter bit is read as the request comes, beside the CAM compare:
-    // read a cycle later, the LUTRAM read and its bit select ran on into the event queue.
+    // The request's miss-filter bit is read in two halves around a register: the LUTRAM
+    // word and its quarter as the request comes, beside the CAM compare; the bit in that
+    // quarter with the match vector. Read whole in either cycle, the LUTRAM, the 64-way
+    // select and the miss logic ran on to seven levels.
     let hash = m.node(
         "lk0_hash",
         (0..48u32.div_ceil(fw))
@@ -1201,11 +1203,14 @@ fn lookup(
         lit(0, 1)
     };
     let fword = m.mem_read_async(global.filter, "miss_filter_lookup", &fword_addr);
-    let marked = m.reg("lk1_marked", 1);
-    m.set(
-        &marked,
-        fword.index(&hash.trunc(6)) & global.filter_written.index(&fword_addr),
-    );
+    let quarters: Vec<Expr> = (0..4).map(|q| fword.slice(16 * q, 16)).collect();
+    let quarter = m.reg("lk1_filter_quarter", 16);
+    m.set(&quarter, select(&quarters, &hash.slice(4, 2)));
+    let bit = m.reg("lk1_filter_bit", 4);
+    m.set(&bit, hash.trunc(4));
+    let written = m.reg("lk1_filter_written", 1);
+    m.set(&written, global.filter_written.index(&fword_addr));
+    let marked = m.node("lk1_marked", quarter.index(&bit.clone().into()) & &written);
     let miss_last_valid = m.reg_reset("miss_last_valid", 1, 0);
     let miss_last_key = m.reg("miss_last_key", 48);
     m.describe(

@@ -165,10 +165,10 @@ pub fn accio_tx_offload(cfg: TxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     schedule(&mut m, &ports, &picker, &commands, &check, &turns);
     // The splitter.
     let turn = current_turn(&mut m, &turns);
-    let beat = dma_beat(&mut m, commands.dma);
+    let beat = dma_beat(&mut m, &cfg, commands.dma)?;
     let regs = SplitRegs::new(&mut m, &cfg);
     let parsed = parse_beat(&mut m, &cfg, &turn, &beat, &regs);
-    let steering = steer(&mut m, &cfg, &kids, commands.dma, &turn, &beat, &parsed)?;
+    let steering = steer(&mut m, &cfg, &kids, &turn, &beat, &parsed)?;
     let record_end = advance_splitter(&mut m, &cfg, &turns, &regs, &parsed, &steering);
     let reports = report(&mut m, &turn, &parsed, &steering, &record_end);
     turn_flags(&mut m, &ports, &picker, &check, &turns, &turn, &reports);
@@ -645,26 +645,80 @@ fn current_turn(m: &mut ModuleBuilder, turns: &TurnFifo) -> CurrentTurn {
 }
 
 /// A beat the DMA reader delivers.
+/// A beat from the DMA reader, after the splitter's entry register.
 struct DmaBeat {
     valid: Sig,
     data: Sig,
     keep: Sig,
     error: Sig,
+    /// LEN at this beat's LEN position compared with constants (see [`len_checks`]);
+    /// meaningful on a record's length beat.
+    ends_in_len_beat: Sig,
+    ends_after_len_beat: Sig,
+    too_long: Sig,
+    /// The entry register; the splitter drives its `m_axis_tready`.
+    reg: Inst,
 }
 
-fn dma_beat(m: &mut ModuleBuilder, dma: Inst) -> DmaBeat {
-    let valid = m.inst_output(dma, "m_axis_tvalid");
-    let data = m.inst_output(dma, "m_axis_tdata");
-    let keep = m.inst_output(dma, "m_axis_tkeep");
-    let last = m.inst_output(dma, "m_axis_tlast");
-    m.unused(&last); // turns are counted in bytes; chunk ends do not matter
-    let error = m.inst_output(dma, "m_axis_tuser");
-    DmaBeat {
-        valid,
-        data,
-        keep,
-        error,
+/// A record's LEN field in a beat that carries it.
+fn len_field(cfg: &TxOffloadCfg, data: &Expr) -> Expr {
+    let byte_at = |i: usize| data.slice(8 * (i as u32 % cfg.lanes()), 8);
+    cat([byte_at(record::LEN + 1), byte_at(record::LEN)])
+}
+
+/// LEN's compares with constants: the record ends in its length beat, or in the next
+/// one, and it is longer than the largest payload.
+fn len_checks(cfg: &TxOffloadCfg, len: &Expr) -> [Expr; 3] {
+    let lanes = u64::from(cfg.lanes());
+    let len_pos = u64::from(len_beat(cfg)) * lanes;
+    let len_for = |beats: u64| len_pos + beats * lanes - record::PAYLOAD as u64;
+    [
+        len.le(len_for(1)),
+        len.le(len_for(2)),
+        len.gt(u64::from(cfg.max_payload)),
+    ]
+}
+
+/// The reader's beats enter the splitter through a register slice, and LEN's compares
+/// with constants are made before it and travel in its `tuser`: no path runs from the
+/// read channel into the splitter, and a record's end is a few gates after the register.
+fn dma_beat(m: &mut ModuleBuilder, cfg: &TxOffloadCfg, dma: Inst) -> Result<DmaBeat, HdlErrors> {
+    let ucfg = AxisCfg {
+        data_width: cfg.data_width,
+        user_width: 4,
+    };
+    let reg = m.instance("beat_reg", &axis_register(ucfg)?);
+    let from = |m: &mut ModuleBuilder, f: &str| m.inst_output(dma, &format!("m_axis_{f}"));
+    let data_in = from(m, "tdata");
+    let [ends_here, ends_after, too_long] =
+        len_checks(cfg, &len_field(cfg, &data_in.clone().into()));
+    let error_in = from(m, "tuser");
+    m.connect(
+        reg,
+        "s_axis_tuser",
+        cat([too_long, ends_after, ends_here, error_in.into()]),
+    );
+    m.connect(reg, "s_axis_tdata", &data_in);
+    for f in ["tkeep", "tvalid", "tlast"] {
+        let v = from(m, f);
+        m.connect(reg, &format!("s_axis_{f}"), &v);
     }
+    let ready = m.inst_output(reg, "s_axis_tready");
+    m.connect(dma, "m_axis_tready", &ready);
+    let last = m.inst_output(reg, "m_axis_tlast");
+    m.unused(&last); // turns are counted in bytes; chunk ends do not matter
+    let user = m.inst_output(reg, "m_axis_tuser");
+    let flag = |m: &mut ModuleBuilder, name: &str, bit: u32| m.node(name, user.bit(bit));
+    Ok(DmaBeat {
+        valid: m.inst_output(reg, "m_axis_tvalid"),
+        data: m.inst_output(reg, "m_axis_tdata"),
+        keep: m.inst_output(reg, "m_axis_tkeep"),
+        error: flag(m, "beat_error", 0),
+        ends_in_len_beat: flag(m, "record_ends_in_len_beat", 1),
+        ends_after_len_beat: flag(m, "record_ends_after_len_beat", 2),
+        too_long: flag(m, "record_too_long", 3),
+        reg,
+    })
 }
 
 /// What the splitter keeps from beat to beat of a turn and of a record. The record's
@@ -800,10 +854,7 @@ fn parse_beat(
         None => (at_start.clone(), lit(0, 1)),
     };
     let at_len = m.node("record_len_beat", at_len);
-    let len_here = m.node(
-        "len_here",
-        cat([byte_at(record::LEN + 1), byte_at(record::LEN)]),
-    );
+    let len_here = m.node("len_here", len_field(cfg, &beat.data.clone().into()));
     let record_bytes = m.node("record_bytes_here", len_here.zext(18) + lit(16, 18));
     // Posted bytes from the record's start: `left` on a turn's first beat.
     let avail = m.node(
@@ -817,13 +868,11 @@ fn parse_beat(
         "record_overruns",
         record_bytes.zext(PTR + 1).gt(avail.zext(PTR + 1)),
     );
-    let too_long = m.node("record_too_long", len_here.gt(u64::from(cfg.max_payload)));
-    // The record ends in its length beat, or in the next one: compares of LEN with
-    // constants. A record that runs past the posted bytes ends with the turn instead (its
-    // end lies beyond), so these need not know about overruns.
-    let len_for = |beats: u64| len_pos + beats * u64::from(lanes) - record::PAYLOAD as u64;
-    let ends_here = m.node("record_ends_in_len_beat", len_here.le(len_for(1)));
-    let ends_after_len = len_here.le(len_for(2));
+    // Where the record ends comes from LEN's compares made before the entry register. A
+    // record that runs past the posted bytes ends with the turn instead (its end lies
+    // beyond), so they need not know about overruns.
+    let (ends_here, too_long) = (beat.ends_in_len_beat.clone(), beat.too_long.clone());
+    let ends_after_len = Expr::from(&beat.ends_after_len_beat);
     let room_after_len = record_bytes.zext(19) - lit(len_pos + u64::from(lanes), 19);
     // The last beat's bytes: a thermometer of the record's length modulo the beat.
     let tail_keep = {
@@ -904,7 +953,6 @@ fn steer(
     m: &mut ModuleBuilder,
     cfg: &TxOffloadCfg,
     kids: &Children,
-    dma: Inst,
     turn: &CurrentTurn,
     beat: &DmaBeat,
     parsed: &ParsedBeat,
@@ -926,7 +974,7 @@ fn steer(
                 .is_np
                 .mux(&np_frames_ready, &split_reg_ready & &credit_ok),
     );
-    m.connect(dma, "m_axis_tready", &go);
+    m.connect(beat.reg, "m_axis_tready", &go);
     let fire = m.node("split_fire", &beat.valid & &go);
     let ring_fire = m.node("split_ring_fire", &fire & !&turn.is_np);
     m.connect(

@@ -3,11 +3,8 @@
 //! command order on `m_axis`, packed from lane 0: `tlast` on each command's last beat,
 //! `tkeep` marking its valid bytes there (all bytes elsewhere), `tuser` set on beats the
 //! memory answered with an error. At most `outstanding` bursts are in flight; with a
-//! memory that keeps up and a ready consumer, data moves at one beat per cycle. The beats
-//! leave through a register slice, so no path runs from the R channel into the consumer's
-//! logic, or from the consumer's `tready` back to `rready`.
+//! memory that keeps up and a ready consumer, data moves at one beat per cycle.
 
-use super::axis_register::register_source;
 use super::dma_burst::{burst_planner, CmdPorts, DmaCfg};
 use super::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::bundles::{AxiCfg, AxiRead, Axis, AxisCfg, Side};
@@ -43,9 +40,7 @@ pub fn dma_read(cfg: DmaCfg) -> Result<Rc<Module>, HdlErrors> {
         },
     );
     m.unused(&axi.r.id);
-    let net = AxisCfg::net(cfg.data_width);
-    let out = Axis::source(&mut m, "m_axis", net);
-    let beat = register_source(&mut m, "out_reg", &out)?;
+    let out = Axis::source(&mut m, "m_axis", AxisCfg::net(cfg.data_width));
 
     let iq = m.instance("bursts", &info_fifo);
     let room = m.inst_output(iq, "s_ready");
@@ -73,12 +68,12 @@ pub fn dma_read(cfg: DmaCfg) -> Result<Rc<Module>, HdlErrors> {
         0 => lit(1, 1), // byte 0 is always valid
         _ => info.get("tail").ge(i as u64),
     }));
-    m.set(&r.ready, &beat.tready & &info_valid);
-    m.set(&beat.tvalid, &r.valid & &info_valid);
-    m.set(&beat.tdata, &r.data);
-    m.set(&beat.tlast, &end);
-    m.set(&beat.tkeep, end.mux(keep_last, !lit(0, bb)));
-    m.set(beat.tuser.as_ref().unwrap(), r.resp.ne(0u64));
+    m.set(&r.ready, &out.tready & &info_valid);
+    m.set(&out.tvalid, &r.valid & &info_valid);
+    m.set(&out.tdata, &r.data);
+    m.set(&out.tlast, &end);
+    m.set(&out.tkeep, end.mux(keep_last, !lit(0, bb)));
+    m.set(out.tuser.as_ref().unwrap(), r.resp.ne(0u64));
     m.connect(iq, "m_ready", &r.valid & &r.ready & &r.last);
     m.finish()
 }
