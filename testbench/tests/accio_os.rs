@@ -5,11 +5,12 @@
 //! slots. Expected results come from the datagrams sent and the register map's rules,
 //! never from the design's output.
 
-use sim_models::accio::os::{Datagram, Errno, Fault, Nic, Os, OsCfg, Program, Step, Sys};
+use sim_models::accio::os::{Addr, Datagram, Errno, Fault, Nic, Os, OsCfg, Program, Step, Sys};
 use sim_models::hostmem::HostMemCfg;
 use sim_models::nic_pins;
 use sim_models::traces::udp_frame_to;
 use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::rc::Rc;
 use testbench::accio_regs::{core, entry, global, EV_ICT_MISS, EV_PROT_FAULT, EV_RING_OVERFLOW};
 use testbench::models::AccioNicW512N16C4 as Nic512;
@@ -27,15 +28,19 @@ fn cfg(rx_ring_bytes: u32) -> OsCfg {
         ict: hdl::library::small_nic().ict,
         cores: 2,
         mac: [2, 0, 0, 0xac, 0xc1, 0],
-        neighbours: vec![(PEER_IP, PEER_MAC)],
+        gateway: PEER_MAC,
         rx_ring_bytes,
-        tx_ring_bytes: 4096,
+        tx_ring_bytes: 0,
         np_buffers: 64,
         data_width: W,
     }
 }
 
 fn boot(d: &Nic512, rx_ring_bytes: u32) -> Os<'_> {
+    boot_with(d, rx_ring_bytes, 4096)
+}
+
+fn boot_with(d: &Nic512, rx_ring_bytes: u32, tx_ring_bytes: u32) -> Os<'_> {
     let mem = HostMemCfg {
         beat_bytes: W as usize / 8,
         latency: MEM_LATENCY,
@@ -43,7 +48,13 @@ fn boot(d: &Nic512, rx_ring_bytes: u32) -> Os<'_> {
         max_outstanding: 64,
     };
     let nic = Nic::new(nic_pins!(*d), &d.irq, &d.evq_irq, &d.np_irq, 4, mem, 1);
-    Os::boot(nic, cfg(rx_ring_bytes))
+    Os::boot(
+        nic,
+        OsCfg {
+            tx_ring_bytes,
+            ..cfg(rx_ring_bytes)
+        },
+    )
 }
 
 /// A received datagram as the test expects it, from the frame sent: source IPv4 and port,
@@ -468,4 +479,222 @@ fn twenty_threads_on_sixteen_slots_get_every_datagram_in_order() {
     );
     assert!(misses > 0, "no ICT miss: the test does not multiplex slots");
     assert!(pops > 0, "no thread was woken through the ready queue");
+}
+
+/// Spins (no system calls) until told to stop.
+struct Spin(Rc<Cell<bool>>);
+
+impl Program for Spin {
+    fn step(&mut self, _: &mut Sys) -> Step {
+        if self.0.get() {
+            Step::Exit
+        } else {
+            Step::Continue
+        }
+    }
+}
+
+/// Priority gating on core 0: with a priority-5 thread running, a datagram for a
+/// sleeping priority-2 thread raises no interrupt (IRQ_STATUS: READY, not ELIGIBLE) and
+/// the thread sleeps on; one for a priority-7 thread raises `irq[0]`, and that thread
+/// preempts the running one and gets its datagram while it still runs. When it stops,
+/// the scheduler's RQ_POP has the priority-2 thread's entry and that thread runs.
+#[test]
+fn interrupts_are_gated_by_the_running_threads_priority() {
+    let d = Nic512::new();
+    let mut os = boot(&d, 4096);
+    let mut rng = seed::rng("accio_os_prio");
+    let (low, low_seen) = Receiver::new(vec![7500], vec![1]);
+    let (high, high_seen) = Receiver::new(vec![7501], vec![1]);
+    let l = os.spawn(0, 0x21, 2, Box::new(low));
+    let h = os.spawn(0, 0x22, 7, Box::new(high));
+    run_until(&mut os, 50_000, "both asleep", |os| {
+        os.blocked(l) && os.blocked(h)
+    });
+    let stop = Rc::new(Cell::new(false));
+    let spinner = os.spawn(0, 0x23, 5, Box::new(Spin(Rc::clone(&stop))));
+    run_until(&mut os, 1_000, "spinner running", |os| {
+        os.threads[spinner].runs == 1
+    });
+    let irqs = os.nic.irq_rises[0].len();
+    let fl = frame_to(&mut rng, 7500, 30);
+    os.nic.receive(&fl, W as usize / 8);
+    for _ in 0..300 {
+        os.turn();
+    }
+    let status = os.kread(core::addr(0, core::IRQ_STATUS, 0));
+    assert_eq!(
+        (
+            core::IRQ_STATUS::LINE.get(status),
+            core::IRQ_STATUS::READY.get(status),
+            core::IRQ_STATUS::ELIGIBLE.get(status)
+        ),
+        (0, 1, 0),
+        "ready, not eligible"
+    );
+    assert_eq!(os.nic.irq_rises[0].len(), irqs, "no interrupt");
+    assert!(os.blocked(l), "the low thread sleeps on");
+    let fh = frame_to(&mut rng, 7501, 30);
+    os.nic.receive(&fh, W as usize / 8);
+    run_until(&mut os, 2_000, "high thread done", |_| {
+        high_seen[0].borrow().len() == 1
+    });
+    assert_eq!(os.nic.irq_rises[0].len(), irqs + 1, "one interrupt");
+    assert_eq!(*high_seen[0].borrow(), vec![Ok(expected(&fh))]);
+    assert!(
+        low_seen[0].borrow().is_empty(),
+        "the low thread waits for the spinner"
+    );
+    stop.set(true);
+    run_until(&mut os, 5_000, "all done", |os| os.done());
+    assert_eq!(*low_seen[0].borrow(), vec![Ok(expected(&fl))]);
+}
+
+/// Sends `payloads` on an accelerated socket connected to the peer, each `sendto`
+/// repeated while it blocks.
+struct Sender {
+    fd: Option<usize>,
+    payloads: VecDeque<Vec<u8>>,
+}
+
+impl Program for Sender {
+    fn step(&mut self, sys: &mut Sys) -> Step {
+        let Some(fd) = self.fd else {
+            let fd = sys.socket();
+            sys.bind(fd, (HOST_IP, 7600)).unwrap();
+            sys.connect(fd, (PEER_IP, 9000)).unwrap();
+            sys.accelerate(fd).unwrap();
+            self.fd = Some(fd);
+            return Step::Continue;
+        };
+        let Some(p) = self.payloads.front() else {
+            return Step::Exit;
+        };
+        match sys.sendto(fd, p, None) {
+            Ok(()) => {
+                self.payloads.pop_front();
+            }
+            Err(Errno::WouldBlock) => {}
+            Err(e) => panic!("sendto: {e:?}"),
+        }
+        Step::Continue
+    }
+}
+
+/// The UDP datagram in `frame` as (source, destination, payload), read at fixed offsets
+/// (Ethernet, a 20-byte IPv4 header, UDP; padding past the UDP length ignored), with its
+/// MAC addresses.
+fn sent(frame: &[u8]) -> ([u8; 12], Addr, Addr, Vec<u8>) {
+    let be32 = |k: usize| u32::from_be_bytes(frame[k..k + 4].try_into().unwrap());
+    let be16 = |k: usize| u16::from_be_bytes([frame[k], frame[k + 1]]);
+    let len = be16(38) as usize - 8;
+    (
+        frame[..12].try_into().unwrap(),
+        (be32(26), be16(34)),
+        (be32(30), be16(36)),
+        frame[42..42 + len].to_vec(),
+    )
+}
+
+fn macs(dst: [u8; 6], src: [u8; 6]) -> [u8; 12] {
+    let mut m = [0; 12];
+    m[..6].copy_from_slice(&dst);
+    m[6..].copy_from_slice(&src);
+    m
+}
+
+/// 16 random datagrams of 900 to 1,400 bytes through a 4 KiB TX ring (two to four
+/// records): the sender writes records faster than the wire takes them, so it blocks on TX space (WAIT.TX) and is woken through the ready queue
+/// with RQ_POP's TX bit; the wire carries every datagram once, in order, from the
+/// socket's address to the peer through the gateway.
+#[test]
+fn blocking_send_through_a_small_tx_ring() {
+    use rand::Rng;
+    let d = Nic512::new();
+    let mut os = boot_with(&d, 4096, 4096);
+    let mut rng = seed::rng("accio_os_send");
+    let payloads: Vec<Vec<u8>> = (0..16)
+        .map(|_| {
+            let n = rng.gen_range(900..=1400);
+            (0..n).map(|_| rng.gen()).collect()
+        })
+        .collect();
+    os.spawn(
+        1,
+        0x31,
+        1,
+        Box::new(Sender {
+            fd: None,
+            payloads: payloads.iter().cloned().collect(),
+        }),
+    );
+    run_until(&mut os, 100_000, "sender done", |os| os.done());
+    os.nic.run(2000);
+    let mac = cfg(0).mac;
+    let want: Vec<_> = payloads
+        .iter()
+        .map(|p| {
+            (
+                macs(PEER_MAC, mac),
+                (HOST_IP, 7600),
+                (PEER_IP, 9000),
+                p.clone(),
+            )
+        })
+        .collect();
+    let got: Vec<_> = os.nic.wire.iter().map(|f| sent(f)).collect();
+    assert_eq!(got, want);
+    let tx_pops = os.log.pops[1]
+        .iter()
+        .filter(|(v, _)| core::RQ_POP::TX.get(*v) == 1)
+        .count();
+    println!("{tx_pops} TX wake-ups");
+    assert!(tx_pops > 0, "the sender never slept on TX space");
+}
+
+/// Echoes one datagram on a socket that is not accelerated.
+struct Echo {
+    fd: Option<usize>,
+}
+
+impl Program for Echo {
+    fn step(&mut self, sys: &mut Sys) -> Step {
+        let Some(fd) = self.fd else {
+            let fd = sys.socket();
+            sys.bind(fd, (HOST_IP, 7700)).unwrap();
+            self.fd = Some(fd);
+            return Step::Continue;
+        };
+        match sys.recvfrom(fd) {
+            Ok(d) => {
+                sys.sendto(fd, &d.data, Some(d.from)).unwrap();
+                Step::Exit
+            }
+            Err(Errno::WouldBlock) => Step::Continue,
+            Err(e) => panic!("recvfrom: {e:?}"),
+        }
+    }
+}
+
+/// A socket that is not accelerated: its datagram comes through the normal path
+/// (RX_COMP, `np_irq`), wakes the thread, and the echo leaves through TX_POST, addressed
+/// back to the sender through the gateway.
+#[test]
+fn normal_path_socket_echoes() {
+    let d = Nic512::new();
+    let mut os = boot(&d, 4096);
+    let mut rng = seed::rng("accio_os_normal");
+    let t = os.spawn(0, 0x41, 1, Box::new(Echo { fd: None }));
+    run_until(&mut os, 10_000, "thread asleep", |os| os.blocked(t));
+    let f = frame_to(&mut rng, 7700, 80);
+    os.nic.receive(&f, W as usize / 8);
+    run_until(&mut os, 10_000, "echo sent", |os| os.done());
+    os.nic.run(300);
+    let e = expected(&f);
+    assert_eq!(
+        os.nic.wire.iter().map(|f| sent(f)).collect::<Vec<_>>(),
+        vec![(macs(PEER_MAC, cfg(0).mac), (HOST_IP, 7700), e.from, e.data)]
+    );
+    assert_eq!(os.kread(nic_reg("RX_NORMAL")), 1);
+    assert_eq!(os.kread(nic_reg("TX_NORMAL")), 1);
 }

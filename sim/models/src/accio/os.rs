@@ -184,8 +184,9 @@ pub struct OsCfg {
     /// Cores that run threads (0..cores).
     pub cores: usize,
     pub mac: [u8; 6],
-    /// Next hops for the normal path's frames, by destination IPv4.
-    pub neighbours: Vec<(u32, [u8; 6])>,
+    /// The next hop of every datagram sent (one router, no ARP): the ICT entries'
+    /// REMOTE_MAC and the normal path's destination MAC.
+    pub gateway: [u8; 6],
     /// Bytes of each accelerated socket's RX and TX ring (powers of two).
     pub rx_ring_bytes: u32,
     pub tx_ring_bytes: u32,
@@ -206,7 +207,7 @@ pub enum Errno {
     NotBound,
     /// The address is taken by another socket.
     AddrInUse,
-    /// No destination given and none connected, or no next hop for it.
+    /// No destination given and none connected.
     NoRoute,
     /// The datagram does not fit a record or a frame.
     TooBig,
@@ -589,7 +590,10 @@ impl<'a> Os<'a> {
         self.cores[c].current = next;
     }
 
+    /// One step of thread `t`'s program; at least one cycle, as the work between its
+    /// system calls takes time too.
     fn step(&mut self, t: usize) {
+        let start = self.nic.cycle;
         let mut p = self.threads[t]
             .program
             .take()
@@ -599,6 +603,9 @@ impl<'a> Os<'a> {
             thread: t,
         });
         self.threads[t].program = Some(p);
+        if self.nic.cycle == start {
+            self.nic.cycle();
+        }
         if r == Step::Exit {
             self.threads[t].state = State::Exited;
         }
@@ -780,7 +787,7 @@ impl<'a> Os<'a> {
             }
             _ => 0,
         };
-        let next_hop = self.next_hop(remote.0).unwrap_or([0; 6]);
+        let next_hop = self.cfg.gateway;
         let m = &self.map;
         let writes = [
             (
@@ -910,14 +917,6 @@ impl<'a> Os<'a> {
         }
     }
 
-    fn next_hop(&self, ip: u32) -> Option<[u8; 6]> {
-        self.cfg
-            .neighbours
-            .iter()
-            .find(|(a, _)| *a == ip)
-            .map(|(_, m)| *m)
-    }
-
     /// Sends `frame` on the normal path (TX_POST), waiting for a transmit buffer.
     fn post_normal(&mut self, frame: &[u8]) {
         while self.np_sent - self.np_done >= NP_TX_SLOTS {
@@ -1012,12 +1011,19 @@ impl Sys<'_, '_> {
         Ok(())
     }
 
-    /// Sets the default destination (and, for an accelerated socket, the entry's REMOTE
-    /// when next installed).
+    /// Sets the default destination (a resident socket's entry's REMOTE too).
     pub fn connect(&mut self, fd: usize, remote: Addr) -> Result<(), Errno> {
         self.mine(fd)?;
-        self.os.next_hop(remote.0).ok_or(Errno::NoRoute)?;
         self.os.sock_mut(fd).remote = Some(remote);
+        if let Some(i) = self.os.sock(fd).slot {
+            let m = &self.os.map;
+            let v = m.pack(
+                "ENTRY",
+                "REMOTE",
+                &[("IP", remote.0.into()), ("PORT", remote.1.into())],
+            );
+            self.os.kwrite(m.entry(i, "REMOTE"), v);
+        }
         Ok(())
     }
 
@@ -1116,7 +1122,7 @@ impl Sys<'_, '_> {
         let s = self.os.sock(fd);
         let local = s.local.ok_or(Errno::NotBound)?;
         let dest = to.or(s.remote).ok_or(Errno::NoRoute)?;
-        let hop = self.os.next_hop(dest.0).ok_or(Errno::NoRoute)?;
+        let hop = self.os.cfg.gateway;
         if data.len() > 1472 {
             return Err(Errno::TooBig);
         }
