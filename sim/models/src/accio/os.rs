@@ -299,9 +299,6 @@ struct Socket {
     remote: Option<Addr>,
     accel: bool,
     slot: Option<usize>,
-    /// Resident, but the normal path may still hold datagrams from before the refill: the
-    /// ring is not read until they are taken.
-    fenced: bool,
     rx_base: u64,
     tx_base: u64,
     rx_head: u32,
@@ -376,6 +373,8 @@ pub struct Os<'a> {
     socks: Vec<Option<Socket>>,
     slots: Vec<Option<usize>>,
     filter: Vec<u64>,
+    /// Keys of ICT_MISS events not yet handled.
+    misses: VecDeque<Addr>,
     posted: VecDeque<u64>,
     /// Normal-path completions taken, frames posted for sending, sends completed.
     np_taken: u64,
@@ -403,6 +402,7 @@ impl<'a> Os<'a> {
             socks: Vec::new(),
             slots: vec![None; cfg.ict.entries as usize],
             filter: vec![0; cfg.ict.miss_filter_bits as usize / 64],
+            misses: VecDeque::new(),
             posted: VecDeque::new(),
             np_taken: 0,
             np_sent: 0,
@@ -526,7 +526,7 @@ impl<'a> Os<'a> {
             let h = self.kread(handle);
             self.log.pops[c].push((v, h));
             // HANDLE is the socket's descriptor + 1; a socket evicted since is no one's.
-            let fd = h as usize - 1;
+            let fd = (h as usize).wrapping_sub(1);
             if let Some(s) = self.socks.get(fd).and_then(|s| s.as_ref()) {
                 let i = self.map.get("CORE", "RQ_POP", "INDEX", v) as usize;
                 if s.slot == Some(i) {
@@ -611,9 +611,24 @@ impl<'a> Os<'a> {
         }
     }
 
-    /// The control event queue, drained: overflows and DMA errors to the socket's errors,
-    /// protection faults to the thread, ICT misses refilled.
+    /// The control event queue, drained, then the ICT misses it reported refilled.
     fn drain_events(&mut self) {
+        self.take_events();
+        while let Some(key) = self.misses.pop_front() {
+            let fd = self.socks.iter().position(|s| {
+                s.as_ref()
+                    .is_some_and(|s| s.accel && s.slot.is_none() && s.local == Some(key))
+            });
+            if let Some(fd) = fd {
+                self.install(fd);
+            }
+        }
+    }
+
+    /// Every queued event taken: overflows and DMA errors to the socket in the slot they
+    /// name (so an eviction takes them before the slot changes hands), protection faults
+    /// to the thread, ICT misses kept for [`drain_events`](Self::drain_events).
+    fn take_events(&mut self) {
         let pop = self.map.at("GLOBAL", 0, "EVQ_POP");
         loop {
             let v = self.kread(pop);
@@ -654,16 +669,7 @@ impl<'a> Os<'a> {
                         self.threads[t].faults.push(f);
                     }
                 }
-                event::ICT_MISS => {
-                    let key = ((data >> 16) as u32, data as u16);
-                    let fd = self.socks.iter().position(|s| {
-                        s.as_ref()
-                            .is_some_and(|s| s.accel && s.slot.is_none() && s.local == Some(key))
-                    });
-                    if let Some(fd) = fd {
-                        self.install(fd);
-                    }
-                }
+                event::ICT_MISS => self.misses.push_back(((data >> 16) as u32, data as u16)),
                 _ => {}
             }
         }
@@ -765,7 +771,8 @@ impl<'a> Os<'a> {
     }
 
     /// ICT driver: socket `fd` made resident in the slot VICTIM names, evicting its
-    /// socket; its ring becomes readable once the normal path holds nothing older.
+    /// socket. The RX fence after enabling takes every datagram of the flow the normal
+    /// path got before, so the ring holds only newer ones; the owner is woken to look.
     fn install(&mut self, fd: usize) {
         let v = self.kread(self.map.at("GLOBAL", 0, "VICTIM"));
         let i = self.map.get("GLOBAL", "VICTIM", "INDEX", v) as usize;
@@ -777,16 +784,6 @@ impl<'a> Os<'a> {
         let s = self.sock(fd);
         let t = &self.threads[s.owner];
         let (local, remote) = (s.local.unwrap(), s.remote.unwrap_or((0, 0)));
-        let waiting = match t.state {
-            State::Blocked { fd: f, tx } if f == fd => {
-                if tx {
-                    2
-                } else {
-                    1
-                }
-            }
-            _ => 0,
-        };
         let next_hop = self.cfg.gateway;
         let m = &self.map;
         let writes = [
@@ -826,7 +823,7 @@ impl<'a> Os<'a> {
             ("TX_HEAD", s.tx_tail.into()),
             ("TX_TAIL", s.tx_tail.into()),
             ("DROPS", 0),
-            ("WAIT", waiting),
+            ("WAIT", 0),
             (
                 "CTRL",
                 m.pack(
@@ -848,18 +845,15 @@ impl<'a> Os<'a> {
         let s = self.sock_mut(fd);
         s.slot = Some(i);
         s.tx_head = s.tx_tail;
-        s.fenced = true;
         self.update_filter(fd);
         self.rx_fence();
-        self.sock_mut(fd).fenced = false;
-        let (owner, queued) = (self.sock(fd).owner, !self.sock(fd).queue.is_empty());
-        if queued {
-            self.wake(owner, fd);
-        }
+        let owner = self.sock(fd).owner;
+        self.wake(owner, fd);
     }
 
     /// Socket `fd` out of its slot: its TX ring sent, the slot disabled, the records left
-    /// in its RX ring taken into its queue.
+    /// in its RX ring taken into its queue and the slot's events taken; the owner is
+    /// woken to look (its wait bits were the slot's).
     fn evict(&mut self, fd: usize) {
         let i = self.sock(fd).slot.expect("a resident socket");
         let mut polls = 0;
@@ -873,22 +867,13 @@ impl<'a> Os<'a> {
         self.kwrite(self.entry(i, "CTRL"), 0);
         self.rx_fence();
         let tail = self.kread(self.entry(i, "RX_TAIL")) as u32;
-        let drops = self.kread(self.entry(i, "DROPS"));
         self.take_ring(fd, tail);
+        self.take_events();
         self.slots[i] = None;
-        let s = self.sock_mut(fd);
-        s.slot = None;
-        if drops > 0 && !s.errors.iter().any(|e| matches!(e, Errno::Overflow { .. })) {
-            // The RING_OVERFLOW events are still queued; the count is what matters.
-            s.errors.push_back(Errno::Overflow {
-                dropped: drops as u32,
-            });
-        }
+        self.sock_mut(fd).slot = None;
         self.update_filter(fd);
-        let (owner, queued) = (self.sock(fd).owner, !self.sock(fd).queue.is_empty());
-        if queued {
-            self.wake(owner, fd);
-        }
+        let owner = self.sock(fd).owner;
+        self.wake(owner, fd);
     }
 
     /// Socket `fd`'s RX records up to `tail` moved into its queue.
@@ -958,16 +943,6 @@ pub struct Sys<'o, 'a> {
 }
 
 impl Sys<'_, '_> {
-    /// This thread's id.
-    pub fn thread(&self) -> usize {
-        self.thread
-    }
-
-    /// Simulated cycles so far.
-    pub fn now(&self) -> u64 {
-        self.os.nic.cycle
-    }
-
     /// A new UDP socket.
     pub fn socket(&mut self) -> usize {
         let fd = self.os.socks.len();
@@ -977,7 +952,6 @@ impl Sys<'_, '_> {
             remote: None,
             accel: false,
             slot: None,
-            fenced: false,
             rx_base: rx_ring(fd),
             tx_base: tx_ring(fd),
             rx_head: 0,
@@ -1095,7 +1069,7 @@ impl Sys<'_, '_> {
             return Ok(d);
         }
         let s = os.sock(fd);
-        let Some(i) = s.slot.filter(|_| !s.fenced) else {
+        let Some(i) = s.slot else {
             return Err(self.block(fd, false));
         };
         let head = s.rx_head;
