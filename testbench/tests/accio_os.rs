@@ -266,6 +266,16 @@ fn ring_overflow_event_drops_and_loss_flag() {
     assert_eq!(*seen[0].borrow(), want);
 }
 
+/// One thread on core 1 with 17 accelerated sockets (ports 7200–7216) on the 16 slots,
+/// receiving `counts[k]` datagrams on socket k; its results and its hold flag.
+fn seventeen_sockets(os: &mut Os, counts: Vec<usize>) -> (Vec<Seen>, Rc<Cell<bool>>) {
+    let (r, seen) = Receiver::new((7200..7217).collect(), counts);
+    let go = Rc::clone(&r.go);
+    os.spawn(1, 0x13, 1, Box::new(r));
+    run_until(os, 100_000, "17 sockets", |os| os.log.refills.len() == 17);
+    (seen, go)
+}
+
 /// 17 accelerated sockets on a 16-slot ICT: the 17th evicts the VICTIM (slot 0, socket 0:
 /// the clock hand wrapped and no lookup set a USED bit). A datagram for socket 0 misses:
 /// it reaches the socket through the normal path and raises ICT_MISS with its key; the
@@ -276,14 +286,9 @@ fn ict_miss_refill_and_next_datagram_in_the_ring() {
     let d = Nic512::new();
     let mut os = boot(&d, 4096);
     let mut rng = seed::rng("accio_os_miss");
-    let ports: Vec<u16> = (0..17).map(|k| 7200 + k).collect();
     let mut counts = vec![0; 17];
     counts[0] = 2;
-    let (r, seen) = Receiver::new(ports, counts);
-    os.spawn(1, 0x13, 1, Box::new(r));
-    run_until(&mut os, 100_000, "17 sockets", |os| {
-        os.log.refills.len() == 17
-    });
+    let (seen, _) = seventeen_sockets(&mut os, counts);
     let mut want: Vec<(usize, Option<usize>, usize)> = (0..16).map(|k| (k, None, k)).collect();
     want.push((0, Some(0), 16));
     assert_eq!(os.log.refills, want);
@@ -340,12 +345,7 @@ fn streams_through_evictions_and_refills_stay_in_order() {
     let mut rng = seed::rng("accio_os_stream");
     const SOCKETS: usize = 17;
     const EACH: usize = 12;
-    let ports: Vec<u16> = (0..SOCKETS as u16).map(|k| 7200 + k).collect();
-    let (r, seen) = Receiver::new(ports, vec![EACH; SOCKETS]);
-    os.spawn(1, 0x13, 1, Box::new(r));
-    run_until(&mut os, 100_000, "17 sockets", |os| {
-        os.log.refills.len() == SOCKETS
-    });
+    let (seen, _) = seventeen_sockets(&mut os, vec![EACH; SOCKETS]);
     let frames: Vec<(usize, Vec<u8>, u64)> = (0..SOCKETS * EACH)
         .map(|k| {
             let (j, len) = (k % SOCKETS, rng.gen_range(1..=64));
@@ -374,15 +374,9 @@ fn burst_into_a_refill_stays_in_order() {
     let mut os = boot(&d, 65536);
     let mut rng = seed::rng("accio_os_burst");
     const BURST: usize = 80;
-    let ports: Vec<u16> = (0..17).map(|k| 7200 + k).collect();
     let mut counts = vec![0; 17];
     counts[0] = BURST;
-    let (r, seen) = Receiver::new(ports, counts);
-    let go = Rc::clone(&r.go);
-    os.spawn(1, 0x13, 1, Box::new(r));
-    run_until(&mut os, 100_000, "17 sockets", |os| {
-        os.log.refills.len() == 17
-    });
+    let (seen, go) = seventeen_sockets(&mut os, counts);
     go.set(false);
     let frames: Vec<(usize, Vec<u8>, u64)> = (0..BURST)
         .map(|_| {
