@@ -13,8 +13,8 @@
 use rand::{Rng, SeedableRng};
 
 use rand_chacha::ChaCha8Rng;
-use sim::PortRead;
 use sim_models::accio::host::{run, HostCfg, NicPins};
+use sim_models::accio::os::Nic;
 use sim_models::hostmem::HostMemCfg;
 use sim_models::nic_pins;
 use testbench::accio_check::{check, conns, np_frames, stat_names, traffic, MAC};
@@ -60,83 +60,48 @@ fn w512_nic_matches_the_models() {
     random_run(nic_pins!(d), "accio_nic_w512", 512);
 }
 
-/// A bench for directed register sequences on the NIC: one access at a time, the MAC and
-/// host memory kept running between them.
-struct Bench<'a> {
-    p: NicPins<'a>,
-    np_irq: &'a dyn PortRead,
-    mmio: sim_models::axil::AxilMaster,
-    mem: sim_models::hostmem::HostMem,
-    rx: std::collections::VecDeque<sim::axis::Beat>,
-    wire: Vec<Vec<u8>>,
-    out: Vec<sim::axis::Beat>,
+/// A bench for directed register sequences on the NIC: the OS model's [`Nic`] (one access
+/// at a time, the MAC and host memory kept running between them, memory answering in 3
+/// cycles) with kernel shorthands.
+struct Bench<'a>(Nic<'a>);
+
+macro_rules! bench {
+    ($d:expr, $w:expr) => {
+        Bench(Nic::new(
+            nic_pins!($d),
+            &$d.irq,
+            &$d.evq_irq,
+            &$d.np_irq,
+            4,
+            HostMemCfg {
+                beat_bytes: $w as usize / 8,
+                latency: 3,
+                stall: 0.0,
+                max_outstanding: 64,
+            },
+            1,
+        ))
+    };
 }
 
-impl<'a> Bench<'a> {
-    /// The NIC out of reset with its link up, host memory answering in 3 cycles.
-    fn new(p: NicPins<'a>, np_irq: &'a dyn PortRead, w: u32) -> Self {
-        let b = Bench {
-            p,
-            np_irq,
-            mmio: sim_models::axil::AxilMaster::new(ChaCha8Rng::seed_from_u64(1)),
-            mem: sim_models::hostmem::HostMem::new(
-                HostMemCfg {
-                    beat_bytes: w as usize / 8,
-                    latency: 3,
-                    stall: 0.0,
-                    max_outstanding: 64,
-                },
-                ChaCha8Rng::seed_from_u64(2),
-            ),
-            rx: Default::default(),
-            wire: Vec::new(),
-            out: Vec::new(),
-        };
-        b.p.rst.set_bit(0, true);
-        b.p.rx.idle();
-        b.p.dut.tick().unwrap();
-        b.p.rst.set_bit(0, false);
-        b.p.link_up.set_bit(0, true);
-        b
+impl<'a> std::ops::Deref for Bench<'a> {
+    type Target = Nic<'a>;
+    fn deref(&self) -> &Nic<'a> {
+        &self.0
+    }
+}
+
+impl<'a> std::ops::DerefMut for Bench<'a> {
+    fn deref_mut(&mut self) -> &mut Nic<'a> {
+        &mut self.0
     }
 }
 
 impl Bench<'_> {
-    fn cycle(&mut self) -> Option<sim_models::axil::Completion> {
-        match self.rx.front() {
-            Some(b) => self.p.rx.drive(b),
-            None => self.p.rx.idle(),
-        }
-        self.p.tx.set_ready(true);
-        self.mmio.drive(&self.p.axil);
-        self.mem.drive(&self.p.axi);
-        self.p.dut.eval().unwrap();
-        if self.p.rx.fires() {
-            self.rx.pop_front();
-        }
-        if self.p.tx.fires() {
-            let b = self.p.tx.beat();
-            let last = b.last;
-            self.out.push(b);
-            if last {
-                self.wire.push(sim::axis::beats_to_frame(&self.out));
-                self.out.clear();
-            }
-        }
-        let (_, done) = self.mmio.sample(&self.p.axil);
-        self.mem.sample(&self.p.axi);
-        self.p.dut.tick().unwrap();
-        done
-    }
-
     /// One access; its response code and data.
     fn access(&mut self, a: sim_models::axil::Access) -> (u8, u64) {
-        self.mmio.push(a);
-        loop {
-            if let Some(c) = self.cycle() {
-                return (c.resp, c.data);
-            }
-        }
+        let c = self.0.access(a);
+        (c.resp, c.data)
     }
 
     fn kw(&mut self, addr: u64, v: u64) -> u8 {
@@ -149,24 +114,17 @@ impl Bench<'_> {
         assert_eq!(resp, 0, "kernel read of {addr:#x}");
         v
     }
-
-    fn run(&mut self, n: usize) {
-        for _ in 0..n {
-            self.cycle();
-        }
-    }
 }
 
 /// The normal path's register contract: kernel only (user accesses answer SLVERR and
 /// change nothing), posts the queues cannot take answer SLVERR and queue nothing, receive
 /// completions in posting order, transmit completion count and acknowledgement, and
 /// `np_irq` following IRQ_CTRL.
-fn normal_path_contract(p: NicPins, np_irq: &dyn PortRead, w: u32) {
+fn normal_path_contract(mut b: Bench, w: u32) {
     use sim_models::axil::Access;
     use testbench::accio_regs::nic;
     let a = |r: testbench::accio_regs::Reg| nic::addr(0, r, 0);
     let lanes = w as usize / 8;
-    let mut b = Bench::new(p, np_irq, w);
     // Kernel only: a user write answers SLVERR and changes nothing.
     assert_eq!(b.kw(a(nic::MAC_ADDR), 0x0200_0000_0001), 0);
     let (resp, _) = b.access(Access::write(a(nic::MAC_ADDR), 0x0200_0000_0bad, false, 0));
@@ -207,11 +165,11 @@ fn normal_path_contract(p: NicPins, np_irq: &dyn PortRead, w: u32) {
         })
         .collect();
     for f in &frames {
-        b.rx.extend(sim::axis::frame_to_beats(f, lanes, 0));
+        b.receive(f, lanes);
     }
-    assert!(!b.np_irq.bit(0));
+    assert!(!b.np_irq());
     b.run(200);
-    assert!(b.np_irq.bit(0), "np_irq with completions waiting");
+    assert!(b.np_irq(), "np_irq with completions waiting");
     for (k, f) in frames.iter().enumerate() {
         let c = b.kr(a(nic::RX_COMP));
         assert_eq!(nic::RX_COMP::VALID.get(c), 1);
@@ -224,10 +182,7 @@ fn normal_path_contract(p: NicPins, np_irq: &dyn PortRead, w: u32) {
     }
     assert_eq!(b.kr(a(nic::RX_COMP)), 0, "empty: VALID 0");
     b.run(3);
-    assert!(
-        !b.np_irq.bit(0),
-        "np_irq drops with the last completion read"
-    );
+    assert!(!b.np_irq(), "np_irq drops with the last completion read");
     // Transmit: a frame goes out unchanged, TX_DONE counts it, np_irq until TX_ACK.
     assert_eq!(b.kw(a(nic::IRQ_CTRL), nic::IRQ_CTRL::TX.put(0, 1)), 0);
     let f = frames[1].clone();
@@ -237,10 +192,10 @@ fn normal_path_contract(p: NicPins, np_irq: &dyn PortRead, w: u32) {
     b.run(300);
     assert_eq!(b.wire, vec![f]);
     assert_eq!(nic::TX_DONE::COUNT.get(b.kr(a(nic::TX_DONE))), 1);
-    assert!(b.np_irq.bit(0), "np_irq until TX_ACK");
+    assert!(b.np_irq(), "np_irq until TX_ACK");
     assert_eq!(b.kw(a(nic::TX_ACK), 1), 0);
     b.run(3);
-    assert!(!b.np_irq.bit(0));
+    assert!(!b.np_irq());
     assert_eq!(b.kr(a(nic::TX_NORMAL)), 1);
     assert_eq!(b.kr(a(nic::RX_NORMAL)), 2);
 }
@@ -248,9 +203,9 @@ fn normal_path_contract(p: NicPins, np_irq: &dyn PortRead, w: u32) {
 #[test]
 fn normal_path_register_contract() {
     let d = Nic64::new();
-    normal_path_contract(nic_pins!(d), &d.np_irq, 64);
+    normal_path_contract(bench!(d, 64), 64);
     let d = Nic512::new();
-    normal_path_contract(nic_pins!(d), &d.np_irq, 512);
+    normal_path_contract(bench!(d, 512), 512);
 }
 
 /// What user code may do with an ICT entry it owns, by literal offset: written here by
@@ -284,7 +239,7 @@ const USER_RIGHTS: [(u64, &str, bool, bool, &str); 18] = [
 /// (core 1, the entry's ASID), every access the table denies answers SLVERR with zero
 /// data and changes nothing, every one it allows answers OKAY; a user with another ASID
 /// is refused everything. The other blocks are refused to user code whatever its ASID.
-fn user_rights(p: NicPins, np_irq: &dyn PortRead, w: u32) {
+fn user_rights(mut b: Bench, w: u32) {
     use sim_models::axil::Access;
     use testbench::accio_regs::{core, entry, global, nic, Reg, EV_PROT_FAULT};
     let map: Vec<(u64, &str, bool, bool)> = entry::ALL
@@ -299,7 +254,6 @@ fn user_rights(p: NicPins, np_irq: &dyn PortRead, w: u32) {
         map, table,
         "the ENTRY block's user rights differ from the table"
     );
-    let mut b = Bench::new(p, np_irq, w);
     let mut rng = ChaCha8Rng::seed_from_u64(0x5eed ^ w as u64);
     const OWNER_ASID: u64 = 0x2b1;
     const OWNER_CORE: u8 = 1;
@@ -410,7 +364,7 @@ fn user_rights(p: NicPins, np_irq: &dyn PortRead, w: u32) {
 #[test]
 fn user_rights_follow_the_hand_written_table() {
     let d = Nic64::new();
-    user_rights(nic_pins!(d), &d.np_irq, 64);
+    user_rights(bench!(d, 64), 64);
     let d = Nic512::new();
-    user_rights(nic_pins!(d), &d.np_irq, 512);
+    user_rights(bench!(d, 512), 512);
 }

@@ -151,11 +151,16 @@ pub struct Map(hdl::regmap::RegMap);
 
 impl Default for Map {
     fn default() -> Self {
-        Map(hdl::accio::regs::regmap(&hdl::config::IctConfig::default()))
+        Map::new(&hdl::config::IctConfig::default())
     }
 }
 
 impl Map {
+    /// The map of an ICT built with `cfg` (the miss filter's size depends on it).
+    pub fn new(cfg: &hdl::config::IctConfig) -> Self {
+        Map(hdl::accio::regs::regmap(cfg))
+    }
+
     /// Register `reg` of instance `i` of `block`.
     pub fn at(&self, block: &str, i: usize, reg: &str) -> u64 {
         let b = self
@@ -673,13 +678,31 @@ pub fn write_tx_record(
     d: &[u8],
     data_width: u32,
 ) -> u32 {
+    write_tx_record_to(mem, tx_base(i), size, tail, None, d, data_width)
+}
+
+/// Writes datagram `d` as a TX record at free-running offset `tail` of the TX ring at `base`
+/// of `size` bytes, to `dest` (IPv4, port; `None`: the entry's REMOTE); the offset past it.
+pub fn write_tx_record_to(
+    mem: &mut HostMem,
+    base: u64,
+    size: u32,
+    tail: u32,
+    dest: Option<(u32, u16)>,
+    d: &[u8],
+    data_width: u32,
+) -> u32 {
     let mut r = vec![0u8; tx_record::PAYLOAD];
+    if let Some((ip, port)) = dest {
+        r[tx_record::DST_IP..tx_record::DST_IP + 4].copy_from_slice(&ip.to_be_bytes());
+        r[tx_record::DST_PORT..tx_record::DST_PORT + 2].copy_from_slice(&port.to_be_bytes());
+    }
     r[tx_record::LEN..tx_record::LEN + 2].copy_from_slice(&(d.len() as u16).to_le_bytes());
     r.extend(d);
     r.resize(tx_record::footprint(d.len(), data_width), 0);
     for (k, b) in r.iter().enumerate() {
         let off = tail.wrapping_add(k as u32) & (size - 1);
-        mem.write_byte(tx_base(i) + u64::from(off), *b);
+        mem.write_byte(base + u64::from(off), *b);
     }
     tail.wrapping_add(r.len() as u32)
 }
@@ -687,9 +710,15 @@ pub fn write_tx_record(
 /// The RX record (header and payload) at free-running offset `off` of connection `i`'s RX
 /// ring of `size` bytes.
 pub fn rx_record_at(mem: &HostMem, i: usize, size: u32, off: u32) -> Vec<u8> {
+    rx_record_in(mem, rx_base(i), size, off)
+}
+
+/// The RX record (header and payload) at free-running offset `off` of the RX ring at `base`
+/// of `size` bytes.
+pub fn rx_record_in(mem: &HostMem, base: u64, size: u32, off: u32) -> Vec<u8> {
     let rd = |at: u32, n: usize| -> Vec<u8> {
         (0..n)
-            .map(|k| mem.read_byte(rx_base(i) + u64::from(at.wrapping_add(k as u32) & (size - 1))))
+            .map(|k| mem.read_byte(base + u64::from(at.wrapping_add(k as u32) & (size - 1))))
             .collect()
     };
     let hdr = rd(off, rx_record::PAYLOAD);
