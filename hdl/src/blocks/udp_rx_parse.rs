@@ -168,30 +168,40 @@ fn checksum_keeps(m: &mut ModuleBuilder, tap: &FrameTap, b: &StageB) -> (Sig, Si
     // Stage B then only combines registered flags with its keep mask.
     const LW: u32 = IW + 2;
     let tap_offset = cat([Expr::from(idx), lit(0, lb)]).zext(LW);
-    let lanes_below = |m: &mut ModuleBuilder, n: &str, left: Expr| -> Expr {
-        let left = m.node(&format!("{n}_left"), left);
-        let none = m.reg(&format!("{n}_none"), 1);
-        let all = m.reg(&format!("{n}_all"), 1);
-        let low = m.reg(&format!("{n}_low"), lb);
-        m.when(fire, |m| {
-            m.set(&none, left.msb() | left.eq(0u64));
-            m.set(&all, !left.msb() & left.slice(lb, LW - 1 - lb).any());
-            m.set(&low, left.trunc(lb));
-        });
-        let thermo = cat((0..lanes).rev().map(|j| match j + 1 < lanes {
-            true => &all | low.gt(j as u64),
-            false => Expr::from(&all),
-        }));
-        m.node(n, !none.repeat(lanes) & thermo).into()
+    // A bound's distance `left` from the next beat's start, for the lanes below it: none of
+    // them, all, or the low bits' thermometer.
+    let summary = |left: &Expr| -> [Expr; 3] {
+        [
+            left.msb() | left.eq(0u64),
+            !left.msb() & left.slice(lb, LW - 1 - lb).any(),
+            left.trunc(lb),
+        ]
     };
+    let lanes_below =
+        |m: &mut ModuleBuilder, n: &str, [none_is, all_is, low_is]: [Expr; 3]| -> Expr {
+            let none = m.reg(&format!("{n}_none"), 1);
+            let all = m.reg(&format!("{n}_all"), 1);
+            let low = m.reg(&format!("{n}_low"), lb);
+            m.when(fire, |m| {
+                m.set(&none, none_is);
+                m.set(&all, all_is);
+                m.set(&low, low_is);
+            });
+            let thermo = cat((0..lanes).rev().map(|j| match j + 1 < lanes {
+                true => &all | low.gt(j as u64),
+                false => Expr::from(&all),
+            }));
+            m.node(n, !none.repeat(lanes) & thermo).into()
+        };
     let signed = |v: i64| lit(v as u64 & ((1u64 << LW) - 1), LW);
     let fixed = |m: &mut ModuleBuilder, n: &str, limit: usize| {
-        lanes_below(m, n, signed(limit as i64) - &tap_offset)
+        lanes_below(m, n, summary(&(signed(limit as i64) - &tap_offset)))
     };
     // A bound `scaled(field) + add` from header field `f`: in the beat that carries the
     // field it comes from the beat itself (it reaches the captured header only with that
     // beat), after it from a register; before it the register is stale, but no bound can
-    // fall in a beat before its field's.
+    // fall in a beat before its field's. Both are summarised before the choice, so the
+    // choice is not between the subtraction and the zero test.
     let from_field =
         |m: &mut ModuleBuilder, n: &str, f: Field, scaled: &dyn Fn(Expr) -> Expr, add: usize| {
             let k = tap.chunk_of(&f);
@@ -203,7 +213,8 @@ fn checksum_keeps(m: &mut ModuleBuilder, tap: &FrameTap, b: &StageB) -> (Sig, Si
             });
             let in_beat = value.zext(LW) + signed(add as i64 - (k * lanes) as i64);
             let later = limit.zext(LW) - &tap_offset;
-            lanes_below(m, n, here.mux(in_beat, later))
+            let (a, b) = (summary(&in_beat), summary(&later));
+            lanes_below(m, n, [0, 1, 2].map(|i| here.mux(&a[i], &b[i])))
         };
     // The IPv4 header is summed from its start, the UDP checksum from the pseudo header's
     // addresses.

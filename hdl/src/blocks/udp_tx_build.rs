@@ -152,19 +152,32 @@ struct StageB {
     is_last: Sig,
     takes: Sig,
     carry: Sig,
+    /// The lanes of `b_beat` inside the header and payload (the rest is padding): decided
+    /// a beat early, so the output is the beat's bytes under a register, not a compare.
+    data_mask: Sig,
     shape: FrameShape<Sig>,
 }
 
 /// A frame's length and beats, from its payload length: computed as it moves from stage A
 /// to stage B, so a beat of stage B only compares its beat counter with them.
 struct FrameShape<T> {
-    /// Header and payload bytes.
-    end: T,
-    /// Bytes with the padding.
-    len: T,
+    /// Beats to the one holding the header and payload's end (in stage B, counted down
+    /// to 0 as the beats go out).
+    to_end: T,
+    /// The lanes of that beat before the end.
+    end_lanes: T,
+    /// `tkeep` of the frame's last beat (with the padding).
+    last_keep: T,
     last_beat: T,
     /// The beat after the last that takes a payload beat.
     payload_end: T,
+}
+
+/// Lane j is set when j < `r` (`r` has the lanes' index width, so the top lane never is).
+fn lanes_below(r: &Expr, lanes: u32) -> Expr {
+    cat([lit(0, 1)]
+        .into_iter()
+        .chain((0..lanes - 1).rev().map(|j| r.gt(u64::from(j)))))
 }
 
 impl FrameShape<Expr> {
@@ -177,9 +190,11 @@ impl FrameShape<Expr> {
         let last_beat = (&frame_len - lit(1, 17)).slice(lb, 17 - lb).trunc(16 - lb);
         // Payload beats: ceil(len / lanes); beat k >= q takes payload beat k - q.
         let payload_beats = (len.zext(17) + lit(lanes as u64 - 1, 17)).slice(lb, 17 - lb);
+        let tail = frame_len.trunc(lb);
         FrameShape {
-            end,
-            len: frame_len,
+            to_end: end.slice(lb, 17 - lb),
+            end_lanes: lanes_below(&end.trunc(lb), lanes),
+            last_keep: tail.eq(0u64).mux(!lit(0, lanes), lanes_below(&tail, lanes)),
             last_beat,
             payload_end: payload_beats + lit(q as u64, 17 - lb),
         }
@@ -206,9 +221,12 @@ fn stage_b(m: &mut ModuleBuilder, kept: &[(&str, u32)], lb: u32, s: u32) -> Stag
         &carry,
         "The lanes that spill into the next beat: the header's tail, then each payload beat's top.",
     );
+    let lanes = 1 << lb;
+    let data_mask = m.reg("b_data_mask", lanes);
     let shape = FrameShape {
-        end: m.reg("b_frame_end", 17),
-        len: m.reg("b_frame_len", 17),
+        to_end: m.reg("b_beats_to_end", 17 - lb),
+        end_lanes: m.reg("b_end_lanes", lanes),
+        last_keep: m.reg("b_last_keep", lanes),
         last_beat: m.reg("b_last_beat", 16 - lb),
         payload_end: m.reg("b_payload_end", 17 - lb),
     };
@@ -221,6 +239,7 @@ fn stage_b(m: &mut ModuleBuilder, kept: &[(&str, u32)], lb: u32, s: u32) -> Stag
         is_last,
         takes,
         carry,
+        data_mask,
         shape,
     }
 }
@@ -276,6 +295,7 @@ pub fn udp_tx_build(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
         is_last,
         takes,
         carry,
+        data_mask,
         shape,
     } = stage_b(&mut m, &kept, lb, s);
     let fb = |n: &str| -> Expr { Expr::from(&b[kept.iter().position(|(x, _)| *x == n).unwrap()]) };
@@ -285,7 +305,6 @@ pub fn udp_tx_build(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     let lanes_of = |bytes: &[Expr]| cat(bytes.iter().rev().cloned()); // byte 0 in lane 0
     let tail = lanes_of(&hdr_bytes[(HEADER_BYTES - s) as usize..]);
 
-    let (end, frame_len) = (&shape.end, &shape.len);
     let pdata = takes.mux(&sp.tdata, lit(0, data_width));
     let merged = if q == 0 {
         cat([pdata.trunc(data_width - s * 8), Expr::from(&carry)])
@@ -314,21 +333,14 @@ pub fn udp_tx_build(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
         merged
     };
     // Zero every byte past the payload (padding), keep the frame's bytes.
-    let base = m.node("beat_offset", cat([Expr::from(&beat), lit(0, lb)]).zext(17));
-    let valid_bytes = cat((0..lanes)
-        .rev()
-        .map(|j| (&base + lit(j as u64, 17)).lt(end)));
-    let in_frame = cat((0..lanes)
-        .rev()
-        .map(|j| (&base + lit(j as u64, 17)).lt(frame_len)));
-    let data = m.node("out_data", merged & valid_bytes.spread(8));
+    let data = m.node("out_data", merged & data_mask.spread(8));
 
     let out_valid = m.node("out_valid", &b_valid & (!&takes | &sp.tvalid));
     let fire = m.node("out_fire", &out_valid & &out.tready);
     let done = m.node("frame_done", &fire & &is_last);
     m.set(&out.tvalid, &out_valid);
     m.set(&out.tdata, &data);
-    m.set(&out.tkeep, is_last.mux(in_frame, !lit(0, lanes)));
+    m.set(&out.tkeep, is_last.mux(&shape.last_keep, !lit(0, lanes)));
     m.set(&out.tlast, &is_last);
     m.set(out.tuser.as_ref().unwrap(), lit(0, 1));
     m.set(&sp.tready, &b_valid & &takes & &out.tready);
@@ -370,6 +382,19 @@ pub fn udp_tx_build(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
                 .mux(tail.clone(), pdata.slice(data_width - s * 8, s * 8))
         };
         m.set(&carry, next);
+        // The next beat's lanes: all before the end's beat, then the end's, then none.
+        let at_end = shape.to_end.eq(0u64);
+        m.set(
+            &data_mask,
+            at_end.mux(
+                lit(0, lanes),
+                shape.to_end.eq(1u64).mux(&shape.end_lanes, !lit(0, lanes)),
+            ),
+        );
+        m.set(
+            &shape.to_end,
+            at_end.mux(lit(0, 17 - lb), &shape.to_end - 1u64),
+        );
     });
     m.when(&a_to_b, |m| {
         for (r, i) in b.iter().zip(&a) {
@@ -389,8 +414,13 @@ pub fn udp_tx_build(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
         m.set(&is_last, one_beat);
         m.set(&takes, lit(u64::from(q == 0), 1) & len.ne(0u64));
         let next = FrameShape::of(&len, lanes, q);
-        m.set(&shape.end, next.end);
-        m.set(&shape.len, next.len);
+        m.set(
+            &data_mask,
+            next.to_end.ne(0u64).mux(!lit(0, lanes), &next.end_lanes),
+        );
+        m.set(&shape.to_end, next.to_end);
+        m.set(&shape.end_lanes, next.end_lanes);
+        m.set(&shape.last_keep, next.last_keep);
         m.set(&shape.last_beat, next.last_beat);
         m.set(&shape.payload_end, next.payload_end);
     });
