@@ -190,11 +190,21 @@ impl FrameShape<Expr> {
         let last_beat = (&frame_len - lit(1, 17)).slice(lb, 17 - lb).trunc(16 - lb);
         // Payload beats: ceil(len / lanes); beat k >= q takes payload beat k - q.
         let payload_beats = (len.zext(17) + lit(lanes as u64 - 1, 17)).slice(lb, 17 - lb);
-        let tail = frame_len.trunc(lb);
+        // The end's lanes come from the payload length's low bits alone (the header's
+        // length is a constant), and a padded frame's last keep is a constant: no adder or
+        // compare of the whole length on the way to the masks.
+        let keep_of = |r: Expr| r.eq(0u64).mux(!lit(0, lanes), lanes_below(&r, lanes));
+        let end_low = (len.trunc(lb) + lit(u64::from(HEADER_BYTES % lanes), lb)).trunc(lb);
+        let padded = len.lt(u64::from(MIN_FRAME - HEADER_BYTES));
+        let pad_low = MIN_FRAME % lanes;
+        let pad_keep = match pad_low {
+            0 => !lit(0, lanes),
+            r => lit((1u64 << r) - 1, lanes),
+        };
         FrameShape {
             to_end: end.slice(lb, 17 - lb),
-            end_lanes: lanes_below(&end.trunc(lb), lanes),
-            last_keep: tail.eq(0u64).mux(!lit(0, lanes), lanes_below(&tail, lanes)),
+            end_lanes: lanes_below(&end_low, lanes),
+            last_keep: padded.mux(pad_keep, keep_of(end_low)),
             last_beat,
             payload_end: payload_beats + lit(q as u64, 17 - lb),
         }
