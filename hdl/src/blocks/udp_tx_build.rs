@@ -18,7 +18,7 @@
 //!   per cycle when the payload is there and the sink is ready.
 
 use crate::bundles::{Axis, AxisCfg};
-use crate::ir::{cat, lit, Expr, HdlErrors, Module, ModuleBuilder, PortDir, Sig};
+use crate::ir::{cat, clog2, lit, Expr, HdlErrors, Module, ModuleBuilder, PortDir, Sig};
 use std::rc::Rc;
 
 /// Bytes of Ethernet + IPv4 + UDP header.
@@ -316,24 +316,32 @@ pub fn udp_tx_build(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     let tail = lanes_of(&hdr_bytes[(HEADER_BYTES - s) as usize..]);
 
     let pdata = takes.mux(&sp.tdata, lit(0, data_width));
-    let merged = if q == 0 {
-        cat([pdata.trunc(data_width - s * 8), Expr::from(&carry)])
-    } else {
-        // One header beat per value of `b_beat`: a table, emitted as a `case`.
+    // Whether `b_beat` is a header beat, kept as a flag a beat ahead: a header beat is
+    // then picked by the counter's low bits, not by compares of the whole counter.
+    let in_header = (q > 0).then(|| {
+        let r = m.reg("b_in_header", 1);
+        m.describe(&r, "`b_beat` is one of the header's full beats.");
+        r
+    });
+    let merged = if let Some(in_header) = &in_header {
+        // One header beat per value of `b_beat`'s low bits: a table, emitted as a `case`.
+        let low = beat.trunc(clog2(u64::from(q)).max(1));
         let header_beat = (0..q)
             .map(|k| {
                 (
-                    beat.eq(k as u64),
+                    low.eq(k as u64),
                     lanes_of(&hdr_bytes[(k * lanes) as usize..((k + 1) * lanes) as usize]),
                 )
             })
             .rev()
             .fold(lit(0, data_width), |acc, (c, v)| c.mux(v, acc));
         let header_beat = m.node("header_beat", header_beat);
-        beat.lt(q as u64).mux(
+        in_header.mux(
             header_beat,
             cat([pdata.trunc(data_width - s * 8), Expr::from(&carry)]),
         )
+    } else {
+        cat([pdata.trunc(data_width - s * 8), Expr::from(&carry)])
     };
     let merged = if q == 0 {
         // Beat 0 is the header's 42 bytes and the payload's first lanes.
@@ -373,6 +381,9 @@ pub fn udp_tx_build(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
     m.when(&fire, |m| {
         m.set(&beat, is_last.mux(lit(0, 16 - lb), &next_beat));
         m.set(&is_last, next_beat.eq(&shape.last_beat));
+        if let Some(h) = &in_header {
+            m.set(h, is_last.mux(lit(1, 1), next_beat.lt(q as u64)));
+        }
         let after_header = if q == 0 {
             lit(1, 1)
         } else {
@@ -413,6 +424,9 @@ pub fn udp_tx_build(data_width: u32) -> Result<Rc<Module>, HdlErrors> {
         m.set(&b_ip, !fold(&a_ip));
         m.set(&b_udp, udp_c.eq(0u64).mux(lit(0xffff, 16), &udp_c));
         m.set(&beat, 0u64);
+        if let Some(h) = &in_header {
+            m.set(h, 1u64);
+        }
         // Beat 0 is the last of a frame that fits one beat; it takes a payload beat when
         // the header leaves room in it and there is a payload.
         let len = fa("len");
