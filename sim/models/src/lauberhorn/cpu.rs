@@ -793,7 +793,9 @@ impl Cpu {
             Pc::Send(k) => {
                 let msg = self.cores[core].sends[k].line();
                 // The line is the buffer only if the load was not answered TRYAGAIN; a
-                // TRYAGAIN stays in the cache until the NIC takes it back.
+                // TRYAGAIN stays in the cache until the NIC takes it back. (A doorbell
+                // that hit in the cache left `acking` set.)
+                self.cores[core].acking = false;
                 let Some(data) = self.load(core, tx_line(tpar), true) else {
                     return;
                 };
