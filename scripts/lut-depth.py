@@ -1,19 +1,29 @@
 #!/usr/bin/env python3
 """Logic depth of a synthesized top, in LUT levels, and the path that sets it.
 
-    scripts/lut-depth.py NETLIST.json TOP [--limit N] [--paths K]
+    scripts/lut-depth.py TOP NETLIST.json... [--limit N] [--paths K] [--cells] [--save OUT.json]
 
-NETLIST.json is Yosys's `write_json` after `synth_xilinx -family xcup -flatten`. The depth
-is the longest combinational path between sequential cells and ports, counted in LUT
-levels: LUT1..LUT6 count one, MUXF7/8/9, CARRY4/8 and INV count none (they sit in the
-slice beside the LUT), and a LUTRAM read (address in, data out) counts one, as it is a LUT.
-This is the measure the gate holds every top to: on UltraScale+ routing costs about as
-much as logic, so a 4 ns period (250 MHz) holds about six levels.
+Each NETLIST.json is Yosys's `write_json` after `synth_xilinx -family xcup -flatten`. A
+top may instantiate a module that another netlist defines (scripts/gate.sh synthesizes a
+board core with the NIC inside it as a black box and passes the NIC's own netlist too):
+such instances are replaced by that module's cells, so paths are measured across the
+boundary as the two mapped netlists connect (nothing is optimized across it, so there
+the depth is an upper bound on what a flattening tool gets).
+
+The depth is the longest combinational path between sequential cells and ports, counted in
+LUT levels: LUT1..LUT6 count one, MUXF7/8/9, CARRY4/8 and INV count none (they sit in the
+slice beside the LUT), I/O and clock buffers count none (an out-of-context build has none),
+and a LUTRAM read (address in, data out) counts one, as it is a LUT. This is the measure
+the gate holds every top to: on UltraScale+ routing costs about as much as logic, so a
+4 ns period (250 MHz) holds about six levels.
 
 Prints one line `TOP: max LUT levels=D; comb cells=C; paths over limit=P`, then the K
 deepest paths (with --limit, up to five of those over it, at least K), each as its
 start (a register output or a port), the cells between, and its end (a register input or
-a port), named by the nets Yosys kept from the Verilog.
+a port), named by the nets Yosys kept from the Verilog (with the instance path inside a
+module from another netlist). --cells first prints `cells: LUT=.. FF=.. BRAM=.. DSP=..`
+for the whole top; --save writes the flattened top as a netlist again, without what the
+depth does not need (attributes, parameters, unnamed nets), for use as a module later.
 """
 import argparse
 import collections
@@ -21,7 +31,7 @@ import json
 import re
 import sys
 
-COMB = re.compile(r"LUT[1-6]$|MUXF[789]$|CARRY[48]$|INV$")
+COMB = re.compile(r"LUT[1-6]$|MUXF[789]$|CARRY[48]$|INV$|[IO]BUF$|BUFG$")
 LUTRAM = re.compile(r"RAM(32|64|128|256)[MX]")
 
 
@@ -162,14 +172,108 @@ def describe(end, best, came, names, sinks, sources):
     ]
 
 
+def load_modules(paths):
+    """Every module the netlists define; black boxes are left out (they stay cells, unless
+    another netlist defines them)."""
+    modules = {}
+    for path in paths:
+        with open(path) as f:
+            for name, module in json.load(f)["modules"].items():
+                if not int(module.get("attributes", {}).get("blackbox", "0") or "0", 2):
+                    modules[name] = module
+    return modules
+
+
+def flatten(modules, top):
+    """`top` as one module: every instance of a module in `modules` replaced by its cells,
+    bits renumbered and names prefixed by the instance path (`nic.rx.count`). A bit a
+    child ties to two of its ports (a feed-through) joins the parent's two nets."""
+    root = {}
+
+    def find(b):
+        while root.get(b, b) != b:
+            b = root[b]
+        return b
+
+    count = [0]
+
+    def fresh():
+        count[0] += 1
+        return count[0]
+
+    cells, netnames = {}, {}
+
+    def place(name, prefix, outer):
+        module = modules[name]
+        local = {}
+        for pname, port in module["ports"].items():
+            for b, g in zip(port["bits"], outer[pname]):
+                if isinstance(b, str):
+                    continue
+                if b not in local:
+                    local[b] = g
+                elif isinstance(g, int) and isinstance(local[b], int):
+                    root[find(g)] = find(local[b])
+
+        def bit(b):
+            if isinstance(b, str):
+                return b
+            if b not in local:
+                local[b] = fresh()
+            return local[b]
+
+        for cname, cell in module["cells"].items():
+            conn = {p: [bit(b) for b in bs] for p, bs in cell["connections"].items()}
+            if cell["type"] in modules:
+                place(cell["type"], f"{prefix}{cname}.", conn)
+            else:
+                dirs = cell.get("port_directions", {})
+                cells[prefix + cname] = {"type": cell["type"], "port_directions": dirs, "connections": conn}
+        for nname, net in module["netnames"].items():
+            if not net.get("hide_name", 0) and not nname.startswith("$"):
+                netnames[prefix + nname] = {"bits": [bit(b) for b in net["bits"]]}
+
+    ports = {
+        pname: {"direction": port["direction"], "bits": [fresh() for _ in port["bits"]]}
+        for pname, port in modules[top]["ports"].items()
+    }
+    place(top, "", {p: v["bits"] for p, v in ports.items()})
+
+    def resolve(bits):
+        return [find(b) if isinstance(b, int) else b for b in bits]
+
+    for cell in cells.values():
+        cell["connections"] = {p: resolve(v) for p, v in cell["connections"].items()}
+    for item in [*netnames.values(), *ports.values()]:
+        item["bits"] = resolve(item["bits"])
+    return {"ports": ports, "cells": cells, "netnames": netnames}
+
+
+def cell_counts(module):
+    """LUT, FF, BRAM and DSP cells of a flat module, as Yosys's `stat` names them."""
+    kinds = {"LUT": r"LUT[1-6]$", "FF": r"FD[A-Z]*$", "BRAM": r"RAMB(18|36)E2$", "DSP": r"DSP48E2$"}
+    types = collections.Counter(cell["type"] for cell in module["cells"].values())
+    return {k: sum(n for t, n in types.items() if re.match(rx, t)) for k, rx in kinds.items()}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
-    ap.add_argument("netlist")
     ap.add_argument("top")
+    ap.add_argument("netlists", nargs="+", metavar="NETLIST.json")
     ap.add_argument("--limit", type=int, default=None, help="levels a path may have")
     ap.add_argument("--paths", type=int, default=1, help="deepest paths to print")
+    ap.add_argument("--cells", action="store_true", help="print the top's cell counts first")
+    ap.add_argument("--save", metavar="OUT.json", help="write the flattened top as a netlist")
     args = ap.parse_args()
-    module = json.load(open(args.netlist))["modules"][args.top]
+    modules = load_modules(args.netlists)
+    if args.top not in modules:
+        sys.exit(f"{args.top}: no such module in {' '.join(args.netlists)}")
+    module = flatten(modules, args.top)
+    if args.save:
+        with open(args.save, "w") as f:
+            json.dump({"modules": {args.top: module}}, f, separators=(",", ":"))
+    if args.cells:
+        print("cells: " + " ".join(f"{k}={v}" for k, v in cell_counts(module).items()))
     names = net_names(module)
     arcs, sinks, sources = build_graph(module, names)
     best, came, seen, total = longest(arcs)
