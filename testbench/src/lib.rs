@@ -30,3 +30,4 @@ pub mod linux_tap;
 pub mod seed;
 pub mod soak;
 pub mod tap;
+pub mod vcu118;
