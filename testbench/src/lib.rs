@@ -22,12 +22,11 @@ pub mod lauberhorn_regs {
 
 pub mod accio_check;
 pub mod accio_tap;
+pub mod boards;
 pub mod cli;
-pub mod enzian;
 pub mod lauberhorn_check;
 pub mod lauberhorn_tap;
 pub mod linux_tap;
 pub mod seed;
 pub mod soak;
 pub mod tap;
-pub mod vcu118;

@@ -20,9 +20,10 @@ use sim_models::accio::host::HostCfg;
 use sim_models::hostmem::HostMemCfg;
 use sim_models::traces::{pad, udp_frame_to};
 use testbench::accio_check::{check, conns, np_frames, stat_names, traffic, MAC};
+use testbench::boards::vcu118::{self as board, board_periods, Run, CORE, MAC as MAC_SIDE};
+use testbench::boards::{mhz, random_clocks};
 use testbench::models::AccioVcu118Core as Core;
 use testbench::seed;
-use testbench::vcu118::{self as board, board_periods, Run, CORE, MAC as MAC_SIDE};
 
 /// Datagrams to the accelerated connection 0 that the MAC marks bad, at random places among
 /// `frames`: they must not reach its ring.
@@ -113,20 +114,7 @@ fn frames_cross_at_random_clock_ratios() {
     let mut rng = seed::rng("board_vcu118_random_clocks");
     let d = Core::new();
     for (k, mac_slower) in [false, true, false, true].into_iter().enumerate() {
-        let core = if mac_slower {
-            rng.gen_range(240.0..300.0)
-        } else {
-            rng.gen_range(150.0..300.0)
-        };
-        let mac = if mac_slower {
-            rng.gen_range(200.0..core - 20.0)
-        } else {
-            rng.gen_range(200.0..400.0)
-        };
+        let (core, mac) = random_clocks(&mut rng, mac_slower);
         run(&mut rng, &d, [core, mac].map(period_ps), k % 2 == 1);
     }
-}
-
-fn mhz(ps: u64) -> String {
-    format!("{:.1}", 1e6 / ps as f64)
 }

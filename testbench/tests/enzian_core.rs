@@ -25,31 +25,18 @@ use sim::clocks::period_ps;
 use sim_models::lauberhorn::cpu::CpuCfg;
 use sim_models::lauberhorn::host::expects_reply;
 use std::path::Path;
-use testbench::enzian::{board_periods, try_run, APP, MAC, SHELL};
+use testbench::boards::enzian::{board_periods, try_run, APP, MAC, SHELL};
+use testbench::boards::{mhz, random_clocks};
 use testbench::lauberhorn_check::{
     call, check, golden_dissection, golden_host, host, LOCAL_IP, SERVICES,
 };
 use testbench::models::LauberhornEnzianCore as Core;
 use testbench::seed;
 
-/// Clock periods drawn from `rng`: `app_clk` 150–300 MHz, `shell_clk` and `mac_clk`
-/// 200–400 MHz; with `mac_slower`, `mac_clk` at least 20 MHz below `app_clk`.
+/// Clock periods drawn from `rng` ([`random_clocks`], the shell's 200–400 MHz).
 fn random_periods(rng: &mut ChaCha8Rng, mac_slower: bool) -> [u64; 3] {
-    let app = if mac_slower {
-        rng.gen_range(240.0..300.0)
-    } else {
-        rng.gen_range(150.0..300.0)
-    };
-    let mac = if mac_slower {
-        rng.gen_range(200.0..app - 20.0)
-    } else {
-        rng.gen_range(200.0..400.0)
-    };
+    let (app, mac) = random_clocks(rng, mac_slower);
     [app, rng.gen_range(200.0..400.0), mac].map(period_ps)
-}
-
-fn mhz(ps: u64) -> String {
-    format!("{:.1}", 1e6 / ps as f64)
 }
 
 /// One run of `calls` frames of `rpc_mix` (90% calls with up to 400 bytes of arguments,
