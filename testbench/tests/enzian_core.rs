@@ -1,6 +1,6 @@
-//! The Enzian board core (`hdl::boards::enzian`, the NIC of `hdl::library::small_lauberhorn_nic`:
-//! two cores, 512-bit link) run by the whole-NIC tests' host through `testbench::enzian`:
-//! `app_clk` for the kernel (it sets the NIC up, reads its statistics, and with the DMA
+//! The Enzian board core (`hdl::boards::enzian`, the NIC of
+//! `hdl::library::small_lauberhorn_nic`: two cores, 512-bit link) run by the whole-NIC
+//! tests' host through `testbench::boards::enzian`: `app_clk` for the kernel (it sets the NIC up, reads its statistics, and with the DMA
 //! fallback on gives the ICT its rings in host memory behind `m_axi`), `shell_clk` for the
 //! CPU model behind `sim_models::lauberhorn::dcs_shell` (a model of the ECI shell's two
 //! directory slices, with random back-pressure), `mac_clk` for a MAC that puts RPC calls on

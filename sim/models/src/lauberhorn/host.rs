@@ -16,6 +16,11 @@
 //! The MAC starts a frame only while fewer than [`HostCfg::outstanding`] of the calls it
 //! sent (frames [`expects_reply`] says a slot will take) wait for their reply, so a replay
 //! measures the NIC, not the overflow of its slots.
+//!
+//! [`run`], [`try_run`] and [`stream`] run a `lauberhorn_nic` model ([`NicPins`]) on its one
+//! clock; their `_on` forms take the ports but the clock, reset and coherence link
+//! ([`IoPins`]) and a [`Clocking`] that steps those, a board core's unrelated clocks with a
+//! shell model in front of the link among them.
 
 // Fields are the registers' and the frames' own.
 #![allow(missing_docs)]
@@ -99,10 +104,11 @@ impl Sides {
 
 /// How a run clocks the NIC and reaches its coherence link: a `lauberhorn_nic` model's one
 /// clock and its link pins ([`NicPins`]), or a board core's unrelated clocks with a model
-/// of what sits in front of the link (`testbench::enzian`). A run's step is: the inputs of
-/// the sides whose clocks ticked last driven (the link's through [`drive_link`]), [`next`],
-/// [`eval`], the handshakes of the sides it names sampled (the link's through
-/// [`sample_link`]), [`tick`]. A run counts cycles of the host side's clock.
+/// of what sits in front of the link (`testbench::boards::enzian`). A run's step is: the
+/// inputs of the sides whose clocks ticked last driven (the link's through
+/// [`drive_link`]), [`next`], [`eval`], the handshakes of the sides it names sampled (the
+/// link's through [`sample_link`]), [`tick`]. A run counts cycles of the host side's
+/// clock.
 ///
 /// [`drive_link`]: Clocking::drive_link
 /// [`next`]: Clocking::next
