@@ -141,11 +141,11 @@ fn snapshot(name: &str) -> std::path::PathBuf {
         .join(format!("lauberhorn_nic__{name}"))
 }
 
-/// The golden trace (`traces/rpc_golden.pcap`) through the core at the board's clocks, as
-/// the three golden runs of the whole NIC (plain, CTRL.ERROR_REPLIES, the DMA fallback):
-/// the replies on the wire are byte for byte the whole NIC's recorded ones
-/// (`lauberhorn_nic__*_replies.snap.pcap`), and the CONTROL lines, the frames passed on
-/// and the counters its dissections.
+/// The golden trace (`traces/rpc_golden.pcap`) through the core at the board's clocks and
+/// at clocks drawn from the seed, as the three golden runs of the whole NIC (plain,
+/// CTRL.ERROR_REPLIES, the DMA fallback): the replies on the wire are byte for byte the
+/// whole NIC's recorded ones (`lauberhorn_nic__*_replies.snap.pcap`), and the CONTROL
+/// lines, the frames passed on and the counters its dissections.
 #[test]
 fn golden_rpc_trace_through_the_core_gives_the_whole_nics_records() {
     let trace = Path::new(env!("CARGO_MANIFEST_DIR")).join("traces/rpc_golden.pcap");
@@ -154,14 +154,21 @@ fn golden_rpc_trace_through_the_core_gives_the_whole_nics_records() {
         .into_iter()
         .map(|f| f.what)
         .collect();
+    let mut rng = seed::rng("enzian_core_golden");
     let d = Core::new();
-    for (name, error_replies, dma) in [
+    for ((name, error_replies, dma), periods) in [
         ("rpc_golden", false, false),
         ("rpc_golden_error_replies", true, false),
         ("rpc_golden_dma", false, true),
-    ] {
+    ]
+    .into_iter()
+    .flat_map(|run| {
+        let mac_slower = rng.gen();
+        let random = random_periods(&mut rng, mac_slower);
+        [(run, board_periods()), (run, random)]
+    }) {
         let h = golden_host(error_replies, dma);
-        let (r, board) = try_run(&d, board_periods(), 1.0, &h, &frames, 1);
+        let (r, board) = try_run(&d, periods, 1.0, &h, &frames, 1);
         let r = r.unwrap_or_else(|f| panic!("{name}: {f}"));
         check(&h, &frames, &r);
         let snap = std::fs::read_to_string(snapshot(&format!("{name}_dissection.snap"))).unwrap();
@@ -178,7 +185,11 @@ fn golden_rpc_trace_through_the_core_gives_the_whole_nics_records() {
             "{name}: the replies differ from the whole NIC's"
         );
         println!(
-            "{name}: {} frames, {} replies as recorded; {} app / {} shell / {} MAC cycles",
+            "{name} at app {} / shell {} / MAC {} MHz: {} frames, {} replies as recorded; \
+             {} app / {} shell / {} MAC cycles",
+            mhz(periods[APP]),
+            mhz(periods[SHELL]),
+            mhz(periods[MAC]),
             frames.len(),
             r.replies.len(),
             board.clocks.edges(APP),
