@@ -12,11 +12,17 @@
 //   F_MAC0 (QSFP28, CAUI-4, 156.25 MHz reference) -- cmac_100g (cmac_usplus_0) -- mac_clk: gt_txusrclk2
 //   prgc0 (programmed to 100 MHz by the shell)     -- the CMAC's init_clk
 //
-// Not connected here, since the shell gives an application no path for them: the NIC's
-// host-memory master m_axi (the DMA fallback's rings; every write burst is answered
-// SLVERR and dropped), its normal-path frames m_axis_other (dropped), its interrupts (the
-// prototype raises IPIs through the ECI toolkit's interrupt controller on VC 12, whose
-// sources are not public). Pin locations come from the static shell's constraints.
+//   m_axi (the DMA fallback's rings, app_clk, 512-bit write bursts) -- axi_dma_cdc (to
+//       clk_sys) -- axi_dma_dwidth (to 64 bits) -- axi_dma_lite (to AXI4-Lite) --
+//       m_io_axil (the shell's FPGA -> CPU AXI4-Lite window, clk_sys)
+//   irq[c] (core c's CORE.PREEMPT.REQ, app_clk) -- F_IRQ_IRQc
+//
+// Not connected, since the shell gives an application no path for them: the normal-path
+// frames m_axis_other (taken and dropped: the NIC's normal path is a stream for a
+// host-side NIC, and the shell has no stream to the host), backlog_irq and the ICT's
+// accio_irq / accio_evq_irq (the shell has four interrupt lines, which the cores'
+// PREEMPT.REQ take; the kernel polls GLOBAL.BACKLOG and the rings' RX_TAIL instead).
+// Pin locations come from the static shell's constraints.
 
 `default_nettype none
 
@@ -149,7 +155,32 @@ module fpga (
     output wire [3:0]     F_MAC0_TX_P,
     output wire [3:0]     F_MAC0_TX_N,
     input  wire [3:0]     F_MAC0_RX_P,
-    input  wire [3:0]     F_MAC0_RX_N
+    input  wire [3:0]     F_MAC0_RX_N,
+
+    // The shell's FPGA -> CPU AXI4-Lite window, clk_sys: the DMA fallback's writes
+    output wire [43:0]    m_io_axil_awaddr,
+    output wire           m_io_axil_awvalid,
+    input  wire           m_io_axil_awready,
+    output wire [63:0]    m_io_axil_wdata,
+    output wire [7:0]     m_io_axil_wstrb,
+    output wire           m_io_axil_wvalid,
+    input  wire           m_io_axil_wready,
+    input  wire [1:0]     m_io_axil_bresp,
+    input  wire           m_io_axil_bvalid,
+    output wire           m_io_axil_bready,
+    output wire [43:0]    m_io_axil_araddr,
+    output wire           m_io_axil_arvalid,
+    input  wire           m_io_axil_arready,
+    input  wire [63:0]    m_io_axil_rdata,
+    input  wire [1:0]     m_io_axil_rresp,
+    input  wire           m_io_axil_rvalid,
+    output wire           m_io_axil_rready,
+
+    // Interrupts to the CPU: core c's PREEMPT.REQ on F_IRQ_IRQc
+    output wire           F_IRQ_IRQ0,
+    output wire           F_IRQ_IRQ1,
+    output wire           F_IRQ_IRQ2,
+    output wire           F_IRQ_IRQ3
 );
 
 // ---------------------------------------------------------------------------------------
@@ -640,36 +671,188 @@ assign s_axil_ict_awuser = {5'd0, xb_awaddr[63:61]};
 assign s_axil_ict_aruser = {5'd0, xb_araddr[63:61]};
 
 // ---------------------------------------------------------------------------------------
-// What the shell has no path for (see the header)
+// The DMA fallback's writes into host memory through the shell's FPGA -> CPU window
 // ---------------------------------------------------------------------------------------
 
-reg sink_aw;
-reg sink_b;
-reg sink_id;
-assign m_axi_awready = !sink_aw && !sink_b;
-assign m_axi_wready = sink_aw;
-assign m_axi_bvalid = sink_b;
-assign m_axi_bid = sink_id;
-assign m_axi_bresp = 2'b10;
-always @(posedge app_clk) begin
-    if (app_rst) begin
-        sink_aw <= 1'b0;
-        sink_b <= 1'b0;
-        sink_id <= 1'b0;
-    end else begin
-        if (m_axi_awvalid && m_axi_awready) begin
-            sink_aw <= 1'b1;
-            sink_id <= m_axi_awid;
-        end
-        if (m_axi_wvalid && m_axi_wready && m_axi_wlast) begin
-            sink_aw <= 1'b0;
-            sink_b <= 1'b1;
-        end
-        if (sink_b && m_axi_bready) begin
-            sink_b <= 1'b0;
-        end
-    end
-end
+// The NIC's 64-bit addresses are the CPU's physical addresses; the window takes 44 bits.
+wire [43:0]    dma_awaddr;
+wire [7:0]     dma_awlen;
+wire [2:0]     dma_awsize;
+wire [1:0]     dma_awburst;
+wire [3:0]     dma_awcache;
+wire [2:0]     dma_awprot;
+wire           dma_awvalid;
+wire           dma_awready;
+wire [511:0]   dma_wdata;
+wire [63:0]    dma_wstrb;
+wire           dma_wlast;
+wire           dma_wvalid;
+wire           dma_wready;
+wire [1:0]     dma_bresp;
+wire           dma_bvalid;
+wire           dma_bready;
+wire [0:0]     dma_awid;
+wire [0:0]     dma_bid;
+
+axi_dma_cdc dma_cdc (
+    .s_axi_aclk     (app_clk),
+    .s_axi_aresetn  (~app_rst),
+    .s_axi_awid     (m_axi_awid),
+    .s_axi_awaddr   (m_axi_awaddr[43:0]),
+    .s_axi_awlen    (m_axi_awlen),
+    .s_axi_awsize   (m_axi_awsize),
+    .s_axi_awburst  (m_axi_awburst),
+    .s_axi_awlock   (1'b0),
+    .s_axi_awcache  (m_axi_awcache),
+    .s_axi_awprot   (m_axi_awprot),
+    .s_axi_awregion (4'd0),
+    .s_axi_awqos    (4'd0),
+    .s_axi_awvalid  (m_axi_awvalid),
+    .s_axi_awready  (m_axi_awready),
+    .s_axi_wdata    (m_axi_wdata),
+    .s_axi_wstrb    (m_axi_wstrb),
+    .s_axi_wlast    (m_axi_wlast),
+    .s_axi_wvalid   (m_axi_wvalid),
+    .s_axi_wready   (m_axi_wready),
+    .s_axi_bid      (m_axi_bid),
+    .s_axi_bresp    (m_axi_bresp),
+    .s_axi_bvalid   (m_axi_bvalid),
+    .s_axi_bready   (m_axi_bready),
+    .m_axi_aclk     (clk_sys),
+    .m_axi_aresetn  (~reset_sys),
+    .m_axi_awid     (dma_awid),
+    .m_axi_awaddr   (dma_awaddr),
+    .m_axi_awlen    (dma_awlen),
+    .m_axi_awsize   (dma_awsize),
+    .m_axi_awburst  (dma_awburst),
+    .m_axi_awlock   (),
+    .m_axi_awcache  (dma_awcache),
+    .m_axi_awprot   (dma_awprot),
+    .m_axi_awregion (),
+    .m_axi_awqos    (),
+    .m_axi_awvalid  (dma_awvalid),
+    .m_axi_awready  (dma_awready),
+    .m_axi_wdata    (dma_wdata),
+    .m_axi_wstrb    (dma_wstrb),
+    .m_axi_wlast    (dma_wlast),
+    .m_axi_wvalid   (dma_wvalid),
+    .m_axi_wready   (dma_wready),
+    .m_axi_bid      (dma_bid),
+    .m_axi_bresp    (dma_bresp),
+    .m_axi_bvalid   (dma_bvalid),
+    .m_axi_bready   (dma_bready)
+);
+
+wire [43:0]    dma64_awaddr;
+wire [7:0]     dma64_awlen;
+wire [2:0]     dma64_awsize;
+wire [1:0]     dma64_awburst;
+wire [3:0]     dma64_awcache;
+wire [2:0]     dma64_awprot;
+wire           dma64_awvalid;
+wire           dma64_awready;
+wire [63:0]    dma64_wdata;
+wire [7:0]     dma64_wstrb;
+wire           dma64_wlast;
+wire           dma64_wvalid;
+wire           dma64_wready;
+wire [1:0]     dma64_bresp;
+wire           dma64_bvalid;
+wire           dma64_bready;
+
+axi_dma_dwidth dma_dwidth (
+    .s_axi_aclk     (clk_sys),
+    .s_axi_aresetn  (~reset_sys),
+    .s_axi_awid     (dma_awid),
+    .s_axi_awaddr   (dma_awaddr),
+    .s_axi_awlen    (dma_awlen),
+    .s_axi_awsize   (dma_awsize),
+    .s_axi_awburst  (dma_awburst),
+    .s_axi_awlock   (1'b0),
+    .s_axi_awcache  (dma_awcache),
+    .s_axi_awprot   (dma_awprot),
+    .s_axi_awregion (4'd0),
+    .s_axi_awqos    (4'd0),
+    .s_axi_awvalid  (dma_awvalid),
+    .s_axi_awready  (dma_awready),
+    .s_axi_wdata    (dma_wdata),
+    .s_axi_wstrb    (dma_wstrb),
+    .s_axi_wlast    (dma_wlast),
+    .s_axi_wvalid   (dma_wvalid),
+    .s_axi_wready   (dma_wready),
+    .s_axi_bid      (dma_bid),
+    .s_axi_bresp    (dma_bresp),
+    .s_axi_bvalid   (dma_bvalid),
+    .s_axi_bready   (dma_bready),
+    .m_axi_awaddr   (dma64_awaddr),
+    .m_axi_awlen    (dma64_awlen),
+    .m_axi_awsize   (dma64_awsize),
+    .m_axi_awburst  (dma64_awburst),
+    .m_axi_awlock   (),
+    .m_axi_awcache  (dma64_awcache),
+    .m_axi_awprot   (dma64_awprot),
+    .m_axi_awregion (),
+    .m_axi_awqos    (),
+    .m_axi_awvalid  (dma64_awvalid),
+    .m_axi_awready  (dma64_awready),
+    .m_axi_wdata    (dma64_wdata),
+    .m_axi_wstrb    (dma64_wstrb),
+    .m_axi_wlast    (dma64_wlast),
+    .m_axi_wvalid   (dma64_wvalid),
+    .m_axi_wready   (dma64_wready),
+    .m_axi_bresp    (dma64_bresp),
+    .m_axi_bvalid   (dma64_bvalid),
+    .m_axi_bready   (dma64_bready)
+);
+
+axi_dma_lite dma_lite (
+    .aclk           (clk_sys),
+    .aresetn        (~reset_sys),
+    .s_axi_awaddr   (dma64_awaddr),
+    .s_axi_awlen    (dma64_awlen),
+    .s_axi_awsize   (dma64_awsize),
+    .s_axi_awburst  (dma64_awburst),
+    .s_axi_awlock   (1'b0),
+    .s_axi_awcache  (dma64_awcache),
+    .s_axi_awprot   (dma64_awprot),
+    .s_axi_awregion (4'd0),
+    .s_axi_awqos    (4'd0),
+    .s_axi_awvalid  (dma64_awvalid),
+    .s_axi_awready  (dma64_awready),
+    .s_axi_wdata    (dma64_wdata),
+    .s_axi_wstrb    (dma64_wstrb),
+    .s_axi_wlast    (dma64_wlast),
+    .s_axi_wvalid   (dma64_wvalid),
+    .s_axi_wready   (dma64_wready),
+    .s_axi_bresp    (dma64_bresp),
+    .s_axi_bvalid   (dma64_bvalid),
+    .s_axi_bready   (dma64_bready),
+    .m_axi_awaddr   (m_io_axil_awaddr),
+    .m_axi_awprot   (),
+    .m_axi_awvalid  (m_io_axil_awvalid),
+    .m_axi_awready  (m_io_axil_awready),
+    .m_axi_wdata    (m_io_axil_wdata),
+    .m_axi_wstrb    (m_io_axil_wstrb),
+    .m_axi_wvalid   (m_io_axil_wvalid),
+    .m_axi_wready   (m_io_axil_wready),
+    .m_axi_bresp    (m_io_axil_bresp),
+    .m_axi_bvalid   (m_io_axil_bvalid),
+    .m_axi_bready   (m_io_axil_bready)
+);
+
+// The NIC never reads host memory through the window.
+assign m_io_axil_araddr = 44'd0;
+assign m_io_axil_arvalid = 1'b0;
+assign m_io_axil_rready = 1'b1;
+
+// ---------------------------------------------------------------------------------------
+// Interrupts, and what the shell has no path for (see the header)
+// ---------------------------------------------------------------------------------------
+
+assign F_IRQ_IRQ0 = irq[0];
+assign F_IRQ_IRQ1 = irq[1];
+assign F_IRQ_IRQ2 = irq[2];
+assign F_IRQ_IRQ3 = irq[3];
 assign m_axis_other_tready = 1'b1;
 
 // ---------------------------------------------------------------------------------------

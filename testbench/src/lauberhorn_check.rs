@@ -1,7 +1,7 @@
 //! The whole Lauberhorn NIC's set-up, calls and per-frame checks, shared by its tests
 //! (`tests/lauberhorn_nic.rs`) and its soak (`soak::lauberhorn`).
 
-use hdl::lauberhorn::coherence::{KERNEL, USER};
+use hdl::lauberhorn::coherence::{ctrl, KERNEL, USER};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use sim_models::lauberhorn::cpu::{CpuCfg, Served};
@@ -402,4 +402,106 @@ pub fn same_answers(mut have: Vec<Answer>, mut want: Vec<Answer>) {
             want.len()
         );
     }
+}
+
+/// The CPU of the golden and exact-cycle runs: nothing random, no waiting.
+pub fn golden_cpu() -> CpuCfg {
+    CpuCfg {
+        cores: 2,
+        coh_width: 512,
+        aux_lines: 3,
+        evict: 0.0,
+        n2c_ready: 1.0,
+        c2n_gaps: 0.0,
+        inv_delay: 0,
+        work: 0,
+    }
+}
+
+/// The host of the golden runs (`sim_models::traces::rpc_golden`): its services (the first
+/// reverses its arguments, the second sums them), one call in flight at a time, nothing
+/// random; with CTRL.ERROR_REPLIES and the DMA fallback as asked.
+pub fn golden_host(error_replies: bool, dma: bool) -> HostCfg {
+    let mut h = host(golden_cpu(), 0.0, 1.0, 1);
+    h.local_ip = u32::from_be_bytes(sim_models::traces::RPC_GOLDEN_IP);
+    h.services = sim_models::traces::RPC_GOLDEN_SERVICES
+        .iter()
+        .enumerate()
+        .map(|(i, s)| Service {
+            prog: s.0,
+            vers: s.1,
+            proc_: Some(s.2),
+            port: s.3,
+            process: i as u32,
+            func: 0x0000_7f00_0000_1000 + 0x100 * i as u64,
+            data: 0x0000_7f00_0080_0000 + 0x40 * i as u64,
+            handler: [Builtin::Reverse, Builtin::Sum][i],
+            ring: true,
+        })
+        .collect();
+    h.error_replies = error_replies;
+    h.dma_ring = dma.then_some(1 << 16);
+    h.mem_stall = 0.0;
+    h
+}
+
+/// A golden run's record (its insta snapshot `lauberhorn_nic__<name>_dissection.snap`):
+/// the replies on the wire, the CONTROL lines the cores observed, the frames of `frames`
+/// (named by `what`) passed on, the counters but TRYAGAINS.
+pub fn golden_dissection(frames: &[Vec<u8>], what: &[String], r: &Report) -> String {
+    let mut t = String::new();
+    t.push_str("replies:\n");
+    for f in &r.replies {
+        let m = classify(f, false);
+        assert!(m.offload, "checksums verify");
+        let ul = u16::from_be_bytes([f[38], f[39]]) as usize;
+        let stat = u32::from_be_bytes(f[62..66].try_into().unwrap());
+        t.push_str(&format!(
+            "  xid {:08x} to {}:{} accept_stat {stat} result {}\n",
+            u32::from_be_bytes(f[42..46].try_into().unwrap()),
+            std::net::Ipv4Addr::from(m.dst_ip),
+            m.dst_port,
+            crate::cli::hex(&f[66..34 + ul])
+        ));
+    }
+    t.push_str(
+        "control lines (descriptor words 0-3, and 4 for KIND_DMA, then the argument count):\n",
+    );
+    for (c, list) in r.served.iter().enumerate() {
+        for s in list {
+            let kind = s.request.control[0] >> ctrl::KIND_LSB & 3;
+            let n = if u64::from(kind) == ctrl::KIND_DMA {
+                5
+            } else {
+                4
+            };
+            let words: Vec<String> = (0..n)
+                .map(|k| {
+                    format!(
+                        "{:016x}",
+                        u64::from_le_bytes(s.request.control[8 * k..8 * k + 8].try_into().unwrap())
+                    )
+                })
+                .collect();
+            let ep = if s.endpoint == USER { "user" } else { "kernel" };
+            t.push_str(&format!(
+                "  core {c} {ep}: {} args {}\n",
+                words.join(" "),
+                s.request.args.len()
+            ));
+        }
+    }
+    t.push_str("passed on:\n");
+    for f in &r.others {
+        let k = frames
+            .iter()
+            .position(|g| g == f)
+            .expect("a frame of the trace");
+        t.push_str(&format!("  frame {k}: {}\n", what[k]));
+    }
+    t.push_str("counters (but TRYAGAINS, which depends on the timing):\n");
+    for (k, v) in r.counters.iter().filter(|(k, _)| *k != "TRYAGAINS") {
+        t.push_str(&format!("  {k} {v}\n"));
+    }
+    t
 }

@@ -22,6 +22,7 @@ pub mod lauberhorn_regs {
 
 pub mod accio_check;
 pub mod accio_tap;
+pub mod boards;
 pub mod cli;
 pub mod lauberhorn_check;
 pub mod lauberhorn_tap;

@@ -14,57 +14,16 @@
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use sim::clocks::{period_ps, Clocks};
-use sim::prelude::*;
-use sim_models::accio::host::{Host, HostCfg};
+use sim::clocks::period_ps;
+use sim::PortRead;
+use sim_models::accio::host::HostCfg;
 use sim_models::hostmem::HostMemCfg;
 use sim_models::traces::{pad, udp_frame_to};
 use testbench::accio_check::{check, conns, np_frames, stat_names, traffic, MAC};
+use testbench::boards::vcu118::{self as board, board_periods, Run, CORE, MAC as MAC_SIDE};
+use testbench::boards::{mhz, random_clocks};
 use testbench::models::AccioVcu118Core as Core;
 use testbench::seed;
-
-const CORE: usize = 0;
-const MAC_SIDE: usize = 1;
-
-/// Idle inputs before the host model drives them.
-fn idle(d: &Core) {
-    for p in [
-        &d.s_axil.awvalid as &dyn PortWrite,
-        &d.s_axil.wvalid,
-        &d.s_axil.arvalid,
-        &d.s_axil.bready,
-        &d.s_axil.rready,
-        &d.m_axi.awready,
-        &d.m_axi.wready,
-        &d.m_axi.bvalid,
-        &d.m_axi.arready,
-        &d.m_axi.rvalid,
-        &d.rx_axis.tvalid,
-        &d.tx_axis.tready,
-        &d.stat_rx_aligned,
-    ] {
-        p.set_bit(0, false);
-    }
-}
-
-/// `board_rst` as the board's reset button or PLL lock gives it: high while each clock
-/// ticks four times, released at an arbitrary moment, then four more edges of each clock
-/// so that both reset synchronizers have let go.
-fn reset(d: &Core, c: &mut Clocks) {
-    let clks: [&dyn PortWrite; 2] = [&d.core_clk, &d.mac_clk];
-    d.board_rst.set_bit(0, true);
-    for release in [true, false] {
-        let start = [c.edges(CORE), c.edges(MAC_SIDE)];
-        while (0..2).any(|i| c.edges(i) < start[i] + 4) {
-            c.advance();
-            c.settle(d).unwrap();
-            c.edge(d, &clks).unwrap();
-        }
-        if release {
-            d.board_rst.set_bit(0, false);
-        }
-    }
-}
 
 /// Datagrams to the accelerated connection 0 that the MAC marks bad, at random places among
 /// `frames`: they must not reach its ring.
@@ -82,11 +41,18 @@ fn with_bad_frames(
     frames
 }
 
+/// The MAC's share of idle beats: 100 GbE fills 60% of the 322.265625 MHz clock's 64-byte
+/// beats; below 250 MHz the core takes proportionally less (so it keeps up as at the board's
+/// clocks: a slower core clock is a slower link), and a MAC clock of other than 322 MHz
+/// spreads the same beats over its cycles.
+fn rx_gaps(periods: [u64; 2]) -> f64 {
+    let f = |ps: u64| 1e6 / ps as f64;
+    let rate = 0.6 * 322.265625 * (f(periods[CORE]) / 250.0).min(1.0);
+    (1.0 - rate / f(periods[MAC_SIDE])).clamp(0.0, 0.95)
+}
+
 /// One run: `frames` in at the MAC, the connections' datagrams and `np_send` out, checked.
-fn run(rng: &mut ChaCha8Rng, d: &Core, malformed_to_np: bool) {
-    let (rx, tx) = (sim::axis_in!(d.rx_axis), sim::axis_out!(d.tx_axis));
-    let axil = sim_models::axil_master!(d.s_axil);
-    let axi = sim_models::axi_slave_ports!(d.m_axi);
+fn run(rng: &mut ChaCha8Rng, d: &Core, periods: [u64; 2], malformed_to_np: bool) {
     let cs = conns(rng, 8);
     let frames = traffic(rng, 200);
     let frames = with_bad_frames(rng, frames, 8);
@@ -103,51 +69,16 @@ fn run(rng: &mut ChaCha8Rng, d: &Core, malformed_to_np: bool) {
             stall: 0.1,
             max_outstanding: 64,
         },
-        // 100 GbE fills at most 61% of the 322 MHz clock's 64-byte beats.
-        rx_gaps: 0.4,
+        rx_gaps: rx_gaps(periods),
         tx_ready: 0.8,
         quiet: 2000,
     };
     let names = stat_names();
-    let mut h = Host::new(&cs, &host, &frames, &names, 512, rng.gen());
-
-    // A random phase between the clocks.
-    let periods = [period_ps(250.0), period_ps(322.265625)];
-    let first = [rng.gen_range(1..=periods[0]), rng.gen_range(1..=periods[1])];
-    let mut clocks = Clocks::with_first_edges(&periods, &first);
-    idle(d);
-    reset(d, &mut clocks);
-    d.stat_rx_aligned.set_bit(0, true);
-    let clks: [&dyn PortWrite; 2] = [&d.core_clk, &d.mac_clk];
-    let mut drops = [0u64; 4];
-    h.mac_drive(&rx, &tx);
-    h.host_drive(&axil, &axi);
-    loop {
-        let due = clocks.advance();
-        clocks.settle(d).unwrap();
-        let mut done = false;
-        if due.has(MAC_SIDE) {
-            h.mac_sample(&rx, &tx);
-            drops[0] += u64::from(d.rx_drop_bad.bit(0));
-            drops[1] += u64::from(d.rx_drop_full.bit(0));
-        }
-        if due.has(CORE) {
-            done = h.host_sample(&axil, &axi);
-            drops[2] += u64::from(d.tx_drop_bad.bit(0));
-            drops[3] += u64::from(d.tx_drop_full.bit(0));
-        }
-        clocks.edge(d, &clks).unwrap();
-        if done {
-            break;
-        }
-        if due.has(MAC_SIDE) {
-            h.mac_drive(&rx, &tx);
-        }
-        if due.has(CORE) {
-            h.host_drive(&axil, &axi);
-        }
-    }
-    let r = h.finish();
+    let Run {
+        report: r,
+        drops,
+        clocks,
+    } = board::run(d, periods, &cs, &host, &frames, &names, rng.gen());
     assert_eq!(drops, [bad, 0, 0, 0], "rx bad, rx full, tx bad, tx full");
     let good: Vec<(Vec<u8>, bool)> = frames.into_iter().filter(|(_, b)| !b).collect();
     check(&cs, &host, &good, &r, 512);
@@ -157,7 +88,9 @@ fn run(rng: &mut ChaCha8Rng, d: &Core, malformed_to_np: bool) {
     }
     assert!(d.link_up.bit(0), "link_up follows stat_rx_aligned");
     println!(
-        "{} frames in ({bad} bad), {} on the wire, {} core / {} MAC cycles",
+        "core {} / MAC {} MHz: {} frames in ({bad} bad), {} on the wire, {} core / {} MAC cycles",
+        mhz(periods[CORE]),
+        mhz(periods[MAC_SIDE]),
         good.len() as u64 + bad,
         r.wire.len(),
         clocks.edges(CORE),
@@ -170,6 +103,18 @@ fn frames_cross_both_clocks_into_host_memory_and_out_whole() {
     let mut rng = seed::rng("board_vcu118");
     let d = Core::new();
     for malformed_to_np in [false, true] {
-        run(&mut rng, &d, malformed_to_np);
+        run(&mut rng, &d, board_periods(), malformed_to_np);
+    }
+}
+
+/// The same at clocks drawn per run: `core_clk` 150–300 MHz, `mac_clk` 200–400 MHz, and
+/// twice the MAC's clock at least 20 MHz below the core's.
+#[test]
+fn frames_cross_at_random_clock_ratios() {
+    let mut rng = seed::rng("board_vcu118_random_clocks");
+    let d = Core::new();
+    for (k, mac_slower) in [false, true, false, true].into_iter().enumerate() {
+        let (core, mac) = random_clocks(&mut rng, mac_slower);
+        run(&mut rng, &d, [core, mac].map(period_ps), k % 2 == 1);
     }
 }

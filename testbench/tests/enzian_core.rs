@@ -1,87 +1,51 @@
-//! The Enzian board core (`hdl::boards::enzian`, the NIC of `hdl::library::small_lauberhorn_nic`:
-//! two cores, 512-bit link) at its real clocks, unrelated, stepped by `sim::clocks`:
-//! `app_clk` 250 MHz (the kernel sets the NIC up and reads its statistics through
-//! `s_axil`), `shell_clk` 322.265625 MHz (the CPU model of the whole-NIC tests, behind
-//! `sim_models::lauberhorn::dcs_shell`, a model of the ECI shell's two directory slices,
-//! works the DCS ports with random back-pressure) and `mac_clk` 322.265625 MHz, a random
-//! phase apart (a MAC puts RPC calls on `rx_axis_*` and takes the replies from
-//! `tx_axis_*`).
+//! The Enzian board core (`hdl::boards::enzian`, the NIC of
+//! `hdl::library::small_lauberhorn_nic`: two cores, 512-bit link) run by the whole-NIC
+//! tests' host through `testbench::boards::enzian`: `app_clk` for the kernel (it sets the NIC up, reads its statistics, and with the DMA
+//! fallback on gives the ICT its rings in host memory behind `m_axi`), `shell_clk` for the
+//! CPU model behind `sim_models::lauberhorn::dcs_shell` (a model of the ECI shell's two
+//! directory slices, with random back-pressure), `mac_clk` for a MAC that puts RPC calls on
+//! `rx_axis_*` and takes the replies from `tx_axis_*`; the three unrelated, a random phase
+//! apart, at the board's clocks (250, 322.265625, 322.265625 MHz) or at clocks drawn per
+//! run (seeded): `app_clk` 150–300 MHz, the others 200–400 MHz, once with the MAC's clock
+//! slower than the app's.
 //!
 //! Checked as the whole-NIC tests check (`testbench::lauberhorn_check::check`), against each
 //! frame's fate from the RFC decoders: every call answered exactly once with its xid, its
 //! caller and the handler's result, every malformed frame counted and dropped, dispatch by
-//! the scheduling state, the statistics; no error answer on the coherence link; and the
-//! shell's own checks (R and B to waiting ids, LCI words, one UL per LCIA) as it runs.
-//! Not vacuous: reads, write-backs, LCIs, upgrades and clean evictions all crossed.
+//! the scheduling state, the statistics; no error answer on the coherence link, `irq` as
+//! the kernel wrote it, no frame dropped in a clock crossing; and the shell's own checks
+//! (R and B to waiting ids, LCI words, one UL per LCIA) as it runs. Not vacuous: reads,
+//! write-backs, LCIs, upgrades and clean evictions all crossed, and the DMA fallback's
+//! calls went through host memory. The golden trace through the core gives the whole
+//! NIC's golden records (its snapshots in `lauberhorn_nic`'s name), reply for reply.
 
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use sim::axis::{beats_to_frame, frame_to_beats, Beat};
-use sim::clocks::{period_ps, Clocks};
-use sim::prelude::*;
-use sim_models::axil::{Access, AxilMaster};
-use sim_models::lauberhorn::cpu::{Cpu, CpuCfg};
-use sim_models::lauberhorn::dcs_shell::{self, Shell, ShellCfg};
-use sim_models::lauberhorn::host::{
-    addr, expects_reply, handler, kernel_setup, Report, Role, STALL_CYCLES,
+use sim::clocks::period_ps;
+use sim_models::lauberhorn::cpu::CpuCfg;
+use sim_models::lauberhorn::host::expects_reply;
+use std::path::Path;
+use testbench::boards::enzian::{board_periods, try_run, APP, MAC, SHELL};
+use testbench::boards::{mhz, random_clocks};
+use testbench::lauberhorn_check::{
+    call, check, golden_dissection, golden_host, host, LOCAL_IP, SERVICES,
 };
-use std::collections::VecDeque;
-use testbench::lauberhorn_check::{check, host, LOCAL_IP, SERVICES};
 use testbench::models::LauberhornEnzianCore as Core;
 use testbench::seed;
 
-const APP: usize = 0;
-const SHELL: usize = 1;
-const MAC: usize = 2;
-
-/// Idle inputs before the models drive them.
-fn idle(d: &Core) {
-    for p in [
-        &d.s_axil.awvalid as &dyn PortWrite,
-        &d.s_axil.wvalid,
-        &d.s_axil.arvalid,
-        &d.s_axil.bready,
-        &d.s_axil.rready,
-        &d.s_axil_ict.awvalid,
-        &d.s_axil_ict.wvalid,
-        &d.s_axil_ict.arvalid,
-        &d.m_axi.awready,
-        &d.m_axi.wready,
-        &d.m_axi.bvalid,
-        &d.m_axis_other.tready,
-        &d.rx_axis.tvalid,
-        &d.tx_axis.tready,
-        &d.stat_rx_aligned,
-    ] {
-        p.set_bit(0, false);
-    }
-    dcs_shell::idle(&sim_models::dcs_ports!(d));
-}
-
-/// `board_rst` high while each clock ticks four times, then four more edges of each so
-/// that every reset synchronizer has let go.
-fn reset(d: &Core, c: &mut Clocks, clks: &[&dyn PortWrite; 3]) {
-    d.board_rst.set_bit(0, true);
-    for release in [true, false] {
-        let start = [c.edges(APP), c.edges(SHELL), c.edges(MAC)];
-        while (0..3).any(|i| c.edges(i) < start[i] + 4) {
-            c.advance();
-            c.settle(d).unwrap();
-            c.edge(d, clks).unwrap();
-        }
-        if release {
-            d.board_rst.set_bit(0, false);
-        }
-    }
+/// Clock periods drawn from `rng` ([`random_clocks`], the shell's 200–400 MHz).
+fn random_periods(rng: &mut ChaCha8Rng, mac_slower: bool) -> [u64; 3] {
+    let (app, mac) = random_clocks(rng, mac_slower);
+    [app, rng.gen_range(200.0..400.0), mac].map(period_ps)
 }
 
 /// One run of `calls` frames of `rpc_mix` (90% calls with up to 400 bytes of arguments,
-/// the rest malformed), the shell taking R, B, LCI and UL with probability `ready` a
-/// cycle, checked.
-fn run(rng: &mut ChaCha8Rng, d: &Core, calls: usize, ready: f64) {
+/// the rest malformed) at `periods`, the shell taking R, B, LCI and UL with probability
+/// `ready` a cycle; with `dma`, the DMA fallback on and `calls / 4` more calls of up to 700
+/// bytes (those past the lines' 480 go through its rings). Checked.
+fn run(rng: &mut ChaCha8Rng, d: &Core, calls: usize, periods: [u64; 3], ready: f64, dma: bool) {
     let cfg = hdl::library::small_lauberhorn_nic();
     let lh = &cfg.lauberhorn;
-    let map = hdl::lauberhorn::regs::regmap(lh);
     let cpu_cfg = CpuCfg {
         cores: lh.cores,
         coh_width: hdl::lauberhorn::dcs_adapter::DATA_WIDTH,
@@ -92,184 +56,61 @@ fn run(rng: &mut ChaCha8Rng, d: &Core, calls: usize, ready: f64) {
         inv_delay: 10,
         work: 40,
     };
-    let h = host(cpu_cfg, 0.4, 0.8, 4);
+    let mut h = host(cpu_cfg, 0.4, 0.8, 4);
+    h.dma_ring = dma.then_some(1 << 16);
     let services: Vec<_> = SERVICES.iter().map(|s| (s.0, s.1, s.2, s.3)).collect();
     let mix = sim_models::traces::rpc_mix(rng, calls, &services, LOCAL_IP, 400);
-    let frames: Vec<Vec<u8>> = mix.iter().map(|f| f.bytes.clone()).collect();
-
-    let dcs = sim_models::dcs_ports!(d);
-    let axil = sim_models::axil_master_no_user!(d.s_axil);
-    let (rx, tx) = (sim::axis_in!(d.rx_axis), sim::axis_out!(d.tx_axis));
-    let other = sim::axis_out!(d.m_axis_other);
-    let shell_cfg = ShellCfg {
-        cores: lh.cores,
-        coh_width: h.cpu.coh_width,
-        ready,
-        c2n_ready: 0.8,
-    };
-    let mut shell = Shell::new(shell_cfg, ChaCha8Rng::seed_from_u64(rng.gen()));
-    let mut cpu = Cpu::new(
-        h.cpu.clone(),
-        handler(&h.services),
-        ChaCha8Rng::seed_from_u64(rng.gen()),
-    );
-    let mut mmio = AxilMaster::new(ChaCha8Rng::seed_from_u64(rng.gen()));
-    for (a, v) in kernel_setup(&h, &map, &mut cpu) {
-        mmio.push(Access::write(a, v, true, 0));
-    }
-
-    let periods = [
-        period_ps(250.0),
-        period_ps(322.265625),
-        period_ps(322.265625),
-    ];
-    let first: Vec<u64> = periods.iter().map(|&p| rng.gen_range(1..=p)).collect();
-    let mut clocks = Clocks::with_first_edges(&periods, &first);
-    let clks: [&dyn PortWrite; 3] = [&d.app_clk, &d.shell_clk, &d.mac_clk];
-    idle(d);
-    reset(d, &mut clocks, &clks);
-    d.stat_rx_aligned.set_bit(0, true);
-
-    let mut r = Report {
-        served: vec![Vec::new(); h.roles.len()],
-        ..Report::default()
-    };
-    // The MAC: beats of the frames, each with whether it ends a call a slot will take.
-    let mut beats: VecDeque<(Beat, bool)> = VecDeque::new();
-    for f in &frames {
-        let e = expects_reply(f, &h, lh);
-        let bs = frame_to_beats(f, rx.lanes(), 0);
-        let n = bs.len();
-        beats.extend(
-            bs.into_iter()
-                .enumerate()
-                .map(|(i, b)| (b, e && i + 1 == n)),
-        );
+    let malformed = mix.iter().filter(|f| f.call.is_none()).count();
+    let mut frames: Vec<Vec<u8>> = mix.into_iter().map(|f| f.bytes).collect();
+    if dma {
+        for _ in 0..calls / 4 {
+            // Xids above rpc_mix's, which start below 2^31 and count up.
+            let xid = rng.gen_range(u32::MAX / 2 + calls as u32..u32::MAX);
+            let at = rng.gen_range(0..=frames.len());
+            frames.insert(at, call(rng, xid, 700).0);
+        }
     }
     let expected = frames.iter().filter(|f| expects_reply(f, &h, lh)).count();
-    let (mut calls_in, mut at_boundary) = (0usize, true);
-    let (mut txb, mut ob): (Vec<Beat>, Vec<Beat>) = (Vec::new(), Vec::new());
-    // The kernel: set-up done, the kernel core started, the statistics read at the end.
-    let (mut setup_done, mut started) = (false, false);
-    let mut stats: Option<VecDeque<&str>> = None;
-    let mut idle_app = 0u64;
-    loop {
-        if stats.as_ref().is_some_and(VecDeque::is_empty) {
-            break;
-        }
-        let due = clocks.advance();
-        clocks.settle(d).unwrap();
-        if due.has(MAC) {
-            if rx.fires() {
-                let (b, last_call) = beats.pop_front().unwrap();
-                at_boundary = b.last;
-                calls_in += usize::from(last_call);
-                idle_app = 0;
-            }
-            if tx.fires() {
-                txb.push(tx.beat());
-                if txb.last().unwrap().last {
-                    r.replies.push(beats_to_frame(&txb));
-                    txb.clear();
-                    idle_app = 0;
-                }
-            }
-        }
-        if due.has(APP) {
-            if other.fires() {
-                ob.push(other.beat());
-                if ob.last().unwrap().last {
-                    r.others.push(beats_to_frame(&ob));
-                    ob.clear();
-                }
-            }
-            assert!(!d.m_axi.awvalid.bit(0), "no DMA without the fallback");
-            let (_, done) = mmio.sample(&axil);
-            if let Some(c) = done {
-                assert_eq!(c.resp, 0, "register access {:?}", c.access);
-                if let Some(name) = stats.as_mut().filter(|_| !c.access.write) {
-                    let name = name.pop_front().unwrap();
-                    r.counters.insert(name.to_string(), c.data);
-                }
-            }
-            setup_done |= mmio.idle();
-            idle_app += 1;
-            assert!(
-                idle_app < STALL_CYCLES,
-                "stuck: {} of {expected} replies, {} beats unsent, shell: {}; {}; {}",
-                r.replies.len(),
-                beats.len(),
-                shell.describe(),
-                cpu.describe(0),
-                cpu.describe(1)
-            );
-        }
-        if due.has(SHELL) {
-            shell.sample(&dcs);
-            cpu.sample(&shell.link());
-            for (c, served) in r.served.iter_mut().enumerate() {
-                served.extend(cpu.take_served(c));
-            }
-        }
-        clocks.edge(d, &clks).unwrap();
-        if due.has(MAC) {
-            let room = !at_boundary || calls_in.saturating_sub(r.replies.len()) < h.outstanding;
-            let offer = setup_done && room && !rng.gen_bool(h.rx_gaps);
-            match beats.front().filter(|_| offer) {
-                Some((b, _)) => rx.drive(&b.with_unkept(rng.gen())),
-                None => rx.idle(),
-            }
-            tx.set_ready(rng.gen_bool(h.tx_ready));
-        }
-        if due.has(APP) {
-            // The kernel core enters its dispatch loop once the NIC is set up.
-            let kernel = h.roles.iter().position(|r| *r == Role::Kernel).unwrap();
-            if !started && setup_done && cpu.interrupted(kernel) {
-                started = true;
-                cpu.resume(kernel, hdl::lauberhorn::coherence::KERNEL);
-            }
-            let quiet = beats.is_empty() && r.replies.len() >= expected;
-            if stats.is_none() && quiet && idle_app > 4 * h.timeout {
-                let names: VecDeque<&str> =
-                    hdl::lauberhorn::regs::STATS.iter().map(|s| s.0).collect();
-                for name in &names {
-                    mmio.push(Access::read(addr(&map, "GLOBAL", 0, name), true, 0));
-                }
-                stats = Some(names);
-            }
-            mmio.drive(&axil);
-            other.set_ready(rng.gen_bool(h.tx_ready));
-        }
-        if due.has(SHELL) {
-            shell.drive(&dcs);
-            cpu.drive(&shell.link());
-        }
-    }
-    r.link_errors = cpu.link_errors(&shell.link());
+
+    let (r, board) = try_run(d, periods, ready, &h, &frames, rng.gen());
+    let r = r.unwrap_or_else(|f| panic!("{f}"));
     let served = check(&h, &frames, &r);
-    let well_formed = mix.iter().filter(|f| f.call.is_some()).count();
     assert_eq!(
         (served.len(), r.counters["MALFORMED"]),
-        (well_formed, (frames.len() - well_formed) as u64),
+        (expected, malformed as u64),
         "every call served, every malformed frame counted"
+    );
+    assert_eq!(r.link_errors, 0, "no error answer on the link");
+    assert!(
+        r.stops.irq_mismatches.is_empty(),
+        "irq is CORE.PREEMPT.REQ: {:?}",
+        r.stops.irq_mismatches
     );
     for what in ["read", "write", "lci", "upgrade", "evict_clean", "ul"] {
         assert!(
-            shell.counts.contains_key(what),
+            board.shell.counts.contains_key(what),
             "no {what}: {:?}",
-            shell.counts
+            board.shell.counts
         );
     }
+    if dma {
+        assert!(r.counters["DMA_CALLS"] > 0, "DMA calls: {:?}", r.counters);
+    }
+    let c = &board.clocks;
     println!(
-        "shell ready {ready}: {} frames, {} calls answered once each, {} malformed dropped; \
-         {} app / {} shell / {} MAC cycles; shell {:?}",
+        "app {} / shell {} / MAC {} MHz, shell ready {ready}, DMA fallback {dma}: {} frames, \
+         {} calls answered once each ({} through the DMA rings), {malformed} malformed \
+         dropped; {} app / {} shell / {} MAC cycles; shell {:?}",
+        mhz(periods[APP]),
+        mhz(periods[SHELL]),
+        mhz(periods[MAC]),
         frames.len(),
         r.replies.len(),
-        frames.len() - well_formed,
-        clocks.edges(APP),
-        clocks.edges(SHELL),
-        clocks.edges(MAC),
-        shell.counts
+        r.counters["DMA_CALLS"],
+        c.edges(APP),
+        c.edges(SHELL),
+        c.edges(MAC),
+        board.shell.counts
     );
 }
 
@@ -278,6 +119,82 @@ fn rpc_calls_through_the_dcs_slices_are_answered_once_at_the_board_clocks() {
     let mut rng = seed::rng("enzian_core");
     let d = Core::new();
     for ready in [0.7, 0.3] {
-        run(&mut rng, &d, 40, ready);
+        run(&mut rng, &d, 40, board_periods(), ready, false);
+    }
+}
+
+#[test]
+fn rpc_calls_are_answered_once_at_random_clock_ratios() {
+    let mut rng = seed::rng("enzian_core_random_clocks");
+    let d = Core::new();
+    for (mac_slower, dma) in [(false, false), (true, true), (false, true), (true, false)] {
+        let periods = random_periods(&mut rng, mac_slower);
+        let ready = rng.gen_range(0.3..1.0);
+        run(&mut rng, &d, 120, periods, ready, dma);
+    }
+}
+
+/// The body of an insta snapshot of `lauberhorn_nic`'s.
+fn snapshot(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(format!("lauberhorn_nic__{name}"))
+}
+
+/// The golden trace (`traces/rpc_golden.pcap`) through the core at the board's clocks and
+/// at clocks drawn from the seed, as the three golden runs of the whole NIC (plain,
+/// CTRL.ERROR_REPLIES, the DMA fallback): the replies on the wire are byte for byte the
+/// whole NIC's recorded ones (`lauberhorn_nic__*_replies.snap.pcap`), and the CONTROL
+/// lines, the frames passed on and the counters its dissections.
+#[test]
+fn golden_rpc_trace_through_the_core_gives_the_whole_nics_records() {
+    let trace = Path::new(env!("CARGO_MANIFEST_DIR")).join("traces/rpc_golden.pcap");
+    let frames = sim_models::pcap::read(&trace).unwrap();
+    let what: Vec<String> = sim_models::traces::rpc_golden()
+        .into_iter()
+        .map(|f| f.what)
+        .collect();
+    let mut rng = seed::rng("enzian_core_golden");
+    let d = Core::new();
+    for ((name, error_replies, dma), periods) in [
+        ("rpc_golden", false, false),
+        ("rpc_golden_error_replies", true, false),
+        ("rpc_golden_dma", false, true),
+    ]
+    .into_iter()
+    .flat_map(|run| {
+        let mac_slower = rng.gen();
+        let random = random_periods(&mut rng, mac_slower);
+        [(run, board_periods()), (run, random)]
+    }) {
+        let h = golden_host(error_replies, dma);
+        let (r, board) = try_run(&d, periods, 1.0, &h, &frames, 1);
+        let r = r.unwrap_or_else(|f| panic!("{name}: {f}"));
+        check(&h, &frames, &r);
+        let snap = std::fs::read_to_string(snapshot(&format!("{name}_dissection.snap"))).unwrap();
+        let want = snap.splitn(3, "---\n").nth(2).expect("an insta snapshot");
+        assert_eq!(
+            golden_dissection(&frames, &what, &r).trim_end(),
+            want.trim_end(),
+            "{name}: the whole NIC's dissection"
+        );
+        let replies = snapshot(&format!("{name}_replies.snap.pcap"));
+        let want = sim_models::pcap::read(&replies).unwrap();
+        assert!(
+            r.replies == want,
+            "{name}: the replies differ from the whole NIC's"
+        );
+        println!(
+            "{name} at app {} / shell {} / MAC {} MHz: {} frames, {} replies as recorded; \
+             {} app / {} shell / {} MAC cycles",
+            mhz(periods[APP]),
+            mhz(periods[SHELL]),
+            mhz(periods[MAC]),
+            frames.len(),
+            r.replies.len(),
+            board.clocks.edges(APP),
+            board.clocks.edges(SHELL),
+            board.clocks.edges(MAC)
+        );
     }
 }

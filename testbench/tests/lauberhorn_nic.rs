@@ -20,19 +20,18 @@
 //! With nothing random, the exact cycles from a call's last beat to the CONTROL line at
 //! the waiting core, and to the reply's first beat.
 
-use hdl::lauberhorn::coherence::{ctrl, USER};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use sim_models::lauberhorn::cpu::CpuCfg;
-use sim_models::lauberhorn::host::{run, Builtin, HostCfg, Report, Service, StopAnswer};
+use sim_models::lauberhorn::host::{run, HostCfg, Report, StopAnswer};
 use sim_models::lauberhorn::rx_fate::{kind, Kind};
 use sim_models::lauberhorn_pins;
-use sim_models::net::{accept_stat, classify};
+use sim_models::net::accept_stat;
 use sim_models::traces::{rpc_call_frame, RpcCallSpec, RpcDefect};
 use std::collections::BTreeMap;
 use testbench::lauberhorn_check::{
-    answer_of, busy_cpu, call, calm_cpu, check, host, notification_problem, unmatched_call, xid_of,
-    Call, LOCAL_IP, NOTIFY, SERVICES,
+    answer_of, busy_cpu, call, calm_cpu, check, golden_cpu, golden_dissection, golden_host, host,
+    notification_problem, unmatched_call, xid_of, Call, LOCAL_IP, NOTIFY, SERVICES,
 };
 use testbench::models::{LauberhornNicW512C2S8, LauberhornNicW64C2S8};
 use testbench::seed;
@@ -319,17 +318,7 @@ fn exact(
         let mut rng = seed::rng(name);
         let c = calls(&mut rng);
         let frames: Vec<Vec<u8>> = c.iter().map(|x| x.0.clone()).collect();
-        let cpu = CpuCfg {
-            cores: 2,
-            coh_width: 512,
-            aux_lines: 3,
-            evict: 0.0,
-            n2c_ready: 1.0,
-            c2n_gaps: 0.0,
-            inv_delay: 0,
-            work: 0,
-        };
-        let mut h = host(cpu, 0.0, 1.0, 1);
+        let mut h = host(golden_cpu(), 0.0, 1.0, 1);
         h.dma_ring = dma.then_some(1 << 20);
         h.mem_stall = 0.0;
         let r = nic(w, &h, &frames, rng.gen());
@@ -446,28 +435,6 @@ fn golden_rpc_trace_is_up_to_date() {
     assert!(have == want, "rpc_golden.pcap differs from the generator: UPDATE_TRACES=1 cargo test -p testbench --test lauberhorn_nic");
 }
 
-/// The golden services: the first reverses its arguments, the second sums them.
-fn golden_host(cpu: CpuCfg) -> HostCfg {
-    let mut h = host(cpu, 0.0, 1.0, 1);
-    h.local_ip = u32::from_be_bytes(sim_models::traces::RPC_GOLDEN_IP);
-    h.services = sim_models::traces::RPC_GOLDEN_SERVICES
-        .iter()
-        .enumerate()
-        .map(|(i, s)| Service {
-            prog: s.0,
-            vers: s.1,
-            proc_: Some(s.2),
-            port: s.3,
-            process: i as u32,
-            func: 0x0000_7f00_0000_1000 + 0x100 * i as u64,
-            data: 0x0000_7f00_0080_0000 + 0x40 * i as u64,
-            handler: [Builtin::Reverse, Builtin::Sum][i],
-            ring: true,
-        })
-        .collect();
-    h
-}
-
 /// The fate model takes each frame of the golden trace for what `rpc_golden` names it
 /// (written by hand from the names and [`RPC_GOLDEN_SERVICES`](sim_models::traces::RPC_GOLDEN_SERVICES):
 /// one version per program, so PROG_MISMATCH names 1 to 1).
@@ -488,10 +455,6 @@ fn golden_kind_agrees(what: &str, k: &Kind) -> bool {
             (*stat, *mismatch) == want
         }
     }
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// The golden trace through the whole NIC at 64 and 512 bits, deterministically: the
@@ -524,85 +487,17 @@ fn golden(name: &str, error_replies: bool, dma: bool) {
         .into_iter()
         .map(|f| f.what)
         .collect();
-    let cpu = CpuCfg {
-        cores: 2,
-        coh_width: 512,
-        aux_lines: 3,
-        evict: 0.0,
-        n2c_ready: 1.0,
-        c2n_gaps: 0.0,
-        inv_delay: 0,
-        work: 0,
-    };
     let mut texts = Vec::new();
     let mut pcaps = Vec::new();
     for w in [512, 64] {
-        let mut h = golden_host(cpu.clone());
-        h.error_replies = error_replies;
-        h.dma_ring = dma.then_some(1 << 16);
-        h.mem_stall = 0.0;
+        let h = golden_host(error_replies, dma);
         for (f, what) in frames.iter().zip(&what) {
             let k = kind(f, &h, &hdl::library::small_lauberhorn_nic().lauberhorn);
             assert!(golden_kind_agrees(what, &k), "frame \"{what}\": {k:?}");
         }
         let r = nic(w, &h, &frames, 1);
         check(&h, &frames, &r);
-        let mut t = String::new();
-        t.push_str("replies:\n");
-        for f in &r.replies {
-            let m = classify(f, false);
-            assert!(m.offload, "checksums verify");
-            let ul = u16::from_be_bytes([f[38], f[39]]) as usize;
-            let stat = u32::from_be_bytes(f[62..66].try_into().unwrap());
-            t.push_str(&format!(
-                "  xid {:08x} to {}:{} accept_stat {stat} result {}\n",
-                u32::from_be_bytes(f[42..46].try_into().unwrap()),
-                std::net::Ipv4Addr::from(m.dst_ip),
-                m.dst_port,
-                hex(&f[66..34 + ul])
-            ));
-        }
-        t.push_str(
-            "control lines (descriptor words 0-3, and 4 for KIND_DMA, then the argument count):\n",
-        );
-        for (c, list) in r.served.iter().enumerate() {
-            for s in list {
-                let kind = s.request.control[0] >> ctrl::KIND_LSB & 3;
-                let n = if u64::from(kind) == ctrl::KIND_DMA {
-                    5
-                } else {
-                    4
-                };
-                let words: Vec<String> = (0..n)
-                    .map(|k| {
-                        format!(
-                            "{:016x}",
-                            u64::from_le_bytes(
-                                s.request.control[8 * k..8 * k + 8].try_into().unwrap()
-                            )
-                        )
-                    })
-                    .collect();
-                let ep = if s.endpoint == USER { "user" } else { "kernel" };
-                t.push_str(&format!(
-                    "  core {c} {ep}: {} args {}\n",
-                    words.join(" "),
-                    s.request.args.len()
-                ));
-            }
-        }
-        t.push_str("passed on:\n");
-        for f in &r.others {
-            let k = frames
-                .iter()
-                .position(|g| g == f)
-                .expect("a frame of the trace");
-            t.push_str(&format!("  frame {k}: {}\n", what[k]));
-        }
-        t.push_str("counters (but TRYAGAINS, which depends on the timing):\n");
-        for (k, v) in r.counters.iter().filter(|(k, _)| *k != "TRYAGAINS") {
-            t.push_str(&format!("  {k} {v}\n"));
-        }
+        let t = golden_dissection(&frames, &what, &r);
         texts.push(t);
         pcaps.push(r.replies);
     }

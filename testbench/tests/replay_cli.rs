@@ -59,21 +59,125 @@ fn lauberhorn_replay_of_the_shipped_trace_gives_the_golden_replies() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let mut got = sim_models::pcap::read(&dir.join("replies.pcap")).unwrap();
+    let got = unnumbered(&dir.join("replies.pcap"));
     let snap = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/snapshots/lauberhorn_nic__rpc_golden_dma_replies.snap.pcap");
-    let mut want = sim_models::pcap::read(&snap).unwrap();
-    // The NIC numbers every IPv4 packet it sends, the cores' notifications too (the
-    // services file asks for them, the golden run does not): compare without the
-    // identification and the header checksum that covers it.
-    for f in got.iter_mut().chain(want.iter_mut()) {
+    let want = unnumbered(&snap);
+    assert_eq!(got.len(), want.len(), "replies");
+    assert!(got == want, "the replies differ from the golden run's");
+}
+
+/// The frames of a pcap, sorted, without the IPv4 identification and the header checksum
+/// that covers it: the NIC numbers every packet it sends, the cores' notifications too,
+/// so the numbers follow the order in which the cores answered.
+fn unnumbered(pcap: &Path) -> Vec<Vec<u8>> {
+    let mut frames = sim_models::pcap::read(pcap).unwrap();
+    for f in &mut frames {
         f[18..20].fill(0);
         f[24..26].fill(0);
     }
-    got.sort();
-    want.sort();
-    assert_eq!(got.len(), want.len(), "replies");
-    assert!(got == want, "the replies differ from the golden run's");
+    frames.sort();
+    frames
+}
+
+/// A JSON output of a replay without the members named `skip` (at any depth): the cycles
+/// things happened at, which the clocks decide.
+fn json_without(path: &Path, skip: &[&str]) -> serde_json::Value {
+    fn strip(v: &mut serde_json::Value, skip: &[&str]) {
+        match v {
+            serde_json::Value::Object(m) => {
+                m.retain(|k, _| !skip.contains(&k.as_str()));
+                m.values_mut().for_each(|x| strip(x, skip));
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(|x| strip(x, skip)),
+            _ => {}
+        }
+    }
+    let mut v = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    strip(&mut v, skip);
+    v
+}
+
+/// Runs replay command `bin` on `input` with `config`, without and with `--board board`:
+/// both succeed; the two output directories.
+fn with_and_without_board(
+    name: &str,
+    bin: &str,
+    input: &Path,
+    config: (&str, &Path),
+    board: &str,
+) -> [PathBuf; 2] {
+    let dir = scratch(name);
+    let outs = [dir.join("nic"), dir.join(board)];
+    for (out, args) in outs.iter().zip([&[][..], &["--board", board]]) {
+        let o = Command::new(bin)
+            .arg(input)
+            .args([config.0.as_ref(), config.1.as_os_str()])
+            .arg("--out")
+            .arg(out)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    outs
+}
+
+/// `lauberhorn-replay --board enzian` on the shipped RPC trace and services file (the DMA
+/// fallback, notifications): the same outputs as without, through the Enzian core's three
+/// clocks: the frames passed on, the replies and notifications (their IPv4 numbering
+/// aside), every request each core served (but the cycle it came) and every counter (but
+/// TRYAGAINS and the cycles).
+#[test]
+fn lauberhorn_replay_through_the_enzian_core_gives_the_same_outputs() {
+    let [nic, board] = with_and_without_board(
+        "replay_cli_enzian",
+        LAUBERHORN,
+        &traces().join("rpc_golden.pcap"),
+        ("--services", &traces().join("rpc_services.toml")),
+        "enzian",
+    );
+    let read = |d: &Path| std::fs::read(d.join("other.pcap")).unwrap();
+    assert!(read(&nic) == read(&board), "other.pcap");
+    for f in ["replies.pcap", "notifications.pcap"] {
+        let want = unnumbered(&nic.join(f));
+        assert!(!want.is_empty(), "{f}");
+        assert!(unnumbered(&board.join(f)) == want, "{f}");
+    }
+    assert_eq!(
+        json_without(&board.join("dispatch.json"), &["cycle"]),
+        json_without(&nic.join("dispatch.json"), &["cycle"]),
+        "dispatch.json"
+    );
+    let skip = ["cycles", "TRYAGAINS"];
+    assert_eq!(
+        json_without(&board.join("counters.json"), &skip),
+        json_without(&nic.join("counters.json"), &skip),
+        "counters.json"
+    );
+}
+
+/// `accio-replay --board vcu118` on the shipped trace and connection file: the same
+/// outputs as without, through the VCU118 core's two clocks (every file byte for byte, the
+/// cycle count aside).
+#[test]
+fn accio_replay_through_the_vcu118_core_gives_the_same_outputs() {
+    let [nic, board] = with_and_without_board(
+        "replay_cli_vcu118",
+        ACCIO,
+        &traces().join("rx_golden.pcap"),
+        ("--ict", &traces().join("replay_conns.toml")),
+        "vcu118",
+    );
+    for f in ["wire.pcap", "normal.pcap", "rings.json", "normal.json"] {
+        let read = |d: &Path| std::fs::read(d.join(f)).unwrap();
+        assert!(read(&nic) == read(&board), "{f}");
+    }
+    assert_eq!(
+        json_without(&board.join("counters.json"), &["cycles"]),
+        json_without(&nic.join("counters.json"), &["cycles"]),
+        "counters.json"
+    );
 }
 
 /// The shipped Accio trace and connection file: each connection's ring holds exactly the
@@ -267,4 +371,16 @@ fn accio_replay_explains_what_it_cannot_run() {
     let input = traces().join("rx_golden.pcap");
     let out = replay(ACCIO, &input, ("--ict", &conns), &dir.join("out"));
     refused(&out, "more than tx_ring_bytes = 4096");
+    // A board core at a width it is not built at.
+    let out = Command::new(ACCIO)
+        .arg(&input)
+        .arg("--ict")
+        .arg(traces().join("replay_conns.toml"))
+        .arg("--out")
+        .arg(dir.join("board"))
+        .args(["--board", "vcu118", "--width", "64"])
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .unwrap();
+    refused(&out, "the board core is built at 512 bits");
 }

@@ -17,6 +17,12 @@
 //! The shell's AXI4-Lite I/O window lives in `clk_sys`; `fpga/enzian/fpga.v` crosses it to
 //! `app_clk` with an AXI clock converter (as the prototype's `axil_cdc`). `board_rst`
 //! (active high, any clock) resets each domain through a `reset_sync` of its own.
+//!
+//! Every port of the NIC is the core's: nothing is tied off here. `fpga/enzian/fpga.v`
+//! takes the DMA fallback's `m_axi` to the shell's FPGA → CPU AXI4-Lite window and `irq`
+//! to the application's interrupt lines, and leaves unconnected what the shell has no path
+//! for: `m_axis_other` (taken and dropped: no stream to the host), `backlog_irq` and the
+//! ICT's interrupts (polled instead); `fpga/enzian/README.md` says why and what it assumes.
 
 use super::{cmac_port, synchronized_reset, MAC_CLOCK_PS, SYNC_STAGES};
 use crate::blocks::reset_sync::reset_sync;

@@ -3,6 +3,10 @@
 //!
 //!     cargo run -p testbench --bin accio-replay -- IN.pcap --ict conns.toml --out DIR
 //!
+//! With `--board vcu118` the NIC runs inside the VCU118 board core at its clocks
+//! (`testbench::boards::vcu118`); the outputs are the same, and `cycles` counts the
+//! core's `core_clk`.
+//!
 //! DIR gets `wire.pcap` (frames the NIC transmitted), `normal.pcap` (frames delivered to
 //! the normal path), `rings.json` (the datagrams each connection's RX ring received),
 //! `normal.json` (their RX_COMP words) and `counters.json` (statistics, per-entry drops,
@@ -18,7 +22,7 @@ use sim_models::nic_pins;
 use std::net::SocketAddrV4;
 use std::path::PathBuf;
 use testbench::cli::{hex, ip, mac};
-use testbench::models::{AccioNicW512N16C4, AccioNicW64N16C4};
+use testbench::models::{AccioNicW512N16C4, AccioNicW64N16C4, AccioVcu118Core};
 
 #[derive(Parser)]
 #[command(about = "Replay a pcap through the Verilated Accio NIC")]
@@ -34,6 +38,10 @@ struct Args {
     /// Bus width of the NIC: 64 or 512.
     #[arg(long, default_value_t = 512)]
     width: u32,
+    /// Run the NIC inside a board core at its clocks: `vcu118` (`accio_vcu118_core`, 512
+    /// bits: the host side at 250 MHz, the MAC at 322.265625 MHz).
+    #[arg(long, value_parser = ["vcu118"])]
+    board: Option<String>,
     /// Seed of the host's random timing (gaps, back-pressure, memory stalls) and of the NIC's
     /// initial register state.
     #[arg(long, default_value_t = 1)]
@@ -191,14 +199,23 @@ fn main() -> Result<()> {
         .iter()
         .map(|(n, _)| *n)
         .collect();
-    let (report, wave) = match args.width {
-        64 => {
+    let (report, wave) = match (args.board.as_deref(), args.width) {
+        (Some(_), w) if w != 512 => bail!("--board vcu118: the board core is built at 512 bits"),
+        (Some(_), _) => {
+            let d = AccioVcu118Core::with_reset_seed(testbench::seed::replay_reset_seed(args.seed));
+            let periods = testbench::boards::vcu118::board_periods();
+            let r = testbench::boards::vcu118::run(
+                &d, periods, &conns, &host, &frames, &names, args.seed,
+            );
+            (r.report, d.wave_path().map(|p| p.to_path_buf()))
+        }
+        (None, 64) => {
             let d =
                 AccioNicW64N16C4::with_reset_seed(testbench::seed::replay_reset_seed(args.seed));
             let r = run(&nic_pins!(d), &conns, &host, &frames, &names, 64, args.seed);
             (r, d.wave_path().map(|p| p.to_path_buf()))
         }
-        512 => {
+        (None, 512) => {
             let d =
                 AccioNicW512N16C4::with_reset_seed(testbench::seed::replay_reset_seed(args.seed));
             let r = run(
@@ -212,7 +229,7 @@ fn main() -> Result<()> {
             );
             (r, d.wave_path().map(|p| p.to_path_buf()))
         }
-        w => bail!("--width {w}: the replay NIC is built at 64 and 512 bits"),
+        (None, w) => bail!("--width {w}: the replay NIC is built at 64 and 512 bits"),
     };
 
     sim_models::pcap::write(&args.out.join("wire.pcap"), &report.wire)?;

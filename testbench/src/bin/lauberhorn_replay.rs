@@ -6,6 +6,10 @@
 //!
 //!     cargo run -p testbench --bin lauberhorn-replay -- IN.pcap --services services.toml --out DIR
 //!
+//! With `--board enzian` the NIC runs inside the Enzian board core at its clocks
+//! (`testbench::boards::enzian`); the outputs are the same, and `cycles` counts the
+//! core's `app_clk`.
+//!
 //! DIR gets `replies.pcap` (the replies on the wire), `other.pcap` (frames passed on:
 //! not calls for a service, or too large), `dispatch.json` (per core, every request it
 //! served: endpoint, kind, xid, process, service, arguments, the CONTROL line's descriptor) and
@@ -25,7 +29,7 @@ use sim_models::lauberhorn_pins;
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
 use testbench::cli::{hex, mac};
-use testbench::models::{LauberhornNicW512C2S8, LauberhornNicW64C2S8};
+use testbench::models::{LauberhornEnzianCore, LauberhornNicW512C2S8, LauberhornNicW64C2S8};
 
 #[derive(Parser)]
 #[command(about = "Replay a pcap of ONC-RPC calls through the Verilated Lauberhorn NIC")]
@@ -41,6 +45,11 @@ struct Args {
     /// MAC width of the NIC: 64 or 512.
     #[arg(long, default_value_t = 512)]
     width: u32,
+    /// Run the NIC inside a board core at its clocks: `enzian` (`lauberhorn_enzian_core`,
+    /// 512 bits: the host side at 250 MHz, the coherence link through a model of the ECI
+    /// shell's directory slices at 322.265625 MHz, the MAC at 322.265625 MHz).
+    #[arg(long, value_parser = ["enzian"])]
+    board: Option<String>,
     /// Seed of the random timing (gaps, back-pressure, evictions) and of the NIC's
     /// initial register state.
     #[arg(long, default_value_t = 1)]
@@ -231,20 +240,30 @@ fn main() -> Result<()> {
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     // Waveforms (models built with NICSIM_WAVE) go into the output directory.
     std::env::set_var("NICSIM_WAVE_DIR", &args.out);
-    let result = match args.width {
-        64 => {
+    let result = match (args.board.as_deref(), args.width) {
+        (Some(_), w) if w != 512 => bail!("--board enzian: the board core is built at 512 bits"),
+        (Some(_), _) => {
+            let d = LauberhornEnzianCore::with_reset_seed(testbench::seed::replay_reset_seed(
+                args.seed,
+            ));
+            let periods = testbench::boards::enzian::board_periods();
+            let shell_ready = 0.9;
+            testbench::boards::enzian::try_run(&d, periods, shell_ready, &host, &frames, args.seed)
+                .0
+        }
+        (None, 64) => {
             let d = LauberhornNicW64C2S8::with_reset_seed(testbench::seed::replay_reset_seed(
                 args.seed,
             ));
             try_run(&lauberhorn_pins!(d), &nic_cfg, &host, &frames, args.seed)
         }
-        512 => {
+        (None, 512) => {
             let d = LauberhornNicW512C2S8::with_reset_seed(testbench::seed::replay_reset_seed(
                 args.seed,
             ));
             try_run(&lauberhorn_pins!(d), &nic_cfg, &host, &frames, args.seed)
         }
-        w => bail!("--width {w}: the replay NIC is built at 64 and 512 bits"),
+        (None, w) => bail!("--width {w}: the replay NIC is built at 64 and 512 bits"),
     };
     // A run that could not finish still writes what happened until it stopped.
     let (report, failure) = match result {

@@ -36,6 +36,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 /// The coherence ports of a model: `coh_ports!(dut)` for a handle or a view (`dut.view()`)
 /// with `c2n`/`n2c` bundles.
+#[derive(Clone, Copy)]
 pub struct CohPorts<'a> {
     /// The clock of the link's far side (a model's, or a shell model's [`sim::EdgeCount`]):
     /// the CPU checks it runs every cycle that side is clocked.

@@ -16,6 +16,11 @@
 //! The MAC starts a frame only while fewer than [`HostCfg::outstanding`] of the calls it
 //! sent (frames [`expects_reply`] says a slot will take) wait for their reply, so a replay
 //! measures the NIC, not the overflow of its slots.
+//!
+//! [`run`], [`try_run`] and [`stream`] run a `lauberhorn_nic` model ([`NicPins`]) on its one
+//! clock; their `_on` forms take the ports but the clock, reset and coherence link
+//! ([`IoPins`]) and a [`Clocking`] that steps those, a board core's unrelated clocks with a
+//! shell model in front of the link among them.
 
 // Fields are the registers' and the frames' own.
 #![allow(missing_docs)]
@@ -40,11 +45,17 @@ use std::rc::Rc;
 pub struct NicPins<'a> {
     pub dut: &'a dyn Model,
     pub rst: &'a dyn PortWrite,
+    pub coh: CohPorts<'a>,
+    pub io: IoPins<'a>,
+}
+
+/// The NIC's ports but its clock, reset and coherence link, which a board core has too
+/// (its streams named after its MAC's).
+pub struct IoPins<'a> {
     pub axil: AxilPorts<'a>,
     /// The ICT's registers and the rings' host memory (the DMA fallback).
     pub ict: AxilPorts<'a>,
     pub mem: AxiPorts<'a>,
-    pub coh: CohPorts<'a>,
     pub rx: AxisIn<'a>,
     pub tx: AxisOut<'a>,
     pub other: AxisOut<'a>,
@@ -59,16 +70,101 @@ macro_rules! lauberhorn_pins {
         $crate::lauberhorn::host::NicPins {
             dut: &$d,
             rst: &$d.rst,
-            axil: $crate::axil_master_no_user!($d.s_axil),
-            ict: $crate::axil_master!($d.s_axil_ict),
-            mem: $crate::axi_slave_ports!($d.m_axi, write),
             coh: $crate::coh_ports!($d),
-            rx: $crate::sim::axis_in!($d.s_axis_rx),
-            tx: $crate::sim::axis_out!($d.m_axis_tx),
-            other: $crate::sim::axis_out!($d.m_axis_other),
-            irq: &$d.irq,
+            io: $crate::lauberhorn::host::IoPins {
+                axil: $crate::axil_master_no_user!($d.s_axil),
+                ict: $crate::axil_master!($d.s_axil_ict),
+                mem: $crate::axi_slave_ports!($d.m_axi, write),
+                rx: $crate::sim::axis_in!($d.s_axis_rx),
+                tx: $crate::sim::axis_out!($d.m_axis_tx),
+                other: $crate::sim::axis_out!($d.m_axis_other),
+                irq: &$d.irq,
+            },
         }
     };
+}
+
+/// The sides of the NIC a run works, each on its own clock in a board core: the MAC's
+/// streams (`rx`, `tx`), the host's (registers, host memory, `other`, `irq`) and the
+/// coherence link.
+#[derive(Clone, Copy, Debug)]
+pub struct Sides {
+    pub mac: bool,
+    pub host: bool,
+    pub link: bool,
+}
+
+impl Sides {
+    pub const ALL: Sides = Sides {
+        mac: true,
+        host: true,
+        link: true,
+    };
+}
+
+/// How a run clocks the NIC and reaches its coherence link: a `lauberhorn_nic` model's one
+/// clock and its link pins ([`NicPins`]), or a board core's unrelated clocks with a model
+/// of what sits in front of the link (`testbench::boards::enzian`). A run's step is: the
+/// inputs of the sides whose clocks ticked last driven (the link's through
+/// [`drive_link`]), [`next`], [`eval`], the handshakes of the sides it names sampled (the
+/// link's through [`sample_link`]), [`tick`]. A run counts cycles of the host side's
+/// clock.
+///
+/// [`drive_link`]: Clocking::drive_link
+/// [`next`]: Clocking::next
+/// [`eval`]: Clocking::eval
+/// [`sample_link`]: Clocking::sample_link
+/// [`tick`]: Clocking::tick
+pub trait Clocking {
+    /// Holds the NIC in reset and lets it go (the inputs idle).
+    fn reset(&mut self);
+    /// Moves to the next clock edges: the sides whose clocks rise there.
+    fn next(&mut self) -> Sides;
+    /// Evaluates the model just before the edges, the inputs as driven.
+    fn eval(&mut self);
+    /// The edges.
+    fn tick(&mut self);
+    /// The link as the CPU model sees it.
+    fn link(&self) -> CohPorts<'_>;
+    /// The link side's inputs for its next edge, the CPU's among them.
+    fn drive_link(&mut self, cpu: &mut Cpu);
+    /// The link side's handshakes at the edge, the CPU's among them.
+    fn sample_link(&mut self, cpu: &mut Cpu);
+}
+
+/// A `lauberhorn_nic` model's one clock.
+struct OneClock<'p, 'a>(&'p NicPins<'a>);
+
+impl Clocking for OneClock<'_, '_> {
+    fn reset(&mut self) {
+        self.0.rst.set_bit(0, true);
+        self.0.dut.tick().unwrap();
+        self.0.rst.set_bit(0, false);
+    }
+
+    fn next(&mut self) -> Sides {
+        Sides::ALL
+    }
+
+    fn eval(&mut self) {
+        self.0.dut.eval().unwrap();
+    }
+
+    fn tick(&mut self) {
+        self.0.dut.tick().unwrap();
+    }
+
+    fn link(&self) -> CohPorts<'_> {
+        self.0.coh
+    }
+
+    fn drive_link(&mut self, cpu: &mut Cpu) {
+        cpu.drive(&self.0.coh);
+    }
+
+    fn sample_link(&mut self, cpu: &mut Cpu) {
+        cpu.sample(&self.0.coh);
+    }
 }
 
 /// The built-in handlers a service can run.
@@ -709,6 +805,18 @@ pub fn try_run(
     frames: &[Vec<u8>],
     seed: u64,
 ) -> Result<Report, Failed> {
+    try_run_on(&p.io, &mut OneClock(p), cfg, host, frames, seed)
+}
+
+/// [`try_run`] through the ports `io` clocked by `clk` (a board core's).
+pub fn try_run_on(
+    io: &IoPins,
+    clk: &mut dyn Clocking,
+    cfg: &hdl::config::Config,
+    host: &HostCfg,
+    frames: &[Vec<u8>],
+    seed: u64,
+) -> Result<Report, Failed> {
     let mut c = Collect {
         frames: frames.iter(),
         rep: Report {
@@ -716,7 +824,7 @@ pub fn try_run(
             ..Report::default()
         },
     };
-    let end = stream(p, cfg, host, &mut c, seed);
+    let end = stream_on(io, clk, cfg, host, &mut c, seed);
     let mut rep = c.rep;
     rep.counters = end.counters;
     rep.cycles = end.cycles;
@@ -826,6 +934,19 @@ pub fn stream(
     traffic: &mut dyn Traffic,
     seed: u64,
 ) -> End {
+    stream_on(&p.io, &mut OneClock(p), cfg, host, traffic, seed)
+}
+
+/// [`stream`] through the ports `p` clocked by `clk` (a board core's). The cycles it counts
+/// are the host side's.
+pub fn stream_on(
+    p: &IoPins,
+    clk: &mut dyn Clocking,
+    cfg: &hdl::config::Config,
+    host: &HostCfg,
+    traffic: &mut dyn Traffic,
+    seed: u64,
+) -> End {
     let lh = &cfg.lauberhorn;
     let map = hdl::lauberhorn::regs::regmap(lh);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -880,10 +1001,8 @@ pub fn stream(
             }
         }
     }
-    p.rst.set_bit(0, true);
     p.rx.idle();
-    p.dut.tick().unwrap();
-    p.rst.set_bit(0, false);
+    clk.reset();
     // The kernel's setup.
     let g = |r: &str| addr(&map, "GLOBAL", 0, r);
     let setup = kernel_setup(host, &map, &mut cpu);
@@ -905,6 +1024,11 @@ pub fn stream(
     // moved for long. Every cycle runs the whole system, the cores too: a cycle in which
     // the CPU did not drive the link would send its last beat again.
     let mut stats: Option<VecDeque<&str>> = None;
+    // The sides whose inputs to drive (all, before the first edges), the beat offered at
+    // the MAC, and whether anything moved in the host side's cycle.
+    let mut due = Sides::ALL;
+    let mut beat: Option<(Beat, bool)> = None;
+    let mut moved = false;
     loop {
         if beats.is_empty() && !exhausted {
             match traffic.next_frame() {
@@ -947,52 +1071,68 @@ pub fn stream(
         if stats.as_ref().is_some_and(VecDeque::is_empty) {
             break;
         }
-        cycle += 1;
+        if due.host {
+            cycle += 1;
+            for (c, role) in host.roles.iter().enumerate() {
+                if !started[c] && cpu.interrupted(c) && setup_done {
+                    started[c] = true;
+                    if *role == Role::Kernel {
+                        cpu.resume(c, KERNEL);
+                    }
+                }
+            }
+            // No stops once the statistics are read; a kernel core only once in its loop.
+            let in_loop = |c: usize| {
+                setup_done && stats.is_none() && (started[c] || host.roles[c] != Role::Kernel)
+            };
+            kernel.schedule(cycle - 1, &in_loop, &cpu, &mut mmio);
+        }
         // The cycle as the register master and the CPU count it.
         let k = cycle - 1;
-        for (c, role) in host.roles.iter().enumerate() {
-            if !started[c] && cpu.interrupted(c) && setup_done {
-                started[c] = true;
-                if *role == Role::Kernel {
-                    cpu.resume(c, KERNEL);
+        if due.mac {
+            let room = !at_boundary || calls_in.saturating_sub(replies) < host.outstanding;
+            beat = if setup_done && room && !rng.gen_bool(host.rx_gaps) {
+                beats.front().cloned()
+            } else {
+                None
+            };
+            match &beat {
+                Some((b, _)) => p.rx.drive(&b.with_unkept(rng.gen())),
+                None => p.rx.idle(),
+            }
+            p.tx.set_ready(rng.gen_bool(host.tx_ready));
+        }
+        if due.host {
+            p.other.set_ready(rng.gen_bool(host.tx_ready));
+            mmio.drive(&p.axil);
+            ict.drive(&p.ict);
+            mem.borrow_mut().drive(&p.mem);
+        }
+        if due.link {
+            clk.drive_link(&mut cpu);
+        }
+        due = clk.next();
+        clk.eval();
+        if due.host {
+            let irq = p.irq.get_bits(0, host.roles.len() as u32);
+            kernel.sample(k, irq, clk.link().n2c_valid.bit(0), &mut cpu);
+        }
+        if due.mac {
+            moved |= beat.is_some();
+            if let Some((b, last_call)) = beat.take() {
+                beats.pop_front();
+                at_boundary = b.last;
+                if last_call {
+                    calls_in += 1;
+                    traffic.seen(Seen::CallIn(cycle));
                 }
             }
         }
-        // No stops once the statistics are read; a kernel core only once in its loop.
-        let in_loop = |c: usize| {
-            setup_done && stats.is_none() && (started[c] || host.roles[c] != Role::Kernel)
-        };
-        kernel.schedule(k, &in_loop, &cpu, &mut mmio);
-        let room = !at_boundary || calls_in.saturating_sub(replies) < host.outstanding;
-        let beat = if setup_done && room && !rng.gen_bool(host.rx_gaps) {
-            beats.front().cloned()
-        } else {
-            None
-        };
-        match &beat {
-            Some((b, _)) => p.rx.drive(&b.with_unkept(rng.gen())),
-            None => p.rx.idle(),
-        }
-        p.tx.set_ready(rng.gen_bool(host.tx_ready));
-        p.other.set_ready(rng.gen_bool(host.tx_ready));
-        mmio.drive(&p.axil);
-        ict.drive(&p.ict);
-        mem.borrow_mut().drive(&p.mem);
-        cpu.drive(&p.coh);
-        p.dut.eval().unwrap();
-        let irq = p.irq.get_bits(0, host.roles.len() as u32);
-        kernel.sample(k, irq, p.coh.n2c_valid.bit(0), &mut cpu);
-        let mut moved = beat.is_some();
-        if let Some((b, last_call)) = beat {
-            beats.pop_front();
-            at_boundary = b.last;
-            if last_call {
-                calls_in += 1;
-                traffic.seen(Seen::CallIn(cycle));
-            }
-        }
-        for (port, buf, is_tx) in [(&p.tx, &mut txb, true), (&p.other, &mut ob, false)] {
-            if port.fires() {
+        for (port, buf, is_tx, due) in [
+            (&p.tx, &mut txb, true, due.mac),
+            (&p.other, &mut ob, false, due.host),
+        ] {
+            if due && port.fires() {
                 let b = port.beat();
                 if buf.is_empty() && is_tx {
                     tx_start = cycle;
@@ -1014,8 +1154,8 @@ pub fn stream(
                 moved = true;
             }
         }
-        let coh = &p.coh;
-        if coh.n2c_valid.bit(0) && coh.n2c_ready.get_bits(0, 1) == 1 {
+        let coh = clk.link();
+        if due.link && coh.n2c_valid.bit(0) && coh.n2c_ready.get_bits(0, 1) == 1 {
             let line = coh.n2c_line.get_bits(0, 25);
             if ctrl_beat == 0 && coh.n2c_op.get_bits(0, 3) == 0 && line % 32 < 2 {
                 ctrl_req = coh.n2c_data.get_bits(0, 1) == 1;
@@ -1030,57 +1170,62 @@ pub fn stream(
                 ctrl_req = false;
             }
         }
-        let (accepted, done) = mmio.sample(&p.axil);
-        if let Some((c, ep)) = kernel.mmio(k, accepted.as_ref(), done.as_ref()) {
-            cpu.resume(c, ep);
-        }
-        if let Some(c) = done {
-            assert_eq!(c.resp, 0, "register access {:?}", c.access);
-            let stat = !c.access.write;
-            if let Some(name) = stats
-                .as_mut()
-                .filter(|_| stat)
-                .and_then(VecDeque::pop_front)
-            {
-                end.counters.insert(name.to_string(), c.data);
+        if due.host {
+            let (accepted, done) = mmio.sample(&p.axil);
+            if let Some((c, ep)) = kernel.mmio(k, accepted.as_ref(), done.as_ref()) {
+                cpu.resume(c, ep);
             }
-        }
-        let (_, done) = ict.sample(&p.ict);
-        if let Some(c) = done {
-            assert_eq!(c.resp, 0, "ICT register access {:?}", c.access);
-        }
-        {
+            if let Some(c) = done {
+                assert_eq!(c.resp, 0, "register access {:?}", c.access);
+                let stat = !c.access.write;
+                if let Some(name) = stats
+                    .as_mut()
+                    .filter(|_| stat)
+                    .and_then(VecDeque::pop_front)
+                {
+                    end.counters.insert(name.to_string(), c.data);
+                }
+            }
+            let (_, done) = ict.sample(&p.ict);
+            if let Some(c) = done {
+                assert_eq!(c.resp, 0, "ICT register access {:?}", c.access);
+            }
             let mut m = mem.borrow_mut();
             m.sample(&p.mem);
             for w in std::mem::take(&mut m.writes) {
                 traffic.seen(Seen::Write(&w));
             }
             m.write_bursts.clear();
+            setup_done |= mmio.idle() && ict.idle();
         }
-        setup_done |= mmio.idle() && ict.idle();
-        cpu.sample(&p.coh);
-        // Only the kernel reads the load log; a long run must not keep it.
-        kernel.loads(&cpu.waits);
-        cpu.waits.clear();
-        for c in 0..host.roles.len() {
-            for sv in cpu.take_served(c) {
-                let release = rings.update(&sv);
-                traffic.seen(Seen::Served(sv));
-                if let Some((e, head)) = release {
-                    ict.push(Access::write(entry_reg(e, "RX_HEAD"), head, true, 0));
-                    traffic.seen(Seen::Released(e, head));
+        if due.link {
+            clk.sample_link(&mut cpu);
+            // Only the kernel reads the load log; a long run must not keep it.
+            kernel.loads(&cpu.waits);
+            cpu.waits.clear();
+            for c in 0..host.roles.len() {
+                for sv in cpu.take_served(c) {
+                    let release = rings.update(&sv);
+                    traffic.seen(Seen::Served(sv));
+                    if let Some((e, head)) = release {
+                        ict.push(Access::write(entry_reg(e, "RX_HEAD"), head, true, 0));
+                        traffic.seen(Seen::Released(e, head));
+                    }
                 }
             }
         }
-        p.dut.tick().unwrap();
-        let waiting = !exhausted && beats.is_empty() && replies >= expected && traffic.live();
-        idle = if moved || !setup_done || waiting {
-            0
-        } else {
-            idle + 1
-        };
+        clk.tick();
+        if due.host {
+            let waiting = !exhausted && beats.is_empty() && replies >= expected && traffic.live();
+            idle = if moved || !setup_done || waiting {
+                0
+            } else {
+                idle + 1
+            };
+            moved = false;
+        }
     }
-    end.link_errors = cpu.link_errors(&p.coh);
+    end.link_errors = cpu.link_errors(&clk.link());
     end.evictions = cpu.evictions;
     end.stops = kernel.log;
     let violations = &mem.borrow().violations;

@@ -1,0 +1,13 @@
+# The DMA fallback's write bursts from app_clk to clk_sys (AXI Clock Converter, PG164;
+# AXI4, 512 bits, write only).
+
+create_ip -name axi_clock_converter -vendor xilinx.com -library ip -module_name axi_dma_cdc
+
+set_property -dict [list \
+    CONFIG.PROTOCOL {AXI4} \
+    CONFIG.READ_WRITE_MODE {WRITE_ONLY} \
+    CONFIG.ADDR_WIDTH {44} \
+    CONFIG.DATA_WIDTH {512} \
+    CONFIG.ID_WIDTH {1} \
+    CONFIG.ACLK_ASYNC {1} \
+] [get_ips axi_dma_cdc]
