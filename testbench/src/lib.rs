@@ -23,6 +23,7 @@ pub mod lauberhorn_regs {
 pub mod accio_check;
 pub mod accio_tap;
 pub mod cli;
+pub mod experiments;
 pub mod lauberhorn_check;
 pub mod lauberhorn_tap;
 pub mod linux_tap;
