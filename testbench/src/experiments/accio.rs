@@ -552,13 +552,13 @@ impl Figures {
             .collect()
     }
 
-    /// The blocking path's wake-ups: (first beat → irq, irq → thread running, running →
-    /// `recvfrom` returns).
-    pub fn wake_ups(&self) -> Vec<(u64, u64, u64)> {
+    /// The blocking path's wake-ups for `payload`-byte requests: (first beat → irq, irq →
+    /// thread running, running → `recvfrom` returns).
+    pub fn wake_ups(&self, payload: usize) -> Vec<(u64, u64, u64)> {
         self.ping_pong
             .iter()
             .filter(|(p, _)| *p == Path::Blocking)
-            .flat_map(|(_, e)| e.iter())
+            .flat_map(|(_, e)| e.iter().filter(|e| e.payload == payload))
             .map(|e| {
                 let irq = e.irq.expect("a sleeping thread is woken by irq");
                 (irq - e.first_in, e.running - irq, e.received - e.running)
@@ -665,34 +665,34 @@ impl Figures {
 
         let mut t = Table::new(
             "accio_wake",
-            "Accio: data arrival → interrupt → woken thread running (blocking recvfrom)",
-            &["stage", "cycles", "ns at 250 MHz (median)"],
-        );
-        let w = self.wake_ups();
-        for (what, xs) in [
-            (
-                "request's first beat in → irq rises",
-                w.iter().map(|x| x.0).collect::<Vec<_>>(),
-            ),
-            (
+            "Accio: data arrival → interrupt → woken thread running (blocking recvfrom), cycles",
+            &[
+                "payload (bytes)",
+                "first beat in → irq rises",
                 "irq → the woken thread runs",
-                w.iter().map(|x| x.1).collect(),
-            ),
-            (
-                "thread runs → recvfrom returns the datagram",
-                w.iter().map(|x| x.2).collect(),
-            ),
-            (
+                "thread runs → recvfrom returns",
                 "first beat in → datagram in hand",
-                w.iter().map(|x| x.0 + x.1 + x.2).collect(),
-            ),
-        ] {
-            let s = Summary::of(&xs);
-            t.row(vec![what.into(), s.cycles(), s.ns()]);
+                "ns (median, in hand)",
+            ],
+        );
+        for n in PAYLOADS {
+            let w = self.wake_ups(n);
+            let col = |f: &dyn Fn(&(u64, u64, u64)) -> u64| {
+                Summary::of(&w.iter().map(f).collect::<Vec<_>>())
+            };
+            let total = col(&|x| x.0 + x.1 + x.2);
+            t.row(vec![
+                n.to_string(),
+                col(&|x| x.0).cycles(),
+                col(&|x| x.1).cycles(),
+                col(&|x| x.2).cycles(),
+                total.cycles(),
+                total.ns(),
+            ]);
         }
         t.notes.push(
-            "All payload sizes of the ping-pong; the first row grows with the frame's beats \
-             (27 cycles for a 40-byte payload in tests/accio_os.rs)."
+            "The first column grows with the frame's and the record's beats (27 cycles for a \
+             40-byte payload in tests/accio_os.rs)."
                 .into(),
         );
         tables.push(t);

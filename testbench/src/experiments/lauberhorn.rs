@@ -44,7 +44,8 @@ pub struct Rpc {
 
 /// `reps` calls with `args` bytes of arguments to service `service` at `w` bits, as the
 /// exact-cycle tests make them: calls that fit the lines alternate with calls to the other
-/// service (so each core waits for its next call), calls past them go to service 1 only.
+/// service (so each core waits for its next call), both services reversing their
+/// arguments; calls past the lines go to service 1 only, which sums them.
 pub fn rpc(w: u32, service: usize, args: usize, reps: usize, seed: u64) -> Rpc {
     let mut rng = super::rng(seed, &format!("rpc_{w}_{service}_{args}"));
     let dma = args > 480;
@@ -58,7 +59,11 @@ pub fn rpc(w: u32, service: usize, args: usize, reps: usize, seed: u64) -> Rpc {
         plain_calls(&mut rng, 2 * reps, None, args)
     };
     let frames: Vec<Vec<u8>> = calls.iter().map(|c| c.0.clone()).collect();
-    let h = exact_host(dma);
+    let mut h = exact_host(dma);
+    if !dma {
+        // The same handler on both endpoints (results as large as the arguments).
+        h.services[1].handler = HANDLERS[0];
+    }
     let lh = hdl::library::small_lauberhorn_nic();
     let r = with_nic(w, Some(crate::seed::replay_reset_seed(seed)), |p| {
         run_calls(p, &lh, &h, &frames, rng.gen())
@@ -281,7 +286,7 @@ impl Figures {
             ]);
         }
         t.notes.push(
-            "Zero-work handlers, nothing random but the calls' xids and padding; one call at a \
+            "Both endpoints reverse their arguments (results as large); zero-work handlers, nothing random but the calls' xids and padding; one call at a \
              time, alternating between the endpoints as in tests/lauberhorn_nic.rs, whose exact \
              cycles the 8-byte rows are. The kernel endpoint's software (switching to the process) takes no \
              simulated time here. Paper: no cycle figures (Figure 2 compares ECI and PCIe \
