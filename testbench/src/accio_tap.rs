@@ -74,8 +74,8 @@ fn rpc_answer(call: &[u8], handler: Builtin) -> Option<Vec<u8>> {
     if word(4)? != 0 || word(8)? != 2 {
         return None;
     }
-    // Credential and verifier: flavour, length, body padded to 4 bytes.
-    let verf = 24 + (word(28)? as usize).div_ceil(4) * 4;
+    // Credential (at 24) and verifier: flavour, length, body padded to 4 bytes.
+    let verf = 32 + (word(28)? as usize).div_ceil(4) * 4;
     let args = call.get(verf + 8 + (word(verf + 4)? as usize).div_ceil(4) * 4..)?;
     let mut r = Vec::new();
     for w in [word(0)?, 1, 0, 0, 0, 0] {

@@ -406,6 +406,8 @@ pub fn connections(n: usize, requests: usize, seed: u64) -> Connections {
 struct Peer {
     ready: RefCell<Option<Vec<u8>>>,
     requests: RefCell<VecDeque<Vec<u8>>>,
+    /// The IPv4 frames the host sent.
+    answers: RefCell<Vec<Vec<u8>>>,
     done: AtomicBool,
 }
 
@@ -414,7 +416,10 @@ impl Wire for Peer {
         self.ready.borrow_mut().take()
     }
 
-    fn outgoing(&self, _: &[u8], _: u64) {
+    fn outgoing(&self, frame: &[u8], _: u64) {
+        if frame.get(12..14) == Some(&[8, 0]) {
+            self.answers.borrow_mut().push(frame.to_vec());
+        }
         match self.requests.borrow_mut().pop_front() {
             Some(r) => *self.ready.borrow_mut() = Some(r),
             None => self.done.store(true, Ordering::Relaxed),
@@ -449,16 +454,17 @@ pub fn udp_to_host(port: u16, payload: &[u8]) -> Vec<u8> {
 
 /// Round trips (request handed to the MAC → answer's last beat out) of `payloads` sent
 /// one at a time to `port` of the TAP bridge's host running `programs` (smoltcp on the
-/// normal path), after an ARP exchange.
+/// normal path), after an ARP exchange, each with the answer's UDP payload.
 pub fn smoltcp_round_trips(
     programs: &Programs,
     port: u16,
     payloads: &[Vec<u8>],
     seed: u64,
-) -> Vec<u64> {
+) -> Vec<(u64, Vec<u8>)> {
     let peer = Peer {
         ready: RefCell::new(Some(arp_request())),
         requests: RefCell::new(payloads.iter().map(|p| udp_to_host(port, p)).collect()),
+        answers: RefCell::default(),
         done: AtomicBool::new(false),
     };
     let st = accio_tap::run(&peer, programs, &peer.done, seed);
@@ -467,11 +473,28 @@ pub fn smoltcp_round_trips(
         .get(&format!("udp {port}"))
         .cloned()
         .unwrap_or_default();
+    let answers: Vec<Vec<u8>> = peer
+        .answers
+        .take()
+        .iter()
+        .map(|f| udp_payload(f).expect("a UDP answer"))
+        .collect();
     assert_eq!(rt.len(), payloads.len(), "an answer per request");
-    rt
+    assert_eq!(answers.len(), payloads.len(), "an answer per request");
+    rt.into_iter().zip(answers).collect()
 }
 
-/// UDP ping-pong through smoltcp on the normal path: `reps` of each payload size.
+/// The UDP payload of an Ethernet/IPv4/UDP frame (padding past the UDP length left out).
+fn udp_payload(frame: &[u8]) -> Option<Vec<u8>> {
+    use etherparse::{SlicedPacket, TransportSlice};
+    match SlicedPacket::from_ethernet(frame).ok()?.transport? {
+        TransportSlice::Udp(u) => Some(u.payload().to_vec()),
+        _ => None,
+    }
+}
+
+/// UDP ping-pong through smoltcp on the normal path: `reps` of each payload size, every
+/// echo checked.
 pub fn smoltcp_ping_pong(reps: usize, seed: u64) -> Vec<(usize, u64)> {
     let mut rng = super::rng(seed, "smoltcp");
     let payloads: Vec<Vec<u8>> = PAYLOADS
@@ -484,7 +507,14 @@ pub fn smoltcp_ping_pong(reps: usize, seed: u64) -> Vec<(usize, u64)> {
         ..Programs::default()
     };
     let rt = smoltcp_round_trips(&programs, 7, &payloads, seed);
-    payloads.iter().map(Vec::len).zip(rt).collect()
+    payloads
+        .iter()
+        .zip(rt)
+        .map(|(p, (c, echo))| {
+            assert_eq!(&echo, p, "smoltcp's echo");
+            (p.len(), c)
+        })
+        .collect()
 }
 
 /// Every Accio figure.

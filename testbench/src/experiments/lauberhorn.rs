@@ -8,7 +8,7 @@
 use super::{accio, Plot, Scale, Summary, Table};
 use crate::accio_tap::Programs;
 use crate::lauberhorn_check::{
-    check, exact_host, plain_calls, plain_spec, with_nic, HANDLERS, SERVICES,
+    check, exact_host, expected_result, plain_calls, plain_spec, with_nic, HANDLERS, SERVICES,
 };
 use rand::Rng;
 use sim_models::lauberhorn::cpu::LoadWait;
@@ -87,18 +87,32 @@ pub fn rpc(w: u32, service: usize, args: usize, reps: usize, seed: u64) -> Rpc {
 }
 
 /// The same calls to service 0 (its handler, its arguments) answered by smoltcp on the
-/// Accio NIC's normal path: request handed to the MAC → reply's last beat out.
+/// Accio NIC's normal path: request handed to the MAC → reply's last beat out. Every
+/// reply is checked: its xid, SUCCESS and the handler's result (computed apart).
 pub fn normal_path(args: usize, reps: usize, seed: u64) -> Vec<u64> {
     let mut rng = super::rng(seed, &format!("rpc_np_{args}"));
     let port = SERVICES[0].3;
-    let calls: Vec<Vec<u8>> = (0..reps)
-        .map(|_| plain_spec(rng.gen(), 0, args).message())
-        .collect();
+    let specs: Vec<_> = (0..reps).map(|_| plain_spec(rng.gen(), 0, args)).collect();
+    let calls: Vec<Vec<u8>> = specs.iter().map(|s| s.message()).collect();
     let programs = Programs {
         np_rpc: Some((port, HANDLERS[0])),
         ..Programs::default()
     };
-    accio::smoltcp_round_trips(&programs, port, &calls, seed)
+    let answers = accio::smoltcp_round_trips(&programs, port, &calls, seed);
+    specs
+        .iter()
+        .zip(answers)
+        .map(|(spec, (c, reply))| {
+            let want = [
+                &spec.xid.to_be_bytes()[..],
+                &[0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+                &expected_result(HANDLERS[0], &spec.args),
+            ]
+            .concat();
+            assert_eq!(reply, want, "smoltcp's reply to xid {:#x}", spec.xid);
+            c
+        })
+        .collect()
 }
 
 /// No frames for a while: the cores' held loads are answered TRYAGAIN (or stopped). Keeps
