@@ -183,7 +183,7 @@ impl Exchange {
 }
 
 /// Sends `frame` to thread `t` (on `core`, serving on `path`) once it is waiting, and runs
-/// until its echo is out.
+/// until its echo is out (checked: the request's payload).
 fn exchange(
     os: &mut Os,
     t: usize,
@@ -202,6 +202,11 @@ fn exchange(
     );
     os.nic.receive(frame, BUS_BYTES);
     run_until(os, 200_000, "the echo", |os| os.nic.wire.len() > wire);
+    assert_eq!(
+        udp_payload(&os.nic.wire[wire]),
+        udp_payload(frame),
+        "the echo carries the request's payload"
+    );
     let (running, received) = got.borrow()[n];
     Exchange {
         payload: frame.len() - 42,
