@@ -13,6 +13,12 @@ struct Args {
     /// The small scale of the test (a few seconds) instead of the full one.
     #[arg(long)]
     quick: bool,
+    /// Repetitions of each latency measurement (default: 20, or 3 with --quick).
+    #[arg(long)]
+    reps: Option<usize>,
+    /// Requests of each connection-multiplexing run (default: 400, or 24 with --quick).
+    #[arg(long)]
+    requests: Option<usize>,
     /// Seeds every random choice (payloads, addresses, which connection): a run repeats
     /// exactly.
     #[arg(long, default_value_t = 1)]
@@ -21,11 +27,13 @@ struct Args {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let scale = if args.quick {
+    let mut scale = if args.quick {
         Scale::small()
     } else {
         Scale::full()
     };
+    scale.reps = args.reps.unwrap_or(scale.reps);
+    scale.conn_requests = args.requests.unwrap_or(scale.conn_requests);
     let start = std::time::Instant::now();
     eprintln!(
         "seed {} ({} scale)",
