@@ -59,6 +59,11 @@ fn main() -> anyhow::Result<()> {
                 .with_view("accio_nic"),
         );
     }
+    // The connection-multiplexing experiment (src/experiments/accio.rs): the paper's
+    // 64-slot ICT.
+    let mut wide = hdl::library::small_nic();
+    wide.ict.entries = 64;
+    specs.push(hdl_model(hdl::accio::nic::accio_nic(&wide, 512))?.with_view("accio_nic"));
     // tests/board_vcu118.rs: the VCU118 board core around the 512-bit NIC (two clocks).
     specs.push(hdl_model(hdl::boards::vcu118::accio_vcu118_core(
         &hdl::library::small_nic(),

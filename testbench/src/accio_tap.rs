@@ -16,6 +16,7 @@ use crate::linux_tap::{Tap, HOST_IP, HOST_MAC};
 use crate::models::AccioNicW512N16C4;
 use sim_models::accio::host::{Conn, Host, HostCfg};
 use sim_models::hostmem::HostMemCfg;
+use sim_models::lauberhorn::host::Builtin;
 use sim_models::nic_pins;
 use smoltcp::iface::{Config, Interface, SocketHandle, SocketSet};
 use smoltcp::phy::{self, Device, DeviceCapabilities, Medium};
@@ -37,6 +38,53 @@ pub struct Programs {
     pub echo_conns: Vec<Conn>,
     /// A smoltcp UDP socket on this port echoing datagrams (the normal path).
     pub np_udp_echo: Option<u16>,
+    /// A smoltcp UDP socket on this port answering ONC-RPC calls (RFC 5531, any program)
+    /// with this handler's result (the normal path).
+    pub np_rpc: Option<(u16, Builtin)>,
+}
+
+/// The other end of the NIC's MAC: a Linux TAP, or a peer the experiments script.
+pub trait Wire {
+    /// The next frame for the NIC, if one waits.
+    fn incoming(&self) -> Option<Vec<u8>>;
+    /// A frame the NIC transmitted; `cycle` is the cycle of its last beat.
+    fn outgoing(&self, frame: &[u8], cycle: u64);
+    /// Nothing in flight: waits up to `ms` wall-clock milliseconds for the peer.
+    fn wait(&self, ms: i32);
+}
+
+impl Wire for Tap {
+    fn incoming(&self) -> Option<Vec<u8>> {
+        self.recv()
+    }
+
+    fn outgoing(&self, frame: &[u8], _: u64) {
+        self.send(frame).expect("Linux takes the frame");
+    }
+
+    fn wait(&self, ms: i32) {
+        Tap::wait(self, ms)
+    }
+}
+
+/// The ONC-RPC reply (RFC 5531: MSG_ACCEPTED, AUTH_NONE verifier, SUCCESS) to the call in
+/// the UDP payload `call`, with `handler`'s result; None for what is not a call.
+fn rpc_answer(call: &[u8], handler: Builtin) -> Option<Vec<u8>> {
+    let word = |at: usize| Some(u32::from_be_bytes(call.get(at..at + 4)?.try_into().ok()?));
+    if word(4)? != 0 || word(8)? != 2 {
+        return None;
+    }
+    // Credential (at 24) and verifier: flavour, length, body padded to 4 bytes.
+    let verf = 32 + (word(28)? as usize).div_ceil(4) * 4;
+    let args = call.get(verf + 8 + (word(verf + 4)? as usize).div_ceil(4) * 4..)?;
+    let mut r = Vec::new();
+    for w in [word(0)?, 1, 0, 0, 0, 0] {
+        r.extend(w.to_be_bytes());
+    }
+    let mut res = handler.apply(args);
+    res.resize(res.len().div_ceil(4) * 4, 0);
+    r.extend(res);
+    Some(r)
 }
 
 /// What the bridge saw, in simulated cycles.
@@ -47,7 +95,7 @@ pub struct Stats {
     pub frames_out: u64,
     /// Datagrams each accelerated connection's RX ring received (and its program echoed).
     pub ring_datagrams: Vec<u64>,
-    /// Datagrams the smoltcp UDP socket echoed.
+    /// Datagrams the smoltcp UDP sockets answered (echoes and RPC replies).
     pub np_udp_echoed: u64,
     /// ARP replies the NIC transmitted (smoltcp's).
     pub arp_replies: u64,
@@ -139,7 +187,7 @@ fn flow(f: &[u8], to_host: bool) -> (Option<Flow>, bool) {
 
 /// Runs the NIC between `tap` and the host with `programs` until `stop` is set and nothing
 /// is in flight. `seed` seeds the host's timing and the NIC's reset state.
-pub fn run(tap: &Tap, programs: &Programs, stop: &AtomicBool, seed: u64) -> Stats {
+pub fn run(tap: &dyn Wire, programs: &Programs, stop: &AtomicBool, seed: u64) -> Stats {
     let conns = &programs.echo_conns;
     let host = HostCfg {
         mac: HOST_MAC,
@@ -176,12 +224,14 @@ pub fn run(tap: &Tap, programs: &Programs, stop: &AtomicBool, seed: u64) -> Stat
             .expect("one address fits")
     });
     let mut sockets = SocketSet::new(Vec::new());
-    let udp_echo: Option<SocketHandle> = programs.np_udp_echo.map(|port| {
+    let mut bind = |port: u16| -> SocketHandle {
         let buf = || udp::PacketBuffer::new(vec![udp::PacketMetadata::EMPTY; 64], vec![0; 65536]);
         let mut s = udp::Socket::new(buf(), buf());
         s.bind(port).expect("a free port");
         sockets.add(s)
-    });
+    };
+    let udp_echo = programs.np_udp_echo.map(&mut bind);
+    let rpc = programs.np_rpc.map(|(port, handler)| (bind(port), handler));
 
     let mut st = Stats {
         ring_datagrams: vec![0; conns.len()],
@@ -195,7 +245,7 @@ pub fn run(tap: &Tap, programs: &Programs, stop: &AtomicBool, seed: u64) -> Stat
     let mut last_busy = 0;
     loop {
         let mut busy = false;
-        while let Some(f) = tap.recv() {
+        while let Some(f) = tap.incoming() {
             if let (Some(fl), _) = flow(&f, true) {
                 waiting.entry(fl).or_default().push_back(h.cycles());
             }
@@ -220,7 +270,7 @@ pub fn run(tap: &Tap, programs: &Programs, stop: &AtomicBool, seed: u64) -> Stat
                 };
                 st.round_trips.entry(key).or_default().push(h.cycles() - t0);
             }
-            tap.send(&f).expect("Linux takes the frame");
+            tap.outgoing(&f, h.cycles());
             st.frames_out += 1;
             busy = true;
         }
@@ -245,14 +295,25 @@ pub fn run(tap: &Tap, programs: &Programs, stop: &AtomicBool, seed: u64) -> Stat
         if !normal.is_empty() || !dev.tx.is_empty() || h.cycles() % 256 == 0 {
             dev.rx.extend(normal.into_iter().map(|(f, _)| f));
             iface.poll(now(&h), &mut dev, &mut sockets);
-            if let Some(s) = udp_echo {
+            let answering = udp_echo
+                .map(|s| (s, None))
+                .into_iter()
+                .chain(rpc.map(|(s, handler)| (s, Some(handler))));
+            for (s, handler) in answering {
                 let s = sockets.get_mut::<udp::Socket>(s);
                 while let Ok((data, meta)) = s.recv() {
-                    let data = data.to_vec();
-                    s.send_slice(&data, meta.endpoint)
-                        .expect("the echo fits the socket's buffer");
-                    st.np_udp_echoed += 1;
+                    let answer = match handler {
+                        None => Some(data.to_vec()),
+                        Some(handler) => rpc_answer(data, handler),
+                    };
+                    if let Some(a) = answer {
+                        s.send_slice(&a, meta.endpoint)
+                            .expect("the answer fits the socket's buffer");
+                        st.np_udp_echoed += 1;
+                    }
                 }
+            }
+            if udp_echo.is_some() || rpc.is_some() {
                 iface.poll(now(&h), &mut dev, &mut sockets);
             }
             while let Some(f) = dev.tx.front() {

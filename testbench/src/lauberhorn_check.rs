@@ -1,14 +1,16 @@
 //! The whole Lauberhorn NIC's set-up, calls and per-frame checks, shared by its tests
 //! (`tests/lauberhorn_nic.rs`) and its soak (`soak::lauberhorn`).
 
+use crate::models::{LauberhornNicW512C2S8, LauberhornNicW64C2S8};
 use hdl::lauberhorn::coherence::{ctrl, KERNEL, USER};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use sim_models::lauberhorn::cpu::{CpuCfg, Served};
 use sim_models::lauberhorn::host::{
-    service_of, tx_port, Builtin, HostCfg, Notify, Report, Role, Service,
+    service_of, tx_port, Builtin, HostCfg, NicPins, Notify, Report, Role, Service,
 };
 use sim_models::lauberhorn::rx_fate::{counters, fate, Fate, Kind, Way};
+use sim_models::lauberhorn_pins;
 use sim_models::net::{accept_stat, classify, rpc_call, rpc_reply};
 use sim_models::traces::{rpc_call_frame, RpcCallSpec};
 
@@ -95,6 +97,80 @@ pub fn host(cpu: CpuCfg, rx_gaps: f64, tx_ready: f64, outstanding: usize) -> Hos
     }
 }
 
+/// The CPU of the exact-cycle and golden runs: nothing random (the link always ready, no
+/// gaps, no evictions, invalidations answered at once), handlers that take no time.
+pub fn exact_cpu() -> CpuCfg {
+    CpuCfg {
+        cores: 2,
+        coh_width: 512,
+        aux_lines: 3,
+        evict: 0.0,
+        n2c_ready: 1.0,
+        c2n_gaps: 0.0,
+        inv_delay: 0,
+        work: 0,
+    }
+}
+
+/// The host of the exact-cycle runs: [`exact_cpu`], every ready always high, host memory
+/// without stalls, one call at a time; with `dma`, the DMA fallback's rings of 1 MiB.
+pub fn exact_host(dma: bool) -> HostCfg {
+    let mut h = host(exact_cpu(), 0.0, 1.0, 1);
+    h.dma_ring = dma.then_some(1 << 20);
+    h.mem_stall = 0.0;
+    h
+}
+
+/// `n` calls, to each service of [`SERVICES`] in turn (or all to `service`), with `args`
+/// bytes of arguments (all 7) and no credential.
+pub fn plain_calls(
+    rng: &mut ChaCha8Rng,
+    n: usize,
+    service: Option<usize>,
+    args: usize,
+) -> Vec<Call> {
+    (0..n)
+        .map(|k| {
+            let s = SERVICES[service.unwrap_or(k % 2)];
+            let spec = plain_spec(rng.gen(), service.unwrap_or(k % 2), args);
+            (rpc_call_frame(rng, &spec), spec.xid, s.4, spec.args)
+        })
+        .collect()
+}
+
+/// The call of [`plain_calls`] to service `svc`, before it becomes a frame.
+pub fn plain_spec(xid: u32, svc: usize, args: usize) -> RpcCallSpec {
+    let s = SERVICES[svc];
+    RpcCallSpec {
+        xid,
+        prog: s.0,
+        vers: s.1,
+        proc_: s.2,
+        cred: (0, vec![]),
+        verf: (0, vec![]),
+        args: vec![7; args],
+        dst_ip: LOCAL_IP,
+        dst_port: s.3,
+    }
+}
+
+/// `f` on the pins of a new whole Lauberhorn NIC of the tests (2 cores, 8 slots) at `w`
+/// bits (64 or 512), its registers' initial state from `reset_seed` (random and printed
+/// without one).
+pub fn with_nic<R>(w: u32, reset_seed: Option<u32>, f: impl FnOnce(&NicPins) -> R) -> R {
+    if w == 64 {
+        let d = reset_seed.map_or_else(LauberhornNicW64C2S8::new, |s| {
+            LauberhornNicW64C2S8::with_reset_seed(s)
+        });
+        f(&lauberhorn_pins!(d))
+    } else {
+        let d = reset_seed.map_or_else(LauberhornNicW512C2S8::new, |s| {
+            LauberhornNicW512C2S8::with_reset_seed(s)
+        });
+        f(&lauberhorn_pins!(d))
+    }
+}
+
 /// A call: (frame, xid, process, args).
 pub type Call = (Vec<u8>, u32, u32, Vec<u8>);
 
@@ -120,17 +196,10 @@ pub fn call_to(rng: &mut ChaCha8Rng, xid: u32, svc: usize, n: usize) -> Call {
 
 /// The call of [`call_to`], before it becomes a frame.
 fn spec_to(rng: &mut ChaCha8Rng, xid: u32, svc: usize, n: usize) -> RpcCallSpec {
-    let s = SERVICES[svc];
     RpcCallSpec {
-        xid,
-        prog: s.0,
-        vers: s.1,
-        proc_: s.2,
         cred: (1, (0..rng.gen_range(0..3) * 4).map(|_| rng.gen()).collect()),
-        verf: (0, vec![]),
         args: (0..n).map(|_| rng.gen()).collect(),
-        dst_ip: LOCAL_IP,
-        dst_port: s.3,
+        ..plain_spec(xid, svc, 0)
     }
 }
 
@@ -404,25 +473,11 @@ pub fn same_answers(mut have: Vec<Answer>, mut want: Vec<Answer>) {
     }
 }
 
-/// The CPU of the golden and exact-cycle runs: nothing random, no waiting.
-pub fn golden_cpu() -> CpuCfg {
-    CpuCfg {
-        cores: 2,
-        coh_width: 512,
-        aux_lines: 3,
-        evict: 0.0,
-        n2c_ready: 1.0,
-        c2n_gaps: 0.0,
-        inv_delay: 0,
-        work: 0,
-    }
-}
-
 /// The host of the golden runs (`sim_models::traces::rpc_golden`): its services (the first
 /// reverses its arguments, the second sums them), one call in flight at a time, nothing
 /// random; with CTRL.ERROR_REPLIES and the DMA fallback as asked.
 pub fn golden_host(error_replies: bool, dma: bool) -> HostCfg {
-    let mut h = host(golden_cpu(), 0.0, 1.0, 1);
+    let mut h = host(exact_cpu(), 0.0, 1.0, 1);
     h.local_ip = u32::from_be_bytes(sim_models::traces::RPC_GOLDEN_IP);
     h.services = sim_models::traces::RPC_GOLDEN_SERVICES
         .iter()

@@ -137,7 +137,7 @@ impl Traffic for FromTap<'_> {
             Seen::Notification(f) => self.tap.send(&f).expect("Linux takes the datagram"),
             Seen::Other(_) => self.st.others += 1,
             Seen::Served(_) => self.st.served += 1,
-            Seen::Control(_) | Seen::Write(_) | Seen::Released(..) => {}
+            Seen::Control(_) | Seen::Write(_) | Seen::Released(..) | Seen::Load(_) => {}
         }
     }
 }

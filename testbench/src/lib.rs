@@ -24,6 +24,7 @@ pub mod accio_check;
 pub mod accio_tap;
 pub mod boards;
 pub mod cli;
+pub mod experiments;
 pub mod lauberhorn_check;
 pub mod lauberhorn_tap;
 pub mod linux_tap;

@@ -22,12 +22,17 @@ pub fn parse(s: &str) -> Result<u64, String> {
     .map_err(|_| format!("{s:?} is not a decimal or 0x-hex u64"))
 }
 
+/// [`seed`], printed for test `name` (`SEED=<seed> cargo test ... <name>` reruns it).
+pub fn seed_logged(name: &str) -> u64 {
+    let seed = seed();
+    println!("{name}: SEED={seed:#x}");
+    seed
+}
+
 /// A ChaCha RNG for test `name`, seeded by [`seed`]. The seed is printed; the test harness
 /// shows it when the test fails (`SEED=<seed> cargo test ... <name>` reruns it).
 pub fn rng(name: &str) -> ChaCha8Rng {
-    let seed = seed();
-    println!("{name}: SEED={seed:#x}");
-    ChaCha8Rng::seed_from_u64(seed)
+    ChaCha8Rng::seed_from_u64(seed_logged(name))
 }
 
 /// The reset seed (see `sim::reset_seed_for`) a replay command with `--seed seed` gives its

@@ -25,26 +25,19 @@ use rand_chacha::ChaCha8Rng;
 use sim_models::lauberhorn::cpu::CpuCfg;
 use sim_models::lauberhorn::host::{run, HostCfg, Report, StopAnswer};
 use sim_models::lauberhorn::rx_fate::{kind, Kind};
-use sim_models::lauberhorn_pins;
 use sim_models::net::accept_stat;
 use sim_models::traces::{rpc_call_frame, RpcCallSpec, RpcDefect};
 use std::collections::BTreeMap;
 use testbench::lauberhorn_check::{
-    answer_of, busy_cpu, call, calm_cpu, check, golden_cpu, golden_dissection, golden_host, host,
-    notification_problem, unmatched_call, xid_of, Call, LOCAL_IP, NOTIFY, SERVICES,
+    answer_of, busy_cpu, call, calm_cpu, check, exact_host, golden_dissection, golden_host, host,
+    notification_problem, plain_calls, unmatched_call, with_nic, xid_of, Call, LOCAL_IP, NOTIFY,
+    SERVICES,
 };
-use testbench::models::{LauberhornNicW512C2S8, LauberhornNicW64C2S8};
 use testbench::seed;
 
 fn nic(w: u32, h: &HostCfg, frames: &[Vec<u8>], seed: u64) -> Report {
     let lh = hdl::library::small_lauberhorn_nic();
-    if w == 64 {
-        let d = LauberhornNicW64C2S8::new();
-        run(&lauberhorn_pins!(d), &lh, h, frames, seed)
-    } else {
-        let d = LauberhornNicW512C2S8::new();
-        run(&lauberhorn_pins!(d), &lh, h, frames, seed)
-    }
+    with_nic(w, None, |p| run(p, &lh, h, frames, seed))
 }
 
 /// One notification per call, from the core's TX lines: to NOTIFY, from the process's
@@ -283,27 +276,6 @@ fn volume_without_violations_w64() {
     volume_run("lauberhorn_nic_volume_w64", 64, 3, 20_000);
 }
 
-/// A call per service in turn (or all to `service`), with `args` bytes of arguments.
-fn plain_calls(rng: &mut ChaCha8Rng, n: usize, service: Option<usize>, args: usize) -> Vec<Call> {
-    (0..n)
-        .map(|k| {
-            let s = SERVICES[service.unwrap_or(k % 2)];
-            let spec = RpcCallSpec {
-                xid: rng.gen(),
-                prog: s.0,
-                vers: s.1,
-                proc_: s.2,
-                cred: (0, vec![]),
-                verf: (0, vec![]),
-                args: vec![7; args],
-                dst_ip: LOCAL_IP,
-                dst_port: s.3,
-            };
-            (rpc_call_frame(rng, &spec), spec.xid, s.4, vec![7; args])
-        })
-        .collect()
-}
-
 /// With nothing random (every ready always high, no evictions, handlers that take no time,
 /// host memory without stalls) and one call at a time: for each call, the cycles from its
 /// last beat on the MAC to the last beat of its CONTROL line at the waiting core, and to
@@ -318,9 +290,7 @@ fn exact(
         let mut rng = seed::rng(name);
         let c = calls(&mut rng);
         let frames: Vec<Vec<u8>> = c.iter().map(|x| x.0.clone()).collect();
-        let mut h = host(golden_cpu(), 0.0, 1.0, 1);
-        h.dma_ring = dma.then_some(1 << 20);
-        h.mem_stall = 0.0;
+        let h = exact_host(dma);
         let r = nic(w, &h, &frames, rng.gen());
         check(&h, &frames, &r);
         let n = c.len();

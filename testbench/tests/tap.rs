@@ -119,6 +119,7 @@ fn linux_udp_socket_echoed_by_an_accelerated_connection_and_by_smoltcp() {
             send: Vec::new(),
         }],
         np_udp_echo: Some(NP_PORT),
+        np_rpc: None,
     };
     let seed: u64 = rand::thread_rng().gen();
     println!("seed {seed}");

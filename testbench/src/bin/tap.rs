@@ -70,6 +70,7 @@ fn main() -> Result<()> {
             })
             .collect(),
         np_udp_echo: Some(args.udp_echo),
+        np_rpc: None,
     };
     let lauberhorn = match args.nic.as_str() {
         "accio" => false,

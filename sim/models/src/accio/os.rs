@@ -42,8 +42,9 @@ pub struct Nic<'a> {
     mmio: AxilMaster,
     beats: VecDeque<(Beat, bool)>,
     out: Vec<Beat>,
-    /// Frames the NIC transmitted, in order.
+    /// Frames the NIC transmitted, in order, and the cycles of their last beats.
     pub wire: Vec<Vec<u8>>,
+    pub wire_cycles: Vec<u64>,
     /// Cycles run so far.
     pub cycle: u64,
     /// Cycles at which a received frame's first beat entered the NIC.
@@ -83,6 +84,7 @@ impl<'a> Nic<'a> {
             beats: VecDeque::new(),
             out: Vec::new(),
             wire: Vec::new(),
+            wire_cycles: Vec::new(),
             cycle: 0,
             first_beats: Vec::new(),
             irq_rises: vec![Vec::new(); cores],
@@ -125,6 +127,7 @@ impl<'a> Nic<'a> {
             self.out.push(b);
             if last {
                 self.wire.push(beats_to_frame(&self.out));
+                self.wire_cycles.push(self.cycle);
                 self.out.clear();
             }
         }
@@ -201,6 +204,8 @@ pub struct OsCfg {
 pub enum Errno {
     /// The call would block: the thread now sleeps; the program calls again when it runs.
     WouldBlock,
+    /// Nothing to receive now ([`Sys::poll_recvfrom`]); the thread runs on.
+    Again,
     /// No such socket of this thread.
     BadFd,
     /// The call needs a bound (or connected) socket.
@@ -1060,6 +1065,21 @@ impl Sys<'_, '_> {
     /// what the kernel holds, then the RX ring (read in user mode: RX_TAIL, the record,
     /// RX_HEAD). With nothing there it sets WAIT.RX, looks once more and sleeps.
     pub fn recvfrom(&mut self, fd: usize) -> Result<Datagram, Errno> {
+        self.receive(fd, true)
+    }
+
+    /// [`recvfrom`](Self::recvfrom) busy polling: with nothing there it answers
+    /// [`Errno::Again`] at once, sets no WAIT bit and never sleeps.
+    pub fn poll_recvfrom(&mut self, fd: usize) -> Result<Datagram, Errno> {
+        self.receive(fd, false)
+    }
+
+    /// The current cycle (programs time themselves with it).
+    pub fn cycle(&self) -> u64 {
+        self.os.nic.cycle
+    }
+
+    fn receive(&mut self, fd: usize, sleep: bool) -> Result<Datagram, Errno> {
         self.mine(fd)?;
         let os = &mut *self.os;
         if let Some(e) = os.sock_mut(fd).errors.pop_front() {
@@ -1070,10 +1090,17 @@ impl Sys<'_, '_> {
         }
         let s = os.sock(fd);
         let Some(i) = s.slot else {
-            return Err(self.block(fd, false));
+            return Err(if sleep {
+                self.block(fd, false)
+            } else {
+                Errno::Again
+            });
         };
         let head = s.rx_head;
         let mut tail = self.user_read(i, "RX_TAIL")? as u32;
+        if tail == head && !sleep {
+            return Err(Errno::Again);
+        }
         if tail == head {
             self.user_write(i, "WAIT", 1)?;
             tail = self.user_read(i, "RX_TAIL")? as u32;

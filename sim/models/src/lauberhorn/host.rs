@@ -859,6 +859,8 @@ pub enum Seen<'a> {
     Write(&'a WriteRecord),
     /// The kernel moved RX_HEAD of the DMA fallback's ICT entry to this offset.
     Released(usize, u64),
+    /// A core's load was answered (the CPU model's record of it).
+    Load(&'a LoadWait),
 }
 
 /// Where a streamed run's frames come from, and where what it sees goes: [`try_run`]
@@ -919,7 +921,7 @@ impl Traffic for Collect<'_> {
             Seen::Notification(f) => r.notifications.push(f),
             Seen::Other(f) => r.others.push(f),
             Seen::Served(sv) => r.served[sv.core].push(sv),
-            Seen::Write(_) | Seen::Released(..) => {}
+            Seen::Write(_) | Seen::Released(..) | Seen::Load(_) => {}
         }
     }
 }
@@ -1200,7 +1202,10 @@ pub fn stream_on(
         }
         if due.link {
             clk.sample_link(&mut cpu);
-            // Only the kernel reads the load log; a long run must not keep it.
+            // Only the kernel and the traffic read the load log; a long run must not keep it.
+            for w in &cpu.waits {
+                traffic.seen(Seen::Load(w));
+            }
             kernel.loads(&cpu.waits);
             cpu.waits.clear();
             for c in 0..host.roles.len() {
