@@ -6,8 +6,10 @@
 // Port names, directions and widths: PG203's port tables, as Vivado names them in
 // open-nic-shell's src/cmac_subsystem/cmac_subsystem_cmac_wrapper.sv (Xilinx/open-nic-shell
 // 940907f: the GT, clock, reset, AXI4-Stream, preamble, DRP ports and gt_loopback_in[11:0])
-// and in a Vivado-generated cmac_usplus_0.veo for an AXIS + RS-FEC core without AXI4-Lite
-// (cmac_usplus 2.6: the ctl_rx_*/ctl_tx_* and RS-FEC control pins, drp_addr[9:0]).
+// and in a Vivado-generated instantiation template for an AXIS + RS-FEC core without
+// AXI4-Lite (liaoyunkun/Jingzhao 9e35599, JingZhao2/hardware/hdl/lib/xilinx_ip_lib/
+// cmac_usplus_0/cmac_usplus_0.veo, cmac_usplus 2.6: the ctl_rx_*/ctl_tx_* and RS-FEC
+// control pins, drp_addr[9:0]; that core also has PTP, whose ports are not declared here).
 // Every input of this configuration is declared, so fpga.v must drive each one; of the
 // outputs only those the boards use or that say how the link is: the per-lane statistics
 // (stat_* other than stat_rx_aligned), OTN, lane-fill and RS-FEC status outputs are left

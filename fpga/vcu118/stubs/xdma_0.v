@@ -8,12 +8,14 @@
 // PCIe in Bridge Mode Interrupt Signals" (usr_irq_req/usr_irq_ack[NUM_USR_IRQ-1:0],
 // msi_enable: PG194 notes that the intx_msi_request / msi_vector_num interface is the
 // standalone AXI Bridge for PCIe Gen3's, not this core's), as a Vivado-generated block
-// design names them for an XDMA bridge with 512-bit, 4-bit-ID m_axib/s_axib (sys_clk,
-// sys_clk_gt, sys_rst_n, usr_irq_req, m_axib_*lock/cache/prot, s_axib_*region). The
-// optional AXI4-Lite slave (s_axil_*, bridge registers) and the configuration management
-// port are not enabled by xdma_0.tcl and are not declared. Every input is declared, so
-// fpga.v must drive each one; of the outputs, those of the enabled interfaces plus
-// user_lnk_up and msi_enable.
+// design netlist names them for an XDMA in AXI Bridge mode with 512-bit, 4-bit-ID
+// m_axib/s_axib (instance `top_level_xdma_0_1 pcie_bridge` in the search index's public
+// code: sys_clk, sys_clk_gt, sys_rst_n, usr_irq_req, m_axib_*lock/cache/prot,
+// s_axib_*region, no s_axib_*cache/prot/lock). xdma_0.tcl does not turn on the optional
+// AXI4-Lite slave (s_axil_*, bridge registers; that netlist's core has it) or the
+// configuration management port; they are taken as off and not declared (an assumption
+// the top-level README lists). Every input is declared, so fpga.v must drive each one; of
+// the outputs, those of the enabled interfaces plus user_lnk_up and msi_enable.
 
 /* verilator lint_off UNUSEDSIGNAL */
 /* verilator lint_off UNDRIVEN */
