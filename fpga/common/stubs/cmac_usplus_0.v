@@ -11,9 +11,9 @@
 // cmac_usplus_0/cmac_usplus_0.veo, cmac_usplus 2.6: the ctl_rx_*/ctl_tx_* and RS-FEC
 // control pins, drp_addr[9:0]; that core also has PTP, whose ports are not declared here).
 // Every input of this configuration is declared, so fpga.v must drive each one; of the
-// outputs only those the boards use or that say how the link is: the per-lane statistics
-// (stat_* other than stat_rx_aligned), OTN, lane-fill and RS-FEC status outputs are left
-// out (an output left open is harmless, and naming ~200 of them open would hide the rest).
+// outputs, the GT, clock, reset, stream, preamble, overflow/underflow and DRP ones and
+// stat_rx_aligned: the other statistics (stat_*), OTN, lane-fill and RS-FEC status
+// outputs, ~200 of them, are left out (an output left open is harmless).
 
 /* verilator lint_off UNUSEDSIGNAL */
 /* verilator lint_off UNDRIVEN */
