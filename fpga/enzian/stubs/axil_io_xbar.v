@@ -6,7 +6,10 @@
 // documents the AXI Crossbar, Data Width Converter, Clock Converter and Protocol Converter
 // cores and their I/O signals), with Vivado's naming of these cores' ports: s_axi_* /
 // m_axi_* per AMBA channel signal, awlock/arlock one bit (AXI4), no ID ports where the ID
-// width is 0, no read (AR/R) ports when READ_WRITE_MODE is WRITE_ONLY. The crossbar's
+// width is 0, no read (AR/R) ports when READ_WRITE_MODE is WRITE_ONLY, as Vivado's
+// instantiation templates for these cores list them (e.g. mng2/AcornCLE215p 3ada69d
+// test04_tty/src/width_change_wrapper.sv for an axi_dwidth_converter, 90a6ebe
+// test03_mig/src/axi_clock_conv_wrapper.sv for an axi_clock_converter). The crossbar's
 // ports are vectors over its interfaces, master interface i in bits [i*W +: W] of each
 // m_axi_* port (so m_axi_awaddr is 2 x 44 bits); clock and reset are aclk / aresetn.
 
