@@ -30,6 +30,17 @@ module cmac_100g (
     input  wire         tx_axis_tuser
 );
 
+// cmac_usplus_0's outputs left open here.
+wire unused_cmac_gt_ref_clk_out;
+wire [3:0] unused_cmac_gt_rxrecclkout;
+wire [3:0] unused_cmac_gt_powergoodout;
+wire unused_cmac_gt_rxusrclk2;
+wire [15:0] unused_cmac_drp_do;
+wire unused_cmac_drp_rdy;
+wire [55:0] unused_cmac_rx_preambleout;
+wire unused_cmac_tx_ovfout;
+wire unused_cmac_tx_unfout;
+
 cmac_usplus_0 cmac (
     .gt_rxp_in              (gt_rxp),
     .gt_rxn_in              (gt_rxn),
@@ -37,7 +48,11 @@ cmac_usplus_0 cmac (
     .gt_txn_out             (gt_txn),
     .gt_ref_clk_p           (gt_ref_clk_p),
     .gt_ref_clk_n           (gt_ref_clk_n),
+    .gt_ref_clk_out         (unused_cmac_gt_ref_clk_out),
+    .gt_rxrecclkout         (unused_cmac_gt_rxrecclkout),
+    .gt_powergoodout        (unused_cmac_gt_powergoodout),
     .gt_txusrclk2           (mac_clk),
+    .gt_rxusrclk2           (unused_cmac_gt_rxusrclk2),
     .gt_loopback_in         (12'd0),
     .gtwiz_reset_tx_datapath(1'b0),
     .gtwiz_reset_rx_datapath(1'b0),
@@ -49,8 +64,8 @@ cmac_usplus_0 cmac (
     .drp_di                 (16'd0),
     .drp_en                 (1'b0),
     .drp_we                 (1'b0),
-    .drp_do                 (),
-    .drp_rdy                (),
+    .drp_do                 (unused_cmac_drp_do),
+    .drp_rdy                (unused_cmac_drp_rdy),
 
     .rx_clk                 (mac_clk),
     .usr_rx_reset           (rx_rst),
@@ -68,6 +83,7 @@ cmac_usplus_0 cmac (
     .rx_axis_tlast          (rx_axis_tlast),
     .rx_axis_tkeep          (rx_axis_tkeep),
     .rx_axis_tuser          (rx_axis_tuser),
+    .rx_preambleout         (unused_cmac_rx_preambleout),
 
     .usr_tx_reset           (tx_rst),
     .core_tx_reset          (1'b0),
@@ -83,7 +99,9 @@ cmac_usplus_0 cmac (
     .tx_axis_tdata          (tx_axis_tdata),
     .tx_axis_tlast          (tx_axis_tlast),
     .tx_axis_tkeep          (tx_axis_tkeep),
-    .tx_axis_tuser          (tx_axis_tuser)
+    .tx_axis_tuser          (tx_axis_tuser),
+    .tx_ovfout              (unused_cmac_tx_ovfout),
+    .tx_unfout              (unused_cmac_tx_unfout)
 );
 
 endmodule

@@ -694,6 +694,11 @@ wire           dma_bready;
 wire [0:0]     dma_awid;
 wire [0:0]     dma_bid;
 
+// axi_dma_cdc's outputs left open here.
+wire unused_dma_cdc_m_axi_awlock;
+wire [3:0] unused_dma_cdc_m_axi_awregion;
+wire [3:0] unused_dma_cdc_m_axi_awqos;
+
 axi_dma_cdc dma_cdc (
     .s_axi_aclk     (app_clk),
     .s_axi_aresetn  (~app_rst),
@@ -725,11 +730,11 @@ axi_dma_cdc dma_cdc (
     .m_axi_awlen    (dma_awlen),
     .m_axi_awsize   (dma_awsize),
     .m_axi_awburst  (dma_awburst),
-    .m_axi_awlock   (),
+    .m_axi_awlock   (unused_dma_cdc_m_axi_awlock),
     .m_axi_awcache  (dma_awcache),
     .m_axi_awprot   (dma_awprot),
-    .m_axi_awregion (),
-    .m_axi_awqos    (),
+    .m_axi_awregion (unused_dma_cdc_m_axi_awregion),
+    .m_axi_awqos    (unused_dma_cdc_m_axi_awqos),
     .m_axi_awvalid  (dma_awvalid),
     .m_axi_awready  (dma_awready),
     .m_axi_wdata    (dma_wdata),
@@ -760,6 +765,11 @@ wire [1:0]     dma64_bresp;
 wire           dma64_bvalid;
 wire           dma64_bready;
 
+// axi_dma_dwidth's outputs left open here.
+wire unused_dma_dwidth_m_axi_awlock;
+wire [3:0] unused_dma_dwidth_m_axi_awregion;
+wire [3:0] unused_dma_dwidth_m_axi_awqos;
+
 axi_dma_dwidth dma_dwidth (
     .s_axi_aclk     (clk_sys),
     .s_axi_aresetn  (~reset_sys),
@@ -788,11 +798,11 @@ axi_dma_dwidth dma_dwidth (
     .m_axi_awlen    (dma64_awlen),
     .m_axi_awsize   (dma64_awsize),
     .m_axi_awburst  (dma64_awburst),
-    .m_axi_awlock   (),
+    .m_axi_awlock   (unused_dma_dwidth_m_axi_awlock),
     .m_axi_awcache  (dma64_awcache),
     .m_axi_awprot   (dma64_awprot),
-    .m_axi_awregion (),
-    .m_axi_awqos    (),
+    .m_axi_awregion (unused_dma_dwidth_m_axi_awregion),
+    .m_axi_awqos    (unused_dma_dwidth_m_axi_awqos),
     .m_axi_awvalid  (dma64_awvalid),
     .m_axi_awready  (dma64_awready),
     .m_axi_wdata    (dma64_wdata),
@@ -804,6 +814,9 @@ axi_dma_dwidth dma_dwidth (
     .m_axi_bvalid   (dma64_bvalid),
     .m_axi_bready   (dma64_bready)
 );
+
+// axi_dma_lite's outputs left open here.
+wire [2:0] unused_dma_lite_m_axi_awprot;
 
 axi_dma_lite dma_lite (
     .aclk           (clk_sys),
@@ -828,7 +841,7 @@ axi_dma_lite dma_lite (
     .s_axi_bvalid   (dma64_bvalid),
     .s_axi_bready   (dma64_bready),
     .m_axi_awaddr   (m_io_axil_awaddr),
-    .m_axi_awprot   (),
+    .m_axi_awprot   (unused_dma_lite_m_axi_awprot),
     .m_axi_awvalid  (m_io_axil_awvalid),
     .m_axi_awready  (m_io_axil_awready),
     .m_axi_wdata    (m_io_axil_wdata),
@@ -854,6 +867,16 @@ assign F_IRQ_IRQ1 = irq[1];
 assign F_IRQ_IRQ2 = irq[2];
 assign F_IRQ_IRQ3 = irq[3];
 assign m_axis_other_tready = 1'b1;
+
+// What this top does not use: the frames and signals the shell has no path for (above),
+// the NIC's status pulses, the window's read channel (never used), the NIC's address bits
+// above the window's 44, and the register window's bits above each map.
+wire unused_ok = &{1'b0, m_axis_other_tdata, m_axis_other_tkeep, m_axis_other_tvalid,
+                   m_axis_other_tlast, m_axis_other_tuser, backlog_irq, accio_irq,
+                   accio_evq_irq, link_up, rx_axis_tready, rx_drop_bad, rx_drop_full,
+                   tx_drop_bad, tx_drop_full, m_io_axil_arready, m_io_axil_rdata,
+                   m_io_axil_rresp, m_io_axil_rvalid, m_axi_awaddr[63:44], xb_awaddr[87:64],
+                   xb_awaddr[43:15], xb_araddr[87:64], xb_araddr[43:15]};
 
 // ---------------------------------------------------------------------------------------
 // Ethernet: CMAC on F_MAC0

@@ -160,6 +160,17 @@ wire         tx_axis_tready;
 wire         tx_axis_tlast;
 wire         tx_axis_tuser;
 
+// accio_vcu118_core's outputs left open here.
+wire [3:0] unused_core_m_axi_awcache;
+wire [2:0] unused_core_m_axi_awprot;
+wire [3:0] unused_core_m_axi_arcache;
+wire [2:0] unused_core_m_axi_arprot;
+wire unused_core_rx_axis_tready;
+wire unused_core_rx_drop_bad;
+wire unused_core_rx_drop_full;
+wire unused_core_tx_drop_bad;
+wire unused_core_tx_drop_full;
+
 accio_vcu118_core core (
     .core_clk        (core_clk),
     .mac_clk         (mac_clk),
@@ -190,8 +201,8 @@ accio_vcu118_core core (
     .m_axi_awlen     (m_axi_awlen),
     .m_axi_awsize    (m_axi_awsize),
     .m_axi_awburst   (m_axi_awburst),
-    .m_axi_awcache   (),
-    .m_axi_awprot    (),
+    .m_axi_awcache   (unused_core_m_axi_awcache),
+    .m_axi_awprot    (unused_core_m_axi_awprot),
     .m_axi_awvalid   (m_axi_awvalid),
     .m_axi_awready   (m_axi_awready),
     .m_axi_wdata     (m_axi_wdata),
@@ -208,8 +219,8 @@ accio_vcu118_core core (
     .m_axi_arlen     (m_axi_arlen),
     .m_axi_arsize    (m_axi_arsize),
     .m_axi_arburst   (m_axi_arburst),
-    .m_axi_arcache   (),
-    .m_axi_arprot    (),
+    .m_axi_arcache   (unused_core_m_axi_arcache),
+    .m_axi_arprot    (unused_core_m_axi_arprot),
     .m_axi_arvalid   (m_axi_arvalid),
     .m_axi_arready   (m_axi_arready),
     .m_axi_rid       (m_axi_rid[0]),
@@ -225,7 +236,7 @@ accio_vcu118_core core (
     .rx_axis_tdata   (rx_axis_tdata),
     .rx_axis_tkeep   (rx_axis_tkeep),
     .rx_axis_tvalid  (rx_axis_tvalid),
-    .rx_axis_tready  (),
+    .rx_axis_tready  (unused_core_rx_axis_tready),
     .rx_axis_tlast   (rx_axis_tlast),
     .rx_axis_tuser   (rx_axis_tuser),
     .tx_axis_tdata   (tx_axis_tdata),
@@ -235,10 +246,10 @@ accio_vcu118_core core (
     .tx_axis_tlast   (tx_axis_tlast),
     .tx_axis_tuser   (tx_axis_tuser),
     .stat_rx_aligned (rx_aligned),
-    .rx_drop_bad     (),
-    .rx_drop_full    (),
-    .tx_drop_bad     (),
-    .tx_drop_full    ()
+    .rx_drop_bad     (unused_core_rx_drop_bad),
+    .rx_drop_full    (unused_core_rx_drop_full),
+    .tx_drop_bad     (unused_core_tx_drop_bad),
+    .tx_drop_full    (unused_core_tx_drop_full)
 );
 
 // ---------------------------------------------------------------------------------------
@@ -287,10 +298,17 @@ wire         xb_rlast;
 wire         xb_rvalid;
 wire         xb_rready;
 
-wire         msi_request;
-wire         msi_grant;
+wire [5:0]   usr_irq_req;
+wire [5:0]   usr_irq_ack;
 wire         msi_enable;
-wire [4:0]   msi_vector;
+
+// xdma_0's outputs left open here.
+wire [2:0] unused_pcie_m_axib_awprot;
+wire unused_pcie_m_axib_awlock;
+wire [3:0] unused_pcie_m_axib_awcache;
+wire [2:0] unused_pcie_m_axib_arprot;
+wire unused_pcie_m_axib_arlock;
+wire [3:0] unused_pcie_m_axib_arcache;
 
 xdma_0 pcie (
     .sys_clk            (pcie_sys_clk),
@@ -304,22 +322,20 @@ xdma_0 pcie (
     .axi_aclk           (core_clk),
     .axi_aresetn        (core_aresetn),
 
-    .intx_msi_request   (msi_request),
-    .intx_msi_grant     (msi_grant),
+    .usr_irq_req        (usr_irq_req),
+    .usr_irq_ack        (usr_irq_ack),
     .msi_enable         (msi_enable),
-    .msi_vector_width   (),
-    .msi_vector_num     (msi_vector),
 
     .m_axib_awid        (xb_awid),
     .m_axib_awaddr      (bar_awaddr),
     .m_axib_awlen       (xb_awlen),
     .m_axib_awsize      (xb_awsize),
     .m_axib_awburst     (xb_awburst),
-    .m_axib_awprot      (),
+    .m_axib_awprot      (unused_pcie_m_axib_awprot),
     .m_axib_awvalid     (xb_awvalid),
     .m_axib_awready     (xb_awready),
-    .m_axib_awlock      (),
-    .m_axib_awcache     (),
+    .m_axib_awlock      (unused_pcie_m_axib_awlock),
+    .m_axib_awcache     (unused_pcie_m_axib_awcache),
     .m_axib_wdata       (xb_wdata),
     .m_axib_wstrb       (xb_wstrb),
     .m_axib_wlast       (xb_wlast),
@@ -334,11 +350,11 @@ xdma_0 pcie (
     .m_axib_arlen       (xb_arlen),
     .m_axib_arsize      (xb_arsize),
     .m_axib_arburst     (xb_arburst),
-    .m_axib_arprot      (),
+    .m_axib_arprot      (unused_pcie_m_axib_arprot),
     .m_axib_arvalid     (xb_arvalid),
     .m_axib_arready     (xb_arready),
-    .m_axib_arlock      (),
-    .m_axib_arcache     (),
+    .m_axib_arlock      (unused_pcie_m_axib_arlock),
+    .m_axib_arcache     (unused_pcie_m_axib_arcache),
     .m_axib_rid         (xb_rid),
     .m_axib_rdata       (xb_rdata),
     .m_axib_rresp       (xb_rresp),
@@ -406,6 +422,18 @@ wire        dw_rready;
 wire [63:0] dw_awaddr;
 wire [63:0] dw_araddr;
 
+// axi_regs_dwidth's outputs left open here.
+wire unused_regs_dwidth_m_axi_awlock;
+wire [3:0] unused_regs_dwidth_m_axi_awcache;
+wire [2:0] unused_regs_dwidth_m_axi_awprot;
+wire [3:0] unused_regs_dwidth_m_axi_awregion;
+wire [3:0] unused_regs_dwidth_m_axi_awqos;
+wire unused_regs_dwidth_m_axi_arlock;
+wire [3:0] unused_regs_dwidth_m_axi_arcache;
+wire [2:0] unused_regs_dwidth_m_axi_arprot;
+wire [3:0] unused_regs_dwidth_m_axi_arregion;
+wire [3:0] unused_regs_dwidth_m_axi_arqos;
+
 axi_regs_dwidth regs_dwidth (
     .s_axi_aclk     (core_clk),
     .s_axi_aresetn  (core_aresetn),
@@ -452,11 +480,11 @@ axi_regs_dwidth regs_dwidth (
     .m_axi_awlen    (dw_awlen),
     .m_axi_awsize   (dw_awsize),
     .m_axi_awburst  (dw_awburst),
-    .m_axi_awlock   (),
-    .m_axi_awcache  (),
-    .m_axi_awprot   (),
-    .m_axi_awregion (),
-    .m_axi_awqos    (),
+    .m_axi_awlock   (unused_regs_dwidth_m_axi_awlock),
+    .m_axi_awcache  (unused_regs_dwidth_m_axi_awcache),
+    .m_axi_awprot   (unused_regs_dwidth_m_axi_awprot),
+    .m_axi_awregion (unused_regs_dwidth_m_axi_awregion),
+    .m_axi_awqos    (unused_regs_dwidth_m_axi_awqos),
     .m_axi_awvalid  (dw_awvalid),
     .m_axi_awready  (dw_awready),
     .m_axi_wdata    (dw_wdata),
@@ -471,11 +499,11 @@ axi_regs_dwidth regs_dwidth (
     .m_axi_arlen    (dw_arlen),
     .m_axi_arsize   (dw_arsize),
     .m_axi_arburst  (dw_arburst),
-    .m_axi_arlock   (),
-    .m_axi_arcache  (),
-    .m_axi_arprot   (),
-    .m_axi_arregion (),
-    .m_axi_arqos    (),
+    .m_axi_arlock   (unused_regs_dwidth_m_axi_arlock),
+    .m_axi_arcache  (unused_regs_dwidth_m_axi_arcache),
+    .m_axi_arprot   (unused_regs_dwidth_m_axi_arprot),
+    .m_axi_arregion (unused_regs_dwidth_m_axi_arregion),
+    .m_axi_arqos    (unused_regs_dwidth_m_axi_arqos),
     .m_axi_arvalid  (dw_arvalid),
     .m_axi_arready  (dw_arready),
     .m_axi_rdata    (dw_rdata),
@@ -486,6 +514,10 @@ axi_regs_dwidth regs_dwidth (
 );
 
 // AXI4 (bursts split into single beats) -> AXI4-Lite, 64 bits.
+// axi_regs_lite's outputs left open here.
+wire [2:0] unused_regs_lite_m_axi_awprot;
+wire [2:0] unused_regs_lite_m_axi_arprot;
+
 axi_regs_lite regs_lite (
     .aclk           (core_clk),
     .aresetn        (core_aresetn),
@@ -525,7 +557,7 @@ axi_regs_lite regs_lite (
     .s_axi_rvalid   (dw_rvalid),
     .s_axi_rready   (dw_rready),
     .m_axi_awaddr   (lite_awaddr),
-    .m_axi_awprot   (),
+    .m_axi_awprot   (unused_regs_lite_m_axi_awprot),
     .m_axi_awvalid  (s_axil_awvalid),
     .m_axi_awready  (s_axil_awready),
     .m_axi_wdata    (s_axil_wdata),
@@ -536,7 +568,7 @@ axi_regs_lite regs_lite (
     .m_axi_bvalid   (s_axil_bvalid),
     .m_axi_bready   (s_axil_bready),
     .m_axi_araddr   (lite_araddr),
-    .m_axi_arprot   (),
+    .m_axi_arprot   (unused_regs_lite_m_axi_arprot),
     .m_axi_arvalid  (s_axil_arvalid),
     .m_axi_arready  (s_axil_arready),
     .m_axi_rdata    (s_axil_rdata),
@@ -546,40 +578,32 @@ axi_regs_lite regs_lite (
 );
 
 // ---------------------------------------------------------------------------------------
-// Interrupts: a rising edge of irq[c] (c = 0..3), evq_irq or np_irq raises MSI vector c, 4
-// or 5, one request at a time until the bridge grants it.
+// Interrupts: a rising edge of irq[c] (c = 0..3), evq_irq or np_irq raises the bridge's user
+// interrupt c, 4 or 5 (usr_irq_req, PG194's interface for the DMA/Bridge Subsystem in
+// Bridge mode): held until the bridge acknowledges it (usr_irq_ack), then low for at least
+// a cycle before the next one, so an edge that comes while one is out is sent after it.
 // ---------------------------------------------------------------------------------------
 
 wire [5:0] irq_level = {np_irq, evq_irq, irq};
 reg  [5:0] irq_last;
 reg  [5:0] irq_pending;
-reg        msi_busy;
-reg  [2:0] msi_index;
-// The lowest pending source.
-wire [2:0] next_index = irq_pending[0] ? 3'd0 : irq_pending[1] ? 3'd1 : irq_pending[2] ? 3'd2 :
-                        irq_pending[3] ? 3'd3 : irq_pending[4] ? 3'd4 : 3'd5;
+reg  [5:0] irq_req;
+// Pending sources whose request is low, once the host has enabled MSI.
+wire [5:0] irq_launch = irq_pending & ~irq_req & {6{msi_enable}};
 
 always @(posedge core_clk) begin
     if (!core_aresetn) begin
         irq_last <= 6'd0;
         irq_pending <= 6'd0;
-        msi_busy <= 1'b0;
-        msi_index <= 3'd0;
+        irq_req <= 6'd0;
     end else begin
         irq_last <= irq_level;
-        irq_pending <= (irq_pending | (irq_level & ~irq_last))
-                       & ~(msi_busy && msi_grant ? 6'd1 << msi_index : 6'd0);
-        if (msi_busy) begin
-            msi_busy <= !msi_grant;
-        end else if (msi_enable && irq_pending != 6'd0) begin
-            msi_busy <= 1'b1;
-            msi_index <= next_index;
-        end
+        irq_pending <= (irq_pending & ~irq_launch) | (irq_level & ~irq_last);
+        irq_req <= (irq_req & ~usr_irq_ack) | irq_launch;
     end
 end
 
-assign msi_request = msi_busy;
-assign msi_vector = {2'd0, msi_index};
+assign usr_irq_req = irq_req;
 
 // ---------------------------------------------------------------------------------------
 // Ethernet: CMAC on QSFP28 port 1
@@ -615,8 +639,15 @@ cmac_100g cmac (
     .tx_axis_tuser  (tx_axis_tuser)
 );
 
-// LEDs: 0 the MAC's lanes aligned, 1 the NIC's link_up, 2 the PCIe link, 3 an MSI pending.
-assign led = {4'd0, msi_busy, pcie_link_up, link_up, rx_aligned};
+// LEDs: 0 the MAC's lanes aligned, 1 the NIC's link_up, 2 the PCIe link, 3 an interrupt
+// requested and not yet acknowledged.
+assign led = {4'd0, |irq_req, pcie_link_up, link_up, rx_aligned};
+
+// Bits this top does not use: the bridge's IDs above the NIC's one bit (the NIC's requests
+// go out with the upper bits zero, so the answers come back with them zero) and BAR0
+// address bits above its 2 MiB.
+wire unused_ok = &{1'b0, m_axi_bid[3:1], m_axi_rid[3:1], lite_awaddr[63:21],
+                   lite_araddr[63:21]};
 
 endmodule
 

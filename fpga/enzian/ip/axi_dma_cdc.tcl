@@ -1,4 +1,4 @@
-# The DMA fallback's write bursts from app_clk to clk_sys (AXI Clock Converter, PG164;
+# The DMA fallback's write bursts from app_clk to clk_sys (AXI Clock Converter, PG059;
 # AXI4, 512 bits, write only).
 
 create_ip -name axi_clock_converter -vendor xilinx.com -library ip -module_name axi_dma_cdc

@@ -1,5 +1,5 @@
 # The DMA fallback's 512-bit write bursts as 64-bit ones, for the shell's FPGA -> CPU
-# window (AXI Data Width Converter, PG055, downsizer; write only).
+# window (AXI Data Width Converter, PG059, downsizer; write only).
 
 create_ip -name axi_dwidth_converter -vendor xilinx.com -library ip -module_name axi_dma_dwidth
 

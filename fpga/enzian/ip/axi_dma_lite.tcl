@@ -1,5 +1,5 @@
 # The DMA fallback's 64-bit write bursts as single AXI4-Lite writes into the shell's
-# FPGA -> CPU window (AXI Protocol Converter, PG039; write only).
+# FPGA -> CPU window (AXI Protocol Converter, PG059; write only).
 
 create_ip -name axi_protocol_converter -vendor xilinx.com -library ip -module_name axi_dma_lite
 

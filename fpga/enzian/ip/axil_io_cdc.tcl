@@ -1,4 +1,4 @@
-# The shell's AXI4-Lite I/O window from clk_sys to app_clk (AXI Clock Converter, PG164;
+# The shell's AXI4-Lite I/O window from clk_sys to app_clk (AXI Clock Converter, PG059;
 # the prototype's axil_cdc).
 
 create_ip -name axi_clock_converter -vendor xilinx.com -library ip -module_name axil_io_cdc

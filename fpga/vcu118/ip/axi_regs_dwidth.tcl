@@ -1,5 +1,5 @@
 # BAR0 accesses from the bridge's 512-bit AXI4 master down to 64 bits (the ACCIO registers'
-# width). AXI Data Width Converter (PG055) as a downsizer.
+# width). AXI Data Width Converter (PG059) as a downsizer.
 
 create_ip -name axi_dwidth_converter -vendor xilinx.com -library ip -module_name axi_regs_dwidth
 

@@ -1,5 +1,5 @@
 # The downsized BAR0 accesses from AXI4 to AXI4-Lite for the NIC's s_axil (AXI Protocol
-# Converter, PG039): bursts are split into single transfers.
+# Converter, PG059): bursts are split into single transfers.
 
 create_ip -name axi_protocol_converter -vendor xilinx.com -library ip -module_name axi_regs_lite
 

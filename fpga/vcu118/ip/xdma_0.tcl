@@ -1,7 +1,8 @@
 # PCIe x16 Gen3 in AXI Bridge mode (PG194/PG195): BAR0 (2 MiB) appears on the 512-bit AXI4
 # master m_axib_* at 250 MHz (axi_aclk, the NIC's core_clk); the 512-bit AXI4 slave s_axib_*
 # reaches host memory one-to-one (the AXI address is the PCIe address); MSI with 8 vectors,
-# raised through intx_msi_request/msi_vector_num. Link parameters as Corundum's
+# raised through six user interrupts usr_irq_req[5:0] (PG194's interrupt interface for the
+# DMA/Bridge Subsystem in Bridge mode; xdma_num_usr_irq). Link parameters as Corundum's
 # fpga/mqnic/VCU118/fpga_100g/ip/pcie4_uscale_plus_0.tcl (X16, 8.0 GT/s, 250 MHz, 512 bits).
 
 create_ip -name xdma -vendor xilinx.com -library ip -module_name xdma_0
@@ -34,4 +35,5 @@ set_property -dict [list \
     CONFIG.pf0_msi_enabled {true} \
     CONFIG.pf0_msi_cap_multimsgcap {8_vectors} \
     CONFIG.pf0_msix_enabled {false} \
+    CONFIG.xdma_num_usr_irq {6} \
 ] [get_ips xdma_0]

@@ -1,0 +1,63 @@
+// Black box of axi_dma_dwidth (AXI Data Width Converter, downsizer) as
+// fpga/enzian/ip/axi_dma_dwidth.tcl configures it: AXI4, write only, 44-bit addresses,
+// 512-bit SI, 64-bit MI, 1-bit SI IDs, one clock.
+//
+// Port names, directions and widths: PG059 (AXI Interconnect product guide, which
+// documents the AXI Crossbar, Data Width Converter, Clock Converter and Protocol Converter
+// cores and their I/O signals), with Vivado's naming of these cores' ports: s_axi_* /
+// m_axi_* per AMBA channel signal, awlock/arlock one bit (AXI4), no ID ports where the ID
+// width is 0, no read (AR/R) ports when READ_WRITE_MODE is WRITE_ONLY, as Vivado's
+// instantiation templates for these cores list them (e.g. mng2/AcornCLE215p 3ada69d
+// test04_tty/src/width_change_wrapper.sv for an axi_dwidth_converter, 90a6ebe
+// test03_mig/src/axi_clock_conv_wrapper.sv for an axi_clock_converter). With one clock the
+// core has only s_axi_aclk / s_axi_aresetn; the MI side carries no ID.
+
+/* verilator lint_off UNUSEDSIGNAL */
+/* verilator lint_off UNDRIVEN */
+module axi_dma_dwidth (
+    input  wire           s_axi_aclk,
+    input  wire           s_axi_aresetn,
+    input  wire           s_axi_awid,
+    input  wire [43:0]    s_axi_awaddr,
+    input  wire [7:0]     s_axi_awlen,
+    input  wire [2:0]     s_axi_awsize,
+    input  wire [1:0]     s_axi_awburst,
+    input  wire           s_axi_awlock,
+    input  wire [3:0]     s_axi_awcache,
+    input  wire [2:0]     s_axi_awprot,
+    input  wire [3:0]     s_axi_awregion,
+    input  wire [3:0]     s_axi_awqos,
+    input  wire           s_axi_awvalid,
+    output wire           s_axi_awready,
+    input  wire [511:0]   s_axi_wdata,
+    input  wire [63:0]    s_axi_wstrb,
+    input  wire           s_axi_wlast,
+    input  wire           s_axi_wvalid,
+    output wire           s_axi_wready,
+    output wire           s_axi_bid,
+    output wire [1:0]     s_axi_bresp,
+    output wire           s_axi_bvalid,
+    input  wire           s_axi_bready,
+    output wire [43:0]    m_axi_awaddr,
+    output wire [7:0]     m_axi_awlen,
+    output wire [2:0]     m_axi_awsize,
+    output wire [1:0]     m_axi_awburst,
+    output wire           m_axi_awlock,
+    output wire [3:0]     m_axi_awcache,
+    output wire [2:0]     m_axi_awprot,
+    output wire [3:0]     m_axi_awregion,
+    output wire [3:0]     m_axi_awqos,
+    output wire           m_axi_awvalid,
+    input  wire           m_axi_awready,
+    output wire [63:0]    m_axi_wdata,
+    output wire [7:0]     m_axi_wstrb,
+    output wire           m_axi_wlast,
+    output wire           m_axi_wvalid,
+    input  wire           m_axi_wready,
+    input  wire [1:0]     m_axi_bresp,
+    input  wire           m_axi_bvalid,
+    output wire           m_axi_bready
+);
+endmodule
+/* verilator lint_on UNDRIVEN */
+/* verilator lint_on UNUSEDSIGNAL */
