@@ -24,8 +24,10 @@
 //! for: `m_axis_other` (taken and dropped: no stream to the host), `backlog_irq` and the
 //! ICT's interrupts (polled instead); `fpga/enzian/README.md` says why and what it assumes.
 
-use super::{cmac_port, synchronized_reset, MAC_CLOCK_PS, SYNC_STAGES};
+use super::{cmac_port, synchronized_reset, MAC_CLOCK_PS, MAC_WIDTH, SYNC_STAGES};
+use crate::blocks::axis_register::axis_register;
 use crate::blocks::reset_sync::reset_sync;
+use crate::bundles::{Axis, AxisCfg};
 use crate::config::Config;
 use crate::ir::{HdlErrors, Module, ModuleBuilder};
 use crate::lauberhorn::dcs_adapter::{dcs_adapter, DcsAdapterCfg, DATA_WIDTH, SLICES};
@@ -107,7 +109,19 @@ pub fn lauberhorn_enzian_core(c: &Config) -> Result<Rc<Module>, HdlErrors> {
     }
 
     let link_up = m.output("link_up", 1);
-    let synced = cmac_port(&mut m, n, &app, &mac)?;
+    // The reply builder drives m_axis_tx from its state and takes tready into it, and the
+    // transmit FIFO's tready is a compare on a synchronized pointer: a register slice
+    // between the two keeps each side's logic to itself (6 LUT levels instead of 8).
+    let axis = AxisCfg::net(MAC_WIDTH);
+    let slice = axis_register(axis)?;
+    let tx_reg = m.in_domain(&app, |m| m.instance("tx_reg", &slice));
+    let into_reg = Axis::of_instance(tx_reg, "s_axis", axis);
+    Axis::of_instance(n, "m_axis_tx", axis).feed(&mut m, &into_reg);
+    let (to_nic, from_nic) = (
+        Axis::of_instance(n, "s_axis_rx", axis),
+        Axis::of_instance(tx_reg, "m_axis", axis),
+    );
+    let synced = cmac_port(&mut m, &to_nic, &from_nic, &app, &mac)?;
     m.set(&link_up, &synced);
     m.finish()
 }

@@ -9,8 +9,8 @@ use crate::blocks::async_fifo::crossing;
 use crate::blocks::axis_async_packet_fifo::axis_async_packet_fifo;
 use crate::blocks::axis_packet_fifo::PacketFifoCfg;
 use crate::blocks::cdc_sync::sync_chain;
-use crate::bundles::{Axis, AxisCfg};
-use crate::ir::{ClockDomain, HdlErrors, Inst, Module, ModuleBuilder, Sig};
+use crate::bundles::{Axis, AxisCfg, InstAxis};
+use crate::ir::{ClockDomain, HdlErrors, Module, ModuleBuilder, Sig};
 use std::rc::Rc;
 
 /// The CMAC's user clock: 100GBASE-R's 64b/66b line rate / 80 bits.
@@ -21,7 +21,7 @@ pub const MAC_FIFO_BEATS: u64 = 512;
 /// Synchronizer flops per crossing: two resolve metastability at these rates.
 pub const SYNC_STAGES: u32 = 2;
 /// The CMAC's AXI4-Stream width.
-const MAC_WIDTH: u32 = 512;
+pub(crate) const MAC_WIDTH: u32 = 512;
 
 /// `clk`'s domain reset by `{name}_rst`: `board_rst` through a reset synchronizer on `clk`.
 pub(crate) fn synchronized_reset(
@@ -40,14 +40,15 @@ pub(crate) fn synchronized_reset(
 }
 
 /// The CMAC's streams (`rx_axis_*`, `tx_axis_*` and `stat_rx_aligned` in `mac`) to the
-/// NIC `nic`'s `s_axis_rx` and `m_axis_tx` in `core`, through `axis_async_packet_fifo`s of
-/// [`MAC_FIFO_BEATS`]: the receive FIFO drops bad frames and, since the CMAC cannot be held
-/// back, frames that find no room; the transmit FIFO releases only whole frames (the CMAC
-/// must see no gap inside one). Outputs `{rx,tx}_drop_{bad,full}`; returns
-/// `stat_rx_aligned` synchronized to `core`.
+/// NIC's receive stream `to_nic` and from its transmit stream `from_nic`, both in `core`,
+/// through `axis_async_packet_fifo`s of [`MAC_FIFO_BEATS`]: the receive FIFO drops bad
+/// frames and, since the CMAC cannot be held back, frames that find no room; the transmit
+/// FIFO releases only whole frames (the CMAC must see no gap inside one). Outputs
+/// `{rx,tx}_drop_{bad,full}`; returns `stat_rx_aligned` synchronized to `core`.
 pub(crate) fn cmac_port(
     m: &mut ModuleBuilder,
-    nic: Inst,
+    to_nic: &InstAxis,
+    from_nic: &InstAxis,
     core: &ClockDomain,
     mac: &ClockDomain,
 ) -> Result<Sig, HdlErrors> {
@@ -61,9 +62,9 @@ pub(crate) fn cmac_port(
     let (rx_fifo, tx_fifo) = (fifo(true)?, fifo(false)?);
     let rx = crossing(m, "rx_fifo", &rx_fifo, mac, core);
     m.expose_as(rx, "s_axis_", "rx_axis_");
-    Axis::of_instance(rx, "m_axis", axis).feed(m, &Axis::of_instance(nic, "s_axis_rx", axis));
+    Axis::of_instance(rx, "m_axis", axis).feed(m, to_nic);
     let tx = crossing(m, "tx_fifo", &tx_fifo, core, mac);
-    Axis::of_instance(nic, "m_axis_tx", axis).feed(m, &Axis::of_instance(tx, "s_axis", axis));
+    from_nic.feed(m, &Axis::of_instance(tx, "s_axis", axis));
     m.expose_as(tx, "m_axis_", "tx_axis_");
     let aligned = m.input("stat_rx_aligned", 1);
     let synced = m.in_domain(core, |m| sync_chain(m, "link_up", &aligned, SYNC_STAGES, 0));

@@ -21,9 +21,10 @@
 //! their clocks have run (the FIFOs' reset contract). `stat_rx_aligned` crosses to
 //! `core_clk` through a synchronizer and is the NIC's `link_up`.
 
-use super::{cmac_port, synchronized_reset};
+use super::{cmac_port, synchronized_reset, MAC_WIDTH};
 use crate::accio::nic::accio_nic;
 use crate::blocks::reset_sync::reset_sync;
+use crate::bundles::{Axis, AxisCfg};
 use crate::config::Config;
 use crate::ir::{HdlErrors, Module, ModuleBuilder};
 use std::rc::Rc;
@@ -60,7 +61,12 @@ pub fn accio_vcu118_core(c: &Config) -> Result<Rc<Module>, HdlErrors> {
     }
     let link_up = m.output("link_up", 1);
 
-    let synced = cmac_port(&mut m, n, &core, &mac)?;
+    let axis = AxisCfg::net(MAC_WIDTH);
+    let (to_nic, from_nic) = (
+        Axis::of_instance(n, "s_axis_rx", axis),
+        Axis::of_instance(n, "m_axis_tx", axis),
+    );
+    let synced = cmac_port(&mut m, &to_nic, &from_nic, &core, &mac)?;
     m.connect(n, "link_up", &synced);
     m.set(&link_up, &synced);
     m.finish()
