@@ -22,22 +22,27 @@ cd "$(dirname "$0")/.."
 
 out=build/gate
 cache=$out/cache
-# Directories of filelists to check: gen's tops, then the board cores.
+# Directories of filelists to check: gen's tops, then the board cores (not when the
+# arguments pick tops with --top).
 if [ -n "${GATE_VERILOG:-}" ]; then
     dirs=("$GATE_VERILOG")
 else
-    dirs=("$out/verilog" "$out/boards/vcu118" "$out/boards/enzian")
+    boards=(vcu118 enzian)
+    for arg in "$@"; do
+        case "$arg" in --top|--top=*) boards=() ;; esac
+    done
+    dirs=("$out/verilog")
     cargo run -q -p gen -- --out "${dirs[0]}" "$@" >/dev/null
-    cargo run -q -p gen -- --out "${dirs[1]}" --board vcu118 "$@" >/dev/null
-    cargo run -q -p gen -- --out "${dirs[2]}" --board enzian "$@" >/dev/null
+    for board in "${boards[@]+"${boards[@]}"}"; do
+        dirs+=("$out/boards/$board")
+        cargo run -q -p gen -- --out "$out/boards/$board" --board "$board" "$@" >/dev/null
+    done
 fi
 rm -rf "$out/synth"
 mkdir -p "$out/synth" "$cache"
 depth_tool=scripts/lut-depth.py
 limits=scripts/depth-limits
 synth_script='synth_xilinx -family xcup -flatten -top %s; stat; write_json %s'
-# A top's limit is part of its own key (below), so changing another top's limit keeps this cache.
-tools_id=$( { yosys -V; verilator --version; python3 --version; cat "$0" "$depth_tool"; } | sha256sum | cut -c1-64)
 
 # The LUT-level limit of a top: the first pattern in scripts/depth-limits that matches.
 limit_of() {
@@ -135,6 +140,12 @@ summarize() {
           tail -n +2 "$dir/$top.paths"; } > "$dir/$top.fail"
     fi
 }
+
+# What shapes a cached result: the tools, the depth tool and the two functions that run
+# them (not the rest of this script, whose scheduling and printing do not change a row). A
+# top's limit is part of its own key, so changing another top's limit keeps this cache.
+tools_id=$( { yosys -V; verilator --version; python3 --version; echo "$synth_script";
+    declare -f check summarize; cat "$depth_tool"; } | sha256sum | cut -c1-64)
 
 size_of() { files_of "$1" | xargs cat | wc -c; }
 # Largest first, so the long syntheses start at once and the short ones fill in; a board
