@@ -113,6 +113,18 @@ fn main() -> anyhow::Result<()> {
         let cfg = hdl::library::small_dma_fallback(w);
         specs.push(hdl_model(hdl::lauberhorn::dma_fallback::dma_fallback(cfg))?);
     }
+    // tests/scale.rs and `soak --scale`: both NICs at the scale of issue 18.
+    specs.push(
+        hdl_model(hdl::lauberhorn::nic::lauberhorn_nic(
+            &hdl::library::scale_lauberhorn_nic(),
+            512,
+        ))?
+        .with_view("lauberhorn_nic"),
+    );
+    specs.push(
+        hdl_model(hdl::accio::nic::accio_nic(&hdl::library::scale_nic(), 512))?
+            .with_view("accio_nic"),
+    );
     // tests/reg_slave.rs
     specs.push(hdl_model(reg_slave_fixture())?);
     let out = std::path::PathBuf::from(std::env::var("OUT_DIR")?);

@@ -85,6 +85,53 @@ fn bad_config_fails_clearly_and_keeps_previous_output() {
     assert!(!fresh.exists());
 }
 
+/// The scale of issue 18 (Lauberhorn on Enzian's 48 cores with 256 slots, 64 services
+/// and 64 processes; the ICT at 256 entries and 64 cores) is accepted and emitted; one core
+/// past either limit is refused, naming the key, its value and the range.
+#[test]
+fn scale_config_is_accepted_and_one_past_the_limit_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("verilog");
+    let cfg = dir.path().join("scale.toml");
+    fs::write(
+        &cfg,
+        "[lauberhorn]\ncores = 48\nslots = 256\nservices = 64\nprocesses = 64\n\
+         [ict]\nentries = 256\ncores = 64\n",
+    )
+    .unwrap();
+    let (cfg_s, out_s) = (cfg.to_str().unwrap(), out.to_str().unwrap());
+    let r = gen(&[
+        "--config",
+        cfg_s,
+        "--out",
+        out_s,
+        "--top",
+        "lauberhorn_nic_w512",
+        "--top",
+        "accio_ict",
+    ]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    for top in [
+        "lauberhorn_nic_w512_c48_s256",
+        "accio_ict_n256_c64_f1024_e64",
+    ] {
+        assert!(out.join(format!("{top}.f")).is_file(), "{top} not written");
+    }
+    for (text, needle) in [
+        (
+            "[lauberhorn]\ncores = 65\n",
+            "lauberhorn.cores = 65: must be 1 to 64",
+        ),
+        ("[ict]\ncores = 65\n", "ict.cores = 65: must be 1 to 64"),
+    ] {
+        fs::write(&cfg, text).unwrap();
+        let r = gen(&["--config", cfg_s, "--out", out_s]);
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert!(!r.status.success(), "accepted {text:?}");
+        assert!(err.contains(needle), "{text:?}: {err}");
+    }
+}
+
 #[test]
 fn unknown_top_lists_the_known_ones() {
     let r = gen(&["--top", "nope", "--out", "/nonexistent/x"]);

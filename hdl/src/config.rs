@@ -49,7 +49,7 @@ impl Default for TimingConfig {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LauberhornConfig {
-    /// Cores, each with a user and a kernel endpoint, 1 to 16. Default 4.
+    /// Cores, each with a user and a kernel endpoint, 1 to 64. Default 4.
     pub cores: u32,
     /// Data bits per beat of the coherence channels: 128, 256, 512 or 1024 (a 128-byte
     /// line is 1024 / width beats). Default 512.
@@ -95,9 +95,9 @@ impl Default for LauberhornConfig {
 impl LauberhornConfig {
     pub fn problems(&self) -> Vec<String> {
         let mut p = Vec::new();
-        if !(1..=16).contains(&self.cores) {
+        if !(1..=64).contains(&self.cores) {
             p.push(format!(
-                "lauberhorn.cores = {}: must be 1 to 16",
+                "lauberhorn.cores = {}: must be 1 to 64",
                 self.cores
             ));
         }
@@ -284,7 +284,7 @@ pub struct IctConfig {
     /// ICT slots (connections resident in hardware), 1 to 256. Default 64.
     pub entries: u32,
     /// Cores with a ready queue, a current-context register and an I/O interrupt line,
-    /// 1 to 32. Default 4.
+    /// 1 to 64. Default 4.
     pub cores: u32,
     /// Bits of the miss filter marking flows accelerated but not resident: a power of two,
     /// 64 to 4096. Default 1024.
@@ -366,8 +366,8 @@ impl IctConfig {
         if !(1..=256).contains(&self.entries) {
             p.push(format!("ict.entries = {}: must be 1 to 256", self.entries));
         }
-        if !(1..=32).contains(&self.cores) {
-            p.push(format!("ict.cores = {}: must be 1 to 32", self.cores));
+        if !(1..=64).contains(&self.cores) {
+            p.push(format!("ict.cores = {}: must be 1 to 64", self.cores));
         }
         let f = self.miss_filter_bits;
         if !(64..=4096).contains(&f) || !f.is_power_of_two() {
@@ -462,7 +462,7 @@ max_offset = 128
 [ict]
 # ICT slots (connections resident in hardware), 1 to 256.
 entries = 64
-# Cores with a ready queue, a current-context register and an I/O interrupt line, 1 to 32.
+# Cores with a ready queue, a current-context register and an I/O interrupt line, 1 to 64.
 cores = 4
 # Bits of the filter marking flows accelerated but not resident (a power of two, 64 to 4096).
 miss_filter_bits = 1024
@@ -492,7 +492,7 @@ rx_buffers = 256
 tx_descriptors = 64
 
 [lauberhorn]
-# Cores, each with a user and a kernel endpoint, 1 to 16.
+# Cores, each with a user and a kernel endpoint, 1 to 64.
 cores = 4
 # Data bits per coherence-channel beat: 128, 256, 512 or 1024 (a line is 1024 bits).
 coh_width = 512
@@ -531,6 +531,16 @@ mod tests {
     fn misspelt_key_is_rejected_by_name() {
         let e = Config::from_toml("[net]\ndata_widht = 64\n").unwrap_err();
         assert!(e.contains("data_widht"), "{e}");
+    }
+
+    /// The largest configuration of each core count is valid; one more core is not.
+    #[test]
+    fn core_limits() {
+        let ok = "[lauberhorn]\ncores = 64\nslots = 256\n[ict]\nentries = 256\ncores = 64\n";
+        assert!(Config::from_toml(ok).is_ok());
+        let e = Config::from_toml("[lauberhorn]\ncores = 65\n[ict]\ncores = 0\n").unwrap_err();
+        assert!(e.contains("lauberhorn.cores = 65: must be 1 to 64"), "{e}");
+        assert!(e.contains("ict.cores = 0: must be 1 to 64"), "{e}");
     }
 
     #[test]

@@ -189,6 +189,31 @@ pub fn small_lauberhorn_nic() -> crate::config::Config {
     c
 }
 
+/// The whole Lauberhorn NIC at the scale of issue 18 as testbench/tests/scale.rs and the
+/// soak (`--scale`) run it: Enzian's 48 cores (96 endpoints), 256 slots, 64 services and
+/// 64 processes (each may queue all 256 slots); the rest as [`small_lauberhorn_nic`].
+pub fn scale_lauberhorn_nic() -> crate::config::Config {
+    let mut c = small_lauberhorn_nic();
+    c.lauberhorn = crate::config::LauberhornConfig {
+        cores: 48,
+        slots: 256,
+        services: 64,
+        processes: 64,
+        queue_limit: 256,
+        ..small_lauberhorn()
+    };
+    c
+}
+
+/// The Accio NIC at the scale of issue 18 as testbench/tests/scale.rs and the soak
+/// (`--scale`) run it: 256 ICT entries, 64 cores; the rest as [`small_nic`].
+pub fn scale_nic() -> crate::config::Config {
+    let mut c = small_nic();
+    c.ict.entries = 256;
+    c.ict.cores = 64;
+    c
+}
+
 /// The DMA fallback as testbench/tests/lauberhorn_dma_fallback.rs drives it: 8 slots, 4
 /// ICT entries, a 2 KiB engine buffer (so credits run out).
 pub fn small_dma_fallback(data_width: u32) -> crate::lauberhorn::dma_fallback::DmaFallbackCfg {

@@ -8,6 +8,7 @@ use rand_chacha::ChaCha8Rng;
 use sim_models::accio::host::{Conn, HostCfg, Report};
 use sim_models::accio::rx_model::{RxAction, RxEntry, RxModel};
 use sim_models::accio::tx_model::{frame_of, TxEntry};
+use sim_models::hostmem::HostMemCfg;
 use sim_models::traces::{pad, random_rx_frame, udp_frame_to};
 
 /// The NIC's MAC address in these runs.
@@ -15,7 +16,18 @@ pub const MAC: [u8; 6] = [0x02, 0x00, 0x00, 0xac, 0xc1, 0x00];
 
 /// Four connections (the third not accelerated), each sending `sends` random datagrams.
 pub fn conns(rng: &mut ChaCha8Rng, sends: usize) -> Vec<Conn> {
-    (0..4u32)
+    spread_conns(rng, 4, 4, sends)
+}
+
+/// `n` connections (up to 254; the third not accelerated) in entries 0 to `n - 1`,
+/// connection `i` on core `i % cores`, each sending `sends` random datagrams: connection
+/// `i` is 10.1.0.`i + 1`, port `4001 + i`, the address [`random_frame_to`] sends to.
+pub fn spread_conns(rng: &mut ChaCha8Rng, n: u32, cores: u32, sends: usize) -> Vec<Conn> {
+    assert!(
+        n <= 254,
+        "{n} connections: their addresses are 10.1.0.1 to 10.1.0.254"
+    );
+    (0..n)
         .map(|i| Conn {
             local_ip: 0x0a01_0000 | (i + 1),
             local_port: 4000 + i as u16 + 1,
@@ -25,6 +37,7 @@ pub fn conns(rng: &mut ChaCha8Rng, sends: usize) -> Vec<Conn> {
             accelerated: i != 2,
             rx_ring_bytes: 1 << 20,
             tx_ring_bytes: 1 << 20,
+            core: i % cores,
             send: (0..sends)
                 .map(|_| {
                     let n = rng.gen_range(0..=1472);
@@ -47,22 +60,57 @@ pub fn np_frames(rng: &mut ChaCha8Rng, n: usize) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// Datagrams to the connections (and one address nobody listens on), and random frames.
+/// Datagrams to the [`conns`] (and one address nobody listens on), and random frames.
 pub fn traffic(rng: &mut ChaCha8Rng, n: usize) -> Vec<(Vec<u8>, bool)> {
-    (0..n).map(|_| random_frame(rng)).collect()
+    traffic_to(rng, 4, n)
 }
 
-/// One frame of [`traffic`]: 60% datagrams to one of the [`conns`] or to the address after
-/// them (nobody listens), 40% random frames of every kind (`random_rx_frame`); with the
-/// MAC's bad flag.
+/// `n` frames of [`random_frame_to`] for `conns` connections of [`spread_conns`].
+pub fn traffic_to(rng: &mut ChaCha8Rng, conns: u8, n: usize) -> Vec<(Vec<u8>, bool)> {
+    (0..n).map(|_| random_frame_to(rng, conns)).collect()
+}
+
+/// One frame of [`traffic`]: see [`random_frame_to`].
 pub fn random_frame(rng: &mut ChaCha8Rng) -> (Vec<u8>, bool) {
+    random_frame_to(rng, 4)
+}
+
+/// 60% datagrams to one of `conns` connections of [`spread_conns`] or to the address
+/// after them (nobody listens), 40% random frames of every kind (`random_rx_frame`); with
+/// the MAC's bad flag.
+pub fn random_frame_to(rng: &mut ChaCha8Rng, conns: u8) -> (Vec<u8>, bool) {
     if rng.gen_bool(0.6) {
-        let i = rng.gen_range(1..=5u8);
+        let i = rng.gen_range(1..=conns + 1);
         let plen = rng.gen_range(0..=1472);
         let f = udp_frame_to(rng, [10, 1, 0, i], 4000 + u16::from(i), plen);
         (pad(f, rng), false)
     } else {
         random_rx_frame(rng)
+    }
+}
+
+/// The host of the random whole-NIC runs at `w` bits: `np_send` to send on the normal path,
+/// 32 buffers posted, random memory latency with stalls, gaps and back-pressure at the MAC.
+pub fn random_host(
+    rng: &mut ChaCha8Rng,
+    w: u32,
+    malformed_to_np: bool,
+    np_send: Vec<Vec<u8>>,
+) -> HostCfg {
+    HostCfg {
+        mac: MAC,
+        malformed_to_np,
+        np_buffers: 32,
+        np_send,
+        mem: HostMemCfg {
+            beat_bytes: w as usize / 8,
+            latency: rng.gen_range(1..20),
+            stall: 0.1,
+            max_outstanding: 64,
+        },
+        rx_gaps: 0.3,
+        tx_ready: 0.8,
+        quiet: 3000,
     }
 }
 

@@ -2,6 +2,7 @@
 //! (`tests/lauberhorn_nic.rs`) and its soak (`soak::lauberhorn`).
 
 use crate::models::{LauberhornNicW512C2S8, LauberhornNicW64C2S8};
+use hdl::config::LauberhornConfig;
 use hdl::lauberhorn::coherence::{ctrl, KERNEL, USER};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -385,15 +386,25 @@ pub fn notification_problem(h: &HostCfg, c: &Call, f: &[u8]) -> Option<String> {
 }
 
 /// What is wrong with where request `sv` was served, if anything: dispatch follows the
-/// scheduling state of [`host`], process 0 on core 0's user endpoint, process 1 (which no
-/// core runs) on core 1's kernel endpoint.
-pub fn dispatch_problem(sv: &Served) -> Option<String> {
-    let process = sv.request.control[24];
-    let want = if process == 0 { (0, USER) } else { (1, KERNEL) };
-    ((sv.core, sv.endpoint) != want).then(|| {
+/// scheduling state of `h` (its `roles`): a process some core runs in user mode is served
+/// on the user endpoint of such a core, any other on the kernel endpoint of a core in the
+/// kernel's dispatch loop. With [`host`]'s roles: process 0 on core 0's user endpoint,
+/// process 1 (which no core runs) on core 1's kernel endpoint.
+pub fn dispatch_problem(h: &HostCfg, sv: &Served) -> Option<String> {
+    let process = u32::from(sv.request.control[24]);
+    let running = h.roles.contains(&Role::User(process));
+    let (role, endpoint) = if running {
+        (Role::User(process), USER)
+    } else {
+        (Role::Kernel, KERNEL)
+    };
+    (sv.endpoint != endpoint || h.roles.get(sv.core) != Some(&role)).then(|| {
         format!(
-            "process {process} served on core {} endpoint {}, not core {} endpoint {}",
-            sv.core, sv.endpoint, want.0, want.1
+            "process {process} served on core {} endpoint {}, not on the {} endpoint of a \
+             core in role {role:?}",
+            sv.core,
+            sv.endpoint,
+            if running { "user" } else { "kernel" }
         )
     })
 }
@@ -403,11 +414,20 @@ pub fn dispatch_problem(sv: &Served) -> Option<String> {
 /// range) are exactly those the fates call for, each once; the frames passed on are
 /// exactly those, unchanged and in order; every request was served where the scheduling
 /// state says; every counter but TRYAGAINS is what the fates add up to. Returns the calls
-/// served.
+/// served. For the NIC of `hdl::library::small_lauberhorn_nic`; [`check_on`] for others.
 pub fn check(h: &HostCfg, frames: &[Vec<u8>], r: &Report) -> Vec<Call> {
+    check_on(
+        h,
+        &hdl::library::small_lauberhorn_nic().lauberhorn,
+        frames,
+        r,
+    )
+}
+
+/// [`check`] for the NIC built with `lh`.
+pub fn check_on(h: &HostCfg, lh: &LauberhornConfig, frames: &[Vec<u8>], r: &Report) -> Vec<Call> {
     assert_eq!(r.link_errors, 0, "no error answers on the link");
-    let lh = hdl::library::small_lauberhorn_nic().lauberhorn;
-    let fates: Vec<Fate> = frames.iter().map(|f| fate(f, h, &lh)).collect();
+    let fates: Vec<Fate> = frames.iter().map(|f| fate(f, h, lh)).collect();
     let want: Vec<Answer> = frames
         .iter()
         .zip(&fates)
@@ -431,10 +451,8 @@ pub fn check(h: &HostCfg, frames: &[Vec<u8>], r: &Report) -> Vec<Call> {
         r.others.len(),
         others.len()
     );
-    // Dispatch follows the scheduling state: process 0 on core 0's user endpoint, process
-    // 1 (which no core runs) on core 1's kernel endpoint.
     for s in r.served.iter().flatten() {
-        if let Some(why) = dispatch_problem(s) {
+        if let Some(why) = dispatch_problem(h, s) {
             panic!("{why}");
         }
     }

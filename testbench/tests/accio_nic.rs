@@ -13,11 +13,11 @@
 use rand::{Rng, SeedableRng};
 
 use rand_chacha::ChaCha8Rng;
-use sim_models::accio::host::{run, HostCfg, NicPins};
+use sim_models::accio::host::{run, NicPins};
 use sim_models::accio::os::Nic;
 use sim_models::hostmem::HostMemCfg;
 use sim_models::nic_pins;
-use testbench::accio_check::{check, conns, np_frames, stat_names, traffic, MAC};
+use testbench::accio_check::{check, conns, np_frames, random_host, stat_names, traffic};
 use testbench::models::{AccioNicW512N16C4 as Nic512, AccioNicW64N16C4 as Nic64};
 use testbench::seed;
 
@@ -27,21 +27,7 @@ fn random_run(p: NicPins, name: &str, w: u32) {
         let cs = conns(&mut rng, 8);
         let frames = traffic(&mut rng, 200);
         let np_send = np_frames(&mut rng, 6);
-        let host = HostCfg {
-            mac: MAC,
-            malformed_to_np: policy,
-            np_buffers: 32,
-            np_send,
-            mem: HostMemCfg {
-                beat_bytes: w as usize / 8,
-                latency: rng.gen_range(1..20),
-                stall: 0.1,
-                max_outstanding: 64,
-            },
-            rx_gaps: 0.3,
-            tx_ready: 0.8,
-            quiet: 3000,
-        };
+        let host = random_host(&mut rng, w, policy, np_send);
         let names = stat_names();
         let r = run(&p, &cs, &host, &frames, &names, w, rng.gen());
         check(&cs, &host, &frames, &r, w);

@@ -29,7 +29,7 @@ fn soak(name: &str, run: impl FnOnce(u64) -> Tally) -> Tally {
 fn accio_w512_soak() {
     let d = AccioNicW512N16C4::new();
     let t = soak("accio_w512_soak", |s| {
-        soak::accio::run(&nic_pins!(d), 512, FRAMES, s, &mut |_| {})
+        soak::accio::run(&nic_pins!(d), 512, false, FRAMES, s, &mut |_| {})
     });
     assert!(t.drops_nic > 0, "the held-back rings filled");
     assert!(t.tx > 0, "datagrams sent from the TX rings");
@@ -39,7 +39,7 @@ fn accio_w512_soak() {
 fn lauberhorn_w512_soak() {
     let d = LauberhornNicW512C2S8::new();
     let t = soak("lauberhorn_w512_soak", |s| {
-        soak::lauberhorn::run(&lauberhorn_pins!(d), FRAMES, s, &mut |_| {})
+        soak::lauberhorn::run(&lauberhorn_pins!(d), false, FRAMES, s, &mut |_| {})
     });
     assert!(t.tx > FRAMES / 2, "calls answered");
 }

@@ -116,6 +116,7 @@ fn linux_udp_socket_echoed_by_an_accelerated_connection_and_by_smoltcp() {
             rx_ring_bytes: 1 << 16,
             // Room for one largest datagram: a burst's echoes wait for TX_HEAD.
             tx_ring_bytes: 2048,
+            core: 0,
             send: Vec::new(),
         }],
         np_udp_echo: Some(NP_PORT),

@@ -440,7 +440,7 @@ mod tests {
 
     #[test]
     fn map_is_consistent_at_every_size() {
-        for (entries, cores, bits) in [(1, 1, 64), (64, 4, 1024), (256, 32, 4096), (100, 3, 128)] {
+        for (entries, cores, bits) in [(1, 1, 64), (64, 4, 1024), (256, 64, 4096), (100, 3, 128)] {
             let cfg = IctConfig {
                 entries,
                 cores,

@@ -35,7 +35,7 @@
 //! last is bounded by earlier work, so `c2n` never waits for long. Answers queue in a job
 //! FIFO; the serializer turns each into `n2c` beats, reading slot lines from the RAM.
 
-use crate::blocks::onehot::{encode, lowest_set, select, select_onehot};
+use crate::blocks::onehot::{above, encode, lowest_set, rr_pick, select, select_onehot};
 use crate::blocks::pieces::pick;
 use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::bundles::Side;
@@ -732,8 +732,21 @@ fn select_events(
     let (eps, quiet, assign) = (&st.eps, &st.quiet, &sched.assign);
     let stop = &sched.stop;
     let complete_req = m.node("complete_req", st.each(|i, e| &e.completing & &quiet[i]));
-    let complete_pick = m.node("complete_pick", lowest_set(&complete_req.clone().into()));
+    // Completions take turns (round robin after the last one): the reply path takes one at
+    // a time, and with a fixed priority the low endpoints' completions, under load, kept
+    // the high ones from ever completing (at 48 cores, cores past 17 served one request
+    // each while cores 0 to 3 served the rest).
+    let complete_after = m.reg_reset("complete_after", d.endpoints, 0);
+    let complete_pick = rr_pick(
+        m,
+        "complete_pick",
+        &complete_req.clone().into(),
+        &complete_after.clone().into(),
+    );
     let do_complete = m.node("do_complete", complete_req.any() & &q.done_room);
+    m.when(&do_complete, |m| {
+        m.set(&complete_after, above(&complete_pick.clone().into()))
+    });
     let tx_complete_req = m.node(
         "tx_complete_req",
         st.each(|i, e| &e.tx_completing & &quiet[i]),

@@ -155,6 +155,7 @@ fn main() -> Result<()> {
             rx_ring_bytes: c.rx_ring_bytes,
             tx_ring_bytes: c.tx_ring_bytes,
             send: c.send.iter().map(|s| s.as_bytes().to_vec()).collect(),
+            core: 0,
         };
         let records = conn.tx_footprint(args.width);
         if records > u64::from(c.tx_ring_bytes) {

@@ -66,6 +66,7 @@ fn main() -> Result<()> {
                 accelerated: true,
                 rx_ring_bytes: 1 << 20,
                 tx_ring_bytes: 1 << 20,
+                core: 0,
                 send: Vec::new(),
             })
             .collect(),

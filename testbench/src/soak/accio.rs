@@ -1,5 +1,5 @@
 //! The Accio soak: the whole NIC (16 entries, 4 cores) in one continuous run, fed
-//! [`random_frame`]s (datagrams to four connections, one not accelerated, and to nobody;
+//! random frames (datagrams to four connections, one not accelerated, and to nobody;
 //! random and malformed frames) with random gaps, random back-pressure on the MAC's
 //! transmit side and random host-memory latency and stalls.
 //!
@@ -19,7 +19,7 @@
 
 use super::{Tally, PROGRESS_EVERY};
 use crate::accio_check::{
-    conns, np_frames, random_frame, rx_entry, sender, stat_names, wire_frame, MAC,
+    conns, np_frames, random_frame_to, rx_entry, sender, spread_conns, stat_names, wire_frame, MAC,
 };
 use hdl::accio::regs::event;
 use hdl::accio::rx_offload::record;
@@ -140,16 +140,23 @@ struct Soak<'a> {
 }
 
 /// Runs `frames` frames through the NIC at `width` bits; `progress` is told the frames sent
-/// so far every [`PROGRESS_EVERY`] cycles. The random choices all follow `seed`.
+/// so far every [`PROGRESS_EVERY`] cycles. The random choices all follow `seed`. With
+/// `scale` (the NIC of `hdl::library::scale_nic`: 256 entries, 64 cores), 192 connections
+/// spread over the 64 cores instead of four.
 pub fn run(
     p: &NicPins,
     width: u32,
+    scale: bool,
     frames: u64,
     seed: u64,
     progress: &mut dyn FnMut(u64),
 ) -> Tally {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut conns = conns(&mut rng, 0);
+    let mut conns = if scale {
+        spread_conns(&mut rng, 192, 64, 0)
+    } else {
+        conns(&mut rng, 0)
+    };
     for c in &mut conns {
         c.rx_ring_bytes = RING;
         c.tx_ring_bytes = RING;
@@ -373,7 +380,7 @@ impl<'a> Soak<'a> {
 
     /// The next frame at the MAC, and what the model does with it.
     fn next_frame(&mut self) {
-        let (f, bad) = random_frame(&mut self.rng);
+        let (f, bad) = random_frame_to(&mut self.rng, self.conns.len() as u8);
         self.model.np_buffers.push_back(0);
         match self.model.frame(&f, bad) {
             RxAction::Ring { entry, record, .. } => {

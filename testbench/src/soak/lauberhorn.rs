@@ -22,10 +22,12 @@ use crate::lauberhorn_check::{
     Call, NOTIFY,
 };
 use hdl::lauberhorn::coherence::ctrl;
+use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sim_models::lauberhorn::host::{
-    dma_ports, dma_record, stream, HostCfg, NicPins, Seen, Traffic, DMA_RING_BASE, DMA_RING_STRIDE,
+    dma_ports, dma_record, stream, HostCfg, NicPins, Role, Seen, Traffic, DMA_RING_BASE,
+    DMA_RING_STRIDE,
 };
 use sim_models::traces::{udp_frame, RpcDefect};
 use std::collections::{BTreeMap, VecDeque};
@@ -57,11 +59,39 @@ struct Soak<'p> {
 }
 
 /// Runs `frames` frames through the NIC; `progress` is told the frames sent so far now and
-/// then. The random choices all follow `seed`.
-pub fn run(p: &NicPins, frames: u64, seed: u64, progress: &mut dyn FnMut(u64)) -> Tally {
+/// then. The random choices all follow `seed`. With `scale` (the NIC of
+/// `hdl::library::scale_lauberhorn_nic`: 48 cores), each core runs process 0's user loop
+/// or the kernel's dispatch loop at random (at least one core each), and the MAC keeps 64
+/// calls waiting.
+pub fn run(
+    p: &NicPins,
+    scale: bool,
+    frames: u64,
+    seed: u64,
+    progress: &mut dyn FnMut(u64),
+) -> Tally {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let cpu = busy_cpu();
-    let mut h = host(cpu, 0.3, 0.8, 4);
+    let mut cpu = busy_cpu();
+    let cfg = if scale {
+        cpu.cores = 48;
+        hdl::library::scale_lauberhorn_nic()
+    } else {
+        hdl::library::small_lauberhorn_nic()
+    };
+    let mut h = host(cpu, 0.3, 0.8, if scale { 64 } else { 4 });
+    if scale {
+        let user = rng.gen_range(1..48);
+        h.roles = (0..48)
+            .map(|c| {
+                if c < user {
+                    Role::User(0)
+                } else {
+                    Role::Kernel
+                }
+            })
+            .collect();
+        h.roles.shuffle(&mut rng);
+    }
     h.notify = Some(NOTIFY);
     h.dma_ring = Some(RING);
     // Process 0's port gets no ring: its calls too large for the lines are dropped.
@@ -86,13 +116,7 @@ pub fn run(p: &NicPins, frames: u64, seed: u64, progress: &mut dyn FnMut(u64)) -
         progress,
         t: Tally::default(),
     };
-    let end = stream(
-        p,
-        &hdl::library::small_lauberhorn_nic(),
-        &h,
-        &mut s,
-        rng.gen(),
-    );
+    let end = stream(p, &cfg, &h, &mut s, rng.gen());
     let mut t = s.t;
     if let Some(why) = end.stop {
         t.mismatch(|| format!("the run stopped: {why}"));
@@ -224,7 +248,7 @@ impl Traffic for Soak<'_> {
                     .expect(Some(&f), want.as_ref(), || "a frame passed on".into());
             }
             Seen::Served(sv) => {
-                if let Some(why) = dispatch_problem(&sv) {
+                if let Some(why) = dispatch_problem(&self.host, &sv) {
                     self.t.mismatch(|| why);
                 }
                 let w0 = u64::from_le_bytes(sv.request.control[..8].try_into().unwrap());

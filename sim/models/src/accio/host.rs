@@ -33,6 +33,8 @@ pub struct Conn {
     pub accelerated: bool,
     pub rx_ring_bytes: u32,
     pub tx_ring_bytes: u32,
+    /// The core whose ready queue and interrupt its entry uses (OWNER.CORE).
+    pub core: u32,
     /// Datagram payloads the application sends on the connection (to the entry's peer).
     pub send: Vec<Vec<u8>>,
 }
@@ -651,19 +653,26 @@ pub fn setup_writes(map: &Map, conns: &[Conn], host: &HostCfg) -> Vec<(u64, u64)
             (e("TX_HEAD"), 0),
             (e("TX_TAIL"), 0),
             (e("DROPS"), 0),
-            (
-                e("CTRL"),
-                map.pack(
-                    "ENTRY",
-                    "CTRL",
-                    &[
-                        ("ENABLED", 1),
-                        ("ACCELERATED", c.accelerated as u64),
-                        ("PROTOCOL", 17),
-                    ],
-                ),
-            ),
         ]);
+        // OWNER resets to 0 (ASID 0, core 0): written only for another core.
+        if c.core != 0 {
+            w.push((
+                e("OWNER"),
+                map.pack("ENTRY", "OWNER", &[("CORE", c.core.into())]),
+            ));
+        }
+        w.extend([(
+            e("CTRL"),
+            map.pack(
+                "ENTRY",
+                "CTRL",
+                &[
+                    ("ENABLED", 1),
+                    ("ACCELERATED", c.accelerated as u64),
+                    ("PROTOCOL", 17),
+                ],
+            ),
+        )]);
     }
     w
 }
