@@ -22,6 +22,8 @@ pub const NOTIFY: Notify = Notify {
     ip: 0x0a01_0063,
     port: 9999,
 };
+/// The next hop the TX rings' frames go to (their entries' REMOTE_MAC).
+pub const NEXT_HOP: [u8; 6] = [0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0x01];
 /// (program, version, procedure, port, process).
 pub const SERVICES: [(u32, u32, u32, u16, u32); 2] =
     [(0x2000_0001, 1, 1, 4000, 0), (0x2000_0002, 1, 3, 5000, 1)];
@@ -80,7 +82,8 @@ pub fn host(cpu: CpuCfg, rx_gaps: f64, tx_ready: f64, outstanding: usize) -> Hos
                 process: s.4,
                 func: 0x1000 + i as u64,
                 data: 0x2000 + i as u64,
-                handler: HANDLERS[s.4 as usize],
+                name: HANDLERS[s.4 as usize].name().to_string(),
+                handler: HANDLERS[s.4 as usize].procedure(),
                 ring: true,
             })
             .collect(),
@@ -91,6 +94,7 @@ pub fn host(cpu: CpuCfg, rx_gaps: f64, tx_ready: f64, outstanding: usize) -> Hos
         outstanding,
         notify: None,
         dma_ring: None,
+        next_hop: NEXT_HOP,
         mem_latency: 20,
         mem_stall: 0.1,
         preempt: 0.0,
@@ -290,6 +294,11 @@ pub fn answer_of(h: &HostCfg, rf: &[u8]) -> Result<Answer, String> {
     Err(format!("{problem}: {rf:02x?}"))
 }
 
+/// The built-in a service of the tests runs, by its name.
+pub fn builtin_of(s: &Service) -> Builtin {
+    Builtin::from_name(&s.name).unwrap_or_else(|| panic!("{s:?} runs a built-in"))
+}
+
 /// The result a built-in handler must return for `args`, written apart from
 /// [`Builtin::apply`] (which the cores run), so a wrong handler shows.
 pub fn expected_result(handler: Builtin, args: &[u8]) -> Vec<u8> {
@@ -313,15 +322,20 @@ pub fn expected_result(handler: Builtin, args: &[u8]) -> Vec<u8> {
     }
 }
 
-/// The reply the frame must get by its fate, if any: SUCCESS with its service's result, or
-/// its RFC 5531 error.
+/// The reply the frame must get by its fate, if any: SUCCESS with its service's result (to
+/// the next hop's MAC if it went through a TX ring), or its RFC 5531 error.
 pub fn expected_answer(h: &HostCfg, frame: &[u8], fate: &Fate) -> Option<Answer> {
     match (&fate.way, &fate.kind) {
-        (Way::Served { entry, .. }, _) => {
+        (Way::Served { entry, ring, .. }, _) => {
             let c = rpc_call(frame);
             let args = &frame[c.args_offset..c.args_offset + c.args_len];
-            let result = expected_result(h.services[*entry].handler, args);
-            Some(Answer::to_call(frame, accept_stat::SUCCESS, result))
+            let result = expected_result(builtin_of(&h.services[*entry]), args);
+            let mut a = Answer::to_call(frame, accept_stat::SUCCESS, result);
+            // A TX ring's frames go to its entry's REMOTE_MAC.
+            if *ring {
+                a.to.0 = h.next_hop;
+            }
+            Some(a)
         }
         (Way::Error, Kind::Unmatched { stat, mismatch }) => {
             let body = mismatch.map_or_else(Vec::new, |(low, high)| {
@@ -508,7 +522,8 @@ pub fn golden_host(error_replies: bool, dma: bool) -> HostCfg {
             process: i as u32,
             func: 0x0000_7f00_0000_1000 + 0x100 * i as u64,
             data: 0x0000_7f00_0080_0000 + 0x40 * i as u64,
-            handler: [Builtin::Reverse, Builtin::Sum][i],
+            name: [Builtin::Reverse, Builtin::Sum][i].name().to_string(),
+            handler: [Builtin::Reverse, Builtin::Sum][i].procedure(),
             ring: true,
         })
         .collect();
