@@ -652,3 +652,55 @@ fn golden(name: &str, error_replies: bool, dma: bool) {
         sim_models::pcap::to_bytes(&pcaps[0]).unwrap()
     );
 }
+
+/// The calls of `rpc_large_results.pcap`: to process 0 (which reverses its arguments) with
+/// 600, 1,000 and 1,400 bytes, each answered through the TX ring, between calls that fit
+/// the lines; from a fixed seed.
+fn large_result_trace() -> Vec<Vec<u8>> {
+    use rand::SeedableRng;
+    let mut rng = ChaCha8Rng::seed_from_u64(15);
+    large_result_calls(&mut rng, &[600, 1000, 1400])
+        .into_iter()
+        .map(|c| c.0)
+        .collect()
+}
+
+/// The committed trace is exactly what [`large_result_trace`] makes (`UPDATE_TRACES=1`
+/// rewrites it).
+#[test]
+fn golden_large_results_trace_is_up_to_date() {
+    let want = sim_models::pcap::to_bytes(&large_result_trace()).unwrap();
+    let path = trace_path("rpc_large_results.pcap");
+    if std::env::var_os("UPDATE_TRACES").is_some() {
+        std::fs::write(&path, &want).unwrap();
+    }
+    let have = std::fs::read(&path).unwrap_or_default();
+    assert!(have == want, "rpc_large_results.pcap differs from the generator: UPDATE_TRACES=1 cargo test -p testbench --test lauberhorn_nic");
+}
+
+/// `rpc_large_results.pcap` through the whole NIC at 64 and 512 bits with the exact-cycle
+/// host (nothing random, the DMA fallback's rings): every fate checked, the replies (an
+/// insta pcap snapshot, `lauberhorn_nic__rpc_large_results_replies.snap.pcap`) and the
+/// dissection (replies, CONTROL lines, counters) the same at both widths.
+#[test]
+fn golden_large_results() {
+    let frames = sim_models::pcap::read(&trace_path("rpc_large_results.pcap")).unwrap();
+    let what: Vec<String> = frames.iter().map(|_| "call".to_string()).collect();
+    let mut texts = Vec::new();
+    let mut pcaps = Vec::new();
+    for w in [512, 64] {
+        let h = exact_host(true);
+        let r = nic(w, &h, &frames, 1);
+        check(&h, &frames, &r);
+        assert_eq!(r.counters["RING_REPLIES"], 3);
+        texts.push(golden_dissection(&frames, &what, &r));
+        pcaps.push(r.replies);
+    }
+    assert_eq!(texts[0], texts[1], "64 and 512 bits agree");
+    assert_eq!(pcaps[0], pcaps[1]);
+    insta::assert_snapshot!("rpc_large_results_dissection", texts[0]);
+    insta::assert_binary_snapshot!(
+        "rpc_large_results_replies.pcap",
+        sim_models::pcap::to_bytes(&pcaps[0]).unwrap()
+    );
+}

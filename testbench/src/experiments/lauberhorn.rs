@@ -408,7 +408,10 @@ impl Figures {
         for r in self.rpc.iter().filter(|r| r.args > 480) {
             let reply = Summary::of(&r.to_reply);
             let (result, bell) = if r.bell_to_reply.is_empty() {
-                ("4 bytes (sum, lines; kernel endpoint)".to_string(), "–".into())
+                (
+                    "4 bytes (sum, lines; kernel endpoint)".to_string(),
+                    "–".into(),
+                )
             } else {
                 (
                     format!("{} bytes (reversed, TX ring; user endpoint)", r.args),
