@@ -16,9 +16,8 @@
 //! the coherence link (`c2n_*`, `n2c_*`), the LAUBERHORN register map (`s_axil`), the
 //! ICT's registers (`s_axil_ict`, the ACCIO map's ICT blocks, AxUSER the core) and host
 //! memory (`m_axi_*`: the RX rings' writes, the TX rings' reads), one interrupt line per
-//! core (its PREEMPT.REQ),
-//! `backlog_irq` (BACKLOG.PENDING: a request waits for a process no core runs), and the
-//! ICT's interrupts, `accio_irq` (per core) and `accio_evq_irq`.
+//! core (its PREEMPT.REQ), `backlog_irq` (BACKLOG.PENDING: a request waits for a process
+//! no core runs), and the ICT's interrupts, `accio_irq` (per core) and `accio_evq_irq`.
 
 use super::csr::csr;
 use super::dma_fallback::{dma_fallback, DmaFallbackCfg};
