@@ -224,6 +224,17 @@ macro_rules! run {
         let (mut next, mut turns) = (0usize, 0usize); // taken jobs accounted for; alternations
         let (mut reply_frames, mut datagram_frames) = (0usize, 0usize);
         let mut stats = [0usize; 4]; // replies, sent, dropped, answered through a ring
+        let count = |stats: &mut [usize; 4]| {
+            let pulses = [
+                &d.stat_replies,
+                &d.stat_sent,
+                &d.stat_tx_dropped,
+                &d.stat_ring_replies,
+            ];
+            for (n, p) in stats.iter_mut().zip(pulses) {
+                *n += p.bit(0) as usize;
+            }
+        };
         let mut rings_freed = 0usize;
         let mut cycle = 0u64;
         while freed < n || back < n || frames < want_frames {
@@ -400,32 +411,12 @@ macro_rules! run {
                 }
                 back += 1;
             }
-            for (k, st) in [
-                &d.stat_replies,
-                &d.stat_sent,
-                &d.stat_tx_dropped,
-                &d.stat_ring_replies,
-            ]
-            .iter()
-            .enumerate()
-            {
-                stats[k] += st.bit(0) as usize;
-            }
+            count(&mut stats);
             d.tick().unwrap();
         }
         assert_eq!(drops, dropped, "every bad datagram dropped, no good one");
         for _ in 0..4 {
-            for (k, st) in [
-                &d.stat_replies,
-                &d.stat_sent,
-                &d.stat_tx_dropped,
-                &d.stat_ring_replies,
-            ]
-            .iter()
-            .enumerate()
-            {
-                stats[k] += st.bit(0) as usize;
-            }
+            count(&mut stats);
             d.tick().unwrap();
         }
         assert_eq!(
