@@ -15,10 +15,13 @@
 //! random runs (one with error replies, half its calls unmatched or malformed) every
 //! request also sends exactly one notification through its core's TX lines, from its
 //! process's port (CORE.TX_PORT for the user core), with the xid and the result, and DMA
-//! calls, TRYAGAINs, evictions, the kernel endpoint's service (and each RFC 5531 error)
-//! must each have happened. The golden runs also keep their insta snapshots as records.
-//! With nothing random, the exact cycles from a call's last beat to the CONTROL line at
-//! the waiting core, and to the reply's first beat.
+//! calls, results through the TX ring, TRYAGAINs, evictions, the kernel endpoint's service
+//! (and each RFC 5531 error) must each have happened. The golden runs also keep their
+//! insta snapshots as records. With nothing random, the exact cycles from a call's last
+//! beat to the CONTROL line at the waiting core, and to the reply's first beat, and from a
+//! TX ring's doorbell to its reply's first beat. Results too large for the lines are also
+//! decoded apart (etherparse, RFC 5531), and a TX record too long to send is dropped and
+//! counted without losing anything else.
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -76,7 +79,8 @@ fn by_xid<'a>(frames: &'a [Vec<u8>], what: &str) -> BTreeMap<u32, &'a Vec<u8>> {
 /// `n` random frames: a fifth other datagrams; of the rest, a share `bad` calls no entry of
 /// `h` matches ([`unmatched_call`]) or broken at the RPC layer, the others calls to
 /// [`SERVICES`] with up to 700 bytes of arguments (the calls past the lines' 480 go
-/// through the DMA fallback's rings).
+/// through the DMA fallback's rings; with those, a tenth are calls to process 0 past the
+/// lines, whose results go out through the TX ring).
 fn traffic(rng: &mut ChaCha8Rng, h: &HostCfg, n: usize, bad: f64) -> Vec<Vec<u8>> {
     (0..n)
         .map(|_| {
@@ -84,6 +88,10 @@ fn traffic(rng: &mut ChaCha8Rng, h: &HostCfg, n: usize, bad: f64) -> Vec<Vec<u8>
             if rng.gen_bool(0.2) {
                 let n = rng.gen_range(0..300);
                 sim_models::traces::udp_frame(rng, n)
+            } else if h.dma_ring.is_some() && rng.gen_bool(0.1) {
+                // Process 0's result as large as its arguments: through the TX ring.
+                let n = rng.gen_range(481..=700);
+                testbench::lauberhorn_check::call_to(rng, xid, 0, n).0
             } else if !rng.gen_bool(bad) {
                 call(rng, xid, 700).0
             } else if rng.gen_bool(0.8) {
@@ -115,6 +123,7 @@ fn random_run(name: &str, w: u32, h: &HostCfg, bad: f64) {
     };
     let mut covered = vec![
         ("DMA calls", n("DMA_CALLS")),
+        ("results through the TX ring", n("RING_REPLIES")),
         ("TRYAGAINs", n("TRYAGAINS")),
         ("evictions", r.evictions),
         ("preemptions", r.stops.preemptions),
