@@ -12,9 +12,10 @@
 //   F_MAC0 (QSFP28, CAUI-4, 156.25 MHz reference) -- cmac_100g (cmac_usplus_0) -- mac_clk: gt_txusrclk2
 //   prgc0 (programmed to 100 MHz by the shell)     -- the CMAC's init_clk
 //
-//   m_axi (the DMA fallback's rings, app_clk, 512-bit write bursts) -- axi_dma_cdc (to
-//       clk_sys) -- axi_dma_dwidth (to 64 bits) -- axi_dma_lite (to AXI4-Lite) --
-//       m_io_axil (the shell's FPGA -> CPU AXI4-Lite window, clk_sys)
+//   m_axi (the DMA fallback's rings, app_clk, 512-bit bursts: the RX rings' writes, the TX
+//       rings' reads) -- axi_dma_cdc (to clk_sys) -- axi_dma_dwidth (to 64 bits) --
+//       axi_dma_lite (to AXI4-Lite) -- m_io_axil (the shell's FPGA -> CPU AXI4-Lite window,
+//       clk_sys)
 //   irq[c] (core c's CORE.PREEMPT.REQ, app_clk) -- F_IRQ_IRQc
 //
 // Not connected, since the shell gives an application no path for them: the normal-path
@@ -279,6 +280,21 @@ wire           m_axi_bid;
 wire [1:0]     m_axi_bresp;
 wire           m_axi_bvalid;
 wire           m_axi_bready;
+wire           m_axi_arid;
+wire [63:0]    m_axi_araddr;
+wire [7:0]     m_axi_arlen;
+wire [2:0]     m_axi_arsize;
+wire [1:0]     m_axi_arburst;
+wire [3:0]     m_axi_arcache;
+wire [2:0]     m_axi_arprot;
+wire           m_axi_arvalid;
+wire           m_axi_arready;
+wire           m_axi_rid;
+wire [511:0]   m_axi_rdata;
+wire [1:0]     m_axi_rresp;
+wire           m_axi_rlast;
+wire           m_axi_rvalid;
+wire           m_axi_rready;
 wire [511:0]   m_axis_other_tdata;
 wire [63:0]    m_axis_other_tkeep;
 wire           m_axis_other_tvalid;
@@ -371,6 +387,21 @@ lauberhorn_enzian_core core (
     .m_axi_bresp (m_axi_bresp),
     .m_axi_bvalid (m_axi_bvalid),
     .m_axi_bready (m_axi_bready),
+    .m_axi_arid (m_axi_arid),
+    .m_axi_araddr (m_axi_araddr),
+    .m_axi_arlen (m_axi_arlen),
+    .m_axi_arsize (m_axi_arsize),
+    .m_axi_arburst (m_axi_arburst),
+    .m_axi_arcache (m_axi_arcache),
+    .m_axi_arprot (m_axi_arprot),
+    .m_axi_arvalid (m_axi_arvalid),
+    .m_axi_arready (m_axi_arready),
+    .m_axi_rid (m_axi_rid),
+    .m_axi_rdata (m_axi_rdata),
+    .m_axi_rresp (m_axi_rresp),
+    .m_axi_rlast (m_axi_rlast),
+    .m_axi_rvalid (m_axi_rvalid),
+    .m_axi_rready (m_axi_rready),
     .m_axis_other_tdata (m_axis_other_tdata),
     .m_axis_other_tkeep (m_axis_other_tkeep),
     .m_axis_other_tvalid (m_axis_other_tvalid),
@@ -671,7 +702,7 @@ assign s_axil_ict_awuser = {5'd0, xb_awaddr[63:61]};
 assign s_axil_ict_aruser = {5'd0, xb_araddr[63:61]};
 
 // ---------------------------------------------------------------------------------------
-// The DMA fallback's writes into host memory through the shell's FPGA -> CPU window
+// The DMA fallback's writes and reads of host memory through the shell's FPGA -> CPU window
 // ---------------------------------------------------------------------------------------
 
 // The NIC's 64-bit addresses are the CPU's physical addresses; the window takes 44 bits.
@@ -693,11 +724,29 @@ wire           dma_bvalid;
 wire           dma_bready;
 wire [0:0]     dma_awid;
 wire [0:0]     dma_bid;
+wire           dma_arid;
+wire [43:0]    dma_araddr;
+wire [7:0]     dma_arlen;
+wire [2:0]     dma_arsize;
+wire [1:0]     dma_arburst;
+wire [3:0]     dma_arcache;
+wire [2:0]     dma_arprot;
+wire           dma_arvalid;
+wire           dma_arready;
+wire           dma_rid;
+wire [511:0]   dma_rdata;
+wire [1:0]     dma_rresp;
+wire           dma_rlast;
+wire           dma_rvalid;
+wire           dma_rready;
 
 // axi_dma_cdc's outputs left open here.
 wire unused_dma_cdc_m_axi_awlock;
 wire [3:0] unused_dma_cdc_m_axi_awregion;
 wire [3:0] unused_dma_cdc_m_axi_awqos;
+wire unused_dma_cdc_m_axi_arlock;
+wire [3:0] unused_dma_cdc_m_axi_arregion;
+wire [3:0] unused_dma_cdc_m_axi_arqos;
 
 axi_dma_cdc dma_cdc (
     .s_axi_aclk     (app_clk),
@@ -723,6 +772,24 @@ axi_dma_cdc dma_cdc (
     .s_axi_bresp    (m_axi_bresp),
     .s_axi_bvalid   (m_axi_bvalid),
     .s_axi_bready   (m_axi_bready),
+    .s_axi_arid     (m_axi_arid),
+    .s_axi_araddr   (m_axi_araddr[43:0]),
+    .s_axi_arlen    (m_axi_arlen),
+    .s_axi_arsize   (m_axi_arsize),
+    .s_axi_arburst  (m_axi_arburst),
+    .s_axi_arlock   (1'b0),
+    .s_axi_arcache  (m_axi_arcache),
+    .s_axi_arprot   (m_axi_arprot),
+    .s_axi_arregion (4'd0),
+    .s_axi_arqos    (4'd0),
+    .s_axi_arvalid  (m_axi_arvalid),
+    .s_axi_arready  (m_axi_arready),
+    .s_axi_rid      (m_axi_rid),
+    .s_axi_rdata    (m_axi_rdata),
+    .s_axi_rresp    (m_axi_rresp),
+    .s_axi_rlast    (m_axi_rlast),
+    .s_axi_rvalid   (m_axi_rvalid),
+    .s_axi_rready   (m_axi_rready),
     .m_axi_aclk     (clk_sys),
     .m_axi_aresetn  (~reset_sys),
     .m_axi_awid     (dma_awid),
@@ -745,7 +812,25 @@ axi_dma_cdc dma_cdc (
     .m_axi_bid      (dma_bid),
     .m_axi_bresp    (dma_bresp),
     .m_axi_bvalid   (dma_bvalid),
-    .m_axi_bready   (dma_bready)
+    .m_axi_bready   (dma_bready),
+    .m_axi_arid     (dma_arid),
+    .m_axi_araddr   (dma_araddr),
+    .m_axi_arlen    (dma_arlen),
+    .m_axi_arsize   (dma_arsize),
+    .m_axi_arburst  (dma_arburst),
+    .m_axi_arlock   (unused_dma_cdc_m_axi_arlock),
+    .m_axi_arcache  (dma_arcache),
+    .m_axi_arprot   (dma_arprot),
+    .m_axi_arregion (unused_dma_cdc_m_axi_arregion),
+    .m_axi_arqos    (unused_dma_cdc_m_axi_arqos),
+    .m_axi_arvalid  (dma_arvalid),
+    .m_axi_arready  (dma_arready),
+    .m_axi_rid      (dma_rid),
+    .m_axi_rdata    (dma_rdata),
+    .m_axi_rresp    (dma_rresp),
+    .m_axi_rlast    (dma_rlast),
+    .m_axi_rvalid   (dma_rvalid),
+    .m_axi_rready   (dma_rready)
 );
 
 wire [43:0]    dma64_awaddr;
@@ -764,11 +849,27 @@ wire           dma64_wready;
 wire [1:0]     dma64_bresp;
 wire           dma64_bvalid;
 wire           dma64_bready;
+wire [43:0]    dma64_araddr;
+wire [7:0]     dma64_arlen;
+wire [2:0]     dma64_arsize;
+wire [1:0]     dma64_arburst;
+wire [3:0]     dma64_arcache;
+wire [2:0]     dma64_arprot;
+wire           dma64_arvalid;
+wire           dma64_arready;
+wire [63:0]    dma64_rdata;
+wire [1:0]     dma64_rresp;
+wire           dma64_rlast;
+wire           dma64_rvalid;
+wire           dma64_rready;
 
 // axi_dma_dwidth's outputs left open here.
 wire unused_dma_dwidth_m_axi_awlock;
 wire [3:0] unused_dma_dwidth_m_axi_awregion;
 wire [3:0] unused_dma_dwidth_m_axi_awqos;
+wire unused_dma_dwidth_m_axi_arlock;
+wire [3:0] unused_dma_dwidth_m_axi_arregion;
+wire [3:0] unused_dma_dwidth_m_axi_arqos;
 
 axi_dma_dwidth dma_dwidth (
     .s_axi_aclk     (clk_sys),
@@ -794,6 +895,24 @@ axi_dma_dwidth dma_dwidth (
     .s_axi_bresp    (dma_bresp),
     .s_axi_bvalid   (dma_bvalid),
     .s_axi_bready   (dma_bready),
+    .s_axi_arid     (dma_arid),
+    .s_axi_araddr   (dma_araddr),
+    .s_axi_arlen    (dma_arlen),
+    .s_axi_arsize   (dma_arsize),
+    .s_axi_arburst  (dma_arburst),
+    .s_axi_arlock   (1'b0),
+    .s_axi_arcache  (dma_arcache),
+    .s_axi_arprot   (dma_arprot),
+    .s_axi_arregion (4'd0),
+    .s_axi_arqos    (4'd0),
+    .s_axi_arvalid  (dma_arvalid),
+    .s_axi_arready  (dma_arready),
+    .s_axi_rid      (dma_rid),
+    .s_axi_rdata    (dma_rdata),
+    .s_axi_rresp    (dma_rresp),
+    .s_axi_rlast    (dma_rlast),
+    .s_axi_rvalid   (dma_rvalid),
+    .s_axi_rready   (dma_rready),
     .m_axi_awaddr   (dma64_awaddr),
     .m_axi_awlen    (dma64_awlen),
     .m_axi_awsize   (dma64_awsize),
@@ -812,11 +931,28 @@ axi_dma_dwidth dma_dwidth (
     .m_axi_wready   (dma64_wready),
     .m_axi_bresp    (dma64_bresp),
     .m_axi_bvalid   (dma64_bvalid),
-    .m_axi_bready   (dma64_bready)
+    .m_axi_bready   (dma64_bready),
+    .m_axi_araddr   (dma64_araddr),
+    .m_axi_arlen    (dma64_arlen),
+    .m_axi_arsize   (dma64_arsize),
+    .m_axi_arburst  (dma64_arburst),
+    .m_axi_arlock   (unused_dma_dwidth_m_axi_arlock),
+    .m_axi_arcache  (dma64_arcache),
+    .m_axi_arprot   (dma64_arprot),
+    .m_axi_arregion (unused_dma_dwidth_m_axi_arregion),
+    .m_axi_arqos    (unused_dma_dwidth_m_axi_arqos),
+    .m_axi_arvalid  (dma64_arvalid),
+    .m_axi_arready  (dma64_arready),
+    .m_axi_rdata    (dma64_rdata),
+    .m_axi_rresp    (dma64_rresp),
+    .m_axi_rlast    (dma64_rlast),
+    .m_axi_rvalid   (dma64_rvalid),
+    .m_axi_rready   (dma64_rready)
 );
 
 // axi_dma_lite's outputs left open here.
 wire [2:0] unused_dma_lite_m_axi_awprot;
+wire [2:0] unused_dma_lite_m_axi_arprot;
 
 axi_dma_lite dma_lite (
     .aclk           (clk_sys),
@@ -840,6 +976,22 @@ axi_dma_lite dma_lite (
     .s_axi_bresp    (dma64_bresp),
     .s_axi_bvalid   (dma64_bvalid),
     .s_axi_bready   (dma64_bready),
+    .s_axi_araddr   (dma64_araddr),
+    .s_axi_arlen    (dma64_arlen),
+    .s_axi_arsize   (dma64_arsize),
+    .s_axi_arburst  (dma64_arburst),
+    .s_axi_arlock   (1'b0),
+    .s_axi_arcache  (dma64_arcache),
+    .s_axi_arprot   (dma64_arprot),
+    .s_axi_arregion (4'd0),
+    .s_axi_arqos    (4'd0),
+    .s_axi_arvalid  (dma64_arvalid),
+    .s_axi_arready  (dma64_arready),
+    .s_axi_rdata    (dma64_rdata),
+    .s_axi_rresp    (dma64_rresp),
+    .s_axi_rlast    (dma64_rlast),
+    .s_axi_rvalid   (dma64_rvalid),
+    .s_axi_rready   (dma64_rready),
     .m_axi_awaddr   (m_io_axil_awaddr),
     .m_axi_awprot   (unused_dma_lite_m_axi_awprot),
     .m_axi_awvalid  (m_io_axil_awvalid),
@@ -850,13 +1002,16 @@ axi_dma_lite dma_lite (
     .m_axi_wready   (m_io_axil_wready),
     .m_axi_bresp    (m_io_axil_bresp),
     .m_axi_bvalid   (m_io_axil_bvalid),
-    .m_axi_bready   (m_io_axil_bready)
+    .m_axi_bready   (m_io_axil_bready),
+    .m_axi_araddr   (m_io_axil_araddr),
+    .m_axi_arprot   (unused_dma_lite_m_axi_arprot),
+    .m_axi_arvalid  (m_io_axil_arvalid),
+    .m_axi_arready  (m_io_axil_arready),
+    .m_axi_rdata    (m_io_axil_rdata),
+    .m_axi_rresp    (m_io_axil_rresp),
+    .m_axi_rvalid   (m_io_axil_rvalid),
+    .m_axi_rready   (m_io_axil_rready)
 );
-
-// The NIC never reads host memory through the window.
-assign m_io_axil_araddr = 44'd0;
-assign m_io_axil_arvalid = 1'b0;
-assign m_io_axil_rready = 1'b1;
 
 // ---------------------------------------------------------------------------------------
 // Interrupts, and what the shell has no path for (see the header)
@@ -869,13 +1024,13 @@ assign F_IRQ_IRQ3 = irq[3];
 assign m_axis_other_tready = 1'b1;
 
 // What this top does not use: the frames and signals the shell has no path for (above),
-// the NIC's status pulses, the window's read channel (never used), the NIC's address bits
-// above the window's 44, and the register window's bits above each map.
+// the NIC's status pulses, the NIC's address bits above the window's 44, and the register
+// window's bits above each map.
 wire unused_ok = &{1'b0, m_axis_other_tdata, m_axis_other_tkeep, m_axis_other_tvalid,
                    m_axis_other_tlast, m_axis_other_tuser, backlog_irq, accio_irq,
                    accio_evq_irq, link_up, rx_axis_tready, rx_drop_bad, rx_drop_full,
-                   tx_drop_bad, tx_drop_full, m_io_axil_arready, m_io_axil_rdata,
-                   m_io_axil_rresp, m_io_axil_rvalid, m_axi_awaddr[63:44], xb_awaddr[87:64],
+                   tx_drop_bad, tx_drop_full, m_axi_awaddr[63:44], m_axi_araddr[63:44],
+                   xb_awaddr[87:64],
                    xb_awaddr[43:15], xb_araddr[87:64], xb_araddr[43:15]};
 
 // ---------------------------------------------------------------------------------------

@@ -22,12 +22,15 @@ pub const NOTIFY: Notify = Notify {
     ip: 0x0a01_0063,
     port: 9999,
 };
+/// The next hop the TX rings' frames go to (their entries' REMOTE_MAC).
+pub const NEXT_HOP: [u8; 6] = [0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0x01];
 /// (program, version, procedure, port, process).
 pub const SERVICES: [(u32, u32, u32, u16, u32); 2] =
     [(0x2000_0001, 1, 1, 4000, 0), (0x2000_0002, 1, 3, 5000, 1)];
 
-/// The services' handlers, by process: process 0's reverses its arguments (its results
-/// must fit the lines, so its calls do too), process 1's sums them.
+/// The services' handlers, by process: process 0's reverses its arguments (results past
+/// the lines go out through the TX ring, for calls that came through the DMA fallback),
+/// process 1's sums them.
 pub const HANDLERS: [Builtin; 2] = [Builtin::Reverse, Builtin::Sum];
 
 /// The CPU of the volume runs and the TAP bridge: two cores evicting 1 % of cycles, a
@@ -60,30 +63,16 @@ pub fn busy_cpu() -> CpuCfg {
     }
 }
 
-/// Core 0 runs process 0's user loop, core 1 the kernel's dispatch loop; both services
-/// reverse their arguments.
+/// Core 0 runs process 0's user loop, core 1 the kernel's dispatch loop; the services of
+/// [`SERVICES`] registered with [`HANDLERS`].
 pub fn host(cpu: CpuCfg, rx_gaps: f64, tx_ready: f64, outstanding: usize) -> HostCfg {
-    HostCfg {
+    let mut h = HostCfg {
         local_ip: u32::from_be_bytes(LOCAL_IP),
         local_mac: LOCAL_MAC,
         timeout: 500,
         reject_to_other: false,
         error_replies: false,
-        services: SERVICES
-            .iter()
-            .enumerate()
-            .map(|(i, s)| Service {
-                prog: s.0,
-                vers: s.1,
-                proc_: Some(s.2),
-                port: s.3,
-                process: s.4,
-                func: 0x1000 + i as u64,
-                data: 0x2000 + i as u64,
-                handler: HANDLERS[s.4 as usize],
-                ring: true,
-            })
-            .collect(),
+        services: Vec::new(),
         roles: vec![Role::User(0), Role::Kernel],
         cpu,
         rx_gaps,
@@ -91,11 +80,22 @@ pub fn host(cpu: CpuCfg, rx_gaps: f64, tx_ready: f64, outstanding: usize) -> Hos
         outstanding,
         notify: None,
         dma_ring: None,
+        next_hop: NEXT_HOP,
         mem_latency: 20,
         mem_stall: 0.1,
         preempt: 0.0,
         retire: 0.0,
+    };
+    for s in SERVICES {
+        let b = HANDLERS[s.4 as usize];
+        h.register(
+            (s.0, s.1, Some(s.2)),
+            s.3,
+            s.4,
+            (b.name(), move |a| b.apply(a)),
+        );
     }
+    h
 }
 
 /// The CPU of the exact-cycle and golden runs: nothing random (the link always ready, no
@@ -176,7 +176,7 @@ pub fn with_nic<R>(w: u32, reset_seed: Option<u32>, f: impl FnOnce(&NicPins) -> 
 pub type Call = (Vec<u8>, u32, u32, Vec<u8>);
 
 /// A call with id `xid` to a random service: up to `max_args` bytes of arguments (480 for
-/// process 0, whose reversed result must fit the lines), a random credential.
+/// process 0, whose reversed result stays in the lines: the random runs keep it there), a random credential.
 pub fn call(rng: &mut ChaCha8Rng, xid: u32, max_args: usize) -> Call {
     let svc = rng.gen_range(0..2);
     let max = if SERVICES[svc].4 == 0 {
@@ -290,6 +290,11 @@ pub fn answer_of(h: &HostCfg, rf: &[u8]) -> Result<Answer, String> {
     Err(format!("{problem}: {rf:02x?}"))
 }
 
+/// The built-in a service of the tests runs, by its name.
+pub fn builtin_of(s: &Service) -> Builtin {
+    Builtin::from_name(&s.name).unwrap_or_else(|| panic!("{s:?} runs a built-in"))
+}
+
 /// The result a built-in handler must return for `args`, written apart from
 /// [`Builtin::apply`] (which the cores run), so a wrong handler shows.
 pub fn expected_result(handler: Builtin, args: &[u8]) -> Vec<u8> {
@@ -313,15 +318,20 @@ pub fn expected_result(handler: Builtin, args: &[u8]) -> Vec<u8> {
     }
 }
 
-/// The reply the frame must get by its fate, if any: SUCCESS with its service's result, or
-/// its RFC 5531 error.
+/// The reply the frame must get by its fate, if any: SUCCESS with its service's result (to
+/// the next hop's MAC if it went through a TX ring), or its RFC 5531 error.
 pub fn expected_answer(h: &HostCfg, frame: &[u8], fate: &Fate) -> Option<Answer> {
     match (&fate.way, &fate.kind) {
-        (Way::Served { entry, .. }, _) => {
+        (Way::Served { entry, ring, .. }, _) => {
             let c = rpc_call(frame);
             let args = &frame[c.args_offset..c.args_offset + c.args_len];
-            let result = expected_result(h.services[*entry].handler, args);
-            Some(Answer::to_call(frame, accept_stat::SUCCESS, result))
+            let result = expected_result(builtin_of(&h.services[*entry]), args);
+            let mut a = Answer::to_call(frame, accept_stat::SUCCESS, result);
+            // A TX ring's frames go to its entry's REMOTE_MAC.
+            if *ring {
+                a.to.0 = h.next_hop;
+            }
+            Some(a)
         }
         (Way::Error, Kind::Unmatched { stat, mismatch }) => {
             let body = mismatch.map_or_else(Vec::new, |(low, high)| {
@@ -508,7 +518,8 @@ pub fn golden_host(error_replies: bool, dma: bool) -> HostCfg {
             process: i as u32,
             func: 0x0000_7f00_0000_1000 + 0x100 * i as u64,
             data: 0x0000_7f00_0080_0000 + 0x40 * i as u64,
-            handler: [Builtin::Reverse, Builtin::Sum][i],
+            name: [Builtin::Reverse, Builtin::Sum][i].name().to_string(),
+            handler: [Builtin::Reverse, Builtin::Sum][i].procedure(),
             ring: true,
         })
         .collect();

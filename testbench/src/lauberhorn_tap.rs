@@ -55,7 +55,8 @@ pub fn services(port: u16) -> Vec<Service> {
             process,
             func: 0x1000 + i as u64,
             data: 0x2000 + i as u64,
-            handler,
+            name: handler.name().to_string(),
+            handler: handler.procedure(),
             ring: true,
         })
         .collect()
@@ -79,6 +80,7 @@ pub fn host(services: Vec<Service>) -> HostCfg {
         outstanding: 8,
         notify: None,
         dma_ring: Some(1 << 16),
+        next_hop: crate::linux_tap::LINUX_MAC,
         mem_latency: 20,
         mem_stall: 0.0,
         preempt: 0.0,
@@ -137,7 +139,11 @@ impl Traffic for FromTap<'_> {
             Seen::Notification(f) => self.tap.send(&f).expect("Linux takes the datagram"),
             Seen::Other(_) => self.st.others += 1,
             Seen::Served(_) => self.st.served += 1,
-            Seen::Control(_) | Seen::Write(_) | Seen::Released(..) | Seen::Load(_) => {}
+            Seen::Control(_)
+            | Seen::Write(_)
+            | Seen::Released(..)
+            | Seen::Load(_)
+            | Seen::RingBell(_) => {}
         }
     }
 }

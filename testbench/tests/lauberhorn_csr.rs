@@ -158,7 +158,7 @@ fn registers_read_back_drive_outputs_and_protect() {
     let id = b.read(global::addr(0, global::ID, 0));
     assert_eq!(
         (global::ID::MAGIC.get(id), global::ID::VERSION.get(id)),
-        (0x4c41_5542, 2)
+        (0x4c41_5542, 3)
     );
     let params = b.read(global::addr(0, global::PARAMS, 0));
     assert_eq!(params, global::PARAMS.reset);

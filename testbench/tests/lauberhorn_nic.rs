@@ -15,15 +15,18 @@
 //! random runs (one with error replies, half its calls unmatched or malformed) every
 //! request also sends exactly one notification through its core's TX lines, from its
 //! process's port (CORE.TX_PORT for the user core), with the xid and the result, and DMA
-//! calls, TRYAGAINs, evictions, the kernel endpoint's service (and each RFC 5531 error)
-//! must each have happened. The golden runs also keep their insta snapshots as records.
-//! With nothing random, the exact cycles from a call's last beat to the CONTROL line at
-//! the waiting core, and to the reply's first beat.
+//! calls, results through the TX ring, TRYAGAINs, evictions, the kernel endpoint's service
+//! (and each RFC 5531 error) must each have happened. The golden runs also keep their
+//! insta snapshots as records. With nothing random, the exact cycles from a call's last
+//! beat to the CONTROL line at the waiting core, and to the reply's first beat, and from a
+//! TX ring's doorbell to its reply's first beat. Results too large for the lines are also
+//! decoded apart (etherparse, RFC 5531), and a TX record too long to send is dropped and
+//! counted without losing anything else.
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use sim_models::lauberhorn::cpu::CpuCfg;
-use sim_models::lauberhorn::host::{run, HostCfg, Report, StopAnswer};
+use sim_models::lauberhorn::host::{run, try_run, HostCfg, Report, StopAnswer};
 use sim_models::lauberhorn::rx_fate::{kind, Kind};
 use sim_models::net::accept_stat;
 use sim_models::traces::{rpc_call_frame, RpcCallSpec, RpcDefect};
@@ -76,7 +79,8 @@ fn by_xid<'a>(frames: &'a [Vec<u8>], what: &str) -> BTreeMap<u32, &'a Vec<u8>> {
 /// `n` random frames: a fifth other datagrams; of the rest, a share `bad` calls no entry of
 /// `h` matches ([`unmatched_call`]) or broken at the RPC layer, the others calls to
 /// [`SERVICES`] with up to 700 bytes of arguments (the calls past the lines' 480 go
-/// through the DMA fallback's rings).
+/// through the DMA fallback's rings; with those, a tenth are calls to process 0 past the
+/// lines, whose results go out through the TX ring).
 fn traffic(rng: &mut ChaCha8Rng, h: &HostCfg, n: usize, bad: f64) -> Vec<Vec<u8>> {
     (0..n)
         .map(|_| {
@@ -84,6 +88,10 @@ fn traffic(rng: &mut ChaCha8Rng, h: &HostCfg, n: usize, bad: f64) -> Vec<Vec<u8>
             if rng.gen_bool(0.2) {
                 let n = rng.gen_range(0..300);
                 sim_models::traces::udp_frame(rng, n)
+            } else if h.dma_ring.is_some() && rng.gen_bool(0.1) {
+                // Process 0's result as large as its arguments: through the TX ring.
+                let n = rng.gen_range(481..=700);
+                testbench::lauberhorn_check::call_to(rng, xid, 0, n).0
             } else if !rng.gen_bool(bad) {
                 call(rng, xid, 700).0
             } else if rng.gen_bool(0.8) {
@@ -115,6 +123,7 @@ fn random_run(name: &str, w: u32, h: &HostCfg, bad: f64) {
     };
     let mut covered = vec![
         ("DMA calls", n("DMA_CALLS")),
+        ("results through the TX ring", n("RING_REPLIES")),
         ("TRYAGAINs", n("TRYAGAINS")),
         ("evictions", r.evictions),
         ("preemptions", r.stops.preemptions),
@@ -309,7 +318,7 @@ fn exact_cycles_call_to_control_line_and_reply() {
         "lauberhorn_nic_exact",
         &|rng| plain_calls(rng, 12, None, 8),
         false,
-        [(512, 22, 58), (64, 30, 65)],
+        [(512, 22, 60), (64, 30, 67)],
     );
 }
 
@@ -322,8 +331,181 @@ fn exact_cycles_of_a_dma_call() {
         "lauberhorn_nic_dma_exact",
         &|rng| plain_calls(rng, 6, Some(1), 600),
         true,
-        [(512, 88, 123), (64, 233, 267)],
+        [(512, 88, 125), (64, 233, 269)],
     );
+}
+
+/// The reply `rf` decoded on its own terms (etherparse for the frame, RFC 5531 read word
+/// by word): the UDP payload's xid, accept_stat and results, if it is an accepted reply
+/// with an AUTH_NONE verifier in an IPv4/UDP frame from `h`'s addresses to `to`.
+fn rfc5531_reply(h: &HostCfg, rf: &[u8], to: ([u8; 6], u32, u16)) -> Option<(u32, u32, Vec<u8>)> {
+    use etherparse::{LinkSlice, NetSlice, SlicedPacket, TransportSlice};
+    let p = SlicedPacket::from_ethernet(rf).ok()?;
+    let Some(LinkSlice::Ethernet2(eth)) = &p.link else {
+        return None;
+    };
+    let Some(NetSlice::Ipv4(ip)) = &p.net else {
+        return None;
+    };
+    let Some(TransportSlice::Udp(udp)) = &p.transport else {
+        return None;
+    };
+    let from = (eth.source(), ip.header().source(), udp.source_port());
+    let dest = (
+        eth.destination(),
+        ip.header().destination(),
+        udp.destination_port(),
+    );
+    let want_from = (h.local_mac, h.local_ip.to_be_bytes(), udp.source_port());
+    let want_to = (to.0, to.1.to_be_bytes(), to.2);
+    if from != want_from || dest != want_to {
+        return None;
+    }
+    let m = udp.payload();
+    let w = |k: usize| u32::from_be_bytes(m[4 * k..4 * k + 4].try_into().unwrap());
+    // xid, REPLY (1), MSG_ACCEPTED (0), AUTH_NONE (0) with an empty body, accept_stat.
+    (m.len() >= 24 && (w(1), w(2), w(3), w(4)) == (1, 0, 0, 0))
+        .then(|| (w(0), w(5), m[24..].to_vec()))
+}
+
+/// Calls to process 0 (which reverses its arguments) with `sizes` bytes of arguments, each
+/// too large for the lines (so it comes through the RX ring and its result goes out
+/// through the TX ring), between calls that fit.
+fn large_result_calls(rng: &mut ChaCha8Rng, sizes: &[usize]) -> Vec<Call> {
+    sizes
+        .iter()
+        .flat_map(|&n| {
+            let small = rng.gen_range(0..100);
+            let x = rng.gen();
+            [
+                testbench::lauberhorn_check::call_to(rng, x, 0, n),
+                testbench::lauberhorn_check::call_to(rng, x ^ 1, 1, small),
+            ]
+        })
+        .collect()
+}
+
+/// Results of 0.5, 1 and 1.4 KB (more than the lines' 488 bytes) go out through process
+/// 0's TX ring, at both widths, with random gaps, back-pressure, evictions and host-memory
+/// stalls: every frame's fate as usual (RING_REPLIES counts them, REPLIES does not), and
+/// each large reply decoded apart (etherparse, RFC 5531) to the caller's IP and port at
+/// the next hop's MAC, its results the reversed arguments byte for byte.
+#[test]
+fn large_results_through_the_tx_ring() {
+    for w in [512, 64] {
+        let mut rng = seed::rng("lauberhorn_nic_large_results");
+        let calls = large_result_calls(&mut rng, &[512, 1024, 1400, 700, 489, 1200]);
+        let frames: Vec<Vec<u8>> = calls.iter().map(|c| c.0.clone()).collect();
+        let mut h = host(busy_cpu(), 0.3, 0.8, 3);
+        h.dma_ring = Some(1 << 16);
+        let r = nic(w, &h, &frames, rng.gen());
+        check(&h, &frames, &r);
+        let replies = by_xid(&r.replies, "replied");
+        for c in calls.iter().filter(|c| c.3.len() > 480) {
+            let m = sim_models::net::classify(&c.0, false);
+            let to = (testbench::lauberhorn_check::NEXT_HOP, m.src_ip, m.src_port);
+            let rf = replies[&c.1];
+            let want: Vec<u8> = c.3.iter().rev().copied().collect();
+            assert_eq!(
+                rfc5531_reply(&h, rf, to),
+                Some((c.1, accept_stat::SUCCESS, want)),
+                "w{w}: xid {:#x}: {rf:02x?}",
+                c.1
+            );
+        }
+        assert_eq!(r.counters["RING_REPLIES"], 6, "w{w}");
+        assert_eq!(r.ring_bells.len(), 6, "w{w}");
+    }
+}
+
+/// Exact cycles of a result too large for the lines: a call with 1000 bytes of arguments
+/// through the RX ring, its 1000-byte result through the TX ring; from the cycle the NIC
+/// takes the TX_TAIL doorbell (address and data) to the reply's first beat, host memory
+/// answering each read 20 cycles later.
+#[test]
+fn exact_cycles_of_a_large_result() {
+    for (w, want) in [(512, 63u64), (64, 175)] {
+        let mut rng = seed::rng("lauberhorn_nic_large_result_exact");
+        let c = plain_calls(&mut rng, 4, Some(0), 1000);
+        let frames: Vec<Vec<u8>> = c.iter().map(|x| x.0.clone()).collect();
+        let h = exact_host(true);
+        let r = nic(w, &h, &frames, rng.gen());
+        check(&h, &frames, &r);
+        let bell: Vec<u64> = (0..c.len())
+            .map(|k| r.first_out[k] - r.ring_bells[k])
+            .collect();
+        println!(
+            "lauberhorn_nic_large_result_exact w{w}: TX_TAIL doorbell -> first reply beat {bell:?}"
+        );
+        assert!(bell.iter().all(|&x| x == want), "w{w}: {bell:?}");
+    }
+}
+
+/// A reply the TX ring engine cannot send: process 0's procedure pads the result of a
+/// 900-byte call to 1460 bytes, so its record's payload (1484 bytes with the reply header)
+/// is longer than the engine's largest (1472). The record is dropped and counted
+/// (RING_DROPPED), its slot freed like any answered through the ring (RING_REPLIES);
+/// every other call, large or small, is answered as usual (the run ends when nothing has
+/// moved for a while, the host still waiting for that reply).
+#[test]
+fn a_ring_record_too_long_is_dropped_and_counted() {
+    for w in [512, 64] {
+        let mut rng = seed::rng("lauberhorn_nic_ring_too_long");
+        let calls = large_result_calls(&mut rng, &[600, 900, 1000]);
+        let frames: Vec<Vec<u8>> = calls.iter().map(|c| c.0.clone()).collect();
+        let mut h = host(busy_cpu(), 0.3, 0.8, 3);
+        h.dma_ring = Some(1 << 16);
+        h.services[0].handler = std::sync::Arc::new(|args: &[u8]| {
+            let mut r: Vec<u8> = args.iter().rev().copied().collect();
+            if args.len() == 900 {
+                r.resize(1460, 0);
+            }
+            r
+        });
+        // The host waits for every reply the fates call for, so the run ends stalled.
+        let lh = hdl::library::small_lauberhorn_nic();
+        let seed = rng.gen();
+        let failed = with_nic(w, None, |p| try_run(p, &lh, &h, &frames, seed))
+            .expect_err("one call is never answered");
+        assert!(
+            failed.why.starts_with("no progress"),
+            "w{w}: {}",
+            failed.why
+        );
+        let r = *failed.report;
+        let replies = by_xid(&r.replies, "replied");
+        for c in &calls {
+            let rf = replies.get(&c.1);
+            match c.3.len() {
+                900 => assert!(rf.is_none(), "w{w}: xid {:#x} answered", c.1),
+                n if n > 480 => {
+                    let m = sim_models::net::classify(&c.0, false);
+                    let to = (testbench::lauberhorn_check::NEXT_HOP, m.src_ip, m.src_port);
+                    let want: Vec<u8> = c.3.iter().rev().copied().collect();
+                    let rf = rf.unwrap_or_else(|| panic!("w{w}: xid {:#x} answered", c.1));
+                    assert_eq!(
+                        rfc5531_reply(&h, rf, to),
+                        Some((c.1, accept_stat::SUCCESS, want))
+                    );
+                }
+                _ => {
+                    let rf = rf.unwrap_or_else(|| panic!("w{w}: xid {:#x} answered", c.1));
+                    assert_eq!(testbench::lauberhorn_check::reply_problem(&h, c, rf), None);
+                }
+            }
+        }
+        let n = |k: &str| r.counters[k];
+        assert_eq!(
+            (
+                n("RING_DROPPED"),
+                n("RING_REPLIES"),
+                n("REPLIES"),
+                r.replies.len()
+            ),
+            (1, 3, 3, 5),
+            "w{w}"
+        );
+    }
 }
 
 /// The DMA fallback without a ring for process 0's port: its too-large calls find no
@@ -476,6 +658,58 @@ fn golden(name: &str, error_replies: bool, dma: bool) {
     insta::assert_snapshot!(format!("{name}_dissection"), texts[0]);
     insta::assert_binary_snapshot!(
         &format!("{name}_replies.pcap"),
+        sim_models::pcap::to_bytes(&pcaps[0]).unwrap()
+    );
+}
+
+/// The calls of `rpc_large_results.pcap`: to process 0 (which reverses its arguments) with
+/// 600, 1,000 and 1,400 bytes, each answered through the TX ring, between calls that fit
+/// the lines; from a fixed seed.
+fn large_result_trace() -> Vec<Vec<u8>> {
+    use rand::SeedableRng;
+    let mut rng = ChaCha8Rng::seed_from_u64(15);
+    large_result_calls(&mut rng, &[600, 1000, 1400])
+        .into_iter()
+        .map(|c| c.0)
+        .collect()
+}
+
+/// The committed trace is exactly what [`large_result_trace`] makes (`UPDATE_TRACES=1`
+/// rewrites it).
+#[test]
+fn golden_large_results_trace_is_up_to_date() {
+    let want = sim_models::pcap::to_bytes(&large_result_trace()).unwrap();
+    let path = trace_path("rpc_large_results.pcap");
+    if std::env::var_os("UPDATE_TRACES").is_some() {
+        std::fs::write(&path, &want).unwrap();
+    }
+    let have = std::fs::read(&path).unwrap_or_default();
+    assert!(have == want, "rpc_large_results.pcap differs from the generator: UPDATE_TRACES=1 cargo test -p testbench --test lauberhorn_nic");
+}
+
+/// `rpc_large_results.pcap` through the whole NIC at 64 and 512 bits with the exact-cycle
+/// host (nothing random, the DMA fallback's rings): every fate checked, the replies (an
+/// insta pcap snapshot, `lauberhorn_nic__rpc_large_results_replies.snap.pcap`) and the
+/// dissection (replies, CONTROL lines, counters) the same at both widths.
+#[test]
+fn golden_large_results() {
+    let frames = sim_models::pcap::read(&trace_path("rpc_large_results.pcap")).unwrap();
+    let what: Vec<String> = frames.iter().map(|_| "call".to_string()).collect();
+    let mut texts = Vec::new();
+    let mut pcaps = Vec::new();
+    for w in [512, 64] {
+        let h = exact_host(true);
+        let r = nic(w, &h, &frames, 1);
+        check(&h, &frames, &r);
+        assert_eq!(r.counters["RING_REPLIES"], 3);
+        texts.push(golden_dissection(&frames, &what, &r));
+        pcaps.push(r.replies);
+    }
+    assert_eq!(texts[0], texts[1], "64 and 512 bits agree");
+    assert_eq!(pcaps[0], pcaps[1]);
+    insta::assert_snapshot!("rpc_large_results_dissection", texts[0]);
+    insta::assert_binary_snapshot!(
+        "rpc_large_results_replies.pcap",
         sim_models::pcap::to_bytes(&pcaps[0]).unwrap()
     );
 }

@@ -5,7 +5,8 @@
 //! length past the lines, datagrams of every length (also 0 and past the line) from user
 //! and kernel endpoints with allowed and denied source ports, and random back-pressure on
 //! the MAC and on freeing; some slots come as error replies from the receive path
-//! (`err_done`). Every frame must be the reference `sim_models::traces::udp_tx_frame`
+//! (`err_done`), and some handlers answered through a TX ring (`ctrl::RING`: the slot freed
+//! without a frame). Every frame must be the reference `sim_models::traces::udp_tx_frame`
 //! of the accepted reply (RFC 5531) the slot describes or of the datagram the buffer
 //! holds, in order, with a running IPv4 id; every slot and buffer must be handed back
 //! once, after its frame; a dropped datagram sends nothing and is counted.
@@ -114,6 +115,11 @@ struct Job {
 }
 
 impl Job {
+    /// The handler answered through a TX ring: no frame.
+    fn ring(&self) -> bool {
+        self.wrote && self.lines[0] >> ctrl::RING & 1 == 1
+    }
+
     /// The reply's UDP payload.
     fn payload(&self, cap: usize) -> Vec<u8> {
         let w0 = u64::from_le_bytes(self.lines[..8].try_into().unwrap());
@@ -145,9 +151,12 @@ fn job(rng: &mut ChaCha8Rng, slot: u32, cap: usize, slot_bytes: usize) -> Job {
     };
     let mut lines: Vec<u8> = (0..slot_bytes).map(|_| rng.gen()).collect();
     let stat = rng.gen_range(0..6u64);
-    let w0 = (len as u64) << ctrl::LEN_LSB | stat << ctrl::STAT_LSB | rng.gen::<u8>() as u64;
-    lines[..8].copy_from_slice(&w0.to_le_bytes());
+    // The receive path's error replies never say RING; a tenth of the handlers do.
     let error = rng.gen_bool(0.15);
+    let ring = u64::from(!error && rng.gen_bool(0.1)) << ctrl::RING;
+    let low = u64::from(rng.gen::<u8>()) & !(1 << ctrl::RING) | ring;
+    let w0 = (len as u64) << ctrl::LEN_LSB | stat << ctrl::STAT_LSB | low;
+    lines[..8].copy_from_slice(&w0.to_le_bytes());
     Job {
         slot,
         wrote: error || rng.gen_bool(0.95),
@@ -199,12 +208,13 @@ macro_rules! run {
                 send(&mut rng, b / 2, b % 2, &tx_ports)
             })
             .collect();
-        let want_frames = n as usize
+        let rings = todo.iter().filter(|j| j.ring()).count();
+        let want_frames = n as usize - rings
             + sends
                 .iter()
                 .filter(|s| s.frame(&tx_ports, 0).is_some())
                 .count();
-        let dropped = 2 * n as usize - want_frames;
+        let dropped = 2 * n as usize - rings - want_frames;
         let mut busy: VecDeque<Job> = VecDeque::new(); // handed over, slot not yet freed
         let mut busy_tx: Vec<Send> = Vec::new(); // handed over, buffer not yet back
         let mut order: Vec<Taken> = Vec::new(); // everything handed over, in order
@@ -213,7 +223,19 @@ macro_rules! run {
         let (mut frames, mut freed, mut back, mut drops) = (0usize, 0u32, 0u32, 0usize);
         let (mut next, mut turns) = (0usize, 0usize); // taken jobs accounted for; alternations
         let (mut reply_frames, mut datagram_frames) = (0usize, 0usize);
-        let mut stats = [0usize; 3]; // replies, sent, dropped
+        let mut stats = [0usize; 4]; // replies, sent, dropped, answered through a ring
+        let count = |stats: &mut [usize; 4]| {
+            let pulses = [
+                &d.stat_replies,
+                &d.stat_sent,
+                &d.stat_tx_dropped,
+                &d.stat_ring_replies,
+            ];
+            for (n, p) in stats.iter_mut().zip(pulses) {
+                *n += p.bit(0) as usize;
+            }
+        };
+        let mut rings_freed = 0usize;
         let mut cycle = 0u64;
         while freed < n || back < n || frames < want_frames {
             cycle += 1;
@@ -315,6 +337,7 @@ macro_rules! run {
             let mut expect = || loop {
                 match &order[next] {
                     Taken::Send(s) if s.frame(&tx_ports, 0).is_none() => next += 1,
+                    Taken::Reply(j) if j.ring() => next += 1,
                     t => break t.clone(),
                 }
             };
@@ -360,8 +383,9 @@ macro_rules! run {
                 );
                 // Freed once its payload is in the frame builder: its frame is out or
                 // the one being built.
+                rings_freed += usize::from(j.ring());
                 assert!(
-                    freed as usize <= reply_frames,
+                    freed as usize - rings_freed <= reply_frames,
                     "slot {} freed before its payload was sent",
                     j.slot
                 );
@@ -387,28 +411,18 @@ macro_rules! run {
                 }
                 back += 1;
             }
-            for (k, st) in [&d.stat_replies, &d.stat_sent, &d.stat_tx_dropped]
-                .iter()
-                .enumerate()
-            {
-                stats[k] += st.bit(0) as usize;
-            }
+            count(&mut stats);
             d.tick().unwrap();
         }
         assert_eq!(drops, dropped, "every bad datagram dropped, no good one");
         for _ in 0..4 {
-            for (k, st) in [&d.stat_replies, &d.stat_sent, &d.stat_tx_dropped]
-                .iter()
-                .enumerate()
-            {
-                stats[k] += st.bit(0) as usize;
-            }
+            count(&mut stats);
             d.tick().unwrap();
         }
         assert_eq!(
             stats,
-            [n as usize, n as usize - dropped, dropped],
-            "the replies, sent and dropped counts"
+            [n as usize - rings, n as usize - dropped, dropped, rings],
+            "the replies, sent, dropped and ring counts"
         );
         assert!(turns > 20, "replies and datagrams took turns ({turns})");
         println!(

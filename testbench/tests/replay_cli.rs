@@ -311,18 +311,39 @@ fn lauberhorn_refuses(name: &str, cores: &str, extra: &str, n: u32, args: usize,
     refused(&out, what);
 }
 
+/// Results larger than the lines (echoes of 600-byte calls through the DMA fallback's RX
+/// ring) go out through the TX ring: every call answered with its arguments, to the first
+/// frame's source MAC (the default next hop).
+#[test]
+fn lauberhorn_replay_sends_large_results_through_the_tx_ring() {
+    let dir = scratch("replay_cli_large_result");
+    let services = echo_services(&dir, r#"["user:1", "kernel"]"#, "dma_ring = 65536");
+    let calls = echo_calls(&dir, 3, 600);
+    let out = replay(
+        LAUBERHORN,
+        &calls,
+        ("--services", &services),
+        &dir.join("out"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let frames = sim_models::pcap::read(&calls).unwrap();
+    let replies = sim_models::pcap::read(&dir.join("out/replies.pcap")).unwrap();
+    assert_eq!(replies.len(), 3);
+    for (k, r) in replies.iter().enumerate() {
+        let reply = sim_models::net::rpc_reply(r).expect("an accepted reply");
+        assert_eq!((reply.xid, reply.accept_stat), (0x100 + k as u32, 0));
+        assert_eq!(reply.body, vec![k as u8; 600]);
+        assert_eq!(r[0..6], frames[0][6..12], "to the next hop");
+    }
+}
+
 #[test]
 fn lauberhorn_replay_explains_what_it_cannot_run() {
     let serves_1 = r#"["user:1", "kernel"]"#;
-    // A result larger than the lines hold (echo of a 600-byte call through the DMA ring).
-    lauberhorn_refuses(
-        "replay_cli_large_result",
-        serves_1,
-        "dma_ring = 65536",
-        3,
-        600,
-        "is 600 bytes, more than the 488 the CONTROL and AUX lines hold",
-    );
     // A process no core runs, with no core in the kernel: the stall names it.
     lauberhorn_refuses(
         "replay_cli_unserved",

@@ -1,5 +1,5 @@
 // Black box of axi_dma_cdc (AXI Clock Converter) as fpga/enzian/ip/axi_dma_cdc.tcl
-// configures it: AXI4, write only, 44-bit addresses, 512-bit data, 1-bit IDs, asynchronous
+// configures it: AXI4, read and write, 44-bit addresses, 512-bit data, 1-bit IDs, asynchronous
 // clocks.
 //
 // Port names, directions and widths: PG059 (AXI Interconnect product guide, which
@@ -39,6 +39,24 @@ module axi_dma_cdc (
     output wire [1:0]     s_axi_bresp,
     output wire           s_axi_bvalid,
     input  wire           s_axi_bready,
+    input  wire           s_axi_arid,
+    input  wire [43:0]    s_axi_araddr,
+    input  wire [7:0]     s_axi_arlen,
+    input  wire [2:0]     s_axi_arsize,
+    input  wire [1:0]     s_axi_arburst,
+    input  wire           s_axi_arlock,
+    input  wire [3:0]     s_axi_arcache,
+    input  wire [2:0]     s_axi_arprot,
+    input  wire [3:0]     s_axi_arregion,
+    input  wire [3:0]     s_axi_arqos,
+    input  wire           s_axi_arvalid,
+    output wire           s_axi_arready,
+    output wire           s_axi_rid,
+    output wire [511:0]   s_axi_rdata,
+    output wire [1:0]     s_axi_rresp,
+    output wire           s_axi_rlast,
+    output wire           s_axi_rvalid,
+    input  wire           s_axi_rready,
     input  wire           m_axi_aclk,
     input  wire           m_axi_aresetn,
     output wire           m_axi_awid,
@@ -61,7 +79,25 @@ module axi_dma_cdc (
     input  wire           m_axi_bid,
     input  wire [1:0]     m_axi_bresp,
     input  wire           m_axi_bvalid,
-    output wire           m_axi_bready
+    output wire           m_axi_bready,
+    output wire           m_axi_arid,
+    output wire [43:0]    m_axi_araddr,
+    output wire [7:0]     m_axi_arlen,
+    output wire [2:0]     m_axi_arsize,
+    output wire [1:0]     m_axi_arburst,
+    output wire           m_axi_arlock,
+    output wire [3:0]     m_axi_arcache,
+    output wire [2:0]     m_axi_arprot,
+    output wire [3:0]     m_axi_arregion,
+    output wire [3:0]     m_axi_arqos,
+    output wire           m_axi_arvalid,
+    input  wire           m_axi_arready,
+    input  wire           m_axi_rid,
+    input  wire [511:0]   m_axi_rdata,
+    input  wire [1:0]     m_axi_rresp,
+    input  wire           m_axi_rlast,
+    input  wire           m_axi_rvalid,
+    output wire           m_axi_rready
 );
 endmodule
 /* verilator lint_on UNDRIVEN */

@@ -1,5 +1,5 @@
 // Black box of axi_dma_lite (AXI Protocol Converter) as fpga/enzian/ip/axi_dma_lite.tcl
-// configures it: AXI4 SI (no ID) to AXI4-Lite MI, write only, 44-bit addresses, 64-bit
+// configures it: AXI4 SI (no ID) to AXI4-Lite MI, read and write, 44-bit addresses, 64-bit
 // data.
 //
 // Port names, directions and widths: PG059 (AXI Interconnect product guide, which
@@ -36,6 +36,22 @@ module axi_dma_lite (
     output wire [1:0]     s_axi_bresp,
     output wire           s_axi_bvalid,
     input  wire           s_axi_bready,
+    input  wire [43:0]    s_axi_araddr,
+    input  wire [7:0]     s_axi_arlen,
+    input  wire [2:0]     s_axi_arsize,
+    input  wire [1:0]     s_axi_arburst,
+    input  wire           s_axi_arlock,
+    input  wire [3:0]     s_axi_arcache,
+    input  wire [2:0]     s_axi_arprot,
+    input  wire [3:0]     s_axi_arregion,
+    input  wire [3:0]     s_axi_arqos,
+    input  wire           s_axi_arvalid,
+    output wire           s_axi_arready,
+    output wire [63:0]    s_axi_rdata,
+    output wire [1:0]     s_axi_rresp,
+    output wire           s_axi_rlast,
+    output wire           s_axi_rvalid,
+    input  wire           s_axi_rready,
     output wire [43:0]    m_axi_awaddr,
     output wire [2:0]     m_axi_awprot,
     output wire           m_axi_awvalid,
@@ -46,7 +62,15 @@ module axi_dma_lite (
     input  wire           m_axi_wready,
     input  wire [1:0]     m_axi_bresp,
     input  wire           m_axi_bvalid,
-    output wire           m_axi_bready
+    output wire           m_axi_bready,
+    output wire [43:0]    m_axi_araddr,
+    output wire [2:0]     m_axi_arprot,
+    output wire           m_axi_arvalid,
+    input  wire           m_axi_arready,
+    input  wire [63:0]    m_axi_rdata,
+    input  wire [1:0]     m_axi_rresp,
+    input  wire           m_axi_rvalid,
+    output wire           m_axi_rready
 );
 endmodule
 /* verilator lint_on UNDRIVEN */

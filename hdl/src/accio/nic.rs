@@ -134,8 +134,9 @@ pub fn accio_nic(c: &Config, w: u32) -> Result<Rc<Module>, HdlErrors> {
     split_registers(&mut m, &p.s_axil, t, &map);
     mac_and_host_memory(&mut m, &p, t);
     receive_engine_to_ict(&mut m, t);
-    transmit_engine_to_ict(&mut m, t, &p.link_up);
-    dma_events(&mut m, t)?;
+    link_tx_ict(&mut m, t.tx, t.ict);
+    m.connect(t.ict, "link_up", &p.link_up);
+    dma_events(&mut m, t.rx, t.tx, t.ict)?;
     engines_to_nic_block(&mut m, t);
     interrupts(&mut m, &p, t);
     m.finish()
@@ -219,19 +220,18 @@ fn receive_engine_to_ict(m: &mut ModuleBuilder, t: Insts) {
     }
 }
 
-/// The transmit engine reads an entry's TX state, updates its head, takes its doorbells.
-fn transmit_engine_to_ict(m: &mut ModuleBuilder, t: Insts, link_up: &Sig) {
-    let (ti, ii) = (t.tx, t.ict);
+/// Wires the transmit engine `ti` to the ICT `ii`: it reads an entry's TX state, updates
+/// its head, takes its doorbells.
+pub fn link_tx_ict(m: &mut ModuleBuilder, ti: Inst, ii: Inst) {
     TxInfo::connect(m, ii, ti);
     TxUpdate::connect(m, ti, ii);
     TxDoorbell::connect(m, ii, ti);
-    m.connect(ii, "link_up", link_up);
 }
 
-/// DMA errors from both engines into the one event source: the receive engine's go
-/// first, the transmit engine's wait in a small queue.
-fn dma_events(m: &mut ModuleBuilder, t: Insts) -> Result<(), HdlErrors> {
-    let (ri, ti, ii) = (t.rx, t.tx, t.ict);
+/// DMA errors from the receive engine `ri` and the transmit engine `ti` into the one event
+/// source of the ICT `ii`: the receive engine's go first, the transmit engine's wait in a
+/// small queue.
+pub fn dma_events(m: &mut ModuleBuilder, ri: Inst, ti: Inst, ii: Inst) -> Result<(), HdlErrors> {
     let rx_ev = m.inst_output(ri, "ev_dma_valid");
     let rx_info = m.inst_output(ri, "ev_dma_info");
     let tx_ev = m.inst_output(ti, "ev_dma_valid");

@@ -30,13 +30,13 @@
 use super::ict::{self, DmaEvent, TxDoorbell, TxUpdate};
 use super::nic_block::{NpTx, NpTxDone};
 use crate::blocks::axis_packet_fifo::{axis_packet_fifo, PacketFifoCfg};
-use crate::blocks::axis_register::{axis_register, register_source};
+use crate::blocks::axis_register::axis_register;
 use crate::blocks::byte_shifter::{byte_shifter, ByteShifterCfg};
 use crate::blocks::checksum::checksum;
 use crate::blocks::dma_burst::DmaCfg;
 use crate::blocks::dma_read::dma_read;
+use crate::blocks::frame_merge::merge_frames;
 use crate::blocks::onehot::{above, encode, rr_pick};
-use crate::blocks::rr_arbiter::rr_arbiter;
 use crate::blocks::sync_fifo::{sync_fifo, SyncFifoCfg};
 use crate::blocks::udp_tx_build::udp_tx_build;
 use crate::bundles::{Axis, AxisCfg, Side};
@@ -179,7 +179,7 @@ pub fn accio_tx_offload(cfg: TxOffloadCfg) -> Result<Rc<Module>, HdlErrors> {
     // The frame builder and the MAC stream.
     let built = frame_builder(&mut m, &cfg, &kids, &ports, &headers, sums.payloads);
     return_credits(&mut m, &headers, &reports, &sums, &verdict, &built);
-    mac_arbiter(&mut m, &cfg, &kids.arbiter, built.build, steering.np_frames)?;
+    mac_arbiter(&mut m, &cfg, built.build, steering.np_frames)?;
     // Port groups declared by hand where they are used, in port order.
     TxDoorbell::mark(&mut m, Side::Sink);
     ict::TxInfo::mark(&mut m, Side::Sink);
@@ -198,7 +198,6 @@ struct Children {
     payload_fifo: Rc<Module>,
     np_fifo: Rc<Module>,
     builder: Rc<Module>,
-    arbiter: Rc<Module>,
 }
 
 impl Children {
@@ -220,7 +219,6 @@ impl Children {
                 false,
             ))?,
             builder: udp_tx_build(w)?,
-            arbiter: rr_arbiter(2)?,
         })
     }
 }
@@ -1388,49 +1386,17 @@ fn return_credits(
 fn mac_arbiter(
     m: &mut ModuleBuilder,
     cfg: &TxOffloadCfg,
-    arbiter: &Rc<Module>,
     build: Inst,
     np_frames: Inst,
 ) -> Result<(), HdlErrors> {
-    let (w, lanes, net) = (cfg.data_width, cfg.lanes(), cfg.net());
-    let last_bit = w + lanes;
-    // The frames leave through a register slice: the builder's last-beat masks and the
-    // arbiter's mux end at a flop, not at the MAC.
+    let net = cfg.net();
     let port = Axis::source(m, "m_axis_tx", net);
-    let out = register_source(m, "mac_reg", &port)?;
-    let arb = m.instance("mac_arbiter", arbiter);
-    let sources = [
-        (Axis::of_instance(build, "m_axis", net), "built"),
-        (Axis::of_instance(np_frames, "m_axis", net), "normal"),
-    ];
-    let grant = m.inst_output(arb, "grant");
-    let grant_index = m.inst_output(arb, "grant_index");
-    let grant_valid = m.inst_output(arb, "grant_valid");
-    m.unused(&grant_index);
-    let mut requests = Vec::new();
-    let mut payloads = Vec::new();
-    let mut valids = Vec::new();
-    for (k, (source, name)) in sources.iter().enumerate() {
-        let ready = &grant.bit(k as u32) & &out.tready;
-        let (valid, payload) = source.source(m, ready);
-        let mid_frame = m.reg_reset(&format!("{name}_mid_frame"), 1, 0);
-        m.describe(&mid_frame, "Inside a frame: keep the grant through gaps.");
-        let beat_out = &valid & grant.bit(k as u32) & &out.tready;
-        m.when(&beat_out, |m| m.set(&mid_frame, !payload.bit(last_bit)));
-        requests.push(&valid | &mid_frame);
-        payloads.push(payload);
-        valids.push(valid);
-    }
-    m.connect(arb, "req", cat([requests[1].clone(), requests[0].clone()]));
-    let np_granted = grant.bit(1);
-    let payload = np_granted.mux(payloads[1].clone(), payloads[0].clone());
-    let out_valid = &grant_valid & np_granted.mux(valids[1].clone(), valids[0].clone());
-    out.drive(m, out_valid.clone(), &payload);
-    m.connect(arb, "ack", &out_valid & &out.tready & payload.bit(last_bit));
-    let np_sent = m.node(
-        "np_frame_sent",
-        &out_valid & &out.tready & payload.bit(last_bit) & &np_granted,
+    let (built, normal) = (
+        Axis::of_instance(build, "m_axis", net),
+        Axis::of_instance(np_frames, "m_axis", net),
     );
+    let merged = merge_frames(m, &[(&built, "built"), (&normal, "normal")], &port)?;
+    let np_sent = m.node("np_frame_sent", merged.frame_end & merged.grant.bit(1));
     stat(m, "np_frames", np_sent.into());
     for o in ["drop_bad", "drop_full"] {
         let x = m.inst_output(np_frames, o);

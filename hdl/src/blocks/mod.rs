@@ -12,6 +12,7 @@ pub mod checksum;
 pub mod dma_burst;
 pub mod dma_read;
 pub mod dma_write;
+pub mod frame_merge;
 pub mod frame_tap;
 pub mod gray;
 pub mod handshake_sync;

@@ -218,6 +218,11 @@ pub mod ctrl {
     pub const DMA_RECORD_LSB: u32 = 32;
     /// Response word 0, bits 15:8: the ONC-RPC `accept_stat` of the reply.
     pub const STAT_LSB: u32 = 8;
+    /// Response word 0, bit 5: the reply went out through the TX ring of the ICT entry of
+    /// the call's port (results larger than the lines: the handler wrote the whole UDP
+    /// payload, reply header included, as a TX record with the caller's address and rang
+    /// TX_TAIL). The NIC frees the slot and sends nothing; length and status are ignored.
+    pub const RING: u32 = 5;
     /// Byte offset of the arguments in the CONTROL line; they continue at byte 0 of AUX
     /// line 0.
     pub const DATA: u32 = 32;

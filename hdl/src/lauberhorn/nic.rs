@@ -1,18 +1,23 @@
 //! The Lauberhorn NIC: the ONC-RPC receive path, the scheduler, the CONTROL-line endpoints
 //! on the coherence link, the reply path and the kernel's registers, as one top.
 //!
-//! For the DMA fallback it also holds an Accio ICT and receive engine: too-large calls go
-//! through [`dma_fallback`](super::dma_fallback) into the RX ring of the ICT entry of their
-//! port, in host memory. That ICT serves those rings only (no transmit engine reads its
-//! TX registers here; its doorbells are taken and dropped).
+//! For the DMA fallback it also holds an Accio ICT with its receive and transmit engines:
+//! too-large calls go through [`dma_fallback`](super::dma_fallback) into the RX ring of
+//! the ICT entry of their port, in host memory; results too large for the lines go out
+//! through that entry's TX ring (the handler writes the reply's UDP payload as a TX record
+//! to the caller, rings TX_TAIL and sets [`ctrl::RING`](super::coherence::ctrl::RING) in
+//! its response, so the reply path frees the slot without sending). The transmit engine's
+//! frames and the reply path's take turns on `m_axis_tx`, whole frames at a time
+//! ([`merge_frames`]). A TX record's destination MAC is the entry's REMOTE_MAC (the next
+//! hop), as on any Accio TX ring.
 //!
 //! Ports: the MAC streams (`s_axis_rx`; `m_axis_tx` for replies and TX-line datagrams;
 //! `m_axis_other` for every frame that is not a call for a service, for the normal path),
 //! the coherence link (`c2n_*`, `n2c_*`), the LAUBERHORN register map (`s_axil`), the
 //! ICT's registers (`s_axil_ict`, the ACCIO map's ICT blocks, AxUSER the core) and host
-//! memory (`m_axi_*`, the rings' writes), one interrupt line per core (its PREEMPT.REQ),
-//! `backlog_irq` (BACKLOG.PENDING: a request waits for a process no core runs), and the
-//! ICT's interrupts, `accio_irq` (per core) and `accio_evq_irq`.
+//! memory (`m_axi_*`: the RX rings' writes, the TX rings' reads), one interrupt line per
+//! core (its PREEMPT.REQ), `backlog_irq` (BACKLOG.PENDING: a request waits for a process
+//! no core runs), and the ICT's interrupts, `accio_irq` (per core) and `accio_evq_irq`.
 
 use super::csr::csr;
 use super::dma_fallback::{dma_fallback, DmaFallbackCfg};
@@ -24,9 +29,11 @@ use super::rpc_reply::{rpc_reply, RpcReplyCfg};
 use super::rpc_rx::{rpc_rx, CallMeta, ErrorDone, FreeSlot, RpcRxCfg};
 use super::scheduler::{scheduler, Request, SchedulerCfg};
 use crate::accio::ict::accio_ict;
-use crate::accio::ict::DmaEvent;
-use crate::accio::nic::link_rx_ict;
+use crate::accio::nic::{dma_events, link_rx_ict, link_tx_ict};
 use crate::accio::rx_offload::accio_rx_offload;
+use crate::accio::tx_offload::accio_tx_offload;
+use crate::blocks::frame_merge::merge_frames;
+use crate::bundles::{Axis, AxisCfg};
 use crate::config::Config;
 use crate::ir::{Expr, HdlErrors, Inst, Module, ModuleBuilder};
 use std::rc::Rc;
@@ -66,9 +73,10 @@ struct Insts {
     scheduler: Inst,
     /// The LAUBERHORN register map.
     regs: Inst,
-    /// The DMA fallback's ICT, ring engine and the fallback itself.
+    /// The DMA fallback's ICT, ring engines and the fallback itself.
     ict: Inst,
     ring_rx: Inst,
+    ring_tx: Inst,
     fallback: Inst,
 }
 
@@ -83,10 +91,11 @@ pub fn lauberhorn_nic(cfg: &Config, net_width: u32) -> Result<Rc<Module>, HdlErr
         scheduler(sched_cfg)?,
         csr(l)?,
     );
-    let (ring_cfg, _, _) = crate::accio::nic::parts(cfg, net_width);
-    let (ict, ring_rx, fallback) = (
+    let (ring_cfg, ring_tx_cfg, _) = crate::accio::nic::parts(cfg, net_width);
+    let (ict, ring_rx, ring_tx, fallback) = (
         accio_ict(&cfg.ict)?,
         accio_rx_offload(ring_cfg)?,
+        accio_tx_offload(ring_tx_cfg)?,
         dma_fallback(DmaFallbackCfg {
             data_width: net_width,
             slots: l.slots,
@@ -109,6 +118,7 @@ pub fn lauberhorn_nic(cfg: &Config, net_width: u32) -> Result<Rc<Module>, HdlErr
         regs: m.instance("regs", &regs),
         ict: m.instance("ict", &ict),
         ring_rx: m.instance("ring_rx", &ring_rx),
+        ring_tx: m.instance("ring_tx", &ring_tx),
         fallback: m.instance("dma_fallback", &fallback),
     };
     expose_ports(&mut m, t);
@@ -118,7 +128,9 @@ pub fn lauberhorn_nic(cfg: &Config, net_width: u32) -> Result<Rc<Module>, HdlErr
     link_statistics(&mut m, t);
     link_dma_fallback(&mut m, t);
     ring_engine_without_normal_path(&mut m, t);
-    ict_for_receive_rings(&mut m, t);
+    ict_for_rings(&mut m, t)?;
+    transmit_ring(&mut m, t);
+    frames_out(&mut m, t, net_width)?;
     CallMeta::connect(&mut m, t.rx, t.reply);
     link_receive_statistics(&mut m, t);
     interrupts(&mut m, t, l.cores);
@@ -145,11 +157,11 @@ fn ignore(m: &mut ModuleBuilder, inst: Inst, outs: &[&str]) {
 fn expose_ports(m: &mut ModuleBuilder, t: Insts) {
     m.expose_as(t.ict, "s_axil", "s_axil_ict");
     m.expose(t.ring_rx, "m_axi_");
+    m.expose(t.ring_tx, "m_axi_");
     link_rx_ict(m, t.ring_rx, t.ict);
     for (inst, prefix) in [
         (t.rx, "s_axis_rx"),
         (t.rx, "m_axis_other"),
-        (t.reply, "m_axis_tx"),
         (t.endpoints, "c2n_"),
         (t.endpoints, "n2c_"),
         (t.regs, "s_axil"),
@@ -225,6 +237,8 @@ fn link_statistics(m: &mut ModuleBuilder, t: Insts) {
             (pi, "stat_bad_result", ci, "stat_bad_results"),
             (pi, "stat_sent", ci, "stat_sent"),
             (pi, "stat_tx_dropped", ci, "stat_tx_dropped"),
+            (pi, "stat_ring_replies", ci, "stat_ring_replies"),
+            (t.ring_tx, "stat_bad_record", ci, "stat_ring_dropped"),
             (ei, "ev_tryagain", ci, "stat_tryagains"),
             (ei, "ev_violation", ci, "stat_violations"),
         ],
@@ -321,53 +335,65 @@ fn ring_engine_without_normal_path(m: &mut ModuleBuilder, t: Insts) {
     );
 }
 
-/// The ICT serves the receive rings only: their DMA errors as events; no transmit engine,
-/// so its TX side idles. Its interrupts are the top's.
-fn ict_for_receive_rings(m: &mut ModuleBuilder, t: Insts) {
+/// The ICT serves the rings: both engines' DMA errors as events; RX_HEAD doorbells
+/// unneeded (the receive engine reads RX_HEAD with every lookup). Its interrupts are the
+/// top's.
+fn ict_for_rings(m: &mut ModuleBuilder, t: Insts) -> Result<(), HdlErrors> {
     let ii = t.ict;
-    DmaEvent::connect(m, t.ring_rx, ii);
+    dma_events(m, t.ring_rx, t.ring_tx, ii)?;
+    link_tx_ict(m, t.ring_tx, ii);
     m.connect(ii, "link_up", 1);
     m.connect(ii, "db_rx_ready", 1);
-    m.connect(ii, "db_tx_ready", 1);
-    for f in [
-        "tx_upd_valid",
-        "tx_upd_index",
-        "tx_upd_head",
-        "tx_info_index",
-    ] {
-        m.connect(ii, f, 0);
-    }
-    ignore(
-        m,
-        ii,
-        &[
-            "tx_info_enabled",
-            "tx_info_accelerated",
-            "tx_info_local_ip",
-            "tx_info_local_port",
-            "tx_info_remote",
-            "tx_info_remote_mac",
-            "tx_info_base",
-            "tx_info_size",
-            "tx_info_head",
-            "tx_info_tail",
-            "db_rx_valid",
-            "db_rx_index",
-            "db_tx_valid",
-            "db_tx_index",
-        ],
-    );
+    ignore(m, ii, &["db_rx_valid", "db_rx_index"]);
     for (out, from) in [("accio_irq", "irq"), ("accio_evq_irq", "evq_irq")] {
         let x = m.inst_output(ii, from);
         let o = m.output(out, x.width());
         m.set(&o, &x);
     }
+    Ok(())
+}
+
+/// The transmit engine sends TX ring records only, from LOCAL_MAC: no normal path here.
+fn transmit_ring(m: &mut ModuleBuilder, t: Insts) {
+    let ti = t.ring_tx;
+    link_all(m, &[(t.regs, "local_mac", ti, "mac_addr")]);
+    for f in ["valid", "addr", "len"] {
+        m.connect(ti, &format!("np_tx_{f}"), 0);
+    }
+    ignore(
+        m,
+        ti,
+        &[
+            "np_tx_ready",
+            "np_tx_done_valid",
+            "np_tx_done_error",
+            "stat_frames",
+            "stat_np_frames",
+            "stat_bad_doorbell",
+            "stat_dma_error",
+        ],
+    );
+}
+
+/// Replies and TX-line datagrams from the reply path, and the TX rings' frames, take turns
+/// on the MAC stream.
+fn frames_out(m: &mut ModuleBuilder, t: Insts, net_width: u32) -> Result<(), HdlErrors> {
+    let net = AxisCfg::net(net_width);
+    let port = Axis::source(m, "m_axis_tx", net);
+    let (replies, ring) = (
+        Axis::of_instance(t.reply, "m_axis_tx", net),
+        Axis::of_instance(t.ring_tx, "m_axis_tx", net),
+    );
+    merge_frames(m, &[(&replies, "reply"), (&ring, "ring")], &port)?;
+    Ok(())
 }
 
 /// The receive path's counters into the registers: every statistic counted nowhere else.
 fn link_receive_statistics(m: &mut ModuleBuilder, t: Insts) {
     let elsewhere = [
         "replies",
+        "ring_replies",
+        "ring_dropped",
         "bad_results",
         "tryagains",
         "violations",

@@ -12,10 +12,10 @@ use Access::{None as NO, ReadOnly as RO, ReadWrite as RW};
 /// `ID.MAGIC`: "LAUB".
 pub const MAGIC: u64 = 0x4c41_5542;
 /// `ID.VERSION` of this register layout.
-pub const VERSION: u64 = 2;
+pub const VERSION: u64 = 3;
 
 /// The statistics counters of GLOBAL, with the pulse each counts.
-pub const STATS: [(&str, &str); 18] = [
+pub const STATS: [(&str, &str); 20] = [
     (
         "CALLS",
         "Calls delivered into a slot and queued for their process.",
@@ -75,6 +75,14 @@ pub const STATS: [(&str, &str); 18] = [
     (
         "TX_DROPPED",
         "TX-line messages dropped: length 0 or past the line, or a user endpoint's source port other than CORE.TX_PORT.",
+    ),
+    (
+        "RING_REPLIES",
+        "Slots freed without a reply: the handler answered through its port's ICT TX ring (CONTROL word 0 RING; the ring's frames are not counted in REPLIES).",
+    ),
+    (
+        "RING_DROPPED",
+        "ICT TX ring records not sent: longer than the largest payload, or running past the posted data.",
     ),
 ];
 

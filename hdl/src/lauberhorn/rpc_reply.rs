@@ -15,6 +15,9 @@
 //! 3. The frame goes to the caller's MAC, IP and port from the call's own addresses (as
 //!    `rpc_rx` kept them), then the slot is freed.
 //!
+//! A response with [`ctrl::RING`] set was answered through an ICT TX ring (results
+//! larger than the lines): its slot is freed at once, nothing sent (`stat_ring_replies`).
+//!
 //! For each `tx_send` buffer ([`tx`] layout): its last 16 bytes give the length and the
 //! addresses. A length of 0 or past the line, or a user endpoint's source port other than
 //! its core's `tx_port`, drops the message (counted in `stat_tx_dropped`); otherwise its
@@ -333,6 +336,8 @@ struct Job {
     slot: Sig,
     /// The handler wrote a result (an error reply counts as written).
     wrote: Sig,
+    /// The handler answered through an ICT TX ring: free the slot, send nothing.
+    ring: Sig,
     /// The reply's `accept_stat`.
     status: Sig,
     /// The pass feeds the frame builder (the first one feeds the checksum).
@@ -355,6 +360,7 @@ impl Job {
             state: m.reg_reset("state", 3, IDLE),
             slot: m.reg("slot", d.slot_bits),
             wrote: m.reg("wrote", 1),
+            ring: m.reg("ring", 1),
             status: m.reg("accept_stat", 8),
             second_pass: m.reg("second_pass", 1),
             datagram: m.reg("datagram", 1),
@@ -545,6 +551,7 @@ fn header_read(
         "result_ok",
         &job.wrote & result_len.le(u64::from(cfg.capacity())),
     );
+    let ring = m.node("ring_answered", &job.wrote & word0.bit(ctrl::RING));
     let descriptor = m.reg("tx_descriptor", 128);
     m.unused(&descriptor); // the length is taken as it arrives
     let desc_next = m.node("tx_descriptor_next", rd.data.slice(d.word_bits - 128, 128));
@@ -579,12 +586,15 @@ fn header_read(
         m.set(&job.second_pass, 0);
         m.set(&reads.words_asked, lit(0, 17));
         m.set(&job.pass_done, 0);
+        m.set(&job.ring, &ring & !&job.datagram);
         m.set(
             &job.state,
-            (&job.datagram & !&datagram_ok).mux(lit(FREE, 3), lit(PASS, 3)),
+            job.datagram
+                .mux(!&datagram_ok, &ring)
+                .mux(lit(FREE, 3), lit(PASS, 3)),
         );
     });
-    stat(m, "bad_result", &arrives & !&job.datagram & !&good);
+    stat(m, "bad_result", &arrives & !&job.datagram & !&good & !&ring);
     stat(m, "tx_dropped", &arrives & &job.datagram & !&datagram_ok);
     HeaderIn {
         arrives,
@@ -915,7 +925,8 @@ fn release(m: &mut ModuleBuilder, ports: &Ports, job: &Job, pass_end: &Sig) {
     m.set(&ports.sent.valid, job.at(FREE) & &job.datagram);
     let freed = m.node("freed", job.at(FREE) & (&job.datagram | &ports.free.ready));
     m.when(&freed, |m| m.set(&job.state, IDLE));
-    stat(m, "replies", &freed & !&job.datagram);
+    stat(m, "replies", &freed & !&job.datagram & !&job.ring);
+    stat(m, "ring_replies", &freed & &job.ring);
 }
 
 /// The builder's frames are the MAC stream.

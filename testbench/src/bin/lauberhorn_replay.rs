@@ -69,6 +69,8 @@ struct File {
     error_replies: bool,
     /// The DMA fallback: an ICT ring of this many bytes per service port.
     dma_ring: Option<u32>,
+    /// The MAC the TX rings' replies go to; absent: the first frame's source.
+    next_hop: Option<String>,
     /// Per core: "user:P" (process P's user loop), "kernel" or "other".
     cores: Vec<String>,
     /// Per core and cycle, the probability of a voluntary eviction.
@@ -178,7 +180,8 @@ fn main() -> Result<()> {
             process: s.process,
             func: s.func,
             data: s.data,
-            handler,
+            name: handler.name().to_string(),
+            handler: handler.procedure(),
             ring: true,
         });
     }
@@ -231,6 +234,13 @@ fn main() -> Result<()> {
             None => None,
         },
         dma_ring: file.dma_ring,
+        next_hop: match &file.next_hop {
+            Some(m) => mac(m).context("next_hop")?,
+            None => frames
+                .first()
+                .and_then(|f| f.get(6..12))
+                .map_or([0; 6], |m| m.try_into().unwrap()),
+        },
         mem_latency: 20,
         mem_stall: 0.0,
         preempt: 0.0,

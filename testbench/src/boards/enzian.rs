@@ -39,7 +39,7 @@ pub fn io(d: &Core) -> IoPins<'_> {
     IoPins {
         axil: sim_models::axil_master_no_user!(d.s_axil),
         ict: sim_models::axil_master!(d.s_axil_ict),
-        mem: sim_models::axi_slave_ports!(d.m_axi, write),
+        mem: sim_models::axi_slave_ports!(d.m_axi),
         rx: sim::axis_in!(d.rx_axis),
         tx: sim::axis_out!(d.tx_axis),
         other: sim::axis_out!(d.m_axis_other),

@@ -220,7 +220,7 @@ impl Traffic for Soak<'_> {
 
     fn seen(&mut self, s: Seen) {
         match s {
-            Seen::CallIn(_) | Seen::Control(_) | Seen::Load(_) => {}
+            Seen::CallIn(_) | Seen::Control(_) | Seen::Load(_) | Seen::RingBell(_) => {}
             Seen::Reply(f, _) => match xid_of(&f).and_then(|x| self.replies.remove(&x)) {
                 Some(c) => {
                     if let Some(why) = reply_problem(&self.host, &c, &f) {

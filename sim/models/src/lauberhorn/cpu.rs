@@ -14,6 +14,12 @@
 //! its endpoint's TX lines: load the current TX line (again, while it is a TRYAGAIN), write
 //! the message into it, and load the other TX line (the doorbell).
 //!
+//! A result larger than the lines hold goes out through a TX ring ([`RingSender`]): the
+//! core writes the whole reply ([`accepted_reply`]) as a TX record to the caller and rings
+//! TX_TAIL when its work is done, then writes only word 0 of its response, with
+//! [`ctrl::RING`] set. It needs the caller's address, which only a `KIND_DMA` request's
+//! RX record carries (the CONTROL line has no room for it).
+//!
 //! The caches behave like a write-allocate cache of 128-byte lines with MESI-like states
 //! (shared, exclusive clean, modified): a store to a line not held exclusive first
 //! fetches it with `RD_EXCL`; every cycle each core evicts one of its lines with
@@ -154,6 +160,23 @@ pub type Sends = Box<dyn Fn(usize, &Request) -> Vec<Datagram>>;
 /// memory is the host's).
 pub type DmaReader = Box<dyn Fn(&Line) -> Vec<u8>>;
 
+/// Sends the reply to a `KIND_DMA` request (its CONTROL line) through the TX ring of the ICT
+/// entry whose RX ring held the call: writes the reply's UDP payload as a TX record to the
+/// caller the RX record names, and rings TX_TAIL (host memory and the ICT's registers are
+/// the host's).
+pub type RingSender = Box<dyn Fn(&Line, &[u8])>;
+
+/// The UDP payload of an accepted ONC-RPC reply (RFC 5531): `xid`, REPLY, MSG_ACCEPTED, an
+/// AUTH_NONE verifier, `accept_stat`, then the results as they are.
+pub fn accepted_reply(xid: u32, accept_stat: u8, results: &[u8]) -> Vec<u8> {
+    let mut p = Vec::with_capacity(24 + results.len());
+    for word in [xid, 1, 0, 0, 0, u32::from(accept_stat)] {
+        p.extend(word.to_be_bytes());
+    }
+    p.extend(results);
+    p
+}
+
 /// One request a core served, for the tests and the replay's dispatch log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Served {
@@ -247,6 +270,9 @@ struct Core {
     request: Option<Request>,
     result: Vec<u8>,
     status: u8,
+    /// A reply for the TX ring, sent when the work is done; then the response says RING.
+    ring: Option<Vec<u8>>,
+    by_ring: bool,
     sends: Vec<Datagram>,
     served: Vec<Served>,
 }
@@ -258,6 +284,7 @@ pub struct Cpu {
     handler: Handler,
     sender: Option<Sends>,
     dma_reader: Option<DmaReader>,
+    ring_sender: Option<RingSender>,
     cores: Vec<Core>,
     /// The ordered CPU-to-NIC channel, and the beat of its head being sent.
     up: VecDeque<Msg>,
@@ -300,6 +327,8 @@ impl Cpu {
                 request: None,
                 result: Vec::new(),
                 status: 0,
+                ring: None,
+                by_ring: false,
                 sends: Vec::new(),
                 served: Vec::new(),
             })
@@ -311,6 +340,7 @@ impl Cpu {
             handler,
             sender: None,
             dma_reader: None,
+            ring_sender: None,
             cores,
             up: VecDeque::new(),
             up_beat: 0,
@@ -339,6 +369,11 @@ impl Cpu {
     /// Cores read the arguments of `KIND_DMA` requests with `reader`.
     pub fn set_dma_reader(&mut self, reader: DmaReader) {
         self.dma_reader = Some(reader);
+    }
+
+    /// Cores send results too large for the lines with `sender`.
+    pub fn set_ring_sender(&mut self, sender: RingSender) {
+        self.ring_sender = Some(sender);
     }
 
     /// Raises `core`'s interrupt (the kernel preempting it).
@@ -393,7 +428,8 @@ impl Cpu {
     }
 
     /// Why a core's program stopped, if one did: a handler's result larger than the lines
-    /// hold (the NIC has no path for it yet). That core stays out of its loop.
+    /// hold that cannot go through a TX ring (no [`RingSender`], or an inline request, whose
+    /// caller the core does not know). That core stays out of its loop.
     pub fn failure(&self) -> Option<&str> {
         self.failure.as_deref()
     }
@@ -730,17 +766,23 @@ impl Cpu {
                 }
                 let (result, status) = (self.handler)(core, &req);
                 let max = (ctrl::RESULT_INLINE + LINE_BYTES * self.cfg.aux_lines) as usize;
-                if result.len() > max {
-                    let xid = u64::from_le_bytes(req.control[..8].try_into().unwrap()) >> 32;
+                let xid = (w0 >> ctrl::XID_LSB) as u32;
+                let dma = w0 >> ctrl::KIND_LSB & 3 == ctrl::KIND_DMA;
+                if result.len() > max && !(dma && self.ring_sender.is_some()) {
                     self.failure = Some(format!(
                         "core {core}: the result for xid {xid:#010x} is {} bytes, more than the \
-                         {max} the CONTROL and AUX lines hold (a result cannot go out through \
-                         a ring yet)",
-                        result.len()
+                         {max} the CONTROL and AUX lines hold, and {}",
+                        result.len(),
+                        if dma {
+                            "the host gave no TX ring"
+                        } else {
+                            "only a DMA request's record names the caller a TX ring record needs"
+                        }
                     ));
                     self.cores[core].pc = Pc::Retired;
                     return;
                 }
+                let ring = (result.len() > max).then(|| accepted_reply(xid, status, &result));
                 let sends = self.sender.as_ref().map_or(Vec::new(), |f| f(core, &req));
                 let endpoint = self.cores[core].endpoint;
                 let work = self.rng.gen_range(0..=self.cfg.work) as u64;
@@ -755,28 +797,44 @@ impl Cpu {
                 });
                 c.result = result;
                 c.status = status;
+                c.ring = ring;
                 c.sends = sends;
                 c.pc = Pc::Work(cycle + work);
             }
             Pc::Work(until) => {
                 if self.cycle >= until {
-                    self.cores[core].pc = Pc::Write(0);
+                    let c = &mut self.cores[core];
+                    if let Some(reply) = c.ring.take() {
+                        let control = c.request.as_ref().unwrap().control;
+                        (self.ring_sender.as_ref().unwrap())(&control, &reply);
+                        c.by_ring = true;
+                    }
+                    c.pc = Pc::Write(0);
                 }
             }
             Pc::Write(k) => {
                 let c = &self.cores[core];
                 let inline = ctrl::RESULT_INLINE as usize;
-                let lines = 1 + c
-                    .result
-                    .len()
-                    .saturating_sub(inline)
-                    .div_ceil(LINE_BYTES as usize);
+                let lines = if c.by_ring {
+                    1
+                } else {
+                    1 + c
+                        .result
+                        .len()
+                        .saturating_sub(inline)
+                        .div_ceil(LINE_BYTES as usize)
+                };
                 if k as usize == lines {
-                    self.cores[core].pc = next_send(&self.cores[core].sends, 0);
+                    let c = &mut self.cores[core];
+                    c.by_ring = false;
+                    c.pc = next_send(&c.sends, 0);
                     return;
                 }
                 let mut bytes = vec![0u8; LINE_BYTES as usize];
-                let (from, to) = if k == 0 {
+                let (from, to) = if c.by_ring {
+                    bytes[..8].copy_from_slice(&(1u64 << ctrl::RING).to_le_bytes());
+                    (0, 0)
+                } else if k == 0 {
                     let w0 = (c.result.len() as u64) << ctrl::LEN_LSB
                         | u64::from(c.status) << ctrl::STAT_LSB;
                     bytes[..8].copy_from_slice(&w0.to_le_bytes());

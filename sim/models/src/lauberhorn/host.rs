@@ -11,7 +11,10 @@
 //! service port an accelerated ICT entry with an RX ring in host memory (the NIC's
 //! `m_axi` writes land in a [`HostMem`]); cores read `KIND_DMA` requests' arguments from
 //! those rings, and the kernel gives the space back: RX_HEAD moves past each record once
-//! its request was served, in ring order (`RingHeads`).
+//! its request was served, in ring order (`RingHeads`). Each such entry also has a TX ring
+//! (as large, at [`DMA_TX_RING_BASE`]) and [`HostCfg::next_hop`] as REMOTE_MAC: a result
+//! too large for the lines goes out through it ([`RingSender`]), the record to the caller
+//! its RX record names, TX_TAIL written by the kernel's ICT master.
 //!
 //! The MAC starts a frame only while fewer than [`HostCfg::outstanding`] of the calls it
 //! sent (frames [`expects_reply`] says a slot will take) wait for their reply, so a replay
@@ -25,8 +28,11 @@
 // Fields are the registers' and the frames' own.
 #![allow(missing_docs)]
 
-use super::cpu::{CohPorts, Cpu, CpuCfg, Datagram, Handler, LoadWait, Request, Sends, Served};
+use super::cpu::{
+    CohPorts, Cpu, CpuCfg, Datagram, Handler, LoadWait, Request, RingSender, Sends, Served,
+};
 use super::rx_fate::Way;
+use crate::accio::host::write_tx_record_to;
 use crate::axil::{Access, AxilMaster, AxilPorts, Completion};
 use crate::hostmem::{AxiPorts, HostMem, HostMemCfg, WriteRecord};
 use hdl::config::LauberhornConfig;
@@ -40,6 +46,7 @@ use sim::{Model, PortRead, PortWrite};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// The ports of a `lauberhorn_nic` model: `lauberhorn_pins!(dut)`.
 pub struct NicPins<'a> {
@@ -74,7 +81,7 @@ macro_rules! lauberhorn_pins {
             io: $crate::lauberhorn::host::IoPins {
                 axil: $crate::axil_master_no_user!($d.s_axil),
                 ict: $crate::axil_master!($d.s_axil_ict),
-                mem: $crate::axi_slave_ports!($d.m_axi, write),
+                mem: $crate::axi_slave_ports!($d.m_axi),
                 rx: $crate::sim::axis_in!($d.s_axis_rx),
                 tx: $crate::sim::axis_out!($d.m_axis_tx),
                 other: $crate::sim::axis_out!($d.m_axis_other),
@@ -167,7 +174,12 @@ impl Clocking for OneClock<'_, '_> {
     }
 }
 
-/// The built-in handlers a service can run.
+/// What a service runs for a call: its result bytes for the call's arguments (the reply is
+/// SUCCESS). Results larger than the lines go out through a TX ring (a DMA call's only:
+/// see [`cpu`](super::cpu)).
+pub type Procedure = Arc<dyn Fn(&[u8]) -> Vec<u8> + Send + Sync>;
+
+/// Procedures by name, for the replay's services file (`handler = "echo"`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Builtin {
     /// The arguments, unchanged.
@@ -180,6 +192,15 @@ pub enum Builtin {
 }
 
 impl Builtin {
+    /// The name [`from_name`](Self::from_name) takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Builtin::Echo => "echo",
+            Builtin::Reverse => "reverse",
+            Builtin::Sum => "sum",
+        }
+    }
+
     /// By name: `echo`, `reverse` or `sum`.
     pub fn from_name(name: &str) -> Option<Builtin> {
         match name {
@@ -188,6 +209,11 @@ impl Builtin {
             "sum" => Some(Builtin::Sum),
             _ => None,
         }
+    }
+
+    /// The procedure this name stands for.
+    pub fn procedure(self) -> Procedure {
+        Arc::new(move |args| self.apply(args))
     }
 
     pub fn apply(self, args: &[u8]) -> Vec<u8> {
@@ -206,8 +232,8 @@ impl Builtin {
     }
 }
 
-/// A service-table entry and the handler its calls run.
-#[derive(Clone, Debug)]
+/// A service-table entry and the procedure its calls run ([`HostCfg::register`]).
+#[derive(Clone)]
 pub struct Service {
     pub prog: u32,
     pub vers: u32,
@@ -217,10 +243,28 @@ pub struct Service {
     pub process: u32,
     pub func: u64,
     pub data: u64,
-    pub handler: Builtin,
+    /// The procedure's name, for logs (a [`Builtin`]'s for the replay's services).
+    pub name: String,
+    pub handler: Procedure,
     /// With the DMA fallback, its port gets an ICT entry and ring (else its too-large calls
     /// find none and are dropped).
     pub ring: bool,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service")
+            .field("prog", &self.prog)
+            .field("vers", &self.vers)
+            .field("proc_", &self.proc_)
+            .field("port", &self.port)
+            .field("process", &self.process)
+            .field("func", &self.func)
+            .field("data", &self.data)
+            .field("name", &self.name)
+            .field("ring", &self.ring)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What a core does: the scheduling state the kernel gives it.
@@ -260,8 +304,11 @@ pub struct HostCfg {
     pub outstanding: usize,
     /// Cores send a notification per request served, to here.
     pub notify: Option<Notify>,
-    /// The DMA fallback, with an RX ring of this many bytes per service port.
+    /// The DMA fallback, with an RX ring and a TX ring of this many bytes per service port.
     pub dma_ring: Option<u32>,
+    /// The MAC of the next hop towards the callers: the destination of the frames the TX
+    /// rings send (their entries' REMOTE_MAC).
+    pub next_hop: [u8; 6],
     /// Host memory: cycles to a write's response, and the probability of a stall cycle.
     pub mem_latency: u64,
     pub mem_stall: f64,
@@ -272,10 +319,42 @@ pub struct HostCfg {
     pub retire: f64,
 }
 
+impl HostCfg {
+    /// Registers an RPC service: calls of program `prog`, version `vers` and procedure
+    /// `proc_` (None: any) to UDP `port` go to `process`, whose dispatch loop (a core's
+    /// user loop, else the kernel's) runs `procedure` on their arguments. The entry's code
+    /// and data pointers are made up from its index; with the DMA fallback its port gets a
+    /// ring. Returns the service-table entry.
+    pub fn register(
+        &mut self,
+        (prog, vers, proc_): (u32, u32, Option<u32>),
+        port: u16,
+        process: u32,
+        (name, procedure): (&str, impl Fn(&[u8]) -> Vec<u8> + Send + Sync + 'static),
+    ) -> usize {
+        let i = self.services.len();
+        self.services.push(Service {
+            prog,
+            vers,
+            proc_,
+            port,
+            process,
+            func: 0x1000 + i as u64,
+            data: 0x2000 + i as u64,
+            name: name.to_string(),
+            handler: Arc::new(procedure),
+            ring: true,
+        });
+        i
+    }
+}
+
 /// Host memory of the DMA fallback's rings: ring `i` (the `i`-th distinct service port's
 /// ICT entry) at `DMA_RING_BASE + i * DMA_RING_STRIDE`.
 pub const DMA_RING_BASE: u64 = 0x1_0000_0000;
 pub const DMA_RING_STRIDE: u64 = 0x100_0000;
+/// Ring `i`'s TX ring at `DMA_TX_RING_BASE + i * DMA_RING_STRIDE`.
+pub const DMA_TX_RING_BASE: u64 = 0x2_0000_0000;
 
 /// The distinct ports of the services with a ring, in order: ICT entry `i` serves
 /// `ports[i]`.
@@ -342,6 +421,52 @@ pub fn dma_args(mem: &HostMem, ring_bytes: u32, control: &[u8]) -> Vec<u8> {
         .collect()
 }
 
+/// The TX rings' producer side: each entry's TX_TAIL, and the doorbells (entry, TX_TAIL)
+/// the kernel is still to write.
+#[derive(Default)]
+pub struct TxRings {
+    tails: BTreeMap<usize, u32>,
+    pub doorbells: VecDeque<(usize, u32)>,
+}
+
+/// The cores' [`RingSender`]: the reply as a TX record (`data_width`-bit engine) to the
+/// caller the `KIND_DMA` request's RX record names, in the TX ring of that record's entry.
+/// The rings must hold the records of every call the MAC lets wait at once.
+pub fn ring_sender(
+    mem: Rc<RefCell<HostMem>>,
+    rings: Rc<RefCell<TxRings>>,
+    ring_bytes: u32,
+    data_width: u32,
+) -> RingSender {
+    use hdl::accio::rx_offload::record as rx;
+    Box::new(move |control, reply| {
+        let (entry, at, _) = dma_record(control);
+        let mut m = mem.borrow_mut();
+        let rx_base = DMA_RING_BASE + entry as u64 * DMA_RING_STRIDE;
+        let field = |off: usize, n: usize| -> u64 {
+            (0..n as u64).fold(0, |v, i| {
+                let a = (at + off as u64 + i) % u64::from(ring_bytes);
+                v << 8 | u64::from(m.read_byte(rx_base + a))
+            })
+        };
+        let caller = (field(rx::SRC_IP, 4) as u32, field(rx::SRC_PORT, 2) as u16);
+        let mut r = rings.borrow_mut();
+        let tail = r.tails.entry(entry).or_insert(0);
+        let base = DMA_TX_RING_BASE + entry as u64 * DMA_RING_STRIDE;
+        *tail = write_tx_record_to(
+            &mut m,
+            base,
+            ring_bytes,
+            *tail,
+            Some(caller),
+            reply,
+            data_width,
+        );
+        let t = *tail;
+        r.doorbells.push_back((entry, t));
+    })
+}
+
 /// What happened.
 #[derive(Clone, Debug, Default)]
 pub struct Report {
@@ -360,6 +485,8 @@ pub struct Report {
     /// beat out, in order.
     pub ctrl_at: Vec<u64>,
     pub first_out: Vec<u64>,
+    /// Cycles of each TX_TAIL doorbell of a TX ring the NIC took (address and data).
+    pub ring_bells: Vec<u64>,
     /// Cycles until every frame was in, every reply out and nothing moved for a while
     /// (the statistics are read after).
     pub cycles: u64,
@@ -688,13 +815,12 @@ fn entry_of(r: &Request) -> usize {
     (w3 >> ctrl::SERVICE_LSB & 0xff) as usize
 }
 
-/// The handler every core runs: the service's built-in, by the descriptor's service entry.
+/// The handler every core runs (the body of the dispatch loop): the service's procedure,
+/// by the descriptor's service entry.
 pub fn handler(services: &[Service]) -> Handler {
-    let table: Vec<Builtin> = services.iter().map(|s| s.handler).collect();
+    let table: Vec<Procedure> = services.iter().map(|s| Arc::clone(&s.handler)).collect();
     Box::new(move |_core, r: &Request| {
-        let out = table
-            .get(entry_of(r))
-            .map_or_else(Vec::new, |h| h.apply(&r.args));
+        let out = table.get(entry_of(r)).map_or_else(Vec::new, |h| h(&r.args));
         (out, 0)
     })
 }
@@ -715,7 +841,7 @@ pub fn notification(services: &[Service], n: &Notify, r: &Request) -> Datagram {
     let process = u32::from(r.control[24]) | u32::from(r.control[25]) << 8;
     let result = services
         .get(entry_of(r))
-        .map_or_else(Vec::new, |s| s.handler.apply(&r.args));
+        .map_or_else(Vec::new, |s| (s.handler)(&r.args));
     let mut payload = ((w0 >> ctrl::XID_LSB) as u32).to_be_bytes().to_vec();
     let room = tx::PAYLOAD as usize - payload.len();
     payload.extend(&result[..result.len().min(room)]);
@@ -857,6 +983,9 @@ pub enum Seen<'a> {
     Served(Served),
     /// The NIC wrote a beat into host memory (the DMA fallback's rings).
     Write(&'a WriteRecord),
+    /// The NIC took a TX_TAIL doorbell of a TX ring (a reply too large for the lines), at
+    /// this cycle.
+    RingBell(u64),
     /// The kernel moved RX_HEAD of the DMA fallback's ICT entry to this offset.
     Released(usize, u64),
     /// A core's load was answered (the CPU model's record of it).
@@ -921,6 +1050,7 @@ impl Traffic for Collect<'_> {
             Seen::Notification(f) => r.notifications.push(f),
             Seen::Other(f) => r.others.push(f),
             Seen::Served(sv) => r.served[sv.core].push(sv),
+            Seen::RingBell(c) => r.ring_bells.push(c),
             Seen::Write(_) | Seen::Released(..) | Seen::Load(_) => {}
         }
     }
@@ -975,9 +1105,16 @@ pub fn stream_on(
     let amap = hdl::accio::regs::regmap(&cfg.ict);
     let entry_reg = |i: usize, r: &str| addr(&amap, "ENTRY", i, r);
     let mut rings = RingHeads::default();
+    let tx_rings = Rc::new(RefCell::new(TxRings::default()));
     if let Some(bytes) = host.dma_ring {
         let m = Rc::clone(&mem);
         cpu.set_dma_reader(Box::new(move |l| dma_args(&m.borrow(), bytes, l)));
+        cpu.set_ring_sender(ring_sender(
+            Rc::clone(&mem),
+            Rc::clone(&tx_rings),
+            bytes,
+            8 * p.rx.lanes() as u32,
+        ));
         assert!(
             dma_ports(&host.services).len() <= cfg.ict.entries as usize,
             "an ICT entry per service port"
@@ -991,18 +1128,30 @@ pub fn stream_on(
             let ctrl = field("CTRL", "ENABLED", 1)
                 | field("CTRL", "ACCELERATED", 1)
                 | field("CTRL", "PROTOCOL", 17);
+            let mac = host.next_hop.iter().fold(0, |a, b| a << 8 | u64::from(*b));
             for (a, v) in [
                 (e(i, "LOCAL"), local),
+                (e(i, "REMOTE_MAC"), mac),
                 (e(i, "RX_BASE"), DMA_RING_BASE + i as u64 * DMA_RING_STRIDE),
                 (e(i, "RX_SIZE"), u64::from(bytes)),
                 (e(i, "RX_HEAD"), 0),
                 (e(i, "RX_TAIL"), 0),
+                (
+                    e(i, "TX_BASE"),
+                    DMA_TX_RING_BASE + i as u64 * DMA_RING_STRIDE,
+                ),
+                (e(i, "TX_SIZE"), u64::from(bytes)),
+                (e(i, "TX_HEAD"), 0),
+                (e(i, "TX_TAIL"), 0),
                 (e(i, "CTRL"), ctrl),
             ] {
                 ict.push(Access::write(a, v, true, 0));
             }
         }
     }
+    let tx_tails: Vec<u64> = (0..cfg.ict.entries as usize)
+        .map(|i| entry_reg(i, "TX_TAIL"))
+        .collect();
     p.rx.idle();
     clk.reset();
     // The kernel's setup.
@@ -1188,9 +1337,12 @@ pub fn stream_on(
                     end.counters.insert(name.to_string(), c.data);
                 }
             }
-            let (_, done) = ict.sample(&p.ict);
+            let (taken, done) = ict.sample(&p.ict);
             if let Some(c) = done {
                 assert_eq!(c.resp, 0, "ICT register access {:?}", c.access);
+            }
+            if taken.is_some_and(|a| setup_done && tx_tails.contains(&a.addr)) {
+                traffic.seen(Seen::RingBell(cycle));
             }
             let mut m = mem.borrow_mut();
             m.sample(&p.mem);
@@ -1198,6 +1350,7 @@ pub fn stream_on(
                 traffic.seen(Seen::Write(&w));
             }
             m.write_bursts.clear();
+            m.read_bursts.clear();
             setup_done |= mmio.idle() && ict.idle();
         }
         if due.link {
@@ -1217,6 +1370,14 @@ pub fn stream_on(
                         traffic.seen(Seen::Released(e, head));
                     }
                 }
+            }
+            while let Some((e, tail)) = tx_rings.borrow_mut().doorbells.pop_front() {
+                ict.push(Access::write(
+                    entry_reg(e, "TX_TAIL"),
+                    u64::from(tail),
+                    true,
+                    0,
+                ));
             }
         }
         clk.tick();

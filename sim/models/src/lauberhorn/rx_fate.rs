@@ -49,6 +49,9 @@ pub enum Way {
         entry: usize,
         /// Its arguments went through its port's ICT ring.
         dma: bool,
+        /// Its result is too large for the lines: the reply went through the port's TX
+        /// ring (from a DMA call, whose record names the caller).
+        ring: bool,
     },
     /// Answered with the error of its [`Kind::Unmatched`] (CTRL.ERROR_REPLIES).
     Error,
@@ -116,11 +119,23 @@ pub fn fate(frame: &[u8], host: &HostCfg, lh: &LauberhornConfig) -> Fate {
         Kind::Malformed => reject,
         Kind::Unmatched { .. } if host.error_replies => Way::Error,
         Kind::Unmatched { .. } => reject,
-        Kind::Call { entry, fits: true } => Way::Served { entry, dma: false },
+        Kind::Call { entry, fits: true } => Way::Served {
+            entry,
+            dma: false,
+            ring: false,
+        },
         Kind::Call { entry, fits: false } => match host.dma_ring {
             None => Way::Other,
             Some(_) if dma_ports(&host.services).contains(&host.services[entry].port) => {
-                Way::Served { entry, dma: true }
+                let c = rpc_call(frame);
+                let args = &frame[c.args_offset..c.args_offset + c.args_len];
+                let result = (host.services[entry].handler)(args).len();
+                let lines = (ctrl::RESULT_INLINE + LINE_BYTES * lh.aux_lines) as usize;
+                Way::Served {
+                    entry,
+                    dma: true,
+                    ring: result > lines,
+                }
             }
             Some(_) => Way::Dropped,
         },
@@ -150,6 +165,10 @@ pub fn counters(host: &HostCfg, fates: &[Fate]) -> BTreeMap<String, u64> {
         let by_way: &[&str] = match (&f.way, host.notify.is_some()) {
             (Way::Served { dma: false, .. }, false) => &["CALLS", "REPLIES"],
             (Way::Served { dma: false, .. }, true) => &["CALLS", "REPLIES", "SENT"],
+            (Way::Served { ring: true, .. }, false) => &["CALLS", "RING_REPLIES", "DMA_CALLS"],
+            (Way::Served { ring: true, .. }, true) => {
+                &["CALLS", "RING_REPLIES", "DMA_CALLS", "SENT"]
+            }
             (Way::Served { dma: true, .. }, false) => &["CALLS", "REPLIES", "DMA_CALLS"],
             (Way::Served { dma: true, .. }, true) => &["CALLS", "REPLIES", "DMA_CALLS", "SENT"],
             (Way::Error, _) => &["ERROR_REPLIES", "REPLIES"],
