@@ -107,12 +107,12 @@ fn lauberhorn_figures_agree_with_the_exact_cycle_tests() {
     // tests/lauberhorn_nic.rs, exact_cycles_*: (width, args, → line, → reply), both
     // endpoints for the lines, the kernel endpoint's service for the DMA fallback.
     for (w, svc, args, line, reply) in [
-        (512, 0, 8, 22, 58),
-        (512, 1, 8, 22, 58),
-        (64, 0, 8, 30, 65),
-        (64, 1, 8, 30, 65),
-        (512, 1, 600, 88, 123),
-        (64, 1, 600, 233, 267),
+        (512, 0, 8, 22, 59),
+        (512, 1, 8, 22, 59),
+        (64, 0, 8, 30, 66),
+        (64, 1, 8, 30, 66),
+        (512, 1, 600, 88, 124),
+        (64, 1, 600, 233, 268),
     ] {
         let r = f.rpc_of(w, svc, args);
         assert_eq!(r.to_line.len(), scale.reps);

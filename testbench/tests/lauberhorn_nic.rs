@@ -309,7 +309,7 @@ fn exact_cycles_call_to_control_line_and_reply() {
         "lauberhorn_nic_exact",
         &|rng| plain_calls(rng, 12, None, 8),
         false,
-        [(512, 22, 58), (64, 30, 65)],
+        [(512, 22, 59), (64, 30, 66)],
     );
 }
 
@@ -322,7 +322,7 @@ fn exact_cycles_of_a_dma_call() {
         "lauberhorn_nic_dma_exact",
         &|rng| plain_calls(rng, 6, Some(1), 600),
         true,
-        [(512, 88, 123), (64, 233, 267)],
+        [(512, 88, 124), (64, 233, 268)],
     );
 }
 
