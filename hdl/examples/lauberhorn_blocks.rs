@@ -1,6 +1,7 @@
-//! Emits the Lauberhorn NIC's blocks, in the default configuration, as tops of their own
-//! (Verilog files and a filelist `TOP.f` each) into the directory given, for
-//! `scripts/synth-blocks.sh`: `cargo run -p hdl --example lauberhorn_blocks -- DIR`.
+//! Emits the Lauberhorn NIC's blocks, in the default configuration or that of a TOML file,
+//! as tops of their own (Verilog files and a filelist `TOP.f` each) into the directory
+//! given, for `scripts/synth-blocks.sh`:
+//! `cargo run -p hdl --example lauberhorn_blocks -- DIR [CONFIG.toml]`.
 
 use hdl::lauberhorn::{
     csr, dma_fallback, endpoints, nic, rpc_reply, rpc_rx, scheduler, service_table,
@@ -11,9 +12,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = PathBuf::from(
         std::env::args()
             .nth(1)
-            .ok_or("usage: lauberhorn_blocks DIR")?,
+            .ok_or("usage: lauberhorn_blocks DIR [CONFIG.toml]")?,
     );
-    let c = hdl::config::Config::default();
+    let c = match std::env::args().nth(2) {
+        Some(path) => hdl::config::Config::from_toml(&std::fs::read_to_string(path)?)?,
+        None => hdl::config::Config::default(),
+    };
     let l = &c.lauberhorn;
     let (rx, reply, ep, sched) = nic::parts(&c, 512);
     let blocks = [

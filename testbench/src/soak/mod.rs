@@ -22,11 +22,14 @@ pub struct Tally {
     pub outside: u64,
     /// DMA writes landing on data the host had been given and not yet released.
     pub overwrites: u64,
-    /// Drops the NIC reported (Accio: RX_RING_FULL, checked against every entry's DROPS;
-    /// Lauberhorn: NO_SLOT + REFUSED + DMA_DROPPED) ...
+    /// Drops the NIC reported (Accio: RX_RING_FULL, checked against every entry's DROPS,
+    /// and RX_NO_BUFFER; Lauberhorn: NO_SLOT + REFUSED + DMA_DROPPED) ...
     pub drops_nic: u64,
-    /// ... and the frames or datagrams missing from what the model says the host receives.
+    /// ... and the frames or datagrams missing from what the model says the host receives
+    /// (Accio: and the frames it drops itself, too long for a normal-path buffer).
     pub drops_model: u64,
+    /// Accio: normal-path frames missing, dropped for want of a posted buffer.
+    pub np_dropped: u64,
     /// The first mismatch or bad write, described.
     pub first: Option<String>,
     /// What else the run saw, for the record (`name value`, comma separated).
