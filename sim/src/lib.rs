@@ -36,9 +36,7 @@
 //! generates an `extern "C"` shim (whose per-cycle entry points carry their own copy of the
 //! model's `eval_step()` when it is exactly Verilator 5.006's, so that it inlines; see
 //! `build.log` in the cache entry), and compiles everything with Verilator's own makefile at
-//! `-O2` (also in debug cargo profiles), without `-fPIC`, `NICSIM_BUILD_JOBS` (default 2)
-//! models at a time, largest first, each `make` allowed twice its share of jobs (so the
-//! last large model still compiles on every core).
+//! `-O2` (also in debug cargo profiles), without `-fPIC`, with `-j2` (`NICSIM_BUILD_JOBS`).
 //! Verilator warnings are errors. Verilator's runtime (`verilated.cpp` & co. plus this
 //! crate's `nicsim_runtime.cpp`) is built once into its own library, shared by all models
 //! and linked once. A failed Verilator or compiler run is an error that contains the tool's

@@ -436,9 +436,7 @@ pub fn build_models_with(specs: &[ModelSpec], opts: &BuildOptions) -> Result<Bui
     todo.sort_by_key(|&i| std::cmp::Reverse(source_bytes(&specs[i])));
     if !todo.is_empty() {
         let workers = opts.jobs.min(todo.len()).max(1);
-        // Twice the jobs in compilers at most: when the small models are done, the largest
-        // (tens of C++ files) still compiles on every core instead of one.
-        let make_jobs = (2 * opts.jobs / workers).max(1);
+        let make_jobs = (opts.jobs / workers).max(1);
         let next = AtomicUsize::new(0);
         type Outcome = (usize, Result<(bool, Duration)>);
         let results: Mutex<Vec<Outcome>> = Mutex::new(Vec::new());
