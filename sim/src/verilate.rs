@@ -431,9 +431,6 @@ pub fn build_models_with(specs: &[ModelSpec], opts: &BuildOptions) -> Result<Bui
             todo.push(i);
         }
     }
-    // Largest first: a cold build is as long as its last model, and the scale models take
-    // minutes each; started last they would finish alone on one core.
-    todo.sort_by_key(|&i| std::cmp::Reverse(source_bytes(&specs[i])));
     if !todo.is_empty() {
         let workers = opts.jobs.min(todo.len()).max(1);
         let make_jobs = (opts.jobs / workers).max(1);
@@ -955,11 +952,6 @@ fn run(cmd: &mut Command, what: &str, log: &mut String) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// Bytes of a model's sources: what its build time grows with.
-fn source_bytes(spec: &ModelSpec) -> usize {
-    spec.files.iter().map(|(_, text)| text.len()).sum()
 }
 
 fn make_command(dir: &Path, makefile: &str, jobs: usize) -> Command {
