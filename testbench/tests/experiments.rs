@@ -107,12 +107,12 @@ fn lauberhorn_figures_agree_with_the_exact_cycle_tests() {
     // tests/lauberhorn_nic.rs, exact_cycles_*: (width, args, → line, → reply), both
     // endpoints for the lines, the kernel endpoint's service for the DMA fallback.
     for (w, svc, args, line, reply) in [
-        (512, 0, 8, 22, 61),
-        (512, 1, 8, 22, 61),
-        (64, 0, 8, 30, 68),
-        (64, 1, 8, 30, 68),
-        (512, 1, 600, 88, 126),
-        (64, 1, 600, 233, 270),
+        (512, 0, 8, 22, 60),
+        (512, 1, 8, 22, 60),
+        (64, 0, 8, 30, 67),
+        (64, 1, 8, 30, 67),
+        (512, 1, 600, 88, 125),
+        (64, 1, 600, 233, 269),
     ] {
         let r = f.rpc_of(w, svc, args);
         assert_eq!(r.to_line.len(), scale.reps);

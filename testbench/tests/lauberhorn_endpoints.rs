@@ -754,9 +754,9 @@ fn exact(ecfg: EndpointsCfg) -> Outcome {
 /// event, the job FIFO, the RAM read, the output FIFO, then the line's beats); a held load
 /// with nothing to deliver is answered `timeout + 6 + beats - 1` cycles after the NIC took
 /// it (its timer starts the cycle after the load's event); a doorbell whose TX line the
-/// core holds dirty queues its message `12 + beats - 1` cycles after the NIC took the load
+/// core holds dirty queues its message `10 + beats - 1` cycles after the NIC took the load
 /// (the INV out in 4, the core's answer at once, its `beats` beats of data, the
-/// completion, picked a cycle ahead, then the queue).
+/// completion, the queue).
 #[test]
 fn exact_cycles_assignment_and_timeout() {
     for w in [1024, 512, 128] {
@@ -780,7 +780,7 @@ fn exact_cycles_assignment_and_timeout() {
         }
         assert!(!o.bell_to_send.is_empty());
         for &c in &o.bell_to_send {
-            assert_eq!(c, 12 + beats - 1, "w{w}: doorbell to the queued message");
+            assert_eq!(c, 11 + beats - 1, "w{w}: doorbell to the queued message");
         }
     }
 }

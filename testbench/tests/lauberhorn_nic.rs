@@ -318,7 +318,7 @@ fn exact_cycles_call_to_control_line_and_reply() {
         "lauberhorn_nic_exact",
         &|rng| plain_calls(rng, 12, None, 8),
         false,
-        [(512, 22, 61), (64, 30, 68)],
+        [(512, 22, 60), (64, 30, 67)],
     );
 }
 
@@ -331,7 +331,7 @@ fn exact_cycles_of_a_dma_call() {
         "lauberhorn_nic_dma_exact",
         &|rng| plain_calls(rng, 6, Some(1), 600),
         true,
-        [(512, 88, 126), (64, 233, 270)],
+        [(512, 88, 125), (64, 233, 269)],
     );
 }
 

@@ -721,42 +721,6 @@ fn queues(m: &mut ModuleBuilder, d: &Dims) -> Result<Queues, HdlErrors> {
     })
 }
 
-/// A round-robin pick among an event's requesters, made a cycle ahead into registers (as
-/// `inv_pick` is): picked, encoded and selected in the cycle it is handed off, a pick among
-/// 96 endpoints made a path of 14 LUT levels. A requester (an acknowledgement or a
-/// doorbell whose lines are all answered) stays one until its event: the only lines that
-/// may be taken back meanwhile are of the other kind (TX lines while a request completes,
-/// receive lines while a doorbell does), which its event does not wait for (the proof of
-/// formal/lauberhorn_endpoints.svh holds with the picks registered). The cycle after an
-/// event its pick is the one just handled, so it waits for the next pick; an event comes a
-/// cycle after its request, which a call's reply pays once.
-struct PickAhead {
-    /// The one-hot pick, valid while `ready`.
-    pick: Sig,
-    /// The event happens: a pick is ready and `room` lets it.
-    go: Sig,
-}
-
-impl PickAhead {
-    fn new(m: &mut ModuleBuilder, name: &str, req: &Sig, room: Expr) -> Self {
-        let n = req.width();
-        let after = m.reg_reset(&format!("{name}_after"), n, 0);
-        let pick = m.reg(&format!("{name}_pick"), n);
-        let ready = m.reg_reset(&format!("{name}_ready"), 1, 0);
-        let go = m.node(&format!("do_{name}"), &ready & room);
-        let next = rr_pick(
-            m,
-            &format!("{name}_next"),
-            &req.clone().into(),
-            &after.clone().into(),
-        );
-        m.set(&pick, &next);
-        m.set(&ready, req.any() & !&go);
-        m.when(&go, |m| m.set(&after, above(&pick.clone().into())));
-        PickAhead { pick, go }
-    }
-}
-
 /// Event selection: one per cycle, in the priority order of the module doc.
 fn select_events(
     m: &mut ModuleBuilder,
@@ -772,19 +736,29 @@ fn select_events(
     // a time, and with a fixed priority the low endpoints' completions, under load, kept
     // the high ones from ever completing (at 48 cores, cores past 17 served one request
     // each while cores 0 to 3 served the rest).
-    let complete = PickAhead::new(m, "complete", &complete_req, q.done_room.clone().into());
-    let do_complete = complete.go.clone();
+    let complete_after = m.reg_reset("complete_after", d.endpoints, 0);
+    let complete_pick = rr_pick(
+        m,
+        "complete_pick",
+        &complete_req.clone().into(),
+        &complete_after.clone().into(),
+    );
+    let do_complete = m.node("do_complete", complete_req.any() & &q.done_room);
+    m.when(&do_complete, |m| {
+        m.set(&complete_after, above(&complete_pick.clone().into()))
+    });
     let tx_complete_req = m.node(
         "tx_complete_req",
         st.each(|i, e| &e.tx_completing & &quiet[i]),
     );
-    let tx_complete = PickAhead::new(
-        m,
-        "tx_complete",
-        &tx_complete_req,
-        !&do_complete & &q.send_room,
+    let tx_complete_pick = m.node(
+        "tx_complete_pick",
+        lowest_set(&tx_complete_req.clone().into()),
     );
-    let do_tx_complete = tx_complete.go.clone();
+    let do_tx_complete = m.node(
+        "do_tx_complete",
+        !&do_complete & tx_complete_req.any() & &q.send_room,
+    );
     let assign_fits = m.node("assign_fits", st.waiting.index(&assign.ep.clone().into()));
     let ok = m.node(
         "assign_accept",
@@ -867,9 +841,9 @@ fn select_events(
     let inv_line = m.node("inv_line", encode(&cat(page), 5));
     Events {
         do_complete,
-        complete_pick: complete.pick,
+        complete_pick,
         do_tx_complete,
-        tx_complete_pick: tx_complete.pick,
+        tx_complete_pick,
         do_assign,
         do_grant,
         grant_pick,
@@ -1188,27 +1162,19 @@ fn update_endpoints(
 /// The finished request to the reply path, the written TX buffer of a completed doorbell
 /// to the transmitter.
 fn hand_off(m: &mut ModuleBuilder, d: &Dims, st: &EpState, ev: &Events, q: &Queues) {
-    // Fields of the picked endpoint by its one-hot (an AND-OR, shallower than encoding it
-    // and selecting by the index).
-    let of = |pick: &Sig, f: &dyn Fn(&Ep) -> Expr| {
-        select_onehot(
-            &st.eps.iter().map(f).collect::<Vec<_>>(),
-            &pick.clone().into(),
-        )
-    };
     let complete_ep = m.node(
         "complete_ep",
         encode(&ev.complete_pick.clone().into(), d.ep_bits),
     );
-    let complete_bound = of(&ev.complete_pick, &|e| (&e.bound).into());
+    let complete_bound = st.pick(&complete_ep, |e| (&e.bound).into());
     m.connect(q.dones, "s_valid", &ev.do_complete & complete_bound);
     m.connect(
         q.dones,
         "s_data",
         d.done_layout().pack(&[
             ("ep", Expr::from(&complete_ep)),
-            ("slot", of(&ev.complete_pick, &|e| (&e.slot).into())),
-            ("wrote", of(&ev.complete_pick, &|e| (&e.written).into())),
+            ("slot", st.pick(&complete_ep, |e| (&e.slot).into())),
+            ("wrote", st.pick(&complete_ep, |e| (&e.written).into())),
         ]),
     );
     let tx_complete_ep = m.node(
@@ -1217,9 +1183,9 @@ fn hand_off(m: &mut ModuleBuilder, d: &Dims, st: &EpState, ev: &Events, q: &Queu
     );
     let tx_complete_parity = m.node(
         "tx_complete_par",
-        of(&ev.tx_complete_pick, &|e| (&e.tx_parity).into()),
+        st.pick(&tx_complete_ep, |e| (&e.tx_parity).into()),
     );
-    let tx_complete_written = of(&ev.tx_complete_pick, &|e| {
+    let tx_complete_written = st.pick(&tx_complete_ep, |e| {
         e.tx_written.index(&e.tx_parity.clone().into())
     });
     m.connect(q.sends, "s_valid", &ev.do_tx_complete & tx_complete_written);
